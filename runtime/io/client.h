@@ -1,0 +1,70 @@
+// Client side of the runtime's endpoints, used by `sfn send`, `sfn tail`, `sfn status` and
+// `sfn state` (compiler/driver/client_commands.cpp) and by tests. Every call has a deadline: when
+// nothing answers at the endpoint, it returns a timeout error naming the endpoint instead of
+// hanging. ZeroMQ and Protobuf stay inside runtime/io.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "runtime/io/protocol.h"
+#include "runtime/io/record_log.h"
+
+namespace sfn::runtime::io {
+
+using namespace std::chrono_literals;
+
+// Sends one record to `ingress` at the ROUTER `endpoint` and waits for the acknowledgement
+// (the record's log offset; `duplicate` when the idempotency key was seen before). Errors:
+// timeout, not_found (unknown ingress), rejected (undecodable record; the server's message).
+Result<AppendResult> send_ingress(const std::string& endpoint, std::string_view ingress,
+                                  PayloadFormat format, std::string_view data,
+                                  std::string_view idempotency_key,
+                                  std::chrono::milliseconds timeout = 5s);
+
+// Asks the control endpoint for the runtime's status.
+Result<StatusReport> query_status(const std::string& endpoint,
+                                  std::chrono::milliseconds timeout = 5s);
+
+// Asks the control endpoint for the state of the instance at `address` as JSON text.
+Result<std::string> query_state(const std::string& endpoint, std::string_view address,
+                                std::chrono::milliseconds timeout = 5s);
+
+// Reads up to `max_records` committed records of `egress` from offset `from` via the control
+// endpoint. Also returns the log's end offset in `end_offset`.
+struct EgressPage {
+  std::vector<EgressRecord> records;
+  std::uint64_t start_offset = 0;  // first offset still in the log
+  std::uint64_t end_offset = 0;
+};
+Result<EgressPage> read_egress(const std::string& control_endpoint, std::string_view egress,
+                               std::uint64_t from, std::uint32_t max_records,
+                               std::chrono::milliseconds timeout = 5s);
+
+// Follows an egress: first the committed history from `from` (read over the control endpoint),
+// then new records as they are published on the PUB endpoint. Gaps (a slow subscriber whose
+// PUB messages were dropped by ZeroMQ) are refilled from the log, so every record is returned
+// exactly once, in offset order. One thread at a time.
+class EgressFollower {
+ public:
+  static Result<std::unique_ptr<EgressFollower>> open(const std::string& egress_endpoint,
+                                                      const std::string& control_endpoint,
+                                                      std::string egress, std::uint64_t from,
+                                                      std::chrono::milliseconds timeout = 5s);
+  ~EgressFollower();
+  // Returns the next records (possibly none after `wait` passes without news). Errors when the
+  // control endpoint stops answering or the egress is unknown.
+  Result<std::vector<EgressRecord>> next(std::chrono::milliseconds wait);
+  std::uint64_t next_offset() const;
+
+ private:
+  struct Impl;
+  explicit EgressFollower(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace sfn::runtime::io

@@ -1,0 +1,81 @@
+// The runtime's outside world: the ingress and egress logs of one running program and the three
+// ZeroMQ endpoints clients use (RUNTIME.md §4): a ROUTER accepting ingress records (acknowledged
+// with their log offset only after fsync), a PUB publishing committed egress records, and a
+// ROUTER control endpoint answering status, state and egress-read requests via the core's
+// callbacks. One I/O thread serves all three endpoints; it drains every pending ingress request
+// before appending them with one write + one sync (group commit). The core reads ingress logs
+// (ingress_log()) to feed workers and hands committed egress to commit_egress().
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "runtime/io/protocol.h"
+#include "runtime/io/record_log.h"
+
+namespace sfn::runtime::io {
+
+// Default loopback endpoints of `sfn run` and the client commands (docs/cli.md).
+inline constexpr const char* kDefaultIngressEndpoint = "tcp://127.0.0.1:7100";
+inline constexpr const char* kDefaultEgressEndpoint = "tcp://127.0.0.1:7101";
+inline constexpr const char* kDefaultControlEndpoint = "tcp://127.0.0.1:7102";
+
+struct IoServerOptions {
+  // Logs live in <log_dir>/ingress/<name>/ and <log_dir>/egress/<name>/. Names must match
+  // [A-Za-z0-9_.-]+ (they become directory names).
+  std::filesystem::path log_dir;
+  std::vector<std::string> ingress_names;
+  std::vector<std::string> egress_names;  // include "dead_letters"
+  // Endpoints to bind; an empty string binds nothing (e.g. `--input` runs need no sockets).
+  std::string ingress_endpoint;
+  std::string egress_endpoint;
+  std::string control_endpoint;
+  IngressValidator validator;  // required
+  StatusProvider status;       // optional: without it status replies carry only the logs
+  StateProvider state;         // optional: without it state requests get an error reply
+  LogOptions ingress_log_options{.idempotency_keys = true};
+  LogOptions egress_log_options{.idempotency_keys = false};
+};
+
+class IoServer {
+ public:
+  // Opens (recovering) every log, binds the endpoints and starts the I/O thread. Fails with a
+  // message naming the endpoint or directory on bind/open errors (e.g. address in use).
+  static Result<std::unique_ptr<IoServer>> start(IoServerOptions options);
+  // Stops the I/O thread and closes sockets and logs.
+  ~IoServer();
+  IoServer(const IoServer&) = delete;
+  IoServer& operator=(const IoServer&) = delete;
+
+  // Validates and durably appends one ingress record, exactly as a client request would (used
+  // for `sfn run --input`). Thread-safe. Errors: not_found (unknown ingress), rejected
+  // (validator refused; the message is the validator's), io_error.
+  Result<AppendResult> ingest(std::string_view ingress, PayloadFormat format,
+                              std::string_view data, std::string_view idempotency_key = {});
+
+  // The log of an ingress/egress, or nullptr for an unknown name. Valid while the server lives.
+  RecordLog* ingress_log(std::string_view name) const;
+  RecordLog* egress_log(std::string_view name) const;
+
+  // Durably appends committed egress records (JSON texts) to `egress`'s log, then publishes
+  // them on the PUB endpoint. Call once the snapshot covering them has committed (or at once
+  // when running without snapshots). Returns the offset of the first record. Thread-safe.
+  Result<std::uint64_t> commit_egress(std::string_view egress, std::span<const std::string> json);
+
+  // The endpoints actually bound (after tcp://*:0 style wildcards are resolved).
+  const std::string& ingress_endpoint() const;
+  const std::string& egress_endpoint() const;
+  const std::string& control_endpoint() const;
+
+ private:
+  struct Impl;
+  explicit IoServer(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace sfn::runtime::io

@@ -1,0 +1,80 @@
+// Plain C++ views of the client protocol of RUNTIME.md §4 (the Protobuf messages live in
+// runtime/proto/client.proto and never leave runtime/io): what the ingress accepts, what the
+// control endpoint reports, what the egress publishes. Shared by the server (io_server.h), the
+// clients (client.h, used by `sfn send/tail/status/state`) and the runtime core's callbacks.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+#include "runtime/transport/result.h"
+
+namespace sfn::runtime::io {
+
+// How an ingress request's data is encoded.
+enum class PayloadFormat : std::uint8_t {
+  protobuf = 0,  // Protobuf wire format of the ingress message type
+  json = 1,      // JSON text (LANGUAGE.md §10)
+};
+
+// Why the validator refused an ingress record; sent back to the client.
+struct IngressRejection {
+  enum class Code : std::uint8_t { unknown_ingress, undecodable };
+  Code code;
+  std::string message;  // e.g. "field `name`: expected a string" — shown to the user as is
+};
+
+// Decides whether `data` is a valid record of ingress `ingress`. Returns the bytes to store in
+// the ingress log (the runtime's canonical encoding, e.g. Protobuf after decoding JSON) or a
+// rejection. Provided by the runtime core (only it knows the schemas); must be thread-safe
+// (called from the I/O thread and from IoServer::ingest callers).
+using IngressValidator = std::function<std::variant<std::string, IngressRejection>(
+    std::string_view ingress, PayloadFormat format, std::string_view data)>;
+
+// One worker's line in `sfn status`.
+struct WorkerStatus {
+  std::uint32_t id = 0;
+  std::uint32_t key_groups = 0;       // number of key groups it owns
+  std::uint64_t queue_depth = 0;      // records waiting (inbox + outgoing backlog)
+  std::uint64_t invocations = 0;      // handler invocations so far
+};
+
+// One log's line in `sfn status` (filled in by IoServer itself).
+struct LogStatus {
+  std::string name;
+  std::uint64_t start_offset = 0;
+  std::uint64_t end_offset = 0;
+};
+
+// The answer to `sfn status`. The core fills the runtime part; IoServer adds the logs.
+struct StatusReport {
+  std::uint64_t current_epoch = 0;          // the epoch being taken (0: none yet)
+  std::uint64_t last_committed_epoch = 0;   // 0: no snapshot committed yet
+  std::optional<std::chrono::system_clock::time_point> last_snapshot_time;
+  std::uint32_t key_groups = 0;             // G
+  std::vector<WorkerStatus> workers;
+  std::vector<LogStatus> ingresses;
+  std::vector<LogStatus> egresses;
+};
+
+// Produces the runtime part of a StatusReport; thread-safe.
+using StatusProvider = std::function<StatusReport()>;
+
+// Returns the state of the instance at `address` (`pkg/Type/key`) as a JSON object text, or an
+// error (not_found for no such type/instance, invalid_argument for a malformed address).
+// Thread-safe.
+using StateProvider = std::function<transport::Result<std::string>(std::string_view address)>;
+
+// One committed egress record as clients see it.
+struct EgressRecord {
+  std::uint64_t offset = 0;
+  std::string json;  // the record's value as JSON text
+};
+
+}  // namespace sfn::runtime::io
