@@ -1,0 +1,104 @@
+// The public C++ API of the SFN runtime: load a compiled module, run it in embedded mode, and
+// the shapes shared with runtime/io (envelopes, egress records). The embedded mode plugs the
+// ingress/egress endpoints of runtime/io (io_server.h) in itself: it gives them the validator,
+// status and state callbacks. Everything else under runtime/ is private to the runtime; the
+// driver includes only this header and sfn/abi.h.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "sfn/abi.h"
+
+namespace sfn::runtime {
+
+// The outcome of an operation that can fail because of user input or the environment.
+class Status {
+ public:
+  Status() = default;
+  static Status ok() { return Status(); }
+  static Status error(std::string message) { return Status(std::move(message)); }
+  bool is_ok() const { return !failed_; }
+  explicit operator bool() const { return !failed_; }
+  // The problem, in words fit for the user ("line 3: field `name`: expected a string").
+  const std::string& message() const { return message_; }
+
+ private:
+  explicit Status(std::string message) : failed_(true), message_(std::move(message)) {}
+  bool failed_ = false;
+  std::string message_;
+};
+
+namespace core {
+class Module;
+}
+
+// A loaded module: the descriptor plus the indexes the runtime derives from it. Shared by all
+// workers; immutable once loaded.
+using ModulePtr = std::shared_ptr<const core::Module>;
+
+// Loads a module from a shared object exporting `sfn_module_v1` (dlopen). On failure returns
+// null and sets `error` (missing file, missing symbol, ABI version, invalid descriptor).
+ModulePtr load_module_file(const std::string& path, std::string* error);
+// Wraps a module linked into the process (the C++ backend's standalone executables, tests).
+ModulePtr load_module_linked(sfn_module_entry_fn entry, std::string* error);
+
+// One message between instances: the target address "pkg/Type/key", the message type (index
+// into sfn_module.messages), and its Protobuf wire encoding. This is what crosses the
+// transport between workers and what the ingress log stores (with target empty: the route
+// computes it at delivery).
+struct Envelope {
+  std::string target;
+  uint32_t message_type = 0;
+  std::string payload;
+};
+
+// One committed egress record: the egress name (a module egress or "dead_letters"), the
+// record as one JSON object (LANGUAGE.md §10) and in Protobuf wire format, and the epoch.
+struct EgressRecord {
+  std::string egress;
+  std::string json;
+  std::string payload;
+  uint64_t epoch = 0;
+};
+
+enum class ClockMode { real, virtual_time };
+
+// The options of `sfn run` (RUNTIME.md §5).
+struct RunOptions {
+  unsigned workers = 0;               // 0: number of hardware threads
+  std::string state_dir;              // default ".sfn/<package>"
+  std::string input_path;             // --input: JSON lines; empty: none
+  std::string output_path;            // --output: egress lines go there instead of stdout
+  ClockMode clock = ClockMode::real;
+  std::string ingress_endpoint;       // --ingress: ZeroMQ ROUTER endpoint (runtime/io); empty: none
+  std::string egress_endpoint;        // --egress: ZeroMQ PUB endpoint (runtime/io); empty: none
+  std::string control_endpoint;       // status/state endpoint for `sfn status/state`; empty: none
+  uint32_t key_groups = 128;
+  // Progress lines for a terminal ("running with 2 workers"); null: silent.
+  std::function<void(const std::string&)> progress;
+  // Where committed egress goes; null: JSON lines on stdout or --output.
+  std::function<void(const EgressRecord&)> egress_sink;
+};
+
+// The result of a run: exit status per the driver's convention (0 ok, 2 unusable setup,
+// 3 bad input lines were skipped) and counters for reports.
+struct RunResult {
+  int exit_code = 0;
+  uint64_t bad_input_lines = 0;
+  uint64_t invocations = 0;
+  uint64_t dead_letters = 0;
+  std::string error;  // set when exit_code == 2
+};
+
+// Runs `module` in embedded mode until the input is exhausted and no work is left (with
+// --input), or until `request_stop()` (e.g. SIGINT) otherwise.
+RunResult run_embedded(const ModulePtr& module, const RunOptions& options);
+// Asks a run in progress to finish its current batch, persist its state and return.
+void request_stop();
+
+}  // namespace sfn::runtime
