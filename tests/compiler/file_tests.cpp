@@ -1,0 +1,143 @@
+// File tests of the compiler (ARCHITECTURE.md "Tests"): every top-level `.sfn` file under
+// tests/compiler/ok/ must check with no diagnostics at all; every file under fail_*/ must produce
+// exactly the diagnostics listed in its trailing `// CHECK: line:col: CODE: message` lines (a
+// diagnostic in another file of the program is prefixed with that file's path relative to the
+// test file's folder). The real `sfn check --format json` binary is run on each file.
+// With UPDATE_GOLDEN=1 the CHECK lines of fail_* files are rewritten from the actual output.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "tests/compiler/test_support.h"
+
+namespace fs = std::filesystem;
+using sfn::testing::CommandResult;
+using sfn::testing::run_command;
+
+namespace {
+
+struct FileCase {
+  std::string group;  // "ok", "fail_types", ...
+  fs::path path;
+};
+
+std::vector<FileCase> discover() {
+  std::vector<FileCase> cases;
+  fs::path root = SFN_TESTS_COMPILER_DIR;
+  for (const auto& dir : fs::directory_iterator(root)) {
+    if (!dir.is_directory()) continue;
+    std::string group = dir.path().filename().string();
+    if (group != "ok" && group.rfind("fail_", 0) != 0) continue;
+    for (const auto& file : fs::directory_iterator(dir.path())) {
+      if (file.is_regular_file() && file.path().extension() == ".sfn") {
+        cases.push_back({group, file.path()});
+      }
+    }
+  }
+  std::sort(cases.begin(), cases.end(),
+            [](const FileCase& a, const FileCase& b) { return a.path < b.path; });
+  return cases;
+}
+
+std::string read_file(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream out;
+  out << in.rdbuf();
+  return out.str();
+}
+
+const std::string kCheckPrefix = "// CHECK: ";
+
+// The expected lines and the file's text without its trailing CHECK block.
+std::pair<std::vector<std::string>, std::string> split_checks(const std::string& text) {
+  std::vector<std::string> checks;
+  std::istringstream in(text);
+  std::string line, body;
+  std::vector<std::string> lines;
+  while (std::getline(in, line)) lines.push_back(line);
+  std::size_t end = lines.size();
+  while (end > 0 && (lines[end - 1].rfind(kCheckPrefix, 0) == 0 || lines[end - 1].empty())) --end;
+  for (std::size_t i = 0; i < lines.size(); ++i) {
+    if (lines[i].rfind(kCheckPrefix, 0) == 0) checks.push_back(lines[i].substr(kCheckPrefix.size()));
+    if (i < end) body += lines[i] + "\n";
+  }
+  return {checks, body};
+}
+
+// Renders `sfn check --format json` output as CHECK lines.
+std::vector<std::string> actual_lines(const FileCase& c, const std::string& json_lines) {
+  std::vector<std::string> out;
+  std::istringstream in(json_lines);
+  std::string line;
+  fs::path dir = c.path.parent_path();
+  while (std::getline(in, line)) {
+    if (line.empty()) continue;
+    auto j = nlohmann::json::parse(line, nullptr, false);
+    if (j.is_discarded()) {
+      out.push_back("<not JSON> " + line);
+      continue;
+    }
+    std::string where;
+    if (j["file"].is_string()) {
+      fs::path file = j["file"].get<std::string>();
+      if (fs::weakly_canonical(file) != fs::weakly_canonical(c.path)) {
+        std::string rel = file.string();
+        if (rel.rfind("<std>", 0) != 0) rel = fs::relative(fs::weakly_canonical(file), dir).string();
+        where = rel + ":";
+      }
+      where += std::to_string(j["line"].get<int>()) + ":" + std::to_string(j["column"].get<int>());
+    } else {
+      where = "-";
+    }
+    out.push_back(where + ": " + j["code"].get<std::string>() + ": " + j["message"].get<std::string>());
+  }
+  return out;
+}
+
+class FileTest : public ::testing::TestWithParam<FileCase> {};
+
+TEST_P(FileTest, MatchesExpectedDiagnostics) {
+  const FileCase& c = GetParam();
+  CommandResult r = run_command({SFN_BINARY, "check", "--format", "json", c.path.string()});
+  auto [expected, body] = split_checks(read_file(c.path));
+  auto actual = actual_lines(c, r.out);
+
+  if (c.group == "ok") {
+    EXPECT_EQ(r.status, 0) << r.err;
+    EXPECT_TRUE(actual.empty()) << "expected no diagnostics, got:\n" << r.out;
+    return;
+  }
+  const char* update = std::getenv("UPDATE_GOLDEN");
+  if (update && std::string(update) == "1") {
+    std::ofstream outf(c.path, std::ios::binary | std::ios::trunc);
+    outf << body;
+    if (!body.empty() && body.back() != '\n') outf << "\n";
+    for (const auto& l : actual) outf << kCheckPrefix << l << "\n";
+    return;
+  }
+  EXPECT_FALSE(expected.empty()) << "a fail_* test must list its expected diagnostics";
+  bool has_error = std::any_of(expected.begin(), expected.end(), [](const std::string& l) {
+    return l.find(": E") != std::string::npos;
+  });
+  EXPECT_EQ(r.status, has_error ? 1 : 0) << r.err;
+  EXPECT_EQ(actual, expected) << "stderr: " << r.err;
+}
+
+std::string case_name(const ::testing::TestParamInfo<FileCase>& info) {
+  std::string name = info.param.group + "_" + info.param.path.stem().string();
+  for (char& ch : name) {
+    if (!std::isalnum(static_cast<unsigned char>(ch))) ch = '_';
+  }
+  return name;
+}
+
+INSTANTIATE_TEST_SUITE_P(Compiler, FileTest, ::testing::ValuesIn(discover()), case_name);
+
+}  // namespace

@@ -1,0 +1,66 @@
+// Runs a child process with its stdout/stderr redirected to temporary files (no pipe deadlocks).
+#include "tests/compiler/test_support.h"
+
+#include <fcntl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+
+namespace sfn::testing {
+namespace {
+
+std::string slurp_fd(int fd) {
+  std::string data;
+  lseek(fd, 0, SEEK_SET);
+  char buf[65536];
+  ssize_t n;
+  while ((n = read(fd, buf, sizeof buf)) > 0) data.append(buf, static_cast<std::size_t>(n));
+  return data;
+}
+
+int temp_fd() {
+  char name[] = "/tmp/sfn-test-XXXXXX";
+  int fd = mkstemp(name);
+  if (fd < 0) throw std::runtime_error("mkstemp failed");
+  unlink(name);
+  return fd;
+}
+
+}  // namespace
+
+CommandResult run_command(const std::vector<std::string>& argv, const std::string& input) {
+  int in_fd = temp_fd(), out_fd = temp_fd(), err_fd = temp_fd();
+  if (write(in_fd, input.data(), input.size()) != static_cast<ssize_t>(input.size())) {
+    throw std::runtime_error("cannot write child input");
+  }
+  lseek(in_fd, 0, SEEK_SET);
+  pid_t pid = fork();
+  if (pid < 0) throw std::runtime_error("fork failed");
+  if (pid == 0) {
+    dup2(in_fd, 0);
+    dup2(out_fd, 1);
+    dup2(err_fd, 2);
+    std::vector<char*> args;
+    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+    args.push_back(nullptr);
+    execv(args[0], args.data());
+    _exit(127);
+  }
+  int wstatus = 0;
+  waitpid(pid, &wstatus, 0);
+  CommandResult r;
+  r.status = WIFEXITED(wstatus) ? WEXITSTATUS(wstatus) : 128 + WTERMSIG(wstatus);
+  r.out = slurp_fd(out_fd);
+  r.err = slurp_fd(err_fd);
+  close(in_fd);
+  close(out_fd);
+  close(err_fd);
+  return r;
+}
+
+}  // namespace sfn::testing

@@ -1,0 +1,18 @@
+// Helpers for tests that drive the real `sfn` binary: run a command, capture its output.
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace sfn::testing {
+
+struct CommandResult {
+  int status = -1;   // exit status, or 128+signal when killed by a signal
+  std::string out;   // everything written to stdout
+  std::string err;   // everything written to stderr
+};
+
+// Runs argv[0] with the arguments (no shell), feeding `input` on stdin; waits for it to exit.
+CommandResult run_command(const std::vector<std::string>& argv, const std::string& input = "");
+
+}  // namespace sfn::testing
