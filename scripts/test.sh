@@ -1,0 +1,8 @@
+#!/usr/bin/env bash
+# The test command: installs the Debian packages, builds everything, runs every test (ctest).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+./scripts/setup.sh
+./scripts/build.sh
+echo "[test] running all tests"
+ctest --test-dir build -j2 --output-on-failure --timeout 600
