@@ -94,6 +94,8 @@ class RecordLog {
   // The first readable offset and one past the last durable record.
   std::uint64_t start_offset() const;
   std::uint64_t end_offset() const;
+  // fdatasync calls made by appends so far; with group commit it grows slower than appends.
+  std::uint64_t syncs() const;
   const RecoveryInfo& recovery() const;
   const std::filesystem::path& dir() const;
 

@@ -142,7 +142,8 @@ class Sender {
 // The receiving end of all channels into one worker. Owned by that worker's thread.
 class Receiver {
  public:
-  // Binds `endpoint` (e.g. inproc_worker_endpoint(...), or tcp://host:port).
+  // Binds `endpoint` (e.g. inproc_worker_endpoint(...), or tcp://host:port; tcp://host:*
+  // picks a free port, which endpoint() then reports).
   static Result<std::unique_ptr<Receiver>> bind(TransportContext& context,
                                                 const std::string& endpoint,
                                                 const ChannelOptions& options = {});
@@ -153,8 +154,9 @@ class Receiver {
   // Waits up to `timeout` (0: just poll) for batches or a wake-up, then delivers the records of
   // up to `max_batches` available batches to `handler`, in per-channel FIFO order. Returns the
   // number of records delivered (0 after a timeout or a bare wake-up). A malformed batch or a
-  // gap in a sender's batch sequence (impossible in-process; a broken peer over tcp) returns
-  // corrupt after delivering the records before it.
+  // gap in a sender's batch sequence (impossible in-process; a broken peer over tcp) delivers
+  // none of that batch's records and returns corrupt (earlier batches were delivered). One
+  // Sender per (sender id, receiver): a batch with sequence 0 restarts that sender's channel.
   Result<std::size_t> receive(std::chrono::milliseconds timeout, const RecordHandler& handler,
                               std::size_t max_batches = 64);
 

@@ -1,0 +1,202 @@
+// Clients of the runtime's endpoints (client.h): one DEALER request/reply per call with a
+// deadline, and the egress follower that combines log reads over the control endpoint with
+// the PUB stream.
+#include "runtime/io/client.h"
+
+#include <atomic>
+#include <optional>
+
+#include "runtime/io/protocol_convert.h"
+#include "runtime/io/zmq_util.h"
+
+namespace sfn::runtime::io {
+
+namespace {
+
+std::uint64_t next_request_id() {
+  static std::atomic<std::uint64_t> id{1};
+  return id++;
+}
+
+Error bad_reply(const std::string& endpoint) {
+  return Error{ErrorCode::io_error, "the answer from " + endpoint +
+                                        " is not a valid reply (is it an sfn endpoint of the "
+                                        "right kind?)"};
+}
+
+// Sends a ControlRequest and returns the parsed ControlReply (errors already mapped).
+Result<proto::ControlReply> control_call(const std::string& endpoint,
+                                         proto::ControlRequest& request,
+                                         std::chrono::milliseconds timeout, std::string_view what) {
+  request.set_request_id(next_request_id());
+  zmq::context_t context(1);
+  auto raw = detail::request_reply(context, endpoint, request.SerializeAsString(), timeout, what);
+  if (!raw) return raw.error();
+  proto::ControlReply reply;
+  if (!reply.ParseFromString(raw.value()) || reply.request_id() != request.request_id())
+    return bad_reply(endpoint);
+  if (reply.has_error()) return detail::from_proto(reply.error(), endpoint);
+  return reply;
+}
+
+}  // namespace
+
+Result<AppendResult> send_ingress(const std::string& endpoint, std::string_view ingress,
+                                  PayloadFormat format, std::string_view data,
+                                  std::string_view idempotency_key,
+                                  std::chrono::milliseconds timeout) {
+  proto::IngressRequest request;
+  request.set_ingress(std::string(ingress));
+  if (format == PayloadFormat::json)
+    request.set_json(std::string(data));
+  else
+    request.set_protobuf(std::string(data));
+  request.set_idempotency_key(std::string(idempotency_key));
+  request.set_request_id(next_request_id());
+  zmq::context_t context(1);
+  auto raw = detail::request_reply(context, endpoint, request.SerializeAsString(), timeout,
+                                   "ingress endpoint");
+  if (!raw) return raw.error();
+  proto::IngressReply reply;
+  if (!reply.ParseFromString(raw.value()) || reply.request_id() != request.request_id())
+    return bad_reply(endpoint);
+  if (reply.has_error()) return detail::from_proto(reply.error(), endpoint);
+  if (!reply.has_ack()) return bad_reply(endpoint);
+  return AppendResult{reply.ack().offset(), reply.ack().duplicate()};
+}
+
+Result<StatusReport> query_status(const std::string& endpoint, std::chrono::milliseconds timeout) {
+  proto::ControlRequest request;
+  request.mutable_status();
+  auto reply = control_call(endpoint, request, timeout, "control endpoint");
+  if (!reply) return reply.error();
+  if (!reply->has_status()) return bad_reply(endpoint);
+  return detail::from_proto(reply->status());
+}
+
+Result<std::string> query_state(const std::string& endpoint, std::string_view address,
+                                std::chrono::milliseconds timeout) {
+  proto::ControlRequest request;
+  request.mutable_state()->set_address(std::string(address));
+  auto reply = control_call(endpoint, request, timeout, "control endpoint");
+  if (!reply) return reply.error();
+  if (!reply->has_state()) return bad_reply(endpoint);
+  return std::move(*reply->mutable_state()->mutable_json());
+}
+
+Result<EgressPage> read_egress(const std::string& control_endpoint, std::string_view egress,
+                               std::uint64_t from, std::uint32_t max_records,
+                               std::chrono::milliseconds timeout) {
+  proto::ControlRequest request;
+  auto* read = request.mutable_egress_read();
+  read->set_egress(std::string(egress));
+  read->set_from_offset(from);
+  read->set_max_records(max_records);
+  auto reply = control_call(control_endpoint, request, timeout, "control endpoint");
+  if (!reply) return reply.error();
+  if (!reply->has_egress_read()) return bad_reply(control_endpoint);
+  EgressPage page;
+  page.start_offset = reply->egress_read().start_offset();
+  page.end_offset = reply->egress_read().end_offset();
+  for (auto& r : *reply->mutable_egress_read()->mutable_records())
+    page.records.push_back({r.offset(), std::move(*r.mutable_json())});
+  return page;
+}
+
+struct EgressFollower::Impl {
+  std::string egress_ep;
+  std::string control_ep;
+  std::string egress;
+  std::chrono::milliseconds timeout;
+  zmq::context_t context{1};
+  std::optional<zmq::socket_t> sub;
+  std::uint64_t next = 0;
+  bool need_fetch = true;
+
+  // Reads the log from `next`; keeps need_fetch while more remains.
+  Status fetch(std::vector<EgressRecord>& out) {
+    auto page = read_egress(control_ep, egress, next, 1000, timeout);
+    if (!page) return page.error();
+    if (next < page->start_offset) next = page->start_offset;  // older records were truncated
+    for (auto& r : page->records) {
+      if (r.offset < next) continue;
+      next = r.offset + 1;
+      out.push_back(std::move(r));
+    }
+    need_fetch = next < page->end_offset;
+    return transport::ok_status();
+  }
+};
+
+EgressFollower::EgressFollower(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+EgressFollower::~EgressFollower() = default;
+
+Result<std::unique_ptr<EgressFollower>> EgressFollower::open(const std::string& egress_endpoint,
+                                                             const std::string& control_endpoint,
+                                                             std::string egress,
+                                                             std::uint64_t from,
+                                                             std::chrono::milliseconds timeout) {
+  if (auto s = detail::check_endpoint(egress_endpoint); !s) return s.error();
+  if (auto s = detail::check_endpoint(control_endpoint); !s) return s.error();
+  auto impl = std::make_unique<Impl>();
+  impl->egress_ep = egress_endpoint;
+  impl->control_ep = control_endpoint;
+  impl->egress = std::move(egress);
+  impl->timeout = timeout;
+  impl->next = from;
+  try {
+    impl->sub.emplace(impl->context, zmq::socket_type::sub);
+    impl->sub->set(zmq::sockopt::linger, 0);
+    impl->sub->set(zmq::sockopt::rcvhwm, 100000);
+    impl->sub->set(zmq::sockopt::subscribe, impl->egress);
+    impl->sub->connect(egress_endpoint);
+  } catch (const zmq::error_t& e) {
+    return detail::zmq_error("subscribing to egress", egress_endpoint, e);
+  }
+  // Fail early (unknown egress, nothing answering) rather than on the first next().
+  auto probe = read_egress(control_endpoint, impl->egress, from, 1, timeout);
+  if (!probe) return probe.error();
+  return std::unique_ptr<EgressFollower>(new EgressFollower(std::move(impl)));
+}
+
+Result<std::vector<EgressRecord>> EgressFollower::next(std::chrono::milliseconds wait) {
+  Impl& m = *impl_;
+  std::vector<EgressRecord> out;
+  if (m.need_fetch) {
+    if (auto s = m.fetch(out); !s) return s.error();
+    if (!out.empty()) return out;
+  }
+  try {
+    zmq::pollitem_t item{m.sub->handle(), 0, ZMQ_POLLIN, 0};
+    zmq::poll(&item, 1, wait);
+    if (!(item.revents & ZMQ_POLLIN)) {
+      // Quiet: check the log in case published records were missed (dropped or published
+      // before our subscription took effect).
+      if (auto s = m.fetch(out); !s) return s.error();
+      return out;
+    }
+    for (;;) {
+      auto parts = detail::recv_multipart_nowait(*m.sub, m.egress_ep);
+      if (!parts) return parts.error();
+      if (parts->empty()) break;
+      if (parts->size() != 2 || parts->front().to_string_view() != m.egress) continue;
+      proto::EgressRecord record;
+      if (!record.ParseFromArray(parts->back().data(), static_cast<int>(parts->back().size())))
+        return bad_reply(m.egress_ep);
+      if (record.offset() < m.next) continue;
+      if (record.offset() > m.next) {  // a gap: refill from the log
+        if (auto s = m.fetch(out); !s) return s.error();
+        continue;
+      }
+      out.push_back({record.offset(), std::move(*record.mutable_json())});
+      ++m.next;
+    }
+  } catch (const zmq::error_t& e) {
+    return detail::zmq_error("receiving egress", m.egress_ep, e);
+  }
+  return out;
+}
+
+std::uint64_t EgressFollower::next_offset() const { return impl_->next; }
+
+}  // namespace sfn::runtime::io

@@ -1,0 +1,464 @@
+// The I/O server (io_server.h): owns the ingress/egress logs and serves the ingress ROUTER, the
+// control ROUTER and the egress PUB from one thread. Ingress requests that arrive together are
+// validated, appended per log with one write + one fsync, and only then acknowledged; control
+// requests call the core's providers; committed egress is published in offset order.
+#include "runtime/io/io_server.h"
+
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <deque>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <thread>
+
+#include "runtime/io/protocol_convert.h"
+#include "runtime/io/zmq_util.h"
+
+namespace sfn::runtime::io {
+
+namespace {
+
+constexpr std::size_t kMaxIngressPerRound = 512;
+constexpr std::size_t kMaxControlPerRound = 64;
+constexpr std::uint32_t kMaxEgressReadRecords = 1000;
+constexpr std::size_t kMaxEgressReadBytes = 4u << 20;
+
+bool valid_name(const std::string& name) {
+  if (name.empty() || name == "." || name == "..") return false;
+  for (char c : name)
+    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '.' || c == '-'))
+      return false;
+  return true;
+}
+
+proto::ErrorReply make_error(proto::ErrorKind kind, std::string message) {
+  proto::ErrorReply e;
+  e.set_kind(kind);
+  e.set_message(std::move(message));
+  return e;
+}
+
+using LogMap = std::map<std::string, std::unique_ptr<RecordLog>, std::less<>>;
+
+std::string known_names(const LogMap& logs) {
+  std::string out;
+  for (const auto& [name, log] : logs) out += (out.empty() ? "" : ", ") + name;
+  return out.empty() ? "none" : out;
+}
+
+struct PendingPublish {
+  std::string egress;
+  std::uint64_t offset;
+  std::string json;
+};
+
+}  // namespace
+
+struct IoServer::Impl {
+  IoServerOptions options;
+  LogMap ingress;
+  LogMap egress;
+  zmq::context_t context{1};
+  std::optional<zmq::socket_t> ingress_socket, control_socket, pub_socket;
+  std::string ingress_ep, egress_ep, control_ep;
+  int wake_fd = -1;
+  std::atomic<bool> stopping{false};
+  std::thread thread;
+  std::mutex commit_mu;  // keeps egress appends and their publication in the same order
+  std::mutex publish_mu;
+  std::deque<PendingPublish> to_publish;
+
+  ~Impl() {
+    if (wake_fd >= 0) ::close(wake_fd);
+  }
+
+  void wake() {
+    std::uint64_t one = 1;
+    while (::write(wake_fd, &one, sizeof one) < 0 && errno == EINTR) {
+    }
+  }
+
+  // Runs the validator; returns the bytes to store or the error reply.
+  std::variant<std::string, proto::ErrorReply> validate(std::string_view name,
+                                                        PayloadFormat format,
+                                                        std::string_view data) {
+    if (ingress.find(name) == ingress.end())
+      return make_error(proto::ERROR_UNKNOWN_INGRESS, "unknown ingress `" + std::string(name) +
+                                                          "` (this program has: " +
+                                                          known_names(ingress) + ")");
+    try {
+      auto verdict = options.validator(name, format, data);
+      if (auto* bytes = std::get_if<std::string>(&verdict)) return std::move(*bytes);
+      const auto& rejection = std::get<IngressRejection>(verdict);
+      return make_error(rejection.code == IngressRejection::Code::unknown_ingress
+                            ? proto::ERROR_UNKNOWN_INGRESS
+                            : proto::ERROR_UNDECODABLE,
+                        rejection.message);
+    } catch (const std::exception& e) {
+      return make_error(proto::ERROR_INTERNAL,
+                        std::string("ingress validator failed: ") + e.what());
+    }
+  }
+
+  void report(const transport::Error& e) {
+    std::fprintf(stderr, "sfn: I/O server: %s\n", e.message.c_str());
+  }
+
+  void reply(zmq::socket_t& socket, std::vector<zmq::message_t>& envelope,
+             const google::protobuf::Message& message, const std::string& endpoint) {
+    envelope.emplace_back(message.SerializeAsString());
+    if (auto s = detail::send_multipart(socket, envelope, endpoint); !s) report(s.error());
+  }
+
+  void serve_ingress() {
+    struct Pending {
+      std::vector<zmq::message_t> envelope;
+      proto::IngressReply reply;
+      std::string ingress;
+      std::string stored;
+      std::string key;
+      bool to_append = false;
+    };
+    std::vector<Pending> batch;
+    while (batch.size() < kMaxIngressPerRound) {
+      auto parts = detail::recv_multipart_nowait(*ingress_socket, ingress_ep);
+      if (!parts) {
+        report(parts.error());
+        break;
+      }
+      if (parts->empty()) break;
+      if (parts->size() < 2) continue;  // no routing identity: nobody to answer
+      Pending p;
+      proto::IngressRequest request;
+      bool parsed = request.ParseFromArray(parts->back().data(), static_cast<int>(parts->back().size()));
+      parts->pop_back();
+      p.envelope = std::move(parts.value());
+      p.reply.set_request_id(request.request_id());
+      if (!parsed) {
+        *p.reply.mutable_error() = make_error(proto::ERROR_BAD_REQUEST,
+                                              "the request is not an IngressRequest message");
+      } else if (request.data_case() == proto::IngressRequest::DATA_NOT_SET) {
+        *p.reply.mutable_error() =
+            make_error(proto::ERROR_BAD_REQUEST, "the request carries no record data");
+      } else {
+        bool json = request.data_case() == proto::IngressRequest::kJson;
+        auto verdict = validate(request.ingress(), json ? PayloadFormat::json : PayloadFormat::protobuf,
+                                json ? request.json() : request.protobuf());
+        if (auto* error = std::get_if<proto::ErrorReply>(&verdict)) {
+          *p.reply.mutable_error() = std::move(*error);
+        } else {
+          p.stored = std::move(std::get<std::string>(verdict));
+          p.ingress = request.ingress();
+          p.key = request.idempotency_key();
+          p.to_append = true;
+        }
+      }
+      batch.push_back(std::move(p));
+    }
+    // One append_batch (one write + one fsync) per ingress log.
+    for (auto& [name, log] : ingress) {
+      std::vector<AppendRequest> requests;
+      std::vector<Pending*> owners;
+      for (auto& p : batch)
+        if (p.to_append && p.ingress == name) {
+          requests.push_back({p.stored, p.key});
+          owners.push_back(&p);
+        }
+      if (requests.empty()) continue;
+      auto results = log->append_batch(requests);
+      for (std::size_t i = 0; i < results.size(); ++i) {
+        if (results[i]) {
+          owners[i]->reply.mutable_ack()->set_offset(results[i]->offset);
+          owners[i]->reply.mutable_ack()->set_duplicate(results[i]->duplicate);
+        } else {
+          *owners[i]->reply.mutable_error() =
+              make_error(results[i].error().code == ErrorCode::invalid_argument
+                             ? proto::ERROR_BAD_REQUEST
+                             : proto::ERROR_INTERNAL,
+                         "appending to ingress `" + name + "` failed: " + results[i].error().message);
+        }
+      }
+    }
+    for (auto& p : batch) reply(*ingress_socket, p.envelope, p.reply, ingress_ep);
+  }
+
+  void fill_logs(StatusReport& report) {
+    report.ingresses.clear();
+    report.egresses.clear();
+    for (auto& [name, log] : ingress)
+      report.ingresses.push_back({name, log->start_offset(), log->end_offset()});
+    for (auto& [name, log] : egress)
+      report.egresses.push_back({name, log->start_offset(), log->end_offset()});
+  }
+
+  void answer_control(const proto::ControlRequest& request, proto::ControlReply& reply) {
+    try {
+      switch (request.request_case()) {
+        case proto::ControlRequest::kStatus: {
+          StatusReport report = options.status ? options.status() : StatusReport{};
+          fill_logs(report);
+          detail::to_proto(report, *reply.mutable_status());
+          return;
+        }
+        case proto::ControlRequest::kState: {
+          if (!options.state) {
+            *reply.mutable_error() = make_error(proto::ERROR_UNAVAILABLE,
+                                                "this runtime does not serve instance state");
+            return;
+          }
+          auto state = options.state(request.state().address());
+          if (state) {
+            reply.mutable_state()->set_json(std::move(state.value()));
+          } else {
+            proto::ErrorKind kind = proto::ERROR_INTERNAL;
+            if (state.error().code == ErrorCode::not_found) kind = proto::ERROR_NOT_FOUND;
+            if (state.error().code == ErrorCode::invalid_argument) kind = proto::ERROR_BAD_REQUEST;
+            *reply.mutable_error() = make_error(kind, state.error().message);
+          }
+          return;
+        }
+        case proto::ControlRequest::kEgressRead: {
+          const auto& read = request.egress_read();
+          auto it = egress.find(read.egress());
+          if (it == egress.end()) {
+            *reply.mutable_error() = make_error(
+                proto::ERROR_NOT_FOUND, "unknown egress `" + read.egress() +
+                                            "` (this program has: " + known_names(egress) + ")");
+            return;
+          }
+          std::uint32_t max = read.max_records() == 0 ? 100 : read.max_records();
+          max = std::min(max, kMaxEgressReadRecords);
+          auto* out = reply.mutable_egress_read();
+          std::size_t bytes = 0;
+          auto visited = it->second->read(
+              read.from_offset(), max, [&](std::uint64_t offset, std::string_view payload, std::string_view) {
+                auto* r = out->add_records();
+                r->set_egress(read.egress());
+                r->set_offset(offset);
+                r->set_json(std::string(payload));
+                bytes += payload.size();
+                return bytes < kMaxEgressReadBytes;
+              });
+          if (!visited) {
+            reply.clear_egress_read();
+            *reply.mutable_error() = make_error(proto::ERROR_INTERNAL, visited.error().message);
+            return;
+          }
+          out->set_start_offset(it->second->start_offset());
+          out->set_end_offset(it->second->end_offset());
+          return;
+        }
+        case proto::ControlRequest::REQUEST_NOT_SET:
+          break;
+      }
+      *reply.mutable_error() = make_error(proto::ERROR_BAD_REQUEST, "empty control request");
+    } catch (const std::exception& e) {
+      reply.Clear();
+      *reply.mutable_error() = make_error(proto::ERROR_INTERNAL, e.what());
+    }
+  }
+
+  void serve_control() {
+    for (std::size_t n = 0; n < kMaxControlPerRound; ++n) {
+      auto parts = detail::recv_multipart_nowait(*control_socket, control_ep);
+      if (!parts) {
+        report(parts.error());
+        return;
+      }
+      if (parts->empty()) return;
+      if (parts->size() < 2) continue;
+      proto::ControlRequest request;
+      proto::ControlReply reply;
+      if (!request.ParseFromArray(parts->back().data(), static_cast<int>(parts->back().size()))) {
+        *reply.mutable_error() =
+            make_error(proto::ERROR_BAD_REQUEST, "the request is not a ControlRequest message");
+      } else {
+        reply.set_request_id(request.request_id());
+        answer_control(request, reply);
+      }
+      parts->pop_back();
+      this->reply(*control_socket, parts.value(), reply, control_ep);
+    }
+  }
+
+  void publish_pending() {
+    std::deque<PendingPublish> items;
+    {
+      std::lock_guard lk(publish_mu);
+      items.swap(to_publish);
+    }
+    if (!pub_socket) return;
+    for (auto& item : items) {
+      proto::EgressRecord record;
+      record.set_egress(item.egress);
+      record.set_offset(item.offset);
+      record.set_json(std::move(item.json));
+      std::vector<zmq::message_t> parts;
+      parts.emplace_back(item.egress.data(), item.egress.size());
+      parts.emplace_back(record.SerializeAsString());
+      // PUB never blocks: a subscriber beyond its high-water mark misses messages and refills
+      // the gap from the log (EgressFollower), so nothing committed is lost to it.
+      if (auto s = detail::send_multipart(*pub_socket, parts, egress_ep); !s) report(s.error());
+    }
+  }
+
+  void run() {
+    while (!stopping.load()) {
+      std::vector<zmq::pollitem_t> items;
+      items.push_back({nullptr, wake_fd, ZMQ_POLLIN, 0});
+      int ingress_at = -1, control_at = -1;
+      if (ingress_socket) {
+        ingress_at = static_cast<int>(items.size());
+        items.push_back({ingress_socket->handle(), 0, ZMQ_POLLIN, 0});
+      }
+      if (control_socket) {
+        control_at = static_cast<int>(items.size());
+        items.push_back({control_socket->handle(), 0, ZMQ_POLLIN, 0});
+      }
+      try {
+        zmq::poll(items.data(), items.size(), std::chrono::milliseconds(-1));
+      } catch (const zmq::error_t& e) {
+        if (e.num() == EINTR) continue;
+        report(detail::zmq_error("polling", "the I/O endpoints", e));
+        return;
+      }
+      if (items[0].revents & ZMQ_POLLIN) {
+        std::uint64_t count;
+        if (::read(wake_fd, &count, sizeof count) < 0 && errno != EAGAIN && errno != EINTR)
+          report(Error{ErrorCode::io_error, std::string("reading the I/O wake-up: ") +
+                                                std::strerror(errno)});
+      }
+      if (ingress_at >= 0 && (items[ingress_at].revents & ZMQ_POLLIN)) serve_ingress();
+      if (control_at >= 0 && (items[control_at].revents & ZMQ_POLLIN)) serve_control();
+      publish_pending();
+    }
+  }
+
+  Status bind(std::optional<zmq::socket_t>& socket, zmq::socket_type type,
+              const std::string& endpoint, std::string& resolved, const char* role) {
+    if (endpoint.empty()) return transport::ok_status();
+    if (auto s = detail::check_endpoint(endpoint); !s) return s;
+    try {
+      socket.emplace(context, type);
+      socket->set(zmq::sockopt::linger, 0);
+      if (type == zmq::socket_type::pub) socket->set(zmq::sockopt::sndhwm, 100000);
+      socket->bind(endpoint);
+      resolved = socket->get(zmq::sockopt::last_endpoint);
+    } catch (const zmq::error_t& e) {
+      socket.reset();
+      return Error{ErrorCode::io_error, std::string("cannot bind the ") + role + " endpoint " +
+                                            endpoint + ": " + e.what()};
+    }
+    return transport::ok_status();
+  }
+};
+
+IoServer::IoServer(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
+IoServer::~IoServer() {
+  if (impl_->thread.joinable()) {
+    impl_->stopping.store(true);
+    impl_->wake();
+    impl_->thread.join();
+  }
+}
+
+Result<std::unique_ptr<IoServer>> IoServer::start(IoServerOptions options) {
+  if (!options.validator)
+    return Error{ErrorCode::invalid_argument, "the I/O server needs an ingress validator"};
+  auto impl = std::make_unique<Impl>();
+  auto open_logs = [&](const std::vector<std::string>& names, const char* kind,
+                       const LogOptions& log_options, LogMap& into) -> Status {
+    for (const auto& name : names) {
+      if (!valid_name(name))
+        return Error{ErrorCode::invalid_argument, std::string(kind) + " name `" + name +
+                                                      "` is not usable as a log name"};
+      if (into.count(name)) continue;
+      auto log = RecordLog::open(options.log_dir / kind / name, log_options);
+      if (!log) return log.error();
+      into.emplace(name, std::move(log.value()));
+    }
+    return transport::ok_status();
+  };
+  if (auto s = open_logs(options.ingress_names, "ingress", options.ingress_log_options, impl->ingress); !s)
+    return s.error();
+  if (auto s = open_logs(options.egress_names, "egress", options.egress_log_options, impl->egress); !s)
+    return s.error();
+  impl->wake_fd = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+  if (impl->wake_fd < 0)
+    return Error{ErrorCode::io_error, std::string("eventfd: ") + std::strerror(errno)};
+  if (auto s = impl->bind(impl->ingress_socket, zmq::socket_type::router, options.ingress_endpoint,
+                          impl->ingress_ep, "ingress"); !s)
+    return s.error();
+  if (auto s = impl->bind(impl->pub_socket, zmq::socket_type::pub, options.egress_endpoint,
+                          impl->egress_ep, "egress"); !s)
+    return s.error();
+  if (auto s = impl->bind(impl->control_socket, zmq::socket_type::router, options.control_endpoint,
+                          impl->control_ep, "control"); !s)
+    return s.error();
+  impl->options = std::move(options);
+  if (impl->ingress_socket || impl->pub_socket || impl->control_socket) {
+    Impl* raw = impl.get();
+    impl->thread = std::thread([raw] { raw->run(); });
+  }
+  return std::unique_ptr<IoServer>(new IoServer(std::move(impl)));
+}
+
+Result<AppendResult> IoServer::ingest(std::string_view ingress, PayloadFormat format,
+                                      std::string_view data, std::string_view idempotency_key) {
+  auto verdict = impl_->validate(ingress, format, data);
+  if (auto* error = std::get_if<proto::ErrorReply>(&verdict)) {
+    ErrorCode code = error->kind() == proto::ERROR_UNKNOWN_INGRESS ? ErrorCode::not_found
+                     : error->kind() == proto::ERROR_UNDECODABLE  ? ErrorCode::rejected
+                                                                  : ErrorCode::io_error;
+    return Error{code, error->message()};
+  }
+  return impl_->ingress.find(ingress)->second->append(std::get<std::string>(verdict),
+                                                      idempotency_key);
+}
+
+RecordLog* IoServer::ingress_log(std::string_view name) const {
+  auto it = impl_->ingress.find(name);
+  return it == impl_->ingress.end() ? nullptr : it->second.get();
+}
+
+RecordLog* IoServer::egress_log(std::string_view name) const {
+  auto it = impl_->egress.find(name);
+  return it == impl_->egress.end() ? nullptr : it->second.get();
+}
+
+Result<std::uint64_t> IoServer::commit_egress(std::string_view egress,
+                                              std::span<const std::string> json) {
+  auto it = impl_->egress.find(egress);
+  if (it == impl_->egress.end())
+    return Error{ErrorCode::not_found, "unknown egress `" + std::string(egress) + "`"};
+  std::lock_guard commit(impl_->commit_mu);
+  std::vector<AppendRequest> requests;
+  requests.reserve(json.size());
+  for (const auto& j : json) requests.push_back({j, {}});
+  auto results = it->second->append_batch(requests);
+  for (auto& r : results)
+    if (!r) return r.error();
+  std::uint64_t first = results.empty() ? it->second->end_offset() : results.front()->offset;
+  if (impl_->pub_socket && !json.empty()) {
+    {
+      std::lock_guard lk(impl_->publish_mu);
+      for (std::size_t i = 0; i < json.size(); ++i)
+        impl_->to_publish.push_back({std::string(egress), results[i]->offset, json[i]});
+    }
+    impl_->wake();
+  }
+  return first;
+}
+
+const std::string& IoServer::ingress_endpoint() const { return impl_->ingress_ep; }
+const std::string& IoServer::egress_endpoint() const { return impl_->egress_ep; }
+const std::string& IoServer::control_endpoint() const { return impl_->control_ep; }
+
+}  // namespace sfn::runtime::io
