@@ -127,8 +127,9 @@ typedef struct sfn_state_desc {
 typedef struct sfn_ctx sfn_ctx;
 
 /* A handler: runs one invocation on `msg` (a message of the handler's type, owned by the
- * runtime; the handler may move fields out of it). Returns SFN_OK or SFN_RAISED. */
-typedef int (*sfn_handler_fn)(sfn_ctx* ctx, void* msg);
+ * runtime and read-only: the runtime still needs it for a dead letter if the invocation
+ * fails; copy fields out with value_copy). Returns SFN_OK or SFN_RAISED. */
+typedef int (*sfn_handler_fn)(sfn_ctx* ctx, const void* msg);
 
 typedef struct sfn_handler_desc {
   uint32_t message_type; /* index into sfn_module.messages */

@@ -114,12 +114,12 @@ class Ctx {
   sfn_ctx* ctx_;
 };
 
-// Adapts `Body(Ctx&, M&)` to an sfn_handler_fn.
-template <class M, void (*Body)(Ctx&, M&)>
-int handler_entry(sfn_ctx* ctx, void* msg) {
+// Adapts `Body(Ctx&, const M&)` to an sfn_handler_fn.
+template <class M, void (*Body)(Ctx&, const M&)>
+int handler_entry(sfn_ctx* ctx, const void* msg) {
   Ctx c(ctx);
   try {
-    Body(c, *static_cast<M*>(msg));
+    Body(c, *static_cast<const M*>(msg));
     return SFN_OK;
   } catch (const Raised&) {
     return SFN_RAISED;

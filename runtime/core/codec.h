@@ -1,0 +1,41 @@
+// Schema-driven codecs of messages in the ABI layout: Protobuf wire format (through libprotobuf's
+// coded streams; no generated classes) and the JSON of LANGUAGE.md §10. Decoders never trust
+// their input: any malformed, truncated, out-of-range or ill-typed data yields an error Status
+// naming the field and the problem, and leaves the destination a valid (default) value.
+//
+// Protobuf mapping (LANGUAGE.md §5): int/time/duration int64 varint; float double (fixed64);
+// bool/enum varint; string/bytes/ref/timer length-delimited; nested message length-delimited;
+// list<scalar number> packed (unpacked accepted); map<K,V> repeated entry messages {1: K, 2: V};
+// T? written when present (proto3 `optional`). A list element, map value or optional whose type
+// is itself a list, map or optional is wrapped in a message with the value as field 1.
+// Fields at their default are omitted (except inside lists, maps and present optionals).
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "sfn/abi.h"
+#include "sfn/runtime.h"
+
+namespace sfn::runtime::core {
+
+// Appends the Protobuf encoding of `msg` (a message of `desc`) to `out`.
+void encode_proto(const sfn_message_desc* desc, const void* msg, std::string& out);
+// Decodes `bytes` into `msg`, which must hold a valid value (it is reset to the default
+// first). Unknown fields are skipped (forward compatibility).
+Status decode_proto(const sfn_message_desc* desc, std::string_view bytes, void* msg);
+
+// Any value as a wrapper message {1: value} (state values, timers): encode / decode. The
+// destination of decode_value must hold a valid value of `type`; it is replaced.
+void encode_value(const sfn_type* type, const void* value, std::string& out);
+Status decode_value(const sfn_type* type, std::string_view bytes, void* value);
+
+// Appends `msg` as one JSON object (declared field order; `none` fields omitted).
+void encode_json(const sfn_message_desc* desc, const void* msg, std::string& out);
+// Appends any value as JSON.
+void append_json_value(std::string& out, const sfn_type* type, const void* value);
+// Parses `text` as a JSON object of `desc` into `msg` (a valid value, reset first). Unknown
+// fields, missing required fields (SFN_FIELD_REQUIRED) and ill-typed values are errors.
+Status decode_json(const sfn_message_desc* desc, std::string_view text, void* msg);
+
+}  // namespace sfn::runtime::core

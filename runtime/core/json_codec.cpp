@@ -1,0 +1,320 @@
+// JSON encoding and decoding of ABI values per LANGUAGE.md §10 (see codec.h). Encoding writes
+// text directly (exact float and time forms); decoding parses with nlohmann::json and then walks
+// the schema, building error messages that name the path of the offending field.
+#include <charconv>
+#include <cmath>
+#include <cstring>
+
+#include <nlohmann/json.hpp>
+
+#include "runtime/core/codec.h"
+#include "runtime/core/text.h"
+#include "runtime/core/value.h"
+
+namespace sfn::runtime::core {
+namespace {
+
+using nlohmann::json;
+
+constexpr int kMaxDepth = 100;
+
+void append_map_key(std::string& out, const sfn_type* key, const void* v) {
+  if (key->kind == SFN_STRING) {
+    append_json_string(out, str_view(*static_cast<const sfn_str*>(v)));
+    return;
+  }
+  std::string text;
+  append_formatted(text, key, v, false);
+  append_json_string(out, text);
+}
+
+std::string where(const std::string& path) { return path.empty() ? std::string("value") : "field `" + path + "`"; }
+
+Status type_error(const std::string& path, const char* expected, const json& j) {
+  return Status::error(where(path) + ": expected " + expected + ", found " + j.type_name());
+}
+
+bool parse_int_text(std::string_view s, int64_t* out) {
+  if (s.empty()) return false;
+  auto r = std::from_chars(s.data(), s.data() + s.size(), *out);
+  return r.ec == std::errc() && r.ptr == s.data() + s.size();
+}
+
+Status decode_value(const sfn_type* t, const json& j, void* slot, const std::string& path, int depth);
+
+Status decode_fields(const sfn_message_desc* d, const json& j, void* msg, const std::string& path, int depth) {
+  if (depth > kMaxDepth) return Status::error(where(path) + ": nesting too deep");
+  if (!j.is_object()) return type_error(path, (std::string("an object (message ") + d->name + ")").c_str(), j);
+  for (auto it = j.begin(); it != j.end(); ++it) {
+    const sfn_field_desc* f = nullptr;
+    for (uint32_t i = 0; i < d->field_count; ++i)
+      if (it.key() == d->fields[i].name) f = &d->fields[i];
+    std::string sub = path.empty() ? it.key() : path + "." + it.key();
+    if (!f) return Status::error("unknown field `" + sub + "` in message " + d->name);
+    if (it.value().is_null()) {
+      if (f->flags & SFN_FIELD_REQUIRED) return Status::error("missing field `" + sub + "`");
+      continue;
+    }
+    Status s = decode_value(f->type, it.value(), static_cast<char*>(msg) + f->offset, sub, depth + 1);
+    if (!s) return s;
+  }
+  for (uint32_t i = 0; i < d->field_count; ++i) {
+    const sfn_field_desc& f = d->fields[i];
+    if ((f.flags & SFN_FIELD_REQUIRED) && !j.contains(f.name)) {
+      return Status::error("missing field `" + (path.empty() ? std::string(f.name) : path + "." + f.name) + "`");
+    }
+  }
+  return Status::ok();
+}
+
+Status decode_map_key(const sfn_type* kt, const std::string& key, void* slot, const std::string& path) {
+  switch (kt->kind) {
+    case SFN_STRING: str_set(static_cast<sfn_str*>(slot), key); return Status::ok();
+    case SFN_INT:
+      if (!parse_int_text(key, static_cast<int64_t*>(slot)))
+        return Status::error(where(path) + ": map key `" + key + "` is not an integer");
+      return Status::ok();
+    case SFN_BOOL:
+      if (key == "true") *static_cast<uint8_t*>(slot) = 1;
+      else if (key == "false") *static_cast<uint8_t*>(slot) = 0;
+      else return Status::error(where(path) + ": map key `" + key + "` is not true or false");
+      return Status::ok();
+    default: return Status::error(where(path) + ": unsupported map key type");
+  }
+}
+
+Status decode_value(const sfn_type* t, const json& j, void* slot, const std::string& path, int depth) {
+  if (depth > kMaxDepth) return Status::error(where(path) + ": nesting too deep");
+  switch (t->kind) {
+    case SFN_INT: {
+      int64_t v;
+      if (j.is_number_integer() && !j.is_number_unsigned()) v = j.get<int64_t>();
+      else if (j.is_number_unsigned()) {
+        uint64_t u = j.get<uint64_t>();
+        if (u > static_cast<uint64_t>(INT64_MAX)) return Status::error(where(path) + ": integer out of range");
+        v = static_cast<int64_t>(u);
+      } else if (j.is_string()) {
+        if (!parse_int_text(j.get_ref<const std::string&>(), &v))
+          return Status::error(where(path) + ": expected an integer, found \"" + j.get<std::string>() + "\"");
+      } else {
+        return type_error(path, "an integer", j);
+      }
+      *static_cast<int64_t*>(slot) = v;
+      return Status::ok();
+    }
+    case SFN_FLOAT: {
+      double v;
+      if (j.is_number()) v = j.get<double>();
+      else if (j.is_string() && j == "NaN") v = std::nan("");
+      else if (j.is_string() && j == "Infinity") v = HUGE_VAL;
+      else if (j.is_string() && j == "-Infinity") v = -HUGE_VAL;
+      else return type_error(path, "a number", j);
+      *static_cast<double*>(slot) = v;
+      return Status::ok();
+    }
+    case SFN_BOOL:
+      if (!j.is_boolean()) return type_error(path, "true or false", j);
+      *static_cast<uint8_t*>(slot) = j.get<bool>() ? 1 : 0;
+      return Status::ok();
+    case SFN_STRING: case SFN_TIMER:
+      if (!j.is_string()) return type_error(path, "a string", j);
+      str_set(static_cast<sfn_str*>(slot), j.get_ref<const std::string&>());
+      return Status::ok();
+    case SFN_REF: {
+      if (!j.is_string()) return type_error(path, "an address string \"pkg/Type/key\"", j);
+      const std::string& s = j.get_ref<const std::string&>();
+      size_t a = s.find('/');
+      size_t b = a == std::string::npos ? a : s.find('/', a + 1);
+      if (a == 0 || b == std::string::npos || b == a + 1)
+        return Status::error(where(path) + ": \"" + s + "\" is not an address \"pkg/Type/key\"");
+      str_set(static_cast<sfn_str*>(slot), s);
+      return Status::ok();
+    }
+    case SFN_BYTES: {
+      std::string raw;
+      if (!j.is_string() || !parse_base64(j.get_ref<const std::string&>(), &raw))
+        return Status::error(where(path) + ": expected base64 text");
+      str_set(static_cast<sfn_str*>(slot), raw);
+      return Status::ok();
+    }
+    case SFN_TIME: {
+      if (!j.is_string() || !parse_time(j.get_ref<const std::string&>(), static_cast<int64_t*>(slot)))
+        return Status::error(where(path) + ": expected an RFC 3339 time like \"2026-11-23T19:30:00Z\"");
+      return Status::ok();
+    }
+    case SFN_DURATION: {
+      if (!j.is_string() || !parse_duration(j.get_ref<const std::string&>(), static_cast<int64_t*>(slot)))
+        return Status::error(where(path) + ": expected a duration like \"1h30m\", \"1.5s\" or \"250ms\"");
+      return Status::ok();
+    }
+    case SFN_ENUM: {
+      const sfn_enum_desc* e = t->enumeration;
+      if (!j.is_string()) return type_error(path, (std::string("a value name of enum ") + e->name).c_str(), j);
+      const std::string& s = j.get_ref<const std::string&>();
+      for (uint32_t i = 0; i < e->value_count; ++i) {
+        if (s == e->values[i]) {
+          *static_cast<int32_t*>(slot) = static_cast<int32_t>(i);
+          return Status::ok();
+        }
+      }
+      return Status::error(where(path) + ": `" + s + "` is not a value of enum " + e->name);
+    }
+    case SFN_LIST: {
+      if (!j.is_array()) return type_error(path, "an array", j);
+      auto* l = static_cast<sfn_list*>(slot);
+      size_t i = 0;
+      for (const json& e : j) {
+        void* p = list_emplace_back(t->elem, l);
+        Status s = decode_value(t->elem, e, p, path + "[" + std::to_string(i++) + "]", depth + 1);
+        if (!s) return s;
+      }
+      return Status::ok();
+    }
+    case SFN_MAP: {
+      if (!j.is_object()) return type_error(path, "an object", j);
+      auto* m = static_cast<sfn_map*>(slot);
+      alignas(16) unsigned char key[32];
+      for (auto it = j.begin(); it != j.end(); ++it) {
+        value_init(t->key, key);
+        Status s = decode_map_key(t->key, it.key(), key, path);
+        if (s) {
+          void* v = map_slot(t, m, key);
+          s = decode_value(t->elem, it.value(), v, path + "[" + it.key() + "]", depth + 1);
+        }
+        value_destroy(t->key, key);
+        if (!s) return s;
+      }
+      return Status::ok();
+    }
+    case SFN_OPTIONAL: {
+      value_destroy(t, slot);
+      if (j.is_null()) return Status::ok();
+      if (t->elem->kind == SFN_MESSAGE) {
+        void* m = message_new(t->elem->message);
+        *static_cast<void**>(slot) = m;
+        return decode_fields(t->elem->message, j, m, path, depth + 1);
+      }
+      *static_cast<uint8_t*>(slot) = 1;
+      return decode_value(t->elem, j, static_cast<char*>(slot) + optional_value_offset(t->elem), path, depth + 1);
+    }
+    case SFN_MESSAGE: return decode_fields(t->message, j, slot, path, depth + 1);
+    default: return Status::error(where(path) + ": unsupported type");
+  }
+}
+
+}  // namespace
+
+void append_json_value(std::string& out, const sfn_type* t, const void* v) {
+  switch (t->kind) {
+    case SFN_FLOAT: {
+      double x = *static_cast<const double*>(v);
+      if (std::isnan(x)) out += "\"NaN\"";
+      else if (std::isinf(x)) out += x < 0 ? "\"-Infinity\"" : "\"Infinity\"";
+      else append_float(out, x);
+      return;
+    }
+    case SFN_STRING: case SFN_REF: case SFN_TIMER:
+      append_json_string(out, str_view(*static_cast<const sfn_str*>(v)));
+      return;
+    case SFN_BYTES: {
+      std::string b;
+      append_base64(b, str_view(*static_cast<const sfn_str*>(v)));
+      append_json_string(out, b);
+      return;
+    }
+    case SFN_TIME: case SFN_DURATION: {
+      std::string s;
+      append_formatted(s, t, v, false);
+      append_json_string(out, s);
+      return;
+    }
+    case SFN_ENUM: {
+      int32_t i = *static_cast<const int32_t*>(v);
+      if (i >= 0 && static_cast<uint32_t>(i) < t->enumeration->value_count)
+        append_json_string(out, t->enumeration->values[i]);
+      else
+        out += std::to_string(i);
+      return;
+    }
+    case SFN_LIST: {
+      const auto* l = static_cast<const sfn_list*>(v);
+      uint32_t stride = list_stride(t->elem);
+      out.push_back('[');
+      for (uint64_t i = 0; i < l->len; ++i) {
+        if (i) out.push_back(',');
+        append_json_value(out, t->elem, static_cast<const char*>(l->data) + i * stride);
+      }
+      out.push_back(']');
+      return;
+    }
+    case SFN_MAP: {
+      const auto* m = static_cast<const sfn_map*>(v);
+      MapEntryLayout el = map_entry_layout(t->key, t->elem);
+      out.push_back('{');
+      for (uint64_t i = 0; i < m->len; ++i) {
+        if (i) out.push_back(',');
+        const char* e = static_cast<const char*>(m->data) + i * el.size;
+        append_map_key(out, t->key, e);
+        out.push_back(':');
+        append_json_value(out, t->elem, e + el.value_offset);
+      }
+      out.push_back('}');
+      return;
+    }
+    case SFN_OPTIONAL:
+      if (t->elem->kind == SFN_MESSAGE) {
+        const void* p = *static_cast<void* const*>(v);
+        if (p) encode_json(t->elem->message, p, out);
+        else out += "null";
+        return;
+      }
+      if (*static_cast<const uint8_t*>(v))
+        append_json_value(out, t->elem, static_cast<const char*>(v) + optional_value_offset(t->elem));
+      else
+        out += "null";
+      return;
+    case SFN_MESSAGE: encode_json(t->message, v, out); return;
+    default: append_formatted(out, t, v, false); return;  // int, bool
+  }
+}
+
+void encode_json(const sfn_message_desc* d, const void* msg, std::string& out) {
+  out.push_back('{');
+  bool first = true;
+  for (uint32_t i = 0; i < d->field_count; ++i) {
+    const sfn_field_desc& f = d->fields[i];
+    const char* slot = static_cast<const char*>(msg) + f.offset;
+    if (f.type->kind == SFN_OPTIONAL) {
+      bool present = f.type->elem->kind == SFN_MESSAGE ? *reinterpret_cast<void* const*>(slot) != nullptr
+                                                       : *reinterpret_cast<const uint8_t*>(slot) != 0;
+      if (!present) continue;
+    }
+    if (!first) out.push_back(',');
+    first = false;
+    append_json_string(out, f.name);
+    out.push_back(':');
+    append_json_value(out, f.type, slot);
+  }
+  out.push_back('}');
+}
+
+Status decode_json(const sfn_message_desc* d, std::string_view text, void* msg) {
+  json j;
+  try {
+    j = json::parse(text.begin(), text.end());
+  } catch (const json::exception& e) {
+    std::string what = e.what();
+    size_t p = what.find("] ");
+    return Status::error("invalid JSON: " + (p == std::string::npos ? what : what.substr(p + 2)));
+  }
+  message_destroy(d, msg);
+  message_init(d, msg);
+  Status s = decode_fields(d, j, msg, "", 0);
+  if (!s) {
+    message_destroy(d, msg);
+    message_init(d, msg);
+  }
+  return s;
+}
+
+}  // namespace sfn::runtime::core

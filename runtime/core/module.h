@@ -1,0 +1,111 @@
+// A loaded SFN module (sfn/abi.h) with the indexes the runtime needs on its hot path: function
+// types by name, handlers by (function, message type), ingress and egress by name. Also
+// addresses ("pkg/Type/key") and key groups. A Module is validated once at load, immutable
+// afterwards and shared by all workers.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "sfn/abi.h"
+#include "sfn/runtime.h"
+
+namespace sfn::runtime::core {
+
+// A parsed address. `type_name` and `key` view into the text it was parsed from.
+struct Address {
+  uint32_t function = 0;      // index into sfn_module.functions
+  std::string_view type_name; // "pkg/Name"
+  std::string_view key;       // the key text ("Ann", "42")
+  int64_t int_key = 0;        // for int-keyed function types
+};
+
+// Stable 64-bit hash of an address text: FNV-1a followed by the splitmix64 finalizer. Never
+// changes between versions (state placement depends on it).
+uint64_t address_hash(std::string_view address);
+// hash(address) mod groups.
+inline uint32_t key_group_of(std::string_view address, uint32_t groups) {
+  return static_cast<uint32_t>(address_hash(address) % groups);
+}
+
+// The egress index the runtime uses for dead letters: module egress_count.
+// The dead-letter record's message type (runtime-defined): {address, message_type, message
+// (JSON text), error, location, epoch}.
+const sfn_message_desc* dead_letter_desc();
+struct DeadLetter {
+  sfn_str address;
+  sfn_str message_type;
+  sfn_str message;   // JSON text of the failed message
+  sfn_str error;
+  sfn_str location;  // "file:line:col"
+  int64_t epoch;
+};
+
+class Module {
+ public:
+  // Validates `desc` and builds the indexes. `keep_alive` holds the dlopen handle, if any.
+  static std::shared_ptr<const Module> create(const sfn_module* desc, std::shared_ptr<void> keep_alive,
+                                              std::string* error);
+
+  const sfn_module& desc() const { return *desc_; }
+  const std::string& package() const { return package_; }
+
+  // Function type index by "pkg/Name"; -1 when unknown.
+  int function_index(std::string_view type_name) const;
+  int ingress_index(std::string_view name) const;
+  // Module egresses 0..n-1, "dead_letters" = n; -1 when unknown.
+  int egress_index(std::string_view name) const;
+  uint32_t dead_letters_egress() const { return desc_->egress_count; }
+  std::string_view egress_name(uint32_t egress) const;
+  const sfn_message_desc* egress_message(uint32_t egress) const;
+
+  // The handler of `function` for `message_type`, or null.
+  sfn_handler_fn handler(uint32_t function, uint32_t message_type) const {
+    return handlers_[function * desc_->message_count + message_type];
+  }
+  const sfn_message_desc* message(uint32_t message_type) const { return desc_->messages[message_type]; }
+  const sfn_type* message_type(uint32_t message_type) const { return &message_types_[message_type]; }
+  int message_index(const sfn_message_desc* desc) const;
+
+  // Parses "pkg/Type/key" against this module; error text on failure.
+  bool parse_address(std::string_view text, Address* out, std::string* error) const;
+
+ private:
+  const sfn_module* desc_ = nullptr;
+  std::shared_ptr<void> keep_alive_;
+  std::string package_;
+  std::unordered_map<std::string, uint32_t> functions_;
+  std::vector<sfn_handler_fn> handlers_;
+  std::vector<sfn_type> message_types_;
+};
+
+// The service table given to modules (value operations + invocation services dispatching to
+// the Invocation behind the ctx).
+const sfn_services* services();
+
+// The runtime side of an `sfn_ctx`: implemented by the worker for handlers and by the ingress
+// path for routes. The services in the table cast the ctx back to this class.
+class Invocation : public sfn_ctx {
+ public:
+  Invocation() { svc = services(); }
+  virtual ~Invocation() = default;
+  virtual const sfn_str* self_address() = 0;
+  virtual int64_t key_int() = 0;
+  virtual const sfn_str* key_str() = 0;
+  virtual const void* state_get(uint32_t index) = 0;
+  virtual void* state_mut(uint32_t index) = 0;
+  virtual void state_clear(uint32_t index) = 0;
+  virtual int send(const sfn_str* address, uint32_t message_type, void* msg, int64_t delay_ns,
+                   sfn_str* out_timer) = 0;
+  virtual void cancel(const sfn_str* timer) = 0;
+  virtual void emit(uint32_t egress, void* msg) = 0;
+  virtual int64_t now() = 0;
+  virtual void log(std::string_view text) = 0;
+  virtual int raise(std::string_view message, const sfn_loc* loc) = 0;
+};
+
+}  // namespace sfn::runtime::core

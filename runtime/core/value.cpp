@@ -1,0 +1,498 @@
+// Implementation of the ABI value layout operations (see value.h). All memory is malloc/free,
+// as abi.h promises compiled code; growth doubles capacity so pushes are amortised O(1).
+#include "runtime/core/value.h"
+
+#include <algorithm>
+#include <cstdlib>
+#include <cstring>
+#include <new>
+
+namespace sfn::runtime::core {
+namespace {
+
+uint32_t align_up(uint32_t n, uint32_t a) { return (n + a - 1) / a * a; }
+
+void* xmalloc(size_t n) {
+  void* p = std::malloc(n == 0 ? 1 : n);
+  if (!p) throw std::bad_alloc();
+  return p;
+}
+
+void* xrealloc(void* p, size_t n) {
+  void* q = std::realloc(p, n == 0 ? 1 : n);
+  if (!q) throw std::bad_alloc();
+  return q;
+}
+
+bool is_message_optional(const sfn_type* t) {
+  return t->kind == SFN_OPTIONAL && t->elem->kind == SFN_MESSAGE;
+}
+
+// Grows `data`/`cap` of a list or map so that `need` elements of `stride` fit.
+template <class L>
+void reserve(L* l, uint64_t need, uint32_t stride) {
+  if (need <= l->cap) return;
+  uint64_t cap = std::max<uint64_t>(need, l->cap ? l->cap * 2 : 4);
+  l->data = xrealloc(l->data, cap * stride);
+  l->cap = cap;
+}
+
+char* elem_ptr(void* data, uint64_t i, uint32_t stride) { return static_cast<char*>(data) + i * stride; }
+
+// Index of the first entry whose key is >= key; `found` set when equal.
+uint64_t map_lower_bound(const sfn_type* mt, const sfn_map* m, const void* key, bool* found) {
+  uint32_t stride = map_entry_layout(mt->key, mt->elem).size;
+  uint64_t lo = 0, hi = m->len;
+  while (lo < hi) {
+    uint64_t mid = (lo + hi) / 2;
+    if (value_compare(mt->key, elem_ptr(m->data, mid, stride), key) < 0) lo = mid + 1;
+    else hi = mid;
+  }
+  *found = lo < m->len && value_compare(mt->key, elem_ptr(m->data, lo, stride), key) == 0;
+  return lo;
+}
+
+template <class T>
+int cmp3(T a, T b) { return a < b ? -1 : (b < a ? 1 : 0); }
+
+}  // namespace
+
+const sfn_type kStringType{SFN_STRING, nullptr, nullptr, nullptr, nullptr, nullptr};
+
+SlotLayout slot_layout(const sfn_type* t) {
+  switch (t->kind) {
+    case SFN_INT: case SFN_TIME: case SFN_DURATION: case SFN_FLOAT: return {8, 8};
+    case SFN_BOOL: return {1, 1};
+    case SFN_ENUM: return {4, 4};
+    case SFN_STRING: case SFN_BYTES: case SFN_REF: case SFN_TIMER: return {16, 8};
+    case SFN_LIST: case SFN_MAP: return {24, 8};
+    case SFN_OPTIONAL: {
+      if (t->elem->kind == SFN_MESSAGE) return {8, 8};
+      SlotLayout in = slot_layout(t->elem);
+      uint32_t off = align_up(1, in.align);
+      return {align_up(off + in.size, in.align), in.align};
+    }
+    case SFN_MESSAGE: return {t->message->size, t->message->align};
+    default: return {8, 8};
+  }
+}
+
+uint32_t list_stride(const sfn_type* elem) {
+  SlotLayout l = slot_layout(elem);
+  return align_up(l.size, l.align);
+}
+
+MapEntryLayout map_entry_layout(const sfn_type* key, const sfn_type* value) {
+  SlotLayout k = slot_layout(key), v = slot_layout(value);
+  uint32_t voff = align_up(k.size, v.align);
+  return {voff, align_up(voff + v.size, std::max(k.align, v.align))};
+}
+
+uint32_t optional_value_offset(const sfn_type* inner) { return align_up(1, slot_layout(inner).align); }
+
+bool is_trivial(const sfn_type* t) {
+  switch (t->kind) {
+    case SFN_INT: case SFN_TIME: case SFN_DURATION: case SFN_FLOAT: case SFN_BOOL: case SFN_ENUM:
+      return true;
+    case SFN_OPTIONAL: return t->elem->kind != SFN_MESSAGE && is_trivial(t->elem);
+    case SFN_MESSAGE:
+      for (uint32_t i = 0; i < t->message->field_count; ++i)
+        if (!is_trivial(t->message->fields[i].type)) return false;
+      return true;
+    default: return false;
+  }
+}
+
+void message_init(const sfn_message_desc* d, void* msg) {
+  std::memset(msg, 0, d->size);
+  for (uint32_t i = 0; i < d->field_count; ++i) {
+    const sfn_field_desc& f = d->fields[i];
+    if (f.type->kind == SFN_MESSAGE) message_init(f.type->message, static_cast<char*>(msg) + f.offset);
+  }
+  if (d->init) d->init(msg);
+}
+
+void value_init(const sfn_type* t, void* slot) {
+  if (t->kind == SFN_MESSAGE) return message_init(t->message, slot);
+  std::memset(slot, 0, slot_layout(t).size);
+}
+
+void message_destroy(const sfn_message_desc* d, void* msg) {
+  for (uint32_t i = 0; i < d->field_count; ++i) {
+    const sfn_field_desc& f = d->fields[i];
+    if (!is_trivial(f.type)) value_destroy(f.type, static_cast<char*>(msg) + f.offset);
+  }
+  std::memset(msg, 0, d->size);
+}
+
+void value_destroy(const sfn_type* t, void* slot) {
+  switch (t->kind) {
+    case SFN_STRING: case SFN_BYTES: case SFN_REF: case SFN_TIMER:
+      str_free(static_cast<sfn_str*>(slot));
+      return;
+    case SFN_LIST: {
+      auto* l = static_cast<sfn_list*>(slot);
+      if (!is_trivial(t->elem)) {
+        uint32_t stride = list_stride(t->elem);
+        for (uint64_t i = 0; i < l->len; ++i) value_destroy(t->elem, elem_ptr(l->data, i, stride));
+      }
+      std::free(l->data);
+      *l = sfn_list{};
+      return;
+    }
+    case SFN_MAP: {
+      auto* m = static_cast<sfn_map*>(slot);
+      MapEntryLayout el = map_entry_layout(t->key, t->elem);
+      bool kt = is_trivial(t->key), vt = is_trivial(t->elem);
+      for (uint64_t i = 0; i < m->len; ++i) {
+        char* e = elem_ptr(m->data, i, el.size);
+        if (!kt) value_destroy(t->key, e);
+        if (!vt) value_destroy(t->elem, e + el.value_offset);
+      }
+      std::free(m->data);
+      *m = sfn_map{};
+      return;
+    }
+    case SFN_OPTIONAL:
+      if (is_message_optional(t)) {
+        void** p = static_cast<void**>(slot);
+        if (*p) message_delete(t->elem->message, *p);
+        *p = nullptr;
+        return;
+      }
+      if (*static_cast<uint8_t*>(slot) && !is_trivial(t->elem))
+        value_destroy(t->elem, static_cast<char*>(slot) + optional_value_offset(t->elem));
+      std::memset(slot, 0, slot_layout(t).size);
+      return;
+    case SFN_MESSAGE: message_destroy(t->message, slot); return;
+    default: std::memset(slot, 0, slot_layout(t).size); return;
+  }
+}
+
+void* message_new(const sfn_message_desc* d) {
+  void* p = xmalloc(d->size);
+  message_init(d, p);
+  return p;
+}
+
+void message_delete(const sfn_message_desc* d, void* msg) {
+  if (!msg) return;
+  message_destroy(d, msg);
+  std::free(msg);
+}
+
+void value_clone_into(const sfn_type* t, void* dst, const void* src) {
+  switch (t->kind) {
+    case SFN_STRING: case SFN_BYTES: case SFN_REF: case SFN_TIMER: {
+      auto* d = static_cast<sfn_str*>(dst);
+      *d = sfn_str{};
+      str_set(d, str_view(*static_cast<const sfn_str*>(src)));
+      return;
+    }
+    case SFN_LIST: {
+      auto* d = static_cast<sfn_list*>(dst);
+      const auto* s = static_cast<const sfn_list*>(src);
+      *d = sfn_list{};
+      if (s->len == 0) return;
+      uint32_t stride = list_stride(t->elem);
+      d->data = xmalloc(s->len * stride);
+      d->cap = s->len;
+      if (is_trivial(t->elem)) {
+        std::memcpy(d->data, s->data, s->len * stride);
+      } else {
+        std::memset(d->data, 0, s->len * stride);
+        for (uint64_t i = 0; i < s->len; ++i)
+          value_clone_into(t->elem, elem_ptr(d->data, i, stride), elem_ptr(s->data, i, stride));
+      }
+      d->len = s->len;
+      return;
+    }
+    case SFN_MAP: {
+      auto* d = static_cast<sfn_map*>(dst);
+      const auto* s = static_cast<const sfn_map*>(src);
+      *d = sfn_map{};
+      if (s->len == 0) return;
+      MapEntryLayout el = map_entry_layout(t->key, t->elem);
+      d->data = xmalloc(s->len * el.size);
+      std::memset(d->data, 0, s->len * el.size);
+      d->cap = s->len;
+      for (uint64_t i = 0; i < s->len; ++i) {
+        char* de = elem_ptr(d->data, i, el.size);
+        const char* se = elem_ptr(s->data, i, el.size);
+        value_clone_into(t->key, de, se);
+        value_clone_into(t->elem, de + el.value_offset, se + el.value_offset);
+      }
+      d->len = s->len;
+      return;
+    }
+    case SFN_OPTIONAL:
+      if (is_message_optional(t)) {
+        const void* sp = *static_cast<void* const*>(src);
+        void* copy = nullptr;
+        if (sp) {
+          copy = xmalloc(t->elem->message->size);
+          value_clone_into(t->elem, copy, sp);
+        }
+        *static_cast<void**>(dst) = copy;
+        return;
+      }
+      std::memset(dst, 0, slot_layout(t).size);
+      if (*static_cast<const uint8_t*>(src)) {
+        uint32_t off = optional_value_offset(t->elem);
+        *static_cast<uint8_t*>(dst) = 1;
+        value_clone_into(t->elem, static_cast<char*>(dst) + off, static_cast<const char*>(src) + off);
+      }
+      return;
+    case SFN_MESSAGE: {
+      const sfn_message_desc* d = t->message;
+      std::memset(dst, 0, d->size);
+      for (uint32_t i = 0; i < d->field_count; ++i) {
+        const sfn_field_desc& f = d->fields[i];
+        value_clone_into(f.type, static_cast<char*>(dst) + f.offset,
+                         static_cast<const char*>(src) + f.offset);
+      }
+      return;
+    }
+    default: std::memcpy(dst, src, slot_layout(t).size); return;
+  }
+}
+
+void value_copy(const sfn_type* t, void* dst, const void* src) {
+  if (dst == src) return;
+  if (is_trivial(t)) {
+    std::memcpy(dst, src, slot_layout(t).size);
+    return;
+  }
+  value_destroy(t, dst);
+  value_clone_into(t, dst, src);
+}
+
+int value_compare(const sfn_type* t, const void* a, const void* b) {
+  switch (t->kind) {
+    case SFN_INT: case SFN_TIME: case SFN_DURATION:
+      return cmp3(*static_cast<const int64_t*>(a), *static_cast<const int64_t*>(b));
+    case SFN_FLOAT: return cmp3(*static_cast<const double*>(a), *static_cast<const double*>(b));
+    case SFN_BOOL: return cmp3(*static_cast<const uint8_t*>(a), *static_cast<const uint8_t*>(b));
+    case SFN_ENUM: return cmp3(*static_cast<const int32_t*>(a), *static_cast<const int32_t*>(b));
+    case SFN_STRING: case SFN_BYTES: case SFN_REF: case SFN_TIMER: {
+      int c = str_view(*static_cast<const sfn_str*>(a)).compare(str_view(*static_cast<const sfn_str*>(b)));
+      return c < 0 ? -1 : (c > 0 ? 1 : 0);
+    }
+    case SFN_LIST: {
+      const auto* x = static_cast<const sfn_list*>(a);
+      const auto* y = static_cast<const sfn_list*>(b);
+      uint32_t stride = list_stride(t->elem);
+      for (uint64_t i = 0; i < x->len && i < y->len; ++i)
+        if (int c = value_compare(t->elem, elem_ptr(x->data, i, stride), elem_ptr(y->data, i, stride))) return c;
+      return cmp3(x->len, y->len);
+    }
+    case SFN_MAP: {
+      const auto* x = static_cast<const sfn_map*>(a);
+      const auto* y = static_cast<const sfn_map*>(b);
+      MapEntryLayout el = map_entry_layout(t->key, t->elem);
+      for (uint64_t i = 0; i < x->len && i < y->len; ++i) {
+        const char* ex = elem_ptr(x->data, i, el.size);
+        const char* ey = elem_ptr(y->data, i, el.size);
+        if (int c = value_compare(t->key, ex, ey)) return c;
+        if (int c = value_compare(t->elem, ex + el.value_offset, ey + el.value_offset)) return c;
+      }
+      return cmp3(x->len, y->len);
+    }
+    case SFN_OPTIONAL: {
+      if (is_message_optional(t)) {
+        const void* x = *static_cast<void* const*>(a);
+        const void* y = *static_cast<void* const*>(b);
+        if (!x || !y) return cmp3(x != nullptr, y != nullptr);
+        return value_compare(t->elem, x, y);
+      }
+      uint8_t px = *static_cast<const uint8_t*>(a), py = *static_cast<const uint8_t*>(b);
+      if (!px || !py) return cmp3(px, py);
+      uint32_t off = optional_value_offset(t->elem);
+      return value_compare(t->elem, static_cast<const char*>(a) + off, static_cast<const char*>(b) + off);
+    }
+    case SFN_MESSAGE: {
+      const sfn_message_desc* d = t->message;
+      for (uint32_t i = 0; i < d->field_count; ++i) {
+        const sfn_field_desc& f = d->fields[i];
+        if (int c = value_compare(f.type, static_cast<const char*>(a) + f.offset,
+                                  static_cast<const char*>(b) + f.offset))
+          return c;
+      }
+      return 0;
+    }
+    default: return 0;
+  }
+}
+
+bool value_equal(const sfn_type* t, const void* a, const void* b) {
+  if (t->kind == SFN_FLOAT) return *static_cast<const double*>(a) == *static_cast<const double*>(b);
+  return value_compare(t, a, b) == 0;
+}
+
+void str_set(sfn_str* out, std::string_view text) {
+  char* data = nullptr;
+  if (!text.empty()) {
+    data = static_cast<char*>(xmalloc(text.size()));
+    std::memcpy(data, text.data(), text.size());
+  }
+  std::free(out->data);
+  out->data = data;
+  out->len = text.size();
+}
+
+void str_free(sfn_str* s) {
+  std::free(s->data);
+  *s = sfn_str{};
+}
+
+void* list_emplace_back(const sfn_type* elem, sfn_list* l) {
+  uint32_t stride = list_stride(elem);
+  reserve(l, l->len + 1, stride);
+  char* p = elem_ptr(l->data, l->len, stride);
+  value_init(elem, p);
+  ++l->len;
+  return p;
+}
+
+void list_push(const sfn_type* lt, sfn_list* l, void* elem) {
+  uint32_t stride = list_stride(lt->elem);
+  reserve(l, l->len + 1, stride);
+  SlotLayout sl = slot_layout(lt->elem);
+  std::memcpy(elem_ptr(l->data, l->len, stride), elem, sl.size);
+  std::memset(elem, 0, sl.size);
+  ++l->len;
+}
+
+void list_pop(const sfn_type* lt, sfn_list* l, void* out) {
+  sfn_type opt{SFN_OPTIONAL, lt->elem, nullptr, nullptr, nullptr, nullptr};
+  value_destroy(&opt, out);
+  if (l->len == 0) return;
+  uint32_t stride = list_stride(lt->elem);
+  char* last = elem_ptr(l->data, l->len - 1, stride);
+  SlotLayout sl = slot_layout(lt->elem);
+  if (lt->elem->kind == SFN_MESSAGE) {
+    void* m = xmalloc(sl.size);
+    std::memcpy(m, last, sl.size);
+    *static_cast<void**>(out) = m;
+  } else {
+    *static_cast<uint8_t*>(out) = 1;
+    std::memcpy(static_cast<char*>(out) + optional_value_offset(lt->elem), last, sl.size);
+  }
+  --l->len;
+}
+
+const char* list_insert(const sfn_type* lt, sfn_list* l, int64_t index, void* elem) {
+  if (index < 0 || static_cast<uint64_t>(index) > l->len) return "list index out of range";
+  uint32_t stride = list_stride(lt->elem);
+  reserve(l, l->len + 1, stride);
+  char* at = elem_ptr(l->data, index, stride);
+  std::memmove(at + stride, at, (l->len - index) * stride);
+  SlotLayout sl = slot_layout(lt->elem);
+  std::memset(at, 0, stride);
+  std::memcpy(at, elem, sl.size);
+  std::memset(elem, 0, sl.size);
+  ++l->len;
+  return nullptr;
+}
+
+const char* list_remove_at(const sfn_type* lt, sfn_list* l, int64_t index) {
+  if (index < 0 || static_cast<uint64_t>(index) >= l->len) return "list index out of range";
+  uint32_t stride = list_stride(lt->elem);
+  char* at = elem_ptr(l->data, index, stride);
+  value_destroy(lt->elem, at);
+  std::memmove(at, at + stride, (l->len - index - 1) * stride);
+  --l->len;
+  return nullptr;
+}
+
+void list_clear(const sfn_type* lt, sfn_list* l) { value_destroy(lt, l); }
+
+const char* list_at(const sfn_type* lt, sfn_list* l, int64_t index, void** out) {
+  if (index < 0 || static_cast<uint64_t>(index) >= l->len) return "list index out of range";
+  *out = elem_ptr(l->data, index, list_stride(lt->elem));
+  return nullptr;
+}
+
+int list_contains(const sfn_type* lt, const sfn_list* l, const void* elem) {
+  uint32_t stride = list_stride(lt->elem);
+  for (uint64_t i = 0; i < l->len; ++i)
+    if (value_equal(lt->elem, elem_ptr(l->data, i, stride), elem)) return 1;
+  return 0;
+}
+
+void list_concat(const sfn_type* lt, sfn_list* out, const sfn_list* a, const sfn_list* b) {
+  sfn_list result{};
+  uint32_t stride = list_stride(lt->elem);
+  reserve(&result, a->len + b->len, stride);
+  std::memset(result.data, 0, (a->len + b->len) * stride);
+  for (uint64_t i = 0; i < a->len; ++i)
+    value_clone_into(lt->elem, elem_ptr(result.data, i, stride), elem_ptr(a->data, i, stride));
+  for (uint64_t i = 0; i < b->len; ++i)
+    value_clone_into(lt->elem, elem_ptr(result.data, a->len + i, stride), elem_ptr(b->data, i, stride));
+  result.len = a->len + b->len;
+  value_destroy(lt, out);
+  *out = result;
+}
+
+void* map_find(const sfn_type* mt, sfn_map* m, const void* key) {
+  bool found = false;
+  uint64_t i = map_lower_bound(mt, m, key, &found);
+  if (!found) return nullptr;
+  MapEntryLayout el = map_entry_layout(mt->key, mt->elem);
+  return elem_ptr(m->data, i, el.size) + el.value_offset;
+}
+
+void* map_slot(const sfn_type* mt, sfn_map* m, const void* key) {
+  bool found = false;
+  uint64_t i = map_lower_bound(mt, m, key, &found);
+  MapEntryLayout el = map_entry_layout(mt->key, mt->elem);
+  if (!found) {
+    reserve(m, m->len + 1, el.size);
+    char* at = elem_ptr(m->data, i, el.size);
+    std::memmove(at + el.size, at, (m->len - i) * el.size);
+    std::memset(at, 0, el.size);
+    value_clone_into(mt->key, at, key);
+    value_init(mt->elem, at + el.value_offset);
+    ++m->len;
+  }
+  return elem_ptr(m->data, i, el.size) + el.value_offset;
+}
+
+int map_remove(const sfn_type* mt, sfn_map* m, const void* key) {
+  bool found = false;
+  uint64_t i = map_lower_bound(mt, m, key, &found);
+  if (!found) return 0;
+  MapEntryLayout el = map_entry_layout(mt->key, mt->elem);
+  char* at = elem_ptr(m->data, i, el.size);
+  value_destroy(mt->key, at);
+  value_destroy(mt->elem, at + el.value_offset);
+  std::memmove(at, at + el.size, (m->len - i - 1) * el.size);
+  --m->len;
+  return 1;
+}
+
+void map_clear(const sfn_type* mt, sfn_map* m) { value_destroy(mt, m); }
+
+void map_keys(const sfn_type* mt, const sfn_map* m, sfn_list* out) {
+  sfn_type lt{SFN_LIST, mt->key, nullptr, nullptr, nullptr, nullptr};
+  value_destroy(&lt, out);
+  MapEntryLayout el = map_entry_layout(mt->key, mt->elem);
+  for (uint64_t i = 0; i < m->len; ++i) {
+    void* slot = list_emplace_back(mt->key, out);
+    value_destroy(mt->key, slot);
+    value_clone_into(mt->key, slot, elem_ptr(m->data, i, el.size));
+  }
+}
+
+void map_values(const sfn_type* mt, const sfn_map* m, sfn_list* out) {
+  sfn_type lt{SFN_LIST, mt->elem, nullptr, nullptr, nullptr, nullptr};
+  value_destroy(&lt, out);
+  MapEntryLayout el = map_entry_layout(mt->key, mt->elem);
+  for (uint64_t i = 0; i < m->len; ++i) {
+    void* slot = list_emplace_back(mt->elem, out);
+    value_destroy(mt->elem, slot);
+    value_clone_into(mt->elem, slot, elem_ptr(m->data, i, el.size) + el.value_offset);
+  }
+}
+
+}  // namespace sfn::runtime::core

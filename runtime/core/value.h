@@ -1,0 +1,89 @@
+// Values in the layout of the module ABI (sfn/abi.h): slot sizes, default initialisation,
+// destruction, deep copy, structural equality and ordering, and the list/map/string operations
+// that generated code calls through the service table. Everything here is driven by `sfn_type`
+// descriptors, so the runtime handles any program's values without knowing the program.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "sfn/abi.h"
+
+namespace sfn::runtime::core {
+
+// Size and alignment of a slot of some type.
+struct SlotLayout {
+  uint32_t size;
+  uint32_t align;
+};
+
+// The slot layout of `type` per the rules in abi.h.
+SlotLayout slot_layout(const sfn_type* type);
+// Stride of one element of a list<elem>.
+uint32_t list_stride(const sfn_type* elem);
+// Layout of one map<K,V> entry: key at 0, value at `value_offset`, entries `size` apart.
+struct MapEntryLayout {
+  uint32_t value_offset;
+  uint32_t size;
+};
+MapEntryLayout map_entry_layout(const sfn_type* key, const sfn_type* value);
+// For T? where T is not a message: offset of the value after the presence byte.
+uint32_t optional_value_offset(const sfn_type* inner);
+// True when the type's slot owns no heap memory (copy = memcpy, destroy = nothing).
+bool is_trivial(const sfn_type* type);
+// True for string-like kinds represented as sfn_str (string, bytes, ref, timer).
+inline bool is_text_kind(uint32_t kind) {
+  return kind == SFN_STRING || kind == SFN_BYTES || kind == SFN_REF || kind == SFN_TIMER;
+}
+
+// Writes the default value into raw memory of `type`'s slot.
+void value_init(const sfn_type* type, void* slot);
+// Initialises a message's raw memory (zero, nested messages, then desc->init).
+void message_init(const sfn_message_desc* desc, void* msg);
+// Frees everything the slot owns and zeroes it.
+void value_destroy(const sfn_type* type, void* slot);
+void message_destroy(const sfn_message_desc* desc, void* msg);
+// Deep-copies `src` into `dst`, which holds a valid value (it is destroyed first).
+void value_copy(const sfn_type* type, void* dst, const void* src);
+// Deep-copies `src` into zeroed/raw memory `dst`.
+void value_clone_into(const sfn_type* type, void* dst, const void* src);
+// Structural equality.
+bool value_equal(const sfn_type* type, const void* a, const void* b);
+// Total order used by map keys and comparisons: -1, 0, 1. Defined for every kind (lists and
+// messages compare lexicographically), so maps of any key kind stay sorted.
+int value_compare(const sfn_type* type, const void* a, const void* b);
+
+// Allocates a zeroed, default-initialised message on the heap (malloc) / frees one.
+void* message_new(const sfn_message_desc* desc);
+void message_delete(const sfn_message_desc* desc, void* msg);
+
+// sfn_str helpers.
+inline std::string_view str_view(const sfn_str& s) { return {s.data ? s.data : "", s.len}; }
+void str_set(sfn_str* out, std::string_view text);
+void str_free(sfn_str* s);
+
+// list/map operations (contracts in abi_services.h).
+void list_push(const sfn_type* list_type, sfn_list* list, void* elem);
+void list_pop(const sfn_type* list_type, sfn_list* list, void* out_optional);
+const char* list_insert(const sfn_type* list_type, sfn_list* list, int64_t index, void* elem);
+const char* list_remove_at(const sfn_type* list_type, sfn_list* list, int64_t index);
+void list_clear(const sfn_type* list_type, sfn_list* list);
+const char* list_at(const sfn_type* list_type, sfn_list* list, int64_t index, void** out);
+int list_contains(const sfn_type* list_type, const sfn_list* list, const void* elem);
+void list_concat(const sfn_type* list_type, sfn_list* out, const sfn_list* a, const sfn_list* b);
+// Appends room for one zeroed element at the end and returns it (decoders fill it in place).
+void* list_emplace_back(const sfn_type* elem, sfn_list* list);
+
+void* map_find(const sfn_type* map_type, sfn_map* map, const void* key);
+void* map_slot(const sfn_type* map_type, sfn_map* map, const void* key);
+int map_remove(const sfn_type* map_type, sfn_map* map, const void* key);
+void map_clear(const sfn_type* map_type, sfn_map* map);
+void map_keys(const sfn_type* map_type, const sfn_map* map, sfn_list* out);
+void map_values(const sfn_type* map_type, const sfn_map* map, sfn_list* out);
+
+// The module's types for lists of strings etc. that services return.
+extern const sfn_type kStringType;
+
+}  // namespace sfn::runtime::core

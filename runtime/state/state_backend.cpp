@@ -1,0 +1,482 @@
+// RocksDB state backend with a hot in-memory cache and write-back batches (see
+// state_backend.h). Every RocksDB Status is checked and turned into a runtime Status.
+#include "runtime/state/state_backend.h"
+
+#include <cstring>
+
+#include <rocksdb/db.h>
+#include <rocksdb/filter_policy.h>
+#include <rocksdb/statistics.h>
+#include <rocksdb/table.h>
+#include <rocksdb/utilities/checkpoint.h>
+#include <rocksdb/write_batch.h>
+
+#include "runtime/core/codec.h"
+#include "runtime/core/value.h"
+
+namespace sfn::runtime::state {
+
+class Db {
+ public:
+  std::unique_ptr<rocksdb::DB> db;
+  std::shared_ptr<rocksdb::Statistics> stats;
+  rocksdb::WriteBatch pending;  // timers and metadata waiting for the next write_back
+};
+
+namespace {
+
+void put_be32(std::string& s, uint32_t v) {
+  char b[4] = {char(v >> 24), char(v >> 16), char(v >> 8), char(v)};
+  s.append(b, 4);
+}
+
+void put_le64(std::string& s, uint64_t v) {
+  char b[8];
+  for (int i = 0; i < 8; ++i) b[i] = static_cast<char>(v >> (8 * i));
+  s.append(b, 8);
+}
+
+uint64_t get_le64(const char* p) {
+  uint64_t v = 0;
+  for (int i = 7; i >= 0; --i) v = (v << 8) | static_cast<unsigned char>(p[i]);
+  return v;
+}
+
+uint32_t get_le32(const char* p) {
+  uint32_t v = 0;
+  for (int i = 3; i >= 0; --i) v = (v << 8) | static_cast<unsigned char>(p[i]);
+  return v;
+}
+
+void instance_prefix(std::string& out, uint32_t kg, std::string_view address) {
+  out.clear();
+  put_be32(out, kg);
+  out.push_back('S');
+  put_be32(out, static_cast<uint32_t>(address.size()));
+  out += address;
+}
+
+Status rocks_error(const char* what, const rocksdb::Status& s) {
+  return Status::error(std::string("state store: ") + what + ": " + s.ToString());
+}
+
+uint32_t align_up(uint32_t n, uint32_t a) { return (n + a - 1) / a * a; }
+
+const std::string kMetaVersion = "version_hash";
+
+std::string meta_key(std::string_view name) {
+  std::string k;
+  put_be32(k, 0xFFFFFFFFu);
+  k.push_back('M');
+  k += name;
+  return k;
+}
+
+}  // namespace
+
+std::string state_key(uint32_t kg, std::string_view address, std::string_view state_name) {
+  std::string k;
+  instance_prefix(k, kg, address);
+  k += state_name;
+  return k;
+}
+
+std::string timer_key(uint32_t kg, std::string_view handle) {
+  std::string k;
+  put_be32(k, kg);
+  k.push_back('T');
+  k += handle;
+  return k;
+}
+
+std::unique_ptr<StateBackend> StateBackend::open(const std::string& dir, ModulePtr module, std::string* error) {
+  std::unique_ptr<StateBackend> b(new StateBackend());
+  b->module_ = std::move(module);
+  b->db_ = std::make_unique<Db>();
+  rocksdb::Options options;
+  options.create_if_missing = true;
+  options.statistics = rocksdb::CreateDBStatistics();
+  b->db_->stats = options.statistics;
+  rocksdb::BlockBasedTableOptions table;
+  table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
+  options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
+  rocksdb::DB* raw = nullptr;
+  rocksdb::Status s = rocksdb::DB::Open(options, dir, &raw);
+  if (!s.ok()) {
+    *error = "cannot open state store " + dir + ": " + s.ToString();
+    return nullptr;
+  }
+  b->db_->db.reset(raw);
+
+  const sfn_module& m = b->module_->desc();
+  std::string stored;
+  bool found = false;
+  Status st = b->get_meta(kMetaVersion, &stored, &found);
+  if (!st) {
+    *error = st.message();
+    return nullptr;
+  }
+  std::string version = m.version_hash ? m.version_hash : "";
+  if (found && stored != version) {
+    *error = "state in " + dir + " was written by program version " + stored + ", not " + version +
+             " (use another --state-dir, or delete it to start afresh)";
+    return nullptr;
+  }
+  if (!found) {
+    b->put_meta(kMetaVersion, version);
+    Status w = b->write_back();
+    if (!w) {
+      *error = w.message();
+      return nullptr;
+    }
+  }
+
+  for (uint32_t f = 0; f < m.function_count; ++f) {
+    FunctionLayout fl;
+    uint32_t off = 0, max_align = 8;
+    const sfn_function_desc& fn = m.functions[f];
+    for (uint32_t i = 0; i < fn.state_count; ++i) {
+      core::SlotLayout sl = core::slot_layout(fn.states[i].type);
+      off = align_up(off, sl.align);
+      fl.offsets.push_back(off);
+      off += sl.size;
+      max_align = std::max(max_align, sl.align);
+      if (fn.states[i].expiry == SFN_EXPIRE_AFTER_CALL) fl.has_after_call = true;
+      if (fn.states[i].expiry != SFN_EXPIRE_NONE) fl.has_expiry = true;
+    }
+    fl.block_size = align_up(std::max<uint32_t>(off, 1), 16);
+    b->layouts_.push_back(std::move(fl));
+  }
+  return b;
+}
+
+StateBackend::~StateBackend() {
+  for (auto& [addr, inst] : cache_) {
+    const sfn_function_desc& fn = module_->desc().functions[inst->function];
+    for (uint32_t i = 0; i < fn.state_count; ++i)
+      core::value_destroy(fn.states[i].type, inst->block + layouts_[inst->function].offsets[i]);
+    std::free(inst->block);
+  }
+}
+
+void StateBackend::init_state(uint32_t function, uint32_t index, void* slot) const {
+  const sfn_state_desc& st = module_->desc().functions[function].states[index];
+  core::value_init(st.type, slot);
+  if (st.init) st.init(slot);
+}
+
+Instance* StateBackend::instance(std::string_view address, const core::Address& parsed, uint32_t kg, Status* error) {
+  auto it = cache_.find(address);
+  if (it != cache_.end()) return it->second.get();
+  return load(address, parsed, kg, true, error);
+}
+
+Instance* StateBackend::find(std::string_view address, const core::Address& parsed, uint32_t kg, Status* error) {
+  auto it = cache_.find(address);
+  if (it != cache_.end()) return it->second.get();
+  return load(address, parsed, kg, false, error);
+}
+
+Instance* StateBackend::load(std::string_view address, const core::Address& parsed, uint32_t kg, bool create,
+                             Status* error) {
+  const sfn_function_desc& fn = module_->desc().functions[parsed.function];
+  const FunctionLayout& fl = layouts_[parsed.function];
+  auto inst = std::make_unique<Instance>();
+  inst->function = parsed.function;
+  inst->key_group = kg;
+  inst->address.assign(address);
+  inst->int_key = parsed.int_key;
+  inst->block = static_cast<char*>(std::malloc(fl.block_size));
+  if (!inst->block) throw std::bad_alloc();
+  std::memset(inst->block, 0, fl.block_size);
+  inst->written_at.assign(fn.state_count, 0);
+  inst->present.assign(fn.state_count, 0);
+  inst->dirty.assign(fn.state_count, 0);
+  for (uint32_t i = 0; i < fn.state_count; ++i) init_state(parsed.function, i, inst->block + fl.offsets[i]);
+
+  // Read every state (and the last-call time) in one MultiGet.
+  std::vector<std::string> keys;
+  for (uint32_t i = 0; i < fn.state_count; ++i) keys.push_back(state_key(kg, address, fn.states[i].name));
+  if (fl.has_after_call) keys.push_back(state_key(kg, address, ""));
+  std::vector<rocksdb::Slice> slices(keys.begin(), keys.end());
+  std::vector<std::string> values;
+  bool any = false;
+  if (!keys.empty()) {
+    std::vector<rocksdb::Status> st = db_->db->MultiGet(rocksdb::ReadOptions(), slices, &values);
+    for (size_t i = 0; i < keys.size(); ++i) {
+      if (st[i].IsNotFound()) continue;
+      if (!st[i].ok()) {
+        *error = rocks_error("read", st[i]);
+        for (uint32_t k = 0; k < fn.state_count; ++k) core::value_destroy(fn.states[k].type, inst->block + fl.offsets[k]);
+        std::free(inst->block);
+        return nullptr;
+      }
+      any = true;
+      const std::string& v = values[i];
+      if (v.size() < 8) {
+        *error = Status::error("state store: corrupt record for " + std::string(address));
+        continue;
+      }
+      if (i == fn.state_count) {
+        inst->last_call = static_cast<int64_t>(get_le64(v.data()));
+        inst->called = true;
+        continue;
+      }
+      void* slot = inst->block + fl.offsets[i];
+      Status d = core::decode_value(fn.states[i].type, std::string_view(v).substr(8), slot);
+      if (!d) {
+        *error = Status::error("state " + std::string(fn.states[i].name) + " of " + std::string(address) + ": " +
+                               d.message());
+        init_state(parsed.function, static_cast<uint32_t>(i), slot);
+        continue;
+      }
+      inst->written_at[i] = static_cast<int64_t>(get_le64(v.data()));
+      inst->present[i] = 1;
+    }
+  }
+  if (!create && !any) {
+    for (uint32_t k = 0; k < fn.state_count; ++k) core::value_destroy(fn.states[k].type, inst->block + fl.offsets[k]);
+    std::free(inst->block);
+    return nullptr;
+  }
+  Instance* p = inst.get();
+  cache_.emplace(p->address, std::move(inst));
+  p->self = sfn_str{const_cast<char*>(p->address.data()), p->address.size()};
+  size_t key_at = parsed.type_name.size() + 1;
+  p->key_str = sfn_str{const_cast<char*>(p->address.data()) + key_at, p->address.size() - key_at};
+  return p;
+}
+
+void StateBackend::expire(Instance* inst, int64_t now) {
+  const FunctionLayout& fl = layouts_[inst->function];
+  if (!fl.has_expiry) return;
+  const sfn_function_desc& fn = module_->desc().functions[inst->function];
+  bool call_expired = inst->called && fl.has_after_call;
+  for (uint32_t i = 0; i < fn.state_count; ++i) {
+    const sfn_state_desc& st = fn.states[i];
+    bool reset = false;
+    if (st.expiry == SFN_EXPIRE_AFTER_WRITE) reset = inst->present[i] && inst->written_at[i] + st.expiry_ns <= now;
+    else if (st.expiry == SFN_EXPIRE_AFTER_CALL) reset = call_expired && inst->last_call + st.expiry_ns <= now;
+    if (!reset || !inst->present[i]) continue;
+    void* slot = inst->block + fl.offsets[i];
+    core::value_destroy(st.type, slot);
+    init_state(inst->function, i, slot);
+    inst->present[i] = 0;
+    inst->dirty[i] = 1;
+    mark_dirty(inst);
+  }
+}
+
+void StateBackend::mark_dirty(Instance* inst) {
+  if (inst->queued) return;
+  inst->queued = true;
+  dirty_list_.push_back(inst);
+}
+
+Status StateBackend::write_back() {
+  rocksdb::WriteBatch& batch = db_->pending;
+  for (Instance* inst : dirty_list_) {
+    const sfn_function_desc& fn = module_->desc().functions[inst->function];
+    const FunctionLayout& fl = layouts_[inst->function];
+    instance_prefix(key_buf_, inst->key_group, inst->address);
+    size_t prefix = key_buf_.size();
+    for (uint32_t i = 0; i < fn.state_count; ++i) {
+      if (!inst->dirty[i]) continue;
+      inst->dirty[i] = 0;
+      key_buf_.resize(prefix);
+      key_buf_ += fn.states[i].name;
+      if (!inst->present[i]) {
+        batch.Delete(key_buf_);
+        continue;
+      }
+      value_buf_.clear();
+      put_le64(value_buf_, static_cast<uint64_t>(inst->written_at[i]));
+      core::encode_value(fn.states[i].type, inst->block + fl.offsets[i], value_buf_);
+      batch.Put(key_buf_, value_buf_);
+    }
+    if (inst->last_call_dirty) {
+      key_buf_.resize(prefix);
+      value_buf_.clear();
+      put_le64(value_buf_, static_cast<uint64_t>(inst->last_call));
+      batch.Put(key_buf_, value_buf_);
+      inst->last_call_dirty = false;
+    }
+    inst->queued = false;
+  }
+  dirty_list_.clear();
+  if (batch.Count() == 0) return Status::ok();
+  rocksdb::WriteOptions wo;
+  wo.disableWAL = true;
+  batch_bytes_ += batch.GetDataSize();
+  rocksdb::Status s = db_->db->Write(wo, &batch);
+  batch.Clear();
+  if (!s.ok()) return rocks_error("write", s);
+  return Status::ok();
+}
+
+void StateBackend::put_timer(uint32_t kg, const TimerRecord& t) {
+  std::string v;
+  put_le64(v, static_cast<uint64_t>(t.due));
+  char b[4];
+  for (int i = 0; i < 4; ++i) b[i] = static_cast<char>(t.message_type >> (8 * i));
+  v.append(b, 4);
+  uint32_t n = static_cast<uint32_t>(t.target.size());
+  for (int i = 0; i < 4; ++i) b[i] = static_cast<char>(n >> (8 * i));
+  v.append(b, 4);
+  v += t.target;
+  v += t.payload;
+  db_->pending.Put(timer_key(kg, t.handle), v);
+}
+
+void StateBackend::delete_timer(uint32_t kg, std::string_view handle) { db_->pending.Delete(timer_key(kg, handle)); }
+
+void StateBackend::put_meta(std::string_view name, std::string_view value) { db_->pending.Put(meta_key(name), value); }
+
+Status StateBackend::get_meta(std::string_view name, std::string* value, bool* found) {
+  rocksdb::Status s = db_->db->Get(rocksdb::ReadOptions(), meta_key(name), value);
+  *found = s.ok();
+  if (s.ok() || s.IsNotFound()) return Status::ok();
+  return rocks_error("read", s);
+}
+
+Status StateBackend::load_timers(uint32_t key_groups, const std::function<void(TimerRecord&&)>& visit) {
+  std::unique_ptr<rocksdb::Iterator> it(db_->db->NewIterator(rocksdb::ReadOptions()));
+  for (uint32_t kg = 0; kg < key_groups; ++kg) {
+    std::string prefix;
+    put_be32(prefix, kg);
+    prefix.push_back('T');
+    for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
+      rocksdb::Slice v = it->value();
+      if (v.size() < 16) return Status::error("state store: corrupt timer record");
+      TimerRecord t;
+      t.handle = it->key().ToString().substr(prefix.size());
+      t.due = static_cast<int64_t>(get_le64(v.data()));
+      t.message_type = get_le32(v.data() + 8);
+      uint32_t n = get_le32(v.data() + 12);
+      if (v.size() < 16 + static_cast<size_t>(n) || t.message_type >= module_->desc().message_count)
+        return Status::error("state store: corrupt timer record");
+      t.target.assign(v.data() + 16, n);
+      t.payload.assign(v.data() + 16 + n, v.size() - 16 - n);
+      visit(std::move(t));
+    }
+  }
+  if (!it->status().ok()) return rocks_error("scan timers", it->status());
+  return Status::ok();
+}
+
+Status StateBackend::flush() {
+  rocksdb::Status s = db_->db->Flush(rocksdb::FlushOptions());
+  if (!s.ok()) return rocks_error("flush", s);
+  return Status::ok();
+}
+
+Status StateBackend::checkpoint(const std::string& dir) {
+  rocksdb::Checkpoint* cp = nullptr;
+  rocksdb::Status s = rocksdb::Checkpoint::Create(db_->db.get(), &cp);
+  if (!s.ok()) return rocks_error("checkpoint", s);
+  std::unique_ptr<rocksdb::Checkpoint> owned(cp);
+  s = owned->CreateCheckpoint(dir);
+  if (!s.ok()) return rocks_error("checkpoint", s);
+  return Status::ok();
+}
+
+uint64_t StateBackend::db_bytes_written() const {
+  return db_->stats->getTickerCount(rocksdb::FLUSH_WRITE_BYTES) + db_->stats->getTickerCount(rocksdb::COMPACT_WRITE_BYTES);
+}
+
+// ---- Txn ----
+
+Txn::~Txn() {
+  if (inst_) abort();
+}
+
+void Txn::begin(Instance* inst, int64_t now) {
+  inst_ = inst;
+  now_ = now;
+  backend_->expire(inst, now);
+  const FunctionLayout& fl = backend_->layout(inst->function);
+  if (shadow_block_.size() < fl.block_size + 16) shadow_block_.resize(fl.block_size + 16);
+  shadow_base_ = reinterpret_cast<char*>((reinterpret_cast<uintptr_t>(shadow_block_.data()) + 15) & ~uintptr_t(15));
+  size_t n = backend_->module().desc().functions[inst->function].state_count;
+  if (shadowed_.size() < n) {
+    shadowed_.resize(n, 0);
+    cleared_.resize(n, 0);
+  }
+}
+
+void* Txn::shadow(uint32_t i) {
+  const FunctionLayout& fl = backend_->layout(inst_->function);
+  return shadow_base_ + fl.offsets[i];
+}
+
+const void* Txn::get(uint32_t i) {
+  if (shadowed_[i]) return shadow(i);
+  return inst_->block + backend_->layout(inst_->function).offsets[i];
+}
+
+void* Txn::mut(uint32_t i) {
+  void* s = shadow(i);
+  if (!shadowed_[i]) {
+    const sfn_type* t = backend_->module().desc().functions[inst_->function].states[i].type;
+    core::value_clone_into(t, s, inst_->block + backend_->layout(inst_->function).offsets[i]);
+    shadowed_[i] = 1;
+    touched_.push_back(i);
+  }
+  cleared_[i] = 0;
+  return s;
+}
+
+void Txn::clear(uint32_t index) {
+  uint32_t n = backend_->module().desc().functions[inst_->function].state_count;
+  for (uint32_t i = (index == UINT32_MAX ? 0 : index); i < n && (index == UINT32_MAX || i == index); ++i) {
+    const sfn_type* t = backend_->module().desc().functions[inst_->function].states[i].type;
+    void* s = shadow(i);
+    if (shadowed_[i]) core::value_destroy(t, s);
+    else touched_.push_back(i);
+    backend_->init_state(inst_->function, i, s);
+    shadowed_[i] = 1;
+    cleared_[i] = 1;
+  }
+}
+
+void Txn::release_shadows(bool apply) {
+  const sfn_function_desc& fn = backend_->module().desc().functions[inst_->function];
+  const FunctionLayout& fl = backend_->layout(inst_->function);
+  for (uint32_t i : touched_) {
+    const sfn_type* t = fn.states[i].type;
+    void* s = shadow(i);
+    if (apply) {
+      void* slot = inst_->block + fl.offsets[i];
+      core::value_destroy(t, slot);
+      std::memcpy(slot, s, core::slot_layout(t).size);  // move
+      inst_->present[i] = cleared_[i] ? 0 : 1;
+      inst_->written_at[i] = now_;
+      inst_->dirty[i] = 1;
+    } else {
+      core::value_destroy(t, s);
+    }
+    shadowed_[i] = 0;
+    cleared_[i] = 0;
+  }
+  touched_.clear();
+}
+
+void Txn::commit() {
+  bool wrote = !touched_.empty();
+  release_shadows(true);
+  if (backend_->layout(inst_->function).has_after_call) {
+    inst_->last_call = now_;
+    inst_->called = true;
+    inst_->last_call_dirty = true;
+    wrote = true;
+  }
+  if (wrote) backend_->mark_dirty(inst_);
+  inst_ = nullptr;
+}
+
+void Txn::abort() {
+  release_shadows(false);
+  inst_ = nullptr;
+}
+
+}  // namespace sfn::runtime::state

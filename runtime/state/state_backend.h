@@ -1,0 +1,167 @@
+// The state backend of one worker: one RocksDB (WAL off: durability comes from flushes at
+// shutdown and, later, from snapshots) under a hot in-memory cache of instances whose changed
+// states are written back in one WriteBatch at the end of each processing batch. Invocations
+// see their state through a Txn: writes go to a private shadow copy and take effect only on
+// commit, so a failing invocation leaves no trace. Durable timers and small metadata live in
+// the same database. RocksDB types never appear in this header.
+//
+// Key layout (all integers big-endian, so a key group is one contiguous key range):
+//   state value : u32 key_group | 'S' | u32 len | address | state name
+//   last call   : u32 key_group | 'S' | u32 len | address            (instances with `after call`)
+//   timer       : u32 key_group | 'T' | handle
+//   metadata    : u32 0xFFFFFFFF | 'M' | name
+// A state value is u64 (little-endian) last-write time in ns, then the value encoded as the
+// wrapper message {1: value} (core/codec.h).
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "runtime/core/module.h"
+#include "sfn/runtime.h"
+
+namespace sfn::runtime::state {
+
+class Db;  // the RocksDB handle (state_backend.cpp)
+
+// One cached instance. Stable in memory while the backend lives.
+struct Instance {
+  uint32_t function = 0;
+  uint32_t key_group = 0;
+  std::string address;   // "pkg/Type/key"
+  sfn_str self{};        // views `address` (never freed through the ABI)
+  sfn_str key_str{};     // views the key part of `address`
+  int64_t int_key = 0;
+  char* block = nullptr; // the state slots, at FunctionLayout offsets
+  std::vector<int64_t> written_at;  // per state: last write time (valid when present)
+  std::vector<uint8_t> present;     // per state: holds a written value (not the initializer)
+  std::vector<uint8_t> dirty;       // per state: changed since the last write-back
+  int64_t last_call = 0;
+  bool called = false;              // last_call is valid
+  bool last_call_dirty = false;
+  bool queued = false;   // in the backend's dirty list
+};
+
+// Where each state of a function type lives in an instance block.
+struct FunctionLayout {
+  std::vector<uint32_t> offsets;
+  uint32_t block_size = 0;
+  bool has_after_call = false;
+  bool has_expiry = false;
+};
+
+// A scheduled delayed message, as persisted.
+struct TimerRecord {
+  std::string handle;   // "<key group>.<worker>.<seq>"
+  int64_t due = 0;      // ns on the runtime clock
+  std::string target;   // address
+  uint32_t message_type = 0;
+  std::string payload;  // Protobuf of the message
+};
+
+class StateBackend {
+ public:
+  // Opens (creating) the database in `dir`. Refuses a database written by a different module
+  // version (version hash), with an error naming both.
+  static std::unique_ptr<StateBackend> open(const std::string& dir, ModulePtr module, std::string* error);
+  ~StateBackend();
+
+  const core::Module& module() const { return *module_; }
+  const FunctionLayout& layout(uint32_t function) const { return layouts_[function]; }
+
+  // The cached instance for `address` (already parsed), loading it from disk on first use.
+  // Returns null and sets `error` when stored data cannot be read.
+  Instance* instance(std::string_view address, const core::Address& parsed, uint32_t key_group, Status* error);
+  // An instance only if cached or stored (for `sfn state`); null when it never existed.
+  Instance* find(std::string_view address, const core::Address& parsed, uint32_t key_group, Status* error);
+
+  // Applies `after write` / `after call` expiry of `inst` at time `now` (idempotent).
+  void expire(Instance* inst, int64_t now);
+
+  // Writes every changed state (and timers/metadata put since) in one WriteBatch, WAL off.
+  Status write_back();
+  // Timers and metadata, written with the next write_back.
+  void put_timer(uint32_t key_group, const TimerRecord& t);
+  void delete_timer(uint32_t key_group, std::string_view handle);
+  void put_meta(std::string_view name, std::string_view value);
+  // Reads all stored timers (at start) / one metadata value (false when absent).
+  Status load_timers(uint32_t key_groups, const std::function<void(TimerRecord&&)>& visit);
+  Status get_meta(std::string_view name, std::string* value, bool* found);
+
+  // Flushes memtables to disk (needed with the WAL off before a clean exit).
+  Status flush();
+  // Writes a RocksDB checkpoint (hard links) of the current state into `dir` (must not exist).
+  Status checkpoint(const std::string& dir);
+
+  // Marks `inst` for the next write_back.
+  void mark_dirty(Instance* inst);
+  // Payload bytes handed to RocksDB so far (sum of WriteBatch sizes) and RocksDB's own count
+  // of bytes written to files (flush + compaction), for the benchmark.
+  uint64_t batch_bytes() const { return batch_bytes_; }
+  uint64_t db_bytes_written() const;
+  size_t cached_instances() const { return cache_.size(); }
+
+  // Writes the initializer of state `index` of `function` into raw memory `slot`.
+  void init_state(uint32_t function, uint32_t index, void* slot) const;
+
+ private:
+  StateBackend() = default;
+  Instance* load(std::string_view address, const core::Address& parsed, uint32_t key_group, bool create,
+                 Status* error);
+
+  struct Hash {
+    using is_transparent = void;
+    size_t operator()(std::string_view s) const { return std::hash<std::string_view>()(s); }
+  };
+  struct Eq {
+    using is_transparent = void;
+    bool operator()(std::string_view a, std::string_view b) const { return a == b; }
+  };
+
+  ModulePtr module_;
+  std::unique_ptr<Db> db_;
+  std::vector<FunctionLayout> layouts_;
+  std::unordered_map<std::string, std::unique_ptr<Instance>, Hash, Eq> cache_;
+  std::vector<Instance*> dirty_list_;
+  uint64_t batch_bytes_ = 0;
+  std::string key_buf_, value_buf_;
+};
+
+// Key encodings (exposed for tests and the snapshot code).
+std::string state_key(uint32_t key_group, std::string_view address, std::string_view state_name);
+std::string timer_key(uint32_t key_group, std::string_view handle);
+
+// The invocation view of one instance's state (see the file comment). Reused across
+// invocations by a worker; begin() must be followed by exactly one commit() or abort().
+class Txn {
+ public:
+  explicit Txn(StateBackend* backend) : backend_(backend) {}
+  ~Txn();
+  void begin(Instance* inst, int64_t now);
+  const void* get(uint32_t index);
+  void* mut(uint32_t index);
+  // index == UINT32_MAX clears every state.
+  void clear(uint32_t index);
+  void commit();
+  void abort();
+  Instance* instance() const { return inst_; }
+
+ private:
+  void* shadow(uint32_t index);
+  void release_shadows(bool apply);
+  StateBackend* backend_;
+  Instance* inst_ = nullptr;
+  int64_t now_ = 0;
+  std::vector<char> shadow_block_;  // same layout as the instance block
+  char* shadow_base_ = nullptr;
+  std::vector<uint8_t> shadowed_;   // per state: shadow holds the working value
+  std::vector<uint8_t> cleared_;    // per state: reset to initializer in this txn
+  std::vector<uint32_t> touched_;
+};
+
+}  // namespace sfn::runtime::state
