@@ -1,0 +1,367 @@
+// Calls: user fns, std module functions (`strings.join(..)`), built-in functions and conversions
+// (now, log, min, max, abs, int, float, string, bytes, `time.from_unix_millis`), addresses
+// `F(key)` (E0302 for a key of the wrong type) and the methods of string, list, map, time and
+// duration (§6 table; mutating methods only on places, E0204).
+#include "compiler/check/checker.h"
+
+namespace sfn::check {
+
+namespace {
+
+struct MethodEntry {
+  TypeKind receiver;
+  const char* name;
+  Method method;
+};
+
+const MethodEntry kMethods[] = {
+    {TypeKind::String, "len", Method::StrLen},
+    {TypeKind::String, "contains", Method::StrContains},
+    {TypeKind::String, "starts_with", Method::StrStartsWith},
+    {TypeKind::String, "ends_with", Method::StrEndsWith},
+    {TypeKind::String, "split", Method::StrSplit},
+    {TypeKind::String, "trim", Method::StrTrim},
+    {TypeKind::String, "upper", Method::StrUpper},
+    {TypeKind::String, "lower", Method::StrLower},
+    {TypeKind::String, "replace", Method::StrReplace},
+    {TypeKind::String, "substring", Method::StrSubstring},
+    {TypeKind::List, "len", Method::ListLen},
+    {TypeKind::List, "push", Method::ListPush},
+    {TypeKind::List, "pop", Method::ListPop},
+    {TypeKind::List, "contains", Method::ListContains},
+    {TypeKind::List, "insert", Method::ListInsert},
+    {TypeKind::List, "remove_at", Method::ListRemoveAt},
+    {TypeKind::List, "clear", Method::ListClear},
+    {TypeKind::List, "is_empty", Method::ListIsEmpty},
+    {TypeKind::List, "first", Method::ListFirst},
+    {TypeKind::List, "last", Method::ListLast},
+    {TypeKind::Map, "len", Method::MapLen},
+    {TypeKind::Map, "get", Method::MapGet},
+    {TypeKind::Map, "contains", Method::MapContains},
+    {TypeKind::Map, "remove", Method::MapRemove},
+    {TypeKind::Map, "keys", Method::MapKeys},
+    {TypeKind::Map, "values", Method::MapValues},
+    {TypeKind::Map, "clear", Method::MapClear},
+    {TypeKind::Map, "is_empty", Method::MapIsEmpty},
+    {TypeKind::Time, "unix_millis", Method::TimeUnixMillis},
+    {TypeKind::Duration, "millis", Method::DurationMillis},
+    {TypeKind::Duration, "seconds", Method::DurationSeconds},
+};
+
+bool is_mutating_name(const std::string& name) {
+  return name == "push" || name == "pop" || name == "insert" || name == "remove_at" ||
+         name == "clear" || name == "remove";
+}
+
+}  // namespace
+
+std::optional<Method> Checker::method_lookup(TypeId receiver, const std::string& name) const {
+  for (const auto& m : kMethods) {
+    if (m.receiver == receiver->kind && name == m.name) return m.method;
+  }
+  return std::nullopt;
+}
+
+Diagnostic* Checker::check_args(const ast::Expr& e, const ast::Call& call,
+                                const std::vector<TypeId>& params, std::string_view what) {
+  if (call.args.size() != params.size()) {
+    for (const auto& a : call.args) check_expr(*a, nullptr);
+    return &report(Kind::E0202, e.span,
+           std::string(what) + " takes " + std::to_string(params.size()) +
+               (params.size() == 1 ? " argument" : " arguments") + ", but " +
+               std::to_string(call.args.size()) + (call.args.size() == 1 ? " was" : " were") +
+               " given");
+  }
+  for (std::size_t i = 0; i < params.size(); ++i) check_expr_as(*call.args[i], params[i]);
+  return nullptr;
+}
+
+// A fn call: `f(..)` or `module.f(..)`.
+static TypeId check_fn_call(Checker& c, const ast::Expr& e, const ast::Call& call,
+                            std::uint32_t fi, const std::string& shown) {
+  const FnInfo& fn = c.out_.fns[fi];
+  std::vector<TypeId> params;
+  for (const auto& p : fn.params) params.push_back(p.type);
+  Resolution r = make_res(Resolution::Kind::Fn, fi);
+  c.resolve(*call.callee, r);
+  c.resolve(e, r);
+  if (Diagnostic* d = c.check_args(e, call, params, "`" + shown + "`")) {
+    d->notes.push_back({"`" + shown + "` is declared here", fn.decl->name.span});
+  }
+  return fn.return_type;
+}
+
+TypeId Checker::check_call(const ast::Expr& e, const ast::Call& call, TypeId expected) {
+  const ast::Expr& callee = *call.callee;
+  if (const auto* n = std::get_if<ast::Name>(&callee.node)) {
+    const std::string& name = n->ident.name;
+    if (name.empty()) {
+      for (const auto& a : call.args) check_expr(*a, nullptr);
+      return types_.error();
+    }
+    if (lookup_local(name) != kNone ||
+        (in_handler() && out_.functions[ctx_.function].state_index.count(name))) {
+      TypeId t = check_expr(callee, nullptr);
+      for (const auto& a : call.args) check_expr(*a, nullptr);
+      if (!t->is_error()) report(Kind::E0201, callee.span, "`" + name + "` of type `" + tn(t) + "` is not a function");
+      return types_.error();
+    }
+    auto g = out_.globals.find(name);
+    if (g != out_.globals.end() && g->second.kind == GlobalRef::Kind::Fn) {
+      return check_fn_call(*this, e, call, g->second.index, name);
+    }
+    if (g != out_.globals.end() && g->second.kind == GlobalRef::Kind::Function) {
+      std::uint32_t fi = g->second.index;
+      const auto& f = out_.functions[fi];
+      resolve(callee, make_res(Resolution::Kind::FunctionType, fi));
+      resolve(e, make_res(Resolution::Kind::Address, fi));
+      if (call.args.size() != 1) {
+        for (const auto& a : call.args) check_expr(*a, nullptr);
+        auto& d = report(Kind::E0202, e.span,
+                         "an address `" + name + "(key)` takes 1 argument, but " +
+                             std::to_string(call.args.size()) + " were given");
+        d.notes.push_back({"`" + name + "` is keyed by `" + f.key_name + ": " + tn(f.key_type) + "`",
+                           f.decl->key.span});
+        return types_.ref(fi);
+      }
+      TypeId kt = check_expr(*call.args[0], f.key_type);
+      if (!contains_error(kt) && !contains_error(f.key_type) && kt != f.key_type) {
+        auto& d = report(Kind::E0302, call.args[0]->span,
+                         "`" + name + "` is keyed by `" + tn(f.key_type) + "`, found `" + tn(kt) + "`");
+        d.notes.push_back({"the key of `" + name + "` is declared here", f.decl->key.span});
+        if (kt->is(TypeKind::Int) && f.key_type->is(TypeKind::String)) {
+          d.fixes.push_back({"convert the key with `string(...)`", {}});
+        }
+      }
+      return types_.ref(fi);
+    }
+    if (g != out_.globals.end() && g->second.kind == GlobalRef::Kind::Message) {
+      for (const auto& a : call.args) check_expr(*a, nullptr);
+      auto& d = report(Kind::E0201, callee.span, "`" + name + "` is a message type, not a function");
+      d.fixes.push_back({"construct a message with `" + name + " { field: value, ... }`", {}});
+      return types_.error();
+    }
+    // Built-in functions and conversions.
+    auto builtin = [&](Builtin b) { resolve(callee, make_res(Resolution::Kind::Builtin, kNone, kNone, b)); resolve(e, make_res(Resolution::Kind::Builtin, kNone, kNone, b)); };
+    auto arity = [&](std::size_t n) {
+      if (call.args.size() == n) return true;
+      for (const auto& a : call.args) check_expr(*a, nullptr);
+      report(Kind::E0202, e.span,
+             "`" + name + "` takes " + std::to_string(n) + (n == 1 ? " argument" : " arguments") +
+                 ", but " + std::to_string(call.args.size()) +
+                 (call.args.size() == 1 ? " was" : " were") + " given");
+      return false;
+    };
+    if (g == out_.globals.end()) {
+      if (name == "now") {
+        builtin(Builtin::Now);
+        bool ok = require_handler(e.span, "`now()`");
+        arity(0);
+        return ok ? types_.time_type() : types_.error();
+      }
+      if (name == "log") {
+        builtin(Builtin::Log);
+        if (arity(1)) check_expr_as(*call.args[0], types_.string_type());
+        return types_.void_type();
+      }
+      if (name == "min" || name == "max") {
+        builtin(name == "min" ? Builtin::Min : Builtin::Max);
+        if (!arity(2)) return types_.error();
+        TypeId a = check_expr(*call.args[0], expected);
+        TypeId b = check_expr(*call.args[1], a);
+        if (contains_error(a) || contains_error(b)) return types_.error();
+        if (a != b) {
+          report(Kind::E0201, call.args[1]->span, "expected `" + tn(a) + "`, found `" + tn(b) + "`");
+          return types_.error();
+        }
+        if (!is_ordered(a)) {
+          report(Kind::E0203, e.span, "`" + name + "` is not defined for `" + tn(a) + "`");
+          return types_.error();
+        }
+        return a;
+      }
+      if (name == "abs") {
+        builtin(Builtin::Abs);
+        if (!arity(1)) return types_.error();
+        TypeId a = check_expr(*call.args[0], expected);
+        if (a->is_error()) return a;
+        if (!a->is(TypeKind::Int) && !a->is(TypeKind::Float) && !a->is(TypeKind::Duration)) {
+          report(Kind::E0203, call.args[0]->span, "`abs` is not defined for `" + tn(a) + "`");
+          return types_.error();
+        }
+        return a;
+      }
+      if (name == "int" || name == "float" || name == "string" || name == "bytes") {
+        Builtin b = name == "int"     ? Builtin::ToInt
+                    : name == "float" ? Builtin::ToFloat
+                    : name == "string" ? Builtin::ToString
+                                       : Builtin::ToBytes;
+        builtin(b);
+        TypeId target = types_.scalar_by_name(name);
+        if (!arity(1)) return target;
+        TypeId a = check_expr(*call.args[0], nullptr);
+        if (a->is_error()) return target;
+        bool ok = false;
+        switch (b) {
+          case Builtin::ToInt:
+          case Builtin::ToFloat: ok = a->is_numeric(); break;
+          case Builtin::ToString: ok = !a->is(TypeKind::Void); break;
+          default: ok = a->is(TypeKind::String) || a->is(TypeKind::Bytes); break;
+        }
+        if (!ok) {
+          auto& d = report(Kind::E0201, call.args[0]->span,
+                           "cannot convert `" + tn(a) + "` to `" + name + "`");
+          if (a->is(TypeKind::String) && (b == Builtin::ToInt || b == Builtin::ToFloat)) {
+            d.fixes.push_back({"parse text with `strings.to_" + name + "(...)` (import std.strings), "
+                               "which gives `" + name + "?`", {}});
+          }
+        }
+        return target;
+      }
+    }
+    for (const auto& a : call.args) check_expr(*a, nullptr);
+    if (g != out_.globals.end()) {
+      report(Kind::E0201, callee.span, "`" + name + "` is not a function");
+      return types_.error();
+    }
+    auto& d = report(Kind::E0101, n->ident.span, "unknown function `" + name + "`");
+    Candidates c = {"now", "log", "min", "max", "abs"};
+    for (const auto& fn : out_.fns) {
+      if (fn.module.empty()) c.push_back(fn.name);
+    }
+    for (const auto& f : out_.functions) c.push_back(f.name);
+    suggest(d, name, n->ident.span, c);
+    return types_.error();
+  }
+
+  if (const auto* fa = std::get_if<ast::FieldAccess>(&callee.node)) {
+    const std::string& member = fa->field.name;
+    if (const auto* obj = std::get_if<ast::Name>(&fa->object->node)) {
+      const std::string& oname = obj->ident.name;
+      bool shadowed = lookup_local(oname) != kNone ||
+                      (in_handler() && out_.functions[ctx_.function].state_index.count(oname)) ||
+                      out_.globals.count(oname);
+      if (!shadowed) {
+        if (oname == "time" && member == "from_unix_millis") {
+          Resolution r = make_res(Resolution::Kind::Builtin, kNone, kNone, Builtin::TimeFromUnixMillis);
+          resolve(callee, r);
+          resolve(e, r);
+          check_args(e, call, {types_.int_type()}, "`time.from_unix_millis`");
+          return types_.time_type();
+        }
+        auto mod = out_.modules.find(oname);
+        if (mod != out_.modules.end()) {
+          Resolution mr = make_res(Resolution::Kind::Module);
+          mr.module = oname;
+          resolve(*fa->object, mr);
+          auto fn = mod->second.find(member);
+          if (fn == mod->second.end()) {
+            for (const auto& a : call.args) check_expr(*a, nullptr);
+            if (member.empty()) return types_.error();
+            auto& d = report(Kind::E0101, fa->field.span,
+                             "module `" + oname + "` has no function `" + member + "`");
+            Candidates c;
+            for (const auto& [fname, _] : mod->second) c.push_back(fname);
+            if (oname == "time") c.push_back("from_unix_millis");
+            suggest(d, member, fa->field.span, c);
+            return types_.error();
+          }
+          return check_fn_call(*this, e, call, fn->second, oname + "." + member);
+        }
+        if (oname == "strings" || oname == "math" || oname == "time") {
+          for (const auto& a : call.args) check_expr(*a, nullptr);
+          auto& d = report(Kind::E0101, obj->ident.span,
+                           "unknown name `" + oname + "`: the module `std." + oname +
+                               "` is not imported");
+          d.fixes.push_back({"add `import std." + oname + ";` after the package line", {}});
+          return types_.error();
+        }
+      }
+    }
+    // A method call on a value.
+    TypeId recv = is_mutating_name(member) ? (writing_place_ = true, check_expr(*fa->object, nullptr))
+                                           : check_expr(*fa->object, nullptr);
+    return check_method_call(e, call, *fa, recv);
+  }
+
+  TypeId t = check_expr(callee, nullptr);
+  for (const auto& a : call.args) check_expr(*a, nullptr);
+  if (!t->is_error()) report(Kind::E0201, callee.span, "a value of type `" + tn(t) + "` is not a function");
+  return types_.error();
+}
+
+TypeId Checker::check_method_call(const ast::Expr& e, const ast::Call& call,
+                                  const ast::FieldAccess& fa, TypeId recv) {
+  const std::string& name = fa.field.name;
+  auto fail = [&]() {
+    for (const auto& a : call.args) check_expr(*a, nullptr);
+    return types_.error();
+  };
+  if (recv->is_error() || name.empty()) return fail();
+  std::optional<Method> m = method_lookup(recv, name);
+  if (!m) {
+    fail();
+    auto& d = report(Kind::E0101, fa.field.span,
+                     "type `" + tn(recv) + "` has no method `" + name + "`");
+    if (recv->is(TypeKind::Optional) && method_lookup(recv->elem, name)) {
+      d.fixes.push_back({"unwrap the optional first with `!`, or give a default with `??`", {}});
+    } else {
+      Candidates c;
+      for (const auto& me : kMethods) {
+        if (me.receiver == recv->kind) c.push_back(me.name);
+      }
+      suggest(d, name, fa.field.span, c);
+    }
+    return types_.error();
+  }
+  Resolution r = make_res(Resolution::Kind::Method);
+  r.method = *m;
+  resolve(*call.callee, r);
+  resolve(e, r);
+  if (is_mutating(*m)) {
+    check_mutable_root(*fa.object, "call the mutating method `" + name + "` on");
+    if (*m == Method::ListPop) mark_read_root(*fa.object);
+  }
+  TypeId I = types_.int_type(), S = types_.string_type(), B = types_.bool_type();
+  TypeId V = types_.void_type();
+  TypeId elem = recv->elem, value = recv->value;
+  std::vector<TypeId> params;
+  TypeId result = V;
+  switch (*m) {
+    case Method::StrLen: result = I; break;
+    case Method::StrContains:
+    case Method::StrStartsWith:
+    case Method::StrEndsWith: params = {S}; result = B; break;
+    case Method::StrSplit: params = {S}; result = types_.list(S); break;
+    case Method::StrTrim:
+    case Method::StrUpper:
+    case Method::StrLower: result = S; break;
+    case Method::StrReplace: params = {S, S}; result = S; break;
+    case Method::StrSubstring: params = {I, I}; result = S; break;
+    case Method::ListLen: result = I; break;
+    case Method::ListPush: params = {elem}; break;
+    case Method::ListPop: result = types_.optional(elem); break;
+    case Method::ListContains: params = {elem}; result = B; break;
+    case Method::ListInsert: params = {I, elem}; break;
+    case Method::ListRemoveAt: params = {I}; break;
+    case Method::ListClear: break;
+    case Method::ListIsEmpty: result = B; break;
+    case Method::ListFirst:
+    case Method::ListLast: result = types_.optional(elem); break;
+    case Method::MapLen: result = I; break;
+    case Method::MapGet: params = {elem}; result = types_.optional(value); break;
+    case Method::MapContains: params = {elem}; result = B; break;
+    case Method::MapRemove: params = {elem}; break;
+    case Method::MapKeys: result = types_.list(elem); break;
+    case Method::MapValues: result = types_.list(value); break;
+    case Method::MapClear: break;
+    case Method::MapIsEmpty: result = B; break;
+    case Method::TimeUnixMillis: result = I; break;
+    case Method::DurationMillis: result = I; break;
+    case Method::DurationSeconds: result = types_.float_type(); break;
+  }
+  check_args(e, call, params, "`" + name + "`");
+  return result;
+}
+
+}  // namespace sfn::check

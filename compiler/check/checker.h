@@ -1,0 +1,185 @@
+// Internal to compiler/check: the Checker, one object per check_program call, whose passes are
+// split by concern over several .cpp files (declarations, types, consts, expressions, calls,
+// statements, routing, warnings). Nothing outside this folder includes this header; the public
+// contract is checked_program.h.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "compiler/ast/ast.h"
+#include "compiler/check/checked_program.h"
+#include "compiler/check/suggest.h"
+#include "compiler/diagnostics/diagnostic.h"
+#include "compiler/source/source.h"
+
+namespace sfn::check {
+
+using diagnostics::Diagnostic;
+using diagnostics::Kind;
+
+// Where an expression is checked; decides which names and constructs are allowed.
+struct BodyContext {
+  enum class Kind { Fn, Handler, Ingress, Const };
+  Kind kind = Kind::Const;
+  std::uint32_t function = kNone;  // Handler: the function type
+  std::uint32_t handler = kNone;   // Handler: the handler index
+  std::uint32_t fn = kNone;        // Fn
+  std::uint32_t ingress = kNone;   // Ingress
+  TypeId return_type = nullptr;    // Fn
+  int loop_depth = 0;
+};
+
+// Per-state usage, for W0504.
+struct StateUse {
+  bool read = false;
+  bool written = false;
+  Span first_write;
+};
+
+// The result type of an arithmetic operator (+ - * / %) on two operand types, or nullptr when
+// the operator is not defined for them (§6).
+TypeId arithmetic_result(TypeTable& types, ast::BinaryOp op, TypeId a, TypeId b);
+
+// A Resolution with the given fields (the others defaulted).
+inline Resolution make_res(Resolution::Kind kind, std::uint32_t index = kNone,
+                           std::uint32_t sub = kNone, Builtin builtin = Builtin::Now) {
+  Resolution r;
+  r.kind = kind;
+  r.index = index;
+  r.sub = sub;
+  r.builtin = builtin;
+  return r;
+}
+
+class Checker {
+ public:
+  Checker(const ast::Program& program, const source::SourceManager& sources,
+          diagnostics::DiagnosticSink& sink, CheckedProgram& out);
+  void run();
+
+  // ------------------------------------------------------------------ declarations.cpp
+  void collect_declarations();
+  void resolve_signatures();
+  void check_message_recursion();
+  void check_bodies();
+  // Resolves a written type; reports unknown names. Null (a parse error) gives Error silently.
+  TypeId resolve_type(const ast::TypeExpr* t, bool in_message_field = false);
+
+  // ------------------------------------------------------------------ consts.cpp
+  // Types and evaluates const `index` (once; detects cycles).
+  void ensure_const(std::uint32_t index);
+  // Checks `e` against `expected` in a constant context and evaluates it. Reports E0206 for
+  // non-constant parts (with `what` naming the context, e.g. "a field default").
+  std::optional<ConstValue> check_const_expr(const ast::Expr& e, TypeId expected, Kind mismatch);
+  std::optional<ConstValue> eval(const ast::Expr& e);
+  // Computes the default of field `field` of message `message` (once; explicit or implicit).
+  void ensure_field_default(std::uint32_t message, std::uint32_t field);
+  ConstValue default_value(TypeId t, int depth = 0);
+
+  // ------------------------------------------------------------------ expressions.cpp
+  // Checks `e`, with `expected` as a hint for literals (may be null); records its type.
+  TypeId check_expr(const ast::Expr& e, TypeId expected);
+  // check_expr, then E0201 if the type is not assignable to `expected`. Returns the found type.
+  TypeId check_expr_as(const ast::Expr& e, TypeId expected, Kind kind = Kind::E0201);
+  // Reports E0201-like mismatch at `span` unless either side is poisoned.
+  bool require(TypeId found, TypeId expected, Span span, Kind kind = Kind::E0201,
+               std::string_view prefix = {});
+  // Like require, returning the reported diagnostic (null when the types fit).
+  Diagnostic* require_diag(TypeId found, TypeId expected, Span span, Kind kind = Kind::E0201,
+                           std::string_view prefix = {});
+  TypeId check_name(const ast::Expr& e, const ast::Name& n, bool writing);
+  TypeId check_field_access(const ast::Expr& e, const ast::FieldAccess& fa, bool writing);
+  TypeId check_index(const ast::Expr& e, const ast::Index& ix, bool writing);
+  TypeId check_message_lit(const ast::Expr& e, const ast::MessageLit& lit);
+  TypeId check_binary(const ast::Expr& e, const ast::Binary& b, TypeId expected);
+  TypeId check_send_expr(const ast::Expr& e, const ast::Send& s);
+  // Checks the object of a field access / index that is itself being written.
+  TypeId check_place_inner(const ast::Expr& e) {
+    writing_place_ = true;
+    return check_expr(e, nullptr);
+  }
+  // Names visible as values here (locals, states, consts), for suggestions.
+  Candidates value_candidates() const;
+  TypeId record(const ast::Expr& e, TypeId t);
+  void resolve(const ast::Expr& e, Resolution r);
+
+  // ------------------------------------------------------------------ calls.cpp
+  TypeId check_call(const ast::Expr& e, const ast::Call& call, TypeId expected);
+  TypeId check_method_call(const ast::Expr& e, const ast::Call& call, const ast::FieldAccess& fa,
+                           TypeId receiver);
+  // The built-in method `name` of `receiver`'s type, if any.
+  std::optional<Method> method_lookup(TypeId receiver, const std::string& name) const;
+  // Checks a call's arguments against `params`; returns the E0202 arity diagnostic, if any.
+  Diagnostic* check_args(const ast::Expr& e, const ast::Call& call,
+                         const std::vector<TypeId>& params, std::string_view what);
+
+  // ------------------------------------------------------------------ statements.cpp
+  // Checks a block in a new scope; returns true if it always diverges (return/fail/...).
+  bool check_block(const ast::Block& b);
+  bool check_stmt(const ast::Stmt& s);
+  void check_assign(const ast::Stmt& s, const ast::AssignStmt& a);
+  // Checks an assignment target or mutated receiver: E0204 if not a mutable place.
+  // Returns the place's type.
+  TypeId check_place(const ast::Expr& e, std::string_view verb);
+  // E0204 unless the root of the place `e` (already checked) is a `var` or a state.
+  void check_mutable_root(const ast::Expr& e, const std::string& verb);
+  // Marks the root local/state of `e` as read (e.g. the receiver of `pop()`).
+  void mark_read_root(const ast::Expr& e);
+  std::uint32_t declare_local(LocalInfo::Kind kind, const ast::Ident& id, TypeId t);
+  void push_scope() { scopes_.emplace_back(); }
+  void pop_scope() { scopes_.pop_back(); }
+  std::uint32_t lookup_local(const std::string& name) const;
+  bool in_handler() const { return ctx_.kind == BodyContext::Kind::Handler; }
+  // E0307 unless in a handler; `what` e.g. "`send`". Returns true when allowed.
+  bool require_handler(Span span, std::string_view what);
+
+  // ------------------------------------------------------------------ routing.cpp
+  // A send of `message_type` to `target` (already typed): E0303/E0301 and the routing edge.
+  void check_send(const ast::Expr& e, const ast::Send& send, TypeId message_type,
+                  TypeId target_type, bool delayed);
+  void check_emit(const ast::Stmt& s, const ast::EmitStmt& emit);
+  void check_ingress(std::uint32_t index);
+  // Adds "`F` is declared here; it handles ..." and the "add a handler" help.
+  void explain_missing_handler(Diagnostic& d, std::uint32_t function, std::uint32_t message);
+  Span function_head_span(std::uint32_t function) const;
+  void check_unreached_handlers();
+
+  // ------------------------------------------------------------------ warnings.cpp
+  void check_unconstructed_messages();
+  // W0503 for the locals declared since `first_local`, unless errors were reported since
+  // `errors_before` (then a misspelt use is the likely cause).
+  void check_unused_locals(std::uint32_t first_local, std::size_t errors_before);
+  void check_state_usage();
+
+  // Reports a diagnostic (marks the program as having errors when it is one).
+  Diagnostic& report(Kind kind, Span span, std::string message);
+  std::string tn(TypeId t) const { return out_.type_name(t); }
+  // Adds the best "did you mean" of `candidates` for `name` at `span` as a fix.
+  void suggest(Diagnostic& d, const std::string& name, Span span, const Candidates& candidates);
+
+  const ast::Program& program_;
+  const source::SourceManager& sources_;
+  diagnostics::DiagnosticSink& sink_;
+  CheckedProgram& out_;
+  TypeTable& types_;
+
+  BodyContext ctx_;
+  std::vector<std::unordered_map<std::string, std::uint32_t>> scopes_;
+  std::vector<bool> local_read_;                  // parallel to out_.locals
+  std::vector<std::vector<StateUse>> state_use_;  // [function][state]
+  enum class ConstState : std::uint8_t { Unvisited, InProgress, Done };
+  std::vector<ConstState> const_state_;
+  std::vector<std::vector<ConstState>> field_state_;  // [message][field]
+  std::vector<Span> message_literal_seen_;        // unused; reserved
+  std::size_t errors_ = 0;                         // errors reported by this checker
+  bool routing_incomplete_ = false;               // a send/route was skipped after an error
+  std::vector<bool> function_had_errors_;         // per function type, for W0504
+  // Assignment targets being checked: a Name here is written, not read.
+  bool writing_place_ = false;
+};
+
+}  // namespace sfn::check

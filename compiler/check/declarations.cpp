@@ -1,0 +1,539 @@
+// Declaration passes of the checker: collects every top-level declaration of every file into the
+// one program namespace (E0102 for duplicates, std module functions into their module), resolves
+// written types and signatures (messages, enums, fns, function types with states and handlers,
+// ingresses, egresses), rejects recursive messages without indirection (E0207), and drives the
+// body checks. Also the check_program entry point.
+#include <functional>
+
+#include "compiler/check/checker.h"
+
+namespace sfn::check {
+
+Checker::Checker(const ast::Program& program, const source::SourceManager& sources,
+                 diagnostics::DiagnosticSink& sink, CheckedProgram& out)
+    : program_(program), sources_(sources), sink_(sink), out_(out), types_(*out.types) {}
+
+Diagnostic& Checker::report(Kind kind, Span span, std::string message) {
+  Diagnostic& d = sink_.report(kind, span, std::move(message));
+  if (diagnostics::info(kind).severity == diagnostics::Severity::Error) {
+    out_.has_errors = true;
+    ++errors_;
+  }
+  return d;
+}
+
+void Checker::suggest(Diagnostic& d, const std::string& name, Span span,
+                      const Candidates& candidates) {
+  if (auto best = best_suggestion(name, candidates)) {
+    d.fixes.push_back({"did you mean `" + *best + "`?", {{span, *best}}});
+  }
+}
+
+void Checker::run() {
+  out_.ast = &program_;
+  if (!program_.files.empty() && program_.files[0].package) {
+    out_.package = program_.files[0].package->joined();
+  }
+  collect_declarations();
+  resolve_signatures();
+  check_message_recursion();
+  check_bodies();
+  check_unreached_handlers();
+  check_unconstructed_messages();
+  check_state_usage();
+}
+
+// ---------------------------------------------------------------------------------- collection
+
+static std::string std_module_of(const ast::File& file) {
+  if (!file.package) return {};
+  const auto& parts = file.package->parts;
+  if (parts.size() == 2 && parts[0].name == "std") return parts[1].name;
+  return {};
+}
+
+void Checker::collect_declarations() {
+  // The built-in egress comes first so that a user declaration of it is the duplicate.
+  out_.egresses.push_back(EgressInfo{"dead_letters", kNone, true, nullptr});
+  out_.globals.emplace("dead_letters", GlobalRef{GlobalRef::Kind::Egress, 0});
+  std::unordered_map<std::string, Span> first_span;
+
+  auto add_global = [&](const ast::Ident& name, Span decl_span, GlobalRef ref) -> bool {
+    if (name.name.empty()) return false;  // a parse error left no name
+    auto [it, inserted] = out_.globals.emplace(name.name, ref);
+    if (!inserted) {
+      auto& d = report(Kind::E0102, name.span, "`" + name.name + "` is declared more than once");
+      auto fs = first_span.find(name.name);
+      if (fs != first_span.end()) {
+        d.notes.push_back({"first declared here", fs->second});
+      } else {
+        d.notes.push_back({"`" + name.name + "` is a built-in egress", Span{}});
+      }
+      return false;
+    }
+    first_span.emplace(name.name, name.span);
+    return true;
+  };
+
+  for (const auto& file : program_.files) {
+    std::string module = std_module_of(file);
+    for (const auto& decl : file.decls) {
+      if (const auto* m = std::get_if<ast::MessageDecl>(&decl)) {
+        auto idx = static_cast<std::uint32_t>(out_.messages.size());
+        if (!add_global(m->name, m->span, {GlobalRef::Kind::Message, idx})) continue;
+        MessageInfo info;
+        info.name = m->name.name;
+        info.decl = m;
+        info.is_std = !module.empty();
+        out_.messages.push_back(std::move(info));
+      } else if (const auto* e = std::get_if<ast::EnumDecl>(&decl)) {
+        auto idx = static_cast<std::uint32_t>(out_.enums.size());
+        if (!add_global(e->name, e->span, {GlobalRef::Kind::Enum, idx})) continue;
+        EnumInfo info;
+        info.name = e->name.name;
+        info.decl = e;
+        out_.enums.push_back(std::move(info));
+      } else if (const auto* c = std::get_if<ast::ConstDecl>(&decl)) {
+        auto idx = static_cast<std::uint32_t>(out_.consts.size());
+        if (!add_global(c->name, c->span, {GlobalRef::Kind::Const, idx})) continue;
+        ConstInfo info;
+        info.name = c->name.name;
+        info.decl = c;
+        out_.consts.push_back(std::move(info));
+      } else if (const auto* f = std::get_if<ast::FnDecl>(&decl)) {
+        auto idx = static_cast<std::uint32_t>(out_.fns.size());
+        if (!module.empty()) {
+          auto& mod = out_.modules[module];
+          if (!mod.emplace(f->name.name, idx).second) {
+            report(Kind::E0102, f->name.span,
+                   "`" + module + "." + f->name.name + "` is declared more than once");
+            continue;
+          }
+        } else if (!add_global(f->name, f->span, {GlobalRef::Kind::Fn, idx})) {
+          continue;
+        }
+        FnInfo info;
+        info.name = f->name.name;
+        info.is_extern = f->is_extern;
+        info.module = module;
+        info.decl = f;
+        out_.fns.push_back(std::move(info));
+      } else if (const auto* fn = std::get_if<ast::FunctionDecl>(&decl)) {
+        auto idx = static_cast<std::uint32_t>(out_.functions.size());
+        if (!add_global(fn->name, fn->span, {GlobalRef::Kind::Function, idx})) continue;
+        FunctionInfo info;
+        info.name = fn->name.name;
+        info.type_name = out_.package + "/" + fn->name.name;
+        info.key_name = fn->key.name.name;
+        info.decl = fn;
+        out_.functions.push_back(std::move(info));
+      } else if (const auto* in = std::get_if<ast::IngressDecl>(&decl)) {
+        auto idx = static_cast<std::uint32_t>(out_.ingresses.size());
+        if (!add_global(in->name, in->span, {GlobalRef::Kind::Ingress, idx})) continue;
+        IngressInfo info;
+        info.name = in->name.name;
+        info.decl = in;
+        out_.ingresses.push_back(std::move(info));
+      } else if (const auto* eg = std::get_if<ast::EgressDecl>(&decl)) {
+        auto idx = static_cast<std::uint32_t>(out_.egresses.size());
+        if (!add_global(eg->name, eg->span, {GlobalRef::Kind::Egress, idx})) continue;
+        EgressInfo info;
+        info.name = eg->name.name;
+        info.decl = eg;
+        out_.egresses.push_back(std::move(info));
+      }
+    }
+  }
+  const_state_.assign(out_.consts.size(), ConstState::Unvisited);
+  state_use_.resize(out_.functions.size());
+}
+
+// ---------------------------------------------------------------------------------- types
+
+static Candidates type_candidates(const CheckedProgram& p) {
+  Candidates c = {"int", "float", "bool", "string", "bytes", "time", "duration", "timer"};
+  for (const auto& m : p.messages) c.push_back(m.name);
+  for (const auto& e : p.enums) c.push_back(e.name);
+  return c;
+}
+
+static Candidates function_candidates(const CheckedProgram& p) {
+  Candidates c;
+  for (const auto& f : p.functions) c.push_back(f.name);
+  return c;
+}
+
+TypeId Checker::resolve_type(const ast::TypeExpr* t, bool in_message_field) {
+  if (t == nullptr) return types_.error();
+  auto arg = [&](std::size_t i) -> TypeId {
+    return i < t->args.size() ? resolve_type(t->args[i].get(), in_message_field) : types_.error();
+  };
+  switch (t->kind) {
+    case ast::TypeExpr::Kind::Named: {
+      const std::string& name = t->name.name;
+      if (name.empty()) return types_.error();
+      if (TypeId s = types_.scalar_by_name(name)) {
+        if (s->is(TypeKind::Timer) && in_message_field) {
+          report(Kind::E0201, t->span, "a message field cannot have type `timer`");
+          return types_.error();
+        }
+        return s;
+      }
+      auto it = out_.globals.find(name);
+      if (it != out_.globals.end()) {
+        if (it->second.kind == GlobalRef::Kind::Message) return types_.message(it->second.index);
+        if (it->second.kind == GlobalRef::Kind::Enum) return types_.enumeration(it->second.index);
+        if (it->second.kind == GlobalRef::Kind::Function) {
+          auto& d = report(Kind::E0101, t->name.span,
+                           "`" + name + "` is a function type, not a value type");
+          d.fixes.push_back({"use `ref<" + name + ">` for an address of a `" + name + "`",
+                             {{t->span, "ref<" + name + ">"}}});
+          return types_.error();
+        }
+      }
+      auto& d = report(Kind::E0101, t->name.span, "unknown type `" + name + "`");
+      suggest(d, name, t->name.span, type_candidates(out_));
+      return types_.error();
+    }
+    case ast::TypeExpr::Kind::List:
+      return types_.list(arg(0));
+    case ast::TypeExpr::Kind::Map: {
+      TypeId k = arg(0);
+      TypeId v = arg(1);
+      if (!k->is_error() && !is_map_key(k)) {
+        report(Kind::E0201, t->args[0]->span,
+               "map keys must be `int`, `string` or `bool`, found `" + tn(k) + "`");
+        return types_.error();
+      }
+      return types_.map(k, v);
+    }
+    case ast::TypeExpr::Kind::Optional: {
+      TypeId inner = arg(0);
+      if (inner->is(TypeKind::Optional)) {
+        report(Kind::E0201, t->span, "an optional cannot be optional: `" + tn(inner) + "?`");
+        return types_.error();
+      }
+      return types_.optional(inner);
+    }
+    case ast::TypeExpr::Kind::Ref: {
+      const std::string& name = t->name.name;
+      if (name.empty()) return types_.error();
+      std::uint32_t f = out_.find_function(name);
+      if (f != kNone) return types_.ref(f);
+      auto& d = report(Kind::E0101, t->name.span, "unknown function type `" + name + "`");
+      suggest(d, name, t->name.span, function_candidates(out_));
+      return types_.error();
+    }
+  }
+  return types_.error();
+}
+
+// ---------------------------------------------------------------------------------- signatures
+
+static Candidates message_candidates(const CheckedProgram& p) {
+  Candidates c;
+  for (const auto& m : p.messages) c.push_back(m.name);
+  return c;
+}
+
+void Checker::resolve_signatures() {
+  for (auto& e : out_.enums) {
+    for (const auto& v : e.decl->values) {
+      auto idx = static_cast<std::uint32_t>(e.values.size());
+      auto [it, inserted] = e.value_index.emplace(v.name.name, idx);
+      if (!inserted) {
+        auto& d = report(Kind::E0102, v.name.span,
+                         "enum value `" + e.name + "." + v.name.name + "` is declared more than once");
+        d.notes.push_back({"first declared here", e.decl->values[it->second].name.span});
+        continue;
+      }
+      e.values.push_back({v.name.name, v.doc, v.name.span});
+    }
+  }
+  for (auto& m : out_.messages) {
+    for (const auto& f : m.decl->fields) {
+      auto idx = static_cast<std::uint32_t>(m.fields.size());
+      auto [it, inserted] = m.field_index.emplace(f.name.name, idx);
+      if (!inserted) {
+        auto& d = report(Kind::E0102, f.name.span,
+                         "field `" + f.name.name + "` is declared more than once in `" + m.name + "`");
+        d.notes.push_back({"first declared here", m.fields[it->second].decl->name.span});
+        continue;
+      }
+      FieldInfo info;
+      info.name = f.name.name;
+      info.type = resolve_type(f.type.get(), /*in_message_field=*/true);
+      info.number = idx + 1;
+      info.decl = &f;
+      info.doc = f.doc;
+      info.span = f.span;
+      m.fields.push_back(std::move(info));
+    }
+  }
+  for (auto& c : out_.consts) c.type = resolve_type(c.decl->type.get());
+  for (auto& fn : out_.fns) {
+    std::unordered_map<std::string, Span> seen;
+    for (const auto& p : fn.decl->params) {
+      if (!p.name.name.empty()) {
+        auto [it, inserted] = seen.emplace(p.name.name, p.name.span);
+        if (!inserted) {
+          auto& d = report(Kind::E0102, p.name.span,
+                           "parameter `" + p.name.name + "` is declared more than once");
+          d.notes.push_back({"first declared here", it->second});
+        }
+      }
+      fn.params.push_back({p.name.name, resolve_type(p.type.get()), kNone, p.span});
+    }
+    fn.return_type = fn.decl->return_type ? resolve_type(fn.decl->return_type.get())
+                                          : types_.void_type();
+  }
+  for (std::uint32_t fi = 0; fi < out_.functions.size(); ++fi) {
+    auto& f = out_.functions[fi];
+    const ast::FunctionDecl& decl = *f.decl;
+    f.key_type = resolve_type(decl.key.type.get());
+    if (!f.key_type->is_error() && !f.key_type->is(TypeKind::Int) &&
+        !f.key_type->is(TypeKind::String)) {
+      report(Kind::E0201, decl.key.type->span,
+             "a function key must be `string` or `int`, found `" + tn(f.key_type) + "`");
+      f.key_type = types_.error();
+    }
+    for (const auto& s : decl.states) {
+      if (s.name.name.empty()) continue;
+      if (s.name.name == f.key_name) {
+        auto& d = report(Kind::E0102, s.name.span,
+                         "state `" + s.name.name + "` has the name of the key of `" + f.name + "`");
+        d.notes.push_back({"key declared here", decl.key.name.span});
+        continue;
+      }
+      auto idx = static_cast<std::uint32_t>(f.states.size());
+      auto [it, inserted] = f.state_index.emplace(s.name.name, idx);
+      if (!inserted) {
+        auto& d = report(Kind::E0102, s.name.span,
+                         "state `" + s.name.name + "` is declared more than once in `" + f.name + "`");
+        d.notes.push_back({"first declared here", f.states[it->second].decl->name.span});
+        continue;
+      }
+      StateInfo info;
+      info.name = s.name.name;
+      info.type = resolve_type(s.type.get());
+      info.decl = &s;
+      if ((info.type->is(TypeKind::Ref) || info.type->is(TypeKind::Timer)) && s.type) {
+        auto& d = report(Kind::E0401, s.type->span,
+                         "state `" + s.name.name + "` of type `" + tn(info.type) +
+                             "` must be optional");
+        d.fixes.push_back({"make it optional: `" + tn(info.type) + "?`",
+                           {{Span{s.type->span.file, s.type->span.end, s.type->span.end}, "?"}}});
+        info.type = types_.error();
+      }
+      f.states.push_back(std::move(info));
+    }
+    state_use_[fi].resize(f.states.size());
+    for (const auto& h : decl.handlers) {
+      HandlerInfo info;
+      info.decl = &h;
+      const std::string& mname = h.message_type.name;
+      std::uint32_t m = mname.empty() ? kNone : out_.find_message(mname);
+      if (m == kNone && !mname.empty()) {
+        auto& d = report(Kind::E0101, h.message_type.span, "unknown message type `" + mname + "`");
+        suggest(d, mname, h.message_type.span, message_candidates(out_));
+      }
+      if (m != kNone) {
+        auto hidx = static_cast<std::uint32_t>(f.handlers.size());
+        auto [it, inserted] = f.handler_for_message.emplace(m, hidx);
+        if (!inserted) {
+          auto& d = report(Kind::E0306, h.message_type.span,
+                           "function `" + f.name + "` has two handlers for message `" + mname + "`");
+          d.notes.push_back({"first handler for `" + mname + "` is here",
+                             f.handlers[it->second].decl->message_type.span});
+          m = kNone;  // the duplicate is checked but routes to nothing
+        }
+      }
+      info.message = m;
+      f.handlers.push_back(info);
+    }
+  }
+  for (auto& in : out_.ingresses) {
+    TypeId t = resolve_type(in.decl->param.type.get());
+    if (t->is(TypeKind::Message)) {
+      in.message = t->decl;
+    } else if (!t->is_error()) {
+      report(Kind::E0201, in.decl->param.type->span,
+             "an ingress record must be a message type, found `" + tn(t) + "`");
+    }
+  }
+  for (auto& eg : out_.egresses) {
+    if (eg.builtin) continue;
+    TypeId t = resolve_type(eg.decl->type.get());
+    if (t->is(TypeKind::Message)) {
+      eg.message = t->decl;
+    } else if (!t->is_error()) {
+      report(Kind::E0201, eg.decl->type->span,
+             "an egress carries a message type, found `" + tn(t) + "`");
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------- recursion
+
+void Checker::check_message_recursion() {
+  // Direct (unboxed) message fields form a graph; any cycle has infinite size.
+  enum class Color : std::uint8_t { White, Grey, Black };
+  std::vector<Color> color(out_.messages.size(), Color::White);
+  struct Frame { std::uint32_t message; std::uint32_t field; };
+  std::vector<Frame> path;
+  std::function<void(std::uint32_t)> visit = [&](std::uint32_t m) {
+    color[m] = Color::Grey;
+    const auto& info = out_.messages[m];
+    for (std::uint32_t fi = 0; fi < info.fields.size(); ++fi) {
+      TypeId t = info.fields[fi].type;
+      if (!t->is(TypeKind::Message)) continue;
+      path.push_back({m, fi});
+      if (color[t->decl] == Color::Grey) {
+        // The cycle is the suffix of `path` starting at the frame of message t->decl.
+        std::size_t start = 0;
+        while (start < path.size() && path[start].message != t->decl) ++start;
+        const auto& closing = out_.messages[path.back().message].fields[path.back().field];
+        auto& d = report(Kind::E0207, closing.decl->name.span,
+                         "recursive message type `" + out_.messages[t->decl].name +
+                             "` has infinite size");
+        std::string cycle;
+        for (std::size_t i = start; i < path.size(); ++i) {
+          const auto& pm = out_.messages[path[i].message];
+          const auto& pf = pm.fields[path[i].field];
+          d.notes.push_back({"`" + pm.name + "` contains `" + tn(pf.type) + "` in field `" +
+                                 pf.name + "`",
+                             pf.decl->name.span});
+        }
+        if (closing.decl->type) {
+          d.fixes.push_back({"add indirection by making the field optional: `" +
+                                 tn(closing.type) + "?`",
+                             {{Span{closing.decl->type->span.file, closing.decl->type->span.end,
+                                    closing.decl->type->span.end},
+                               "?"}}});
+        }
+      } else if (color[t->decl] == Color::White) {
+        visit(t->decl);
+      }
+      path.pop_back();
+    }
+    color[m] = Color::Black;
+  };
+  for (std::uint32_t m = 0; m < out_.messages.size(); ++m) {
+    if (color[m] == Color::White) visit(m);
+  }
+}
+
+// ---------------------------------------------------------------------------------- bodies
+
+void Checker::check_bodies() {
+  // Constants first (they are evaluated on demand, so order does not matter).
+  field_state_.resize(out_.messages.size());
+  for (std::uint32_t m = 0; m < out_.messages.size(); ++m) {
+    field_state_[m].assign(out_.messages[m].fields.size(), ConstState::Unvisited);
+  }
+  for (std::uint32_t i = 0; i < out_.consts.size(); ++i) ensure_const(i);
+
+  // Field defaults: constant expressions of the field's type; implicit defaults otherwise.
+  for (std::uint32_t m = 0; m < out_.messages.size(); ++m) {
+    for (std::uint32_t f = 0; f < out_.messages[m].fields.size(); ++f) ensure_field_default(m, f);
+  }
+
+  for (std::uint32_t fi = 0; fi < out_.fns.size(); ++fi) {
+    auto& fn = out_.fns[fi];
+    if (!fn.decl->body) {
+      if (!fn.is_extern) continue;  // the parser reported the missing body
+      continue;
+    }
+    std::uint32_t first_local = static_cast<std::uint32_t>(out_.locals.size());
+    std::size_t errors_before = errors_;
+    ctx_ = BodyContext{BodyContext::Kind::Fn};
+    ctx_.fn = fi;
+    ctx_.return_type = fn.return_type;
+    push_scope();
+    for (std::size_t pi = 0; pi < fn.params.size(); ++pi) {
+      fn.params[pi].local =
+          declare_local(LocalInfo::Kind::Param, fn.decl->params[pi].name, fn.params[pi].type);
+    }
+    bool diverges = check_block(*fn.decl->body);
+    pop_scope();
+    if (!diverges && !fn.return_type->is(TypeKind::Void) && !fn.return_type->is_error()) {
+      const Span& body = fn.decl->body->span;
+      auto& d = report(Kind::E0205, fn.decl->name.span,
+                       "fn `" + fn.name + "` does not return a value on every path");
+      d.notes.push_back({"it declares the return type `" + tn(fn.return_type) + "`",
+                         fn.decl->return_type->span});
+      d.notes.push_back({"execution can reach the end of the body here",
+                         Span{body.file, body.end > 0 ? body.end - 1 : 0, body.end}});
+    }
+    check_unused_locals(first_local, errors_before);
+  }
+
+  function_had_errors_.assign(out_.functions.size(), false);
+  for (std::uint32_t fi = 0; fi < out_.functions.size(); ++fi) {
+    auto& f = out_.functions[fi];
+    std::size_t function_errors_before = errors_;
+    // States: initializers and expiry are constants.
+    for (auto& s : f.states) {
+      const ast::StateDecl& sd = *s.decl;
+      s.init = default_value(s.type);
+      if (sd.init) {
+        s.has_explicit_init = true;
+        if (auto v = check_const_expr(*sd.init, s.type, Kind::E0401)) s.init = *v;
+      }
+      if (sd.expires) {
+        const ast::Expiry& ex = *sd.expires;
+        if (ex.duration) {
+          TypeId t = check_expr(*ex.duration, types_.duration_type());
+          if (!t->is_error() && !t->is(TypeKind::Duration)) {
+            report(Kind::E0401, ex.duration->span,
+                   "`expires` needs a `duration`, found `" + tn(t) + "`");
+          } else if (!t->is_error()) {
+            if (auto v = eval(*ex.duration)) {
+              s.expires = ExpiryInfo{v->i, ex.mode, ex.span};
+            }
+          }
+        }
+      }
+    }
+    // Handlers.
+    for (std::uint32_t hi = 0; hi < f.handlers.size(); ++hi) {
+      auto& h = f.handlers[hi];
+      std::uint32_t first_local = static_cast<std::uint32_t>(out_.locals.size());
+      std::size_t errors_before = errors_;
+      ctx_ = BodyContext{BodyContext::Kind::Handler};
+      ctx_.function = fi;
+      ctx_.handler = hi;
+      push_scope();
+      if (f.key_local == kNone) {
+        f.key_local = declare_local(LocalInfo::Kind::Key, f.decl->key.name, f.key_type);
+        local_read_[f.key_local] = true;  // an unused key is normal
+      } else {
+        scopes_.back().emplace(f.key_name, f.key_local);
+      }
+      push_scope();
+      if (h.decl->param) {
+        TypeId pt = h.message != kNone ? types_.message(h.message) : types_.error();
+        h.param_local = declare_local(LocalInfo::Kind::HandlerParam, *h.decl->param, pt);
+      }
+      check_block(h.decl->body);
+      pop_scope();
+      pop_scope();
+      check_unused_locals(first_local, errors_before);
+    }
+    function_had_errors_[fi] = errors_ != function_errors_before;
+  }
+
+  for (std::uint32_t ii = 0; ii < out_.ingresses.size(); ++ii) check_ingress(ii);
+}
+
+// ---------------------------------------------------------------------------------- entry
+
+CheckedProgram check_program(const ast::Program& program, const source::SourceManager& sources,
+                             diagnostics::DiagnosticSink& sink) {
+  CheckedProgram out;
+  Checker checker(program, sources, sink, out);
+  checker.run();
+  return out;
+}
+
+}  // namespace sfn::check

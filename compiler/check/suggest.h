@@ -1,0 +1,23 @@
+// "Did you mean" suggestions for unknown names: the closest candidate by edit distance, among the
+// names of the right category that are in scope. Pure functions, unit-tested on their own.
+#pragma once
+
+#include <cstddef>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace sfn::check {
+
+using Candidates = std::vector<std::string>;
+
+// Levenshtein distance (insert, delete, substitute; each costs 1), with a case-only difference
+// of a character costing 0 so that `cart` finds `Cart` first.
+std::size_t edit_distance(std::string_view a, std::string_view b);
+
+// The candidate closest to `name` if it is close enough: distance at most max(1, len/3), never
+// `name` itself; ties go to the first candidate. nullopt when none is close.
+std::optional<std::string> best_suggestion(std::string_view name, const Candidates& candidates);
+
+}  // namespace sfn::check
