@@ -1,0 +1,189 @@
+// Tests of `sfn send`, `sfn tail`, `sfn status` and `sfn state`: runs the real `sfn` binary
+// against an I/O server hosted by this test process on loopback tcp, and checks output and
+// exit status, including the errors when nothing answers.
+#include <sys/wait.h>
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <nlohmann/json.hpp>
+#include <thread>
+
+#include "runtime/io/io_server.h"
+#include "test_util.h"
+
+namespace sfn::runtime::io {
+namespace {
+
+using namespace std::chrono_literals;
+using testing::TempDir;
+
+struct Run {
+  int status;
+  std::string output;  // stdout and stderr
+};
+
+std::string quote(const std::string& arg) {
+  std::string out = "'";
+  for (char c : arg) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return out + "'";
+}
+
+Run run_sfn(const std::vector<std::string>& args) {
+  std::string cmd = SFN_BINARY;
+  for (const auto& a : args) cmd += " " + quote(a);
+  cmd += " 2>&1";
+  Run run{-1, {}};
+  FILE* pipe = ::popen(cmd.c_str(), "r");
+  if (!pipe) return run;
+  char buf[4096];
+  std::size_t n;
+  while ((n = std::fread(buf, 1, sizeof buf, pipe)) > 0) run.output.append(buf, n);
+  int status = ::pclose(pipe);
+  run.status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return run;
+}
+
+class ClientCommands : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    IoServerOptions o;
+    o.log_dir = dir_.path();
+    o.ingress_names = {"orders"};
+    o.egress_names = {"out", "dead_letters"};
+    o.ingress_endpoint = o.egress_endpoint = o.control_endpoint = "tcp://127.0.0.1:*";
+    o.validator = [](std::string_view, PayloadFormat, std::string_view data)
+        -> std::variant<std::string, IngressRejection> {
+      if (data.front() != '{')
+        return IngressRejection{IngressRejection::Code::undecodable, "expected an Order object"};
+      return std::string(data);
+    };
+    o.status = [] {
+      StatusReport r;
+      r.current_epoch = 3;
+      r.last_committed_epoch = 2;
+      r.key_groups = 128;
+      r.workers = {{0, 128, 5, 42}};
+      return r;
+    };
+    o.state = [](std::string_view address) -> transport::Result<std::string> {
+      if (address == "shop/Cart/alice") return std::string(R"({"items":["tea"]})");
+      return transport::Error{ErrorCode::not_found, "no instance " + std::string(address)};
+    };
+    server_ = IoServer::start(o).value();
+  }
+
+  TempDir dir_;
+  std::unique_ptr<IoServer> server_;
+};
+
+TEST_F(ClientCommands, SendAcknowledgesAndReportsErrors) {
+  const auto ep = server_->ingress_endpoint();
+  auto ok = run_sfn({"send", "orders", R"({"id": 1})", "--endpoint", ep});
+  EXPECT_EQ(ok.status, 0) << ok.output;
+  EXPECT_EQ(ok.output, "ok: orders offset 0\n");
+  EXPECT_EQ(run_sfn({"send", "orders", "{}", "--endpoint", ep, "--key", "k"}).status, 0);
+  auto dup = run_sfn({"send", "orders", "{}", "--endpoint", ep, "--key", "k"});
+  EXPECT_EQ(dup.status, 0);
+  EXPECT_NE(dup.output.find("duplicate of orders offset 1"), std::string::npos) << dup.output;
+
+  auto undecodable = run_sfn({"send", "orders", "[1]", "--endpoint", ep});
+  EXPECT_EQ(undecodable.status, 3);
+  EXPECT_EQ(undecodable.output, "error: expected an Order object\n");
+  auto not_json = run_sfn({"send", "orders", "{oops", "--endpoint", ep});
+  EXPECT_EQ(not_json.status, 2);
+  EXPECT_NE(not_json.output.find("not valid JSON"), std::string::npos);
+  auto unknown = run_sfn({"send", "nope", "{}", "--endpoint", ep});
+  EXPECT_EQ(unknown.status, 1);
+  EXPECT_NE(unknown.output.find("unknown ingress `nope`"), std::string::npos);
+  auto bad_timeout = run_sfn({"send", "orders", "{}", "--endpoint", ep, "--timeout", "soon"});
+  EXPECT_EQ(bad_timeout.status, 2);
+  EXPECT_EQ(server_->ingress_log("orders")->end_offset(), 2u);
+}
+
+TEST_F(ClientCommands, NothingAnsweringIsAnErrorNamingTheEndpoint) {
+  std::string dead;
+  {
+    TempDir other;
+    IoServerOptions o;
+    o.log_dir = other.path();
+    o.control_endpoint = "tcp://127.0.0.1:*";
+    o.validator = [](std::string_view, PayloadFormat, std::string_view d)
+        -> std::variant<std::string, IngressRejection> { return std::string(d); };
+    dead = IoServer::start(o).value()->control_endpoint();
+  }
+  auto start = std::chrono::steady_clock::now();
+  for (auto args : std::vector<std::vector<std::string>>{
+           {"send", "orders", "{}", "--endpoint", dead, "--timeout", "300ms"},
+           {"status", "--endpoint", dead, "--timeout", "300ms"},
+           {"state", "a/B/c", "--endpoint", dead, "--timeout", "300ms"},
+           {"tail", "out", "--control", dead, "--timeout", "300ms"}}) {
+    auto r = run_sfn(args);
+    EXPECT_EQ(r.status, 1) << args[0] << ": " << r.output;
+    EXPECT_NE(r.output.find("no answer from " + dead), std::string::npos) << r.output;
+  }
+  EXPECT_LT(std::chrono::steady_clock::now() - start, 10s);
+  auto bad = run_sfn({"status", "--endpoint", "127.0.0.1:7102"});
+  EXPECT_EQ(bad.status, 2);
+  EXPECT_NE(bad.output.find("not a ZeroMQ endpoint"), std::string::npos);
+}
+
+TEST_F(ClientCommands, TailPrintsHistoryAndFollows) {
+  std::vector<std::string> first = {R"({"n":0})", R"({"n":1})", R"({"n":2})"};
+  ASSERT_TRUE(server_->commit_egress("out", first).ok());
+  auto history = run_sfn({"tail", "out", "--no-follow", "--control", server_->control_endpoint()});
+  EXPECT_EQ(history.status, 0) << history.output;
+  EXPECT_EQ(history.output, "{\"n\":0}\n{\"n\":1}\n{\"n\":2}\n");
+  auto from = run_sfn({"tail", "out", "--no-follow", "--from", "2", "--offsets", "--control",
+                       server_->control_endpoint()});
+  EXPECT_EQ(from.output, "2\t{\"n\":2}\n");
+
+  std::thread producer([&] {
+    std::this_thread::sleep_for(300ms);
+    for (int i = 3; i < 6; ++i) {
+      std::vector<std::string> one = {"{\"n\":" + std::to_string(i) + "}"};
+      ASSERT_TRUE(server_->commit_egress("out", one).ok());
+    }
+  });
+  auto follow = run_sfn({"tail", "out", "--from", "1", "--limit", "4", "--endpoint",
+                         server_->egress_endpoint(), "--control", server_->control_endpoint()});
+  producer.join();
+  EXPECT_EQ(follow.status, 0) << follow.output;
+  EXPECT_EQ(follow.output, "{\"n\":1}\n{\"n\":2}\n{\"n\":3}\n{\"n\":4}\n");
+  auto unknown = run_sfn({"tail", "nope", "--control", server_->control_endpoint()});
+  EXPECT_EQ(unknown.status, 1);
+  EXPECT_NE(unknown.output.find("unknown egress `nope`"), std::string::npos);
+}
+
+TEST_F(ClientCommands, StatusAndState) {
+  auto status = run_sfn({"status", "--endpoint", server_->control_endpoint()});
+  EXPECT_EQ(status.status, 0) << status.output;
+  EXPECT_NE(status.output.find("epoch:      3 (last committed: 2)"), std::string::npos) << status.output;
+  EXPECT_NE(status.output.find("key groups: 128"), std::string::npos);
+  EXPECT_NE(status.output.find("worker 0: 128 key groups, queue depth 5, 42 invocations"),
+            std::string::npos);
+  EXPECT_NE(status.output.find("ingress orders: offsets 0..0"), std::string::npos);
+  auto json = run_sfn({"status", "--json", "--endpoint", server_->control_endpoint()});
+  auto parsed = nlohmann::json::parse(json.output);
+  EXPECT_EQ(parsed["workers"][0]["invocations"], 42);
+  EXPECT_TRUE(parsed["last_snapshot_time"].is_null());
+
+  auto state = run_sfn({"state", "shop/Cart/alice", "--endpoint", server_->control_endpoint()});
+  EXPECT_EQ(state.status, 0);
+  EXPECT_EQ(state.output, "{\"items\":[\"tea\"]}\n");
+  auto missing = run_sfn({"state", "shop/Cart/bob", "--endpoint", server_->control_endpoint()});
+  EXPECT_EQ(missing.status, 1);
+  EXPECT_EQ(missing.output, "error: no instance shop/Cart/bob\n");
+}
+
+TEST_F(ClientCommands, EveryCommandHasHelp) {
+  for (const char* cmd : {"send", "tail", "status", "state"}) {
+    auto help = run_sfn({cmd, "--help"});
+    EXPECT_EQ(help.status, 0) << cmd;
+    EXPECT_NE(help.output.find("--endpoint"), std::string::npos) << cmd << ": " << help.output;
+    EXPECT_NE(help.output.find("--timeout"), std::string::npos) << cmd;
+  }
+  EXPECT_NE(run_sfn({"send", "--help"}).output.find("tcp://127.0.0.1:7100"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace sfn::runtime::io
