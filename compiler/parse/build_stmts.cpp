@@ -1,0 +1,181 @@
+// AST builder, part 2: blocks and statements. A statement whose own rule failed (ANTLR recorded
+// an exception in it) or that lost a required name becomes ast::ErrorStmt; the syntax error
+// was already reported, so later phases skip it silently.
+#include <string>
+
+#include "compiler/parse/internal.h"
+
+namespace sfn::parse {
+
+using antlr4::ParserRuleContext;
+
+namespace {
+
+ast::StmtPtr make_stmt(const source::Span& span) {
+  auto s = std::make_unique<ast::Stmt>();
+  s->span = span;
+  s->node = ast::ErrorStmt{};
+  return s;
+}
+
+bool failed(ParserRuleContext* ctx) { return ctx == nullptr || ctx->exception != nullptr; }
+
+}  // namespace
+
+ast::Block Builder::build_block(SfnParser::BlockContext* ctx, ParserRuleContext* owner) {
+  ast::Block block;
+  if (ctx == nullptr) {
+    source::Span s = span(owner);
+    block.span = source::Span{id_, s.end, s.end};
+    return block;
+  }
+  block.span = span(ctx);
+  for (auto* stmt : ctx->statement()) block.stmts.push_back(build_statement(stmt));
+  return block;
+}
+
+ast::StmtPtr Builder::build_statement(SfnParser::StatementContext* ctx) {
+  const source::Span whole = span(ctx);
+  ast::StmtPtr stmt = make_stmt(whole);
+  if (ctx == nullptr || ctx->children.empty()) return stmt;
+
+  if (auto* l = ctx->letStmt()) {
+    if (failed(l)) return stmt;
+    ast::LetStmt let;
+    let.is_var = l->VAR() != nullptr;
+    let.name = ident(l->IDENT(), whole);
+    if (let.name.name.empty()) return stmt;
+    if (l->type() != nullptr) let.type = build_type(l->type());
+    if (l->rhs() != nullptr) let.value = build_rhs(l->rhs(), l);
+    else if (l->ASSIGN() != nullptr) let.value = error_expr(whole);
+    if (!let.value && (!let.is_var || !let.type)) {
+      error(let.name.span, let.is_var
+                               ? "`var " + let.name.name + "` needs a type or a value: `var " +
+                                     let.name.name + ": T;` or `var " + let.name.name + " = ...;`"
+                               : "`let " + let.name.name + "` needs a value: `let " +
+                                     let.name.name + " = ...;`");
+      return stmt;
+    }
+    stmt->node = std::move(let);
+  } else if (auto* i = ctx->ifStmt()) {
+    if (failed(i)) return stmt;
+    auto else_ifs = i->elseIf();
+    if (else_ifs.size() > static_cast<std::size_t>(kMaxNesting)) {
+      error(span(else_ifs[kMaxNesting]), "nesting too deep: more than " +
+                                             std::to_string(kMaxNesting) + " `else if` branches");
+      return stmt;
+    }
+    // Build the chain from its end: `else {}` is innermost, each `else if` wraps the rest.
+    std::optional<ast::Block> tail;
+    if (i->ELSE() != nullptr) tail = build_block(i->block(1), i);
+    for (std::size_t k = else_ifs.size(); k-- > 0;) {
+      auto* e = else_ifs[k];
+      ast::IfStmt inner;
+      inner.cond = e->expr() != nullptr ? build_expr(e->expr(), e) : error_expr(span(e));
+      inner.then_block = build_block(e->block(), e);
+      inner.else_block = std::move(tail);
+      source::Span if_span = span(e);
+      if (e->IF() != nullptr) if_span.begin = span(e->IF()->getSymbol()).begin;
+      auto inner_stmt = std::make_unique<ast::Stmt>();
+      inner_stmt->span = if_span;
+      inner_stmt->node = std::move(inner);
+      ast::Block wrapper;
+      wrapper.span = if_span;
+      wrapper.stmts.push_back(std::move(inner_stmt));
+      tail = std::move(wrapper);
+    }
+    ast::IfStmt top;
+    top.cond = i->expr() != nullptr ? build_expr(i->expr(), i) : error_expr(whole);
+    top.then_block = build_block(i->block(0), i);
+    top.else_block = std::move(tail);
+    stmt->node = std::move(top);
+  } else if (auto* w = ctx->whileStmt()) {
+    if (failed(w)) return stmt;
+    ast::WhileStmt loop;
+    loop.cond = w->expr() != nullptr ? build_expr(w->expr(), w) : error_expr(whole);
+    loop.body = build_block(w->block(), w);
+    stmt->node = std::move(loop);
+  } else if (auto* f = ctx->forStmt()) {
+    if (failed(f)) return stmt;
+    ast::ForStmt loop;
+    loop.var = ident(f->IDENT(0), whole);
+    if (loop.var.name.empty()) return stmt;
+    if (f->COMMA() != nullptr) {
+      ast::Ident value = ident(f->IDENT(1), whole);
+      if (value.name.empty()) return stmt;
+      loop.value_var = std::move(value);
+    }
+    loop.iterable = f->expr(0) != nullptr ? build_expr(f->expr(0), f) : error_expr(whole);
+    if (f->DOTDOT() != nullptr) {
+      auto range = std::make_unique<ast::Expr>();
+      range->span = source::Span::cover(loop.iterable->span, span(f->DOTDOT()->getSymbol()));
+      ast::ExprPtr end = f->expr(1) != nullptr ? build_expr(f->expr(1), f) : error_expr(range->span);
+      range->span = source::Span::cover(range->span, end->span);
+      range->node = ast::Range{std::move(loop.iterable), std::move(end)};
+      loop.iterable = std::move(range);
+    }
+    loop.body = build_block(f->block(), f);
+    stmt->node = std::move(loop);
+  } else if (auto* b = ctx->breakStmt()) {
+    if (failed(b)) return stmt;
+    stmt->node = ast::BreakStmt{};
+  } else if (auto* c = ctx->continueStmt()) {
+    if (failed(c)) return stmt;
+    stmt->node = ast::ContinueStmt{};
+  } else if (auto* r = ctx->returnStmt()) {
+    if (failed(r)) return stmt;
+    ast::ReturnStmt ret;
+    if (r->expr() != nullptr) ret.value = build_expr(r->expr(), r);
+    stmt->node = std::move(ret);
+  } else if (auto* e = ctx->emitStmt()) {
+    if (failed(e)) return stmt;
+    ast::EmitStmt emit;
+    emit.egress = ident(e->IDENT(), whole);
+    if (emit.egress.name.empty()) return stmt;
+    emit.message = e->expr() != nullptr ? build_expr(e->expr(), e) : error_expr(whole);
+    stmt->node = std::move(emit);
+  } else if (auto* c = ctx->cancelStmt()) {
+    if (failed(c)) return stmt;
+    ast::CancelStmt cancel;
+    cancel.timer = c->expr() != nullptr ? build_expr(c->expr(), c) : error_expr(whole);
+    stmt->node = std::move(cancel);
+  } else if (auto* c = ctx->clearStmt()) {
+    if (failed(c)) return stmt;
+    ast::ClearStmt clear;
+    if (c->SELF() == nullptr) {
+      ast::Ident target = ident(c->IDENT(), whole);
+      if (target.name.empty()) return stmt;
+      clear.target = std::move(target);
+    }
+    stmt->node = std::move(clear);
+  } else if (auto* f = ctx->failStmt()) {
+    if (failed(f)) return stmt;
+    ast::FailStmt fail;
+    fail.reason = f->expr() != nullptr ? build_expr(f->expr(), f) : error_expr(whole);
+    stmt->node = std::move(fail);
+  } else if (auto* s = ctx->sendStmt()) {
+    if (failed(s) || s->sendExpr() == nullptr) return stmt;
+    stmt->node = ast::ExprStmt{build_send(s->sendExpr())};
+  } else if (auto* x = ctx->exprStmt()) {
+    if (failed(x) || x->expr() == nullptr) return stmt;
+    ast::ExprPtr target = build_expr(x->expr(), x);
+    if (auto* op = x->assignOp()) {
+      ast::AssignStmt assign;
+      assign.target = std::move(target);
+      assign.op_span = span(op);
+      if (op->PLUS_ASSIGN() != nullptr) assign.op = ast::AssignOp::Add;
+      else if (op->MINUS_ASSIGN() != nullptr) assign.op = ast::AssignOp::Sub;
+      else if (op->STAR_ASSIGN() != nullptr) assign.op = ast::AssignOp::Mul;
+      else if (op->SLASH_ASSIGN() != nullptr) assign.op = ast::AssignOp::Div;
+      else if (op->PERCENT_ASSIGN() != nullptr) assign.op = ast::AssignOp::Rem;
+      else assign.op = ast::AssignOp::Set;
+      assign.value = x->rhs() != nullptr ? build_rhs(x->rhs(), x) : error_expr(assign.op_span);
+      stmt->node = std::move(assign);
+    } else {
+      stmt->node = ast::ExprStmt{std::move(target)};
+    }
+  }
+  return stmt;
+}
+
+}  // namespace sfn::parse

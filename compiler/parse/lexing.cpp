@@ -1,0 +1,296 @@
+// Lexing: runs the generated ANTLR lexer over a file and post-processes its tokens before the
+// parser sees them. Lexical mistakes are reported here, once each, and then neutralised so the
+// parser does not report them again: invalid characters are dropped, unterminated block
+// comments are reported and dropped, unterminated strings are closed with synthetic tokens,
+// bad escapes are reported (the builder decodes them to nothing). Finally the nesting depth is
+// bounded so that recursive descent cannot overflow the stack on hostile input.
+#include <algorithm>
+#include <string>
+
+#include "compiler/parse/internal.h"
+
+namespace sfn::parse {
+
+using antlr4::Token;
+using diagnostics::Kind;
+
+CodePointStream::CodePointStream(std::string_view bytes) {
+  _data.clear();
+  _data.reserve(bytes.size());
+  offsets_.reserve(bytes.size() + 1);
+  std::size_t i = 0;
+  const auto* s = reinterpret_cast<const unsigned char*>(bytes.data());
+  const std::size_t n = bytes.size();
+  while (i < n) {
+    offsets_.push_back(static_cast<std::uint32_t>(i));
+    unsigned char c = s[i];
+    std::uint32_t cp = 0;
+    std::size_t len = 0;
+    if (c < 0x80) {
+      cp = c;
+      len = 1;
+    } else if ((c & 0xE0) == 0xC0) {
+      cp = c & 0x1F;
+      len = 2;
+    } else if ((c & 0xF0) == 0xE0) {
+      cp = c & 0x0F;
+      len = 3;
+    } else if ((c & 0xF8) == 0xF0) {
+      cp = c & 0x07;
+      len = 4;
+    }
+    bool ok = len > 0 && i + len <= n;
+    for (std::size_t k = 1; ok && k < len; ++k) {
+      if ((s[i + k] & 0xC0) != 0x80) ok = false;
+      else cp = (cp << 6) | (s[i + k] & 0x3F);
+    }
+    // Reject overlong forms, surrogates and values past U+10FFFF.
+    if (ok && ((len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
+               (cp >= 0xD800 && cp <= 0xDFFF) || cp > 0x10FFFF)) {
+      ok = false;
+    }
+    if (!ok) {
+      std::uint32_t at = static_cast<std::uint32_t>(i);
+      if (!invalid_.empty() && invalid_.back().second == at) invalid_.back().second = at + 1;
+      else invalid_.emplace_back(at, at + 1);
+      _data.push_back(0xFFFD);
+      i += 1;
+      continue;
+    }
+    _data.push_back(static_cast<char32_t>(cp));
+    i += len;
+  }
+  offsets_.push_back(static_cast<std::uint32_t>(n));
+  p = 0;
+}
+
+source::Span token_span(const CodePointStream& input, source::FileId file, const Token* t) {
+  if (t == nullptr) return source::Span{file, 0, 0};
+  std::size_t start = t->getStartIndex();
+  std::size_t stop = t->getStopIndex();
+  if (start == INVALID_INDEX) return source::Span{file, 0, 0};
+  std::uint32_t begin = input.byte_offset(start);
+  std::uint32_t end = (stop == INVALID_INDEX || stop + 1 < start) ? begin : input.byte_offset(stop + 1);
+  if (t->getType() == Token::EOF) end = begin;
+  return source::Span{file, begin, end < begin ? begin : end};
+}
+
+namespace {
+
+bool is_hex(char c) {
+  return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+}
+
+// Validates the escape token `text` (`\x` or `\u{...}`); returns an error message or "".
+std::string escape_problem(std::string_view text) {
+  if (text.size() >= 2 && text[1] == 'u') {
+    if (text.size() < 3 || text[2] != '{') {
+      return "invalid unicode escape: expected `\\u{...}` with 1 to 6 hex digits";
+    }
+    std::string_view digits = text.substr(3, text.size() - 4);
+    if (digits.empty() || digits.size() > 6) {
+      return "invalid unicode escape `" + std::string(text) + "`: expected 1 to 6 hex digits";
+    }
+    std::uint32_t cp = 0;
+    for (char c : digits) {
+      if (!is_hex(c)) {
+        return "invalid unicode escape `" + std::string(text) + "`: `" + std::string(1, c) +
+               "` is not a hex digit";
+      }
+      cp = cp * 16 + static_cast<std::uint32_t>(std::stoul(std::string(1, c), nullptr, 16));
+    }
+    if (cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) {
+      return "invalid unicode escape `" + std::string(text) + "`: not a Unicode scalar value";
+    }
+    return "";
+  }
+  if (text.size() == 2) {
+    switch (text[1]) {
+      case 'n': case 't': case 'r': case '\\': case '"': case '$': return "";
+      default: break;
+    }
+  }
+  return "unknown escape `" + std::string(text) +
+         "` (valid escapes: \\n \\t \\r \\\\ \\\" \\$ \\u{...})";
+}
+
+std::unique_ptr<Token> synthetic(size_t type, std::size_t at, const std::string& text) {
+  auto t = std::make_unique<antlr4::CommonToken>(type, text);
+  t->setStartIndex(at);
+  t->setStopIndex(at - 1);  // empty range (at may be 0: wraps to INVALID_INDEX, still empty)
+  return t;
+}
+
+}  // namespace
+
+LexedFile lex_file(const source::SourceFile& file, source::FileId id,
+                   diagnostics::DiagnosticSink& sink) {
+  LexedFile out;
+  const std::string& text = file.text();
+  out.input = std::make_unique<CodePointStream>(text);
+  out.lexer = std::make_unique<TotalLexer>(out.input.get());
+  out.lexer->removeErrorListeners();  // the lexer is total: every input lexes
+  const CodePointStream& input = *out.input;
+
+  auto report = [&](source::Span span, std::string message) {
+    sink.report(Kind::E0001, span, std::move(message));
+    out.error_offsets.insert(span.begin);
+  };
+  for (const auto& [begin, end] : input.invalid_utf8()) {
+    report(source::Span{id, begin, end}, "invalid UTF-8 in source text");
+  }
+  auto is_invalid_utf8 = [&](std::uint32_t offset) {
+    for (const auto& [begin, end] : input.invalid_utf8()) {
+      if (offset >= begin && offset < end) return true;
+    }
+    return false;
+  };
+
+  // A run of adjacent invalid characters is one mistake.
+  source::Span bad_run{};
+  auto flush_bad_run = [&] {
+    if (!bad_run.valid()) return;
+    if (!is_invalid_utf8(bad_run.begin)) {
+      std::string chars = text.substr(bad_run.begin, bad_run.end - bad_run.begin);
+      report(bad_run, (bad_run.end - bad_run.begin > 1 && chars.size() > 1 &&
+                               (static_cast<unsigned char>(chars[0]) < 0x80)
+                           ? "unexpected characters `"
+                           : "unexpected character `") +
+                          chars + "`");
+    }
+    bad_run = {};
+  };
+
+  // Mirror of the lexer's mode stack: 'S' string, 'I' interpolation, 'B' brace.
+  std::vector<char> modes;
+  std::vector<std::size_t> string_starts;  // code-point index of each open string's quote
+  // Nesting depth (see kMaxNesting): openers and prefix operators deepen, operands reset to the
+  // depth of the enclosing bracket.
+  int depth = 0;
+  std::vector<int> bases;
+  auto deepen = [&](const source::Span& at) {
+    ++depth;
+    if (depth > kMaxNesting && !out.too_deep) {
+      out.too_deep = true;
+      report(at, "nesting too deep: more than " + std::to_string(kMaxNesting) +
+                     " levels of brackets, strings or prefix operators");
+    }
+  };
+
+  while (true) {
+    std::unique_ptr<Token> t = out.lexer->nextToken();
+    const size_t type = t->getType();
+    const source::Span sp = token_span(input, id, t.get());
+    if (type == SfnLexer::ERROR_CHAR) {
+      if (bad_run.valid() && bad_run.end == sp.begin) bad_run.end = sp.end;
+      else {
+        flush_bad_run();
+        bad_run = sp;
+      }
+      continue;
+    }
+    flush_bad_run();
+    if (type == SfnLexer::BLOCK_COMMENT) {
+      std::string_view body(text.data() + sp.begin, sp.end - sp.begin);
+      if (body.size() < 4 || body.substr(body.size() - 2) != "*/") {
+        report(source::Span{id, sp.begin, sp.begin + 2},
+               "unterminated block comment: missing `*/`");
+        out.eof_error = true;
+      }
+      continue;
+    }
+    switch (type) {
+      case SfnLexer::STR_START:
+        modes.push_back('S');
+        string_starts.push_back(t->getStartIndex());
+        deepen(sp);
+        bases.push_back(depth);
+        break;
+      case SfnLexer::INTERP_START:
+        modes.push_back('I');
+        deepen(sp);
+        bases.push_back(depth);
+        break;
+      case SfnLexer::LBRACE:
+        modes.push_back('B');
+        [[fallthrough]];
+      case SfnLexer::LPAREN:
+      case SfnLexer::LBRACK:
+        deepen(sp);
+        bases.push_back(depth);
+        break;
+      case SfnLexer::STR_NEWLINE:
+      case SfnLexer::STR_END:
+        if (!modes.empty() && modes.back() == 'S') {
+          if (type == SfnLexer::STR_NEWLINE) {
+            const Token* quote = nullptr;
+            (void)quote;
+            std::uint32_t at = input.byte_offset(string_starts.back());
+            report(source::Span{id, at, sp.begin},
+                   "unterminated string literal: missing closing `\"` before the end of the line");
+          }
+          modes.pop_back();
+          string_starts.pop_back();
+        }
+        [[fallthrough]];
+      case SfnLexer::RPAREN:
+      case SfnLexer::RBRACK:
+        if (!bases.empty()) bases.pop_back();
+        depth = bases.empty() ? 0 : bases.back();
+        break;
+      case SfnLexer::RBRACE:
+        if (!modes.empty() && modes.back() != 'S') modes.pop_back();
+        if (!bases.empty()) bases.pop_back();
+        depth = bases.empty() ? 0 : bases.back();
+        break;
+      case SfnLexer::MINUS:
+      case SfnLexer::BANG:
+      case SfnLexer::SEND:
+        deepen(sp);
+        break;
+      case SfnLexer::STR_ESCAPE:
+      case SfnLexer::STR_UNICODE: {
+        std::string problem = escape_problem(std::string_view(text).substr(sp.begin, sp.end - sp.begin));
+        if (!problem.empty()) report(sp, problem);
+        break;
+      }
+      case SfnLexer::BAD_NUMBER:
+        report(sp, "invalid number literal `" + text.substr(sp.begin, sp.end - sp.begin) +
+                       "` (a number must not be followed by letters; duration units are ns us ms "
+                       "s m h d)");
+        depth = bases.empty() ? 0 : bases.back();
+        break;
+      case Token::EOF:
+        break;
+      default:
+        if (type == SfnLexer::IDENT || type == SfnLexer::INT_LIT || type == SfnLexer::HEX_LIT ||
+            type == SfnLexer::FLOAT_LIT || type == SfnLexer::DURATION_LIT ||
+            type == SfnLexer::TRUE || type == SfnLexer::FALSE || type == SfnLexer::NONE ||
+            type == SfnLexer::SELF || (type >= SfnLexer::INT_T && type <= SfnLexer::REF_T)) {
+          depth = bases.empty() ? 0 : bases.back();
+        }
+        break;
+    }
+    if (type == Token::EOF) {
+      std::size_t eof_index = t->getStartIndex();
+      if (std::find(modes.begin(), modes.end(), 'S') != modes.end()) {
+        std::size_t quote = string_starts.back();
+        std::uint32_t at = input.byte_offset(quote);
+        report(source::Span{id, at, at + 1}, "unterminated string literal: missing closing `\"`");
+        out.eof_error = true;
+        while (std::find(modes.begin(), modes.end(), 'S') != modes.end()) {
+          char m = modes.back();
+          modes.pop_back();
+          out.tokens.push_back(synthetic(m == 'S' ? SfnLexer::STR_END : SfnLexer::RBRACE,
+                                         eof_index, m == 'S' ? "\"" : "}"));
+        }
+      }
+      out.tokens.push_back(std::move(t));
+      break;
+    }
+    out.tokens.push_back(std::move(t));
+  }
+  return out;
+}
+
+}  // namespace sfn::parse
