@@ -37,6 +37,22 @@ bool valid_name(const std::string& name) {
   return true;
 }
 
+// Whether a tcp endpoint's host is a loopback address; other transports count as local.
+bool is_loopback(const std::string& endpoint) {
+  if (!endpoint.starts_with("tcp://")) return true;
+  std::string host = endpoint.substr(6);
+  if (host.starts_with("[")) return host.starts_with("[::1]");
+  host = host.substr(0, host.rfind(':'));
+  return host == "localhost" || host.starts_with("127.");
+}
+
+Error to_error(const proto::ErrorReply& error) {
+  ErrorCode code = error.kind() == proto::ERROR_UNKNOWN_INGRESS ? ErrorCode::not_found
+                   : error.kind() == proto::ERROR_UNDECODABLE  ? ErrorCode::rejected
+                                                               : ErrorCode::io_error;
+  return Error{code, error.message()};
+}
+
 proto::ErrorReply make_error(proto::ErrorKind kind, std::string message) {
   proto::ErrorReply e;
   e.set_kind(kind);
@@ -344,6 +360,11 @@ struct IoServer::Impl {
               const std::string& endpoint, std::string& resolved, const char* role) {
     if (endpoint.empty()) return transport::ok_status();
     if (auto s = detail::check_endpoint(endpoint); !s) return s;
+    if (!options.allow_non_loopback && !is_loopback(endpoint))
+      return Error{ErrorCode::invalid_argument,
+                   std::string("refusing to bind the ") + role + " endpoint " + endpoint +
+                       " to a non-loopback address without authentication (use a 127.0.0.1 "
+                       "address, or allow it explicitly with --insecure)"};
     try {
       socket.emplace(context, type);
       socket->set(zmq::sockopt::linger, 0);
@@ -393,6 +414,7 @@ Result<std::unique_ptr<IoServer>> IoServer::start(IoServerOptions options) {
   impl->wake_fd = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
   if (impl->wake_fd < 0)
     return Error{ErrorCode::io_error, std::string("eventfd: ") + std::strerror(errno)};
+  impl->options.allow_non_loopback = options.allow_non_loopback;
   if (auto s = impl->bind(impl->ingress_socket, zmq::socket_type::router, options.ingress_endpoint,
                           impl->ingress_ep, "ingress"); !s)
     return s.error();
@@ -413,14 +435,38 @@ Result<std::unique_ptr<IoServer>> IoServer::start(IoServerOptions options) {
 Result<AppendResult> IoServer::ingest(std::string_view ingress, PayloadFormat format,
                                       std::string_view data, std::string_view idempotency_key) {
   auto verdict = impl_->validate(ingress, format, data);
-  if (auto* error = std::get_if<proto::ErrorReply>(&verdict)) {
-    ErrorCode code = error->kind() == proto::ERROR_UNKNOWN_INGRESS ? ErrorCode::not_found
-                     : error->kind() == proto::ERROR_UNDECODABLE  ? ErrorCode::rejected
-                                                                  : ErrorCode::io_error;
-    return Error{code, error->message()};
-  }
+  if (auto* error = std::get_if<proto::ErrorReply>(&verdict)) return to_error(*error);
   return impl_->ingress.find(ingress)->second->append(std::get<std::string>(verdict),
                                                       idempotency_key);
+}
+
+std::vector<Result<AppendResult>> IoServer::ingest_batch(std::span<const IngestRequest> requests) {
+  std::vector<std::optional<Result<AppendResult>>> results(requests.size());
+  std::vector<std::string> stored(requests.size());
+  for (std::size_t i = 0; i < requests.size(); ++i) {
+    const auto& r = requests[i];
+    auto verdict = impl_->validate(r.ingress, r.format, r.data);
+    if (auto* error = std::get_if<proto::ErrorReply>(&verdict))
+      results[i].emplace(to_error(*error));
+    else
+      stored[i] = std::move(std::get<std::string>(verdict));
+  }
+  for (auto& [name, log] : impl_->ingress) {
+    std::vector<AppendRequest> appends;
+    std::vector<std::size_t> owners;
+    for (std::size_t i = 0; i < requests.size(); ++i)
+      if (!results[i] && requests[i].ingress == name) {
+        appends.push_back({stored[i], requests[i].idempotency_key});
+        owners.push_back(i);
+      }
+    if (appends.empty()) continue;
+    auto appended = log->append_batch(appends);
+    for (std::size_t k = 0; k < appended.size(); ++k) results[owners[k]].emplace(std::move(appended[k]));
+  }
+  std::vector<Result<AppendResult>> out;
+  out.reserve(requests.size());
+  for (auto& r : results) out.push_back(std::move(*r));
+  return out;
 }
 
 RecordLog* IoServer::ingress_log(std::string_view name) const {

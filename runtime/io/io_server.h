@@ -35,6 +35,9 @@ struct IoServerOptions {
   std::string ingress_endpoint;
   std::string egress_endpoint;
   std::string control_endpoint;
+  // Without CurveZMQ keys (not implemented yet), tcp endpoints must be loopback addresses
+  // (127.x.x.x, localhost, [::1]) unless this is set (RUNTIME.md §5, `--insecure`).
+  bool allow_non_loopback = false;
   IngressValidator validator;  // required
   StatusProvider status;       // optional: without it status replies carry only the logs
   StateProvider state;         // optional: without it state requests get an error reply
@@ -45,7 +48,8 @@ struct IoServerOptions {
 class IoServer {
  public:
   // Opens (recovering) every log, binds the endpoints and starts the I/O thread. Fails with a
-  // message naming the endpoint or directory on bind/open errors (e.g. address in use).
+  // message naming the endpoint or directory on bind/open errors (e.g. address in use, a
+  // non-loopback tcp address without allow_non_loopback).
   static Result<std::unique_ptr<IoServer>> start(IoServerOptions options);
   // Stops the I/O thread and closes sockets and logs.
   ~IoServer();
@@ -57,6 +61,19 @@ class IoServer {
   // (validator refused; the message is the validator's), io_error.
   Result<AppendResult> ingest(std::string_view ingress, PayloadFormat format,
                               std::string_view data, std::string_view idempotency_key = {});
+
+  // One record for ingest_batch().
+  struct IngestRequest {
+    std::string_view ingress;
+    PayloadFormat format = PayloadFormat::json;
+    std::string_view data;
+    std::string_view idempotency_key;
+  };
+
+  // Like ingest() for many records at once, with one write + one fsync per ingress log instead
+  // of one per record (use it for `--input` files). Results are in request order; records of
+  // one ingress are appended in request order.
+  std::vector<Result<AppendResult>> ingest_batch(std::span<const IngestRequest> requests);
 
   // The log of an ingress/egress, or nullptr for an unknown name. Valid while the server lives.
   RecordLog* ingress_log(std::string_view name) const;

@@ -295,5 +295,43 @@ TEST(IoServer, StartErrorsAreValues) {
   EXPECT_FALSE(IoServer::start(no_validator).ok());
 }
 
+TEST(IoServer, IngestBatchSharesOneSyncAndKeepsOrder) {
+  TempDir dir;
+  auto options = loopback_options(dir);
+  options.ingress_endpoint = options.egress_endpoint = options.control_endpoint = "";
+  auto server = IoServer::start(options).value();
+  auto* log = server->ingress_log("orders");
+  auto syncs = log->syncs();
+  std::vector<IoServer::IngestRequest> batch;
+  std::vector<std::string> lines;
+  for (int i = 0; i < 50; ++i) lines.push_back("{\"i\":" + std::to_string(i) + "}");
+  for (auto& l : lines) batch.push_back({"orders", PayloadFormat::json, l, {}});
+  batch.insert(batch.begin() + 10, IoServer::IngestRequest{"orders", PayloadFormat::json, "oops", {}});
+  batch.push_back({"unknown", PayloadFormat::json, "{}", {}});
+  auto results = server->ingest_batch(batch);
+  ASSERT_EQ(results.size(), 52u);
+  EXPECT_EQ(results[10].error().code, ErrorCode::rejected);
+  EXPECT_EQ(results[51].error().code, ErrorCode::not_found);
+  EXPECT_EQ(results[9].value().offset, 9u);
+  EXPECT_EQ(results[11].value().offset, 10u);
+  EXPECT_EQ(results[50].value().offset, 49u);
+  EXPECT_EQ(log->syncs(), syncs + 1);
+  auto stored = log_payloads(*log);
+  ASSERT_EQ(stored.size(), 50u);
+  EXPECT_EQ(stored[49], "json:{\"i\":49}");
+}
+
+TEST(IoServer, RefusesNonLoopbackWithoutPermission) {
+  TempDir dir;
+  auto options = loopback_options(dir);
+  options.ingress_endpoint = "tcp://0.0.0.0:*";
+  auto refused = IoServer::start(options);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.error().code, ErrorCode::invalid_argument);
+  EXPECT_NE(refused.error().message.find("tcp://0.0.0.0:*"), std::string::npos);
+  options.allow_non_loopback = true;
+  EXPECT_TRUE(IoServer::start(options).ok());
+}
+
 }  // namespace
 }  // namespace sfn::runtime::io
