@@ -251,8 +251,9 @@ TEST(Channel, CycleOfWorkersDoesNotDeadlock) {
   for (int w = 0; w < 2; ++w) {
     workers.emplace_back([&, w] {
       auto to_other = Sender::connect(ctx, w, inproc_worker_endpoint("cycle", 1 - w), options).value();
-      if (w == 0)  // inject every token at once: far more than the queues hold
+      if (w == 0) {  // inject every token at once: far more than the queues hold
         for (int t = 0; t < kTokens; ++t) ASSERT_TRUE(to_other->append("0").ok());
+      }
       auto until = std::chrono::steady_clock::now() + 30s;
       while (finished.load() < kTokens && std::chrono::steady_clock::now() < until) {
         auto r = receivers[w]->receive(1ms, [&](const RecordView& v) {

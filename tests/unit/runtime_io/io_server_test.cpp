@@ -8,6 +8,9 @@
 #include <set>
 #include <thread>
 
+#include <zmq.hpp>
+
+#include "client.pb.h"
 #include "runtime/io/client.h"
 #include "runtime/io/io_server.h"
 #include "test_util.h"
@@ -293,6 +296,54 @@ TEST(IoServer, StartErrorsAreValues) {
   auto no_validator = loopback_options(other);
   no_validator.validator = nullptr;
   EXPECT_FALSE(IoServer::start(no_validator).ok());
+}
+
+// A plain REQ socket speaks the protocol too; garbage gets a BAD_REQUEST reply, not silence.
+TEST(IoServer, RawReqClientsGetRepliesEvenForGarbage) {
+  TempDir dir;
+  auto server = IoServer::start(loopback_options(dir)).value();
+  zmq::context_t ctx;
+  zmq::socket_t req(ctx, zmq::socket_type::req);
+  req.set(zmq::sockopt::linger, 0);
+  req.set(zmq::sockopt::rcvtimeo, 5000);
+  req.connect(server->ingress_endpoint());
+  auto round_trip = [&](const std::string& bytes) {
+    req.send(zmq::buffer(bytes), zmq::send_flags::none);
+    zmq::message_t reply;
+    EXPECT_TRUE(req.recv(reply).has_value());
+    proto::IngressReply parsed;
+    EXPECT_TRUE(parsed.ParseFromArray(reply.data(), static_cast<int>(reply.size())));
+    return parsed;
+  };
+  auto garbage = round_trip(std::string("\xff\xff\xff", 3));
+  ASSERT_TRUE(garbage.has_error());
+  EXPECT_EQ(garbage.error().kind(), proto::ERROR_BAD_REQUEST);
+  proto::IngressRequest empty;
+  empty.set_ingress("orders");
+  auto no_data = round_trip(empty.SerializeAsString());
+  ASSERT_TRUE(no_data.has_error());
+  EXPECT_EQ(no_data.error().kind(), proto::ERROR_BAD_REQUEST);
+  proto::IngressRequest good;
+  good.set_ingress("orders");
+  good.set_json("{}");
+  good.set_request_id(77);
+  auto ack = round_trip(good.SerializeAsString());
+  ASSERT_TRUE(ack.has_ack());
+  EXPECT_EQ(ack.request_id(), 77u);
+  EXPECT_EQ(ack.ack().offset(), 0u);
+
+  zmq::socket_t control(ctx, zmq::socket_type::req);
+  control.set(zmq::sockopt::linger, 0);
+  control.set(zmq::sockopt::rcvtimeo, 5000);
+  control.connect(server->control_endpoint());
+  proto::ControlRequest nothing;
+  control.send(zmq::buffer(nothing.SerializeAsString()), zmq::send_flags::none);
+  zmq::message_t reply;
+  ASSERT_TRUE(control.recv(reply).has_value());
+  proto::ControlReply parsed;
+  ASSERT_TRUE(parsed.ParseFromArray(reply.data(), static_cast<int>(reply.size())));
+  ASSERT_TRUE(parsed.has_error());
+  EXPECT_EQ(parsed.error().kind(), proto::ERROR_BAD_REQUEST);
 }
 
 TEST(IoServer, IngestBatchSharesOneSyncAndKeepsOrder) {
