@@ -250,7 +250,7 @@ TypeId Checker::check_call(const ast::Expr& e, const ast::Call& call, TypeId exp
           return types_.time_type();
         }
         auto mod = out_.modules.find(oname);
-        if (mod != out_.modules.end()) {
+        if (mod != out_.modules.end() && module_visible(oname)) {
           Resolution mr = make_res(Resolution::Kind::Module);
           mr.module = oname;
           resolve(*fa->object, mr);
@@ -320,7 +320,6 @@ TypeId Checker::check_method_call(const ast::Expr& e, const ast::Call& call,
   resolve(e, r);
   if (is_mutating(*m)) {
     check_mutable_root(*fa.object, "call the mutating method `" + name + "` on");
-    if (*m == Method::ListPop) mark_read_root(*fa.object);
   }
   TypeId I = types_.int_type(), S = types_.string_type(), B = types_.bool_type();
   TypeId V = types_.void_type();
@@ -343,7 +342,7 @@ TypeId Checker::check_method_call(const ast::Expr& e, const ast::Call& call,
     case Method::ListPop: result = types_.optional(elem); break;
     case Method::ListContains: params = {elem}; result = B; break;
     case Method::ListInsert: params = {I, elem}; break;
-    case Method::ListRemoveAt: params = {I}; break;
+    case Method::ListRemoveAt: params = {I}; result = elem; break;
     case Method::ListClear: break;
     case Method::ListIsEmpty: result = B; break;
     case Method::ListFirst:
@@ -351,7 +350,7 @@ TypeId Checker::check_method_call(const ast::Expr& e, const ast::Call& call,
     case Method::MapLen: result = I; break;
     case Method::MapGet: params = {elem}; result = types_.optional(value); break;
     case Method::MapContains: params = {elem}; result = B; break;
-    case Method::MapRemove: params = {elem}; break;
+    case Method::MapRemove: params = {elem}; result = types_.optional(value); break;
     case Method::MapKeys: result = types_.list(elem); break;
     case Method::MapValues: result = types_.list(value); break;
     case Method::MapClear: break;

@@ -74,7 +74,8 @@ class Checker {
   void ensure_const(std::uint32_t index);
   // Checks `e` against `expected` in a constant context and evaluates it. Reports E0206 for
   // non-constant parts (with `what` naming the context, e.g. "a field default").
-  std::optional<ConstValue> check_const_expr(const ast::Expr& e, TypeId expected, Kind mismatch);
+  std::optional<ConstValue> check_const_expr(const ast::Expr& e, TypeId expected, Kind mismatch,
+                                             std::string_view prefix = {});
   std::optional<ConstValue> eval(const ast::Expr& e);
   // Computes the default of field `field` of message `message` (once; explicit or implicit).
   void ensure_field_default(std::uint32_t message, std::uint32_t field);
@@ -178,6 +179,11 @@ class Checker {
   std::size_t errors_ = 0;                         // errors reported by this checker
   bool routing_incomplete_ = false;               // a send/route was skipped after an error
   std::vector<bool> function_had_errors_;         // per function type, for W0504
+  // Std modules imported by each file (`import std.strings;` -> "strings"); a module name is
+  // usable only in the files that import it.
+  std::unordered_map<source::FileId, std::vector<std::string>> file_modules_;
+  source::FileId current_file_ = source::kNoFile;
+  bool module_visible(const std::string& module) const;
   // Assignment targets being checked: a Name here is written, not read.
   bool writing_place_ = false;
 };

@@ -38,13 +38,13 @@ void Checker::ensure_field_default(std::uint32_t message, std::uint32_t field) {
 }
 
 std::optional<ConstValue> Checker::check_const_expr(const ast::Expr& e, TypeId expected,
-                                                    Kind mismatch) {
+                                                    Kind mismatch, std::string_view prefix) {
   BodyContext saved = ctx_;
   auto saved_scopes = std::move(scopes_);
   scopes_.clear();
   ctx_ = BodyContext{BodyContext::Kind::Const};
   TypeId t = check_expr(e, expected);
-  bool ok = require(t, expected, e.span, mismatch);
+  bool ok = require(t, expected, e.span, mismatch, prefix);
   std::optional<ConstValue> v;
   if (ok && !contains_error(t)) v = eval(e);
   ctx_ = saved;

@@ -76,6 +76,13 @@ void Checker::collect_declarations() {
   };
 
   for (const auto& file : program_.files) {
+    for (const auto& imp : file.imports) {
+      if (!imp.module) continue;
+      const auto& parts = imp.module->parts;
+      if (parts.size() == 2 && parts[0].name == "std") {
+        file_modules_[file.file].push_back(parts[1].name);
+      }
+    }
     std::string module = std_module_of(file);
     for (const auto& decl : file.decls) {
       if (const auto* m = std::get_if<ast::MessageDecl>(&decl)) {
@@ -146,6 +153,16 @@ void Checker::collect_declarations() {
   }
   const_state_.assign(out_.consts.size(), ConstState::Unvisited);
   state_use_.resize(out_.functions.size());
+}
+
+bool Checker::module_visible(const std::string& module) const {
+  if (!out_.modules.count(module)) return false;
+  auto it = file_modules_.find(current_file_);
+  if (it == file_modules_.end()) return false;
+  for (const auto& m : it->second) {
+    if (m == module) return true;
+  }
+  return false;
 }
 
 // ---------------------------------------------------------------------------------- types
@@ -274,7 +291,8 @@ void Checker::resolve_signatures() {
   for (auto& fn : out_.fns) {
     std::unordered_map<std::string, Span> seen;
     for (const auto& p : fn.decl->params) {
-      if (!p.name.name.empty()) {
+      // Parameters of a fn with a body are locals; declare_local reports their duplicates.
+      if (!p.name.name.empty() && !fn.decl->body) {
         auto [it, inserted] = seen.emplace(p.name.name, p.name.span);
         if (!inserted) {
           auto& d = report(Kind::E0102, p.name.span,
@@ -447,6 +465,7 @@ void Checker::check_bodies() {
     std::uint32_t first_local = static_cast<std::uint32_t>(out_.locals.size());
     std::size_t errors_before = errors_;
     ctx_ = BodyContext{BodyContext::Kind::Fn};
+    current_file_ = fn.decl->span.file;
     ctx_.fn = fi;
     ctx_.return_type = fn.return_type;
     push_scope();
@@ -472,13 +491,14 @@ void Checker::check_bodies() {
   for (std::uint32_t fi = 0; fi < out_.functions.size(); ++fi) {
     auto& f = out_.functions[fi];
     std::size_t function_errors_before = errors_;
+    current_file_ = f.decl->span.file;
     // States: initializers and expiry are constants.
     for (auto& s : f.states) {
       const ast::StateDecl& sd = *s.decl;
       s.init = default_value(s.type);
       if (sd.init) {
         s.has_explicit_init = true;
-        if (auto v = check_const_expr(*sd.init, s.type, Kind::E0401)) s.init = *v;
+        if (auto v = check_const_expr(*sd.init, s.type, Kind::E0401, "bad initializer: ")) s.init = *v;
       }
       if (sd.expires) {
         const ast::Expiry& ex = *sd.expires;
@@ -514,6 +534,7 @@ void Checker::check_bodies() {
       if (h.decl->param) {
         TypeId pt = h.message != kNone ? types_.message(h.message) : types_.error();
         h.param_local = declare_local(LocalInfo::Kind::HandlerParam, *h.decl->param, pt);
+        if (h.message == kNone) local_read_[h.param_local] = true;  // unknown type: reported
       }
       check_block(h.decl->body);
       pop_scope();

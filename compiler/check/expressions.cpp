@@ -177,6 +177,17 @@ TypeId Checker::check_name(const ast::Expr& e, const ast::Name& n, bool writing)
         return types_.error();
     }
   }
+  if (!in_handler()) {
+    // A state named outside any handler (only on this error path, so the scan is fine).
+    for (const auto& f : out_.functions) {
+      if (!f.state_index.count(name)) continue;
+      auto& d = report(Kind::E0307, e.span,
+                       "state `" + name + "` of `" + f.name + "` is only visible in its handlers");
+      d.notes.push_back({"`" + name + "` is declared here",
+                         f.states[f.state_index.at(name)].decl->name.span});
+      return types_.error();
+    }
+  }
   auto& d = report(Kind::E0101, n.ident.span, "unknown name `" + name + "`");
   suggest(d, name, n.ident.span, value_candidates());
   return types_.error();
@@ -209,7 +220,7 @@ TypeId Checker::check_field_access(const ast::Expr& e, const ast::FieldAccess& f
         resolve(e, make_res(Resolution::Kind::EnumValue, g->second.index, v->second));
         return types_.enumeration(g->second.index);
       }
-      if (g == out_.globals.end() && (out_.modules.count(oname) || oname == "time")) {
+      if (g == out_.globals.end() && (module_visible(oname) || oname == "time")) {
         report(Kind::E0201, e.span,
                "`" + oname + "." + field + "` is a function; call it: `" + oname + "." + field + "(...)`");
         return types_.error();
@@ -410,18 +421,12 @@ TypeId Checker::check_expr(const ast::Expr& e, TypeId expected) {
       [&](const auto& n) -> TypeId {
         using N = std::decay_t<decltype(n)>;
         if constexpr (std::is_same_v<N, ast::IntLit>) {
-          if (n.overflow) {
-            report(Kind::E0201, e.span, "integer literal is too large for `int`");
-            return types_.error();
-          }
+          if (n.overflow) return types_.error();  // the parser reported it
           return types_.int_type();
         } else if constexpr (std::is_same_v<N, ast::FloatLit>) {
           return types_.float_type();
         } else if constexpr (std::is_same_v<N, ast::DurationLit>) {
-          if (n.overflow) {
-            report(Kind::E0201, e.span, "duration literal is too large for `duration`");
-            return types_.error();
-          }
+          if (n.overflow) return types_.error();  // the parser reported it
           return types_.duration_type();
         } else if constexpr (std::is_same_v<N, ast::BoolLit>) {
           return types_.bool_type();

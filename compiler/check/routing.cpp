@@ -132,6 +132,7 @@ void Checker::check_ingress(std::uint32_t index) {
   std::uint32_t first_local = static_cast<std::uint32_t>(out_.locals.size());
   std::size_t errors_before = errors_;
   ctx_ = BodyContext{BodyContext::Kind::Ingress};
+  current_file_ = in.decl->span.file;
   ctx_.ingress = index;
   push_scope();
   TypeId pt = in.message != kNone ? types_.message(in.message) : types_.error();

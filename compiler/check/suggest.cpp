@@ -7,19 +7,23 @@
 namespace sfn::check {
 
 std::size_t edit_distance(std::string_view a, std::string_view b) {
-  std::vector<std::size_t> prev(b.size() + 1), cur(b.size() + 1);
+  // Optimal string alignment: Levenshtein plus adjacent transpositions (`lgo` -> `log`).
+  auto same = [](char x, char y) {
+    return x == y || std::tolower(static_cast<unsigned char>(x)) ==
+                         std::tolower(static_cast<unsigned char>(y));
+  };
+  std::vector<std::size_t> prev2(b.size() + 1), prev(b.size() + 1), cur(b.size() + 1);
   for (std::size_t j = 0; j <= b.size(); ++j) prev[j] = j;
   for (std::size_t i = 1; i <= a.size(); ++i) {
     cur[0] = i;
     for (std::size_t j = 1; j <= b.size(); ++j) {
-      char ca = a[i - 1], cb = b[j - 1];
-      std::size_t sub = ca == cb ? 0
-                        : std::tolower(static_cast<unsigned char>(ca)) ==
-                                  std::tolower(static_cast<unsigned char>(cb))
-                            ? 0
-                            : 1;
+      std::size_t sub = same(a[i - 1], b[j - 1]) ? 0 : 1;
       cur[j] = std::min({prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + sub});
+      if (i > 1 && j > 1 && same(a[i - 1], b[j - 2]) && same(a[i - 2], b[j - 1])) {
+        cur[j] = std::min(cur[j], prev2[j - 2] + 1);
+      }
     }
+    prev2 = prev;
     std::swap(prev, cur);
   }
   return prev[b.size()];

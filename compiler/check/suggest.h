@@ -12,8 +12,8 @@ namespace sfn::check {
 
 using Candidates = std::vector<std::string>;
 
-// Levenshtein distance (insert, delete, substitute; each costs 1), with a case-only difference
-// of a character costing 0 so that `cart` finds `Cart` first.
+// Edit distance (insert, delete, substitute, swap two adjacent characters; each costs 1), with
+// a case-only difference of a character costing 0 so that `cart` finds `Cart` first.
 std::size_t edit_distance(std::string_view a, std::string_view b);
 
 // The candidate closest to `name` if it is close enough: distance at most max(1, len/3), never
