@@ -1,0 +1,222 @@
+// Feeding, quiescence and virtual time for the embedded mode (see coordinator.h).
+#include "runtime/coordinator/coordinator.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+
+#include "runtime/core/codec.h"
+#include "runtime/core/value.h"
+
+namespace sfn::runtime::coordinator {
+namespace {
+
+// The ctx of an ingress route: pure code, so only `raise`, `now` and value services work.
+class RouteInvocation final : public core::Invocation {
+ public:
+  explicit RouteInvocation(int64_t now) : now_(now) {}
+  bool raised = false;
+  std::string error, location;
+
+  const sfn_str* self_address() override { return &empty_; }
+  int64_t key_int() override { return 0; }
+  const sfn_str* key_str() override { return &empty_; }
+  const void* state_get(uint32_t) override { misuse("state access"); }
+  void* state_mut(uint32_t) override { misuse("state access"); }
+  void state_clear(uint32_t) override { misuse("state access"); }
+  int send(const sfn_str*, uint32_t, void*, int64_t, sfn_str*) override {
+    return raise("send is not allowed in an ingress route", nullptr);
+  }
+  void cancel(const sfn_str*) override {}
+  void emit(uint32_t, void*) override { raise("emit is not allowed in an ingress route", nullptr); }
+  int64_t now() override { return now_; }
+  void log(std::string_view text) override {
+    std::fprintf(stderr, "[ingress] %.*s\n", static_cast<int>(text.size()), text.data());
+  }
+  int raise(std::string_view message, const sfn_loc* loc) override {
+    if (!raised) {
+      raised = true;
+      error.assign(message);
+      if (loc && loc->file) location = std::string(loc->file) + ":" + std::to_string(loc->line) + ":" + std::to_string(loc->col);
+    }
+    return SFN_RAISED;
+  }
+
+ private:
+  [[noreturn]] void misuse(const char* what) {
+    std::fprintf(stderr, "sfn runtime: internal error: %s in an ingress route\n", what);
+    std::abort();
+  }
+  int64_t now_;
+  sfn_str empty_{};
+};
+
+}  // namespace
+
+bool route_record(const core::Module& module, int64_t now, uint32_t ingress, std::string_view payload,
+                  std::string* address, std::string* error, EgressRecord* dead_letter) {
+  const sfn_ingress_desc& in = module.desc().ingresses[ingress];
+  const sfn_message_desc* d = module.message(in.message_type);
+  void* msg = core::message_new(d);
+  Status s = core::decode_proto(d, payload, msg);
+  bool ok = s.is_ok();
+  std::string location;
+  sfn_str out{};
+  if (!ok) {
+    *error = s.message();
+  } else {
+    RouteInvocation inv(now);
+    int rc = in.route(static_cast<sfn_ctx*>(&inv), msg, &out);
+    if (rc != SFN_OK || inv.raised) {
+      ok = false;
+      *error = inv.error.empty() ? "the ingress route failed" : inv.error;
+      location = inv.location;
+    } else {
+      address->assign(core::str_view(out));
+      core::Address parsed;
+      std::string perr;
+      if (!module.parse_address(*address, &parsed, &perr)) {
+        ok = false;
+        *error = "ingress " + std::string(in.name) + ": " + perr;
+      } else if (!module.handler(parsed.function, in.message_type)) {
+        ok = false;
+        *error = "ingress " + std::string(in.name) + ": `" + std::string(parsed.type_name) +
+                 "` has no handler for message " + d->name;
+      }
+    }
+  }
+  if (!ok) *dead_letter = worker::make_dead_letter(module, ok ? *address : core::str_view(out), in.message_type, msg,
+                                                   *error, location, 0);
+  core::str_free(&out);
+  core::message_delete(d, msg);
+  return ok;
+}
+
+Coordinator::Coordinator(worker::Hub& hub) : hub_(hub) {}
+Coordinator::~Coordinator() = default;
+
+Status Coordinator::connect() {
+  for (unsigned w = 0; w < hub_.workers; ++w) {
+    auto s = transport::Sender::connect(hub_.transport, hub_.workers, transport::inproc_worker_endpoint(hub_.tag, w));
+    if (!s) return Status::error("coordinator: " + s.error().message);
+    senders_.push_back(std::move(s.value()));
+  }
+  return Status::ok();
+}
+
+void Coordinator::set_input(std::vector<InputRecord> records) {
+  input_ = std::move(records);
+  std::stable_sort(input_.begin(), input_.end(),
+                   [](const InputRecord& a, const InputRecord& b) { return a.at_ns < b.at_ns; });
+  next_ = 0;
+}
+
+void Coordinator::set_external(std::function<void(std::vector<InputRecord>&)> poll) { external_ = std::move(poll); }
+
+void Coordinator::wake_all() {
+  for (auto& w : hub_.wakers) w.wake();
+}
+
+// Called with `lock` held; releases it while sending.
+void Coordinator::feed(const InputRecord& r, std::unique_lock<std::mutex>& lock) {
+  std::string address, error;
+  EgressRecord dead;
+  const core::Module& m = *hub_.module;
+  if (!route_record(m, hub_.now(), r.ingress, r.payload, &address, &error, &dead)) {
+    std::vector<EgressRecord> batch{std::move(dead)};
+    hub_.dead_letters.fetch_add(1, std::memory_order_relaxed);
+    lock.unlock();
+    hub_.publish(batch);
+    lock.lock();
+    return;
+  }
+  unsigned owner = hub_.owner(core::key_group_of(address, hub_.key_groups));
+  hub_.progress[owner].idle = false;
+  ++created_;
+  ++fed_;
+  hub_.progress[hub_.workers] = worker::Progress{true, created_, 0, INT64_MAX};
+  lock.unlock();
+  worker::encode_record(record_buf_, worker::RecordKind::message, m.desc().ingresses[r.ingress].message_type, address,
+                        r.payload);
+  transport::Sender& s = *senders_[owner];
+  for (;;) {
+    auto a = s.append(record_buf_);
+    if (a.ok()) break;
+    if (a.error().code != transport::ErrorCode::would_block) {
+      std::fprintf(stderr, "sfn run: channel to worker %u: %s\n", owner, a.error().message.c_str());
+      break;
+    }
+    (void)s.flush_blocking(std::chrono::milliseconds(100));  // backpressure: wait for room
+  }
+  auto f = s.flush();
+  if (!f.ok()) std::fprintf(stderr, "sfn run: channel to worker %u: %s\n", owner, f.error().message.c_str());
+  lock.lock();
+}
+
+void Coordinator::run(const std::atomic<bool>& stop) {
+  const bool gate = hub_.clock == ClockMode::virtual_time;
+  const int64_t start = hub_.now();
+  std::vector<InputRecord> external;
+  std::unique_lock<std::mutex> lock(hub_.mu);
+  hub_.progress[hub_.workers] = worker::Progress{true, 0, 0, INT64_MAX};
+  for (;;) {
+    if (stop.load()) break;
+    if (external_) {
+      lock.unlock();
+      external.clear();
+      external_(external);
+      lock.lock();
+      for (const InputRecord& r : external) feed(r, lock);
+    }
+    int64_t now = hub_.now();
+    int64_t next_input = next_ < input_.size() ? start + input_[next_].at_ns : INT64_MAX;
+    if (!gate) {
+      while (next_ < input_.size() && start + input_[next_].at_ns <= now) feed(input_[next_++], lock);
+      next_input = next_ < input_.size() ? start + input_[next_].at_ns : INT64_MAX;
+    }
+    bool all_idle = true;
+    uint64_t created = 0, consumed = 0;
+    int64_t next_timer = INT64_MAX;
+    for (unsigned w = 0; w <= hub_.workers; ++w) {
+      const worker::Progress& p = hub_.progress[w];
+      all_idle = all_idle && p.idle;
+      created += p.created;
+      consumed += p.consumed;
+      next_timer = std::min(next_timer, p.next_timer);
+    }
+    bool quiescent = all_idle && created == consumed;
+    if (quiescent) {
+      if (gate && next_input <= now) {
+        feed(input_[next_++], lock);
+        continue;
+      }
+      int64_t next = std::min(next_timer, next_input);
+      if (next == INT64_MAX) {
+        if (!external_) break;  // input exhausted, nothing in flight, no timer: done
+        hub_.cv.wait_for(lock, std::chrono::milliseconds(10));
+        continue;
+      }
+      if (gate) {
+        if (next > now) hub_.virtual_now.store(next, std::memory_order_release);
+        for (unsigned w = 0; w < hub_.workers; ++w) hub_.progress[w].idle = false;
+        lock.unlock();
+        wake_all();
+        lock.lock();
+        continue;
+      }
+      int64_t wait_ns = std::max<int64_t>(0, next - now);
+      hub_.cv.wait_for(lock, std::chrono::nanoseconds(std::min<int64_t>(wait_ns, 50'000'000)));
+      continue;
+    }
+    int64_t wait_ns = 50'000'000;
+    if (!gate && next_input != INT64_MAX) wait_ns = std::clamp<int64_t>(next_input - now, 0, wait_ns);
+    if (external_) wait_ns = std::min<int64_t>(wait_ns, 10'000'000);
+    hub_.cv.wait_for(lock, std::chrono::nanoseconds(wait_ns));
+  }
+  hub_.stop = true;
+  lock.unlock();
+  wake_all();
+}
+
+}  // namespace sfn::runtime::coordinator

@@ -1,0 +1,65 @@
+// The coordinator of an embedded process: it feeds ingress records to the workers (running each
+// ingress route to find the target instance), detects quiescence from the workers' progress
+// reports (worker/hub.h), moves virtual time to the next timer or input `at` when nothing is
+// runnable, and decides when a batch run is finished (input exhausted, no message in flight, no
+// timer pending). Under the virtual clock it releases input records one at a time, each only
+// once the previous one's work has completed, which makes `--workers 1` runs deterministic.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "runtime/worker/hub.h"
+
+namespace sfn::runtime::coordinator {
+
+// One ingress record ready to deliver.
+struct InputRecord {
+  uint32_t ingress = 0;
+  int64_t at_ns = 0;       // delivery time after the start of the run (0: at once)
+  std::string payload;     // canonical Protobuf of the ingress message type
+};
+
+// Decodes `payload` as a record of `ingress` and runs its route: on success writes the target
+// address to `address` and returns true; otherwise writes the error (and the dead-letter
+// record to `dead_letter`) and returns false. Thread-compatible (no shared state).
+bool route_record(const core::Module& module, int64_t now, uint32_t ingress, std::string_view payload,
+                  std::string* address, std::string* error, EgressRecord* dead_letter);
+
+class Coordinator {
+ public:
+  explicit Coordinator(worker::Hub& hub);
+  ~Coordinator();
+
+  // Connects one channel to every worker (sender id = number of workers).
+  Status connect();
+  // Records from --input, in file order; delivered by `at` (stable).
+  void set_input(std::vector<InputRecord> records);
+  // A source of further records polled while running (e.g. ingress logs). While set, the run
+  // only ends on request_stop().
+  void set_external(std::function<void(std::vector<InputRecord>&)> poll);
+  // Runs until the work is done (see file comment) or `stop` becomes true; then stops the
+  // workers (hub.stop) and wakes them.
+  void run(const std::atomic<bool>& stop);
+
+  uint64_t fed() const { return fed_; }
+
+ private:
+  void feed(const InputRecord& r, std::unique_lock<std::mutex>& lock);
+  void wake_all();
+
+  worker::Hub& hub_;
+  std::vector<std::unique_ptr<transport::Sender>> senders_;
+  std::vector<InputRecord> input_;
+  size_t next_ = 0;
+  std::function<void(std::vector<InputRecord>&)> external_;
+  uint64_t created_ = 0;  // guarded by hub_.mu
+  uint64_t fed_ = 0;
+  std::string record_buf_;
+};
+
+}  // namespace sfn::runtime::coordinator

@@ -1,0 +1,117 @@
+// The shared hub of an embedded process (see hub.h): clock, quiescence reports, egress
+// publishing and the channel record format.
+#include "runtime/worker/hub.h"
+
+#include <chrono>
+#include <cstring>
+
+#include "runtime/core/codec.h"
+#include "runtime/core/text.h"
+#include "runtime/core/value.h"
+
+namespace sfn::runtime::worker {
+
+Hub::Hub(ModulePtr m, unsigned w, uint32_t g, ClockMode c, std::string t)
+    : module(std::move(m)), workers(w), key_groups(g), clock(c), tag(std::move(t)), progress(w + 1) {}
+
+int64_t Hub::now() const {
+  if (clock == ClockMode::virtual_time) return virtual_now.load(std::memory_order_acquire);
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+void Hub::report_idle(unsigned p, uint64_t created, uint64_t consumed, int64_t next_timer) {
+  std::lock_guard<std::mutex> lock(mu);
+  progress[p] = Progress{true, created, consumed, next_timer};
+  cv.notify_all();
+}
+
+void Hub::report_busy(unsigned p) {
+  std::lock_guard<std::mutex> lock(mu);
+  progress[p].idle = false;
+}
+
+bool Hub::stopping() {
+  std::lock_guard<std::mutex> lock(mu);
+  return stop;
+}
+
+void Hub::publish(std::vector<EgressRecord>& records) {
+  if (records.empty()) return;
+  if (egress_sink) egress_sink(records);
+  records.clear();
+}
+
+EgressRecord make_egress_record(const core::Module& module, uint32_t egress, const void* msg, uint64_t epoch) {
+  EgressRecord r;
+  r.egress = std::string(module.egress_name(egress));
+  const sfn_message_desc* d = module.egress_message(egress);
+  core::encode_json(d, msg, r.json);
+  core::encode_proto(d, msg, r.payload);
+  r.epoch = epoch;
+  return r;
+}
+
+EgressRecord make_dead_letter(const core::Module& module, std::string_view address, uint32_t message_type,
+                              const void* msg, std::string_view error, std::string_view location, uint64_t epoch) {
+  EgressRecord r;
+  r.egress = "dead_letters";
+  r.epoch = epoch;
+  std::string message_json;
+  const char* type_name = "";
+  if (msg && message_type < module.desc().message_count) {
+    core::encode_json(module.message(message_type), msg, message_json);
+    type_name = module.message(message_type)->name;
+  } else {
+    message_json = "{}";
+  }
+  r.json = "{\"address\":";
+  core::append_json_string(r.json, address);
+  r.json += ",\"message_type\":";
+  core::append_json_string(r.json, type_name);
+  r.json += ",\"message\":";
+  r.json += message_json;
+  r.json += ",\"error\":";
+  core::append_json_string(r.json, error);
+  r.json += ",\"location\":";
+  core::append_json_string(r.json, location);
+  r.json += ",\"epoch\":" + std::to_string(epoch) + "}";
+  core::DeadLetter dl{};
+  core::str_set(&dl.address, address);
+  core::str_set(&dl.message_type, type_name);
+  core::str_set(&dl.message, message_json);
+  core::str_set(&dl.error, error);
+  core::str_set(&dl.location, location);
+  dl.epoch = static_cast<int64_t>(epoch);
+  core::encode_proto(core::dead_letter_desc(), &dl, r.payload);
+  core::message_destroy(core::dead_letter_desc(), &dl);
+  return r;
+}
+
+void encode_record(std::string& out, RecordKind kind, uint32_t message_type, std::string_view target,
+                   std::string_view payload) {
+  out.clear();
+  out.push_back(static_cast<char>(kind));
+  char b[8];
+  std::memcpy(b, &message_type, 4);
+  uint32_t n = static_cast<uint32_t>(target.size());
+  std::memcpy(b + 4, &n, 4);
+  out.append(b, 8);
+  out += target;
+  out += payload;
+}
+
+bool decode_record(std::string_view in, RecordKind* kind, uint32_t* message_type, std::string_view* target,
+                   std::string_view* payload) {
+  if (in.size() < 9 || static_cast<uint8_t>(in[0]) > 1) return false;
+  *kind = static_cast<RecordKind>(in[0]);
+  uint32_t n;
+  std::memcpy(message_type, in.data() + 1, 4);
+  std::memcpy(&n, in.data() + 5, 4);
+  if (in.size() - 9 < n) return false;
+  *target = in.substr(9, n);
+  *payload = in.substr(9 + n);
+  return true;
+}
+
+}  // namespace sfn::runtime::worker

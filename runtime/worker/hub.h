@@ -1,0 +1,86 @@
+// What the workers and the coordinator of one embedded process share: the module, the clock
+// (real, or virtual time that only the coordinator advances), the transport context, the
+// per-participant progress counters used to detect quiescence (nothing runnable anywhere), the
+// egress sink, and the record format of the channels between workers.
+//
+// Quiescence: every participant (worker, or the coordinator feeding ingress) counts the
+// messages it created (sent, fired from a timer, fed from input) and the ones it consumed
+// (processed). It publishes the counters only under the hub mutex, when it goes idle, and it
+// marks itself busy before creating anything. So "every participant idle and sum(created) ==
+// sum(consumed)" can only hold when no message is queued or in flight anywhere.
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <functional>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "runtime/core/module.h"
+#include "runtime/transport/channel.h"
+#include "sfn/runtime.h"
+
+namespace sfn::runtime::worker {
+
+// A participant's last published progress.
+struct Progress {
+  bool idle = false;
+  uint64_t created = 0;
+  uint64_t consumed = 0;
+  int64_t next_timer = INT64_MAX;  // earliest pending timer it owns
+};
+
+class Hub {
+ public:
+  Hub(ModulePtr module, unsigned workers, uint32_t key_groups, ClockMode clock, std::string tag);
+
+  const ModulePtr module;
+  const unsigned workers;
+  const uint32_t key_groups;
+  const ClockMode clock;
+  const std::string tag;  // distinguishes inproc endpoints of runtimes in one process
+  transport::TransportContext transport;
+
+  // The worker owning key group `kg`.
+  unsigned owner(uint32_t kg) const { return kg % workers; }
+  // Current time in ns since the Unix epoch (virtual time under ClockMode::virtual_time).
+  int64_t now() const;
+  std::atomic<int64_t> virtual_now{0};
+
+  // ---- coordination (participants 0..workers-1 are workers; `workers` is the feeder) ----
+  std::mutex mu;
+  std::condition_variable cv;
+  std::vector<Progress> progress;  // guarded by mu
+  bool stop = false;               // guarded by mu
+  std::vector<transport::Waker> wakers;  // set before the threads start
+  void report_idle(unsigned participant, uint64_t created, uint64_t consumed, int64_t next_timer);
+  void report_busy(unsigned participant);
+  bool stopping();
+
+  // ---- egress ----
+  // Receives each worker's committed egress records at the end of its batch, in order.
+  std::function<void(std::vector<EgressRecord>&)> egress_sink;
+  void publish(std::vector<EgressRecord>& records);
+
+  // Counters for status and reports.
+  std::atomic<uint64_t> invocations{0};
+  std::atomic<uint64_t> dead_letters{0};
+};
+
+// Builds the dead-letter record of a failed invocation or route (LANGUAGE.md §9).
+EgressRecord make_dead_letter(const core::Module& module, std::string_view address, uint32_t message_type,
+                              const void* msg, std::string_view error, std::string_view location, uint64_t epoch);
+// Builds the egress record of `msg` emitted to `egress`.
+EgressRecord make_egress_record(const core::Module& module, uint32_t egress, const void* msg, uint64_t epoch);
+
+// Channel records: u8 kind | u32 message_type | u32 target length | target | payload.
+enum class RecordKind : uint8_t { message = 0, cancel_timer = 1 };
+void encode_record(std::string& out, RecordKind kind, uint32_t message_type, std::string_view target,
+                   std::string_view payload);
+bool decode_record(std::string_view in, RecordKind* kind, uint32_t* message_type, std::string_view* target,
+                   std::string_view* payload);
+
+}  // namespace sfn::runtime::worker

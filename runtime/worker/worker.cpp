@@ -1,0 +1,537 @@
+// The worker loop, invocations and durable timers (see worker.h). The hot path for a message to
+// a local instance is: pop the Pending, find the cached instance, run the handler against a
+// Txn, commit (moving shadow slots into place) and route its sends; no encoding and no
+// allocation beyond the sent messages themselves.
+#include "runtime/worker/worker.h"
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+
+#include "runtime/core/codec.h"
+#include "runtime/core/text.h"
+#include "runtime/core/value.h"
+
+namespace sfn::runtime::worker {
+namespace {
+
+constexpr size_t kBatch = 1024;  // invocations between write-backs / channel flushes
+
+uint32_t align16(uint32_t n) { return (n + 15) & ~15u; }
+
+[[noreturn]] void invariant_failed(const char* what) {
+  std::fprintf(stderr, "sfn runtime: internal error: %s\n", what);
+  std::abort();
+}
+
+}  // namespace
+
+Pending pending_new(const core::Module& module, uint32_t message_type, std::string_view address) {
+  const sfn_message_desc* d = module.message(message_type);
+  Pending p;
+  p.message_type = message_type;
+  p.addr_off = align16(d->size);
+  p.addr_len = static_cast<uint32_t>(address.size());
+  p.block = static_cast<char*>(std::malloc(p.addr_off + address.size() + 1));
+  if (!p.block) throw std::bad_alloc();
+  core::message_init(d, p.block);
+  std::memcpy(p.block + p.addr_off, address.data(), address.size());
+  return p;
+}
+
+void pending_free(const core::Module& module, Pending& p) {
+  if (!p.block) return;
+  core::message_destroy(module.message(p.message_type), p.block);
+  std::free(p.block);
+  p.block = nullptr;
+}
+
+// The ctx of one handler invocation on a worker; reused for every invocation.
+class WorkerInvocation final : public core::Invocation {
+ public:
+  struct Out {
+    Pending msg;
+    bool delayed = false;
+    int64_t due = 0;
+    std::string handle;
+  };
+
+  explicit WorkerInvocation(Worker& w) : w_(w), txn_(w.backend_.get()) {}
+
+  void start(state::Instance* inst, int64_t now) {
+    inst_ = inst;
+    now_ = now;
+    raised_ = false;
+    error_.clear();
+    location_.clear();
+    txn_.begin(inst, now);
+  }
+
+  // Commits or discards; returns false when the invocation failed.
+  bool finish(int rc) {
+    const core::Module& m = w_.module_;
+    if (rc != SFN_OK || raised_) {
+      txn_.abort();
+      for (Out& o : sends_) pending_free(m, o.msg);
+      for (auto& [e, msg] : emits_) core::message_delete(m.egress_message(e), msg);
+      sends_.clear();
+      emits_.clear();
+      cancels_.clear();
+      if (error_.empty()) error_ = "the handler failed without an error message";
+      return false;
+    }
+    txn_.commit();
+    for (auto& [e, msg] : emits_) {
+      w_.egress_.push_back(make_egress_record(m, e, msg, 0));
+      core::message_delete(m.egress_message(e), msg);
+    }
+    emits_.clear();
+    for (Out& o : sends_) {
+      if (o.delayed) {
+        state::TimerRecord t;
+        t.handle = std::move(o.handle);
+        t.due = o.due;
+        t.target.assign(o.msg.address());
+        t.message_type = o.msg.message_type;
+        core::encode_proto(m.message(o.msg.message_type), o.msg.block, t.payload);
+        pending_free(m, o.msg);
+        w_.add_timer(inst_->key_group, std::move(t), true);
+      } else {
+        w_.route(o.msg);
+      }
+    }
+    sends_.clear();
+    for (std::string& h : cancels_) w_.cancel_timer(h);
+    cancels_.clear();
+    return true;
+  }
+
+  const std::string& error() const { return error_; }
+  const std::string& location() const { return location_; }
+
+  const sfn_str* self_address() override { return &inst_->self; }
+  int64_t key_int() override { return inst_->int_key; }
+  const sfn_str* key_str() override { return &inst_->key_str; }
+  const void* state_get(uint32_t i) override {
+    check_state(i);
+    return txn_.get(i);
+  }
+  void* state_mut(uint32_t i) override {
+    check_state(i);
+    return txn_.mut(i);
+  }
+  void state_clear(uint32_t i) override {
+    if (i != UINT32_MAX) check_state(i);
+    txn_.clear(i);
+  }
+
+  int send(const sfn_str* address, uint32_t type, void* msg, int64_t delay, sfn_str* out_timer) override {
+    const core::Module& m = w_.module_;
+    std::string_view addr = core::str_view(*address);
+    core::Address parsed;
+    std::string err;
+    if (type >= m.desc().message_count) invariant_failed("send of an unknown message type");
+    if (!m.parse_address(addr, &parsed, &err)) return raise("send: " + err, nullptr);
+    if (!m.handler(parsed.function, type))
+      return raise("send: function type `" + std::string(parsed.type_name) + "` has no handler for message " +
+                       m.message(type)->name,
+                   nullptr);
+    Out o;
+    o.msg = pending_new(m, type, addr);
+    const sfn_message_desc* d = m.message(type);
+    core::message_destroy(d, o.msg.block);
+    std::memcpy(o.msg.block, msg, d->size);  // move
+    std::memset(msg, 0, d->size);
+    if (out_timer) {
+      o.delayed = true;
+      o.due = now_ + delay;
+      o.handle = std::to_string(inst_->key_group) + "." + std::to_string(w_.index_) + "." +
+                 std::to_string(++w_.timer_seq_);
+      w_.timer_seq_dirty_ = true;
+      core::str_set(out_timer, o.handle);
+    }
+    sends_.push_back(std::move(o));
+    return SFN_OK;
+  }
+
+  void cancel(const sfn_str* timer) override { cancels_.emplace_back(core::str_view(*timer)); }
+
+  void emit(uint32_t egress, void* msg) override {
+    const core::Module& m = w_.module_;
+    if (egress >= m.desc().egress_count) invariant_failed("emit to an unknown egress");
+    const sfn_message_desc* d = m.egress_message(egress);
+    void* copy = std::malloc(d->size);
+    if (!copy) throw std::bad_alloc();
+    std::memcpy(copy, msg, d->size);  // move
+    std::memset(msg, 0, d->size);
+    emits_.emplace_back(egress, copy);
+  }
+
+  int64_t now() override { return now_; }
+
+  void log(std::string_view text) override {
+    std::fprintf(stderr, "[%s] %.*s\n", inst_->address.c_str(), static_cast<int>(text.size()), text.data());
+  }
+
+  int raise(std::string_view message, const sfn_loc* loc) override {
+    if (!raised_) {
+      raised_ = true;
+      error_.assign(message);
+      if (loc && loc->file) location_ = std::string(loc->file) + ":" + std::to_string(loc->line) + ":" + std::to_string(loc->col);
+    }
+    return SFN_RAISED;
+  }
+
+ private:
+  void check_state(uint32_t i) {
+    if (i >= w_.module_.desc().functions[inst_->function].state_count) invariant_failed("state index out of range");
+  }
+
+  Worker& w_;
+  state::Txn txn_;
+  state::Instance* inst_ = nullptr;
+  int64_t now_ = 0;
+  bool raised_ = false;
+  std::string error_, location_;
+  std::vector<Out> sends_;
+  std::vector<std::pair<uint32_t, void*>> emits_;
+  std::vector<std::string> cancels_;
+};
+
+Worker::Worker(Hub& hub, unsigned index) : hub_(hub), module_(*hub.module), index_(index) {}
+
+Worker::~Worker() {
+  for (Pending& p : local_) pending_free(module_, p);
+  inv_.reset();
+}
+
+Status Worker::open(const std::string& dir) {
+  std::string error;
+  backend_ = state::StateBackend::open(dir, hub_.module, &error);
+  if (!backend_) return Status::error(error);
+  inv_ = std::make_unique<WorkerInvocation>(*this);
+  auto r = transport::Receiver::bind(hub_.transport, transport::inproc_worker_endpoint(hub_.tag, index_));
+  if (!r) return Status::error("worker " + std::to_string(index_) + ": " + r.error().message);
+  receiver_ = std::move(r.value());
+  std::string seq;
+  bool found = false;
+  Status s = backend_->get_meta("timer_seq", &seq, &found);
+  if (!s) return s;
+  if (found) timer_seq_ = std::strtoull(seq.c_str(), nullptr, 10);
+  return backend_->load_timers(hub_.key_groups, [&](state::TimerRecord&& t) {
+    uint32_t kg = static_cast<uint32_t>(std::strtoul(t.handle.c_str(), nullptr, 10));
+    add_timer(kg, std::move(t), false);
+  });
+}
+
+Status Worker::connect() {
+  senders_.resize(hub_.workers);
+  overflow_.resize(hub_.workers);
+  for (unsigned w = 0; w < hub_.workers; ++w) {
+    if (w == index_) continue;
+    auto s = transport::Sender::connect(hub_.transport, index_, transport::inproc_worker_endpoint(hub_.tag, w));
+    if (!s) return Status::error("worker " + std::to_string(index_) + ": " + s.error().message);
+    senders_[w] = std::move(s.value());
+  }
+  return Status::ok();
+}
+
+transport::Waker Worker::waker() const { return receiver_->waker(); }
+
+uint32_t Worker::owned_key_groups() const {
+  uint32_t n = 0;
+  for (uint32_t g = 0; g < hub_.key_groups; ++g) n += hub_.owner(g) == index_;
+  return n;
+}
+
+std::string Worker::fatal_error() const {
+  std::lock_guard<std::mutex> lock(error_mu_);
+  return fatal_;
+}
+
+void Worker::fail(const std::string& message) {
+  std::lock_guard<std::mutex> lock(error_mu_);
+  if (fatal_.empty()) fatal_ = message;
+}
+
+void Worker::post(std::function<void(Worker&)> task) {
+  {
+    std::lock_guard<std::mutex> lock(tasks_mu_);
+    tasks_.push_back(std::move(task));
+  }
+  receiver_->waker().wake();
+}
+
+void Worker::run_tasks() {
+  std::vector<std::function<void(Worker&)>> tasks;
+  {
+    std::lock_guard<std::mutex> lock(tasks_mu_);
+    tasks.swap(tasks_);
+  }
+  for (auto& t : tasks) t(*this);
+}
+
+void Worker::on_record(const transport::RecordView& rec) {
+  if (rec.kind != transport::RecordKind::data) return;
+  RecordKind kind;
+  uint32_t type;
+  std::string_view target, payload;
+  ++consumed_;  // the record itself; a message record is re-counted as created below
+  if (!decode_record(rec.payload, &kind, &type, &target, &payload) ||
+      (kind == RecordKind::message && type >= module_.desc().message_count)) {
+    fail("worker " + std::to_string(index_) + ": malformed channel record");
+    return;
+  }
+  if (kind == RecordKind::cancel_timer) {
+    cancel_timer(target);
+    return;
+  }
+  Pending p = pending_new(module_, type, target);
+  Status s = core::decode_proto(module_.message(type), payload, p.block);
+  if (!s) {
+    egress_.push_back(make_dead_letter(module_, target, type, p.block, s.message(), "", 0));
+    hub_.dead_letters.fetch_add(1, std::memory_order_relaxed);
+    pending_free(module_, p);
+    return;
+  }
+  ++created_;
+  local_.push_back(p);
+}
+
+void Worker::route(Pending& p) {
+  std::string_view addr = p.address();
+  unsigned owner = hub_.owner(core::key_group_of(addr, hub_.key_groups));
+  ++created_;
+  if (owner == index_) {
+    local_.push_back(p);
+    p.block = nullptr;
+    return;
+  }
+  payload_buf_.clear();
+  core::encode_proto(module_.message(p.message_type), p.block, payload_buf_);
+  encode_record(record_buf_, RecordKind::message, p.message_type, addr, payload_buf_);
+  pending_free(module_, p);
+  send_remote(owner, record_buf_);
+}
+
+void Worker::send_remote(unsigned owner, const std::string& record) {
+  if (!overflow_[owner].empty()) {
+    overflow_[owner].push_back(record);
+    return;
+  }
+  auto s = senders_[owner]->append(record);
+  if (s.ok()) return;
+  if (s.error().code == transport::ErrorCode::would_block) {
+    overflow_[owner].push_back(record);
+    return;
+  }
+  fail("worker " + std::to_string(index_) + ": channel to worker " + std::to_string(owner) + ": " + s.error().message);
+}
+
+bool Worker::drain_overflow() {
+  bool pending = false;
+  for (unsigned w = 0; w < overflow_.size(); ++w) {
+    auto& q = overflow_[w];
+    while (!q.empty()) {
+      auto s = senders_[w]->append(q.front());
+      if (!s.ok()) break;
+      q.pop_front();
+    }
+    if (!q.empty()) pending = true;
+  }
+  return pending;
+}
+
+void Worker::cancel_timer(std::string_view handle) {
+  uint32_t kg = static_cast<uint32_t>(std::strtoul(std::string(handle).c_str(), nullptr, 10));
+  if (kg >= hub_.key_groups) return;  // not a handle we made: a no-op, as for unknown timers
+  unsigned owner = hub_.owner(kg);
+  if (owner != index_) {
+    ++created_;
+    encode_record(record_buf_, RecordKind::cancel_timer, 0, handle, "");
+    send_remote(owner, record_buf_);
+    return;
+  }
+  auto it = timers_.find(std::string(handle));
+  if (it == timers_.end()) return;
+  backend_->delete_timer(it->second.first, handle);
+  timers_.erase(it);  // the heap entry is skipped when it comes up
+}
+
+void Worker::add_timer(uint32_t kg, state::TimerRecord&& t, bool persist) {
+  if (persist) backend_->put_timer(kg, t);
+  timer_heap_.push(TimerEntry{t.due, ++timer_order_, t.handle});
+  std::string handle = t.handle;
+  timers_.emplace(std::move(handle), std::make_pair(kg, std::move(t)));
+}
+
+int64_t Worker::next_timer() const {
+  // The heap may hold cancelled entries; they only make the estimate early, never late.
+  return timer_heap_.empty() ? INT64_MAX : timer_heap_.top().due;
+}
+
+bool Worker::fire_due_timers() {
+  bool fired = false;
+  int64_t now = hub_.now();
+  while (!timer_heap_.empty() && timer_heap_.top().due <= now) {
+    TimerEntry e = timer_heap_.top();
+    timer_heap_.pop();
+    auto it = timers_.find(e.handle);
+    if (it == timers_.end()) continue;  // cancelled
+    state::TimerRecord& t = it->second.second;
+    backend_->delete_timer(it->second.first, e.handle);
+    Pending p = pending_new(module_, t.message_type, t.target);
+    Status s = core::decode_proto(module_.message(t.message_type), t.payload, p.block);
+    timers_.erase(it);
+    if (!s) {
+      egress_.push_back(make_dead_letter(module_, p.address(), p.message_type, p.block, s.message(), "", 0));
+      pending_free(module_, p);
+      continue;
+    }
+    route(p);
+    fired = true;
+  }
+  return fired;
+}
+
+void Worker::process(Pending& p) {
+  ++consumed_;
+  std::string_view addr = p.address();
+  core::Address parsed;
+  std::string err;
+  if (!module_.parse_address(addr, &parsed, &err)) {
+    egress_.push_back(make_dead_letter(module_, addr, p.message_type, p.block, err, "", 0));
+    hub_.dead_letters.fetch_add(1, std::memory_order_relaxed);
+    return;
+  }
+  sfn_handler_fn handler = module_.handler(parsed.function, p.message_type);
+  if (!handler) {
+    egress_.push_back(make_dead_letter(module_, addr, p.message_type, p.block,
+                                       "no handler for message " + std::string(module_.message(p.message_type)->name) +
+                                           " in `" + std::string(parsed.type_name) + "`",
+                                       "", 0));
+    hub_.dead_letters.fetch_add(1, std::memory_order_relaxed);
+    return;
+  }
+  Status st;
+  state::Instance* inst = backend_->instance(addr, parsed, core::key_group_of(addr, hub_.key_groups), &st);
+  if (!inst) {
+    egress_.push_back(make_dead_letter(module_, addr, p.message_type, p.block, st.message(), "", 0));
+    hub_.dead_letters.fetch_add(1, std::memory_order_relaxed);
+    return;
+  }
+  inv_->start(inst, hub_.now());
+  int rc = handler(static_cast<sfn_ctx*>(inv_.get()), p.block);
+  invocations_.fetch_add(1, std::memory_order_relaxed);
+  if (!inv_->finish(rc)) {
+    egress_.push_back(make_dead_letter(module_, addr, p.message_type, p.block, inv_->error(), inv_->location(), 0));
+    hub_.dead_letters.fetch_add(1, std::memory_order_relaxed);
+  }
+}
+
+void Worker::end_batch() {
+  if (timer_seq_dirty_) {
+    backend_->put_meta("timer_seq", std::to_string(timer_seq_));
+    timer_seq_dirty_ = false;
+  }
+  Status s = backend_->write_back();
+  if (!s) fail(s.message());
+  drain_overflow();
+  for (auto& sender : senders_) {
+    if (!sender) continue;
+    auto r = sender->flush();
+    if (!r.ok()) fail("worker " + std::to_string(index_) + ": " + r.error().message);
+  }
+  hub_.publish(egress_);
+  queue_depth_.store(local_.size(), std::memory_order_relaxed);
+}
+
+void Worker::run() {
+  auto handler = [this](const transport::RecordView& rec) { on_record(rec); };
+  bool idle = false;
+  for (;;) {
+    run_tasks();
+    if (hub_.stopping()) break;
+    bool backlog = drain_overflow();
+    for (auto& sender : senders_)
+      if (sender && (sender->backlog_batches() > 0 || sender->open_records() > 0)) backlog = true;
+    bool has_work = !local_.empty() || backlog || next_timer() <= hub_.now();
+    std::chrono::milliseconds wait(0);
+    if (!has_work) {
+      end_batch();
+      // Re-check after the flush: it may have left a backlog.
+      bool still_backlog = false;
+      for (auto& sender : senders_)
+        if (sender && sender->backlog_batches() > 0) still_backlog = true;
+      if (!still_backlog && !drain_overflow()) {
+        // Report on every idle turn: the coordinator marks workers busy when it moves virtual
+        // time, and expects each to report again.
+        hub_.report_idle(index_, created_, consumed_, next_timer());
+        idle = true;
+        wait = std::chrono::milliseconds(100);
+        if (hub_.clock == ClockMode::real && next_timer() != INT64_MAX) {
+          int64_t ms = (next_timer() - hub_.now()) / 1'000'000 + 1;
+          wait = std::chrono::milliseconds(std::max<int64_t>(0, std::min<int64_t>(ms, 100)));
+        }
+      } else {
+        wait = std::chrono::milliseconds(1);
+      }
+    }
+    size_t before = local_.size();
+    uint64_t consumed_before = consumed_;
+    auto r = receiver_->receive(wait, handler, 64);
+    if (!r.ok()) fail("worker " + std::to_string(index_) + ": " + r.error().message);
+    bool got = local_.size() != before || consumed_ != consumed_before;
+    if (idle && (got || next_timer() <= hub_.now())) {
+      hub_.report_busy(index_);
+      idle = false;
+    }
+    if (idle) continue;
+    fire_due_timers();
+    for (size_t n = 0; n < kBatch && !local_.empty(); ++n) {
+      Pending p = local_.front();
+      local_.pop_front();
+      process(p);
+      pending_free(module_, p);
+    }
+    end_batch();
+  }
+  end_batch();
+  Status s = backend_->flush();
+  if (!s) fail(s.message());
+}
+
+Status Worker::state_json(std::string_view address, std::string* out) {
+  core::Address parsed;
+  std::string err;
+  if (!module_.parse_address(address, &parsed, &err)) return Status::error(err);
+  Status st;
+  uint32_t kg = core::key_group_of(address, hub_.key_groups);
+  state::Instance* inst = backend_->find(address, parsed, kg, &st);
+  if (!st) return st;
+  const sfn_function_desc& fn = module_.desc().functions[parsed.function];
+  const state::FunctionLayout& fl = backend_->layout(parsed.function);
+  if (inst) backend_->expire(inst, hub_.now());
+  std::string json = "{";
+  std::vector<char> tmp;
+  for (uint32_t i = 0; i < fn.state_count; ++i) {
+    if (i) json.push_back(',');
+    core::append_json_string(json, fn.states[i].name);
+    json.push_back(':');
+    if (inst) {
+      core::append_json_value(json, fn.states[i].type, inst->block + fl.offsets[i]);
+    } else {
+      tmp.assign(fl.block_size + 16, 0);
+      void* slot = reinterpret_cast<void*>((reinterpret_cast<uintptr_t>(tmp.data()) + 15) & ~uintptr_t(15));
+      backend_->init_state(parsed.function, i, slot);
+      core::append_json_value(json, fn.states[i].type, slot);
+      core::value_destroy(fn.states[i].type, slot);
+    }
+  }
+  json.push_back('}');
+  *out = std::move(json);
+  return Status::ok();
+}
+
+}  // namespace sfn::runtime::worker

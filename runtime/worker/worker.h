@@ -1,0 +1,117 @@
+// A worker: one thread that owns the key groups g with g % W == index, their instances (in its
+// StateBackend), their timers, and one incoming channel. It runs invocations one at a time
+// (so instances are single-threaded), keeps messages to its own instances in a local FIFO
+// without encoding them, sends the others over the transport (per-pair FIFO, batched), and at
+// the end of each batch writes state back, flushes its channels and publishes egress.
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <queue>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "runtime/state/state_backend.h"
+#include "runtime/worker/hub.h"
+
+namespace sfn::runtime::worker {
+
+class WorkerInvocation;
+
+// A message waiting to be processed: one malloc'ed block holding the message (at offset 0, in
+// module layout) followed by the target address text.
+struct Pending {
+  char* block = nullptr;
+  uint32_t message_type = 0;
+  uint32_t addr_off = 0;
+  uint32_t addr_len = 0;
+  std::string_view address() const { return {block + addr_off, addr_len}; }
+};
+
+// Allocates a Pending for `address` with a default-initialised message of `message_type`.
+Pending pending_new(const core::Module& module, uint32_t message_type, std::string_view address);
+// Destroys the message and frees the block.
+void pending_free(const core::Module& module, Pending& p);
+
+class Worker {
+ public:
+  Worker(Hub& hub, unsigned index);
+  ~Worker();
+
+  // Opens the state store in `dir`, binds the incoming channel and loads durable timers.
+  Status open(const std::string& dir);
+  // Connects the outgoing channels to every other worker (after all have bound).
+  Status connect();
+  // The thread body: runs until the hub stops, then writes everything back and flushes.
+  void run();
+  // Runs `task` on the worker thread at its next loop turn (thread-safe).
+  void post(std::function<void(Worker&)> task);
+
+  transport::Waker waker() const;
+  state::StateBackend& backend() { return *backend_; }
+  unsigned index() const { return index_; }
+  uint64_t invocations() const { return invocations_.load(std::memory_order_relaxed); }
+  uint64_t queue_depth() const { return queue_depth_.load(std::memory_order_relaxed); }
+  uint32_t owned_key_groups() const;
+  // Set when the worker hit an unrecoverable store error (reported at the end of the run).
+  std::string fatal_error() const;
+
+  // `sfn state`: the instance's states as a JSON object; runs on the worker thread.
+  Status state_json(std::string_view address, std::string* out);
+
+ private:
+  friend class WorkerInvocation;
+  struct TimerEntry {
+    int64_t due;
+    uint64_t seq;
+    std::string handle;
+    bool operator>(const TimerEntry& o) const { return due != o.due ? due > o.due : seq > o.seq; }
+  };
+
+  void on_record(const transport::RecordView& rec);
+  void process(Pending& p);
+  // Routes a ready message: local FIFO or the owner's channel. Takes ownership of `p`.
+  void route(Pending& p);
+  void send_remote(unsigned owner, const std::string& record);
+  bool drain_overflow();
+  void end_batch();
+  bool fire_due_timers();
+  int64_t next_timer() const;
+  void add_timer(uint32_t key_group, state::TimerRecord&& t, bool persist);
+  void cancel_timer(std::string_view handle);
+  void run_tasks();
+  void fail(const std::string& message);
+
+  Hub& hub_;
+  const core::Module& module_;
+  unsigned index_;
+  std::unique_ptr<state::StateBackend> backend_;
+  std::unique_ptr<transport::Receiver> receiver_;
+  std::vector<std::unique_ptr<transport::Sender>> senders_;  // by worker index; null for self
+  std::vector<std::deque<std::string>> overflow_;           // records refused with would_block
+  std::deque<Pending> local_;
+  std::unique_ptr<WorkerInvocation> inv_;
+  std::vector<EgressRecord> egress_;
+  std::string record_buf_, payload_buf_;
+
+  std::priority_queue<TimerEntry, std::vector<TimerEntry>, std::greater<TimerEntry>> timer_heap_;
+  std::unordered_map<std::string, std::pair<uint32_t, state::TimerRecord>> timers_;  // handle -> (kg, t)
+  uint64_t timer_seq_ = 0;
+  uint64_t timer_order_ = 0;  // creation order: ties of `due` fire in this order
+  bool timer_seq_dirty_ = false;
+
+  uint64_t created_ = 0, consumed_ = 0;
+  std::atomic<uint64_t> invocations_{0};
+  std::atomic<uint64_t> queue_depth_{0};
+
+  std::mutex tasks_mu_;
+  std::vector<std::function<void(Worker&)>> tasks_;
+  mutable std::mutex error_mu_;
+  std::string fatal_;
+};
+
+}  // namespace sfn::runtime::worker
