@@ -65,14 +65,14 @@ std::optional<Method> Checker::method_lookup(TypeId receiver, const std::string&
 Diagnostic* Checker::check_args(const ast::Expr& e, const ast::Call& call,
                                 const std::vector<TypeId>& params, std::string_view what) {
   if (call.args.size() != params.size()) {
-    for (const auto& a : call.args) check_expr(*a, nullptr);
+    for (const auto& a : call.args) check_ptr(a, nullptr);
     return &report(Kind::E0202, e.span,
            std::string(what) + " takes " + std::to_string(params.size()) +
                (params.size() == 1 ? " argument" : " arguments") + ", but " +
                std::to_string(call.args.size()) + (call.args.size() == 1 ? " was" : " were") +
                " given");
   }
-  for (std::size_t i = 0; i < params.size(); ++i) check_expr_as(*call.args[i], params[i]);
+  for (std::size_t i = 0; i < params.size(); ++i) check_ptr_as(call.args[i], params[i]);
   return nullptr;
 }
 
@@ -92,17 +92,21 @@ static TypeId check_fn_call(Checker& c, const ast::Expr& e, const ast::Call& cal
 }
 
 TypeId Checker::check_call(const ast::Expr& e, const ast::Call& call, TypeId expected) {
+  if (!call.callee) {
+    for (const auto& a : call.args) check_ptr(a, nullptr);
+    return types_.error();
+  }
   const ast::Expr& callee = *call.callee;
   if (const auto* n = std::get_if<ast::Name>(&callee.node)) {
     const std::string& name = n->ident.name;
     if (name.empty()) {
-      for (const auto& a : call.args) check_expr(*a, nullptr);
+      for (const auto& a : call.args) check_ptr(a, nullptr);
       return types_.error();
     }
     if (lookup_local(name) != kNone ||
         (in_handler() && out_.functions[ctx_.function].state_index.count(name))) {
       TypeId t = check_expr(callee, nullptr);
-      for (const auto& a : call.args) check_expr(*a, nullptr);
+      for (const auto& a : call.args) check_ptr(a, nullptr);
       if (!t->is_error()) report(Kind::E0201, callee.span, "`" + name + "` of type `" + tn(t) + "` is not a function");
       return types_.error();
     }
@@ -116,7 +120,7 @@ TypeId Checker::check_call(const ast::Expr& e, const ast::Call& call, TypeId exp
       resolve(callee, make_res(Resolution::Kind::FunctionType, fi));
       resolve(e, make_res(Resolution::Kind::Address, fi));
       if (call.args.size() != 1) {
-        for (const auto& a : call.args) check_expr(*a, nullptr);
+        for (const auto& a : call.args) check_ptr(a, nullptr);
         auto& d = report(Kind::E0202, e.span,
                          "an address `" + name + "(key)` takes 1 argument, but " +
                              std::to_string(call.args.size()) + " were given");
@@ -124,7 +128,7 @@ TypeId Checker::check_call(const ast::Expr& e, const ast::Call& call, TypeId exp
                            f.decl->key.span});
         return types_.ref(fi);
       }
-      TypeId kt = check_expr(*call.args[0], f.key_type);
+      TypeId kt = check_ptr(call.args[0], f.key_type);
       if (!contains_error(kt) && !contains_error(f.key_type) && kt != f.key_type) {
         auto& d = report(Kind::E0302, call.args[0]->span,
                          "`" + name + "` is keyed by `" + tn(f.key_type) + "`, found `" + tn(kt) + "`");
@@ -136,7 +140,7 @@ TypeId Checker::check_call(const ast::Expr& e, const ast::Call& call, TypeId exp
       return types_.ref(fi);
     }
     if (g != out_.globals.end() && g->second.kind == GlobalRef::Kind::Message) {
-      for (const auto& a : call.args) check_expr(*a, nullptr);
+      for (const auto& a : call.args) check_ptr(a, nullptr);
       auto& d = report(Kind::E0201, callee.span, "`" + name + "` is a message type, not a function");
       d.fixes.push_back({"construct a message with `" + name + " { field: value, ... }`", {}});
       return types_.error();
@@ -145,7 +149,7 @@ TypeId Checker::check_call(const ast::Expr& e, const ast::Call& call, TypeId exp
     auto builtin = [&](Builtin b) { resolve(callee, make_res(Resolution::Kind::Builtin, kNone, kNone, b)); resolve(e, make_res(Resolution::Kind::Builtin, kNone, kNone, b)); };
     auto arity = [&](std::size_t n) {
       if (call.args.size() == n) return true;
-      for (const auto& a : call.args) check_expr(*a, nullptr);
+      for (const auto& a : call.args) check_ptr(a, nullptr);
       report(Kind::E0202, e.span,
              "`" + name + "` takes " + std::to_string(n) + (n == 1 ? " argument" : " arguments") +
                  ", but " + std::to_string(call.args.size()) +
@@ -161,14 +165,14 @@ TypeId Checker::check_call(const ast::Expr& e, const ast::Call& call, TypeId exp
       }
       if (name == "log") {
         builtin(Builtin::Log);
-        if (arity(1)) check_expr_as(*call.args[0], types_.string_type());
+        if (arity(1)) check_ptr_as(call.args[0], types_.string_type());
         return types_.void_type();
       }
       if (name == "min" || name == "max") {
         builtin(name == "min" ? Builtin::Min : Builtin::Max);
         if (!arity(2)) return types_.error();
-        TypeId a = check_expr(*call.args[0], expected);
-        TypeId b = check_expr(*call.args[1], a);
+        TypeId a = check_ptr(call.args[0], expected);
+        TypeId b = check_ptr(call.args[1], a);
         if (contains_error(a) || contains_error(b)) return types_.error();
         if (a != b) {
           report(Kind::E0201, call.args[1]->span, "expected `" + tn(a) + "`, found `" + tn(b) + "`");
@@ -183,7 +187,7 @@ TypeId Checker::check_call(const ast::Expr& e, const ast::Call& call, TypeId exp
       if (name == "abs") {
         builtin(Builtin::Abs);
         if (!arity(1)) return types_.error();
-        TypeId a = check_expr(*call.args[0], expected);
+        TypeId a = check_ptr(call.args[0], expected);
         if (a->is_error()) return a;
         if (!a->is(TypeKind::Int) && !a->is(TypeKind::Float) && !a->is(TypeKind::Duration)) {
           report(Kind::E0203, call.args[0]->span, "`abs` is not defined for `" + tn(a) + "`");
@@ -199,7 +203,7 @@ TypeId Checker::check_call(const ast::Expr& e, const ast::Call& call, TypeId exp
         builtin(b);
         TypeId target = types_.scalar_by_name(name);
         if (!arity(1)) return target;
-        TypeId a = check_expr(*call.args[0], nullptr);
+        TypeId a = check_ptr(call.args[0], nullptr);
         if (a->is_error()) return target;
         bool ok = false;
         switch (b) {
@@ -219,7 +223,7 @@ TypeId Checker::check_call(const ast::Expr& e, const ast::Call& call, TypeId exp
         return target;
       }
     }
-    for (const auto& a : call.args) check_expr(*a, nullptr);
+    for (const auto& a : call.args) check_ptr(a, nullptr);
     if (g != out_.globals.end()) {
       report(Kind::E0201, callee.span, "`" + name + "` is not a function");
       return types_.error();
@@ -234,7 +238,12 @@ TypeId Checker::check_call(const ast::Expr& e, const ast::Call& call, TypeId exp
     return types_.error();
   }
 
-  if (const auto* fa = std::get_if<ast::FieldAccess>(&callee.node)) {
+  const auto* fa = std::get_if<ast::FieldAccess>(&callee.node);
+  if (fa && !fa->object) {
+    for (const auto& a : call.args) check_ptr(a, nullptr);
+    return types_.error();
+  }
+  if (fa) {
     const std::string& member = fa->field.name;
     if (const auto* obj = std::get_if<ast::Name>(&fa->object->node)) {
       const std::string& oname = obj->ident.name;
@@ -256,7 +265,7 @@ TypeId Checker::check_call(const ast::Expr& e, const ast::Call& call, TypeId exp
           resolve(*fa->object, mr);
           auto fn = mod->second.find(member);
           if (fn == mod->second.end()) {
-            for (const auto& a : call.args) check_expr(*a, nullptr);
+            for (const auto& a : call.args) check_ptr(a, nullptr);
             if (member.empty()) return types_.error();
             auto& d = report(Kind::E0101, fa->field.span,
                              "module `" + oname + "` has no function `" + member + "`");
@@ -269,7 +278,7 @@ TypeId Checker::check_call(const ast::Expr& e, const ast::Call& call, TypeId exp
           return check_fn_call(*this, e, call, fn->second, oname + "." + member);
         }
         if (oname == "strings" || oname == "math" || oname == "time") {
-          for (const auto& a : call.args) check_expr(*a, nullptr);
+          for (const auto& a : call.args) check_ptr(a, nullptr);
           auto& d = report(Kind::E0101, obj->ident.span,
                            "unknown name `" + oname + "`: the module `std." + oname +
                                "` is not imported");
@@ -279,13 +288,13 @@ TypeId Checker::check_call(const ast::Expr& e, const ast::Call& call, TypeId exp
       }
     }
     // A method call on a value.
-    TypeId recv = is_mutating_name(member) ? (writing_place_ = true, check_expr(*fa->object, nullptr))
-                                           : check_expr(*fa->object, nullptr);
+    TypeId recv = is_mutating_name(member) ? (writing_place_ = true, check_ptr(fa->object, nullptr))
+                                           : check_ptr(fa->object, nullptr);
     return check_method_call(e, call, *fa, recv);
   }
 
   TypeId t = check_expr(callee, nullptr);
-  for (const auto& a : call.args) check_expr(*a, nullptr);
+  for (const auto& a : call.args) check_ptr(a, nullptr);
   if (!t->is_error()) report(Kind::E0201, callee.span, "a value of type `" + tn(t) + "` is not a function");
   return types_.error();
 }
@@ -294,7 +303,7 @@ TypeId Checker::check_method_call(const ast::Expr& e, const ast::Call& call,
                                   const ast::FieldAccess& fa, TypeId recv) {
   const std::string& name = fa.field.name;
   auto fail = [&]() {
-    for (const auto& a : call.args) check_expr(*a, nullptr);
+    for (const auto& a : call.args) check_ptr(a, nullptr);
     return types_.error();
   };
   if (recv->is_error() || name.empty()) return fail();

@@ -84,6 +84,19 @@ class Checker {
   // ------------------------------------------------------------------ expressions.cpp
   // Checks `e`, with `expected` as a hint for literals (may be null); records its type.
   TypeId check_expr(const ast::Expr& e, TypeId expected);
+  // check_expr on an optional child: a missing one (only after a syntax error) is Error.
+  TypeId check_ptr(const ast::ExprPtr& e, TypeId expected) {
+    return e ? check_expr(*e, expected) : types_.error();
+  }
+  TypeId check_ptr_as(const ast::ExprPtr& e, TypeId expected, Kind kind = Kind::E0201) {
+    return e ? check_expr_as(*e, expected, kind) : types_.error();
+  }
+  std::optional<ConstValue> eval_ptr(const ast::ExprPtr& e) {
+    return e ? eval(*e) : std::nullopt;
+  }
+  TypeId check_place_inner_ptr(const ast::ExprPtr& e) {
+    return e ? check_place_inner(*e) : types_.error();
+  }
   // check_expr, then E0201 if the type is not assignable to `expected`. Returns the found type.
   TypeId check_expr_as(const ast::Expr& e, TypeId expected, Kind kind = Kind::E0201);
   // Reports E0201-like mismatch at `span` unless either side is poisoned.

@@ -159,7 +159,7 @@ std::optional<ConstValue> Checker::eval(const ast::Expr& e) {
           ConstValue v;
           v.kind = ConstValue::Kind::List;
           for (const auto& el : n.elements) {
-            auto x = eval(*el);
+            auto x = eval_ptr(el);
             if (!x) return std::nullopt;
             v.items.push_back(std::move(*x));
           }
@@ -167,8 +167,8 @@ std::optional<ConstValue> Checker::eval(const ast::Expr& e) {
         } else if constexpr (std::is_same_v<N, ast::MapLit>) {
           std::vector<std::pair<ConstValue, ConstValue>> entries;
           for (const auto& en : n.entries) {
-            auto k = eval(*en.key);
-            auto val = eval(*en.value);
+            auto k = eval_ptr(en.key);
+            auto val = eval_ptr(en.value);
             if (!k || !val) return std::nullopt;
             entries.emplace_back(std::move(*k), std::move(*val));
           }
@@ -194,7 +194,7 @@ std::optional<ConstValue> Checker::eval(const ast::Expr& e) {
           for (const auto& fi : n.fields) {
             auto it = m.field_index.find(fi.name.name);
             if (it == m.field_index.end() || !fi.value) continue;
-            auto x = eval(*fi.value);
+            auto x = eval_ptr(fi.value);
             if (!x) return std::nullopt;
             given[it->second] = std::move(*x);
           }
@@ -231,12 +231,12 @@ std::optional<ConstValue> Checker::eval(const ast::Expr& e) {
           }
           return not_const("a field access");
         } else if constexpr (std::is_same_v<N, ast::Unwrap>) {
-          auto x = eval(*n.operand);
+          auto x = eval_ptr(n.operand);
           if (!x) return std::nullopt;
           if (x->kind == ConstValue::Kind::None) return failed("unwrapping `none`");
           return x;
         } else if constexpr (std::is_same_v<N, ast::Unary>) {
-          auto x = eval(*n.operand);
+          auto x = eval_ptr(n.operand);
           if (!x) return std::nullopt;
           if (n.op == ast::UnaryOp::Not) return make_bool(!x->b);
           if (x->kind == ConstValue::Kind::Float) return make_float(-x->f);
@@ -244,15 +244,15 @@ std::optional<ConstValue> Checker::eval(const ast::Expr& e) {
           return make_int(x->kind, -x->i);
         } else if constexpr (std::is_same_v<N, ast::Binary>) {
           using Op = ast::BinaryOp;
-          auto a = eval(*n.lhs);
+          auto a = eval_ptr(n.lhs);
           if (!a) return std::nullopt;
           if (n.op == Op::Coalesce) {
             if (a->kind != ConstValue::Kind::None) return a;
-            return eval(*n.rhs);
+            return eval_ptr(n.rhs);
           }
           if (n.op == Op::And && !a->b) return make_bool(false);
           if (n.op == Op::Or && a->b) return make_bool(true);
-          auto b = eval(*n.rhs);
+          auto b = eval_ptr(n.rhs);
           if (!b) return std::nullopt;
           switch (n.op) {
             case Op::And:

@@ -503,12 +503,12 @@ void Checker::check_bodies() {
       if (sd.expires) {
         const ast::Expiry& ex = *sd.expires;
         if (ex.duration) {
-          TypeId t = check_expr(*ex.duration, types_.duration_type());
+          TypeId t = check_ptr(ex.duration, types_.duration_type());
           if (!t->is_error() && !t->is(TypeKind::Duration)) {
             report(Kind::E0401, ex.duration->span,
                    "`expires` needs a `duration`, found `" + tn(t) + "`");
           } else if (!t->is_error()) {
-            if (auto v = eval(*ex.duration)) {
+            if (auto v = eval_ptr(ex.duration)) {
               s.expires = ExpiryInfo{v->i, ex.mode, ex.span};
             }
           }

@@ -195,6 +195,7 @@ TypeId Checker::check_name(const ast::Expr& e, const ast::Name& n, bool writing)
 
 TypeId Checker::check_field_access(const ast::Expr& e, const ast::FieldAccess& fa, bool writing) {
   const std::string& field = fa.field.name;
+  if (!fa.object) return types_.error();
   // `E.V`: an enum value (unless a local or state shadows the enum's name).
   if (const auto* obj = std::get_if<ast::Name>(&fa.object->node)) {
     const std::string& oname = obj->ident.name;
@@ -227,7 +228,7 @@ TypeId Checker::check_field_access(const ast::Expr& e, const ast::FieldAccess& f
       }
     }
   }
-  TypeId obj = writing ? check_place_inner(*fa.object) : check_expr(*fa.object, nullptr);
+  TypeId obj = writing ? check_place_inner_ptr(fa.object) : check_ptr(fa.object, nullptr);
   if (obj->is_error() || field.empty()) return types_.error();
   if (obj->is(TypeKind::Message)) {
     const auto& m = out_.messages[obj->decl];
@@ -260,16 +261,16 @@ TypeId Checker::check_field_access(const ast::Expr& e, const ast::FieldAccess& f
 }
 
 TypeId Checker::check_index(const ast::Expr& e, const ast::Index& ix, bool writing) {
-  TypeId obj = writing ? check_place_inner(*ix.object) : check_expr(*ix.object, nullptr);
+  TypeId obj = writing ? check_place_inner_ptr(ix.object) : check_ptr(ix.object, nullptr);
   if (obj->is(TypeKind::List)) {
-    check_expr_as(*ix.index, types_.int_type());
+    check_ptr_as(ix.index, types_.int_type());
     return obj->elem;
   }
   if (obj->is(TypeKind::Map)) {
-    check_expr_as(*ix.index, obj->elem);
+    check_ptr_as(ix.index, obj->elem);
     return obj->value;
   }
-  TypeId it = check_expr(*ix.index, nullptr);
+  TypeId it = check_ptr(ix.index, nullptr);
   (void)it;
   if (obj->is_error()) return types_.error();
   auto& d = report(Kind::E0203, e.span, "cannot index a value of type `" + tn(obj) + "`");
@@ -284,7 +285,7 @@ TypeId Checker::check_message_lit(const ast::Expr& e, const ast::MessageLit& lit
   std::uint32_t mi = name.empty() ? kNone : out_.find_message(name);
   if (mi == kNone) {
     for (const auto& f : lit.fields) {
-      if (f.value) check_expr(*f.value, nullptr);
+      if (f.value) check_ptr(f.value, nullptr);
     }
     if (name.empty()) return types_.error();
     auto& d = report(Kind::E0101, lit.type.span, "unknown message type `" + name + "`");
@@ -300,7 +301,7 @@ TypeId Checker::check_message_lit(const ast::Expr& e, const ast::MessageLit& lit
   for (const auto& f : lit.fields) {
     auto it = m.field_index.find(f.name.name);
     if (it == m.field_index.end()) {
-      if (f.value) check_expr(*f.value, nullptr);
+      if (f.value) check_ptr(f.value, nullptr);
       if (f.name.name.empty()) continue;
       auto& d = report(Kind::E0202, f.name.span,
                        "message `" + m.name + "` has no field `" + f.name.name + "`");
@@ -311,13 +312,13 @@ TypeId Checker::check_message_lit(const ast::Expr& e, const ast::MessageLit& lit
       continue;
     }
     if (given[it->second]) {
-      if (f.value) check_expr(*f.value, nullptr);
+      if (f.value) check_ptr(f.value, nullptr);
       auto& d = report(Kind::E0202, f.name.span, "field `" + f.name.name + "` is given twice");
       d.notes.push_back({"first given here", given[it->second]->name.span});
       continue;
     }
     given[it->second] = &f;
-    if (f.value) check_expr_as(*f.value, m.fields[it->second].type);
+    if (f.value) check_ptr_as(f.value, m.fields[it->second].type);
   }
   std::vector<std::string> missing;
   for (std::uint32_t i = 0; i < m.fields.size(); ++i) {
@@ -358,24 +359,24 @@ TypeId Checker::check_binary(const ast::Expr& e, const ast::Binary& b, TypeId ex
   switch (b.op) {
     case Op::Or:
     case Op::And: {
-      check_expr_as(*b.lhs, types_.bool_type());
-      check_expr_as(*b.rhs, types_.bool_type());
+      check_ptr_as(b.lhs, types_.bool_type());
+      check_ptr_as(b.rhs, types_.bool_type());
       return types_.bool_type();
     }
     case Op::Coalesce: {
-      TypeId l = check_expr(*b.lhs, expected ? types_.optional(expected) : nullptr);
+      TypeId l = check_ptr(b.lhs, expected ? types_.optional(expected) : nullptr);
       if (l->is_error()) {
-        check_expr(*b.rhs, expected);
+        check_ptr(b.rhs, expected);
         return types_.error();
       }
       if (!l->is(TypeKind::Optional)) {
-        check_expr(*b.rhs, l);
+        check_ptr(b.rhs, l);
         report(Kind::E0203, b.op_span,
                "`??` needs an optional on its left, found `" + tn(l) + "`");
         return types_.error();
       }
       TypeId inner = l->elem;
-      TypeId r = check_expr(*b.rhs, inner->is(TypeKind::Bottom) ? expected : inner);
+      TypeId r = check_ptr(b.rhs, inner->is(TypeKind::Bottom) ? expected : inner);
       if (r->is_error()) return types_.error();
       if (inner->is(TypeKind::Bottom)) return r;
       if (is_assignable(r, inner)) return inner;
@@ -385,8 +386,8 @@ TypeId Checker::check_binary(const ast::Expr& e, const ast::Binary& b, TypeId ex
     }
     case Op::Eq:
     case Op::Ne: {
-      TypeId l = check_expr(*b.lhs, nullptr);
-      TypeId r = check_expr(*b.rhs, l);
+      TypeId l = check_ptr(b.lhs, nullptr);
+      TypeId r = check_ptr(b.rhs, l);
       if (contains_error(l) || contains_error(r)) return types_.bool_type();
       TypeId j = join(types_, l, r);
       if (j == nullptr || !is_equatable(j)) return undefined(l, r), types_.bool_type();
@@ -396,15 +397,15 @@ TypeId Checker::check_binary(const ast::Expr& e, const ast::Binary& b, TypeId ex
     case Op::Le:
     case Op::Gt:
     case Op::Ge: {
-      TypeId l = check_expr(*b.lhs, nullptr);
-      TypeId r = check_expr(*b.rhs, l);
+      TypeId l = check_ptr(b.lhs, nullptr);
+      TypeId r = check_ptr(b.rhs, l);
       if (contains_error(l) || contains_error(r)) return types_.bool_type();
       if (l != r || !is_ordered(l)) return undefined(l, r), types_.bool_type();
       return types_.bool_type();
     }
     default: {
-      TypeId l = check_expr(*b.lhs, expected);
-      TypeId r = check_expr(*b.rhs, l->is(TypeKind::List) ? l : nullptr);
+      TypeId l = check_ptr(b.lhs, expected);
+      TypeId r = check_ptr(b.rhs, l->is(TypeKind::List) ? l : nullptr);
       if (contains_error(l) || contains_error(r)) return types_.error();
       TypeId t = arithmetic_result(types_, b.op, l, r);
       if (t == nullptr) return undefined(l, r);
@@ -436,7 +437,7 @@ TypeId Checker::check_expr(const ast::Expr& e, TypeId expected) {
         } else if constexpr (std::is_same_v<N, ast::StringLit>) {
           for (const auto& p : n.parts) {
             if (!p.expr) continue;
-            TypeId pt = check_expr(*p.expr, nullptr);
+            TypeId pt = check_ptr(p.expr, nullptr);
             if (pt->is(TypeKind::Void)) {
               report(Kind::E0201, p.expr->span, "this expression has no value to interpolate");
             }
@@ -447,7 +448,7 @@ TypeId Checker::check_expr(const ast::Expr& e, TypeId expected) {
           TypeId elem = elem_hint && !elem_hint->is(TypeKind::Bottom) ? elem_hint : types_.bottom();
           bool fixed = elem_hint && !elem_hint->is(TypeKind::Bottom);
           for (const auto& el : n.elements) {
-            TypeId et = check_expr(*el, fixed ? elem : (elem->is(TypeKind::Bottom) ? nullptr : elem));
+            TypeId et = check_ptr(el, fixed ? elem : (elem->is(TypeKind::Bottom) ? nullptr : elem));
             if (contains_error(et)) continue;
             if (fixed) {
               require(et, elem, el->span);
@@ -468,8 +469,8 @@ TypeId Checker::check_expr(const ast::Expr& e, TypeId expected) {
           TypeId k = kh ? kh : types_.bottom();
           TypeId v = vh ? vh : types_.bottom();
           for (const auto& en : n.entries) {
-            TypeId kt = check_expr(*en.key, k->is(TypeKind::Bottom) ? nullptr : k);
-            TypeId vt = check_expr(*en.value, v->is(TypeKind::Bottom) ? nullptr : v);
+            TypeId kt = check_ptr(en.key, k->is(TypeKind::Bottom) ? nullptr : k);
+            TypeId vt = check_ptr(en.value, v->is(TypeKind::Bottom) ? nullptr : v);
             if (!contains_error(kt)) {
               TypeId j = join(types_, k, kt);
               if (j == nullptr) {
@@ -505,7 +506,7 @@ TypeId Checker::check_expr(const ast::Expr& e, TypeId expected) {
         } else if constexpr (std::is_same_v<N, ast::Call>) {
           return check_call(e, n, expected);
         } else if constexpr (std::is_same_v<N, ast::Unwrap>) {
-          TypeId o = check_expr(*n.operand, expected ? types_.optional(expected) : nullptr);
+          TypeId o = check_ptr(n.operand, expected ? types_.optional(expected) : nullptr);
           if (o->is_error()) return o;
           if (!o->is(TypeKind::Optional)) {
             report(Kind::E0203, e.span, "`!` unwraps an optional, but this is `" + tn(o) + "`");
@@ -514,7 +515,7 @@ TypeId Checker::check_expr(const ast::Expr& e, TypeId expected) {
           return o->elem;
         } else if constexpr (std::is_same_v<N, ast::Unary>) {
           if (n.op == ast::UnaryOp::Not) {
-            TypeId o = check_expr(*n.operand, types_.bool_type());
+            TypeId o = check_ptr(n.operand, types_.bool_type());
             if (o->is_error()) return o;
             if (!o->is(TypeKind::Bool)) {
               report(Kind::E0203, e.span, "operator `!` is not defined for `" + tn(o) + "`");
@@ -522,7 +523,7 @@ TypeId Checker::check_expr(const ast::Expr& e, TypeId expected) {
             }
             return o;
           }
-          TypeId o = check_expr(*n.operand, expected);
+          TypeId o = check_ptr(n.operand, expected);
           if (o->is_error()) return o;
           if (!o->is(TypeKind::Int) && !o->is(TypeKind::Float) && !o->is(TypeKind::Duration)) {
             report(Kind::E0203, e.span, "operator `-` is not defined for `" + tn(o) + "`");
@@ -532,8 +533,8 @@ TypeId Checker::check_expr(const ast::Expr& e, TypeId expected) {
         } else if constexpr (std::is_same_v<N, ast::Binary>) {
           return check_binary(e, n, expected);
         } else if constexpr (std::is_same_v<N, ast::Range>) {
-          if (n.begin) check_expr(*n.begin, types_.int_type());
-          if (n.end) check_expr(*n.end, types_.int_type());
+          if (n.begin) check_ptr(n.begin, types_.int_type());
+          if (n.end) check_ptr(n.end, types_.int_type());
           report(Kind::E0203, e.span, "a range `a..b` is only allowed as the iterable of a `for` loop");
           return types_.error();
         } else if constexpr (std::is_same_v<N, ast::Send>) {
@@ -548,11 +549,11 @@ TypeId Checker::check_expr(const ast::Expr& e, TypeId expected) {
 
 TypeId Checker::check_send_expr(const ast::Expr& e, const ast::Send& s) {
   bool allowed = require_handler(e.span, "`send`");
-  TypeId mt = s.message ? check_expr(*s.message, nullptr) : types_.error();
-  TypeId tt = s.target ? check_expr(*s.target, nullptr) : types_.error();
+  TypeId mt = s.message ? check_ptr(s.message, nullptr) : types_.error();
+  TypeId tt = s.target ? check_ptr(s.target, nullptr) : types_.error();
   bool delayed = s.delay != nullptr;
   if (delayed) {
-    TypeId dt = check_expr(*s.delay, types_.duration_type());
+    TypeId dt = check_ptr(s.delay, types_.duration_type());
     if (!dt->is_error() && !dt->is(TypeKind::Duration)) {
       report(Kind::E0308, s.delay->span, "`after` needs a `duration`, found `" + tn(dt) + "`");
     }

@@ -80,7 +80,7 @@ void Checker::check_send(const ast::Expr& e, const ast::Send& send, TypeId messa
 
 void Checker::check_emit(const ast::Stmt& s, const ast::EmitStmt& emit) {
   bool allowed = require_handler(s.span, "`emit`");
-  TypeId mt = emit.message ? check_expr(*emit.message, nullptr) : types_.error();
+  TypeId mt = emit.message ? check_ptr(emit.message, nullptr) : types_.error();
   if (!allowed) return;
   if (!mt->is_error() && !mt->is(TypeKind::Message)) {
     report(Kind::E0201, emit.message->span, "`emit` needs a message, found `" + tn(mt) + "`");
@@ -138,7 +138,7 @@ void Checker::check_ingress(std::uint32_t index) {
   TypeId pt = in.message != kNone ? types_.message(in.message) : types_.error();
   in.param_local = declare_local(LocalInfo::Kind::IngressParam, in.decl->param.name, pt);
   if (in.decl->route) {
-    TypeId t = check_expr(*in.decl->route, nullptr);
+    TypeId t = check_ptr(in.decl->route, nullptr);
     if (t->is_error()) {
       routing_incomplete_ = true;
     } else if (!t->is(TypeKind::Ref)) {

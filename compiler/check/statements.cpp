@@ -42,13 +42,14 @@ std::uint32_t Checker::declare_local(LocalInfo::Kind kind, const ast::Ident& id,
 static const ast::Expr* place_root(const ast::Expr& e) {
   const ast::Expr* cur = &e;
   for (;;) {
+    const ast::Expr* next = nullptr;
     if (const auto* fa = std::get_if<ast::FieldAccess>(&cur->node)) {
-      cur = fa->object.get();
+      next = fa->object.get();
     } else if (const auto* ix = std::get_if<ast::Index>(&cur->node)) {
-      cur = ix->object.get();
-    } else {
-      return cur;
+      next = ix->object.get();
     }
+    if (next == nullptr) return cur;
+    cur = next;
   }
 }
 
@@ -128,16 +129,16 @@ static const char* assign_text(ast::AssignOp op) {
 
 void Checker::check_assign(const ast::Stmt& s, const ast::AssignStmt& a) {
   if (!a.target) {
-    if (a.value) check_expr(*a.value, nullptr);
+    if (a.value) check_ptr(a.value, nullptr);
     return;
   }
   TypeId tt = check_place(*a.target, "assign to");
   if (!a.value) return;
   if (a.op == ast::AssignOp::Set) {
-    check_expr_as(*a.value, tt);
+    check_ptr_as(a.value, tt);
     return;
   }
-  TypeId vt = check_expr(*a.value, tt);
+  TypeId vt = check_ptr(a.value, tt);
   if (contains_error(tt) || contains_error(vt)) return;
   TypeId r = arithmetic_result(types_, binary_of(a.op), tt, vt);
   if (r == nullptr || !is_assignable(r, tt)) {
@@ -153,6 +154,7 @@ bool Checker::check_block(const ast::Block& b) {
   bool warned = false;
   const ast::Stmt* diverging = nullptr;
   for (const auto& s : b.stmts) {
+    if (!s) continue;
     if (diverged && !warned && !std::holds_alternative<ast::ErrorStmt>(s->node)) {
       warned = true;
       auto& d = report(Kind::W0505, s->span, "unreachable code");
@@ -176,7 +178,7 @@ bool Checker::check_stmt(const ast::Stmt& s) {
           TypeId declared = n.type ? resolve_type(n.type.get()) : nullptr;
           TypeId t = declared ? declared : types_.error();
           if (n.value) {
-            TypeId v = check_expr(*n.value, declared);
+            TypeId v = check_ptr(n.value, declared);
             if (declared) {
               if (Diagnostic* d = require_diag(v, declared, n.value->span)) {
                 d->notes.push_back({"`" + n.name.name + "` is declared with type `" + tn(declared) + "`",
@@ -204,12 +206,12 @@ bool Checker::check_stmt(const ast::Stmt& s) {
           check_assign(s, n);
           return false;
         } else if constexpr (std::is_same_v<N, ast::IfStmt>) {
-          if (n.cond) check_expr_as(*n.cond, types_.bool_type());
+          if (n.cond) check_ptr_as(n.cond, types_.bool_type());
           bool a = check_block(n.then_block);
           bool b = n.else_block ? check_block(*n.else_block) : false;
           return a && b;
         } else if constexpr (std::is_same_v<N, ast::WhileStmt>) {
-          if (n.cond) check_expr_as(*n.cond, types_.bool_type());
+          if (n.cond) check_ptr_as(n.cond, types_.bool_type());
           ++ctx_.loop_depth;
           check_block(n.body);
           --ctx_.loop_depth;
@@ -220,12 +222,12 @@ bool Checker::check_stmt(const ast::Stmt& s) {
           bool two_ok = false;
           if (n.iterable) {
             if (const auto* r = std::get_if<ast::Range>(&n.iterable->node)) {
-              if (r->begin) check_expr_as(*r->begin, types_.int_type());
-              if (r->end) check_expr_as(*r->end, types_.int_type());
+              if (r->begin) check_ptr_as(r->begin, types_.int_type());
+              if (r->end) check_ptr_as(r->end, types_.int_type());
               record(*n.iterable, types_.list(types_.int_type()));
               var_t = types_.int_type();
             } else {
-              TypeId it = check_expr(*n.iterable, nullptr);
+              TypeId it = check_ptr(n.iterable, nullptr);
               if (it->is(TypeKind::List)) {
                 var_t = it->elem;
               } else if (it->is(TypeKind::Map)) {
@@ -263,7 +265,7 @@ bool Checker::check_stmt(const ast::Stmt& s) {
             TypeId rt = ctx_.return_type;
             const FnInfo& fn = out_.fns[ctx_.fn];
             if (n.value) {
-              TypeId vt = check_expr(*n.value, rt->is(TypeKind::Void) ? nullptr : rt);
+              TypeId vt = check_ptr(n.value, rt->is(TypeKind::Void) ? nullptr : rt);
               if (rt->is(TypeKind::Void)) {
                 if (!vt->is_error()) {
                   auto& d = report(Kind::E0205, n.value->span,
@@ -280,7 +282,7 @@ bool Checker::check_stmt(const ast::Stmt& s) {
                                  fn.decl->return_type->span});
             }
           } else if (n.value) {
-            TypeId vt = check_expr(*n.value, nullptr);
+            TypeId vt = check_ptr(n.value, nullptr);
             if (!vt->is_error()) report(Kind::E0205, n.value->span, "a handler cannot return a value");
           }
           return true;
@@ -290,7 +292,7 @@ bool Checker::check_stmt(const ast::Stmt& s) {
         } else if constexpr (std::is_same_v<N, ast::CancelStmt>) {
           bool allowed = require_handler(s.span, "`cancel`");
           if (!n.timer) return false;
-          TypeId t = check_expr(*n.timer, nullptr);
+          TypeId t = check_ptr(n.timer, nullptr);
           if (allowed && !t->is_error() && !t->is(TypeKind::Timer) &&
               !(t->is(TypeKind::Optional) && t->elem->is(TypeKind::Timer))) {
             report(Kind::E0308, n.timer->span, "`cancel` needs a `timer`, found `" + tn(t) + "`");
@@ -316,10 +318,10 @@ bool Checker::check_stmt(const ast::Stmt& s) {
           use.written = true;
           return false;
         } else if constexpr (std::is_same_v<N, ast::FailStmt>) {
-          if (n.reason) check_expr_as(*n.reason, types_.string_type());
+          if (n.reason) check_ptr_as(n.reason, types_.string_type());
           return true;
         } else if constexpr (std::is_same_v<N, ast::ExprStmt>) {
-          if (n.expr) check_expr(*n.expr, nullptr);
+          if (n.expr) check_ptr(n.expr, nullptr);
           return false;
         } else {
           return false;  // ErrorStmt
