@@ -92,6 +92,19 @@ static TypeId check_fn_call(Checker& c, const ast::Expr& e, const ast::Call& cal
 }
 
 TypeId Checker::check_call(const ast::Expr& e, const ast::Call& call, TypeId expected) {
+  TypeId t = check_call_inner(e, call, expected);
+  // Callees are not values: give the ones not already typed (fn names, `F` of `F(key)`,
+  // `module.f`, methods) the type Void so that every checked expression has a type.
+  if (call.callee && !out_.type_of(call.callee.get())) {
+    record(*call.callee, types_.void_type());
+    if (const auto* fa = std::get_if<ast::FieldAccess>(&call.callee->node)) {
+      if (fa->object && !out_.type_of(fa->object.get())) record(*fa->object, types_.void_type());
+    }
+  }
+  return t;
+}
+
+TypeId Checker::check_call_inner(const ast::Expr& e, const ast::Call& call, TypeId expected) {
   if (!call.callee) {
     for (const auto& a : call.args) check_ptr(a, nullptr);
     return types_.error();

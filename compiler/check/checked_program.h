@@ -259,7 +259,9 @@ struct CheckedProgram : TypeNamer {
   // The local declared by an identifier (Param::name, Handler::param, LetStmt::name,
   // ForStmt::var / value_var, FunctionDecl::key.name, IngressDecl::param.name).
   std::unordered_map<const ast::Ident*, std::uint32_t> local_of;
-  // The type of every checked expression (Error after an error).
+  // The type of every checked expression (Error after an error). Callees of calls (`f`, `F` in
+  // `F(key)`, `strings.join`, `xs.push`) and module names are not values: their type is Void
+  // and their meaning is in `resolutions`. A `for` range `a..b` is recorded as `list<int>`.
   std::unordered_map<const ast::Expr*, TypeId> expr_types;
   std::unordered_map<const ast::Expr*, Resolution> resolutions;
 

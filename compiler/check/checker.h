@@ -123,6 +123,7 @@ class Checker {
 
   // ------------------------------------------------------------------ calls.cpp
   TypeId check_call(const ast::Expr& e, const ast::Call& call, TypeId expected);
+  TypeId check_call_inner(const ast::Expr& e, const ast::Call& call, TypeId expected);
   TypeId check_method_call(const ast::Expr& e, const ast::Call& call, const ast::FieldAccess& fa,
                            TypeId receiver);
   // The built-in method `name` of `receiver`'s type, if any.

@@ -1,0 +1,205 @@
+// The checker on small parsed programs: declaration tables, resolutions, constant values, the
+// routing graph, and the shape (notes, fixes) of the flagship diagnostics.
+#include <gtest/gtest.h>
+
+#include "compiler/check/checked_program.h"
+#include "compiler/parse/parse.h"
+
+namespace sfn::check {
+namespace {
+
+struct Checked {
+  source::SourceManager sources;
+  diagnostics::DiagnosticSink sink;
+  ast::Program program;
+  CheckedProgram out;
+
+  explicit Checked(const std::string& text) {
+    auto id = sources.add("test.sfn", text);
+    program.files.push_back(parse::parse_file(sources, id, sink));
+    out = check_program(program, sources, sink);
+  }
+  std::vector<std::string> codes() const {
+    std::vector<std::string> c;
+    for (const auto& d : sink.diagnostics()) c.emplace_back(diagnostics::info(d.kind).code);
+    return c;
+  }
+};
+
+const char* kShop = R"(package shop;
+
+message AddToCart { user: string; sku: string; }
+message Reserve { sku: string; reply_to: ref<Cart>; }
+message Reserved { sku: string; }
+message Receipt { user: string; count: int = 0; }
+
+const LIMIT: int = 2 * 3;
+
+ingress adds(a: AddToCart) -> Cart(a.user);
+egress receipts: Receipt;
+
+function Cart(user: string) {
+  state items: list<string> = [];
+
+  on AddToCart(a) {
+    send Reserve { sku: a.sku, reply_to: self } to Stock(a.sku);
+  }
+
+  on Reserved(r) {
+    items.push(r.sku);
+    if (items.len() < LIMIT) {
+      emit Receipt { user: user, count: items.len() } to receipts;
+    }
+  }
+}
+
+function Stock(sku: string) {
+  on Reserve(r) {
+    let t = send Reserved { sku: sku } to r.reply_to after 5s;
+  }
+}
+)";
+
+TEST(CheckProgram, DeclarationTables) {
+  Checked c(kShop);
+  ASSERT_TRUE(c.codes().empty() || c.codes() == std::vector<std::string>{"W0503"});
+  EXPECT_EQ(c.out.package, "shop");
+  ASSERT_EQ(c.out.messages.size(), 4u);
+  const auto& receipt = c.out.messages[c.out.find_message("Receipt")];
+  ASSERT_EQ(receipt.fields.size(), 2u);
+  EXPECT_EQ(receipt.fields[1].number, 2u);
+  ASSERT_TRUE(receipt.fields[1].default_value.has_value());
+  EXPECT_FALSE(receipt.fields[0].default_value.has_value());  // required
+  ASSERT_EQ(c.out.consts.size(), 1u);
+  ASSERT_TRUE(c.out.consts[0].value.has_value());
+  EXPECT_EQ(c.out.consts[0].value->i, 6);
+  std::uint32_t cart = c.out.find_function("Cart");
+  ASSERT_NE(cart, kNone);
+  EXPECT_EQ(c.out.functions[cart].type_name, "shop/Cart");
+  EXPECT_EQ(c.out.functions[cart].states[0].type, c.out.types->list(c.out.types->string_type()));
+  EXPECT_EQ(c.out.egresses[0].name, "dead_letters");
+  EXPECT_TRUE(c.out.egresses[0].builtin);
+}
+
+TEST(CheckProgram, RoutingGraph) {
+  Checked c(kShop);
+  std::uint32_t cart = c.out.find_function("Cart");
+  std::uint32_t stock = c.out.find_function("Stock");
+  int ingress = 0, sends = 0, delayed = 0, emits = 0;
+  for (const auto& e : c.out.routes) {
+    switch (e.kind) {
+      case RouteEdge::Kind::Ingress:
+        ++ingress;
+        EXPECT_EQ(e.to_function, cart);
+        EXPECT_EQ(e.from, RouteEdge::From::Ingress);
+        break;
+      case RouteEdge::Kind::Send:
+        ++sends;
+        EXPECT_EQ(e.from_function, cart);
+        EXPECT_EQ(e.to_function, stock);
+        EXPECT_EQ(e.message, c.out.find_message("Reserve"));
+        break;
+      case RouteEdge::Kind::DelayedSend:
+        ++delayed;  // the reply through the `ref<Cart>` field
+        EXPECT_EQ(e.from_function, stock);
+        EXPECT_EQ(e.to_function, cart);
+        EXPECT_EQ(e.message, c.out.find_message("Reserved"));
+        break;
+      case RouteEdge::Kind::Emit:
+        ++emits;
+        EXPECT_EQ(e.to_egress, c.out.find_egress("receipts"));
+        break;
+    }
+  }
+  EXPECT_EQ(ingress, 1);
+  EXPECT_EQ(sends, 1);
+  EXPECT_EQ(delayed, 1);
+  EXPECT_EQ(emits, 1);
+}
+
+TEST(CheckProgram, ResolutionsAndTypes) {
+  Checked c(kShop);
+  int locals = 0, states = 0, consts = 0, addresses = 0, methods = 0, fields = 0;
+  for (const auto& [expr, r] : c.out.resolutions) {
+    switch (r.kind) {
+      case Resolution::Kind::Local: ++locals; break;
+      case Resolution::Kind::State: ++states; break;
+      case Resolution::Kind::Const: ++consts; break;
+      case Resolution::Kind::Address: ++addresses; break;
+      case Resolution::Kind::Method: ++methods; break;
+      case Resolution::Kind::Field: ++fields; break;
+      default: break;
+    }
+    EXPECT_NE(c.out.type_of(expr), nullptr);
+  }
+  EXPECT_GT(locals, 0);
+  EXPECT_EQ(states, 3);      // items.push, items.len() twice
+  EXPECT_EQ(consts, 1);
+  EXPECT_EQ(addresses, 2);   // Cart(a.user), Stock(a.sku)
+  EXPECT_GE(methods, 3);
+  EXPECT_GE(fields, 4);
+  for (const auto& [expr, t] : c.out.expr_types) EXPECT_FALSE(t->is_error());
+}
+
+TEST(CheckProgram, MissingHandlerDiagnostic) {
+  Checked c(R"(package shop;
+message AddToCart { user: string; }
+message ItemAvailability { sku: string; }
+message Checkout { user: string; }
+ingress adds(a: AddToCart) -> Cart(a.user);
+function Cart(user: string) {
+  on AddToCart(a) { send ItemAvailability { sku: a.user } to self; }
+  on ItemAvailability(i) { send Checkout { user: user } to Cart(user); }
+}
+)");
+  ASSERT_EQ(c.codes(), std::vector<std::string>{"E0301"});
+  const auto& d = c.sink.diagnostics()[0];
+  EXPECT_EQ(d.message, "function `Cart` has no handler for message `Checkout`");
+  ASSERT_EQ(d.notes.size(), 1u);
+  EXPECT_EQ(d.notes[0].message,
+            "`Cart` is declared here; it handles `AddToCart`, `ItemAvailability`");
+  ASSERT_EQ(d.fixes.size(), 1u);
+  EXPECT_EQ(d.fixes[0].message, "add a handler `on Checkout(c) { ... }` to `Cart`");
+  EXPECT_TRUE(c.out.has_errors);
+}
+
+TEST(CheckProgram, PoisonDoesNotCascade) {
+  Checked c(R"(package p;
+fn f(x: int) -> int {
+  let y = undefined_name + 1;
+  let z = y * 2 + y.len();
+  return z;
+}
+)");
+  EXPECT_EQ(c.codes(), std::vector<std::string>{"E0101"});
+}
+
+TEST(CheckProgram, UnusedFixRenamesWithUnderscore) {
+  Checked c(R"(package p;
+fn f(x: int) -> int {
+  let unused = 3;
+  return x;
+}
+)");
+  ASSERT_EQ(c.codes(), std::vector<std::string>{"W0503"});
+  const auto& d = c.sink.diagnostics()[0];
+  ASSERT_EQ(d.fixes.size(), 1u);
+  ASSERT_EQ(d.fixes[0].edits.size(), 1u);
+  EXPECT_EQ(d.fixes[0].edits[0].replacement, "_unused");
+  EXPECT_FALSE(c.out.has_errors);
+}
+
+TEST(CheckProgram, IngressTypesCountAsConstructed) {
+  Checked c(R"(package p;
+message Item { sku: string; }
+message Order { id: string; items: list<Item>; }
+ingress orders(o: Order) -> Shop(o.id);
+function Shop(id: string) {
+  on Order(o) { log("${o.items.len()}"); }
+}
+)");
+  EXPECT_TRUE(c.codes().empty());
+}
+
+}  // namespace
+}  // namespace sfn::check
