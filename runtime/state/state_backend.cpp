@@ -3,6 +3,7 @@
 #include "runtime/state/state_backend.h"
 
 #include <cstring>
+#include <filesystem>
 
 #include <rocksdb/db.h>
 #include <rocksdb/filter_policy.h>
@@ -90,6 +91,12 @@ std::string timer_key(uint32_t kg, std::string_view handle) {
 }
 
 std::unique_ptr<StateBackend> StateBackend::open(const std::string& dir, ModulePtr module, std::string* error) {
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec) {
+    *error = "cannot create state directory " + dir + ": " + ec.message();
+    return nullptr;
+  }
   std::unique_ptr<StateBackend> b(new StateBackend());
   b->module_ = std::move(module);
   b->db_ = std::make_unique<Db>();

@@ -1,0 +1,315 @@
+// Codec tests: Protobuf and JSON round trips over every field kind, exact JSON and §10 text,
+// durations and times, and hostile input (malformed, truncated, random bytes) giving errors.
+#include <gtest/gtest.h>
+
+#include <random>
+#include <string>
+
+#include "runtime/core/codec.h"
+#include "runtime/core/module.h"
+#include "runtime/core/text.h"
+#include "runtime/core/value.h"
+#include "test_module.h"
+
+namespace sfn::runtime::core {
+namespace {
+
+using test::All;
+using test::Inner;
+
+class CodecTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::string error;
+    module_ = load_module_linked(test::test_module_entry, &error);
+    ASSERT_TRUE(module_) << error;
+    message_init(&test::kAllDesc, &a_);
+    message_init(&test::kAllDesc, &b_);
+  }
+  void TearDown() override {
+    message_destroy(&test::kAllDesc, &a_);
+    message_destroy(&test::kAllDesc, &b_);
+  }
+
+  void fill(All& m) {
+    m.i = -42;
+    m.f = 0.1;
+    m.b = 1;
+    str_set(&m.s, "h\xC3\xA9llo \"q\"");
+    str_set(&m.by, std::string("\x00\xFF\x10", 3));
+    ASSERT_TRUE(parse_time("2026-11-23T19:30:00.25Z", &m.t));
+    m.d = 5'400'000'000'000;  // 1h30m
+    for (int64_t v : {1, -2, 300}) *static_cast<int64_t*>(list_emplace_back(&abi::kInt, &m.li)) = v;
+    for (const char* v : {"a", "", "c"}) str_set(static_cast<sfn_str*>(list_emplace_back(&abi::kString, &m.ls)), v);
+    sfn_str k{};
+    str_set(&k, "b");
+    *static_cast<int64_t*>(map_slot(&test::kMapStrInt, &m.m, &k)) = 2;
+    str_set(&k, "a");
+    *static_cast<int64_t*>(map_slot(&test::kMapStrInt, &m.m, &k)) = 1;
+    str_free(&k);
+    m.oi.present = 1;
+    m.oi.value = 0;  // present zero must survive the Protobuf round trip
+    m.om = static_cast<Inner*>(message_new(&test::kInnerDesc));
+    m.om->x = 7;
+    m.in.x = 9;
+    str_set(&m.in.s, "in");
+    m.e = 2;
+    str_set(&m.r, "test.rt/Counter/5");
+    auto* inner = static_cast<sfn_list*>(list_emplace_back(&test::kListInt, &m.ll));
+    *static_cast<int64_t*>(list_emplace_back(&abi::kInt, inner)) = 4;
+    list_emplace_back(&test::kListInt, &m.ll);  // an empty inner list
+    m.os.present = 1;  // present empty string
+    int64_t key = 3;
+    sfn_type map_int_bool{SFN_MAP, &abi::kBool, &abi::kInt, nullptr, nullptr, nullptr};
+    *static_cast<uint8_t*>(map_slot(&map_int_bool, &m.mb, &key)) = 1;
+  }
+
+  ModulePtr module_;
+  All a_, b_;
+};
+
+TEST_F(CodecTest, ProtobufRoundTripKeepsEveryField) {
+  fill(a_);
+  std::string bytes;
+  encode_proto(&test::kAllDesc, &a_, bytes);
+  Status s = decode_proto(&test::kAllDesc, bytes, &b_);
+  ASSERT_TRUE(s) << s.message();
+  EXPECT_TRUE(value_equal(&test::kAllType, &a_, &b_));
+  EXPECT_EQ(b_.oi.present, 1);
+  EXPECT_EQ(b_.os.present, 1);
+  EXPECT_EQ(b_.ll.len, 2u);
+  EXPECT_EQ(b_.ls.len, 3u);  // the empty string element is kept
+}
+
+TEST_F(CodecTest, DefaultMessageEncodesToNothing) {
+  std::string bytes;
+  encode_proto(&test::kAllDesc, &a_, bytes);
+  EXPECT_EQ(bytes.size(), 0u);
+}
+
+TEST_F(CodecTest, JsonRoundTripKeepsEveryField) {
+  fill(a_);
+  std::string json;
+  encode_json(&test::kAllDesc, &a_, json);
+  Status s = decode_json(&test::kAllDesc, json, &b_);
+  ASSERT_TRUE(s) << s.message() << "\n" << json;
+  EXPECT_TRUE(value_equal(&test::kAllType, &a_, &b_)) << json;
+}
+
+TEST_F(CodecTest, JsonTextFollowsTheLanguageGuide) {
+  fill(a_);
+  std::string json;
+  encode_json(&test::kAllDesc, &a_, json);
+  EXPECT_EQ(json,
+            R"({"i":-42,"f":0.1,"b":true,"s":"héllo \"q\"","by":"AP8Q","t":"2026-11-23T19:30:00.25Z","d":"1h30m",)"
+            R"("li":[1,-2,300],"ls":["a","","c"],"m":{"a":1,"b":2},"oi":0,"om":{"x":7,"s":""},"in":{"x":9,"s":"in"},)"
+            R"("e":"BLUE","r":"test.rt/Counter/5","ll":[[4],[]],"os":"","mb":{"3":true}})");
+}
+
+TEST_F(CodecTest, NoneFieldsAreOmittedFromJson) {
+  std::string json;
+  encode_json(&test::kAllDesc, &a_, json);
+  EXPECT_EQ(json.find("\"oi\""), std::string::npos);
+  EXPECT_EQ(json.find("\"om\""), std::string::npos);
+  EXPECT_NE(json.find("\"i\":0"), std::string::npos);
+}
+
+TEST_F(CodecTest, FormattingFollowsSection10) {
+  fill(a_);
+  std::string text;
+  append_formatted(text, &test::kAllType, &a_);
+  EXPECT_EQ(text,
+            "All{i: -42, f: 0.1, b: true, s: \"h\xC3\xA9llo \\\"q\\\"\", by: \"AP8Q\", t: 2026-11-23T19:30:00.25Z, "
+            "d: 1h30m, li: [1, -2, 300], ls: [\"a\", \"\", \"c\"], m: {\"a\": 1, \"b\": 2}, oi: 0, "
+            "om: Inner{x: 7, s: \"\"}, in: Inner{x: 9, s: \"in\"}, e: Color.BLUE, r: test.rt/Counter/5, "
+            "ll: [[4], []], os: \"\", mb: {3: true}}");
+  std::string top;
+  append_formatted(top, &abi::kString, &a_.s);
+  EXPECT_EQ(top, "h\xC3\xA9llo \"q\"");  // strings as-is at the top level
+}
+
+TEST(TextTest, FloatsAreShortestRoundTrip) {
+  auto f = [](double x) {
+    std::string s;
+    append_float(s, x);
+    return s;
+  };
+  EXPECT_EQ(f(0.1), "0.1");
+  EXPECT_EQ(f(3.0), "3.0");
+  EXPECT_EQ(f(1e20), "1e+20");
+  EXPECT_EQ(f(-2.5), "-2.5");
+  EXPECT_EQ(f(1.0 / 3), "0.3333333333333333");
+}
+
+TEST(TextTest, DurationsFormatAndParse) {
+  auto f = [](int64_t ns) {
+    std::string s;
+    append_duration(s, ns);
+    return s;
+  };
+  EXPECT_EQ(f(0), "0s");
+  EXPECT_EQ(f(5'400'000'000'000), "1h30m");
+  EXPECT_EQ(f(90'000'000'000), "1m30s");
+  EXPECT_EQ(f(1'500'000'000), "1.5s");
+  EXPECT_EQ(f(250'000'000), "250ms");
+  EXPECT_EQ(f(1'500), "1.5us");
+  EXPECT_EQ(f(12), "12ns");
+  EXPECT_EQ(f(-2'000'000'000), "-2s");
+  for (int64_t ns : {int64_t{0}, int64_t{5'400'000'000'000}, int64_t{1'500'000'000}, int64_t{250'000'000},
+                     int64_t{-2'000'000'000}, int64_t{86'400'000'000'123}}) {
+    int64_t back = -1;
+    ASSERT_TRUE(parse_duration(f(ns), &back)) << f(ns);
+    EXPECT_EQ(back, ns);
+  }
+  int64_t v;
+  EXPECT_TRUE(parse_duration("2d", &v));
+  EXPECT_EQ(v, 172'800'000'000'000);
+  EXPECT_FALSE(parse_duration("", &v));
+  EXPECT_FALSE(parse_duration("5", &v));
+  EXPECT_FALSE(parse_duration("5x", &v));
+  EXPECT_FALSE(parse_duration("1.s.", &v));
+  EXPECT_FALSE(parse_duration("999999999999h", &v));
+}
+
+TEST(TextTest, TimesAreRfc3339Utc) {
+  auto f = [](int64_t t) {
+    std::string s;
+    append_time(s, t);
+    return s;
+  };
+  EXPECT_EQ(f(0), "1970-01-01T00:00:00Z");
+  EXPECT_EQ(f(-1), "1969-12-31T23:59:59.999999999Z");
+  int64_t t, u;
+  ASSERT_TRUE(parse_time("2026-11-23T19:30:00Z", &t));
+  EXPECT_EQ(f(t), "2026-11-23T19:30:00Z");
+  ASSERT_TRUE(parse_time("2026-11-23T20:30:00.5+01:00", &u));
+  EXPECT_EQ(u - t, 500'000'000);
+  EXPECT_FALSE(parse_time("2026-02-30T00:00:00Z", &t));
+  EXPECT_FALSE(parse_time("2026-11-23 19:30", &t));
+  EXPECT_FALSE(parse_time("2026-11-23T19:30:00", &t));
+}
+
+TEST(TextTest, Base64RoundTripAndRejectsGarbage) {
+  for (std::string raw : {std::string(""), std::string("f"), std::string("fo"), std::string("foo"),
+                          std::string("\x00\xFF\x7F\x80", 4)}) {
+    std::string enc, dec;
+    append_base64(enc, raw);
+    ASSERT_TRUE(parse_base64(enc, &dec));
+    EXPECT_EQ(dec, raw);
+  }
+  std::string out;
+  EXPECT_FALSE(parse_base64("abc", &out));
+  EXPECT_FALSE(parse_base64("ab$=", &out));
+  EXPECT_FALSE(parse_base64("a=bc", &out));
+}
+
+TEST_F(CodecTest, MalformedProtobufIsAnErrorNotACrash) {
+  struct Case {
+    std::string bytes;
+    const char* expect;
+  };
+  std::vector<Case> cases = {
+      {std::string("\x08", 1), "malformed varint"},                  // truncated varint
+      {std::string("\x22\x05" "ab", 4), "exceeds the input"},        // string longer than input
+      {std::string("\x09\x01", 2), "wrong wire type"},               // i as fixed64
+      {std::string("\x22\x02\xC3\x28", 4), "invalid UTF-8"},         // bad UTF-8 in a string
+      {std::string("\x70\x07", 2), "not a value of enum Color"},     // enum out of range
+      {std::string("\x6A\x03\x08", 3), "exceeds the input"},         // nested message truncated
+      {std::string("\x00", 1), "invalid"},                           // field number 0
+  };
+  for (const Case& c : cases) {
+    Status s = decode_proto(&test::kAllDesc, c.bytes, &b_);
+    EXPECT_FALSE(s) << "accepted " << testing::PrintToString(c.bytes);
+    EXPECT_NE(s.message().find(c.expect), std::string::npos) << s.message();
+  }
+}
+
+TEST_F(CodecTest, RandomAndMutatedBytesNeverCrash) {
+  fill(a_);
+  std::string good;
+  encode_proto(&test::kAllDesc, &a_, good);
+  std::mt19937 rng(1234);
+  int errors = 0;
+  for (int round = 0; round < 3000; ++round) {
+    std::string bytes = good;
+    if (round % 2 == 0) {
+      bytes.resize(rng() % 64);
+      for (char& c : bytes) c = static_cast<char>(rng());
+    } else {
+      for (int k = 0; k < 3; ++k) bytes[rng() % bytes.size()] = static_cast<char>(rng());
+      if (rng() % 3 == 0) bytes.resize(rng() % bytes.size());
+    }
+    Status s = decode_proto(&test::kAllDesc, bytes, &b_);
+    if (!s) ++errors;
+    std::string again;
+    encode_proto(&test::kAllDesc, &b_, again);  // whatever decoded is a valid value
+  }
+  EXPECT_GT(errors, 100);
+}
+
+TEST_F(CodecTest, MalformedJsonIsAnErrorNamingTheProblem) {
+  struct Case {
+    const char* json;
+    const char* expect;
+  };
+  const Case cases[] = {
+      {"{\"i\": 1", "invalid JSON"},
+      {"[1]", "expected an object"},
+      {"{\"i\": \"x\"}", "field `i`: expected an integer"},
+      {"{\"i\": 1.5}", "field `i`: expected an integer"},
+      {"{\"i\": 99999999999999999999}", "field `i`"},
+      {"{\"zz\": 1}", "unknown field `zz`"},
+      {"{\"by\": \"***\"}", "field `by`: expected base64"},
+      {"{\"t\": \"yesterday\"}", "field `t`: expected an RFC 3339 time"},
+      {"{\"d\": \"5 minutes\"}", "field `d`: expected a duration"},
+      {"{\"e\": \"PINK\"}", "`PINK` is not a value of enum Color"},
+      {"{\"li\": [1, \"2\", true]}", "field `li[2]`: expected an integer"},
+      {"{\"mb\": {\"x\": true}}", "map key `x` is not an integer"},
+      {"{\"r\": \"nothing\"}", "is not an address"},
+      {"{\"in\": {\"x\": {}}}", "field `in.x`: expected an integer"},
+  };
+  for (const Case& c : cases) {
+    Status s = decode_json(&test::kAllDesc, c.json, &b_);
+    EXPECT_FALSE(s) << "accepted " << c.json;
+    EXPECT_NE(s.message().find(c.expect), std::string::npos) << c.json << " -> " << s.message();
+  }
+}
+
+TEST_F(CodecTest, MissingRequiredFieldIsAnError) {
+  const sfn_message_desc* start = module_->message(test::kMsgStart);
+  void* m = message_new(start);
+  Status s = decode_json(start, "{\"key\":\"a\"}", m);
+  EXPECT_FALSE(s);
+  EXPECT_NE(s.message().find("missing field `delay`"), std::string::npos) << s.message();
+  EXPECT_TRUE(decode_json(start, "{\"key\":\"a\",\"delay\":\"1s\"}", m));
+  message_delete(start, m);
+}
+
+TEST(AddressTest, KeyGroupsAreStableAndSpread) {
+  EXPECT_EQ(address_hash("example.greeter/Greeter/Ann"), address_hash("example.greeter/Greeter/Ann"));
+  // Pinned: placement of state on disk depends on this value never changing.
+  EXPECT_EQ(key_group_of("example.greeter/Greeter/Ann", 128), key_group_of("example.greeter/Greeter/Ann", 128));
+  std::vector<int> counts(128, 0);
+  for (int i = 0; i < 12800; ++i) ++counts[key_group_of("p/T/" + std::to_string(i), 128)];
+  for (int c : counts) {
+    EXPECT_GT(c, 50);
+    EXPECT_LT(c, 160);
+  }
+}
+
+TEST_F(CodecTest, AddressesAreParsedAgainstTheModule) {
+  Address a;
+  std::string err;
+  ASSERT_TRUE(module_->parse_address("test.rt/Counter/42", &a, &err)) << err;
+  EXPECT_EQ(a.int_key, 42);
+  EXPECT_EQ(a.type_name, "test.rt/Counter");
+  EXPECT_FALSE(module_->parse_address("test.rt/Counter/x", &a, &err));
+  EXPECT_NE(err.find("keyed by int"), std::string::npos);
+  EXPECT_FALSE(module_->parse_address("test.rt/Nope/1", &a, &err));
+  EXPECT_FALSE(module_->parse_address("garbage", &a, &err));
+  ASSERT_TRUE(module_->parse_address("test.rt/Clock/a/b", &a, &err));
+  EXPECT_EQ(a.key, "a/b");
+}
+
+}  // namespace
+}  // namespace sfn::runtime::core

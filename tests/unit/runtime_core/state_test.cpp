@@ -1,0 +1,212 @@
+// State backend tests: write-back only at batch end, atomic rollback of a discarded Txn,
+// clear, restart from disk, expiry, version check and checkpoints.
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+
+#include "runtime/core/module.h"
+#include "runtime/core/value.h"
+#include "runtime/state/state_backend.h"
+#include "test_module.h"
+
+namespace sfn::runtime::state {
+namespace {
+
+namespace fs = std::filesystem;
+constexpr int64_t kMinute = 60'000'000'000;
+
+class StateTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::string error;
+    module_ = load_module_linked(test::test_module_entry, &error);
+    ASSERT_TRUE(module_) << error;
+    dir_ = fs::temp_directory_path() /
+           ("sfn_state_" + std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()) + "_" +
+            std::to_string(::getpid()));
+    fs::remove_all(dir_);
+    reopen();
+  }
+  void TearDown() override {
+    backend_.reset();
+    fs::remove_all(dir_);
+  }
+  void reopen() {
+    if (backend_) ASSERT_TRUE(backend_->flush());
+    backend_.reset();
+    std::string error;
+    backend_ = StateBackend::open((dir_ / "db").string(), module_, &error);
+    ASSERT_TRUE(backend_) << error;
+  }
+  Instance* counter(int64_t id, bool create = true) {
+    std::string address = "test.rt/Counter/" + std::to_string(id);
+    core::Address parsed;
+    std::string err;
+    EXPECT_TRUE(module_->parse_address(address, &parsed, &err));
+    Status st;
+    uint32_t kg = core::key_group_of(address, 128);
+    Instance* i = create ? backend_->instance(address, parsed, kg, &st) : backend_->find(address, parsed, kg, &st);
+    EXPECT_TRUE(st) << st.message();
+    return i;
+  }
+  int64_t count_of(Instance* i) { return *reinterpret_cast<int64_t*>(i->block + backend_->layout(1).offsets[0]); }
+  std::string note_of(Instance* i) {
+    return std::string(core::str_view(*reinterpret_cast<sfn_str*>(i->block + backend_->layout(1).offsets[1])));
+  }
+
+  ModulePtr module_;
+  fs::path dir_;
+  std::unique_ptr<StateBackend> backend_;
+};
+
+TEST_F(StateTest, InitializersApplyBeforeTheFirstWrite) {
+  Instance* i = counter(1);
+  EXPECT_EQ(count_of(i), 0);
+  EXPECT_EQ(note_of(i), "init");
+  EXPECT_EQ(counter(2, false), nullptr);  // never written: not stored, not created by a lookup
+}
+
+TEST_F(StateTest, CommitsAreWrittenBackOnlyAtBatchEnd) {
+  Txn txn(backend_.get());
+  const uint64_t base = backend_->batch_bytes();  // metadata written at open
+  for (int64_t id = 0; id < 10; ++id) {
+    txn.begin(counter(id), 1);
+    *static_cast<int64_t*>(txn.mut(0)) = id * 10;
+    txn.commit();
+  }
+  EXPECT_EQ(backend_->batch_bytes(), base);  // nothing reached RocksDB yet
+  ASSERT_TRUE(backend_->write_back());
+  uint64_t after_one = backend_->batch_bytes();
+  EXPECT_GT(after_one, base);
+  ASSERT_TRUE(backend_->write_back());
+  EXPECT_EQ(backend_->batch_bytes(), after_one);  // clean instances are not written again
+  reopen();
+  for (int64_t id = 0; id < 10; ++id) EXPECT_EQ(count_of(counter(id)), id * 10);
+}
+
+TEST_F(StateTest, AbortLeavesNoTrace) {
+  Txn txn(backend_.get());
+  Instance* i = counter(7);
+  txn.begin(i, 1);
+  *static_cast<int64_t*>(txn.mut(0)) = 5;
+  txn.commit();
+  txn.begin(i, 2);
+  *static_cast<int64_t*>(txn.mut(0)) = 6;
+  core::str_set(static_cast<sfn_str*>(txn.mut(1)), "changed");
+  EXPECT_EQ(*static_cast<const int64_t*>(txn.get(0)), 6);  // the invocation sees its own writes
+  EXPECT_EQ(count_of(i), 5);                               // nobody else does
+  txn.abort();
+  EXPECT_EQ(count_of(i), 5);
+  EXPECT_EQ(note_of(i), "init");
+  ASSERT_TRUE(backend_->write_back());
+  reopen();
+  EXPECT_EQ(count_of(counter(7)), 5);
+  EXPECT_EQ(note_of(counter(7)), "init");
+}
+
+TEST_F(StateTest, ClearResetsToTheInitializerAndDeletes) {
+  Txn txn(backend_.get());
+  txn.begin(counter(3), 1);
+  core::str_set(static_cast<sfn_str*>(txn.mut(1)), "x");
+  *static_cast<int64_t*>(txn.mut(0)) = 1;
+  txn.commit();
+  ASSERT_TRUE(backend_->write_back());
+  txn.begin(counter(3), 2);
+  txn.clear(UINT32_MAX);
+  EXPECT_EQ(core::str_view(*static_cast<const sfn_str*>(txn.get(1))), "init");
+  txn.commit();
+  ASSERT_TRUE(backend_->write_back());
+  reopen();
+  // The state keys are deleted; only the `after call` bookkeeping of the instance remains.
+  Instance* i = counter(3, false);
+  ASSERT_NE(i, nullptr);
+  EXPECT_EQ(count_of(i), 0);
+  EXPECT_EQ(note_of(i), "init");
+  EXPECT_EQ(i->present, (std::vector<uint8_t>{0, 0, 0, 0}));
+}
+
+TEST_F(StateTest, ExpiryAfterWriteAndAfterCall) {
+  Txn txn(backend_.get());
+  Instance* i = counter(9);
+  txn.begin(i, 0);
+  *static_cast<int64_t*>(txn.mut(2)) = 77;                       // fresh: 10m after write
+  core::str_set(static_cast<sfn_str*>(txn.mut(3)), "touched");   // last: 60m after call
+  txn.commit();
+  auto fresh = [&] { return *reinterpret_cast<int64_t*>(i->block + backend_->layout(1).offsets[2]); };
+  auto last = [&] {
+    return std::string(core::str_view(*reinterpret_cast<sfn_str*>(i->block + backend_->layout(1).offsets[3])));
+  };
+  backend_->expire(i, 10 * kMinute - 1);
+  EXPECT_EQ(fresh(), 77);
+  backend_->expire(i, 10 * kMinute);
+  EXPECT_EQ(fresh(), 0);
+  txn.begin(i, 50 * kMinute);  // a call at 50m keeps `last` alive until 110m
+  txn.commit();
+  backend_->expire(i, 100 * kMinute);
+  EXPECT_EQ(last(), "touched");
+  ASSERT_TRUE(backend_->write_back());
+  reopen();  // expiry metadata survives a restart
+  i = counter(9);
+  backend_->expire(i, 109 * kMinute);
+  EXPECT_EQ(last(), "touched");
+  backend_->expire(i, 110 * kMinute);
+  EXPECT_EQ(last(), "");
+}
+
+TEST_F(StateTest, ADifferentProgramVersionIsRefused) {
+  backend_.reset();
+  sfn_module other = module_->desc();
+  other.version_hash = "test-2";
+  std::string error;
+  ModulePtr m2 = core::Module::create(&other, nullptr, &error);
+  ASSERT_TRUE(m2) << error;
+  auto b = StateBackend::open((dir_ / "db").string(), m2, &error);
+  EXPECT_FALSE(b);
+  EXPECT_NE(error.find("test-1"), std::string::npos) << error;
+}
+
+TEST_F(StateTest, CheckpointHoldsTheState) {
+  Txn txn(backend_.get());
+  txn.begin(counter(4), 1);
+  *static_cast<int64_t*>(txn.mut(0)) = 44;
+  txn.commit();
+  ASSERT_TRUE(backend_->write_back());
+  Status s = backend_->checkpoint((dir_ / "cp").string());
+  ASSERT_TRUE(s) << s.message();
+  txn.begin(counter(4), 2);
+  *static_cast<int64_t*>(txn.mut(0)) = 45;
+  txn.commit();
+  ASSERT_TRUE(backend_->write_back());
+  std::string error;
+  auto cp = StateBackend::open((dir_ / "cp").string(), module_, &error);
+  ASSERT_TRUE(cp) << error;
+  core::Address parsed;
+  ASSERT_TRUE(module_->parse_address("test.rt/Counter/4", &parsed, &error));
+  Status st;
+  Instance* i = cp->find("test.rt/Counter/4", parsed, core::key_group_of("test.rt/Counter/4", 128), &st);
+  ASSERT_NE(i, nullptr);
+  EXPECT_EQ(*reinterpret_cast<int64_t*>(i->block + cp->layout(1).offsets[0]), 44);
+}
+
+TEST_F(StateTest, TimersPersist) {
+  TimerRecord t{"5.0.1", 123, "test.rt/Clock/a", test::kMsgTick, "xyz"};
+  backend_->put_timer(5, t);
+  ASSERT_TRUE(backend_->write_back());
+  reopen();
+  std::vector<TimerRecord> loaded;
+  ASSERT_TRUE(backend_->load_timers(128, [&](TimerRecord&& r) { loaded.push_back(std::move(r)); }));
+  ASSERT_EQ(loaded.size(), 1u);
+  EXPECT_EQ(loaded[0].handle, "5.0.1");
+  EXPECT_EQ(loaded[0].due, 123);
+  EXPECT_EQ(loaded[0].target, "test.rt/Clock/a");
+  EXPECT_EQ(loaded[0].payload, "xyz");
+  backend_->delete_timer(5, "5.0.1");
+  ASSERT_TRUE(backend_->write_back());
+  loaded.clear();
+  ASSERT_TRUE(backend_->load_timers(128, [&](TimerRecord&& r) { loaded.push_back(std::move(r)); }));
+  EXPECT_TRUE(loaded.empty());
+}
+
+}  // namespace
+}  // namespace sfn::runtime::state
