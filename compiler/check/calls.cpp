@@ -242,6 +242,15 @@ TypeId Checker::check_call_inner(const ast::Expr& e, const ast::Call& call, Type
       return types_.error();
     }
     auto& d = report(Kind::E0101, n->ident.span, "unknown function `" + name + "`");
+    // A std module function called without its module: suggest the qualified name.
+    for (const auto& [module, fns] : out_.modules) {
+      if (fns.count(name) && module_visible(module)) {
+        d.fixes.push_back({"std module functions are called qualified: did you mean `" + module +
+                               "." + name + "`?",
+                           {{n->ident.span, module + "." + name}}});
+        return types_.error();
+      }
+    }
     Candidates c = {"now", "log", "min", "max", "abs"};
     for (const auto& fn : out_.fns) {
       if (fn.module.empty()) c.push_back(fn.name);

@@ -125,7 +125,9 @@ struct StateInfo {
 };
 
 struct HandlerInfo {
-  std::uint32_t message = kNone;                        // message index; kNone after an error
+  // The handled message; kNone when the type is unknown or the handler duplicates another one
+  // (E0306): such a handler is checked but never receives anything.
+  std::uint32_t message = kNone;
   std::uint32_t param_local = kNone;                    // LocalInfo of `p` in `on M(p)`, if any
   const ast::Handler* decl = nullptr;
 };
@@ -189,13 +191,14 @@ bool is_mutating(Method m);
 // The method's name as written ("push").
 const char* method_name(Method m);
 
-// What a Name, FieldAccess, Call or MessageLit refers to. Recorded for:
-//  - Name: Local, State, Key (also Local with kind Key), Const, Fn, FunctionType (only as a
-//    Call callee), Enum / Module (only as a FieldAccess object), Builtin (as a Call callee);
-//  - FieldAccess: Field (message field), EnumValue, Fn (module.fn), Method, Builtin
-//    (`time.from_unix_millis`);
-//  - Call: Fn (user or extern fn call), Builtin, Conversion kinds are Builtin, Address
-//    (`F(key)`), Method (`x.m(..)`);
+// What an expression refers to, recorded in CheckedProgram::resolutions for:
+//  - Name: Local (also the key and parameters), State, Const; as a callee: Fn, FunctionType
+//    (`F` of `F(key)`), Builtin; as the object of a FieldAccess: Enum (`E` of `E.V`) or Module
+//    (`strings` of `strings.join`);
+//  - FieldAccess: Field (message field), EnumValue; as a callee: Fn (`module.f`), Method,
+//    Builtin (`time.from_unix_millis`);
+//  - Call: Fn (user fn, extern fn or std module function), Builtin (also conversions), Address
+//    (`F(key)`), Method (`x.m(..)`, the receiver is the callee FieldAccess's object);
 //  - MessageLit: Message.
 struct Resolution {
   enum class Kind : std::uint8_t {
@@ -215,7 +218,9 @@ struct Resolution {
 // ---------------------------------------------------------------------------------- routing
 
 // One possible delivery: a handler or an ingress sends a message type to a function type, or
-// a handler emits a message type to an egress.
+// a handler emits a message type to an egress. Only valid deliveries are edges (the target
+// handles the message, the egress carries it); one edge per send/emit/route in the source, so
+// two sends of one message from one handler to one function type are two edges.
 struct RouteEdge {
   enum class From : std::uint8_t { Ingress, Handler };
   enum class Kind : std::uint8_t { Send, DelayedSend, Emit, Ingress };
