@@ -177,6 +177,10 @@ TypeId Checker::check_name(const ast::Expr& e, const ast::Name& n, bool writing)
         return types_.error();
     }
   }
+  if (name == "now" || name == "log" || name == "min" || name == "max" || name == "abs") {
+    report(Kind::E0201, e.span, "`" + name + "` is a built-in function; call it: `" + name + "(...)`");
+    return types_.error();
+  }
   if (!in_handler()) {
     // A state named outside any handler (only on this error path, so the scan is fine).
     for (const auto& f : out_.functions) {
