@@ -203,3 +203,76 @@ function Shop(id: string) {
 
 }  // namespace
 }  // namespace sfn::check
+
+namespace sfn::check {
+namespace {
+
+TEST(CheckProgram, ConstantValues) {
+  Checked c(R"(package p;
+enum Level { LOW, HIGH }
+message Point { x: int; y: int = 7; tags: list<string>; }
+const B: int = A * 2;
+const A: int = 21;
+const M: map<string, int> = {"b": 2, "a": 1};
+const P: Point = Point { x: B };
+const L: Level = Level.HIGH;
+const D: duration = 1m + 30s;
+const S: string = "a" + "b";
+)");
+  ASSERT_TRUE(c.codes().empty());
+  auto value = [&](const std::string& name) -> const ConstValue& {
+    return *c.out.consts[c.out.globals.at(name).index].value;
+  };
+  EXPECT_EQ(value("B").i, 42);  // order-independent
+  const ConstValue& m = value("M");
+  ASSERT_EQ(m.items.size(), 4u);  // sorted by key
+  EXPECT_EQ(m.items[0].s, "a");
+  EXPECT_EQ(m.items[1].i, 1);
+  const ConstValue& p = value("P");
+  ASSERT_EQ(p.items.size(), 3u);
+  EXPECT_EQ(p.items[0].i, 42);
+  EXPECT_EQ(p.items[1].i, 7);  // field default
+  EXPECT_EQ(p.items[2].kind, ConstValue::Kind::List);
+  EXPECT_EQ(value("L").i, 1);
+  EXPECT_EQ(value("D").i, 90'000'000'000LL);
+  EXPECT_EQ(value("S").s, "ab");
+}
+
+TEST(CheckProgram, RecursionNotesTheCycle) {
+  Checked c(R"(package p;
+message A { b: B; }
+message B { a: A; }
+)");
+  ASSERT_EQ(c.codes(), std::vector<std::string>{"E0207"});
+  const auto& d = c.sink.diagnostics()[0];
+  EXPECT_EQ(d.notes.size(), 2u);
+  ASSERT_EQ(d.fixes.size(), 1u);
+  EXPECT_EQ(d.fixes[0].edits.size(), 1u);
+  EXPECT_EQ(d.fixes[0].edits[0].replacement, "?");
+}
+
+TEST(CheckProgram, UnreachableReportedOncePerBlock) {
+  Checked c(R"(package p;
+fn f(x: int) -> int {
+  return x;
+  log("a");
+  log("b");
+}
+)");
+  EXPECT_EQ(c.codes(), std::vector<std::string>{"W0505"});
+}
+
+TEST(CheckProgram, StdModuleNeedsImportInTheCallingFile) {
+  Checked c(R"(package p;
+fn f(xs: list<string>) -> string {
+  return strings.join(xs, ",");
+}
+)");
+  ASSERT_EQ(c.codes(), std::vector<std::string>{"E0101"});
+  ASSERT_EQ(c.sink.diagnostics()[0].fixes.size(), 1u);
+  EXPECT_EQ(c.sink.diagnostics()[0].fixes[0].message,
+            "add `import std.strings;` after the package line");
+}
+
+}  // namespace
+}  // namespace sfn::check
