@@ -11,7 +11,9 @@ file : packageDecl importDecl* declaration* EOF;
 
 packageDecl : PACKAGE qualifiedName SEMI;
 importDecl : IMPORT (stringLit | qualifiedName) SEMI;
-qualifiedName : anyName (DOT anyName)*;
+// The first part is a plain identifier so that a missing `package` is not "repaired" by reading
+// the next declaration keyword as a name.
+qualifiedName : IDENT (DOT anyName)*;
 
 // A name after `.` and in qualified names may be a keyword: `xs.clear()`, `import std.time;`.
 anyName : IDENT | keyword;
@@ -80,6 +82,7 @@ statement
   | clearStmt
   | failStmt
   | sendStmt
+  | block       // not valid SFN; parsed so that a stray block is one clear error
   | exprStmt
   ;
 

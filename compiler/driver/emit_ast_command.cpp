@@ -17,11 +17,7 @@ namespace {
 
 void setup_emit_ast(CLI::App& app, int& exit_code) {
   static std::string file;
-  CLI::App* emit = app.get_subcommand_no_throw("emit");
-  if (!emit) {
-    emit = app.add_subcommand("emit", "Print an intermediate form of a program");
-    emit->require_subcommand(1);
-  }
+  CLI::App* emit = emit_command(app);
   auto* ast_cmd = emit->add_subcommand("ast", "Print the syntax tree of a program and its imports");
   ast_cmd->add_option("file", file, "The program's root .sfn file")->required();
   ast_cmd->callback([&exit_code] {

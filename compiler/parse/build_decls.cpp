@@ -77,6 +77,9 @@ ast::QualifiedName Builder::build_qualified_name(SfnParser::QualifiedNameContext
   ast::QualifiedName name;
   name.span = span(ctx);
   if (ctx == nullptr) return name;
+  ast::Ident first = ident(ctx->IDENT(), name.span);
+  if (first.name.empty()) return name;
+  name.parts.push_back(std::move(first));
   for (auto* part : ctx->anyName()) {
     antlr4::tree::TerminalNode* node = part->IDENT();
     if (node == nullptr && part->keyword() != nullptr) {

@@ -156,6 +156,18 @@ ast::StmtPtr Builder::build_statement(SfnParser::StatementContext* ctx) {
   } else if (auto* s = ctx->sendStmt()) {
     if (failed(s) || s->sendExpr() == nullptr) return stmt;
     stmt->node = ast::ExprStmt{build_send(s->sendExpr())};
+  } else if (auto* blk = ctx->block()) {
+    // Only report a stray block when nothing else is wrong in the file: during error recovery
+    // the parser often lands on the `{` of a block whose header it could not parse.
+    bool earlier_errors = false;
+    for (const auto& d : sink_.diagnostics()) {
+      if (d.kind == diagnostics::Kind::E0001 && d.span.file == id_) earlier_errors = true;
+    }
+    if (!earlier_errors) {
+      error(span(blk->LBRACE()->getSymbol()),
+            "expected a statement, found `{`: a block cannot stand alone as a statement");
+    }
+    return stmt;
   } else if (auto* x = ctx->exprStmt()) {
     if (failed(x) || x->expr() == nullptr) return stmt;
     ast::ExprPtr target = build_expr(x->expr(), x);

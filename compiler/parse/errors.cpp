@@ -55,7 +55,7 @@ bool is_expression_start(size_t type) {
     case SfnLexer::DURATION_LIT: case SfnLexer::BAD_NUMBER: case SfnLexer::TRUE:
     case SfnLexer::FALSE: case SfnLexer::NONE: case SfnLexer::SELF: case SfnLexer::STR_START:
     case SfnLexer::LBRACK: case SfnLexer::LBRACE: case SfnLexer::IDENT: case SfnLexer::LPAREN:
-    case SfnLexer::MINUS: case SfnLexer::BANG:
+    case SfnLexer::MINUS: case SfnLexer::BANG: case SfnLexer::SEND:
       return true;
     default:
       return is_type_keyword(type);
@@ -78,12 +78,12 @@ bool is_continuation(size_t type) {
   }
 }
 
-// Rules after whose failure the parser resynchronises: one report per instance of these.
+// Rules that are units of recovery: one report per instance of these.
 bool is_recovery_unit(size_t rule) {
   switch (rule) {
     case SfnParser::RuleStatement: case SfnParser::RuleFieldDecl: case SfnParser::RuleEnumValue:
     case SfnParser::RuleMember: case SfnParser::RuleDeclaration: case SfnParser::RuleImportDecl:
-    case SfnParser::RulePackageDecl: case SfnParser::RuleStringPart:
+    case SfnParser::RulePackageDecl:
       return true;
     default:
       return false;
@@ -98,7 +98,8 @@ std::string token_name(size_t type, const antlr4::dfa::Vocabulary& vocabulary) {
     case SfnLexer::FLOAT_LIT: return "a float";
     case SfnLexer::DURATION_LIT: return "a duration";
     case SfnLexer::STR_START: return "a string";
-    case SfnLexer::STR_END: case SfnLexer::STR_NEWLINE: return "`\"`";
+    case SfnLexer::STR_END: return "`\"`";
+    case SfnLexer::STR_NEWLINE: return "end of line";
     case SfnLexer::STR_TEXT: return "string text";
     default: break;
   }
@@ -179,28 +180,105 @@ std::string describe_token(const Token* token, std::string_view source_text,
   std::string text(source_text.substr(span.begin, span.end - span.begin));
   const size_t type = token->getType();
   if (type == SfnLexer::STR_START) return "a string";
+  if (type == SfnLexer::STR_NEWLINE) return "end of line";
   if (text.size() > 24) text = text.substr(0, 21) + "...";
   if (is_keyword(type)) return "keyword `" + text + "`";
   return "`" + text + "`";
 }
 
-void ErrorStrategy::report(Parser* recognizer, Token* at, ParserRuleContext* ctx,
-                           const std::string& message) {
-  if (at == nullptr) at = recognizer->getCurrentToken();
-  source::Span span = token_span(input_, file_, at);
-  if (at->getType() == Token::EOF && lexed_.eof_error) return;
-  if (lexed_.error_offsets.count(span.begin) || reported_offsets_.count(span.begin)) return;
-  for (ParserRuleContext* c = ctx; c != nullptr; c = dynamic_cast<ParserRuleContext*>(c->parent)) {
-    if (is_recovery_unit(c->getRuleIndex())) {
-      if (poisoned_.count(c)) return;
-      break;
+ErrorStrategy::ErrorStrategy(std::string_view text, source::FileId file, const LexedFile& lexed,
+                             antlr4::BufferedTokenStream& stream, diagnostics::DiagnosticSink& sink)
+    : text_(text), input_(*lexed.input), file_(file), lexed_(lexed), stream_(stream), sink_(sink) {
+  // Lexical errors open regions too: the parser's complaints about their fallout are dropped.
+  auto next = lexed.error_offsets.begin();
+  for (std::size_t i = 0; i < stream_.size() && next != lexed.error_offsets.end(); ++i) {
+    Token* t = stream_.get(i);
+    if (t->getChannel() != Token::DEFAULT_CHANNEL) continue;
+    source::Span span = token_span(input_, file_, t);
+    while (next != lexed.error_offsets.end() &&
+           (*next < span.end || t->getType() == Token::EOF)) {
+      regions_.emplace_back(i, region_end(i));
+      ++next;
     }
   }
-  sink_.report(diagnostics::Kind::E0001, span, message);
-  reported_offsets_.insert(span.begin);
+}
+
+std::size_t ErrorStrategy::region_end(std::size_t index) const {
+  int depth = 0;
+  for (std::size_t j = index; j < stream_.size(); ++j) {
+    Token* t = stream_.get(j);
+    if (t->getChannel() != Token::DEFAULT_CHANNEL) continue;
+    const size_t type = t->getType();
+    if (type == Token::EOF) return j;
+    if (j > index && is_declaration_keyword(type)) return j - 1;
+    switch (type) {
+      case SfnLexer::LPAREN: case SfnLexer::LBRACK: case SfnLexer::LBRACE:
+      case SfnLexer::INTERP_START:
+        ++depth;
+        break;
+      case SfnLexer::RPAREN: case SfnLexer::RBRACK:
+        if (depth > 0) --depth;
+        break;
+      case SfnLexer::RBRACE:
+        if (depth == 0) return j;
+        if (--depth == 0) {
+          // A block closed at the statement's level ends the statement unless more follows
+          // (`} else`, `} to x;`, `}.f`): then keep going to the `;`.
+          Token* after = stream_.get(std::min(j + 1, stream_.size() - 1));
+          size_t next = after->getType();
+          if (next != SfnLexer::ELSE && next != SfnLexer::TO && next != SfnLexer::DOT &&
+              next != SfnLexer::SEMI && next != SfnLexer::COMMA && next != SfnLexer::RPAREN &&
+              !is_continuation(next)) {
+            return j;
+          }
+        }
+        break;
+      case SfnLexer::SEMI:
+        if (depth == 0) return j;
+        break;
+      default:
+        break;
+    }
+  }
+  return stream_.size() == 0 ? 0 : stream_.size() - 1;
+}
+
+void ErrorStrategy::report(Parser* recognizer, Token* at, const std::string& message) {
+  if (at == nullptr) at = recognizer->getCurrentToken();
+  if (at->getType() == Token::EOF && lexed_.eof_error) return;
+  std::size_t index = at->getTokenIndex();
+  if (index == INVALID_INDEX) index = recognizer->getCurrentToken()->getTokenIndex();
+  for (const auto& [begin, end] : regions_) {
+    if (index >= begin && index <= end) return;
+  }
+  ParserRuleContext* ctx = recognizer->getContext();
+  if (in_poisoned_unit(ctx)) return;
+  sink_.report(diagnostics::Kind::E0001, token_span(input_, file_, at), message);
+  regions_.emplace_back(index, region_end(index));
   for (ParserRuleContext* c = ctx; c != nullptr; c = dynamic_cast<ParserRuleContext*>(c->parent)) {
     if (is_recovery_unit(c->getRuleIndex())) poisoned_.insert(c);
   }
+}
+
+bool ErrorStrategy::in_poisoned_unit(ParserRuleContext* ctx) const {
+  // The innermost unit around the error, if it already has an error.
+  for (ParserRuleContext* c = ctx; c != nullptr; c = dynamic_cast<ParserRuleContext*>(c->parent)) {
+    if (is_recovery_unit(c->getRuleIndex())) {
+      if (poisoned_.count(c) != 0) return true;
+      break;
+    }
+  }
+  // Between units (e.g. junk between statements): the unit just before, if it failed.
+  for (ParserRuleContext* c = ctx; c != nullptr; c = dynamic_cast<ParserRuleContext*>(c->parent)) {
+    for (auto it = c->children.rbegin(); it != c->children.rend(); ++it) {
+      auto* child = dynamic_cast<ParserRuleContext*>(*it);
+      if (child == nullptr) continue;
+      if (is_recovery_unit(child->getRuleIndex())) return poisoned_.count(child) != 0;
+      break;
+    }
+    if (is_recovery_unit(c->getRuleIndex())) break;
+  }
+  return false;
 }
 
 void ErrorStrategy::sync(Parser* recognizer) {
@@ -231,14 +309,14 @@ void ErrorStrategy::reportNoViableAlternative(Parser* recognizer,
     message = "expected " + describe_expected(e.getExpectedTokens(), ctx->getRuleIndex(), recognizer->getVocabulary()) +
               ", found " + describe_token(found, text_, input_);
   }
-  report(recognizer, found, ctx, message);
+  report(recognizer, found, message);
 }
 
 void ErrorStrategy::reportInputMismatch(Parser* recognizer,
                                         const antlr4::InputMismatchException& e) {
   Token* found = e.getOffendingToken();
   ParserRuleContext* ctx = recognizer->getContext();
-  report(recognizer, found, ctx,
+  report(recognizer, found,
          "expected " + describe_expected(e.getExpectedTokens(), ctx->getRuleIndex(), recognizer->getVocabulary()) + ", found " +
              describe_token(found, text_, input_));
 }
@@ -246,7 +324,7 @@ void ErrorStrategy::reportInputMismatch(Parser* recognizer,
 void ErrorStrategy::reportFailedPredicate(Parser* recognizer,
                                           const antlr4::FailedPredicateException& e) {
   Token* found = e.getOffendingToken();
-  report(recognizer, found, recognizer->getContext(),
+  report(recognizer, found,
          "unexpected " + describe_token(found, text_, input_));
 }
 
@@ -255,7 +333,7 @@ void ErrorStrategy::reportUnwantedToken(Parser* recognizer) {
   beginErrorCondition(recognizer);
   Token* found = recognizer->getCurrentToken();
   ParserRuleContext* ctx = recognizer->getContext();
-  report(recognizer, found, ctx,
+  report(recognizer, found,
          "expected " + describe_expected(getExpectedTokens(recognizer), ctx->getRuleIndex(), recognizer->getVocabulary()) +
              ", found " + describe_token(found, text_, input_));
 }
@@ -265,7 +343,7 @@ void ErrorStrategy::reportMissingToken(Parser* recognizer) {
   beginErrorCondition(recognizer);
   Token* found = recognizer->getCurrentToken();
   ParserRuleContext* ctx = recognizer->getContext();
-  report(recognizer, found, ctx,
+  report(recognizer, found,
          "expected " + describe_expected(getExpectedTokens(recognizer), ctx->getRuleIndex(), recognizer->getVocabulary()) +
              ", found " + describe_token(found, text_, input_));
 }

@@ -80,13 +80,15 @@ LexedFile lex_file(const source::SourceFile& file, source::FileId id,
 source::Span token_span(const CodePointStream& input, source::FileId file, const antlr4::Token* t);
 
 // DefaultErrorStrategy with our messages ("expected `;`, found `}`") and cascade suppression:
-// at most one report per statement/declaration and per position; a declaration keyword inside
-// a body closes the body instead of being skipped.
+// every reported error (lexical ones included) opens a "region" of tokens up to the end of the
+// statement it is in (the next `;` or closing `}` at its bracket depth, or the next declaration
+// keyword); further errors inside a region are not reported. A declaration keyword inside a body
+// closes the body instead of being skipped.
 class ErrorStrategy : public antlr4::DefaultErrorStrategy {
  public:
+  // `stream` must already be filled.
   ErrorStrategy(std::string_view text, source::FileId file, const LexedFile& lexed,
-                diagnostics::DiagnosticSink& sink)
-      : text_(text), input_(*lexed.input), file_(file), lexed_(lexed), sink_(sink) {}
+                antlr4::BufferedTokenStream& stream, diagnostics::DiagnosticSink& sink);
 
   void sync(antlr4::Parser* recognizer) override;
 
@@ -101,16 +103,21 @@ class ErrorStrategy : public antlr4::DefaultErrorStrategy {
   void reportMissingToken(antlr4::Parser* recognizer) override;
 
  private:
-  void report(antlr4::Parser* recognizer, antlr4::Token* at, antlr4::ParserRuleContext* ctx,
-              const std::string& message);
+  void report(antlr4::Parser* recognizer, antlr4::Token* at, const std::string& message);
+  bool in_poisoned_unit(antlr4::ParserRuleContext* ctx) const;
+  // Index of the last token of the statement containing token `index` (see class comment).
+  std::size_t region_end(std::size_t index) const;
 
   std::string_view text_;
   const CodePointStream& input_;
   source::FileId file_;
   const LexedFile& lexed_;
+  antlr4::BufferedTokenStream& stream_;
   diagnostics::DiagnosticSink& sink_;
+  std::vector<std::pair<std::size_t, std::size_t>> regions_;  // token index ranges, inclusive
+  // Statements/declarations that already have an error: no second report inside them, nor
+  // right after them at the same level (the junk their recovery left behind).
   std::set<const antlr4::ParserRuleContext*> poisoned_;
-  std::set<std::uint32_t> reported_offsets_;
 };
 
 // How a token is named in messages: "`;`", "keyword `let`", "end of file", "`foo`".

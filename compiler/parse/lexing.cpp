@@ -114,10 +114,14 @@ std::string escape_problem(std::string_view text) {
          "` (valid escapes: \\n \\t \\r \\\\ \\\" \\$ \\u{...})";
 }
 
-std::unique_ptr<Token> synthetic(size_t type, std::size_t at, const std::string& text) {
-  auto t = std::make_unique<antlr4::CommonToken>(type, text);
-  t->setStartIndex(at);
-  t->setStopIndex(at - 1);  // empty range (at may be 0: wraps to INVALID_INDEX, still empty)
+// A zero-width token at code point `at`. It names its source like lexed tokens do, because
+// ANTLR's recovery builds conjured tokens from a neighbour's source.
+std::unique_ptr<Token> synthetic(LexedFile& lexed, size_t type, std::size_t at,
+                                 const std::string& text) {
+  auto t = std::make_unique<antlr4::CommonToken>(
+      std::pair<antlr4::TokenSource*, antlr4::CharStream*>{lexed.lexer.get(), lexed.input.get()},
+      type, antlr4::Token::DEFAULT_CHANNEL, at, at - 1);  // at - 1 may wrap: still empty
+  t->setText(text);
   return t;
 }
 
@@ -132,8 +136,16 @@ LexedFile lex_file(const source::SourceFile& file, source::FileId id,
   out.lexer->removeErrorListeners();  // the lexer is total: every input lexes
   const CodePointStream& input = *out.input;
 
-  auto report = [&](source::Span span, std::string message) {
-    sink.report(Kind::E0001, span, std::move(message));
+  // Reports are held back until the end: an unterminated string usually means a quote was
+  // lost earlier on its line, and the other lexical errors of that line are its fallout.
+  struct Pending {
+    source::Span span;
+    std::string message;
+    bool unterminated;
+  };
+  std::vector<Pending> pending;
+  auto report = [&](source::Span span, std::string message, bool unterminated = false) {
+    pending.push_back(Pending{span, std::move(message), unterminated});
     out.error_offsets.insert(span.begin);
   };
   for (const auto& [begin, end] : input.invalid_utf8()) {
@@ -223,11 +235,10 @@ LexedFile lex_file(const source::SourceFile& file, source::FileId id,
       case SfnLexer::STR_END:
         if (!modes.empty() && modes.back() == 'S') {
           if (type == SfnLexer::STR_NEWLINE) {
-            const Token* quote = nullptr;
-            (void)quote;
             std::uint32_t at = input.byte_offset(string_starts.back());
             report(source::Span{id, at, sp.begin},
-                   "unterminated string literal: missing closing `\"` before the end of the line");
+                   "unterminated string literal: missing closing `\"` before the end of the line",
+                   true);
           }
           modes.pop_back();
           string_starts.pop_back();
@@ -276,12 +287,13 @@ LexedFile lex_file(const source::SourceFile& file, source::FileId id,
       if (std::find(modes.begin(), modes.end(), 'S') != modes.end()) {
         std::size_t quote = string_starts.back();
         std::uint32_t at = input.byte_offset(quote);
-        report(source::Span{id, at, at + 1}, "unterminated string literal: missing closing `\"`");
+        report(source::Span{id, at, at + 1}, "unterminated string literal: missing closing `\"`",
+               true);
         out.eof_error = true;
         while (std::find(modes.begin(), modes.end(), 'S') != modes.end()) {
           char m = modes.back();
           modes.pop_back();
-          out.tokens.push_back(synthetic(m == 'S' ? SfnLexer::STR_END : SfnLexer::RBRACE,
+          out.tokens.push_back(synthetic(out, m == 'S' ? SfnLexer::STR_END : SfnLexer::RBRACE,
                                          eof_index, m == 'S' ? "\"" : "}"));
         }
       }
@@ -289,6 +301,17 @@ LexedFile lex_file(const source::SourceFile& file, source::FileId id,
       break;
     }
     out.tokens.push_back(std::move(t));
+  }
+  std::set<std::uint32_t> unterminated_lines;
+  for (const Pending& p : pending) {
+    if (p.unterminated) unterminated_lines.insert(file.line_col(p.span.begin).line);
+  }
+  std::set<std::uint32_t> reported_unterminated;
+  for (Pending& p : pending) {
+    const std::uint32_t line = file.line_col(p.span.begin).line;
+    if (!p.unterminated && unterminated_lines.count(line) != 0) continue;
+    if (p.unterminated && !reported_unterminated.insert(line).second) continue;
+    sink.report(Kind::E0001, p.span, std::move(p.message));
   }
   return out;
 }

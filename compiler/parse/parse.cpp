@@ -42,7 +42,7 @@ ast::File parse_file(const source::SourceManager& sources, source::FileId id,
     stream.fill();
     SfnParser parser(&stream);
     parser.removeErrorListeners();
-    auto strategy = std::make_shared<ErrorStrategy>(file.text(), id, lexed, sink);
+    auto strategy = std::make_shared<ErrorStrategy>(file.text(), id, lexed, stream, sink);
     SfnParser::FileContext* tree = run_parser(parser, stream, strategy);
     Builder builder(file, id, *lexed.input, stream, sink);
     return builder.build_file(tree);
