@@ -15,4 +15,7 @@ struct CommandRegistrar {
   CommandRegistrar(int order, CommandSetup setup);
 };
 
+// The shared `emit` parent command (`sfn emit ast|proto|graph|...`), created on first use.
+CLI::App* emit_command(CLI::App& app);
+
 }  // namespace sfn::driver

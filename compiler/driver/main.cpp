@@ -22,6 +22,15 @@ CommandRegistrar::CommandRegistrar(int order, CommandSetup setup) {
   registry().emplace_back(order, setup);
 }
 
+CLI::App* emit_command(CLI::App& app) {
+  for (auto* sub : app.get_subcommands({})) {
+    if (sub->get_name() == "emit") return sub;
+  }
+  auto* emit = app.add_subcommand("emit", "Print an intermediate form of a program");
+  emit->require_subcommand(1);
+  return emit;
+}
+
 }  // namespace sfn::driver
 
 int main(int argc, char** argv) {

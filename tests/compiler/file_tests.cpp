@@ -76,7 +76,7 @@ std::vector<std::string> actual_lines(const FileCase& c, const std::string& json
   std::vector<std::string> out;
   std::istringstream in(json_lines);
   std::string line;
-  fs::path dir = c.path.parent_path();
+  fs::path dir = fs::path(SFN_TESTS_COMPILER_DIR) / c.group;
   while (std::getline(in, line)) {
     if (line.empty()) continue;
     auto j = nlohmann::json::parse(line, nullptr, false);
@@ -86,11 +86,12 @@ std::vector<std::string> actual_lines(const FileCase& c, const std::string& json
     }
     std::string where;
     if (j["file"].is_string()) {
-      fs::path file = j["file"].get<std::string>();
-      if (fs::weakly_canonical(file) != fs::weakly_canonical(c.path)) {
-        std::string rel = file.string();
-        if (rel.rfind("<std>", 0) != 0) rel = fs::relative(fs::weakly_canonical(file), dir).string();
-        where = rel + ":";
+      std::string reported = j["file"].get<std::string>();
+      fs::path file = fs::path(SFN_TESTS_COMPILER_DIR) / reported;
+      if (reported.rfind("<std>", 0) == 0) {
+        where = reported + ":";
+      } else if (fs::weakly_canonical(file) != fs::weakly_canonical(c.path)) {
+        where = fs::relative(fs::weakly_canonical(file), dir).string() + ":";
       }
       where += std::to_string(j["line"].get<int>()) + ":" + std::to_string(j["column"].get<int>());
     } else {
@@ -101,11 +102,16 @@ std::vector<std::string> actual_lines(const FileCase& c, const std::string& json
   return out;
 }
 
+void PrintTo(const FileCase& c, std::ostream* os) { *os << c.path.string(); }
+
 class FileTest : public ::testing::TestWithParam<FileCase> {};
 
 TEST_P(FileTest, MatchesExpectedDiagnostics) {
   const FileCase& c = GetParam();
-  CommandResult r = run_command({SFN_BINARY, "check", "--format", "json", c.path.string()});
+  // Run from tests/compiler/ with a relative path, so paths in messages do not depend on
+  // where the repository is checked out.
+  fs::path rel = fs::path(c.group) / c.path.filename();
+  CommandResult r = run_command({SFN_BINARY, "check", "--format", "json", rel.string()}, "", SFN_TESTS_COMPILER_DIR);
   auto [expected, body] = split_checks(read_file(c.path));
   auto actual = actual_lines(c, r.out);
 

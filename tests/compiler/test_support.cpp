@@ -33,7 +33,8 @@ int temp_fd() {
 
 }  // namespace
 
-CommandResult run_command(const std::vector<std::string>& argv, const std::string& input) {
+CommandResult run_command(const std::vector<std::string>& argv, const std::string& input,
+                          const std::string& cwd) {
   int in_fd = temp_fd(), out_fd = temp_fd(), err_fd = temp_fd();
   if (write(in_fd, input.data(), input.size()) != static_cast<ssize_t>(input.size())) {
     throw std::runtime_error("cannot write child input");
@@ -45,6 +46,7 @@ CommandResult run_command(const std::vector<std::string>& argv, const std::strin
     dup2(in_fd, 0);
     dup2(out_fd, 1);
     dup2(err_fd, 2);
+    if (!cwd.empty() && chdir(cwd.c_str()) != 0) _exit(126);
     std::vector<char*> args;
     for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
     args.push_back(nullptr);

@@ -12,7 +12,9 @@ struct CommandResult {
   std::string err;   // everything written to stderr
 };
 
-// Runs argv[0] with the arguments (no shell), feeding `input` on stdin; waits for it to exit.
-CommandResult run_command(const std::vector<std::string>& argv, const std::string& input = "");
+// Runs argv[0] with the arguments (no shell), feeding `input` on stdin, in directory `cwd`
+// (empty: the current one); waits for it to exit.
+CommandResult run_command(const std::vector<std::string>& argv, const std::string& input = "",
+                          const std::string& cwd = "");
 
 }  // namespace sfn::testing

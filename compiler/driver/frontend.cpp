@@ -1,0 +1,60 @@
+// Composition of the front-end phases for the driver, and diagnostic output.
+#include "compiler/driver/frontend.h"
+
+#include <unistd.h>
+
+#include <filesystem>
+#include <iostream>
+
+#include "compiler/diagnostics/render.h"
+#include "compiler/parse/parse.h"
+#include "stdlib/std_modules.h"
+
+namespace sfn::driver {
+
+void add_diagnostic_options(CLI::App* command, DiagnosticOptions& options) {
+  command->add_option("--format", options.format, "Diagnostic format: text (stderr) or json (one object per line, stdout)")
+      ->check(CLI::IsMember({"text", "json"}))
+      ->capture_default_str();
+  command->add_option("--color", options.color, "Colour text diagnostics: auto, always or never")
+      ->check(CLI::IsMember({"auto", "always", "never"}))
+      ->capture_default_str();
+  command->add_flag("--deny-warnings", options.deny_warnings, "Treat warnings as errors");
+}
+
+std::unique_ptr<Frontend> run_frontend(const std::string& path, const DiagnosticOptions& options) {
+  auto fe = std::make_unique<Frontend>();
+  if (options.deny_warnings) fe->sink.deny_warnings();
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec)) {
+    fe->read_error = "is a directory";
+    return fe;
+  }
+  parse::StdModuleProvider provider = [](std::string_view name) { return stdlib::std_module_source(name); };
+  std::string root_error;
+  fe->program = parse::load_program(fe->sources, path, provider, fe->sink, stdlib::std_module_names(), &root_error);
+  if (fe->program.files.empty()) {
+    fe->read_error = root_error.empty() ? "cannot be read" : root_error;
+    return fe;
+  }
+  fe->checked.emplace(check::check_program(fe->program, fe->sources, fe->sink));
+  fe->sink.sort_by_location();
+  return fe;
+}
+
+int report_diagnostics(const Frontend& fe, const std::string& path, const DiagnosticOptions& options) {
+  if (!fe.read_error.empty()) {
+    std::cerr << "error: cannot read `" << path << "`: " << fe.read_error << "\n";
+    return 2;
+  }
+  if (options.format == "json") {
+    for (const auto& d : fe.sink.diagnostics()) std::cout << diagnostics::render_json(d, fe.sources) << "\n";
+  } else {
+    bool color = options.color == "always" || (options.color == "auto" && isatty(STDERR_FILENO));
+    for (const auto& d : fe.sink.diagnostics()) std::cerr << diagnostics::render_text(d, fe.sources, color) << "\n";
+    std::cerr << diagnostics::render_summary(fe.sink, path, color);
+  }
+  return fe.sink.has_errors() ? 1 : 0;
+}
+
+}  // namespace sfn::driver

@@ -1,0 +1,44 @@
+// Runs the front end (load + parse + check) for the driver's commands and renders its
+// diagnostics according to the shared command-line options (--format, --color,
+// --deny-warnings). Commands call this instead of composing the phases themselves.
+#pragma once
+
+#include <CLI/CLI.hpp>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "compiler/ast/ast.h"
+#include "compiler/check/checked_program.h"
+#include "compiler/diagnostics/diagnostic.h"
+#include "compiler/source/source.h"
+
+namespace sfn::driver {
+
+// How diagnostics are shown; bound to command-line options by add_diagnostic_options.
+struct DiagnosticOptions {
+  std::string format = "text";   // text | json
+  std::string color = "auto";    // auto | always | never
+  bool deny_warnings = false;
+};
+
+// Adds --format, --color and --deny-warnings to a command.
+void add_diagnostic_options(CLI::App* command, DiagnosticOptions& options);
+
+// Everything the front end produced for one root file.
+struct Frontend {
+  source::SourceManager sources;
+  diagnostics::DiagnosticSink sink;
+  ast::Program program;
+  std::optional<check::CheckedProgram> checked;  // absent when the root could not be read
+  std::string read_error;                         // set when the root could not be read
+};
+
+// Loads `path` and its imports (std modules from the embedded stdlib), parses and checks them.
+std::unique_ptr<Frontend> run_frontend(const std::string& path, const DiagnosticOptions& options);
+
+// Prints the diagnostics (text on stderr, or JSON lines on stdout) and returns the exit status
+// of a check: 0 without errors, 1 with errors, 2 when the root file could not be read.
+int report_diagnostics(const Frontend& frontend, const std::string& path, const DiagnosticOptions& options);
+
+}  // namespace sfn::driver

@@ -1,0 +1,101 @@
+// No input may crash the compiler: every test program and example is fed to the front end
+// (parse + check, in process) truncated at every token boundary, and with random single-token
+// deletions. Each run must end with well-formed diagnostics (valid spans inside the file) and,
+// when the text is not a complete program, at least one error.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <random>
+#include <sstream>
+
+#include "compiler/check/checked_program.h"
+#include "compiler/parse/parse.h"
+
+namespace fs = std::filesystem;
+
+namespace {
+
+std::vector<fs::path> all_programs() {
+  std::vector<fs::path> out;
+  for (const char* root : {SFN_TESTS_COMPILER_DIR, SFN_EXAMPLES_DIR}) {
+    if (!fs::exists(root)) continue;
+    for (const auto& e : fs::recursive_directory_iterator(root)) {
+      if (e.path().extension() == ".sfn") out.push_back(e.path());
+    }
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+std::string read_file(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream out;
+  out << in.rdbuf();
+  return out.str();
+}
+
+// Parses and checks `text`; returns the number of errors. Fails the test on malformed spans.
+std::size_t run_front_end(const std::string& text, const std::string& what) {
+  sfn::source::SourceManager sources;
+  sfn::diagnostics::DiagnosticSink sink;
+  auto id = sources.add("input.sfn", text);
+  sfn::ast::Program program;
+  program.files.push_back(sfn::parse::parse_file(sources, id, sink));
+  auto checked = sfn::check::check_program(program, sources, sink);
+  for (const auto& d : sink.diagnostics()) {
+    if (!d.span.valid()) continue;
+    EXPECT_LE(d.span.begin, d.span.end) << what << ": " << d.message;
+    EXPECT_LE(d.span.end, sources.file(d.span.file).text().size()) << what << ": " << d.message;
+    EXPECT_FALSE(d.message.empty()) << what;
+  }
+  return sink.error_count();
+}
+
+class Robustness : public ::testing::TestWithParam<fs::path> {};
+
+TEST_P(Robustness, TruncationAtEveryTokenBoundaryGivesCleanDiagnostics) {
+  std::string text = read_file(GetParam());
+  sfn::source::SourceManager sources;
+  auto id = sources.add("input.sfn", text);
+  auto tokens = sfn::parse::token_spans(sources, id);
+  ASSERT_FALSE(tokens.empty());
+  for (std::size_t i = 0; i + 1 < tokens.size(); ++i) {
+    std::string cut = text.substr(0, tokens[i].end);
+    std::size_t errors = run_front_end(cut, "truncated after token " + std::to_string(i));
+    // Cutting inside a declaration always leaves an incomplete program: the last token kept
+    // is not a `}` or `;` that could end one.
+    char last = text[tokens[i].end - 1];
+    if (last != '}' && last != ';') {
+      EXPECT_GT(errors, 0u) << "no error for a program truncated after token " << i << ":\n" << cut;
+    }
+  }
+}
+
+TEST_P(Robustness, RandomSingleTokenDeletionsGiveCleanDiagnostics) {
+  std::string text = read_file(GetParam());
+  sfn::source::SourceManager sources;
+  auto id = sources.add("input.sfn", text);
+  auto tokens = sfn::parse::token_spans(sources, id);
+  ASSERT_FALSE(tokens.empty());
+  std::mt19937 rng(12345);
+  std::uniform_int_distribution<std::size_t> pick(0, tokens.size() - 1);
+  for (int n = 0; n < 40; ++n) {
+    std::size_t i = pick(rng);
+    std::string cut = text.substr(0, tokens[i].begin) + text.substr(tokens[i].end);
+    run_front_end(cut, "without token " + std::to_string(i));
+  }
+}
+
+std::string name_of(const ::testing::TestParamInfo<fs::path>& info) {
+  std::string n = info.param.parent_path().filename().string() + "_" + info.param.stem().string();
+  for (char& c : n) {
+    if (!std::isalnum(static_cast<unsigned char>(c))) c = '_';
+  }
+  return n + "_" + std::to_string(info.index);
+}
+
+INSTANTIATE_TEST_SUITE_P(AllPrograms, Robustness, ::testing::ValuesIn(all_programs()), name_of);
+
+}  // namespace
