@@ -205,7 +205,8 @@ ErrorStrategy::ErrorStrategy(std::string_view text, source::FileId file, const L
 
 std::size_t ErrorStrategy::region_end(std::size_t index) const {
   int depth = 0;
-  for (std::size_t j = index; j < stream_.size(); ++j) {
+  const std::size_t limit = std::min(stream_.size(), index + kMaxRegionTokens);
+  for (std::size_t j = index; j < limit; ++j) {
     Token* t = stream_.get(j);
     if (t->getChannel() != Token::DEFAULT_CHANNEL) continue;
     const size_t type = t->getType();
@@ -240,7 +241,7 @@ std::size_t ErrorStrategy::region_end(std::size_t index) const {
         break;
     }
   }
-  return stream_.size() == 0 ? 0 : stream_.size() - 1;
+  return limit == 0 ? 0 : limit - 1;
 }
 
 void ErrorStrategy::report(Parser* recognizer, Token* at, const std::string& message) {
@@ -252,7 +253,12 @@ void ErrorStrategy::report(Parser* recognizer, Token* at, const std::string& mes
     if (index >= begin && index <= end) return;
   }
   ParserRuleContext* ctx = recognizer->getContext();
-  if (in_poisoned_unit(ctx)) return;
+  if (in_poisoned_unit(ctx) || reported_ > kMaxSyntaxErrors) return;
+  if (++reported_ > kMaxSyntaxErrors) {
+    sink_.report(diagnostics::Kind::E0001, token_span(input_, file_, at),
+                 "too many syntax errors; no further errors are reported for this file");
+    return;
+  }
   sink_.report(diagnostics::Kind::E0001, token_span(input_, file_, at), message);
   regions_.emplace_back(index, region_end(index));
   for (ParserRuleContext* c = ctx; c != nullptr; c = dynamic_cast<ParserRuleContext*>(c->parent)) {

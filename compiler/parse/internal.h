@@ -30,6 +30,12 @@ inline constexpr int kMaxNesting = 200;
 // Depth bound for the AST builder itself (left-nested operator chains are loops in ANTLR but
 // nested nodes in the AST).
 inline constexpr int kMaxAstDepth = 1500;
+// Per file: lexical errors beyond this many (e.g. a binary file) are summarised in one line, and
+// the parser stops reporting after kMaxSyntaxErrors.
+inline constexpr std::size_t kMaxLexicalErrors = 100;
+inline constexpr std::size_t kMaxSyntaxErrors = 100;
+// An error region (see ErrorStrategy) never extends further than this many tokens.
+inline constexpr std::size_t kMaxRegionTokens = 5000;
 
 // A character stream over UTF-8 bytes that remembers the byte offset of every code point, so
 // ANTLR's code-point indices convert back to our byte spans. Invalid UTF-8 bytes become one
@@ -118,6 +124,7 @@ class ErrorStrategy : public antlr4::DefaultErrorStrategy {
   // Statements/declarations that already have an error: no second report inside them, nor
   // right after them at the same level (the junk their recovery left behind).
   std::set<const antlr4::ParserRuleContext*> poisoned_;
+  std::size_t reported_ = 0;
 };
 
 // How a token is named in messages: "`;`", "keyword `let`", "end of file", "`foo`".

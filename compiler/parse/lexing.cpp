@@ -152,10 +152,10 @@ LexedFile lex_file(const source::SourceFile& file, source::FileId id,
     report(source::Span{id, begin, end}, "invalid UTF-8 in source text");
   }
   auto is_invalid_utf8 = [&](std::uint32_t offset) {
-    for (const auto& [begin, end] : input.invalid_utf8()) {
-      if (offset >= begin && offset < end) return true;
-    }
-    return false;
+    const auto& ranges = input.invalid_utf8();  // sorted, disjoint
+    auto it = std::upper_bound(ranges.begin(), ranges.end(), offset,
+                               [](std::uint32_t o, const auto& r) { return o < r.first; });
+    return it != ranges.begin() && offset < std::prev(it)->second;
   };
 
   // A run of adjacent invalid characters is one mistake.
@@ -302,16 +302,25 @@ LexedFile lex_file(const source::SourceFile& file, source::FileId id,
     }
     out.tokens.push_back(std::move(t));
   }
+  std::stable_sort(pending.begin(), pending.end(),
+                   [](const Pending& a, const Pending& b) { return a.span.begin < b.span.begin; });
   std::set<std::uint32_t> unterminated_lines;
   for (const Pending& p : pending) {
     if (p.unterminated) unterminated_lines.insert(file.line_col(p.span.begin).line);
   }
   std::set<std::uint32_t> reported_unterminated;
+  std::size_t reported = 0;
   for (Pending& p : pending) {
+    if (reported == kMaxLexicalErrors) {
+      sink.report(Kind::E0001, p.span,
+                  "too many lexical errors; no further ones are reported for this file");
+      break;
+    }
     const std::uint32_t line = file.line_col(p.span.begin).line;
     if (!p.unterminated && unterminated_lines.count(line) != 0) continue;
     if (p.unterminated && !reported_unterminated.insert(line).second) continue;
     sink.report(Kind::E0001, p.span, std::move(p.message));
+    ++reported;
   }
   return out;
 }

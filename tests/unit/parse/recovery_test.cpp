@@ -12,6 +12,8 @@
 namespace sfn::parse {
 namespace {
 
+constexpr std::size_t kMaxErrorsForTest = 101;
+
 std::string body(const std::string& statements) {
   return "package t;\nfn f() {\n" + statements + "\n}\n";
 }
@@ -289,6 +291,22 @@ TEST_F(LoadTest, UnreadableRootReportsNothing) {
   program = load_program(sources, dir_.string(), std_provider, sink, {}, &error);
   EXPECT_TRUE(program.files.empty());
   EXPECT_EQ(error, "Is a directory");
+}
+
+}  // namespace
+}  // namespace sfn::parse
+
+namespace sfn::parse {
+namespace {
+
+// A binary file is a bounded list of clean errors, found quickly.
+TEST(Robustness, BinaryGarbage) {
+  std::mt19937 rng(7);
+  std::string text;
+  for (int i = 0; i < 1'000'000; ++i) text += static_cast<char>(rng() & 0xFF);
+  Parsed p(text);
+  EXPECT_LE(p.sink.diagnostics().size(), 2 * kMaxErrorsForTest);
+  EXPECT_GE(p.sink.diagnostics().size(), 1u);
 }
 
 }  // namespace
