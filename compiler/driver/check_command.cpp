@@ -1,4 +1,7 @@
 // `sfn check FILE`: parse and check a program and its imports, print every diagnostic.
+#include <fmt/format.h>
+
+#include "compiler/diagnostics/diagnostic.h"
 #include "compiler/driver/command.h"
 #include "compiler/driver/frontend.h"
 
@@ -11,9 +14,9 @@ void setup_check(CLI::App& app, int& exit_code) {
     DiagnosticOptions diag;
   };
   static Args args;
-  auto* cmd = app.add_subcommand("check", "Parse and check a program; report diagnostics")
-                  ->footer("Exit status: 0 no errors, 1 errors, 2 usage error or unreadable file.\n"
-                           "Diagnostic codes: see docs/language.md (E0001-E0401, W0501-W0505).");
+  std::string footer = "Exit status: 0 no errors, 1 errors, 2 usage error or unreadable file.\n\nDiagnostics:\n";
+  for (const auto& kind : diagnostics::all_kinds()) footer += fmt::format("  {}  {}\n", kind.code, kind.summary);
+  auto* cmd = app.add_subcommand("check", "Parse and check a program; report diagnostics")->footer(footer);
   cmd->add_option("file", args.file, "The program's root .sfn file")->required();
   add_diagnostic_options(cmd, args.diag);
   cmd->callback([&exit_code] {

@@ -58,7 +58,7 @@ int main(int argc, char** argv) {
     }
     for (auto* sub : app.get_subcommands({})) {
       if (sub->get_name() == help_topic) {
-        std::cout << sub->help();
+        std::cout << sub->help("sfn");
         return;
       }
     }
