@@ -96,41 +96,44 @@ ast::QualifiedName Builder::build_qualified_name(SfnParser::QualifiedNameContext
   return name;
 }
 
+void Builder::build_package(SfnParser::PackageDeclContext* pkg, ast::File& file) {
+  if (pkg == nullptr || pkg->qualifiedName() == nullptr) return;
+  ast::QualifiedName name = build_qualified_name(pkg->qualifiedName());
+  if (!name.parts.empty()) file.package = std::move(name);
+}
+
+void Builder::build_import(SfnParser::ImportDeclContext* imp, ast::File& file) {
+  ast::Import import;
+  import.span = span(imp);
+  if (imp->stringLit() != nullptr) {
+    ast::ExprPtr lit = build_string(imp->stringLit());
+    auto* str = std::get_if<ast::StringLit>(&lit->node);
+    if (str == nullptr) return;
+    std::string path;
+    for (auto& part : str->parts) {
+      if (part.expr) {
+        error(lit->span, "an import path cannot contain `${...}` interpolation");
+        return;
+      }
+      path += part.text;
+    }
+    import.path = std::move(path);
+  } else if (imp->qualifiedName() != nullptr) {
+    ast::QualifiedName name = build_qualified_name(imp->qualifiedName());
+    if (name.parts.empty()) return;
+    import.module = std::move(name);
+  } else {
+    return;
+  }
+  file.imports.push_back(std::move(import));
+}
+
 ast::File Builder::build_file(SfnParser::FileContext* ctx) {
   ast::File file;
   file.file = id_;
   if (ctx == nullptr) return file;
-  if (auto* pkg = ctx->packageDecl(); pkg != nullptr && pkg->qualifiedName() != nullptr) {
-    ast::QualifiedName name = build_qualified_name(pkg->qualifiedName());
-    if (!name.parts.empty()) file.package = std::move(name);
-  }
-  for (auto* imp : ctx->importDecl()) {
-    ast::Import import;
-    import.span = span(imp);
-    if (imp->stringLit() != nullptr) {
-      ast::ExprPtr lit = build_string(imp->stringLit());
-      auto* str = std::get_if<ast::StringLit>(&lit->node);
-      if (str == nullptr) continue;
-      std::string path;
-      bool plain = true;
-      for (auto& part : str->parts) {
-        if (part.expr) plain = false;
-        else path += part.text;
-      }
-      if (!plain) {
-        error(lit->span, "an import path cannot contain `${...}` interpolation");
-        continue;
-      }
-      import.path = std::move(path);
-    } else if (imp->qualifiedName() != nullptr) {
-      ast::QualifiedName name = build_qualified_name(imp->qualifiedName());
-      if (name.parts.empty()) continue;
-      import.module = std::move(name);
-    } else {
-      continue;
-    }
-    file.imports.push_back(std::move(import));
-  }
+  build_package(ctx->packageDecl(), file);
+  for (auto* imp : ctx->importDecl()) build_import(imp, file);
   for (auto* decl : ctx->declaration()) build_declaration(decl, file.decls);
   return file;
 }

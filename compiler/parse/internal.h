@@ -142,6 +142,8 @@ class Builder {
       : file_(file), id_(id), input_(input), tokens_(tokens), sink_(sink) {}
 
   ast::File build_file(SfnParser::FileContext* ctx);
+  void build_package(SfnParser::PackageDeclContext* ctx, ast::File& file);
+  void build_import(SfnParser::ImportDeclContext* ctx, ast::File& file);
 
   // ---- declarations (build_decls.cpp)
   void build_declaration(SfnParser::DeclarationContext* ctx, std::vector<ast::Decl>& out);

@@ -1,6 +1,7 @@
 // parse_file and token_spans: drives the lexing pass, the two-stage ANTLR parse (fast SLL
-// prediction with a bail-out strategy first; on any syntax error, a second full-LL parse with
-// our recovering ErrorStrategy so that every error is reported) and the AST builder.
+// prediction with a bail-out strategy first, piece by piece; on any syntax error, a second
+// full-LL parse of the whole file with our recovering ErrorStrategy so that every error is
+// reported) and the AST builder.
 #include "compiler/parse/parse.h"
 
 #include "compiler/parse/internal.h"
@@ -9,22 +10,32 @@ namespace sfn::parse {
 
 namespace {
 
-// Stage 1 (SLL, bail on the first error) and, if needed, stage 2 (LL with recovery).
-SfnParser::FileContext* run_parser(SfnParser& parser, antlr4::CommonTokenStream& stream,
-                                   const std::shared_ptr<ErrorStrategy>& recovering) {
-  auto* sim = parser.getInterpreter<antlr4::atn::ParserATNSimulator>();
+// Stage 1: SLL prediction, bail out on the first syntax error. The file is parsed one top-level
+// piece at a time and each piece's parse tree is freed as soon as its AST is built, which keeps
+// memory proportional to the largest declaration rather than to the file. Diagnostics of the
+// builder (literal errors) are buffered: they are kept only if the whole stage succeeds.
+std::optional<ast::File> parse_fast(SfnParser& parser, const source::SourceFile& file,
+                                    source::FileId id, const CodePointStream& input,
+                                    antlr4::CommonTokenStream& stream,
+                                    diagnostics::DiagnosticSink& buffered) {
   parser.setErrorHandler(std::make_shared<antlr4::BailErrorStrategy>());
-  sim->setPredictionMode(antlr4::atn::PredictionMode::SLL);
+  parser.getInterpreter<antlr4::atn::ParserATNSimulator>()->setPredictionMode(
+      antlr4::atn::PredictionMode::SLL);
+  Builder builder(file, id, input, stream, buffered);
+  ast::File out;
+  out.file = id;
   try {
-    return parser.file();
+    builder.build_package(parser.packageDecl(), out);
+    while (stream.LA(1) == SfnLexer::IMPORT) builder.build_import(parser.importDecl(), out);
+    parser.getTreeTracker().reset();
+    while (stream.LA(1) != antlr4::Token::EOF) {
+      builder.build_declaration(parser.declaration(), out.decls);
+      parser.getTreeTracker().reset();
+    }
   } catch (const antlr4::ParseCancellationException&) {
-    // fall through to the full parse
+    return std::nullopt;
   }
-  stream.seek(0);
-  parser.reset();
-  parser.setErrorHandler(recovering);
-  sim->setPredictionMode(antlr4::atn::PredictionMode::LL);
-  return parser.file();
+  return out;
 }
 
 }  // namespace
@@ -42,8 +53,23 @@ ast::File parse_file(const source::SourceManager& sources, source::FileId id,
     stream.fill();
     SfnParser parser(&stream);
     parser.removeErrorListeners();
-    auto strategy = std::make_shared<ErrorStrategy>(file.text(), id, lexed, stream, sink);
-    SfnParser::FileContext* tree = run_parser(parser, stream, strategy);
+
+    diagnostics::DiagnosticSink buffered;
+    if (std::optional<ast::File> fast = parse_fast(parser, file, id, *lexed.input, stream, buffered)) {
+      for (const diagnostics::Diagnostic& d : buffered.diagnostics()) {
+        sink.report(d.kind, d.span, d.message);
+      }
+      return std::move(*fast);
+    }
+
+    // Stage 2: full LL prediction with our recovering strategy, reporting every syntax error.
+    stream.seek(0);
+    parser.reset();
+    parser.getTreeTracker().reset();
+    parser.setErrorHandler(std::make_shared<ErrorStrategy>(file.text(), id, lexed, stream, sink));
+    parser.getInterpreter<antlr4::atn::ParserATNSimulator>()->setPredictionMode(
+        antlr4::atn::PredictionMode::LL);
+    SfnParser::FileContext* tree = parser.file();
     Builder builder(file, id, *lexed.input, stream, sink);
     return builder.build_file(tree);
   } catch (const std::exception& e) {
