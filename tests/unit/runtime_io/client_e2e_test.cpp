@@ -1,0 +1,151 @@
+// End-to-end: the real `sfn run` hosting the hand-written greeter module (tests/e2e/runtime)
+// with ingress, egress and control endpoints on loopback, driven by the real `sfn send`,
+// `sfn tail`, `sfn status` and `sfn state`, across a restart of the running process.
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "test_util.h"
+
+namespace sfn::runtime::io {
+namespace {
+
+using testing::TempDir;
+
+struct Run {
+  int status;
+  std::string output;
+};
+
+std::string quote(const std::string& arg) {
+  std::string out = "'";
+  for (char c : arg) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return out + "'";
+}
+
+Run run_sfn(const std::vector<std::string>& args) {
+  std::string cmd = std::string("timeout 20 ") + SFN_BINARY;
+  for (const auto& a : args) cmd += " " + quote(a);
+  cmd += " 2>&1";
+  Run run{-1, {}};
+  FILE* pipe = ::popen(cmd.c_str(), "r");
+  if (!pipe) return run;
+  char buf[4096];
+  std::size_t n;
+  while ((n = std::fread(buf, 1, sizeof buf, pipe)) > 0) run.output.append(buf, n);
+  int status = ::pclose(pipe);
+  run.status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return run;
+}
+
+// A running `sfn run GREETER --ingress/--egress/--control tcp://127.0.0.1:*`; the endpoints it
+// actually bound are read from its progress lines on stderr.
+class RunningProgram {
+ public:
+  explicit RunningProgram(const std::filesystem::path& state_dir) {
+    int fds[2];
+    if (::pipe(fds) != 0) return;
+    pid_ = ::fork();
+    if (pid_ == 0) {
+      ::dup2(fds[1], 2);
+      int devnull = ::open("/dev/null", O_WRONLY);
+      ::dup2(devnull, 1);
+      ::close(fds[0]);
+      ::close(fds[1]);
+      ::execl(SFN_BINARY, SFN_BINARY, "run", GREETER_SO, "--workers", "2", "--state-dir",
+              state_dir.c_str(), "--ingress", "tcp://127.0.0.1:*", "--egress", "tcp://127.0.0.1:*",
+              "--control", "tcp://127.0.0.1:*", static_cast<char*>(nullptr));
+      ::_exit(127);
+    }
+    ::close(fds[1]);
+    err_ = ::fdopen(fds[0], "r");
+    char line[1024];
+    while (endpoints_.size() < 3 && std::fgets(line, sizeof line, err_)) {
+      std::string l(line);
+      for (const char* kind : {"ingress", "egress", "control"}) {
+        auto at = l.find(std::string(kind) + " endpoint");
+        if (at == std::string::npos) continue;
+        auto ep = l.find("tcp://", at);
+        if (ep != std::string::npos) endpoints_[kind] = l.substr(ep, l.find_last_not_of("\n ") + 1 - ep);
+      }
+    }
+  }
+  ~RunningProgram() { stop(); }
+
+  // Stops the program with SIGTERM and returns its exit status.
+  int stop() {
+    if (pid_ <= 0) return -1;
+    ::kill(pid_, SIGTERM);
+    int status = 0;
+    ::waitpid(pid_, &status, 0);
+    pid_ = -1;
+    if (err_) ::fclose(err_);
+    err_ = nullptr;
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  }
+
+  std::string endpoint(const char* kind) { return endpoints_[kind]; }
+  bool ready() const { return endpoints_.size() == 3; }
+
+ private:
+  pid_t pid_ = -1;
+  FILE* err_ = nullptr;
+  std::map<std::string, std::string> endpoints_;
+};
+
+TEST(ClientE2E, SendTailStatusStateAgainstSfnRun) {
+  TempDir dir;
+  {
+    RunningProgram program(dir.path() / "state");
+    ASSERT_TRUE(program.ready()) << "sfn run did not report its endpoints";
+    auto ingress = program.endpoint("ingress");
+    auto control = program.endpoint("control");
+
+    auto first = run_sfn({"send", "greets", R"({"name": "Ada"})", "--endpoint", ingress, "--key", "a1"});
+    EXPECT_EQ(first.status, 0) << first.output;
+    EXPECT_EQ(first.output, "ok: greets offset 0\n");
+    auto second = run_sfn({"send", "greets", R"({"name": "Ada"})", "--endpoint", ingress});
+    EXPECT_EQ(second.output, "ok: greets offset 1\n");
+    auto dup = run_sfn({"send", "greets", R"({"name": "Ada"})", "--endpoint", ingress, "--key", "a1"});
+    EXPECT_EQ(dup.status, 0);
+    EXPECT_NE(dup.output.find("duplicate of greets offset 0"), std::string::npos) << dup.output;
+    auto bad = run_sfn({"send", "greets", R"({"name": 5})", "--endpoint", ingress});
+    EXPECT_EQ(bad.status, 3);
+    EXPECT_NE(bad.output.find("name"), std::string::npos) << bad.output;
+
+    auto tail = run_sfn({"tail", "greetings", "--limit", "2", "--endpoint",
+                         program.endpoint("egress"), "--control", control});
+    EXPECT_EQ(tail.status, 0) << tail.output;
+    EXPECT_EQ(tail.output,
+              "{\"text\":\"Hello Ada, you are visitor #1!\"}\n"
+              "{\"text\":\"Hello Ada, you are visitor #2!\"}\n");
+    auto state = run_sfn({"state", "example.greeter/Greeter/Ada", "--endpoint", control});
+    EXPECT_EQ(state.status, 0) << state.output;
+    EXPECT_EQ(state.output, "{\"seen\":2}\n");
+    auto status = run_sfn({"status", "--endpoint", control});
+    EXPECT_EQ(status.status, 0) << status.output;
+    EXPECT_NE(status.output.find("workers:    2"), std::string::npos) << status.output;
+    EXPECT_NE(status.output.find("ingress greets: offsets 0..2"), std::string::npos) << status.output;
+    EXPECT_EQ(program.stop(), 0);
+  }
+  // After a restart the ingress log, its idempotency keys and the egress log are still there.
+  RunningProgram program(dir.path() / "state");
+  ASSERT_TRUE(program.ready());
+  auto dup = run_sfn({"send", "greets", R"({"name": "Ada"})", "--endpoint",
+                      program.endpoint("ingress"), "--key", "a1"});
+  EXPECT_NE(dup.output.find("duplicate of greets offset 0"), std::string::npos) << dup.output;
+  auto history = run_sfn({"tail", "greetings", "--no-follow", "--control", program.endpoint("control")});
+  EXPECT_EQ(history.output,
+            "{\"text\":\"Hello Ada, you are visitor #1!\"}\n"
+            "{\"text\":\"Hello Ada, you are visitor #2!\"}\n");
+}
+
+}  // namespace
+}  // namespace sfn::runtime::io
