@@ -1,7 +1,8 @@
 // The I/O server (io_server.h): owns the ingress/egress logs and serves the ingress ROUTER, the
-// control ROUTER and the egress PUB from one thread. Ingress requests that arrive together are
-// validated, appended per log with one write + one fsync, and only then acknowledged; control
-// requests call the core's providers; committed egress is published in offset order.
+// control ROUTER and the egress PUB. One I/O thread owns the ingress ROUTER and the PUB: ingress
+// requests that arrive together are validated, appended per log with one write + one fsync,
+// and only then acknowledged; committed egress is published in offset order. A second thread
+// owns the control ROUTER, so a slow status/state provider never delays ingress acks.
 #include "runtime/io/io_server.h"
 
 #include <sys/eventfd.h>
@@ -83,15 +84,28 @@ struct IoServer::Impl {
   zmq::context_t context{1};
   std::optional<zmq::socket_t> ingress_socket, control_socket, pub_socket;
   std::string ingress_ep, egress_ep, control_ep;
-  int wake_fd = -1;
+  int wake_fd = -1;  // wakes the I/O thread: egress to publish, or stop
+  int stop_fd = -1;  // never read: once written, wakes the control thread for good
   std::atomic<bool> stopping{false};
   std::thread thread;
+  std::thread control_thread;
   std::mutex commit_mu;  // keeps egress appends and their publication in the same order
   std::mutex publish_mu;
   std::deque<PendingPublish> to_publish;
 
   ~Impl() {
     if (wake_fd >= 0) ::close(wake_fd);
+    if (stop_fd >= 0) ::close(stop_fd);
+  }
+
+  void stop() {
+    stopping.store(true);
+    std::uint64_t one = 1;
+    while (::write(stop_fd, &one, sizeof one) < 0 && errno == EINTR) {
+    }
+    wake();
+    if (thread.joinable()) thread.join();
+    if (control_thread.joinable()) control_thread.join();
   }
 
   void wake() {
@@ -324,36 +338,43 @@ struct IoServer::Impl {
     }
   }
 
-  void run() {
+  // Polls `socket` (if any) and `fd` until stopping; calls `serve` when the socket is readable
+  // and `on_fd` when the fd is.
+  template <typename Serve, typename OnFd>
+  void poll_loop(std::optional<zmq::socket_t>& socket, int fd, Serve serve, OnFd on_fd) {
     while (!stopping.load()) {
-      std::vector<zmq::pollitem_t> items;
-      items.push_back({nullptr, wake_fd, ZMQ_POLLIN, 0});
-      int ingress_at = -1, control_at = -1;
-      if (ingress_socket) {
-        ingress_at = static_cast<int>(items.size());
-        items.push_back({ingress_socket->handle(), 0, ZMQ_POLLIN, 0});
-      }
-      if (control_socket) {
-        control_at = static_cast<int>(items.size());
-        items.push_back({control_socket->handle(), 0, ZMQ_POLLIN, 0});
-      }
+      zmq::pollitem_t items[2] = {{nullptr, fd, ZMQ_POLLIN, 0},
+                                  {socket ? socket->handle() : nullptr, 0, ZMQ_POLLIN, 0}};
       try {
-        zmq::poll(items.data(), items.size(), std::chrono::milliseconds(-1));
+        zmq::poll(items, socket ? 2 : 1, std::chrono::milliseconds(-1));
       } catch (const zmq::error_t& e) {
         if (e.num() == EINTR) continue;
         report(detail::zmq_error("polling", "the I/O endpoints", e));
         return;
       }
-      if (items[0].revents & ZMQ_POLLIN) {
-        std::uint64_t count;
-        if (::read(wake_fd, &count, sizeof count) < 0 && errno != EAGAIN && errno != EINTR)
-          report(Error{ErrorCode::io_error, std::string("reading the I/O wake-up: ") +
-                                                std::strerror(errno)});
-      }
-      if (ingress_at >= 0 && (items[ingress_at].revents & ZMQ_POLLIN)) serve_ingress();
-      if (control_at >= 0 && (items[control_at].revents & ZMQ_POLLIN)) serve_control();
-      publish_pending();
+      if (items[0].revents & ZMQ_POLLIN) on_fd();
+      if (socket && (items[1].revents & ZMQ_POLLIN)) serve();
     }
+  }
+
+  void run() {
+    poll_loop(
+        ingress_socket, wake_fd,
+        [this] {
+          serve_ingress();
+          publish_pending();
+        },
+        [this] {
+          std::uint64_t count;
+          if (::read(wake_fd, &count, sizeof count) < 0 && errno != EAGAIN && errno != EINTR)
+            report(Error{ErrorCode::io_error, std::string("reading the I/O wake-up: ") +
+                                                  std::strerror(errno)});
+          publish_pending();
+        });
+  }
+
+  void run_control() {
+    poll_loop(control_socket, stop_fd, [this] { serve_control(); }, [] {});
   }
 
   Status bind(std::optional<zmq::socket_t>& socket, zmq::socket_type type,
@@ -383,11 +404,7 @@ struct IoServer::Impl {
 IoServer::IoServer(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 
 IoServer::~IoServer() {
-  if (impl_->thread.joinable()) {
-    impl_->stopping.store(true);
-    impl_->wake();
-    impl_->thread.join();
-  }
+  impl_->stop();
 }
 
 Result<std::unique_ptr<IoServer>> IoServer::start(IoServerOptions options) {
@@ -412,7 +429,8 @@ Result<std::unique_ptr<IoServer>> IoServer::start(IoServerOptions options) {
   if (auto s = open_logs(options.egress_names, "egress", options.egress_log_options, impl->egress); !s)
     return s.error();
   impl->wake_fd = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-  if (impl->wake_fd < 0)
+  impl->stop_fd = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+  if (impl->wake_fd < 0 || impl->stop_fd < 0)
     return Error{ErrorCode::io_error, std::string("eventfd: ") + std::strerror(errno)};
   impl->options.allow_non_loopback = options.allow_non_loopback;
   if (auto s = impl->bind(impl->ingress_socket, zmq::socket_type::router, options.ingress_endpoint,
@@ -425,10 +443,10 @@ Result<std::unique_ptr<IoServer>> IoServer::start(IoServerOptions options) {
                           impl->control_ep, "control"); !s)
     return s.error();
   impl->options = std::move(options);
-  if (impl->ingress_socket || impl->pub_socket || impl->control_socket) {
-    Impl* raw = impl.get();
+  Impl* raw = impl.get();
+  if (impl->ingress_socket || impl->pub_socket)
     impl->thread = std::thread([raw] { raw->run(); });
-  }
+  if (impl->control_socket) impl->control_thread = std::thread([raw] { raw->run_control(); });
   return std::unique_ptr<IoServer>(new IoServer(std::move(impl)));
 }
 

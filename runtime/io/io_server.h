@@ -2,8 +2,9 @@
 // ZeroMQ endpoints clients use (RUNTIME.md §4): a ROUTER accepting ingress records (acknowledged
 // with their log offset only after fsync), a PUB publishing committed egress records, and a
 // ROUTER control endpoint answering status, state and egress-read requests via the core's
-// callbacks. One I/O thread serves all three endpoints; it drains every pending ingress request
-// before appending them with one write + one sync (group commit). The core reads ingress logs
+// callbacks. One I/O thread serves the ingress ROUTER and the PUB; it drains every pending
+// ingress request before appending them with one write + one sync (group commit). The control
+// endpoint has its own thread, so slow status/state providers never delay ingress acks. The core reads ingress logs
 // (ingress_log()) to feed workers and hands committed egress to commit_egress().
 #pragma once
 

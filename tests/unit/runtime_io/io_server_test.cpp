@@ -221,6 +221,24 @@ TEST(IoServer, ControlAnswersStatusAndState) {
   EXPECT_EQ(query_state(ep, "nonsense").error().code, ErrorCode::invalid_argument);
 }
 
+TEST(IoServer, SlowStateProviderDoesNotDelayIngressAcks) {
+  TempDir dir;
+  auto options = loopback_options(dir);
+  options.state = [](std::string_view) -> transport::Result<std::string> {
+    std::this_thread::sleep_for(1500ms);
+    return std::string("{}");
+  };
+  auto server = IoServer::start(options).value();
+  std::thread slow([&] { EXPECT_TRUE(query_state(server->control_endpoint(), "a/B/c").ok()); });
+  std::this_thread::sleep_for(200ms);  // the state request is now being answered
+  auto start = std::chrono::steady_clock::now();
+  auto ack = send_ingress(server->ingress_endpoint(), "orders", PayloadFormat::json, "{}", "");
+  auto took = std::chrono::steady_clock::now() - start;
+  slow.join();
+  ASSERT_TRUE(ack.ok());
+  EXPECT_LT(took, 1000ms);
+}
+
 TEST(IoServer, StateWithoutProviderIsAnErrorReply) {
   TempDir dir;
   auto server = IoServer::start(loopback_options(dir)).value();
