@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <limits>
 #include <string>
+#include <typeinfo>
 
 #include "compiler/parse/internal.h"
 
@@ -98,12 +99,19 @@ ast::ExprPtr Builder::build_expr(SfnParser::ExprContext* ctx, ParserRuleContext*
   return e;
 }
 
+// The labelled alternatives have no subclasses, so an exact typeid comparison replaces a chain
+// of dynamic_casts (the builder's hottest path).
+template <typename T, typename C>
+T* exactly(C* ctx) {
+  return typeid(*ctx) == typeid(T) ? static_cast<T*>(ctx) : nullptr;
+}
+
 ast::ExprPtr Builder::build_expr_inner(SfnParser::ExprContext* ctx) {
   const source::Span whole = span(ctx);
-  if (auto* p = dynamic_cast<SfnParser::PrimaryExprContext*>(ctx)) {
+  if (auto* p = exactly<SfnParser::PrimaryExprContext>(ctx)) {
     return build_primary(p->primary());
   }
-  if (auto* f = dynamic_cast<SfnParser::FieldExprContext*>(ctx)) {
+  if (auto* f = exactly<SfnParser::FieldExprContext>(ctx)) {
     ast::ExprPtr object = build_expr(f->expr(), f);
     auto* name = f->anyName();
     if (name == nullptr || name->getStart() == nullptr || name->exception != nullptr ||
@@ -119,12 +127,12 @@ ast::ExprPtr Builder::build_expr_inner(SfnParser::ExprContext* ctx) {
     }
     return make(whole, ast::FieldAccess{std::move(object), ast::Ident{text(tok), span(tok)}});
   }
-  if (auto* i = dynamic_cast<SfnParser::IndexExprContext*>(ctx)) {
+  if (auto* i = exactly<SfnParser::IndexExprContext>(ctx)) {
     ast::ExprPtr object = build_expr(i->expr(0), i);
     ast::ExprPtr index = build_expr(i->expr(1), i);
     return make(whole, ast::Index{std::move(object), std::move(index)});
   }
-  if (auto* c = dynamic_cast<SfnParser::CallExprContext*>(ctx)) {
+  if (auto* c = exactly<SfnParser::CallExprContext>(ctx)) {
     ast::Call call;
     call.callee = build_expr(c->expr(), c);
     if (auto* args = c->argList()) {
@@ -132,15 +140,15 @@ ast::ExprPtr Builder::build_expr_inner(SfnParser::ExprContext* ctx) {
     }
     return make(whole, std::move(call));
   }
-  if (auto* u = dynamic_cast<SfnParser::UnwrapExprContext*>(ctx)) {
+  if (auto* u = exactly<SfnParser::UnwrapExprContext>(ctx)) {
     return make(whole, ast::Unwrap{build_expr(u->expr(), u)});
   }
-  if (auto* u = dynamic_cast<SfnParser::UnaryExprContext*>(ctx)) {
+  if (auto* u = exactly<SfnParser::UnaryExprContext>(ctx)) {
     const bool neg = u->op != nullptr && u->op->getType() == SfnLexer::MINUS;
     // `-9223372036854775808` is the one literal whose magnitude exceeds INT64_MAX.
     if (neg) {
-      if (auto* pe = dynamic_cast<SfnParser::PrimaryExprContext*>(u->expr())) {
-        if (auto* lit = dynamic_cast<SfnParser::IntLitContext*>(pe->primary())) {
+      if (auto* pe = exactly<SfnParser::PrimaryExprContext>(u->expr())) {
+        if (auto* lit = exactly<SfnParser::IntLitContext>(pe->primary())) {
           std::uint64_t magnitude = 0;
           if (lit->getStart() != nullptr && parse_magnitude(text(lit->getStart()), magnitude) &&
               magnitude == (std::uint64_t{1} << 63)) {
@@ -152,7 +160,7 @@ ast::ExprPtr Builder::build_expr_inner(SfnParser::ExprContext* ctx) {
     ast::Unary unary{neg ? ast::UnaryOp::Neg : ast::UnaryOp::Not, build_expr(u->expr(), u)};
     return make(whole, std::move(unary));
   }
-  if (auto* b = dynamic_cast<SfnParser::BinaryExprContext*>(ctx)) {
+  if (auto* b = exactly<SfnParser::BinaryExprContext>(ctx)) {
     if (b->op == nullptr) return error_expr(whole);
     ast::BinaryOp op = ast::BinaryOp::Add;
     switch (b->op->getType()) {
@@ -196,17 +204,17 @@ ast::ExprPtr Builder::build_int(Token* tok, bool negated, const source::Span& wh
 ast::ExprPtr Builder::build_primary(SfnParser::PrimaryContext* ctx) {
   if (ctx == nullptr) return error_expr(source::Span{id_, 0, 0});
   const source::Span whole = span(ctx);
-  if (ctx->exception != nullptr && dynamic_cast<SfnParser::ParenExprContext*>(ctx) == nullptr &&
-      dynamic_cast<SfnParser::ListLitContext*>(ctx) == nullptr &&
-      dynamic_cast<SfnParser::MapLitContext*>(ctx) == nullptr &&
-      dynamic_cast<SfnParser::MessageLitContext*>(ctx) == nullptr) {
+  if (ctx->exception != nullptr && exactly<SfnParser::ParenExprContext>(ctx) == nullptr &&
+      exactly<SfnParser::ListLitContext>(ctx) == nullptr &&
+      exactly<SfnParser::MapLitContext>(ctx) == nullptr &&
+      exactly<SfnParser::MessageLitContext>(ctx) == nullptr) {
     return error_expr(whole);
   }
   Token* start = ctx->getStart();
-  if (dynamic_cast<SfnParser::IntLitContext*>(ctx) != nullptr) {
+  if (exactly<SfnParser::IntLitContext>(ctx) != nullptr) {
     return build_int(start, false, whole);
   }
-  if (dynamic_cast<SfnParser::FloatLitContext*>(ctx) != nullptr) {
+  if (exactly<SfnParser::FloatLitContext>(ctx) != nullptr) {
     std::string digits = without_underscores(text(start));
     errno = 0;
     double value = std::strtod(digits.c_str(), nullptr);
@@ -216,7 +224,7 @@ ast::ExprPtr Builder::build_primary(SfnParser::PrimaryContext* ctx) {
     }
     return make(whole, ast::FloatLit{value});
   }
-  if (dynamic_cast<SfnParser::DurationLitContext*>(ctx) != nullptr) {
+  if (exactly<SfnParser::DurationLitContext>(ctx) != nullptr) {
     const std::string literal = text(start);
     std::size_t unit_at = 0;
     while (unit_at < literal.size() && (std::isdigit(static_cast<unsigned char>(literal[unit_at])) ||
@@ -247,21 +255,21 @@ ast::ExprPtr Builder::build_primary(SfnParser::PrimaryContext* ctx) {
     d.amount = static_cast<std::int64_t>(magnitude);
     return make(whole, d);
   }
-  if (dynamic_cast<SfnParser::BadNumberContext*>(ctx) != nullptr) {
+  if (exactly<SfnParser::BadNumberContext>(ctx) != nullptr) {
     return error_expr(whole);  // reported by the lexing pass
   }
-  if (auto* b = dynamic_cast<SfnParser::BoolLitContext*>(ctx)) {
+  if (auto* b = exactly<SfnParser::BoolLitContext>(ctx)) {
     return make(whole, ast::BoolLit{b->TRUE() != nullptr});
   }
-  if (dynamic_cast<SfnParser::NoneLitContext*>(ctx) != nullptr) return make(whole, ast::NoneLit{});
-  if (dynamic_cast<SfnParser::SelfLitContext*>(ctx) != nullptr) return make(whole, ast::SelfExpr{});
-  if (auto* s = dynamic_cast<SfnParser::StringExprContext*>(ctx)) return build_string(s->stringLit());
-  if (auto* l = dynamic_cast<SfnParser::ListLitContext*>(ctx)) {
+  if (exactly<SfnParser::NoneLitContext>(ctx) != nullptr) return make(whole, ast::NoneLit{});
+  if (exactly<SfnParser::SelfLitContext>(ctx) != nullptr) return make(whole, ast::SelfExpr{});
+  if (auto* s = exactly<SfnParser::StringExprContext>(ctx)) return build_string(s->stringLit());
+  if (auto* l = exactly<SfnParser::ListLitContext>(ctx)) {
     ast::ListLit list;
     for (auto* e : l->expr()) list.elements.push_back(build_expr(e, l));
     return make(whole, std::move(list));
   }
-  if (auto* m = dynamic_cast<SfnParser::MapLitContext*>(ctx)) {
+  if (auto* m = exactly<SfnParser::MapLitContext>(ctx)) {
     ast::MapLit map;
     for (auto* entry : m->mapEntry()) {
       ast::MapEntry out;
@@ -272,7 +280,7 @@ ast::ExprPtr Builder::build_primary(SfnParser::PrimaryContext* ctx) {
     }
     return make(whole, std::move(map));
   }
-  if (auto* m = dynamic_cast<SfnParser::MessageLitContext*>(ctx)) {
+  if (auto* m = exactly<SfnParser::MessageLitContext>(ctx)) {
     ast::MessageLit msg;
     msg.type = ident(m->IDENT(), whole);
     if (msg.type.name.empty()) return error_expr(whole);
@@ -286,7 +294,7 @@ ast::ExprPtr Builder::build_primary(SfnParser::PrimaryContext* ctx) {
     }
     return make(whole, std::move(msg));
   }
-  if (auto* n = dynamic_cast<SfnParser::NameExprContext*>(ctx)) {
+  if (auto* n = exactly<SfnParser::NameExprContext>(ctx)) {
     if (n->typeKeyword() != nullptr) {
       return make(whole, ast::Name{ast::Ident{text(start), span(start)}});
     }
@@ -294,7 +302,7 @@ ast::ExprPtr Builder::build_primary(SfnParser::PrimaryContext* ctx) {
     if (id.name.empty()) return error_expr(whole);
     return make(whole, ast::Name{std::move(id)});
   }
-  if (auto* p = dynamic_cast<SfnParser::ParenExprContext*>(ctx)) {
+  if (auto* p = exactly<SfnParser::ParenExprContext>(ctx)) {
     if (p->expr() == nullptr) return error_expr(whole);
     return build_expr(p->expr(), p);
   }

@@ -38,8 +38,16 @@ ast::StmtPtr Builder::build_statement(SfnParser::StatementContext* ctx) {
   const source::Span whole = span(ctx);
   ast::StmtPtr stmt = make_stmt(whole);
   if (ctx == nullptr || ctx->children.empty()) return stmt;
+  // The statement's one alternative, found by rule index rather than by the generated getters
+  // (each of which scans the children with dynamic_cast).
+  auto* inner = dynamic_cast<ParserRuleContext*>(ctx->children[0]);
+  if (inner == nullptr) return stmt;
+  const size_t rule = inner->getRuleIndex();
+  auto as = [&](size_t wanted, auto* type_tag) -> decltype(type_tag) {
+    return rule == wanted ? static_cast<decltype(type_tag)>(inner) : nullptr;
+  };
 
-  if (auto* l = ctx->letStmt()) {
+  if (auto* l = as(SfnParser::RuleLetStmt, (SfnParser::LetStmtContext*)nullptr)) {
     if (failed(l)) return stmt;
     ast::LetStmt let;
     let.is_var = l->VAR() != nullptr;
@@ -57,7 +65,7 @@ ast::StmtPtr Builder::build_statement(SfnParser::StatementContext* ctx) {
       return stmt;
     }
     stmt->node = std::move(let);
-  } else if (auto* i = ctx->ifStmt()) {
+  } else if (auto* i = as(SfnParser::RuleIfStmt, (SfnParser::IfStmtContext*)nullptr)) {
     if (failed(i)) return stmt;
     auto else_ifs = i->elseIf();
     if (else_ifs.size() > static_cast<std::size_t>(kMaxNesting)) {
@@ -89,13 +97,13 @@ ast::StmtPtr Builder::build_statement(SfnParser::StatementContext* ctx) {
     top.then_block = build_block(i->block(0), i);
     top.else_block = std::move(tail);
     stmt->node = std::move(top);
-  } else if (auto* w = ctx->whileStmt()) {
+  } else if (auto* w = as(SfnParser::RuleWhileStmt, (SfnParser::WhileStmtContext*)nullptr)) {
     if (failed(w)) return stmt;
     ast::WhileStmt loop;
     loop.cond = w->expr() != nullptr ? build_expr(w->expr(), w) : error_expr(whole);
     loop.body = build_block(w->block(), w);
     stmt->node = std::move(loop);
-  } else if (auto* f = ctx->forStmt()) {
+  } else if (auto* f = as(SfnParser::RuleForStmt, (SfnParser::ForStmtContext*)nullptr)) {
     if (failed(f)) return stmt;
     ast::ForStmt loop;
     loop.var = ident(f->IDENT(0), whole);
@@ -116,30 +124,30 @@ ast::StmtPtr Builder::build_statement(SfnParser::StatementContext* ctx) {
     }
     loop.body = build_block(f->block(), f);
     stmt->node = std::move(loop);
-  } else if (auto* b = ctx->breakStmt()) {
+  } else if (auto* b = as(SfnParser::RuleBreakStmt, (SfnParser::BreakStmtContext*)nullptr)) {
     if (failed(b)) return stmt;
     stmt->node = ast::BreakStmt{};
-  } else if (auto* c = ctx->continueStmt()) {
+  } else if (auto* c = as(SfnParser::RuleContinueStmt, (SfnParser::ContinueStmtContext*)nullptr)) {
     if (failed(c)) return stmt;
     stmt->node = ast::ContinueStmt{};
-  } else if (auto* r = ctx->returnStmt()) {
+  } else if (auto* r = as(SfnParser::RuleReturnStmt, (SfnParser::ReturnStmtContext*)nullptr)) {
     if (failed(r)) return stmt;
     ast::ReturnStmt ret;
     if (r->expr() != nullptr) ret.value = build_expr(r->expr(), r);
     stmt->node = std::move(ret);
-  } else if (auto* e = ctx->emitStmt()) {
+  } else if (auto* e = as(SfnParser::RuleEmitStmt, (SfnParser::EmitStmtContext*)nullptr)) {
     if (failed(e)) return stmt;
     ast::EmitStmt emit;
     emit.egress = ident(e->IDENT(), whole);
     if (emit.egress.name.empty()) return stmt;
     emit.message = e->expr() != nullptr ? build_expr(e->expr(), e) : error_expr(whole);
     stmt->node = std::move(emit);
-  } else if (auto* c = ctx->cancelStmt()) {
+  } else if (auto* c = as(SfnParser::RuleCancelStmt, (SfnParser::CancelStmtContext*)nullptr)) {
     if (failed(c)) return stmt;
     ast::CancelStmt cancel;
     cancel.timer = c->expr() != nullptr ? build_expr(c->expr(), c) : error_expr(whole);
     stmt->node = std::move(cancel);
-  } else if (auto* c = ctx->clearStmt()) {
+  } else if (auto* c = as(SfnParser::RuleClearStmt, (SfnParser::ClearStmtContext*)nullptr)) {
     if (failed(c)) return stmt;
     ast::ClearStmt clear;
     if (c->SELF() == nullptr) {
@@ -148,15 +156,15 @@ ast::StmtPtr Builder::build_statement(SfnParser::StatementContext* ctx) {
       clear.target = std::move(target);
     }
     stmt->node = std::move(clear);
-  } else if (auto* f = ctx->failStmt()) {
+  } else if (auto* f = as(SfnParser::RuleFailStmt, (SfnParser::FailStmtContext*)nullptr)) {
     if (failed(f)) return stmt;
     ast::FailStmt fail;
     fail.reason = f->expr() != nullptr ? build_expr(f->expr(), f) : error_expr(whole);
     stmt->node = std::move(fail);
-  } else if (auto* s = ctx->sendStmt()) {
+  } else if (auto* s = as(SfnParser::RuleSendStmt, (SfnParser::SendStmtContext*)nullptr)) {
     if (failed(s) || s->sendExpr() == nullptr) return stmt;
     stmt->node = ast::ExprStmt{build_send(s->sendExpr())};
-  } else if (auto* blk = ctx->block()) {
+  } else if (auto* blk = as(SfnParser::RuleBlock, (SfnParser::BlockContext*)nullptr)) {
     // Only report a stray block when nothing else is wrong in the file: during error recovery
     // the parser often lands on the `{` of a block whose header it could not parse.
     bool earlier_errors = false;
@@ -168,7 +176,7 @@ ast::StmtPtr Builder::build_statement(SfnParser::StatementContext* ctx) {
             "expected a statement, found `{`: a block cannot stand alone as a statement");
     }
     return stmt;
-  } else if (auto* x = ctx->exprStmt()) {
+  } else if (auto* x = as(SfnParser::RuleExprStmt, (SfnParser::ExprStmtContext*)nullptr)) {
     if (failed(x) || x->expr() == nullptr) return stmt;
     ast::ExprPtr target = build_expr(x->expr(), x);
     if (auto* op = x->assignOp()) {

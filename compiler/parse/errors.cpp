@@ -7,6 +7,8 @@
 // and further reports inside it are dropped, as are reports at a position already reported
 // (also by the lexing pass). See docs/decisions/050-parser-recovery.md.
 #include <algorithm>
+#include <cstdio>
+#include <cstdlib>
 #include <string>
 #include <vector>
 
@@ -143,12 +145,21 @@ std::string describe_expected(const IntervalSet& expected, size_t rule_index,
     if (t == -1) types.push_back(Token::EOF);
     else if (t > 0) types.push_back(static_cast<size_t>(t));
   }
+  if (std::getenv("SFN_PARSE_DEBUG") != nullptr) {
+    std::fprintf(stderr, "expected (rule %zu):", rule_index);
+    for (size_t t : types) std::fprintf(stderr, " %s", token_name(t, vocabulary).c_str());
+    std::fprintf(stderr, "\n");
+  }
   auto has = [&](size_t t) { return std::find(types.begin(), types.end(), t) != types.end(); };
   auto drop = [&](auto pred) { types.erase(std::remove_if(types.begin(), types.end(), pred), types.end()); };
 
   std::vector<std::string> items;
   const bool after_expression = has(SfnLexer::PLUS) && has(SfnLexer::STAR);
   if (after_expression) drop(is_continuation);
+  if (has(SfnLexer::SEMI) && has(SfnLexer::PLUS_ASSIGN)) {
+    // After a complete expression statement: `;` is what is missing, not an assignment.
+    drop([](size_t t) { return t != SfnLexer::SEMI && is_continuation(t); });
+  }
   if (has(SfnLexer::MESSAGE) && has(SfnLexer::FUNCTION)) {
     items.push_back("a declaration");
     drop(is_declaration_keyword);
@@ -165,7 +176,15 @@ std::string describe_expected(const IntervalSet& expected, size_t rule_index,
     drop([](size_t t) { return t == SfnLexer::IDENT || is_type_keyword(t); });
   }
   if (types.size() > 4) {
-    if (items.empty()) items.push_back(rule_description(rule_index));
+    if (items.empty()) {
+      std::string rule = rule_description(rule_index);
+      if (rule != "valid syntax") {
+        items.push_back(rule);
+      } else {
+        for (std::size_t i = 0; i < 3; ++i) items.push_back(token_name(types[i], vocabulary));
+        items.push_back("another token");
+      }
+    }
   } else {
     for (size_t t : types) items.push_back(token_name(t, vocabulary));
   }

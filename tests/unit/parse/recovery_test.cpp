@@ -25,6 +25,26 @@ TEST(Errors, MissingSemicolon) {
   EXPECT_EQ(std::get<ast::FnDecl>(p.file.decls.at(0)).body->stmts.size(), 2u);
 }
 
+TEST(Errors, MissingSemicolonAfterAssignment) {
+  Parsed p(body("x = 2\nemit M {} to o;"));
+  EXPECT_EQ(p.diagnostics(), "4:1: expected `;`, found keyword `emit`\n");
+}
+
+TEST(Errors, TypicalMistakes) {
+  EXPECT_EQ(Parsed("package t;\nmessage M { a: int, b: int }\n").diagnostics(),
+            "2:19: expected `;` or `=`, found `,`\n");
+  EXPECT_EQ(Parsed("package t;\nenum E { A B }\n").diagnostics(), "2:12: expected `}` or `,`, found `B`\n");
+  EXPECT_EQ(Parsed("package t;\ningress i(m: M) Cart(m.x);\negress o: ;\n").diagnostics(),
+            "2:17: expected `->`, found `Cart`\n3:11: expected a type, found `;`\n");
+  EXPECT_EQ(Parsed(body("for x in xs { }")).diagnostics(), "3:5: expected `(`, found `x`\n");
+  EXPECT_EQ(Parsed(body("if (a) { } else { } else { }")).diagnostics(),
+            "3:21: expected a statement or `}`, found keyword `else`\n");
+  EXPECT_EQ(Parsed("package t;\nfunction F(k: string) {\n  state s: int = 0 expires 5m after read;\n}\n")
+                .diagnostics(),
+            "3:37: expected `write` or `call`, found `read`\n");
+  EXPECT_EQ(Parsed(body("let s = \"a${}b\";")).diagnostics(), "3:13: expected an expression, found `}`\n");
+}
+
 TEST(Errors, MissingExpression) {
   Parsed p(body("let x = ;"));
   EXPECT_EQ(p.diagnostics(), "3:9: expected an expression, found `;`\n");
