@@ -21,6 +21,8 @@ namespace fs = std::filesystem;
 using sfn::testing::CommandResult;
 using sfn::testing::run_command;
 
+using sfn::testing::read_file;
+
 namespace {
 
 struct FileCase {
@@ -44,13 +46,6 @@ std::vector<FileCase> discover() {
   std::sort(cases.begin(), cases.end(),
             [](const FileCase& a, const FileCase& b) { return a.path < b.path; });
   return cases;
-}
-
-std::string read_file(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream out;
-  out << in.rdbuf();
-  return out.str();
 }
 
 const std::string kCheckPrefix = "// CHECK: ";

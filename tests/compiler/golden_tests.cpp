@@ -16,6 +16,8 @@
 namespace fs = std::filesystem;
 using sfn::testing::run_command;
 
+using sfn::testing::read_file;
+
 namespace {
 
 std::vector<fs::path> programs(const fs::path& dir, bool recursive_examples) {
@@ -33,13 +35,6 @@ std::vector<fs::path> programs(const fs::path& dir, bool recursive_examples) {
   }
   std::sort(out.begin(), out.end());
   return out;
-}
-
-std::string read_file(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream out;
-  out << in.rdbuf();
-  return out.str();
 }
 
 struct Output {

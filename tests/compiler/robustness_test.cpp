@@ -12,28 +12,16 @@
 
 #include "compiler/check/checked_program.h"
 #include "compiler/parse/parse.h"
+#include "tests/compiler/test_support.h"
 
 namespace fs = std::filesystem;
+
+using sfn::testing::read_file;
 
 namespace {
 
 std::vector<fs::path> all_programs() {
-  std::vector<fs::path> out;
-  for (const char* root : {SFN_TESTS_COMPILER_DIR, SFN_EXAMPLES_DIR}) {
-    if (!fs::exists(root)) continue;
-    for (const auto& e : fs::recursive_directory_iterator(root)) {
-      if (e.path().extension() == ".sfn") out.push_back(e.path());
-    }
-  }
-  std::sort(out.begin(), out.end());
-  return out;
-}
-
-std::string read_file(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream out;
-  out << in.rdbuf();
-  return out.str();
+  return sfn::testing::sfn_files_under({SFN_TESTS_COMPILER_DIR, SFN_EXAMPLES_DIR});
 }
 
 // Parses and checks `text`; returns the number of errors. Fails the test on malformed spans.

@@ -5,6 +5,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
@@ -63,6 +64,25 @@ CommandResult run_command(const std::vector<std::string>& argv, const std::strin
   close(out_fd);
   close(err_fd);
   return r;
+}
+
+std::string read_file(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream out;
+  out << in.rdbuf();
+  return out.str();
+}
+
+std::vector<std::filesystem::path> sfn_files_under(const std::vector<std::filesystem::path>& roots) {
+  std::vector<std::filesystem::path> out;
+  for (const auto& root : roots) {
+    if (!std::filesystem::exists(root)) continue;
+    for (const auto& e : std::filesystem::recursive_directory_iterator(root)) {
+      if (e.path().extension() == ".sfn") out.push_back(e.path());
+    }
+  }
+  std::sort(out.begin(), out.end());
+  return out;
 }
 
 }  // namespace sfn::testing

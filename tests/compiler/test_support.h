@@ -1,6 +1,7 @@
 // Helpers for tests that drive the real `sfn` binary: run a command, capture its output.
 #pragma once
 
+#include <filesystem>
 #include <string>
 #include <vector>
 
@@ -16,5 +17,11 @@ struct CommandResult {
 // (empty: the current one); waits for it to exit.
 CommandResult run_command(const std::vector<std::string>& argv, const std::string& input = "",
                           const std::string& cwd = "");
+
+// The whole content of a file (empty if it cannot be read).
+std::string read_file(const std::filesystem::path& path);
+
+// Every `.sfn` file under `roots` (recursively, missing roots skipped), sorted.
+std::vector<std::filesystem::path> sfn_files_under(const std::vector<std::filesystem::path>& roots);
 
 }  // namespace sfn::testing
