@@ -191,6 +191,11 @@ class Checker {
   std::vector<std::vector<ConstState>> field_state_;  // [message][field]
   std::vector<Span> message_literal_seen_;        // unused; reserved
   std::size_t errors_ = 0;                         // errors reported by this checker
+  // Errors reported before checking (syntax, imports), sorted by file and offset: a body that
+  // contains one gets no W0503/W0504, a program with any gets no W0501/W0502.
+  std::vector<Span> prior_errors_;
+  bool prior_error_within(Span s) const;
+  Span current_body_;                             // the body whose locals are being checked
   bool routing_incomplete_ = false;               // a send/route was skipped after an error
   std::vector<bool> function_had_errors_;         // per function type, for W0504
   // Std modules imported by each file (`import std.strings;` -> "strings"); a module name is

@@ -3,6 +3,7 @@
 // written types and signatures (messages, enums, fns, function types with states and handlers,
 // ingresses, egresses), rejects recursive messages without indirection (E0207), and drives the
 // body checks. Also the check_program entry point.
+#include <algorithm>
 #include <functional>
 
 #include "compiler/check/checker.h"
@@ -29,7 +30,21 @@ void Checker::suggest(Diagnostic& d, const std::string& name, Span span,
   }
 }
 
+bool Checker::prior_error_within(Span s) const {
+  auto it = std::lower_bound(prior_errors_.begin(), prior_errors_.end(), s,
+                             [](const Span& a, const Span& b) {
+                               return a.file != b.file ? a.file < b.file : a.begin < b.begin;
+                             });
+  return it != prior_errors_.end() && it->file == s.file && it->begin < s.end;
+}
+
 void Checker::run() {
+  for (const auto& d : sink_.diagnostics()) {
+    if (d.severity == diagnostics::Severity::Error) prior_errors_.push_back(d.span);
+  }
+  std::sort(prior_errors_.begin(), prior_errors_.end(), [](const Span& a, const Span& b) {
+    return a.file != b.file ? a.file < b.file : a.begin < b.begin;
+  });
   out_.ast = &program_;
   if (!program_.files.empty() && program_.files[0].package) {
     out_.package = program_.files[0].package->joined();
@@ -466,6 +481,7 @@ void Checker::check_bodies() {
     std::size_t errors_before = errors_;
     ctx_ = BodyContext{BodyContext::Kind::Fn};
     current_file_ = fn.decl->span.file;
+    current_body_ = fn.decl->span;
     ctx_.fn = fi;
     ctx_.return_type = fn.return_type;
     push_scope();
@@ -521,6 +537,7 @@ void Checker::check_bodies() {
       std::uint32_t first_local = static_cast<std::uint32_t>(out_.locals.size());
       std::size_t errors_before = errors_;
       ctx_ = BodyContext{BodyContext::Kind::Handler};
+      current_body_ = h.decl->span;
       ctx_.function = fi;
       ctx_.handler = hi;
       push_scope();
@@ -541,7 +558,8 @@ void Checker::check_bodies() {
       pop_scope();
       check_unused_locals(first_local, errors_before);
     }
-    function_had_errors_[fi] = errors_ != function_errors_before;
+    function_had_errors_[fi] =
+        errors_ != function_errors_before || prior_error_within(f.decl->span);
   }
 
   for (std::uint32_t ii = 0; ii < out_.ingresses.size(); ++ii) check_ingress(ii);

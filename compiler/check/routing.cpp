@@ -132,6 +132,7 @@ void Checker::check_ingress(std::uint32_t index) {
   std::uint32_t first_local = static_cast<std::uint32_t>(out_.locals.size());
   std::size_t errors_before = errors_;
   ctx_ = BodyContext{BodyContext::Kind::Ingress};
+  current_body_ = in.decl->span;
   current_file_ = in.decl->span.file;
   ctx_.ingress = index;
   push_scope();
@@ -173,7 +174,7 @@ void Checker::check_ingress(std::uint32_t index) {
 
 void Checker::check_unreached_handlers() {
   // A program-wide analysis: only sound when every send was understood.
-  if (routing_incomplete_ || out_.has_errors) return;
+  if (routing_incomplete_ || out_.has_errors || !prior_errors_.empty()) return;
   std::unordered_set<std::uint64_t> reached;
   for (const auto& r : out_.routes) {
     if (r.kind == RouteEdge::Kind::Emit) continue;

@@ -7,7 +7,7 @@
 namespace sfn::check {
 
 void Checker::check_unused_locals(std::uint32_t first_local, std::size_t errors_before) {
-  if (errors_ != errors_before) return;
+  if (errors_ != errors_before || prior_error_within(current_body_)) return;
   for (std::uint32_t i = first_local; i < out_.locals.size(); ++i) {
     const LocalInfo& l = out_.locals[i];
     if (local_read_[i] || l.name.empty() || l.name[0] == '_' || l.kind == LocalInfo::Kind::Key) {
@@ -23,7 +23,7 @@ void Checker::check_unused_locals(std::uint32_t first_local, std::size_t errors_
 }
 
 void Checker::check_unconstructed_messages() {
-  if (out_.has_errors) return;
+  if (out_.has_errors || !prior_errors_.empty()) return;
   // Records arriving at an ingress are constructed by the outside world, and so is every message
   // nested in them.
   std::vector<std::uint32_t> work;
