@@ -263,7 +263,8 @@ std::size_t ErrorStrategy::region_end(std::size_t index) const {
   return limit == 0 ? 0 : limit - 1;
 }
 
-void ErrorStrategy::report(Parser* recognizer, Token* at, const std::string& message) {
+void ErrorStrategy::report(Parser* recognizer, Token* at, const std::string& message,
+                           bool exact) {
   if (at == nullptr) at = recognizer->getCurrentToken();
   if (at->getType() == Token::EOF && lexed_.eof_error) return;
   std::size_t index = at->getTokenIndex();
@@ -279,7 +280,15 @@ void ErrorStrategy::report(Parser* recognizer, Token* at, const std::string& mes
     return;
   }
   sink_.report(diagnostics::Kind::E0001, token_span(input_, file_, at), message);
-  regions_.emplace_back(index, region_end(index));
+  // An exact repair at the start of a line (typically a `;` missing at the end of the previous
+  // line) leaves the next statement intact; mid-line, the rest of the line is likely confused.
+  if (exact && index != INVALID_INDEX && index > 0) {
+    const source::Span here = token_span(input_, file_, at);
+    const source::Span before = token_span(input_, file_, stream_.get(index - 1));
+    exact = text_.substr(before.end, here.begin - std::min(here.begin, before.end)).find('\n') !=
+            std::string_view::npos;
+  }
+  regions_.emplace_back(index, exact ? index : region_end(index));
   for (ParserRuleContext* c = ctx; c != nullptr; c = dynamic_cast<ParserRuleContext*>(c->parent)) {
     if (is_recovery_unit(c->getRuleIndex())) poisoned_.insert(c);
   }
@@ -319,7 +328,9 @@ void ErrorStrategy::sync(Parser* recognizer) {
     const auto& atn = recognizer->getInterpreter<antlr4::atn::ParserATNSimulator>()->atn;
     if (!atn.nextTokens(atn.states[recognizer->getState()]).contains(la)) return;
   }
+  in_sync_ = true;
   DefaultErrorStrategy::sync(recognizer);
+  in_sync_ = false;
 }
 
 void ErrorStrategy::reportNoViableAlternative(Parser* recognizer,
@@ -360,7 +371,8 @@ void ErrorStrategy::reportUnwantedToken(Parser* recognizer) {
   ParserRuleContext* ctx = recognizer->getContext();
   report(recognizer, found,
          "expected " + describe_expected(getExpectedTokens(recognizer), ctx->getRuleIndex(), recognizer->getVocabulary()) +
-             ", found " + describe_token(found, text_, input_));
+             ", found " + describe_token(found, text_, input_),
+         !in_sync_);
 }
 
 void ErrorStrategy::reportMissingToken(Parser* recognizer) {
@@ -370,7 +382,8 @@ void ErrorStrategy::reportMissingToken(Parser* recognizer) {
   ParserRuleContext* ctx = recognizer->getContext();
   report(recognizer, found,
          "expected " + describe_expected(getExpectedTokens(recognizer), ctx->getRuleIndex(), recognizer->getVocabulary()) +
-             ", found " + describe_token(found, text_, input_));
+             ", found " + describe_token(found, text_, input_),
+         true);
 }
 
 }  // namespace sfn::parse

@@ -109,7 +109,10 @@ class ErrorStrategy : public antlr4::DefaultErrorStrategy {
   void reportMissingToken(antlr4::Parser* recognizer) override;
 
  private:
-  void report(antlr4::Parser* recognizer, antlr4::Token* at, const std::string& message);
+  // `exact`: the parser repaired the input by inserting or deleting exactly this token, so the
+  // error region is the token alone; otherwise it runs to the end of the statement.
+  void report(antlr4::Parser* recognizer, antlr4::Token* at, const std::string& message,
+              bool exact = false);
   bool in_poisoned_unit(antlr4::ParserRuleContext* ctx) const;
   // Index of the last token of the statement containing token `index` (see class comment).
   std::size_t region_end(std::size_t index) const;
@@ -125,6 +128,7 @@ class ErrorStrategy : public antlr4::DefaultErrorStrategy {
   // right after them at the same level (the junk their recovery left behind).
   std::set<const antlr4::ParserRuleContext*> poisoned_;
   std::size_t reported_ = 0;
+  bool in_sync_ = false;  // inside DefaultErrorStrategy::sync, which skips tokens after a report
 };
 
 // How a token is named in messages: "`;`", "keyword `let`", "end of file", "`foo`".

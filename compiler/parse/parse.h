@@ -7,7 +7,11 @@
 //   one per statement or declaration. The part that failed becomes ast::ErrorExpr or
 //   ast::ErrorStmt; later phases must skip those silently.
 // - An ast::Ident with an empty `name` was missing in the source (already reported); a
-//   declaration whose own name is missing is dropped from the file.
+//   declaration whose own name is missing is dropped from the file; a Named TypeExpr with an
+//   empty name is a type that failed to parse.
+// - Spans are byte offsets. A parenthesised expression has the span of its contents (there is
+//   no Paren node); an Optional TypeExpr covers `T?` and its inner type only `T`; a StringPart
+//   interpolation covers `${...}`, a text part the source characters it was decoded from.
 // - Literal problems (int > INT64_MAX, bad escapes, out-of-range durations) are reported here;
 //   the literal still appears in the AST with `overflow` set or the bad escape left out.
 // - `-9223372036854775808` is folded into one IntLit (the only negative literal); every other

@@ -28,6 +28,10 @@ TEST(Errors, MissingSemicolon) {
 TEST(Errors, MissingSemicolonAfterAssignment) {
   Parsed p(body("x = 2\nemit M {} to o;"));
   EXPECT_EQ(p.diagnostics(), "4:1: expected `;`, found keyword `emit`\n");
+  // The repair is exact (one `;` inserted), so a mistake in the next statement is reported too.
+  Parsed two(body("x = 2\nemit M {} to;"));
+  EXPECT_EQ(two.diagnostics(),
+            "4:1: expected `;`, found keyword `emit`\n4:13: expected an identifier, found `;`\n");
 }
 
 TEST(Errors, TypicalMistakes) {
