@@ -118,39 +118,60 @@ void Coordinator::wake_all() {
   for (auto& w : hub_.wakers) w.wake();
 }
 
-// Called with `lock` held; releases it while sending.
-void Coordinator::feed(const InputRecord& r, std::unique_lock<std::mutex>& lock) {
-  std::string address, error;
-  EgressRecord dead;
+// Called with `lock` held; releases it while routing and sending. Routes every record, counts
+// the routed ones as created and marks their workers busy (under the lock, before any record can
+// arrive), then appends them to the channels and flushes until every batch is handed over.
+void Coordinator::feed(const std::vector<const InputRecord*>& records, std::unique_lock<std::mutex>& lock) {
+  if (records.empty()) return;
   const core::Module& m = *hub_.module;
-  if (!route_record(m, hub_.now(), r.ingress, r.payload, &address, &error, &dead)) {
-    std::vector<EgressRecord> batch{std::move(dead)};
-    hub_.dead_letters.fetch_add(1, std::memory_order_relaxed);
-    lock.unlock();
-    hub_.publish(batch);
-    lock.lock();
-    return;
+  lock.unlock();
+  std::vector<std::pair<unsigned, std::string>> routed;
+  std::vector<EgressRecord> dead;
+  routed.reserve(records.size());
+  for (const InputRecord* r : records) {
+    std::string address, error;
+    EgressRecord dl;
+    if (!route_record(m, hub_.now(), r->ingress, r->payload, &address, &error, &dl)) {
+      dead.push_back(std::move(dl));
+      continue;
+    }
+    unsigned owner = hub_.owner(core::key_group_of(address, hub_.key_groups));
+    worker::encode_record(record_buf_, worker::RecordKind::message, m.desc().ingresses[r->ingress].message_type,
+                          address, r->payload);
+    routed.emplace_back(owner, record_buf_);
   }
-  unsigned owner = hub_.owner(core::key_group_of(address, hub_.key_groups));
-  hub_.progress[owner].idle = false;
-  ++created_;
-  ++fed_;
+  if (!dead.empty()) {
+    hub_.dead_letters.fetch_add(dead.size(), std::memory_order_relaxed);
+    hub_.publish(dead);
+  }
+  lock.lock();
+  for (auto& [owner, rec] : routed) hub_.progress[owner].idle = false;
+  created_ += routed.size();
+  fed_ += routed.size();
   hub_.progress[hub_.workers] = worker::Progress{true, created_, 0, INT64_MAX};
   lock.unlock();
-  worker::encode_record(record_buf_, worker::RecordKind::message, m.desc().ingresses[r.ingress].message_type, address,
-                        r.payload);
-  transport::Sender& s = *senders_[owner];
-  for (;;) {
-    auto a = s.append(record_buf_);
-    if (a.ok()) break;
-    if (a.error().code != transport::ErrorCode::would_block) {
-      std::fprintf(stderr, "sfn run: channel to worker %u: %s\n", owner, a.error().message.c_str());
-      break;
+  for (auto& [owner, rec] : routed) {
+    transport::Sender& s = *senders_[owner];
+    for (;;) {
+      auto a = s.append(rec);
+      if (a.ok()) break;
+      if (a.error().code != transport::ErrorCode::would_block) {
+        std::fprintf(stderr, "sfn run: channel to worker %u: %s\n", owner, a.error().message.c_str());
+        break;
+      }
+      (void)s.flush_blocking(std::chrono::milliseconds(100));  // backpressure: wait for room
     }
-    (void)s.flush_blocking(std::chrono::milliseconds(100));  // backpressure: wait for room
   }
-  auto f = s.flush();
-  if (!f.ok()) std::fprintf(stderr, "sfn run: channel to worker %u: %s\n", owner, f.error().message.c_str());
+  for (auto& s : senders_) {
+    for (;;) {
+      auto f = s->flush_blocking(std::chrono::milliseconds(100));
+      if (f.ok()) break;
+      if (f.error().code != transport::ErrorCode::timeout) {
+        std::fprintf(stderr, "sfn run: channel: %s\n", f.error().message.c_str());
+        break;
+      }
+    }
+  }
   lock.lock();
 }
 
@@ -167,12 +188,17 @@ void Coordinator::run(const std::atomic<bool>& stop) {
       external.clear();
       external_(external);
       lock.lock();
-      for (const InputRecord& r : external) feed(r, lock);
+      std::vector<const InputRecord*> batch;
+      for (const InputRecord& r : external) batch.push_back(&r);
+      feed(batch, lock);
     }
     int64_t now = hub_.now();
     int64_t next_input = next_ < input_.size() ? start + input_[next_].at_ns : INT64_MAX;
     if (!gate) {
-      while (next_ < input_.size() && start + input_[next_].at_ns <= now) feed(input_[next_++], lock);
+      std::vector<const InputRecord*> batch;
+      while (next_ < input_.size() && start + input_[next_].at_ns <= now && batch.size() < 4096)
+        batch.push_back(&input_[next_++]);
+      feed(batch, lock);
       next_input = next_ < input_.size() ? start + input_[next_].at_ns : INT64_MAX;
     }
     bool all_idle = true;
@@ -188,7 +214,7 @@ void Coordinator::run(const std::atomic<bool>& stop) {
     bool quiescent = all_idle && created == consumed;
     if (quiescent) {
       if (gate && next_input <= now) {
-        feed(input_[next_++], lock);
+        feed({&input_[next_++]}, lock);
         continue;
       }
       int64_t next = std::min(next_timer, next_input);

@@ -49,7 +49,7 @@ class Coordinator {
   uint64_t fed() const { return fed_; }
 
  private:
-  void feed(const InputRecord& r, std::unique_lock<std::mutex>& lock);
+  void feed(const std::vector<const InputRecord*>& records, std::unique_lock<std::mutex>& lock);
   void wake_all();
 
   worker::Hub& hub_;

@@ -7,6 +7,7 @@
 
 #include <charconv>
 #include <cstddef>
+#include <cstring>
 #include <set>
 
 #include "runtime/core/text.h"
@@ -102,10 +103,19 @@ void svc_value_format(const sfn_type* t, const void* v, sfn_str* out) {
   str_set(out, s);
 }
 void svc_ref_int(const char* type_name, int64_t key, sfn_str* out) {
-  std::string s(type_name);
-  s.push_back('/');
-  s += std::to_string(key);
-  str_set(out, s);
+  char buf[256];
+  size_t n = std::strlen(type_name);
+  if (n + 22 > sizeof buf) {
+    std::string s(type_name);
+    s.push_back('/');
+    s += std::to_string(key);
+    str_set(out, s);
+    return;
+  }
+  std::memcpy(buf, type_name, n);
+  buf[n++] = '/';
+  auto r = std::to_chars(buf + n, buf + sizeof buf, key);
+  str_set(out, std::string_view(buf, r.ptr - buf));
 }
 void svc_ref_str(const char* type_name, const sfn_str* key, sfn_str* out) {
   std::string s(type_name);
@@ -332,7 +342,7 @@ std::shared_ptr<const Module> Module::create(const sfn_module* d, std::shared_pt
 }
 
 int Module::function_index(std::string_view type_name) const {
-  auto it = functions_.find(std::string(type_name));
+  auto it = functions_.find(type_name);
   return it == functions_.end() ? -1 : static_cast<int>(it->second);
 }
 

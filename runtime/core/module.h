@@ -78,7 +78,15 @@ class Module {
   const sfn_module* desc_ = nullptr;
   std::shared_ptr<void> keep_alive_;
   std::string package_;
-  std::unordered_map<std::string, uint32_t> functions_;
+  struct NameHash {
+    using is_transparent = void;
+    size_t operator()(std::string_view s) const { return std::hash<std::string_view>()(s); }
+  };
+  struct NameEq {
+    using is_transparent = void;
+    bool operator()(std::string_view a, std::string_view b) const { return a == b; }
+  };
+  std::unordered_map<std::string, uint32_t, NameHash, NameEq> functions_;
   std::vector<sfn_handler_fn> handlers_;
   std::vector<sfn_type> message_types_;
 };

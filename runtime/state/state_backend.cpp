@@ -107,6 +107,9 @@ std::unique_ptr<StateBackend> StateBackend::open(const std::string& dir, ModuleP
   rocksdb::BlockBasedTableOptions table;
   table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
   options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
+  // First touches of new instances are mostly misses: a memtable bloom filter makes them cheap.
+  options.memtable_whole_key_filtering = true;
+  options.memtable_prefix_bloom_size_ratio = 0.05;
   rocksdb::DB* raw = nullptr;
   rocksdb::Status s = rocksdb::DB::Open(options, dir, &raw);
   if (!s.ok()) {
@@ -154,6 +157,7 @@ std::unique_ptr<StateBackend> StateBackend::open(const std::string& dir, ModuleP
     fl.block_size = align_up(std::max<uint32_t>(off, 1), 16);
     b->layouts_.push_back(std::move(fl));
   }
+  b->cache_.reserve(1 << 16);
   return b;
 }
 

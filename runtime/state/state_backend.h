@@ -105,6 +105,7 @@ class StateBackend {
   uint64_t batch_bytes() const { return batch_bytes_; }
   uint64_t db_bytes_written() const;
   size_t cached_instances() const { return cache_.size(); }
+  size_t dirty_instances() const { return dirty_list_.size(); }
 
   // Writes the initializer of state `index` of `function` into raw memory `slot`.
   void init_state(uint32_t function, uint32_t index, void* slot) const;

@@ -16,7 +16,14 @@
 namespace sfn::runtime::worker {
 namespace {
 
-constexpr size_t kBatch = 1024;  // invocations between write-backs / channel flushes
+constexpr size_t kBatch = 1024;  // invocations between channel flushes
+// State write-back happens when this many instances are dirty, when this much time has passed
+// (checked on every loop turn, idle or not), and when the worker stops. The cache keeps every
+// instance in memory, so writing back sooner would buy nothing but extra RocksDB writes: each
+// longer interval coalesces more invocations per key into one Put. With the WAL off, state is
+// only as durable as the last write-back (and, later, the last snapshot) anyway.
+constexpr size_t kWriteBackInstances = 1 << 20;
+constexpr std::chrono::milliseconds kWriteBackInterval(5000);
 
 uint32_t align16(uint32_t n) { return (n + 15) & ~15u; }
 
@@ -430,13 +437,17 @@ void Worker::process(Pending& p) {
   }
 }
 
-void Worker::end_batch() {
-  if (timer_seq_dirty_) {
-    backend_->put_meta("timer_seq", std::to_string(timer_seq_));
-    timer_seq_dirty_ = false;
+void Worker::end_batch(bool force) {
+  auto now = std::chrono::steady_clock::now();
+  if (force || backend_->dirty_instances() >= kWriteBackInstances || now - last_write_back_ >= kWriteBackInterval) {
+    if (timer_seq_dirty_) {
+      backend_->put_meta("timer_seq", std::to_string(timer_seq_));
+      timer_seq_dirty_ = false;
+    }
+    Status s = backend_->write_back();
+    if (!s) fail(s.message());
+    last_write_back_ = now;
   }
-  Status s = backend_->write_back();
-  if (!s) fail(s.message());
   drain_overflow();
   for (auto& sender : senders_) {
     if (!sender) continue;
@@ -459,7 +470,7 @@ void Worker::run() {
     bool has_work = !local_.empty() || backlog || next_timer() <= hub_.now();
     std::chrono::milliseconds wait(0);
     if (!has_work) {
-      end_batch();
+      end_batch(false);
       // Re-check after the flush: it may have left a backlog.
       bool still_backlog = false;
       for (auto& sender : senders_)
@@ -495,9 +506,9 @@ void Worker::run() {
       process(p);
       pending_free(module_, p);
     }
-    end_batch();
+    end_batch(false);
   }
-  end_batch();
+  end_batch(true);
   Status s = backend_->flush();
   if (!s) fail(s.message());
 }

@@ -5,6 +5,7 @@
 // the end of each batch writes state back, flushes its channels and publishes egress.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <deque>
 #include <functional>
@@ -78,7 +79,9 @@ class Worker {
   void route(Pending& p);
   void send_remote(unsigned owner, const std::string& record);
   bool drain_overflow();
-  void end_batch();
+  // Flushes channels and egress; writes state back when `force`, or when enough is dirty or
+  // enough time has passed (write-back coalesces many writes to the same instance).
+  void end_batch(bool force);
   bool fire_due_timers();
   int64_t next_timer() const;
   void add_timer(uint32_t key_group, state::TimerRecord&& t, bool persist);
@@ -105,6 +108,7 @@ class Worker {
   bool timer_seq_dirty_ = false;
 
   uint64_t created_ = 0, consumed_ = 0;
+  std::chrono::steady_clock::time_point last_write_back_ = std::chrono::steady_clock::now();
   std::atomic<uint64_t> invocations_{0};
   std::atomic<uint64_t> queue_depth_{0};
 
