@@ -1,0 +1,59 @@
+// Private to codegen/cpp: the generator state shared by generate.cpp (types, schema and
+// descriptors) and generate_bodies.cpp (handler, fn and route bodies).
+#pragma once
+
+#include <sstream>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "codegen/cpp/cpp_backend.h"
+
+namespace sfn::codegen::cpp {
+
+using ir::TypeId;
+
+class Generator {
+ public:
+  Generator(const ir::Module& m, const Options& o) : m_(m), opts_(o) {}
+  std::string run();
+
+  // ---- types (generate.cpp)
+  std::string ctype(TypeId t) const;        // C++ type of a slot
+  std::string tdesc(TypeId t) const;        // name of the sfn_type descriptor
+  static std::string ident(const std::string& name);  // keyword-safe identifier
+  std::string str_literal(const std::string& s) const;  // "..." with escapes
+  std::string const_expr(const ir::ConstValue& v, TypeId t) const;  // scalar constant
+  // Statements writing constant `v` of type `t` into the (zeroed) lvalue `dst`.
+  void const_into(std::ostringstream& o, const std::string& ind, const ir::ConstValue& v,
+                  TypeId t, const std::string& dst, int& counter) const;
+  std::string loc(std::uint32_t id) const { return "kLoc[" + std::to_string(id) + "]"; }
+
+  // ---- bodies (generate_bodies.cpp)
+  void body(std::ostringstream& o, const ir::Body& b, bool in_class);
+  std::string body_signature(const ir::Body& b, bool qualified) const;
+
+  const ir::Module& m_;
+  const Options& opts_;
+  std::unordered_map<TypeId, std::string> tnames_;
+
+ private:
+  // Per body.
+  void block(const ir::Block& blk, int depth);
+  void stmt(const ir::Stmt& s, int depth);
+  void rvalue_into(const ir::Rvalue& r, const std::string& dst, const std::string& ind);
+  bool rvalue_expr(const ir::Rvalue& r, std::string& expr);
+  std::string operand(const ir::Operand& op);
+  std::string addr(const ir::Operand& op);  // pointer expression to the operand
+  std::string place(const ir::Place& p);
+  std::string var(std::uint32_t id) const { return names_[id]; }
+  void line_mark(std::uint32_t line, const std::string& ind);
+
+  const ir::Body* b_ = nullptr;
+  std::ostringstream* o_ = nullptr;
+  std::vector<std::string> names_;
+  std::uint32_t last_line_ = 0;
+  int counter_ = 0;
+};
+
+}  // namespace sfn::codegen::cpp

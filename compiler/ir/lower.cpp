@@ -1,0 +1,549 @@
+// Lowering of a checked program to the IR, part 1: the schema (message layout per the ABI,
+// enums, function types and states, ingresses, egresses), the bodies' skeletons and every
+// statement. Expressions are in lower_exprs.cpp.
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+
+#include "compiler/ir/lower_internal.h"
+
+namespace sfn::ir {
+
+using check::TypeKind;
+
+namespace {
+
+std::uint32_t align_up(std::uint32_t n, std::uint32_t a) { return (n + a - 1) / a * a; }
+
+bool is_zero(const ConstValue& v) {
+  using K = ConstValue::Kind;
+  switch (v.kind) {
+    case K::None: return true;
+    case K::Int: case K::Duration: case K::Time: case K::Enum: return v.i == 0;
+    case K::Float: return v.f == 0 && !std::signbit(v.f);
+    case K::Bool: return !v.b;
+    case K::String: case K::Bytes: return v.s.empty();
+    case K::List: case K::Map: return v.items.empty();
+    case K::Message:
+      for (const auto& item : v.items)
+        if (!is_zero(item)) return false;
+      return true;
+  }
+  return true;
+}
+
+std::string basename(const std::string& path) {
+  auto slash = path.find_last_of('/');
+  return slash == std::string::npos ? path : path.substr(slash + 1);
+}
+
+}  // namespace
+
+bool is_trivial(TypeId t) {
+  switch (t->kind) {
+    case TypeKind::Int: case TypeKind::Float: case TypeKind::Bool: case TypeKind::Time:
+    case TypeKind::Duration: case TypeKind::Enum: case TypeKind::Void:
+      return true;
+    default:
+      return false;
+  }
+}
+
+Slot slot_of(const Module& module, TypeId t) {
+  switch (t->kind) {
+    case TypeKind::Int: case TypeKind::Float: case TypeKind::Time: case TypeKind::Duration:
+      return {8, 8};
+    case TypeKind::Bool: return {1, 1};
+    case TypeKind::Enum: return {4, 4};
+    case TypeKind::String: case TypeKind::Bytes: case TypeKind::Ref: case TypeKind::Timer:
+      return {16, 8};
+    case TypeKind::List: case TypeKind::Map: return {24, 8};
+    case TypeKind::Optional: {
+      if (t->elem->kind == TypeKind::Message) return {8, 8};
+      Slot inner = slot_of(module, t->elem);
+      std::uint32_t off = align_up(1, inner.align);
+      return {align_up(off + inner.size, inner.align), inner.align};
+    }
+    case TypeKind::Message: {
+      const Message& m = module.messages[t->decl];
+      return {m.size, m.align};
+    }
+    default:
+      return {0, 1};
+  }
+}
+
+bool contains_bottom(TypeId t) {
+  if (!t) return false;
+  if (t->kind == TypeKind::Bottom || t->kind == TypeKind::Error) return true;
+  return contains_bottom(t->elem) || contains_bottom(t->value);
+}
+
+void note_type(Module& module, TypeId t) {
+  if (!t || t->kind == TypeKind::Void || contains_bottom(t)) return;
+  if (std::find(module.types.begin(), module.types.end(), t) != module.types.end()) return;
+  if (t->elem) note_type(module, t->elem);
+  if (t->value) note_type(module, t->value);
+  module.types.push_back(t);
+}
+
+Operand const_operand(TypeId type, ConstValue value) {
+  Operand op;
+  op.kind = Operand::Kind::Const;
+  op.type = type;
+  op.value = std::move(value);
+  return op;
+}
+
+// ---------------------------------------------------------------------------------- helpers
+
+std::uint32_t BodyLowerer::new_temp(TypeId type) {
+  Var v;
+  v.kind = Var::Kind::Temp;
+  v.type = type;
+  body_.vars.push_back(v);
+  note_type(m_, type);
+  return static_cast<std::uint32_t>(body_.vars.size() - 1);
+}
+
+Operand BodyLowerer::var_operand(std::uint32_t var) {
+  Operand op;
+  op.kind = Operand::Kind::Place;
+  op.type = body_.vars[var].type;
+  op.place.root = Place::Root::Var;
+  op.place.index = var;
+  op.place.type = op.type;
+  return op;
+}
+
+Operand BodyLowerer::def(Block& out, Rvalue rv) {
+  std::uint32_t t = new_temp(rv.type);
+  for (const auto& a : rv.args) note_type(m_, a.type);
+  Stmt s = stmt(Stmt::Kind::Def, out.empty() ? body_.line : out.back().line);
+  s.var = t;
+  s.value = std::move(rv);
+  out.push_back(std::move(s));
+  return var_operand(t);
+}
+
+Stmt BodyLowerer::stmt(Stmt::Kind kind, std::uint32_t line) {
+  Stmt s;
+  s.kind = kind;
+  s.line = line;
+  return s;
+}
+
+std::uint32_t BodyLowerer::loc(const source::Span& span) {
+  Loc l;
+  if (span.valid()) {
+    const auto& file = sources_.file(span.file);
+    auto lc = file.line_col(span.begin);
+    l = Loc{basename(file.path()), lc.line, lc.column};
+  }
+  m_.locs.push_back(l);
+  return static_cast<std::uint32_t>(m_.locs.size() - 1);
+}
+
+std::uint32_t BodyLowerer::line(const source::Span& span) {
+  if (!span.valid()) return 0;
+  return sources_.file(span.file).line_col(span.begin).line;
+}
+
+TypeId BodyLowerer::type_of(const ast::Expr* e) const {
+  TypeId t = p_.type_of(e);
+  return t ? t : p_.types->error();
+}
+
+std::uint32_t BodyLowerer::bind_local(std::uint32_t local, Var::Kind kind) {
+  const check::LocalInfo& info = p_.locals.at(local);
+  Var v;
+  v.kind = kind;
+  v.name = info.name;
+  v.type = info.type;
+  v.is_mutable = info.is_mutable;
+  body_.vars.push_back(v);
+  note_type(m_, info.type);
+  std::uint32_t id = static_cast<std::uint32_t>(body_.vars.size() - 1);
+  var_of_local_[local] = id;
+  return id;
+}
+
+// ---------------------------------------------------------------------------------- statements
+
+void BodyLowerer::lower_block(const ast::Block& block, Block& out) {
+  for (const auto& s : block.stmts)
+    if (s) lower_stmt(*s, out);
+}
+
+namespace {
+bool is_temp_def(const Block& out, const Operand& op, const Body& body) {
+  return op.kind == Operand::Kind::Place && op.place.root == Place::Root::Var &&
+         op.place.steps.empty() && body.vars[op.place.index].kind == Var::Kind::Temp &&
+         !out.empty() && out.back().kind == Stmt::Kind::Def && out.back().var == op.place.index;
+}
+bool is_temp(const Operand& op, const Body& body) {
+  return op.kind == Operand::Kind::Place && op.place.root == Place::Root::Var &&
+         op.place.steps.empty() && body.vars[op.place.index].kind == Var::Kind::Temp;
+}
+}  // namespace
+
+void BodyLowerer::lower_stmt(const ast::Stmt& s, Block& out) {
+  std::uint32_t ln = line(s.span);
+  if (const auto* let = std::get_if<ast::LetStmt>(&s.node)) {
+    auto it = p_.local_of.find(&let->name);
+    if (it == p_.local_of.end()) throw LowerError{"unresolved local `" + let->name.name + "`"};
+    TypeId type = p_.locals[it->second].type;
+    if (!let->value) {
+      std::uint32_t v = bind_local(it->second, Var::Kind::Local);
+      Stmt d = stmt(Stmt::Kind::Def, ln);
+      d.var = v;
+      d.value.kind = Rvalue::Kind::Zero;
+      d.value.type = type;
+      out.push_back(std::move(d));
+      return;
+    }
+    Operand op = lower_expr(let->value.get(), out, type);
+    std::uint32_t v = bind_local(it->second, Var::Kind::Local);
+    if (is_temp_def(out, op, body_)) {
+      out.back().var = v;  // the temporary becomes the local
+      out.back().line = ln;
+      return;
+    }
+    Stmt d = stmt(Stmt::Kind::Def, ln);
+    d.var = v;
+    d.value.kind = Rvalue::Kind::Use;
+    d.value.type = type;
+    d.value.args.push_back(op);
+    out.push_back(std::move(d));
+  } else if (const auto* a = std::get_if<ast::AssignStmt>(&s.node)) {
+    lower_assign(*a, ln, out);
+  } else if (const auto* i = std::get_if<ast::IfStmt>(&s.node)) {
+    Operand c = lower_expr(i->cond.get(), out, p_.types->bool_type());
+    Stmt st = stmt(Stmt::Kind::If, ln);
+    st.src = c;
+    lower_block(i->then_block, st.then_block);
+    if (i->else_block) lower_block(*i->else_block, st.else_block);
+    out.push_back(std::move(st));
+  } else if (const auto* w = std::get_if<ast::WhileStmt>(&s.node)) {
+    Stmt loop = stmt(Stmt::Kind::Loop, ln);
+    Operand c = lower_expr(w->cond.get(), loop.then_block, p_.types->bool_type());
+    Stmt test = stmt(Stmt::Kind::If, ln);
+    test.src = c;
+    test.else_block.push_back(stmt(Stmt::Kind::Break, ln));
+    loop.then_block.push_back(std::move(test));
+    lower_block(w->body, loop.then_block);
+    out.push_back(std::move(loop));
+  } else if (const auto* f = std::get_if<ast::ForStmt>(&s.node)) {
+    lower_for(*f, ln, out);
+  } else if (std::holds_alternative<ast::BreakStmt>(s.node)) {
+    out.push_back(stmt(Stmt::Kind::Break, ln));
+  } else if (std::holds_alternative<ast::ContinueStmt>(s.node)) {
+    out.push_back(stmt(Stmt::Kind::Continue, ln));
+  } else if (const auto* r = std::get_if<ast::ReturnStmt>(&s.node)) {
+    Stmt st = stmt(Stmt::Kind::Return, ln);
+    if (r->value) {
+      TypeId rt = body_.return_type;
+      st.args.push_back(lower_expr(r->value.get(), out, rt));
+    }
+    out.push_back(std::move(st));
+  } else if (const auto* e = std::get_if<ast::EmitStmt>(&s.node)) {
+    std::uint32_t egress = p_.find_egress(e->egress.name);
+    if (egress == kNone) throw LowerError{"unknown egress `" + e->egress.name + "`"};
+    TypeId mt = p_.types->message(p_.egresses[egress].message);
+    Operand msg = lower_expr(e->message.get(), out, mt);
+    if (!is_temp(msg, body_)) {
+      Rvalue rv;
+      rv.kind = Rvalue::Kind::Use;
+      rv.type = mt;
+      rv.args.push_back(msg);
+      msg = def(out, std::move(rv));
+    }
+    Stmt st = stmt(Stmt::Kind::Emit, ln);
+    st.var = msg.place.index;
+    st.index = m_.egress_index[egress];
+    out.push_back(std::move(st));
+  } else if (const auto* c = std::get_if<ast::CancelStmt>(&s.node)) {
+    Stmt st = stmt(Stmt::Kind::Cancel, ln);
+    st.args.push_back(lower_expr(c->timer.get(), out, p_.types->timer_type()));
+    out.push_back(std::move(st));
+  } else if (const auto* cl = std::get_if<ast::ClearStmt>(&s.node)) {
+    Stmt st = stmt(Stmt::Kind::Clear, ln);
+    if (cl->target) {
+      const auto& fn = p_.functions[function_];
+      auto it = fn.state_index.find(cl->target->name);
+      if (it == fn.state_index.end()) throw LowerError{"unknown state `" + cl->target->name + "`"};
+      st.index = it->second;
+    }
+    out.push_back(std::move(st));
+  } else if (const auto* fl = std::get_if<ast::FailStmt>(&s.node)) {
+    Stmt st = stmt(Stmt::Kind::Fail, ln);
+    st.args.push_back(materialize(lower_expr(fl->reason.get(), out, p_.types->string_type()), out));
+    st.loc = loc(s.span);
+    out.push_back(std::move(st));
+  } else if (const auto* es = std::get_if<ast::ExprStmt>(&s.node)) {
+    if (es->expr) lower_expr(es->expr.get(), out);
+  } else {
+    throw LowerError{"statement with a syntax error"};
+  }
+}
+
+void BodyLowerer::lower_assign(const ast::AssignStmt& a, std::uint32_t ln, Block& out) {
+  Place target = lower_place(a.target.get(), out, true);
+  Operand value = lower_expr(a.value.get(), out, a.op == ast::AssignOp::Set ? target.type : nullptr);
+  if (a.op != ast::AssignOp::Set) {
+    Rvalue rv;
+    rv.kind = Rvalue::Kind::Binary;
+    rv.type = target.type;
+    bool concat = target.type->kind == TypeKind::String || target.type->kind == TypeKind::List;
+    switch (a.op) {
+      case ast::AssignOp::Add: rv.bin = concat ? BinOp::Concat : BinOp::Add; break;
+      case ast::AssignOp::Sub: rv.bin = BinOp::Sub; break;
+      case ast::AssignOp::Mul: rv.bin = BinOp::Mul; break;
+      case ast::AssignOp::Div: rv.bin = BinOp::Div; break;
+      case ast::AssignOp::Rem: rv.bin = BinOp::Rem; break;
+      default: break;
+    }
+    Operand cur;
+    cur.kind = Operand::Kind::Place;
+    cur.type = target.type;
+    cur.place = target;
+    rv.args.push_back(cur);
+    rv.args.push_back(value);
+    rv.loc = loc(a.op_span);
+    value = def(out, std::move(rv));
+  }
+  Stmt st = stmt(Stmt::Kind::Assign, ln);
+  st.place = target;
+  st.has_place = true;
+  st.move = is_temp(value, body_);
+  st.src = value;
+  out.push_back(std::move(st));
+}
+
+void BodyLowerer::lower_for(const ast::ForStmt& f, std::uint32_t ln, Block& out) {
+  auto local = [&](const ast::Ident& id) {
+    auto it = p_.local_of.find(&id);
+    if (it == p_.local_of.end()) throw LowerError{"unresolved loop variable `" + id.name + "`"};
+    return it->second;
+  };
+  auto snapshot = [&](Operand op) {
+    if (is_temp(op, body_)) return op;
+    Rvalue rv;
+    rv.kind = Rvalue::Kind::Use;
+    rv.type = op.type;
+    rv.args.push_back(op);
+    return def(out, std::move(rv));
+  };
+  if (const auto* range = f.iterable ? std::get_if<ast::Range>(&f.iterable->node) : nullptr) {
+    TypeId it = p_.types->int_type();
+    Operand lo = lower_expr(range->begin.get(), out, it);
+    if (lo.kind == Operand::Kind::Place) lo = snapshot(lo);
+    Operand hi = lower_expr(range->end.get(), out, it);
+    if (hi.kind == Operand::Kind::Place) hi = snapshot(hi);
+    Stmt st = stmt(Stmt::Kind::ForRange, ln);
+    st.args = {lo, hi};
+    st.var = bind_local(local(f.var), Var::Kind::ForVar);
+    lower_block(f.body, st.then_block);
+    out.push_back(std::move(st));
+    return;
+  }
+  Operand coll = snapshot(lower_expr(f.iterable.get(), out));
+  Stmt st = stmt(coll.type->kind == TypeKind::Map ? Stmt::Kind::ForMap : Stmt::Kind::ForList, ln);
+  st.args = {coll};
+  st.var = bind_local(local(f.var), Var::Kind::ForVar);
+  if (f.value_var) st.var2 = bind_local(local(*f.value_var), Var::Kind::ForVar);
+  if (st.kind == Stmt::Kind::ForMap && st.var2 == kNone)
+    throw LowerError{"`for` over a map needs a key and a value variable"};
+  lower_block(f.body, st.then_block);
+  out.push_back(std::move(st));
+}
+
+// ---------------------------------------------------------------------------------- program
+
+namespace {
+
+void lower_schema(Module& m, const check::CheckedProgram& p) {
+  for (const auto& info : p.messages) {
+    Message msg;
+    msg.name = info.name;
+    msg.full_name = p.package + "." + info.name;
+    m.messages.push_back(std::move(msg));
+  }
+  // Layout needs nested message sizes first: iterate until every message is laid out (the
+  // checker rejects recursion without indirection, so this terminates).
+  std::vector<bool> done(p.messages.size(), false);
+  for (std::size_t round = 0; round <= p.messages.size(); ++round) {
+    for (std::size_t i = 0; i < p.messages.size(); ++i) {
+      if (done[i]) continue;
+      bool ready = true;
+      for (const auto& f : p.messages[i].fields)
+        if (f.type->kind == TypeKind::Message && !done[f.type->decl]) ready = false;
+      if (!ready) continue;
+      Message& msg = m.messages[i];
+      std::uint32_t off = 0, align = 1;
+      for (const auto& f : p.messages[i].fields) {
+        Field field;
+        field.name = f.name;
+        field.type = f.type;
+        field.number = f.number;
+        field.required = !f.default_value.has_value();
+        if (f.default_value && !is_zero(*f.default_value)) {
+          field.default_value = f.default_value;
+          msg.has_nonzero_defaults = true;
+        }
+        Slot s = slot_of(m, f.type);
+        off = align_up(off, s.align);
+        field.offset = off;
+        off += s.size;
+        align = std::max(align, s.align);
+        msg.fields.push_back(std::move(field));
+      }
+      if (msg.fields.empty()) off = 1;  // C++ structs are never empty
+      msg.size = align_up(off, align);
+      msg.align = align;
+      done[i] = true;
+    }
+  }
+  for (const auto& e : p.enums) {
+    Enum en;
+    en.name = e.name;
+    for (const auto& v : e.values) en.values.push_back(v.name);
+    m.enums.push_back(std::move(en));
+  }
+  std::uint32_t egress_count = 0;
+  for (const auto& e : p.egresses) {
+    if (e.builtin) {
+      m.egress_index.push_back(kNone);
+      continue;
+    }
+    m.egress_index.push_back(egress_count++);
+    m.egresses.push_back(Egress{e.name, e.message});
+  }
+}
+
+}  // namespace
+
+std::unique_ptr<Module> lower_program(const check::CheckedProgram& p,
+                                      const source::SourceManager& sources, std::string* error) {
+  auto m = std::make_unique<Module>();
+  m->package = p.package;
+  m->checked = &p;
+  try {
+    if (p.has_errors) throw LowerError{"the program has errors"};
+    // Version hash: FNV-1a over every file's text.
+    std::uint64_t h = 0xcbf29ce484222325ull;
+    for (const auto& f : p.ast->files) {
+      for (unsigned char ch : sources.file(f.file).text()) h = (h ^ ch) * 0x100000001b3ull;
+      h = (h ^ 0xff) * 0x100000001b3ull;
+    }
+    char hex[17];
+    std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(h));
+    m->version_hash = hex;
+    if (!p.ast->files.empty()) m->source_file = sources.file(p.ast->files[0].file).path();
+
+    lower_schema(*m, p);
+    for (const auto& msg : p.messages)
+      for (const auto& f : msg.fields) note_type(*m, f.type);
+    for (std::size_t i = 0; i < p.messages.size(); ++i)
+      note_type(*m, p.types->message(static_cast<std::uint32_t>(i)));
+
+    // fns (user fns get bodies; externs are recorded for the backend's runtime library).
+    m->fn_body.assign(p.fns.size(), kNone);
+    m->externs.resize(p.fns.size());
+    for (std::size_t i = 0; i < p.fns.size(); ++i) {
+      const auto& fn = p.fns[i];
+      if (fn.is_extern || !fn.decl || !fn.decl->body) {
+        ExternFn ex;
+        ex.module = fn.module;
+        ex.name = fn.name;
+        for (const auto& prm : fn.params) ex.params.push_back(prm.type);
+        ex.return_type = fn.return_type;
+        m->externs[i] = std::move(ex);
+        continue;
+      }
+      m->fn_body[i] = static_cast<std::uint32_t>(m->bodies.size());
+      m->bodies.emplace_back();
+    }
+    for (std::size_t i = 0; i < p.fns.size(); ++i) {
+      if (m->fn_body[i] == kNone) continue;
+      const auto& fn = p.fns[i];
+      Body& body = m->bodies[m->fn_body[i]];
+      body.kind = Body::Kind::Fn;
+      body.name = fn.name;
+      body.return_type = fn.return_type;
+      note_type(*m, fn.return_type);
+      BodyLowerer bl(*m, p, sources, body, kNone);
+      body.line = bl.line(fn.decl->span);
+      for (const auto& prm : fn.params) body.params.push_back(bl.bind_local(prm.local, Var::Kind::Param));
+      bl.lower_block(*fn.decl->body, body.body);
+    }
+
+    // Function types, states and handlers.
+    for (std::size_t fi = 0; fi < p.functions.size(); ++fi) {
+      const auto& info = p.functions[fi];
+      Function fn;
+      fn.name = info.name;
+      fn.type_name = info.type_name;
+      fn.int_key = info.key_type && info.key_type->kind == TypeKind::Int;
+      fn.key_name = info.key_name;
+      for (const auto& s : info.states) {
+        State st;
+        st.name = s.name;
+        st.type = s.type;
+        st.init = s.init;
+        st.nonzero_init = !is_zero(s.init);
+        if (s.expires) {
+          st.expiry = s.expires->mode == ast::ExpiryMode::AfterWrite ? State::Expiry::AfterWrite
+                                                                     : State::Expiry::AfterCall;
+          st.expiry_ns = s.expires->nanos;
+        }
+        note_type(*m, s.type);
+        fn.states.push_back(std::move(st));
+      }
+      for (const auto& h : info.handlers) {
+        if (h.message == kNone || !h.decl) continue;
+        fn.handlers.push_back(static_cast<std::uint32_t>(m->bodies.size()));
+        m->bodies.emplace_back();
+        Body& body = m->bodies.back();
+        body.kind = Body::Kind::Handler;
+        body.name = info.name + "_on_" + p.messages[h.message].name;
+        body.function = static_cast<std::uint32_t>(fi);
+        body.message = h.message;
+        body.return_type = p.types->void_type();
+        BodyLowerer bl(*m, p, sources, body, static_cast<std::uint32_t>(fi));
+        body.line = bl.line(h.decl->span);
+        if (info.key_local != kNone) bl.bind_local(info.key_local, Var::Kind::Key);
+        if (h.param_local != kNone) body.params.push_back(bl.bind_local(h.param_local, Var::Kind::MessageParam));
+        bl.lower_block(h.decl->body, body.body);
+      }
+      m->functions.push_back(std::move(fn));
+    }
+
+    for (const auto& in : p.ingresses) {
+      Ingress ing;
+      ing.name = in.name;
+      ing.message = in.message;
+      ing.route = static_cast<std::uint32_t>(m->bodies.size());
+      m->bodies.emplace_back();
+      Body& body = m->bodies.back();
+      body.kind = Body::Kind::Route;
+      body.name = "route_" + in.name;
+      body.message = in.message;
+      body.return_type = in.target == kNone ? p.types->error() : p.types->ref(in.target);
+      BodyLowerer bl(*m, p, sources, body, kNone);
+      body.line = bl.line(in.decl->span);
+      if (in.param_local != kNone) body.params.push_back(bl.bind_local(in.param_local, Var::Kind::MessageParam));
+      Stmt ret = bl.stmt(Stmt::Kind::Return, body.line);
+      ret.args.push_back(bl.lower_expr(in.decl->route.get(), body.body, body.return_type));
+      body.body.push_back(std::move(ret));
+      m->ingresses.push_back(std::move(ing));
+    }
+  } catch (const LowerError& e) {
+    if (error) *error = e.message;
+    return nullptr;
+  }
+  return m;
+}
+
+}  // namespace sfn::ir
