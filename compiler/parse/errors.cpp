@@ -7,8 +7,6 @@
 // and further reports inside it are dropped, as are reports at a position already reported
 // (also by the lexing pass). See docs/decisions/050-parser-recovery.md.
 #include <algorithm>
-#include <cstdio>
-#include <cstdlib>
 #include <string>
 #include <vector>
 
@@ -144,11 +142,6 @@ std::string describe_expected(const IntervalSet& expected, size_t rule_index,
   for (ssize_t t : expected.toList()) {
     if (t == -1) types.push_back(Token::EOF);
     else if (t > 0) types.push_back(static_cast<size_t>(t));
-  }
-  if (std::getenv("SFN_PARSE_DEBUG") != nullptr) {
-    std::fprintf(stderr, "expected (rule %zu):", rule_index);
-    for (size_t t : types) std::fprintf(stderr, " %s", token_name(t, vocabulary).c_str());
-    std::fprintf(stderr, "\n");
   }
   auto has = [&](size_t t) { return std::find(types.begin(), types.end(), t) != types.end(); };
   auto drop = [&](auto pred) { types.erase(std::remove_if(types.begin(), types.end(), pred), types.end()); };
