@@ -111,8 +111,14 @@ inline std::int64_t neg(Ctx& c, std::int64_t a, const sfn_loc& l) {
 inline std::int64_t abs(Ctx& c, std::int64_t a, const sfn_loc& l) { return a < 0 ? neg(c, a, l) : a; }
 inline std::int64_t to_int(Ctx& c, double x, const sfn_loc& l) {
   std::int64_t r = 0;
-  c.check(svc().float_to_int(x, &r), l);
+  if (const char* err = svc().float_to_int(x, &r)) c.raise(std::string("invalid conversion: ") + err, l);
   return r;
+}
+inline void remove_at(Ctx& c, const sfn_type& list_type, sfn_list& list, std::int64_t index, const sfn_loc& l) {
+  if (index < 0 || static_cast<std::uint64_t>(index) >= list.len) {
+    c.raise("index " + std::to_string(index) + " out of range for list of length " + std::to_string(list.len), l);
+  }
+  c.check(svc().list_remove_at(&list_type, &list, index), l);
 }
 inline std::int64_t floor_div(std::int64_t a, std::int64_t b) {
   std::int64_t q = a / b;
@@ -153,8 +159,12 @@ void unwrap(Ctx& c, const sfn_type& inner, T& dst, const O& src, const sfn_loc& 
 }
 
 // ---- lists and maps
+[[noreturn]] inline void index_error(Ctx& c, std::int64_t index, std::uint64_t len, const sfn_loc& l) {
+  c.raise("index " + std::to_string(index) + " out of range for list of length " + std::to_string(len), l);
+}
 template <class T>
 T& at(Ctx& c, const sfn_type& list_type, const sfn_list& list, std::int64_t index, const sfn_loc& l) {
+  if (index < 0 || static_cast<std::uint64_t>(index) >= list.len) index_error(c, index, list.len, l);
   void* p = nullptr;
   c.check(svc().list_at(&list_type, const_cast<sfn_list*>(&list), index, &p), l);
   return *static_cast<T*>(p);
@@ -181,6 +191,8 @@ void push(const sfn_type& list_type, sfn_list& list, const T& x) {
 }
 template <class T>
 void insert(Ctx& c, const sfn_type& list_type, sfn_list& list, std::int64_t i, const T& x, const sfn_loc& l) {
+  if (i < 0 || static_cast<std::uint64_t>(i) > list.len)
+    c.raise("index " + std::to_string(i) + " out of range for insert into list of length " + std::to_string(list.len), l);
   T tmp{};
   svc().value_copy(list_type.elem, &tmp, &x);
   const char* err = svc().list_insert(&list_type, &list, i, &tmp);

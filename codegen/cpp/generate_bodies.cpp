@@ -334,8 +334,7 @@ void Generator::rvalue_into(const Rvalue& r, const std::string& d, const std::st
             << ");\n";
           return;
         case Method::ListRemoveAt:
-          o << ind << "ctx.check(" << svc << "list_remove_at(&" << td << ", " << p(0) << ", " << a(1) << "), "
-            << loc(r.loc) << ");\n";
+          o << ind << "sfn::gen::remove_at(ctx, " << td << ", " << a(0) << ", " << a(1) << ", " << loc(r.loc) << ");\n";
           return;
         case Method::ListClear: o << ind << svc << "list_clear(&" << td << ", " << p(0) << ");\n"; return;
         case Method::ListFirst: o << ind << "sfn::gen::first(" << td << ", " << a(0) << ", " << d << ", false);\n"; return;

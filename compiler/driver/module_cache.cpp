@@ -93,6 +93,7 @@ bool find_toolchain(Toolchain& tc, std::string& error) {
   }
   tc.include_flags = "-I" + shell_quote(inc) + (stdinc != inc ? " -I" + shell_quote(stdinc) : "");
   tc.stdlib_archive = archive;
+  tc.std_header = stdinc + "/sfn_std.h";
   return true;
 }
 
@@ -140,8 +141,9 @@ CompileResult compile_module(const std::string& sfn_path, const CompileOptions& 
   std::string command_base = cxx + " -std=c++20 " + options.flags + " -shared -fPIC " + tc.include_flags;
   struct stat st {};
   std::string lib_stamp;
-  if (::stat(tc.stdlib_archive.c_str(), &st) == 0)
-    lib_stamp = std::to_string(st.st_size) + ":" + std::to_string(st.st_mtime);
+  for (const std::string& input : {tc.stdlib_archive, tc.std_header})
+    if (::stat(input.c_str(), &st) == 0)
+      lib_stamp += std::to_string(st.st_size) + ":" + std::to_string(st.st_mtime) + ";";
   std::string key = hex_hash(cpp + "\n" + command_base + "\n" + tc.stdlib_archive + lib_stamp);
   std::string stem = fs::path(sfn_path).stem().string();
   std::string base = dir + "/" + stem + "-" + key;

@@ -44,6 +44,7 @@ bool generate_cpp(const std::string& sfn_path, std::string& cpp, std::string& er
 struct Toolchain {
   std::string include_flags;   // "-I/.../runtime/include -I/.../stdlib"
   std::string stdlib_archive;  // path of libsfn_stdlib.a
+  std::string std_header;      // path of sfn_std.h (its stamp is part of the cache key)
 };
 bool find_toolchain(Toolchain& toolchain, std::string& error);
 
