@@ -110,9 +110,13 @@ inline std::int64_t neg(Ctx& c, std::int64_t a, const sfn_loc& l) {
 }
 inline std::int64_t abs(Ctx& c, std::int64_t a, const sfn_loc& l) { return a < 0 ? neg(c, a, l) : a; }
 inline std::int64_t to_int(Ctx& c, double x, const sfn_loc& l) {
-  std::int64_t r = 0;
-  if (const char* err = svc().float_to_int(x, &r)) c.raise(std::string("invalid conversion: ") + err, l);
-  return r;
+  // In range: -2^63 <= x < 2^63 (both bounds exact doubles); truncates toward zero.
+  if (!(x >= -9223372036854775808.0 && x < 9223372036854775808.0))
+    c.raise("invalid conversion: float " + abi::format(abi::kFloat, &x) + " out of range for int", l);
+  return static_cast<std::int64_t>(x);
+}
+inline void from_bytes(Ctx& c, const sfn_str& b, sfn_str& out, const sfn_loc& l) {
+  if (svc().str_from_bytes(&b, &out)) c.raise("invalid UTF-8", l);
 }
 inline void remove_at(Ctx& c, const sfn_type& list_type, sfn_list& list, std::int64_t index, const sfn_loc& l) {
   if (index < 0 || static_cast<std::uint64_t>(index) >= list.len) {
@@ -129,7 +133,7 @@ inline std::int64_t floor_div(std::int64_t a, std::int64_t b) {
 template <class T>
 bool present(const abi::Optional<T>& o) { return o.present != 0; }
 template <class T>
-bool present(T* const& o) { return o != nullptr; }
+bool present(const T* const& o) { return o != nullptr; }
 template <class T>
 void wrap(const sfn_type& inner, abi::Optional<T>& dst, const std::type_identity_t<T>& src) {
   T tmp{};
@@ -151,7 +155,7 @@ void wrap(const sfn_type& inner, M*& dst, const M& src) {
 template <class T>
 void get(const sfn_type& inner, T& dst, const abi::Optional<T>& src) { copy(inner, dst, src.value); }
 template <class M>
-void get(const sfn_type& inner, M& dst, M* const& src) { copy(inner, dst, *src); }
+void get(const sfn_type& inner, M& dst, const M* const& src) { copy(inner, dst, *src); }
 template <class O, class T>
 void unwrap(Ctx& c, const sfn_type& inner, T& dst, const O& src, const sfn_loc& l) {
   if (!present(src)) c.raise("unwrap of none", l);

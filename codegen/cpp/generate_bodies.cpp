@@ -302,7 +302,7 @@ void Generator::rvalue_into(const Rvalue& r, const std::string& d, const std::st
         case Builtin::Log: o << ind << "ctx.log(sfn::abi::view(" << a(0) << "));\n"; return;
         case Builtin::ToString:
           if (r.args[0].type->kind == TypeKind::Bytes)
-            o << ind << "ctx.check(" << svc << "str_from_bytes(&" << a(0) << ", &" << d << "), " << loc(r.loc) << ");\n";
+            o << ind << "sfn::gen::from_bytes(ctx, " << a(0) << ", " << d << ", " << loc(r.loc) << ");\n";
           else if (r.args[0].type->kind == TypeKind::String)
             put(r.type, d, r.args[0]);
           else

@@ -238,6 +238,7 @@ struct ExternFn {
 struct Module {
   std::string package;
   std::string source_file;      // the root file as the user named it
+  std::string root_dir;         // its directory with a trailing '/', or "" 
   std::string version_hash;     // hash of every source file's text
   const check::CheckedProgram* checked = nullptr;  // for type names
   std::vector<Message> messages;       // same indices as CheckedProgram::messages

@@ -139,7 +139,11 @@ std::uint32_t BodyLowerer::loc(const source::Span& span) {
   if (span.valid()) {
     const auto& file = sources_.file(span.file);
     auto lc = file.line_col(span.begin);
-    l = Loc{basename(file.path()), lc.line, lc.column};
+    // Paths relative to the root file's directory (`lib/keys.sfn`), else the file name.
+    std::string path = file.path();
+    if (!root_dir_.empty() && path.rfind(root_dir_, 0) == 0) path = path.substr(root_dir_.size());
+    else if (!root_dir_.empty() || path.empty() || path[0] == '/' || path.rfind("..", 0) == 0) path = basename(path);
+    l = Loc{path, lc.line, lc.column};
   }
   m_.locs.push_back(l);
   return static_cast<std::uint32_t>(m_.locs.size() - 1);
@@ -310,7 +314,7 @@ void BodyLowerer::lower_assign(const ast::AssignStmt& a, std::uint32_t ln, Block
     cur.place = target;
     rv.args.push_back(cur);
     rv.args.push_back(value);
-    rv.loc = loc(a.op_span);
+    rv.loc = loc(a.target->span);
     value = def(out, std::move(rv));
   }
   Stmt st = stmt(Stmt::Kind::Assign, ln);
@@ -441,6 +445,10 @@ std::unique_ptr<Module> lower_program(const check::CheckedProgram& p,
     std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(h));
     m->version_hash = hex;
     if (!p.ast->files.empty()) m->source_file = sources.file(p.ast->files[0].file).path();
+    {
+      auto slash = m->source_file.find_last_of('/');
+      m->root_dir = slash == std::string::npos ? std::string() : m->source_file.substr(0, slash + 1);
+    }
 
     lower_schema(*m, p);
     for (const auto& msg : p.messages)

@@ -462,13 +462,20 @@ Operand BodyLowerer::lower_binary(const ast::Expr* e, const ast::Binary& b, Bloc
   Rvalue rv;
   rv.kind = Rvalue::Kind::Binary;
   rv.type = type;
-  rv.loc = loc(b.op_span);
+  rv.loc = loc(e->span);  // runtime errors point at the start of the whole expression
   TypeId lt = type_of(b.lhs.get()), rt = type_of(b.rhs.get());
   switch (b.op) {
     case ast::BinaryOp::Eq: case ast::BinaryOp::Ne: {
       TypeId jt = check::join(*p_.types, lt, rt);
       if (!jt) jt = lt;
       rv.bin = b.op == ast::BinaryOp::Eq ? BinOp::Eq : BinOp::Ne;
+      if (contains_bottom(jt)) {
+        // Both sides are untyped empties (`none`, `[]`, `{}`): always equal.
+        ConstValue v;
+        v.kind = ConstValue::Kind::Bool;
+        v.b = b.op == ast::BinaryOp::Eq;
+        return const_operand(boolean, v);
+      }
       rv.args.push_back(materialize(lower_expr(b.lhs.get(), out, jt), out));
       rv.args.push_back(materialize(lower_expr(b.rhs.get(), out, jt), out));
       if (contains_bottom(rv.args[0].type)) throw LowerError{"comparison of untyped values"};

@@ -20,7 +20,8 @@ class BodyLowerer {
  public:
   BodyLowerer(Module& module, const check::CheckedProgram& program,
               const source::SourceManager& sources, Body& body, std::uint32_t function)
-      : m_(module), p_(program), sources_(sources), body_(body), function_(function) {}
+      : m_(module), p_(program), sources_(sources), body_(body), function_(function),
+        root_dir_(module.root_dir) {}
 
   // Declares the variable of checked local `local` (parameters, key, let/var, for vars).
   std::uint32_t bind_local(std::uint32_t local, Var::Kind kind);
@@ -57,6 +58,7 @@ class BodyLowerer {
   Body& body_;
   std::uint32_t function_;
   std::unordered_map<std::uint32_t, std::uint32_t> var_of_local_;
+  std::string root_dir_;  // "dir/" of the root file, stripped from locations
 };
 
 // Registers a type (and its parts) in Module::types.

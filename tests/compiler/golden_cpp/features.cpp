@@ -83,19 +83,19 @@ const sfn_enum_desc* const kEnums[] = {&kLevelEnum};
 const sfn_loc kLoc[] = {
     {"features.sfn", 32, 7},  // 0
     {"features.sfn", 35, 10},  // 1
-    {"features.sfn", 47, 16},  // 2
-    {"features.sfn", 47, 11},  // 3
+    {"features.sfn", 47, 14},  // 2
+    {"features.sfn", 47, 7},  // 3
     {"features.sfn", 50, 7},  // 4
-    {"features.sfn", 50, 15},  // 5
-    {"features.sfn", 53, 13},  // 6
-    {"features.sfn", 53, 22},  // 7
-    {"features.sfn", 56, 16},  // 8
-    {"features.sfn", 56, 11},  // 9
-    {"features.sfn", 58, 11},  // 10
+    {"features.sfn", 50, 7},  // 5
+    {"features.sfn", 53, 11},  // 6
+    {"features.sfn", 53, 20},  // 7
+    {"features.sfn", 56, 14},  // 8
+    {"features.sfn", 56, 7},  // 9
+    {"features.sfn", 58, 5},  // 10
     {"features.sfn", 60, 9},  // 11
     {"features.sfn", 61, 17},  // 12
     {"features.sfn", 64, 48},  // 13
-    {"features.sfn", 69, 15},  // 14
+    {"features.sfn", 69, 9},  // 14
     {"features.sfn", 70, 7},  // 15
     {"features.sfn", 28, 27},  // 16
 };

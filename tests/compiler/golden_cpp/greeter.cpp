@@ -40,7 +40,7 @@ enum : uint32_t { kGreetId, kGreetingId };
 
 // Source locations of runtime errors.
 const sfn_loc kLoc[] = {
-    {"greeter.sfn", 23, 10},  // 0
+    {"greeter.sfn", 23, 5},  // 0
     {"greeter.sfn", 14, 29},  // 1
 };
 
