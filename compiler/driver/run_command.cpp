@@ -1,13 +1,14 @@
-// `sfn run`: runs a program in embedded mode (RUNTIME.md §5). Accepts a compiled module (a
-// shared object exporting `sfn_module_v1`); a `.sfn` source needs a code generator, which this
-// build does not have yet, and says so. Argument parsing only: the work is
-// sfn::runtime::run_embedded.
+// `sfn run`: runs a program in embedded mode (RUNTIME.md §5). Accepts an `.sfn` source, which
+// is compiled through the C++ backend into the module cache (module_cache.h), or a compiled
+// module (a shared object exporting `sfn_module_v1`). Argument parsing only: the work is
+// compile_module and sfn::runtime::run_embedded.
 #include <unistd.h>
 
 #include <iostream>
 #include <string>
 
 #include "compiler/driver/command.h"
+#include "compiler/driver/module_cache.h"
 #include "sfn/runtime.h"
 
 namespace sfn::driver {
@@ -26,15 +27,22 @@ struct RunArgs {
 };
 
 int run(const RunArgs& a) {
+  bool interactive = isatty(STDERR_FILENO);
+  std::string module_path = a.file;
   if (a.file.size() >= 4 && a.file.compare(a.file.size() - 4, 4, ".sfn") == 0) {
-    std::cerr << "error: cannot run " << a.file
-              << ": code generation is not available yet (the C++ and LLVM backends are later work).\n"
-                 "  `sfn run` currently runs compiled modules: a shared object (.so) exporting sfn_module_v1\n"
-                 "  (see runtime/include/sfn/abi.h).\n";
-    return 2;
+    // Source program: compile it through the C++ backend into the module cache (a second run
+    // of unchanged sources reuses the cached shared object).
+    CompileOptions compile;
+    if (interactive) compile.progress = [](const std::string& line) { std::cerr << "sfn run: " << line << std::endl; };
+    CompileResult compiled = compile_module(a.file, compile);
+    if (!compiled.ok) {
+      if (!compiled.error.empty()) std::cerr << "error: " << compiled.error << "\n";
+      return compiled.exit_code == 0 ? 2 : compiled.exit_code;
+    }
+    module_path = compiled.so_path;
   }
   std::string error;
-  runtime::ModulePtr module = runtime::load_module_file(a.file, &error);
+  runtime::ModulePtr module = runtime::load_module_file(module_path, &error);
   if (!module) {
     std::cerr << "error: " << error << "\n";
     return 2;
@@ -49,7 +57,7 @@ int run(const RunArgs& a) {
   options.egress_endpoint = a.egress;
   options.control_endpoint = a.control;
   if (options.control_endpoint.empty() && !a.ingress.empty()) options.control_endpoint = "tcp://127.0.0.1:7102";
-  if (isatty(STDERR_FILENO) || !a.ingress.empty() || !a.egress.empty())
+  if (interactive || !a.ingress.empty() || !a.egress.empty())
     options.progress = [](const std::string& line) { std::cerr << "sfn run: " << line << std::endl; };
   runtime::RunResult r = runtime::run_embedded(module, options);
   if (r.exit_code == 2) std::cerr << "error: " << r.error << "\n";
@@ -65,7 +73,7 @@ int run(const RunArgs& a) {
 void setup(CLI::App& app, int& exit_code) {
   auto args = std::make_shared<RunArgs>();
   CLI::App* cmd = app.add_subcommand("run", "Run a program in embedded mode (one process, W worker threads)");
-  cmd->add_option("file", args->file, "The program: a compiled module (.so); .sfn needs a backend")->required();
+  cmd->add_option("file", args->file, "The program: an .sfn source (compiled through the C++ backend, cached) or a compiled module (.so)")->required();
   cmd->add_option("--workers", args->workers, "Worker threads (default: number of cores)")
       ->check(CLI::Range(1u, 1024u));
   cmd->add_option("--state-dir", args->state_dir, "Where state and logs live (default .sfn/<package>)");
