@@ -71,6 +71,10 @@ class Hub {
 };
 
 // Builds the dead-letter record of a failed invocation or route (LANGUAGE.md §9).
+// The epoch that records belong to until barrier snapshots exist: epochs are numbered from 1
+// (RUNTIME.md §2), and without snapshots every record is produced before barrier 1.
+inline constexpr uint64_t kFirstEpoch = 1;
+
 EgressRecord make_dead_letter(const core::Module& module, std::string_view address, uint32_t message_type,
                               const void* msg, std::string_view error, std::string_view location, uint64_t epoch);
 // Builds the egress record of `msg` emitted to `egress`.

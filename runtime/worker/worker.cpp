@@ -90,7 +90,7 @@ class WorkerInvocation final : public core::Invocation {
     }
     txn_.commit();
     for (auto& [e, msg] : emits_) {
-      w_.egress_.push_back(make_egress_record(m, e, msg, 0));
+      w_.egress_.push_back(make_egress_record(m, e, msg, kFirstEpoch));
       core::message_delete(m.egress_message(e), msg);
     }
     emits_.clear();
@@ -297,7 +297,7 @@ void Worker::on_record(const transport::RecordView& rec) {
   Pending p = pending_new(module_, type, target);
   Status s = core::decode_proto(module_.message(type), payload, p.block);
   if (!s) {
-    egress_.push_back(make_dead_letter(module_, target, type, p.block, s.message(), "", 0));
+    egress_.push_back(make_dead_letter(module_, target, type, p.block, s.message(), "", kFirstEpoch));
     hub_.dead_letters.fetch_add(1, std::memory_order_relaxed);
     pending_free(module_, p);
     return;
@@ -392,7 +392,7 @@ bool Worker::fire_due_timers() {
     Status s = core::decode_proto(module_.message(t.message_type), t.payload, p.block);
     timers_.erase(it);
     if (!s) {
-      egress_.push_back(make_dead_letter(module_, p.address(), p.message_type, p.block, s.message(), "", 0));
+      egress_.push_back(make_dead_letter(module_, p.address(), p.message_type, p.block, s.message(), "", kFirstEpoch));
       pending_free(module_, p);
       continue;
     }
@@ -408,7 +408,7 @@ void Worker::process(Pending& p) {
   core::Address parsed;
   std::string err;
   if (!module_.parse_address(addr, &parsed, &err)) {
-    egress_.push_back(make_dead_letter(module_, addr, p.message_type, p.block, err, "", 0));
+    egress_.push_back(make_dead_letter(module_, addr, p.message_type, p.block, err, "", kFirstEpoch));
     hub_.dead_letters.fetch_add(1, std::memory_order_relaxed);
     return;
   }
@@ -417,14 +417,14 @@ void Worker::process(Pending& p) {
     egress_.push_back(make_dead_letter(module_, addr, p.message_type, p.block,
                                        "no handler for message " + std::string(module_.message(p.message_type)->name) +
                                            " in `" + std::string(parsed.type_name) + "`",
-                                       "", 0));
+                                       "", kFirstEpoch));
     hub_.dead_letters.fetch_add(1, std::memory_order_relaxed);
     return;
   }
   Status st;
   state::Instance* inst = backend_->instance(addr, parsed, core::key_group_of(addr, hub_.key_groups), &st);
   if (!inst) {
-    egress_.push_back(make_dead_letter(module_, addr, p.message_type, p.block, st.message(), "", 0));
+    egress_.push_back(make_dead_letter(module_, addr, p.message_type, p.block, st.message(), "", kFirstEpoch));
     hub_.dead_letters.fetch_add(1, std::memory_order_relaxed);
     return;
   }
@@ -432,7 +432,7 @@ void Worker::process(Pending& p) {
   int rc = handler(static_cast<sfn_ctx*>(inv_.get()), p.block);
   invocations_.fetch_add(1, std::memory_order_relaxed);
   if (!inv_->finish(rc)) {
-    egress_.push_back(make_dead_letter(module_, addr, p.message_type, p.block, inv_->error(), inv_->location(), 0));
+    egress_.push_back(make_dead_letter(module_, addr, p.message_type, p.block, inv_->error(), inv_->location(), kFirstEpoch));
     hub_.dead_letters.fetch_add(1, std::memory_order_relaxed);
   }
 }

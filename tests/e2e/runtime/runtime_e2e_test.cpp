@@ -112,7 +112,7 @@ const char* kAsks =
 
 const std::vector<std::string> kAskResults = {
     R"({"egress":"results","value":{"client":"c1","n":3,"square":9,"served":1}})",
-    R"({"egress":"dead_letters","value":{"address":"example.squares/Server/0","message_type":"Request","message":{"n":-3,"reply_to":"example.squares/Client/c-1"},"error":"negative request","location":"squares.sfn:15:36","epoch":0}})",
+    R"({"egress":"dead_letters","value":{"address":"example.squares/Server/0","message_type":"example.squares.Request","message":{"n":-3,"reply_to":"example.squares/Client/c-1"},"error":"negative request","location":"squares.sfn:15:36","epoch":1}})",
     R"({"egress":"results","value":{"client":"c0","n":6,"square":36,"served":2}})",
     R"({"egress":"results","value":{"client":"c1","n":7,"square":49,"served":1}})",
     R"({"egress":"results","value":{"client":"c0","n":4,"square":16,"served":2}})"};
