@@ -61,7 +61,7 @@ EgressRecord make_dead_letter(const core::Module& module, std::string_view addre
   const char* type_name = "";
   if (msg && message_type < module.desc().message_count) {
     core::encode_json(module.message(message_type), msg, message_json);
-    type_name = module.message(message_type)->name;
+    type_name = module.message(message_type)->full_name;
   } else {
     message_json = "{}";
   }
