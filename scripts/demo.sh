@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# The main job: installs the Debian packages, builds, then checks every example program and
-# prints the greeter's routing graph. (Running the examples needs the C++ backend, a later issue.)
+# The main job: installs the Debian packages, builds, checks every example program, prints the
+# greeter's routing graph, then runs the greeter end to end in embedded mode (compiled through
+# the C++ backend) and compares its egress with examples/greeter/expected.jsonl.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/setup.sh
@@ -13,3 +14,14 @@ for dir in examples/*/; do
 done
 echo "[demo] sfn emit graph examples/greeter/greeter.sfn --format mermaid"
 "$sfn" emit graph examples/greeter/greeter.sfn --format mermaid
+state_dir=$(mktemp -d)
+trap 'rm -rf "$state_dir"' EXIT
+echo "[demo] sfn run examples/greeter/greeter.sfn --input examples/greeter/input.jsonl --clock virtual --workers 1"
+"$sfn" run examples/greeter/greeter.sfn --input examples/greeter/input.jsonl --clock virtual --workers 1 \
+  --state-dir "$state_dir" | tee "$state_dir/out.jsonl"
+if diff -u examples/greeter/expected.jsonl "$state_dir/out.jsonl"; then
+  echo "[demo] the greeter's egress matches examples/greeter/expected.jsonl"
+else
+  echo "[demo] the greeter's egress differs from examples/greeter/expected.jsonl" >&2
+  exit 1
+fi
