@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "test_util.h"
+#include "tests/compiler/test_support.h"
 
 namespace sfn::runtime::io {
 namespace {
@@ -21,28 +22,14 @@ using testing::TempDir;
 
 struct Run {
   int status;
-  std::string output;
+  std::string output;  // stdout, then stderr
 };
 
-std::string quote(const std::string& arg) {
-  std::string out = "'";
-  for (char c : arg) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return out + "'";
-}
-
 Run run_sfn(const std::vector<std::string>& args) {
-  std::string cmd = std::string("timeout 20 ") + SFN_BINARY;
-  for (const auto& a : args) cmd += " " + quote(a);
-  cmd += " 2>&1";
-  Run run{-1, {}};
-  FILE* pipe = ::popen(cmd.c_str(), "r");
-  if (!pipe) return run;
-  char buf[4096];
-  std::size_t n;
-  while ((n = std::fread(buf, 1, sizeof buf, pipe)) > 0) run.output.append(buf, n);
-  int status = ::pclose(pipe);
-  run.status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return run;
+  std::vector<std::string> argv = {"/usr/bin/timeout", "20", SFN_BINARY};
+  argv.insert(argv.end(), args.begin(), args.end());
+  sfn::testing::CommandResult r = sfn::testing::run_command(argv);
+  return Run{r.status, r.out + r.err};
 }
 
 // A running `sfn run GREETER --ingress/--egress/--control tcp://127.0.0.1:*`; the endpoints it
