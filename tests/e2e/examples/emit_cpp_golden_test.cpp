@@ -10,16 +10,13 @@
 #include <fstream>
 #include <sstream>
 
+#include "tests/compiler/test_support.h"
+
 namespace {
 
 namespace fs = std::filesystem;
 
-std::string slurp(const fs::path& p) {
-  std::ifstream in(p);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
+using sfn::testing::read_file;
 
 class GoldenCpp : public ::testing::TestWithParam<std::string> {};
 
@@ -31,7 +28,7 @@ TEST_P(GoldenCpp, MatchesGolden) {
   std::string cmd = "cd " + dir.string() + " && " + SFN_BIN + " emit cpp " + src.filename().string() + " > " +
                     out.string() + " 2>&1";
   int rc = std::system(cmd.c_str());
-  std::string actual = slurp(out);
+  std::string actual = read_file(out);
   fs::remove(out);
   ASSERT_EQ(WIFEXITED(rc) ? WEXITSTATUS(rc) : -1, 0) << actual;
   if (const char* u = std::getenv("UPDATE_GOLDEN"); u && std::string(u) == "1") {
@@ -39,7 +36,7 @@ TEST_P(GoldenCpp, MatchesGolden) {
     return;
   }
   ASSERT_TRUE(fs::exists(golden)) << "missing " << golden << " (run with UPDATE_GOLDEN=1)";
-  EXPECT_EQ(actual, slurp(golden));
+  EXPECT_EQ(actual, read_file(golden));
 }
 
 std::vector<std::string> programs() {

@@ -13,16 +13,13 @@
 #include <string>
 #include <vector>
 
+#include "tests/compiler/test_support.h"
+
 namespace {
 
 namespace fs = std::filesystem;
 
-std::string slurp(const fs::path& p) {
-  std::ifstream in(p);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
+using sfn::testing::read_file;
 
 int shell(const std::string& cmd) {
   int rc = std::system(cmd.c_str());
@@ -44,12 +41,12 @@ TEST_P(Example, RunsAndMatchesExpectedOutput) {
   std::string env = "SFN_CACHE_DIR=" + std::string(SFN_TEST_CACHE_DIR) + " ";
   int rc = shell(env + SFN_BIN + " build " + source.string() + " --shared -o " + so.string() + " 2> " +
                  (work / "build.err").string());
-  ASSERT_EQ(rc, 0) << slurp(work / "build.err");
+  ASSERT_EQ(rc, 0) << read_file(work / "build.err");
   rc = shell(std::string(SFN_BIN) + " run " + so.string() + " --input " + (dir / "input.jsonl").string() +
              " --clock virtual --workers 1 --state-dir " + (work / "state").string() + " > " +
              (work / "out").string() + " 2> " + (work / "err").string());
-  EXPECT_EQ(rc, 0) << slurp(work / "err");
-  EXPECT_EQ(slurp(work / "out"), slurp(dir / "expected.jsonl")) << "stderr:\n" << slurp(work / "err");
+  EXPECT_EQ(rc, 0) << read_file(work / "err");
+  EXPECT_EQ(read_file(work / "out"), read_file(dir / "expected.jsonl")) << "stderr:\n" << read_file(work / "err");
   fs::remove_all(work);
 }
 
