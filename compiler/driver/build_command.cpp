@@ -1,5 +1,9 @@
-// `sfn build FILE.sfn --shared -o OUT.so`: compiles a program through the C++ backend (via the
-// module cache) and copies the loadable module to OUT, for `sfn run OUT.so` or embedding.
+// `sfn build FILE.sfn -o OUT`: compiles a program through the C++ backend (via the module cache)
+// into a standalone executable — the runtime, the standard library and sfn_main linked in, so
+// `OUT --input in.jsonl` behaves like `sfn run FILE.sfn --input in.jsonl` — or, with --shared,
+// into a loadable module for `sfn run OUT.so`.
+#include <unistd.h>
+
 #include <filesystem>
 #include <iostream>
 
@@ -9,33 +13,47 @@
 namespace sfn::driver {
 namespace {
 
+namespace fs = std::filesystem;
+
+// Copies `from` to `to` through a temporary file and a rename, so a running `to` is replaced
+// rather than overwritten in place (which fails with "Text file busy").
+bool install_file(const std::string& from, const std::string& to, std::string& error) {
+  std::error_code ec;
+  const fs::path target(to);
+  const fs::path tmp = target.parent_path() / ("." + target.filename().string() + ".tmp" + std::to_string(::getpid()));
+  fs::copy_file(from, tmp, fs::copy_options::overwrite_existing, ec);
+  if (!ec) fs::rename(tmp, target, ec);
+  if (ec) {
+    fs::remove(tmp);
+    error = "cannot write `" + to + "`: " + ec.message();
+    return false;
+  }
+  return true;
+}
+
 void setup_build(CLI::App& app, int& exit_code) {
   static std::string file, output, flags = "-O2";
   static bool shared = false;
-  auto* cmd = app.add_subcommand("build", "Compile a program with the C++ backend");
+  auto* cmd = app.add_subcommand(
+      "build", "Compile a program with the C++ backend into a standalone executable (accepting the `run` options)");
   cmd->add_option("file", file, "The program's root .sfn file")->required();
-  cmd->add_option("-o,--output", output, "Where to write the result")->required();
-  cmd->add_flag("--shared", shared, "Write a loadable module (.so) for `sfn run MODULE.so`");
+  cmd->add_option("-o,--output", output, "Where to write the executable (or module)")->required();
+  cmd->add_flag("--shared", shared, "Write a loadable module (.so) for `sfn run MODULE.so` instead");
   cmd->add_option("--cxxflags", flags, "Flags for the C++ compiler")->capture_default_str();
   cmd->callback([&exit_code] {
-    if (!shared) {
-      std::cerr << "error: standalone executables are not supported yet; use --shared\n";
-      exit_code = 2;
-      return;
-    }
     CompileOptions options;
+    options.kind = shared ? OutputKind::shared_module : OutputKind::executable;
     options.flags = flags;
-    options.progress = [](const std::string& line) { std::cerr << line << "\n"; };
+    if (isatty(STDERR_FILENO)) options.progress = [](const std::string& line) { std::cerr << "sfn build: " << line << "\n"; };
     CompileResult r = compile_module(file, options);
     if (!r.ok) {
-      std::cerr << "error: " << r.error << "\n";
+      if (!r.error.empty()) std::cerr << "error: " << r.error << "\n";
       exit_code = r.exit_code ? r.exit_code : 2;
       return;
     }
-    std::error_code ec;
-    std::filesystem::copy_file(r.so_path, output, std::filesystem::copy_options::overwrite_existing, ec);
-    if (ec) {
-      std::cerr << "error: cannot write " << output << ": " << ec.message() << "\n";
+    std::string error;
+    if (!install_file(r.path, output, error)) {
+      std::cerr << "error: " << error << "\n";
       exit_code = 2;
       return;
     }

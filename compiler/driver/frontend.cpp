@@ -7,6 +7,7 @@
 #include <iostream>
 
 #include "compiler/diagnostics/render.h"
+#include "compiler/ir/lower.h"
 #include "compiler/parse/parse.h"
 #include "stdlib/std_modules.h"
 
@@ -55,6 +56,33 @@ int report_diagnostics(const Frontend& fe, const std::string& path, const Diagno
     std::cerr << diagnostics::render_summary(fe.sink, path, color);
   }
   return fe.sink.has_errors() ? 1 : 0;
+}
+
+Lowered lower_file(const std::string& path, std::string& error, int& exit_code, std::vector<std::string>* files) {
+  Lowered out;
+  out.frontend = run_frontend(path, {});
+  Frontend* fe = out.frontend.get();
+  if (!fe->read_error.empty() || fe->sink.has_errors() || !fe->checked || fe->checked->has_errors) {
+    exit_code = report_diagnostics(*fe, path, {});
+    if (exit_code == 0) exit_code = 1;
+    error.clear();  // already reported with the diagnostics
+    return out;
+  }
+  std::string lower_error;
+  out.module = ir::lower_program(*fe->checked, fe->sources, &lower_error);
+  if (!out.module) {
+    exit_code = 2;
+    error = "internal error: cannot lower " + path + ": " + lower_error;
+    return out;
+  }
+  if (files) {
+    for (std::size_t i = 1; i <= fe->sources.size(); ++i) {
+      const std::string& p = fe->sources.file(static_cast<source::FileId>(i)).path();
+      std::error_code ec;
+      if (std::filesystem::is_regular_file(p, ec)) files->push_back(p);
+    }
+  }
+  return out;
 }
 
 }  // namespace sfn::driver

@@ -7,9 +7,11 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "compiler/ast/ast.h"
 #include "compiler/check/checked_program.h"
+#include "compiler/ir/ir.h"
 #include "compiler/diagnostics/diagnostic.h"
 #include "compiler/source/source.h"
 
@@ -40,5 +42,19 @@ std::unique_ptr<Frontend> run_frontend(const std::string& path, const Diagnostic
 // Prints the diagnostics (text on stderr, or JSON lines on stdout) and returns the exit status
 // of a check: 0 without errors, 1 with errors, 2 when the root file could not be read.
 int report_diagnostics(const Frontend& frontend, const std::string& path, const DiagnosticOptions& options);
+
+// Runs the front end on `path` and lowers the program to IR (for the backends). On program
+// errors prints the diagnostics and returns null with `exit_code` 1 (2 when the root cannot be
+// read) and `error` empty; when lowering fails, null with `exit_code` 2 and `error` set (not
+// yet printed). `files`, when given, receives the paths of the
+// program's source files on disk (root and imports; for build-system depfiles).
+// The IR refers into the checked program, so both travel together.
+struct Lowered {
+  std::unique_ptr<Frontend> frontend;
+  std::unique_ptr<ir::Module> module;  // null on failure
+  explicit operator bool() const { return module != nullptr; }
+};
+Lowered lower_file(const std::string& path, std::string& error, int& exit_code,
+                   std::vector<std::string>* files = nullptr);
 
 }  // namespace sfn::driver

@@ -1,7 +1,8 @@
-// The module cache: front end -> IR -> C++ -> `c++ -shared` -> <cache>/<hash>.so. The key is
-// a hash of the generated C++ text, the compiler command and the stdlib archive's size and
-// mtime, so any change of a source file, of the backend or of the runtime library gives a new
-// entry. Compiles into a temporary name and renames, so concurrent runs never see a partial
+// The module cache: front end -> IR -> C++ -> `c++ -shared` -> <cache>/<stem>-<key>.so (or,
+// for executables, `c++` with sfn_main, the runtime and the stdlib archives -> <cache>/<stem>-<key>).
+// The key is a hash of the generated C++ text, the compiler command and the link inputs' sizes
+// and mtimes, so any change of a source file, of the backend or of the runtime libraries gives
+// a new entry. Compiles into a temporary name and renames, so concurrent runs never see a partial
 // object. Errors are returned as text; compiler output is kept in <hash>.log.
 #include "compiler/driver/module_cache.h"
 
@@ -15,10 +16,10 @@
 #include <fstream>
 #include <iostream>
 #include <sstream>
+#include <vector>
 
 #include "codegen/cpp/cpp_backend.h"
 #include "compiler/driver/frontend.h"
-#include "compiler/ir/lower.h"
 
 namespace sfn::driver {
 
@@ -56,70 +57,49 @@ std::string exe_dir() {
 }  // namespace
 
 bool find_toolchain(Toolchain& tc, std::string& error) {
-  // 1. Explicit overrides. 2. The installed prefix next to this executable. 3. The build tree.
-  std::string inc, stdinc, archive;
-  if (const char* e = std::getenv("SFN_INCLUDE_DIR"); e && *e) inc = stdinc = e;
-  if (const char* e = std::getenv("SFN_STDLIB_ARCHIVE"); e && *e) archive = e;
-  if (inc.empty()) {
-    for (std::string prefix : {exe_dir() + "/..",
-#ifdef SFN_INSTALL_PREFIX
-                               std::string(SFN_INSTALL_PREFIX)
-#else
-                               std::string()
+  // Where the headers and archives are, in this order: $SFN_INCLUDE_DIR + $SFN_LIB_DIR; the
+  // installed prefix of this executable (<prefix>/bin/sfn); the configured install prefix; the
+  // build tree this executable was built in.
+  struct Layout {
+    std::string include, std_include, stdlib, runtime, main;
+  };
+  std::vector<Layout> candidates;
+  auto installed = [](const std::string& include, const std::string& lib) {
+    return Layout{include, include, lib + "/libsfn_stdlib.a", lib + "/libsfn_runtime.a", lib + "/libsfn_main.a"};
+  };
+  const char* env_inc = std::getenv("SFN_INCLUDE_DIR");
+  const char* env_lib = std::getenv("SFN_LIB_DIR");
+  if (env_inc && *env_inc && env_lib && *env_lib) candidates.push_back(installed(env_inc, env_lib));
+#ifdef SFN_BUILD_RUNTIME_ARCHIVE
+  for (const std::string& prefix : {exe_dir() + "/..", std::string(SFN_INSTALL_PREFIX)})
+    candidates.push_back(installed(prefix + "/" SFN_INSTALL_INCLUDEDIR, prefix + "/" SFN_INSTALL_LIBDIR));
+  candidates.push_back(Layout{SFN_BUILD_RUNTIME_INCLUDE_DIR, SFN_BUILD_STDLIB_INCLUDE_DIR, SFN_BUILD_STDLIB_ARCHIVE,
+                              SFN_BUILD_RUNTIME_ARCHIVE, SFN_BUILD_MAIN_ARCHIVE});
 #endif
-         }) {
-      if (prefix.empty()) continue;
-      if (fs::exists(prefix + "/include/sfn/abi.h") && fs::exists(prefix + "/include/sfn_std.h") &&
-          fs::exists(prefix + "/lib/libsfn_stdlib.a")) {
-        inc = stdinc = prefix + "/include";
-        if (archive.empty()) archive = prefix + "/lib/libsfn_stdlib.a";
-        break;
-      }
-    }
-  }
-#if defined(SFN_BUILD_RUNTIME_INCLUDE_DIR) && defined(SFN_BUILD_STDLIB_INCLUDE_DIR)
-  if (inc.empty() && fs::exists(std::string(SFN_BUILD_RUNTIME_INCLUDE_DIR) + "/sfn/abi.h")) {
-    inc = SFN_BUILD_RUNTIME_INCLUDE_DIR;
-    stdinc = SFN_BUILD_STDLIB_INCLUDE_DIR;
-  }
+  for (const Layout& l : candidates) {
+    if (!fs::exists(l.include + "/sfn/abi.h") || !fs::exists(l.std_include + "/sfn_std.h") ||
+        !fs::exists(l.stdlib) || !fs::exists(l.runtime) || !fs::exists(l.main))
+      continue;
+    tc.include_flags = "-I" + shell_quote(l.include) + (l.std_include != l.include ? " -I" + shell_quote(l.std_include) : "");
+    tc.stdlib_archive = l.stdlib;
+    tc.runtime_archive = l.runtime;
+    tc.main_archive = l.main;
+#ifdef SFN_SYSTEM_LIBS
+    tc.system_libs = SFN_SYSTEM_LIBS;
 #endif
-#ifdef SFN_BUILD_STDLIB_ARCHIVE
-  if (archive.empty() && fs::exists(SFN_BUILD_STDLIB_ARCHIVE)) archive = SFN_BUILD_STDLIB_ARCHIVE;
-#endif
-  if (inc.empty() || archive.empty()) {
-    error = "cannot find the SFN runtime headers and standard library (sfn/abi.h, sfn_std.h, "
-            "libsfn_stdlib.a); set SFN_INCLUDE_DIR and SFN_STDLIB_ARCHIVE";
-    return false;
+    tc.std_header = l.std_include + "/sfn_std.h";
+    return true;
   }
-  tc.include_flags = "-I" + shell_quote(inc) + (stdinc != inc ? " -I" + shell_quote(stdinc) : "");
-  tc.stdlib_archive = archive;
-  tc.std_header = stdinc + "/sfn_std.h";
-  return true;
-}
-
-bool generate_cpp(const std::string& sfn_path, std::string& cpp, std::string& error, int& exit_code) {
-  auto fe = run_frontend(sfn_path, {});
-  if (!fe->read_error.empty() || fe->sink.has_errors() || !fe->checked || fe->checked->has_errors) {
-    exit_code = report_diagnostics(*fe, sfn_path, {});
-    if (exit_code == 0) exit_code = 1;
-    error = fe->read_error.empty() ? "the program has errors" : fe->read_error;
-    return false;
-  }
-  std::string lower_error;
-  auto module = ir::lower_program(*fe->checked, fe->sources, &lower_error);
-  if (!module) {
-    exit_code = 2;
-    error = "internal error: cannot lower " + sfn_path + ": " + lower_error;
-    return false;
-  }
-  cpp = codegen::cpp::generate(*module);
-  return true;
+  error = "cannot find the SFN runtime headers and libraries (sfn/abi.h, sfn_std.h, libsfn_stdlib.a, "
+          "libsfn_runtime.a, libsfn_main.a) next to this sfn; set SFN_INCLUDE_DIR and SFN_LIB_DIR";
+  return false;
 }
 
 CompileResult compile_module(const std::string& sfn_path, const CompileOptions& options) {
   CompileResult r;
-  std::string cpp;
-  if (!generate_cpp(sfn_path, cpp, r.error, r.exit_code)) return r;
+  auto module = lower_file(sfn_path, r.error, r.exit_code);
+  if (!module) return r;
+  const std::string cpp = codegen::cpp::generate(*module.module);
   Toolchain tc;
   if (!find_toolchain(tc, r.error)) {
     r.exit_code = 2;
@@ -138,24 +118,30 @@ CompileResult compile_module(const std::string& sfn_path, const CompileOptions& 
     r.error = "cannot create the cache directory " + dir + ": " + ec.message();
     return r;
   }
-  std::string command_base = cxx + " -std=c++20 " + options.flags + " -shared -fPIC " + tc.include_flags;
+  const bool exe = options.kind == OutputKind::executable;
+  std::string command_base = cxx + " -std=c++20 " + options.flags + (exe ? "" : " -shared -fPIC") + " " + tc.include_flags;
+  std::vector<std::string> link_inputs = {tc.stdlib_archive};
+  if (exe) link_inputs = {tc.main_archive, tc.runtime_archive, tc.stdlib_archive};
   struct stat st {};
   std::string lib_stamp;
-  for (const std::string& input : {tc.stdlib_archive, tc.std_header})
+  for (const std::string& input : link_inputs)
     if (::stat(input.c_str(), &st) == 0)
-      lib_stamp += std::to_string(st.st_size) + ":" + std::to_string(st.st_mtime) + ";";
-  std::string key = hex_hash(cpp + "\n" + command_base + "\n" + tc.stdlib_archive + lib_stamp);
+      lib_stamp += input + ":" + std::to_string(st.st_size) + ":" + std::to_string(st.st_mtime) + ";";
+  if (::stat(tc.std_header.c_str(), &st) == 0)
+    lib_stamp += std::to_string(st.st_size) + ":" + std::to_string(st.st_mtime) + ";";
+  std::string key = hex_hash(cpp + "\n" + command_base + "\n" + lib_stamp + (exe ? tc.system_libs : ""));
   std::string stem = fs::path(sfn_path).stem().string();
   std::string base = dir + "/" + stem + "-" + key;
-  r.so_path = base + ".so";
+  const std::string suffix = exe ? "" : ".so";
+  r.path = base + suffix;
   r.cpp_path = base + ".cpp";
-  if (fs::exists(r.so_path)) {
+  if (fs::exists(r.path)) {
     r.ok = true;
     r.cached = true;
     return r;
   }
   if (options.progress) options.progress("compiling " + fs::path(sfn_path).filename().string() + "…");
-  std::string tmp_so = base + ".tmp" + std::to_string(::getpid()) + ".so";
+  std::string tmp = base + ".tmp" + std::to_string(::getpid()) + suffix;
   {
     std::ofstream out(r.cpp_path, std::ios::binary);
     out << cpp;
@@ -166,8 +152,10 @@ CompileResult compile_module(const std::string& sfn_path, const CompileOptions& 
     }
   }
   std::string log = base + ".log";
-  std::string cmd = command_base + " -o " + shell_quote(tmp_so) + " " + shell_quote(r.cpp_path) + " " +
-                    shell_quote(tc.stdlib_archive) + " > " + shell_quote(log) + " 2>&1";
+  std::string cmd = command_base + " -o " + shell_quote(tmp) + " " + shell_quote(r.cpp_path);
+  for (const std::string& input : link_inputs) cmd += " " + shell_quote(input);
+  if (exe) cmd += " " + tc.system_libs;
+  cmd += " > " + shell_quote(log) + " 2>&1";
   int status = std::system(cmd.c_str());
   if (status != 0) {
     std::ifstream in(log);
@@ -178,13 +166,13 @@ CompileResult compile_module(const std::string& sfn_path, const CompileOptions& 
     r.exit_code = 2;
     r.error = "the C++ compiler failed on " + r.cpp_path + " (" + cxx + ", status " +
               std::to_string(WIFEXITED(status) ? WEXITSTATUS(status) : status) + "):\n" + text;
-    fs::remove(tmp_so, ec);
+    fs::remove(tmp, ec);
     return r;
   }
-  fs::rename(tmp_so, r.so_path, ec);
+  fs::rename(tmp, r.path, ec);
   if (ec) {
     r.exit_code = 2;
-    r.error = "cannot move the compiled module to " + r.so_path + ": " + ec.message();
+    r.error = "cannot move the compiled program to " + r.path + ": " + ec.message();
     return r;
   }
   r.ok = true;

@@ -1,0 +1,76 @@
+// The one home of the run options (sfn/run_options.h): their CLI11 definitions, the defaults
+// applied after parsing, the progress and error reporting around run_embedded, and the main()
+// of standalone programs. `sfn run` (compiler/driver/run_command.cpp) adds its FILE argument
+// and compilation in front of this.
+#include "sfn/run_options.h"
+
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+#include <filesystem>
+#include <iostream>
+
+#include "runtime/core/module.h"
+
+namespace sfn::runtime {
+
+void add_run_options(CLI::App& app, RunCommandLine& args) {
+  RunOptions& o = args.options;
+  app.add_option("--workers", o.workers, "Worker threads (default: number of cores)")->check(CLI::Range(1u, 1024u));
+  app.add_option("--state-dir", o.state_dir, "Where state and logs live (default .sfn/<package>)");
+  app.add_option("--input", o.input_path,
+                 "Batch input: JSON lines {\"ingress\":NAME,\"value\":{...},\"at\":\"5m\"?}; exit when done")
+      ->check(CLI::ExistingFile);
+  app.add_option("--output", o.output_path, "Write egress lines {\"egress\":NAME,\"value\":{...}} here (default stdout)");
+  app.add_option("--clock", args.clock, "real, or virtual: time jumps to the next timer or input when idle")
+      ->check(CLI::IsMember({"real", "virtual"}));
+  app.add_option("--ingress", o.ingress_endpoint, "Ingress endpoint for `sfn send`, e.g. tcp://127.0.0.1:7100");
+  app.add_option("--egress", o.egress_endpoint, "Egress PUB endpoint for `sfn tail`, e.g. tcp://127.0.0.1:7101");
+  app.add_option("--control", o.control_endpoint,
+                 "Control endpoint for `sfn state/status/tail` (default tcp://127.0.0.1:7102 with --ingress)");
+}
+
+int run_parsed(const ModulePtr& module, RunCommandLine& args, const std::string& label) {
+  RunOptions& options = args.options;
+  options.clock = args.clock == "virtual" ? ClockMode::virtual_time : ClockMode::real;
+  if (options.control_endpoint.empty() && !options.ingress_endpoint.empty())
+    options.control_endpoint = "tcp://127.0.0.1:7102";
+  if (isatty(STDERR_FILENO) || !options.ingress_endpoint.empty() || !options.egress_endpoint.empty())
+    options.progress = [label](const std::string& line) { std::cerr << label << ": " << line << std::endl; };
+  RunResult r = run_embedded(module, options);
+  if (r.exit_code == 2) std::cerr << "error: " << r.error << "\n";
+  if (r.bad_input_lines > 0)
+    std::cerr << label << ": " << r.bad_input_lines << " input line" << (r.bad_input_lines == 1 ? " was" : "s were")
+              << " skipped\n";
+  if (options.progress)
+    options.progress("done: " + std::to_string(r.invocations) + " invocations, " + std::to_string(r.dead_letters) +
+                     " dead letters");
+  return r.exit_code;
+}
+
+int program_main(int argc, char** argv, sfn_module_entry_fn entry) {
+  const std::string name = argc > 0 ? std::filesystem::path(argv[0]).filename().string() : "program";
+  std::string error;
+  ModulePtr module = load_module_linked(entry, &error);
+  if (!module) {
+    std::cerr << name << ": error: " << error << "\n";
+    return 2;
+  }
+  const char* hash = module->desc().version_hash ? module->desc().version_hash : "";
+  CLI::App app("The SFN program `" + module->package() + "` (built with `sfn build`), in embedded mode: one process, "
+               "W worker threads. Options as for `sfn run`.",
+               name);
+  app.set_version_flag("--version", name + ": SFN program " + module->package() + ", source version " + hash);
+  RunCommandLine args;
+  add_run_options(app, args);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    // --help and --version end here with status 0; usage errors with 2 (as `sfn` itself).
+    int status = app.exit(e);
+    return status == 0 ? 0 : 2;
+  }
+  return run_parsed(module, args, name);
+}
+
+}  // namespace sfn::runtime
