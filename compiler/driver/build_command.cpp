@@ -33,18 +33,20 @@ bool install_file(const std::string& from, const std::string& to, std::string& e
 
 void setup_build(CLI::App& app, int& exit_code) {
   static std::string file, output, flags = "-O2";
-  static bool shared = false;
+  static bool shared = false, verbose = false;
   auto* cmd = app.add_subcommand(
       "build", "Compile a program with the C++ backend into a standalone executable (accepting the `run` options)");
   cmd->add_option("file", file, "The program's root .sfn file")->required();
   cmd->add_option("-o,--output", output, "Where to write the executable (or module)")->required();
   cmd->add_flag("--shared", shared, "Write a loadable module (.so) for `sfn run MODULE.so` instead");
+  cmd->add_flag("-v,--verbose", verbose, "Show the C++ compiler command (or the cached result used)");
   cmd->add_option("--cxxflags", flags, "Flags for the C++ compiler")->capture_default_str();
   cmd->callback([&exit_code] {
     CompileOptions options;
     options.kind = shared ? OutputKind::shared_module : OutputKind::executable;
     options.flags = flags;
-    if (isatty(STDERR_FILENO)) options.progress = [](const std::string& line) { std::cerr << "sfn build: " << line << "\n"; };
+    options.verbose = verbose;
+    if (verbose || isatty(STDERR_FILENO)) options.progress = [](const std::string& line) { std::cerr << "sfn build: " << line << "\n"; };
     CompileResult r = compile_module(file, options);
     if (!r.ok) {
       if (!r.error.empty()) std::cerr << "error: " << r.error << "\n";

@@ -71,7 +71,7 @@ bool find_toolchain(Toolchain& tc, std::string& error) {
   const char* env_lib = std::getenv("SFN_LIB_DIR");
   if (env_inc && *env_inc && env_lib && *env_lib) candidates.push_back(installed(env_inc, env_lib));
 #ifdef SFN_BUILD_RUNTIME_ARCHIVE
-  for (const std::string& prefix : {exe_dir() + "/..", std::string(SFN_INSTALL_PREFIX)})
+  for (const std::string& prefix : {fs::path(exe_dir()).parent_path().string(), std::string(SFN_INSTALL_PREFIX)})
     candidates.push_back(installed(prefix + "/" SFN_INSTALL_INCLUDEDIR, prefix + "/" SFN_INSTALL_LIBDIR));
   candidates.push_back(Layout{SFN_BUILD_RUNTIME_INCLUDE_DIR, SFN_BUILD_STDLIB_INCLUDE_DIR, SFN_BUILD_STDLIB_ARCHIVE,
                               SFN_BUILD_RUNTIME_ARCHIVE, SFN_BUILD_MAIN_ARCHIVE});
@@ -136,6 +136,7 @@ CompileResult compile_module(const std::string& sfn_path, const CompileOptions& 
   r.path = base + suffix;
   r.cpp_path = base + ".cpp";
   if (fs::exists(r.path)) {
+    if (options.verbose && options.progress) options.progress("up to date: " + r.path);
     r.ok = true;
     r.cached = true;
     return r;
@@ -155,6 +156,7 @@ CompileResult compile_module(const std::string& sfn_path, const CompileOptions& 
   std::string cmd = command_base + " -o " + shell_quote(tmp) + " " + shell_quote(r.cpp_path);
   for (const std::string& input : link_inputs) cmd += " " + shell_quote(input);
   if (exe) cmd += " " + tc.system_libs;
+  if (options.verbose && options.progress) options.progress(cmd);
   cmd += " > " + shell_quote(log) + " 2>&1";
   int status = std::system(cmd.c_str());
   if (status != 0) {

@@ -24,6 +24,8 @@ struct CompileOptions {
   std::function<void(const std::string&)> progress;
   // The C++ compiler; empty: $CXX, else "c++".
   std::string cxx;
+  // Also report the compiler command line, or the cached file used, through `progress`.
+  bool verbose = false;
   // Extra optimisation / debugging flags, e.g. "-O0 -g"; part of the cache key.
   std::string flags = "-O2";
 };

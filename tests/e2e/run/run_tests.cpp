@@ -1,6 +1,7 @@
 // Runs each program of tests/compiler/run/<name>/ with the real `sfn` binary:
 //   sfn run <name>.sfn --input input.jsonl --clock virtual --workers 1 --state-dir <fresh dir>
-// in the program's folder, and compares stdout with expected.jsonl line by line, exactly.
+// in the program's folder, and compares stdout with expected.jsonl line by line, exactly; a
+// subset also through `sfn build <name>.sfn -o <exe>` and `<exe> --input input.jsonl ...`.
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -73,6 +74,28 @@ std::vector<std::string> program_names() {
   return names;
 }
 
+// A fresh state directory for one run, removed at the end of the test.
+struct ScratchDir {
+  explicit ScratchDir(const std::string& name)
+      : path(fs::temp_directory_path() / ("sfn_run_" + name + "_" + std::to_string(::getpid()))) {
+    fs::remove_all(path);
+    fs::create_directories(path);
+  }
+  ~ScratchDir() { fs::remove_all(path); }
+  fs::path path;
+};
+
+// Asserts that a run of program `name` exited 0 and printed exactly its expected.jsonl.
+void expect_expected_egress(const std::string& name, const std::string& what,
+                            const sfn::testing::CommandResult& result) {
+  const fs::path dir = fs::path(SFN_RUN_TESTS_DIR) / name;
+  const auto want = lines_of(slurp(dir / "expected.jsonl"));
+  const auto got = lines_of(result.out);
+  EXPECT_EQ(result.status, 0) << what << " exited with " << result.status << "\nstderr:\n" << result.err;
+  EXPECT_TRUE(want == got) << "egress of " << what << " differs from expected.jsonl (- expected, + actual):\n"
+                           << diff(want, got) << "stderr:\n" << result.err;
+}
+
 class RunProgram : public ::testing::TestWithParam<std::string> {};
 
 TEST_P(RunProgram, MatchesExpectedEgress) {
@@ -80,25 +103,38 @@ TEST_P(RunProgram, MatchesExpectedEgress) {
   const fs::path dir = fs::path(SFN_RUN_TESTS_DIR) / name;
   ASSERT_TRUE(fs::exists(dir / "input.jsonl")) << dir << " has no input.jsonl";
   ASSERT_TRUE(fs::exists(dir / "expected.jsonl")) << dir << " has no expected.jsonl";
-
-  const fs::path state = fs::temp_directory_path() /
-                         ("sfn_run_" + name + "_" + std::to_string(::getpid()));
-  fs::remove_all(state);
-  fs::create_directories(state);
-
+  ScratchDir state(name);
   const auto result = sfn::testing::run_command(
       {SFN_BINARY, "run", name + ".sfn", "--input", "input.jsonl", "--clock", "virtual", "--workers", "1",
-       "--state-dir", state.string()},
+       "--state-dir", state.path.string()},
       "", dir.string());
-  fs::remove_all(state);
-
-  const auto want = lines_of(slurp(dir / "expected.jsonl"));
-  const auto got = lines_of(result.out);
-  EXPECT_EQ(result.status, 0) << "sfn run " << name << ".sfn exited with " << result.status
-                              << "\nstderr:\n" << result.err;
-  EXPECT_TRUE(want == got) << "egress of " << name << " differs from expected.jsonl (- expected, + actual):\n"
-                           << diff(want, got) << "stderr:\n" << result.err;
+  expect_expected_egress(name, "sfn run " + name + ".sfn", result);
 }
+
+// The same programs as standalone executables from `sfn build` (runtime linked in), run with the
+// same options. A subset, as each build links a whole executable: message cycles between
+// instances, timers and cancel, expiry, runtime errors with their locations, the std library
+// and value formatting.
+class BuiltProgram : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(BuiltProgram, MatchesExpectedEgress) {
+  const std::string name = GetParam();
+  const fs::path dir = fs::path(SFN_RUN_TESTS_DIR) / name;
+  ScratchDir work(name + "_built");
+  const std::string exe = (work.path / name).string();
+  const auto build = sfn::testing::run_command({SFN_BINARY, "build", name + ".sfn", "-o", exe}, "", dir.string());
+  ASSERT_EQ(build.status, 0) << "sfn build " << name << ".sfn failed:\n" << build.err;
+  ASSERT_TRUE(fs::exists(exe));
+  const auto result = sfn::testing::run_command(
+      {exe, "--input", "input.jsonl", "--clock", "virtual", "--workers", "1", "--state-dir",
+       (work.path / "state").string()},
+      "", dir.string());
+  expect_expected_egress(name, "./" + name + " (from sfn build)", result);
+}
+
+INSTANTIATE_TEST_SUITE_P(Executables, BuiltProgram,
+                         ::testing::Values("ping_pong", "cancel_rollback", "expiry", "errors_arith", "std_strings",
+                                           "formatting"));
 
 INSTANTIATE_TEST_SUITE_P(Programs, RunProgram, ::testing::ValuesIn(program_names()),
                          [](const ::testing::TestParamInfo<std::string>& info) {
