@@ -29,6 +29,14 @@ bool is_scalar(TypeId t) {
 }
 }  // namespace
 
+bool Generator::plain_data(TypeId t) const {
+  if (ir::is_trivial(t)) return true;
+  if (t->kind != TypeKind::Message) return false;
+  for (const auto& f : m_.messages[t->decl].fields)
+    if (!plain_data(f.type)) return false;
+  return true;
+}
+
 std::string Generator::body_signature(const ir::Body& b, bool in_class) const {
   std::string s;
   auto param_name = [&](std::size_t i) { return names_.empty() ? ident(b.vars[b.params[i]].name) : names_[b.params[i]]; };
@@ -374,7 +382,9 @@ void Generator::rvalue_into(const Rvalue& r, const std::string& d, const std::st
     case Rvalue::Kind::Self: o << ind << "sfn::gen::copy(sfn::abi::kString, " << d << ", ctx.self());\n"; return;
     case Rvalue::Kind::MakeMessage: {
       const auto& msg = m_.messages[r.index];
-      o << ind << "sfn::gen::init(" << tdesc(r.type) << ", " << d << ");\n";
+      // `d` is a freshly zeroed local (rvalue_into writes only into new definitions), so the
+      // defaults are needed only for the fields the literal leaves out.
+      if (r.args.size() < msg.fields.size()) o << ind << "sfn::gen::init(" << tdesc(r.type) << ", " << d << ");\n";
       for (std::size_t i = 0; i < r.args.size(); ++i) {
         const auto& f = msg.fields[r.fields[i]];
         put(f.type, d + "." + ident(f.name), r.args[i]);
@@ -415,7 +425,7 @@ void Generator::stmt(const Stmt& s, int depth) {
         o << ind << (v.is_mutable || v.kind == Var::Kind::Temp ? "" : "const ") << ctype(v.type) << " " << var(s.var) << " = " << e << ";\n";
         return;
       }
-      if (is_scalar(v.type))
+      if (plain_data(v.type))
         o << ind << ctype(v.type) << " " << var(s.var) << "{};\n";
       else
         o << ind << "SFN_LOCAL(" << ctype(v.type) << ", " << var(s.var) << ", " << tdesc(v.type) << ");\n";

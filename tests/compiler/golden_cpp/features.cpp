@@ -176,8 +176,7 @@ struct Counter {
     if (tmp24) {
       SFN_LOCAL(sfn_str, tmp25, kT5);
       sfn::gen::copy(sfn::abi::kString, tmp25, ctx.self());
-      SFN_LOCAL(Tick, tmp26, kTickType);
-      sfn::gen::init(kTickType, tmp26);
+      Tick tmp26{};
       SFN_LOCAL(sfn_str, tmp27, sfn::abi::kTimer);
       // features.sfn:61
       ctx.send_after(tmp25, kTickId, tmp26, int64_t{5000000000}, tmp27);
@@ -194,7 +193,6 @@ struct Counter {
     SFN_LOCAL(sfn::abi::Optional<sfn_str>, tmp31, kT2);
     sfn::gen::wrap(sfn::abi::kString, tmp31, last);
     SFN_LOCAL(Report, tmp32, kReportType);
-    sfn::gen::init(kReportType, tmp32);
     sfn::gen::copy(sfn::abi::kString, tmp32.id, id);
     tmp32.total = ctx.get<int64_t>(Counter::total);
     sfn::gen::move_into(sfn::abi::kString, tmp32.words, tmp30);

@@ -60,7 +60,6 @@ struct Greeter {
     SFN_LOCAL(sfn_str, tmp2, sfn::abi::kString);
     sfn::gen::interpolate(tmp2, {"Hello ", {sfn::abi::kString, name}, ", you are visitor #", {sfn::abi::kInt, ctx.get<int64_t>(Greeter::seen)}, "!"});
     SFN_LOCAL(Greeting, tmp3, kGreetingType);
-    sfn::gen::init(kGreetingType, tmp3);
     sfn::gen::move_into(sfn::abi::kString, tmp3.text, tmp2);
     // greeter.sfn:24
     ctx.emit(0 /* greetings */, tmp3);
