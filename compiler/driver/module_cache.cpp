@@ -58,8 +58,9 @@ std::string exe_dir() {
 
 bool find_toolchain(Toolchain& tc, std::string& error) {
   // Where the headers and archives are, in this order: $SFN_INCLUDE_DIR + $SFN_LIB_DIR; the
-  // installed prefix of this executable (<prefix>/bin/sfn); the configured install prefix; the
-  // build tree this executable was built in.
+  // installed prefix of this executable (<prefix>/bin/sfn); the build tree this executable was
+  // built in (before the configured prefix, so a developer's build never links an older
+  // installed runtime); the configured install prefix.
   struct Layout {
     std::string include, std_include, stdlib, runtime, main;
   };
@@ -71,10 +72,13 @@ bool find_toolchain(Toolchain& tc, std::string& error) {
   const char* env_lib = std::getenv("SFN_LIB_DIR");
   if (env_inc && *env_inc && env_lib && *env_lib) candidates.push_back(installed(env_inc, env_lib));
 #ifdef SFN_BUILD_RUNTIME_ARCHIVE
-  for (const std::string& prefix : {fs::path(exe_dir()).parent_path().string(), std::string(SFN_INSTALL_PREFIX)})
-    candidates.push_back(installed(prefix + "/" SFN_INSTALL_INCLUDEDIR, prefix + "/" SFN_INSTALL_LIBDIR));
+  auto in_prefix = [&](const std::string& prefix) {
+    return installed(prefix + "/" SFN_INSTALL_INCLUDEDIR, prefix + "/" SFN_INSTALL_LIBDIR);
+  };
+  candidates.push_back(in_prefix(fs::path(exe_dir()).parent_path().string()));
   candidates.push_back(Layout{SFN_BUILD_RUNTIME_INCLUDE_DIR, SFN_BUILD_STDLIB_INCLUDE_DIR, SFN_BUILD_STDLIB_ARCHIVE,
                               SFN_BUILD_RUNTIME_ARCHIVE, SFN_BUILD_MAIN_ARCHIVE});
+  candidates.push_back(in_prefix(SFN_INSTALL_PREFIX));
 #endif
   for (const Layout& l : candidates) {
     if (!fs::exists(l.include + "/sfn/abi.h") || !fs::exists(l.std_include + "/sfn_std.h") ||
