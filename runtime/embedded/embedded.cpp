@@ -106,6 +106,15 @@ std::vector<coordinator::InputRecord> read_input(const core::Module& m, const st
   return records;
 }
 
+// The worker count recorded in a state directory's layout file; 0 when there is none.
+unsigned recorded_workers(const fs::path& dir) {
+  std::ifstream in(dir / "layout");
+  std::string word;
+  unsigned workers = 0;
+  if (in >> word >> workers && word == "workers") return workers;
+  return 0;
+}
+
 // Checks or records the worker/key-group layout of a state directory.
 Status check_layout(const fs::path& dir, unsigned workers, uint32_t groups) {
   fs::path file = dir / "layout";
@@ -139,10 +148,14 @@ RunResult run_embedded(const ModulePtr& module, const RunOptions& options) {
   };
   g_stop.store(false);
   const core::Module& m = *module;
-  unsigned workers = options.workers ? options.workers : std::max(1u, std::thread::hardware_concurrency());
+  fs::path dir = options.state_dir.empty() ? fs::path(".sfn") / m.package() : fs::path(options.state_dir);
+  // Default worker count (docs/decisions/013-default-workers.md): the layout the state directory
+  // was created with, else 1 for batch input (deterministic output), else one per core.
+  unsigned workers = options.workers;
+  if (!workers) workers = recorded_workers(dir);
+  if (!workers) workers = options.input_path.empty() ? std::max(1u, std::thread::hardware_concurrency()) : 1;
   uint32_t groups = options.key_groups ? options.key_groups : 128;
   if (workers > groups) return fail("--workers must not exceed the number of key groups (" + std::to_string(groups) + ")");
-  fs::path dir = options.state_dir.empty() ? fs::path(".sfn") / m.package() : fs::path(options.state_dir);
   std::error_code ec;
   fs::create_directories(dir, ec);
   if (ec) return fail("cannot create state directory " + dir.string() + ": " + ec.message());

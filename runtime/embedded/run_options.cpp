@@ -16,7 +16,7 @@ namespace sfn::runtime {
 
 void add_run_options(CLI::App& app, RunCommandLine& args) {
   RunOptions& o = args.options;
-  app.add_option("--workers", o.workers, "Worker threads (default: number of cores)")->check(CLI::Range(1u, 1024u));
+  app.add_option("--workers", o.workers, "Worker threads (default: as the state directory was created; else 1 with --input, for deterministic output; else one per core)")->check(CLI::Range(1u, 1024u));
   app.add_option("--state-dir", o.state_dir, "Where state and logs live (default .sfn/<package>)");
   app.add_option("--input", o.input_path,
                  "Batch input: JSON lines {\"ingress\":NAME,\"value\":{...},\"at\":\"5m\"?}; exit when done")

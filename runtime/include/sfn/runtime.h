@@ -70,7 +70,7 @@ enum class ClockMode { real, virtual_time };
 
 // The options of `sfn run` (RUNTIME.md §5).
 struct RunOptions {
-  unsigned workers = 0;               // 0: number of hardware threads
+  unsigned workers = 0;               // 0: as recorded in state_dir, else 1 with input_path, else cores
   std::string state_dir;              // default ".sfn/<package>"
   std::string input_path;             // --input: JSON lines; empty: none
   std::string output_path;            // --output: egress lines go there instead of stdout

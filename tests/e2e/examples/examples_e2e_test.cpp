@@ -68,3 +68,41 @@ std::string test_name(const ::testing::TestParamInfo<std::string>& info) {
 INSTANTIATE_TEST_SUITE_P(Examples, Example, ::testing::ValuesIn(examples()), test_name);
 
 }  // namespace
+
+namespace {
+
+// The acceptance command, literally: no --workers, no --clock, the default state
+// directory (.sfn/<package> under the current directory). Batch input defaults to one worker, so
+// the output is exactly expected.jsonl (docs/decisions/013-default-workers.md).
+TEST(GreeterDefaults, PlainRunWithInputPrintsExpected) {
+  const fs::path dir = fs::path(SFN_EXAMPLES_DIR) / "greeter";
+  const fs::path work = fs::temp_directory_path() / ("sfn_greeter_defaults_" + std::to_string(::getpid()));
+  fs::remove_all(work);
+  fs::create_directories(work);
+  const auto r = sfn::testing::run_command(
+      {SFN_BIN, "run", (dir / "greeter.sfn").string(), "--input", (dir / "input.jsonl").string()}, "", work.string());
+  EXPECT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(r.out, read_file(dir / "expected.jsonl")) << r.err;
+  EXPECT_TRUE(fs::exists(work / ".sfn" / "example.greeter" / "layout"));
+  fs::remove_all(work);
+}
+
+// Without --workers, a restart uses the layout the state directory was created with (here 2
+// workers), and the state carries over: the visitor numbers go on.
+TEST(GreeterDefaults, RestartWithoutWorkersKeepsTheLayoutAndTheState) {
+  const fs::path dir = fs::path(SFN_EXAMPLES_DIR) / "greeter";
+  const fs::path work = fs::temp_directory_path() / ("sfn_greeter_restart_" + std::to_string(::getpid()));
+  fs::remove_all(work);
+  const std::string state = (work / "state").string();
+  auto first = sfn::testing::run_command({SFN_BIN, "run", (dir / "greeter.sfn").string(), "--input",
+                                          (dir / "input.jsonl").string(), "--workers", "2", "--state-dir", state});
+  ASSERT_EQ(first.status, 0) << first.err;
+  auto second = sfn::testing::run_command(
+      {SFN_BIN, "run", (dir / "greeter.sfn").string(), "--input", (dir / "input.jsonl").string(), "--state-dir", state});
+  ASSERT_EQ(second.status, 0) << second.err;
+  EXPECT_NE(second.out.find("Hello Ann, you are visitor #6!"), std::string::npos) << second.out;
+  EXPECT_NE(second.out.find("Hello Bob, you are visitor #2!"), std::string::npos) << second.out;
+  fs::remove_all(work);
+}
+
+}  // namespace
