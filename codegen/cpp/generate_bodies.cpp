@@ -497,11 +497,12 @@ void Generator::stmt(const Stmt& s, int depth) {
       return;
     case Stmt::Kind::Send: {
       const auto& msg = m_.messages[s.index];
+      const std::string at = s.loc == kNone ? std::string() : ", &" + loc(s.loc);
       if (s.args.size() > 1)
         o << ind << "ctx.send_after(" << operand(s.args[0]) << ", k" << msg.name << "Id, " << var(s.var) << ", "
-          << operand(s.args[1]) << ", " << (s.has_place ? place(s.place) : std::string("tmp_timer")) << ");\n";
+          << operand(s.args[1]) << ", " << (s.has_place ? place(s.place) : std::string("tmp_timer")) << at << ");\n";
       else
-        o << ind << "ctx.send(" << operand(s.args[0]) << ", k" << msg.name << "Id, " << var(s.var) << ");\n";
+        o << ind << "ctx.send(" << operand(s.args[0]) << ", k" << msg.name << "Id, " << var(s.var) << at << ");\n";
       return;
     }
     case Stmt::Kind::Emit:

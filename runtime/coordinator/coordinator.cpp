@@ -25,8 +25,8 @@ class RouteInvocation final : public core::Invocation {
   const void* state_get(uint32_t) override { misuse("state access"); }
   void* state_mut(uint32_t) override { misuse("state access"); }
   void state_clear(uint32_t) override { misuse("state access"); }
-  int send(const sfn_str*, uint32_t, void*, int64_t, sfn_str*) override {
-    return raise("send is not allowed in an ingress route", nullptr);
+  int send(const sfn_str*, uint32_t, void*, int64_t, sfn_str*, const sfn_loc* loc) override {
+    return raise("send is not allowed in an ingress route", loc);
   }
   void cancel(const sfn_str*) override {}
   void emit(uint32_t, void*) override { raise("emit is not allowed in an ingress route", nullptr); }

@@ -80,9 +80,11 @@ const sfn_str* svc_key_str(sfn_ctx* c) { return inv(c)->key_str(); }
 const void* svc_state_get(sfn_ctx* c, uint32_t i) { return inv(c)->state_get(i); }
 void* svc_state_mut(sfn_ctx* c, uint32_t i) { return inv(c)->state_mut(i); }
 void svc_state_clear(sfn_ctx* c, uint32_t i) { inv(c)->state_clear(i); }
-int svc_send(sfn_ctx* c, const sfn_str* a, uint32_t t, void* m) { return inv(c)->send(a, t, m, 0, nullptr); }
-int svc_send_after(sfn_ctx* c, const sfn_str* a, uint32_t t, void* m, int64_t d, sfn_str* out) {
-  return inv(c)->send(a, t, m, d < 0 ? 0 : d, out);
+int svc_send(sfn_ctx* c, const sfn_str* a, uint32_t t, void* m, const sfn_loc* loc) {
+  return inv(c)->send(a, t, m, 0, nullptr, loc);
+}
+int svc_send_after(sfn_ctx* c, const sfn_str* a, uint32_t t, void* m, int64_t d, sfn_str* out, const sfn_loc* loc) {
+  return inv(c)->send(a, t, m, d < 0 ? 0 : d, out, loc);
 }
 void svc_cancel(sfn_ctx* c, const sfn_str* t) { inv(c)->cancel(t); }
 void svc_emit(sfn_ctx* c, uint32_t e, void* m) { inv(c)->emit(e, m); }

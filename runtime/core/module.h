@@ -108,7 +108,7 @@ class Invocation : public sfn_ctx {
   virtual void* state_mut(uint32_t index) = 0;
   virtual void state_clear(uint32_t index) = 0;
   virtual int send(const sfn_str* address, uint32_t message_type, void* msg, int64_t delay_ns,
-                   sfn_str* out_timer) = 0;
+                   sfn_str* out_timer, const sfn_loc* loc) = 0;
   virtual void cancel(const sfn_str* timer) = 0;
   virtual void emit(uint32_t egress, void* msg) = 0;
   virtual int64_t now() = 0;

@@ -133,17 +133,18 @@ class WorkerInvocation final : public core::Invocation {
     txn_.clear(i);
   }
 
-  int send(const sfn_str* address, uint32_t type, void* msg, int64_t delay, sfn_str* out_timer) override {
+  int send(const sfn_str* address, uint32_t type, void* msg, int64_t delay, sfn_str* out_timer,
+           const sfn_loc* loc) override {
     const core::Module& m = w_.module_;
     std::string_view addr = core::str_view(*address);
     core::Address parsed;
     std::string err;
     if (type >= m.desc().message_count) invariant_failed("send of an unknown message type");
-    if (!m.parse_address(addr, &parsed, &err)) return raise("send: " + err, nullptr);
+    if (!m.parse_address(addr, &parsed, &err)) return raise("send: " + err, loc);
     if (!m.handler(parsed.function, type))
       return raise("send: function type `" + std::string(parsed.type_name) + "` has no handler for message " +
                        m.message(type)->name,
-                   nullptr);
+                   loc);
     Out o;
     o.msg = pending_new(m, type, addr);
     const sfn_message_desc* d = m.message(type);

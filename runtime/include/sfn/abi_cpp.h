@@ -83,15 +83,15 @@ class Ctx {
   void clear(uint32_t state) { ctx_->svc->state_clear(ctx_, state); }
   void clear_all() { ctx_->svc->state_clear(ctx_, UINT32_MAX); }
 
-  // Moves `msg`.
+  // Moves `msg`. `loc` (the send statement) is named in the dead letter if the send raises.
   template <class M>
-  void send(const sfn_str& address, uint32_t message_type, M& msg) {
-    if (ctx_->svc->send(ctx_, &address, message_type, &msg) != SFN_OK) throw Raised{};
+  void send(const sfn_str& address, uint32_t message_type, M& msg, const sfn_loc* loc = nullptr) {
+    if (ctx_->svc->send(ctx_, &address, message_type, &msg, loc) != SFN_OK) throw Raised{};
   }
   template <class M>
   void send_after(const sfn_str& address, uint32_t message_type, M& msg, int64_t delay_ns,
-                  sfn_str& out_timer) {
-    if (ctx_->svc->send_after(ctx_, &address, message_type, &msg, delay_ns, &out_timer) != SFN_OK)
+                  sfn_str& out_timer, const sfn_loc* loc = nullptr) {
+    if (ctx_->svc->send_after(ctx_, &address, message_type, &msg, delay_ns, &out_timer, loc) != SFN_OK)
       throw Raised{};
   }
   void cancel(const sfn_str& timer) { ctx_->svc->cancel(ctx_, &timer); }

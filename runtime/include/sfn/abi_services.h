@@ -36,15 +36,16 @@ typedef struct sfn_services {
   void (*state_clear)(sfn_ctx* ctx, uint32_t index);
 
   /* `send msg to address`: moves `msg` (a message of type `message_type`). Raises (returns
-   * SFN_RAISED) when `address` is not a valid address of a function type of the module or
-   * that function type has no handler for the message type. Delivered iff the invocation
-   * succeeds, in order with the invocation's other sends to the same address. */
-  int (*send)(sfn_ctx* ctx, const sfn_str* address, uint32_t message_type, void* msg);
+   * SFN_RAISED) at `loc` (the send statement; may be NULL) when `address` is not a valid
+   * address of a function type of the module or that function type has no handler for the
+   * message type. Delivered iff the invocation succeeds, in order with the invocation's other
+   * sends to the same address. */
+  int (*send)(sfn_ctx* ctx, const sfn_str* address, uint32_t message_type, void* msg, const sfn_loc* loc);
   /* Delayed send: like `send`, delivered no sooner than `delay_ns` (clamped at 0) after now().
    * Writes a fresh timer handle into `out_timer` (replacing its previous content). The timer
    * is registered iff the invocation succeeds; it is durable (persisted with the state). */
   int (*send_after)(sfn_ctx* ctx, const sfn_str* address, uint32_t message_type, void* msg,
-                    int64_t delay_ns, sfn_str* out_timer);
+                    int64_t delay_ns, sfn_str* out_timer, const sfn_loc* loc);
   /* `cancel t`: the delayed message of `timer` will not be delivered, if it has not been yet
    * (takes effect iff the invocation succeeds). Unknown or delivered timers are a no-op. */
   void (*cancel)(sfn_ctx* ctx, const sfn_str* timer);

@@ -179,7 +179,7 @@ struct Counter {
       Tick tmp26{};
       SFN_LOCAL(sfn_str, tmp27, sfn::abi::kTimer);
       // features.sfn:61
-      ctx.send_after(tmp25, kTickId, tmp26, int64_t{5000000000}, tmp27);
+      ctx.send_after(tmp25, kTickId, tmp26, int64_t{5000000000}, tmp27, &kLoc[12]);
       SFN_LOCAL(sfn::abi::Optional<sfn_str>, tmp28, kT4);
       sfn::gen::wrap(sfn::abi::kTimer, tmp28, tmp27);
       sfn::gen::move_into(kT4, ctx.mut<sfn::abi::Optional<sfn_str>>(Counter::pending), tmp28);
