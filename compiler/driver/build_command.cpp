@@ -4,7 +4,6 @@
 // into a loadable module for `sfn run OUT.so`.
 #include <unistd.h>
 
-#include <filesystem>
 #include <iostream>
 
 #include "compiler/driver/command.h"
@@ -12,24 +11,6 @@
 
 namespace sfn::driver {
 namespace {
-
-namespace fs = std::filesystem;
-
-// Copies `from` to `to` through a temporary file and a rename, so a running `to` is replaced
-// rather than overwritten in place (which fails with "Text file busy").
-bool install_file(const std::string& from, const std::string& to, std::string& error) {
-  std::error_code ec;
-  const fs::path target(to);
-  const fs::path tmp = target.parent_path() / ("." + target.filename().string() + ".tmp" + std::to_string(::getpid()));
-  fs::copy_file(from, tmp, fs::copy_options::overwrite_existing, ec);
-  if (!ec) fs::rename(tmp, target, ec);
-  if (ec) {
-    fs::remove(tmp);
-    error = "cannot write `" + to + "`: " + ec.message();
-    return false;
-  }
-  return true;
-}
 
 void setup_build(CLI::App& app, int& exit_code) {
   static std::string file, output, flags = "-O2";
@@ -44,6 +25,7 @@ void setup_build(CLI::App& app, int& exit_code) {
   cmd->callback([&exit_code] {
     CompileOptions options;
     options.kind = shared ? OutputKind::shared_module : OutputKind::executable;
+    options.output = output;
     options.flags = flags;
     options.verbose = verbose;
     if (verbose || isatty(STDERR_FILENO)) options.progress = [](const std::string& line) { std::cerr << "sfn build: " << line << "\n"; };
@@ -51,12 +33,6 @@ void setup_build(CLI::App& app, int& exit_code) {
     if (!r.ok) {
       if (!r.error.empty()) std::cerr << "error: " << r.error << "\n";
       exit_code = r.exit_code ? r.exit_code : 2;
-      return;
-    }
-    std::string error;
-    if (!install_file(r.path, output, error)) {
-      std::cerr << "error: " << error << "\n";
-      exit_code = 2;
       return;
     }
     exit_code = 0;

@@ -1,8 +1,8 @@
-// The module cache: front end -> IR -> C++ -> `c++ -shared` -> <cache>/<stem>-<key>.so (or,
-// for executables, `c++` with sfn_main, the runtime and the stdlib archives -> <cache>/<stem>-<key>).
-// The key is a hash of the generated C++ text, the compiler command and the link inputs' sizes
-// and mtimes, so any change of a source file, of the backend or of the runtime libraries gives
-// a new entry. Compiles into a temporary name and renames, so concurrent runs never see a partial
+// The module cache: front end -> IR -> C++ -> `c++ -shared` -> <cache>/<stem>-<key>.so, or, for
+// executables, `c++ -c` -> <cache>/<stem>-<key>.o, linked with sfn_main, the runtime and the
+// stdlib archives into the output. The key is a hash of the generated C++ text, the compiler
+// command and the sizes and mtimes of the headers (and, for modules, of the stdlib archive linked
+// in), so any change of a source file, of the backend or of the runtime gives a new entry. Compiles into a temporary name and renames, so concurrent runs never see a partial
 // object. Errors are returned as text; compiler output is kept in <hash>.log.
 #include "compiler/driver/module_cache.h"
 
@@ -14,6 +14,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <algorithm>
 #include <iostream>
 #include <sstream>
 #include <vector>
@@ -92,12 +93,78 @@ bool find_toolchain(Toolchain& tc, std::string& error) {
     tc.system_libs = SFN_SYSTEM_LIBS;
 #endif
     tc.std_header = l.std_include + "/sfn_std.h";
+    tc.abi_header = l.include + "/sfn/abi.h";
     return true;
   }
   error = "cannot find the SFN runtime headers and libraries (sfn/abi.h, sfn_std.h, libsfn_stdlib.a, "
           "libsfn_runtime.a, libsfn_main.a) next to this sfn; set SFN_INCLUDE_DIR and SFN_LIB_DIR";
   return false;
 }
+
+namespace {
+
+// Size and mtime of each file (missing files count too), for cache keys.
+std::string stamp(const std::vector<std::string>& files) {
+  std::string out;
+  struct stat st {};
+  for (const std::string& f : files) {
+    out += f + ":";
+    if (::stat(f.c_str(), &st) == 0) out += std::to_string(st.st_size) + ":" + std::to_string(st.st_mtime);
+    out += ";";
+  }
+  return out;
+}
+
+// The headers generated code includes: every <include>/sfn/*.h and sfn_std.h.
+std::vector<std::string> headers(const Toolchain& tc) {
+  std::vector<std::string> files = {tc.std_header};
+  std::error_code ec;
+  for (const auto& e : fs::directory_iterator(fs::path(tc.abi_header).parent_path(), ec))
+    if (e.path().extension() == ".h") files.push_back(e.path().string());
+  std::sort(files.begin() + 1, files.end());
+  return files;
+}
+
+// Runs one compiler command, output into `log`; on failure fills `r` with the log's text.
+bool run_compiler(const std::string& cmd, const std::string& log, const std::string& what, const std::string& cxx,
+                  const CompileOptions& options, CompileResult& r) {
+  if (options.verbose && options.progress) options.progress(cmd);
+  int status = std::system((cmd + " > " + shell_quote(log) + " 2>&1").c_str());
+  if (status == 0) return true;
+  std::ifstream in(log);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  std::string text = ss.str();
+  if (text.size() > 4000) text = text.substr(0, 4000) + "\n…";
+  r.exit_code = 2;
+  r.error = "the C++ compiler failed " + what + " (" + cxx + ", status " +
+            std::to_string(WIFEXITED(status) ? WEXITSTATUS(status) : status) + "):\n" + text;
+  return false;
+}
+
+// Moves `from` to `to` (same file system) or copies through a temporary next to `to` and
+// renames, so a running `to` is replaced rather than overwritten in place.
+bool place_file(const std::string& from, const std::string& to, bool move, std::string& error) {
+  std::error_code ec;
+  if (move) {
+    fs::rename(from, to, ec);
+    if (!ec) return true;
+  }
+  const fs::path target(to);
+  const fs::path tmp = target.parent_path() / ("." + target.filename().string() + ".tmp" + std::to_string(::getpid()));
+  ec.clear();
+  fs::copy_file(from, tmp, fs::copy_options::overwrite_existing, ec);
+  if (!ec) fs::rename(tmp, target, ec);
+  if (ec) {
+    fs::remove(tmp);
+    error = "cannot write `" + to + "`: " + ec.message();
+    return false;
+  }
+  if (move) fs::remove(from, ec);
+  return true;
+}
+
+}  // namespace
 
 CompileResult compile_module(const std::string& sfn_path, const CompileOptions& options) {
   CompileResult r;
@@ -122,64 +189,68 @@ CompileResult compile_module(const std::string& sfn_path, const CompileOptions& 
     r.error = "cannot create the cache directory " + dir + ": " + ec.message();
     return r;
   }
+  // Modules are cached whole (small: the program and the stdlib). Executables carry the whole
+  // runtime (~20 MB), so only their object file is cached and each build links it again.
   const bool exe = options.kind == OutputKind::executable;
-  std::string command_base = cxx + " -std=c++20 " + options.flags + (exe ? "" : " -shared -fPIC") + " " + tc.include_flags;
-  std::vector<std::string> link_inputs = {tc.stdlib_archive};
-  if (exe) link_inputs = {tc.main_archive, tc.runtime_archive, tc.stdlib_archive};
-  struct stat st {};
-  std::string lib_stamp;
-  for (const std::string& input : link_inputs)
-    if (::stat(input.c_str(), &st) == 0)
-      lib_stamp += input + ":" + std::to_string(st.st_size) + ":" + std::to_string(st.st_mtime) + ";";
-  if (::stat(tc.std_header.c_str(), &st) == 0)
-    lib_stamp += std::to_string(st.st_size) + ":" + std::to_string(st.st_mtime) + ";";
-  std::string key = hex_hash(cpp + "\n" + command_base + "\n" + lib_stamp + (exe ? tc.system_libs : ""));
-  std::string stem = fs::path(sfn_path).stem().string();
-  std::string base = dir + "/" + stem + "-" + key;
-  const std::string suffix = exe ? "" : ".so";
-  r.path = base + suffix;
+  const std::string compile = cxx + " -std=c++20 " + options.flags + (exe ? " -c" : " -shared -fPIC") + " " +
+                              tc.include_flags;
+  const std::string key =
+      hex_hash(cpp + "\n" + compile + "\n" + stamp(headers(tc)) + (exe ? "" : stamp({tc.stdlib_archive})));
+  const std::string base = dir + "/" + fs::path(sfn_path).stem().string() + "-" + key;
+  const std::string cached = base + (exe ? ".o" : ".so");
+  const std::string log = base + ".log";
   r.cpp_path = base + ".cpp";
-  if (fs::exists(r.path)) {
-    if (options.verbose && options.progress) options.progress("up to date: " + r.path);
-    r.ok = true;
-    r.cached = true;
-    return r;
-  }
-  if (options.progress) options.progress("compiling " + fs::path(sfn_path).filename().string() + "…");
-  std::string tmp = base + ".tmp" + std::to_string(::getpid()) + suffix;
-  {
+  r.cached = fs::exists(cached);
+  if (r.cached) {
+    if (options.verbose && options.progress) options.progress("up to date: " + cached);
+  } else {
+    if (options.progress) options.progress("compiling " + fs::path(sfn_path).filename().string() + "…");
     std::ofstream out(r.cpp_path, std::ios::binary);
     out << cpp;
+    out.close();
     if (!out) {
       r.exit_code = 2;
       r.error = "cannot write " + r.cpp_path;
       return r;
     }
+    const std::string tmp = base + ".tmp" + std::to_string(::getpid()) + (exe ? ".o" : ".so");
+    std::string cmd = compile + " -o " + shell_quote(tmp) + " " + shell_quote(r.cpp_path);
+    if (!exe) cmd += " " + shell_quote(tc.stdlib_archive);
+    if (!run_compiler(cmd, log, "on " + r.cpp_path, cxx, options, r) || !place_file(tmp, cached, true, r.error)) {
+      if (r.exit_code == 0) r.exit_code = 2;
+      fs::remove(tmp, ec);
+      return r;
+    }
   }
-  std::string log = base + ".log";
-  std::string cmd = command_base + " -o " + shell_quote(tmp) + " " + shell_quote(r.cpp_path);
-  for (const std::string& input : link_inputs) cmd += " " + shell_quote(input);
-  if (exe) cmd += " " + tc.system_libs;
-  if (options.verbose && options.progress) options.progress(cmd);
-  cmd += " > " + shell_quote(log) + " 2>&1";
-  int status = std::system(cmd.c_str());
-  if (status != 0) {
-    std::ifstream in(log);
-    std::stringstream ss;
-    ss << in.rdbuf();
-    std::string text = ss.str();
-    if (text.size() > 4000) text = text.substr(0, 4000) + "\n…";
-    r.exit_code = 2;
-    r.error = "the C++ compiler failed on " + r.cpp_path + " (" + cxx + ", status " +
-              std::to_string(WIFEXITED(status) ? WEXITSTATUS(status) : status) + "):\n" + text;
-    fs::remove(tmp, ec);
-    return r;
-  }
-  fs::rename(tmp, r.path, ec);
-  if (ec) {
-    r.exit_code = 2;
-    r.error = "cannot move the compiled program to " + r.path + ": " + ec.message();
-    return r;
+  r.path = cached;
+  if (exe) {
+    // Link next to the output and rename into place.
+    const fs::path target(options.output);
+    if (!target.parent_path().empty() && !fs::is_directory(target.parent_path())) {
+      r.exit_code = 2;
+      r.error = "cannot write `" + options.output + "`: no directory " + target.parent_path().string();
+      return r;
+    }
+    const std::string tmp =
+        (target.parent_path() / ("." + target.filename().string() + ".tmp" + std::to_string(::getpid()))).string();
+    std::string cmd = cxx + " " + options.flags + " -o " + shell_quote(tmp) + " " + shell_quote(cached);
+    for (const std::string& input : {tc.main_archive, tc.runtime_archive, tc.stdlib_archive})
+      cmd += " " + shell_quote(input);
+    cmd += " " + tc.system_libs;
+    if (options.progress && !options.verbose) options.progress("linking " + target.filename().string() + "…");
+    if (!run_compiler(cmd, log, "linking " + options.output, cxx, options, r) ||
+        !place_file(tmp, options.output, true, r.error)) {
+      if (r.exit_code == 0) r.exit_code = 2;
+      fs::remove(tmp, ec);
+      return r;
+    }
+    r.path = options.output;
+  } else if (!options.output.empty()) {
+    if (!place_file(cached, options.output, false, r.error)) {
+      r.exit_code = 2;
+      return r;
+    }
+    r.path = options.output;
   }
   r.ok = true;
   return r;

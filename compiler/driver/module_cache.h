@@ -13,11 +13,14 @@ namespace sfn::driver {
 
 enum class OutputKind {
   shared_module,  // <cache>/<stem>-<key>.so, loaded with dlopen by `sfn run`
-  executable,     // <cache>/<stem>-<key>, runs on its own with the run options
+  executable,     // linked into `output` from the cached <cache>/<stem>-<key>.o; runs on its own
 };
 
 struct CompileOptions {
   OutputKind kind = OutputKind::shared_module;
+  // Where to put the result (replaced through a rename, so a running program can be replaced);
+  // required for executables; empty for a module: it stays in the cache.
+  std::string output;
   // Cache directory; empty: $SFN_CACHE_DIR, else $XDG_CACHE_HOME/sfn, else ~/.cache/sfn.
   std::string cache_dir;
   // Called with human-readable progress ("compiling greeter.sfn…"); may be null.
@@ -32,9 +35,9 @@ struct CompileOptions {
 
 struct CompileResult {
   bool ok = false;
-  std::string path;      // the cached module or executable (valid until the cache is cleaned)
+  std::string path;      // `output`, or the cached module (valid until the cache is cleaned)
   std::string cpp_path;  // the generated C++ next to it
-  bool cached = false;   // true when no compilation was needed
+  bool cached = false;   // true when no compilation was needed (executables are still linked)
   // On failure: what went wrong, as text for the user, or empty when it has already been
   // reported (diagnostics on stderr); `exit_code` is 1 for program errors, else 2.
   std::string error;
@@ -53,7 +56,8 @@ struct Toolchain {
   std::string runtime_archive;  // path of libsfn_runtime.a (executables only)
   std::string main_archive;     // path of libsfn_main.a (executables only)
   std::string system_libs;      // "-lrocksdb -lzmq ..." the runtime archive needs
-  std::string std_header;       // path of sfn_std.h (its stamp is part of the cache key)
+  std::string std_header;       // path of sfn_std.h (headers' stamps are part of the cache key)
+  std::string abi_header;       // path of sfn/abi.h
 };
 bool find_toolchain(Toolchain& toolchain, std::string& error);
 

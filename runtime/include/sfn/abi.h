@@ -1,4 +1,4 @@
-/* The SFN module ABI, version 1: the one contract between compiled SFN code and the runtime.
+/* The SFN module ABI, version 2: the one contract between compiled SFN code and the runtime.
  *
  * A backend (C++ ahead of time, or the LLVM JIT) produces a *module*: a constant descriptor
  * (`sfn_module`) of the program's messages, enums, function types with their states, ingress
@@ -53,7 +53,8 @@
 extern "C" {
 #endif
 
-#define SFN_ABI_VERSION 1u
+/* 2: send/send_after take the location of the send statement. */
+#define SFN_ABI_VERSION 2u
 #define SFN_OK 0
 #define SFN_RAISED 1
 

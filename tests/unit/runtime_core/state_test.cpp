@@ -33,7 +33,9 @@ class StateTest : public ::testing::Test {
     fs::remove_all(dir_);
   }
   void reopen() {
-    if (backend_) ASSERT_TRUE(backend_->flush());
+    if (backend_) {
+      ASSERT_TRUE(backend_->flush());
+    }
     backend_.reset();
     std::string error;
     backend_ = StateBackend::open((dir_ / "db").string(), module_, &error);
