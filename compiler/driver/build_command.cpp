@@ -23,6 +23,11 @@ void setup_build(CLI::App& app, int& exit_code) {
   cmd->add_flag("-v,--verbose", verbose, "Show the C++ compiler command (or the cached result used)");
   cmd->add_option("--cxxflags", flags, "Flags for the C++ compiler")->capture_default_str();
   cmd->callback([&exit_code] {
+    if (output.empty()) {
+      std::cerr << "error: -o/--output needs a file name\n";
+      exit_code = 2;
+      return;
+    }
     CompileOptions options;
     options.kind = shared ? OutputKind::shared_module : OutputKind::executable;
     options.output = output;

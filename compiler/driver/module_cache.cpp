@@ -168,6 +168,20 @@ bool place_file(const std::string& from, const std::string& to, bool move, std::
 
 CompileResult compile_module(const std::string& sfn_path, const CompileOptions& options) {
   CompileResult r;
+  if (!options.output.empty()) {
+    // Refuse an output that cannot be written before compiling anything.
+    const fs::path target(options.output);
+    if (fs::is_directory(target) || target.filename().empty()) {
+      r.exit_code = 2;
+      r.error = "cannot write `" + options.output + "`: is a directory";
+      return r;
+    }
+    if (!target.parent_path().empty() && !fs::is_directory(target.parent_path())) {
+      r.exit_code = 2;
+      r.error = "cannot write `" + options.output + "`: no directory " + target.parent_path().string();
+      return r;
+    }
+  }
   auto module = lower_file(sfn_path, r.error, r.exit_code);
   if (!module) return r;
   const std::string cpp = codegen::cpp::generate(*module.module);
@@ -226,11 +240,6 @@ CompileResult compile_module(const std::string& sfn_path, const CompileOptions& 
   if (exe) {
     // Link next to the output and rename into place.
     const fs::path target(options.output);
-    if (!target.parent_path().empty() && !fs::is_directory(target.parent_path())) {
-      r.exit_code = 2;
-      r.error = "cannot write `" + options.output + "`: no directory " + target.parent_path().string();
-      return r;
-    }
     const std::string tmp =
         (target.parent_path() / ("." + target.filename().string() + ".tmp" + std::to_string(::getpid()))).string();
     std::string cmd = cxx + " " + options.flags + " -o " + shell_quote(tmp) + " " + shell_quote(cached);

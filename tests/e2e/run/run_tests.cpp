@@ -132,6 +132,31 @@ TEST_P(BuiltProgram, MatchesExpectedEgress) {
   expect_expected_egress(name, "./" + name + " (from sfn build)", result);
 }
 
+// `sfn build` refuses outputs it cannot write with exit 2 and says why, and reports program
+// errors as diagnostics with exit 1, before anything is compiled or linked.
+TEST(SfnBuild, ReportsUnusableOutputsAndProgramErrors) {
+  const fs::path dir = fs::path(SFN_RUN_TESTS_DIR) / "ping_pong";
+  ScratchDir work("build_errors");
+  auto r = sfn::testing::run_command({SFN_BINARY, "build", "ping_pong.sfn", "-o", work.path.string()}, "", dir.string());
+  EXPECT_EQ(r.status, 2);
+  EXPECT_NE(r.err.find("is a directory"), std::string::npos) << r.err;
+  r = sfn::testing::run_command({SFN_BINARY, "build", "ping_pong.sfn", "-o", (work.path / "no/such/dir/app").string()},
+                                "", dir.string());
+  EXPECT_EQ(r.status, 2);
+  EXPECT_NE(r.err.find("no directory"), std::string::npos) << r.err;
+  r = sfn::testing::run_command({SFN_BINARY, "build", "ping_pong.sfn", "-o", ""}, "", dir.string());
+  EXPECT_EQ(r.status, 2);
+  EXPECT_NE(r.err.find("needs a file name"), std::string::npos) << r.err;
+
+  const fs::path bad = work.path / "bad.sfn";
+  std::ofstream(bad) << "package bad;\nfunction F(id: int) {\n  on Missing(m) { }\n}\n";
+  r = sfn::testing::run_command({SFN_BINARY, "build", bad.string(), "-o", (work.path / "bad").string()});
+  EXPECT_EQ(r.status, 1);
+  EXPECT_NE(r.err.find("bad.sfn:3:"), std::string::npos) << r.err;
+  EXPECT_FALSE(fs::exists(work.path / "bad"));
+  EXPECT_EQ(std::distance(fs::directory_iterator(work.path), fs::directory_iterator()), 1);  // only bad.sfn
+}
+
 INSTANTIATE_TEST_SUITE_P(Executables, BuiltProgram,
                          ::testing::Values("ping_pong", "cancel_rollback", "expiry", "errors_arith", "std_strings",
                                            "formatting"));
