@@ -5,10 +5,12 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <cctype>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <string>
+#include <vector>
 
 #include "tests/compiler/test_support.h"
 
@@ -22,7 +24,10 @@ class Installed : public ::testing::Test {
  protected:
   void SetUp() override {
     const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-    work = fs::temp_directory_path() / ("sfn_install_" + std::string(info->name()) + "_" + std::to_string(::getpid()));
+    std::string name = info->name();
+    for (char& c : name)
+      if (!std::isalnum(static_cast<unsigned char>(c))) c = '_';
+    work = fs::temp_directory_path() / ("sfn_install_" + name + "_" + std::to_string(::getpid()));
     fs::remove_all(work);
     fs::create_directories(work);
     prefix = work / "prefix";
@@ -67,15 +72,20 @@ TEST_F(Installed, InstalledSfnBuildsAStandaloneExecutable) {
   EXPECT_NE(version.out.find("example.greeter"), std::string::npos) << version.out;
 }
 
-TEST_F(Installed, UserCMakeProjectBuildsWithSfnAddProgram) {
+// The same project with each CMake generator a user is likely to have (the DEPFILE of
+// sfn_add_program works with both).
+class UserProject : public Installed, public ::testing::WithParamInterface<std::string> {};
+
+TEST_P(UserProject, BuildsWithSfnAddProgram) {
   // A copy of the project, so the test can edit an imported file.
   const fs::path src = work / "project";
   fs::copy(SFN_USER_PROJECT_DIR, src, fs::copy_options::recursive);
   const fs::path bin = work / "project-build";
-  const auto configure = run_command({SFN_CMAKE, "-S", src.string(), "-B", bin.string(), "-G", "Ninja",
-                                      "-DCMAKE_MAKE_PROGRAM=" + std::string(SFN_MAKE_PROGRAM),
-                                      "-DCMAKE_CXX_COMPILER=" + std::string(SFN_CXX_COMPILER),
-                                      "-DCMAKE_PREFIX_PATH=" + prefix.string()});
+  std::vector<std::string> configure_args = {SFN_CMAKE, "-S", src.string(), "-B", bin.string(), "-G", GetParam(),
+                                             "-DCMAKE_CXX_COMPILER=" + std::string(SFN_CXX_COMPILER),
+                                             "-DCMAKE_PREFIX_PATH=" + prefix.string()};
+  if (GetParam() == "Ninja") configure_args.push_back("-DCMAKE_MAKE_PROGRAM=" + std::string(SFN_MAKE_PROGRAM));
+  const auto configure = run_command(configure_args);
   ASSERT_EQ(configure.status, 0) << configure.out << configure.err;
   const auto build = run_command({SFN_CMAKE, "--build", bin.string()});
   ASSERT_EQ(build.status, 0) << build.out << build.err;
@@ -107,5 +117,10 @@ TEST_F(Installed, UserCMakeProjectBuildsWithSfnAddProgram) {
   EXPECT_EQ(run.status, 0) << run.err;
   EXPECT_NE(run.out.find("Good to see you again, ada (visit 2)"), std::string::npos) << run.out;
 }
+
+INSTANTIATE_TEST_SUITE_P(Generators, UserProject, ::testing::Values("Ninja", "Unix Makefiles"),
+                         [](const ::testing::TestParamInfo<std::string>& info) {
+                           return info.param == "Ninja" ? std::string("Ninja") : std::string("Makefiles");
+                         });
 
 }  // namespace
