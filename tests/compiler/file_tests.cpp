@@ -132,11 +132,7 @@ TEST_P(FileTest, MatchesExpectedDiagnostics) {
 }
 
 std::string case_name(const ::testing::TestParamInfo<FileCase>& info) {
-  std::string name = info.param.group + "_" + info.param.path.stem().string();
-  for (char& ch : name) {
-    if (!std::isalnum(static_cast<unsigned char>(ch))) ch = '_';
-  }
-  return name;
+  return sfn::testing::identifier(info.param.group + "_" + info.param.path.stem().string());
 }
 
 INSTANTIATE_TEST_SUITE_P(Compiler, FileTest, ::testing::ValuesIn(discover()), case_name);

@@ -87,11 +87,7 @@ TEST_P(ProtocTest, EmittedProtoCompilesWithProtoc) {
 }
 
 std::string name_of(const ::testing::TestParamInfo<fs::path>& info) {
-  std::string n = info.param.parent_path().filename().string() + "_" + info.param.stem().string();
-  for (char& c : n) {
-    if (!std::isalnum(static_cast<unsigned char>(c))) c = '_';
-  }
-  return n;
+  return sfn::testing::identifier(info.param.parent_path().filename().string() + "_" + info.param.stem().string());
 }
 
 std::vector<fs::path> protoc_programs() {

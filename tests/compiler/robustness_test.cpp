@@ -77,11 +77,8 @@ TEST_P(Robustness, RandomSingleTokenDeletionsGiveCleanDiagnostics) {
 }
 
 std::string name_of(const ::testing::TestParamInfo<fs::path>& info) {
-  std::string n = info.param.parent_path().filename().string() + "_" + info.param.stem().string();
-  for (char& c : n) {
-    if (!std::isalnum(static_cast<unsigned char>(c))) c = '_';
-  }
-  return n + "_" + std::to_string(info.index);
+  return sfn::testing::identifier(info.param.parent_path().filename().string() + "_" + info.param.stem().string()) +
+         "_" + std::to_string(info.index);
 }
 
 INSTANTIATE_TEST_SUITE_P(AllPrograms, Robustness, ::testing::ValuesIn(all_programs()), name_of);

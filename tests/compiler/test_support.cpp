@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
@@ -83,6 +84,12 @@ std::vector<std::filesystem::path> sfn_files_under(const std::vector<std::filesy
   }
   std::sort(out.begin(), out.end());
   return out;
+}
+
+std::string identifier(std::string text) {
+  for (char& c : text)
+    if (!std::isalnum(static_cast<unsigned char>(c))) c = '_';
+  return text;
 }
 
 }  // namespace sfn::testing

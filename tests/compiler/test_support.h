@@ -18,6 +18,10 @@ struct CommandResult {
 CommandResult run_command(const std::vector<std::string>& argv, const std::string& input = "",
                           const std::string& cwd = "");
 
+// `text` with every character that is not an ASCII letter or digit replaced by '_': names of
+// parameterised tests and of scratch directories.
+std::string identifier(std::string text);
+
 // The whole content of a file (empty if it cannot be read).
 std::string read_file(const std::filesystem::path& path);
 

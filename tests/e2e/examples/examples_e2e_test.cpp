@@ -58,12 +58,7 @@ std::vector<std::string> examples() {
   return names;
 }
 
-std::string test_name(const ::testing::TestParamInfo<std::string>& info) {
-  std::string n = info.param;
-  for (char& c : n)
-    if (!std::isalnum(static_cast<unsigned char>(c))) c = '_';
-  return n;
-}
+std::string test_name(const ::testing::TestParamInfo<std::string>& info) { return sfn::testing::identifier(info.param); }
 
 INSTANTIATE_TEST_SUITE_P(Examples, Example, ::testing::ValuesIn(examples()), test_name);
 

@@ -24,10 +24,8 @@ class Installed : public ::testing::Test {
  protected:
   void SetUp() override {
     const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-    std::string name = info->name();
-    for (char& c : name)
-      if (!std::isalnum(static_cast<unsigned char>(c))) c = '_';
-    work = fs::temp_directory_path() / ("sfn_install_" + name + "_" + std::to_string(::getpid()));
+    work = fs::temp_directory_path() /
+           ("sfn_install_" + sfn::testing::identifier(info->name()) + "_" + std::to_string(::getpid()));
     fs::remove_all(work);
     fs::create_directories(work);
     prefix = work / "prefix";

@@ -163,11 +163,7 @@ INSTANTIATE_TEST_SUITE_P(Executables, BuiltProgram,
 
 INSTANTIATE_TEST_SUITE_P(Programs, RunProgram, ::testing::ValuesIn(program_names()),
                          [](const ::testing::TestParamInfo<std::string>& info) {
-                           std::string id = info.param;
-                           for (char& c : id) {
-                             if (!std::isalnum(static_cast<unsigned char>(c))) c = '_';
-                           }
-                           return id;
+                           return sfn::testing::identifier(info.param);
                          });
 GTEST_ALLOW_UNINSTANTIATED_PARAMETERIZED_TEST(RunProgram);
 

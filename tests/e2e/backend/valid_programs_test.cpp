@@ -1,0 +1,54 @@
+// Every program the front end accepts in tests/compiler/ok/ and tests/compiler/golden/ must also
+// get through the C++ backend: `sfn build --shared` compiles it, and `sfn run MODULE.so` with an
+// empty input loads the module (descriptor validation: layouts, handlers, routes) and exits 0
+// with no egress.
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <cctype>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include "tests/compiler/test_support.h"
+
+namespace {
+
+namespace fs = std::filesystem;
+
+std::vector<std::string> valid_programs() {
+  std::vector<std::string> out;
+  const fs::path root = SFN_COMPILER_TESTS_DIR;
+  for (const fs::path& p : sfn::testing::sfn_files_under({root / "ok", root / "golden"}))
+    out.push_back(fs::relative(p, root).string());
+  return out;
+}
+
+class ValidProgram : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(ValidProgram, CompilesAndLoads) {
+  const fs::path source = fs::path(SFN_COMPILER_TESTS_DIR) / GetParam();
+  const fs::path work = fs::temp_directory_path() /
+                        ("sfn_backend_" + sfn::testing::identifier(GetParam()) + "_" + std::to_string(::getpid()));
+  fs::remove_all(work);
+  fs::create_directories(work);
+  ::setenv("SFN_CACHE_DIR", SFN_TEST_CACHE_DIR, 1);
+  const std::string so = (work / "module.so").string();
+  const auto build = sfn::testing::run_command({SFN_BIN, "build", "--shared", source.string(), "-o", so});
+  ASSERT_EQ(build.status, 0) << "sfn build --shared " << GetParam() << ":\n" << build.err;
+  std::ofstream(work / "empty.jsonl").close();
+  const auto run = sfn::testing::run_command({SFN_BIN, "run", so, "--input", (work / "empty.jsonl").string(), "--clock",
+                                              "virtual", "--workers", "1", "--state-dir", (work / "state").string()});
+  EXPECT_EQ(run.status, 0) << run.err;
+  EXPECT_EQ(run.out, "");
+  fs::remove_all(work);
+}
+
+INSTANTIATE_TEST_SUITE_P(Programs, ValidProgram, ::testing::ValuesIn(valid_programs()),
+                         [](const ::testing::TestParamInfo<std::string>& info) {
+                           return sfn::testing::identifier(info.param);
+                         });
+
+}  // namespace
