@@ -34,7 +34,6 @@ TEST_P(ValidProgram, CompilesAndLoads) {
                         ("sfn_backend_" + sfn::testing::identifier(GetParam()) + "_" + std::to_string(::getpid()));
   fs::remove_all(work);
   fs::create_directories(work);
-  ::setenv("SFN_CACHE_DIR", SFN_TEST_CACHE_DIR, 1);
   const std::string so = (work / "module.so").string();
   const auto build = sfn::testing::run_command({SFN_BIN, "build", "--shared", source.string(), "-o", so});
   ASSERT_EQ(build.status, 0) << "sfn build --shared " << GetParam() << ":\n" << build.err;

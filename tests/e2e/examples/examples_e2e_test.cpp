@@ -38,8 +38,7 @@ TEST_P(Example, RunsAndMatchesExpectedOutput) {
   fs::remove_all(work);
   fs::create_directories(work);
   fs::path so = work / (GetParam() + ".so");
-  std::string env = "SFN_CACHE_DIR=" + std::string(SFN_TEST_CACHE_DIR) + " ";
-  int rc = shell(env + SFN_BIN + " build " + source.string() + " --shared -o " + so.string() + " 2> " +
+  int rc = shell(std::string(SFN_BIN) + " build " + source.string() + " --shared -o " + so.string() + " 2> " +
                  (work / "build.err").string());
   ASSERT_EQ(rc, 0) << read_file(work / "build.err");
   rc = shell(std::string(SFN_BIN) + " run " + so.string() + " --input " + (dir / "input.jsonl").string() +
