@@ -15,6 +15,9 @@
 #include <filesystem>
 #include <fstream>
 #include <algorithm>
+#include <chrono>
+#include <map>
+#include <regex>
 #include <iostream>
 #include <sstream>
 #include <vector>
@@ -164,6 +167,46 @@ bool place_file(const std::string& from, const std::string& to, bool move, std::
   return true;
 }
 
+// Keeps the cache bounded (least recently used first out): when it holds more than `max_entries`
+// entries (an entry is <stem>-<key> with its .so/.o, .cpp and .log files), removes the oldest
+// until 3/4 of that remain, sparing entries used in the last 10 minutes (another process may
+// be about to load or link them). A hit refreshes its entry's time (see compile_module).
+void prune_cache(const std::string& dir, std::size_t max_entries) {
+  std::map<std::string, fs::file_time_type> newest;  // entry -> newest time of its files
+  std::error_code ec;
+  for (const auto& e : fs::directory_iterator(dir, ec)) {
+    // <stem>-<16 hex digits>.<ext...>; anything else in the directory is not ours.
+    static const std::regex entry_name("(.+-[0-9a-f]{16})\\..*");
+    std::smatch match;
+    const std::string name = e.path().filename().string();
+    if (!std::regex_match(name, match, entry_name)) continue;
+    const auto t = e.last_write_time(ec);
+    if (ec) continue;
+    auto [it, inserted] = newest.emplace(match[1].str(), t);
+    if (!inserted && t > it->second) it->second = t;
+  }
+  if (newest.size() <= max_entries) return;
+  std::vector<std::pair<fs::file_time_type, std::string>> by_age;
+  for (const auto& [entry, t] : newest) by_age.emplace_back(t, entry);
+  std::sort(by_age.begin(), by_age.end());
+  const auto recent = fs::file_time_type::clock::now() - std::chrono::minutes(10);
+  std::size_t remaining = newest.size();
+  for (const auto& [t, entry] : by_age) {
+    if (remaining <= max_entries * 3 / 4 || t > recent) break;
+    for (const char* ext : {".so", ".o", ".cpp", ".log"}) fs::remove(dir + "/" + entry + ext, ec);
+    --remaining;
+  }
+}
+
+std::size_t max_cache_entries() {
+  if (const char* e = std::getenv("SFN_CACHE_MAX_ENTRIES"); e && *e) {
+    char* end = nullptr;
+    unsigned long n = std::strtoul(e, &end, 10);
+    if (end && *end == 0 && n > 0) return n;
+  }
+  return 256;
+}
+
 }  // namespace
 
 CompileResult compile_module(const std::string& sfn_path, const CompileOptions& options) {
@@ -217,7 +260,9 @@ CompileResult compile_module(const std::string& sfn_path, const CompileOptions& 
   r.cached = fs::exists(cached);
   if (r.cached) {
     if (options.verbose && options.progress) options.progress("up to date: " + cached);
+    fs::last_write_time(cached, fs::file_time_type::clock::now(), ec);  // most recently used
   } else {
+    prune_cache(dir, max_cache_entries());
     if (options.progress) options.progress("compiling " + fs::path(sfn_path).filename().string() + "…");
     std::ofstream out(r.cpp_path, std::ios::binary);
     out << cpp;

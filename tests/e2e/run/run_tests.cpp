@@ -7,6 +7,9 @@
 
 #include <algorithm>
 #include <cctype>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -155,6 +158,61 @@ TEST(SfnBuild, ReportsUnusableOutputsAndProgramErrors) {
   EXPECT_NE(r.err.find("bad.sfn:3:"), std::string::npos) << r.err;
   EXPECT_FALSE(fs::exists(work.path / "bad"));
   EXPECT_EQ(std::distance(fs::directory_iterator(work.path), fs::directory_iterator()), 1);  // only bad.sfn
+}
+
+// The module cache stays bounded: over SFN_CACHE_MAX_ENTRIES entries, the least recently used
+// old ones go (down to 3/4 of the limit); files that are not cache entries stay; a hit makes
+// its entry the most recently used.
+TEST(ModuleCache, RemovesLeastRecentlyUsedEntriesOverTheLimit) {
+  ScratchDir cache("cache_prune");
+  const auto day_ago = fs::file_time_type::clock::now() - std::chrono::hours(24);
+  for (int i = 0; i < 20; ++i) {
+    char key[17];
+    std::snprintf(key, sizeof key, "%016x", i);
+    for (const char* ext : {".so", ".cpp", ".log"}) {
+      const fs::path f = cache.path / ("old" + std::to_string(i) + "-" + key + ext);
+      std::ofstream(f) << "x";
+      // Entry 0 is the oldest, entry 19 the newest of the old ones.
+      fs::last_write_time(f, day_ago + std::chrono::minutes(i));
+    }
+  }
+  std::ofstream(cache.path / "notes.txt") << "not a cache entry";
+  const char* saved = std::getenv("SFN_CACHE_DIR");
+  const std::string saved_dir = saved ? saved : "";
+  ::setenv("SFN_CACHE_DIR", cache.path.c_str(), 1);
+  ::setenv("SFN_CACHE_MAX_ENTRIES", "8", 1);
+  ScratchDir out("cache_prune_out");
+  const fs::path dir = fs::path(SFN_RUN_TESTS_DIR) / "ping_pong";
+  auto r = sfn::testing::run_command({SFN_BINARY, "build", "--shared", "ping_pong.sfn", "-o",
+                                      (out.path / "m.so").string()}, "", dir.string());
+  ::unsetenv("SFN_CACHE_MAX_ENTRIES");
+  if (saved) ::setenv("SFN_CACHE_DIR", saved_dir.c_str(), 1);
+  ASSERT_EQ(r.status, 0) << r.err;
+
+  std::vector<std::string> left;
+  fs::path fresh;
+  for (const auto& e : fs::directory_iterator(cache.path)) {
+    const std::string name = e.path().filename().string();
+    if (e.path().extension() == ".so") {
+      if (name.rfind("old", 0) == 0) left.push_back(name.substr(0, name.find('-')));
+      else fresh = e.path();
+    }
+  }
+  std::sort(left.begin(), left.end());
+  // 20 old entries > 8: the 14 oldest went, leaving 6 (3/4 of 8), then the new one was added.
+  EXPECT_EQ(left, (std::vector<std::string>{"old14", "old15", "old16", "old17", "old18", "old19"}));
+  EXPECT_FALSE(fresh.empty());
+  EXPECT_FALSE(fs::exists(cache.path / ("old0-" + std::string(16, '0') + ".cpp")));
+  EXPECT_TRUE(fs::exists(cache.path / "notes.txt"));
+
+  // A hit refreshes the entry's time.
+  fs::last_write_time(fresh, day_ago);
+  ::setenv("SFN_CACHE_DIR", cache.path.c_str(), 1);
+  r = sfn::testing::run_command({SFN_BINARY, "build", "--shared", "ping_pong.sfn", "-o",
+                                 (out.path / "m2.so").string()}, "", dir.string());
+  if (saved) ::setenv("SFN_CACHE_DIR", saved_dir.c_str(), 1);
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_GT(fs::last_write_time(fresh), fs::file_time_type::clock::now() - std::chrono::minutes(5));
 }
 
 INSTANTIATE_TEST_SUITE_P(Executables, BuiltProgram,
