@@ -8,7 +8,7 @@
 #include "runtime/core/module.h"
 #include "runtime/core/value.h"
 #include "runtime/state/state_backend.h"
-#include "test_module.h"
+#include "module_fixture.h"
 
 namespace sfn::runtime::state {
 namespace {
@@ -16,21 +16,16 @@ namespace {
 namespace fs = std::filesystem;
 constexpr int64_t kMinute = 60'000'000'000;
 
-class StateTest : public ::testing::Test {
+class StateTest : public test::ModuleFixture {
  protected:
+  StateTest() : ModuleFixture("sfn_state") {}
   void SetUp() override {
-    std::string error;
-    module_ = load_module_linked(test::test_module_entry, &error);
-    ASSERT_TRUE(module_) << error;
-    dir_ = fs::temp_directory_path() /
-           ("sfn_state_" + std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()) + "_" +
-            std::to_string(::getpid()));
-    fs::remove_all(dir_);
+    ModuleFixture::SetUp();
     reopen();
   }
   void TearDown() override {
     backend_.reset();
-    fs::remove_all(dir_);
+    ModuleFixture::TearDown();
   }
   void reopen() {
     if (backend_) {
@@ -57,8 +52,6 @@ class StateTest : public ::testing::Test {
     return std::string(core::str_view(*reinterpret_cast<sfn_str*>(i->block + backend_->layout(1).offsets[1])));
   }
 
-  ModulePtr module_;
-  fs::path dir_;
   std::unique_ptr<StateBackend> backend_;
 };
 

@@ -9,26 +9,16 @@
 #include <thread>
 
 #include "sfn/runtime.h"
-#include "test_module.h"
+#include "module_fixture.h"
 
 namespace sfn::runtime {
 namespace {
 
 namespace fs = std::filesystem;
 
-class TimerTest : public ::testing::Test {
+class TimerTest : public test::ModuleFixture {
  protected:
-  void SetUp() override {
-    std::string error;
-    module_ = load_module_linked(test::test_module_entry, &error);
-    ASSERT_TRUE(module_) << error;
-    dir_ = fs::temp_directory_path() /
-           ("sfn_timer_" + std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()) + "_" +
-            std::to_string(::getpid()));
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
-  }
-  void TearDown() override { fs::remove_all(dir_); }
+  TimerTest() : ModuleFixture("sfn_timer") {}
 
   // Runs `input` and returns the egress records as "egress: json" lines.
   std::vector<std::string> run(const std::string& input, ClockMode clock = ClockMode::virtual_time,
@@ -48,8 +38,6 @@ class TimerTest : public ::testing::Test {
     return out;
   }
 
-  ModulePtr module_;
-  fs::path dir_;
 };
 
 TEST_F(TimerTest, VirtualClockRunsHoursInMilliseconds) {
