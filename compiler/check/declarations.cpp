@@ -189,12 +189,6 @@ static Candidates type_candidates(const CheckedProgram& p) {
   return c;
 }
 
-static Candidates function_candidates(const CheckedProgram& p) {
-  Candidates c;
-  for (const auto& f : p.functions) c.push_back(f.name);
-  return c;
-}
-
 TypeId Checker::resolve_type(const ast::TypeExpr* t, bool in_message_field) {
   if (t == nullptr) return types_.error();
   auto arg = [&](std::size_t i) -> TypeId {
@@ -253,7 +247,7 @@ TypeId Checker::resolve_type(const ast::TypeExpr* t, bool in_message_field) {
       std::uint32_t f = out_.find_function(name);
       if (f != kNone) return types_.ref(f);
       auto& d = report(Kind::E0101, t->name.span, "unknown function type `" + name + "`");
-      suggest(d, name, t->name.span, function_candidates(out_));
+      suggest(d, name, t->name.span, names_of(out_.functions));
       return types_.error();
     }
   }
@@ -261,12 +255,6 @@ TypeId Checker::resolve_type(const ast::TypeExpr* t, bool in_message_field) {
 }
 
 // ---------------------------------------------------------------------------------- signatures
-
-static Candidates message_candidates(const CheckedProgram& p) {
-  Candidates c;
-  for (const auto& m : p.messages) c.push_back(m.name);
-  return c;
-}
 
 void Checker::resolve_signatures() {
   for (auto& e : out_.enums) {
@@ -368,7 +356,7 @@ void Checker::resolve_signatures() {
       std::uint32_t m = mname.empty() ? kNone : out_.find_message(mname);
       if (m == kNone && !mname.empty()) {
         auto& d = report(Kind::E0101, h.message_type.span, "unknown message type `" + mname + "`");
-        suggest(d, mname, h.message_type.span, message_candidates(out_));
+        suggest(d, mname, h.message_type.span, names_of(out_.messages));
       }
       if (m != kNone) {
         auto hidx = static_cast<std::uint32_t>(f.handlers.size());

@@ -216,9 +216,7 @@ TypeId Checker::check_field_access(const ast::Expr& e, const ast::FieldAccess& f
           if (field.empty()) return types_.error();
           auto& d = report(Kind::E0101, fa.field.span,
                            "enum `" + en.name + "` has no value `" + field + "`");
-          Candidates c;
-          for (const auto& val : en.values) c.push_back(val.name);
-          suggest(d, field, fa.field.span, c);
+          suggest(d, field, fa.field.span, names_of(en.values));
           d.notes.push_back({"`" + en.name + "` is declared here", en.decl->name.span});
           return types_.error();
         }
@@ -240,9 +238,7 @@ TypeId Checker::check_field_access(const ast::Expr& e, const ast::FieldAccess& f
     if (it == m.field_index.end()) {
       auto& d = report(Kind::E0101, fa.field.span,
                        "message `" + m.name + "` has no field `" + field + "`");
-      Candidates c;
-      for (const auto& f : m.fields) c.push_back(f.name);
-      suggest(d, field, fa.field.span, c);
+      suggest(d, field, fa.field.span, names_of(m.fields));
       d.notes.push_back({"`" + m.name + "` is declared here", m.decl->name.span});
       return types_.error();
     }
@@ -293,9 +289,7 @@ TypeId Checker::check_message_lit(const ast::Expr& e, const ast::MessageLit& lit
     }
     if (name.empty()) return types_.error();
     auto& d = report(Kind::E0101, lit.type.span, "unknown message type `" + name + "`");
-    Candidates c;
-    for (const auto& m : out_.messages) c.push_back(m.name);
-    suggest(d, name, lit.type.span, c);
+    suggest(d, name, lit.type.span, names_of(out_.messages));
     return types_.error();
   }
   auto& m = out_.messages[mi];
@@ -309,9 +303,7 @@ TypeId Checker::check_message_lit(const ast::Expr& e, const ast::MessageLit& lit
       if (f.name.name.empty()) continue;
       auto& d = report(Kind::E0202, f.name.span,
                        "message `" + m.name + "` has no field `" + f.name.name + "`");
-      Candidates c;
-      for (const auto& fi : m.fields) c.push_back(fi.name);
-      suggest(d, f.name.name, f.name.span, c);
+      suggest(d, f.name.name, f.name.span, names_of(m.fields));
       d.notes.push_back({"`" + m.name + "` is declared here", m.decl->name.span});
       continue;
     }

@@ -308,9 +308,7 @@ bool Checker::check_stmt(const ast::Stmt& s) {
             if (name.empty()) return false;
             auto& d = report(Kind::E0101, n.target->span,
                              "function `" + f.name + "` has no state `" + name + "`");
-            Candidates c;
-            for (const auto& st : f.states) c.push_back(st.name);
-            suggest(d, name, n.target->span, c);
+            suggest(d, name, n.target->span, names_of(f.states));
             return false;
           }
           auto& use = state_use_[ctx_.function][it->second];

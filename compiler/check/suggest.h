@@ -12,6 +12,14 @@ namespace sfn::check {
 
 using Candidates = std::vector<std::string>;
 
+// The `.name` of every item (messages, fields, enum values, function types...), as candidates.
+template <class Range>
+Candidates names_of(const Range& items) {
+  Candidates c;
+  for (const auto& item : items) c.push_back(item.name);
+  return c;
+}
+
 // Edit distance (insert, delete, substitute, swap two adjacent characters; each costs 1), with
 // a case-only difference of a character costing 0 so that `cart` finds `Cart` first.
 std::size_t edit_distance(std::string_view a, std::string_view b);

@@ -473,26 +473,23 @@ int map_remove(const sfn_type* mt, sfn_map* m, const void* key) {
 
 void map_clear(const sfn_type* mt, sfn_map* m) { value_destroy(mt, m); }
 
-void map_keys(const sfn_type* mt, const sfn_map* m, sfn_list* out) {
-  sfn_type lt{SFN_LIST, mt->key, nullptr, nullptr, nullptr, nullptr};
+namespace {
+// Replaces `out` by copies of the map's keys (values == false) or values, in map order.
+void map_column(const sfn_type* mt, const sfn_map* m, sfn_list* out, bool values) {
+  const sfn_type* elem = values ? mt->elem : mt->key;
+  sfn_type lt{SFN_LIST, elem, nullptr, nullptr, nullptr, nullptr};
   value_destroy(&lt, out);
   MapEntryLayout el = map_entry_layout(mt->key, mt->elem);
   for (uint64_t i = 0; i < m->len; ++i) {
-    void* slot = list_emplace_back(mt->key, out);
-    value_destroy(mt->key, slot);
-    value_clone_into(mt->key, slot, elem_ptr(m->data, i, el.size));
+    void* slot = list_emplace_back(elem, out);
+    value_destroy(elem, slot);
+    value_clone_into(elem, slot, elem_ptr(m->data, i, el.size) + (values ? el.value_offset : 0));
   }
 }
+}  // namespace
 
-void map_values(const sfn_type* mt, const sfn_map* m, sfn_list* out) {
-  sfn_type lt{SFN_LIST, mt->elem, nullptr, nullptr, nullptr, nullptr};
-  value_destroy(&lt, out);
-  MapEntryLayout el = map_entry_layout(mt->key, mt->elem);
-  for (uint64_t i = 0; i < m->len; ++i) {
-    void* slot = list_emplace_back(mt->elem, out);
-    value_destroy(mt->elem, slot);
-    value_clone_into(mt->elem, slot, elem_ptr(m->data, i, el.size) + el.value_offset);
-  }
-}
+void map_keys(const sfn_type* mt, const sfn_map* m, sfn_list* out) { map_column(mt, m, out, false); }
+
+void map_values(const sfn_type* mt, const sfn_map* m, sfn_list* out) { map_column(mt, m, out, true); }
 
 }  // namespace sfn::runtime::core
