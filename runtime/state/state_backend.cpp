@@ -157,12 +157,11 @@ std::unique_ptr<StateBackend> StateBackend::open(const std::string& dir, ModuleP
     fl.block_size = align_up(std::max<uint32_t>(off, 1), 16);
     b->layouts_.push_back(std::move(fl));
   }
-  b->cache_.reserve(1 << 16);
   return b;
 }
 
 StateBackend::~StateBackend() {
-  for (auto& [addr, inst] : cache_) {
+  for (const auto& inst : cache_.items()) {
     const sfn_function_desc& fn = module_->desc().functions[inst->function];
     for (uint32_t i = 0; i < fn.state_count; ++i)
       core::value_destroy(fn.states[i].type, inst->block + layouts_[inst->function].offsets[i]);
@@ -177,14 +176,12 @@ void StateBackend::init_state(uint32_t function, uint32_t index, void* slot) con
 }
 
 Instance* StateBackend::instance(std::string_view address, const core::Address& parsed, uint32_t kg, Status* error) {
-  auto it = cache_.find(address);
-  if (it != cache_.end()) return it->second.get();
+  if (Instance* inst = cache_.find(address)) return inst;
   return load(address, parsed, kg, true, error);
 }
 
 Instance* StateBackend::find(std::string_view address, const core::Address& parsed, uint32_t kg, Status* error) {
-  auto it = cache_.find(address);
-  if (it != cache_.end()) return it->second.get();
+  if (Instance* inst = cache_.find(address)) return inst;
   return load(address, parsed, kg, false, error);
 }
 
@@ -250,8 +247,7 @@ Instance* StateBackend::load(std::string_view address, const core::Address& pars
     std::free(inst->block);
     return nullptr;
   }
-  Instance* p = inst.get();
-  cache_.emplace(p->address, std::move(inst));
+  Instance* p = cache_.insert(std::move(inst));
   p->self = sfn_str{const_cast<char*>(p->address.data()), p->address.size()};
   size_t key_at = parsed.type_name.size() + 1;
   p->key_str = sfn_str{const_cast<char*>(p->address.data()) + key_at, p->address.size() - key_at};

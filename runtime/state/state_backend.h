@@ -19,10 +19,10 @@
 #include <memory>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <vector>
 
 #include "runtime/core/module.h"
+#include "runtime/state/address_table.h"
 #include "sfn/runtime.h"
 
 namespace sfn::runtime::state {
@@ -115,19 +115,10 @@ class StateBackend {
   Instance* load(std::string_view address, const core::Address& parsed, uint32_t key_group, bool create,
                  Status* error);
 
-  struct Hash {
-    using is_transparent = void;
-    size_t operator()(std::string_view s) const { return std::hash<std::string_view>()(s); }
-  };
-  struct Eq {
-    using is_transparent = void;
-    bool operator()(std::string_view a, std::string_view b) const { return a == b; }
-  };
-
   ModulePtr module_;
   std::unique_ptr<Db> db_;
   std::vector<FunctionLayout> layouts_;
-  std::unordered_map<std::string, std::unique_ptr<Instance>, Hash, Eq> cache_;
+  AddressTable<Instance> cache_;
   std::vector<Instance*> dirty_list_;
   uint64_t batch_bytes_ = 0;
   std::string key_buf_, value_buf_;

@@ -203,5 +203,29 @@ TEST_F(StateTest, TimersPersist) {
   EXPECT_TRUE(loaded.empty());
 }
 
+// The hot cache's index keeps every instance findable through growth (it starts at 16 slots
+// here and doubles many times), tells absent addresses apart, and owns what it holds.
+TEST(AddressTable, FindsEveryInsertedAddressThroughGrowth) {
+  AddressTable<Instance> table(16);
+  const int n = 100'000;
+  for (int i = 0; i < n; ++i) {
+    auto inst = std::make_unique<Instance>();
+    inst->address = "test.rt/Counter/" + std::to_string(i);
+    inst->int_key = i;
+    EXPECT_EQ(table.insert(std::move(inst))->int_key, i);
+  }
+  EXPECT_EQ(table.size(), static_cast<std::size_t>(n));
+  for (int i = 0; i < n; ++i) {
+    Instance* found = table.find("test.rt/Counter/" + std::to_string(i));
+    ASSERT_NE(found, nullptr) << i;
+    EXPECT_EQ(found->int_key, i);
+  }
+  EXPECT_EQ(table.find("test.rt/Counter/" + std::to_string(n)), nullptr);
+  EXPECT_EQ(table.find("test.rt/Counter/"), nullptr);
+  EXPECT_EQ(table.find(""), nullptr);
+  EXPECT_EQ(table.items().size(), static_cast<std::size_t>(n));
+  EXPECT_EQ(table.items().front()->int_key, 0);
+}
+
 }  // namespace
 }  // namespace sfn::runtime::state
