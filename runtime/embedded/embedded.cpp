@@ -106,29 +106,34 @@ std::vector<coordinator::InputRecord> read_input(const core::Module& m, const st
   return records;
 }
 
-// The worker count recorded in a state directory's layout file; 0 when there is none.
-unsigned recorded_workers(const fs::path& dir) {
+// The text of a state directory's layout file ("workers W\nkey_groups G\n"); empty when none.
+std::string read_layout(const fs::path& dir) {
   std::ifstream in(dir / "layout");
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+// The worker count a layout text records; 0 when there is none.
+unsigned layout_workers(const std::string& layout) {
+  std::istringstream in(layout);
   std::string word;
   unsigned workers = 0;
   if (in >> word >> workers && word == "workers") return workers;
   return 0;
 }
 
-// Checks or records the worker/key-group layout of a state directory.
-Status check_layout(const fs::path& dir, unsigned workers, uint32_t groups) {
-  fs::path file = dir / "layout";
+// Checks `recorded` (read_layout) against this run's layout, or records it when there is none.
+Status check_layout(const fs::path& dir, const std::string& recorded, unsigned workers, uint32_t groups) {
   std::string want = "workers " + std::to_string(workers) + "\nkey_groups " + std::to_string(groups) + "\n";
-  std::ifstream in(file);
-  if (in) {
-    std::stringstream ss;
-    ss << in.rdbuf();
-    if (ss.str() != want)
-      return Status::error("state directory " + dir.string() + " was created with a different layout:\n" + ss.str() +
+  if (!recorded.empty()) {
+    if (recorded != want)
+      return Status::error("state directory " + dir.string() + " was created with a different layout:\n" + recorded +
                            "(now: " + std::to_string(workers) + " workers); rescaling is not supported yet: use the "
                            "same --workers or another --state-dir");
     return Status::ok();
   }
+  fs::path file = dir / "layout";
   std::ofstream out(file);
   out << want;
   if (!out) return Status::error("cannot write " + file.string());
@@ -151,15 +156,16 @@ RunResult run_embedded(const ModulePtr& module, const RunOptions& options) {
   fs::path dir = options.state_dir.empty() ? fs::path(".sfn") / m.package() : fs::path(options.state_dir);
   // Default worker count (docs/decisions/013-default-workers.md): the layout the state directory
   // was created with, else 1 for batch input (deterministic output), else one per core.
+  const std::string recorded = read_layout(dir);
   unsigned workers = options.workers;
-  if (!workers) workers = recorded_workers(dir);
+  if (!workers) workers = layout_workers(recorded);
   if (!workers) workers = options.input_path.empty() ? std::max(1u, std::thread::hardware_concurrency()) : 1;
   uint32_t groups = options.key_groups ? options.key_groups : 128;
   if (workers > groups) return fail("--workers must not exceed the number of key groups (" + std::to_string(groups) + ")");
   std::error_code ec;
   fs::create_directories(dir, ec);
   if (ec) return fail("cannot create state directory " + dir.string() + ": " + ec.message());
-  if (Status s = check_layout(dir, workers, groups); !s) return fail(s.message());
+  if (Status s = check_layout(dir, recorded, workers, groups); !s) return fail(s.message());
 
   std::vector<coordinator::InputRecord> input;
   if (!options.input_path.empty()) {
