@@ -41,13 +41,17 @@ std::size_t run_front_end(const std::string& text, const std::string& what) {
   return sink.error_count();
 }
 
+// The token spans of `text` (byte offsets into it).
+std::vector<sfn::source::Span> tokens_of(const std::string& text) {
+  sfn::source::SourceManager sources;
+  return sfn::parse::token_spans(sources, sources.add("input.sfn", text));
+}
+
 class Robustness : public ::testing::TestWithParam<fs::path> {};
 
 TEST_P(Robustness, TruncationAtEveryTokenBoundaryGivesCleanDiagnostics) {
-  std::string text = read_file(GetParam());
-  sfn::source::SourceManager sources;
-  auto id = sources.add("input.sfn", text);
-  auto tokens = sfn::parse::token_spans(sources, id);
+  const std::string text = read_file(GetParam());
+  const auto tokens = tokens_of(text);
   ASSERT_FALSE(tokens.empty());
   for (std::size_t i = 0; i + 1 < tokens.size(); ++i) {
     std::string cut = text.substr(0, tokens[i].end);
@@ -62,10 +66,8 @@ TEST_P(Robustness, TruncationAtEveryTokenBoundaryGivesCleanDiagnostics) {
 }
 
 TEST_P(Robustness, RandomSingleTokenDeletionsGiveCleanDiagnostics) {
-  std::string text = read_file(GetParam());
-  sfn::source::SourceManager sources;
-  auto id = sources.add("input.sfn", text);
-  auto tokens = sfn::parse::token_spans(sources, id);
+  const std::string text = read_file(GetParam());
+  const auto tokens = tokens_of(text);
   ASSERT_FALSE(tokens.empty());
   std::mt19937 rng(12345);
   std::uniform_int_distribution<std::size_t> pick(0, tokens.size() - 1);

@@ -12,6 +12,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -160,6 +161,24 @@ TEST(SfnBuild, ReportsUnusableOutputsAndProgramErrors) {
   EXPECT_EQ(std::distance(fs::directory_iterator(work.path), fs::directory_iterator()), 1);  // only bad.sfn
 }
 
+// Sets an environment variable for the lifetime of the object (children inherit it), then
+// restores the previous value.
+class ScopedEnv {
+ public:
+  ScopedEnv(const char* name, const std::string& value) : name_(name) {
+    if (const char* old = std::getenv(name)) old_ = old;
+    ::setenv(name, value.c_str(), 1);
+  }
+  ~ScopedEnv() {
+    if (old_) ::setenv(name_, old_->c_str(), 1);
+    else ::unsetenv(name_);
+  }
+
+ private:
+  const char* name_;
+  std::optional<std::string> old_;
+};
+
 // The module cache stays bounded: over SFN_CACHE_MAX_ENTRIES entries, the least recently used
 // old ones go (down to 3/4 of the limit); files that are not cache entries stay; a hit makes
 // its entry the most recently used.
@@ -177,16 +196,14 @@ TEST(ModuleCache, RemovesLeastRecentlyUsedEntriesOverTheLimit) {
     }
   }
   std::ofstream(cache.path / "notes.txt") << "not a cache entry";
-  const char* saved = std::getenv("SFN_CACHE_DIR");
-  const std::string saved_dir = saved ? saved : "";
-  ::setenv("SFN_CACHE_DIR", cache.path.c_str(), 1);
-  ::setenv("SFN_CACHE_MAX_ENTRIES", "8", 1);
+  ScopedEnv cache_dir("SFN_CACHE_DIR", cache.path.string());
   ScratchDir out("cache_prune_out");
   const fs::path dir = fs::path(SFN_RUN_TESTS_DIR) / "ping_pong";
-  auto r = sfn::testing::run_command({SFN_BINARY, "build", "--shared", "ping_pong.sfn", "-o",
+  auto r = [&] {
+    ScopedEnv limit("SFN_CACHE_MAX_ENTRIES", "8");
+    return sfn::testing::run_command({SFN_BINARY, "build", "--shared", "ping_pong.sfn", "-o",
                                       (out.path / "m.so").string()}, "", dir.string());
-  ::unsetenv("SFN_CACHE_MAX_ENTRIES");
-  if (saved) ::setenv("SFN_CACHE_DIR", saved_dir.c_str(), 1);
+  }();
   ASSERT_EQ(r.status, 0) << r.err;
 
   std::vector<std::string> left;
@@ -207,10 +224,8 @@ TEST(ModuleCache, RemovesLeastRecentlyUsedEntriesOverTheLimit) {
 
   // A hit refreshes the entry's time.
   fs::last_write_time(fresh, day_ago);
-  ::setenv("SFN_CACHE_DIR", cache.path.c_str(), 1);
   r = sfn::testing::run_command({SFN_BINARY, "build", "--shared", "ping_pong.sfn", "-o",
                                  (out.path / "m2.so").string()}, "", dir.string());
-  if (saved) ::setenv("SFN_CACHE_DIR", saved_dir.c_str(), 1);
   ASSERT_EQ(r.status, 0) << r.err;
   EXPECT_GT(fs::last_write_time(fresh), fs::file_time_type::clock::now() - std::chrono::minutes(5));
 }
