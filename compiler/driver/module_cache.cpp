@@ -145,26 +145,34 @@ bool run_compiler(const std::string& cmd, const std::string& log, const std::str
   return false;
 }
 
-// Moves `from` to `to` (same file system) or copies through a temporary next to `to` and
-// renames, so a running `to` is replaced rather than overwritten in place.
-bool place_file(const std::string& from, const std::string& to, bool move, std::string& error) {
+// A temporary name in the directory of `path`, so renaming it onto `path` is atomic and a
+// running program at `path` is replaced rather than overwritten in place.
+std::string temp_beside(const std::string& path) {
+  const fs::path target(path);
+  return (target.parent_path() / ("." + target.filename().string() + ".tmp" + std::to_string(::getpid()))).string();
+}
+
+// Renames `from` onto `to` (same directory); false with `error` set.
+bool rename_onto(const std::string& from, const std::string& to, std::string& error) {
   std::error_code ec;
-  if (move) {
-    fs::rename(from, to, ec);
-    if (!ec) return true;
-  }
-  const fs::path target(to);
-  const fs::path tmp = target.parent_path() / ("." + target.filename().string() + ".tmp" + std::to_string(::getpid()));
-  ec.clear();
+  fs::rename(from, to, ec);
+  if (!ec) return true;
+  error = "cannot write `" + to + "`: " + ec.message();
+  fs::remove(from, ec);
+  return false;
+}
+
+// Copies `from` to `to` through temp_beside(to) and a rename.
+bool copy_onto(const std::string& from, const std::string& to, std::string& error) {
+  const std::string tmp = temp_beside(to);
+  std::error_code ec;
   fs::copy_file(from, tmp, fs::copy_options::overwrite_existing, ec);
-  if (!ec) fs::rename(tmp, target, ec);
   if (ec) {
-    fs::remove(tmp);
     error = "cannot write `" + to + "`: " + ec.message();
+    fs::remove(tmp, ec);
     return false;
   }
-  if (move) fs::remove(from, ec);
-  return true;
+  return rename_onto(tmp, to, error);
 }
 
 // Keeps the cache bounded (least recently used first out): when it holds more than `max_entries`
@@ -275,7 +283,7 @@ CompileResult compile_module(const std::string& sfn_path, const CompileOptions& 
     const std::string tmp = base + ".tmp" + std::to_string(::getpid()) + (exe ? ".o" : ".so");
     std::string cmd = compile + " -o " + shell_quote(tmp) + " " + shell_quote(r.cpp_path);
     if (!exe) cmd += " " + shell_quote(tc.stdlib_archive);
-    if (!run_compiler(cmd, log, "on " + r.cpp_path, cxx, options, r) || !place_file(tmp, cached, true, r.error)) {
+    if (!run_compiler(cmd, log, "on " + r.cpp_path, cxx, options, r) || !rename_onto(tmp, cached, r.error)) {
       if (r.exit_code == 0) r.exit_code = 2;
       fs::remove(tmp, ec);
       return r;
@@ -284,23 +292,21 @@ CompileResult compile_module(const std::string& sfn_path, const CompileOptions& 
   r.path = cached;
   if (exe) {
     // Link next to the output and rename into place.
-    const fs::path target(options.output);
-    const std::string tmp =
-        (target.parent_path() / ("." + target.filename().string() + ".tmp" + std::to_string(::getpid()))).string();
+    const std::string tmp = temp_beside(options.output);
     std::string cmd = cxx + " " + options.flags + " -o " + shell_quote(tmp) + " " + shell_quote(cached);
     for (const std::string& input : {tc.main_archive, tc.runtime_archive, tc.stdlib_archive})
       cmd += " " + shell_quote(input);
     cmd += " " + tc.system_libs;
-    if (options.progress && !options.verbose) options.progress("linking " + target.filename().string() + "…");
+    if (options.progress && !options.verbose) options.progress("linking " + fs::path(options.output).filename().string() + "…");
     if (!run_compiler(cmd, log, "linking " + options.output, cxx, options, r) ||
-        !place_file(tmp, options.output, true, r.error)) {
+        !rename_onto(tmp, options.output, r.error)) {
       if (r.exit_code == 0) r.exit_code = 2;
       fs::remove(tmp, ec);
       return r;
     }
     r.path = options.output;
   } else if (!options.output.empty()) {
-    if (!place_file(cached, options.output, false, r.error)) {
+    if (!copy_onto(cached, options.output, r.error)) {
       r.exit_code = 2;
       return r;
     }
