@@ -190,6 +190,12 @@ const char* kind_name(TypeKind k) {
     default: return "SFN_INT";
   }
 }
+
+// The SFN_FIELD_* flags of a field descriptor.
+std::string field_flags(const ir::Field& f) {
+  if (f.required) return "SFN_FIELD_REQUIRED";
+  return f.default_value ? "SFN_FIELD_EXPLICIT" : "0";
+}
 }  // namespace
 
 std::string Generator::run() {
@@ -267,7 +273,7 @@ std::string Generator::run() {
       o << "const sfn_field_desc k" << msg.name << "Fields[] = {\n";
       for (const auto& f : msg.fields)
         o << "    {" << str_literal(f.name) << ", " << f.number << ", offsetof(" << s << ", " << ident(f.name) << "), &"
-          << tdesc(f.type) << ", " << (f.required ? "SFN_FIELD_REQUIRED" : "0") << "},\n";
+          << tdesc(f.type) << ", " << field_flags(f) << "},\n";
       o << "};\n";
     }
     if (msg.has_nonzero_defaults) {

@@ -61,10 +61,21 @@ class Emitter {
     out += fmt::format("message {} {{\n", m.name);
     for (const auto& f : m.fields) {
       out += doc_comment(f.doc, "  ");
-      out += fmt::format("  {} = {};\n", field_decl(f.type, f.name), f.number);
+      std::string decl = p_.has_explicit_presence(f) ? explicit_field_decl(f.type, f.name) : field_decl(f.type, f.name);
+      out += fmt::format("  {} = {};\n", decl, f.number);
     }
     out += "}\n\n";
     return out;
+  }
+
+  // A field whose default is not its type's natural value is always written (decision 014):
+  // scalars as proto3 `optional`, lists, maps and optionals inside their wrapper message.
+  std::string explicit_field_decl(TypeId t, const std::string& name) {
+    switch (t->kind) {
+      case TypeKind::List: case TypeKind::Map: case TypeKind::Optional: return wrapper(t) + " " + name;
+      case TypeKind::Message: return field_decl(t, name);
+      default: return "optional " + scalar(t) + " " + name;
+    }
   }
 
   // A field declaration without the number: "repeated int64 xs", "optional string s".

@@ -1,6 +1,9 @@
 // Lookups on a CheckedProgram and the method name table.
 #include "compiler/check/checked_program.h"
 
+#include <cmath>
+#include <cstring>
+
 namespace sfn::check {
 
 bool is_mutating(Method m) {
@@ -82,6 +85,38 @@ std::uint32_t CheckedProgram::find_function(const std::string& name) const {
 
 std::uint32_t CheckedProgram::find_egress(const std::string& name) const {
   return find_global(*this, name, GlobalRef::Kind::Egress);
+}
+
+namespace {
+// Equality of constants with floats compared by bits (-0.0 is not 0.0, NaN is itself).
+bool same_const(const ConstValue& a, const ConstValue& b) {
+  if (a.kind != b.kind || a.i != b.i || a.b != b.b || a.s != b.s || a.decl != b.decl) return false;
+  if (std::memcmp(&a.f, &b.f, sizeof a.f) != 0 || a.items.size() != b.items.size()) return false;
+  for (std::size_t i = 0; i < a.items.size(); ++i)
+    if (!same_const(a.items[i], b.items[i])) return false;
+  return true;
+}
+}  // namespace
+
+bool CheckedProgram::is_natural(const ConstValue& v) const {
+  using K = ConstValue::Kind;
+  switch (v.kind) {
+    case K::None: return true;
+    case K::Int: case K::Duration: case K::Time: case K::Enum: return v.i == 0;
+    case K::Float: return v.f == 0 && !std::signbit(v.f);
+    case K::Bool: return !v.b;
+    case K::String: case K::Bytes: return v.s.empty();
+    case K::List: case K::Map: return v.items.empty();
+    case K::Message: {
+      const auto& fields = messages[v.decl].fields;
+      for (std::size_t i = 0; i < v.items.size() && i < fields.size(); ++i) {
+        const auto& d = fields[i].default_value;
+        if (d ? !same_const(v.items[i], *d) : !is_natural(v.items[i])) return false;
+      }
+      return true;
+    }
+  }
+  return true;
 }
 
 std::string CheckedProgram::message_name(std::uint32_t index) const {

@@ -281,6 +281,16 @@ struct CheckedProgram : TypeNamer {
   std::uint32_t find_function(const std::string& name) const;
   std::uint32_t find_egress(const std::string& name) const;
   std::string type_name(TypeId t) const { return type_to_string(t, *this); }
+  // Whether `v` is the value a zeroed slot of its type holds once nested messages are
+  // initialised (scalars 0 with +0.0, empty strings and containers, none, and messages whose
+  // fields all hold their own defaults): the value that needs no init code and that Protobuf
+  // encodes as nothing (decision 014).
+  bool is_natural(const ConstValue& v) const;
+  // Whether field `f` of a message needs explicit presence on the wire: its default is not the
+  // natural value of its type, so "absent" and "the natural value" must be told apart.
+  bool has_explicit_presence(const FieldInfo& f) const {
+    return f.default_value.has_value() && !is_natural(*f.default_value);
+  }
 
   // TypeNamer
   std::string message_name(std::uint32_t index) const override;

@@ -44,7 +44,9 @@ struct Field {
   std::uint32_t number = 0;     // protobuf field number
   std::uint32_t offset = 0;     // byte offset in the message
   bool required = false;        // no default: JSON input must give it
-  std::optional<ConstValue> default_value;  // non-zero defaults applied by the message's init
+  // The default when it is not the type's natural value (CheckedProgram::is_natural): applied
+  // by the message's init, and the field has explicit presence on the wire (decision 014).
+  std::optional<ConstValue> default_value;
 };
 
 struct Message {

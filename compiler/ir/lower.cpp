@@ -16,23 +16,6 @@ namespace {
 
 std::uint32_t align_up(std::uint32_t n, std::uint32_t a) { return (n + a - 1) / a * a; }
 
-bool is_zero(const ConstValue& v) {
-  using K = ConstValue::Kind;
-  switch (v.kind) {
-    case K::None: return true;
-    case K::Int: case K::Duration: case K::Time: case K::Enum: return v.i == 0;
-    case K::Float: return v.f == 0 && !std::signbit(v.f);
-    case K::Bool: return !v.b;
-    case K::String: case K::Bytes: return v.s.empty();
-    case K::List: case K::Map: return v.items.empty();
-    case K::Message:
-      for (const auto& item : v.items)
-        if (!is_zero(item)) return false;
-      return true;
-  }
-  return true;
-}
-
 std::string basename(const std::string& path) {
   auto slash = path.find_last_of('/');
   return slash == std::string::npos ? path : path.substr(slash + 1);
@@ -392,7 +375,7 @@ void lower_schema(Module& m, const check::CheckedProgram& p) {
         field.type = f.type;
         field.number = f.number;
         field.required = !f.default_value.has_value();
-        if (f.default_value && !is_zero(*f.default_value)) {
+        if (p.has_explicit_presence(f)) {
           field.default_value = f.default_value;
           msg.has_nonzero_defaults = true;
         }
@@ -500,7 +483,7 @@ std::unique_ptr<Module> lower_program(const check::CheckedProgram& p,
         st.name = s.name;
         st.type = s.type;
         st.init = s.init;
-        st.nonzero_init = !is_zero(s.init);
+        st.nonzero_init = !p.is_natural(s.init);
         if (s.expires) {
           st.expiry = s.expires->mode == ast::ExpiryMode::AfterWrite ? State::Expiry::AfterWrite
                                                                      : State::Expiry::AfterCall;

@@ -29,6 +29,7 @@ class Printer {
       for (const auto& f : msg.fields) {
         out_ << "  " << f.name << ": " << type_name(m_, f.type) << " #" << f.number << " @" << f.offset;
         if (f.required) out_ << " required";
+        if (f.default_value) out_ << " explicit";
         if (f.default_value) out_ << " default " << konst(*f.default_value);
         out_ << "\n";
       }

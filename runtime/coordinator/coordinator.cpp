@@ -177,7 +177,10 @@ void Coordinator::feed(const std::vector<const InputRecord*>& records, std::uniq
 
 void Coordinator::run(const std::atomic<bool>& stop) {
   const bool gate = hub_.clock == ClockMode::virtual_time;
-  const int64_t start = hub_.now();
+  // Input `at` times count from the run's start on the real clock, and from the epoch on the
+  // virtual clock, which resumes where the state directory's last run stopped (decision 34):
+  // lines due before that run at once, in order.
+  const int64_t start = gate ? 0 : hub_.now();
   std::vector<InputRecord> external;
   std::unique_lock<std::mutex> lock(hub_.mu);
   hub_.progress[hub_.workers] = worker::Progress{true, 0, 0, INT64_MAX};
@@ -218,6 +221,10 @@ void Coordinator::run(const std::atomic<bool>& stop) {
         continue;
       }
       int64_t next = std::min(next_timer, next_input);
+      if (gate && until_ != INT64_MAX && next >= until_ && !external_) {
+        hub_.virtual_now.store(std::max(now, until_), std::memory_order_release);
+        break;
+      }
       if (next == INT64_MAX) {
         if (!external_) break;  // input exhausted, nothing in flight, no timer: done
         hub_.cv.wait_for(lock, std::chrono::milliseconds(10));

@@ -42,6 +42,9 @@ class Coordinator {
   // A source of further records polled while running (e.g. ingress logs). While set, the run
   // only ends on request_stop().
   void set_external(std::function<void(std::vector<InputRecord>&)> poll);
+  // Under the virtual clock: end the run when the next due work is at or after `ns` (ns since
+  // the epoch), with the clock at `ns`; later timers stay pending.
+  void set_until(int64_t ns) { until_ = ns; }
   // Runs until the work is done (see file comment) or `stop` becomes true; then stops the
   // workers (hub.stop) and wakes them.
   void run(const std::atomic<bool>& stop);
@@ -59,6 +62,7 @@ class Coordinator {
   std::function<void(std::vector<InputRecord>&)> external_;
   uint64_t created_ = 0;  // guarded by hub_.mu
   uint64_t fed_ = 0;
+  int64_t until_ = INT64_MAX;
   std::string record_buf_;
 };
 

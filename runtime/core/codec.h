@@ -8,7 +8,10 @@
 // list<scalar number> packed (unpacked accepted); map<K,V> repeated entry messages {1: K, 2: V};
 // T? written when present (proto3 `optional`). A list element, map value or optional whose type
 // is itself a list, map or optional is wrapped in a message with the value as field 1.
-// Fields at their default are omitted (except inside lists, maps and present optionals).
+// Presence (decision 014): a field whose default is its type's natural value (0, +0.0, false,
+// "", [], {}, none, a message of such) is omitted when it holds that value; a field with
+// SFN_FIELD_EXPLICIT is always written (a list, map or optional one inside its wrapper), so a
+// missing field always decodes to the default and an explicit 0 stays 0.
 #pragma once
 
 #include <string>
@@ -30,7 +33,8 @@ Status decode_proto(const sfn_message_desc* desc, std::string_view bytes, void* 
 void encode_value(const sfn_type* type, const void* value, std::string& out);
 Status decode_value(const sfn_type* type, std::string_view bytes, void* value);
 
-// Appends `msg` as one JSON object (declared field order; `none` fields omitted).
+// Appends `msg` as one JSON object (declared field order; `none` fields omitted, except `null`
+// for an optional field whose default is not none).
 void encode_json(const sfn_message_desc* desc, const void* msg, std::string& out);
 // Appends any value as JSON.
 void append_json_value(std::string& out, const sfn_type* type, const void* value);

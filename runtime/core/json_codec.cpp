@@ -42,6 +42,12 @@ bool parse_int_text(std::string_view s, int64_t* out) {
 
 Status decode_value(const sfn_type* t, const json& j, void* slot, const std::string& path, int depth);
 
+// An optional field whose default is not none: none is written as `null` and `null` reads as
+// none, since a missing field means the default (decision 014).
+bool is_explicit_optional(const sfn_field_desc& f) {
+  return f.type->kind == SFN_OPTIONAL && (f.flags & SFN_FIELD_EXPLICIT);
+}
+
 Status decode_fields(const sfn_message_desc* d, const json& j, void* msg, const std::string& path, int depth) {
   if (depth > kMaxDepth) return Status::error(where(path) + ": nesting too deep");
   if (!j.is_object()) return type_error(path, (std::string("an object (message ") + d->name + ")").c_str(), j);
@@ -51,11 +57,14 @@ Status decode_fields(const sfn_message_desc* d, const json& j, void* msg, const 
       if (it.key() == d->fields[i].name) f = &d->fields[i];
     std::string sub = path.empty() ? it.key() : path + "." + it.key();
     if (!f) return Status::error("unknown field `" + sub + "` in message " + d->name);
+    void* slot = static_cast<char*>(msg) + f->offset;
     if (it.value().is_null()) {
       if (f->flags & SFN_FIELD_REQUIRED) return Status::error("missing field `" + sub + "`");
-      continue;
+      if (!is_explicit_optional(*f)) continue;  // null: the default (decision 24)
     }
-    Status s = decode_value(f->type, it.value(), static_cast<char*>(msg) + f->offset, sub, depth + 1);
+    value_destroy(f->type, slot);  // the given value replaces the default, never merges into it
+    value_init(f->type, slot);
+    Status s = decode_value(f->type, it.value(), slot, sub, depth + 1);
     if (!s) return s;
   }
   for (uint32_t i = 0; i < d->field_count; ++i) {
@@ -284,7 +293,7 @@ void encode_json(const sfn_message_desc* d, const void* msg, std::string& out) {
   for (uint32_t i = 0; i < d->field_count; ++i) {
     const sfn_field_desc& f = d->fields[i];
     const char* slot = static_cast<const char*>(msg) + f.offset;
-    if (f.type->kind == SFN_OPTIONAL) {
+    if (f.type->kind == SFN_OPTIONAL && !is_explicit_optional(f)) {  // none is omitted (decision 23)
       bool present = f.type->elem->kind == SFN_MESSAGE ? *reinterpret_cast<void* const*>(slot) != nullptr
                                                        : *reinterpret_cast<const uint8_t*>(slot) != 0;
       if (!present) continue;

@@ -2,6 +2,7 @@
 // for the mapping). Uses CodedOutputStream/CodedInputStream; every read is checked, lengths are
 // bounded by pushed limits, and nesting is capped, so hostile bytes produce an error value.
 #include <cstring>
+#include <vector>
 
 #include <google/protobuf/io/coded_stream.h>
 #include <google/protobuf/io/zero_copy_stream_impl_lite.h>
@@ -157,6 +158,22 @@ void encode_field(CodedOutputStream& os, uint32_t num, const sfn_type* t, const 
     }
     default: return;
   }
+}
+
+// One field of a message. Fields with implicit presence are omitted when they hold the natural
+// value (proto3); fields with SFN_FIELD_EXPLICIT are always written, lists, maps and optionals
+// inside their wrapper message, so "absent" always means "the default" (decision 014).
+void encode_message_field(CodedOutputStream& os, const sfn_field_desc& f, const void* msg) {
+  const void* v = static_cast<const char*>(msg) + f.offset;
+  if (!(f.flags & SFN_FIELD_EXPLICIT)) return encode_field(os, f.proto_number, f.type, v, false);
+  if (needs_wrapper(f.type)) return write_len(os, f.proto_number, wrapped(f.type, v));
+  encode_field(os, f.proto_number, f.type, v, true);
+}
+
+// Whether decoding field `f` must first replace its default: a wrapped or message-typed field
+// with an explicit default is merged into, so its first occurrence starts from the natural value.
+bool resets_default(const sfn_field_desc& f) {
+  return (f.flags & SFN_FIELD_EXPLICIT) && (needs_wrapper(f.type) || f.type->kind == SFN_MESSAGE);
 }
 
 struct Decoder {
@@ -315,26 +332,39 @@ struct Decoder {
     }
   }
 
-  // Reads fields until the current limit (or the end of input), merging into `msg`.
+  // Reads fields until the current limit (or the end of input), merging into `msg`, which holds
+  // the defaults (message_init).
   bool read_message(const sfn_message_desc* d, void* msg, int depth) {
     if (depth > kMaxDepth) return fail("message nesting too deep");
+    std::vector<bool> reset;  // fields whose default was replaced (see resets_default)
     while (is.BytesUntilLimit() != 0) {
       uint32_t tg = is.ReadTag();
       if (tg == 0) {
         if (is.BytesUntilLimit() < 0 && is.ConsumedEntireMessage()) return true;
         return fail(std::string("message ") + d->name + ": invalid or truncated tag");
       }
-      uint32_t num = tg >> 3;
-      const sfn_field_desc* f = nullptr;
+      uint32_t num = tg >> 3, fi = d->field_count;
       for (uint32_t i = 0; i < d->field_count; ++i)
-        if (d->fields[i].proto_number == num) f = &d->fields[i];
-      if (!f) {
+        if (d->fields[i].proto_number == num) fi = i;
+      if (fi == d->field_count) {
         if (!WireFormatLite::SkipField(&is, tg))
           return fail(std::string("message ") + d->name + ": malformed field " + std::to_string(num));
         continue;
       }
-      if (!read_field(f->type, static_cast<Wire>(tg & 7), static_cast<char*>(msg) + f->offset, f->name, depth))
-        return false;
+      const sfn_field_desc& f = d->fields[fi];
+      void* slot = static_cast<char*>(msg) + f.offset;
+      if (resets_default(f)) {
+        if (reset.empty()) reset.resize(d->field_count);
+        if (!reset[fi]) {
+          value_destroy(f.type, slot);
+          value_init(f.type, slot);
+          reset[fi] = true;
+        }
+      }
+      bool ok = (f.flags & SFN_FIELD_EXPLICIT) && needs_wrapper(f.type)
+                    ? read_wrapped(f.type, static_cast<Wire>(tg & 7), slot, f.name, depth)
+                    : read_field(f.type, static_cast<Wire>(tg & 7), slot, f.name, depth);
+      if (!ok) return false;
     }
     return true;
   }
@@ -345,10 +375,7 @@ struct Decoder {
 void encode_proto(const sfn_message_desc* d, const void* msg, std::string& out) {
   StringOutputStream sos(&out);
   CodedOutputStream os(&sos);
-  for (uint32_t i = 0; i < d->field_count; ++i) {
-    const sfn_field_desc& f = d->fields[i];
-    encode_field(os, f.proto_number, f.type, static_cast<const char*>(msg) + f.offset, false);
-  }
+  for (uint32_t i = 0; i < d->field_count; ++i) encode_message_field(os, d->fields[i], msg);
 }
 
 Status decode_proto(const sfn_message_desc* d, std::string_view bytes, void* msg) {

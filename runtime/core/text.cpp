@@ -176,6 +176,10 @@ bool parse_time(std::string_view s, int64_t* out) {
   }
   if (i != s.size()) return false;
   int64_t secs = days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + se - offset;
+  if (secs < 0 && nanos > 0) {  // keeps the product in range for times near the earliest one
+    secs += 1;
+    nanos -= kNsPerSec;
+  }
   int64_t ns;
   if (__builtin_mul_overflow(secs, kNsPerSec, &ns) || __builtin_add_overflow(ns, nanos, &ns)) return false;
   *out = ns;

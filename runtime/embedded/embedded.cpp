@@ -3,7 +3,9 @@
 // requested, the ingress/egress/control endpoints of runtime/io. State lives under
 // <state-dir>/worker-<i>; the layout (workers, key groups) is recorded in <state-dir>/layout
 // and must match on restart (rescaling is a later feature).
+#include <algorithm>
 #include <atomic>
+#include <charconv>
 #include <csignal>
 #include <cstdio>
 #include <filesystem>
@@ -23,9 +25,8 @@
 #include "runtime/worker/worker.h"
 #include "sfn/runtime.h"
 
-#ifdef SFN_HAVE_IO
+#include "runtime/io/durable_file.h"
 #include "runtime/io/io_server.h"
-#endif
 
 namespace sfn::runtime {
 namespace {
@@ -140,6 +141,25 @@ Status check_layout(const fs::path& dir, const std::string& recorded, unsigned w
   return Status::ok();
 }
 
+// The virtual clock of a state directory (decision 34): where the last virtual-clock run stopped,
+// so a later run continues from there instead of going back to the epoch; 0 when none ran.
+transport::Result<int64_t> load_virtual_clock(const fs::path& dir) {
+  auto text = io::read_small_file(dir / "virtual-clock", 64);
+  if (!text.ok()) {
+    if (text.error().code == transport::ErrorCode::not_found) return int64_t{0};
+    return text.error();
+  }
+  int64_t ns = 0;
+  auto r = std::from_chars(text->data(), text->data() + text->size(), ns);
+  if (r.ec != std::errc() || ns < 0 || (r.ptr != text->data() + text->size() && *r.ptr != '\n'))
+    return transport::Error{transport::ErrorCode::corrupt, (dir / "virtual-clock").string() + " does not hold a time in nanoseconds"};
+  return ns;
+}
+
+transport::Status save_virtual_clock(const fs::path& dir, int64_t ns) {
+  return io::write_file_durably(dir / "virtual-clock", std::to_string(ns) + "\n");
+}
+
 }  // namespace
 
 void request_stop() { g_stop.store(true); }
@@ -195,8 +215,24 @@ RunResult run_embedded(const ModulePtr& module, const RunOptions& options) {
   }
   for (auto& w : ws)
     if (Status s = w->connect(); !s) return fail(s.message());
+  if (options.clock == ClockMode::virtual_time) {
+    auto resumed = load_virtual_clock(dir);
+    if (!resumed.ok()) return fail(resumed.error().message);
+    hub.virtual_now.store(resumed.value());
+  }
   coordinator::Coordinator coord(hub);
   if (Status s = coord.connect(); !s) return fail(s.message());
+  if (options.until_ns >= 0) {
+    auto is_late = [&](const coordinator::InputRecord& r) { return r.at_ns >= options.until_ns; };
+    size_t late = static_cast<size_t>(std::count_if(input.begin(), input.end(), is_late));
+    if (late > 0) {
+      std::cerr << options.input_path << ": " << late << " input line" << (late == 1 ? " is" : "s are")
+                << " due at or after --until and not run\n";
+      result.bad_input_lines += late;
+      input.erase(std::remove_if(input.begin(), input.end(), is_late), input.end());
+    }
+    coord.set_until(options.until_ns);
+  }
   coord.set_input(std::move(input));
 
   // `sfn state`: ask the owning worker on its thread.
@@ -220,7 +256,6 @@ RunResult run_embedded(const ModulePtr& module, const RunOptions& options) {
     return s;
   };
 
-#ifdef SFN_HAVE_IO
   std::unique_ptr<io::IoServer> server;
   if (!options.ingress_endpoint.empty() || !options.egress_endpoint.empty() || !options.control_endpoint.empty()) {
     io::IoServerOptions io_opts;
@@ -288,11 +323,10 @@ RunResult run_embedded(const ModulePtr& module, const RunOptions& options) {
         if (!r.ok()) std::cerr << "sfn run: ingress log " << m.desc().ingresses[i].name << ": " << r.error().message << "\n";
       }
       if (any) {
-        std::ofstream o(offsets_file.string() + ".tmp", std::ios::trunc);
-        for (uint64_t v : *offsets) o << v << "\n";
-        o.close();
-        std::error_code e;
-        fs::rename(offsets_file.string() + ".tmp", offsets_file, e);
+        std::string text;
+        for (uint64_t v : *offsets) text += std::to_string(v) + "\n";
+        if (auto w = io::write_file_durably(offsets_file, text); !w)
+          std::cerr << "sfn run: ingress offsets: " << w.error().message << "\n";
       }
     });
     extra_sink = [srv](std::vector<EgressRecord>& records) {
@@ -311,10 +345,6 @@ RunResult run_embedded(const ModulePtr& module, const RunOptions& options) {
       if (!server->control_endpoint().empty()) options.progress("control endpoint " + server->control_endpoint());
     }
   }
-#else
-  if (!options.ingress_endpoint.empty() || !options.egress_endpoint.empty() || !options.control_endpoint.empty())
-    return fail("this build has no ingress/egress endpoints (runtime/io is missing)");
-#endif
 
   hub.egress_sink = [&](std::vector<EgressRecord>& records) {
     std::lock_guard<std::mutex> lock(out_mu);
@@ -325,6 +355,10 @@ RunResult run_embedded(const ModulePtr& module, const RunOptions& options) {
       for (auto& r : records) {
         lines += "{\"egress\":";
         core::append_json_string(lines, r.egress);
+        if (options.egress_sources) {
+          lines += ",\"from\":";
+          core::append_json_string(lines, r.source);
+        }
         lines += ",\"value\":";
         lines += r.json;
         lines += "}\n";
@@ -349,6 +383,13 @@ RunResult run_embedded(const ModulePtr& module, const RunOptions& options) {
   for (auto& t : threads) t.join();
   std::signal(SIGINT, old_int);
   std::signal(SIGTERM, old_term);
+  if (options.clock == ClockMode::virtual_time) {
+    if (auto s = save_virtual_clock(dir, hub.virtual_now.load()); !s) {
+      std::cerr << "sfn run: " << s.error().message << "\n";
+      result.exit_code = 2;
+      result.error = s.error().message;
+    }
+  }
 
   for (auto& w : ws) {
     std::string e = w->fatal_error();

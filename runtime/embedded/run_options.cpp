@@ -11,6 +11,7 @@
 #include <iostream>
 
 #include "runtime/core/module.h"
+#include "runtime/core/text.h"
 
 namespace sfn::runtime {
 
@@ -22,8 +23,13 @@ void add_run_options(CLI::App& app, RunCommandLine& args) {
                  "Batch input: JSON lines {\"ingress\":NAME,\"value\":{...},\"at\":\"5m\"?}; exit when done")
       ->check(CLI::ExistingFile);
   app.add_option("--output", o.output_path, "Write egress lines {\"egress\":NAME,\"value\":{...}} here (default stdout)");
+  app.add_flag("--egress-sources", o.egress_sources,
+               "Egress lines name the instance that emitted them: {\"egress\":NAME,\"from\":ADDRESS,\"value\":{...}}");
   app.add_option("--clock", args.clock, "real, or virtual: time jumps to the next timer or input when idle")
       ->check(CLI::IsMember({"real", "virtual"}));
+  app.add_option("--until", args.until,
+                 "With --clock virtual: stop when virtual time reaches this duration after the epoch (e.g. 2h); "
+                 "later timers stay pending for the next run");
   app.add_option("--ingress", o.ingress_endpoint, "Ingress endpoint for `sfn send`, e.g. tcp://127.0.0.1:7100");
   app.add_option("--egress", o.egress_endpoint, "Egress PUB endpoint for `sfn tail`, e.g. tcp://127.0.0.1:7101");
   app.add_option("--control", o.control_endpoint,
@@ -33,6 +39,16 @@ void add_run_options(CLI::App& app, RunCommandLine& args) {
 int run_parsed(const ModulePtr& module, RunCommandLine& args, const std::string& label) {
   RunOptions& options = args.options;
   options.clock = args.clock == "virtual" ? ClockMode::virtual_time : ClockMode::real;
+  if (!args.until.empty()) {
+    if (options.clock != ClockMode::virtual_time) {
+      std::cerr << "error: --until needs --clock virtual\n";
+      return 2;
+    }
+    if (!core::parse_duration(args.until, &options.until_ns) || options.until_ns < 0) {
+      std::cerr << "error: --until: `" << args.until << "` is not a duration like \"5m\" or \"1.5s\"\n";
+      return 2;
+    }
+  }
   if (options.control_endpoint.empty() && !options.ingress_endpoint.empty())
     options.control_endpoint = "tcp://127.0.0.1:7102";
   if (isatty(STDERR_FILENO) || !options.ingress_endpoint.empty() || !options.egress_endpoint.empty())

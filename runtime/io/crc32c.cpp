@@ -4,7 +4,7 @@
 #include <cstdint>
 #include <string_view>
 
-#include "runtime/io/record_log.h"
+#include "runtime/io/frame_codec.h"
 
 namespace sfn::runtime::io {
 namespace {

@@ -5,6 +5,9 @@
 // during a sync pile up behind it and share the next one (group commit).
 #include "runtime/io/record_log.h"
 
+#include "runtime/io/durable_file.h"
+#include "runtime/io/frame_codec.h"
+
 #include <fcntl.h>
 #include <sys/file.h>
 #include <sys/stat.h>
@@ -23,63 +26,16 @@ namespace fs = std::filesystem;
 
 namespace {
 
-constexpr std::size_t kFrameHeader = 8;      // length + crc
-constexpr std::size_t kBodyFixed = 8 + 2;    // offset + key length
-constexpr std::uint32_t kMaxBody = 1u << 30;
 constexpr std::uint64_t kIndexStride = 64;   // sparse index: one position per 64 records
-constexpr std::size_t kMaxKey = 0xffff;
 
 Error sys_error(const std::string& what, const fs::path& path, int err = errno) {
   return Error{ErrorCode::io_error, what + " " + path.string() + ": " + std::strerror(err)};
 }
 
-void put32(std::string& b, std::uint32_t v) {
-  for (int i = 0; i < 4; ++i) b.push_back(static_cast<char>(v >> (8 * i)));
-}
-void put64(std::string& b, std::uint64_t v) {
-  for (int i = 0; i < 8; ++i) b.push_back(static_cast<char>(v >> (8 * i)));
-}
 std::uint64_t get_le(const char* p, int n) {
   std::uint64_t v = 0;
   for (int i = 0; i < n; ++i) v |= std::uint64_t(static_cast<unsigned char>(p[i])) << (8 * i);
   return v;
-}
-
-// Appends the frame of one record to `out`.
-void encode_frame(std::string& out, std::uint64_t offset, std::string_view key,
-                  std::string_view payload) {
-  std::size_t at = out.size();
-  put32(out, static_cast<std::uint32_t>(kBodyFixed + key.size() + payload.size()));
-  put32(out, 0);  // crc, patched below
-  put64(out, offset);
-  out.push_back(static_cast<char>(key.size() & 0xff));
-  out.push_back(static_cast<char>(key.size() >> 8));
-  out.append(key);
-  out.append(payload);
-  std::uint32_t crc = crc32c(std::string_view(out).substr(at + kFrameHeader));
-  for (int i = 0; i < 4; ++i) out[at + 4 + i] = static_cast<char>(crc >> (8 * i));
-}
-
-// A decoded frame; views point into the buffer it was decoded from.
-struct Frame {
-  std::uint64_t offset;
-  std::string_view key;
-  std::string_view payload;
-  std::size_t size;  // bytes including the frame header
-};
-
-// Decodes the frame at the start of `bytes`; nullopt when it is incomplete or invalid.
-std::optional<Frame> decode_frame(std::string_view bytes) {
-  if (bytes.size() < kFrameHeader) return std::nullopt;
-  auto len = static_cast<std::uint32_t>(get_le(bytes.data(), 4));
-  auto crc = static_cast<std::uint32_t>(get_le(bytes.data() + 4, 4));
-  if (len < kBodyFixed || len > kMaxBody || bytes.size() - kFrameHeader < len) return std::nullopt;
-  std::string_view body = bytes.substr(kFrameHeader, len);
-  if (crc32c(body) != crc) return std::nullopt;
-  std::size_t key_len = get_le(body.data() + 8, 2);
-  if (key_len > len - kBodyFixed) return std::nullopt;
-  return Frame{get_le(body.data(), 8), body.substr(kBodyFixed, key_len),
-               body.substr(kBodyFixed + key_len), kFrameHeader + len};
 }
 
 Status write_all(int fd, std::string_view data, std::uint64_t pos, const fs::path& path) {
@@ -112,15 +68,7 @@ Status read_at(int fd, std::string& out, std::size_t n, std::uint64_t pos, const
   return transport::ok_status();
 }
 
-Status fsync_dir(const fs::path& dir) {
-  int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd < 0) return sys_error("opening directory", dir);
-  int r = ::fsync(fd);
-  int err = errno;
-  ::close(fd);
-  if (r != 0) return sys_error("syncing directory", dir, err);
-  return transport::ok_status();
-}
+Status fsync_dir(const fs::path& dir) { return fsync_directory(dir); }
 
 std::string segment_name(std::uint64_t first_offset) {
   char name[32];
@@ -189,7 +137,7 @@ struct RecordLog::Impl {
     std::uint64_t offset = seg.first_offset;
     while (!rest.empty()) {
       auto frame = decode_frame(rest);
-      if (!frame || frame->offset != offset) break;
+      if (!frame || frame->number != offset) break;
       index_record(seg, offset, pos);
       if (options.idempotency_keys && !frame->key.empty())
         keys.insert_or_assign(std::string(frame->key), offset);
@@ -230,7 +178,7 @@ struct RecordLog::Impl {
       auto frame = decode_frame(rest);
       if (!frame) return Error{ErrorCode::corrupt, "idempotency key file " + path.string() +
                                                        " is corrupt"};
-      keys.insert_or_assign(std::string(frame->key), frame->offset);
+      keys.insert_or_assign(std::string(frame->key), frame->number);
       rest.remove_prefix(frame->size);
     }
     return transport::ok_status();
@@ -241,16 +189,7 @@ struct RecordLog::Impl {
     std::string data;
     for (const auto& [key, offset] : keys)
       if (offset < start) encode_frame(data, offset, key, {});
-    fs::path tmp = dir / "keys.tmp";
-    fs::path path = dir / "keys";
-    int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (fd < 0) return sys_error("creating", tmp);
-    Status s = write_all(fd, data, 0, tmp);
-    if (s && ::fsync(fd) != 0) s = sys_error("syncing", tmp);
-    ::close(fd);
-    if (!s) return s;
-    if (::rename(tmp.c_str(), path.c_str()) != 0) return sys_error("renaming to", path);
-    return fsync_dir(dir);
+    return write_file_durably(dir / "keys", data);
   }
 
   // Makes everything below `target` durable, syncing itself or waiting for a running sync.
@@ -379,12 +318,12 @@ std::vector<Result<AppendResult>> RecordLog::append_batch(std::span<const Append
   std::uint64_t offset = m.next_offset;
   std::uint64_t wait_for = 0;
   for (const auto& r : requests) {
-    if (r.idempotency_key.size() > kMaxKey) {
+    if (r.idempotency_key.size() > kMaxFrameKey) {
       results.emplace_back(Error{ErrorCode::invalid_argument,
                                  "idempotency key longer than 65535 bytes"});
       continue;
     }
-    if (r.payload.size() + r.idempotency_key.size() > kMaxBody - kBodyFixed) {
+    if (r.payload.size() + r.idempotency_key.size() > kMaxFrameBody - kFrameBodyFixed) {
       results.emplace_back(Error{ErrorCode::invalid_argument, "record larger than 1 GiB"});
       continue;
     }
@@ -468,14 +407,14 @@ Result<std::size_t> RecordLog::read(std::uint64_t from, std::size_t max_records,
                                                " has a bad record at byte " + std::to_string(pos)};
         continue;
       }
-      if (frame->offset != cur)
+      if (frame->number != cur)
         return Error{ErrorCode::corrupt, "log segment " + seg.path.string() + " holds offset " +
-                                             std::to_string(frame->offset) + " where " +
+                                             std::to_string(frame->number) + " where " +
                                              std::to_string(cur) + " was expected"};
       pos += frame->size;
       if (cur++ < from) continue;
       ++visited;
-      if (!visitor(frame->offset, frame->payload, frame->key) || visited == max_records)
+      if (!visitor(frame->number, frame->payload, frame->key) || visited == max_records)
         return visited;
     }
   }

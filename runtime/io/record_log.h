@@ -105,7 +105,4 @@ class RecordLog {
   std::unique_ptr<Impl> impl_;
 };
 
-// CRC-32C (Castagnoli) of `data`, continuing from `crc` (0 to start). Exposed for tests.
-std::uint32_t crc32c(std::string_view data, std::uint32_t crc = 0);
-
 }  // namespace sfn::runtime::io

@@ -56,6 +56,7 @@ EgressRecord make_dead_letter(const core::Module& module, std::string_view addre
                               const void* msg, std::string_view error, std::string_view location, uint64_t epoch) {
   EgressRecord r;
   r.egress = "dead_letters";
+  r.source = address;
   r.epoch = epoch;
   std::string message_json;
   const char* type_name = "";

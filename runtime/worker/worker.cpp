@@ -91,6 +91,7 @@ class WorkerInvocation final : public core::Invocation {
     txn_.commit();
     for (auto& [e, msg] : emits_) {
       w_.egress_.push_back(make_egress_record(m, e, msg, kFirstEpoch));
+      w_.egress_.back().source = core::str_view(inst_->self);
       core::message_delete(m.egress_message(e), msg);
     }
     emits_.clear();

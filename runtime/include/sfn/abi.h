@@ -53,8 +53,9 @@
 extern "C" {
 #endif
 
-/* 2: send/send_after take the location of the send statement. */
-#define SFN_ABI_VERSION 2u
+/* 2: send/send_after take the location of the send statement.
+ * 3: SFN_FIELD_EXPLICIT (field presence on the wire, decision 014). */
+#define SFN_ABI_VERSION 3u
 #define SFN_OK 0
 #define SFN_RAISED 1
 
@@ -86,6 +87,10 @@ typedef struct sfn_type {
 
 /* ---- schema descriptors ---- */
 #define SFN_FIELD_REQUIRED 1u /* no default: JSON input must give it */
+/* The default is not the natural value of the type (0, "", [], {}, none, a message of defaults):
+ * the Protobuf codec always writes the field (lists, maps and optionals inside a one-field
+ * wrapper message) so an explicit natural value is never read back as the default. */
+#define SFN_FIELD_EXPLICIT 2u
 
 typedef struct sfn_field_desc {
   const char* name;       /* as declared */

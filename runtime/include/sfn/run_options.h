@@ -19,6 +19,7 @@ namespace sfn::runtime {
 struct RunCommandLine {
   RunOptions options;
   std::string clock = "real";  // real | virtual
+  std::string until;           // --until DURATION, parsed by run_parsed
 };
 
 // Registers the run options on `app` (a CLI11 command), storing into `args`, which must outlive

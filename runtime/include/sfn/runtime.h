@@ -58,9 +58,11 @@ struct Envelope {
 };
 
 // One committed egress record: the egress name (a module egress or "dead_letters"), the
-// record as one JSON object (LANGUAGE.md §10) and in Protobuf wire format, and the epoch.
+// record as one JSON object (LANGUAGE.md §10) and in Protobuf wire format, the epoch, and the
+// address of the instance whose invocation emitted it (for a dead letter: the failed target's).
 struct EgressRecord {
   std::string egress;
+  std::string source;
   std::string json;
   std::string payload;
   uint64_t epoch = 0;
@@ -74,7 +76,9 @@ struct RunOptions {
   std::string state_dir;              // default ".sfn/<package>"
   std::string input_path;             // --input: JSON lines; empty: none
   std::string output_path;            // --output: egress lines go there instead of stdout
+  bool egress_sources = false;        // --egress-sources: egress lines name the emitting instance
   ClockMode clock = ClockMode::real;
+  int64_t until_ns = -1;              // --until: virtual time (ns since the epoch) to stop at; -1: none
   std::string ingress_endpoint;       // --ingress: ZeroMQ ROUTER endpoint (runtime/io); empty: none
   std::string egress_endpoint;        // --egress: ZeroMQ PUB endpoint (runtime/io); empty: none
   std::string control_endpoint;       // status/state endpoint for `sfn status/state`; empty: none

@@ -60,7 +60,7 @@ const sfn_field_desc kPingFields[] = {
     {"tags", 3, offsetof(Ping, tags), &kT0, 0},
     {"extra", 4, offsetof(Ping, extra), &kT1, 0},
     {"note", 5, offsetof(Ping, note), &kT2, 0},
-    {"level", 6, offsetof(Ping, level), &kT3, 0},
+    {"level", 6, offsetof(Ping, level), &kT3, SFN_FIELD_EXPLICIT},
 };
 void init_Ping(void* slot) {
   auto& m = *static_cast<Ping*>(slot);

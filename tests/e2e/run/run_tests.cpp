@@ -2,6 +2,10 @@
 //   sfn run <name>.sfn --input input.jsonl --clock virtual --workers 1 --state-dir <fresh dir>
 // in the program's folder, and compares stdout with expected.jsonl line by line, exactly; a
 // subset also through `sfn build <name>.sfn -o <exe>` and `<exe> --input input.jsonl ...`.
+// Every run program and every example also runs with 1, 2 and 4 workers: the egress of each
+// instance (grouped per emitting address, in order) must not depend on the worker count; and
+// every run program, stopped after the first half of its input and restarted on the same state
+// directory with the rest, prints exactly expected.jsonl.
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -12,10 +16,13 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <optional>
 #include <sstream>
 #include <string>
 #include <vector>
+
+#include <nlohmann/json.hpp>
 
 #include "tests/compiler/test_support.h"
 
@@ -65,17 +72,24 @@ std::string diff(const std::vector<std::string>& want, const std::vector<std::st
   return out;
 }
 
-std::vector<std::string> program_names() {
+// The folders <root>/<name>/ holding <name>.sfn, sorted; as paths when `with_root`.
+std::vector<std::string> program_names(const fs::path& root = SFN_RUN_TESTS_DIR, bool with_root = false) {
   std::vector<std::string> names;
-  const fs::path root = SFN_RUN_TESTS_DIR;
   if (!fs::is_directory(root)) return names;
   for (const auto& entry : fs::directory_iterator(root)) {
     if (!entry.is_directory()) continue;
     const std::string name = entry.path().filename().string();
-    if (fs::exists(entry.path() / (name + ".sfn"))) names.push_back(name);
+    if (fs::exists(entry.path() / (name + ".sfn"))) names.push_back(with_root ? entry.path().string() : name);
   }
   std::sort(names.begin(), names.end());
   return names;
+}
+
+// Every run program and every example, as folder paths.
+std::vector<std::string> all_program_dirs() {
+  auto dirs = program_names(SFN_RUN_TESTS_DIR, true);
+  for (auto& d : program_names(SFN_EXAMPLES_DIR, true)) dirs.push_back(d);
+  return dirs;
 }
 
 // A fresh state directory for one run, removed at the end of the test.
@@ -113,6 +127,54 @@ TEST_P(RunProgram, MatchesExpectedEgress) {
        "--state-dir", state.path.string()},
       "", dir.string());
   expect_expected_egress(name, "sfn run " + name + ".sfn", result);
+}
+
+// Where to split an input for a restart: the line nearest the middle whose `at` is later than
+// the line before's (first line: 0, no --until), and that `at` as the first run's --until.
+std::pair<std::size_t, std::string> restart_point(const std::vector<std::string>& input) {
+  std::vector<std::string> at(input.size());
+  std::string current = "0s";
+  for (std::size_t i = 0; i < input.size(); ++i) {
+    auto j = nlohmann::json::parse(input[i], nullptr, false);
+    if (!j.is_discarded() && j.contains("at") && j["at"].is_string()) current = j["at"].get<std::string>();
+    at[i] = current;
+  }
+  std::size_t best = 0;
+  for (std::size_t i = 1; i < input.size(); ++i) {
+    bool later = at[i] != at[i - 1];  // `at` never decreases, so a different value is later
+    auto distance = [&](std::size_t k) { return k > input.size() / 2 ? k - input.size() / 2 : input.size() / 2 - k; };
+    if (later && (best == 0 || distance(i) < distance(best))) best = i;
+  }
+  return {best, best ? at[best] : ""};
+}
+
+// A stop and a restart on the same state directory change nothing (decision 014's restart
+// test): the first run takes the input up to a line nearest the middle and stops (--until) at
+// that line's time with later timers pending; the second run takes the rest. State, timers and
+// the virtual clock carry over, so the two runs print what one run over all of it prints.
+TEST_P(RunProgram, RestartHalfwayGivesTheSameEgress) {
+  const std::string name = GetParam();
+  const fs::path dir = fs::path(SFN_RUN_TESTS_DIR) / name;
+  const auto input = lines_of(slurp(dir / "input.jsonl"));
+  const auto [half, until] = restart_point(input);
+  ScratchDir state(name + "_restart");
+  std::string out;
+  for (auto [from, to] : {std::pair<std::size_t, std::size_t>{0, half}, {half, input.size()}}) {
+    const fs::path part = state.path / ("input-" + std::to_string(from) + "-" + std::to_string(to) + ".jsonl");
+    std::ofstream f(part);
+    for (std::size_t i = from; i < to; ++i) f << input[i] << "\n";
+    f.close();
+    std::vector<std::string> argv = {SFN_BINARY, "run", name + ".sfn", "--input", part.string(), "--clock",
+                                     "virtual", "--workers", "1", "--state-dir", (state.path / "s").string()};
+    if (from == 0 && !until.empty()) argv.insert(argv.end(), {"--until", until});
+    const auto r = sfn::testing::run_command(argv, "", dir.string());
+    ASSERT_EQ(r.status, 0) << name << " (input lines " << from + 1 << ".." << to << "):\n" << r.err;
+    out += r.out;
+  }
+  const auto want = lines_of(slurp(dir / "expected.jsonl"));
+  const auto got = lines_of(out);
+  EXPECT_TRUE(want == got) << name << ": two runs (restart before line " << half + 1 << ", at " << until
+                           << ") differ from expected.jsonl (- expected, + actual):\n" << diff(want, got);
 }
 
 // The same programs as standalone executables from `sfn build` (runtime linked in), run with the
@@ -229,6 +291,62 @@ TEST(ModuleCache, RemovesLeastRecentlyUsedEntriesOverTheLimit) {
   ASSERT_EQ(r.status, 0) << r.err;
   EXPECT_GT(fs::last_write_time(fresh), fs::file_time_type::clock::now() - std::chrono::minutes(5));
 }
+
+// Egress lines of a run with --egress-sources, grouped per emitting address, in order.
+std::map<std::string, std::vector<std::string>> egress_per_source(const std::string& out) {
+  std::map<std::string, std::vector<std::string>> per;
+  for (const auto& line : lines_of(out)) {
+    auto j = nlohmann::json::parse(line, nullptr, false);
+    if (j.is_discarded() || !j.contains("from")) {
+      per["<unparsable>"].push_back(line);
+      continue;
+    }
+    per[j["from"].get<std::string>()].push_back(j["egress"].dump() + " " + j["value"].dump());
+  }
+  return per;
+}
+
+std::string describe(const std::map<std::string, std::vector<std::string>>& per) {
+  std::string out;
+  for (const auto& [from, lines] : per) {
+    out += from + ":\n";
+    for (const auto& l : lines) out += "  " + l + "\n";
+  }
+  return out;
+}
+
+// Decision 014's worker-count differential test: messages that cross workers travel as
+// Protobuf, so any value that does not survive encoding shows up as a difference.
+class WorkerCount : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(WorkerCount, EgressPerInstanceDoesNotDependOnTheWorkerCount) {
+  const fs::path dir = GetParam();
+  const std::string name = dir.filename().string();
+  std::map<std::string, std::vector<std::string>> first;
+  for (const char* workers : {"1", "2", "4"}) {
+    ScratchDir state(name + "_w" + workers);
+    const auto r = sfn::testing::run_command(
+        {SFN_BINARY, "run", name + ".sfn", "--input", "input.jsonl", "--clock", "virtual", "--workers", workers,
+         "--egress-sources", "--state-dir", state.path.string()},
+        "", dir.string());
+    ASSERT_EQ(r.status, 0) << name << " with " << workers << " workers:\n" << r.err;
+    auto per = egress_per_source(r.out);
+    if (std::string(workers) == "1") {
+      ASSERT_FALSE(per.empty()) << name << " printed no egress";
+      first = std::move(per);
+    } else {
+      EXPECT_TRUE(per == first) << name << ": egress per instance with " << workers << " workers:\n"
+                                << describe(per) << "with 1 worker:\n" << describe(first);
+    }
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(AllPrograms, WorkerCount, ::testing::ValuesIn(all_program_dirs()),
+                         [](const ::testing::TestParamInfo<std::string>& info) {
+                           const fs::path p = info.param;
+                           return sfn::testing::identifier(p.parent_path().filename().string() + "_" +
+                                                           p.filename().string());
+                         });
 
 INSTANTIATE_TEST_SUITE_P(Executables, BuiltProgram,
                          ::testing::Values("ping_pong", "cancel_rollback", "expiry", "errors_arith", "std_strings",

@@ -14,6 +14,7 @@
 #include <set>
 #include <thread>
 
+#include "runtime/io/frame_codec.h"
 #include "runtime/io/record_log.h"
 #include "test_util.h"
 
