@@ -234,6 +234,9 @@ void setup_status(CLI::App& app, int& exit_code) {
                           {"key_groups", s.key_groups}};
       j["last_snapshot_time"] =
           s.last_snapshot_time ? nlohmann::json(format_time(*s.last_snapshot_time)) : nlohmann::json();
+      j["last_snapshot_duration_ms"] = s.last_snapshot_duration_ms;
+      j["last_snapshot_bytes"] = s.last_snapshot_bytes;
+      j["recovery"] = s.recovery;
       j["workers"] = nlohmann::json::array();
       for (const auto& w : s.workers)
         j["workers"].push_back({{"id", w.id}, {"key_groups", w.key_groups},
@@ -250,8 +253,12 @@ void setup_status(CLI::App& app, int& exit_code) {
       std::cout << s.last_committed_epoch;
     std::cout << ")\n";
     std::cout << "snapshot:   "
-              << (s.last_snapshot_time ? format_time(*s.last_snapshot_time) : std::string("never"))
+              << (s.last_snapshot_time ? format_time(*s.last_snapshot_time) + " (" +
+                                             std::to_string(s.last_snapshot_duration_ms) + " ms, " +
+                                             std::to_string(s.last_snapshot_bytes) + " bytes)"
+                                       : std::string("never"))
               << "\n";
+    std::cout << "recovery:   " << (s.recovery.empty() ? std::string("none (started empty)") : s.recovery) << "\n";
     std::cout << "key groups: " << s.key_groups << "\n";
     std::cout << "workers:    " << s.workers.size() << "\n";
     for (const auto& w : s.workers)

@@ -142,7 +142,9 @@ void Coordinator::feed(const std::vector<const InputRecord*>& records, std::uniq
   }
   if (!dead.empty()) {
     hub_.dead_letters.fetch_add(dead.size(), std::memory_order_relaxed);
-    hub_.publish(dead);
+    for (auto& d : dead) d.epoch = epochs_ ? epochs_->epoch() : worker::kFirstEpoch;
+    if (epochs_) egress_.insert(egress_.end(), std::make_move_iterator(dead.begin()), std::make_move_iterator(dead.end()));
+    else hub_.publish(dead);
   }
   lock.lock();
   for (auto& [owner, rec] : routed) hub_.progress[owner].idle = false;
@@ -175,6 +177,51 @@ void Coordinator::feed(const std::vector<const InputRecord*>& records, std::uniq
   lock.lock();
 }
 
+void Coordinator::start_epoch() {
+  uint64_t e = epochs_->begin(std::move(egress_));
+  egress_.clear();
+  if (!e) return;
+  for (auto& s : senders_) {
+    if (auto a = s->append_marker(transport::RecordKind::barrier, e); !a.ok())
+      std::fprintf(stderr, "sfn run: channel: %s\n", a.error().message.c_str());
+    for (;;) {
+      auto f = s->flush_blocking(std::chrono::milliseconds(100));
+      if (f.ok() || f.error().code != transport::ErrorCode::timeout) break;
+    }
+  }
+}
+
+void Coordinator::drive_snapshots(bool periodic) {
+  if (!epochs_) return;
+  epochs_->poll();
+  if (periodic && !epochs_->in_progress() && epochs_->due()) start_epoch();
+}
+
+void Coordinator::final_snapshot(std::unique_lock<std::mutex>& lock) {
+  if (!epochs_) return;
+  bool started = false;
+  for (;;) {
+    lock.unlock();
+    bool ended = epochs_->poll();
+    if (!epochs_->in_progress()) {
+      if (started && ended) {
+        lock.lock();
+        return;
+      }
+      if (!started) {
+        start_epoch();
+        started = true;
+        if (!epochs_->in_progress()) {  // could not begin (reported)
+          lock.lock();
+          return;
+        }
+      }
+    }
+    lock.lock();
+    hub_.cv.wait_for(lock, std::chrono::milliseconds(10));
+  }
+}
+
 void Coordinator::run(const std::atomic<bool>& stop) {
   const bool gate = hub_.clock == ClockMode::virtual_time;
   // Input `at` times count from the run's start on the real clock, and from the epoch on the
@@ -186,6 +233,9 @@ void Coordinator::run(const std::atomic<bool>& stop) {
   hub_.progress[hub_.workers] = worker::Progress{true, 0, 0, INT64_MAX};
   for (;;) {
     if (stop.load()) break;
+    lock.unlock();
+    drive_snapshots(!gate || external_ != nullptr);
+    lock.lock();
     if (external_) {
       lock.unlock();
       external.clear();
@@ -247,6 +297,7 @@ void Coordinator::run(const std::atomic<bool>& stop) {
     if (external_) wait_ns = std::min<int64_t>(wait_ns, 10'000'000);
     hub_.cv.wait_for(lock, std::chrono::nanoseconds(wait_ns));
   }
+  final_snapshot(lock);
   hub_.stop = true;
   lock.unlock();
   wake_all();

@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "runtime/coordinator/epochs.h"
 #include "runtime/worker/hub.h"
 
 namespace sfn::runtime::coordinator {
@@ -45,6 +46,10 @@ class Coordinator {
   // Under the virtual clock: end the run when the next due work is at or after `ns` (ns since
   // the epoch), with the clock at `ns`; later timers stay pending.
   void set_until(int64_t ns) { until_ = ns; }
+  // Takes barrier snapshots through `epochs` (owned by the caller): every interval while records
+  // come from outside or on the real clock, and always a last one when the run ends, so that
+  // everything processed is committed (its egress published) before run() returns.
+  void set_snapshots(Epochs* epochs) { epochs_ = epochs; }
   // Runs until the work is done (see file comment) or `stop` becomes true; then stops the
   // workers (hub.stop) and wakes them.
   void run(const std::atomic<bool>& stop);
@@ -54,6 +59,12 @@ class Coordinator {
  private:
   void feed(const std::vector<const InputRecord*>& records, std::unique_lock<std::mutex>& lock);
   void wake_all();
+  // Begins an epoch and sends its barrier on every channel (after everything fed before).
+  void start_epoch();
+  // Polls the epoch in progress and starts one when due (`periodic`). Called without the lock.
+  void drive_snapshots(bool periodic);
+  // The last snapshot of a run: waits for the one in progress, then takes and commits one more.
+  void final_snapshot(std::unique_lock<std::mutex>& lock);
 
   worker::Hub& hub_;
   std::vector<std::unique_ptr<transport::Sender>> senders_;
@@ -63,6 +74,8 @@ class Coordinator {
   uint64_t created_ = 0;  // guarded by hub_.mu
   uint64_t fed_ = 0;
   int64_t until_ = INT64_MAX;
+  Epochs* epochs_ = nullptr;
+  std::vector<EgressRecord> egress_;  // route failures (dead letters) of the current epoch
   std::string record_buf_;
 };
 

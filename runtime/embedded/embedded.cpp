@@ -25,7 +25,7 @@
 #include "runtime/worker/worker.h"
 #include "sfn/runtime.h"
 
-#include "runtime/io/durable_file.h"
+#include "runtime/embedded/recovery.h"
 #include "runtime/io/io_server.h"
 
 namespace sfn::runtime {
@@ -141,23 +141,350 @@ Status check_layout(const fs::path& dir, const std::string& recorded, unsigned w
   return Status::ok();
 }
 
-// The virtual clock of a state directory (decision 34): where the last virtual-clock run stopped,
-// so a later run continues from there instead of going back to the epoch; 0 when none ran.
-transport::Result<int64_t> load_virtual_clock(const fs::path& dir) {
-  auto text = io::read_small_file(dir / "virtual-clock", 64);
-  if (!text.ok()) {
-    if (text.error().code == transport::ErrorCode::not_found) return int64_t{0};
-    return text.error();
-  }
-  int64_t ns = 0;
-  auto r = std::from_chars(text->data(), text->data() + text->size(), ns);
-  if (r.ec != std::errc() || ns < 0 || (r.ptr != text->data() + text->size() && *r.ptr != '\n'))
-    return transport::Error{transport::ErrorCode::corrupt, (dir / "virtual-clock").string() + " does not hold a time in nanoseconds"};
-  return ns;
+// The validator of ingress records: JSON or Protobuf of the ingress message type, stored as
+// canonical Protobuf.
+io::IngressValidator make_validator(const core::Module& m) {
+  return [&m](std::string_view ingress, io::PayloadFormat format,
+              std::string_view data) -> std::variant<std::string, io::IngressRejection> {
+    int i = m.ingress_index(ingress);
+    if (i < 0)
+      return io::IngressRejection{io::IngressRejection::Code::unknown_ingress, "unknown ingress `" + std::string(ingress) + "`"};
+    std::string payload;
+    Status s;
+    if (format == io::PayloadFormat::json) {
+      s = json_to_payload(m, static_cast<uint32_t>(i), data, &payload);
+    } else {
+      const sfn_message_desc* d = m.message(m.desc().ingresses[i].message_type);
+      void* msg = core::message_new(d);
+      s = core::decode_proto(d, data, msg);
+      if (s) core::encode_proto(d, msg, payload);
+      core::message_delete(d, msg);
+    }
+    if (!s) return io::IngressRejection{io::IngressRejection::Code::undecodable, s.message()};
+    return payload;
+  };
 }
 
-transport::Status save_virtual_clock(const fs::path& dir, int64_t ns) {
-  return io::write_file_durably(dir / "virtual-clock", std::to_string(ns) + "\n");
+// Appends committed egress to the logs, keyed "<epoch>:<index>", one append per run of records
+// of the same egress.
+void commit_to_logs(io::IoServer& srv, std::vector<EgressRecord>& records) {
+  for (size_t i = 0; i < records.size();) {
+    size_t j = i;
+    std::vector<std::string> json, keys;
+    for (; j < records.size() && records[j].egress == records[i].egress; ++j) {
+      json.push_back(records[j].json);
+      keys.push_back(egress_key(records[j].epoch, records[j].index));
+    }
+    auto r = srv.commit_egress(records[i].egress, json, keys);
+    if (!r.ok()) std::cerr << "sfn run: egress " << records[i].egress << ": " << r.error().message << "\n";
+    i = j;
+  }
+}
+
+// Per egress, the (epoch, index) of the last record its log holds; (0, 0) for an empty log.
+std::map<std::string, std::pair<uint64_t, uint64_t>> published_positions(io::IoServer& srv, const core::Module& m) {
+  std::map<std::string, std::pair<uint64_t, uint64_t>> out;
+  for (uint32_t i = 0; i <= m.desc().egress_count; ++i) {
+    std::string name(m.egress_name(i));
+    io::RecordLog* log = srv.egress_log(name);
+    if (!log || log->end_offset() == log->start_offset()) continue;
+    (void)log->read(log->end_offset() - 1, 1, [&](uint64_t, std::string_view, std::string_view key) {
+      uint64_t e = 0, idx = 0;
+      if (parse_egress_key(key, &e, &idx)) out[name] = {e, idx};
+      return true;
+    });
+  }
+  return out;
+}
+
+// Everything one run of embedded mode owns, in construction order.
+class EmbeddedRun {
+ public:
+  EmbeddedRun(const ModulePtr& module, const RunOptions& options, RunResult& result)
+      : module_(module), m_(*module), options_(options), result_(result) {}
+
+  // Runs to the end; returns the error that made the run unusable ("" when none).
+  std::string run();
+
+ private:
+  std::string prepare_dir();
+  std::string open_output();
+  std::string open_workers(const Recovered& rec);
+  std::string start_io(const Recovered& rec);
+  void install_sinks();
+  void republish(Recovered& rec);
+  Status state_of(std::string_view address, std::string* json);
+  io::StatusReport status() const;
+  void run_threads();
+
+  ModulePtr module_;
+  const core::Module& m_;
+  const RunOptions& options_;
+  RunResult& result_;
+  fs::path dir_;
+  unsigned workers_ = 1;
+  uint32_t groups_ = 128;
+  std::ofstream out_file_;
+  std::mutex out_mu_;
+  std::unique_ptr<worker::Hub> hub_;
+  std::unique_ptr<snapshot::SnapshotStore> store_;
+  std::vector<std::unique_ptr<worker::Worker>> ws_;
+  std::unique_ptr<coordinator::Coordinator> coord_;
+  std::unique_ptr<io::IoServer> server_;
+  std::shared_ptr<std::vector<uint64_t>> offsets_;
+  std::unique_ptr<coordinator::Epochs> epochs_;
+  std::string recovery_summary_;
+};
+
+std::string EmbeddedRun::prepare_dir() {
+  dir_ = options_.state_dir.empty() ? fs::path(".sfn") / m_.package() : fs::path(options_.state_dir);
+  // Default worker count (docs/decisions/013-default-workers.md): the layout the state directory
+  // was created with, else 1 for batch input (deterministic output), else one per core.
+  const std::string recorded = read_layout(dir_);
+  workers_ = options_.workers;
+  if (!workers_) workers_ = layout_workers(recorded);
+  if (!workers_) workers_ = options_.input_path.empty() ? std::max(1u, std::thread::hardware_concurrency()) : 1;
+  groups_ = options_.key_groups ? options_.key_groups : 128;
+  if (workers_ > groups_) return "--workers must not exceed the number of key groups (" + std::to_string(groups_) + ")";
+  std::error_code ec;
+  fs::create_directories(dir_, ec);
+  if (ec) return "cannot create state directory " + dir_.string() + ": " + ec.message();
+  if (Status s = check_layout(dir_, recorded, workers_, groups_); !s) return s.message();
+  return "";
+}
+
+std::string EmbeddedRun::open_output() {
+  if (options_.output_path.empty()) return "";
+  out_file_.open(options_.output_path, std::ios::trunc);
+  return out_file_ ? "" : "cannot write output file " + options_.output_path;
+}
+
+std::string EmbeddedRun::open_workers(const Recovered& rec) {
+  for (unsigned w = 0; w < workers_; ++w) {
+    ws_.push_back(std::make_unique<worker::Worker>(*hub_, w));
+    Status s = ws_.back()->open((dir_ / ("worker-" + std::to_string(w))).string());
+    if (!s) return s.message();
+    hub_->wakers.push_back(ws_.back()->waker());
+  }
+  for (unsigned w = 0; w < workers_; ++w) {
+    if (Status s = ws_[w]->connect(); !s) return s.message();
+    ws_[w]->restore(rec.messages[w], rec.epoch + 1);
+  }
+  return "";
+}
+
+Status EmbeddedRun::state_of(std::string_view address, std::string* json) {
+  core::Address parsed;
+  std::string err;
+  if (!m_.parse_address(address, &parsed, &err)) return Status::error(err);
+  unsigned owner = hub_->owner(core::key_group_of(address, groups_));
+  auto promise = std::make_shared<std::promise<std::pair<Status, std::string>>>();
+  auto future = promise->get_future();
+  std::string addr(address);
+  ws_[owner]->post([promise, addr](worker::Worker& w) {
+    std::string j;
+    Status s = w.state_json(addr, &j);
+    promise->set_value({s, j});
+  });
+  if (future.wait_for(std::chrono::seconds(5)) != std::future_status::ready)
+    return Status::error("the worker did not answer in time");
+  auto [s, j] = future.get();
+  *json = j;
+  return s;
+}
+
+io::StatusReport EmbeddedRun::status() const {
+  io::StatusReport r;
+  r.key_groups = groups_;
+  for (const auto& w : ws_)
+    r.workers.push_back(io::WorkerStatus{w->index(), w->owned_key_groups(), w->queue_depth(), w->invocations()});
+  if (epochs_) {
+    coordinator::SnapshotStats st = epochs_->stats();
+    r.current_epoch = st.current_epoch;
+    r.last_committed_epoch = st.committed_epoch;
+    r.last_snapshot_time = st.last_time;
+    r.last_snapshot_duration_ms = st.last_duration_ms;
+    r.last_snapshot_bytes = st.last_bytes;
+  }
+  r.recovery = recovery_summary_;
+  return r;
+}
+
+// The ingress logs (always: `--input` records go through them too when endpoints are open) and
+// the endpoints; feeds the coordinator from the logs, from the recovered offsets.
+std::string EmbeddedRun::start_io(const Recovered& rec) {
+  io::IoServerOptions io_opts;
+  io_opts.log_dir = dir_ / "io";
+  for (uint32_t i = 0; i < m_.desc().ingress_count; ++i) io_opts.ingress_names.push_back(m_.desc().ingresses[i].name);
+  for (uint32_t i = 0; i <= m_.desc().egress_count; ++i) io_opts.egress_names.emplace_back(m_.egress_name(i));
+  io_opts.ingress_endpoint = options_.ingress_endpoint;
+  io_opts.egress_endpoint = options_.egress_endpoint;
+  io_opts.control_endpoint = options_.control_endpoint;
+  io_opts.validator = make_validator(m_);
+  io_opts.status = [this] { return status(); };
+  io_opts.state = [this](std::string_view address) -> transport::Result<std::string> {
+    std::string json;
+    Status s = state_of(address, &json);
+    if (!s) return transport::Error{transport::ErrorCode::not_found, s.message()};
+    return json;
+  };
+  auto started = io::IoServer::start(std::move(io_opts));
+  if (!started) return started.error().message;
+  server_ = std::move(started.value());
+  offsets_ = std::make_shared<std::vector<uint64_t>>(m_.desc().ingress_count, 0);
+  for (uint32_t i = 0; i < m_.desc().ingress_count; ++i) {
+    auto it = rec.ingress_offsets.find(m_.desc().ingresses[i].name);
+    if (it != rec.ingress_offsets.end()) (*offsets_)[i] = it->second;
+  }
+  if (options_.ingress_endpoint.empty() && options_.egress_endpoint.empty() && options_.control_endpoint.empty())
+    return "";  // logs only (egress), no endpoints: batch input is fed directly
+  io::IoServer* srv = server_.get();
+  auto offsets = offsets_;
+  const core::Module& m = m_;
+  coord_->set_external([&m, srv, offsets](std::vector<coordinator::InputRecord>& batch) {
+    for (uint32_t i = 0; i < m.desc().ingress_count; ++i) {
+      io::RecordLog* log = srv->ingress_log(m.desc().ingresses[i].name);
+      if (!log) continue;
+      auto r = log->read((*offsets)[i], 256, [&](uint64_t offset, std::string_view payload, std::string_view) {
+        batch.push_back(coordinator::InputRecord{i, 0, std::string(payload)});
+        (*offsets)[i] = offset + 1;
+        return true;
+      });
+      if (!r.ok()) std::cerr << "sfn run: ingress log " << m.desc().ingresses[i].name << ": " << r.error().message << "\n";
+    }
+  });
+  if (options_.progress) {
+    if (!server_->ingress_endpoint().empty()) options_.progress("ingress endpoint " + server_->ingress_endpoint());
+    if (!server_->egress_endpoint().empty()) options_.progress("egress endpoint  " + server_->egress_endpoint());
+    if (!server_->control_endpoint().empty()) options_.progress("control endpoint " + server_->control_endpoint());
+  }
+  return "";
+}
+
+// Committed egress: to the logs first (durable, `sfn tail`), then the caller's sink or JSON
+// lines on stdout / --output.
+void EmbeddedRun::install_sinks() {
+  hub_->egress_sink = [this](std::vector<EgressRecord>& records) {
+    std::lock_guard<std::mutex> lock(out_mu_);
+    if (server_) commit_to_logs(*server_, records);
+    if (options_.egress_sink) {
+      for (auto& r : records) options_.egress_sink(r);
+      return;
+    }
+    std::string lines;
+    for (auto& r : records) {
+      lines += "{\"egress\":";
+      core::append_json_string(lines, r.egress);
+      if (options_.egress_sources) {
+        lines += ",\"from\":";
+        core::append_json_string(lines, r.source);
+      }
+      lines += ",\"value\":";
+      lines += r.json;
+      lines += "}\n";
+    }
+    std::ostream& out = options_.output_path.empty() ? std::cout : out_file_;
+    out << lines << std::flush;
+  };
+}
+
+// The recovered epoch's egress that its logs do not hold yet (a crash between the commit and
+// the publication) is published again; the rest was published before.
+void EmbeddedRun::republish(Recovered& rec) {
+  if (rec.egress.empty()) return;
+  auto done = published_positions(*server_, m_);
+  std::vector<EgressRecord> missing;
+  for (auto& r : rec.egress) {
+    auto it = done.find(r.egress);
+    if (it != done.end() && it->second >= std::make_pair(r.epoch, r.index)) continue;
+    missing.push_back(std::move(r));
+  }
+  hub_->publish(missing);
+}
+
+void EmbeddedRun::run_threads() {
+  auto old_int = std::signal(SIGINT, on_signal);
+  auto old_term = std::signal(SIGTERM, on_signal);
+  std::vector<std::thread> threads;
+  for (auto& w : ws_) threads.emplace_back([&w] { w->run(); });
+  coord_->run(g_stop);
+  for (auto& t : threads) t.join();
+  std::signal(SIGINT, old_int);
+  std::signal(SIGTERM, old_term);
+}
+
+std::string EmbeddedRun::run() {
+  if (auto e = prepare_dir(); !e.empty()) return e;
+  std::vector<coordinator::InputRecord> input;
+  if (!options_.input_path.empty()) {
+    std::ifstream in(options_.input_path);
+    if (!in) return "cannot read input file " + options_.input_path;
+    input = read_input(m_, options_.input_path, in, &result_.bad_input_lines);
+  }
+  if (auto e = open_output(); !e.empty()) return e;
+  static std::atomic<unsigned> runtime_counter{0};
+  hub_ = std::make_unique<worker::Hub>(module_, workers_, groups_, options_.clock, "rt" + std::to_string(runtime_counter++));
+  store_ = std::make_unique<snapshot::SnapshotStore>(dir_);
+  hub_->snapshots = store_.get();
+  auto rec = recover(*store_, dir_, workers_, groups_);
+  if (!rec.ok()) return rec.error().message;
+  recovery_summary_ = rec->summary;
+  if (!rec->summary.empty() && options_.progress) options_.progress(rec->summary);
+  if (auto e = open_workers(rec.value()); !e.empty()) return e;
+  if (options_.clock == ClockMode::virtual_time) hub_->virtual_now.store(rec->virtual_clock_ns);
+  coord_ = std::make_unique<coordinator::Coordinator>(*hub_);
+  if (Status s = coord_->connect(); !s) return s.message();
+  if (auto e = start_io(rec.value()); !e.empty()) return e;
+  install_sinks();
+  uint64_t next = rec->epoch;
+  for (auto& [name, pos] : published_positions(*server_, m_)) next = std::max(next, pos.first);
+  coordinator::SnapshotOptions so;
+  so.interval = std::chrono::nanoseconds(options_.checkpoint_interval_ns);
+  so.retain = options_.retain;
+  coordinator::IngressHooks hooks;
+  hooks.offsets = [this] {
+    std::map<std::string, uint64_t> out;
+    for (uint32_t i = 0; i < m_.desc().ingress_count; ++i) out[m_.desc().ingresses[i].name] = (*offsets_)[i];
+    return out;
+  };
+  hooks.truncate = [this](const std::map<std::string, uint64_t>& before) {
+    for (const auto& [name, offset] : before)
+      if (io::RecordLog* log = server_->ingress_log(name))
+        if (auto s = log->truncate_before(offset); !s) std::cerr << "sfn run: ingress log " << name << ": " << s.error().message << "\n";
+  };
+  epochs_ = std::make_unique<coordinator::Epochs>(*hub_, *store_, so, hooks, next + 1, rec->epoch);
+  coord_->set_snapshots(epochs_.get());
+  republish(rec.value());
+  if (options_.until_ns >= 0) {
+    auto is_late = [&](const coordinator::InputRecord& r) { return r.at_ns >= options_.until_ns; };
+    size_t late = static_cast<size_t>(std::count_if(input.begin(), input.end(), is_late));
+    if (late > 0) {
+      std::cerr << options_.input_path << ": " << late << " input line" << (late == 1 ? " is" : "s are")
+                << " due at or after --until and not run\n";
+      result_.bad_input_lines += late;
+      input.erase(std::remove_if(input.begin(), input.end(), is_late), input.end());
+    }
+    coord_->set_until(options_.until_ns);
+  }
+  coord_->set_input(std::move(input));
+  if (options_.progress) {
+    options_.progress("running " + m_.package() + " with " + std::to_string(workers_) + " worker" +
+                      (workers_ == 1 ? "" : "s") + ", " + std::to_string(groups_) + " key groups, " +
+                      (options_.clock == ClockMode::virtual_time ? "virtual" : "real") + " clock, state in " +
+                      dir_.string());
+  }
+  run_threads();
+  for (auto& w : ws_) {
+    std::string e = w->fatal_error();
+    if (!e.empty()) {
+      std::cerr << "sfn run: " << e << "\n";
+      result_.exit_code = 1;
+      result_.error = e;
+    }
+  }
+  for (auto& w : ws_) result_.invocations += w->invocations();
+  result_.dead_letters = hub_->dead_letters.load();
+  return "";
 }
 
 }  // namespace
@@ -166,243 +493,14 @@ void request_stop() { g_stop.store(true); }
 
 RunResult run_embedded(const ModulePtr& module, const RunOptions& options) {
   RunResult result;
-  auto fail = [&](const std::string& why) {
-    result.exit_code = 2;
-    result.error = why;
-    return result;
-  };
   g_stop.store(false);
-  const core::Module& m = *module;
-  fs::path dir = options.state_dir.empty() ? fs::path(".sfn") / m.package() : fs::path(options.state_dir);
-  // Default worker count (docs/decisions/013-default-workers.md): the layout the state directory
-  // was created with, else 1 for batch input (deterministic output), else one per core.
-  const std::string recorded = read_layout(dir);
-  unsigned workers = options.workers;
-  if (!workers) workers = layout_workers(recorded);
-  if (!workers) workers = options.input_path.empty() ? std::max(1u, std::thread::hardware_concurrency()) : 1;
-  uint32_t groups = options.key_groups ? options.key_groups : 128;
-  if (workers > groups) return fail("--workers must not exceed the number of key groups (" + std::to_string(groups) + ")");
-  std::error_code ec;
-  fs::create_directories(dir, ec);
-  if (ec) return fail("cannot create state directory " + dir.string() + ": " + ec.message());
-  if (Status s = check_layout(dir, recorded, workers, groups); !s) return fail(s.message());
-
-  std::vector<coordinator::InputRecord> input;
-  if (!options.input_path.empty()) {
-    std::ifstream in(options.input_path);
-    if (!in) return fail("cannot read input file " + options.input_path);
-    input = read_input(m, options.input_path, in, &result.bad_input_lines);
+  EmbeddedRun run(module, options, result);
+  std::string error = run.run();
+  if (!error.empty()) {
+    result.exit_code = 2;
+    result.error = error;
+    return result;
   }
-
-  // Egress output: the caller's sink, or JSON lines on stdout / --output.
-  std::ofstream out_file;
-  if (!options.output_path.empty()) {
-    out_file.open(options.output_path, std::ios::trunc);
-    if (!out_file) return fail("cannot write output file " + options.output_path);
-  }
-  std::ostream& out = options.output_path.empty() ? std::cout : out_file;
-  std::mutex out_mu;
-  std::function<void(std::vector<EgressRecord>&)> extra_sink;
-
-  static std::atomic<unsigned> runtime_counter{0};
-  worker::Hub hub(module, workers, groups, options.clock, "rt" + std::to_string(runtime_counter++));
-  std::vector<std::unique_ptr<worker::Worker>> ws;
-  for (unsigned w = 0; w < workers; ++w) {
-    ws.push_back(std::make_unique<worker::Worker>(hub, w));
-    Status s = ws.back()->open((dir / ("worker-" + std::to_string(w))).string());
-    if (!s) return fail(s.message());
-    hub.wakers.push_back(ws.back()->waker());
-  }
-  for (auto& w : ws)
-    if (Status s = w->connect(); !s) return fail(s.message());
-  if (options.clock == ClockMode::virtual_time) {
-    auto resumed = load_virtual_clock(dir);
-    if (!resumed.ok()) return fail(resumed.error().message);
-    hub.virtual_now.store(resumed.value());
-  }
-  coordinator::Coordinator coord(hub);
-  if (Status s = coord.connect(); !s) return fail(s.message());
-  if (options.until_ns >= 0) {
-    auto is_late = [&](const coordinator::InputRecord& r) { return r.at_ns >= options.until_ns; };
-    size_t late = static_cast<size_t>(std::count_if(input.begin(), input.end(), is_late));
-    if (late > 0) {
-      std::cerr << options.input_path << ": " << late << " input line" << (late == 1 ? " is" : "s are")
-                << " due at or after --until and not run\n";
-      result.bad_input_lines += late;
-      input.erase(std::remove_if(input.begin(), input.end(), is_late), input.end());
-    }
-    coord.set_until(options.until_ns);
-  }
-  coord.set_input(std::move(input));
-
-  // `sfn state`: ask the owning worker on its thread.
-  auto state_of = [&](std::string_view address, std::string* json) -> Status {
-    core::Address parsed;
-    std::string err;
-    if (!m.parse_address(address, &parsed, &err)) return Status::error(err);
-    unsigned owner = hub.owner(core::key_group_of(address, groups));
-    auto promise = std::make_shared<std::promise<std::pair<Status, std::string>>>();
-    auto future = promise->get_future();
-    std::string addr(address);
-    ws[owner]->post([promise, addr](worker::Worker& w) {
-      std::string j;
-      Status s = w.state_json(addr, &j);
-      promise->set_value({s, j});
-    });
-    if (future.wait_for(std::chrono::seconds(5)) != std::future_status::ready)
-      return Status::error("the worker did not answer in time");
-    auto [s, j] = future.get();
-    *json = j;
-    return s;
-  };
-
-  std::unique_ptr<io::IoServer> server;
-  if (!options.ingress_endpoint.empty() || !options.egress_endpoint.empty() || !options.control_endpoint.empty()) {
-    io::IoServerOptions io_opts;
-    io_opts.log_dir = dir / "io";
-    for (uint32_t i = 0; i < m.desc().ingress_count; ++i) io_opts.ingress_names.push_back(m.desc().ingresses[i].name);
-    for (uint32_t i = 0; i <= m.desc().egress_count; ++i) io_opts.egress_names.emplace_back(m.egress_name(i));
-    io_opts.ingress_endpoint = options.ingress_endpoint;
-    io_opts.egress_endpoint = options.egress_endpoint;
-    io_opts.control_endpoint = options.control_endpoint;
-    io_opts.validator = [&m](std::string_view ingress, io::PayloadFormat format,
-                             std::string_view data) -> std::variant<std::string, io::IngressRejection> {
-      int i = m.ingress_index(ingress);
-      if (i < 0)
-        return io::IngressRejection{io::IngressRejection::Code::unknown_ingress,
-                                    "unknown ingress `" + std::string(ingress) + "`"};
-      std::string payload;
-      Status s;
-      if (format == io::PayloadFormat::json) {
-        s = json_to_payload(m, static_cast<uint32_t>(i), data, &payload);
-      } else {
-        const sfn_message_desc* d = m.message(m.desc().ingresses[i].message_type);
-        void* msg = core::message_new(d);
-        s = core::decode_proto(d, data, msg);
-        if (s) core::encode_proto(d, msg, payload);
-        core::message_delete(d, msg);
-      }
-      if (!s) return io::IngressRejection{io::IngressRejection::Code::undecodable, s.message()};
-      return payload;
-    };
-    io_opts.status = [&]() {
-      io::StatusReport r;
-      r.key_groups = groups;
-      for (auto& w : ws)
-        r.workers.push_back(io::WorkerStatus{w->index(), w->owned_key_groups(), w->queue_depth(), w->invocations()});
-      return r;
-    };
-    io_opts.state = [&](std::string_view address) -> transport::Result<std::string> {
-      std::string json;
-      Status s = state_of(address, &json);
-      if (!s) return transport::Error{transport::ErrorCode::not_found, s.message()};
-      return json;
-    };
-    auto started = io::IoServer::start(std::move(io_opts));
-    if (!started) return fail(started.error().message);
-    server = std::move(started.value());
-    // Read each ingress log from the offset processed last time.
-    auto offsets = std::make_shared<std::vector<uint64_t>>(m.desc().ingress_count, 0);
-    fs::path offsets_file = dir / "ingress-offsets";
-    {
-      std::ifstream in(offsets_file);
-      for (auto& o : *offsets) in >> o;
-    }
-    io::IoServer* srv = server.get();
-    coord.set_external([&m, srv, offsets, offsets_file](std::vector<coordinator::InputRecord>& batch) {
-      bool any = false;
-      for (uint32_t i = 0; i < m.desc().ingress_count; ++i) {
-        io::RecordLog* log = srv->ingress_log(m.desc().ingresses[i].name);
-        if (!log) continue;
-        auto r = log->read((*offsets)[i], 256, [&](uint64_t offset, std::string_view payload, std::string_view) {
-          batch.push_back(coordinator::InputRecord{i, 0, std::string(payload)});
-          (*offsets)[i] = offset + 1;
-          any = true;
-          return true;
-        });
-        if (!r.ok()) std::cerr << "sfn run: ingress log " << m.desc().ingresses[i].name << ": " << r.error().message << "\n";
-      }
-      if (any) {
-        std::string text;
-        for (uint64_t v : *offsets) text += std::to_string(v) + "\n";
-        if (auto w = io::write_file_durably(offsets_file, text); !w)
-          std::cerr << "sfn run: ingress offsets: " << w.error().message << "\n";
-      }
-    });
-    extra_sink = [srv](std::vector<EgressRecord>& records) {
-      for (size_t i = 0; i < records.size();) {
-        size_t j = i;
-        std::vector<std::string> json;
-        while (j < records.size() && records[j].egress == records[i].egress) json.push_back(records[j++].json);
-        auto r = srv->commit_egress(records[i].egress, json);
-        if (!r.ok()) std::cerr << "sfn run: egress " << records[i].egress << ": " << r.error().message << "\n";
-        i = j;
-      }
-    };
-    if (options.progress) {
-      if (!server->ingress_endpoint().empty()) options.progress("ingress endpoint " + server->ingress_endpoint());
-      if (!server->egress_endpoint().empty()) options.progress("egress endpoint  " + server->egress_endpoint());
-      if (!server->control_endpoint().empty()) options.progress("control endpoint " + server->control_endpoint());
-    }
-  }
-
-  hub.egress_sink = [&](std::vector<EgressRecord>& records) {
-    std::lock_guard<std::mutex> lock(out_mu);
-    if (options.egress_sink) {
-      for (auto& r : records) options.egress_sink(r);
-    } else {
-      std::string lines;
-      for (auto& r : records) {
-        lines += "{\"egress\":";
-        core::append_json_string(lines, r.egress);
-        if (options.egress_sources) {
-          lines += ",\"from\":";
-          core::append_json_string(lines, r.source);
-        }
-        lines += ",\"value\":";
-        lines += r.json;
-        lines += "}\n";
-      }
-      out << lines << std::flush;
-    }
-    if (extra_sink) extra_sink(records);
-  };
-
-  if (options.progress) {
-    options.progress("running " + m.package() + " with " + std::to_string(workers) + " worker" +
-                     (workers == 1 ? "" : "s") + ", " + std::to_string(groups) + " key groups, " +
-                     (options.clock == ClockMode::virtual_time ? "virtual" : "real") + " clock, state in " +
-                     dir.string());
-  }
-
-  auto old_int = std::signal(SIGINT, on_signal);
-  auto old_term = std::signal(SIGTERM, on_signal);
-  std::vector<std::thread> threads;
-  for (auto& w : ws) threads.emplace_back([&w] { w->run(); });
-  coord.run(g_stop);
-  for (auto& t : threads) t.join();
-  std::signal(SIGINT, old_int);
-  std::signal(SIGTERM, old_term);
-  if (options.clock == ClockMode::virtual_time) {
-    if (auto s = save_virtual_clock(dir, hub.virtual_now.load()); !s) {
-      std::cerr << "sfn run: " << s.error().message << "\n";
-      result.exit_code = 2;
-      result.error = s.error().message;
-    }
-  }
-
-  for (auto& w : ws) {
-    std::string e = w->fatal_error();
-    if (!e.empty()) {
-      std::cerr << "sfn run: " << e << "\n";
-      result.exit_code = 1;
-      result.error = e;
-    }
-  }
-  uint64_t inv = 0;
-  for (auto& w : ws) inv += w->invocations();
-  result.invocations = inv;
-  result.dead_letters = hub.dead_letters.load();
   if (result.exit_code == 0 && result.bad_input_lines > 0) result.exit_code = 3;
   return result;
 }

@@ -27,6 +27,9 @@ void add_run_options(CLI::App& app, RunCommandLine& args) {
                "Egress lines name the instance that emitted them: {\"egress\":NAME,\"from\":ADDRESS,\"value\":{...}}");
   app.add_option("--clock", args.clock, "real, or virtual: time jumps to the next timer or input when idle")
       ->check(CLI::IsMember({"real", "virtual"}));
+  app.add_option("--checkpoint-interval", args.checkpoint_interval,
+                 "Time between barrier snapshots (20ms .. 1h, default 1s); egress becomes visible when a snapshot commits");
+  app.add_option("--retain", o.retain, "Committed snapshots to keep (default 3)")->check(CLI::Range(1, 1000));
   app.add_option("--until", args.until,
                  "With --clock virtual: stop when virtual time reaches this duration after the epoch (e.g. 2h); "
                  "later timers stay pending for the next run");
@@ -39,6 +42,12 @@ void add_run_options(CLI::App& app, RunCommandLine& args) {
 int run_parsed(const ModulePtr& module, RunCommandLine& args, const std::string& label) {
   RunOptions& options = args.options;
   options.clock = args.clock == "virtual" ? ClockMode::virtual_time : ClockMode::real;
+  if (!core::parse_duration(args.checkpoint_interval, &options.checkpoint_interval_ns) ||
+      options.checkpoint_interval_ns < 20'000'000 || options.checkpoint_interval_ns > 3'600'000'000'000) {
+    std::cerr << "error: --checkpoint-interval: `" << args.checkpoint_interval
+              << "` is not a duration from 20ms to 1h (like \"100ms\" or \"5s\")\n";
+    return 2;
+  }
   if (!args.until.empty()) {
     if (options.clock != ClockMode::virtual_time) {
       std::cerr << "error: --until needs --clock virtual\n";

@@ -497,15 +497,15 @@ RecordLog* IoServer::egress_log(std::string_view name) const {
   return it == impl_->egress.end() ? nullptr : it->second.get();
 }
 
-Result<std::uint64_t> IoServer::commit_egress(std::string_view egress,
-                                              std::span<const std::string> json) {
+Result<std::uint64_t> IoServer::commit_egress(std::string_view egress, std::span<const std::string> json,
+                                              std::span<const std::string> keys) {
   auto it = impl_->egress.find(egress);
   if (it == impl_->egress.end())
     return Error{ErrorCode::not_found, "unknown egress `" + std::string(egress) + "`"};
   std::lock_guard commit(impl_->commit_mu);
   std::vector<AppendRequest> requests;
   requests.reserve(json.size());
-  for (const auto& j : json) requests.push_back({j, {}});
+  for (std::size_t i = 0; i < json.size(); ++i) requests.push_back({json[i], i < keys.size() ? keys[i] : ""});
   auto results = it->second->append_batch(requests);
   for (auto& r : results)
     if (!r) return r.error();

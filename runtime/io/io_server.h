@@ -81,9 +81,13 @@ class IoServer {
   RecordLog* egress_log(std::string_view name) const;
 
   // Durably appends committed egress records (JSON texts) to `egress`'s log, then publishes
-  // them on the PUB endpoint. Call once the snapshot covering them has committed (or at once
-  // when running without snapshots). Returns the offset of the first record. Thread-safe.
-  Result<std::uint64_t> commit_egress(std::string_view egress, std::span<const std::string> json);
+  // them on the PUB endpoint. Call once the snapshot covering them has committed. `keys` (one
+  // per record, or none) are stored with the records (not deduplicated: egress logs do not
+  // remember keys); the runtime names each record's epoch and position with it, so recovery
+  // can tell from a log's last record what was published. Returns the offset of the first
+  // record. Thread-safe.
+  Result<std::uint64_t> commit_egress(std::string_view egress, std::span<const std::string> json,
+                                      std::span<const std::string> keys = {});
 
   // The endpoints actually bound (after tcp://*:0 style wildcards are resolved).
   const std::string& ingress_endpoint() const;

@@ -57,6 +57,9 @@ struct StatusReport {
   std::uint64_t current_epoch = 0;          // the epoch being taken (0: none yet)
   std::uint64_t last_committed_epoch = 0;   // 0: no snapshot committed yet
   std::optional<std::chrono::system_clock::time_point> last_snapshot_time;
+  std::int64_t last_snapshot_duration_ms = 0;  // barrier start to commit
+  std::uint64_t last_snapshot_bytes = 0;       // size of its files
+  std::string recovery;                        // what recovery did at start; empty: started empty
   std::uint32_t key_groups = 0;             // G
   std::vector<WorkerStatus> workers;
   std::vector<LogStatus> ingresses;

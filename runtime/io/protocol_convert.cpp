@@ -28,6 +28,9 @@ void to_proto(const StatusReport& report, proto::StatusReply& out) {
     out.set_last_snapshot_unix_ms(std::chrono::duration_cast<std::chrono::milliseconds>(
                                       report.last_snapshot_time->time_since_epoch())
                                       .count());
+  out.set_last_snapshot_duration_ms(report.last_snapshot_duration_ms);
+  out.set_last_snapshot_bytes(report.last_snapshot_bytes);
+  out.set_recovery(report.recovery);
   out.set_key_groups(report.key_groups);
   for (const auto& w : report.workers) {
     auto* p = out.add_workers();
@@ -47,6 +50,9 @@ StatusReport from_proto(const proto::StatusReply& reply) {
   if (reply.last_snapshot_unix_ms() != 0)
     r.last_snapshot_time = std::chrono::system_clock::time_point(
         std::chrono::milliseconds(reply.last_snapshot_unix_ms()));
+  r.last_snapshot_duration_ms = reply.last_snapshot_duration_ms();
+  r.last_snapshot_bytes = reply.last_snapshot_bytes();
+  r.recovery = reply.recovery();
   r.key_groups = reply.key_groups();
   for (const auto& w : reply.workers())
     r.workers.push_back({w.id(), w.key_groups(), w.queue_depth(), w.invocations()});

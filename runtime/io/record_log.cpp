@@ -338,7 +338,7 @@ std::vector<Result<AppendResult>> RecordLog::append_batch(std::span<const Append
     }
     if ((offset - seg.first_offset) % kIndexStride == 0)
       index_points.emplace_back(offset, seg.size + buf.size());
-    encode_frame(buf, offset, keyed ? r.idempotency_key : std::string_view(), r.payload);
+    encode_frame(buf, offset, r.idempotency_key, r.payload);  // stored even when not deduplicated
     if (keyed) inserted_keys.push_back(m.keys.emplace(std::string(r.idempotency_key), offset).first->first);
     results.emplace_back(AppendResult{offset, false});
     wait_for = offset + 1;

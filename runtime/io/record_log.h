@@ -34,7 +34,8 @@ struct LogOptions {
   std::uint64_t segment_bytes = 64u << 20;  // roll to a new segment file beyond this size
 };
 
-// One record to append. An empty key means "no idempotency key".
+// One record to append. An empty key means "no key"; a key is stored with the record (read() returns
+// it) and deduplicates only in logs with idempotency keys.
 struct AppendRequest {
   std::string_view payload;
   std::string_view idempotency_key;

@@ -36,6 +36,14 @@ bool Hub::stopping() {
   return stop;
 }
 
+void Hub::ack_snapshot(SnapshotAck ack) {
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    acks.push_back(std::move(ack));
+  }
+  cv.notify_all();
+}
+
 void Hub::publish(std::vector<EgressRecord>& records) {
   if (records.empty()) return;
   if (egress_sink) egress_sink(records);

@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "runtime/core/module.h"
+#include "runtime/snapshot/store.h"
 #include "runtime/transport/channel.h"
 #include "sfn/runtime.h"
 
@@ -61,20 +62,34 @@ class Hub {
   bool stopping();
 
   // ---- egress ----
-  // Receives each worker's committed egress records at the end of its batch, in order.
+  // Receives committed egress records (an epoch's, once it commits), in order.
   std::function<void(std::vector<EgressRecord>&)> egress_sink;
   void publish(std::vector<EgressRecord>& records);
+
+  // ---- snapshots (RUNTIME.md §3) ----
+  // Where workers put their part of a snapshot; set before the threads start.
+  const snapshot::SnapshotStore* snapshots = nullptr;
+  // A worker's part of epoch `epoch` is durable (or failed with `error`): its checkpoint and
+  // record file are written; `egress` is what it emitted in the epoch, in order.
+  struct SnapshotAck {
+    uint64_t epoch = 0;
+    unsigned worker = 0;
+    std::vector<EgressRecord> egress;
+    std::string error;
+    int64_t sync_us = 0;  // how long processing stopped for the local snapshot
+  };
+  std::vector<SnapshotAck> acks;  // guarded by mu
+  void ack_snapshot(SnapshotAck ack);
 
   // Counters for status and reports.
   std::atomic<uint64_t> invocations{0};
   std::atomic<uint64_t> dead_letters{0};
 };
 
-// Builds the dead-letter record of a failed invocation or route (LANGUAGE.md §9).
-// The epoch that records belong to until barrier snapshots exist: epochs are numbered from 1
-// (RUNTIME.md §2), and without snapshots every record is produced before barrier 1.
+// Epochs are numbered from 1 (RUNTIME.md §2): records produced before barrier 1 belong to 1.
 inline constexpr uint64_t kFirstEpoch = 1;
 
+// Builds the dead-letter record of a failed invocation or route (LANGUAGE.md §9).
 EgressRecord make_dead_letter(const core::Module& module, std::string_view address, uint32_t message_type,
                               const void* msg, std::string_view error, std::string_view location, uint64_t epoch);
 // Builds the egress record of `msg` emitted to `egress`.

@@ -90,7 +90,7 @@ class WorkerInvocation final : public core::Invocation {
     }
     txn_.commit();
     for (auto& [e, msg] : emits_) {
-      w_.egress_.push_back(make_egress_record(m, e, msg, kFirstEpoch));
+      w_.egress_.push_back(make_egress_record(m, e, msg, w_.epoch_));
       w_.egress_.back().source = core::str_view(inst_->self);
       core::message_delete(m.egress_message(e), msg);
     }
@@ -282,12 +282,31 @@ void Worker::run_tasks() {
 }
 
 void Worker::on_record(const transport::RecordView& rec) {
+  if (rec.kind == transport::RecordKind::barrier) return on_barrier(rec.sender, rec.epoch);
   if (rec.kind != transport::RecordKind::data) return;
+  // In flight for the snapshot being taken: sent before its sender's barrier, arrived after ours.
+  if (snap_.epoch && rec.sender < snap_.awaiting.size() && snap_.awaiting[rec.sender])
+    snap_.file.messages.emplace_back(rec.payload);
+  ++consumed_;  // the record itself; a message record is re-counted as created below
+  accept_record(rec.payload);
+}
+
+void Worker::restore(const std::vector<std::string>& records, uint64_t epoch) {
+  epoch_ = epoch;
+  for (const auto& r : records) accept_record(r);
+}
+
+void Worker::dead_letter(std::string_view address, uint32_t type, const void* msg, std::string_view error,
+                         std::string_view location) {
+  egress_.push_back(make_dead_letter(module_, address, type, msg, error, location, epoch_));
+  hub_.dead_letters.fetch_add(1, std::memory_order_relaxed);
+}
+
+void Worker::accept_record(std::string_view record) {
   RecordKind kind;
   uint32_t type;
   std::string_view target, payload;
-  ++consumed_;  // the record itself; a message record is re-counted as created below
-  if (!decode_record(rec.payload, &kind, &type, &target, &payload) ||
+  if (!decode_record(record, &kind, &type, &target, &payload) ||
       (kind == RecordKind::message && type >= module_.desc().message_count)) {
     fail("worker " + std::to_string(index_) + ": malformed channel record");
     return;
@@ -299,8 +318,7 @@ void Worker::on_record(const transport::RecordView& rec) {
   Pending p = pending_new(module_, type, target);
   Status s = core::decode_proto(module_.message(type), payload, p.block);
   if (!s) {
-    egress_.push_back(make_dead_letter(module_, target, type, p.block, s.message(), "", kFirstEpoch));
-    hub_.dead_letters.fetch_add(1, std::memory_order_relaxed);
+    dead_letter(target, type, p.block, s.message(), "");
     pending_free(module_, p);
     return;
   }
@@ -326,13 +344,13 @@ void Worker::route(Pending& p) {
 
 void Worker::send_remote(unsigned owner, const std::string& record) {
   if (!overflow_[owner].empty()) {
-    overflow_[owner].push_back(record);
+    overflow_[owner].push_back({record, 0});
     return;
   }
   auto s = senders_[owner]->append(record);
   if (s.ok()) return;
   if (s.error().code == transport::ErrorCode::would_block) {
-    overflow_[owner].push_back(record);
+    overflow_[owner].push_back({record, 0});
     return;
   }
   fail("worker " + std::to_string(index_) + ": channel to worker " + std::to_string(owner) + ": " + s.error().message);
@@ -343,7 +361,9 @@ bool Worker::drain_overflow() {
   for (unsigned w = 0; w < overflow_.size(); ++w) {
     auto& q = overflow_[w];
     while (!q.empty()) {
-      auto s = senders_[w]->append(q.front());
+      const OutRecord& r = q.front();
+      auto s = r.barrier ? senders_[w]->append_marker(transport::RecordKind::barrier, r.barrier)
+                         : senders_[w]->append(r.record);
       if (!s.ok()) break;
       q.pop_front();
     }
@@ -394,7 +414,7 @@ bool Worker::fire_due_timers() {
     Status s = core::decode_proto(module_.message(t.message_type), t.payload, p.block);
     timers_.erase(it);
     if (!s) {
-      egress_.push_back(make_dead_letter(module_, p.address(), p.message_type, p.block, s.message(), "", kFirstEpoch));
+      dead_letter(p.address(), p.message_type, p.block, s.message(), "");
       pending_free(module_, p);
       continue;
     }
@@ -409,34 +429,21 @@ void Worker::process(Pending& p) {
   std::string_view addr = p.address();
   core::Address parsed;
   std::string err;
-  if (!module_.parse_address(addr, &parsed, &err)) {
-    egress_.push_back(make_dead_letter(module_, addr, p.message_type, p.block, err, "", kFirstEpoch));
-    hub_.dead_letters.fetch_add(1, std::memory_order_relaxed);
-    return;
-  }
+  if (!module_.parse_address(addr, &parsed, &err)) return dead_letter(addr, p.message_type, p.block, err, "");
   sfn_handler_fn handler = module_.handler(parsed.function, p.message_type);
   if (!handler) {
-    egress_.push_back(make_dead_letter(module_, addr, p.message_type, p.block,
-                                       "no handler for message " + std::string(module_.message(p.message_type)->name) +
-                                           " in `" + std::string(parsed.type_name) + "`",
-                                       "", kFirstEpoch));
-    hub_.dead_letters.fetch_add(1, std::memory_order_relaxed);
-    return;
+    return dead_letter(addr, p.message_type, p.block,
+                       "no handler for message " + std::string(module_.message(p.message_type)->name) + " in `" +
+                           std::string(parsed.type_name) + "`",
+                       "");
   }
   Status st;
   state::Instance* inst = backend_->instance(addr, parsed, core::key_group_of(addr, hub_.key_groups), &st);
-  if (!inst) {
-    egress_.push_back(make_dead_letter(module_, addr, p.message_type, p.block, st.message(), "", kFirstEpoch));
-    hub_.dead_letters.fetch_add(1, std::memory_order_relaxed);
-    return;
-  }
+  if (!inst) return dead_letter(addr, p.message_type, p.block, st.message(), "");
   inv_->start(inst, hub_.now());
   int rc = handler(static_cast<sfn_ctx*>(inv_.get()), p.block);
   invocations_.fetch_add(1, std::memory_order_relaxed);
-  if (!inv_->finish(rc)) {
-    egress_.push_back(make_dead_letter(module_, addr, p.message_type, p.block, inv_->error(), inv_->location(), kFirstEpoch));
-    hub_.dead_letters.fetch_add(1, std::memory_order_relaxed);
-  }
+  if (!inv_->finish(rc)) dead_letter(addr, p.message_type, p.block, inv_->error(), inv_->location());
 }
 
 void Worker::end_batch(bool force) {
@@ -456,7 +463,6 @@ void Worker::end_batch(bool force) {
     auto r = sender->flush();
     if (!r.ok()) fail("worker " + std::to_string(index_) + ": " + r.error().message);
   }
-  hub_.publish(egress_);
   queue_depth_.store(local_.size(), std::memory_order_relaxed);
 }
 

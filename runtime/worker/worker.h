@@ -2,7 +2,8 @@
 // StateBackend), their timers, and one incoming channel. It runs invocations one at a time
 // (so instances are single-threaded), keeps messages to its own instances in a local FIFO
 // without encoding them, sends the others over the transport (per-pair FIFO, batched), and at
-// the end of each batch writes state back, flushes its channels and publishes egress.
+// the end of each batch writes state back and flushes its channels. Its egress waits for the
+// snapshot that covers it (worker_snapshot.cpp: barriers, in-flight recording, RUNTIME.md §3).
 #pragma once
 
 #include <chrono>
@@ -16,6 +17,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "runtime/snapshot/worker_file.h"
 #include "runtime/state/state_backend.h"
 #include "runtime/worker/hub.h"
 
@@ -64,6 +66,10 @@ class Worker {
   // `sfn state`: the instance's states as a JSON object; runs on the worker thread.
   Status state_json(std::string_view address, std::string* out);
 
+  // Recovery: queues the in-flight messages of the snapshot the state was restored from
+  // (channel records), before run(); `epoch` is the first epoch this run produces.
+  void restore(const std::vector<std::string>& records, uint64_t epoch);
+
  private:
   friend class WorkerInvocation;
   struct TimerEntry {
@@ -74,6 +80,17 @@ class Worker {
   };
 
   void on_record(const transport::RecordView& rec);
+  // Decodes one channel record into the local queue (or applies a timer cancel).
+  void accept_record(std::string_view record);
+  // A dead letter of the current epoch (LANGUAGE.md §9).
+  void dead_letter(std::string_view address, uint32_t type, const void* msg, std::string_view error,
+                   std::string_view location);
+  // ---- snapshots (worker_snapshot.cpp) ----
+  void on_barrier(transport::SenderId from, uint64_t epoch);
+  void begin_snapshot(uint64_t epoch);
+  void finish_snapshot();
+  // Appends a marker, or queues it behind records waiting in the overflow for that worker.
+  void send_barrier(unsigned to, uint64_t epoch);
   void process(Pending& p);
   // Routes a ready message: local FIFO or the owner's channel. Takes ownership of `p`.
   void route(Pending& p);
@@ -95,7 +112,12 @@ class Worker {
   std::unique_ptr<state::StateBackend> backend_;
   std::unique_ptr<transport::Receiver> receiver_;
   std::vector<std::unique_ptr<transport::Sender>> senders_;  // by worker index; null for self
-  std::vector<std::deque<std::string>> overflow_;           // records refused with would_block
+  // Records refused with would_block, in order; an entry with `barrier` set is a marker.
+  struct OutRecord {
+    std::string record;
+    uint64_t barrier = 0;
+  };
+  std::vector<std::deque<OutRecord>> overflow_;
   std::deque<Pending> local_;
   std::unique_ptr<WorkerInvocation> inv_;
   std::vector<EgressRecord> egress_;
@@ -106,6 +128,19 @@ class Worker {
   uint64_t timer_seq_ = 0;
   uint64_t timer_order_ = 0;  // creation order: ties of `due` fire in this order
   bool timer_seq_dirty_ = false;
+
+  // The snapshot being taken: its epoch (0: none), the incoming channels (by sender id:
+  // workers, then the coordinator) whose barrier has not arrived, and what it records.
+  struct Snapshot {
+    uint64_t epoch = 0;
+    std::vector<uint8_t> awaiting;
+    unsigned missing = 0;
+    snapshot::WorkerSnapshot file;
+    std::string error;
+    int64_t sync_us = 0;
+  };
+  Snapshot snap_;
+  uint64_t epoch_ = kFirstEpoch;  // the epoch new egress and dead letters belong to
 
   uint64_t created_ = 0, consumed_ = 0;
   std::chrono::steady_clock::time_point last_write_back_ = std::chrono::steady_clock::now();

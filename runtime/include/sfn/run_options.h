@@ -20,6 +20,7 @@ struct RunCommandLine {
   RunOptions options;
   std::string clock = "real";  // real | virtual
   std::string until;           // --until DURATION, parsed by run_parsed
+  std::string checkpoint_interval = "1s";  // --checkpoint-interval, parsed by run_parsed
 };
 
 // Registers the run options on `app` (a CLI11 command), storing into `args`, which must outlive

@@ -66,6 +66,7 @@ struct EgressRecord {
   std::string json;
   std::string payload;
   uint64_t epoch = 0;
+  uint64_t index = 0;  // position among the committed egress of its epoch (all egresses)
 };
 
 enum class ClockMode { real, virtual_time };
@@ -79,6 +80,8 @@ struct RunOptions {
   bool egress_sources = false;        // --egress-sources: egress lines name the emitting instance
   ClockMode clock = ClockMode::real;
   int64_t until_ns = -1;              // --until: virtual time (ns since the epoch) to stop at; -1: none
+  int64_t checkpoint_interval_ns = 1'000'000'000;  // --checkpoint-interval (20ms .. 1h)
+  size_t retain = 3;                  // --retain: committed snapshots kept
   std::string ingress_endpoint;       // --ingress: ZeroMQ ROUTER endpoint (runtime/io); empty: none
   std::string egress_endpoint;        // --egress: ZeroMQ PUB endpoint (runtime/io); empty: none
   std::string control_endpoint;       // status/state endpoint for `sfn status/state`; empty: none

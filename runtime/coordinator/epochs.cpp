@@ -1,0 +1,124 @@
+// Epoch begin, acknowledgement and commit (epochs.h).
+#include "runtime/coordinator/epochs.h"
+
+#include <algorithm>
+#include <cstdio>
+
+#include "runtime/snapshot/worker_file.h"
+
+namespace sfn::runtime::coordinator {
+
+Epochs::Epochs(worker::Hub& hub, snapshot::SnapshotStore& store, SnapshotOptions options, IngressHooks hooks,
+               uint64_t next_epoch, uint64_t committed_epoch)
+    : hub_(hub), store_(store), options_(std::move(options)), hooks_(std::move(hooks)), next_(next_epoch) {
+  stats_.committed_epoch = committed_epoch;
+}
+
+uint64_t Epochs::begin(std::vector<EgressRecord> coordinator_egress) {
+  last_begin_ = began_ = std::chrono::steady_clock::now();
+  const uint64_t e = next_;
+  for (auto& r : coordinator_egress) r.epoch = e;
+  auto keep = [&] { carried_.insert(carried_.end(), coordinator_egress.begin(), coordinator_egress.end()); };
+  if (auto s = store_.prepare(e); !s) {
+    std::fprintf(stderr, "sfn run: snapshot %llu not taken: %s\n", static_cast<unsigned long long>(e),
+                 s.error().message.c_str());
+    keep();
+    return 0;
+  }
+  snapshot::WorkerSnapshot mine;
+  mine.egress = coordinator_egress;
+  if (auto s = snapshot::write_worker_snapshot(store_.dir_of(e) / "coordinator.snap", mine); !s) {
+    std::fprintf(stderr, "sfn run: snapshot %llu not taken: %s\n", static_cast<unsigned long long>(e),
+                 s.error().message.c_str());
+    keep();
+    return 0;
+  }
+  pending_ = snapshot::Manifest{};
+  pending_.epoch = e;
+  pending_.program_version = hub_.module->desc().version_hash ? hub_.module->desc().version_hash : "";
+  pending_.state_schema = options_.state_schema;
+  pending_.workers = hub_.workers;
+  pending_.key_groups = hub_.key_groups;
+  pending_.virtual_clock_ns = hub_.clock == ClockMode::virtual_time ? hub_.now() : 0;
+  if (hooks_.offsets) pending_.ingress_offsets = hooks_.offsets();
+  coordinator_egress_ = std::move(coordinator_egress);
+  current_ = e;
+  next_ = e + 1;
+  std::lock_guard<std::mutex> lock(stats_mu_);
+  stats_.current_epoch = e;
+  return e;
+}
+
+bool Epochs::poll() {
+  if (!current_) return false;
+  std::vector<worker::Hub::SnapshotAck> acks;
+  {
+    std::lock_guard<std::mutex> lock(hub_.mu);
+    size_t mine = 0;
+    for (const auto& a : hub_.acks) mine += a.epoch == current_;
+    if (mine < hub_.workers) return false;
+    acks.swap(hub_.acks);
+  }
+  std::sort(acks.begin(), acks.end(), [](const auto& a, const auto& b) { return a.worker < b.worker; });
+  std::string error;
+  for (const auto& a : acks)
+    if (!a.error.empty() && error.empty()) error = a.error;
+  if (error.empty()) commit(acks);
+  else abandon(error, acks);
+  current_ = 0;
+  return true;
+}
+
+void Epochs::commit(std::vector<worker::Hub::SnapshotAck>& acks) {
+  const auto now = std::chrono::steady_clock::now();
+  pending_.created_unix_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                                 std::chrono::system_clock::now().time_since_epoch()).count();
+  pending_.duration_ms = std::chrono::duration_cast<std::chrono::milliseconds>(now - began_).count();
+  if (auto s = snapshot::write_manifest(store_.dir_of(current_), pending_, &checksums_); !s)
+    return abandon(s.error().message, acks);
+  std::vector<EgressRecord> out = std::move(carried_);
+  carried_.clear();
+  out.insert(out.end(), coordinator_egress_.begin(), coordinator_egress_.end());
+  int64_t max_sync = 0;
+  for (auto& a : acks) {
+    max_sync = std::max(max_sync, a.sync_us);
+    for (auto& r : a.egress) out.push_back(std::move(r));
+  }
+  for (size_t i = 0; i < out.size(); ++i) {
+    out[i].epoch = current_;
+    out[i].index = i;
+  }
+  hub_.publish(out);
+  retained_offsets_[current_] = pending_.ingress_offsets;
+  if (auto oldest = store_.retain(options_.retain); oldest.ok()) {
+    retained_offsets_.erase(retained_offsets_.begin(), retained_offsets_.lower_bound(oldest.value()));
+    if (hooks_.truncate && !retained_offsets_.empty()) hooks_.truncate(retained_offsets_.begin()->second);
+  } else {
+    std::fprintf(stderr, "sfn run: removing old snapshots: %s\n", oldest.error().message.c_str());
+  }
+  std::lock_guard<std::mutex> lock(stats_mu_);
+  stats_.current_epoch = 0;
+  stats_.committed_epoch = current_;
+  stats_.last_duration_ms = pending_.duration_ms;
+  stats_.last_bytes = pending_.bytes;
+  stats_.last_max_sync_us = max_sync;
+  stats_.last_time = std::chrono::system_clock::now();
+}
+
+void Epochs::abandon(const std::string& why, std::vector<worker::Hub::SnapshotAck>& acks) {
+  std::fprintf(stderr, "sfn run: snapshot %llu failed: %s\n", static_cast<unsigned long long>(current_), why.c_str());
+  carried_.insert(carried_.end(), coordinator_egress_.begin(), coordinator_egress_.end());
+  for (auto& a : acks) carried_.insert(carried_.end(), a.egress.begin(), a.egress.end());
+  std::error_code ec;
+  std::filesystem::remove_all(store_.dir_of(current_), ec);
+  std::lock_guard<std::mutex> lock(stats_mu_);
+  stats_.current_epoch = 0;
+  ++stats_.failed;
+}
+
+SnapshotStats Epochs::stats() const {
+  std::lock_guard<std::mutex> lock(stats_mu_);
+  return stats_;
+}
+
+}  // namespace sfn::runtime::coordinator

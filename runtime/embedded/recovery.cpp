@@ -1,0 +1,81 @@
+// Recovery from the newest valid snapshot (recovery.h).
+#include "runtime/embedded/recovery.h"
+
+#include <charconv>
+#include <chrono>
+#include <iostream>
+
+#include "runtime/snapshot/worker_file.h"
+
+namespace sfn::runtime {
+namespace fs = std::filesystem;
+using transport::Error;
+using transport::ErrorCode;
+using transport::Result;
+
+namespace {
+
+// Reads the record files of `epoch`: the coordinator's egress, then each worker's messages and
+// egress, numbering the egress in publication order (as Epochs::commit does).
+transport::Status read_snapshot_files(const snapshot::SnapshotStore& store, uint64_t epoch, unsigned workers,
+                                      Recovered& r) {
+  auto mine = snapshot::read_worker_snapshot(store.dir_of(epoch) / "coordinator.snap");
+  if (!mine.ok()) return mine.error();
+  r.egress = std::move(mine->egress);
+  r.messages.assign(workers, {});
+  for (unsigned w = 0; w < workers; ++w) {
+    auto f = snapshot::read_worker_snapshot(store.worker_file(epoch, w));
+    if (!f.ok()) return f.error();
+    r.messages[w] = std::move(f->messages);
+    for (auto& e : f->egress) r.egress.push_back(std::move(e));
+  }
+  for (size_t i = 0; i < r.egress.size(); ++i) {
+    r.egress[i].epoch = epoch;
+    r.egress[i].index = i;
+  }
+  return transport::ok_status();
+}
+
+}  // namespace
+
+Result<Recovered> recover(snapshot::SnapshotStore& store, const fs::path& dir, unsigned workers, uint32_t key_groups) {
+  const auto t0 = std::chrono::steady_clock::now();
+  Recovered r;
+  r.messages.assign(workers, {});
+  auto found = store.newest_valid([](const std::string& why) {
+    std::cerr << "sfn run: " << why << "; using the snapshot before it\n";
+  });
+  if (!found.ok()) return found.error();
+  if (!found.value()) return r;
+  const snapshot::Manifest& m = *found.value();
+  if (m.workers != workers || m.key_groups != key_groups)
+    return Error{ErrorCode::invalid_argument,
+                 "snapshot " + store.dir_of(m.epoch).string() + " was taken with " + std::to_string(m.workers) +
+                     " workers and " + std::to_string(m.key_groups) + " key groups; rescaling is not supported yet"};
+  for (unsigned w = 0; w < workers; ++w)
+    if (auto s = store.restore_worker_db(m.epoch, w, dir / ("worker-" + std::to_string(w))); !s) return s.error();
+  if (auto s = read_snapshot_files(store, m.epoch, workers, r); !s) return s.error();
+  r.epoch = m.epoch;
+  r.virtual_clock_ns = m.virtual_clock_ns;
+  r.ingress_offsets = m.ingress_offsets;
+  r.duration_ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0).count();
+  size_t in_flight = 0;
+  for (const auto& v : r.messages) in_flight += v.size();
+  r.summary = "recovered epoch " + std::to_string(m.epoch) + " (" + std::to_string(in_flight) +
+              " in-flight messages) in " + std::to_string(r.duration_ms) + " ms";
+  return r;
+}
+
+std::string egress_key(uint64_t epoch, uint64_t index) {
+  return std::to_string(epoch) + ":" + std::to_string(index);
+}
+
+bool parse_egress_key(std::string_view key, uint64_t* epoch, uint64_t* index) {
+  size_t colon = key.find(':');
+  if (colon == std::string_view::npos) return false;
+  auto a = std::from_chars(key.data(), key.data() + colon, *epoch);
+  auto b = std::from_chars(key.data() + colon + 1, key.data() + key.size(), *index);
+  return a.ec == std::errc() && a.ptr == key.data() + colon && b.ec == std::errc() && b.ptr == key.data() + key.size();
+}
+
+}  // namespace sfn::runtime

@@ -1,0 +1,39 @@
+// Recovery at start (RUNTIME.md §3): the newest snapshot whose MANIFEST verifies is loaded —
+// each worker's database restored from its checkpoint, the in-flight messages and the epoch's
+// egress read back, the ingress offsets and the virtual clock taken from the MANIFEST. Broken
+// newer snapshots are reported and set aside. No snapshot: everything starts empty (and the
+// ingress logs are replayed from their start).
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "runtime/snapshot/store.h"
+#include "runtime/transport/result.h"
+#include "sfn/runtime.h"
+
+namespace sfn::runtime {
+
+struct Recovered {
+  uint64_t epoch = 0;  // 0: no snapshot
+  int64_t virtual_clock_ns = 0;
+  std::map<std::string, uint64_t> ingress_offsets;
+  std::vector<std::vector<std::string>> messages;  // per worker: in-flight channel records
+  std::vector<EgressRecord> egress;                // the epoch's egress in publication order
+  int64_t duration_ms = 0;                         // how long recovery took
+  std::string summary;                             // one line for `sfn status` and stderr
+};
+
+// Restores the state directory's workers (`dir`/worker-<i>) from the newest valid snapshot.
+// Refuses a snapshot taken with a different number of workers or key groups.
+[[nodiscard]] transport::Result<Recovered> recover(snapshot::SnapshotStore& store, const std::filesystem::path& dir,
+                                                   unsigned workers, uint32_t key_groups);
+
+// The key an egress record is stored with in its log ("<epoch>:<index>"), and its inverse.
+std::string egress_key(uint64_t epoch, uint64_t index);
+bool parse_egress_key(std::string_view key, uint64_t* epoch, uint64_t* index);
+
+}  // namespace sfn::runtime
