@@ -14,8 +14,10 @@
 #include <string>
 #include <string_view>
 #include <type_traits>
+#include <vector>
 
 #include "sfn/abi_cpp.h"
+#include "sfn_rt.h"
 
 namespace sfn::gen {
 
@@ -110,18 +112,19 @@ inline std::int64_t neg(Ctx& c, std::int64_t a, const sfn_loc& l) {
 }
 inline std::int64_t abs(Ctx& c, std::int64_t a, const sfn_loc& l) { return a < 0 ? neg(c, a, l) : a; }
 inline std::int64_t to_int(Ctx& c, double x, const sfn_loc& l) {
-  // In range: -2^63 <= x < 2^63 (both bounds exact doubles); truncates toward zero.
-  if (!(x >= -9223372036854775808.0 && x < 9223372036854775808.0))
-    c.raise("invalid conversion: float " + abi::format(abi::kFloat, &x) + " out of range for int", l);
-  return static_cast<std::int64_t>(x);
+  std::int64_t r = 0;
+  if (sfn_rt_float_to_int(c.raw(), x, &r, &l) != SFN_OK) throw abi::Raised{};
+  return r;
 }
 inline void from_bytes(Ctx& c, const sfn_str& b, sfn_str& out, const sfn_loc& l) {
   if (svc().str_from_bytes(&b, &out)) c.raise("invalid UTF-8", l);
 }
+[[noreturn]] inline void index_error(Ctx& c, std::int64_t index, std::uint64_t len, const sfn_loc& l) {
+  sfn_rt_raise_index(c.raw(), index, len, &l);
+  throw abi::Raised{};
+}
 inline void remove_at(Ctx& c, const sfn_type& list_type, sfn_list& list, std::int64_t index, const sfn_loc& l) {
-  if (index < 0 || static_cast<std::uint64_t>(index) >= list.len) {
-    c.raise("index " + std::to_string(index) + " out of range for list of length " + std::to_string(list.len), l);
-  }
+  if (index < 0 || static_cast<std::uint64_t>(index) >= list.len) index_error(c, index, list.len, l);
   c.check(svc().list_remove_at(&list_type, &list, index), l);
 }
 inline std::int64_t floor_div(std::int64_t a, std::int64_t b) {
@@ -144,13 +147,7 @@ void wrap(const sfn_type& inner, abi::Optional<T>& dst, const std::type_identity
 }
 template <class M>
 void wrap(const sfn_type& inner, M*& dst, const M& src) {
-  M* box = static_cast<M*>(std::calloc(1, sizeof(M)));
-  svc().value_copy(&inner, box, &src);
-  if (dst) {
-    svc().value_destroy(&inner, dst);
-    std::free(dst);
-  }
-  dst = box;
+  sfn_rt_wrap_message(&inner, reinterpret_cast<void**>(&dst), &src);
 }
 template <class T>
 void get(const sfn_type& inner, T& dst, const abi::Optional<T>& src) { copy(inner, dst, src.value); }
@@ -163,9 +160,6 @@ void unwrap(Ctx& c, const sfn_type& inner, T& dst, const O& src, const sfn_loc& 
 }
 
 // ---- lists and maps
-[[noreturn]] inline void index_error(Ctx& c, std::int64_t index, std::uint64_t len, const sfn_loc& l) {
-  c.raise("index " + std::to_string(index) + " out of range for list of length " + std::to_string(len), l);
-}
 template <class T>
 T& at(Ctx& c, const sfn_type& list_type, const sfn_list& list, std::int64_t index, const sfn_loc& l) {
   if (index < 0 || static_cast<std::uint64_t>(index) >= list.len) index_error(c, index, list.len, l);
@@ -177,9 +171,8 @@ template <class V, class K>
 V& map_get(Ctx& c, const sfn_type& map_type, const sfn_map& map, const K& key, const sfn_loc& l) {
   void* p = svc().map_find(&map_type, const_cast<sfn_map*>(&map), &key);
   if (!p) {
-    std::string k = abi::format(*map_type.key, &key);
-    if (map_type.key->kind == SFN_STRING) k = "\"" + k + "\"";
-    c.raise("key " + k + " not found in map", l);
+    sfn_rt_raise_missing_key(c.raw(), &map_type, &key, &l);
+    throw abi::Raised{};
   }
   return *static_cast<V*>(p);
 }
@@ -195,8 +188,10 @@ void push(const sfn_type& list_type, sfn_list& list, const T& x) {
 }
 template <class T>
 void insert(Ctx& c, const sfn_type& list_type, sfn_list& list, std::int64_t i, const T& x, const sfn_loc& l) {
-  if (i < 0 || static_cast<std::uint64_t>(i) > list.len)
-    c.raise("index " + std::to_string(i) + " out of range for insert into list of length " + std::to_string(list.len), l);
+  if (i < 0 || static_cast<std::uint64_t>(i) > list.len) {
+    sfn_rt_raise_insert_index(c.raw(), i, list.len, &l);
+    throw abi::Raised{};
+  }
   T tmp{};
   svc().value_copy(list_type.elem, &tmp, &x);
   const char* err = svc().list_insert(&list_type, &list, i, &tmp);
@@ -240,17 +235,11 @@ struct Piece {
   Piece(const sfn_type& ty, const T& v) : type(&ty), value(&v) {}
 };
 inline void interpolate(sfn_str& dst, std::initializer_list<Piece> pieces) {
-  std::string out;
-  for (const Piece& p : pieces) {
-    if (!p.type) {
-      out += p.text;
-    } else if (p.type->kind == SFN_STRING) {
-      out += abi::view(*static_cast<const sfn_str*>(p.value));
-    } else {
-      out += abi::format(*p.type, p.value);
-    }
-  }
-  svc().str_assign(&dst, out.data(), out.size());
+  std::vector<sfn_rt_piece> parts;
+  parts.reserve(pieces.size());
+  for (const Piece& p : pieces)
+    parts.push_back(p.type ? sfn_rt_piece{nullptr, 0, p.type, p.value} : sfn_rt_piece{p.text.data(), p.text.size(), nullptr, nullptr});
+  sfn_rt_interpolate(&dst, parts.data(), parts.size());
 }
 inline void format(const sfn_type& t, const void* value, sfn_str& dst) { svc().value_format(&t, value, &dst); }
 

@@ -29,14 +29,6 @@ bool is_scalar(TypeId t) {
 }
 }  // namespace
 
-bool Generator::plain_data(TypeId t) const {
-  if (ir::is_trivial(t)) return true;
-  if (t->kind != TypeKind::Message) return false;
-  for (const auto& f : m_.messages[t->decl].fields)
-    if (!plain_data(f.type)) return false;
-  return true;
-}
-
 std::string Generator::body_signature(const ir::Body& b, bool in_class) const {
   std::string s;
   auto param_name = [&](std::size_t i) { return names_.empty() ? ident(b.vars[b.params[i]].name) : names_[b.params[i]]; };
@@ -425,7 +417,7 @@ void Generator::stmt(const Stmt& s, int depth) {
         o << ind << (v.is_mutable || v.kind == Var::Kind::Temp ? "" : "const ") << ctype(v.type) << " " << var(s.var) << " = " << e << ";\n";
         return;
       }
-      if (plain_data(v.type))
+      if (ir::is_plain_data(m_, v.type))
         o << ind << ctype(v.type) << " " << var(s.var) << "{};\n";
       else
         o << ind << "SFN_LOCAL(" << ctype(v.type) << ", " << var(s.var) << ", " << tdesc(v.type) << ");\n";

@@ -28,9 +28,6 @@ class Generator {
   void const_into(std::ostringstream& o, const std::string& ind, const ir::ConstValue& v,
                   TypeId t, const std::string& dst, int& counter) const;
   std::string loc(std::uint32_t id) const { return "kLoc[" + std::to_string(id) + "]"; }
-  // True for values that own no memory: scalars, and messages whose fields are all such values
-  // (nested messages are stored inline). Locals of these types need no owner to free them.
-  bool plain_data(TypeId t) const;
 
   // ---- bodies (generate_bodies.cpp)
   void body(std::ostringstream& o, const ir::Body& b, bool in_class);

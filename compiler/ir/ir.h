@@ -263,5 +263,8 @@ struct Slot {
 Slot slot_of(const Module& module, TypeId type);
 // True for types whose values own no heap memory (int, float, bool, time, duration, enum).
 bool is_trivial(TypeId type);
+// True for values that own no heap memory: trivial types, and messages whose fields are all such
+// values (nested messages are stored inline). Locals of these types need nothing freed.
+bool is_plain_data(const Module& module, TypeId type);
 
 }  // namespace sfn::ir

@@ -33,6 +33,14 @@ bool is_trivial(TypeId t) {
   }
 }
 
+bool is_plain_data(const Module& module, TypeId t) {
+  if (is_trivial(t)) return true;
+  if (t->kind != TypeKind::Message) return false;
+  for (const auto& f : module.messages[t->decl].fields)
+    if (!is_plain_data(module, f.type)) return false;
+  return true;
+}
+
 Slot slot_of(const Module& module, TypeId t) {
   switch (t->kind) {
     case TypeKind::Int: case TypeKind::Float: case TypeKind::Time: case TypeKind::Duration:

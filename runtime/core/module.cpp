@@ -406,11 +406,15 @@ bool Module::parse_address(std::string_view text, Address* out, std::string* err
 namespace sfn::runtime {
 
 ModulePtr load_module_linked(sfn_module_entry_fn entry, std::string* error) {
+  return load_module_linked(entry, nullptr, error);
+}
+
+ModulePtr load_module_linked(sfn_module_entry_fn entry, std::shared_ptr<void> keep_alive, std::string* error) {
   if (!entry) {
     *error = "no module entry";
     return nullptr;
   }
-  return core::Module::create(entry(core::services()), nullptr, error);
+  return core::Module::create(entry(core::services()), std::move(keep_alive), error);
 }
 
 ModulePtr load_module_file(const std::string& path, std::string* error) {

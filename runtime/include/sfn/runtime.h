@@ -46,6 +46,9 @@ using ModulePtr = std::shared_ptr<const core::Module>;
 ModulePtr load_module_file(const std::string& path, std::string* error);
 // Wraps a module linked into the process (the C++ backend's standalone executables, tests).
 ModulePtr load_module_linked(sfn_module_entry_fn entry, std::string* error);
+// The same for code whose lifetime `keep_alive` owns (the LLVM JIT's code of one program): the
+// module holds it until the last user of the module lets go.
+ModulePtr load_module_linked(sfn_module_entry_fn entry, std::shared_ptr<void> keep_alive, std::string* error);
 
 // One message between instances: the target address "pkg/Type/key", the message type (index
 // into sfn_module.messages), and its Protobuf wire encoding. This is what crosses the

@@ -1,0 +1,67 @@
+// load_program: the front end, then the LLVM JIT or the C++ backend with the module cache.
+#include "compiler/driver/pipeline.h"
+
+#include <chrono>
+
+#include "codegen/llvm/jit/jit.h"
+#include "compiler/driver/frontend.h"
+#include "compiler/driver/module_cache.h"
+
+namespace sfn::driver {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+double ms_since(Clock::time_point t) { return std::chrono::duration<double, std::milli>(Clock::now() - t).count(); }
+
+LoadResult failure(std::string error, int exit_code) {
+  LoadResult r;
+  r.error = std::move(error);
+  r.exit_code = exit_code == 0 ? 2 : exit_code;
+  return r;
+}
+
+LoadResult load_with_llvm(const std::string& path, const LoadOptions& options) {
+  std::string error;
+  int exit_code = 0;
+  if (options.progress) options.progress("compiling " + path + " (LLVM JIT)");
+  Lowered lowered = lower_file(path, error, exit_code);
+  if (!lowered) return failure(error, exit_code);
+  const auto t0 = Clock::now();
+  codegen::llvm_backend::jit::Compiled compiled;
+  if (!codegen::llvm_backend::jit::compile(*lowered.module, {options.opt_level}, compiled, error))
+    return failure(error, 2);
+  LoadResult r;
+  r.compile_ms = ms_since(t0);
+  r.module = runtime::load_module_linked(compiled.entry, compiled.keep_alive, &error);
+  if (!r.module) return failure(path + ": " + error, 2);
+  return r;
+}
+
+LoadResult load_with_cpp(const std::string& path, const LoadOptions& options) {
+  CompileOptions compile;
+  compile.progress = options.progress;
+  const auto t0 = Clock::now();
+  CompileResult compiled = compile_module(path, compile);
+  if (!compiled.ok) return failure(compiled.error, compiled.exit_code);
+  LoadResult r;
+  r.compile_ms = ms_since(t0);
+  std::string error;
+  r.module = runtime::load_module_file(compiled.path, &error);
+  if (!r.module) return failure(error, 2);
+  return r;
+}
+
+}  // namespace
+
+bool parse_backend(const std::string& name, Backend& out) {
+  if (name == "llvm") out = Backend::llvm;
+  else if (name == "cpp") out = Backend::cpp;
+  else return false;
+  return true;
+}
+
+LoadResult load_program(const std::string& sfn_path, const LoadOptions& options) {
+  return options.backend == Backend::llvm ? load_with_llvm(sfn_path, options) : load_with_cpp(sfn_path, options);
+}
+
+}  // namespace sfn::driver

@@ -1,0 +1,158 @@
+// The extern "C" helper surface of compiled SFN code (sfn_rt.h). Error texts are the ones
+// LANGUAGE.md and decision 31 fix; the std fns adapt the implementations of std_*.cpp to one
+// C shape, turning their raised errors into SFN_RAISED inside this file.
+#include "sfn_rt.h"
+
+#include <cstdlib>
+#include <cstring>
+#include <string>
+#include <string_view>
+#include <type_traits>
+#include <utility>
+
+#include "sfn_std.h"
+
+namespace {
+
+using sfn::abi::svc;
+
+int raise(sfn_ctx* ctx, const std::string& text, const sfn_loc* loc) {
+  return ctx->svc->raise(ctx, text.data(), text.size(), loc);
+}
+
+std::string format_value(const sfn_type* type, const void* value) {
+  sfn_str out{};
+  svc().value_format(type, value, &out);
+  std::string result(sfn::abi::view(out));
+  svc().value_destroy(&sfn::abi::kString, &out);
+  return result;
+}
+
+// An argument of a std fn from the slot `p` points at.
+template <class T>
+decltype(auto) arg(void* p) {
+  using V = std::remove_cvref_t<T>;
+  if constexpr (std::is_reference_v<T>) return *static_cast<const V*>(p);
+  else return V(*static_cast<const V*>(p));
+}
+
+template <class Out, class... Args, std::size_t... I>
+int call_std(void (*f)(sfn::abi::Ctx&, const sfn_loc&, Out&, Args...), sfn_ctx* ctx, const sfn_loc* loc, void* out,
+             void* const* args, std::index_sequence<I...>) {
+  sfn::abi::Ctx c(ctx);
+  try {
+    f(c, *loc, *static_cast<Out*>(out), arg<Args>(args[I])...);
+    return SFN_OK;
+  } catch (const sfn::abi::Raised&) {
+    return SFN_RAISED;
+  }
+}
+
+template <class Out, class... Args>
+int call_std(void (*f)(sfn::abi::Ctx&, const sfn_loc&, Out&, Args...), sfn_ctx* ctx, const sfn_loc* loc, void* out,
+             void* const* args) {
+  return call_std(f, ctx, loc, out, args, std::index_sequence_for<Args...>{});
+}
+
+}  // namespace
+
+// The std fns: sfn_std_<module>_<name>.
+#define SFN_STD_FNS(X)                                                                          \
+  X(strings, join) X(strings, repeat) X(strings, pad_left) X(strings, pad_right) X(strings, to_int) \
+  X(strings, to_float) X(strings, index_of) X(strings, last_index_of) X(strings, char_count)        \
+  X(strings, reverse) X(strings, count)                                                          \
+  X(math, sqrt) X(math, pow) X(math, floor) X(math, ceil) X(math, round) X(math, trunc)          \
+  X(math, clamp) X(math, hash) X(math, exp) X(math, ln) X(math, log10) X(math, pi) X(math, is_nan) \
+  X(math, is_finite)                                                                             \
+  X(time, format) X(time, parse) X(time, start_of_day) X(time, add_days) X(time, weekday)        \
+  X(time, year) X(time, month) X(time, day) X(time, days_between)
+
+extern "C" {
+
+void sfn_rt_init(const sfn_services* services) { sfn::abi::g_services = services; }
+
+int sfn_rt_raise_index(sfn_ctx* ctx, int64_t index, uint64_t len, const sfn_loc* loc) {
+  return raise(ctx, "index " + std::to_string(index) + " out of range for list of length " + std::to_string(len), loc);
+}
+
+int sfn_rt_raise_insert_index(sfn_ctx* ctx, int64_t index, uint64_t len, const sfn_loc* loc) {
+  return raise(ctx,
+               "index " + std::to_string(index) + " out of range for insert into list of length " + std::to_string(len),
+               loc);
+}
+
+int sfn_rt_raise_missing_key(sfn_ctx* ctx, const sfn_type* map_type, const void* key, const sfn_loc* loc) {
+  std::string k = format_value(map_type->key, key);
+  if (map_type->key->kind == SFN_STRING) k = "\"" + k + "\"";
+  return raise(ctx, "key " + k + " not found in map", loc);
+}
+
+int sfn_rt_raise_text(sfn_ctx* ctx, const char* text, const sfn_loc* loc) {
+  return ctx->svc->raise(ctx, text, std::strlen(text), loc);
+}
+
+int sfn_rt_float_to_int(sfn_ctx* ctx, double x, int64_t* out, const sfn_loc* loc) {
+  // In range: -2^63 <= x < 2^63 (both bounds exact doubles); truncates toward zero.
+  if (!(x >= -9223372036854775808.0 && x < 9223372036854775808.0))
+    return raise(ctx, "invalid conversion: float " + format_value(&sfn::abi::kFloat, &x) + " out of range for int", loc);
+  *out = static_cast<int64_t>(x);
+  return SFN_OK;
+}
+
+void sfn_rt_wrap_message(const sfn_type* inner, void** dst, const void* src) {
+  void* box = std::calloc(1, inner->message->size);
+  svc().value_copy(inner, box, src);
+  if (*dst) {
+    svc().value_destroy(inner, *dst);
+    std::free(*dst);
+  }
+  *dst = box;
+}
+
+void sfn_rt_interpolate(sfn_str* dst, const sfn_rt_piece* pieces, uint64_t count) {
+  std::string out;
+  for (uint64_t i = 0; i < count; ++i) {
+    const sfn_rt_piece& p = pieces[i];
+    if (!p.type) out.append(p.text, p.len);
+    else if (p.type->kind == SFN_STRING) out += sfn::abi::view(*static_cast<const sfn_str*>(p.value));
+    else out += format_value(p.type, p.value);
+  }
+  svc().str_assign(dst, out.data(), out.size());
+}
+
+#define SFN_STD_DEFINE(mod, name)                                                                   \
+  int sfn_std_##mod##_##name(sfn_ctx* ctx, const sfn_loc* loc, void* out, void* const* args) {     \
+    return call_std(sfn::stdlib::mod##_##name, ctx, loc, out, args);                               \
+  }
+SFN_STD_FNS(SFN_STD_DEFINE)
+#undef SFN_STD_DEFINE
+
+sfn_rt_std_fn sfn_rt_std_lookup(const char* module, const char* name) {
+  struct Entry {
+    const char* module;
+    const char* name;
+    sfn_rt_std_fn fn;
+  };
+#define SFN_STD_ENTRY(mod, name) {#mod, #name, sfn_std_##mod##_##name},
+  static const Entry entries[] = {SFN_STD_FNS(SFN_STD_ENTRY)};
+#undef SFN_STD_ENTRY
+  for (const auto& e : entries)
+    if (std::strcmp(e.module, module) == 0 && std::strcmp(e.name, name) == 0) return e.fn;
+  return nullptr;
+}
+
+const sfn_rt_symbol* sfn_rt_symbols(uint64_t* count) {
+#define SFN_RT_SYMBOL(fn) {#fn, reinterpret_cast<void*>(&fn)},
+#define SFN_STD_SYMBOL(mod, name) SFN_RT_SYMBOL(sfn_std_##mod##_##name)
+  static const sfn_rt_symbol symbols[] = {
+      SFN_RT_SYMBOL(sfn_rt_init) SFN_RT_SYMBOL(sfn_rt_raise_index) SFN_RT_SYMBOL(sfn_rt_raise_insert_index)
+      SFN_RT_SYMBOL(sfn_rt_raise_missing_key) SFN_RT_SYMBOL(sfn_rt_raise_text) SFN_RT_SYMBOL(sfn_rt_float_to_int)
+      SFN_RT_SYMBOL(sfn_rt_wrap_message) SFN_RT_SYMBOL(sfn_rt_interpolate)
+      SFN_STD_FNS(SFN_STD_SYMBOL)};
+#undef SFN_STD_SYMBOL
+#undef SFN_RT_SYMBOL
+  *count = sizeof symbols / sizeof symbols[0];
+  return symbols;
+}
+
+}  // extern "C"
