@@ -202,6 +202,11 @@ Instance* StateBackend::load(std::string_view address, const core::Address& pars
   inst->dirty.assign(fn.state_count, 0);
   for (uint32_t i = 0; i < fn.state_count; ++i) init_state(parsed.function, i, inst->block + fl.offsets[i]);
 
+  auto discard = [&]() -> Instance* {
+    for (uint32_t k = 0; k < fn.state_count; ++k) core::value_destroy(fn.states[k].type, inst->block + fl.offsets[k]);
+    std::free(inst->block);
+    return nullptr;
+  };
   // Read every state (and the last-call time) in one MultiGet.
   std::vector<std::string> keys;
   for (uint32_t i = 0; i < fn.state_count; ++i) keys.push_back(state_key(kg, address, fn.states[i].name));
@@ -215,15 +220,13 @@ Instance* StateBackend::load(std::string_view address, const core::Address& pars
       if (st[i].IsNotFound()) continue;
       if (!st[i].ok()) {
         *error = rocks_error("read", st[i]);
-        for (uint32_t k = 0; k < fn.state_count; ++k) core::value_destroy(fn.states[k].type, inst->block + fl.offsets[k]);
-        std::free(inst->block);
-        return nullptr;
+        return discard();
       }
       any = true;
       const std::string& v = values[i];
-      if (v.size() < 8) {
+      if (v.size() < 8) {  // stored state that cannot be read is an error, never a silent reset
         *error = Status::error("state store: corrupt record for " + std::string(address));
-        continue;
+        return discard();
       }
       if (i == fn.state_count) {
         inst->last_call = static_cast<int64_t>(get_le64(v.data()));
@@ -233,20 +236,15 @@ Instance* StateBackend::load(std::string_view address, const core::Address& pars
       void* slot = inst->block + fl.offsets[i];
       Status d = core::decode_value(fn.states[i].type, std::string_view(v).substr(8), slot);
       if (!d) {
-        *error = Status::error("state " + std::string(fn.states[i].name) + " of " + std::string(address) + ": " +
-                               d.message());
-        init_state(parsed.function, static_cast<uint32_t>(i), slot);
-        continue;
+        *error = Status::error("stored state " + std::string(fn.states[i].name) + " of " + std::string(address) +
+                               " cannot be read: " + d.message());
+        return discard();
       }
       inst->written_at[i] = static_cast<int64_t>(get_le64(v.data()));
       inst->present[i] = 1;
     }
   }
-  if (!create && !any) {
-    for (uint32_t k = 0; k < fn.state_count; ++k) core::value_destroy(fn.states[k].type, inst->block + fl.offsets[k]);
-    std::free(inst->block);
-    return nullptr;
-  }
+  if (!create && !any) return discard();
   Instance* p = cache_.insert(std::move(inst));
   p->self = sfn_str{const_cast<char*>(p->address.data()), p->address.size()};
   size_t key_at = parsed.type_name.size() + 1;

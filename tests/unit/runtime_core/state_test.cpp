@@ -5,6 +5,8 @@
 
 #include <filesystem>
 
+#include <rocksdb/db.h>
+
 #include "runtime/core/module.h"
 #include "runtime/core/value.h"
 #include "runtime/state/state_backend.h"
@@ -78,6 +80,35 @@ TEST_F(StateTest, CommitsAreWrittenBackOnlyAtBatchEnd) {
   EXPECT_EQ(backend_->batch_bytes(), after_one);  // clean instances are not written again
   reopen();
   for (int64_t id = 0; id < 10; ++id) EXPECT_EQ(count_of(counter(id)), id * 10);
+}
+
+// Stored bytes that do not decode are an error naming the instance and state, never a silent
+// reset to the initializer (the worker turns it into a dead letter; the bytes stay as they are).
+TEST_F(StateTest, UndecodableStoredStateIsAnErrorNotAReset) {
+  Txn txn(backend_.get());
+  txn.begin(counter(7), 1);
+  *static_cast<int64_t*>(txn.mut(0)) = 70;
+  txn.commit();
+  ASSERT_TRUE(backend_->write_back());
+  backend_.reset();
+  const std::string address = "test.rt/Counter/7";
+  const std::string key = state_key(core::key_group_of(address, 128), address,
+                                    module_->desc().functions[1].states[0].name);
+  {
+    rocksdb::DB* raw = nullptr;
+    ASSERT_TRUE(rocksdb::DB::Open(rocksdb::Options(), (dir_ / "db").string(), &raw).ok());
+    std::unique_ptr<rocksdb::DB> db(raw);
+    ASSERT_TRUE(db->Put(rocksdb::WriteOptions(), key, std::string(8, '\0') + "\x0a\xff").ok());  // truncated field
+  }
+  reopen();
+  core::Address parsed;
+  std::string err;
+  ASSERT_TRUE(module_->parse_address(address, &parsed, &err));
+  Status st;
+  EXPECT_EQ(backend_->instance(address, parsed, core::key_group_of(address, 128), &st), nullptr);
+  EXPECT_FALSE(st);
+  EXPECT_NE(st.message().find("cannot be read"), std::string::npos) << st.message();
+  EXPECT_NE(st.message().find(address), std::string::npos) << st.message();
 }
 
 TEST_F(StateTest, AbortLeavesNoTrace) {
