@@ -1,0 +1,111 @@
+// parse_syntax_tree: an error-free parse (checked with parse_file first) re-parsed into a tree
+// of SyntaxNode.
+#include "compiler/parse/syntax.h"
+
+#include <mutex>
+#include <set>
+#include <string>
+
+#include "compiler/parse/internal.h"
+#include "compiler/parse/parse.h"
+
+namespace sfn::parse {
+namespace {
+
+// The label of a labelled alternative (`# messageLit`), which ANTLR keeps only as a class.
+std::string_view alternative_label(antlr4::ParserRuleContext* ctx) {
+  using P = SfnParser;
+  if (dynamic_cast<P::MessageLitContext*>(ctx)) return "messageLit";
+  if (dynamic_cast<P::MapLitContext*>(ctx)) return "mapLit";
+  if (dynamic_cast<P::ListLitContext*>(ctx)) return "listLit";
+  if (dynamic_cast<P::ParenExprContext*>(ctx)) return "parenExpr";
+  if (dynamic_cast<P::CallExprContext*>(ctx)) return "callExpr";
+  if (dynamic_cast<P::IndexExprContext*>(ctx)) return "indexExpr";
+  if (dynamic_cast<P::FieldExprContext*>(ctx)) return "fieldExpr";
+  if (dynamic_cast<P::UnaryExprContext*>(ctx)) return "unaryExpr";
+  if (dynamic_cast<P::UnwrapExprContext*>(ctx)) return "unwrapExpr";
+  if (dynamic_cast<P::BinaryExprContext*>(ctx)) return "binaryExpr";
+  if (dynamic_cast<P::StrInterpContext*>(ctx)) return "strInterp";
+  if (dynamic_cast<P::ListTypeContext*>(ctx) || dynamic_cast<P::MapTypeContext*>(ctx) ||
+      dynamic_cast<P::RefTypeContext*>(ctx)) {
+    return "genericType";
+  }
+  return {};
+}
+
+class TreeBuilder {
+ public:
+  TreeBuilder(const SfnParser& parser, const CodePointStream& input, source::FileId file)
+      : rule_names_(parser.getRuleNames()), vocabulary_(parser.getVocabulary()), input_(input),
+        file_(file) {}
+
+  SyntaxNode build(antlr4::tree::ParseTree* tree) {
+    SyntaxNode node;
+    if (auto* terminal = dynamic_cast<antlr4::tree::TerminalNode*>(tree)) {
+      antlr4::Token* t = terminal->getSymbol();
+      node.token = intern(vocabulary_.getSymbolicName(t->getType()));
+      node.span = token_span(input_, file_, t);
+      return node;
+    }
+    auto* ctx = static_cast<antlr4::ParserRuleContext*>(tree);
+    node.rule = alternative_label(ctx);
+    if (node.rule.empty()) node.rule = intern(rule_names_[ctx->getRuleIndex()]);
+    for (auto* child : ctx->children) {
+      if (auto* terminal = dynamic_cast<antlr4::tree::TerminalNode*>(child);
+          terminal && terminal->getSymbol()->getType() == antlr4::Token::EOF) {
+        continue;
+      }
+      node.children.push_back(build(child));
+      node.span = source::Span::cover(node.span, node.children.back().span);
+    }
+    return node;
+  }
+
+ private:
+  // Names live in the parser's tables; SyntaxNode keeps views of copies that live forever.
+  static std::string_view intern(const std::string& name) {
+    static std::mutex mutex;
+    static std::set<std::string, std::less<>> names;
+    std::lock_guard lock(mutex);
+    return *names.insert(name).first;
+  }
+
+  const std::vector<std::string>& rule_names_;
+  const antlr4::dfa::Vocabulary& vocabulary_;
+  const CodePointStream& input_;
+  source::FileId file_;
+};
+
+}  // namespace
+
+std::optional<SyntaxNode> parse_syntax_tree(const source::SourceManager& sources,
+                                            source::FileId id,
+                                            diagnostics::DiagnosticSink& sink) {
+  diagnostics::DiagnosticSink own;
+  (void)parse_file(sources, id, own);
+  if (own.has_errors()) {
+    for (const auto& d : own.diagnostics()) sink.report(d.kind, d.span, d.message);
+    return std::nullopt;
+  }
+  try {
+    diagnostics::DiagnosticSink ignored;
+    LexedFile lexed = lex_file(sources.file(id), id, ignored);
+    antlr4::ListTokenSource token_source(std::move(lexed.tokens));
+    antlr4::CommonTokenStream stream(&token_source);
+    stream.fill();
+    SfnParser parser(&stream);
+    parser.removeErrorListeners();
+    parser.setErrorHandler(std::make_shared<antlr4::BailErrorStrategy>());
+    parser.getInterpreter<antlr4::atn::ParserATNSimulator>()->setPredictionMode(
+        antlr4::atn::PredictionMode::LL);
+    SfnParser::FileContext* tree = parser.file();
+    TreeBuilder builder(parser, *lexed.input, id);
+    return builder.build(tree);
+  } catch (const std::exception& e) {
+    sink.report(diagnostics::Kind::E0001, source::Span{id, 0, 0},
+                std::string("the parser could not process this file: ") + e.what());
+    return std::nullopt;
+  }
+}
+
+}  // namespace sfn::parse
