@@ -1,5 +1,4 @@
-// parse_syntax_tree: an error-free parse (checked with parse_file first) re-parsed into a tree
-// of SyntaxNode.
+// parse_syntax_tree: ANTLR's parse tree of an error-free file as a tree of SyntaxNode.
 #include "compiler/parse/syntax.h"
 
 #include <mutex>
@@ -81,31 +80,36 @@ class TreeBuilder {
 std::optional<SyntaxNode> parse_syntax_tree(const source::SourceManager& sources,
                                             source::FileId id,
                                             diagnostics::DiagnosticSink& sink) {
+  // One lexing pass, one SLL parse that bails out on the first error, and the AST builder for
+  // the literal errors it reports; any error means a second, reporting parse by parse_file.
+  const source::SourceFile& file = sources.file(id);
   diagnostics::DiagnosticSink own;
-  (void)parse_file(sources, id, own);
-  if (own.has_errors()) {
-    for (const auto& d : own.diagnostics()) sink.report(d.kind, d.span, d.message);
-    return std::nullopt;
-  }
   try {
-    diagnostics::DiagnosticSink ignored;
-    LexedFile lexed = lex_file(sources.file(id), id, ignored);
-    antlr4::ListTokenSource token_source(std::move(lexed.tokens));
-    antlr4::CommonTokenStream stream(&token_source);
-    stream.fill();
-    SfnParser parser(&stream);
-    parser.removeErrorListeners();
-    parser.setErrorHandler(std::make_shared<antlr4::BailErrorStrategy>());
-    parser.getInterpreter<antlr4::atn::ParserATNSimulator>()->setPredictionMode(
-        antlr4::atn::PredictionMode::LL);
-    SfnParser::FileContext* tree = parser.file();
-    TreeBuilder builder(parser, *lexed.input, id);
-    return builder.build(tree);
-  } catch (const std::exception& e) {
-    sink.report(diagnostics::Kind::E0001, source::Span{id, 0, 0},
-                std::string("the parser could not process this file: ") + e.what());
-    return std::nullopt;
+    LexedFile lexed = lex_file(file, id, own);
+    if (!own.has_errors() && !lexed.too_deep) {
+      antlr4::ListTokenSource token_source(std::move(lexed.tokens));
+      antlr4::CommonTokenStream stream(&token_source);
+      stream.fill();
+      SfnParser parser(&stream);
+      parser.removeErrorListeners();
+      parser.setErrorHandler(std::make_shared<antlr4::BailErrorStrategy>());
+      parser.getInterpreter<antlr4::atn::ParserATNSimulator>()->setPredictionMode(
+          antlr4::atn::PredictionMode::SLL);
+      SfnParser::FileContext* tree = parser.file();
+      Builder(file, id, *lexed.input, stream, own).build_file(tree);
+      if (!own.has_errors()) return TreeBuilder(parser, *lexed.input, id).build(tree);
+    }
+  } catch (const antlr4::ParseCancellationException&) {
+  } catch (const std::exception&) {
   }
+  diagnostics::DiagnosticSink reported;
+  (void)parse_file(sources, id, reported);
+  if (!reported.has_errors()) {
+    reported.report(diagnostics::Kind::E0001, source::Span{id, 0, 0},
+                    "the parser could not process this file");
+  }
+  for (const auto& d : reported.diagnostics()) sink.report(d.kind, d.span, d.message);
+  return std::nullopt;
 }
 
 }  // namespace sfn::parse
