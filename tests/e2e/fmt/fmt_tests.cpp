@@ -38,6 +38,20 @@ std::string fmt_stdin(const std::string& text, int expected_status = 0) {
   return r.out;
 }
 
+// Every .sfn file of the repository that parses (fail_syntax/ holds files that do not).
+std::vector<fs::path> repository_files() {
+  const fs::path root = SFN_SOURCE_DIR;
+  std::vector<fs::path> files;
+  for (const auto& f : sfn::testing::sfn_files_under(
+           {root / "examples", root / "stdlib", root / "tests"})) {
+    const std::string p = f.string();
+    if (p.find("fail_syntax") == std::string::npos && p.find(".in.sfn") == std::string::npos) {
+      files.push_back(f);
+    }
+  }
+  return files;
+}
+
 class Golden : public ::testing::TestWithParam<std::string> {};
 
 TEST_P(Golden, FormatsToExpectedAndIsIdempotent) {
@@ -50,6 +64,20 @@ TEST_P(Golden, FormatsToExpectedAndIsIdempotent) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Fmt, Golden, ::testing::Values("layout", "comments"));
+
+TEST(FmtRepository, EveryFileIsFormattedAndFormattingIsIdempotent) {
+  const auto files = repository_files();
+  ASSERT_GT(files.size(), 50u);
+  std::vector<std::string> argv{SFN_BINARY, "fmt", "--check"};
+  for (const auto& f : files) argv.push_back(f.string());
+  auto r = run_command(argv);
+  EXPECT_EQ(r.status, 0) << "files that `sfn fmt` would change:\n" << r.out << r.err;
+  EXPECT_EQ(r.out, "");
+  for (const auto& f : files) {
+    const std::string once = fmt_stdin(read_file(f));
+    EXPECT_EQ(fmt_stdin(once), once) << f << " is not formatted idempotently";
+  }
+}
 
 TEST(FmtCommand, RewritesInPlaceAndChecks) {
   Scratch dir("inplace");
@@ -81,5 +109,63 @@ TEST(FmtCommand, RefusesSyntaxErrorsAndLeavesTheFileUntouched) {
   r = run_command({SFN_BINARY, "fmt", (dir.path / "missing.sfn").string()});
   EXPECT_EQ(r.status, 2);
 }
+
+// Strips every line's indentation (a change of layout only).
+std::string strip_indentation(const std::string& text) {
+  std::istringstream in(text);
+  std::string out;
+  for (std::string line; std::getline(in, line);) {
+    out += line.substr(std::min(line.find_first_not_of(" \t"), line.size())) + "\n";
+  }
+  return out;
+}
+
+std::vector<std::string> non_empty_lines(const std::string& text) {
+  std::istringstream in(text);
+  std::vector<std::string> lines;
+  for (std::string line; std::getline(in, line);) {
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    if (!line.empty()) lines.push_back(line);
+  }
+  return lines;
+}
+
+class RunProgramFormatted : public ::testing::TestWithParam<std::string> {};
+
+// The program's files, mangled then formatted, are byte for byte the repository's (which the
+// run tests run), and running the formatted copy gives the expected egress.
+TEST_P(RunProgramFormatted, KeepsEgress) {
+  const std::string name = GetParam();
+  const fs::path src = fs::path(SFN_SOURCE_DIR) / "tests/compiler/run" / name;
+  Scratch dir("run_" + name);
+  fs::copy(src, dir.path / name, fs::copy_options::recursive);
+  for (const auto& f : sfn::testing::sfn_files_under({dir.path})) {
+    const std::string original = read_file(f);
+    std::ofstream(f, std::ios::trunc) << strip_indentation(original);
+    auto r = run_command({SFN_BINARY, "fmt", f.string()});
+    ASSERT_EQ(r.status, 0) << r.err;
+    EXPECT_EQ(read_file(f), original) << f;
+  }
+  const fs::path work = dir.path / name;
+  // The run tests' module cache: the formatted program is the same C++, so usually a cache hit.
+  ::setenv("SFN_CACHE_DIR", SFN_RUN_CACHE_DIR, 1);
+  auto r = run_command({SFN_BINARY, "run", name + ".sfn", "--input", "input.jsonl", "--clock", "virtual",
+                        "--workers", "1", "--state-dir", (dir.path / "state").string()},
+                       "", work.string());
+  EXPECT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(non_empty_lines(r.out), non_empty_lines(read_file(work / "expected.jsonl")));
+}
+
+std::vector<std::string> run_programs() {
+  std::vector<std::string> names;
+  for (const auto& e : fs::directory_iterator(fs::path(SFN_SOURCE_DIR) / "tests/compiler/run")) {
+    if (e.is_directory()) names.push_back(e.path().filename().string());
+  }
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
+INSTANTIATE_TEST_SUITE_P(Fmt, RunProgramFormatted, ::testing::ValuesIn(run_programs()),
+                         [](const auto& info) { return sfn::testing::identifier(info.param); });
 
 }  // namespace
