@@ -4,40 +4,40 @@
 
 #include "compiler/fmt/comments.h"
 #include "compiler/fmt/layout.h"
+#include "compiler/parse/parse.h"
 #include "compiler/parse/syntax.h"
 
 namespace sfn::formatter {
 namespace {
 
 // The texts of a file's tokens without trailing commas, then its comments (comments may move
-// across a comma, so the two lists are compared separately).
-std::vector<std::string> fingerprint(std::string_view text, const parse::SyntaxNode& tree) {
-  std::vector<const parse::SyntaxNode*> tokens;
-  std::vector<const parse::SyntaxNode*> stack{&tree};
-  while (!stack.empty()) {
-    const parse::SyntaxNode* n = stack.back();
-    stack.pop_back();
-    if (n->is_token()) tokens.push_back(n);
-    for (auto it = n->children.rbegin(); it != n->children.rend(); ++it) stack.push_back(&*it);
-  }
+// across a comma, so the two lists are compared separately). Equal token sequences parse
+// alike, so comparing them is enough to know that only the layout changed.
+std::vector<std::string> fingerprint(std::string_view text, const std::vector<source::Span>& tokens) {
+  auto token_text = [&](std::size_t i) {
+    return text.substr(tokens[i].begin, tokens[i].end - tokens[i].begin);
+  };
   std::vector<std::string> out;
   std::vector<std::string> comments;
   std::uint32_t prev = 0;
   for (std::size_t i = 0; i < tokens.size(); ++i) {
-    const parse::SyntaxNode& t = *tokens[i];
-    for (const Comment& c : scan_gap(text.substr(prev, t.span.begin - prev)).comments) {
+    for (const Comment& c : scan_gap(text.substr(prev, tokens[i].begin - prev)).comments) {
       comments.push_back(c.text);
     }
-    prev = t.span.end;
-    bool trailing_comma = t.token == "COMMA" && i + 1 < tokens.size() &&
-                          (tokens[i + 1]->token == "RPAREN" || tokens[i + 1]->token == "RBRACK" ||
-                           tokens[i + 1]->token == "RBRACE");
-    if (!trailing_comma) out.emplace_back(text.substr(t.span.begin, t.span.end - t.span.begin));
+    prev = tokens[i].end;
+    bool trailing_comma = token_text(i) == "," && i + 1 < tokens.size() &&
+                          (token_text(i + 1) == ")" || token_text(i + 1) == "]" || token_text(i + 1) == "}");
+    if (!trailing_comma) out.emplace_back(token_text(i));
   }
   for (const Comment& c : scan_gap(text.substr(prev)).comments) comments.push_back(c.text);
   out.emplace_back();  // never a token's text: separates the two lists
   out.insert(out.end(), comments.begin(), comments.end());
   return out;
+}
+
+void collect_spans(const parse::SyntaxNode& n, std::vector<source::Span>& out) {
+  if (n.is_token()) out.push_back(n.span);
+  for (const parse::SyntaxNode& c : n.children) collect_spans(c, out);
 }
 
 bool has_off_marker(std::string_view text) {
@@ -67,9 +67,10 @@ FormatResult format_file(const source::SourceManager& sources, source::FileId fi
 
   source::SourceManager check_sources;
   source::FileId check_id = check_sources.add(sources.file(file).path(), formatted);
-  diagnostics::DiagnosticSink check_sink;
-  std::optional<parse::SyntaxNode> check_tree = parse::parse_syntax_tree(check_sources, check_id, check_sink);
-  if (!check_tree || fingerprint(text, *tree) != fingerprint(formatted, *check_tree)) {
+  std::vector<source::Span> input_tokens;
+  collect_spans(*tree, input_tokens);
+  if (fingerprint(text, input_tokens) !=
+      fingerprint(formatted, parse::token_spans(check_sources, check_id))) {
     result.internal_error = "the formatter would change the meaning of this file (a bug in sfn fmt)";
     return result;
   }

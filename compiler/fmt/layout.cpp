@@ -127,10 +127,14 @@ class Layout {
   // A token with its leading comments and (unless deferred) its trailing ones.
   Doc token(const SyntaxNode& t, bool with_leading = true) {
     std::size_t i = index(t);
+    Doc text = Doc::text_of(std::string(text_.substr(t.span.begin, t.span.end - t.span.begin)));
+    bool before = with_leading && !gaps_[i].comments.empty();
+    bool after = !gaps_[i + 1].comments.empty() && !deferred_.count(i + 1);
+    if (!before && !after) return text;
     std::vector<Doc> parts;
-    if (with_leading) parts.push_back(leading(i, true));
-    parts.push_back(Doc::text_of(std::string(text_.substr(t.span.begin, t.span.end - t.span.begin))));
-    if (!deferred_.count(i + 1)) parts.push_back(trailing(i + 1));
+    if (before) parts.push_back(leading(i, true));
+    parts.push_back(std::move(text));
+    if (after) parts.push_back(trailing(i + 1));
     return Doc::concat(std::move(parts));
   }
 

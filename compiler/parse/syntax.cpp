@@ -14,6 +14,11 @@ namespace {
 // The label of a labelled alternative (`# messageLit`), which ANTLR keeps only as a class.
 std::string_view alternative_label(antlr4::ParserRuleContext* ctx) {
   using P = SfnParser;
+  std::size_t rule = ctx->getRuleIndex();
+  if (rule != P::RuleExpr && rule != P::RulePrimary && rule != P::RuleStringPart &&
+      rule != P::RuleTypeAtom) {
+    return {};
+  }
   if (dynamic_cast<P::MessageLitContext*>(ctx)) return "messageLit";
   if (dynamic_cast<P::MapLitContext*>(ctx)) return "mapLit";
   if (dynamic_cast<P::ListLitContext*>(ctx)) return "listLit";
@@ -42,13 +47,14 @@ class TreeBuilder {
     SyntaxNode node;
     if (auto* terminal = dynamic_cast<antlr4::tree::TerminalNode*>(tree)) {
       antlr4::Token* t = terminal->getSymbol();
-      node.token = intern(vocabulary_.getSymbolicName(t->getType()));
+      node.token = token_name(t->getType());
       node.span = token_span(input_, file_, t);
       return node;
     }
     auto* ctx = static_cast<antlr4::ParserRuleContext*>(tree);
     node.rule = alternative_label(ctx);
-    if (node.rule.empty()) node.rule = intern(rule_names_[ctx->getRuleIndex()]);
+    if (node.rule.empty()) node.rule = rule_name(ctx->getRuleIndex());
+    node.children.reserve(ctx->children.size());
     for (auto* child : ctx->children) {
       if (auto* terminal = dynamic_cast<antlr4::tree::TerminalNode*>(child);
           terminal && terminal->getSymbol()->getType() == antlr4::Token::EOF) {
@@ -61,6 +67,17 @@ class TreeBuilder {
   }
 
  private:
+  std::string_view token_name(std::size_t type) {
+    if (type >= token_names_.size()) token_names_.resize(type + 1);
+    if (token_names_[type].empty()) token_names_[type] = intern(vocabulary_.getSymbolicName(type));
+    return token_names_[type];
+  }
+  std::string_view rule_name(std::size_t rule) {
+    if (rule >= rule_names_cache_.size()) rule_names_cache_.resize(rule + 1);
+    if (rule_names_cache_[rule].empty()) rule_names_cache_[rule] = intern(rule_names_[rule]);
+    return rule_names_cache_[rule];
+  }
+
   // Names live in the parser's tables; SyntaxNode keeps views of copies that live forever.
   static std::string_view intern(const std::string& name) {
     static std::mutex mutex;
@@ -73,6 +90,8 @@ class TreeBuilder {
   const antlr4::dfa::Vocabulary& vocabulary_;
   const CodePointStream& input_;
   source::FileId file_;
+  std::vector<std::string_view> token_names_;
+  std::vector<std::string_view> rule_names_cache_;
 };
 
 }  // namespace
