@@ -79,12 +79,15 @@ class TreeBuilder {
   }
 
   // Names live in the parser's tables; SyntaxNode keeps views of copies that live forever.
+ public:
   static std::string_view intern(const std::string& name) {
     static std::mutex mutex;
     static std::set<std::string, std::less<>> names;
     std::lock_guard lock(mutex);
     return *names.insert(name).first;
   }
+
+ private:
 
   const std::vector<std::string>& rule_names_;
   const antlr4::dfa::Vocabulary& vocabulary_;
@@ -129,6 +132,27 @@ std::optional<SyntaxNode> parse_syntax_tree(const source::SourceManager& sources
   }
   for (const auto& d : reported.diagnostics()) sink.report(d.kind, d.span, d.message);
   return std::nullopt;
+}
+
+}  // namespace sfn::parse
+
+namespace sfn::parse {
+
+std::vector<std::string_view> keywords() {
+  static const std::vector<std::string_view> words = [] {
+    std::vector<std::string_view> out;
+    antlr4::ANTLRInputStream input("");
+    SfnLexer lexer(&input);
+    const antlr4::dfa::Vocabulary& vocabulary = lexer.getVocabulary();
+    for (std::size_t type = 1; type <= vocabulary.getMaxTokenType(); ++type) {
+      std::string literal = vocabulary.getLiteralName(type);  // "'package'"
+      if (literal.size() > 2 && std::isalpha(static_cast<unsigned char>(literal[1]))) {
+        out.push_back(TreeBuilder::intern(literal.substr(1, literal.size() - 2)));
+      }
+    }
+    return out;
+  }();
+  return words;
 }
 
 }  // namespace sfn::parse

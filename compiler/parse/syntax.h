@@ -32,3 +32,11 @@ std::optional<SyntaxNode> parse_syntax_tree(const source::SourceManager& sources
                                             diagnostics::DiagnosticSink& sink);
 
 }  // namespace sfn::parse
+
+namespace sfn::parse {
+
+// The language's keywords (the lexer's alphabetic literals: `package`, ..., `int`, `ref`), from
+// the grammar; for completion.
+std::vector<std::string_view> keywords();
+
+}  // namespace sfn::parse
