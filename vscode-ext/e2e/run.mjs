@@ -191,6 +191,25 @@ async function scenario(page) {
   await page.waitForFunction(() => ![...document.querySelectorAll(".markers-panel .monaco-list-row")].some((r) => r.textContent.includes("E0101")), { timeout: WAIT });
   const after = await problems(page);
   check("after the quick fix the diagnostic is gone", !after.some((r) => r.includes("E0101")), JSON.stringify(after));
+
+  await runCommand(page, "SFN: Show routing graph");
+  const nodes = await graphNodes(page);
+  const drawn = ["orders", "Cart"].every((n) => nodes.includes(n));
+  await page.screenshot({ path: path.join(args.out, drawn ? "vscode-e2e-graph.png" : "vscode-e2e-failure.png") });
+  check("the routing graph view draws the program's nodes", drawn, JSON.stringify(nodes));
+}
+
+// The node names drawn in the routing-graph webview (a frame inside the page), once it has any.
+async function graphNodes(page) {
+  const deadline = Date.now() + WAIT;
+  while (Date.now() < deadline) {
+    for (const frame of page.frames()) {
+      const names = await frame.$$eval("#graph svg .node text", (ts) => ts.map((t) => t.textContent)).catch(() => []);
+      if (names.length > 0) return names;
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  return [];
 }
 
 async function chord(page, ...keys) {

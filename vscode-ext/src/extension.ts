@@ -59,13 +59,19 @@ async function showRoutingGraph(context: vscode.ExtensionContext): Promise<void>
   }
   const panel = vscode.window.createWebviewPanel("sfnRoutingGraph", `Routing graph: ${path.basename(editor.document.fileName)}`,
     vscode.ViewColumn.Beside, { enableScripts: true, localResourceRoots: [vscode.Uri.joinPath(context.extensionUri, "media")] });
+  const uri = editor.document.uri.toString();
+  const languageClient = client;
+  // The webview asks for the graph when its script is ready (messages sent earlier are lost).
+  panel.webview.onDidReceiveMessage(async (message: { ready?: boolean }) => {
+    if (!message.ready) return;
+    try {
+      const graph = await languageClient.sendRequest("sfn/routingGraph", { textDocument: { uri } });
+      await panel.webview.postMessage({ graph });
+    } catch (e) {
+      await panel.webview.postMessage({ error: `The routing graph is not available: ${(e as Error).message}` });
+    }
+  }, undefined, context.subscriptions);
   panel.webview.html = graphHtml(panel.webview, context.extensionUri);
-  try {
-    const graph = await client.sendRequest("sfn/routingGraph", { textDocument: { uri: editor.document.uri.toString() } });
-    await panel.webview.postMessage({ graph });
-  } catch (e) {
-    await panel.webview.postMessage({ error: `The routing graph is not available: ${(e as Error).message}` });
-  }
 }
 
 function runFile(): void {

@@ -36,8 +36,12 @@ function draw(graph: RoutingGraph): void {
   document.getElementById("title")!.textContent = `Routing graph of ${graph.package ?? "the program"}`;
 }
 
+declare function acquireVsCodeApi(): { postMessage(message: unknown): void };
+
 window.addEventListener("message", (event: MessageEvent) => {
   const data = event.data as { graph?: RoutingGraph; error?: string };
   if (data.graph) draw(data.graph);
   else if (data.error) document.getElementById("graph")!.textContent = data.error;
 });
+// Messages posted before this script runs are lost: ask for the graph once listening.
+acquireVsCodeApi().postMessage({ ready: true });
