@@ -203,7 +203,10 @@ void Server::did_change(const Json& params) {
   }
   doc.version = item.value("version", doc.version + 1);
   for (auto& [uri, d] : documents_) d.dirty = true;
-  deadline_ = std::chrono::steady_clock::now() + debounce_;
+  // Leading and trailing debounce: the first edit after a quiet spell is analysed as soon as
+  // the queued messages are handled; edits in a burst wait for the debounce time.
+  auto now = std::chrono::steady_clock::now();
+  deadline_ = now - last_refresh_ >= debounce_ ? now : now + debounce_;
 }
 
 void Server::did_close(const Json& params) {
@@ -231,6 +234,7 @@ void Server::refresh() {
     doc.dirty = false;
     publish(uri, doc);
   }
+  if (built) last_refresh_ = std::chrono::steady_clock::now();
 }
 
 void Server::publish(const std::string& uri, const Document& doc) {

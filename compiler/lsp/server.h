@@ -60,6 +60,7 @@ class Server {
   std::chrono::milliseconds debounce_;
   std::map<std::string, Document> documents_;  // by URI
   std::optional<std::chrono::steady_clock::time_point> deadline_;
+  std::chrono::steady_clock::time_point last_refresh_;  // when analyses last ran
   bool shutdown_ = false;
   std::optional<int> exit_code_;
 
