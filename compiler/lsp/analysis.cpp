@@ -311,6 +311,12 @@ std::vector<const Occurrence*> Analysis::references(const std::string& symbol) c
   return out;
 }
 
+const LineIndex& Analysis::line_index(source::FileId file) const {
+  auto& index = line_indexes_[file];
+  if (!index) index = std::make_unique<LineIndex>(sources.file(file).text());
+  return *index;
+}
+
 std::unique_ptr<Analysis> analyze(const std::string& root_path, const Overlays& overlays) {
   auto a = std::make_unique<Analysis>();
   for (const auto& [path, text] : overlays) a->sources.add(path, text);

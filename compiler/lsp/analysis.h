@@ -14,6 +14,7 @@
 #include "compiler/ast/ast.h"
 #include "compiler/check/checked_program.h"
 #include "compiler/diagnostics/diagnostic.h"
+#include "compiler/lsp/text.h"
 #include "compiler/source/source.h"
 
 namespace sfn::lsp {
@@ -53,6 +54,11 @@ struct Analysis {
   const Occurrence* occurrence_at(source::FileId file, std::uint32_t offset) const;
   // Every occurrence of `symbol`, definition included.
   std::vector<const Occurrence*> references(const std::string& symbol) const;
+  // LSP positions of `file`, built on first use.
+  const LineIndex& line_index(source::FileId file) const;
+
+ private:
+  mutable std::map<source::FileId, std::unique_ptr<LineIndex>> line_indexes_;
 };
 
 // Open editor buffers by path; they replace the files on disk while analysing.

@@ -87,7 +87,7 @@ bool clashes(const Analysis& a, const Symbol& s, const std::string& name) {
 }  // namespace
 
 Json range_of(const Analysis& a, const source::Span& span) {
-  LineIndex index(a.sources.file(span.file).text());
+  const LineIndex& index = a.line_index(span.file);
   return {{"start", position_json(index.position(span.begin))}, {"end", position_json(index.position(span.end))}};
 }
 
@@ -213,7 +213,7 @@ Json semantic_tokens(const Analysis& a, source::FileId file) {
   Json data = Json::array();
   auto it = a.occurrences.find(file);
   if (it == a.occurrences.end()) return {{"data", data}};
-  LineIndex index(a.sources.file(file).text());
+  const LineIndex& index = a.line_index(file);
   Position prev;
   for (const Occurrence& o : it->second) {
     auto s = a.symbols.find(o.symbol);
@@ -232,7 +232,7 @@ Json semantic_tokens(const Analysis& a, source::FileId file) {
 
 Json folding_ranges(const Analysis& a, source::FileId file) {
   const std::string& text = a.sources.file(file).text();
-  LineIndex index(text);
+  const LineIndex& index = a.line_index(file);
   Json out = Json::array();
   std::vector<std::uint32_t> open;
   for (const source::Span& t : parse::token_spans(a.sources, file)) {

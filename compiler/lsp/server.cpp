@@ -140,7 +140,7 @@ Json Server::request(const std::string& method, const Json& params) {
   Document& doc = document(params);
   const Analysis& a = *doc.analysis;
   source::FileId file = a.sources.find(uri_to_path(field(field(params, "textDocument"), "uri").get<std::string>())).value_or(a.root);
-  LineIndex index(a.sources.file(file).text());
+  const LineIndex& index = a.line_index(file);
   auto offset = [&] {
     const Json& p = field(params, "position");
     return index.offset({p.at("line").get<std::uint32_t>(), p.at("character").get<std::uint32_t>()});
