@@ -173,6 +173,7 @@ class Printer {
   void write(const std::string& text, int indent) {
     if (pending_ > 0) {
       newline(indent, pending_ > 1);
+      if (text.find_first_not_of(' ') == std::string::npos) return;  // a space after a comment
     }
     if (at_line_start_) {
       if (is_closer(text)) drop_blank_line();

@@ -79,6 +79,35 @@ TEST(FmtRepository, EveryFileIsFormattedAndFormattingIsIdempotent) {
   }
 }
 
+// A comment after every `;`, `{` and `,` of the examples (outside strings and comments): the
+// formatter keeps them all (it refuses rather than lose one) and is idempotent.
+TEST(FmtRepository, KeepsCommentsInsertedEverywhere) {
+  for (const auto& f : sfn::testing::sfn_files_under({fs::path(SFN_SOURCE_DIR) / "examples"})) {
+    std::string text = read_file(f), out;
+    bool in_string = false, in_comment = false;
+    int n = 0;
+    for (std::size_t i = 0; i < text.size(); ++i) {
+      char c = text[i];
+      out += c;
+      if (in_comment) {
+        in_comment = c != '\n';
+      } else if (c == '"') {
+        in_string = !in_string;
+      } else if (!in_string && c == '/' && i + 1 < text.size() && text[i + 1] == '/') {
+        in_comment = true;
+      } else if (!in_string && (c == ';' || c == '{' || c == ',')) {
+        out += ++n % 2 ? " /* c" + std::to_string(n) + " */" : " // c" + std::to_string(n) + "\n";
+      }
+    }
+    const std::string once = fmt_stdin(out);
+    for (int k = 1; k <= n; ++k) {
+      const std::string comment = k % 2 ? "/* c" + std::to_string(k) + " */" : "// c" + std::to_string(k) + "\n";
+      EXPECT_NE(once.find(comment), std::string::npos) << f << ": " << comment;
+    }
+    EXPECT_EQ(fmt_stdin(once), once) << f;
+  }
+}
+
 TEST(FmtCommand, RewritesInPlaceAndChecks) {
   Scratch dir("inplace");
   const fs::path good = dir.path / "good.sfn";
