@@ -13,11 +13,17 @@ PACKAGES=(
   libzmq3-dev cppzmq-dev
   nlohmann-json3-dev libcli11-dev libfmt-dev
   libgtest-dev libgmock-dev googletest libbenchmark-dev
+  chromium ripgrep  # the editor extension's end-to-end test (tests/e2e/vscode)
 )
 missing=()
 for p in "${PACKAGES[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
 done
+# Node.js 20 and npm build the VS Code extension (vscode-ext/); the machine usually has them
+# (a nodejs package that includes npm). Only when they are absent do Debian's come in.
+if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+  missing+=(nodejs npm)
+fi
 if [ ${#missing[@]} -gt 0 ]; then
   echo "[setup] installing: ${missing[*]}"
   $SUDO apt-get update

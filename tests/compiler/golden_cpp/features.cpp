@@ -265,7 +265,7 @@ const sfn_ingress_desc kIngresses[] = {
 const sfn_egress_desc kEgresses[] = {
     {"reports", kReportId},
 };
-const sfn_module kModule{SFN_ABI_VERSION, "golden.features", "231c9d36e8242ce6",
+const sfn_module kModule{SFN_ABI_VERSION, "golden.features", "07eae22d54995e74",
                        3, kMessages, 1, kEnums,
                        1, kFunctions, 1, kIngresses, 1, kEgresses};
 
