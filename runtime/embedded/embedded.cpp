@@ -6,7 +6,9 @@
 #include <algorithm>
 #include <atomic>
 #include <charconv>
+#include <cerrno>
 #include <csignal>
+#include <cstring>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -234,6 +236,7 @@ class EmbeddedRun {
   std::shared_ptr<std::vector<uint64_t>> offsets_;
   std::unique_ptr<coordinator::Epochs> epochs_;
   std::string recovery_summary_;
+  std::string output_error_;  // the first failed write of egress lines
 };
 
 std::string EmbeddedRun::prepare_dir() {
@@ -384,7 +387,13 @@ void EmbeddedRun::install_sinks() {
       lines += "}\n";
     }
     std::ostream& out = options_.output_path.empty() ? std::cout : out_file_;
+    errno = 0;
     out << lines << std::flush;
+    if (!out && output_error_.empty()) {  // e.g. a full disk: the records are not delivered
+      output_error_ = "cannot write egress to " + (options_.output_path.empty() ? std::string("stdout")
+                                                                                : options_.output_path) +
+                      (errno ? std::string(": ") + std::strerror(errno) : std::string());
+    }
   };
 }
 
@@ -481,6 +490,11 @@ std::string EmbeddedRun::run() {
       result_.exit_code = 1;
       result_.error = e;
     }
+  }
+  if (!output_error_.empty()) {
+    std::cerr << "sfn run: " << output_error_ << "\n";
+    result_.exit_code = 1;
+    result_.error = output_error_;
   }
   for (auto& w : ws_) result_.invocations += w->invocations();
   result_.dead_letters = hub_->dead_letters.load();

@@ -230,6 +230,18 @@ TEST(SfnBuild, ReportsUnusableOutputsAndProgramErrors) {
   EXPECT_EQ(std::distance(fs::directory_iterator(work.path), fs::directory_iterator()), 1);  // only bad.sfn
 }
 
+// Egress that cannot be written (a full disk) is an error: exit 1 naming the output, never 0 with
+// everything lost.
+TEST(SfnRun, AnUnwritableOutputIsAnError) {
+  const fs::path dir = fs::path(SFN_RUN_TESTS_DIR) / "ping_pong";
+  ScratchDir state("dev_full");
+  auto r = sfn::testing::run_command({SFN_BINARY, "run", "ping_pong.sfn", "--input", "input.jsonl", "--clock", "virtual",
+                                      "--output", "/dev/full", "--state-dir", state.path.string()},
+                                     "", dir.string());
+  EXPECT_EQ(r.status, 1) << r.err;
+  EXPECT_NE(r.err.find("cannot write egress to /dev/full: No space left on device"), std::string::npos) << r.err;
+}
+
 // Sets an environment variable for the lifetime of the object (children inherit it), then
 // restores the previous value.
 class ScopedEnv {
