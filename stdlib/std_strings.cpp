@@ -18,6 +18,10 @@ std::vector<std::size_t> code_points(std::string_view s) {
     if ((static_cast<unsigned char>(s[i]) & 0xC0) != 0x80) starts.push_back(i);
   return starts;
 }
+// The largest string the std functions build (2 GiB): beyond it they raise instead of
+// allocating until the process dies.
+bool too_large(double bytes) { return bytes > 2147483648.0; }
+
 void pad(Ctx& c, const sfn_loc& l, sfn_str& out, const sfn_str& s, std::int64_t width, const sfn_str& fill, bool left) {
   std::int64_t have = static_cast<std::int64_t>(code_points(sv(s)).size());
   if (width <= have) return put(out, sv(s));
@@ -26,6 +30,8 @@ void pad(Ctx& c, const sfn_loc& l, sfn_str& out, const sfn_str& s, std::int64_t 
   auto fcp = code_points(f);
   std::string padding;
   std::int64_t need = width - have;
+  if (too_large(static_cast<double>(need) * static_cast<double>(f.size()) / static_cast<double>(fcp.size())))
+    c.raise(left ? "strings.pad_left: result too large" : "strings.pad_right: result too large", l);
   for (std::int64_t i = 0; i < need; ++i) {
     std::size_t k = static_cast<std::size_t>(i) % fcp.size();
     std::size_t end = k + 1 < fcp.size() ? fcp[k + 1] : f.size();
@@ -47,7 +53,7 @@ void strings_join(Ctx&, const sfn_loc&, sfn_str& out, const sfn_list& xs, const 
 
 void strings_repeat(Ctx& c, const sfn_loc& l, sfn_str& out, const sfn_str& s, std::int64_t n) {
   if (n <= 0 || s.len == 0) return put(out, "");
-  if (static_cast<double>(s.len) * static_cast<double>(n) > 2147483648.0) c.raise("strings.repeat: result too large", l);
+  if (too_large(static_cast<double>(s.len) * static_cast<double>(n))) c.raise("strings.repeat: result too large", l);
   std::string r;
   r.reserve(s.len * n);
   for (std::int64_t i = 0; i < n; ++i) r += sv(s);
