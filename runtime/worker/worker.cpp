@@ -529,24 +529,17 @@ Status Worker::state_json(std::string_view address, std::string* out) {
   uint32_t kg = core::key_group_of(address, hub_.key_groups);
   state::Instance* inst = backend_->find(address, parsed, kg, &st);
   if (!st) return st;
+  // docs/cli.md: no such instance is an error (exit 1), not a print of the initializers.
+  if (!inst) return Status::error("no instance " + std::string(address) + " (it has never stored state)");
   const sfn_function_desc& fn = module_.desc().functions[parsed.function];
   const state::FunctionLayout& fl = backend_->layout(parsed.function);
-  if (inst) backend_->expire(inst, hub_.now());
+  backend_->expire(inst, hub_.now());
   std::string json = "{";
-  std::vector<char> tmp;
   for (uint32_t i = 0; i < fn.state_count; ++i) {
     if (i) json.push_back(',');
     core::append_json_string(json, fn.states[i].name);
     json.push_back(':');
-    if (inst) {
-      core::append_json_value(json, fn.states[i].type, inst->block + fl.offsets[i]);
-    } else {
-      tmp.assign(fl.block_size + 16, 0);
-      void* slot = reinterpret_cast<void*>((reinterpret_cast<uintptr_t>(tmp.data()) + 15) & ~uintptr_t(15));
-      backend_->init_state(parsed.function, i, slot);
-      core::append_json_value(json, fn.states[i].type, slot);
-      core::value_destroy(fn.states[i].type, slot);
-    }
+    core::append_json_value(json, fn.states[i].type, inst->block + fl.offsets[i]);
   }
   json.push_back('}');
   *out = std::move(json);

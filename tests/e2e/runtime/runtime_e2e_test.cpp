@@ -194,6 +194,10 @@ TEST_F(RuntimeE2E, SendStateStatusAndTailOnLoopback) {
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
   EXPECT_NE(state.find("{\"seen\":2}"), std::string::npos) << state;
+  // An instance that never stored state does not exist: exit 1 with the runtime's message.
+  std::string none;
+  EXPECT_EQ(sh(sfn + " state example.greeter/Greeter/Nobody --endpoint " + control, &none), 1) << none;
+  EXPECT_NE(none.find("no instance example.greeter/Greeter/Nobody"), std::string::npos) << none;
   std::string tail;
   sh("timeout 3 " + sfn + " tail greetings --endpoint " + egress + " --control " + control, &tail);
   EXPECT_NE(tail.find("Hello Ann, you are visitor #1!"), std::string::npos) << tail;
