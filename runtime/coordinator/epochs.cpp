@@ -18,21 +18,16 @@ uint64_t Epochs::begin(std::vector<EgressRecord> coordinator_egress) {
   last_begin_ = began_ = std::chrono::steady_clock::now();
   const uint64_t e = next_;
   for (auto& r : coordinator_egress) r.epoch = e;
-  auto keep = [&] { carried_.insert(carried_.end(), coordinator_egress.begin(), coordinator_egress.end()); };
-  if (auto s = store_.prepare(e); !s) {
-    std::fprintf(stderr, "sfn run: snapshot %llu not taken: %s\n", static_cast<unsigned long long>(e),
-                 s.error().message.c_str());
-    keep();
+  auto not_taken = [&](const transport::Error& why) -> uint64_t {  // the egress waits for the next epoch
+    std::fprintf(stderr, "sfn run: snapshot %llu not taken: %s\n", static_cast<unsigned long long>(e), why.message.c_str());
+    carried_.insert(carried_.end(), coordinator_egress.begin(), coordinator_egress.end());
     return 0;
-  }
+  };
+  if (auto s = store_.prepare(e); !s) return not_taken(s.error());
   snapshot::WorkerSnapshot mine;
   mine.egress = coordinator_egress;
-  if (auto s = snapshot::write_worker_snapshot(store_.dir_of(e) / "coordinator.snap", mine); !s) {
-    std::fprintf(stderr, "sfn run: snapshot %llu not taken: %s\n", static_cast<unsigned long long>(e),
-                 s.error().message.c_str());
-    keep();
-    return 0;
-  }
+  if (auto s = snapshot::write_worker_snapshot(store_.dir_of(e) / "coordinator.snap", mine); !s)
+    return not_taken(s.error());
   pending_ = snapshot::Manifest{};
   pending_.epoch = e;
   pending_.program_version = hub_.module->desc().version_hash ? hub_.module->desc().version_hash : "";

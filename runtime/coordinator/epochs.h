@@ -55,7 +55,7 @@ class Epochs {
   // An interval has passed since the last epoch began.
   bool due() const { return std::chrono::steady_clock::now() - last_begin_ >= options_.interval; }
   // The epoch records produced now belong to.
-  uint64_t epoch() const { return current_ ? current_ + 1 : next_; }
+  uint64_t epoch() const { return next_; }  // begin() moves next_ past the epoch it starts
 
   // Starts the next epoch with the coordinator's egress since the last one; returns its number,
   // or 0 when its directory could not be prepared (reported; the egress is kept). The caller

@@ -214,7 +214,8 @@ class EmbeddedRun {
   std::string open_workers(const Recovered& rec);
   std::string start_io(const Recovered& rec);
   void install_sinks();
-  void republish(Recovered& rec);
+  using Positions = std::map<std::string, std::pair<uint64_t, uint64_t>>;
+  void republish(Recovered& rec, const Positions& done);
   Status state_of(std::string_view address, std::string* json);
   io::StatusReport status() const;
   void run_threads();
@@ -399,9 +400,8 @@ void EmbeddedRun::install_sinks() {
 
 // The recovered epoch's egress that its logs do not hold yet (a crash between the commit and
 // the publication) is published again; the rest was published before.
-void EmbeddedRun::republish(Recovered& rec) {
+void EmbeddedRun::republish(Recovered& rec, const Positions& done) {
   if (rec.egress.empty()) return;
-  auto done = published_positions(*server_, m_);
   std::vector<EgressRecord> missing;
   for (auto& r : rec.egress) {
     auto it = done.find(r.egress);
@@ -446,7 +446,8 @@ std::string EmbeddedRun::run() {
   if (auto e = start_io(rec.value()); !e.empty()) return e;
   install_sinks();
   uint64_t next = rec->epoch;
-  for (auto& [name, pos] : published_positions(*server_, m_)) next = std::max(next, pos.first);
+  const Positions published = published_positions(*server_, m_);  // read each egress log's tail once
+  for (auto& [name, pos] : published) next = std::max(next, pos.first);
   coordinator::SnapshotOptions so;
   so.interval = std::chrono::nanoseconds(options_.checkpoint_interval_ns);
   so.retain = options_.retain;
@@ -463,7 +464,7 @@ std::string EmbeddedRun::run() {
   };
   epochs_ = std::make_unique<coordinator::Epochs>(*hub_, *store_, so, hooks, next + 1, rec->epoch);
   coord_->set_snapshots(epochs_.get());
-  republish(rec.value());
+  republish(rec.value(), published);
   if (options_.until_ns >= 0) {
     auto is_late = [&](const coordinator::InputRecord& r) { return r.at_ns >= options_.until_ns; };
     size_t late = static_cast<size_t>(std::count_if(input.begin(), input.end(), is_late));

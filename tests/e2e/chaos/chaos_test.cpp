@@ -24,7 +24,6 @@
 #include <set>
 #include <sstream>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -83,6 +82,19 @@ class Server {
     int st;
     ::waitpid(pid_, &st, 0);
     pid_ = -1;
+  }
+
+  // Waits until `n` more snapshots have committed (0: returns at once).
+  void wait_for_commits(int n) const {
+    if (n == 0) return;
+    auto committed = [&] {
+      auto j = status_json();
+      return j.is_object() ? j["last_committed_epoch"].get<uint64_t>() : 0;
+    };
+    const uint64_t target = committed() + static_cast<uint64_t>(n);
+    const auto deadline = Clock::now() + std::chrono::seconds(10);
+    while (committed() < target && Clock::now() < deadline) {
+    }
   }
 
   nlohmann::json status_json() const {
@@ -163,8 +175,9 @@ TEST(Chaos, KilledAndRestartedServerHasExactlyOnceEffects) {
     want[key].received += 1;
     want[key].ticks += i % 5 == 0;
     if (kills_done < kills && (i + 1) % (records / static_cast<int>(kills + 1)) == 0) {
-      // Kill at a random moment: right after an ack, or while processing and snapshotting go on.
-      std::this_thread::sleep_for(std::chrono::milliseconds(std::uniform_int_distribution<int>(0, 150)(rng)));
+      // Kill at a random moment: right after the ack, or once 1 or 2 more snapshots committed
+      // while the record's 2,000-hop chain is still being processed.
+      server.wait_for_commits(std::uniform_int_distribution<int>(0, 2)(rng));
       server.kill9();
       ++kills_done;
       server.start();
