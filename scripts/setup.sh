@@ -14,6 +14,7 @@ PACKAGES=(
   nlohmann-json3-dev libcli11-dev libfmt-dev
   libgtest-dev libgmock-dev googletest libbenchmark-dev
   chromium ripgrep  # the editor extension's end-to-end test (tests/e2e/vscode)
+  ccache            # rebuilds (other checkouts, branch switches) reuse compiled objects
 )
 missing=()
 for p in "${PACKAGES[@]}"; do
