@@ -2,7 +2,9 @@
 // is compiled by the chosen backend (pipeline.h: the LLVM JIT in process by default, or the C++
 // backend through the module cache with `--backend cpp`), or a compiled module (a shared object
 // exporting `sfn_module_v1`). The run options themselves are the runtime's (sfn/run_options.h),
-// shared with the executables of `sfn build`.
+// shared with the executables of `sfn build`. A program run from source records its schema in
+// every snapshot and is checked for compatibility when it resumes another version's state
+// (versions.h).
 #include <unistd.h>
 
 #include <iostream>
@@ -10,6 +12,7 @@
 
 #include "compiler/driver/command.h"
 #include "compiler/driver/pipeline.h"
+#include "compiler/driver/versions.h"
 #include "sfn/run_options.h"
 
 namespace sfn::driver {
@@ -27,6 +30,7 @@ int run(const std::string& file, const std::string& backend_name, runtime::RunCo
       return loaded.exit_code;
     }
     module = loaded.module;
+    attach_versions(args.options, loaded.frontend, file);
   } else {
     std::string error;
     module = runtime::load_module_file(file, &error);

@@ -435,7 +435,7 @@ std::string EmbeddedRun::run() {
   hub_ = std::make_unique<worker::Hub>(module_, workers_, groups_, options_.clock, "rt" + std::to_string(runtime_counter++));
   store_ = std::make_unique<snapshot::SnapshotStore>(dir_);
   hub_->snapshots = store_.get();
-  auto rec = recover(*store_, dir_, workers_, groups_);
+  auto rec = recover(*store_, dir_, workers_, groups_, m_.desc().version_hash ? m_.desc().version_hash : "", options_);
   if (!rec.ok()) return rec.error().message;
   recovery_summary_ = rec->summary;
   if (!rec->summary.empty() && options_.progress) options_.progress(rec->summary);
@@ -451,6 +451,7 @@ std::string EmbeddedRun::run() {
   coordinator::SnapshotOptions so;
   so.interval = std::chrono::nanoseconds(options_.checkpoint_interval_ns);
   so.retain = options_.retain;
+  so.state_schema = options_.state_schema;
   coordinator::IngressHooks hooks;
   hooks.offsets = [this] {
     std::map<std::string, uint64_t> out;

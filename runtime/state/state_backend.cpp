@@ -63,8 +63,6 @@ Status rocks_error(const char* what, const rocksdb::Status& s) {
 
 uint32_t align_up(uint32_t n, uint32_t a) { return (n + a - 1) / a * a; }
 
-const std::string kMetaVersion = "version_hash";
-
 std::string meta_key(std::string_view name) {
   std::string k;
   put_be32(k, 0xFFFFFFFFu);
@@ -118,29 +116,10 @@ std::unique_ptr<StateBackend> StateBackend::open(const std::string& dir, ModuleP
   }
   b->db_->db.reset(raw);
 
+  // Which program versions may use this database is decided before it is opened, against the
+  // schema of the snapshot it was restored from (embedded/versions.h): states are stored by name
+  // and read with the current types, so a compatible version reads them as they are.
   const sfn_module& m = b->module_->desc();
-  std::string stored;
-  bool found = false;
-  Status st = b->get_meta(kMetaVersion, &stored, &found);
-  if (!st) {
-    *error = st.message();
-    return nullptr;
-  }
-  std::string version = m.version_hash ? m.version_hash : "";
-  if (found && stored != version) {
-    *error = "state in " + dir + " was written by program version " + stored + ", not " + version +
-             " (use another --state-dir, or delete it to start afresh)";
-    return nullptr;
-  }
-  if (!found) {
-    b->put_meta(kMetaVersion, version);
-    Status w = b->write_back();
-    if (!w) {
-      *error = w.message();
-      return nullptr;
-    }
-  }
-
   for (uint32_t f = 0; f < m.function_count; ++f) {
     FunctionLayout fl;
     uint32_t off = 0, max_align = 8;

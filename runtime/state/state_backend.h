@@ -66,8 +66,8 @@ struct TimerRecord {
 
 class StateBackend {
  public:
-  // Opens (creating) the database in `dir`. Refuses a database written by a different module
-  // version (version hash), with an error naming both.
+  // Opens (creating) the database in `dir`. Any version of the program may open it: whether a
+  // version may resume the state is decided against the snapshot's schema before (versions.h).
   static std::unique_ptr<StateBackend> open(const std::string& dir, ModulePtr module, std::string* error);
   ~StateBackend();
 
