@@ -4,6 +4,7 @@
 
 #include <cstring>
 #include <filesystem>
+#include <unordered_map>
 
 #include <rocksdb/db.h>
 #include <rocksdb/filter_policy.h>
@@ -63,6 +64,21 @@ Status rocks_error(const char* what, const rocksdb::Status& s) {
 
 uint32_t align_up(uint32_t n, uint32_t a) { return (n + a - 1) / a * a; }
 
+const std::string kMetaMessageTypes = "message_types";
+
+// The module's message type names in number order, one per line.
+std::string message_type_names(const sfn_module& m) {
+  std::string out;
+  for (uint32_t i = 0; i < m.message_count; ++i) (out += m.messages[i]->name) += '\n';
+  return out;
+}
+
+std::vector<std::string> split_lines(const std::string& text) {
+  std::vector<std::string> out;
+  for (size_t at = 0, nl; (nl = text.find('\n', at)) != std::string::npos; at = nl + 1) out.push_back(text.substr(at, nl - at));
+  return out;
+}
+
 std::string meta_key(std::string_view name) {
   std::string k;
   put_be32(k, 0xFFFFFFFFu);
@@ -118,7 +134,12 @@ std::unique_ptr<StateBackend> StateBackend::open(const std::string& dir, ModuleP
 
   // Which program versions may use this database is decided before it is opened, against the
   // schema of the snapshot it was restored from (embedded/versions.h): states are stored by name
-  // and read with the current types, so a compatible version reads them as they are.
+  // and read with the current types, so a compatible version reads them as they are; message
+  // types are stored by number, renumbered here when the version numbers them differently.
+  if (Status r = b->renumber_message_types(); !r) {
+    *error = "state store " + dir + ": " + r.message();
+    return nullptr;
+  }
   const sfn_module& m = b->module_->desc();
   for (uint32_t f = 0; f < m.function_count; ++f) {
     FunctionLayout fl;
@@ -137,6 +158,75 @@ std::unique_ptr<StateBackend> StateBackend::open(const std::string& dir, ModuleP
     b->layouts_.push_back(std::move(fl));
   }
   return b;
+}
+
+Status StateBackend::renumber_message_types() {
+  const std::string names = message_type_names(module_->desc());
+  std::string stored;
+  bool found = false;
+  if (Status s = get_meta(kMetaMessageTypes, &stored, &found); !s) return s;
+  if (found && stored == names) return Status::ok();
+  if (found) {
+    std::unordered_map<std::string, uint32_t> now;
+    for (uint32_t i = 0; i < module_->desc().message_count; ++i) now.emplace(module_->desc().messages[i]->name, i);
+    written_types_ = split_lines(stored);
+    for (const std::string& name : written_types_) {
+      auto it = now.find(name);
+      renumbering_.push_back(it == now.end() ? kUnknownMessageType : it->second);
+    }
+    if (Status s = renumber_timers(); !s) return s;
+  }
+  put_meta(kMetaMessageTypes, names);
+  return write_back();
+}
+
+// Rewrites every stored timer with this module's number of its message type; takes out those of
+// types it does not have. Timer keys are `kg | 'T' | handle`: one seek per key group present.
+Status StateBackend::renumber_timers() {
+  std::unique_ptr<rocksdb::Iterator> it(db_->db->NewIterator(rocksdb::ReadOptions()));
+  for (uint64_t kg = 0; kg < 0xFFFFFFFFu;) {
+    std::string prefix;
+    put_be32(prefix, static_cast<uint32_t>(kg));
+    it->Seek(prefix);
+    if (!it->Valid() || it->key().size() < 4) break;
+    kg = (uint64_t(uint8_t(it->key()[0])) << 24) | (uint8_t(it->key()[1]) << 16) | (uint8_t(it->key()[2]) << 8) |
+         uint8_t(it->key()[3]);
+    prefix.clear();
+    put_be32(prefix, static_cast<uint32_t>(kg));
+    prefix.push_back('T');
+    for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
+      std::string v = it->value().ToString();
+      uint32_t written = v.size() >= 16 ? get_le32(v.data() + 8) : kUnknownMessageType;
+      if (written >= renumbering_.size()) return Status::error("corrupt timer record");
+      if (renumbering_[written] == kUnknownMessageType) {
+        uint32_t n = get_le32(v.data() + 12);
+        if (v.size() < 16 + size_t(n)) return Status::error("corrupt timer record");
+        TimerRecord t;
+        t.handle = it->key().ToString().substr(prefix.size());
+        t.due = static_cast<int64_t>(get_le64(v.data()));
+        t.message_type = written;  // the writing version's number: written_message_name names it
+        t.target = v.substr(16, n);
+        t.payload = v.substr(16 + n);
+        orphaned_timers_.push_back(std::move(t));
+        db_->pending.Delete(it->key());
+        continue;
+      }
+      for (int i = 0; i < 4; ++i) v[8 + i] = static_cast<char>(renumbering_[written] >> (8 * i));
+      db_->pending.Put(it->key(), v);
+    }
+    ++kg;
+  }
+  if (!it->status().ok()) return rocks_error("scan timers", it->status());
+  return Status::ok();
+}
+
+uint32_t StateBackend::renumbered_message_type(uint32_t written) const {
+  if (renumbering_.empty()) return written < module_->desc().message_count ? written : kUnknownMessageType;
+  return written < renumbering_.size() ? renumbering_[written] : kUnknownMessageType;
+}
+
+std::string StateBackend::written_message_name(uint32_t written) const {
+  return written < written_types_.size() ? written_types_[written] : std::string();
 }
 
 StateBackend::~StateBackend() {
