@@ -243,6 +243,38 @@ TEST_F(StateTest, TimersPersist) {
   EXPECT_TRUE(loaded.empty());
 }
 
+// A database written by a version of the program that numbered its message types differently
+// (here: in reverse, plus a type this version does not have) gets its timers renumbered by name
+// at open; the timer of the unknown type is taken out, and in-flight numbers translate the same
+// way (decision 015).
+TEST_F(StateTest, TimersAreRenumberedByNameForAnotherVersion) {
+  const sfn_module& m = module_->desc();
+  std::vector<std::string> written = {"Gone"};
+  for (uint32_t i = m.message_count; i-- > 0;) written.push_back(m.messages[i]->name);
+  std::string names;
+  for (const auto& n : written) names += n + "\n";
+  const uint32_t tick_then = m.message_count - test::kMsgTick;  // its number in `written`
+  backend_->put_meta("message_types", names);
+  backend_->put_timer(5, TimerRecord{"5.0.1", 123, "test.rt/Clock/a", tick_then, "xyz"});
+  backend_->put_timer(6, TimerRecord{"6.0.2", 456, "test.rt/Clock/b", 0, "old"});
+  ASSERT_TRUE(backend_->write_back());
+  reopen();
+  std::vector<TimerRecord> loaded;
+  ASSERT_TRUE(backend_->load_timers(128, [&](TimerRecord&& r) { loaded.push_back(std::move(r)); }));
+  ASSERT_EQ(loaded.size(), 1u);
+  EXPECT_EQ(loaded[0].handle, "5.0.1");
+  EXPECT_EQ(loaded[0].message_type, static_cast<uint32_t>(test::kMsgTick));
+  std::vector<TimerRecord> orphans = backend_->take_orphaned_timers();
+  ASSERT_EQ(orphans.size(), 1u);
+  EXPECT_EQ(orphans[0].target, "test.rt/Clock/b");
+  EXPECT_EQ(backend_->written_message_name(orphans[0].message_type), "Gone");
+  EXPECT_EQ(backend_->renumbered_message_type(tick_then), static_cast<uint32_t>(test::kMsgTick));
+  EXPECT_EQ(backend_->renumbered_message_type(0), StateBackend::kUnknownMessageType);
+  reopen();  // the new numbering is recorded: nothing to renumber a second time
+  EXPECT_TRUE(backend_->take_orphaned_timers().empty());
+  EXPECT_EQ(backend_->renumbered_message_type(test::kMsgTick), static_cast<uint32_t>(test::kMsgTick));
+}
+
 // The hot cache's index keeps every instance findable through growth (it starts at 16 slots
 // here and doubles many times), tells absent addresses apart, and owns what it holds.
 TEST(AddressTable, FindsEveryInsertedAddressThroughGrowth) {
