@@ -54,6 +54,14 @@ class StateTest : public test::ModuleFixture {
     return std::string(core::str_view(*reinterpret_cast<sfn_str*>(i->block + backend_->layout(1).offsets[1])));
   }
 
+  // Every stored timer.
+  std::vector<TimerRecord> timers() {
+    std::vector<TimerRecord> out;
+    Status s = backend_->load_timers(128, [&](TimerRecord&& r) { out.push_back(std::move(r)); });
+    EXPECT_TRUE(s) << s.message();
+    return out;
+  }
+
   std::unique_ptr<StateBackend> backend_;
 };
 
@@ -229,8 +237,7 @@ TEST_F(StateTest, TimersPersist) {
   backend_->put_timer(5, t);
   ASSERT_TRUE(backend_->write_back());
   reopen();
-  std::vector<TimerRecord> loaded;
-  ASSERT_TRUE(backend_->load_timers(128, [&](TimerRecord&& r) { loaded.push_back(std::move(r)); }));
+  std::vector<TimerRecord> loaded = timers();
   ASSERT_EQ(loaded.size(), 1u);
   EXPECT_EQ(loaded[0].handle, "5.0.1");
   EXPECT_EQ(loaded[0].due, 123);
@@ -238,9 +245,7 @@ TEST_F(StateTest, TimersPersist) {
   EXPECT_EQ(loaded[0].payload, "xyz");
   backend_->delete_timer(5, "5.0.1");
   ASSERT_TRUE(backend_->write_back());
-  loaded.clear();
-  ASSERT_TRUE(backend_->load_timers(128, [&](TimerRecord&& r) { loaded.push_back(std::move(r)); }));
-  EXPECT_TRUE(loaded.empty());
+  EXPECT_TRUE(timers().empty());
 }
 
 // A database written by a version of the program that numbered its message types differently
@@ -259,8 +264,7 @@ TEST_F(StateTest, TimersAreRenumberedByNameForAnotherVersion) {
   backend_->put_timer(6, TimerRecord{"6.0.2", 456, "test.rt/Clock/b", 0, "old"});
   ASSERT_TRUE(backend_->write_back());
   reopen();
-  std::vector<TimerRecord> loaded;
-  ASSERT_TRUE(backend_->load_timers(128, [&](TimerRecord&& r) { loaded.push_back(std::move(r)); }));
+  std::vector<TimerRecord> loaded = timers();
   ASSERT_EQ(loaded.size(), 1u);
   EXPECT_EQ(loaded[0].handle, "5.0.1");
   EXPECT_EQ(loaded[0].message_type, static_cast<uint32_t>(test::kMsgTick));
