@@ -260,4 +260,12 @@ std::size_t check_compatible(const Schema& old_schema, const CheckedProgram& now
   return Comparer(old_schema, now, sink).run();
 }
 
+Verdict check_compatible(std::string_view old_schema_text, const CheckedProgram& now, diagnostics::DiagnosticSink& sink) {
+  Verdict v;
+  ParsedSchema old = parse_schema(old_schema_text);
+  if (!old) v.unreadable = old.error;
+  else v.errors = check_compatible(*old.schema, now, sink);
+  return v;
+}
+
 }  // namespace sfn::compat

@@ -81,10 +81,19 @@ ParsedSchema parse_schema(std::string_view text);
 // package line). Each message names the function type, state, message or field, the old and
 // the new type, and what would be lost. Returns the number of E0601 errors reported.
 //
-// This is the in-process entry point for hot reload (issue 9): parse the running version's
-// schema text with parse_schema, check the new program, and refuse the reload when the result
-// is not 0 (the sink then holds the diagnostics to show).
-std::size_t check_compatible(const Schema& old_schema, const check::CheckedProgram& now,
-                             diagnostics::DiagnosticSink& sink);
+[[nodiscard]] std::size_t check_compatible(const Schema& old_schema, const check::CheckedProgram& now,
+                                           diagnostics::DiagnosticSink& sink);
+
+// The in-process entry point for hot reload (issue 9) and restarts: the old version's schema as
+// recorded (its text, e.g. a MANIFEST's `state_schema`) against the new checked program. The
+// new version may replace the old one exactly when `accepted()`; otherwise `sink` holds the
+// E0601 diagnostics to show, or `unreadable` says why the text is not a schema.
+struct [[nodiscard]] Verdict {
+  std::size_t errors = 0;  // E0601 reported to the sink
+  std::string unreadable;  // set when the old schema text could not be read (nothing reported)
+  bool accepted() const { return errors == 0 && unreadable.empty(); }
+};
+Verdict check_compatible(std::string_view old_schema_text, const check::CheckedProgram& now,
+                         diagnostics::DiagnosticSink& sink);
 
 }  // namespace sfn::compat

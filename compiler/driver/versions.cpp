@@ -53,25 +53,26 @@ OldSchema load_old_schema(const std::string& path) {
   return std::filesystem::is_directory(path, ec) ? from_state_dir(path) : from_program(path);
 }
 
-void check_against(Frontend& fe, const compat::Schema& old) {
-  compat::check_compatible(old, *fe.checked, fe.sink);
+std::size_t check_against(Frontend& fe, const compat::Schema& old) {
+  std::size_t errors = compat::check_compatible(old, *fe.checked, fe.sink);
   fe.sink.sort_by_location();
+  return errors;
 }
 
 void attach_versions(runtime::RunOptions& options, std::shared_ptr<const Frontend> fe, const std::string& path) {
+  if (!fe || !fe->checked) return;  // no checked program: only the same version resumes
   options.state_schema = compat::schema_text(*fe->checked);
   options.check_schema = [fe, path](const std::string& recorded) -> runtime::Status {
-    compat::ParsedSchema old = compat::parse_schema(recorded);
-    if (!old) return runtime::Status::error(old.error);
     diagnostics::DiagnosticSink sink;
-    std::size_t errors = compat::check_compatible(*old.schema, *fe->checked, sink);
+    compat::Verdict verdict = compat::check_compatible(recorded, *fe->checked, sink);
+    if (!verdict.unreadable.empty()) return runtime::Status::error(verdict.unreadable);
     sink.sort_by_location();
     const bool color = isatty(STDERR_FILENO);
     for (const auto& d : sink.diagnostics()) std::cerr << diagnostics::render_text(d, fe->sources, color) << "\n";
-    if (errors == 0) return runtime::Status::ok();
-    return runtime::Status::error("`" + path + "` is not compatible with it (" + std::to_string(errors) + " error" +
-                                  (errors == 1 ? "" : "s") + " E0601 above); nothing was changed: run the old " +
-                                  "version, make the change compatible, or use another --state-dir");
+    if (verdict.accepted()) return runtime::Status::ok();
+    return runtime::Status::error("`" + path + "` is not compatible with it (" + std::to_string(verdict.errors) +
+                                  " error" + (verdict.errors == 1 ? "" : "s") + " E0601 above); nothing was " +
+                                  "changed: run the old version, make the change compatible, or use another --state-dir");
   };
 }
 

@@ -26,9 +26,9 @@ struct OldSchema {
 // directory, the state directory of `sfn run`, whose newest committed snapshot records it.
 [[nodiscard]] OldSchema load_old_schema(const std::string& path);
 
-// Adds the compatibility diagnostics of `fe`'s program against `old` to `fe.sink` (sorted).
-// `fe` must hold a checked program without errors.
-void check_against(Frontend& fe, const compat::Schema& old);
+// Adds the compatibility diagnostics of `fe`'s program against `old` to `fe.sink` (sorted) and
+// returns the number of E0601 errors. `fe` must hold a checked program without errors.
+[[nodiscard]] std::size_t check_against(Frontend& fe, const compat::Schema& old);
 
 // Gives a run of the program checked in `fe` (rooted at `path`) its schema (recorded in every
 // snapshot) and the compatibility check at restart: when the state directory's newest snapshot

@@ -174,5 +174,26 @@ TEST(Compatible, WarningsAreNotCountedAsErrors) {
   EXPECT_EQ(now.where(now.compat.diagnostics()[0].span), "10:10");
 }
 
+// The entry point for hot reload and restarts takes the recorded text.
+TEST(Compatible, FromTheRecordedText) {
+  Checked before(kShop);
+  const std::string recorded = schema_text(before.out);
+  Checked same(kShopRewritten);
+  EXPECT_TRUE(check_compatible(recorded, same.out, same.compat).accepted());
+  std::string text = kShop;
+  text.replace(text.find("user: string) {"), 15, "user: int) {");
+  text.replace(text.find("Cart(a.user)"), 12, "Cart(1)");
+  Checked now(text);
+  Verdict v = check_compatible(recorded, now.out, now.compat);
+  EXPECT_FALSE(v.accepted());
+  EXPECT_EQ(v.errors, 1u);
+  ASSERT_EQ(now.compat.diagnostics().size(), 1u);
+  EXPECT_NE(now.compat.diagnostics()[0].message.find("key type changed from `string` to `int`"), std::string::npos);
+  Verdict unreadable = check_compatible(std::string_view("{\"format\": 1}"), now.out, now.compat);
+  EXPECT_FALSE(unreadable.accepted());
+  EXPECT_NE(unreadable.unreadable.find("not a program schema"), std::string::npos) << unreadable.unreadable;
+  EXPECT_EQ(now.compat.diagnostics().size(), 1u);  // nothing more reported
+}
+
 }  // namespace
 }  // namespace sfn::compat
