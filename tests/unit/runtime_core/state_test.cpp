@@ -258,21 +258,21 @@ TEST_F(StateTest, TimersAreRenumberedByNameForAnotherVersion) {
   for (uint32_t i = m.message_count; i-- > 0;) written.push_back(m.messages[i]->name);
   std::string names;
   for (const auto& n : written) names += n + "\n";
-  const uint32_t tick_then = m.message_count - test::kMsgTick;  // its number in `written`
+  const uint32_t start_then = m.message_count - test::kMsgStart;  // its number in `written` (6, not 2)
   backend_->put_meta("message_types", names);
-  backend_->put_timer(5, TimerRecord{"5.0.1", 123, "test.rt/Clock/a", tick_then, "xyz"});
+  backend_->put_timer(5, TimerRecord{"5.0.1", 123, "test.rt/Clock/a", start_then, "xyz"});
   backend_->put_timer(6, TimerRecord{"6.0.2", 456, "test.rt/Clock/b", 0, "old"});
   ASSERT_TRUE(backend_->write_back());
   reopen();
   std::vector<TimerRecord> loaded = timers();
   ASSERT_EQ(loaded.size(), 1u);
   EXPECT_EQ(loaded[0].handle, "5.0.1");
-  EXPECT_EQ(loaded[0].message_type, static_cast<uint32_t>(test::kMsgTick));
+  EXPECT_EQ(loaded[0].message_type, static_cast<uint32_t>(test::kMsgStart));
   std::vector<TimerRecord> orphans = backend_->take_orphaned_timers();
   ASSERT_EQ(orphans.size(), 1u);
   EXPECT_EQ(orphans[0].target, "test.rt/Clock/b");
   EXPECT_EQ(backend_->written_message_name(orphans[0].message_type), "Gone");
-  EXPECT_EQ(backend_->renumbered_message_type(tick_then), static_cast<uint32_t>(test::kMsgTick));
+  EXPECT_EQ(backend_->renumbered_message_type(start_then), static_cast<uint32_t>(test::kMsgStart));
   EXPECT_EQ(backend_->renumbered_message_type(0), StateBackend::kUnknownMessageType);
   reopen();  // the new numbering is recorded: nothing to renumber a second time
   EXPECT_TRUE(backend_->take_orphaned_timers().empty());
