@@ -206,7 +206,7 @@ class Comparer {
       for (const auto& [s, type] : old.states) states += (states.empty() ? "" : ", ") + quoted(s);
       warn(package_span(), "function type " + quoted(name) + " was removed: the stored state of its instances" +
                                (states.empty() ? "" : " (" + states + ")") +
-                               " is dropped, and messages in flight to them go to dead_letters");
+                               " is deleted, and messages in flight to them go to dead_letters");
       return;
     }
     const check::FunctionInfo& now = now_.functions[index];
@@ -219,7 +219,7 @@ class Comparer {
     for (const auto& [state, type] : old.states) {
       auto it = now.state_index.find(state);
       if (it == now.state_index.end()) {
-        warn(now.decl->name.span, "state `" + name + "." + state + "` was removed: its stored values are no longer read");
+        warn(now.decl->name.span, "state `" + name + "." + state + "` was removed: its stored values are deleted");
         continue;
       }
       const check::StateInfo& s = now.states[it->second];

@@ -65,6 +65,16 @@ Status rocks_error(const char* what, const rocksdb::Status& s) {
 uint32_t align_up(uint32_t n, uint32_t a) { return (n + a - 1) / a * a; }
 
 const std::string kMetaMessageTypes = "message_types";
+const std::string kMetaStates = "states";
+
+// The module's states, one "pkg/Type state" per line.
+std::string state_names(const sfn_module& m) {
+  std::string out;
+  for (uint32_t f = 0; f < m.function_count; ++f)
+    for (uint32_t i = 0; i < m.functions[f].state_count; ++i)
+      out += std::string(m.functions[f].type_name) + " " + m.functions[f].states[i].name + "\n";
+  return out;
+}
 
 // The module's message type names in number order, one per line.
 std::string message_type_names(const sfn_module& m) {
@@ -136,7 +146,9 @@ std::unique_ptr<StateBackend> StateBackend::open(const std::string& dir, ModuleP
   // schema of the snapshot it was restored from (embedded/versions.h): states are stored by name
   // and read with the current types, so a compatible version reads them as they are; message
   // types are stored by number, renumbered here when the version numbers them differently.
-  if (Status r = b->renumber_message_types(); !r) {
+  Status r = b->renumber_message_types();
+  if (r) r = b->drop_removed_states();
+  if (!r) {
     *error = "state store " + dir + ": " + r.message();
     return nullptr;
   }
@@ -218,6 +230,35 @@ Status StateBackend::renumber_timers() {
   }
   if (!it->status().ok()) return rocks_error("scan timers", it->status());
   return Status::ok();
+}
+
+// Deletes the values of states this version does not declare (and of function types it does
+// not have): one scan of the state keys `kg | 'S' | u32 len | address | state name`, only when
+// the recorded states differ (or none are recorded yet).
+Status StateBackend::drop_removed_states() {
+  const sfn_module& m = module_->desc();
+  const std::string names = state_names(m);
+  std::string stored;
+  bool found = false;
+  if (Status s = get_meta(kMetaStates, &stored, &found); !s) return s;
+  if (found && stored == names) return Status::ok();
+  std::unique_ptr<rocksdb::Iterator> it(db_->db->NewIterator(rocksdb::ReadOptions()));
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    std::string_view k(it->key().data(), it->key().size());
+    if (k.size() < 9 || k[4] != 'S') continue;
+    const uint32_t len = (uint32_t(uint8_t(k[5])) << 24) | (uint32_t(uint8_t(k[6])) << 16) |
+                         (uint32_t(uint8_t(k[7])) << 8) | uint8_t(k[8]);
+    if (k.size() < 9 + size_t(len)) return Status::error("corrupt state key");
+    const std::string_view address = k.substr(9, len), state = k.substr(9 + len);
+    const size_t slash = address.find('/', address.find('/') + 1);
+    const int f = slash == std::string_view::npos ? -1 : module_->function_index(address.substr(0, slash));
+    bool keep = f >= 0 && state.empty();  // an instance's last-call time
+    for (uint32_t i = 0; f >= 0 && !keep && i < m.functions[f].state_count; ++i) keep = state == m.functions[f].states[i].name;
+    if (!keep) db_->pending.Delete(it->key());
+  }
+  if (!it->status().ok()) return rocks_error("scan states", it->status());
+  put_meta(kMetaStates, names);
+  return write_back();
 }
 
 uint32_t StateBackend::renumbered_message_type(uint32_t written) const {

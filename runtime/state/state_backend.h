@@ -68,6 +68,9 @@ class StateBackend {
  public:
   // Opens (creating) the database in `dir`. Any version of the program may open it: whether a
   // version may resume the state is decided against the snapshot's schema before (versions.h).
+  // The database records the states it was written with (metadata "states"); when this version
+  // has other ones, the stored values of states and function types it does not declare are
+  // deleted, so a state declared again later starts from its initializer.
   static std::unique_ptr<StateBackend> open(const std::string& dir, ModulePtr module, std::string* error);
   ~StateBackend();
 
@@ -126,6 +129,7 @@ class StateBackend {
   StateBackend() = default;
   Status renumber_message_types();
   Status renumber_timers();
+  Status drop_removed_states();
   Instance* load(std::string_view address, const core::Address& parsed, uint32_t key_group, bool create,
                  Status* error);
 

@@ -170,7 +170,7 @@ TEST(Compatible, WarningsAreNotCountedAsErrors) {
   EXPECT_EQ(compare(kShop, now), 0u);
   ASSERT_EQ(now.compat.diagnostics().size(), 1u);
   EXPECT_EQ(now.compat.diagnostics()[0].kind, diagnostics::Kind::W0602);
-  EXPECT_EQ(now.compat.diagnostics()[0].message, "state `Cart.level` was removed: its stored values are no longer read");
+  EXPECT_EQ(now.compat.diagnostics()[0].message, "state `Cart.level` was removed: its stored values are deleted");
   EXPECT_EQ(now.where(now.compat.diagnostics()[0].span), "10:10");
 }
 

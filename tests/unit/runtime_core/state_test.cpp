@@ -209,6 +209,44 @@ TEST_F(StateTest, AnotherProgramVersionReadsTheStoredState) {
   EXPECT_EQ(count_of(counter(5)), 55);
 }
 
+// Values of states (and function types) this version does not declare were written by another
+// version that had them: they are deleted at open, so declaring such a state again later starts
+// from its initializer, never from a stale value of another type (decision 015).
+TEST_F(StateTest, ValuesOfUndeclaredStatesAreDeletedAtOpen) {
+  Txn txn(backend_.get());
+  txn.begin(counter(8), 1);
+  *static_cast<int64_t*>(txn.mut(0)) = 80;
+  txn.commit();
+  ASSERT_TRUE(backend_->write_back());
+  ASSERT_TRUE(backend_->flush());
+  backend_.reset();
+  const std::string address = "test.rt/Counter/8", gone = "test.rt/Removed/8";
+  const std::string stale = state_key(core::key_group_of(address, 128), address, "removed_state");
+  const std::string orphan = state_key(core::key_group_of(gone, 128), gone, "n");
+  auto raw_get = [&](const std::string& key) {
+    rocksdb::DB* raw = nullptr;
+    EXPECT_TRUE(rocksdb::DB::Open(rocksdb::Options(), (dir_ / "db").string(), &raw).ok());
+    std::unique_ptr<rocksdb::DB> db(raw);
+    std::string value;
+    return db->Get(rocksdb::ReadOptions(), key, &value).ok();
+  };
+  {
+    rocksdb::DB* raw = nullptr;
+    ASSERT_TRUE(rocksdb::DB::Open(rocksdb::Options(), (dir_ / "db").string(), &raw).ok());
+    std::unique_ptr<rocksdb::DB> db(raw);
+    for (const auto& key : {stale, orphan}) ASSERT_TRUE(db->Put(rocksdb::WriteOptions(), key, std::string(9, '\1')).ok());
+    // What the other version recorded as its states.
+    ASSERT_TRUE(db->Put(rocksdb::WriteOptions(), std::string("\xFF\xFF\xFF\xFFMstates", 11), "older\n").ok());
+  }
+  reopen();
+  ASSERT_TRUE(backend_->flush());
+  backend_.reset();
+  EXPECT_FALSE(raw_get(stale));
+  EXPECT_FALSE(raw_get(orphan));
+  reopen();
+  EXPECT_EQ(count_of(counter(8)), 80);  // the declared state is kept
+}
+
 TEST_F(StateTest, CheckpointHoldsTheState) {
   Txn txn(backend_.get());
   txn.begin(counter(4), 1);
