@@ -299,8 +299,9 @@ struct CheckedProgram : TypeNamer {
 };
 
 // Checks a loaded program: resolves names, types every expression, checks routing and reports
-// all errors and warnings of LANGUAGE.md §8 (except E0001/E0103, the loader's, and E0601) to
-// `sink`. Always returns a CheckedProgram; consumers must not generate code when has_errors.
+// all errors and warnings of LANGUAGE.md §8 (except E0001/E0103, the loader's, and E0601/W0602,
+// compiler/compat's) to `sink`. Always returns a CheckedProgram; consumers must not generate
+// code when has_errors.
 CheckedProgram check_program(const ast::Program& program, const source::SourceManager& sources,
                              diagnostics::DiagnosticSink& sink);
 

@@ -236,6 +236,7 @@ CompileResult compile_module(const std::string& sfn_path, const CompileOptions& 
   auto module = lower_file(sfn_path, r.error, r.exit_code);
   if (!module) return r;
   const std::string cpp = codegen::cpp::generate(*module.module);
+  r.frontend = std::move(module.frontend);
   Toolchain tc;
   if (!find_toolchain(tc, r.error)) {
     r.exit_code = 2;

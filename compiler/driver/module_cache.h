@@ -7,9 +7,12 @@
 #pragma once
 
 #include <functional>
+#include <memory>
 #include <string>
 
 namespace sfn::driver {
+
+struct Frontend;
 
 enum class OutputKind {
   shared_module,  // <cache>/<stem>-<key>.so, loaded with dlopen by `sfn run`
@@ -42,6 +45,8 @@ struct CompileResult {
   // reported (diagnostics on stderr); `exit_code` is 1 for program errors, else 2.
   std::string error;
   int exit_code = 0;
+  // The checked program (set once the front end succeeded), e.g. for its schema.
+  std::shared_ptr<const Frontend> frontend;
 };
 
 // Compiles `sfn_path` (and its imports) into the cache.

@@ -34,6 +34,7 @@ LoadResult load_with_llvm(const std::string& path, const LoadOptions& options) {
   r.compile_ms = ms_since(t0);
   r.module = runtime::load_module_linked(compiled.entry, compiled.keep_alive, &error);
   if (!r.module) return failure(path + ": " + error, 2);
+  r.frontend = std::move(lowered.frontend);
   return r;
 }
 
@@ -48,6 +49,7 @@ LoadResult load_with_cpp(const std::string& path, const LoadOptions& options) {
   std::string error;
   r.module = runtime::load_module_file(compiled.path, &error);
   if (!r.module) return failure(error, 2);
+  r.frontend = std::move(compiled.frontend);
   return r;
 }
 

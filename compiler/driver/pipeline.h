@@ -5,6 +5,7 @@
 #pragma once
 
 #include <functional>
+#include <memory>
 #include <string>
 
 #include "sfn/runtime.h"
@@ -12,6 +13,8 @@
 namespace sfn::driver {
 
 enum class Backend { llvm, cpp };
+
+struct Frontend;
 
 // "llvm" / "cpp" <-> Backend; false for another name.
 bool parse_backend(const std::string& name, Backend& out);
@@ -30,6 +33,8 @@ struct LoadResult {
   std::string error;
   int exit_code = 0;
   double compile_ms = 0;  // backend time (LLVM: lower + optimise + JIT; C++: compile or cache hit)
+  // The checked program the module was compiled from (its schema, versions.h); set with `module`.
+  std::shared_ptr<const Frontend> frontend;
 };
 
 // Compiles the program rooted at `sfn_path` with the chosen backend and loads it.

@@ -2,7 +2,9 @@
 // is compiled by the chosen backend (pipeline.h: the LLVM JIT in process by default, or the C++
 // backend through the module cache with `--backend cpp`), or a compiled module (a shared object
 // exporting `sfn_module_v1`). The run options themselves are the runtime's (sfn/run_options.h),
-// shared with the executables of `sfn build`.
+// shared with the executables of `sfn build`. A program run from source records its schema in
+// every snapshot and is checked for compatibility when it resumes another version's state
+// (versions.h).
 #include <unistd.h>
 
 #include <filesystem>
@@ -11,6 +13,7 @@
 
 #include "compiler/driver/command.h"
 #include "compiler/driver/pipeline.h"
+#include "compiler/driver/versions.h"
 #include "sfn/run_options.h"
 
 namespace sfn::driver {
@@ -25,6 +28,7 @@ int run(const std::string& file, const std::string& backend_name, runtime::RunCo
     if (!loaded.error.empty()) std::cerr << "error: " << loaded.error << "\n";
     return loaded.exit_code;
   }
+  if (loaded.frontend) attach_versions(args.options, loaded.frontend, file);
   std::error_code ec;
   args.options.program_path = std::filesystem::absolute(file, ec).string();
   return runtime::run_parsed(loaded.module, args, "sfn run");

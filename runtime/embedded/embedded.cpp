@@ -175,9 +175,6 @@ std::string EmbeddedRun::prepare_dir() {
   fs::create_directories(dir_, ec);
   if (ec) return "cannot create state directory " + dir_.string() + ": " + ec.message();
   if (auto s = check_layout(dir_, recorded.value(), Layout{workers_, groups_}); !s) return s.error().message;
-  // The program, for tools that read the state with no program running (`sfn state --state-dir`).
-  if (!options_.program_path.empty())
-    if (auto s = io::write_file_durably(dir_ / "program", options_.program_path + "\n"); !s) return s.error().message;
   return "";
 }
 
@@ -282,6 +279,13 @@ std::string EmbeddedRun::check_logs(const Recovered& rec) {
   };
   for (const auto& [name, need] : rec.ingress_offsets)
     if (auto e = check("ingress", name, server_->ingress_log(name), need); !e.empty()) return e;
+  if (rec.epoch == 0)  // no snapshot: every ingress record runs again from the start of its log
+    for (uint32_t i = 0; i < m_.desc().ingress_count; ++i)
+      if (const io::RecordLog* log = server_->ingress_log(m_.desc().ingresses[i].name); log && log->start_offset() > 0)
+        return "there is no valid snapshot to recover, and the ingress log " + log->dir().string() +
+               " no longer holds its records before offset " + std::to_string(log->start_offset()) +
+               " (they were dropped after a snapshot that is gone): restore the state directory from a backup, or "
+               "start with another --state-dir";
   for (const auto& [name, need] : rec.egress_offsets)
     if (auto e = check("egress", name, server_->egress_log(name), need); !e.empty()) return e;
   return "";
@@ -407,9 +411,13 @@ std::string EmbeddedRun::run() {
   hub_ = std::make_unique<worker::Hub>(module_, workers_, groups_, options_.clock, "rt" + std::to_string(runtime_counter++));
   store_ = std::make_unique<snapshot::SnapshotStore>(dir_);
   hub_->snapshots = store_.get();
-  auto rec = recover(*store_, dir_, workers_, groups_);
+  auto rec = recover(*store_, dir_, workers_, groups_, m_.desc().version_hash ? m_.desc().version_hash : "", options_);
   if (!rec.ok()) return rec.error().message;
   recovery_summary_ = rec->summary;
+  // The program, for tools that read the state with no program running (`sfn state --state-dir`);
+  // written once the state directory is accepted (a refused version changes nothing).
+  if (!options_.program_path.empty())
+    if (auto s = io::write_file_durably(dir_ / "program", options_.program_path + "\n"); !s) return s.error().message;
   result_.recovery_ms = rec->duration_ms;
   if (!rec->summary.empty() && options_.progress) options_.progress(rec->summary);
   if (auto e = open_workers(rec.value()); !e.empty()) return e;
@@ -424,6 +432,7 @@ std::string EmbeddedRun::run() {
   coordinator::SnapshotOptions so;
   so.interval = std::chrono::nanoseconds(options_.checkpoint_interval_ns);
   so.retain = options_.retain;
+  so.state_schema = options_.state_schema;
   coordinator::IngressHooks hooks;
   hooks.offsets = [this] { return source_->offsets(); };
   hooks.egress_offsets = [this] {

@@ -5,6 +5,7 @@
 #include <chrono>
 #include <iostream>
 
+#include "runtime/embedded/versions.h"
 #include "runtime/snapshot/worker_file.h"
 
 namespace sfn::runtime {
@@ -38,7 +39,8 @@ transport::Status read_snapshot_files(const snapshot::SnapshotStore& store, uint
 
 }  // namespace
 
-Result<Recovered> recover(snapshot::SnapshotStore& store, const fs::path& dir, unsigned workers, uint32_t key_groups) {
+Result<Recovered> recover(snapshot::SnapshotStore& store, const fs::path& dir, unsigned workers, uint32_t key_groups,
+                          const std::string& version, const RunOptions& options) {
   const auto t0 = std::chrono::steady_clock::now();
   Recovered r;
   r.messages.assign(workers, {});
@@ -46,12 +48,20 @@ Result<Recovered> recover(snapshot::SnapshotStore& store, const fs::path& dir, u
     std::cerr << "sfn run: " << why << "; using the snapshot before it\n";
   });
   if (!found.ok()) return found.error();
-  if (!found.value()) return r;
+  if (!found.value()) {  // nothing committed: whatever the workers wrote back since is not state
+    for (unsigned w = 0; w < workers; ++w) {
+      std::error_code ec;
+      fs::remove_all(dir / ("worker-" + std::to_string(w)), ec);
+      if (ec) return Error{ErrorCode::io_error, "removing uncommitted state " + (dir / ("worker-" + std::to_string(w))).string() + ": " + ec.message()};
+    }
+    return r;
+  }
   const snapshot::Manifest& m = *found.value();
   if (m.workers != workers || m.key_groups != key_groups)
     return Error{ErrorCode::invalid_argument,
                  "snapshot " + store.dir_of(m.epoch).string() + " was taken with " + std::to_string(m.workers) +
                      " workers and " + std::to_string(m.key_groups) + " key groups; rescaling is not supported yet"};
+  if (auto s = accept_snapshot(m, store.dir_of(m.epoch), version, options); !s) return s.error();
   for (unsigned w = 0; w < workers; ++w)
     if (auto s = store.restore_worker_db(m.epoch, w, dir / ("worker-" + std::to_string(w))); !s) return s.error();
   if (auto s = read_snapshot_files(store, m.epoch, workers, r); !s) return s.error();
@@ -64,6 +74,7 @@ Result<Recovered> recover(snapshot::SnapshotStore& store, const fs::path& dir, u
   for (const auto& v : r.messages) in_flight += v.size();
   r.summary = "recovered epoch " + std::to_string(m.epoch) + " (" + std::to_string(in_flight) +
               " in-flight messages) in " + std::to_string(r.duration_ms) + " ms";
+  if (m.program_version != version) r.summary += ", written by program version " + m.program_version;
   return r;
 }
 

@@ -29,9 +29,12 @@ struct Recovered {
 };
 
 // Restores the state directory's workers (`dir`/worker-<i>) from the newest valid snapshot.
-// Refuses a snapshot taken with a different number of workers or key groups.
+// Refuses, before changing anything, a snapshot taken with a different number of workers or key
+// groups, or by a version of the program that `options` does not accept (versions.h; `version`
+// is this module's version hash).
 [[nodiscard]] transport::Result<Recovered> recover(snapshot::SnapshotStore& store, const std::filesystem::path& dir,
-                                                   unsigned workers, uint32_t key_groups);
+                                                   unsigned workers, uint32_t key_groups, const std::string& version,
+                                                   const RunOptions& options);
 
 // The key an egress record is stored with in its log ("<epoch>:<index>"), and its inverse.
 std::string egress_key(uint64_t epoch, uint64_t index);

@@ -72,19 +72,28 @@ Result<Manifest> SnapshotStore::verified(std::uint64_t e) const {
   return m;
 }
 
-Result<std::optional<Manifest>> SnapshotStore::newest_valid(const std::function<void(const std::string&)>& report) {
+std::optional<Manifest> SnapshotStore::find_newest_valid(std::vector<std::pair<std::uint64_t, std::string>>* broken) const {
   for (std::uint64_t e : epochs()) {
     auto m = verified(e);
-    if (m.ok()) return std::optional<Manifest>(std::move(m.value()));
-    report(m.error().message);
+    if (m.ok()) return std::move(m.value());
+    if (broken) broken->emplace_back(e, m.error().message);
+  }
+  return std::nullopt;
+}
+
+Result<std::optional<Manifest>> SnapshotStore::newest_valid(const std::function<void(const std::string&)>& report) {
+  std::vector<std::pair<std::uint64_t, std::string>> broken;
+  std::optional<Manifest> found = find_newest_valid(&broken);
+  for (const auto& [e, why] : broken) {
+    report(why);
     std::error_code ec;
-    fs::path broken = dir_of(e);
-    broken += ".broken";
-    fs::remove_all(broken, ec);
-    fs::rename(dir_of(e), broken, ec);
+    fs::path aside = dir_of(e);
+    aside += ".broken";
+    fs::remove_all(aside, ec);
+    fs::rename(dir_of(e), aside, ec);
     if (ec) return fs_error("setting aside", dir_of(e), ec);
   }
-  return std::optional<Manifest>();
+  return found;
 }
 
 Status SnapshotStore::restore_worker_db(std::uint64_t epoch, unsigned worker, const fs::path& live) const {

@@ -41,6 +41,10 @@ class SnapshotStore {
   // renamed to <epoch>.broken, so it is kept for inspection but never used again.
   [[nodiscard]] transport::Result<std::optional<Manifest>> newest_valid(
       const std::function<void(const std::string&)>& report);
+  // The same without changing anything on disk (for checks that only look): the newer snapshots
+  // that do not verify are listed in `broken` (epoch and why), newest first, when given.
+  [[nodiscard]] std::optional<Manifest> find_newest_valid(
+      std::vector<std::pair<std::uint64_t, std::string>>* broken) const;
 
   // Replaces the live database directory `live` of worker `w` with the checkpoint of `epoch`:
   // SST files are hard-linked (immutable), the others copied.

@@ -4,6 +4,7 @@
 
 #include <cstring>
 #include <filesystem>
+#include <unordered_map>
 
 #include <rocksdb/db.h>
 #include <rocksdb/filter_policy.h>
@@ -64,7 +65,30 @@ Status rocks_error(const char* what, const rocksdb::Status& s) {
 
 uint32_t align_up(uint32_t n, uint32_t a) { return (n + a - 1) / a * a; }
 
-const std::string kMetaVersion = "version_hash";
+const std::string kMetaMessageTypes = "message_types";
+const std::string kMetaStates = "states";
+
+// The module's states, one "pkg/Type state" per line.
+std::string state_names(const sfn_module& m) {
+  std::string out;
+  for (uint32_t f = 0; f < m.function_count; ++f)
+    for (uint32_t i = 0; i < m.functions[f].state_count; ++i)
+      out += std::string(m.functions[f].type_name) + " " + m.functions[f].states[i].name + "\n";
+  return out;
+}
+
+// The module's message type names in number order, one per line.
+std::string message_type_names(const sfn_module& m) {
+  std::string out;
+  for (uint32_t i = 0; i < m.message_count; ++i) (out += m.messages[i]->name) += '\n';
+  return out;
+}
+
+std::vector<std::string> split_lines(const std::string& text) {
+  std::vector<std::string> out;
+  for (size_t at = 0, nl; (nl = text.find('\n', at)) != std::string::npos; at = nl + 1) out.push_back(text.substr(at, nl - at));
+  return out;
+}
 
 std::string meta_key(std::string_view name) {
   std::string k;
@@ -119,29 +143,17 @@ std::unique_ptr<StateBackend> StateBackend::open(const std::string& dir, ModuleP
   }
   b->db_->db.reset(raw);
 
+  // Which program versions may use this database is decided before it is opened, against the
+  // schema of the snapshot it was restored from (embedded/versions.h): states are stored by name
+  // and read with the current types, so a compatible version reads them as they are; message
+  // types are stored by number, renumbered here when the version numbers them differently.
+  Status r = b->renumber_message_types();
+  if (r) r = b->drop_removed_states();
+  if (!r) {
+    *error = "state store " + dir + ": " + r.message();
+    return nullptr;
+  }
   const sfn_module& m = b->module_->desc();
-  std::string stored;
-  bool found = false;
-  Status st = b->get_meta(kMetaVersion, &stored, &found);
-  if (!st) {
-    *error = st.message();
-    return nullptr;
-  }
-  std::string version = m.version_hash ? m.version_hash : "";
-  if (found && stored != version) {
-    *error = "state in " + dir + " was written by program version " + stored + ", not " + version +
-             " (use another --state-dir, or delete it to start afresh)";
-    return nullptr;
-  }
-  if (!found) {
-    b->put_meta(kMetaVersion, version);
-    Status w = b->write_back();
-    if (!w) {
-      *error = w.message();
-      return nullptr;
-    }
-  }
-
   for (uint32_t f = 0; f < m.function_count; ++f) {
     FunctionLayout fl;
     uint32_t off = 0, max_align = 8;
@@ -159,6 +171,104 @@ std::unique_ptr<StateBackend> StateBackend::open(const std::string& dir, ModuleP
     b->layouts_.push_back(std::move(fl));
   }
   return b;
+}
+
+Status StateBackend::renumber_message_types() {
+  const std::string names = message_type_names(module_->desc());
+  std::string stored;
+  bool found = false;
+  if (Status s = get_meta(kMetaMessageTypes, &stored, &found); !s) return s;
+  if (found && stored == names) return Status::ok();
+  if (found) {
+    std::unordered_map<std::string, uint32_t> now;
+    for (uint32_t i = 0; i < module_->desc().message_count; ++i) now.emplace(module_->desc().messages[i]->name, i);
+    written_types_ = split_lines(stored);
+    for (const std::string& name : written_types_) {
+      auto it = now.find(name);
+      renumbering_.push_back(it == now.end() ? kUnknownMessageType : it->second);
+    }
+    if (Status s = renumber_timers(); !s) return s;
+  }
+  put_meta(kMetaMessageTypes, names);
+  return write_back();
+}
+
+// Rewrites every stored timer with this module's number of its message type; takes out those of
+// types it does not have. Timer keys are `kg | 'T' | handle`: one seek per key group present.
+Status StateBackend::renumber_timers() {
+  std::unique_ptr<rocksdb::Iterator> it(db_->db->NewIterator(rocksdb::ReadOptions()));
+  for (uint64_t kg = 0; kg < 0xFFFFFFFFu;) {
+    std::string prefix;
+    put_be32(prefix, static_cast<uint32_t>(kg));
+    it->Seek(prefix);
+    if (!it->Valid() || it->key().size() < 4) break;
+    kg = (uint64_t(uint8_t(it->key()[0])) << 24) | (uint8_t(it->key()[1]) << 16) | (uint8_t(it->key()[2]) << 8) |
+         uint8_t(it->key()[3]);
+    prefix.clear();
+    put_be32(prefix, static_cast<uint32_t>(kg));
+    prefix.push_back('T');
+    for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
+      std::string v = it->value().ToString();
+      uint32_t written = v.size() >= 16 ? get_le32(v.data() + 8) : kUnknownMessageType;
+      if (written >= renumbering_.size()) return Status::error("corrupt timer record");
+      if (renumbering_[written] == kUnknownMessageType) {
+        uint32_t n = get_le32(v.data() + 12);
+        if (v.size() < 16 + size_t(n)) return Status::error("corrupt timer record");
+        TimerRecord t;
+        t.handle = it->key().ToString().substr(prefix.size());
+        t.due = static_cast<int64_t>(get_le64(v.data()));
+        t.message_type = written;  // the writing version's number: written_message_name names it
+        t.target = v.substr(16, n);
+        t.payload = v.substr(16 + n);
+        orphaned_timers_.push_back(std::move(t));
+        db_->pending.Delete(it->key());
+        continue;
+      }
+      for (int i = 0; i < 4; ++i) v[8 + i] = static_cast<char>(renumbering_[written] >> (8 * i));
+      db_->pending.Put(it->key(), v);
+    }
+    ++kg;
+  }
+  if (!it->status().ok()) return rocks_error("scan timers", it->status());
+  return Status::ok();
+}
+
+// Deletes the values of states this version does not declare (and of function types it does
+// not have): one scan of the state keys `kg | 'S' | u32 len | address | state name`, only when
+// the recorded states differ (or none are recorded yet).
+Status StateBackend::drop_removed_states() {
+  const sfn_module& m = module_->desc();
+  const std::string names = state_names(m);
+  std::string stored;
+  bool found = false;
+  if (Status s = get_meta(kMetaStates, &stored, &found); !s) return s;
+  if (found && stored == names) return Status::ok();
+  std::unique_ptr<rocksdb::Iterator> it(db_->db->NewIterator(rocksdb::ReadOptions()));
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    std::string_view k(it->key().data(), it->key().size());
+    if (k.size() < 9 || k[4] != 'S') continue;
+    const uint32_t len = (uint32_t(uint8_t(k[5])) << 24) | (uint32_t(uint8_t(k[6])) << 16) |
+                         (uint32_t(uint8_t(k[7])) << 8) | uint8_t(k[8]);
+    if (k.size() < 9 + size_t(len)) return Status::error("corrupt state key");
+    const std::string_view address = k.substr(9, len), state = k.substr(9 + len);
+    const size_t slash = address.find('/', address.find('/') + 1);
+    const int f = slash == std::string_view::npos ? -1 : module_->function_index(address.substr(0, slash));
+    bool keep = f >= 0 && state.empty();  // an instance's last-call time
+    for (uint32_t i = 0; f >= 0 && !keep && i < m.functions[f].state_count; ++i) keep = state == m.functions[f].states[i].name;
+    if (!keep) db_->pending.Delete(it->key());
+  }
+  if (!it->status().ok()) return rocks_error("scan states", it->status());
+  put_meta(kMetaStates, names);
+  return write_back();
+}
+
+uint32_t StateBackend::renumbered_message_type(uint32_t written) const {
+  if (renumbering_.empty()) return written < module_->desc().message_count ? written : kUnknownMessageType;
+  return written < renumbering_.size() ? renumbering_[written] : kUnknownMessageType;
+}
+
+std::string StateBackend::written_message_name(uint32_t written) const {
+  return written < written_types_.size() ? written_types_[written] : std::string();
 }
 
 StateBackend::~StateBackend() {

@@ -66,8 +66,11 @@ struct TimerRecord {
 
 class StateBackend {
  public:
-  // Opens (creating) the database in `dir`. Refuses a database written by a different module
-  // version (version hash), with an error naming both.
+  // Opens (creating) the database in `dir`. Any version of the program may open it: whether a
+  // version may resume the state is decided against the snapshot's schema before (versions.h).
+  // The database records the states it was written with (metadata "states"); when this version
+  // has other ones, the stored values of states and function types it does not declare are
+  // deleted, so a state declared again later starts from its initializer.
   static std::unique_ptr<StateBackend> open(const std::string& dir, ModulePtr module, std::string* error);
   ~StateBackend();
 
@@ -113,8 +116,23 @@ class StateBackend {
   // Writes the initializer of state `index` of `function` into raw memory `slot`.
   void init_state(uint32_t function, uint32_t index, void* slot) const;
 
+  // Message types are numbered by their index in the module (declaration order); timers and
+  // in-flight records carry that number. The database records the names in that order
+  // (metadata "message_types"). When it was written by a version of the program that numbers
+  // them differently, open() renumbers the stored timers by name, takes out those of message
+  // types this version does not have (take_orphaned_timers), and this translates the numbers of
+  // the in-flight records of the snapshot the database was restored from: the number in this
+  // module, or kUnknownMessageType for a type it does not have (written_message_name names it).
+  static constexpr uint32_t kUnknownMessageType = UINT32_MAX;
+  uint32_t renumbered_message_type(uint32_t written) const;
+  std::string written_message_name(uint32_t written) const;
+  std::vector<TimerRecord> take_orphaned_timers() { return std::move(orphaned_timers_); }
+
  private:
   StateBackend() = default;
+  Status renumber_message_types();
+  Status renumber_timers();
+  Status drop_removed_states();
   Instance* load(std::string_view address, const core::Address& parsed, uint32_t key_group, bool create,
                  Status* error);
 
@@ -125,6 +143,9 @@ class StateBackend {
   std::vector<Instance*> dirty_list_;
   uint64_t batch_bytes_ = 0;
   std::string key_buf_, value_buf_;
+  std::vector<std::string> written_types_;  // the writing version's message types, when they differ
+  std::vector<uint32_t> renumbering_;       // written number -> number here (kUnknownMessageType)
+  std::vector<TimerRecord> orphaned_timers_;
 };
 
 // Key encodings (exposed for tests and the snapshot code).

@@ -302,7 +302,35 @@ void Worker::on_record(const transport::RecordView& rec) {
 
 void Worker::restore(const std::vector<std::string>& records, uint64_t epoch) {
   epoch_ = epoch;
-  for (const auto& r : records) accept_record(r);
+  for (const state::TimerRecord& t : backend_->take_orphaned_timers()) removed_type(t.target, t.message_type);
+  std::string renumbered;
+  for (const auto& r : records)
+    if (renumber_record(r, renumbered)) accept_record(renumbered);
+}
+
+// An in-flight record of the snapshot numbers its message type as the version that wrote it
+// did (StateBackend::renumbered_message_type). False when the type is gone (a dead letter).
+bool Worker::renumber_record(const std::string& record, std::string& out) {
+  RecordKind kind;
+  uint32_t type;
+  std::string_view target, payload;
+  out = record;
+  if (!decode_record(record, &kind, &type, &target, &payload) || kind != RecordKind::message) return true;
+  uint32_t now = backend_->renumbered_message_type(type);
+  if (now == state::StateBackend::kUnknownMessageType) {
+    if (backend_->written_message_name(type).empty()) return true;  // malformed: accept_record says so
+    removed_type(target, type);
+    return false;
+  }
+  encode_record(out, kind, now, target, payload);
+  return true;
+}
+
+void Worker::removed_type(std::string_view target, uint32_t written_type) {
+  dead_letter(target, state::StateBackend::kUnknownMessageType, nullptr,
+              "message type `" + backend_->written_message_name(written_type) +
+                  "` does not exist in this version of the program (it was in flight when the state was saved)",
+              "");
 }
 
 void Worker::dead_letter(std::string_view address, uint32_t type, const void* msg, std::string_view error,

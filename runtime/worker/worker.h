@@ -68,11 +68,15 @@ class Worker {
   Status state_json(std::string_view address, std::string* out);
 
   // Recovery: queues the in-flight messages of the snapshot the state was restored from
-  // (channel records), before run(); `epoch` is the first epoch this run produces.
+  // (channel records), before run(); `epoch` is the first epoch this run produces. Messages of
+  // a type this version of the program no longer has (in flight or in a timer) become dead
+  // letters naming the type.
   void restore(const std::vector<std::string>& records, uint64_t epoch);
 
  private:
   friend class WorkerInvocation;
+  bool renumber_record(const std::string& record, std::string& out);
+  void removed_type(std::string_view target, uint32_t written_type);
   struct TimerEntry {
     int64_t due;
     uint64_t seq;

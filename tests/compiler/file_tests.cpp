@@ -1,8 +1,10 @@
 // File tests of the compiler (ARCHITECTURE.md "Tests"): every top-level `.sfn` file under
-// tests/compiler/ok/ must check with no diagnostics at all; every file under fail_*/ must produce
-// exactly the diagnostics listed in its trailing `// CHECK: line:col: CODE: message` lines (a
-// diagnostic in another file of the program is prefixed with that file's path relative to the
-// test file's folder). The real `sfn check --format json` binary is run on each file.
+// tests/compiler/ok/ and ok_*/ must check with no diagnostics at all; every file under fail_*/
+// must produce exactly the diagnostics listed in its trailing `// CHECK: line:col: CODE: message`
+// lines (a diagnostic in another file of the program is prefixed with that file's path relative
+// to the test file's folder). The real `sfn check --format json` binary is run on each file.
+// A file with a line `// compatible-with: OLD.sfn` (a path relative to its folder) is checked as
+// a new version of that program: `sfn check --compatible-with OLD.sfn` (ok_compat/, fail_compat/).
 // With UPDATE_GOLDEN=1 the CHECK lines of fail_* files are rewritten from the actual output.
 #include <gtest/gtest.h>
 
@@ -30,13 +32,16 @@ struct FileCase {
   fs::path path;
 };
 
+// ok/ and ok_*/ hold programs that must check without any diagnostic.
+bool is_ok_group(const std::string& group) { return group == "ok" || group.rfind("ok_", 0) == 0; }
+
 std::vector<FileCase> discover() {
   std::vector<FileCase> cases;
   fs::path root = SFN_TESTS_COMPILER_DIR;
   for (const auto& dir : fs::directory_iterator(root)) {
     if (!dir.is_directory()) continue;
     std::string group = dir.path().filename().string();
-    if (group != "ok" && group.rfind("fail_", 0) != 0) continue;
+    if (!is_ok_group(group) && group.rfind("fail_", 0) != 0) continue;
     for (const auto& file : fs::directory_iterator(dir.path())) {
       if (file.is_regular_file() && file.path().extension() == ".sfn") {
         cases.push_back({group, file.path()});
@@ -49,6 +54,23 @@ std::vector<FileCase> discover() {
 }
 
 const std::string kCheckPrefix = "// CHECK: ";
+const std::string kCompatiblePrefix = "// compatible-with: ";
+
+// The `sfn check` command line for a case, run from tests/compiler/.
+std::vector<std::string> check_command(const FileCase& c, const std::string& text) {
+  fs::path rel = fs::path(c.group) / c.path.filename();
+  std::vector<std::string> cmd = {SFN_BINARY, "check", "--format", "json"};
+  std::istringstream in(text);
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.rfind(kCompatiblePrefix, 0) != 0) continue;
+    cmd.push_back("--compatible-with");
+    cmd.push_back((fs::path(c.group) / line.substr(kCompatiblePrefix.size())).lexically_normal().string());
+    break;
+  }
+  cmd.push_back(rel.string());
+  return cmd;
+}
 
 // The expected lines and the file's text without its trailing CHECK block.
 std::pair<std::vector<std::string>, std::string> split_checks(const std::string& text) {
@@ -105,12 +127,12 @@ TEST_P(FileTest, MatchesExpectedDiagnostics) {
   const FileCase& c = GetParam();
   // Run from tests/compiler/ with a relative path, so paths in messages do not depend on
   // where the repository is checked out.
-  fs::path rel = fs::path(c.group) / c.path.filename();
-  CommandResult r = run_command({SFN_BINARY, "check", "--format", "json", rel.string()}, "", SFN_TESTS_COMPILER_DIR);
-  auto [expected, body] = split_checks(read_file(c.path));
+  const std::string text = read_file(c.path);
+  CommandResult r = run_command(check_command(c, text), "", SFN_TESTS_COMPILER_DIR);
+  auto [expected, body] = split_checks(text);
   auto actual = actual_lines(c, r.out);
 
-  if (c.group == "ok") {
+  if (is_ok_group(c.group)) {
     EXPECT_EQ(r.status, 0) << r.err;
     EXPECT_TRUE(actual.empty()) << "expected no diagnostics, got:\n" << r.out;
     return;

@@ -90,6 +90,17 @@ struct RunOptions {
   std::string egress_endpoint;        // --egress: ZeroMQ PUB endpoint (runtime/io); empty: none
   std::string control_endpoint;       // status/state endpoint for `sfn status/state`; empty: none
   uint32_t key_groups = 128;
+  // The program's schema (compiler/compat: what its persisted data and in-flight messages
+  // depend on), recorded in every snapshot's MANIFEST; empty when unknown (a module run without
+  // its source).
+  std::string state_schema;
+  // Decides whether state written by another version of the program may be resumed. Called at
+  // start, before anything in the state directory changes, with the schema the newest committed
+  // snapshot records, when it differs from `state_schema` (`sfn run` runs the compatibility
+  // check, compiler/compat, and prints its E0601 diagnostics). An error refuses the state
+  // directory: the run ends with exit status 2 and the message. Null, or no recorded schema:
+  // only a snapshot of the same program version (or the same schema) is resumed.
+  std::function<Status(const std::string& recorded_schema)> check_schema;
   // Progress lines for a terminal ("running with 2 workers"); null: silent.
   std::function<void(const std::string&)> progress;
   // Where committed egress goes; null: JSON lines on stdout or --output.
@@ -110,6 +121,19 @@ struct RunResult {
   std::vector<int64_t> snapshot_sync_us;
   int64_t recovery_ms = 0;
 };
+
+// What the newest committed snapshot of a state directory records about the program that wrote
+// it (RUNTIME.md §3).
+struct RecordedProgram {
+  uint64_t epoch = 0;           // the snapshot's epoch
+  std::string snapshot;         // its directory
+  std::string program_version;  // the module's version hash (of its source text)
+  std::string state_schema;     // the program's schema; empty when none was recorded
+};
+// Reads, without changing anything on disk, the newest snapshot under `state_dir` whose MANIFEST
+// and files verify. An error names the directory when it does not exist or holds no committed
+// snapshot, and lists the newer snapshots that do not verify.
+[[nodiscard]] Status read_recorded_program(const std::string& state_dir, RecordedProgram* out);
 
 // Runs `module` in embedded mode until the input is exhausted and no work is left (with
 // --input), or until `request_stop()` (e.g. SIGINT) otherwise.

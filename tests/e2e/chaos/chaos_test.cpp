@@ -296,12 +296,16 @@ TEST(Chaos, KilledBatchRunResumesItsInputExactlyOnce) {
   fs::remove_all(dir);
 }
 
-// A worker thread that fails (here: SFN_TEST_FAIL_WORKER, the runtime's test hook, makes
-// worker 1 fail after its 20,000th invocation) stops the run without a last snapshot; the
-// process recovers in place from the last committed snapshot and resumes its input, so every
-// line still has exactly-once effects and the run exits 0.
-TEST(Chaos, AFailedWorkerThreadIsRecoveredInProcess) {
-  const fs::path dir = fs::temp_directory_path() / ("sfn_worker_failure_" + std::to_string(::getpid()));
+// A worker thread that fails (SFN_TEST_FAIL_WORKER, the runtime's test hook, makes worker 1 fail
+// after its N-th invocation: early, before the first snapshot commits, or late, with snapshots
+// and in-flight chains behind it) stops the run without a last snapshot; the process recovers in
+// place from the last committed snapshot (or from nothing, replaying the whole input) and
+// resumes its input, so every line still has exactly-once effects and the run exits 0.
+class WorkerFailure : public ::testing::TestWithParam<const char*> {};
+
+TEST_P(WorkerFailure, IsRecoveredInProcessWithExactlyOnceEffects) {
+  const fs::path dir = fs::temp_directory_path() /
+                       ("sfn_worker_failure_" + std::to_string(::getpid()) + "_" + sfn::testing::identifier(GetParam()));
   fs::remove_all(dir);
   fs::create_directories(dir);
   const fs::path module = dir / "chaos.so", input = dir / "input.jsonl", state = dir / "state";
@@ -317,7 +321,7 @@ TEST(Chaos, AFailedWorkerThreadIsRecoveredInProcess) {
       want[key].ticks += i % 5 == 0;
     }
   }
-  ::setenv("SFN_TEST_FAIL_WORKER", "1:20000", 1);
+  ::setenv("SFN_TEST_FAIL_WORKER", GetParam(), 1);
   auto r = run_command({SFN_BIN, "run", module.string(), "--input", input.string(), "--workers", "2",
                         "--checkpoint-interval", "30ms", "--state-dir", state.string()});
   ::unsetenv("SFN_TEST_FAIL_WORKER");
@@ -327,9 +331,14 @@ TEST(Chaos, AFailedWorkerThreadIsRecoveredInProcess) {
 
   Server server(module, state, 20000 + static_cast<int>((::getpid() + 11) % 15000) * 3);
   server.start();
-  expect_exactly_once(server, want, "after an in-process recovery");
+  expect_exactly_once(server, want, std::string("after an in-process recovery, SFN_TEST_FAIL_WORKER=") + GetParam());
   server.kill9();
   fs::remove_all(dir);
 }
+
+INSTANTIATE_TEST_SUITE_P(EarlyAndLate, WorkerFailure, ::testing::Values("1:20000", "1:200000"),
+                         [](const ::testing::TestParamInfo<const char*>& info) {
+                           return sfn::testing::identifier(info.param);
+                         });
 
 }  // namespace

@@ -1,5 +1,5 @@
 // State backend tests: write-back only at batch end, atomic rollback of a discarded Txn,
-// clear, restart from disk, expiry, version check and checkpoints.
+// clear, restart from disk, expiry, another program version and checkpoints.
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -52,6 +52,14 @@ class StateTest : public test::ModuleFixture {
   int64_t count_of(Instance* i) { return *reinterpret_cast<int64_t*>(i->block + backend_->layout(1).offsets[0]); }
   std::string note_of(Instance* i) {
     return std::string(core::str_view(*reinterpret_cast<sfn_str*>(i->block + backend_->layout(1).offsets[1])));
+  }
+
+  // Every stored timer.
+  std::vector<TimerRecord> timers() {
+    std::vector<TimerRecord> out;
+    Status s = backend_->load_timers(128, [&](TimerRecord&& r) { out.push_back(std::move(r)); });
+    EXPECT_TRUE(s) << s.message();
+    return out;
   }
 
   std::unique_ptr<StateBackend> backend_;
@@ -180,16 +188,63 @@ TEST_F(StateTest, ExpiryAfterWriteAndAfterCall) {
   EXPECT_EQ(last(), "");
 }
 
-TEST_F(StateTest, ADifferentProgramVersionIsRefused) {
+// Whether a version may resume a state directory is decided against its snapshot's schema
+// (embedded/versions.h); the database itself reads its states by name with the current types.
+TEST_F(StateTest, AnotherProgramVersionReadsTheStoredState) {
+  Txn txn(backend_.get());
+  txn.begin(counter(5), 1);
+  *static_cast<int64_t*>(txn.mut(0)) = 55;
+  txn.commit();
+  ASSERT_TRUE(backend_->write_back());
+  ASSERT_TRUE(backend_->flush());
   backend_.reset();
   sfn_module other = module_->desc();
   other.version_hash = "test-2";
   std::string error;
   ModulePtr m2 = core::Module::create(&other, nullptr, &error);
   ASSERT_TRUE(m2) << error;
-  auto b = StateBackend::open((dir_ / "db").string(), m2, &error);
-  EXPECT_FALSE(b);
-  EXPECT_NE(error.find("test-1"), std::string::npos) << error;
+  module_ = m2;
+  backend_ = StateBackend::open((dir_ / "db").string(), m2, &error);
+  ASSERT_TRUE(backend_) << error;
+  EXPECT_EQ(count_of(counter(5)), 55);
+}
+
+// Values of states (and function types) this version does not declare were written by another
+// version that had them: they are deleted at open, so declaring such a state again later starts
+// from its initializer, never from a stale value of another type (decision 015).
+TEST_F(StateTest, ValuesOfUndeclaredStatesAreDeletedAtOpen) {
+  Txn txn(backend_.get());
+  txn.begin(counter(8), 1);
+  *static_cast<int64_t*>(txn.mut(0)) = 80;
+  txn.commit();
+  ASSERT_TRUE(backend_->write_back());
+  ASSERT_TRUE(backend_->flush());
+  backend_.reset();
+  const std::string address = "test.rt/Counter/8", gone = "test.rt/Removed/8";
+  const std::string stale = state_key(core::key_group_of(address, 128), address, "removed_state");
+  const std::string orphan = state_key(core::key_group_of(gone, 128), gone, "n");
+  auto raw_get = [&](const std::string& key) {
+    rocksdb::DB* raw = nullptr;
+    EXPECT_TRUE(rocksdb::DB::Open(rocksdb::Options(), (dir_ / "db").string(), &raw).ok());
+    std::unique_ptr<rocksdb::DB> db(raw);
+    std::string value;
+    return db->Get(rocksdb::ReadOptions(), key, &value).ok();
+  };
+  {
+    rocksdb::DB* raw = nullptr;
+    ASSERT_TRUE(rocksdb::DB::Open(rocksdb::Options(), (dir_ / "db").string(), &raw).ok());
+    std::unique_ptr<rocksdb::DB> db(raw);
+    for (const auto& key : {stale, orphan}) ASSERT_TRUE(db->Put(rocksdb::WriteOptions(), key, std::string(9, '\1')).ok());
+    // What the other version recorded as its states.
+    ASSERT_TRUE(db->Put(rocksdb::WriteOptions(), std::string("\xFF\xFF\xFF\xFFMstates", 11), "older\n").ok());
+  }
+  reopen();
+  ASSERT_TRUE(backend_->flush());
+  backend_.reset();
+  EXPECT_FALSE(raw_get(stale));
+  EXPECT_FALSE(raw_get(orphan));
+  reopen();
+  EXPECT_EQ(count_of(counter(8)), 80);  // the declared state is kept
 }
 
 TEST_F(StateTest, CheckpointHoldsTheState) {
@@ -220,8 +275,7 @@ TEST_F(StateTest, TimersPersist) {
   backend_->put_timer(5, t);
   ASSERT_TRUE(backend_->write_back());
   reopen();
-  std::vector<TimerRecord> loaded;
-  ASSERT_TRUE(backend_->load_timers(128, [&](TimerRecord&& r) { loaded.push_back(std::move(r)); }));
+  std::vector<TimerRecord> loaded = timers();
   ASSERT_EQ(loaded.size(), 1u);
   EXPECT_EQ(loaded[0].handle, "5.0.1");
   EXPECT_EQ(loaded[0].due, 123);
@@ -229,9 +283,38 @@ TEST_F(StateTest, TimersPersist) {
   EXPECT_EQ(loaded[0].payload, "xyz");
   backend_->delete_timer(5, "5.0.1");
   ASSERT_TRUE(backend_->write_back());
-  loaded.clear();
-  ASSERT_TRUE(backend_->load_timers(128, [&](TimerRecord&& r) { loaded.push_back(std::move(r)); }));
-  EXPECT_TRUE(loaded.empty());
+  EXPECT_TRUE(timers().empty());
+}
+
+// A database written by a version of the program that numbered its message types differently
+// (here: in reverse, plus a type this version does not have) gets its timers renumbered by name
+// at open; the timer of the unknown type is taken out, and in-flight numbers translate the same
+// way (decision 015).
+TEST_F(StateTest, TimersAreRenumberedByNameForAnotherVersion) {
+  const sfn_module& m = module_->desc();
+  std::vector<std::string> written = {"Gone"};
+  for (uint32_t i = m.message_count; i-- > 0;) written.push_back(m.messages[i]->name);
+  std::string names;
+  for (const auto& n : written) names += n + "\n";
+  const uint32_t start_then = m.message_count - test::kMsgStart;  // its number in `written` (6, not 2)
+  backend_->put_meta("message_types", names);
+  backend_->put_timer(5, TimerRecord{"5.0.1", 123, "test.rt/Clock/a", start_then, "xyz"});
+  backend_->put_timer(6, TimerRecord{"6.0.2", 456, "test.rt/Clock/b", 0, "old"});
+  ASSERT_TRUE(backend_->write_back());
+  reopen();
+  std::vector<TimerRecord> loaded = timers();
+  ASSERT_EQ(loaded.size(), 1u);
+  EXPECT_EQ(loaded[0].handle, "5.0.1");
+  EXPECT_EQ(loaded[0].message_type, static_cast<uint32_t>(test::kMsgStart));
+  std::vector<TimerRecord> orphans = backend_->take_orphaned_timers();
+  ASSERT_EQ(orphans.size(), 1u);
+  EXPECT_EQ(orphans[0].target, "test.rt/Clock/b");
+  EXPECT_EQ(backend_->written_message_name(orphans[0].message_type), "Gone");
+  EXPECT_EQ(backend_->renumbered_message_type(start_then), static_cast<uint32_t>(test::kMsgStart));
+  EXPECT_EQ(backend_->renumbered_message_type(0), StateBackend::kUnknownMessageType);
+  reopen();  // the new numbering is recorded: nothing to renumber a second time
+  EXPECT_TRUE(backend_->take_orphaned_timers().empty());
+  EXPECT_EQ(backend_->renumbered_message_type(test::kMsgTick), static_cast<uint32_t>(test::kMsgTick));
 }
 
 // The hot cache's index keeps every instance findable through growth (it starts at 16 slots

@@ -8,6 +8,10 @@
 #include <fstream>
 #include <thread>
 
+#include "runtime/snapshot/store.h"
+#include "runtime/snapshot/worker_file.h"
+#include "runtime/state/state_backend.h"
+#include "runtime/worker/hub.h"
 #include "sfn/runtime.h"
 #include "module_fixture.h"
 
@@ -108,6 +112,45 @@ TEST_F(TimerTest, TimersSurviveARestart) {
   auto out = run("", ClockMode::virtual_time, 2, "state");
   ASSERT_EQ(out.size(), 1u);
   EXPECT_EQ(out[0].find(R"(out: {"text":"tick a at )"), 0u) << out[0];
+}
+
+// The in-flight messages a snapshot recorded carry the message type numbers of the version that
+// wrote it. Here that version declared a type this module does not have ("Gone") before all
+// others, so every number is one higher: the recorded Tick (5, Set's number here) still reaches
+// its handler, the Gone one becomes a dead letter naming its type (decision 015).
+TEST_F(TimerTest, InFlightMessagesOfAnotherNumberingAreRenumberedByName) {
+  EXPECT_TRUE(run("").empty());  // an empty run still ends with snapshot 1
+  snapshot::SnapshotStore store(dir_ / "state");
+  const fs::path snap = store.dir_of(1);
+  const sfn_module& m = module_->desc();
+  std::string names = "Gone\n";
+  for (uint32_t i = 0; i < m.message_count; ++i) names += std::string(m.messages[i]->name) + "\n";
+  {
+    std::string error;
+    auto db = state::StateBackend::open(store.worker_db(1, 0).string(), module_, &error);
+    ASSERT_TRUE(db) << error;
+    db->put_meta("message_types", names);
+    ASSERT_TRUE(db->write_back());
+    ASSERT_TRUE(db->flush());
+  }
+  auto ws = snapshot::read_worker_snapshot(store.worker_file(1, 0));
+  ASSERT_TRUE(ws.ok()) << ws.error().message;
+  std::string record;
+  worker::encode_record(record, worker::RecordKind::message, test::kMsgTick + 1, "test.rt/Clock/a", "");
+  ws->messages.push_back(record);
+  worker::encode_record(record, worker::RecordKind::message, 0, "test.rt/Clock/b", "");
+  ws->messages.push_back(record);
+  ASSERT_TRUE(snapshot::write_worker_snapshot(store.worker_file(1, 0), ws.value()));
+  auto manifest = snapshot::read_manifest(snap, false);
+  ASSERT_TRUE(manifest.ok()) << manifest.error().message;
+  ASSERT_TRUE(snapshot::write_manifest(snap, manifest.value(), nullptr));
+
+  auto out = run("");
+  ASSERT_EQ(out.size(), 2u);
+  EXPECT_NE(out[0].find("message type `Gone` does not exist in this version of the program"), std::string::npos)
+      << out[0];
+  EXPECT_NE(out[0].find(R"("address":"test.rt/Clock/b")"), std::string::npos) << out[0];
+  EXPECT_EQ(out[1].find(R"(out: {"text":"tick a at )"), 0u) << out[1];
 }
 
 }  // namespace
