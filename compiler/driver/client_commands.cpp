@@ -14,7 +14,9 @@
 #include <ctime>
 #include <iostream>
 #include <nlohmann/json.hpp>
+#include <set>
 #include <string>
+#include <utility>
 
 #include "compiler/driver/command.h"
 #include "runtime/io/bulk_import.h"
@@ -138,7 +140,7 @@ class ImportProgress {
 
 // Prints the summary of an import and returns the exit status it deserves.
 int summarize(const SendArgs& args, const io::ImportReport& r,
-              const std::vector<std::uint64_t>& refused_lines) {
+              const std::set<std::uint64_t>& refused_lines) {
   const io::ImportCounts& c = r.counts;
   if (r.stopped && r.stopped->code == ErrorCode::invalid_argument && c.lines == 0)
     return report(*r.stopped);  // e.g. a malformed --endpoint: nothing was read
@@ -150,7 +152,8 @@ int summarize(const SendArgs& args, const io::ImportReport& r,
             << " appended, " << c.duplicates << " duplicates, " << c.refused << " refused\n";
   if (c.refused > 0) {
     std::cerr << "error: " << c.refused << (c.refused == 1 ? " line" : " lines") << " refused:";
-    for (std::size_t i = 0; i < refused_lines.size(); ++i) std::cerr << (i ? ", " : " ") << refused_lines[i];
+    const char* sep = " ";
+    for (std::uint64_t line : refused_lines) std::cerr << std::exchange(sep, ", ") << line;
     if (c.refused > refused_lines.size()) std::cerr << ", ... (" << c.refused - refused_lines.size() << " more)";
     std::cerr << "\n";
   }
@@ -179,12 +182,13 @@ int send_file(const SendArgs& args, std::chrono::milliseconds timeout) {
   io::ImportOptions options{args.endpoint, args.ingress, args.key_prefix, {}};
   options.bulk.timeout = timeout;
   ImportProgress progress(args.ingress);
-  std::vector<std::uint64_t> refused_lines;  // the first 20, for the summary
+  std::set<std::uint64_t> refused_lines;  // the lowest 20, for the summary
   io::ImportHooks hooks;
   hooks.refused = [&](std::uint64_t line, const std::string& reason) {
     progress.clear();
     std::cerr << name << ":" << line << ": " << reason << " (line refused)\n";
-    if (refused_lines.size() < 20) refused_lines.push_back(line);
+    refused_lines.insert(line);
+    if (refused_lines.size() > 20) refused_lines.erase(std::prev(refused_lines.end()));
   };
   hooks.progress = [&](const io::ImportCounts& c) { progress.update(c); };
   io::ImportReport report = io::import_json_lines(fd, options, hooks);
