@@ -29,6 +29,7 @@ constexpr std::size_t kMaxIngressPerRound = 512;         // requests drained per
 constexpr std::size_t kMaxIngressRecordsPerRound = 65536;  // records drained per group commit
 constexpr int kMaxBatchRecords = 65536;                    // records in one batch request
 constexpr std::size_t kMaxControlPerRound = 64;
+constexpr int kSendHighWaterMark = 100000;  // messages queued per peer before ZeroMQ drops
 constexpr std::uint32_t kMaxEgressReadRecords = 1000;
 constexpr std::size_t kMaxEgressReadBytes = 4u << 20;
 
@@ -464,7 +465,11 @@ struct IoServer::Impl {
     try {
       socket.emplace(context, type);
       socket->set(zmq::sockopt::linger, 0);
-      if (type == zmq::socket_type::pub) socket->set(zmq::sockopt::sndhwm, 100000);
+      // PUB: slow subscribers refill gaps from the log. ROUTER: a reply beyond the high-water
+      // mark is dropped silently, and ZeroMQ's count lags behind what the peer has read (by
+      // up to half the mark), so a client pipelining ~500 requests lost replies with the
+      // default of 1000; a client's own window bounds what really waits here.
+      socket->set(zmq::sockopt::sndhwm, kSendHighWaterMark);
       socket->bind(endpoint);
       resolved = socket->get(zmq::sockopt::last_endpoint);
     } catch (const zmq::error_t& e) {
