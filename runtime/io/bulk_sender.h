@@ -25,7 +25,7 @@ struct BulkOptions {
   PayloadFormat format = PayloadFormat::json;
   std::size_t records_per_request = 1024;        // a request is sent once it holds this many
   std::size_t max_request_bytes = 1u << 20;      // ... or this many bytes of records
-  std::size_t max_requests_in_flight = 16;       // the window
+  std::size_t max_requests_in_flight = 8;        // the window
   std::chrono::milliseconds timeout = 5s;        // the longest wait for a reply
 };
 

@@ -1,6 +1,7 @@
 // Tests of `sfn send`, `sfn tail`, `sfn status` and `sfn state`: runs the real `sfn` binary
 // against an I/O server hosted by this test process on loopback tcp, and checks output and
 // exit status, including the errors when nothing answers.
+#include <pty.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -213,6 +214,29 @@ TEST_F(ClientCommands, SendFileUsageErrorsAndStops) {
   EXPECT_EQ(unknown.status, 1);
   EXPECT_NE(unknown.err.find("unknown ingress `nope`"), std::string::npos) << unknown.err;
   EXPECT_NE(unknown.err.find("the import stopped after line 1"), std::string::npos) << unknown.err;
+}
+
+// On a terminal, `sfn send --file` draws a progress line on stderr (and clears it at the end).
+TEST_F(ClientCommands, SendFileShowsProgressOnATerminal) {
+  auto file = dir_.path() / "few.jsonl";
+  std::ofstream(file) << "{\"id\":1}\n{\"id\":2}\n";
+  int terminal = -1;
+  pid_t pid = ::forkpty(&terminal, nullptr, nullptr, nullptr);
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    ::execl(SFN_BINARY, SFN_BINARY, "send", "orders", "--file", file.c_str(), "--endpoint",
+            server_->ingress_endpoint().c_str(), static_cast<char*>(nullptr));
+    ::_exit(127);
+  }
+  std::string seen;
+  char buf[4096];
+  for (ssize_t n; (n = ::read(terminal, buf, sizeof buf)) > 0;) seen.append(buf, n);  // EIO at exit
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  ::close(terminal);
+  EXPECT_EQ(WEXITSTATUS(status), 0) << seen;
+  EXPECT_NE(seen.find("\r\033[Korders: 2 records read, 2 acknowledged, 0 refused"), std::string::npos) << seen;
+  EXPECT_NE(seen.find("2 appended, 0 duplicates, 0 refused"), std::string::npos) << seen;
 }
 
 // `sfn send --file - --key-prefix` killed half-way, then run again with the whole input: every
