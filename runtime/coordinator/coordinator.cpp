@@ -105,14 +105,24 @@ Status Coordinator::connect() {
   return Status::ok();
 }
 
-void Coordinator::set_input(std::vector<InputRecord> records) {
-  input_ = std::move(records);
-  std::stable_sort(input_.begin(), input_.end(),
+MemorySource::MemorySource(std::vector<InputRecord> records) : records_(std::move(records)) {
+  std::stable_sort(records_.begin(), records_.end(),
                    [](const InputRecord& a, const InputRecord& b) { return a.at_ns < b.at_ns; });
-  next_ = 0;
 }
 
-void Coordinator::set_external(std::function<void(std::vector<InputRecord>&)> poll) { external_ = std::move(poll); }
+int64_t Coordinator::next_due(int64_t start) {
+  const InputRecord* r = source_ ? source_->peek() : nullptr;
+  return r ? start + r->at_ns : INT64_MAX;
+}
+
+void Coordinator::feed_due(int64_t start, int64_t now, size_t max, std::unique_lock<std::mutex>& lock) {
+  std::vector<InputRecord> batch;
+  while (batch.size() < max && next_due(start) <= now) {
+    batch.push_back(std::move(*source_->peek()));
+    source_->pop();
+  }
+  feed(batch, lock);
+}
 
 void Coordinator::wake_all() {
   for (auto& w : hub_.wakers) w.wake();
@@ -121,23 +131,23 @@ void Coordinator::wake_all() {
 // Called with `lock` held; releases it while routing and sending. Routes every record, counts
 // the routed ones as created and marks their workers busy (under the lock, before any record can
 // arrive), then appends them to the channels and flushes until every batch is handed over.
-void Coordinator::feed(const std::vector<const InputRecord*>& records, std::unique_lock<std::mutex>& lock) {
+void Coordinator::feed(const std::vector<InputRecord>& records, std::unique_lock<std::mutex>& lock) {
   if (records.empty()) return;
   const core::Module& m = *hub_.module;
   lock.unlock();
   std::vector<std::pair<unsigned, std::string>> routed;
   std::vector<EgressRecord> dead;
   routed.reserve(records.size());
-  for (const InputRecord* r : records) {
+  for (const InputRecord& r : records) {
     std::string address, error;
     EgressRecord dl;
-    if (!route_record(m, hub_.now(), r->ingress, r->payload, &address, &error, &dl)) {
+    if (!route_record(m, hub_.now(), r.ingress, r.payload, &address, &error, &dl)) {
       dead.push_back(std::move(dl));
       continue;
     }
     unsigned owner = hub_.owner(core::key_group_of(address, hub_.key_groups));
-    worker::encode_record(record_buf_, worker::RecordKind::message, m.desc().ingresses[r->ingress].message_type,
-                          address, r->payload);
+    worker::encode_record(record_buf_, worker::RecordKind::message, m.desc().ingresses[r.ingress].message_type,
+                          address, r.payload);
     routed.emplace_back(owner, record_buf_);
   }
   if (!dead.empty()) {
@@ -228,32 +238,18 @@ void Coordinator::run(const std::atomic<bool>& stop) {
   // virtual clock, which resumes where the state directory's last run stopped (decision 34):
   // lines due before that run at once, in order.
   const int64_t start = gate ? 0 : hub_.now();
-  std::vector<InputRecord> external;
   std::unique_lock<std::mutex> lock(hub_.mu);
   hub_.progress[hub_.workers] = worker::Progress{true, 0, 0, INT64_MAX};
   for (;;) {
     if (stop.load()) break;
+    const bool endless = source_ && source_->endless();
     lock.unlock();
-    drive_snapshots(!gate || external_ != nullptr);
+    drive_snapshots(!gate || endless);
+    if (source_) source_->poll();
     lock.lock();
-    if (external_) {
-      lock.unlock();
-      external.clear();
-      external_(external);
-      lock.lock();
-      std::vector<const InputRecord*> batch;
-      for (const InputRecord& r : external) batch.push_back(&r);
-      feed(batch, lock);
-    }
     int64_t now = hub_.now();
-    int64_t next_input = next_ < input_.size() ? start + input_[next_].at_ns : INT64_MAX;
-    if (!gate) {
-      std::vector<const InputRecord*> batch;
-      while (next_ < input_.size() && start + input_[next_].at_ns <= now && batch.size() < 4096)
-        batch.push_back(&input_[next_++]);
-      feed(batch, lock);
-      next_input = next_ < input_.size() ? start + input_[next_].at_ns : INT64_MAX;
-    }
+    if (!gate) feed_due(start, now, 4096, lock);
+    const int64_t next_input = next_due(start);
     bool all_idle = true;
     uint64_t created = 0, consumed = 0;
     int64_t next_timer = INT64_MAX;
@@ -267,16 +263,16 @@ void Coordinator::run(const std::atomic<bool>& stop) {
     bool quiescent = all_idle && created == consumed;
     if (quiescent) {
       if (gate && next_input <= now) {
-        feed({&input_[next_++]}, lock);
+        feed_due(start, now, 1, lock);
         continue;
       }
       int64_t next = std::min(next_timer, next_input);
-      if (gate && until_ != INT64_MAX && next >= until_ && !external_) {
+      if (gate && until_ != INT64_MAX && next >= until_ && !endless) {
         hub_.virtual_now.store(std::max(now, until_), std::memory_order_release);
         break;
       }
       if (next == INT64_MAX) {
-        if (!external_) break;  // input exhausted, nothing in flight, no timer: done
+        if (!source_ || source_->finished()) break;  // input done, nothing in flight, no timer
         hub_.cv.wait_for(lock, std::chrono::milliseconds(10));
         continue;
       }
@@ -294,7 +290,7 @@ void Coordinator::run(const std::atomic<bool>& stop) {
     }
     int64_t wait_ns = 50'000'000;
     if (!gate && next_input != INT64_MAX) wait_ns = std::clamp<int64_t>(next_input - now, 0, wait_ns);
-    if (external_) wait_ns = std::min<int64_t>(wait_ns, 10'000'000);
+    if (endless) wait_ns = std::min<int64_t>(wait_ns, 10'000'000);
     hub_.cv.wait_for(lock, std::chrono::nanoseconds(wait_ns));
   }
   final_snapshot(lock);

@@ -1,8 +1,8 @@
-// The coordinator of an embedded process: it feeds ingress records to the workers (running each
-// ingress route to find the target instance), detects quiescence from the workers' progress
-// reports (worker/hub.h), moves virtual time to the next timer or input `at` when nothing is
-// runnable, and decides when a batch run is finished (input exhausted, no message in flight, no
-// timer pending). Under the virtual clock it releases input records one at a time, each only
+// The coordinator of an embedded process: it feeds ingress records (from a RecordSource) to the
+// workers (running each ingress route to find the target instance), detects quiescence from the
+// workers' progress reports (worker/hub.h), moves virtual time to the next timer or input `at`
+// when nothing is runnable, and decides when a batch run is finished (source finished, no
+// message in flight, no timer pending). Under the virtual clock it releases input records one at a time, each only
 // once the previous one's work has completed, which makes `--workers 1` runs deterministic.
 #pragma once
 
@@ -21,8 +21,42 @@ namespace sfn::runtime::coordinator {
 // One ingress record ready to deliver.
 struct InputRecord {
   uint32_t ingress = 0;
-  int64_t at_ns = 0;       // delivery time after the start of the run (0: at once)
+  int64_t at_ns = 0;       // delivery time (see Coordinator::run; 0: at once)
   std::string payload;     // canonical Protobuf of the ingress message type
+};
+
+// Where the coordinator's records come from: in `sfn run` the ingress logs (every record, from
+// `--input` or a client, is durable before it is processed); in benchmarks and tests a vector.
+// Records come out in delivery order (by `at_ns`, then arrival). Used by the coordinator thread
+// only.
+class RecordSource {
+ public:
+  virtual ~RecordSource() = default;
+  // Takes in what became available since the last call; cheap when nothing did.
+  virtual void poll() = 0;
+  // The next record, or null when none is buffered now.
+  virtual InputRecord* peek() = 0;
+  // Consumes the record peek() returned: it is being fed to the workers.
+  virtual void pop() = 0;
+  // No record will come any more (batch input read to its end); false while serving clients.
+  virtual bool finished() const = 0;
+  // Records may come until the run is stopped (clients are served).
+  virtual bool endless() const = 0;
+};
+
+// A fixed list of records, delivered by `at_ns` (stable).
+class MemorySource final : public RecordSource {
+ public:
+  explicit MemorySource(std::vector<InputRecord> records);
+  void poll() override {}
+  InputRecord* peek() override { return next_ < records_.size() ? &records_[next_] : nullptr; }
+  void pop() override { ++next_; }
+  bool finished() const override { return next_ == records_.size(); }
+  bool endless() const override { return false; }
+
+ private:
+  std::vector<InputRecord> records_;
+  size_t next_ = 0;
 };
 
 // Decodes `payload` as a record of `ingress` and runs its route: on success writes the target
@@ -38,11 +72,9 @@ class Coordinator {
 
   // Connects one channel to every worker (sender id = number of workers).
   Status connect();
-  // Records from --input, in file order; delivered by `at` (stable).
-  void set_input(std::vector<InputRecord> records);
-  // A source of further records polled while running (e.g. ingress logs). While set, the run
-  // only ends on request_stop().
-  void set_external(std::function<void(std::vector<InputRecord>&)> poll);
+  // The records to deliver (owned by the caller, outlives run()). The run ends when the source
+  // is finished and the work is done, or on request.
+  void set_source(RecordSource* source) { source_ = source; }
   // Under the virtual clock: end the run when the next due work is at or after `ns` (ns since
   // the epoch), with the clock at `ns`; later timers stay pending.
   void set_until(int64_t ns) { until_ = ns; }
@@ -57,7 +89,11 @@ class Coordinator {
   uint64_t fed() const { return fed_; }
 
  private:
-  void feed(const std::vector<const InputRecord*>& records, std::unique_lock<std::mutex>& lock);
+  void feed(const std::vector<InputRecord>& records, std::unique_lock<std::mutex>& lock);
+  // When the source's next record is due (`start` + its `at`); INT64_MAX when none is buffered.
+  int64_t next_due(int64_t start);
+  // Takes up to `max` records due at `now` from the source and feeds them.
+  void feed_due(int64_t start, int64_t now, size_t max, std::unique_lock<std::mutex>& lock);
   void wake_all();
   // Begins an epoch and sends its barrier on every channel (after everything fed before).
   void start_epoch();
@@ -68,9 +104,7 @@ class Coordinator {
 
   worker::Hub& hub_;
   std::vector<std::unique_ptr<transport::Sender>> senders_;
-  std::vector<InputRecord> input_;
-  size_t next_ = 0;
-  std::function<void(std::vector<InputRecord>&)> external_;
+  RecordSource* source_ = nullptr;
   uint64_t created_ = 0;  // guarded by hub_.mu
   uint64_t fed_ = 0;
   int64_t until_ = INT64_MAX;

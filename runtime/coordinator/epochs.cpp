@@ -36,6 +36,7 @@ uint64_t Epochs::begin(std::vector<EgressRecord> coordinator_egress) {
   pending_.key_groups = hub_.key_groups;
   pending_.virtual_clock_ns = hub_.clock == ClockMode::virtual_time ? hub_.now() : 0;
   if (hooks_.offsets) pending_.ingress_offsets = hooks_.offsets();
+  if (hooks_.egress_offsets) pending_.egress_offsets = hooks_.egress_offsets();
   coordinator_egress_ = std::move(coordinator_egress);
   current_ = e;
   next_ = e + 1;

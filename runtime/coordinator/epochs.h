@@ -30,6 +30,8 @@ struct SnapshotOptions {
 struct IngressHooks {
   // The next offset to read per ingress (everything before was fed to the workers).
   std::function<std::map<std::string, uint64_t>()> offsets;
+  // The end offset of every egress log (everything published so far).
+  std::function<std::map<std::string, uint64_t>()> egress_offsets;
   // Drops ingress records before these offsets (they are in every retained snapshot).
   std::function<void(const std::map<std::string, uint64_t>&)> truncate;
 };

@@ -38,6 +38,10 @@ Status decode_value(const sfn_type* type, std::string_view bytes, void* value);
 void encode_json(const sfn_message_desc* desc, const void* msg, std::string& out);
 // Appends any value as JSON.
 void append_json_value(std::string& out, const sfn_type* type, const void* value);
+// The deepest JSON nesting decoders accept (objects and arrays), and whether `text` stays
+// within `max_depth` (a scan without parsing, so hostile nesting costs no recursion).
+inline constexpr int kMaxJsonDepth = 100;
+bool json_nesting_within(std::string_view text, int max_depth);
 // Parses `text` as a JSON object of `desc` into `msg` (a valid value, reset first). Unknown
 // fields, missing required fields (SFN_FIELD_REQUIRED) and ill-typed values are errors.
 Status decode_json(const sfn_message_desc* desc, std::string_view text, void* msg);

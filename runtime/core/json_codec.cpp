@@ -16,7 +16,7 @@ namespace {
 
 using nlohmann::json;
 
-constexpr int kMaxDepth = 100;
+constexpr int kMaxDepth = kMaxJsonDepth;
 
 void append_map_key(std::string& out, const sfn_type* key, const void* v) {
   if (key->kind == SFN_STRING) {
@@ -307,7 +307,28 @@ void encode_json(const sfn_message_desc* d, const void* msg, std::string& out) {
   out.push_back('}');
 }
 
+bool json_nesting_within(std::string_view text, int max_depth) {
+  int depth = 0;
+  bool in_string = false;
+  for (size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (in_string) {
+      if (c == '\\') ++i;
+      else if (c == '"') in_string = false;
+    } else if (c == '"') {
+      in_string = true;
+    } else if (c == '{' || c == '[') {
+      if (++depth > max_depth) return false;
+    } else if (c == '}' || c == ']') {
+      --depth;
+    }
+  }
+  return true;
+}
+
 Status decode_json(const sfn_message_desc* d, std::string_view text, void* msg) {
+  if (!json_nesting_within(text, kMaxDepth + 1))
+    return Status::error("invalid JSON: nested deeper than " + std::to_string(kMaxDepth) + " levels");
   json j;
   try {
     j = json::parse(text.begin(), text.end());

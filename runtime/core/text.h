@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "sfn/abi.h"
 
@@ -34,6 +35,10 @@ bool parse_base64(std::string_view text, std::string* out);
 void append_json_string(std::string& out, std::string_view s);
 // True when `s` is well-formed UTF-8.
 bool is_valid_utf8(std::string_view s);
+
+// The `n` names of `candidates` nearest to `name` (edit distance, then order), for messages
+// like "unknown ingress `x` (nearest: ...)".
+std::vector<std::string> nearest_names(std::string_view name, const std::vector<std::string>& candidates, size_t n);
 
 // Appends string(x) of a value per LANGUAGE.md §10. `nested` quotes strings (inside
 // containers and messages).

@@ -27,6 +27,9 @@
 #include "runtime/worker/worker.h"
 #include "sfn/runtime.h"
 
+#include "runtime/embedded/ingress_source.h"
+#include "runtime/embedded/input_file.h"
+#include "runtime/embedded/layout.h"
 #include "runtime/embedded/recovery.h"
 #include "runtime/io/io_server.h"
 
@@ -47,100 +50,6 @@ Status json_to_payload(const core::Module& m, uint32_t ingress, std::string_view
   if (s) core::encode_proto(d, msg, *payload);
   core::message_delete(d, msg);
   return s;
-}
-
-// Parses the --input file; reports bad lines on stderr and counts them.
-std::vector<coordinator::InputRecord> read_input(const core::Module& m, const std::string& path, std::istream& in,
-                                                 uint64_t* bad) {
-  std::vector<coordinator::InputRecord> records;
-  std::string line;
-  size_t number = 0;
-  auto report = [&](const std::string& why) {
-    std::cerr << path << ":" << number << ": " << why << " (line skipped)\n";
-    ++*bad;
-  };
-  while (std::getline(in, line)) {
-    ++number;
-    if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
-    nlohmann::json j;
-    try {
-      j = nlohmann::json::parse(line);
-    } catch (const nlohmann::json::exception& e) {
-      std::string what = e.what();
-      size_t p = what.find("] ");
-      report("invalid JSON: " + (p == std::string::npos ? what : what.substr(p + 2)));
-      continue;
-    }
-    if (!j.is_object() || !j.contains("ingress") || !j["ingress"].is_string() || !j.contains("value")) {
-      report("expected {\"ingress\": NAME, \"value\": {...}, \"at\": DURATION?}");
-      continue;
-    }
-    std::string name = j["ingress"].get<std::string>();
-    int ingress = m.ingress_index(name);
-    if (ingress < 0) {
-      std::string known;
-      for (uint32_t i = 0; i < m.desc().ingress_count; ++i) known += std::string(i ? ", " : "") + m.desc().ingresses[i].name;
-      report("unknown ingress `" + name + "` (the program has: " + (known.empty() ? "none" : known) + ")");
-      continue;
-    }
-    coordinator::InputRecord r;
-    r.ingress = static_cast<uint32_t>(ingress);
-    if (j.contains("at")) {
-      if (!j["at"].is_string() || !core::parse_duration(j["at"].get<std::string>(), &r.at_ns) || r.at_ns < 0) {
-        report("`at` must be a duration like \"5m\" or \"1.5s\"");
-        continue;
-      }
-    }
-    for (auto it = j.begin(); it != j.end(); ++it) {
-      if (it.key() != "ingress" && it.key() != "value" && it.key() != "at") {
-        report("unknown key `" + it.key() + "`");
-        r.ingress = UINT32_MAX;
-        break;
-      }
-    }
-    if (r.ingress == UINT32_MAX) continue;
-    Status s = json_to_payload(m, r.ingress, j["value"].dump(), &r.payload);
-    if (!s) {
-      report("ingress `" + name + "`: " + s.message());
-      continue;
-    }
-    records.push_back(std::move(r));
-  }
-  return records;
-}
-
-// The text of a state directory's layout file ("workers W\nkey_groups G\n"); empty when none.
-std::string read_layout(const fs::path& dir) {
-  std::ifstream in(dir / "layout");
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-// The worker count a layout text records; 0 when there is none.
-unsigned layout_workers(const std::string& layout) {
-  std::istringstream in(layout);
-  std::string word;
-  unsigned workers = 0;
-  if (in >> word >> workers && word == "workers") return workers;
-  return 0;
-}
-
-// Checks `recorded` (read_layout) against this run's layout, or records it when there is none.
-Status check_layout(const fs::path& dir, const std::string& recorded, unsigned workers, uint32_t groups) {
-  std::string want = "workers " + std::to_string(workers) + "\nkey_groups " + std::to_string(groups) + "\n";
-  if (!recorded.empty()) {
-    if (recorded != want)
-      return Status::error("state directory " + dir.string() + " was created with a different layout:\n" + recorded +
-                           "(now: " + std::to_string(workers) + " workers); rescaling is not supported yet: use the "
-                           "same --workers or another --state-dir");
-    return Status::ok();
-  }
-  fs::path file = dir / "layout";
-  std::ofstream out(file);
-  out << want;
-  if (!out) return Status::error("cannot write " + file.string());
-  return Status::ok();
 }
 
 // The validator of ingress records: JSON or Protobuf of the ingress message type, stored as
@@ -211,8 +120,13 @@ class EmbeddedRun {
  private:
   std::string prepare_dir();
   std::string open_output();
+  std::string read_input_file();
   std::string open_workers(const Recovered& rec);
   std::string start_io(const Recovered& rec);
+  std::string open_source(const Recovered& rec);
+  std::string check_logs(const Recovered& rec);
+  std::string take_input();
+  void finish_input();
   void install_sinks();
   using Positions = std::map<std::string, std::pair<uint64_t, uint64_t>>;
   void republish(Recovered& rec, const Positions& done);
@@ -234,7 +148,8 @@ class EmbeddedRun {
   std::vector<std::unique_ptr<worker::Worker>> ws_;
   std::unique_ptr<coordinator::Coordinator> coord_;
   std::unique_ptr<io::IoServer> server_;
-  std::shared_ptr<std::vector<uint64_t>> offsets_;
+  std::unique_ptr<IngressSource> source_;
+  InputFile input_;
   std::unique_ptr<coordinator::Epochs> epochs_;
   std::string recovery_summary_;
   std::string output_error_;  // the first failed write of egress lines
@@ -244,16 +159,17 @@ std::string EmbeddedRun::prepare_dir() {
   dir_ = options_.state_dir.empty() ? fs::path(".sfn") / m_.package() : fs::path(options_.state_dir);
   // Default worker count (docs/decisions/013-default-workers.md): the layout the state directory
   // was created with, else 1 for batch input (deterministic output), else one per core.
-  const std::string recorded = read_layout(dir_);
+  auto recorded = read_layout(dir_);
+  if (!recorded.ok()) return recorded.error().message;
   workers_ = options_.workers;
-  if (!workers_) workers_ = layout_workers(recorded);
+  if (!workers_ && recorded.value()) workers_ = recorded.value()->workers;
   if (!workers_) workers_ = options_.input_path.empty() ? std::max(1u, std::thread::hardware_concurrency()) : 1;
-  groups_ = options_.key_groups ? options_.key_groups : 128;
+  groups_ = options_.key_groups ? options_.key_groups : recorded.value() ? recorded.value()->key_groups : 128;
   if (workers_ > groups_) return "--workers must not exceed the number of key groups (" + std::to_string(groups_) + ")";
   std::error_code ec;
   fs::create_directories(dir_, ec);
   if (ec) return "cannot create state directory " + dir_.string() + ": " + ec.message();
-  if (Status s = check_layout(dir_, recorded, workers_, groups_); !s) return s.message();
+  if (auto s = check_layout(dir_, recorded.value(), Layout{workers_, groups_}); !s) return s.error().message;
   return "";
 }
 
@@ -314,8 +230,8 @@ io::StatusReport EmbeddedRun::status() const {
   return r;
 }
 
-// The ingress logs (always: `--input` records go through them too when endpoints are open) and
-// the endpoints; feeds the coordinator from the logs, from the recovered offsets.
+// The ingress logs (always: `--input` records go through them too) and the endpoints; the
+// coordinator reads its records from the logs, from the recovered offsets.
 std::string EmbeddedRun::start_io(const Recovered& rec) {
   io::IoServerOptions io_opts;
   io_opts.log_dir = dir_ / "io";
@@ -335,33 +251,48 @@ std::string EmbeddedRun::start_io(const Recovered& rec) {
   auto started = io::IoServer::start(std::move(io_opts));
   if (!started) return started.error().message;
   server_ = std::move(started.value());
-  offsets_ = std::make_shared<std::vector<uint64_t>>(m_.desc().ingress_count, 0);
-  for (uint32_t i = 0; i < m_.desc().ingress_count; ++i) {
-    auto it = rec.ingress_offsets.find(m_.desc().ingresses[i].name);
-    if (it != rec.ingress_offsets.end()) (*offsets_)[i] = it->second;
-  }
-  if (options_.ingress_endpoint.empty() && options_.egress_endpoint.empty() && options_.control_endpoint.empty())
-    return "";  // logs only (egress), no endpoints: batch input is fed directly
-  io::IoServer* srv = server_.get();
-  auto offsets = offsets_;
-  const core::Module& m = m_;
-  coord_->set_external([&m, srv, offsets](std::vector<coordinator::InputRecord>& batch) {
-    for (uint32_t i = 0; i < m.desc().ingress_count; ++i) {
-      io::RecordLog* log = srv->ingress_log(m.desc().ingresses[i].name);
-      if (!log) continue;
-      auto r = log->read((*offsets)[i], 256, [&](uint64_t offset, std::string_view payload, std::string_view) {
-        batch.push_back(coordinator::InputRecord{i, 0, std::string(payload)});
-        (*offsets)[i] = offset + 1;
-        return true;
-      });
-      if (!r.ok()) std::cerr << "sfn run: ingress log " << m.desc().ingresses[i].name << ": " << r.error().message << "\n";
-    }
-  });
+  if (auto e = open_source(rec); !e.empty()) return e;
   if (options_.progress) {
     if (!server_->ingress_endpoint().empty()) options_.progress("ingress endpoint " + server_->ingress_endpoint());
     if (!server_->egress_endpoint().empty()) options_.progress("egress endpoint  " + server_->egress_endpoint());
     if (!server_->control_endpoint().empty()) options_.progress("control endpoint " + server_->control_endpoint());
   }
+  return "";
+}
+
+// The logs must hold what the recovered snapshot depends on: every ingress record it has read
+// and every egress record committed before it. A log that lost such records (deleted or cut
+// segments) is refused with what to do, never skipped silently or refilled with new records
+// under reused offsets.
+std::string EmbeddedRun::check_logs(const Recovered& rec) {
+  auto check = [&](const char* kind, const std::string& name, const io::RecordLog* log, uint64_t need) -> std::string {
+    if (!log || log->end_offset() >= need) return "";
+    return "the snapshot of epoch " + std::to_string(rec.epoch) + " needs the " + kind + " log of `" + name +
+           "` up to offset " + std::to_string(need) + ", but " + log->dir().string() + " ends at " +
+           std::to_string(log->end_offset()) + ": the log lost records; restore the state directory from a backup, "
+           "or start with another --state-dir";
+  };
+  for (const auto& [name, need] : rec.ingress_offsets)
+    if (auto e = check("ingress", name, server_->ingress_log(name), need); !e.empty()) return e;
+  for (const auto& [name, need] : rec.egress_offsets)
+    if (auto e = check("egress", name, server_->egress_log(name), need); !e.empty()) return e;
+  return "";
+}
+
+// The coordinator's records: the ingress logs from the recovered offsets.
+std::string EmbeddedRun::open_source(const Recovered& rec) {
+  if (auto e = check_logs(rec); !e.empty()) return e;
+  std::vector<std::string> names;
+  std::vector<uint64_t> offsets;
+  for (uint32_t i = 0; i < m_.desc().ingress_count; ++i) {
+    names.emplace_back(m_.desc().ingresses[i].name);
+    auto it = rec.ingress_offsets.find(names.back());
+    offsets.push_back(it == rec.ingress_offsets.end() ? 0 : it->second);
+  }
+  const bool endless = !(options_.ingress_endpoint.empty() && options_.egress_endpoint.empty() &&
+                         options_.control_endpoint.empty());
+  source_ = std::make_unique<IngressSource>(*server_, names, offsets, endless);
+  coord_->set_source(source_.get());
   return "";
 }
 
@@ -411,6 +342,44 @@ void EmbeddedRun::republish(Recovered& rec, const Positions& done) {
   hub_->publish(missing);
 }
 
+std::string EmbeddedRun::read_input_file() {
+  if (options_.input_path.empty()) return "";
+  std::ifstream in(options_.input_path, std::ios::binary);
+  if (!in) return "cannot read input file " + options_.input_path;
+  input_ = read_input(m_, options_.input_path, in);
+  if (in.bad()) return "cannot read input file " + options_.input_path + ": " + std::strerror(errno);
+  if (options_.until_ns >= 0) drop_late_lines(input_, options_.until_ns);
+  return "";
+}
+
+// Appends the --input lines to the ingress logs; says when some were taken by an earlier run.
+std::string EmbeddedRun::take_input() {
+  if (options_.input_path.empty()) return "";
+  auto counts = ingest_input(*server_, m_, input_, *source_, dir_);
+  if (!counts.ok()) return "cannot append " + options_.input_path + " to the ingress log: " + counts.error().message;
+  auto lines = [](uint64_t n) { return std::to_string(n) + (n == 1 ? " line" : " lines"); };
+  if (counts->done > 0)
+    std::cerr << options_.input_path << ": resuming an interrupted run of this file: " << lines(counts->done)
+              << " had been taken (their effects are in the recovered state) and " << (counts->done == 1 ? "is" : "are")
+              << " not taken again\n";
+  return "";
+}
+
+// A run of the --input file that processed and committed every line completes it: the next run
+// of the same file runs it anew instead of resuming (decision 016).
+void EmbeddedRun::finish_input() {
+  const coordinator::SnapshotStats st = epochs_->stats();
+  const bool committed = st.current_epoch == 0 && st.committed_epoch + 1 == epochs_->epoch();
+  if (options_.input_path.empty() || input_.partial || g_stop.load() || result_.exit_code != 0 || !committed ||
+      !source_->finished())
+    return;
+  if (auto s = record_completed_run(dir_, input_); !s) {
+    std::cerr << "sfn run: " << s.error().message << "\n";
+    result_.exit_code = 1;
+    result_.error = s.error().message;
+  }
+}
+
 void EmbeddedRun::run_threads() {
   auto old_int = std::signal(SIGINT, on_signal);
   auto old_term = std::signal(SIGTERM, on_signal);
@@ -424,12 +393,7 @@ void EmbeddedRun::run_threads() {
 
 std::string EmbeddedRun::run() {
   if (auto e = prepare_dir(); !e.empty()) return e;
-  std::vector<coordinator::InputRecord> input;
-  if (!options_.input_path.empty()) {
-    std::ifstream in(options_.input_path);
-    if (!in) return "cannot read input file " + options_.input_path;
-    input = read_input(m_, options_.input_path, in, &result_.bad_input_lines);
-  }
+  if (auto e = read_input_file(); !e.empty()) return e;
   if (auto e = open_output(); !e.empty()) return e;
   static std::atomic<unsigned> runtime_counter{0};
   hub_ = std::make_unique<worker::Hub>(module_, workers_, groups_, options_.clock, "rt" + std::to_string(runtime_counter++));
@@ -452,9 +416,11 @@ std::string EmbeddedRun::run() {
   so.interval = std::chrono::nanoseconds(options_.checkpoint_interval_ns);
   so.retain = options_.retain;
   coordinator::IngressHooks hooks;
-  hooks.offsets = [this] {
+  hooks.offsets = [this] { return source_->offsets(); };
+  hooks.egress_offsets = [this] {
     std::map<std::string, uint64_t> out;
-    for (uint32_t i = 0; i < m_.desc().ingress_count; ++i) out[m_.desc().ingresses[i].name] = (*offsets_)[i];
+    for (uint32_t i = 0; i <= m_.desc().egress_count; ++i)
+      if (const io::RecordLog* log = server_->egress_log(m_.egress_name(i))) out[std::string(m_.egress_name(i))] = log->end_offset();
     return out;
   };
   hooks.truncate = [this](const std::map<std::string, uint64_t>& before) {
@@ -465,18 +431,8 @@ std::string EmbeddedRun::run() {
   epochs_ = std::make_unique<coordinator::Epochs>(*hub_, *store_, so, hooks, next + 1, rec->epoch);
   coord_->set_snapshots(epochs_.get());
   republish(rec.value(), published);
-  if (options_.until_ns >= 0) {
-    auto is_late = [&](const coordinator::InputRecord& r) { return r.at_ns >= options_.until_ns; };
-    size_t late = static_cast<size_t>(std::count_if(input.begin(), input.end(), is_late));
-    if (late > 0) {
-      std::cerr << options_.input_path << ": " << late << " input line" << (late == 1 ? " is" : "s are")
-                << " due at or after --until and not run\n";
-      result_.bad_input_lines += late;
-      input.erase(std::remove_if(input.begin(), input.end(), is_late), input.end());
-    }
-    coord_->set_until(options_.until_ns);
-  }
-  coord_->set_input(std::move(input));
+  if (options_.until_ns >= 0) coord_->set_until(options_.until_ns);
+  if (auto e = take_input(); !e.empty()) return e;
   if (options_.progress) {
     options_.progress("running " + m_.package() + " with " + std::to_string(workers_) + " worker" +
                       (workers_ == 1 ? "" : "s") + ", " + std::to_string(groups_) + " key groups, " +
@@ -497,6 +453,12 @@ std::string EmbeddedRun::run() {
     result_.exit_code = 1;
     result_.error = output_error_;
   }
+  if (!source_->error().empty()) {
+    result_.exit_code = 1;
+    result_.error = source_->error();
+  }
+  finish_input();
+  result_.bad_input_lines = input_.bad;
   for (auto& w : ws_) result_.invocations += w->invocations();
   result_.dead_letters = hub_->dead_letters.load();
   return "";

@@ -58,6 +58,7 @@ Result<Recovered> recover(snapshot::SnapshotStore& store, const fs::path& dir, u
   r.epoch = m.epoch;
   r.virtual_clock_ns = m.virtual_clock_ns;
   r.ingress_offsets = m.ingress_offsets;
+  r.egress_offsets = m.egress_offsets;
   r.duration_ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0).count();
   size_t in_flight = 0;
   for (const auto& v : r.messages) in_flight += v.size();

@@ -21,6 +21,7 @@ struct Recovered {
   uint64_t epoch = 0;  // 0: no snapshot
   int64_t virtual_clock_ns = 0;
   std::map<std::string, uint64_t> ingress_offsets;
+  std::map<std::string, uint64_t> egress_offsets;  // each egress log holds at least this much
   std::vector<std::vector<std::string>> messages;  // per worker: in-flight channel records
   std::vector<EgressRecord> egress;                // the epoch's egress in publication order
   int64_t duration_ms = 0;                         // how long recovery took

@@ -448,6 +448,13 @@ Status RecordLog::truncate_before(std::uint64_t offset) {
   return fsync_dir(m.dir);
 }
 
+std::optional<std::uint64_t> RecordLog::find_key(std::string_view key) const {
+  std::lock_guard lk(impl_->mu);
+  auto it = impl_->keys.find(std::string(key));
+  if (it == impl_->keys.end()) return std::nullopt;
+  return it->second;
+}
+
 std::uint64_t RecordLog::start_offset() const {
   std::lock_guard lk(impl_->mu);
   return impl_->segments.front()->first_offset;

@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <functional>
+#include <optional>
 #include <memory>
 #include <span>
 #include <string>
@@ -91,6 +92,9 @@ class RecordLog {
   // Drops records before `offset` (rounded down to a segment boundary: whole segments are
   // deleted); a later start_offset() tells what remains. Their idempotency keys stay known.
   Status truncate_before(std::uint64_t offset);
+
+  // The offset of the record appended with idempotency key `key`, if any (logs with keys).
+  std::optional<std::uint64_t> find_key(std::string_view key) const;
 
   // The first readable offset and one past the last durable record.
   std::uint64_t start_offset() const;

@@ -68,6 +68,7 @@ nlohmann::json to_json(const Manifest& m) {
           {"key_groups", m.key_groups},
           {"virtual_clock_ns", m.virtual_clock_ns},
           {"ingress_offsets", m.ingress_offsets},
+          {"egress_offsets", m.egress_offsets},
           {"created_unix_ms", m.created_unix_ms},
           {"duration_ms", m.duration_ms},
           {"bytes", m.bytes},
@@ -83,6 +84,7 @@ Manifest from_json(const nlohmann::json& j) {
   m.key_groups = j.at("key_groups").get<std::uint32_t>();
   m.virtual_clock_ns = j.at("virtual_clock_ns").get<std::int64_t>();
   m.ingress_offsets = j.at("ingress_offsets").get<std::map<std::string, std::uint64_t>>();
+  m.egress_offsets = j.value("egress_offsets", std::map<std::string, std::uint64_t>{});
   m.created_unix_ms = j.at("created_unix_ms").get<std::int64_t>();
   m.duration_ms = j.at("duration_ms").get<std::int64_t>();
   m.bytes = j.at("bytes").get<std::uint64_t>();

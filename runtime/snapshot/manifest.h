@@ -30,6 +30,9 @@ struct Manifest {
   std::uint32_t key_groups = 0;
   std::int64_t virtual_clock_ns = 0;                 // the virtual clock at the barrier
   std::map<std::string, std::uint64_t> ingress_offsets;  // next offset to read, per ingress
+  // Per egress: the end of its log when the epoch began (every earlier epoch's egress is in it
+  // by then), so a log that lost committed records is recognised at recovery.
+  std::map<std::string, std::uint64_t> egress_offsets;
   std::int64_t created_unix_ms = 0;
   std::int64_t duration_ms = 0;  // barrier start to commit
   std::uint64_t bytes = 0;       // sum of the files' sizes

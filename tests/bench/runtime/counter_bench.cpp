@@ -100,7 +100,8 @@ Result run_embedded_counter(const sfn::runtime::ModulePtr& module, unsigned work
     core::encode_proto(&kIncDesc, &m, r.payload);
     input.push_back(std::move(r));
   }
-  coord.set_input(std::move(input));
+  coordinator::MemorySource source(std::move(input));
+  coord.set_source(&source);
   std::atomic<bool> stop{false};
   auto start = std::chrono::steady_clock::now();
   std::vector<std::thread> threads;

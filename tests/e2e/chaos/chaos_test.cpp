@@ -19,6 +19,7 @@
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <map>
 #include <random>
 #include <set>
@@ -147,6 +148,37 @@ bool converged(const Server& s, const std::map<std::string, Expected>& want, std
   return true;
 }
 
+// Every record in `want` affected the state and the committed egress exactly once: the counters
+// converge to the expected counts, and the `counts` egress log holds per counter exactly
+// received + answers + ticks records, all different, and no dead letters.
+void expect_exactly_once(const Server& server, const std::map<std::string, Expected>& want, const std::string& what) {
+  std::string last;
+  const auto deadline = Clock::now() + std::chrono::seconds(60);
+  while (!converged(server, want, &last))
+    ASSERT_LT(Clock::now(), deadline) << "state did not converge (" << what << "); last: " << last;
+
+  // Committed egress appears when the epoch covering it commits.
+  size_t total = 0;
+  for (const auto& [key, e] : want) total += 2 * e.received + e.ticks;
+  std::vector<std::string> counts;
+  while ((counts = server.committed("counts")).size() < total && Clock::now() < deadline + std::chrono::seconds(30)) {
+  }
+  std::map<std::string, std::set<std::string>> distinct;
+  std::map<std::string, size_t> per_key;
+  for (const auto& line : counts) {
+    auto j = nlohmann::json::parse(line, nullptr, false);
+    ASSERT_TRUE(j.is_object()) << line;
+    const std::string key = j["key"];
+    ++per_key[key];
+    EXPECT_TRUE(distinct[key].insert(line).second) << "egress record committed twice (" << what << "): " << line;
+  }
+  for (const auto& [key, e] : want)
+    EXPECT_EQ(per_key[key], static_cast<size_t>(2 * e.received + e.ticks))
+        << key << ": committed Count records (" << what << ")";
+  EXPECT_EQ(counts.size(), total);
+  EXPECT_TRUE(server.committed("dead_letters").empty());
+}
+
 TEST(Chaos, KilledAndRestartedServerHasExactlyOnceEffects) {
   const uint64_t kills = env_or("SFN_CHAOS_CYCLES", 12);
   const uint64_t seed = env_or("SFN_CHAOS_SEED", 20261202);
@@ -185,36 +217,81 @@ TEST(Chaos, KilledAndRestartedServerHasExactlyOnceEffects) {
   }
   EXPECT_GE(kills_done, kills);
 
-  std::string last;
-  const auto deadline = Clock::now() + std::chrono::seconds(60);
-  while (!converged(server, want, &last))
-    ASSERT_LT(Clock::now(), deadline) << "state did not converge (seed " << seed << "); last: " << last;
-
-  // Committed egress appears when the epoch covering it commits.
-  size_t total = 0;
-  for (const auto& [key, e] : want) total += 2 * e.received + e.ticks;
-  std::vector<std::string> counts;
-  while ((counts = server.committed("counts")).size() < total && Clock::now() < deadline + std::chrono::seconds(30)) {
-  }
-  std::map<std::string, std::set<std::string>> distinct;
-  std::map<std::string, size_t> per_key;
-  for (const auto& line : counts) {
-    auto j = nlohmann::json::parse(line, nullptr, false);
-    ASSERT_TRUE(j.is_object()) << line;
-    const std::string key = j["key"];
-    ++per_key[key];
-    EXPECT_TRUE(distinct[key].insert(line).second) << "egress record committed twice (seed " << seed << "): " << line;
-  }
-  for (const auto& [key, e] : want)
-    EXPECT_EQ(per_key[key], static_cast<size_t>(2 * e.received + e.ticks))
-        << key << ": committed Count records (seed " << seed << ")";
-  EXPECT_EQ(counts.size(), total);
-  EXPECT_TRUE(server.committed("dead_letters").empty());
+  expect_exactly_once(server, want, "seed " + std::to_string(seed));
 
   // One more kill after everything committed: the recovered state is the same.
   server.kill9();
   server.start();
+  std::string last;
   EXPECT_TRUE(converged(server, want, &last)) << last;
+  server.kill9();
+  fs::remove_all(dir);
+}
+
+// The newest committed epoch of a state directory (a snapshot with a MANIFEST); 0: none.
+uint64_t newest_committed(const fs::path& state) {
+  uint64_t newest = 0;
+  std::error_code ec;
+  for (fs::directory_iterator it(state / "snapshots", ec), end; !ec && it != end; it.increment(ec))
+    if (fs::exists(it->path() / "MANIFEST")) newest = std::max<uint64_t>(newest, std::strtoull(it->path().filename().c_str(), nullptr, 10));
+  return newest;
+}
+
+// A batch run (`sfn run --input`) killed with SIGKILL while its input is half done and started
+// again with the same command resumes its input (decision 016): every line affects state and
+// committed egress exactly once, every timer fires once.
+TEST(Chaos, KilledBatchRunResumesItsInputExactlyOnce) {
+  const fs::path dir = fs::temp_directory_path() / ("sfn_batch_chaos_" + std::to_string(::getpid()));
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  const fs::path module = dir / "chaos.so", input = dir / "input.jsonl", state = dir / "state";
+  auto built = run_command({SFN_BIN, "build", "--shared", std::string(SFN_CHAOS_DIR) + "/chaos.sfn", "-o", module.string()});
+  ASSERT_EQ(built.status, 0) << built.err;
+  std::map<std::string, Expected> want;
+  {
+    std::ofstream f(input);
+    for (int i = 0; i < 3000; ++i) {
+      const std::string key = "c" + std::to_string(i % kCounters);
+      f << R"({"ingress":"records","value":{"key":")" << key << R"(","n":)" << i << "}}\n";
+      want[key].received += 1;
+      want[key].ticks += i % 5 == 0;
+    }
+  }
+  const std::vector<std::string> argv = {SFN_BIN, "run", module.string(), "--input", input.string(), "--workers", "2",
+                                         "--checkpoint-interval", "30ms", "--state-dir", state.string()};
+  int killed_midway = 0;
+  for (int kill = 0; kill < 3; ++kill) {
+    const uint64_t before = newest_committed(state);
+    const pid_t pid = ::fork();
+    if (pid == 0) {
+      int null = ::open("/dev/null", O_WRONLY);
+      ::dup2(null, 1);
+      ::dup2(null, 2);
+      std::vector<char*> args;
+      for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+      args.push_back(nullptr);
+      ::execv(SFN_BIN, args.data());
+      ::_exit(127);
+    }
+    ASSERT_GT(pid, 0);
+    int st = 0;
+    bool exited = false;
+    const auto deadline = Clock::now() + std::chrono::seconds(30);
+    while (!exited && newest_committed(state) < before + 2 + kill && Clock::now() < deadline)
+      exited = ::waitpid(pid, &st, WNOHANG) == pid;
+    if (!exited) {
+      ::kill(pid, SIGKILL);
+      ::waitpid(pid, &st, 0);
+      ++killed_midway;
+    }
+  }
+  EXPECT_GT(killed_midway, 0) << "every run finished before it could be killed: make the input longer";
+  auto last = run_command(argv);
+  ASSERT_EQ(last.status, 0) << last.err;
+
+  Server server(module, state, 20000 + static_cast<int>((::getpid() + 7) % 15000) * 3);
+  server.start();
+  expect_exactly_once(server, want, "batch run killed " + std::to_string(killed_midway) + " times");
   server.kill9();
   fs::remove_all(dir);
 }

@@ -82,4 +82,88 @@ TEST_P(DamagedSnapshot, NextRunReportsItAndUsesThePreviousOne) {
 INSTANTIATE_TEST_SUITE_P(Kinds, DamagedSnapshot, ::testing::ValuesIn(kDamages),
                          [](const ::testing::TestParamInfo<Damage>& info) { return std::string(info.param.name); });
 
+// The state directory never lies (issue 8): damage outside the snapshots is refused at start
+// with a message that says what is wrong and what to do, or repaired from the snapshot, and
+// never turns into a silent start from nothing or into reused log offsets.
+class StateDirNeverLies : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() / ("sfn_never_lies_" + sfn::testing::identifier(
+                                                              ::testing::UnitTest::GetInstance()->current_test_info()->name()) +
+                                        "_" + std::to_string(::getpid()));
+    fs::remove_all(dir_);
+    fs::create_directories(dir_);
+    std::ofstream(dir_ / "in.jsonl") << R"({"ingress":"greets","value":{"name":"Ann"}})" << "\n"
+                                     << R"({"ingress":"greets","value":{"name":"Bob"}})" << "\n";
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+  sfn::testing::CommandResult greet() {
+    return run_command({SFN_BIN, "run", std::string(SFN_EXAMPLES_DIR) + "/greeter/greeter.sfn", "--input",
+                        (dir_ / "in.jsonl").string(), "--workers", "2", "--state-dir", state().string()});
+  }
+  fs::path state() const { return dir_ / "state"; }
+  // Runs the greeter twice, so the state holds two visits each and two snapshots.
+  void two_runs() {
+    for (int i = 0; i < 2; ++i) {
+      auto r = greet();
+      ASSERT_EQ(r.status, 0) << r.err;
+    }
+  }
+  void remove_segments(const fs::path& log) {
+    for (const auto& e : fs::directory_iterator(log))
+      if (e.path().extension() == ".seg") fs::remove(e.path());
+  }
+  fs::path dir_;
+};
+
+TEST_F(StateDirNeverLies, AnIngressLogThatLostRecordsIsRefused) {
+  two_runs();
+  remove_segments(state() / "io/ingress/greets");
+  auto r = greet();
+  EXPECT_EQ(r.status, 2) << r.out << r.err;
+  EXPECT_NE(r.err.find("needs the ingress log of `greets` up to offset 4"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("the log lost records"), std::string::npos) << r.err;
+  EXPECT_EQ(r.out, "");
+}
+
+TEST_F(StateDirNeverLies, AnEgressLogThatLostCommittedRecordsIsRefused) {
+  two_runs();
+  auto r = greet();  // the third run's snapshots need the egress of the first two
+  ASSERT_EQ(r.status, 0) << r.err;
+  remove_segments(state() / "io/egress/greetings");
+  r = greet();
+  EXPECT_EQ(r.status, 2) << r.out << r.err;
+  EXPECT_NE(r.err.find("needs the egress log of `greetings`"), std::string::npos) << r.err;
+}
+
+TEST_F(StateDirNeverLies, DeletedWorkerDirectoriesComeBackFromTheSnapshot) {
+  two_runs();
+  fs::remove_all(state() / "worker-0");
+  fs::remove_all(state() / "worker-1");
+  auto r = greet();
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_NE(r.out.find("Hello Ann, you are visitor #3!"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("Hello Bob, you are visitor #3!"), std::string::npos) << r.out;
+}
+
+TEST_F(StateDirNeverLies, AnEditedLayoutIsRefused) {
+  two_runs();
+  std::ofstream(state() / "layout") << "workers 3\nkey_groups 128\n";
+  // Without --workers, as a user would: the edited layout says 3, the snapshots were taken with 2.
+  auto r = run_command({SFN_BIN, "run", std::string(SFN_EXAMPLES_DIR) + "/greeter/greeter.sfn", "--input",
+                   (dir_ / "in.jsonl").string(), "--state-dir", state().string()});
+  EXPECT_EQ(r.status, 2) << r.out << r.err;
+  EXPECT_NE(r.err.find("was taken with 2 workers"), std::string::npos) << r.err;
+  EXPECT_EQ(r.out, "");
+}
+
+TEST_F(StateDirNeverLies, ADamagedLayoutIsNamedNotDumped) {
+  two_runs();
+  std::ofstream(state() / "layout") << "root:x:0:0:secret\n";
+  auto r = greet();
+  EXPECT_EQ(r.status, 2) << r.out << r.err;
+  EXPECT_NE(r.err.find((state() / "layout").string() + " is damaged"), std::string::npos) << r.err;
+  EXPECT_EQ(r.err.find("secret"), std::string::npos) << r.err;
+}
+
 }  // namespace
