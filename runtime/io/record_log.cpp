@@ -450,9 +450,7 @@ Status RecordLog::truncate_before(std::uint64_t offset) {
 
 std::optional<std::uint64_t> RecordLog::find_key(std::string_view key) const {
   std::lock_guard lk(impl_->mu);
-  auto it = impl_->keys.find(std::string(key));
-  if (it == impl_->keys.end()) return std::nullopt;
-  return it->second;
+  return impl_->keys.find(key);
 }
 
 std::uint64_t RecordLog::start_offset() const {
