@@ -25,17 +25,27 @@ std::optional<std::uint64_t> KeyIndex::find(std::string_view key) const {
   return s.offset;
 }
 
-void KeyIndex::assign(std::string_view key, std::uint64_t offset) {
+std::pair<KeyIndex::Slot*, bool> KeyIndex::slot_for(std::string_view key) {
   if ((size_ + 1) * 2 > slots_.size()) grow();
   std::uint64_t hash = hash_of(key);
   Slot& s = slots_[probe(key, hash)];
-  if (s.hash == 0) {
-    s.hash = hash;
-    s.where = static_cast<std::uint64_t>(bytes_.size()) << 16 | key.size();
-    bytes_.append(key);
-    ++size_;
-  }
-  s.offset = offset;
+  if (s.hash != 0) return {&s, false};
+  s.hash = hash;
+  s.where = static_cast<std::uint64_t>(bytes_.size()) << 16 | key.size();
+  bytes_.append(key);
+  ++size_;
+  return {&s, true};
+}
+
+void KeyIndex::assign(std::string_view key, std::uint64_t offset) {
+  slot_for(key).first->offset = offset;
+}
+
+std::optional<std::uint64_t> KeyIndex::insert(std::string_view key, std::uint64_t offset) {
+  auto [slot, fresh] = slot_for(key);
+  if (!fresh) return slot->offset;
+  slot->offset = offset;
+  return std::nullopt;
 }
 
 void KeyIndex::erase(std::string_view key) {

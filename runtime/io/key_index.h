@@ -11,6 +11,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace sfn::runtime::io {
@@ -21,6 +22,9 @@ class KeyIndex {
   std::optional<std::uint64_t> find(std::string_view key) const;
   // Stores `offset` for `key` (replacing an earlier one).
   void assign(std::string_view key, std::uint64_t offset);
+  // Stores `offset` for `key` unless the key is there already; then returns its offset and
+  // changes nothing. (One probe where find() + assign() would take two.)
+  std::optional<std::uint64_t> insert(std::string_view key, std::uint64_t offset);
   // Forgets `key` (its bytes stay in the buffer: erasing is rare, for undoing failed writes).
   void erase(std::string_view key);
   std::size_t size() const { return size_; }
@@ -44,6 +48,8 @@ class KeyIndex {
   }
   // The slot holding `key`, or the empty slot where it would go.
   std::size_t probe(std::string_view key, std::uint64_t hash) const;
+  // The slot for `key`, made ready for it (filled in when it was empty): whether it was new.
+  std::pair<Slot*, bool> slot_for(std::string_view key);
   void grow();
 
   std::vector<Slot> slots_;  // size is 0 or a power of two

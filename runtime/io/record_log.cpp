@@ -330,19 +330,16 @@ std::vector<Result<AppendResult>> RecordLog::append_batch(std::span<const Append
     }
     bool keyed = m.options.idempotency_keys && !r.idempotency_key.empty();
     if (keyed) {
-      if (auto first = m.keys.find(r.idempotency_key)) {
+      if (auto first = m.keys.insert(r.idempotency_key, offset)) {
         results.emplace_back(AppendResult{*first, true});
         wait_for = std::max(wait_for, *first + 1);
         continue;
       }
+      inserted_keys.push_back(r.idempotency_key);
     }
     if ((offset - seg.first_offset) % kIndexStride == 0)
       index_points.emplace_back(offset, seg.size + buf.size());
     encode_frame(buf, offset, r.idempotency_key, r.payload);  // stored even when not deduplicated
-    if (keyed) {
-      m.keys.assign(r.idempotency_key, offset);
-      inserted_keys.push_back(r.idempotency_key);
-    }
     results.emplace_back(AppendResult{offset, false});
     wait_for = offset + 1;
     ++offset;

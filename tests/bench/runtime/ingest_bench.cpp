@@ -10,7 +10,7 @@
 //   ingest_bench [--records N] [--dir DIR] [--batch B [--window W]]
 //
 // Default 1,000,000 records, DIR = . (the log goes to DIR/ingest_bench.tmp, removed at the
-// end); with --batch only that configuration runs (W default 16), e.g. under perf.
+// end); with --batch only that configuration runs (W default 8), e.g. under perf.
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -146,7 +146,7 @@ void print(const char* what, std::uint64_t n, const Measurement& m) {
 int main(int argc, char** argv) {
   std::uint64_t n = 1'000'000;
   fs::path dir = ".";
-  std::size_t only_batch = 0, only_window = 16;
+  std::size_t only_batch = 0, only_window = 8;
   for (int i = 1; i + 1 < argc; i += 2) {
     if (std::strcmp(argv[i], "--records") == 0) n = std::stoull(argv[i + 1]);
     else if (std::strcmp(argv[i], "--dir") == 0) dir = argv[i + 1];
@@ -166,8 +166,8 @@ int main(int argc, char** argv) {
   struct Config {
     std::size_t per_request, window;
   };
-  for (Config c : {Config{64, 16}, Config{256, 16}, Config{1024, 4}, Config{1024, 16},
-                   Config{1024, 64}, Config{4096, 16}}) {
+  for (Config c : {Config{64, 8}, Config{256, 8}, Config{1024, 4}, Config{1024, 8},
+                   Config{1024, 32}, Config{4096, 8}}) {
     char what[64];
     std::snprintf(what, sizeof what, "batches of %zu, %zu in flight", c.per_request, c.window);
     print(what, n, run_bulk(dir, n, c.per_request, c.window));

@@ -1,5 +1,5 @@
 // KeyIndex (the idempotency key table of record logs) against std::unordered_map as a model:
-// random assigns, finds and erases (erase shifts runs of the open-addressing table back),
+// random assigns, inserts, finds and erases (erase shifts runs of the open-addressing table back),
 // through several growths.
 #include <gtest/gtest.h>
 
@@ -21,10 +21,16 @@ TEST(KeyIndex, BehavesLikeAMap) {
     std::string key = random_key();
     switch (rng() % 4) {
       case 0:
-      case 1:
         index.assign(key, step);
         model[key] = step;
         break;
+      case 1: {
+        auto earlier = index.insert(key, step);
+        auto [it, fresh] = model.emplace(key, step);
+        ASSERT_EQ(earlier.has_value(), !fresh) << key;
+        if (earlier) ASSERT_EQ(*earlier, it->second);
+        break;
+      }
       case 2:
         index.erase(key);
         model.erase(key);
