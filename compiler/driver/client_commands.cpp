@@ -160,7 +160,7 @@ int summarize(const SendArgs& args, const io::ImportReport& r,
   if (r.stopped) {
     std::cerr << "error: " << r.stopped->message << "\n"
               << "error: the import stopped after line " << c.lines << "; "
-              << c.records - acked - c.refused << " records sent were not acknowledged; "
+              << c.records - acked - c.refused << " records read were not acknowledged; "
               << (args.key_prefix.empty()
                       ? "running it again would append the acknowledged records twice (use "
                         "--key-prefix to make re-runs safe)\n"
