@@ -12,6 +12,7 @@
 #include <cstdio>
 #include <cstring>
 #include <ctime>
+#include <filesystem>
 #include <iostream>
 #include <nlohmann/json.hpp>
 #include <set>
@@ -19,7 +20,10 @@
 #include <utility>
 
 #include "compiler/driver/command.h"
+#include "compiler/driver/pipeline.h"
+#include "runtime/embedded/offline_state.h"
 #include "runtime/io/bulk_import.h"
+#include "runtime/io/durable_file.h"
 #include "runtime/io/client.h"
 #include "runtime/io/io_server.h"
 
@@ -392,18 +396,54 @@ void setup_status(CLI::App& app, int& exit_code) {
   });
 }
 
+// `sfn state ADDRESS --state-dir DIR`: reads a snapshot with no program running; the program
+// that decodes the states is --program or the one `sfn run` recorded in DIR/program.
+int offline_state(const std::string& address, const std::string& dir, uint64_t epoch, std::string program) {
+  if (program.empty()) {
+    auto recorded = runtime::io::read_small_file(std::filesystem::path(dir) / "program", 4096);
+    if (!recorded.ok()) {
+      std::cerr << "error: " << dir << " does not name the program that wrote it (" << recorded.error().message
+                << "); give it with --program FILE (.sfn or a module from sfn build --shared)\n";
+      return 2;
+    }
+    program = recorded.value().substr(0, recorded.value().find('\n'));
+  }
+  LoadResult loaded = load_program_or_module(program, {});
+  if (!loaded.module) {
+    if (!loaded.error.empty()) std::cerr << "error: " << program << ": " << loaded.error << "\n";
+    return loaded.exit_code;
+  }
+  auto state = runtime::read_snapshot_state(loaded.module, dir, address, epoch);
+  if (!state) return report(state.error());
+  std::cout << state.value() << "\n";
+  return 0;
+}
+
 void setup_state(CLI::App& app, int& exit_code) {
   struct Args {
-    std::string address, endpoint = io::kDefaultControlEndpoint, timeout = "5s";
+    std::string address, endpoint = io::kDefaultControlEndpoint, timeout = "5s", state_dir, program;
+    uint64_t epoch = 0;
   };
   static Args args;
   auto* cmd = app.add_subcommand("state", "Print an instance's state as JSON")
-                  ->footer("ADDRESS is pkg/Type/key, e.g. shop/Cart/alice. The state comes from "
-                           "the running\nprogram at the control endpoint.");
+                  ->footer("ADDRESS is pkg/Type/key, e.g. shop/Cart/alice. The state comes from the running\n"
+                           "program at the control endpoint, or with --state-dir from a committed snapshot\n"
+                           "of a state directory, read with no program running (nothing in it changes).");
   cmd->add_option("address", args.address, "The instance address, pkg/Type/key")->required();
   cmd->add_option("--endpoint", args.endpoint, "The control endpoint")->capture_default_str();
+  auto* dir = cmd->add_option("--state-dir", args.state_dir, "Read a snapshot of this state directory instead");
+  cmd->add_option("--epoch", args.epoch, "With --state-dir: the snapshot of this epoch (default: the newest valid)")
+      ->needs(dir);
+  cmd->add_option("--program", args.program,
+                  "With --state-dir: the program (.sfn or .so) that decodes the state (default: the one sfn run "
+                  "recorded in the state directory)")
+      ->needs(dir);
   add_timeout_option(cmd, args.timeout);
   cmd->callback([&exit_code] {
+    if (!args.state_dir.empty()) {
+      exit_code = offline_state(args.address, args.state_dir, args.epoch, args.program);
+      return;
+    }
     std::chrono::milliseconds timeout;
     if (!resolve_timeout(args.timeout, timeout, exit_code)) return;
     auto state = io::query_state(args.endpoint, args.address, timeout);

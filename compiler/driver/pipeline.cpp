@@ -64,4 +64,12 @@ LoadResult load_program(const std::string& sfn_path, const LoadOptions& options)
   return options.backend == Backend::llvm ? load_with_llvm(sfn_path, options) : load_with_cpp(sfn_path, options);
 }
 
+LoadResult load_program_or_module(const std::string& file, const LoadOptions& options) {
+  if (file.size() >= 4 && file.compare(file.size() - 4, 4, ".sfn") == 0) return load_program(file, options);
+  LoadResult r;
+  r.module = runtime::load_module_file(file, &r.error);
+  if (!r.module) r.exit_code = 2;
+  return r;
+}
+
 }  // namespace sfn::driver

@@ -35,4 +35,8 @@ struct LoadResult {
 // Compiles the program rooted at `sfn_path` with the chosen backend and loads it.
 LoadResult load_program(const std::string& sfn_path, const LoadOptions& options = {});
 
+// What `sfn run FILE` runs: an `.sfn` source through load_program, anything else as a compiled
+// module (a shared object exporting `sfn_module_v1`; a load error is exit code 2).
+LoadResult load_program_or_module(const std::string& file, const LoadOptions& options = {});
+
 }  // namespace sfn::driver

@@ -5,6 +5,7 @@
 // shared with the executables of `sfn build`.
 #include <unistd.h>
 
+#include <filesystem>
 #include <iostream>
 #include <string>
 
@@ -16,26 +17,17 @@ namespace sfn::driver {
 namespace {
 
 int run(const std::string& file, const std::string& backend_name, runtime::RunCommandLine& args) {
-  runtime::ModulePtr module;
-  if (file.size() >= 4 && file.compare(file.size() - 4, 4, ".sfn") == 0) {
-    LoadOptions options;
-    parse_backend(backend_name, options.backend);
-    if (isatty(STDERR_FILENO)) options.progress = [](const std::string& line) { std::cerr << "sfn run: " << line << std::endl; };
-    LoadResult loaded = load_program(file, options);
-    if (!loaded.module) {
-      if (!loaded.error.empty()) std::cerr << "error: " << loaded.error << "\n";
-      return loaded.exit_code;
-    }
-    module = loaded.module;
-  } else {
-    std::string error;
-    module = runtime::load_module_file(file, &error);
-    if (!module) {
-      std::cerr << "error: " << error << "\n";
-      return 2;
-    }
+  LoadOptions options;
+  parse_backend(backend_name, options.backend);
+  if (isatty(STDERR_FILENO)) options.progress = [](const std::string& line) { std::cerr << "sfn run: " << line << std::endl; };
+  LoadResult loaded = load_program_or_module(file, options);
+  if (!loaded.module) {
+    if (!loaded.error.empty()) std::cerr << "error: " << loaded.error << "\n";
+    return loaded.exit_code;
   }
-  return runtime::run_parsed(module, args, "sfn run");
+  std::error_code ec;
+  args.options.program_path = std::filesystem::absolute(file, ec).string();
+  return runtime::run_parsed(loaded.module, args, "sfn run");
 }
 
 void setup(CLI::App& app, int& exit_code) {

@@ -211,6 +211,7 @@ void Coordinator::final_snapshot(std::unique_lock<std::mutex>& lock) {
   if (!epochs_) return;
   bool started = false;
   for (;;) {
+    if (hub_.failed.load()) return;  // its acknowledgement may never come
     lock.unlock();
     bool ended = epochs_->poll();
     if (!epochs_->in_progress()) {
@@ -241,7 +242,7 @@ void Coordinator::run(const std::atomic<bool>& stop) {
   std::unique_lock<std::mutex> lock(hub_.mu);
   hub_.progress[hub_.workers] = worker::Progress{true, 0, 0, INT64_MAX};
   for (;;) {
-    if (stop.load()) break;
+    if (stop.load() || hub_.failed.load()) break;
     const bool endless = source_ && source_->endless();
     lock.unlock();
     drive_snapshots(!gate || endless);
@@ -293,7 +294,7 @@ void Coordinator::run(const std::atomic<bool>& stop) {
     if (endless) wait_ns = std::min<int64_t>(wait_ns, 10'000'000);
     hub_.cv.wait_for(lock, std::chrono::nanoseconds(wait_ns));
   }
-  final_snapshot(lock);
+  if (!hub_.failed.load()) final_snapshot(lock);  // a failed worker's state is not snapshotted
   hub_.stop = true;
   lock.unlock();
   wake_all();

@@ -98,6 +98,9 @@ void Epochs::commit(std::vector<worker::Hub::SnapshotAck>& acks) {
   stats_.last_duration_ms = pending_.duration_ms;
   stats_.last_bytes = pending_.bytes;
   stats_.last_max_sync_us = max_sync;
+  if (stats_.recent_sync_us.size() == kRecentSnapshots) stats_.recent_sync_us.erase(stats_.recent_sync_us.begin());
+  stats_.recent_sync_us.push_back(max_sync);
+  ++stats_.committed;
   stats_.last_time = std::chrono::system_clock::now();
 }
 

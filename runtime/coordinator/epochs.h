@@ -43,12 +43,15 @@ struct SnapshotStats {
   int64_t last_duration_ms = 0;
   uint64_t last_bytes = 0;
   int64_t last_max_sync_us = 0;  // longest stop of processing in a worker for the last one
+  std::vector<int64_t> recent_sync_us;  // the same for each of the last kRecentSnapshots
+  uint64_t committed = 0;               // snapshots committed by this run
   std::optional<std::chrono::system_clock::time_point> last_time;
   uint64_t failed = 0;
 };
 
 class Epochs {
  public:
+  static constexpr size_t kRecentSnapshots = 4096;
   // `next_epoch`: the first epoch this run takes (1, or the recovered epoch + 1).
   Epochs(worker::Hub& hub, snapshot::SnapshotStore& store, SnapshotOptions options, IngressHooks hooks,
          uint64_t next_epoch, uint64_t committed_epoch);

@@ -31,6 +31,8 @@ uint64_t address_hash(std::string_view address);
 inline uint32_t key_group_of(std::string_view address, uint32_t groups) {
   return static_cast<uint32_t>(address_hash(address) % groups);
 }
+// The worker that owns key group `kg` of a run with `workers` workers.
+inline unsigned worker_of(uint32_t kg, unsigned workers) { return kg % workers; }
 
 // The egress index the runtime uses for dead letters: module egress_count.
 // The dead-letter record's message type (runtime-defined): {address, message_type, message

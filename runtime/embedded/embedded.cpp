@@ -31,6 +31,7 @@
 #include "runtime/embedded/input_file.h"
 #include "runtime/embedded/layout.h"
 #include "runtime/embedded/recovery.h"
+#include "runtime/io/durable_file.h"
 #include "runtime/io/io_server.h"
 
 namespace sfn::runtime {
@@ -111,11 +112,14 @@ std::map<std::string, std::pair<uint64_t, uint64_t>> published_positions(io::IoS
 // Everything one run of embedded mode owns, in construction order.
 class EmbeddedRun {
  public:
-  EmbeddedRun(const ModulePtr& module, const RunOptions& options, RunResult& result)
-      : module_(module), m_(*module), options_(options), result_(result) {}
+  // `attempt` > 0: a recovery after a failed worker (the output is appended to, not replaced).
+  EmbeddedRun(const ModulePtr& module, const RunOptions& options, RunResult& result, int attempt)
+      : module_(module), m_(*module), options_(options), result_(result), attempt_(attempt) {}
 
   // Runs to the end; returns the error that made the run unusable ("" when none).
   std::string run();
+  // A worker failed: the run stopped without a last snapshot.
+  bool worker_failed() const { return hub_ && hub_->failed.load(); }
 
  private:
   std::string prepare_dir();
@@ -138,6 +142,7 @@ class EmbeddedRun {
   const core::Module& m_;
   const RunOptions& options_;
   RunResult& result_;
+  const int attempt_;
   fs::path dir_;
   unsigned workers_ = 1;
   uint32_t groups_ = 128;
@@ -170,12 +175,15 @@ std::string EmbeddedRun::prepare_dir() {
   fs::create_directories(dir_, ec);
   if (ec) return "cannot create state directory " + dir_.string() + ": " + ec.message();
   if (auto s = check_layout(dir_, recorded.value(), Layout{workers_, groups_}); !s) return s.error().message;
+  // The program, for tools that read the state with no program running (`sfn state --state-dir`).
+  if (!options_.program_path.empty())
+    if (auto s = io::write_file_durably(dir_ / "program", options_.program_path + "\n"); !s) return s.error().message;
   return "";
 }
 
 std::string EmbeddedRun::open_output() {
   if (options_.output_path.empty()) return "";
-  out_file_.open(options_.output_path, std::ios::trunc);
+  out_file_.open(options_.output_path, attempt_ > 0 ? std::ios::app : std::ios::trunc);
   return out_file_ ? "" : "cannot write output file " + options_.output_path;
 }
 
@@ -402,6 +410,7 @@ std::string EmbeddedRun::run() {
   auto rec = recover(*store_, dir_, workers_, groups_);
   if (!rec.ok()) return rec.error().message;
   recovery_summary_ = rec->summary;
+  result_.recovery_ms = rec->duration_ms;
   if (!rec->summary.empty() && options_.progress) options_.progress(rec->summary);
   if (auto e = open_workers(rec.value()); !e.empty()) return e;
   if (options_.clock == ClockMode::virtual_time) hub_->virtual_now.store(rec->virtual_clock_ns);
@@ -459,6 +468,9 @@ std::string EmbeddedRun::run() {
   }
   finish_input();
   result_.bad_input_lines = input_.bad;
+  const coordinator::SnapshotStats st = epochs_->stats();
+  result_.snapshots = st.committed;
+  result_.snapshot_sync_us = st.recent_sync_us;
   for (auto& w : ws_) result_.invocations += w->invocations();
   result_.dead_letters = hub_->dead_letters.load();
   return "";
@@ -468,18 +480,41 @@ std::string EmbeddedRun::run() {
 
 void request_stop() { g_stop.store(true); }
 
+namespace {
+constexpr int kMaxRecoveries = 3;  // in-process recoveries after failed workers, per run
+}
+
+// Runs embedded mode; when a worker fails, everything is closed and the run recovers in process
+// from the last committed snapshot (RUNTIME.md §3: "after a worker thread fails"), resuming its
+// --input exactly once, up to kMaxRecoveries times.
 RunResult run_embedded(const ModulePtr& module, const RunOptions& options) {
-  RunResult result;
+  RunResult total;
   g_stop.store(false);
-  EmbeddedRun run(module, options, result);
-  std::string error = run.run();
-  if (!error.empty()) {
-    result.exit_code = 2;
-    result.error = error;
-    return result;
+  for (int attempt = 0;; ++attempt) {
+    RunResult result;
+    bool failed = false;
+    std::string error;
+    {
+      EmbeddedRun run(module, options, result, attempt);
+      error = run.run();
+      failed = run.worker_failed();
+    }
+    total.invocations += result.invocations;
+    total.dead_letters += result.dead_letters;
+    result.invocations = total.invocations;
+    result.dead_letters = total.dead_letters;
+    if (!error.empty()) {
+      result.exit_code = 2;
+      result.error = error;
+      return result;
+    }
+    if (!failed || g_stop.load() || attempt == kMaxRecoveries) {
+      if (result.exit_code == 0 && result.bad_input_lines > 0) result.exit_code = 3;
+      return result;
+    }
+    std::cerr << "sfn run: recovering from the last committed snapshot after the failure above (" << attempt + 1
+              << " of " << kMaxRecoveries << ")\n";
   }
-  if (result.exit_code == 0 && result.bad_input_lines > 0) result.exit_code = 3;
-  return result;
 }
 
 }  // namespace sfn::runtime

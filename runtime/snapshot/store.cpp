@@ -65,12 +65,18 @@ std::vector<std::uint64_t> SnapshotStore::epochs() const {
   return out;
 }
 
+Result<Manifest> SnapshotStore::verified(std::uint64_t e) const {
+  auto m = read_manifest(dir_of(e), true);
+  if (m.ok() && m->epoch != e)
+    return Error{ErrorCode::corrupt, "snapshot " + dir_of(e).string() + ": MANIFEST names epoch " + std::to_string(m->epoch)};
+  return m;
+}
+
 Result<std::optional<Manifest>> SnapshotStore::newest_valid(const std::function<void(const std::string&)>& report) {
   for (std::uint64_t e : epochs()) {
-    auto m = read_manifest(dir_of(e), true);
-    if (m.ok() && m->epoch == e) return std::optional<Manifest>(std::move(m.value()));
-    report(m.ok() ? "snapshot " + dir_of(e).string() + ": MANIFEST names epoch " + std::to_string(m->epoch)
-                  : m.error().message);
+    auto m = verified(e);
+    if (m.ok()) return std::optional<Manifest>(std::move(m.value()));
+    report(m.error().message);
     std::error_code ec;
     fs::path broken = dir_of(e);
     broken += ".broken";

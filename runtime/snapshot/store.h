@@ -33,6 +33,9 @@ class SnapshotStore {
   // The epochs with a snapshot directory, newest first.
   std::vector<std::uint64_t> epochs() const;
 
+  // Epoch `e`'s MANIFEST, once it and every file it lists verify; changes nothing.
+  [[nodiscard]] transport::Result<Manifest> verified(std::uint64_t epoch) const;
+
   // The newest snapshot whose MANIFEST and files verify; nullopt when there is none. Every
   // newer one that does not verify is reported through `report` (one sentence each) and
   // renamed to <epoch>.broken, so it is kept for inspection but never used again.

@@ -13,6 +13,7 @@
 #include <rocksdb/write_batch.h>
 
 #include "runtime/core/codec.h"
+#include "runtime/core/text.h"
 #include "runtime/core/value.h"
 
 namespace sfn::runtime::state {
@@ -183,6 +184,30 @@ Instance* StateBackend::instance(std::string_view address, const core::Address& 
 Instance* StateBackend::find(std::string_view address, const core::Address& parsed, uint32_t kg, Status* error) {
   if (Instance* inst = cache_.find(address)) return inst;
   return load(address, parsed, kg, false, error);
+}
+
+Status StateBackend::instance_json(std::string_view address, uint32_t key_groups, int64_t now, std::string* out) {
+  core::Address parsed;
+  std::string err;
+  if (!module_->parse_address(address, &parsed, &err)) return Status::error(err);
+  Status st;
+  Instance* inst = find(address, parsed, core::key_group_of(address, key_groups), &st);
+  if (!st) return st;
+  // docs/cli.md: no such instance is an error (exit 1), not a print of the initializers.
+  if (!inst) return Status::error("no instance " + std::string(address) + " (it has never stored state)");
+  const sfn_function_desc& fn = module_->desc().functions[parsed.function];
+  const FunctionLayout& fl = layouts_[parsed.function];
+  expire(inst, now);
+  std::string json = "{";
+  for (uint32_t i = 0; i < fn.state_count; ++i) {
+    if (i) json.push_back(',');
+    core::append_json_string(json, fn.states[i].name);
+    json.push_back(':');
+    core::append_json_value(json, fn.states[i].type, inst->block + fl.offsets[i]);
+  }
+  json.push_back('}');
+  *out = std::move(json);
+  return Status::ok();
 }
 
 Instance* StateBackend::load(std::string_view address, const core::Address& parsed, uint32_t kg, bool create,

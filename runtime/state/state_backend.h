@@ -79,6 +79,9 @@ class StateBackend {
   Instance* instance(std::string_view address, const core::Address& parsed, uint32_t key_group, Status* error);
   // An instance only if cached or stored (for `sfn state`); null when it never existed.
   Instance* find(std::string_view address, const core::Address& parsed, uint32_t key_group, Status* error);
+  // The state of the instance at `address` as a JSON object (expiry applied at `now`); an error
+  // for a malformed address, unreadable stored state, or an instance that never stored state.
+  Status instance_json(std::string_view address, uint32_t key_groups, int64_t now, std::string* out);
 
   // Applies `after write` / `after call` expiry of `inst` at time `now` (idempotent).
   void expire(Instance* inst, int64_t now);

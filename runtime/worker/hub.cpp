@@ -123,4 +123,10 @@ bool decode_record(std::string_view in, RecordKind* kind, uint32_t* message_type
   return true;
 }
 
+void Hub::report_failure() {
+  failed.store(true);
+  std::lock_guard<std::mutex> lock(mu);
+  cv.notify_all();
+}
+
 }  // namespace sfn::runtime::worker

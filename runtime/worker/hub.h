@@ -46,7 +46,7 @@ class Hub {
   transport::TransportContext transport;
 
   // The worker owning key group `kg`.
-  unsigned owner(uint32_t kg) const { return kg % workers; }
+  unsigned owner(uint32_t kg) const { return core::worker_of(kg, workers); }
   // Current time in ns since the Unix epoch (virtual time under ClockMode::virtual_time).
   int64_t now() const;
   std::atomic<int64_t> virtual_now{0};
@@ -60,6 +60,10 @@ class Hub {
   void report_idle(unsigned participant, uint64_t created, uint64_t consumed, int64_t next_timer);
   void report_busy(unsigned participant);
   bool stopping();
+  // A worker failed (its state can no longer be trusted): the run stops at once, without a last
+  // snapshot, and the process recovers from the last committed one (embedded.cpp).
+  std::atomic<bool> failed{false};
+  void report_failure();
 
   // ---- egress ----
   // Receives committed egress records (an epoch's, once it commits), in order.

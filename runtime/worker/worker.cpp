@@ -208,7 +208,14 @@ class WorkerInvocation final : public core::Invocation {
   std::vector<std::string> cancels_;
 };
 
-Worker::Worker(Hub& hub, unsigned index) : hub_(hub), module_(*hub.module), index_(index) {}
+Worker::Worker(Hub& hub, unsigned index)
+    : hub_(hub), module_(*hub.module), index_(index), align_(hub.workers + 1, index) {
+  unsigned w = 0;
+  unsigned long long n = 0;
+  if (const char* spec = std::getenv("SFN_TEST_FAIL_WORKER"); spec && std::sscanf(spec, "%u:%llu", &w, &n) == 2 &&
+                                                               w == index)
+    fail_after_ = n;
+}
 
 Worker::~Worker() {
   for (Pending& p : local_) pending_free(module_, p);
@@ -260,8 +267,11 @@ std::string Worker::fatal_error() const {
 }
 
 void Worker::fail(const std::string& message) {
-  std::lock_guard<std::mutex> lock(error_mu_);
-  if (fatal_.empty()) fatal_ = message;
+  {
+    std::lock_guard<std::mutex> lock(error_mu_);
+    if (fatal_.empty()) fatal_ = message;
+  }
+  hub_.report_failure();
 }
 
 void Worker::post(std::function<void(Worker&)> task) {
@@ -285,8 +295,7 @@ void Worker::on_record(const transport::RecordView& rec) {
   if (rec.kind == transport::RecordKind::barrier) return on_barrier(rec.sender, rec.epoch);
   if (rec.kind != transport::RecordKind::data) return;
   // In flight for the snapshot being taken: sent before its sender's barrier, arrived after ours.
-  if (snap_.epoch && rec.sender < snap_.awaiting.size() && snap_.awaiting[rec.sender])
-    snap_.file.messages.emplace_back(rec.payload);
+  if (align_.in_flight(rec.sender)) snap_.file.messages.emplace_back(rec.payload);
   ++consumed_;  // the record itself; a message record is re-counted as created below
   accept_record(rec.payload);
 }
@@ -442,8 +451,10 @@ void Worker::process(Pending& p) {
   if (!inst) return dead_letter(addr, p.message_type, p.block, st.message(), "");
   inv_->start(inst, hub_.now());
   int rc = handler(static_cast<sfn_ctx*>(inv_.get()), p.block);
-  invocations_.fetch_add(1, std::memory_order_relaxed);
+  const uint64_t n = invocations_.fetch_add(1, std::memory_order_relaxed) + 1;
   if (!inv_->finish(rc)) dead_letter(addr, p.message_type, p.block, inv_->error(), inv_->location());
+  static std::atomic<bool> injected{false};
+  if (n == fail_after_ && !injected.exchange(true)) fail("worker " + std::to_string(index_) + ": injected failure");
 }
 
 void Worker::end_batch(bool force) {
@@ -522,28 +533,7 @@ void Worker::run() {
 }
 
 Status Worker::state_json(std::string_view address, std::string* out) {
-  core::Address parsed;
-  std::string err;
-  if (!module_.parse_address(address, &parsed, &err)) return Status::error(err);
-  Status st;
-  uint32_t kg = core::key_group_of(address, hub_.key_groups);
-  state::Instance* inst = backend_->find(address, parsed, kg, &st);
-  if (!st) return st;
-  // docs/cli.md: no such instance is an error (exit 1), not a print of the initializers.
-  if (!inst) return Status::error("no instance " + std::string(address) + " (it has never stored state)");
-  const sfn_function_desc& fn = module_.desc().functions[parsed.function];
-  const state::FunctionLayout& fl = backend_->layout(parsed.function);
-  backend_->expire(inst, hub_.now());
-  std::string json = "{";
-  for (uint32_t i = 0; i < fn.state_count; ++i) {
-    if (i) json.push_back(',');
-    core::append_json_string(json, fn.states[i].name);
-    json.push_back(':');
-    core::append_json_value(json, fn.states[i].type, inst->block + fl.offsets[i]);
-  }
-  json.push_back('}');
-  *out = std::move(json);
-  return Status::ok();
+  return backend_->instance_json(address, hub_.key_groups, hub_.now(), out);
 }
 
 }  // namespace sfn::runtime::worker

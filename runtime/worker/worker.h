@@ -17,6 +17,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "runtime/snapshot/barrier_alignment.h"
 #include "runtime/snapshot/worker_file.h"
 #include "runtime/state/state_backend.h"
 #include "runtime/worker/hub.h"
@@ -129,17 +130,20 @@ class Worker {
   uint64_t timer_order_ = 0;  // creation order: ties of `due` fire in this order
   bool timer_seq_dirty_ = false;
 
-  // The snapshot being taken: its epoch (0: none), the incoming channels (by sender id:
-  // workers, then the coordinator) whose barrier has not arrived, and what it records.
+  // Which incoming channels (by sender id: workers, then the coordinator) have delivered the
+  // barrier of the snapshot being taken, and that snapshot: its epoch (0: none) and what it
+  // records.
+  snapshot::BarrierAlignment align_;
   struct Snapshot {
     uint64_t epoch = 0;
-    std::vector<uint8_t> awaiting;
-    unsigned missing = 0;
     snapshot::WorkerSnapshot file;
     std::string error;
     int64_t sync_us = 0;
   };
   Snapshot snap_;
+  // Test hook (tests/e2e/chaos): SFN_TEST_FAIL_WORKER=W:N makes worker W fail after its N-th
+  // invocation, once per process, to exercise recovery from a failed worker thread.
+  uint64_t fail_after_ = 0;
   uint64_t epoch_ = kFirstEpoch;  // the epoch new egress and dead letters belong to
 
   uint64_t created_ = 0, consumed_ = 0;

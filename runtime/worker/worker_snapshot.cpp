@@ -28,13 +28,11 @@ void Worker::send_barrier(unsigned to, uint64_t epoch) {
 }
 
 void Worker::on_barrier(transport::SenderId from, uint64_t epoch) {
-  if (snap_.epoch == 0) {
-    if (epoch < epoch_) return;  // a stale barrier of an epoch already taken (cannot happen in order)
-    begin_snapshot(epoch);
-  }
-  if (epoch != snap_.epoch || from >= snap_.awaiting.size() || !snap_.awaiting[from]) return;
-  snap_.awaiting[from] = 0;
-  if (--snap_.missing == 0) finish_snapshot();
+  using Step = snapshot::BarrierAlignment::Step;
+  if (align_.epoch() == 0 && epoch < epoch_) return;  // an epoch taken before a recovery
+  const Step step = align_.on_barrier(from, epoch);
+  if (step == Step::started || step == Step::started_and_complete) begin_snapshot(epoch);
+  if (step == Step::complete || step == Step::started_and_complete) finish_snapshot();
 }
 
 void Worker::begin_snapshot(uint64_t epoch) {
@@ -69,10 +67,6 @@ void Worker::begin_snapshot(uint64_t epoch) {
     // Hand the barrier over now: an idle worker does not flush until it has work again.
     if (auto f = senders_[w]->flush(); !f.ok()) fail("worker " + std::to_string(index_) + ": " + f.error().message);
   }
-  // Every incoming channel (other workers, then the coordinator) must deliver its barrier.
-  snap_.awaiting.assign(hub_.workers + 1, 1);
-  snap_.awaiting[index_] = 0;
-  snap_.missing = hub_.workers;
   snap_.sync_us = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - t0).count();
 }
 

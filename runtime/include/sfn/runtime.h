@@ -79,6 +79,7 @@ struct RunOptions {
   unsigned workers = 0;               // 0: as recorded in state_dir, else 1 with input_path, else cores
   std::string state_dir;              // default ".sfn/<package>"
   std::string input_path;             // --input: JSON lines; empty: none
+  std::string program_path;           // the program run (recorded in <state-dir>/program); may be empty
   std::string output_path;            // --output: egress lines go there instead of stdout
   bool egress_sources = false;        // --egress-sources: egress lines name the emitting instance
   ClockMode clock = ClockMode::real;
@@ -103,6 +104,11 @@ struct RunResult {
   uint64_t invocations = 0;
   uint64_t dead_letters = 0;
   std::string error;  // set when exit_code == 2
+  // Snapshots (for reports and benchmarks): how many committed, the longest stop of processing
+  // in a worker for each of the last 4096, and how long recovery took at start.
+  uint64_t snapshots = 0;
+  std::vector<int64_t> snapshot_sync_us;
+  int64_t recovery_ms = 0;
 };
 
 // Runs `module` in embedded mode until the input is exhausted and no work is left (with

@@ -296,4 +296,40 @@ TEST(Chaos, KilledBatchRunResumesItsInputExactlyOnce) {
   fs::remove_all(dir);
 }
 
+// A worker thread that fails (here: SFN_TEST_FAIL_WORKER, the runtime's test hook, makes
+// worker 1 fail after its 20,000th invocation) stops the run without a last snapshot; the
+// process recovers in place from the last committed snapshot and resumes its input, so every
+// line still has exactly-once effects and the run exits 0.
+TEST(Chaos, AFailedWorkerThreadIsRecoveredInProcess) {
+  const fs::path dir = fs::temp_directory_path() / ("sfn_worker_failure_" + std::to_string(::getpid()));
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  const fs::path module = dir / "chaos.so", input = dir / "input.jsonl", state = dir / "state";
+  auto built = run_command({SFN_BIN, "build", "--shared", std::string(SFN_CHAOS_DIR) + "/chaos.sfn", "-o", module.string()});
+  ASSERT_EQ(built.status, 0) << built.err;
+  std::map<std::string, Expected> want;
+  {
+    std::ofstream f(input);
+    for (int i = 0; i < 300; ++i) {
+      const std::string key = "c" + std::to_string(i % kCounters);
+      f << R"({"ingress":"records","value":{"key":")" << key << R"(","n":)" << i << "}}\n";
+      want[key].received += 1;
+      want[key].ticks += i % 5 == 0;
+    }
+  }
+  ::setenv("SFN_TEST_FAIL_WORKER", "1:20000", 1);
+  auto r = run_command({SFN_BIN, "run", module.string(), "--input", input.string(), "--workers", "2",
+                        "--checkpoint-interval", "30ms", "--state-dir", state.string()});
+  ::unsetenv("SFN_TEST_FAIL_WORKER");
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_NE(r.err.find("worker 1: injected failure"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("recovering from the last committed snapshot"), std::string::npos) << r.err;
+
+  Server server(module, state, 20000 + static_cast<int>((::getpid() + 11) % 15000) * 3);
+  server.start();
+  expect_exactly_once(server, want, "after an in-process recovery");
+  server.kill9();
+  fs::remove_all(dir);
+}
+
 }  // namespace

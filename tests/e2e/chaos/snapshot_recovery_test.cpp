@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -164,6 +165,40 @@ TEST_F(StateDirNeverLies, ADamagedLayoutIsNamedNotDumped) {
   EXPECT_EQ(r.status, 2) << r.out << r.err;
   EXPECT_NE(r.err.find((state() / "layout").string() + " is damaged"), std::string::npos) << r.err;
   EXPECT_EQ(r.err.find("secret"), std::string::npos) << r.err;
+}
+
+// Every file under `dir` with its content, to show that a reader changed nothing.
+std::map<std::string, std::string> contents(const fs::path& dir) {
+  std::map<std::string, std::string> out;
+  for (const auto& e : fs::recursive_directory_iterator(dir))
+    if (e.is_regular_file()) out[e.path().string()] = sfn::testing::read_file(e.path());
+  return out;
+}
+
+// `sfn state ADDRESS --state-dir DIR [--epoch E]` reads a snapshot with no program running, with
+// the program `sfn run` recorded, and changes nothing in the state directory.
+TEST_F(StateDirNeverLies, StateIsReadOfflineFromAnySnapshotWithoutChangingIt) {
+  two_runs();
+  const auto before = contents(state());
+  auto read = [&](const std::string& address, const std::vector<std::string>& more = {}) {
+    std::vector<std::string> argv = {SFN_BIN, "state", address, "--state-dir", state().string()};
+    argv.insert(argv.end(), more.begin(), more.end());
+    return run_command(argv);
+  };
+  auto r = read("example.greeter/Greeter/Ann");
+  EXPECT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(r.out, "{\"seen\":2}\n");
+  r = read("example.greeter/Greeter/Bob", {"--epoch", "1"});
+  EXPECT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(r.out, "{\"seen\":1}\n");
+  r = read("example.greeter/Greeter/Zed");
+  EXPECT_EQ(r.status, 1);
+  EXPECT_NE(r.err.find("no instance example.greeter/Greeter/Zed"), std::string::npos) << r.err;
+  r = read("example.greeter/Greeter/Ann", {"--epoch", "9"});
+  EXPECT_EQ(r.status, 1);
+  EXPECT_NE(r.err.find("no snapshot of epoch 9"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("there are: 2, 1"), std::string::npos) << r.err;
+  EXPECT_TRUE(contents(state()) == before) << "sfn state --state-dir changed the state directory";
 }
 
 }  // namespace

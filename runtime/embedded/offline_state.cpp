@@ -1,0 +1,78 @@
+// Reading an instance's state from a snapshot with no program running (see offline_state.h).
+#include "runtime/embedded/offline_state.h"
+
+#include <algorithm>
+#include <chrono>
+#include <vector>
+#include <unistd.h>
+
+#include "runtime/core/module.h"
+#include "runtime/embedded/layout.h"
+#include "runtime/snapshot/store.h"
+#include "runtime/state/state_backend.h"
+
+namespace sfn::runtime {
+namespace {
+
+namespace fs = std::filesystem;
+using transport::Error;
+using transport::ErrorCode;
+using transport::Result;
+
+Result<snapshot::Manifest> choose_snapshot(const snapshot::SnapshotStore& store, uint64_t epoch) {
+  const std::vector<uint64_t> all = store.epochs();
+  if (epoch && std::find(all.begin(), all.end(), epoch) == all.end()) {
+    std::string have;
+    for (uint64_t e : all) have += (have.empty() ? "" : ", ") + std::to_string(e);
+    return Error{ErrorCode::not_found, "no snapshot of epoch " + std::to_string(epoch) + " in " + store.root().string() +
+                                           " (there are: " + (have.empty() ? "none" : have) + ")"};
+  }
+  if (epoch) return store.verified(epoch);
+  std::string problems;
+  for (uint64_t e : store.epochs()) {
+    auto m = store.verified(e);
+    if (m.ok()) return m;
+    problems += "\n  " + m.error().message;
+  }
+  return Error{ErrorCode::not_found, "no committed snapshot in " + store.root().string() +
+                                         (problems.empty() ? std::string(" (the program never took one)") : problems)};
+}
+
+// A scratch directory removed when it goes out of scope.
+struct Scratch {
+  fs::path path = fs::temp_directory_path() /
+                  ("sfn-state-" + std::to_string(::getpid()) + "-" +
+                   std::to_string(std::chrono::steady_clock::now().time_since_epoch().count()));
+  ~Scratch() {
+    std::error_code ec;
+    fs::remove_all(path, ec);
+  }
+};
+
+}  // namespace
+
+Result<std::string> read_snapshot_state(const ModulePtr& module, const fs::path& state_dir, std::string_view address,
+                                        uint64_t epoch) {
+  auto layout = read_layout(state_dir);
+  if (!layout.ok()) return layout.error();
+  if (!layout.value()) return Error{ErrorCode::not_found, state_dir.string() + " is not a state directory (no layout)"};
+  snapshot::SnapshotStore store(state_dir);
+  auto manifest = choose_snapshot(store, epoch);
+  if (!manifest.ok()) return manifest.error();
+  const uint32_t kg = core::key_group_of(address, manifest->key_groups);
+  const unsigned owner = core::worker_of(kg, manifest->workers);
+  Scratch scratch;
+  if (auto s = store.restore_worker_db(manifest->epoch, owner, scratch.path); !s) return s.error();
+  std::string error;
+  auto backend = state::StateBackend::open(scratch.path.string(), module, &error);
+  if (!backend) return Error{ErrorCode::io_error, error};
+  // Expiry as of the snapshot: its virtual clock, or (real clock) the time it was taken.
+  const int64_t now = manifest->virtual_clock_ns > 0 ? manifest->virtual_clock_ns
+                                                     : manifest->created_unix_ms * 1'000'000;
+  std::string json;
+  Status s = backend->instance_json(address, manifest->key_groups, now, &json);
+  if (!s) return Error{ErrorCode::not_found, s.message() + " in the snapshot of epoch " + std::to_string(manifest->epoch)};
+  return json;
+}
+
+}  // namespace sfn::runtime
