@@ -44,9 +44,17 @@ struct BulkSender::Impl {
 
   // Hands the results of one reply to the handler.
   Status deliver(const zmq::message_t& body) {
-    if (!reply.ParseFromArray(body.data(), static_cast<int>(body.size())) || in_flight.empty() ||
-        reply.request_id() != in_flight.front().request_id)
+    if (!reply.ParseFromArray(body.data(), static_cast<int>(body.size())) || in_flight.empty())
       return fail(detail::bad_reply(endpoint));
+    if (reply.request_id() != in_flight.front().request_id) {
+      for (const auto& later : in_flight)
+        if (later.request_id == reply.request_id())
+          return fail(Error{ErrorCode::io_error,
+                            "requests to " + endpoint + " went unanswered while later ones were "
+                            "answered (did the server restart?); " +
+                                std::to_string(unacknowledged) + " records not acknowledged"});
+      return fail(detail::bad_reply(endpoint));
+    }
     if (reply.has_error()) return fail(detail::from_proto(reply.error(), endpoint));
     Outstanding done = std::move(in_flight.front());
     in_flight.pop_front();

@@ -27,6 +27,7 @@ namespace {
 
 constexpr std::size_t kMaxIngressPerRound = 512;         // requests drained per group commit
 constexpr std::size_t kMaxIngressRecordsPerRound = 65536;  // records drained per group commit
+constexpr std::size_t kMaxIngressBytesPerRound = 64u << 20;  // request bytes drained per round
 constexpr int kMaxBatchRecords = 65536;                    // records in one batch request
 constexpr std::size_t kMaxControlPerRound = 64;
 constexpr int kSendHighWaterMark = 100000;  // messages queued per peer before ZeroMQ drops
@@ -226,8 +227,9 @@ struct IoServer::Impl {
   // Receives the requests waiting on the ingress ROUTER, up to a round's limits.
   std::vector<IngressCall> receive_ingress_round() {
     std::vector<IngressCall> calls;
-    std::size_t records = 0;
-    while (calls.size() < kMaxIngressPerRound && records < kMaxIngressRecordsPerRound) {
+    std::size_t records = 0, bytes = 0;
+    while (calls.size() < kMaxIngressPerRound && records < kMaxIngressRecordsPerRound &&
+           bytes < kMaxIngressBytesPerRound) {
       auto parts = detail::recv_multipart_nowait(*ingress_socket, ingress_ep);
       if (!parts) {
         report(parts.error());
@@ -237,6 +239,7 @@ struct IoServer::Impl {
       if (parts->size() < 2) continue;  // no routing identity: nobody to answer
       IngressCall& call = calls.emplace_back();
       parse_call(call, parts->back());
+      bytes += parts->back().size();
       parts->pop_back();
       call.envelope = std::move(parts.value());
       records += call.batch ? static_cast<std::size_t>(call.request.records_size()) : 1;

@@ -220,6 +220,44 @@ TEST(BulkSender, UnknownIngressAndSilenceEndTheStream) {
             ErrorCode::invalid_argument);
 }
 
+// A server that answers a later request but not an earlier one (it restarted in between): the
+// sender stops with an error saying so instead of waiting or mismatching results.
+TEST(BulkSender, AnUnansweredEarlierRequestEndsTheStream) {
+  zmq::context_t ctx;
+  zmq::socket_t router(ctx, zmq::socket_type::router);
+  router.set(zmq::sockopt::linger, 0);
+  router.bind("tcp://127.0.0.1:*");
+  std::string endpoint = router.get(zmq::sockopt::last_endpoint);
+  BulkOptions options;
+  options.records_per_request = 1;
+  std::vector<std::uint64_t> delivered;
+  auto sender = BulkSender::connect(endpoint, "orders", options,
+                                    [&](std::uint64_t tag, const Result<AppendResult>&) {
+                                      delivered.push_back(tag);
+                                    }).value();
+  ASSERT_TRUE(sender->add("{}", "", 1).ok());
+  ASSERT_TRUE(sender->add("{}", "", 2).ok());
+  std::vector<zmq::message_t> second;
+  for (int request = 0; request < 2; ++request) {
+    second.clear();
+    do second.emplace_back();
+    while (router.recv(second.back()) && second.back().more());
+  }
+  proto::IngressRequest request;
+  ASSERT_TRUE(request.ParseFromArray(second.back().data(), static_cast<int>(second.back().size())));
+  proto::IngressReply reply;
+  reply.set_request_id(request.request_id());
+  reply.add_results()->mutable_ack()->set_offset(0);
+  router.send(second[0], zmq::send_flags::sndmore);  // the client's identity
+  router.send(zmq::message_t(), zmq::send_flags::sndmore);
+  router.send(zmq::buffer(reply.SerializeAsString()), zmq::send_flags::none);
+  auto end = sender->finish();
+  ASSERT_FALSE(end.ok());
+  EXPECT_EQ(end.error().code, ErrorCode::io_error);
+  EXPECT_NE(end.error().message.find("did the server restart?"), std::string::npos) << end.error().message;
+  EXPECT_TRUE(delivered.empty());
+}
+
 // Old single-record clients and bulk clients at the same time, on the same log.
 TEST(BulkSender, MixesWithSingleRecordRequests) {
   TempDir dir;
