@@ -187,10 +187,11 @@ struct IoServer::Impl {
   }
 
   // One ingress request of a round: who to answer, what was asked, and the answer.
+  // The request and the reply live on the round's arena (no allocation per record object).
   struct IngressCall {
     std::vector<zmq::message_t> envelope;
-    proto::IngressRequest request;
-    proto::IngressReply reply;
+    proto::IngressRequest& request;
+    proto::IngressReply& reply;
     bool batch = false;
     bool refused = false;  // the request as a whole was refused (reply.error is set)
   };
@@ -225,7 +226,7 @@ struct IoServer::Impl {
   }
 
   // Receives the requests waiting on the ingress ROUTER, up to a round's limits.
-  std::vector<IngressCall> receive_ingress_round() {
+  std::vector<IngressCall> receive_ingress_round(google::protobuf::Arena& arena) {
     std::vector<IngressCall> calls;
     std::size_t records = 0, bytes = 0;
     while (calls.size() < kMaxIngressPerRound && records < kMaxIngressRecordsPerRound &&
@@ -237,7 +238,9 @@ struct IoServer::Impl {
       }
       if (parts->empty()) break;
       if (parts->size() < 2) continue;  // no routing identity: nobody to answer
-      IngressCall& call = calls.emplace_back();
+      IngressCall& call = calls.emplace_back(IngressCall{
+          {}, *google::protobuf::Arena::CreateMessage<proto::IngressRequest>(&arena),
+          *google::protobuf::Arena::CreateMessage<proto::IngressReply>(&arena)});
       parse_call(call, parts->back());
       bytes += parts->back().size();
       parts->pop_back();
@@ -282,7 +285,11 @@ struct IoServer::Impl {
   // Serves one round: every waiting request is validated and appended together (one write +
   // one fsync per ingress log), and answered only after that, so every ack is durable.
   void serve_ingress() {
-    std::vector<IngressCall> calls = receive_ingress_round();
+    google::protobuf::ArenaOptions sizes;
+    sizes.start_block_size = 64u << 10;
+    sizes.max_block_size = 4u << 20;
+    google::protobuf::Arena arena(sizes);
+    std::vector<IngressCall> calls = receive_ingress_round(arena);
     std::vector<IngestRequest> records = round_records(calls);
     std::vector<Result<AppendResult>> results = ingest(records);
     std::size_t next = 0;
