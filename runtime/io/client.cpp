@@ -3,7 +3,6 @@
 // the PUB stream.
 #include "runtime/io/client.h"
 
-#include <atomic>
 #include <optional>
 
 #include "runtime/io/protocol_convert.h"
@@ -13,28 +12,17 @@ namespace sfn::runtime::io {
 
 namespace {
 
-std::uint64_t next_request_id() {
-  static std::atomic<std::uint64_t> id{1};
-  return id++;
-}
-
-Error bad_reply(const std::string& endpoint) {
-  return Error{ErrorCode::io_error, "the answer from " + endpoint +
-                                        " is not a valid reply (is it an sfn endpoint of the "
-                                        "right kind?)"};
-}
-
 // Sends a ControlRequest and returns the parsed ControlReply (errors already mapped).
 Result<proto::ControlReply> control_call(const std::string& endpoint,
                                          proto::ControlRequest& request,
                                          std::chrono::milliseconds timeout, std::string_view what) {
-  request.set_request_id(next_request_id());
+  request.set_request_id(detail::next_request_id());
   zmq::context_t context(1);
   auto raw = detail::request_reply(context, endpoint, request.SerializeAsString(), timeout, what);
   if (!raw) return raw.error();
   proto::ControlReply reply;
   if (!reply.ParseFromString(raw.value()) || reply.request_id() != request.request_id())
-    return bad_reply(endpoint);
+    return detail::bad_reply(endpoint);
   if (reply.has_error()) return detail::from_proto(reply.error(), endpoint);
   return reply;
 }
@@ -52,16 +40,16 @@ Result<AppendResult> send_ingress(const std::string& endpoint, std::string_view 
   else
     request.set_protobuf(std::string(data));
   request.set_idempotency_key(std::string(idempotency_key));
-  request.set_request_id(next_request_id());
+  request.set_request_id(detail::next_request_id());
   zmq::context_t context(1);
   auto raw = detail::request_reply(context, endpoint, request.SerializeAsString(), timeout,
                                    "ingress endpoint");
   if (!raw) return raw.error();
   proto::IngressReply reply;
   if (!reply.ParseFromString(raw.value()) || reply.request_id() != request.request_id())
-    return bad_reply(endpoint);
+    return detail::bad_reply(endpoint);
   if (reply.has_error()) return detail::from_proto(reply.error(), endpoint);
-  if (!reply.has_ack()) return bad_reply(endpoint);
+  if (!reply.has_ack()) return detail::bad_reply(endpoint);
   return AppendResult{reply.ack().offset(), reply.ack().duplicate()};
 }
 
@@ -70,7 +58,7 @@ Result<StatusReport> query_status(const std::string& endpoint, std::chrono::mill
   request.mutable_status();
   auto reply = control_call(endpoint, request, timeout, "control endpoint");
   if (!reply) return reply.error();
-  if (!reply->has_status()) return bad_reply(endpoint);
+  if (!reply->has_status()) return detail::bad_reply(endpoint);
   return detail::from_proto(reply->status());
 }
 
@@ -80,7 +68,7 @@ Result<std::string> query_state(const std::string& endpoint, std::string_view ad
   request.mutable_state()->set_address(std::string(address));
   auto reply = control_call(endpoint, request, timeout, "control endpoint");
   if (!reply) return reply.error();
-  if (!reply->has_state()) return bad_reply(endpoint);
+  if (!reply->has_state()) return detail::bad_reply(endpoint);
   return std::move(*reply->mutable_state()->mutable_json());
 }
 
@@ -94,7 +82,7 @@ Result<EgressPage> read_egress(const std::string& control_endpoint, std::string_
   read->set_max_records(max_records);
   auto reply = control_call(control_endpoint, request, timeout, "control endpoint");
   if (!reply) return reply.error();
-  if (!reply->has_egress_read()) return bad_reply(control_endpoint);
+  if (!reply->has_egress_read()) return detail::bad_reply(control_endpoint);
   EgressPage page;
   page.start_offset = reply->egress_read().start_offset();
   page.end_offset = reply->egress_read().end_offset();
@@ -182,7 +170,7 @@ Result<std::vector<EgressRecord>> EgressFollower::next(std::chrono::milliseconds
       if (parts->size() != 2 || parts->front().to_string_view() != m.egress) continue;
       proto::EgressRecord record;
       if (!record.ParseFromArray(parts->back().data(), static_cast<int>(parts->back().size())))
-        return bad_reply(m.egress_ep);
+        return detail::bad_reply(m.egress_ep);
       if (record.offset() < m.next) continue;
       if (record.offset() > m.next) {  // a gap: refill from the log
         if (auto s = m.fetch(out); !s) return s.error();

@@ -25,8 +25,12 @@ namespace sfn::runtime::io {
 
 namespace {
 
-constexpr std::size_t kMaxIngressPerRound = 512;
+constexpr std::size_t kMaxIngressPerRound = 512;         // requests drained per group commit
+constexpr std::size_t kMaxIngressRecordsPerRound = 65536;  // records drained per group commit
+constexpr std::size_t kMaxIngressBytesPerRound = 64u << 20;  // request bytes drained per round
+constexpr int kMaxBatchRecords = 65536;                    // records in one batch request
 constexpr std::size_t kMaxControlPerRound = 64;
+constexpr int kSendHighWaterMark = 100000;  // messages queued per peer before ZeroMQ drops
 constexpr std::uint32_t kMaxEgressReadRecords = 1000;
 constexpr std::size_t kMaxEgressReadBytes = 4u << 20;
 
@@ -47,18 +51,21 @@ bool is_loopback(const std::string& endpoint) {
   return host == "localhost" || host.starts_with("127.");
 }
 
-Error to_error(const proto::ErrorReply& error) {
-  ErrorCode code = error.kind() == proto::ERROR_UNKNOWN_INGRESS ? ErrorCode::not_found
-                   : error.kind() == proto::ERROR_UNDECODABLE  ? ErrorCode::rejected
-                                                               : ErrorCode::io_error;
-  return Error{code, error.message()};
-}
-
 proto::ErrorReply make_error(proto::ErrorKind kind, std::string message) {
   proto::ErrorReply e;
   e.set_kind(kind);
   e.set_message(std::move(message));
   return e;
+}
+
+// The wire form of an ingress record's failure (the client maps it back: protocol_convert.h).
+proto::ErrorReply ingress_error(const Error& error) {
+  switch (error.code) {
+    case ErrorCode::not_found: return make_error(proto::ERROR_UNKNOWN_INGRESS, error.message);
+    case ErrorCode::rejected: return make_error(proto::ERROR_UNDECODABLE, error.message);
+    case ErrorCode::invalid_argument: return make_error(proto::ERROR_BAD_REQUEST, error.message);
+    default: return make_error(proto::ERROR_INTERNAL, error.message);
+  }
 }
 
 using LogMap = std::map<std::string, std::unique_ptr<RecordLog>, std::less<>>;
@@ -114,26 +121,59 @@ struct IoServer::Impl {
     }
   }
 
-  // Runs the validator; returns the bytes to store or the error reply.
-  std::variant<std::string, proto::ErrorReply> validate(std::string_view name,
-                                                        PayloadFormat format,
-                                                        std::string_view data) {
+  // Runs the validator; returns the bytes to store, or why the record is refused: not_found
+  // (unknown ingress), rejected (does not decode), io_error (the validator failed).
+  Result<std::string> validate(std::string_view name, PayloadFormat format, std::string_view data) {
     if (ingress.find(name) == ingress.end())
-      return make_error(proto::ERROR_UNKNOWN_INGRESS, "unknown ingress `" + std::string(name) +
-                                                          "` (this program has: " +
-                                                          known_names(ingress) + ")");
+      return Error{ErrorCode::not_found, "unknown ingress `" + std::string(name) +
+                                             "` (this program has: " + known_names(ingress) + ")"};
     try {
       auto verdict = options.validator(name, format, data);
       if (auto* bytes = std::get_if<std::string>(&verdict)) return std::move(*bytes);
-      const auto& rejection = std::get<IngressRejection>(verdict);
-      return make_error(rejection.code == IngressRejection::Code::unknown_ingress
-                            ? proto::ERROR_UNKNOWN_INGRESS
-                            : proto::ERROR_UNDECODABLE,
-                        rejection.message);
+      auto& rejection = std::get<IngressRejection>(verdict);
+      return Error{rejection.code == IngressRejection::Code::unknown_ingress ? ErrorCode::not_found
+                                                                             : ErrorCode::rejected,
+                   std::move(rejection.message)};
     } catch (const std::exception& e) {
-      return make_error(proto::ERROR_INTERNAL,
-                        std::string("ingress validator failed: ") + e.what());
+      return Error{ErrorCode::io_error, std::string("ingress validator failed: ") + e.what()};
     }
+  }
+
+  // Validates `requests` and appends the valid ones with one append_batch (one write + one
+  // fsync) per ingress log; returns once they are durable. Results are in request order;
+  // records of one ingress are appended in request order.
+  std::vector<Result<AppendResult>> ingest(std::span<const IngestRequest> requests) {
+    std::vector<std::optional<Result<AppendResult>>> results(requests.size());
+    std::vector<std::string> stored(requests.size());
+    for (std::size_t i = 0; i < requests.size(); ++i) {
+      const auto& r = requests[i];
+      auto verdict = validate(r.ingress, r.format, r.data);
+      if (verdict)
+        stored[i] = std::move(verdict.value());
+      else
+        results[i].emplace(verdict.error());
+    }
+    for (auto& [name, log] : ingress) {
+      std::vector<AppendRequest> appends;
+      std::vector<std::size_t> owners;
+      for (std::size_t i = 0; i < requests.size(); ++i)
+        if (!results[i] && requests[i].ingress == name) {
+          appends.push_back({stored[i], requests[i].idempotency_key});
+          owners.push_back(i);
+        }
+      if (appends.empty()) continue;
+      auto appended = log->append_batch(appends);
+      for (std::size_t k = 0; k < appended.size(); ++k) {
+        if (!appended[k])
+          appended[k] = Error{appended[k].error().code, "appending to ingress `" + name +
+                                                            "` failed: " + appended[k].error().message};
+        results[owners[k]].emplace(std::move(appended[k]));
+      }
+    }
+    std::vector<Result<AppendResult>> out;
+    out.reserve(requests.size());
+    for (auto& r : results) out.push_back(std::move(*r));
+    return out;
   }
 
   void report(const transport::Error& e) {
@@ -146,17 +186,51 @@ struct IoServer::Impl {
     if (auto s = detail::send_multipart(socket, envelope, endpoint); !s) report(s.error());
   }
 
-  void serve_ingress() {
-    struct Pending {
-      std::vector<zmq::message_t> envelope;
-      proto::IngressReply reply;
-      std::string ingress;
-      std::string stored;
-      std::string key;
-      bool to_append = false;
+  // One ingress request of a round: who to answer, what was asked, and the answer.
+  // The request and the reply live on the round's arena (no allocation per record object).
+  struct IngressCall {
+    std::vector<zmq::message_t> envelope;
+    proto::IngressRequest& request;
+    proto::IngressReply& reply;
+    bool batch = false;
+    bool refused = false;  // the request as a whole was refused (reply.error is set)
+  };
+
+  // Parses one received request; refuses it as a whole when it is malformed.
+  void parse_call(IngressCall& call, const zmq::message_t& body) {
+    auto refuse = [&call](proto::ErrorKind kind, std::string message) {
+      *call.reply.mutable_error() = make_error(kind, std::move(message));
+      call.refused = true;
     };
-    std::vector<Pending> batch;
-    while (batch.size() < kMaxIngressPerRound) {
+    if (!call.request.ParseFromArray(body.data(), static_cast<int>(body.size())))
+      return refuse(proto::ERROR_BAD_REQUEST, "the request is not an IngressRequest message");
+    call.reply.set_request_id(call.request.request_id());
+    call.batch = call.request.records_size() > 0;
+    bool single = call.request.data_case() != proto::IngressRequest::DATA_NOT_SET;
+    if (call.batch && single)
+      return refuse(proto::ERROR_BAD_REQUEST, "the request carries both a record and a batch");
+    if (!call.batch && !single)
+      return refuse(proto::ERROR_BAD_REQUEST, "the request carries no record data");
+    if (!call.batch) return;
+    if (call.request.records_size() > kMaxBatchRecords)
+      return refuse(proto::ERROR_BAD_REQUEST,
+                    "a batch holds at most " + std::to_string(kMaxBatchRecords) + " records");
+    if (ingress.find(call.request.ingress()) == ingress.end())
+      return refuse(proto::ERROR_UNKNOWN_INGRESS, "unknown ingress `" + call.request.ingress() +
+                                                      "` (this program has: " +
+                                                      known_names(ingress) + ")");
+    for (int i = 0; i < call.request.records_size(); ++i)
+      if (call.request.records(i).data_case() == proto::IngressRecord::DATA_NOT_SET)
+        return refuse(proto::ERROR_BAD_REQUEST,
+                      "record " + std::to_string(i) + " of the batch carries no data");
+  }
+
+  // Receives the requests waiting on the ingress ROUTER, up to a round's limits.
+  std::vector<IngressCall> receive_ingress_round(google::protobuf::Arena& arena) {
+    std::vector<IngressCall> calls;
+    std::size_t records = 0, bytes = 0;
+    while (calls.size() < kMaxIngressPerRound && records < kMaxIngressRecordsPerRound &&
+           bytes < kMaxIngressBytesPerRound) {
       auto parts = detail::recv_multipart_nowait(*ingress_socket, ingress_ep);
       if (!parts) {
         report(parts.error());
@@ -164,58 +238,70 @@ struct IoServer::Impl {
       }
       if (parts->empty()) break;
       if (parts->size() < 2) continue;  // no routing identity: nobody to answer
-      Pending p;
-      proto::IngressRequest request;
-      bool parsed = request.ParseFromArray(parts->back().data(), static_cast<int>(parts->back().size()));
+      IngressCall& call = calls.emplace_back(IngressCall{
+          {}, *google::protobuf::Arena::CreateMessage<proto::IngressRequest>(&arena),
+          *google::protobuf::Arena::CreateMessage<proto::IngressReply>(&arena)});
+      parse_call(call, parts->back());
+      bytes += parts->back().size();
       parts->pop_back();
-      p.envelope = std::move(parts.value());
-      p.reply.set_request_id(request.request_id());
-      if (!parsed) {
-        *p.reply.mutable_error() = make_error(proto::ERROR_BAD_REQUEST,
-                                              "the request is not an IngressRequest message");
-      } else if (request.data_case() == proto::IngressRequest::DATA_NOT_SET) {
-        *p.reply.mutable_error() =
-            make_error(proto::ERROR_BAD_REQUEST, "the request carries no record data");
-      } else {
-        bool json = request.data_case() == proto::IngressRequest::kJson;
-        auto verdict = validate(request.ingress(), json ? PayloadFormat::json : PayloadFormat::protobuf,
-                                json ? request.json() : request.protobuf());
-        if (auto* error = std::get_if<proto::ErrorReply>(&verdict)) {
-          *p.reply.mutable_error() = std::move(*error);
-        } else {
-          p.stored = std::move(std::get<std::string>(verdict));
-          p.ingress = request.ingress();
-          p.key = request.idempotency_key();
-          p.to_append = true;
-        }
-      }
-      batch.push_back(std::move(p));
+      call.envelope = std::move(parts.value());
+      records += call.batch ? static_cast<std::size_t>(call.request.records_size()) : 1;
     }
-    // One append_batch (one write + one fsync) per ingress log.
-    for (auto& [name, log] : ingress) {
-      std::vector<AppendRequest> requests;
-      std::vector<Pending*> owners;
-      for (auto& p : batch)
-        if (p.to_append && p.ingress == name) {
-          requests.push_back({p.stored, p.key});
-          owners.push_back(&p);
-        }
-      if (requests.empty()) continue;
-      auto results = log->append_batch(requests);
-      for (std::size_t i = 0; i < results.size(); ++i) {
-        if (results[i]) {
-          owners[i]->reply.mutable_ack()->set_offset(results[i]->offset);
-          owners[i]->reply.mutable_ack()->set_duplicate(results[i]->duplicate);
-        } else {
-          *owners[i]->reply.mutable_error() =
-              make_error(results[i].error().code == ErrorCode::invalid_argument
-                             ? proto::ERROR_BAD_REQUEST
-                             : proto::ERROR_INTERNAL,
-                         "appending to ingress `" + name + "` failed: " + results[i].error().message);
-        }
+    return calls;
+  }
+
+  // The records of a round as one list for ingest() (views into the calls' requests).
+  static std::vector<IngestRequest> round_records(const std::vector<IngressCall>& calls) {
+    std::vector<IngestRequest> records;
+    for (const auto& call : calls) {
+      if (call.refused) continue;
+      const auto& r = call.request;
+      if (!call.batch) {
+        bool json = r.data_case() == proto::IngressRequest::kJson;
+        records.push_back({r.ingress(), json ? PayloadFormat::json : PayloadFormat::protobuf,
+                           json ? r.json() : r.protobuf(), r.idempotency_key()});
+        continue;
+      }
+      for (const auto& record : r.records()) {
+        bool json = record.data_case() == proto::IngressRecord::kJson;
+        records.push_back({r.ingress(), json ? PayloadFormat::json : PayloadFormat::protobuf,
+                           json ? record.json() : record.protobuf(), record.idempotency_key()});
       }
     }
-    for (auto& p : batch) reply(*ingress_socket, p.envelope, p.reply, ingress_ep);
+    return records;
+  }
+
+  // Writes one record's result into a reply (single request) or a batch result.
+  template <typename Target>
+  static void set_result(const Result<AppendResult>& result, Target& out) {
+    if (result) {
+      out.mutable_ack()->set_offset(result->offset);
+      out.mutable_ack()->set_duplicate(result->duplicate);
+    } else {
+      *out.mutable_error() = ingress_error(result.error());
+    }
+  }
+
+  // Serves one round: every waiting request is validated and appended together (one write +
+  // one fsync per ingress log), and answered only after that, so every ack is durable.
+  void serve_ingress() {
+    google::protobuf::ArenaOptions sizes;
+    sizes.start_block_size = 64u << 10;
+    sizes.max_block_size = 4u << 20;
+    google::protobuf::Arena arena(sizes);
+    std::vector<IngressCall> calls = receive_ingress_round(arena);
+    std::vector<IngestRequest> records = round_records(calls);
+    std::vector<Result<AppendResult>> results = ingest(records);
+    std::size_t next = 0;
+    for (auto& call : calls) {
+      if (!call.refused && !call.batch) set_result(results[next++], call.reply);
+      if (!call.refused && call.batch) {
+        call.reply.mutable_results()->Reserve(call.request.records_size());
+        for (int i = 0; i < call.request.records_size(); ++i)
+          set_result(results[next++], *call.reply.add_results());
+      }
+      reply(*ingress_socket, call.envelope, call.reply, ingress_ep);
+    }
   }
 
   void fill_logs(StatusReport& report) {
@@ -389,7 +475,11 @@ struct IoServer::Impl {
     try {
       socket.emplace(context, type);
       socket->set(zmq::sockopt::linger, 0);
-      if (type == zmq::socket_type::pub) socket->set(zmq::sockopt::sndhwm, 100000);
+      // PUB: slow subscribers refill gaps from the log. ROUTER: a reply beyond the high-water
+      // mark is dropped silently, and ZeroMQ's count lags behind what the peer has read (by
+      // up to half the mark), so a client pipelining ~500 requests lost replies with the
+      // default of 1000; a client's own window bounds what really waits here.
+      socket->set(zmq::sockopt::sndhwm, kSendHighWaterMark);
       socket->bind(endpoint);
       resolved = socket->get(zmq::sockopt::last_endpoint);
     } catch (const zmq::error_t& e) {
@@ -452,39 +542,12 @@ Result<std::unique_ptr<IoServer>> IoServer::start(IoServerOptions options) {
 
 Result<AppendResult> IoServer::ingest(std::string_view ingress, PayloadFormat format,
                                       std::string_view data, std::string_view idempotency_key) {
-  auto verdict = impl_->validate(ingress, format, data);
-  if (auto* error = std::get_if<proto::ErrorReply>(&verdict)) return to_error(*error);
-  return impl_->ingress.find(ingress)->second->append(std::get<std::string>(verdict),
-                                                      idempotency_key);
+  IngestRequest request{ingress, format, data, idempotency_key};
+  return std::move(impl_->ingest(std::span<const IngestRequest>(&request, 1)).front());
 }
 
 std::vector<Result<AppendResult>> IoServer::ingest_batch(std::span<const IngestRequest> requests) {
-  std::vector<std::optional<Result<AppendResult>>> results(requests.size());
-  std::vector<std::string> stored(requests.size());
-  for (std::size_t i = 0; i < requests.size(); ++i) {
-    const auto& r = requests[i];
-    auto verdict = impl_->validate(r.ingress, r.format, r.data);
-    if (auto* error = std::get_if<proto::ErrorReply>(&verdict))
-      results[i].emplace(to_error(*error));
-    else
-      stored[i] = std::move(std::get<std::string>(verdict));
-  }
-  for (auto& [name, log] : impl_->ingress) {
-    std::vector<AppendRequest> appends;
-    std::vector<std::size_t> owners;
-    for (std::size_t i = 0; i < requests.size(); ++i)
-      if (!results[i] && requests[i].ingress == name) {
-        appends.push_back({stored[i], requests[i].idempotency_key});
-        owners.push_back(i);
-      }
-    if (appends.empty()) continue;
-    auto appended = log->append_batch(appends);
-    for (std::size_t k = 0; k < appended.size(); ++k) results[owners[k]].emplace(std::move(appended[k]));
-  }
-  std::vector<Result<AppendResult>> out;
-  out.reserve(requests.size());
-  for (auto& r : results) out.push_back(std::move(*r));
-  return out;
+  return impl_->ingest(requests);
 }
 
 RecordLog* IoServer::ingress_log(std::string_view name) const {

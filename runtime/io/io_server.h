@@ -3,7 +3,8 @@
 // with their log offset only after fsync), a PUB publishing committed egress records, and a
 // ROUTER control endpoint answering status, state and egress-read requests via the core's
 // callbacks. One I/O thread serves the ingress ROUTER and the PUB; it drains every pending
-// ingress request before appending them with one write + one sync (group commit). The control
+// ingress request — single records and batches of records (decision 033) — before appending
+// them with one write + one sync per log (group commit), and answers only after that sync. The control
 // endpoint has its own thread, so slow status/state providers never delay ingress acks. The core reads ingress logs
 // (ingress_log()) to feed workers and hands committed egress to commit_egress().
 #pragma once

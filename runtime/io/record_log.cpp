@@ -7,6 +7,7 @@
 
 #include "runtime/io/durable_file.h"
 #include "runtime/io/frame_codec.h"
+#include "runtime/io/key_index.h"
 
 #include <fcntl.h>
 #include <sys/file.h>
@@ -19,7 +20,6 @@
 #include <cstring>
 #include <mutex>
 #include <optional>
-#include <unordered_map>
 
 namespace sfn::runtime::io {
 namespace fs = std::filesystem;
@@ -104,7 +104,7 @@ struct RecordLog::Impl {
   bool syncing = false;
   std::uint64_t syncs = 0;
   std::optional<Error> broken;
-  std::unordered_map<std::string, std::uint64_t> keys;
+  KeyIndex keys;
   std::string scratch;
 
   ~Impl() {
@@ -140,7 +140,7 @@ struct RecordLog::Impl {
       if (!frame || frame->number != offset) break;
       index_record(seg, offset, pos);
       if (options.idempotency_keys && !frame->key.empty())
-        keys.insert_or_assign(std::string(frame->key), offset);
+        keys.assign(frame->key, offset);
       ++offset;
       pos += frame->size;
       rest.remove_prefix(frame->size);
@@ -178,7 +178,7 @@ struct RecordLog::Impl {
       auto frame = decode_frame(rest);
       if (!frame) return Error{ErrorCode::corrupt, "idempotency key file " + path.string() +
                                                        " is corrupt"};
-      keys.insert_or_assign(std::string(frame->key), frame->number);
+      keys.assign(frame->key, frame->number);
       rest.remove_prefix(frame->size);
     }
     return transport::ok_status();
@@ -187,8 +187,9 @@ struct RecordLog::Impl {
   // Rewrites the keys file atomically with every key of a record before `start`.
   Status write_keys_file(std::uint64_t start) {
     std::string data;
-    for (const auto& [key, offset] : keys)
+    keys.for_each([&](std::string_view key, std::uint64_t offset) {
       if (offset < start) encode_frame(data, offset, key, {});
+    });
     return write_file_durably(dir / "keys", data);
   }
 
@@ -329,24 +330,23 @@ std::vector<Result<AppendResult>> RecordLog::append_batch(std::span<const Append
     }
     bool keyed = m.options.idempotency_keys && !r.idempotency_key.empty();
     if (keyed) {
-      auto it = m.keys.find(std::string(r.idempotency_key));
-      if (it != m.keys.end()) {
-        results.emplace_back(AppendResult{it->second, true});
-        wait_for = std::max(wait_for, it->second + 1);
+      if (auto first = m.keys.insert(r.idempotency_key, offset)) {
+        results.emplace_back(AppendResult{*first, true});
+        wait_for = std::max(wait_for, *first + 1);
         continue;
       }
+      inserted_keys.push_back(r.idempotency_key);
     }
     if ((offset - seg.first_offset) % kIndexStride == 0)
       index_points.emplace_back(offset, seg.size + buf.size());
     encode_frame(buf, offset, r.idempotency_key, r.payload);  // stored even when not deduplicated
-    if (keyed) inserted_keys.push_back(m.keys.emplace(std::string(r.idempotency_key), offset).first->first);
     results.emplace_back(AppendResult{offset, false});
     wait_for = offset + 1;
     ++offset;
   }
   if (offset > m.next_offset) {
     if (auto s = write_all(seg.fd, buf, seg.size, seg.path); !s) {
-      for (auto k : inserted_keys) m.keys.erase(std::string(k));
+      for (auto k : inserted_keys) m.keys.erase(k);
       if (::ftruncate(seg.fd, static_cast<off_t>(seg.size)) != 0)
         m.broken = sys_error("undoing a failed write to", seg.path);
       return fail_all(s.error());
@@ -447,9 +447,7 @@ Status RecordLog::truncate_before(std::uint64_t offset) {
 
 std::optional<std::uint64_t> RecordLog::find_key(std::string_view key) const {
   std::lock_guard lk(impl_->mu);
-  auto it = impl_->keys.find(std::string(key));
-  if (it == impl_->keys.end()) return std::nullopt;
-  return it->second;
+  return impl_->keys.find(key);
 }
 
 std::uint64_t RecordLog::start_offset() const {

@@ -1,6 +1,8 @@
 // ZeroMQ plumbing shared by the I/O server and the clients (zmq_util.h).
 #include "runtime/io/zmq_util.h"
 
+#include <atomic>
+
 namespace sfn::runtime::io::detail {
 
 Error zmq_error(const std::string& what, const std::string& endpoint, const zmq::error_t& e) {
@@ -41,6 +43,17 @@ Status send_multipart(zmq::socket_t& socket, std::vector<zmq::message_t>& parts,
     return zmq_error("sending", endpoint, e);
   }
   return transport::ok_status();
+}
+
+std::uint64_t next_request_id() {
+  static std::atomic<std::uint64_t> id{1};
+  return id++;
+}
+
+Error bad_reply(const std::string& endpoint) {
+  return Error{ErrorCode::io_error, "the answer from " + endpoint +
+                                        " is not a valid reply (is it an sfn endpoint of the "
+                                        "right kind?)"};
 }
 
 Status check_endpoint(const std::string& endpoint) {

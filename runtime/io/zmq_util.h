@@ -3,6 +3,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -33,6 +34,12 @@ Status send_multipart(zmq::socket_t& socket, std::vector<zmq::message_t>& parts,
 Result<std::string> request_reply(zmq::context_t& context, const std::string& endpoint,
                                   std::string_view request, std::chrono::milliseconds timeout,
                                   std::string_view what);
+
+// A process-wide unique request id (1, 2, ...), echoed by the server in its reply.
+std::uint64_t next_request_id();
+
+// The error for an answer that does not parse as the expected reply.
+Error bad_reply(const std::string& endpoint);
 
 // Checks that `endpoint` looks like tcp://, ipc:// or inproc:// (a clear error otherwise).
 Status check_endpoint(const std::string& endpoint);

@@ -1,10 +1,15 @@
 // Tests of `sfn send`, `sfn tail`, `sfn status` and `sfn state`: runs the real `sfn` binary
 // against an I/O server hosted by this test process on loopback tcp, and checks output and
 // exit status, including the errors when nothing answers.
+#include <pty.h>
+#include <signal.h>
 #include <sys/wait.h>
+#include <unistd.h>
 #include <gtest/gtest.h>
 
 #include <cstdio>
+#include <fstream>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <thread>
 
@@ -162,6 +167,122 @@ TEST_F(ClientCommands, StatusAndState) {
   EXPECT_EQ(missing.output, "error: no instance shop/Cart/bob\n");
 }
 
+TEST_F(ClientCommands, SendFileSummarizesAndReportsRefusedLines) {
+  const auto ep = server_->ingress_endpoint();
+  auto file = dir_.path() / "orders.jsonl";
+  {
+    std::ofstream out(file);
+    for (int i = 1; i <= 300; ++i) out << (i == 7 ? "[7]" : i == 9 ? "{oops" : "{\"id\":" + std::to_string(i) + "}") << "\n";
+  }
+  auto first = run_sfn({"send", "orders", "--file", file.string(), "--endpoint", ep, "--key-prefix", "o"});
+  EXPECT_EQ(first.status, 3) << first.output;
+  EXPECT_NE(first.output.find("orders: 300 records in "), std::string::npos) << first.output;
+  EXPECT_NE(first.output.find("298 appended, 0 duplicates, 2 refused"), std::string::npos) << first.output;
+  EXPECT_NE(first.output.find(file.string() + ":7: expected an Order object (line refused)"),
+            std::string::npos) << first.output;
+  EXPECT_NE(first.output.find(file.string() + ":9: invalid JSON"), std::string::npos) << first.output;
+  EXPECT_NE(first.output.find("error: 2 lines refused: 7, 9"), std::string::npos) << first.output;
+  EXPECT_EQ(first.output.find("\r"), std::string::npos);  // no progress line: not a terminal
+  EXPECT_EQ(server_->ingress_log("orders")->end_offset(), 298u);
+
+  auto again = run_sfn({"send", "orders", "--file", file.string(), "--endpoint", ep, "--key-prefix", "o"});
+  EXPECT_NE(again.output.find("0 appended, 298 duplicates, 2 refused"), std::string::npos) << again.output;
+  EXPECT_EQ(server_->ingress_log("orders")->end_offset(), 298u);
+
+  auto stdin_run = sfn::testing::run_command({SFN_BINARY, "send", "orders", "--file", "-", "--endpoint", ep},
+                                             "{\"id\":1}\n\n{\"id\":2}\n");
+  EXPECT_EQ(stdin_run.status, 0) << stdin_run.err;
+  EXPECT_NE(stdin_run.out.find("orders: 2 records in"), std::string::npos) << stdin_run.out;
+  EXPECT_NE(stdin_run.out.find("2 appended, 0 duplicates, 0 refused"), std::string::npos);
+  EXPECT_EQ(server_->ingress_log("orders")->end_offset(), 300u);
+}
+
+TEST_F(ClientCommands, SendFileUsageErrorsAndStops) {
+  const auto ep = server_->ingress_endpoint();
+  for (auto args : std::vector<std::vector<std::string>>{
+           {"send", "orders", "{}", "--file", "x.jsonl", "--endpoint", ep},
+           {"send", "orders", "--endpoint", ep},
+           {"send", "orders", "--file", "-", "--key", "k", "--endpoint", ep},
+           {"send", "orders", "{}", "--key-prefix", "p", "--endpoint", ep},
+           {"send", "orders", "--file", (dir_.path() / "missing.jsonl").string(), "--endpoint", ep},
+           {"send", "orders", "--file", "-", "--endpoint", "127.0.0.1:1"}}) {
+    auto r = run_sfn(args);
+    EXPECT_EQ(r.status, 2) << r.output;
+    EXPECT_NE(r.output.find("error: "), std::string::npos) << r.output;
+  }
+  auto unknown = sfn::testing::run_command({SFN_BINARY, "send", "nope", "--file", "-", "--endpoint", ep}, "{}\n");
+  EXPECT_EQ(unknown.status, 1);
+  EXPECT_NE(unknown.err.find("unknown ingress `nope`"), std::string::npos) << unknown.err;
+  EXPECT_NE(unknown.err.find("the import stopped after line 1"), std::string::npos) << unknown.err;
+}
+
+// On a terminal, `sfn send --file` draws a progress line on stderr (and clears it at the end).
+TEST_F(ClientCommands, SendFileShowsProgressOnATerminal) {
+  auto file = dir_.path() / "few.jsonl";
+  std::ofstream(file) << "{\"id\":1}\n{\"id\":2}\n";
+  int terminal = -1;
+  pid_t pid = ::forkpty(&terminal, nullptr, nullptr, nullptr);
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    ::execl(SFN_BINARY, SFN_BINARY, "send", "orders", "--file", file.c_str(), "--endpoint",
+            server_->ingress_endpoint().c_str(), static_cast<char*>(nullptr));
+    ::_exit(127);
+  }
+  std::string seen;
+  char buf[4096];
+  for (ssize_t n; (n = ::read(terminal, buf, sizeof buf)) > 0;) seen.append(buf, n);  // EIO at exit
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  ::close(terminal);
+  EXPECT_EQ(WEXITSTATUS(status), 0) << seen;
+  EXPECT_NE(seen.find("\r\033[Korders: 2 records read, 2 acknowledged, 0 refused"), std::string::npos) << seen;
+  EXPECT_NE(seen.find("2 appended, 0 duplicates, 0 refused"), std::string::npos) << seen;
+}
+
+// `sfn send --file - --key-prefix` killed half-way, then run again with the whole input: every
+// line is in the log exactly once.
+TEST_F(ClientCommands, InterruptedImportResumesWithTheSameKeyPrefix) {
+  const auto ep = server_->ingress_endpoint();
+  std::string lines;
+  for (int i = 1; i <= 1000; ++i) lines += "{\"id\":" + std::to_string(i) + "}\n";
+  std::string half = lines.substr(0, lines.find("{\"id\":501}"));
+  int in[2];
+  ASSERT_EQ(::pipe(in), 0);
+  pid_t pid = ::fork();
+  if (pid == 0) {
+    ::dup2(in[0], 0);
+    ::close(in[0]);
+    ::close(in[1]);
+    ::execl(SFN_BINARY, SFN_BINARY, "send", "orders", "--file", "-", "--key-prefix", "run",
+            "--endpoint", ep.c_str(), static_cast<char*>(nullptr));
+    ::_exit(127);
+  }
+  ::close(in[0]);
+  ASSERT_EQ(::write(in[1], half.data(), half.size()), static_cast<ssize_t>(half.size()));
+  // The sender sends what it has before it waits for more input; kill it once that is acked.
+  EXPECT_TRUE(server_->ingress_log("orders")->wait_beyond(499, 20s));
+  ::kill(pid, SIGKILL);
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  ::close(in[1]);
+  EXPECT_TRUE(WIFSIGNALED(status));
+  EXPECT_EQ(server_->ingress_log("orders")->end_offset(), 500u);
+
+  auto rerun = sfn::testing::run_command(
+      {SFN_BINARY, "send", "orders", "--file", "-", "--key-prefix", "run", "--endpoint", ep}, lines);
+  EXPECT_EQ(rerun.status, 0) << rerun.err;
+  EXPECT_NE(rerun.out.find("1000 records"), std::string::npos) << rerun.out;
+  EXPECT_NE(rerun.out.find("500 appended, 500 duplicates, 0 refused"), std::string::npos) << rerun.out;
+  std::map<std::string, std::string> by_key;
+  ASSERT_TRUE(server_->ingress_log("orders")->read(0, 2000, [&](std::uint64_t, std::string_view p, std::string_view k) {
+    EXPECT_TRUE(by_key.emplace(std::string(k), std::string(p)).second) << "twice: " << k;
+    return true;
+  }).ok());
+  ASSERT_EQ(by_key.size(), 1000u);
+  for (int i = 1; i <= 1000; ++i)
+    EXPECT_EQ(by_key["run:" + std::to_string(i)], "{\"id\":" + std::to_string(i) + "}");
+}
+
 TEST_F(ClientCommands, EveryCommandHasHelp) {
   for (const char* cmd : {"send", "tail", "status", "state"}) {
     auto help = run_sfn({cmd, "--help"});
@@ -169,7 +290,10 @@ TEST_F(ClientCommands, EveryCommandHasHelp) {
     EXPECT_NE(help.output.find("--endpoint"), std::string::npos) << cmd << ": " << help.output;
     EXPECT_NE(help.output.find("--timeout"), std::string::npos) << cmd;
   }
-  EXPECT_NE(run_sfn({"send", "--help"}).output.find("tcp://127.0.0.1:7100"), std::string::npos);
+  auto send_help = run_sfn({"send", "--help"}).output;
+  EXPECT_NE(send_help.find("tcp://127.0.0.1:7100"), std::string::npos);
+  EXPECT_NE(send_help.find("--file"), std::string::npos) << send_help;
+  EXPECT_NE(send_help.find("--key-prefix"), std::string::npos) << send_help;
 }
 
 }  // namespace

@@ -7,7 +7,9 @@
 #include <unistd.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdio>
+#include <fstream>
 #include <map>
 #include <string>
 #include <vector>
@@ -132,6 +134,68 @@ TEST(ClientE2E, SendTailStatusStateAgainstSfnRun) {
   EXPECT_EQ(history.output,
             "{\"text\":\"Hello Ada, you are visitor #1!\"}\n"
             "{\"text\":\"Hello Ada, you are visitor #2!\"}\n");
+}
+
+// The visitor numbers each name was greeted with, from `sfn tail` lines.
+std::map<std::string, std::vector<int>> visits_by_name(const std::string& tail) {
+  std::map<std::string, std::vector<int>> out;
+  std::size_t at = 0;
+  while ((at = tail.find("Hello ", at)) != std::string::npos) {
+    std::size_t comma = tail.find(',', at), hash = tail.find('#', at);
+    out[tail.substr(at + 6, comma - at - 6)].push_back(std::stoi(tail.substr(hash + 1)));
+    at = hash;
+  }
+  return out;
+}
+
+// 10,000 records from a file with `sfn send --file`: the summary, every record processed once
+// (committed egress and state), a re-run with the same --key-prefix appends nothing, refused
+// lines are named, and stdin works.
+TEST(ClientE2E, BulkSendFileToSfnRun) {
+  TempDir dir;
+  RunningProgram program(dir.path() / "state");
+  ASSERT_TRUE(program.ready()) << "sfn run did not report its endpoints";
+  auto ingress = program.endpoint("ingress");
+  auto file = dir.path() / "greets.jsonl";
+  {
+    std::ofstream out(file);
+    for (int i = 0; i < 10000; ++i) out << "{\"name\": \"u" << i % 100 << "\"}\n";
+  }
+  auto first = run_sfn({"send", "greets", "--file", file.string(), "--key-prefix", "imp", "--endpoint", ingress});
+  EXPECT_EQ(first.status, 0) << first.output;
+  EXPECT_NE(first.output.find("greets: 10000 records in "), std::string::npos) << first.output;
+  EXPECT_NE(first.output.find("10000 appended, 0 duplicates, 0 refused"), std::string::npos) << first.output;
+
+  // Every record affected the committed egress exactly once: each name has visitors #1..#100.
+  auto tail = run_sfn({"tail", "greetings", "--limit", "10000", "--endpoint", program.endpoint("egress"),
+                       "--control", program.endpoint("control")});
+  ASSERT_EQ(tail.status, 0) << tail.output.substr(0, 500);
+  auto visits = visits_by_name(tail.output);
+  ASSERT_EQ(visits.size(), 100u);
+  std::vector<int> all(100);
+  for (int i = 0; i < 100; ++i) all[i] = i + 1;
+  for (auto& [name, numbers] : visits) {
+    std::sort(numbers.begin(), numbers.end());
+    EXPECT_EQ(numbers, all) << name;
+  }
+  auto state = run_sfn({"state", "example.greeter/Greeter/u42", "--endpoint", program.endpoint("control")});
+  EXPECT_EQ(state.output, "{\"seen\":100}\n");
+
+  auto again = run_sfn({"send", "greets", "--file", file.string(), "--key-prefix", "imp", "--endpoint", ingress});
+  EXPECT_EQ(again.status, 0) << again.output;
+  EXPECT_NE(again.output.find("0 appended, 10000 duplicates, 0 refused"), std::string::npos) << again.output;
+
+  auto bad = sfn::testing::run_command({SFN_BINARY, "send", "greets", "--file", "-", "--endpoint", ingress},
+                                       "{\"name\": \"late\"}\n{\"name\": 5}\n\n{\"name\": \"late\"\n");
+  EXPECT_EQ(bad.status, 3) << bad.err;
+  EXPECT_NE(bad.out.find("greets: 3 records in"), std::string::npos) << bad.out;
+  EXPECT_NE(bad.out.find("1 appended, 0 duplicates, 2 refused"), std::string::npos) << bad.out;
+  EXPECT_NE(bad.err.find("<stdin>:2: field `name`"), std::string::npos) << bad.err;
+  EXPECT_NE(bad.err.find("<stdin>:4: invalid JSON"), std::string::npos) << bad.err;
+  EXPECT_NE(bad.err.find("error: 2 lines refused: 2, 4"), std::string::npos) << bad.err;
+  auto status = run_sfn({"status", "--endpoint", program.endpoint("control")});
+  EXPECT_NE(status.output.find("ingress greets: offsets 0..10001"), std::string::npos) << status.output;
+  EXPECT_EQ(program.stop(), 0);
 }
 
 }  // namespace

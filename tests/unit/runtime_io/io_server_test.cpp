@@ -364,6 +364,40 @@ TEST(IoServer, RawReqClientsGetRepliesEvenForGarbage) {
   EXPECT_EQ(parsed.error().kind(), proto::ERROR_BAD_REQUEST);
 }
 
+// A client that pipelines thousands of requests before reading any reply gets every reply
+// (ZeroMQ's ROUTER silently drops what is beyond its high-water mark).
+TEST(IoServer, DeeplyPipelinedClientGetsEveryReply) {
+  TempDir dir;
+  auto server = IoServer::start(loopback_options(dir)).value();
+  zmq::context_t ctx;
+  zmq::socket_t dealer(ctx, zmq::socket_type::dealer);
+  dealer.set(zmq::sockopt::linger, 0);
+  dealer.set(zmq::sockopt::rcvtimeo, 10000);
+  dealer.set(zmq::sockopt::rcvhwm, 1);      // replies pile up on the server's side
+  dealer.set(zmq::sockopt::rcvbuf, 4096);
+  dealer.connect(server->ingress_endpoint());
+  constexpr int kRequests = 20000;
+  proto::IngressRequest request;
+  request.set_ingress("orders");
+  request.set_json("{}");
+  for (int i = 0; i < kRequests; ++i) {
+    request.set_request_id(i);
+    dealer.send(zmq::message_t(), zmq::send_flags::sndmore);
+    dealer.send(zmq::buffer(request.SerializeAsString()), zmq::send_flags::none);
+  }
+  ASSERT_TRUE(server->ingress_log("orders")->wait_beyond(kRequests - 1, 20s));
+  std::set<std::uint64_t> answered;
+  for (int i = 0; i < kRequests; ++i) {
+    zmq::message_t delimiter, body;
+    ASSERT_TRUE(dealer.recv(delimiter).has_value()) << "reply " << i << " never came";
+    ASSERT_TRUE(dealer.recv(body).has_value());
+    proto::IngressReply reply;
+    ASSERT_TRUE(reply.ParseFromArray(body.data(), static_cast<int>(body.size())));
+    answered.insert(reply.request_id());
+  }
+  EXPECT_EQ(answered.size(), static_cast<std::size_t>(kRequests));
+}
+
 TEST(IoServer, IngestBatchSharesOneSyncAndKeepsOrder) {
   TempDir dir;
   auto options = loopback_options(dir);
