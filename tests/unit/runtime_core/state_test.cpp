@@ -49,9 +49,9 @@ class StateTest : public test::ModuleFixture {
     EXPECT_TRUE(st) << st.message();
     return i;
   }
-  int64_t count_of(Instance* i) { return *reinterpret_cast<int64_t*>(i->block + backend_->layout(1).offsets[0]); }
+  int64_t count_of(Instance* i) { return *reinterpret_cast<int64_t*>(i->block.get() + backend_->layout(1).offsets[0]); }
   std::string note_of(Instance* i) {
-    return std::string(core::str_view(*reinterpret_cast<sfn_str*>(i->block + backend_->layout(1).offsets[1])));
+    return std::string(core::str_view(*reinterpret_cast<sfn_str*>(i->block.get() + backend_->layout(1).offsets[1])));
   }
 
   std::unique_ptr<StateBackend> backend_;
@@ -159,9 +159,9 @@ TEST_F(StateTest, ExpiryAfterWriteAndAfterCall) {
   *static_cast<int64_t*>(txn.mut(2)) = 77;                       // fresh: 10m after write
   core::str_set(static_cast<sfn_str*>(txn.mut(3)), "touched");   // last: 60m after call
   txn.commit();
-  auto fresh = [&] { return *reinterpret_cast<int64_t*>(i->block + backend_->layout(1).offsets[2]); };
+  auto fresh = [&] { return *reinterpret_cast<int64_t*>(i->block.get() + backend_->layout(1).offsets[2]); };
   auto last = [&] {
-    return std::string(core::str_view(*reinterpret_cast<sfn_str*>(i->block + backend_->layout(1).offsets[3])));
+    return std::string(core::str_view(*reinterpret_cast<sfn_str*>(i->block.get() + backend_->layout(1).offsets[3])));
   };
   backend_->expire(i, 10 * kMinute - 1);
   EXPECT_EQ(fresh(), 77);
@@ -212,7 +212,7 @@ TEST_F(StateTest, CheckpointHoldsTheState) {
   Status st;
   Instance* i = cp->find("test.rt/Counter/4", parsed, core::key_group_of("test.rt/Counter/4", 128), &st);
   ASSERT_NE(i, nullptr);
-  EXPECT_EQ(*reinterpret_cast<int64_t*>(i->block + cp->layout(1).offsets[0]), 44);
+  EXPECT_EQ(*reinterpret_cast<int64_t*>(i->block.get() + cp->layout(1).offsets[0]), 44);
 }
 
 TEST_F(StateTest, TimersPersist) {
