@@ -235,7 +235,11 @@ CompileResult compile_module(const std::string& sfn_path, const CompileOptions& 
   }
   auto module = lower_file(sfn_path, r.error, r.exit_code);
   if (!module) return r;
-  const std::string cpp = codegen::cpp::generate(*module.module);
+  std::string cpp;
+  if (!codegen::cpp::generate(*module.module, {}, cpp, r.error)) {
+    r.exit_code = 2;
+    return r;
+  }
   Toolchain tc;
   if (!find_toolchain(tc, r.error)) {
     r.exit_code = 2;
