@@ -19,6 +19,12 @@ int64_t floor_div(int64_t a, int64_t b) {
   return q;
 }
 
+// a - floor_div(a, b) * b for b > 0, without the product (which overflows near INT64_MIN).
+int64_t floor_mod(int64_t a, int64_t b) {
+  int64_t r = a % b;
+  return r < 0 ? r + b : r;
+}
+
 int64_t days_from_civil(int64_t y, unsigned m, unsigned d) {
   y -= m <= 2;
   const int64_t era = (y >= 0 ? y : y - 399) / 400;
@@ -110,9 +116,9 @@ void append_float(std::string& out, double x) {
 
 void append_time(std::string& out, int64_t t) {
   int64_t secs = floor_div(t, kNsPerSec);
-  int64_t nanos = t - secs * kNsPerSec;
+  int64_t nanos = floor_mod(t, kNsPerSec);
   int64_t days = floor_div(secs, 86400);
-  int64_t sod = secs - days * 86400;
+  int64_t sod = floor_mod(secs, 86400);
   int64_t y;
   unsigned m, d;
   civil_from_days(days, &y, &m, &d);

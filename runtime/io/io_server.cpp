@@ -505,7 +505,8 @@ Result<std::uint64_t> IoServer::commit_egress(std::string_view egress, std::span
   std::lock_guard commit(impl_->commit_mu);
   std::vector<AppendRequest> requests;
   requests.reserve(json.size());
-  for (std::size_t i = 0; i < json.size(); ++i) requests.push_back({json[i], i < keys.size() ? keys[i] : ""});
+  for (std::size_t i = 0; i < json.size(); ++i)  // views of `keys` itself, never of a temporary copy
+    requests.push_back({json[i], i < keys.size() ? std::string_view(keys[i]) : std::string_view()});
   auto results = it->second->append_batch(requests);
   for (auto& r : results)
     if (!r) return r.error();

@@ -236,16 +236,28 @@ TEST(Robustness, SingleTokenDeletions) {
   EXPECT_EQ(many, 0u);
 }
 
+// Random text: every diagnostic is worded and points inside the file, the count stays capped,
+// and the same text always gives the same diagnostics.
 TEST(Robustness, RandomBytes) {
   std::mt19937 rng(42);
   const std::string alphabet = "{}()[]\"$\\;:,.<>?!=+-*/%&|_ \n aZ09xu\xc3\xa9\xff/";
+  std::size_t with_errors = 0;
   for (int round = 0; round < 300; ++round) {
     std::string text = "package t;\n";
     int len = static_cast<int>(rng() % 200);
     for (int i = 0; i < len; ++i) text += alphabet[rng() % alphabet.size()];
     Parsed p(text);
-    (void)p;
+    ASSERT_LE(p.sink.diagnostics().size(), kMaxErrorsForTest) << text;
+    for (const auto& d : p.sink.diagnostics()) {
+      EXPECT_FALSE(d.message.empty()) << text;
+      EXPECT_EQ(d.span.file, p.id) << text;
+      EXPECT_LE(d.span.begin, d.span.end) << text;
+      EXPECT_LE(d.span.end, text.size()) << text;
+    }
+    EXPECT_EQ(Parsed(text).diagnostics(), p.diagnostics()) << text;
+    if (p.sink.has_errors()) ++with_errors;
   }
+  EXPECT_GT(with_errors, 250u) << "random text is almost never a valid program";
 }
 
 // ------------------------------------------------------------------------------ load_program
