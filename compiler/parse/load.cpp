@@ -71,7 +71,7 @@ ast::Program load_program(source::SourceManager& sources, const std::string& roo
   std::optional<source::FileId> root = sources.find(root_path);
   if (!root) {
     std::string reason;
-    if (!readable(root_path, reason) || !(root = sources.load(root_path))) {
+    if (!readable(root_path, reason) || !(root = sources.load(root_path, &reason))) {
       if (root_error != nullptr) *root_error = reason.empty() ? "cannot read the file" : reason;
       return program;
     }
@@ -88,12 +88,17 @@ ast::Program load_program(source::SourceManager& sources, const std::string& roo
       if (import.path) {
         fs::path base = fs::path(sources.file(id).path()).parent_path();
         std::string path = (base / *import.path).lexically_normal().string();
+        if (fs::path(path).extension() != ".sfn") {  // never read (nor echo) what is not SFN
+          sink.report(Kind::E0103, import.span,
+                      "cannot import `" + *import.path + "`: an imported file's name must end in `.sfn`");
+          continue;
+        }
         std::string key = canonical_key(path);
         if (loaded.count(key) != 0) continue;
         std::optional<source::FileId> imported = sources.find(path);
         if (!imported) {
           std::string reason;
-          if (!readable(path, reason) || !(imported = sources.load(path))) {
+          if (!readable(path, reason) || !(imported = sources.load(path, &reason))) {
             sink.report(Kind::E0103, import.span,
                         "cannot read imported file `" + *import.path + "` (" + path + "): " +
                             (reason.empty() ? "cannot read the file" : reason));

@@ -360,32 +360,57 @@ void append_json_string(std::string& out, std::string_view s) {
   out.push_back('"');
 }
 
+namespace {
+// The length of the well-formed UTF-8 sequence at s[i], or 0 when there is none.
+size_t utf8_sequence(std::string_view s, size_t i) {
+  unsigned char c = s[i];
+  if (c < 0x80) return 1;
+  size_t len;
+  uint32_t cp;
+  if ((c & 0xE0) == 0xC0) len = 2, cp = c & 0x1F;
+  else if ((c & 0xF0) == 0xE0) len = 3, cp = c & 0x0F;
+  else if ((c & 0xF8) == 0xF0) len = 4, cp = c & 0x07;
+  else return 0;
+  if (i + len > s.size()) return 0;
+  for (size_t k = 1; k < len; ++k) {
+    unsigned char cc = s[i + k];
+    if ((cc & 0xC0) != 0x80) return 0;
+    cp = (cp << 6) | (cc & 0x3F);
+  }
+  if ((len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) || cp > 0x10FFFF ||
+      (cp >= 0xD800 && cp <= 0xDFFF))
+    return 0;
+  return len;
+}
+}  // namespace
+
 bool is_valid_utf8(std::string_view s) {
-  size_t i = 0, n = s.size();
-  while (i < n) {
-    unsigned char c = s[i];
-    if (c < 0x80) {
+  for (size_t i = 0, len; i < s.size(); i += len)
+    if ((len = utf8_sequence(s, i)) == 0) return false;
+  return true;
+}
+
+std::string valid_utf8(std::string_view s) {
+  std::string out;
+  for (size_t i = 0; i < s.size();) {
+    size_t len = utf8_sequence(s, i);
+    if (len == 0) {
+      out += "\xEF\xBF\xBD";  // U+FFFD
       ++i;
       continue;
     }
-    int len;
-    uint32_t cp;
-    if ((c & 0xE0) == 0xC0) len = 2, cp = c & 0x1F;
-    else if ((c & 0xF0) == 0xE0) len = 3, cp = c & 0x0F;
-    else if ((c & 0xF8) == 0xF0) len = 4, cp = c & 0x07;
-    else return false;
-    if (i + len > n) return false;
-    for (int k = 1; k < len; ++k) {
-      unsigned char cc = s[i + k];
-      if ((cc & 0xC0) != 0x80) return false;
-      cp = (cp << 6) | (cc & 0x3F);
-    }
-    if ((len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
-        cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
-      return false;
+    out.append(s.substr(i, len));
     i += len;
   }
-  return true;
+  return out;
+}
+
+// Empty (no address: the zero value of a ref) or "pkg/Type/key" with a package and a type.
+bool is_address_text(std::string_view s) {
+  if (s.empty()) return true;
+  size_t a = s.find('/');
+  size_t b = a == std::string_view::npos ? a : s.find('/', a + 1);
+  return a != 0 && b != std::string_view::npos && b != a + 1;
 }
 
 void append_formatted(std::string& out, const sfn_type* t, const void* v, bool nested) {
