@@ -250,6 +250,7 @@ std::string EmbeddedRun::prepare_dir() {
   if (!workers_) workers_ = options_.input_path.empty() ? std::max(1u, std::thread::hardware_concurrency()) : 1;
   groups_ = options_.key_groups ? options_.key_groups : 128;
   if (workers_ > groups_) return "--workers must not exceed the number of key groups (" + std::to_string(groups_) + ")";
+  if (Status s = worker::reserve_open_files(workers_); !s) return s.message();
   std::error_code ec;
   fs::create_directories(dir_, ec);
   if (ec) return "cannot create state directory " + dir_.string() + ": " + ec.message();

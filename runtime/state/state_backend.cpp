@@ -102,6 +102,7 @@ std::unique_ptr<StateBackend> StateBackend::open(const std::string& dir, ModuleP
   b->db_ = std::make_unique<Db>();
   rocksdb::Options options;
   options.create_if_missing = true;
+  options.max_open_files = 64;  // bounded, so a run's open files are predictable (worker/hub.cpp)
   options.statistics = rocksdb::CreateDBStatistics();
   b->db_->stats = options.statistics;
   rocksdb::BlockBasedTableOptions table;
