@@ -28,6 +28,7 @@
 #include "sfn/runtime.h"
 
 #include "runtime/embedded/recovery.h"
+#include "runtime/state/dir_lock.h"
 #include "runtime/io/io_server.h"
 
 namespace sfn::runtime {
@@ -225,6 +226,7 @@ class EmbeddedRun {
   const RunOptions& options_;
   RunResult& result_;
   fs::path dir_;
+  state::DirLock lock_;  // released after everything declared below it has closed
   unsigned workers_ = 1;
   uint32_t groups_ = 128;
   std::ofstream out_file_;
@@ -254,6 +256,7 @@ std::string EmbeddedRun::prepare_dir() {
   std::error_code ec;
   fs::create_directories(dir_, ec);
   if (ec) return "cannot create state directory " + dir_.string() + ": " + ec.message();
+  if (Status s = lock_.acquire(dir_); !s) return s.message();
   if (Status s = check_layout(dir_, recorded, workers_, groups_); !s) return s.message();
   return "";
 }

@@ -9,6 +9,7 @@
 
 #include "runtime/core/module.h"
 #include "runtime/core/value.h"
+#include "runtime/state/dir_lock.h"
 #include "runtime/state/state_backend.h"
 #include "module_fixture.h"
 
@@ -232,6 +233,31 @@ TEST_F(StateTest, TimersPersist) {
   loaded.clear();
   ASSERT_TRUE(backend_->load_timers(128, [&](TimerRecord&& r) { loaded.push_back(std::move(r)); }));
   EXPECT_TRUE(loaded.empty());
+}
+
+// One run per state directory: a second one is told which process has it (two runs used to
+// report RocksDB's "Resource temporarily unavailable"); the lock goes with its holder.
+TEST_F(StateTest, AStateDirInUseNamesThePidThatHasIt) {
+  const std::filesystem::path dir = dir_ / "shared";
+  std::filesystem::create_directories(dir);
+  const std::string in_use = "state directory " + dir.string() + " is in use by pid " + std::to_string(::getpid()) +
+                             " (another run; stop it or use another --state-dir)";
+  {
+    DirLock first;
+    ASSERT_TRUE(first.acquire(dir));
+    DirLock second;
+    Status s = second.acquire(dir);
+    ASSERT_FALSE(s);
+    EXPECT_EQ(s.message(), in_use);
+    RunOptions o;
+    o.state_dir = dir.string();
+    o.workers = 1;
+    RunResult r = run_embedded(module_, o);
+    EXPECT_EQ(r.exit_code, 2);
+    EXPECT_EQ(r.error, in_use);
+  }
+  DirLock after;  // released with `first`
+  EXPECT_TRUE(after.acquire(dir));
 }
 
 // The hot cache's index keeps every instance findable through growth (it starts at 16 slots
