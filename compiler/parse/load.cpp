@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <map>
 
+#include "common/edit_distance.h"
 #include "compiler/parse/parse.h"
 
 namespace sfn::parse {
@@ -44,21 +45,6 @@ std::string canonical_key(const std::string& path) {
   fs::path canonical = fs::weakly_canonical(path, ec);
   if (ec) return fs::absolute(path, ec).lexically_normal().string();
   return canonical.string();
-}
-
-std::size_t edit_distance(std::string_view a, std::string_view b) {
-  std::vector<std::size_t> row(b.size() + 1);
-  for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
-  for (std::size_t i = 1; i <= a.size(); ++i) {
-    std::size_t diagonal = row[0];
-    row[0] = i;
-    for (std::size_t j = 1; j <= b.size(); ++j) {
-      std::size_t next = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] != b[j - 1])});
-      diagonal = row[j];
-      row[j] = next;
-    }
-  }
-  return row[b.size()];
 }
 
 }  // namespace
@@ -119,7 +105,7 @@ ast::Program load_program(source::SourceManager& sources, const std::string& roo
           std::string best;
           std::size_t best_distance = 0;
           for (const std::string& candidate : std_module_names) {
-            std::size_t distance = edit_distance(name, candidate);
+            std::size_t distance = common::edit_distance(name, candidate);
             if (best.empty() || distance < best_distance) {
               best = candidate;
               best_distance = distance;

@@ -18,6 +18,7 @@
 #include <optional>
 #include <thread>
 
+#include "common/edit_distance.h"
 #include "runtime/io/protocol_convert.h"
 #include "runtime/io/zmq_util.h"
 
@@ -63,10 +64,19 @@ proto::ErrorReply make_error(proto::ErrorKind kind, std::string message) {
 
 using LogMap = std::map<std::string, std::unique_ptr<RecordLog>, std::less<>>;
 
-std::string known_names(const LogMap& logs) {
-  std::string out;
-  for (const auto& [name, log] : logs) out += (out.empty() ? "" : ", ") + name;
-  return out.empty() ? "none" : out;
+// What to tell a client that named no log of `logs` ("ingress" or "egress"): every name when
+// there are few, else the nearest few (a program may have thousands).
+std::string unknown_log(const LogMap& logs, std::string_view kind, std::string_view name) {
+  constexpr std::size_t kListAll = 8, kNearest = 3;
+  std::vector<std::string> names;
+  for (const auto& [n, log] : logs) names.push_back(n);
+  std::string out = "unknown " + std::string(kind) + " `" + std::string(name) + "` (";
+  if (names.size() > kListAll) names = common::nearest_names(name, names, kNearest);
+  std::string list;
+  for (const auto& n : names) list += (list.empty() ? "`" : ", `") + n + "`";
+  if (logs.size() <= kListAll) return out + "this program has: " + (list.empty() ? "none" : list) + ")";
+  return out + "this program has " + std::to_string(logs.size()) + " " + std::string(kind) + "es" +
+         (list.empty() ? "" : "; did you mean " + list + "?") + ")";
 }
 
 struct PendingPublish {
@@ -119,9 +129,7 @@ struct IoServer::Impl {
                                                         PayloadFormat format,
                                                         std::string_view data) {
     if (ingress.find(name) == ingress.end())
-      return make_error(proto::ERROR_UNKNOWN_INGRESS, "unknown ingress `" + std::string(name) +
-                                                          "` (this program has: " +
-                                                          known_names(ingress) + ")");
+      return make_error(proto::ERROR_UNKNOWN_INGRESS, unknown_log(ingress, "ingress", name));
     try {
       auto verdict = options.validator(name, format, data);
       if (auto* bytes = std::get_if<std::string>(&verdict)) return std::move(*bytes);
@@ -257,9 +265,7 @@ struct IoServer::Impl {
           const auto& read = request.egress_read();
           auto it = egress.find(read.egress());
           if (it == egress.end()) {
-            *reply.mutable_error() = make_error(
-                proto::ERROR_NOT_FOUND, "unknown egress `" + read.egress() +
-                                            "` (this program has: " + known_names(egress) + ")");
+            *reply.mutable_error() = make_error(proto::ERROR_NOT_FOUND, unknown_log(egress, "egress", read.egress()));
             return;
           }
           std::uint32_t max = read.max_records() == 0 ? 100 : read.max_records();

@@ -61,6 +61,26 @@ std::vector<std::string> log_payloads(const RecordLog& log) {
   return out;
 }
 
+// An unknown name is answered with every name when there are few, else with the nearest few
+// (a program with thousands of ingresses once got all of them back).
+TEST(IoServer, UnknownNamesSuggestTheNearestFew) {
+  TempDir dir;
+  auto options = loopback_options(dir);
+  options.ingress_names.clear();
+  for (int i = 0; i < 40; ++i) options.ingress_names.push_back("orders_" + std::to_string(i));
+  auto server = IoServer::start(options).value();
+  auto typo = send_ingress(server->ingress_endpoint(), "ordres_7", PayloadFormat::json, "{}", "");
+  ASSERT_FALSE(typo.ok());
+  EXPECT_EQ(typo.error().message,
+            "unknown ingress `ordres_7` (this program has 40 ingresses; did you mean `orders_7`, `orders_0`, `orders_1`?)");
+  auto far = send_ingress(server->ingress_endpoint(), "payments", PayloadFormat::json, "{}", "");
+  ASSERT_FALSE(far.ok());
+  EXPECT_EQ(far.error().message, "unknown ingress `payments` (this program has 40 ingresses)");
+  auto egress = read_egress(server->control_endpoint(), "outt", 0, 10);
+  ASSERT_FALSE(egress.ok());
+  EXPECT_EQ(egress.error().message, "unknown egress `outt` (this program has: `dead_letters`, `out`)");
+}
+
 TEST(IoServer, IngressRoundTripWithAcksAndErrors) {
   TempDir dir;
   auto server = IoServer::start(loopback_options(dir)).value();
