@@ -48,6 +48,14 @@ bool is_loopback(const std::string& endpoint) {
   return host == "localhost" || host.starts_with("127.");
 }
 
+// ZeroMQ binds a tcp host as an interface name or an address, so `localhost` (which passes the
+// loopback check) would fail with "No such device": it is bound as 127.0.0.1.
+std::string bindable(const std::string& endpoint) {
+  const std::string local = "tcp://localhost:";
+  if (endpoint.starts_with(local)) return "tcp://127.0.0.1:" + endpoint.substr(local.size());
+  return endpoint;
+}
+
 Error to_error(const proto::ErrorReply& error) {
   ErrorCode code = error.kind() == proto::ERROR_UNKNOWN_INGRESS ? ErrorCode::not_found
                    : error.kind() == proto::ERROR_UNDECODABLE  ? ErrorCode::rejected
@@ -396,7 +404,8 @@ struct IoServer::Impl {
       socket.emplace(context, type);
       socket->set(zmq::sockopt::linger, 0);
       if (type == zmq::socket_type::pub) socket->set(zmq::sockopt::sndhwm, 100000);
-      socket->bind(endpoint);
+      if (endpoint.starts_with("tcp://[")) socket->set(zmq::sockopt::ipv6, 1);  // e.g. [::1]
+      socket->bind(bindable(endpoint));
       resolved = socket->get(zmq::sockopt::last_endpoint);
     } catch (const zmq::error_t& e) {
       socket.reset();

@@ -81,6 +81,19 @@ TEST(IoServer, UnknownNamesSuggestTheNearestFew) {
   EXPECT_EQ(egress.error().message, "unknown egress `outt` (this program has: `dead_letters`, `out`)");
 }
 
+// `localhost` passes the loopback check and is bound as 127.0.0.1 (it failed with "No such
+// device": ZeroMQ reads a bind host as an interface name).
+TEST(IoServer, LocalhostEndpointsBind) {
+  TempDir dir;
+  auto options = loopback_options(dir);
+  options.ingress_endpoint = options.egress_endpoint = options.control_endpoint = "tcp://localhost:*";
+  auto server = IoServer::start(options);
+  ASSERT_TRUE(server.ok()) << server.error().message;
+  EXPECT_EQ(server.value()->ingress_endpoint().rfind("tcp://127.0.0.1:", 0), 0u);
+  auto ack = send_ingress(server.value()->ingress_endpoint(), "orders", PayloadFormat::json, "{}", "");
+  EXPECT_TRUE(ack.ok()) << ack.error().message;
+}
+
 TEST(IoServer, IngressRoundTripWithAcksAndErrors) {
   TempDir dir;
   auto server = IoServer::start(loopback_options(dir)).value();
