@@ -27,23 +27,39 @@ rm -f build-fuzz-configure.log
 echo "[fuzz] building the fuzz targets with -j${jobs}"
 ninja -C build-fuzz -j"$jobs" sfn_fuzzers
 export UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1"
-failed=()
-for t in "${targets[@]}"; do
-  work="build-fuzz/corpus/$t" findings="build-fuzz/findings/$t"
+# Runs one target; its verdict goes to build-fuzz/<target>.verdict.
+fuzz_one() {
+  local t="$1" work="build-fuzz/corpus/$1" findings="build-fuzz/findings/$1"
   mkdir -p "$work" "$findings"
-  seeds=("tests/fuzz/corpus/$t")
+  local seeds=("tests/fuzz/corpus/$t")
   [ "$t" = check_fuzzer ] && seeds+=(examples tests/compiler)
-  echo "[fuzz] $t for ${seconds}s"
   if build-fuzz/tests/fuzz/"$t" "$work" "${seeds[@]}" -max_total_time="$seconds" -timeout=10 \
        -rss_limit_mb=2048 -dict=tests/fuzz/sfn.dict -artifact_prefix="$findings/" -print_final_stats=1 \
        > "build-fuzz/$t.log" 2>&1; then
+    local runs
     runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "build-fuzz/$t.log")
-    echo "[fuzz] $t: ${runs:-?} runs, $(( ${runs:-0} / seconds )) execs/s, no findings"
+    echo "[fuzz] $t: ${runs:-?} runs, $(( ${runs:-0} / seconds )) execs/s, no findings" > "build-fuzz/$t.verdict"
   else
-    tail -n 40 "build-fuzz/$t.log"
-    echo "[fuzz] $t: FINDING in $findings/ (log: build-fuzz/$t.log)"
-    failed+=("$t")
+    { tail -n 40 "build-fuzz/$t.log"; echo "[fuzz] $t: FINDING in $findings/ (log: build-fuzz/$t.log)"; } \
+      > "build-fuzz/$t.verdict"
   fi
+}
+# Two at a time (SFN_JOBS), each for SECONDS.
+echo "[fuzz] ${targets[*]}: ${seconds}s each, ${jobs} at a time"
+running=0
+for t in "${targets[@]}"; do
+  fuzz_one "$t" &
+  running=$((running + 1))
+  if [ "$running" -ge "$jobs" ]; then
+    wait -n
+    running=$((running - 1))
+  fi
+done
+wait
+failed=()
+for t in "${targets[@]}"; do
+  cat "build-fuzz/$t.verdict"
+  grep -q FINDING "build-fuzz/$t.verdict" && failed+=("$t")
 done
 if [ ${#failed[@]} -gt 0 ]; then
   echo "[fuzz] findings: ${failed[*]}"
