@@ -15,6 +15,7 @@ PACKAGES=(
   libgtest-dev libgmock-dev googletest libbenchmark-dev
   chromium ripgrep  # the editor extension's end-to-end test (tests/e2e/vscode)
   ccache            # rebuilds (other checkouts, branch switches) reuse compiled objects
+  clang-19 libclang-rt-19-dev libfuzzer-19-dev  # the fuzzers (scripts/fuzz.sh, tests/fuzz)
 )
 missing=()
 for p in "${PACKAGES[@]}"; do

@@ -18,7 +18,9 @@ struct Options {
   bool line_directives = false;
 };
 
-// The complete C++ source of `module`. Never fails for a module produced by ir::lower_program.
-std::string generate(const ir::Module& module, const Options& options = {});
+// The complete C++ source of `module` into `out`. False with `error` set ("internal compiler
+// error: ... at file.sfn:LINE") when the IR holds a construct the generator does not know: a
+// compiler bug, reported instead of writing code that would mean something else.
+bool generate(const ir::Module& module, const Options& options, std::string& out, std::string& error);
 
 }  // namespace sfn::codegen::cpp

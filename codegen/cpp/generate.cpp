@@ -54,7 +54,8 @@ std::string Generator::ctype(TypeId t) const {
       if (t->elem->kind == TypeKind::Message) return ctype(t->elem) + "*";
       return "sfn::abi::Optional<" + ctype(t->elem) + ">";
     case TypeKind::Message: return ident(m_.messages[t->decl].name);
-    default: return "void";
+    case TypeKind::Void: return "void";
+    default: ice("no C++ type for " + ir::type_name(m_, t));
   }
 }
 
@@ -70,7 +71,8 @@ std::string Generator::tdesc(TypeId t) const {
     case TypeKind::Timer: return "sfn::abi::kTimer";
     default: {
       auto it = tnames_.find(t);
-      return it == tnames_.end() ? "/*unknown type*/sfn::abi::kInt" : it->second;
+      if (it == tnames_.end()) ice("no type descriptor for " + ir::type_name(m_, t));
+      return it->second;
     }
   }
 }
@@ -121,9 +123,7 @@ std::string Generator::const_expr(const ir::ConstValue& v, TypeId t) const {
       return "int32_t{" + std::to_string(v.i) + "}";
     case K::String: case K::Bytes:
       return "sfn::gen::lit(" + str_literal(v.s) + ", " + std::to_string(v.s.size()) + ")";
-    default:
-      (void)t;
-      return "/*unsupported constant*/0";
+    default: ice("unsupported constant of type " + ir::type_name(m_, t));
   }
 }
 
@@ -187,7 +187,7 @@ const char* kind_name(TypeKind k) {
     case TypeKind::Message: return "SFN_MESSAGE";
     case TypeKind::Enum: return "SFN_ENUM";
     case TypeKind::Ref: return "SFN_REF";
-    default: return "SFN_INT";
+    default: return nullptr;
   }
 }
 
@@ -227,6 +227,7 @@ std::string Generator::run() {
     for (const auto& f : msgs[i].fields)
       if (f.type->kind == TypeKind::Message) emit_struct(f.type->decl);
     const auto& msg = msgs[i];
+    where_ = "message `" + msg.name + "`";
     o << "struct " << ident(msg.name) << " {\n";
     for (const auto& f : msg.fields)
       o << "  " << ctype(f.type) << " " << ident(f.name) << ";  // " << ir::type_name(m_, f.type) << "\n";
@@ -250,6 +251,8 @@ std::string Generator::run() {
         break;
       default: continue;
     }
+    where_ = "the type table";
+    if (!kind_name(t->kind)) ice("no type descriptor kind for " + ir::type_name(m_, t));
     o << "constexpr sfn_type " << tnames_[t] << "{" << kind_name(t->kind) << ", ";
     TypeId elem = t->kind == TypeKind::Map ? t->value : t->elem;
     o << (elem ? "&" + tdesc(elem) : "nullptr") << ", " << (t->kind == TypeKind::Map ? "&" + tdesc(t->elem) : "nullptr")
@@ -268,6 +271,7 @@ std::string Generator::run() {
       << e.name << "Values};\n";
   }
   for (const auto& msg : msgs) {
+    where_ = "message `" + msg.name + "`";
     std::string s = ident(msg.name);
     if (!msg.fields.empty()) {
       o << "const sfn_field_desc k" << msg.name << "Fields[] = {\n";
@@ -329,6 +333,7 @@ std::string Generator::run() {
     for (std::size_t i = 0; i < fn.states.size(); ++i) {
       const auto& st = fn.states[i];
       if (!st.nonzero_init) continue;
+      where_ = "the initializer of state `" + st.name + "` of `" + fn.name + "`";
       o << "  static void init_" << st.name << "(void* slot) {\n    auto& s = *static_cast<" << ctype(st.type) << "*>(slot);\n";
       int counter = 0;
       if (st.type->kind == TypeKind::Message) o << "    sfn::gen::init(" << tdesc(st.type) << ", s);\n";
@@ -401,9 +406,20 @@ std::string Generator::run() {
   return o.str();
 }
 
-std::string generate(const ir::Module& module, const Options& options) {
+void Generator::ice(const std::string& what) const {
+  throw InternalError{"internal compiler error: the C++ backend cannot compile " + m_.source_file + ": " + what + " (in " +
+                      where_ + ")"};
+}
+
+bool generate(const ir::Module& module, const Options& options, std::string& out, std::string& error) {
   Generator g(module, options);
-  return g.run();
+  try {
+    out = g.run();
+    return true;
+  } catch (const InternalError& e) {
+    error = e.message;
+    return false;
+  }
 }
 
 }  // namespace sfn::codegen::cpp

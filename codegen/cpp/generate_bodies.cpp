@@ -6,6 +6,7 @@
 #include <set>
 
 #include "codegen/cpp/generator.h"
+#include "compiler/ir/lower.h"
 
 namespace sfn::codegen::cpp {
 
@@ -63,6 +64,7 @@ void Generator::body(std::ostringstream& o, const ir::Body& b, bool in_class) {
   b_ = &b;
   o_ = &o;
   last_line_ = 0;
+  where_ = m_.source_file + ":" + std::to_string(b.line) + ", `" + b.name + "`";
   // Unique C++ names per body.
   names_.assign(b.vars.size(), "");
   std::set<std::string> used;
@@ -398,12 +400,13 @@ void Generator::rvalue_into(const Rvalue& r, const std::string& d, const std::st
     else o << ind << d << " = " << e << ";\n";
     return;
   }
-  o << ind << "/* unsupported operation */\n";
+  ice("unsupported operation (rvalue kind " + std::to_string(static_cast<int>(r.kind)) + ") of type " + ir::type_name(m_, r.type));
 }
 
 void Generator::stmt(const Stmt& s, int depth) {
   std::ostringstream& o = *o_;
   std::string ind(depth * 2, ' ');
+  where_ = m_.source_file + ":" + std::to_string(s.line) + ", `" + b_->name + "`";
   if (s.kind != Stmt::Kind::Def || b_->vars[s.var].kind != Var::Kind::Temp) line_mark(s.line, ind);
   auto movable = [&](const Operand& op) {
     return op.kind == Operand::Kind::Place && op.place.root == Place::Root::Var && op.place.steps.empty() &&

@@ -13,6 +13,11 @@ namespace sfn::codegen::cpp {
 
 using ir::TypeId;
 
+// Thrown by Generator::ice and caught by generate(): the message names the construct and where.
+struct InternalError {
+  std::string message;
+};
+
 class Generator {
  public:
   Generator(const ir::Module& m, const Options& o) : m_(m), opts_(o) {}
@@ -28,6 +33,10 @@ class Generator {
   void const_into(std::ostringstream& o, const std::string& ind, const ir::ConstValue& v,
                   TypeId t, const std::string& dst, int& counter) const;
   std::string loc(std::uint32_t id) const { return "kLoc[" + std::to_string(id) + "]"; }
+  // An internal compiler error about `what` at the construct being generated (never returns).
+  [[noreturn]] void ice(const std::string& what) const;
+  // What is being generated, for ice(): "file.sfn:LINE", "message `M`", ...
+  mutable std::string where_;
 
   // ---- bodies (generate_bodies.cpp)
   void body(std::ostringstream& o, const ir::Body& b, bool in_class);

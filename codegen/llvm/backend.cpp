@@ -36,7 +36,7 @@ std::unique_ptr<llvm::Module> lower_to_llvm(const ir::Module& module, llvm::LLVM
   out->setTargetTriple(tm.getTargetTriple().str());
   ModuleLowering lowering(module, *out);
   if (!lowering.run(error)) {
-    error = "the LLVM backend cannot compile " + module.source_file + ": " + error;
+    error = "internal compiler error: the LLVM backend cannot compile " + module.source_file + ": " + error;
     return nullptr;
   }
   std::string problems;

@@ -64,6 +64,7 @@ void BodyEmitter::setup_vars() {
 }
 
 void BodyEmitter::emit_body() {
+  L.where = L.m_.source_file + ":" + std::to_string(b_->line) + ", `" + b_->name + "`";
   setup_vars();
   block_stmts(b_->body);
   finish();
@@ -100,6 +101,7 @@ void BodyEmitter::block_stmts(const ir::Block& blk) {
 }
 
 void BodyEmitter::stmt(const Stmt& s) {
+  L.where = L.m_.source_file + ":" + std::to_string(s.line) + ", `" + b_->name + "`";
   switch (s.kind) {
     case Stmt::Kind::Def: def(s); return;
     case Stmt::Kind::Assign: assign(s); return;
@@ -270,7 +272,7 @@ void BodyEmitter::send(const Stmt& s) {
     return;
   }
   if (!s.has_place) {
-    L.fail("internal error: a delayed send without a timer place");
+    L.fail("a delayed send without a timer place");
     return;
   }
   llvm::Value* delay = scalar(s.args[1]);

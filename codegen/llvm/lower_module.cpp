@@ -70,7 +70,7 @@ ModuleLowering::ModuleLowering(const ir::Module& m, llvm::Module& out) : m_(m), 
 }
 
 void ModuleLowering::fail(const std::string& message) {
-  if (error_.empty()) error_ = message;
+  if (error_.empty()) error_ = message + (where.empty() ? "" : " (in " + where + ")");
 }
 
 llvm::GlobalVariable* ModuleLowering::global(llvm::Type* t, llvm::Constant* init, const std::string& name) {
@@ -185,6 +185,7 @@ llvm::Constant* ModuleLowering::loc(std::uint32_t id) {
 
 llvm::Function* ModuleLowering::message_init(std::uint32_t mi) {
   const auto& msg = m_.messages[mi];
+  where = "message `" + msg.name + "`";
   auto* fn = llvm::Function::Create(llvm::FunctionType::get(void_ty, {ptr}, false), llvm::GlobalValue::InternalLinkage,
                                     "init." + msg.name, M);
   BodyEmitter e(*this, fn, nullptr);
@@ -200,6 +201,7 @@ llvm::Function* ModuleLowering::message_init(std::uint32_t mi) {
 
 llvm::Function* ModuleLowering::state_init(std::uint32_t fi, std::uint32_t si) {
   const auto& st = m_.functions[fi].states[si];
+  where = "the initializer of state `" + st.name + "` of `" + m_.functions[fi].name + "`";
   auto* fn = llvm::Function::Create(llvm::FunctionType::get(void_ty, {ptr}, false), llvm::GlobalValue::InternalLinkage,
                                     "init." + m_.functions[fi].name + "." + st.name, M);
   BodyEmitter e(*this, fn, nullptr);

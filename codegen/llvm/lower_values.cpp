@@ -33,7 +33,7 @@ llvm::BasicBlock* BodyEmitter::block(const char* name) { return llvm::BasicBlock
 
 llvm::Value* BodyEmitter::ctx() {
   if (!b_) {
-    L.fail("internal error: an init function needs an invocation context");
+    L.fail("an init function needs an invocation context");
     return llvm::ConstantPointerNull::get(llvm::PointerType::get(C, 0));
   }
   return fn_->getArg(0);
@@ -143,6 +143,12 @@ llvm::Value* BodyEmitter::inner(TypeId opt, llvm::Value* a) {
 
 llvm::Value* BodyEmitter::const_scalar(const ir::ConstValue& v, TypeId t) {
   using K = ir::ConstValue::Kind;
+  const bool number = v.kind == K::Int || v.kind == K::Duration || v.kind == K::Time;
+  const bool fits = t->kind == TypeKind::Float ? number || v.kind == K::Float
+                    : t->kind == TypeKind::Bool ? v.kind == K::Bool
+                    : t->kind == TypeKind::Enum ? v.kind == K::Enum
+                                                : number;
+  if (!fits) L.fail("unsupported constant of type " + ir::type_name(L.m_, t));
   switch (t->kind) {
     case TypeKind::Float: return llvm::ConstantFP::get(L.f64, v.kind == K::Float ? v.f : static_cast<double>(v.i));
     case TypeKind::Bool: return llvm::ConstantInt::get(L.i8, v.b ? 1 : 0);
@@ -204,7 +210,7 @@ void BodyEmitter::const_into(const ir::ConstValue& v, TypeId t, llvm::Value* dst
 
 llvm::Value* BodyEmitter::var_addr(std::uint32_t v) {
   if (refs_[v]) return B.CreateLoad(L.ptr, refs_[v]);
-  if (!slots_[v]) L.fail("internal error: variable without a slot");
+  if (!slots_[v]) L.fail("variable without a slot");
   return slots_[v];
 }
 

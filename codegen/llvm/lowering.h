@@ -42,7 +42,7 @@ class ModuleLowering {
   std::uint64_t stride(TypeId t) const;             // list element stride
   std::uint32_t field_offset(TypeId message, std::uint32_t field) const;
   bool plain(TypeId t) const { return ir::is_plain_data(m_, t); }
-  void fail(const std::string& message);            // records the first unsupported construct
+  void fail(const std::string& message);            // records the first unsupported construct, at `where`
   bool failed() const { return !error_.empty(); }
 
   const ir::Module& m_;
@@ -54,6 +54,7 @@ class ModuleLowering {
   llvm::GlobalVariable* svc_global = nullptr;   // the service table, set by the module entry
   std::vector<llvm::Function*> body_fns;        // by body index
   std::string error_;
+  std::string where;  // what is being lowered, for fail(): "file.sfn:LINE, `on_Greet`", "message `M`"
 
  private:
   void declare_bodies();

@@ -386,6 +386,11 @@ TypeId Checker::check_binary(const ast::Expr& e, const ast::Binary& b, TypeId ex
       TypeId r = check_ptr(b.rhs, l);
       if (contains_error(l) || contains_error(r)) return types_.bool_type();
       TypeId j = join(types_, l, r);
+      // Every optional compares with the literal `none`, whatever its `T` (`pending != none`
+      // on a `timer?`): that asks whether it holds a value.
+      const bool with_none = std::holds_alternative<ast::NoneLit>(b.lhs->node) ||
+                             std::holds_alternative<ast::NoneLit>(b.rhs->node);
+      if (j != nullptr && with_none && j->is(TypeKind::Optional)) return types_.bool_type();
       if (j == nullptr || !is_equatable(j)) return undefined(l, r), types_.bool_type();
       return types_.bool_type();
     }

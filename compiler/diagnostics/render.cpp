@@ -29,6 +29,35 @@ std::size_t code_points(std::string_view s) {
                        [](char c) { return (static_cast<unsigned char>(c) & 0xC0) != 0x80; });
 }
 
+// Byte offset of code point `n` of `s` (s.size() when it has fewer).
+std::size_t byte_of(std::string_view s, std::size_t n) {
+  std::size_t cp = 0;
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    if ((static_cast<unsigned char>(s[i]) & 0xC0) == 0x80) continue;
+    if (cp++ == n) return i;
+  }
+  return s.size();
+}
+
+// The part of a source line that is echoed: all of it, or for a long line (a minified or
+// generated file, a 1 MB expression) kMaxEcho code points from a little before the underlined
+// column, with `…` where it is cut. `first` is the first code point shown.
+constexpr std::size_t kMaxEcho = 160;
+struct Echo {
+  std::string text;
+  std::size_t first = 0;
+  bool cut_before = false;
+};
+Echo echo_of(std::string_view line, std::size_t start) {
+  if (code_points(line) <= kMaxEcho) return {std::string(line), 0, false};
+  Echo e;
+  e.first = start > kMaxEcho / 4 ? start - kMaxEcho / 4 : 0;
+  e.cut_before = e.first > 0;
+  std::size_t from = byte_of(line, e.first), to = byte_of(line, e.first + kMaxEcho);
+  e.text = (e.cut_before ? "…" : "") + std::string(line.substr(from, to - from)) + (to < line.size() ? "…" : "");
+  return e;
+}
+
 std::string location(const Span& span, const source::SourceManager& sources) {
   const auto& file = sources.file(span.file);
   auto pos = file.line_col(span.begin);
@@ -70,13 +99,18 @@ std::string render_text(const Diagnostic& d, const source::SourceManager& source
     std::string gutter(line_no.size(), ' ');
     out += fmt::format("{}{} {}\n", gutter, style.paint(kBoldBlue, "-->"), location(d.span, sources));
     out += fmt::format("{} {}\n", gutter, style.paint(kBoldBlue, "|"));
-    std::string_view text = file.line_text(begin.line);
-    out += fmt::format("{} {} {}\n", style.paint(kBoldBlue, line_no), style.paint(kBoldBlue, "|"), text);
-    // Underline from the start column to the end column (or the end of the line).
-    std::size_t line_width = code_points(text);
+    std::string_view line = file.line_text(begin.line);
     std::size_t start = begin.column - 1;
-    std::size_t stop = end.line == begin.line ? end.column - 1 : line_width;
+    std::size_t stop = end.line == begin.line ? end.column - 1 : code_points(line);
     if (stop <= start) stop = start + 1;
+    // Underline from the start column to the end column (or the end of the line), in the echo.
+    const Echo echo = echo_of(line, start);
+    std::string_view text = echo.text;
+    const std::size_t shift = echo.first - (echo.cut_before ? 1 : 0);  // `…` takes one column
+    start -= shift;
+    stop = std::min(stop - shift, code_points(text));
+    if (stop <= start) stop = start + 1;
+    out += fmt::format("{} {} {}\n", style.paint(kBoldBlue, line_no), style.paint(kBoldBlue, "|"), text);
     std::string prefix;
     // Keep tabs so the caret lines up under tab-indented code.
     std::size_t col = 0;

@@ -76,7 +76,13 @@ void setup_emit_cpp(CLI::App& app, int& exit_code) {
     }
     codegen::cpp::Options options;
     options.line_directives = line_directives;
-    if (!write_output(output, codegen::cpp::generate(*module.module, options)) ||
+    std::string cpp;
+    if (!codegen::cpp::generate(*module.module, options, cpp, error)) {
+      std::cerr << "error: " << error << "\n";
+      exit_code = 2;
+      return;
+    }
+    if (!write_output(output, cpp) ||
         (!depfile.empty() && !write_output(depfile, depfile_text(output, files)))) {
       exit_code = 2;
       return;

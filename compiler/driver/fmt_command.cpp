@@ -36,17 +36,19 @@ bool write_file(const std::string& path, const std::string& text) {
 
 // Formats one file (or stdin for "-"); returns its exit status (0, 1 changes/errors, 2 unreadable).
 int format_one(const std::string& name, bool check) {
-  std::string text;
+  std::string text, error;
   if (name == "-") {
-    text.assign(std::istreambuf_iterator<char>(std::cin), {});
+    if (!source::read_source(std::cin, text, error)) {
+      std::cerr << "error: cannot read stdin: " << error << "\n";
+      return 2;
+    }
   } else {
     std::ifstream in(name, std::ios::binary);
     std::error_code ec;
-    if (!in || std::filesystem::is_directory(name, ec)) {
-      std::cerr << "error: cannot read `" << name << "`\n";
+    if (!in || std::filesystem::is_directory(name, ec) || !source::read_source(in, text, error)) {
+      std::cerr << "error: cannot read `" << name << "`" << (error.empty() ? "" : ": " + error) << "\n";
       return 2;
     }
-    text.assign(std::istreambuf_iterator<char>(in), {});
   }
   source::SourceManager sources;
   source::FileId id = sources.add(name == "-" ? "<stdin>" : name, text);

@@ -175,6 +175,32 @@ bool copy_onto(const std::string& from, const std::string& to, std::string& erro
   return rename_onto(tmp, to, error);
 }
 
+// The seal of a cached artifact: "<size> <hash of its bytes>", or "" when it cannot be read.
+std::string seal_of(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream bytes;
+  bytes << in.rdbuf();
+  if (!in) return "";
+  const std::string b = bytes.str();
+  return std::to_string(b.size()) + " " + hex_hash(b);
+}
+
+// Writes the seal of `artifact` into `sum` (through a rename), after the artifact is in place.
+bool seal(const std::string& artifact, const std::string& sum, std::string& error) {
+  const std::string tmp = temp_beside(sum);
+  std::ofstream(tmp, std::ios::binary) << seal_of(artifact);
+  return rename_onto(tmp, sum, error);
+}
+
+// Whether `artifact` is what was compiled: its seal matches the one written then. A truncated or
+// overwritten cache entry (a full disk, a crash, another tool) is compiled again instead of
+// being loaded (dlopen of a truncated .so ends in SIGBUS).
+bool sealed(const std::string& artifact, const std::string& sum) {
+  std::ifstream in(sum, std::ios::binary);
+  std::string expected((std::istreambuf_iterator<char>(in)), {});
+  return !expected.empty() && expected == seal_of(artifact);
+}
+
 // Keeps the cache bounded (least recently used first out): when it holds more than `max_entries`
 // entries (an entry is <stem>-<key> with its .so/.o, .cpp and .log files), removes the oldest
 // until 3/4 of that remain, sparing entries used in the last 10 minutes (another process may
@@ -201,7 +227,7 @@ void prune_cache(const std::string& dir, std::size_t max_entries) {
   std::size_t remaining = newest.size();
   for (const auto& [t, entry] : by_age) {
     if (remaining <= max_entries * 3 / 4 || t > recent) break;
-    for (const char* ext : {".so", ".o", ".cpp", ".log"}) fs::remove(dir + "/" + entry + ext, ec);
+    for (const char* ext : {".so", ".o", ".cpp", ".log", ".sum"}) fs::remove(dir + "/" + entry + ext, ec);
     --remaining;
   }
 }
@@ -235,7 +261,11 @@ CompileResult compile_module(const std::string& sfn_path, const CompileOptions& 
   }
   auto module = lower_file(sfn_path, r.error, r.exit_code);
   if (!module) return r;
-  const std::string cpp = codegen::cpp::generate(*module.module);
+  std::string cpp;
+  if (!codegen::cpp::generate(*module.module, {}, cpp, r.error)) {
+    r.exit_code = 2;
+    return r;
+  }
   r.frontend = std::move(module.frontend);
   Toolchain tc;
   if (!find_toolchain(tc, r.error)) {
@@ -265,8 +295,10 @@ CompileResult compile_module(const std::string& sfn_path, const CompileOptions& 
   const std::string base = dir + "/" + fs::path(sfn_path).stem().string() + "-" + key;
   const std::string cached = base + (exe ? ".o" : ".so");
   const std::string log = base + ".log";
+  const std::string sum = base + ".sum";
   r.cpp_path = base + ".cpp";
-  r.cached = fs::exists(cached);
+  r.cached = fs::exists(cached) && sealed(cached, sum);
+  if (!r.cached && fs::exists(cached) && options.progress) options.progress("damaged in the cache, compiling again: " + cached);
   if (r.cached) {
     if (options.verbose && options.progress) options.progress("up to date: " + cached);
     fs::last_write_time(cached, fs::file_time_type::clock::now(), ec);  // most recently used
@@ -284,7 +316,8 @@ CompileResult compile_module(const std::string& sfn_path, const CompileOptions& 
     const std::string tmp = base + ".tmp" + std::to_string(::getpid()) + (exe ? ".o" : ".so");
     std::string cmd = compile + " -o " + shell_quote(tmp) + " " + shell_quote(r.cpp_path);
     if (!exe) cmd += " " + shell_quote(tc.stdlib_archive);
-    if (!run_compiler(cmd, log, "on " + r.cpp_path, cxx, options, r) || !rename_onto(tmp, cached, r.error)) {
+    if (!run_compiler(cmd, log, "on " + r.cpp_path, cxx, options, r) || !rename_onto(tmp, cached, r.error) ||
+        !seal(cached, sum, r.error)) {
       if (r.exit_code == 0) r.exit_code = 2;
       fs::remove(tmp, ec);
       return r;

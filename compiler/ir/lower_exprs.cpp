@@ -400,6 +400,24 @@ Operand BodyLowerer::lower_call(const ast::Expr* e, const ast::Call& call, Block
   return def(out, std::move(rv));
 }
 
+Operand BodyLowerer::compare_with_none(const ast::Binary& b, TypeId opt, Block& out, const source::Span& span) {
+  const bool none_left = std::holds_alternative<ast::NoneLit>(b.lhs->node);
+  TypeId boolean = p_.types->bool_type();
+  Rvalue has;
+  has.kind = Rvalue::Kind::IsPresent;
+  has.type = boolean;
+  has.args.push_back(materialize(lower_expr((none_left ? b.rhs : b.lhs).get(), out, opt), out));
+  Operand present = def(out, std::move(has));
+  if (b.op == ast::BinaryOp::Ne) return present;
+  Rvalue absent;
+  absent.kind = Rvalue::Kind::Unary;
+  absent.type = boolean;
+  absent.un = UnOp::Not;
+  absent.args.push_back(present);
+  absent.loc = loc(span);
+  return def(out, std::move(absent));
+}
+
 Operand BodyLowerer::lower_binary(const ast::Expr* e, const ast::Binary& b, Block& out, TypeId type) {
   TypeId boolean = p_.types->bool_type();
   auto assign = [&](Block& blk, std::uint32_t var, Operand src) {
@@ -476,6 +494,8 @@ Operand BodyLowerer::lower_binary(const ast::Expr* e, const ast::Binary& b, Bloc
         v.b = b.op == ast::BinaryOp::Eq;
         return const_operand(boolean, v);
       }
+      if (std::holds_alternative<ast::NoneLit>(b.lhs->node) || std::holds_alternative<ast::NoneLit>(b.rhs->node))
+        return compare_with_none(b, jt, out, e->span);
       rv.args.push_back(materialize(lower_expr(b.lhs.get(), out, jt), out));
       rv.args.push_back(materialize(lower_expr(b.rhs.get(), out, jt), out));
       if (contains_bottom(rv.args[0].type)) throw LowerError{"comparison of untyped values"};

@@ -37,6 +37,9 @@ class BodyLowerer {
   Operand lower_expr_raw(const ast::Expr* e, Block& out, TypeId expected);
   Operand lower_call(const ast::Expr* e, const ast::Call& call, Block& out, TypeId type);
   Operand lower_binary(const ast::Expr* e, const ast::Binary& b, Block& out, TypeId type);
+  // `x == none` / `x != none` (either order) on an optional `x` of type `opt`: whether it holds
+  // a value, for every `T` (a `timer?` too), in both backends.
+  Operand compare_with_none(const ast::Binary& b, TypeId opt, Block& out, const source::Span& span);
   Place lower_place(const ast::Expr* e, Block& out, bool write);
 
  public:

@@ -88,8 +88,8 @@ ast::ExprPtr Builder::build_expr(SfnParser::ExprContext* ctx, ParserRuleContext*
   if (depth_ >= kMaxAstDepth) {
     if (!depth_reported_) {
       depth_reported_ = true;
-      error(span(ctx), "expression nested too deeply (more than " +
-                           std::to_string(kMaxAstDepth) + " levels)");
+      error(span(ctx), "expression too deep: more than " + std::to_string(kMaxAstDepth) +
+                           " operators in one chain or nesting (split it with `let`)");
     }
     return error_expr(span(ctx));
   }

@@ -24,8 +24,9 @@ namespace sfn::parse {
 using sfn_antlr::SfnLexer;
 using sfn_antlr::SfnParser;
 
-// Brackets, interpolations and prefix operators nested deeper than this are rejected before
-// parsing, so that neither ANTLR's recursive descent nor the AST builder can exhaust the stack.
+// Brackets, type arguments (`list<`), interpolations and prefix operators nested deeper than
+// this are rejected before parsing, so that neither ANTLR's recursive descent nor the AST
+// builder can exhaust the stack.
 inline constexpr int kMaxNesting = 200;
 // Depth bound for the AST builder itself (left-nested operator chains are loops in ANTLR but
 // nested nodes in the AST).

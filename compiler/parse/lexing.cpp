@@ -178,15 +178,35 @@ LexedFile lex_file(const source::SourceFile& file, source::FileId id,
   std::vector<std::size_t> string_starts;  // code-point index of each open string's quote
   // Nesting depth (see kMaxNesting): openers and prefix operators deepen, operands reset to the
   // depth of the enclosing bracket.
+  // The `<` of `list<`, `map<` and `ref<` opens a level too (a type nests like a bracket); its
+  // base is marked so the matching `>` closes it and a closing bracket drops unclosed ones.
   int depth = 0;
   std::vector<int> bases;
+  std::vector<bool> angle;  // per entry of `bases`: opened by a type's `<`
+  std::size_t previous = 0;  // the previous token's type
   auto deepen = [&](const source::Span& at) {
     ++depth;
     if (depth > kMaxNesting && !out.too_deep) {
       out.too_deep = true;
       report(at, "nesting too deep: more than " + std::to_string(kMaxNesting) +
-                     " levels of brackets, strings or prefix operators");
+                     " levels of brackets, type arguments, strings or prefix operators");
     }
+  };
+  auto open = [&](const source::Span& at, bool is_angle) {
+    deepen(at);
+    bases.push_back(depth);
+    angle.push_back(is_angle);
+  };
+  auto close = [&](bool is_angle) {
+    while (!is_angle && !angle.empty() && angle.back()) {
+      bases.pop_back();
+      angle.pop_back();
+    }
+    if (!bases.empty() && angle.back() == is_angle) {
+      bases.pop_back();
+      angle.pop_back();
+    }
+    depth = bases.empty() ? 0 : bases.back();
   };
 
   while (true) {
@@ -215,21 +235,25 @@ LexedFile lex_file(const source::SourceFile& file, source::FileId id,
       case SfnLexer::STR_START:
         modes.push_back('S');
         string_starts.push_back(t->getStartIndex());
-        deepen(sp);
-        bases.push_back(depth);
+        open(sp, false);
         break;
       case SfnLexer::INTERP_START:
         modes.push_back('I');
-        deepen(sp);
-        bases.push_back(depth);
+        open(sp, false);
         break;
       case SfnLexer::LBRACE:
         modes.push_back('B');
         [[fallthrough]];
       case SfnLexer::LPAREN:
       case SfnLexer::LBRACK:
-        deepen(sp);
-        bases.push_back(depth);
+        open(sp, false);
+        break;
+      case SfnLexer::LT:
+        if (previous == SfnLexer::LIST_T || previous == SfnLexer::MAP_T || previous == SfnLexer::REF_T)
+          open(sp, true);
+        break;
+      case SfnLexer::GT:
+        if (!angle.empty() && angle.back()) close(true);
         break;
       case SfnLexer::STR_NEWLINE:
       case SfnLexer::STR_END:
@@ -246,13 +270,11 @@ LexedFile lex_file(const source::SourceFile& file, source::FileId id,
         [[fallthrough]];
       case SfnLexer::RPAREN:
       case SfnLexer::RBRACK:
-        if (!bases.empty()) bases.pop_back();
-        depth = bases.empty() ? 0 : bases.back();
+        close(false);
         break;
       case SfnLexer::RBRACE:
         if (!modes.empty() && modes.back() != 'S') modes.pop_back();
-        if (!bases.empty()) bases.pop_back();
-        depth = bases.empty() ? 0 : bases.back();
+        close(false);
         break;
       case SfnLexer::MINUS:
       case SfnLexer::BANG:
@@ -300,6 +322,7 @@ LexedFile lex_file(const source::SourceFile& file, source::FileId id,
       out.tokens.push_back(std::move(t));
       break;
     }
+    previous = type;
     out.tokens.push_back(std::move(t));
   }
   std::stable_sort(pending.begin(), pending.end(),

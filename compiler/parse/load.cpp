@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <map>
 
+#include "common/edit_distance.h"
 #include "compiler/parse/parse.h"
 
 namespace sfn::parse {
@@ -46,21 +47,6 @@ std::string canonical_key(const std::string& path) {
   return canonical.string();
 }
 
-std::size_t edit_distance(std::string_view a, std::string_view b) {
-  std::vector<std::size_t> row(b.size() + 1);
-  for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
-  for (std::size_t i = 1; i <= a.size(); ++i) {
-    std::size_t diagonal = row[0];
-    row[0] = i;
-    for (std::size_t j = 1; j <= b.size(); ++j) {
-      std::size_t next = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] != b[j - 1])});
-      diagonal = row[j];
-      row[j] = next;
-    }
-  }
-  return row[b.size()];
-}
-
 }  // namespace
 
 ast::Program load_program(source::SourceManager& sources, const std::string& root_path,
@@ -71,7 +57,7 @@ ast::Program load_program(source::SourceManager& sources, const std::string& roo
   std::optional<source::FileId> root = sources.find(root_path);
   if (!root) {
     std::string reason;
-    if (!readable(root_path, reason) || !(root = sources.load(root_path))) {
+    if (!readable(root_path, reason) || !(root = sources.load(root_path, &reason))) {
       if (root_error != nullptr) *root_error = reason.empty() ? "cannot read the file" : reason;
       return program;
     }
@@ -88,12 +74,17 @@ ast::Program load_program(source::SourceManager& sources, const std::string& roo
       if (import.path) {
         fs::path base = fs::path(sources.file(id).path()).parent_path();
         std::string path = (base / *import.path).lexically_normal().string();
+        if (fs::path(path).extension() != ".sfn") {  // never read (nor echo) what is not SFN
+          sink.report(Kind::E0103, import.span,
+                      "cannot import `" + *import.path + "`: an imported file's name must end in `.sfn`");
+          continue;
+        }
         std::string key = canonical_key(path);
         if (loaded.count(key) != 0) continue;
         std::optional<source::FileId> imported = sources.find(path);
         if (!imported) {
           std::string reason;
-          if (!readable(path, reason) || !(imported = sources.load(path))) {
+          if (!readable(path, reason) || !(imported = sources.load(path, &reason))) {
             sink.report(Kind::E0103, import.span,
                         "cannot read imported file `" + *import.path + "` (" + path + "): " +
                             (reason.empty() ? "cannot read the file" : reason));
@@ -114,7 +105,7 @@ ast::Program load_program(source::SourceManager& sources, const std::string& roo
           std::string best;
           std::size_t best_distance = 0;
           for (const std::string& candidate : std_module_names) {
-            std::size_t distance = edit_distance(name, candidate);
+            std::size_t distance = common::edit_distance(name, candidate);
             if (best.empty() || distance < best_distance) {
               best = candidate;
               best_distance = distance;

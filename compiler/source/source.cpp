@@ -3,7 +3,6 @@
 
 #include <algorithm>
 #include <fstream>
-#include <sstream>
 
 namespace sfn::source {
 
@@ -60,13 +59,31 @@ FileId SourceManager::add(std::string path, std::string text) {
   return static_cast<FileId>(files_.size());
 }
 
-std::optional<FileId> SourceManager::load(const std::string& path) {
+bool read_source(std::istream& in, std::string& text, std::string& error) {
+  text.clear();
+  char buffer[1 << 16];
+  while (in.read(buffer, sizeof buffer) || in.gcount() > 0) {
+    text.append(buffer, static_cast<std::size_t>(in.gcount()));
+    if (text.size() > kMaxSourceBytes) {
+      error = "larger than the " + std::to_string(kMaxSourceBytes >> 20) + " MiB limit for source files";
+      text.clear();
+      return false;
+    }
+  }
+  if (in.bad()) {
+    error = "read error";
+    return false;
+  }
+  return true;
+}
+
+std::optional<FileId> SourceManager::load(const std::string& path, std::string* error) {
   std::ifstream in(path, std::ios::binary);
-  if (!in) return std::nullopt;
-  std::ostringstream buffer;
-  buffer << in.rdbuf();
-  if (in.bad()) return std::nullopt;
-  return add(path, buffer.str());
+  std::string text, why;
+  if (!in) why = "cannot open the file";
+  else if (read_source(in, text, why)) return add(path, std::move(text));
+  if (error) *error = why;
+  return std::nullopt;
 }
 
 const SourceFile& SourceManager::file(FileId id) const { return *files_.at(id - 1); }

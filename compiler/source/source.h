@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <iosfwd>
 #include <memory>
 #include <optional>
 #include <string>
@@ -11,6 +12,14 @@
 #include <vector>
 
 namespace sfn::source {
+
+// Source files larger than this are refused, with an error naming the file (docs/language.md,
+// decision 110): `/dev/zero` or a binary imported by mistake must not be read without end.
+inline constexpr std::size_t kMaxSourceBytes = 8u << 20;
+
+// Reads all of `in` into `text`, at most kMaxSourceBytes; false with `error` set when it is
+// larger or cannot be read.
+bool read_source(std::istream& in, std::string& text, std::string& error);
 
 // Identifies a file inside one SourceManager. 0 is "no file" (an invalid span).
 using FileId = std::uint32_t;
@@ -61,8 +70,9 @@ class SourceManager {
  public:
   // Adds a file with the given text (used for stdlib modules, editor buffers and tests).
   FileId add(std::string path, std::string text);
-  // Reads a file from disk; nullopt if it cannot be read (the caller reports the error).
-  std::optional<FileId> load(const std::string& path);
+  // Reads a file from disk; nullopt if it cannot be read or is larger than kMaxSourceBytes
+  // (then `error`, when given, says why; the caller reports it).
+  std::optional<FileId> load(const std::string& path, std::string* error = nullptr);
   // The file with this id; id must be valid.
   const SourceFile& file(FileId id) const;
   // The id of an already added file with exactly this path, if any.

@@ -132,9 +132,7 @@ Status decode_value(const sfn_type* t, const json& j, void* slot, const std::str
     case SFN_REF: {
       if (!j.is_string()) return type_error(path, "an address string \"pkg/Type/key\"", j);
       const std::string& s = j.get_ref<const std::string&>();
-      size_t a = s.find('/');
-      size_t b = a == std::string::npos ? a : s.find('/', a + 1);
-      if (a == 0 || b == std::string::npos || b == a + 1)
+      if (!is_address_text(s))
         return Status::error(where(path) + ": \"" + s + "\" is not an address \"pkg/Type/key\"");
       str_set(static_cast<sfn_str*>(slot), s);
       return Status::ok();
@@ -335,7 +333,7 @@ Status decode_json(const sfn_message_desc* d, std::string_view text, void* msg) 
   } catch (const json::exception& e) {
     std::string what = e.what();
     size_t p = what.find("] ");
-    return Status::error("invalid JSON: " + (p == std::string::npos ? what : what.substr(p + 2)));
+    return Status::error("invalid JSON: " + valid_utf8(p == std::string::npos ? what : what.substr(p + 2)));
   }
   message_destroy(d, msg);
   message_init(d, msg);

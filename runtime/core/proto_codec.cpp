@@ -258,6 +258,8 @@ struct Decoder {
         if (!is.ReadString(&s, static_cast<int>(len))) return fail(std::string("field `") + name + "`: truncated");
         if (t->kind != SFN_BYTES && !is_valid_utf8(s))
           return fail(std::string("field `") + name + "`: invalid UTF-8");
+        if (t->kind == SFN_REF && !is_address_text(s))
+          return fail(std::string("field `") + name + "`: \"" + s + "\" is not an address \"pkg/Type/key\"");
         str_set(static_cast<sfn_str*>(slot), s);
         return true;
       }

@@ -20,6 +20,12 @@ int64_t floor_div(int64_t a, int64_t b) {
   return q;
 }
 
+// a - floor_div(a, b) * b for b > 0, without the product (which overflows near INT64_MIN).
+int64_t floor_mod(int64_t a, int64_t b) {
+  int64_t r = a % b;
+  return r < 0 ? r + b : r;
+}
+
 int64_t days_from_civil(int64_t y, unsigned m, unsigned d) {
   y -= m <= 2;
   const int64_t era = (y >= 0 ? y : y - 399) / 400;
@@ -111,9 +117,9 @@ void append_float(std::string& out, double x) {
 
 void append_time(std::string& out, int64_t t) {
   int64_t secs = floor_div(t, kNsPerSec);
-  int64_t nanos = t - secs * kNsPerSec;
+  int64_t nanos = floor_mod(t, kNsPerSec);
   int64_t days = floor_div(secs, 86400);
-  int64_t sod = secs - days * 86400;
+  int64_t sod = floor_mod(secs, 86400);
   int64_t y;
   unsigned m, d;
   civil_from_days(days, &y, &m, &d);
@@ -355,32 +361,57 @@ void append_json_string(std::string& out, std::string_view s) {
   out.push_back('"');
 }
 
+namespace {
+// The length of the well-formed UTF-8 sequence at s[i], or 0 when there is none.
+size_t utf8_sequence(std::string_view s, size_t i) {
+  unsigned char c = s[i];
+  if (c < 0x80) return 1;
+  size_t len;
+  uint32_t cp;
+  if ((c & 0xE0) == 0xC0) len = 2, cp = c & 0x1F;
+  else if ((c & 0xF0) == 0xE0) len = 3, cp = c & 0x0F;
+  else if ((c & 0xF8) == 0xF0) len = 4, cp = c & 0x07;
+  else return 0;
+  if (i + len > s.size()) return 0;
+  for (size_t k = 1; k < len; ++k) {
+    unsigned char cc = s[i + k];
+    if ((cc & 0xC0) != 0x80) return 0;
+    cp = (cp << 6) | (cc & 0x3F);
+  }
+  if ((len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) || cp > 0x10FFFF ||
+      (cp >= 0xD800 && cp <= 0xDFFF))
+    return 0;
+  return len;
+}
+}  // namespace
+
 bool is_valid_utf8(std::string_view s) {
-  size_t i = 0, n = s.size();
-  while (i < n) {
-    unsigned char c = s[i];
-    if (c < 0x80) {
+  for (size_t i = 0, len; i < s.size(); i += len)
+    if ((len = utf8_sequence(s, i)) == 0) return false;
+  return true;
+}
+
+std::string valid_utf8(std::string_view s) {
+  std::string out;
+  for (size_t i = 0; i < s.size();) {
+    size_t len = utf8_sequence(s, i);
+    if (len == 0) {
+      out += "\xEF\xBF\xBD";  // U+FFFD
       ++i;
       continue;
     }
-    int len;
-    uint32_t cp;
-    if ((c & 0xE0) == 0xC0) len = 2, cp = c & 0x1F;
-    else if ((c & 0xF0) == 0xE0) len = 3, cp = c & 0x0F;
-    else if ((c & 0xF8) == 0xF0) len = 4, cp = c & 0x07;
-    else return false;
-    if (i + len > n) return false;
-    for (int k = 1; k < len; ++k) {
-      unsigned char cc = s[i + k];
-      if ((cc & 0xC0) != 0x80) return false;
-      cp = (cp << 6) | (cc & 0x3F);
-    }
-    if ((len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
-        cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
-      return false;
+    out.append(s.substr(i, len));
     i += len;
   }
-  return true;
+  return out;
+}
+
+// Empty (no address: the zero value of a ref) or "pkg/Type/key" with a package and a type.
+bool is_address_text(std::string_view s) {
+  if (s.empty()) return true;
+  size_t a = s.find('/');
+  size_t b = a == std::string_view::npos ? a : s.find('/', a + 1);
+  return a != 0 && b != std::string_view::npos && b != a + 1;
 }
 
 void append_formatted(std::string& out, const sfn_type* t, const void* v, bool nested) {
@@ -464,33 +495,6 @@ void append_formatted(std::string& out, const sfn_type* t, const void* v, bool n
     }
     default: out += "?"; return;
   }
-}
-
-namespace {
-size_t edit_distance(std::string_view a, std::string_view b) {
-  std::vector<size_t> row(b.size() + 1);
-  for (size_t j = 0; j <= b.size(); ++j) row[j] = j;
-  for (size_t i = 1; i <= a.size(); ++i) {
-    size_t diagonal = row[0];
-    row[0] = i;
-    for (size_t j = 1; j <= b.size(); ++j) {
-      const size_t up = row[j];
-      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
-      diagonal = up;
-    }
-  }
-  return row[b.size()];
-}
-}  // namespace
-
-std::vector<std::string> nearest_names(std::string_view name, const std::vector<std::string>& candidates, size_t n) {
-  std::vector<std::pair<size_t, size_t>> scored;  // (distance, index)
-  for (size_t i = 0; i < candidates.size(); ++i) scored.emplace_back(edit_distance(name, candidates[i]), i);
-  n = std::min(n, scored.size());
-  std::partial_sort(scored.begin(), scored.begin() + static_cast<std::ptrdiff_t>(n), scored.end());
-  std::vector<std::string> out;
-  for (size_t i = 0; i < n; ++i) out.push_back(candidates[scored[i].second]);
-  return out;
 }
 
 }  // namespace sfn::runtime::core

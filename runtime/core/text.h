@@ -35,10 +35,12 @@ bool parse_base64(std::string_view text, std::string* out);
 void append_json_string(std::string& out, std::string_view s);
 // True when `s` is well-formed UTF-8.
 bool is_valid_utf8(std::string_view s);
-
-// The `n` names of `candidates` nearest to `name` (edit distance, then order), for messages
-// like "unknown ingress `x` (nearest: ...)".
-std::vector<std::string> nearest_names(std::string_view name, const std::vector<std::string>& candidates, size_t n);
+// `s` with every byte that is not part of well-formed UTF-8 replaced by U+FFFD (for error
+// messages that quote input: they travel in Protobuf strings, which must be UTF-8).
+std::string valid_utf8(std::string_view s);
+// True for the text of a ref value both codecs accept: empty (no address, the zero value) or
+// "pkg/Type/key" with a package and a type.
+bool is_address_text(std::string_view s);
 
 // Appends string(x) of a value per LANGUAGE.md §10. `nested` quotes strings (inside
 // containers and messages).

@@ -32,6 +32,7 @@
 #include "runtime/embedded/layout.h"
 #include "runtime/embedded/recovery.h"
 #include "runtime/io/durable_file.h"
+#include "runtime/state/dir_lock.h"
 #include "runtime/io/io_server.h"
 
 namespace sfn::runtime {
@@ -144,6 +145,7 @@ class EmbeddedRun {
   RunResult& result_;
   const int attempt_;
   fs::path dir_;
+  state::DirLock lock_;  // released after everything declared below it has closed
   unsigned workers_ = 1;
   uint32_t groups_ = 128;
   std::ofstream out_file_;
@@ -171,9 +173,11 @@ std::string EmbeddedRun::prepare_dir() {
   if (!workers_) workers_ = options_.input_path.empty() ? std::max(1u, std::thread::hardware_concurrency()) : 1;
   groups_ = options_.key_groups ? options_.key_groups : recorded.value() ? recorded.value()->key_groups : 128;
   if (workers_ > groups_) return "--workers must not exceed the number of key groups (" + std::to_string(groups_) + ")";
+  if (Status s = worker::reserve_open_files(workers_); !s) return s.message();
   std::error_code ec;
   fs::create_directories(dir_, ec);
   if (ec) return "cannot create state directory " + dir_.string() + ": " + ec.message();
+  if (Status s = lock_.acquire(dir_); !s) return s.message();
   if (auto s = check_layout(dir_, recorded.value(), Layout{workers_, groups_}); !s) return s.error().message;
   return "";
 }

@@ -8,6 +8,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "common/edit_distance.h"
 #include "runtime/core/codec.h"
 #include "runtime/core/text.h"
 #include "runtime/io/durable_file.h"
@@ -38,7 +39,7 @@ std::string unknown_ingress(const core::Module& m, const std::string& name) {
   std::string out = "unknown ingress `" + name + "`";
   if (names.empty()) return out + " (the program has none)";
   const bool all = names.size() <= 8;
-  if (!all) names = core::nearest_names(name, names, 3);
+  if (!all) names = common::nearest_names(name, names, 3);
   out += all ? " (the program has: " : " (nearest: ";
   for (size_t i = 0; i < names.size(); ++i) out += (i ? ", " : "") + names[i];
   return out + (all ? ")" : ", of " + std::to_string(m.desc().ingress_count) + ")");

@@ -18,6 +18,7 @@
 #include <optional>
 #include <thread>
 
+#include "common/edit_distance.h"
 #include "runtime/io/protocol_convert.h"
 #include "runtime/io/zmq_util.h"
 
@@ -51,6 +52,14 @@ bool is_loopback(const std::string& endpoint) {
   return host == "localhost" || host.starts_with("127.");
 }
 
+// ZeroMQ binds a tcp host as an interface name or an address, so `localhost` (which passes the
+// loopback check) would fail with "No such device": it is bound as 127.0.0.1.
+std::string bindable(const std::string& endpoint) {
+  const std::string local = "tcp://localhost:";
+  if (endpoint.starts_with(local)) return "tcp://127.0.0.1:" + endpoint.substr(local.size());
+  return endpoint;
+}
+
 proto::ErrorReply make_error(proto::ErrorKind kind, std::string message) {
   proto::ErrorReply e;
   e.set_kind(kind);
@@ -70,10 +79,19 @@ proto::ErrorReply ingress_error(const Error& error) {
 
 using LogMap = std::map<std::string, std::unique_ptr<RecordLog>, std::less<>>;
 
-std::string known_names(const LogMap& logs) {
-  std::string out;
-  for (const auto& [name, log] : logs) out += (out.empty() ? "" : ", ") + name;
-  return out.empty() ? "none" : out;
+// What to tell a client that named no log of `logs` ("ingress" or "egress"): every name when
+// there are few, else the nearest few (a program may have thousands).
+std::string unknown_log(const LogMap& logs, std::string_view kind, std::string_view name) {
+  constexpr std::size_t kListAll = 8, kNearest = 3;
+  std::vector<std::string> names;
+  for (const auto& [n, log] : logs) names.push_back(n);
+  std::string out = "unknown " + std::string(kind) + " `" + std::string(name) + "` (";
+  if (names.size() > kListAll) names = common::nearest_names(name, names, kNearest);
+  std::string list;
+  for (const auto& n : names) list += (list.empty() ? "`" : ", `") + n + "`";
+  if (logs.size() <= kListAll) return out + "this program has: " + (list.empty() ? "none" : list) + ")";
+  return out + "this program has " + std::to_string(logs.size()) + " " + std::string(kind) + "es" +
+         (list.empty() ? "" : "; did you mean " + list + "?") + ")";
 }
 
 struct PendingPublish {
@@ -125,8 +143,7 @@ struct IoServer::Impl {
   // (unknown ingress), rejected (does not decode), io_error (the validator failed).
   Result<std::string> validate(std::string_view name, PayloadFormat format, std::string_view data) {
     if (ingress.find(name) == ingress.end())
-      return Error{ErrorCode::not_found, "unknown ingress `" + std::string(name) +
-                                             "` (this program has: " + known_names(ingress) + ")"};
+      return Error{ErrorCode::not_found, unknown_log(ingress, "ingress", name)};
     try {
       auto verdict = options.validator(name, format, data);
       if (auto* bytes = std::get_if<std::string>(&verdict)) return std::move(*bytes);
@@ -216,9 +233,7 @@ struct IoServer::Impl {
       return refuse(proto::ERROR_BAD_REQUEST,
                     "a batch holds at most " + std::to_string(kMaxBatchRecords) + " records");
     if (ingress.find(call.request.ingress()) == ingress.end())
-      return refuse(proto::ERROR_UNKNOWN_INGRESS, "unknown ingress `" + call.request.ingress() +
-                                                      "` (this program has: " +
-                                                      known_names(ingress) + ")");
+      return refuse(proto::ERROR_UNKNOWN_INGRESS, unknown_log(ingress, "ingress", call.request.ingress()));
     for (int i = 0; i < call.request.records_size(); ++i)
       if (call.request.records(i).data_case() == proto::IngressRecord::DATA_NOT_SET)
         return refuse(proto::ERROR_BAD_REQUEST,
@@ -343,9 +358,7 @@ struct IoServer::Impl {
           const auto& read = request.egress_read();
           auto it = egress.find(read.egress());
           if (it == egress.end()) {
-            *reply.mutable_error() = make_error(
-                proto::ERROR_NOT_FOUND, "unknown egress `" + read.egress() +
-                                            "` (this program has: " + known_names(egress) + ")");
+            *reply.mutable_error() = make_error(proto::ERROR_NOT_FOUND, unknown_log(egress, "egress", read.egress()));
             return;
           }
           std::uint32_t max = read.max_records() == 0 ? 100 : read.max_records();
@@ -480,7 +493,8 @@ struct IoServer::Impl {
       // up to half the mark), so a client pipelining ~500 requests lost replies with the
       // default of 1000; a client's own window bounds what really waits here.
       socket->set(zmq::sockopt::sndhwm, kSendHighWaterMark);
-      socket->bind(endpoint);
+      if (endpoint.starts_with("tcp://[")) socket->set(zmq::sockopt::ipv6, 1);  // e.g. [::1]
+      socket->bind(bindable(endpoint));
       resolved = socket->get(zmq::sockopt::last_endpoint);
     } catch (const zmq::error_t& e) {
       socket.reset();
@@ -568,7 +582,8 @@ Result<std::uint64_t> IoServer::commit_egress(std::string_view egress, std::span
   std::lock_guard commit(impl_->commit_mu);
   std::vector<AppendRequest> requests;
   requests.reserve(json.size());
-  for (std::size_t i = 0; i < json.size(); ++i) requests.push_back({json[i], i < keys.size() ? keys[i] : ""});
+  for (std::size_t i = 0; i < json.size(); ++i)  // views of `keys` itself, never of a temporary copy
+    requests.push_back({json[i], i < keys.size() ? std::string_view(keys[i]) : std::string_view()});
   auto results = it->second->append_batch(requests);
   for (auto& r : results)
     if (!r) return r.error();

@@ -127,6 +127,7 @@ std::unique_ptr<StateBackend> StateBackend::open(const std::string& dir, ModuleP
   b->db_ = std::make_unique<Db>();
   rocksdb::Options options;
   options.create_if_missing = true;
+  options.max_open_files = 64;  // bounded, so a run's open files are predictable (worker/hub.cpp)
   options.statistics = rocksdb::CreateDBStatistics();
   b->db_->stats = options.statistics;
   rocksdb::BlockBasedTableOptions table;
@@ -271,14 +272,29 @@ std::string StateBackend::written_message_name(uint32_t written) const {
   return written < written_types_.size() ? written_types_[written] : std::string();
 }
 
-StateBackend::~StateBackend() {
-  for (const auto& inst : cache_.items()) {
-    const sfn_function_desc& fn = module_->desc().functions[inst->function];
-    for (uint32_t i = 0; i < fn.state_count; ++i)
-      core::value_destroy(fn.states[i].type, inst->block + layouts_[inst->function].offsets[i]);
-    std::free(inst->block);
-  }
+StateBackend::~StateBackend() = default;
+
+StateSlots::StateSlots(const sfn_function_desc& fn, const FunctionLayout& layout)
+    : mem_(static_cast<char*>(std::aligned_alloc(16, layout.block_size))), fn_(&fn), layout_(&layout) {
+  if (!mem_) throw std::bad_alloc();
+  std::memset(mem_.get(), 0, layout.block_size);
 }
+
+StateSlots& StateSlots::operator=(StateSlots&& o) noexcept {
+  destroy();
+  mem_ = std::move(o.mem_);
+  fn_ = o.fn_;
+  layout_ = o.layout_;
+  return *this;
+}
+
+void StateSlots::destroy() {
+  if (!mem_) return;
+  for (uint32_t i = 0; i < fn_->state_count; ++i) core::value_destroy(fn_->states[i].type, mem_.get() + layout_->offsets[i]);
+  mem_.reset();
+}
+
+void StateSlots::Free::operator()(char* p) const { std::free(p); }
 
 void StateBackend::init_state(uint32_t function, uint32_t index, void* slot) const {
   const sfn_state_desc& st = module_->desc().functions[function].states[index];
@@ -313,7 +329,7 @@ Status StateBackend::instance_json(std::string_view address, uint32_t key_groups
     if (i) json.push_back(',');
     core::append_json_string(json, fn.states[i].name);
     json.push_back(':');
-    core::append_json_value(json, fn.states[i].type, inst->block + fl.offsets[i]);
+    core::append_json_value(json, fn.states[i].type, inst->block.get() + fl.offsets[i]);
   }
   json.push_back('}');
   *out = std::move(json);
@@ -324,24 +340,17 @@ Instance* StateBackend::load(std::string_view address, const core::Address& pars
                              Status* error) {
   const sfn_function_desc& fn = module_->desc().functions[parsed.function];
   const FunctionLayout& fl = layouts_[parsed.function];
-  auto inst = std::make_unique<Instance>();
+  auto inst = std::make_unique<Instance>();  // freed with what it holds on every early return
   inst->function = parsed.function;
   inst->key_group = kg;
   inst->address.assign(address);
   inst->int_key = parsed.int_key;
-  inst->block = static_cast<char*>(std::malloc(fl.block_size));
-  if (!inst->block) throw std::bad_alloc();
-  std::memset(inst->block, 0, fl.block_size);
+  inst->block = StateSlots(fn, fl);
   inst->written_at.assign(fn.state_count, 0);
   inst->present.assign(fn.state_count, 0);
   inst->dirty.assign(fn.state_count, 0);
-  for (uint32_t i = 0; i < fn.state_count; ++i) init_state(parsed.function, i, inst->block + fl.offsets[i]);
+  for (uint32_t i = 0; i < fn.state_count; ++i) init_state(parsed.function, i, inst->block.get() + fl.offsets[i]);
 
-  auto discard = [&]() -> Instance* {
-    for (uint32_t k = 0; k < fn.state_count; ++k) core::value_destroy(fn.states[k].type, inst->block + fl.offsets[k]);
-    std::free(inst->block);
-    return nullptr;
-  };
   // Read every state (and the last-call time) in one MultiGet.
   std::vector<std::string> keys;
   for (uint32_t i = 0; i < fn.state_count; ++i) keys.push_back(state_key(kg, address, fn.states[i].name));
@@ -355,31 +364,31 @@ Instance* StateBackend::load(std::string_view address, const core::Address& pars
       if (st[i].IsNotFound()) continue;
       if (!st[i].ok()) {
         *error = rocks_error("read", st[i]);
-        return discard();
+        return nullptr;
       }
       any = true;
       const std::string& v = values[i];
       if (v.size() < 8) {  // stored state that cannot be read is an error, never a silent reset
         *error = Status::error("state store: corrupt record for " + std::string(address));
-        return discard();
+        return nullptr;
       }
       if (i == fn.state_count) {
         inst->last_call = static_cast<int64_t>(get_le64(v.data()));
         inst->called = true;
         continue;
       }
-      void* slot = inst->block + fl.offsets[i];
+      void* slot = inst->block.get() + fl.offsets[i];
       Status d = core::decode_value(fn.states[i].type, std::string_view(v).substr(8), slot);
       if (!d) {
         *error = Status::error("stored state " + std::string(fn.states[i].name) + " of " + std::string(address) +
                                " cannot be read: " + d.message());
-        return discard();
+        return nullptr;
       }
       inst->written_at[i] = static_cast<int64_t>(get_le64(v.data()));
       inst->present[i] = 1;
     }
   }
-  if (!create && !any) return discard();
+  if (!create && !any) return nullptr;
   Instance* p = cache_.insert(std::move(inst));
   p->self = sfn_str{const_cast<char*>(p->address.data()), p->address.size()};
   size_t key_at = parsed.type_name.size() + 1;
@@ -398,7 +407,7 @@ void StateBackend::expire(Instance* inst, int64_t now) {
     if (st.expiry == SFN_EXPIRE_AFTER_WRITE) reset = inst->present[i] && inst->written_at[i] + st.expiry_ns <= now;
     else if (st.expiry == SFN_EXPIRE_AFTER_CALL) reset = call_expired && inst->last_call + st.expiry_ns <= now;
     if (!reset || !inst->present[i]) continue;
-    void* slot = inst->block + fl.offsets[i];
+    void* slot = inst->block.get() + fl.offsets[i];
     core::value_destroy(st.type, slot);
     init_state(inst->function, i, slot);
     inst->present[i] = 0;
@@ -431,7 +440,7 @@ Status StateBackend::write_back() {
       }
       value_buf_.clear();
       put_le64(value_buf_, static_cast<uint64_t>(inst->written_at[i]));
-      core::encode_value(fn.states[i].type, inst->block + fl.offsets[i], value_buf_);
+      core::encode_value(fn.states[i].type, inst->block.get() + fl.offsets[i], value_buf_);
       batch.Put(key_buf_, value_buf_);
     }
     if (inst->last_call_dirty) {
@@ -551,14 +560,14 @@ void* Txn::shadow(uint32_t i) {
 
 const void* Txn::get(uint32_t i) {
   if (shadowed_[i]) return shadow(i);
-  return inst_->block + backend_->layout(inst_->function).offsets[i];
+  return inst_->block.get() + backend_->layout(inst_->function).offsets[i];
 }
 
 void* Txn::mut(uint32_t i) {
   void* s = shadow(i);
   if (!shadowed_[i]) {
     const sfn_type* t = backend_->module().desc().functions[inst_->function].states[i].type;
-    core::value_clone_into(t, s, inst_->block + backend_->layout(inst_->function).offsets[i]);
+    core::value_clone_into(t, s, inst_->block.get() + backend_->layout(inst_->function).offsets[i]);
     shadowed_[i] = 1;
     touched_.push_back(i);
   }
@@ -586,7 +595,7 @@ void Txn::release_shadows(bool apply) {
     const sfn_type* t = fn.states[i].type;
     void* s = shadow(i);
     if (apply) {
-      void* slot = inst_->block + fl.offsets[i];
+      void* slot = inst_->block.get() + fl.offsets[i];
       core::value_destroy(t, slot);
       std::memcpy(slot, s, core::slot_layout(t).size);  // move
       inst_->present[i] = cleared_[i] ? 0 : 1;

@@ -29,6 +29,36 @@ namespace sfn::runtime::state {
 
 class Db;  // the RocksDB handle (state_backend.cpp)
 
+// Where each state of a function type lives in an instance block.
+struct FunctionLayout {
+  std::vector<uint32_t> offsets;
+  uint32_t block_size = 0;
+  bool has_after_call = false;
+  bool has_expiry = false;
+};
+
+// The state slots of one instance, at FunctionLayout offsets: owns the memory (16-byte aligned,
+// zeroed when made) and the values in it, which are destroyed with it. `fn` and `layout` must
+// outlive it (the backend's, fixed once it is open).
+class StateSlots {
+ public:
+  StateSlots() = default;
+  StateSlots(const sfn_function_desc& fn, const FunctionLayout& layout);
+  StateSlots(StateSlots&&) noexcept = default;
+  StateSlots& operator=(StateSlots&& o) noexcept;
+  ~StateSlots() { destroy(); }
+  char* get() const { return mem_.get(); }
+
+ private:
+  void destroy();
+  struct Free {
+    void operator()(char* p) const;
+  };
+  std::unique_ptr<char, Free> mem_;
+  const sfn_function_desc* fn_ = nullptr;
+  const FunctionLayout* layout_ = nullptr;
+};
+
 // One cached instance. Stable in memory while the backend lives.
 struct Instance {
   uint32_t function = 0;
@@ -37,7 +67,7 @@ struct Instance {
   sfn_str self{};        // views `address` (never freed through the ABI)
   sfn_str key_str{};     // views the key part of `address`
   int64_t int_key = 0;
-  char* block = nullptr; // the state slots, at FunctionLayout offsets
+  StateSlots block;      // the state slots
   std::vector<int64_t> written_at;  // per state: last write time (valid when present)
   std::vector<uint8_t> present;     // per state: holds a written value (not the initializer)
   std::vector<uint8_t> dirty;       // per state: changed since the last write-back
@@ -45,14 +75,6 @@ struct Instance {
   bool called = false;              // last_call is valid
   bool last_call_dirty = false;
   bool queued = false;   // in the backend's dirty list
-};
-
-// Where each state of a function type lives in an instance block.
-struct FunctionLayout {
-  std::vector<uint32_t> offsets;
-  uint32_t block_size = 0;
-  bool has_after_call = false;
-  bool has_expiry = false;
 };
 
 // A scheduled delayed message, as persisted.

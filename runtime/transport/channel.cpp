@@ -22,8 +22,16 @@ struct TransportContext::Impl {
   zmq::context_t context{1};
 };
 
-TransportContext::TransportContext() : impl_(std::make_unique<Impl>()) {}
+TransportContext::TransportContext(int max_sockets) : impl_(std::make_unique<Impl>()) {
+  if (max_sockets > impl_->context.get(zmq::ctxopt::max_sockets))
+    impl_->context.set(zmq::ctxopt::max_sockets, max_sockets);
+}
 TransportContext::~TransportContext() = default;
+
+int TransportContext::socket_limit() {
+  zmq::context_t probe(0);
+  return probe.get(zmq::ctxopt::socket_limit);
+}
 
 std::string inproc_worker_endpoint(std::string_view runtime_tag, std::uint32_t worker) {
   return "inproc://sfn." + std::string(runtime_tag) + ".worker." + std::to_string(worker);
@@ -112,7 +120,12 @@ Sender::~Sender() = default;
 Result<std::unique_ptr<Sender>> Sender::connect(TransportContext& context, SenderId self,
                                                 const std::string& endpoint,
                                                 const ChannelOptions& options) {
-  auto impl = std::make_unique<Impl>(context.impl().context);
+  std::unique_ptr<Impl> impl;
+  try {
+    impl = std::make_unique<Impl>(context.impl().context);
+  } catch (const zmq::error_t& e) {  // e.g. EMFILE: more sockets than the context allows
+    return zmq_failure("creating a channel", endpoint, e);
+  }
   impl->self = self;
   impl->endpoint = endpoint;
   impl->options = options;
@@ -217,7 +230,12 @@ Receiver::~Receiver() = default;
 Result<std::unique_ptr<Receiver>> Receiver::bind(TransportContext& context,
                                                  const std::string& endpoint,
                                                  const ChannelOptions& options) {
-  auto impl = std::make_unique<Impl>(context.impl().context);
+  std::unique_ptr<Impl> impl;
+  try {
+    impl = std::make_unique<Impl>(context.impl().context);
+  } catch (const zmq::error_t& e) {
+    return zmq_failure("creating a channel receiver", endpoint, e);
+  }
   impl->endpoint = endpoint;
   impl->wake = std::make_shared<Waker::Impl>();
   impl->wake->fd = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);

@@ -63,7 +63,10 @@ struct ChannelOptions {
 // only connect sockets of the same context). Thread-safe; must outlive its channels.
 class TransportContext {
  public:
-  TransportContext();
+  // `max_sockets` raises ZeroMQ's limit of sockets per context (1023 by default) when larger.
+  explicit TransportContext(int max_sockets = 0);
+  // The largest `max_sockets` ZeroMQ accepts on this system.
+  static int socket_limit();
   ~TransportContext();
   TransportContext(const TransportContext&) = delete;
   TransportContext& operator=(const TransportContext&) = delete;

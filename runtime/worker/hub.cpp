@@ -2,6 +2,8 @@
 // publishing and the channel record format.
 #include "runtime/worker/hub.h"
 
+#include <sys/resource.h>
+
 #include <chrono>
 #include <cstring>
 
@@ -11,8 +13,45 @@
 
 namespace sfn::runtime::worker {
 
+namespace {
+// Open files beside the channels: per worker its wake-up eventfd and its RocksDB (the table
+// files state_backend.cpp keeps open, logs, manifest, lock), and for the whole process the I/O
+// server's logs and endpoints, the snapshot store, standard streams and libraries.
+constexpr unsigned kFilesPerWorker = 1 + 80;
+constexpr unsigned kFilesPerProcess = 256;
+constexpr unsigned kSpareSockets = 64;  // the I/O server's and clients' own contexts are separate
+}  // namespace
+
+unsigned channel_sockets(unsigned workers) { return workers * workers + workers + kSpareSockets; }
+
+Status reserve_open_files(unsigned workers) {
+  const uint64_t sockets = channel_sockets(workers);
+  if (sockets > static_cast<uint64_t>(transport::TransportContext::socket_limit()))
+    return Status::error(std::to_string(workers) + " workers need " + std::to_string(sockets) +
+                         " ZeroMQ sockets, more than this system allows (" +
+                         std::to_string(transport::TransportContext::socket_limit()) + "): use fewer workers");
+  const uint64_t needed = sockets + uint64_t{workers} * kFilesPerWorker + kFilesPerProcess;
+  rlimit limit{};
+  if (::getrlimit(RLIMIT_NOFILE, &limit) != 0) return Status::ok();  // nothing to learn or raise
+  if (limit.rlim_cur < needed && limit.rlim_cur < limit.rlim_max) {
+    limit.rlim_cur = limit.rlim_max;
+    if (::setrlimit(RLIMIT_NOFILE, &limit) != 0) ::getrlimit(RLIMIT_NOFILE, &limit);
+  }
+  if (limit.rlim_cur != RLIM_INFINITY && limit.rlim_cur < needed)
+    return Status::error(std::to_string(workers) + " workers need about " + std::to_string(needed) +
+                         " open files, but the limit is " + std::to_string(limit.rlim_cur) +
+                         " (ulimit -n): use fewer workers or raise the limit");
+  return Status::ok();
+}
+
 Hub::Hub(ModulePtr m, unsigned w, uint32_t g, ClockMode c, std::string t)
-    : module(std::move(m)), workers(w), key_groups(g), clock(c), tag(std::move(t)), progress(w + 1) {}
+    : module(std::move(m)),
+      workers(w),
+      key_groups(g),
+      clock(c),
+      tag(std::move(t)),
+      transport(static_cast<int>(channel_sockets(w))),
+      progress(w + 1) {}
 
 int64_t Hub::now() const {
   if (clock == ClockMode::virtual_time) return virtual_now.load(std::memory_order_acquire);

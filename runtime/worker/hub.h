@@ -34,6 +34,14 @@ struct Progress {
   int64_t next_timer = INT64_MAX;  // earliest pending timer it owns
 };
 
+// ZeroMQ sockets the channels of a runtime with `workers` workers use: a receiver per worker,
+// a sender from each worker to every other and from the coordinator to each.
+unsigned channel_sockets(unsigned workers);
+// Makes sure a run with `workers` workers can open what it needs (channel sockets, wake-ups,
+// each worker's RocksDB): raises the soft limit of open files to the hard limit, and refuses
+// with both numbers when that is still too few, before anything is written.
+Status reserve_open_files(unsigned workers);
+
 class Hub {
  public:
   Hub(ModulePtr module, unsigned workers, uint32_t key_groups, ClockMode clock, std::string tag);

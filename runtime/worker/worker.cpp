@@ -34,25 +34,42 @@ uint32_t align16(uint32_t n) { return (n + 15) & ~15u; }
 
 }  // namespace
 
-Pending pending_new(const core::Module& module, uint32_t message_type, std::string_view address) {
-  const sfn_message_desc* d = module.message(message_type);
-  Pending p;
-  p.message_type = message_type;
-  p.addr_off = align16(d->size);
-  p.addr_len = static_cast<uint32_t>(address.size());
-  p.block = static_cast<char*>(std::malloc(p.addr_off + address.size() + 1));
-  if (!p.block) throw std::bad_alloc();
-  core::message_init(d, p.block);
-  std::memcpy(p.block + p.addr_off, address.data(), address.size());
+Pending::Pending(const core::Module& module, uint32_t message_type, std::string_view address)
+    : desc_(module.message(message_type)),
+      message_type_(message_type),
+      addr_off_(align16(desc_->size)),
+      addr_len_(static_cast<uint32_t>(address.size())) {
+  block_.reset(static_cast<char*>(std::aligned_alloc(16, align16(addr_off_ + addr_len_ + 1))));
+  if (!block_) throw std::bad_alloc();
+  core::message_init(desc_, block_.get());
+  std::memcpy(block_.get() + addr_off_, address.data(), address.size());
+}
+
+Pending Pending::take(const core::Module& module, uint32_t message_type, std::string_view address, void* msg) {
+  Pending p(module, message_type, address);
+  core::message_destroy(p.desc_, p.block_.get());
+  std::memcpy(p.block_.get(), msg, p.desc_->size);
+  std::memset(msg, 0, p.desc_->size);
   return p;
 }
 
-void pending_free(const core::Module& module, Pending& p) {
-  if (!p.block) return;
-  core::message_destroy(module.message(p.message_type), p.block);
-  std::free(p.block);
-  p.block = nullptr;
+Pending& Pending::operator=(Pending&& o) noexcept {
+  reset();
+  block_ = std::move(o.block_);
+  desc_ = o.desc_;
+  message_type_ = o.message_type_;
+  addr_off_ = o.addr_off_;
+  addr_len_ = o.addr_len_;
+  return *this;
 }
+
+void Pending::reset() {
+  if (!block_) return;
+  core::message_destroy(desc_, block_.get());
+  block_.reset();
+}
+
+void Pending::Free::operator()(char* p) const { std::free(p); }
 
 // The ctx of one handler invocation on a worker; reused for every invocation.
 class WorkerInvocation final : public core::Invocation {
@@ -80,7 +97,6 @@ class WorkerInvocation final : public core::Invocation {
     const core::Module& m = w_.module_;
     if (rc != SFN_OK || raised_) {
       txn_.abort();
-      for (Out& o : sends_) pending_free(m, o.msg);
       for (auto& [e, msg] : emits_) core::message_delete(m.egress_message(e), msg);
       sends_.clear();
       emits_.clear();
@@ -101,12 +117,12 @@ class WorkerInvocation final : public core::Invocation {
         t.handle = std::move(o.handle);
         t.due = o.due;
         t.target.assign(o.msg.address());
-        t.message_type = o.msg.message_type;
-        core::encode_proto(m.message(o.msg.message_type), o.msg.block, t.payload);
-        pending_free(m, o.msg);
+        t.message_type = o.msg.message_type();
+        core::encode_proto(m.message(t.message_type), o.msg.message(), t.payload);
+        o.msg.reset();
         w_.add_timer(inst_->key_group, std::move(t), true);
       } else {
-        w_.route(o.msg);
+        w_.route(std::move(o.msg));
       }
     }
     sends_.clear();
@@ -147,11 +163,7 @@ class WorkerInvocation final : public core::Invocation {
                        m.message(type)->name,
                    loc);
     Out o;
-    o.msg = pending_new(m, type, addr);
-    const sfn_message_desc* d = m.message(type);
-    core::message_destroy(d, o.msg.block);
-    std::memcpy(o.msg.block, msg, d->size);  // move
-    std::memset(msg, 0, d->size);
+    o.msg = Pending::take(m, type, addr, msg);
     if (out_timer) {
       o.delayed = true;
       o.due = now_ + delay;
@@ -217,10 +229,7 @@ Worker::Worker(Hub& hub, unsigned index)
     fail_after_ = n;
 }
 
-Worker::~Worker() {
-  for (Pending& p : local_) pending_free(module_, p);
-  inv_.reset();
-}
+Worker::~Worker() = default;
 
 Status Worker::open(const std::string& dir) {
   std::string error;
@@ -352,30 +361,25 @@ void Worker::accept_record(std::string_view record) {
     cancel_timer(target);
     return;
   }
-  Pending p = pending_new(module_, type, target);
-  Status s = core::decode_proto(module_.message(type), payload, p.block);
-  if (!s) {
-    dead_letter(target, type, p.block, s.message(), "");
-    pending_free(module_, p);
-    return;
-  }
+  Pending p(module_, type, target);
+  Status s = core::decode_proto(module_.message(type), payload, p.message());
+  if (!s) return dead_letter(target, type, p.message(), s.message(), "");
   ++created_;
-  local_.push_back(p);
+  local_.push_back(std::move(p));
 }
 
-void Worker::route(Pending& p) {
+void Worker::route(Pending&& p) {
   std::string_view addr = p.address();
   unsigned owner = hub_.owner(core::key_group_of(addr, hub_.key_groups));
   ++created_;
   if (owner == index_) {
-    local_.push_back(p);
-    p.block = nullptr;
+    local_.push_back(std::move(p));
     return;
   }
   payload_buf_.clear();
-  core::encode_proto(module_.message(p.message_type), p.block, payload_buf_);
-  encode_record(record_buf_, RecordKind::message, p.message_type, addr, payload_buf_);
-  pending_free(module_, p);
+  core::encode_proto(module_.message(p.message_type()), p.message(), payload_buf_);
+  encode_record(record_buf_, RecordKind::message, p.message_type(), addr, payload_buf_);
+  p.reset();
   send_remote(owner, record_buf_);
 }
 
@@ -447,40 +451,39 @@ bool Worker::fire_due_timers() {
     if (it == timers_.end()) continue;  // cancelled
     state::TimerRecord& t = it->second.second;
     backend_->delete_timer(it->second.first, e.handle);
-    Pending p = pending_new(module_, t.message_type, t.target);
-    Status s = core::decode_proto(module_.message(t.message_type), t.payload, p.block);
+    Pending p(module_, t.message_type, t.target);
+    Status s = core::decode_proto(module_.message(t.message_type), t.payload, p.message());
     timers_.erase(it);
     if (!s) {
-      dead_letter(p.address(), p.message_type, p.block, s.message(), "");
-      pending_free(module_, p);
+      dead_letter(p.address(), p.message_type(), p.message(), s.message(), "");
       continue;
     }
-    route(p);
+    route(std::move(p));
     fired = true;
   }
   return fired;
 }
 
-void Worker::process(Pending& p) {
+void Worker::process(const Pending& p) {
   ++consumed_;
   std::string_view addr = p.address();
   core::Address parsed;
   std::string err;
-  if (!module_.parse_address(addr, &parsed, &err)) return dead_letter(addr, p.message_type, p.block, err, "");
-  sfn_handler_fn handler = module_.handler(parsed.function, p.message_type);
+  if (!module_.parse_address(addr, &parsed, &err)) return dead_letter(addr, p.message_type(), p.message(), err, "");
+  sfn_handler_fn handler = module_.handler(parsed.function, p.message_type());
   if (!handler) {
-    return dead_letter(addr, p.message_type, p.block,
-                       "no handler for message " + std::string(module_.message(p.message_type)->name) + " in `" +
+    return dead_letter(addr, p.message_type(), p.message(),
+                       "no handler for message " + std::string(module_.message(p.message_type())->name) + " in `" +
                            std::string(parsed.type_name) + "`",
                        "");
   }
   Status st;
   state::Instance* inst = backend_->instance(addr, parsed, core::key_group_of(addr, hub_.key_groups), &st);
-  if (!inst) return dead_letter(addr, p.message_type, p.block, st.message(), "");
+  if (!inst) return dead_letter(addr, p.message_type(), p.message(), st.message(), "");
   inv_->start(inst, hub_.now());
-  int rc = handler(static_cast<sfn_ctx*>(inv_.get()), p.block);
+  int rc = handler(static_cast<sfn_ctx*>(inv_.get()), p.message());
   const uint64_t n = invocations_.fetch_add(1, std::memory_order_relaxed) + 1;
-  if (!inv_->finish(rc)) dead_letter(addr, p.message_type, p.block, inv_->error(), inv_->location());
+  if (!inv_->finish(rc)) dead_letter(addr, p.message_type(), p.message(), inv_->error(), inv_->location());
   static std::atomic<bool> injected{false};
   if (n == fail_after_ && !injected.exchange(true)) fail("worker " + std::to_string(index_) + ": injected failure");
 }
@@ -548,10 +551,9 @@ void Worker::run() {
     if (idle) continue;
     fire_due_timers();
     for (size_t n = 0; n < kBatch && !local_.empty(); ++n) {
-      Pending p = local_.front();
+      Pending p = std::move(local_.front());
       local_.pop_front();
       process(p);
-      pending_free(module_, p);
     }
     end_batch(false);
   }

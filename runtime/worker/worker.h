@@ -26,20 +26,35 @@ namespace sfn::runtime::worker {
 
 class WorkerInvocation;
 
-// A message waiting to be processed: one malloc'ed block holding the message (at offset 0, in
-// module layout) followed by the target address text.
-struct Pending {
-  char* block = nullptr;
-  uint32_t message_type = 0;
-  uint32_t addr_off = 0;
-  uint32_t addr_len = 0;
-  std::string_view address() const { return {block + addr_off, addr_len}; }
-};
+// A message waiting to be processed: one block holding the message (at offset 0, in module
+// layout) followed by the target address text. Owns the block and the message in it.
+class Pending {
+ public:
+  Pending() = default;
+  // A default-initialised message of `message_type` for `address`.
+  Pending(const core::Module& module, uint32_t message_type, std::string_view address);
+  // Moves the message at `msg` (module layout, zeroed afterwards) into a new Pending.
+  static Pending take(const core::Module& module, uint32_t message_type, std::string_view address, void* msg);
+  Pending(Pending&& o) noexcept = default;
+  Pending& operator=(Pending&& o) noexcept;
+  ~Pending() { reset(); }
+  // Destroys the message and frees the block.
+  void reset();
 
-// Allocates a Pending for `address` with a default-initialised message of `message_type`.
-Pending pending_new(const core::Module& module, uint32_t message_type, std::string_view address);
-// Destroys the message and frees the block.
-void pending_free(const core::Module& module, Pending& p);
+  void* message() const { return block_.get(); }
+  uint32_t message_type() const { return message_type_; }
+  std::string_view address() const { return {block_.get() + addr_off_, addr_len_}; }
+
+ private:
+  struct Free {
+    void operator()(char* p) const;
+  };
+  std::unique_ptr<char, Free> block_;
+  const sfn_message_desc* desc_ = nullptr;
+  uint32_t message_type_ = 0;
+  uint32_t addr_off_ = 0;
+  uint32_t addr_len_ = 0;
+};
 
 class Worker {
  public:
@@ -96,9 +111,9 @@ class Worker {
   void finish_snapshot();
   // Appends a marker, or queues it behind records waiting in the overflow for that worker.
   void send_barrier(unsigned to, uint64_t epoch);
-  void process(Pending& p);
-  // Routes a ready message: local FIFO or the owner's channel. Takes ownership of `p`.
-  void route(Pending& p);
+  void process(const Pending& p);
+  // Routes a ready message: local FIFO or the owner's channel.
+  void route(Pending&& p);
   void send_remote(unsigned owner, const std::string& record);
   bool drain_overflow();
   // Flushes channels and egress; writes state back when `force`, or when enough is dirty or

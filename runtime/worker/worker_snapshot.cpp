@@ -52,8 +52,8 @@ void Worker::begin_snapshot(uint64_t epoch) {
   std::string payload, record;
   for (const Pending& p : local_) {
     payload.clear();
-    core::encode_proto(module_.message(p.message_type), p.block, payload);
-    encode_record(record, RecordKind::message, p.message_type, p.address(), payload);
+    core::encode_proto(module_.message(p.message_type()), p.message(), payload);
+    encode_record(record, RecordKind::message, p.message_type(), p.address(), payload);
     snap_.file.messages.push_back(record);
   }
   // The epoch's egress is closed: what is emitted from now on belongs to the next one.

@@ -311,6 +311,32 @@ TEST(ModuleCache, RemovesLeastRecentlyUsedEntriesOverTheLimit) {
   EXPECT_GT(fs::last_write_time(fresh), fs::file_time_type::clock::now() - std::chrono::minutes(5));
 }
 
+// A cached module that is not what was compiled (truncated: a full disk, a crash) is compiled
+// again instead of being loaded (loading it ended in SIGBUS on every run).
+TEST(ModuleCache, ATruncatedModuleIsCompiledAgain) {
+  ScratchDir cache("cache_truncated");
+  ScopedEnv cache_dir("SFN_CACHE_DIR", cache.path.string());
+  const fs::path dir = fs::path(SFN_RUN_TESTS_DIR) / "ping_pong";
+  auto run = [&](const std::string& state) {
+    ScratchDir s(state);
+    return sfn::testing::run_command({SFN_BINARY, "run", "ping_pong.sfn", "--backend", "cpp", "--input", "input.jsonl",
+                                      "--clock", "virtual", "--state-dir", s.path.string()},
+                                     "", dir.string());
+  };
+  auto first = run("cache_truncated_1");
+  ASSERT_EQ(first.status, 0) << first.err;
+  fs::path so;
+  for (const auto& e : fs::directory_iterator(cache.path))
+    if (e.path().extension() == ".so") so = e.path();
+  ASSERT_FALSE(so.empty());
+  fs::resize_file(so, fs::file_size(so) / 2);
+  auto second = run("cache_truncated_2");
+  EXPECT_EQ(second.status, 0) << second.err;
+  EXPECT_EQ(second.out, first.out);
+  auto third = run("cache_truncated_3");  // and the entry is whole again
+  EXPECT_EQ(third.out, first.out);
+}
+
 // Egress lines of a run with --egress-sources, grouped per emitting address, in order.
 std::map<std::string, std::vector<std::string>> egress_per_source(const std::string& out) {
   std::map<std::string, std::vector<std::string>> per;

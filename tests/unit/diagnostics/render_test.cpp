@@ -51,6 +51,23 @@ TEST(RenderText, MatchesTheRustcLayoutWithNoteAndHelp) {
   EXPECT_EQ(diagnostics::render_text(f.sink.diagnostics()[0], f.sources, false), expected);
 }
 
+// A long line (minified, generated, a 1 MB expression) is echoed as a window of 160 code points
+// around the underlined column, cut with `…`, the carets still under the right text.
+TEST(RenderText, LongLinesAreEchoedAroundTheSpan) {
+  std::string line = std::string(1000, 'a') + "needle" + std::string(1000, 'b');
+  Fixture f("package p;\n" + line + "\n");
+  auto& d = f.sink.report(diagnostics::Kind::E0001, f.span("needle"), "found it");
+  std::string shown = diagnostics::render_text(d, f.sources, false);
+  std::string echo = "…" + std::string(40, 'a') + "needle" + std::string(114, 'b') + "…";
+  std::string carets = std::string(41, ' ') + "^^^^^^";
+  EXPECT_EQ(shown, "error[E0001]: found it\n --> shop.sfn:2:1001\n  |\n2 | " + echo + "\n  | " + carets + "\n");
+  // Short lines are echoed whole.
+  Fixture g("package p;\nlet needle;\n");
+  std::string whole = diagnostics::render_text(g.sink.report(diagnostics::Kind::E0001, g.span("needle"), "x"),
+                                               g.sources, false);
+  EXPECT_NE(whole.find("2 | let needle;\n  |     ^^^^^^\n"), std::string::npos) << whole;
+}
+
 TEST(RenderText, ColoursOnlyWhenAsked) {
   Fixture f(kProgram);
   f.sink.report(diagnostics::Kind::W0503, f.span("a)"), "unused parameter `a`");

@@ -6,29 +6,13 @@
 #include <filesystem>
 #include <fstream>
 
-#include "compiler/ir/lower.h"
-#include "compiler/parse/parse.h"
+#include "lowered.h"
 #include "stdlib/std_modules.h"
 
 namespace sfn::ir {
 namespace {
 
-struct Lowered {
-  source::SourceManager sources;
-  diagnostics::DiagnosticSink sink;
-  ast::Program program;
-  std::optional<check::CheckedProgram> checked;
-  std::unique_ptr<Module> module;
-  std::string error;
-
-  explicit Lowered(const std::string& text) {
-    auto id = sources.add("t.sfn", text);
-    program.files.push_back(parse::parse_file(sources, id, sink));
-    checked.emplace(check::check_program(program, sources, sink));
-    module = lower_program(*checked, sources, &error);
-  }
-  std::string printed() const { return module ? print_module(*module) : "error: " + error; }
-};
+using test::Lowered;
 
 bool contains(const std::string& hay, const std::string& needle) { return hay.find(needle) != std::string::npos; }
 

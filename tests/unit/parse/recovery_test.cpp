@@ -7,6 +7,7 @@
 #include <fstream>
 #include <random>
 
+#include "compiler/diagnostics/render.h"
 #include "tests/unit/parse/parse_test_support.h"
 
 namespace sfn::parse {
@@ -160,6 +161,23 @@ TEST(Robustness, DeepNestingIsAnErrorNotACrash) {
   EXPECT_EQ(e.sink.diagnostics().size(), 1u);
 }
 
+// Type arguments count as nesting: 20,000 levels of `list<` once crashed `sfn check`.
+TEST(Robustness, DeeplyNestedTypesAreAnErrorNotACrash) {
+  std::string type;
+  for (int i = 0; i < 20000; ++i) type += "list<";
+  type += "int" + std::string(20000, '>');
+  Parsed p("package t;\nmessage M { xs: " + type + "; }\n");
+  ASSERT_EQ(p.sink.diagnostics().size(), 1u) << p.diagnostics().substr(0, 500);
+  EXPECT_EQ(p.diagnostics(), "2:1016: nesting too deep: more than 200 levels of brackets, type arguments, strings "
+                             "or prefix operators\n");
+  // 200 levels are fine, and the `<` of a comparison is no type argument.
+  std::string ok;
+  for (int i = 0; i < 199; ++i) ok += "list<";
+  Parsed fine("package t;\nmessage M { xs: " + ok + "int" + std::string(199, '>') + "; }\nconst B: bool = 1 < 2;\n"
+              "fn f(a: list<map<string, list<int>>>) -> bool { return 1 < 2 && 3 > 2; }\n");
+  EXPECT_EQ(fine.diagnostics(), "");
+}
+
 const char* kSample = R"(package example.shop;
 import std.strings;
 /// Adds an item.
@@ -236,16 +254,28 @@ TEST(Robustness, SingleTokenDeletions) {
   EXPECT_EQ(many, 0u);
 }
 
+// Random text: every diagnostic is worded and points inside the file, the count stays capped,
+// and the same text always gives the same diagnostics.
 TEST(Robustness, RandomBytes) {
   std::mt19937 rng(42);
   const std::string alphabet = "{}()[]\"$\\;:,.<>?!=+-*/%&|_ \n aZ09xu\xc3\xa9\xff/";
+  std::size_t with_errors = 0;
   for (int round = 0; round < 300; ++round) {
     std::string text = "package t;\n";
     int len = static_cast<int>(rng() % 200);
     for (int i = 0; i < len; ++i) text += alphabet[rng() % alphabet.size()];
     Parsed p(text);
-    (void)p;
+    ASSERT_LE(p.sink.diagnostics().size(), kMaxErrorsForTest) << text;
+    for (const auto& d : p.sink.diagnostics()) {
+      EXPECT_FALSE(d.message.empty()) << text;
+      EXPECT_EQ(d.span.file, p.id) << text;
+      EXPECT_LE(d.span.begin, d.span.end) << text;
+      EXPECT_LE(d.span.end, text.size()) << text;
+    }
+    EXPECT_EQ(Parsed(text).diagnostics(), p.diagnostics()) << text;
+    if (p.sink.has_errors()) ++with_errors;
   }
+  EXPECT_GT(with_errors, 250u) << "random text is almost never a valid program";
 }
 
 // ------------------------------------------------------------------------------ load_program
@@ -315,6 +345,41 @@ TEST_F(LoadTest, UnreadableRootReportsNothing) {
   program = load_program(sources, dir_.string(), std_provider, sink, {}, &error);
   EXPECT_TRUE(program.files.empty());
   EXPECT_EQ(error, "Is a directory");
+}
+
+// Reading is bounded (kMaxSourceBytes): /dev/zero as the root or behind an import is refused
+// with an error naming it, and a file that is not `.sfn` is never imported (nor echoed).
+TEST_F(LoadTest, HugeAndNonSfnFilesAreRefused) {
+  source::SourceManager sources;
+  diagnostics::DiagnosticSink sink;
+  std::string error;
+  ast::Program program = load_program(sources, "/dev/zero", std_provider, sink, {}, &error);
+  EXPECT_TRUE(program.files.empty());
+  EXPECT_EQ(error, "larger than the 8 MiB limit for source files");
+  std::filesystem::create_symlink("/dev/zero", dir_ / "zero.sfn");
+  std::string secret = write("secret.txt", "the first line is private\n");
+  std::string root = write("main.sfn", "package app;\nimport \"zero.sfn\";\nimport \"" + secret + "\";\n");
+  program = load_program(sources, root, std_provider, sink, {}, &error);
+  ASSERT_EQ(sink.diagnostics().size(), 2u);
+  EXPECT_EQ(sink.diagnostics()[0].message, "cannot read imported file `zero.sfn` (" + (dir_ / "zero.sfn").string() +
+                                               "): larger than the 8 MiB limit for source files");
+  EXPECT_EQ(sink.diagnostics()[1].message,
+            "cannot import `" + secret + "`: an imported file's name must end in `.sfn`");
+  EXPECT_EQ(program.files.size(), 1u);
+  EXPECT_EQ(sources.size(), 1u);  // neither was loaded
+}
+
+// A one-line expression too long to build says so, and the echo of its line stays short.
+TEST(Robustness, HugeFlatExpressionIsAnErrorWithAShortEcho) {
+  std::string text = "package t;\nconst X: int = ";
+  for (int i = 0; i < 300000; ++i) text += "1+";
+  text += "1;\n";
+  Parsed p(text);
+  ASSERT_EQ(p.sink.diagnostics().size(), 1u);
+  EXPECT_EQ(p.sink.diagnostics()[0].message,
+            "expression too deep: more than 1500 operators in one chain or nesting (split it with `let`)");
+  std::string shown = diagnostics::render_text(p.sink.diagnostics()[0], p.sources, false);
+  EXPECT_LT(shown.size(), 1000u) << shown.substr(0, 1000);
 }
 
 }  // namespace

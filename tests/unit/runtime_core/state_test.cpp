@@ -9,6 +9,7 @@
 
 #include "runtime/core/module.h"
 #include "runtime/core/value.h"
+#include "runtime/state/dir_lock.h"
 #include "runtime/state/state_backend.h"
 #include "module_fixture.h"
 
@@ -49,9 +50,9 @@ class StateTest : public test::ModuleFixture {
     EXPECT_TRUE(st) << st.message();
     return i;
   }
-  int64_t count_of(Instance* i) { return *reinterpret_cast<int64_t*>(i->block + backend_->layout(1).offsets[0]); }
+  int64_t count_of(Instance* i) { return *reinterpret_cast<int64_t*>(i->block.get() + backend_->layout(1).offsets[0]); }
   std::string note_of(Instance* i) {
-    return std::string(core::str_view(*reinterpret_cast<sfn_str*>(i->block + backend_->layout(1).offsets[1])));
+    return std::string(core::str_view(*reinterpret_cast<sfn_str*>(i->block.get() + backend_->layout(1).offsets[1])));
   }
 
   // Every stored timer.
@@ -167,9 +168,9 @@ TEST_F(StateTest, ExpiryAfterWriteAndAfterCall) {
   *static_cast<int64_t*>(txn.mut(2)) = 77;                       // fresh: 10m after write
   core::str_set(static_cast<sfn_str*>(txn.mut(3)), "touched");   // last: 60m after call
   txn.commit();
-  auto fresh = [&] { return *reinterpret_cast<int64_t*>(i->block + backend_->layout(1).offsets[2]); };
+  auto fresh = [&] { return *reinterpret_cast<int64_t*>(i->block.get() + backend_->layout(1).offsets[2]); };
   auto last = [&] {
-    return std::string(core::str_view(*reinterpret_cast<sfn_str*>(i->block + backend_->layout(1).offsets[3])));
+    return std::string(core::str_view(*reinterpret_cast<sfn_str*>(i->block.get() + backend_->layout(1).offsets[3])));
   };
   backend_->expire(i, 10 * kMinute - 1);
   EXPECT_EQ(fresh(), 77);
@@ -267,7 +268,7 @@ TEST_F(StateTest, CheckpointHoldsTheState) {
   Status st;
   Instance* i = cp->find("test.rt/Counter/4", parsed, core::key_group_of("test.rt/Counter/4", 128), &st);
   ASSERT_NE(i, nullptr);
-  EXPECT_EQ(*reinterpret_cast<int64_t*>(i->block + cp->layout(1).offsets[0]), 44);
+  EXPECT_EQ(*reinterpret_cast<int64_t*>(i->block.get() + cp->layout(1).offsets[0]), 44);
 }
 
 TEST_F(StateTest, TimersPersist) {
@@ -315,6 +316,31 @@ TEST_F(StateTest, TimersAreRenumberedByNameForAnotherVersion) {
   reopen();  // the new numbering is recorded: nothing to renumber a second time
   EXPECT_TRUE(backend_->take_orphaned_timers().empty());
   EXPECT_EQ(backend_->renumbered_message_type(test::kMsgTick), static_cast<uint32_t>(test::kMsgTick));
+}
+
+// One run per state directory: a second one is told which process has it (two runs used to
+// report RocksDB's "Resource temporarily unavailable"); the lock goes with its holder.
+TEST_F(StateTest, AStateDirInUseNamesThePidThatHasIt) {
+  const std::filesystem::path dir = dir_ / "shared";
+  std::filesystem::create_directories(dir);
+  const std::string in_use = "state directory " + dir.string() + " is in use by pid " + std::to_string(::getpid()) +
+                             " (another run; stop it or use another --state-dir)";
+  {
+    DirLock first;
+    ASSERT_TRUE(first.acquire(dir));
+    DirLock second;
+    Status s = second.acquire(dir);
+    ASSERT_FALSE(s);
+    EXPECT_EQ(s.message(), in_use);
+    RunOptions o;
+    o.state_dir = dir.string();
+    o.workers = 1;
+    RunResult r = run_embedded(module_, o);
+    EXPECT_EQ(r.exit_code, 2);
+    EXPECT_EQ(r.error, in_use);
+  }
+  DirLock after;  // released with `first`
+  EXPECT_TRUE(after.acquire(dir));
 }
 
 // The hot cache's index keeps every instance findable through growth (it starts at 16 slots

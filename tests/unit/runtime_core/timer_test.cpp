@@ -4,8 +4,10 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <condition_variable>
 #include <filesystem>
 #include <fstream>
+#include <mutex>
 #include <thread>
 
 #include "runtime/snapshot/store.h"
@@ -95,23 +97,52 @@ TEST_F(TimerTest, OneWorkerRunsAreDeterministic) {
 }
 
 TEST_F(TimerTest, TimersSurviveARestart) {
+  // The first run stops at 30m of virtual time with the 1h timer pending (and persisted).
   RunOptions o;
   o.workers = 2;
-  o.clock = ClockMode::real;
+  o.clock = ClockMode::virtual_time;
+  o.until_ns = 30 * 60 * 1'000'000'000LL;
   o.state_dir = (dir_ / "state").string();
   o.input_path = (dir_ / "in.jsonl").string();
   std::ofstream(o.input_path) << R"({"ingress":"start","value":{"key":"a","delay":"1h"}})" "\n";
   std::vector<std::string> first;
   o.egress_sink = [&](const EgressRecord& r) { first.push_back(r.json); };
-  std::thread t([&] { run_embedded(module_, o); });
-  std::this_thread::sleep_for(std::chrono::milliseconds(700));
-  request_stop();
-  t.join();
+  RunResult r = run_embedded(module_, o);
+  ASSERT_EQ(r.exit_code, 0) << r.error;
   EXPECT_TRUE(first.empty());
   // The second run has no input; the persisted timer is its only work. Virtual time jumps to it.
   auto out = run("", ClockMode::virtual_time, 2, "state");
   ASSERT_EQ(out.size(), 1u);
-  EXPECT_EQ(out[0].find(R"(out: {"text":"tick a at )"), 0u) << out[0];
+  EXPECT_EQ(out[0], R"(out: {"text":"tick a at 1970-01-01T01:00:00Z"})");
+}
+
+// A run without input ends on request_stop(); the test asks only once the run has started (its
+// progress line), so the request cannot be lost to the run's own reset of the flag.
+TEST_F(TimerTest, RequestStopEndsARunWithoutInput) {
+  RunOptions o;
+  o.workers = 1;
+  o.clock = ClockMode::real;
+  o.state_dir = (dir_ / "state").string();
+  std::mutex mu;
+  std::condition_variable cv;
+  bool started = false;
+  o.progress = [&](const std::string& line) {
+    if (line.rfind("running ", 0) != 0) return;
+    std::lock_guard lock(mu);
+    started = true;
+    cv.notify_all();
+  };
+  RunResult result;
+  std::thread t([&] { result = run_embedded(module_, o); });
+  bool up;
+  {
+    std::unique_lock lock(mu);
+    up = cv.wait_for(lock, std::chrono::seconds(60), [&] { return started; });
+  }
+  request_stop();
+  t.join();
+  EXPECT_TRUE(up) << "no progress line: " << result.error;
+  EXPECT_EQ(result.exit_code, 0) << result.error;
 }
 
 // The in-flight messages a snapshot recorded carry the message type numbers of the version that
