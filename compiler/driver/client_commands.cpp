@@ -360,6 +360,8 @@ void setup_status(CLI::App& app, int& exit_code) {
       j["last_snapshot_duration_ms"] = s.last_snapshot_duration_ms;
       j["last_snapshot_bytes"] = s.last_snapshot_bytes;
       j["recovery"] = s.recovery;
+      j["version"] = s.version;
+      j["reloads"] = s.reloads;
       j["workers"] = nlohmann::json::array();
       for (const auto& w : s.workers)
         j["workers"].push_back({{"id", w.id}, {"key_groups", w.key_groups},
@@ -382,6 +384,7 @@ void setup_status(CLI::App& app, int& exit_code) {
                                        : std::string("never"))
               << "\n";
     std::cout << "recovery:   " << (s.recovery.empty() ? std::string("none (started empty)") : s.recovery) << "\n";
+    if (!s.version.empty()) std::cout << "version:    " << s.version << " (reloads: " << s.reloads << ")\n";
     std::cout << "key groups: " << s.key_groups << "\n";
     std::cout << "workers:    " << s.workers.size() << "\n";
     for (const auto& w : s.workers)
@@ -456,6 +459,52 @@ void setup_state(CLI::App& app, int& exit_code) {
   });
 }
 
+// `sfn reload FILE`: the running program compiles FILE, checks it against the running version and
+// switches to it; waits until the new version runs (its label in `sfn status`).
+int reload(const std::string& file, const std::string& endpoint, std::chrono::milliseconds timeout) {
+  std::error_code ec;
+  const std::string path = std::filesystem::absolute(file, ec).string();
+  auto label = io::request_reload(endpoint, path, timeout);
+  if (!label) {
+    if (label.error().code == ErrorCode::rejected) {
+      std::cerr << label.error().message << "error: the new version was refused; the running one goes on\n";
+      return 1;
+    }
+    return report(label.error());
+  }
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (std::chrono::steady_clock::now() < deadline) {  // the control endpoint restarts with the switch
+    auto status = io::query_status(endpoint, std::chrono::milliseconds(500));
+    if (status && status->version == label.value()) {
+      std::cout << "running " << status->version << " (reloads: " << status->reloads << ")\n";
+      return 0;
+    }
+  }
+  std::cerr << "error: " << label.value() << " was offered but did not start within the timeout\n";
+  return 1;
+}
+
+void setup_reload(CLI::App& app, int& exit_code) {
+  struct Args {
+    std::string file, endpoint = io::kDefaultControlEndpoint, timeout = "30s";
+  };
+  static Args args;
+  auto* cmd = app.add_subcommand("reload", "Hot-reload a running program with a new version of its source")
+                  ->footer("The running program (sfn run FILE.sfn) compiles FILE, checks it against the running\n"
+                           "version (E0601) and switches to it between two epochs, keeping every instance's state.\n"
+                           "Exit 0 once the new version runs; 1 when it was refused (its diagnostics on stderr;\n"
+                           "the running version goes on) or did not start.");
+  cmd->add_option("file", args.file, "The new version's root .sfn file")->required();
+  cmd->add_option("--control,--endpoint", args.endpoint, "The running program's control endpoint")->capture_default_str();
+  add_timeout_option(cmd, args.timeout);
+  cmd->callback([&exit_code] {
+    std::chrono::milliseconds timeout;
+    if (!resolve_timeout(args.timeout, timeout, exit_code)) return;
+    exit_code = reload(args.file, args.endpoint, timeout);
+  });
+}
+
+CommandRegistrar reload_registrar(63, setup_reload);
 CommandRegistrar send_registrar(60, setup_send);
 CommandRegistrar tail_registrar(61, setup_tail);
 CommandRegistrar state_registrar(62, setup_state);

@@ -24,7 +24,8 @@ LoadResult load_with_llvm(const std::string& path, const LoadOptions& options) {
   std::string error;
   int exit_code = 0;
   if (options.progress) options.progress("compiling " + path + " (LLVM JIT)");
-  Lowered lowered = lower_file(path, error, exit_code);
+  std::vector<std::string> files;
+  Lowered lowered = lower_file(path, error, exit_code, &files);
   if (!lowered) return failure(error, exit_code);
   const auto t0 = Clock::now();
   codegen::llvm_backend::jit::Compiled compiled;
@@ -35,6 +36,7 @@ LoadResult load_with_llvm(const std::string& path, const LoadOptions& options) {
   r.module = runtime::load_module_linked(compiled.entry, compiled.keep_alive, &error);
   if (!r.module) return failure(path + ": " + error, 2);
   r.frontend = std::move(lowered.frontend);
+  r.files = std::move(files);
   return r;
 }
 

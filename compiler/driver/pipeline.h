@@ -7,6 +7,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "sfn/runtime.h"
 
@@ -35,6 +36,7 @@ struct LoadResult {
   double compile_ms = 0;  // backend time (LLVM: lower + optimise + JIT; C++: compile or cache hit)
   // The checked program the module was compiled from (its schema, versions.h); set with `module`.
   std::shared_ptr<const Frontend> frontend;
+  std::vector<std::string> files;  // the program's source files on disk (LLVM backend; root and imports)
 };
 
 // Compiles the program rooted at `sfn_path` with the chosen backend and loads it.

@@ -12,14 +12,33 @@
 #include <string>
 
 #include "compiler/driver/command.h"
+#include "compiler/driver/file_watch.h"
 #include "compiler/driver/pipeline.h"
+#include "compiler/driver/reload.h"
 #include "compiler/driver/versions.h"
 #include "sfn/run_options.h"
 
 namespace sfn::driver {
 namespace {
 
-int run(const std::string& file, const std::string& backend_name, runtime::RunCommandLine& args) {
+// `--watch`: a save of any of the program's files offers the new version (refusals on stderr).
+std::unique_ptr<FileWatch> watch(const std::string& file, Reloader& reloader) {
+  std::string error;
+  const std::vector<std::string> files = reloader.files();
+  auto w = FileWatch::start(std::vector<std::filesystem::path>(files.begin(), files.end()),
+                            [&reloader, file] {
+                              std::string label;
+                              runtime::Status s = reloader.reload(file, &label);
+                              if (!s) std::cerr << "sfn run: the saved version was refused; " << reloader.label()
+                                                << " goes on:\n" << s.message();
+                              else std::cerr << "sfn run: switching to " << label << "\n";
+                            },
+                            &error);
+  if (!w) std::cerr << "error: --watch: " << error << "\n";
+  return w;
+}
+
+int run(const std::string& file, const std::string& backend_name, bool watching, runtime::RunCommandLine& args) {
   LoadOptions options;
   parse_backend(backend_name, options.backend);
   if (isatty(STDERR_FILENO)) options.progress = [](const std::string& line) { std::cerr << "sfn run: " << line << std::endl; };
@@ -28,15 +47,26 @@ int run(const std::string& file, const std::string& backend_name, runtime::RunCo
     if (!loaded.error.empty()) std::cerr << "error: " << loaded.error << "\n";
     return loaded.exit_code;
   }
-  if (loaded.frontend) attach_versions(args.options, loaded.frontend, file);
   std::error_code ec;
   args.options.program_path = std::filesystem::absolute(file, ec).string();
+  if (!loaded.frontend) {
+    if (watching) std::cerr << "error: --watch needs an .sfn program\n";
+    return watching ? 2 : runtime::run_parsed(loaded.module, args, "sfn run");
+  }
+  attach_versions(args.options, loaded.frontend, file);
+  options.progress = nullptr;
+  Reloader reloader(file, loaded, options);
+  args.options.version_label = reloader.label();
+  args.options.reload = [&reloader](const std::string& path, std::string* label) { return reloader.reload(path, label); };
+  std::unique_ptr<FileWatch> watcher;
+  if (watching && !(watcher = watch(file, reloader))) return 2;
   return runtime::run_parsed(loaded.module, args, "sfn run");
 }
 
 void setup(CLI::App& app, int& exit_code) {
   static std::string file;
   static std::string backend = "llvm";
+  static bool watching = false;
   static runtime::RunCommandLine args;
   CLI::App* cmd = app.add_subcommand("run", "Run a program in embedded mode (one process, W worker threads)");
   cmd->add_option("file", file, "The program: an .sfn source (compiled by --backend) or a compiled module (.so)")->required();
@@ -45,8 +75,12 @@ void setup(CLI::App& app, int& exit_code) {
                   "compiler, cached)")
       ->check(CLI::IsMember({"llvm", "cpp"}))
       ->capture_default_str();
+  cmd->add_flag("--watch", watching,
+                 "Hot reload: when the program or a file it imports is saved, check the new version (E0601) and "
+                 "switch to it between two epochs, keeping state; a refused version is reported and the running "
+                 "one goes on");
   runtime::add_run_options(*cmd, args);
-  cmd->callback([&exit_code] { exit_code = run(file, backend, args); });
+  cmd->callback([&exit_code] { exit_code = run(file, backend, watching, args); });
 }
 
 CommandRegistrar registrar(20, setup);

@@ -242,7 +242,10 @@ void Coordinator::run(const std::atomic<bool>& stop) {
   std::unique_lock<std::mutex> lock(hub_.mu);
   hub_.progress[hub_.workers] = worker::Progress{true, 0, 0, INT64_MAX};
   for (;;) {
-    if (stop.load() || hub_.failed.load()) break;
+    if (stop.load() || hub_.failed.load()) {
+      interrupted_ = true;
+      break;
+    }
     const bool endless = source_ && source_->endless();
     lock.unlock();
     drive_snapshots(!gate || endless);

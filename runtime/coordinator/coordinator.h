@@ -87,6 +87,8 @@ class Coordinator {
   void run(const std::atomic<bool>& stop);
 
   uint64_t fed() const { return fed_; }
+  // The last run() ended because `stop` was set or a worker failed (not because the work was done).
+  bool interrupted() const { return interrupted_; }
 
  private:
   void feed(const std::vector<InputRecord>& records, std::unique_lock<std::mutex>& lock);
@@ -107,6 +109,7 @@ class Coordinator {
   RecordSource* source_ = nullptr;
   uint64_t created_ = 0;  // guarded by hub_.mu
   uint64_t fed_ = 0;
+  bool interrupted_ = false;
   int64_t until_ = INT64_MAX;
   Epochs* epochs_ = nullptr;
   std::vector<EgressRecord> egress_;  // route failures (dead letters) of the current epoch

@@ -38,9 +38,13 @@
 namespace sfn::runtime {
 namespace {
 
-std::atomic<bool> g_stop{false};
+std::atomic<bool> g_stop{false};       // SIGINT/SIGTERM or request_stop(): end the run
+std::atomic<bool> g_interrupt{false};  // the coordinator's stop flag: a stop or a pending reload
 
-extern "C" void on_signal(int) { g_stop.store(true); }
+extern "C" void on_signal(int) {
+  g_stop.store(true);
+  g_interrupt.store(true);
+}
 
 namespace fs = std::filesystem;
 
@@ -113,14 +117,19 @@ std::map<std::string, std::pair<uint64_t, uint64_t>> published_positions(io::IoS
 // Everything one run of embedded mode owns, in construction order.
 class EmbeddedRun {
  public:
-  // `attempt` > 0: a recovery after a failed worker (the output is appended to, not replaced).
-  EmbeddedRun(const ModulePtr& module, const RunOptions& options, RunResult& result, int attempt)
-      : module_(module), m_(*module), options_(options), result_(result), attempt_(attempt) {}
+  // `attempt` > 0: a recovery or a reload (the output is appended to, not replaced); `started`
+  // runs once the workers are about to start.
+  EmbeddedRun(const ModulePtr& module, const RunOptions& options, RunResult& result, int attempt, uint64_t reloads,
+              std::function<void()> started)
+      : module_(module), m_(*module), options_(options), result_(result), attempt_(attempt), reloads_(reloads),
+        started_(std::move(started)) {}
 
   // Runs to the end; returns the error that made the run unusable ("" when none).
   std::string run();
   // A worker failed: the run stopped without a last snapshot.
   bool worker_failed() const { return hub_ && hub_->failed.load(); }
+  // The run was stopped (a signal, a reload, a failure) before its work was done.
+  bool interrupted() const { return coord_ && coord_->interrupted(); }
 
  private:
   std::string prepare_dir();
@@ -144,6 +153,8 @@ class EmbeddedRun {
   const RunOptions& options_;
   RunResult& result_;
   const int attempt_;
+  const uint64_t reloads_;  // before this run (status shows them with its own switch)
+  std::function<void()> started_;
   fs::path dir_;
   state::DirLock lock_;  // released after everything declared below it has closed
   unsigned workers_ = 1;
@@ -236,6 +247,8 @@ io::StatusReport EmbeddedRun::status() const {
     r.last_snapshot_bytes = st.last_bytes;
   }
   r.recovery = recovery_summary_;
+  r.version = options_.version_label;
+  r.reloads = reloads_;
   return r;
 }
 
@@ -251,6 +264,13 @@ std::string EmbeddedRun::start_io(const Recovered& rec) {
   io_opts.control_endpoint = options_.control_endpoint;
   io_opts.validator = make_validator(m_);
   io_opts.status = [this] { return status(); };
+  if (options_.reload)
+    io_opts.reload = [this](const std::string& path) -> transport::Result<std::string> {
+      std::string label;
+      Status s = options_.reload(path, &label);
+      if (!s) return transport::Error{transport::ErrorCode::rejected, s.message()};
+      return label;
+    };
   io_opts.state = [this](std::string_view address) -> transport::Result<std::string> {
     std::string json;
     Status s = state_of(address, &json);
@@ -386,7 +406,7 @@ std::string EmbeddedRun::take_input() {
 void EmbeddedRun::finish_input() {
   const coordinator::SnapshotStats st = epochs_->stats();
   const bool committed = st.current_epoch == 0 && st.committed_epoch + 1 == epochs_->epoch();
-  if (options_.input_path.empty() || input_.partial || g_stop.load() || result_.exit_code != 0 || !committed ||
+  if (options_.input_path.empty() || input_.partial || g_interrupt.load() || result_.exit_code != 0 || !committed ||
       !source_->finished())
     return;
   if (auto s = record_completed_run(dir_, input_); !s) {
@@ -401,7 +421,8 @@ void EmbeddedRun::run_threads() {
   auto old_term = std::signal(SIGTERM, on_signal);
   std::vector<std::thread> threads;
   for (auto& w : ws_) threads.emplace_back([&w] { w->run(); });
-  coord_->run(g_stop);
+  if (started_) started_();
+  coord_->run(g_interrupt);
   for (auto& t : threads) t.join();
   std::signal(SIGINT, old_int);
   std::signal(SIGTERM, old_term);
@@ -491,43 +512,167 @@ std::string EmbeddedRun::run() {
 
 }  // namespace
 
-void request_stop() { g_stop.store(true); }
-
-namespace {
-constexpr int kMaxRecoveries = 3;  // in-process recoveries after failed workers, per run
+void request_stop() {
+  g_stop.store(true);
+  g_interrupt.store(true);
 }
 
-// Runs embedded mode; when a worker fails, everything is closed and the run recovers in process
-// from the last committed snapshot (RUNTIME.md §3: "after a worker thread fails"), resuming its
-// --input exactly once, up to kMaxRecoveries times.
-RunResult run_embedded(const ModulePtr& module, const RunOptions& options) {
-  RunResult total;
-  g_stop.store(false);
+namespace {
+
+constexpr int kMaxRecoveries = 3;  // in-process recoveries after failed workers, per run
+
+// A version offered by offer_version() and whom to tell how it went.
+struct PendingVersion {
+  ProgramVersion version;
+  std::function<void(const Status&)> done;
+  void finish(const Status& s) const {
+    if (done) done(s);
+  }
+};
+
+// The slot between offer_version() (any thread) and the run in progress.
+struct ReloadSlot {
+  std::mutex mu;
+  bool running = false;
+  bool switching = false;  // a version was offered and is not running yet
+  std::optional<PendingVersion> pending;
+
+  std::optional<PendingVersion> take() {
+    std::lock_guard<std::mutex> lock(mu);
+    std::optional<PendingVersion> out = std::move(pending);
+    pending.reset();
+    return out;
+  }
+  void switched() {
+    std::lock_guard<std::mutex> lock(mu);
+    switching = false;
+  }
+  // Answers a pending offer that will not run (the run ended) and closes the slot.
+  void close(const std::string& why) {
+    std::optional<PendingVersion> left;
+    {
+      std::lock_guard<std::mutex> lock(mu);
+      running = switching = false;
+      left = std::move(pending);
+      pending.reset();
+    }
+    if (left) left->finish(Status::error(why));
+  }
+};
+ReloadSlot g_reload;
+
+// Runs embedded mode over versions of the program: when a worker fails, everything is closed
+// and the run recovers in process from the last committed snapshot (RUNTIME.md §3), resuming its
+// --input exactly once, up to kMaxRecoveries times; when a new version is offered, the run is
+// interrupted (a last snapshot) and resumed from that snapshot with the new version.
+class Supervisor {
+ public:
+  Supervisor(const ModulePtr& module, const RunOptions& options)
+      : options_(options), version_{module, options.version_label, options.state_schema, options.check_schema} {}
+  RunResult run();
+
+ private:
+  // One EmbeddedRun of the current version: its setup error, whether a worker failed.
+  std::string run_once(RunResult& result, int attempt, bool* failed, bool* interrupted);
+  // After a run that was interrupted: starts the offered version (true) or not.
+  bool next_version();
+
+  const RunOptions& options_;
+  ProgramVersion version_, previous_;
+  std::optional<PendingVersion> starting_;  // offered, not running yet
+  uint64_t reloads_ = 0;                    // versions switched to
+  RunResult total_;
+};
+
+std::string Supervisor::run_once(RunResult& result, int attempt, bool* failed, bool* interrupted) {
+  RunOptions o = options_;
+  o.state_schema = version_.state_schema;
+  o.check_schema = version_.check_schema;
+  o.version_label = version_.label;
+  EmbeddedRun run(version_.module, o, result, attempt, reloads_ + (starting_ ? 1 : 0), [this] {
+    if (!starting_) return;
+    ++reloads_;
+    g_reload.switched();
+    starting_->finish(Status::ok());
+    starting_.reset();
+  });
+  std::string error = run.run();
+  *failed = run.worker_failed();
+  *interrupted = run.interrupted();
+  total_.invocations += result.invocations;
+  total_.dead_letters += result.dead_letters;
+  result.invocations = total_.invocations;
+  result.dead_letters = total_.dead_letters;
+  return error;
+}
+
+bool Supervisor::next_version() {
+  auto offered = g_reload.take();
+  if (!offered) return false;
+  previous_ = version_;
+  version_ = offered->version;
+  starting_ = std::move(offered);
+  g_interrupt.store(false);
+  return true;
+}
+
+RunResult Supervisor::run() {
+  int failures = 0;
   for (int attempt = 0;; ++attempt) {
     RunResult result;
-    bool failed = false;
-    std::string error;
-    {
-      EmbeddedRun run(module, options, result, attempt);
-      error = run.run();
-      failed = run.worker_failed();
+    bool failed = false, interrupted = false;
+    const std::string error = run_once(result, attempt, &failed, &interrupted);
+    if (!error.empty() && starting_) {  // the new version could not start: back to the old one
+      std::cerr << "sfn run: version " << version_.label << " could not start: " << error << "\n";
+      g_reload.switched();
+      starting_->finish(Status::error(error));
+      starting_.reset();
+      version_ = previous_;
+      g_interrupt.store(false);
+      continue;
     }
-    total.invocations += result.invocations;
-    total.dead_letters += result.dead_letters;
-    result.invocations = total.invocations;
-    result.dead_letters = total.dead_letters;
     if (!error.empty()) {
       result.exit_code = 2;
       result.error = error;
       return result;
     }
-    if (!failed || g_stop.load() || attempt == kMaxRecoveries) {
-      if (result.exit_code == 0 && result.bad_input_lines > 0) result.exit_code = 3;
-      return result;
+    if (!g_stop.load() && interrupted && !failed && next_version()) continue;
+    if (failed && !g_stop.load() && failures++ < kMaxRecoveries) {
+      std::cerr << "sfn run: recovering from the last committed snapshot after the failure above (" << failures
+                << " of " << kMaxRecoveries << ")\n";
+      g_interrupt.store(false);
+      continue;
     }
-    std::cerr << "sfn run: recovering from the last committed snapshot after the failure above (" << attempt + 1
-              << " of " << kMaxRecoveries << ")\n";
+    if (result.exit_code == 0 && result.bad_input_lines > 0) result.exit_code = 3;
+    return result;
   }
+}
+
+}  // namespace
+
+Status offer_version(ProgramVersion version, std::function<void(const Status&)> done) {
+  {
+    std::lock_guard<std::mutex> lock(g_reload.mu);
+    if (!g_reload.running) return Status::error("no run is in progress");
+    if (g_reload.switching) return Status::error("another version is being switched to; try again");
+    g_reload.switching = true;
+    g_reload.pending.emplace(PendingVersion{std::move(version), std::move(done)});
+  }
+  g_interrupt.store(true);
+  return Status::ok();
+}
+
+RunResult run_embedded(const ModulePtr& module, const RunOptions& options) {
+  g_stop.store(false);
+  g_interrupt.store(false);
+  {
+    std::lock_guard<std::mutex> lock(g_reload.mu);
+    g_reload.running = true;
+  }
+  Supervisor supervisor(module, options);
+  RunResult result = supervisor.run();
+  g_reload.close("the run ended before the new version could start");
+  return result;
 }
 
 }  // namespace sfn::runtime

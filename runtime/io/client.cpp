@@ -72,6 +72,16 @@ Result<std::string> query_state(const std::string& endpoint, std::string_view ad
   return std::move(*reply->mutable_state()->mutable_json());
 }
 
+Result<std::string> request_reload(const std::string& endpoint, const std::string& path,
+                                   std::chrono::milliseconds timeout) {
+  proto::ControlRequest request;
+  request.mutable_reload()->set_path(path);
+  auto reply = control_call(endpoint, request, timeout, "control endpoint");
+  if (!reply) return reply.error();
+  if (!reply->has_reload()) return detail::bad_reply(endpoint);
+  return std::move(*reply->mutable_reload()->mutable_version());
+}
+
 Result<EgressPage> read_egress(const std::string& control_endpoint, std::string_view egress,
                                std::uint64_t from, std::uint32_t max_records,
                                std::chrono::milliseconds timeout) {

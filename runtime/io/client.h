@@ -34,6 +34,12 @@ Result<StatusReport> query_status(const std::string& endpoint,
 Result<std::string> query_state(const std::string& endpoint, std::string_view address,
                                 std::chrono::milliseconds timeout = 5s);
 
+// Asks the running program to reload the program at `path` (absolute; read by the server):
+// the new version's label once it is checked and offered, or the refusal with its diagnostics
+// (rejected).
+Result<std::string> request_reload(const std::string& endpoint, const std::string& path,
+                                   std::chrono::milliseconds timeout = 30s);
+
 // Reads up to `max_records` committed records of `egress` from offset `from` via the control
 // endpoint. Also returns the log's end offset in `end_offset`.
 struct EgressPage {

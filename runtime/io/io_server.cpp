@@ -383,6 +383,14 @@ struct IoServer::Impl {
           out->set_end_offset(it->second->end_offset());
           return;
         }
+        case proto::ControlRequest::kReload: {
+          auto label = options.reload ? options.reload(request.reload().path())
+                                      : Result<std::string>(Error{ErrorCode::invalid_argument,
+                                                                  "this run cannot be reloaded (start it with sfn run FILE.sfn)"});
+          if (label) reply.mutable_reload()->set_version(std::move(label.value()));
+          else *reply.mutable_error() = ingress_error(label.error());  // rejected: the version was refused
+          return;
+        }
         case proto::ControlRequest::REQUEST_NOT_SET:
           break;
       }

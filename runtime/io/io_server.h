@@ -43,6 +43,7 @@ struct IoServerOptions {
   IngressValidator validator;  // required
   StatusProvider status;       // optional: without it status replies carry only the logs
   StateProvider state;         // optional: without it state requests get an error reply
+  ReloadHandler reload;        // optional: without it reload requests get an error reply
   LogOptions ingress_log_options{.idempotency_keys = true};
   LogOptions egress_log_options{.idempotency_keys = false};
 };

@@ -60,6 +60,8 @@ struct StatusReport {
   std::int64_t last_snapshot_duration_ms = 0;  // barrier start to commit
   std::uint64_t last_snapshot_bytes = 0;       // size of its files
   std::string recovery;                        // what recovery did at start; empty: started empty
+  std::string version;                         // the running program version's label
+  std::uint64_t reloads = 0;                   // hot reloads since the start
   std::uint32_t key_groups = 0;             // G
   std::vector<WorkerStatus> workers;
   std::vector<LogStatus> ingresses;
@@ -73,6 +75,12 @@ using StatusProvider = std::function<StatusReport()>;
 // error (not_found for no such type/instance, invalid_argument for a malformed address).
 // Thread-safe.
 using StateProvider = std::function<transport::Result<std::string>(std::string_view address)>;
+
+// Handles `sfn reload PATH`: compiles and checks the program at `path` and offers it to the run
+// in progress; returns the new version's label, or the refusal (its diagnostics as the message).
+// Called on the control thread; must not wait for the switch itself (the control endpoint is
+// restarted by it). Thread-safe.
+using ReloadHandler = std::function<transport::Result<std::string>(const std::string& path)>;
 
 // One committed egress record as clients see it.
 struct EgressRecord {

@@ -31,6 +31,8 @@ void to_proto(const StatusReport& report, proto::StatusReply& out) {
   out.set_last_snapshot_duration_ms(report.last_snapshot_duration_ms);
   out.set_last_snapshot_bytes(report.last_snapshot_bytes);
   out.set_recovery(report.recovery);
+  out.set_version(report.version);
+  out.set_reloads(report.reloads);
   out.set_key_groups(report.key_groups);
   for (const auto& w : report.workers) {
     auto* p = out.add_workers();
@@ -53,6 +55,8 @@ StatusReport from_proto(const proto::StatusReply& reply) {
   r.last_snapshot_duration_ms = reply.last_snapshot_duration_ms();
   r.last_snapshot_bytes = reply.last_snapshot_bytes();
   r.recovery = reply.recovery();
+  r.version = reply.version();
+  r.reloads = reply.reloads();
   r.key_groups = reply.key_groups();
   for (const auto& w : reply.workers())
     r.workers.push_back({w.id(), w.key_groups(), w.queue_depth(), w.invocations()});

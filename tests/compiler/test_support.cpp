@@ -1,6 +1,11 @@
 // Runs a child process with its stdout/stderr redirected to temporary files (no pipe deadlocks).
 #include "tests/compiler/test_support.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <random>
+
 #include <fcntl.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -90,6 +95,26 @@ std::string identifier(std::string text) {
   for (char& c : text)
     if (!std::isalnum(static_cast<unsigned char>(c))) c = '_';
   return text;
+}
+
+int free_loopback_ports(int n) {
+  std::random_device rd;
+  std::uniform_int_distribution<int> start(20000, 32000 - n);
+  for (int attempt = 0; attempt < 1000; ++attempt) {
+    const int base = start(rd);
+    bool free = true;
+    for (int p = base; free && p < base + n; ++p) {
+      const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+      sockaddr_in addr{};
+      addr.sin_family = AF_INET;
+      addr.sin_port = htons(static_cast<uint16_t>(p));
+      addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+      free = fd >= 0 && ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
+      if (fd >= 0) ::close(fd);
+    }
+    if (free) return base;
+  }
+  return 20000;
 }
 
 }  // namespace sfn::testing

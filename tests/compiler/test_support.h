@@ -22,6 +22,11 @@ CommandResult run_command(const std::vector<std::string>& argv, const std::strin
 // parameterised tests and of scratch directories.
 std::string identifier(std::string text);
 
+// The first of `n` consecutive loopback TCP ports that are free now (checked by binding each), from
+// a random start in [20000, 32000): tests that start servers use it so that tests running in
+// parallel do not pick the same ports (a small race remains between the check and the bind).
+int free_loopback_ports(int n);
+
 // The whole content of a file (empty if it cannot be read).
 std::string read_file(const std::filesystem::path& path);
 

@@ -103,6 +103,12 @@ struct RunOptions {
   std::function<Status(const std::string& recorded_schema)> check_schema;
   // Progress lines for a terminal ("running with 2 workers"); null: silent.
   std::function<void(const std::string&)> progress;
+  // `sfn reload PATH` on the control endpoint (hot reload): compiles and checks the program at
+  // PATH and offers it (offer_version); returns the new version's label in `label`, or the
+  // refusal with its diagnostics. Null: the run cannot be reloaded.
+  std::function<Status(const std::string& path, std::string* label)> reload;
+  // How status and messages name the program version this run starts with.
+  std::string version_label;
   // Where committed egress goes; null: JSON lines on stdout or --output.
   std::function<void(const EgressRecord&)> egress_sink;
 };
@@ -134,6 +140,25 @@ struct RecordedProgram {
 // and files verify. An error names the directory when it does not exist or holds no committed
 // snapshot, and lists the newer snapshots that do not verify.
 [[nodiscard]] Status read_recorded_program(const std::string& state_dir, RecordedProgram* out);
+
+// Hot reload (issue 9): a new version of the program, ready to run.
+struct ProgramVersion {
+  ModulePtr module;
+  std::string label;  // how status and messages name it, e.g. "greeter.sfn (3f2a9c01)"
+  // What RunOptions holds for it: the schema recorded in snapshots, and the compatibility check
+  // of state written by another version (see RunOptions).
+  std::string state_schema;
+  std::function<Status(const std::string& recorded_schema)> check_schema;
+};
+
+// Thread-safe: offers `version` to the run in progress, which switches to it between two epochs:
+// it takes a snapshot, stops its workers and resumes from that snapshot with the new version, so
+// every invocation runs wholly in one version, records in flight are neither lost nor doubled
+// and instances keep their state. Returns at once (an error when no run is in progress or
+// another version is being switched to); `done`, when given, is called with the outcome once the
+// new version runs or could not start (the old version then goes on). The caller checks
+// compatibility first.
+Status offer_version(ProgramVersion version, std::function<void(const Status&)> done = {});
 
 // Runs `module` in embedded mode until the input is exhausted and no work is left (with
 // --input), or until `request_stop()` (e.g. SIGINT) otherwise.

@@ -72,7 +72,8 @@ class Server {
     while (Clock::now() < deadline) {
       if (status_json().is_object()) return;
       int st;
-      ASSERT_EQ(::waitpid(pid_, &st, WNOHANG), 0) << "sfn run exited at start; see " << state_ << ".stderr";
+      ASSERT_EQ(::waitpid(pid_, &st, WNOHANG), 0)
+          << "sfn run exited at start:\n" << sfn::testing::read_file(state_.string() + ".stderr");
     }
     FAIL() << "sfn run did not answer `sfn status` within 30 s";
   }
@@ -191,7 +192,7 @@ TEST(Chaos, KilledAndRestartedServerHasExactlyOnceEffects) {
   auto built = run_command({SFN_BIN, "build", "--shared", std::string(SFN_CHAOS_DIR) + "/chaos.sfn", "-o", module.string()});
   ASSERT_EQ(built.status, 0) << built.err;
 
-  Server server(module, dir / "state", 20000 + static_cast<int>(::getpid() % 15000) * 3);
+  Server server(module, dir / "state", sfn::testing::free_loopback_ports(3));
   server.start();
   std::map<std::string, Expected> want;
   uint64_t kills_done = 0;
@@ -289,7 +290,7 @@ TEST(Chaos, KilledBatchRunResumesItsInputExactlyOnce) {
   auto last = run_command(argv);
   ASSERT_EQ(last.status, 0) << last.err;
 
-  Server server(module, state, 20000 + static_cast<int>((::getpid() + 7) % 15000) * 3);
+  Server server(module, state, sfn::testing::free_loopback_ports(3));
   server.start();
   expect_exactly_once(server, want, "batch run killed " + std::to_string(killed_midway) + " times");
   server.kill9();
@@ -329,7 +330,7 @@ TEST_P(WorkerFailure, IsRecoveredInProcessWithExactlyOnceEffects) {
   EXPECT_NE(r.err.find("worker 1: injected failure"), std::string::npos) << r.err;
   EXPECT_NE(r.err.find("recovering from the last committed snapshot"), std::string::npos) << r.err;
 
-  Server server(module, state, 20000 + static_cast<int>((::getpid() + 11) % 15000) * 3);
+  Server server(module, state, sfn::testing::free_loopback_ports(3));
   server.start();
   expect_exactly_once(server, want, std::string("after an in-process recovery, SFN_TEST_FAIL_WORKER=") + GetParam());
   server.kill9();
