@@ -54,8 +54,7 @@ std::optional<std::chrono::milliseconds> parse_timeout(const std::string& text) 
 
 // Adds `--timeout` to `cmd`, storing the text in `out`.
 void add_timeout_option(CLI::App* cmd, std::string& out) {
-  cmd->add_option("--timeout", out,
-                  "How long to wait for an answer (e.g. 500ms, 5s, 1m; default 5s)");
+  cmd->add_option("--timeout", out, "How long to wait for an answer (e.g. 500ms, 5s, 1m; default " + out + ")");
 }
 
 // Resolves the timeout option or reports a usage error.
