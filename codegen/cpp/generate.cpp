@@ -15,32 +15,6 @@ namespace sfn::codegen::cpp {
 using check::TypeKind;
 using ir::kNone;
 
-namespace {
-const std::set<std::string>& cpp_keywords() {
-  static const std::set<std::string> k = {
-      "alignas", "alignof", "and", "and_eq", "asm", "auto", "bitand", "bitor", "bool", "case",
-      "catch", "char", "class", "compl", "concept", "const", "consteval", "constexpr",
-      "constinit", "const_cast", "continue", "co_await", "co_return", "co_yield", "decltype",
-      "default", "delete", "do", "double", "dynamic_cast", "explicit", "export", "extern",
-      "float", "friend", "goto", "inline", "int", "long", "mutable", "namespace", "new",
-      "noexcept", "not", "not_eq", "nullptr", "operator", "or", "or_eq", "private", "protected",
-      "public", "register", "reinterpret_cast", "requires", "short", "signed", "sizeof",
-      "static", "static_assert", "static_cast", "struct", "switch", "template", "this",
-      "thread_local", "throw", "try", "typedef", "typeid", "typename", "union", "unsigned",
-      "using", "virtual", "void", "volatile", "wchar_t", "xor", "xor_eq", "ctx", "out", "sfn",
-      "std", "kLoc", "errno", "assert", "NULL", "EOF", "stdin", "stdout", "stderr", "main",
-      "INT64_MIN", "INT64_MAX", "offsetof"};
-  return k;
-}
-}  // namespace
-
-std::string Generator::ident(const std::string& name) {
-  if (cpp_keywords().count(name) || name.rfind("tmp", 0) == 0 || name.rfind("sfn_", 0) == 0 ||
-      (name.size() > 1 && name[0] == 'k' && std::isupper(static_cast<unsigned char>(name[1]))))
-    return name + "_";
-  return name;
-}
-
 std::string Generator::ctype(TypeId t) const {
   switch (t->kind) {
     case TypeKind::Int: case TypeKind::Time: case TypeKind::Duration: return "int64_t";
@@ -53,7 +27,7 @@ std::string Generator::ctype(TypeId t) const {
     case TypeKind::Optional:
       if (t->elem->kind == TypeKind::Message) return ctype(t->elem) + "*";
       return "sfn::abi::Optional<" + ctype(t->elem) + ">";
-    case TypeKind::Message: return ident(m_.messages[t->decl].name);
+    case TypeKind::Message: return msg(t->decl);
     case TypeKind::Void: return "void";
     default: ice("no C++ type for " + ir::type_name(m_, t));
   }
@@ -119,7 +93,7 @@ std::string Generator::const_expr(const ir::ConstValue& v, TypeId t) const {
     case K::Bool: return v.b ? "uint8_t{1}" : "uint8_t{0}";
     case K::Enum:
       if (v.decl < m_.enums.size() && v.i >= 0 && v.i < static_cast<std::int64_t>(m_.enums[v.decl].values.size()))
-        return "int32_t{" + ident(m_.enums[v.decl].name) + "::" + ident(m_.enums[v.decl].values[v.i]) + "}";
+        return "int32_t{" + enm(v.decl) + "::" + user('v', m_.enums[v.decl].values[v.i]) + "}";
       return "int32_t{" + std::to_string(v.i) + "}";
     case K::String: case K::Bytes:
       return "sfn::gen::lit(" + str_literal(v.s) + ", " + std::to_string(v.s.size()) + ")";
@@ -170,7 +144,7 @@ void Generator::const_into(std::ostringstream& o, const std::string& ind, const 
     case TypeKind::Message: {
       const auto& msg = m_.messages[t->decl];
       for (std::size_t i = 0; i < msg.fields.size() && i < v.items.size(); ++i)
-        const_into(o, ind, v.items[i], msg.fields[i].type, dst + "." + ident(msg.fields[i].name), counter);
+        const_into(o, ind, v.items[i], msg.fields[i].type, dst + "." + field(msg.fields[i]), counter);
       return;
     }
     default:
@@ -211,14 +185,14 @@ std::string Generator::run() {
   // Enums.
   for (std::size_t i = 0; i < m_.enums.size(); ++i) {
     const auto& e = m_.enums[i];
-    o << "namespace " << ident(e.name) << " {\nenum : int32_t {";
-    for (std::size_t j = 0; j < e.values.size(); ++j) o << (j ? ", " : " ") << ident(e.values[j]);
-    o << " };\n}  // namespace " << ident(e.name) << "\n";
+    o << "namespace " << enm(i) << " {\nenum : int32_t {";
+    for (std::size_t j = 0; j < e.values.size(); ++j) o << (j ? ", " : " ") << user('v', e.values[j]);
+    o << " };\n}  // namespace " << enm(i) << "\n";
   }
   if (!m_.enums.empty()) o << "\n";
 
   // Message structs in dependency order (inline message fields first).
-  for (const auto& msg : msgs) o << "struct " << ident(msg.name) << ";\n";
+  for (std::size_t i = 0; i < msgs.size(); ++i) o << "struct " << msg(i) << ";\n";
   o << "\n";
   std::vector<bool> done(msgs.size(), false);
   std::function<void(std::size_t)> emit_struct = [&](std::size_t i) {
@@ -228,24 +202,24 @@ std::string Generator::run() {
       if (f.type->kind == TypeKind::Message) emit_struct(f.type->decl);
     const auto& msg = msgs[i];
     where_ = "message `" + msg.name + "`";
-    o << "struct " << ident(msg.name) << " {\n";
+    o << "struct " << this->msg(i) << " {\n";
     for (const auto& f : msg.fields)
-      o << "  " << ctype(f.type) << " " << ident(f.name) << ";  // " << ir::type_name(m_, f.type) << "\n";
+      o << "  " << ctype(f.type) << " " << field(f) << ";  // " << ir::type_name(m_, f.type) << "\n";
     if (msg.fields.empty()) o << "  uint8_t unused_;\n";
     o << "};\n";
-    o << "static_assert(sizeof(" << ident(msg.name) << ") == " << msg.size << " && alignof(" << ident(msg.name)
+    o << "static_assert(sizeof(" << this->msg(i) << ") == " << msg.size << " && alignof(" << this->msg(i)
       << ") == " << msg.align << ");\n";
   };
   for (std::size_t i = 0; i < msgs.size(); ++i) emit_struct(i);
   o << "\n";
 
   // Type descriptors.
-  for (std::size_t i = 0; i < msgs.size(); ++i) o << "extern const sfn_message_desc k" << msgs[i].name << ";\n";
-  for (std::size_t i = 0; i < m_.enums.size(); ++i) o << "extern const sfn_enum_desc k" << m_.enums[i].name << "Enum;\n";
+  for (std::size_t i = 0; i < msgs.size(); ++i) o << "extern const sfn_message_desc kDesc_" << msg(i) << ";\n";
+  for (std::size_t i = 0; i < m_.enums.size(); ++i) o << "extern const sfn_enum_desc kEnum_" << enm(i) << ";\n";
   int tcount = 0;
   for (TypeId t : m_.types) {
     switch (t->kind) {
-      case TypeKind::Message: tnames_[t] = "k" + msgs[t->decl].name + "Type"; break;
+      case TypeKind::Message: tnames_[t] = "kType_" + msg(t->decl); break;
       case TypeKind::List: case TypeKind::Map: case TypeKind::Optional: case TypeKind::Enum: case TypeKind::Ref:
         tnames_[t] = "kT" + std::to_string(tcount++);
         break;
@@ -256,56 +230,58 @@ std::string Generator::run() {
     o << "constexpr sfn_type " << tnames_[t] << "{" << kind_name(t->kind) << ", ";
     TypeId elem = t->kind == TypeKind::Map ? t->value : t->elem;
     o << (elem ? "&" + tdesc(elem) : "nullptr") << ", " << (t->kind == TypeKind::Map ? "&" + tdesc(t->elem) : "nullptr")
-      << ", " << (t->kind == TypeKind::Message ? "&k" + msgs[t->decl].name : "nullptr") << ", "
-      << (t->kind == TypeKind::Enum ? "&k" + m_.enums[t->decl].name + "Enum" : "nullptr") << ", "
+      << ", " << (t->kind == TypeKind::Message ? "&kDesc_" + msg(t->decl) : "nullptr") << ", "
+      << (t->kind == TypeKind::Enum ? "&kEnum_" + enm(t->decl) : "nullptr") << ", "
       << (t->kind == TypeKind::Ref ? str_literal(m_.functions[t->decl].type_name) : "nullptr") << "};  // "
       << ir::type_name(m_, t) << "\n";
   }
   o << "\n";
 
   // Enum and message descriptors.
-  for (const auto& e : m_.enums) {
-    o << "const char* const k" << e.name << "Values[] = {";
+  for (std::size_t i = 0; i < m_.enums.size(); ++i) {
+    const auto& e = m_.enums[i];
+    o << "const char* const kValues_" << enm(i) << "[] = {";
     for (std::size_t j = 0; j < e.values.size(); ++j) o << (j ? ", " : "") << str_literal(e.values[j]);
-    o << "};\nconst sfn_enum_desc k" << e.name << "Enum{" << str_literal(e.name) << ", " << e.values.size() << ", k"
-      << e.name << "Values};\n";
+    o << "};\nconst sfn_enum_desc kEnum_" << enm(i) << "{" << str_literal(e.name) << ", " << e.values.size()
+      << ", kValues_" << enm(i) << "};\n";
   }
-  for (const auto& msg : msgs) {
+  for (std::size_t mi = 0; mi < msgs.size(); ++mi) {
+    const auto& msg = msgs[mi];
     where_ = "message `" + msg.name + "`";
-    std::string s = ident(msg.name);
+    std::string s = this->msg(mi);
     if (!msg.fields.empty()) {
-      o << "const sfn_field_desc k" << msg.name << "Fields[] = {\n";
+      o << "const sfn_field_desc kFields_" << s << "[] = {\n";
       for (const auto& f : msg.fields)
-        o << "    {" << str_literal(f.name) << ", " << f.number << ", offsetof(" << s << ", " << ident(f.name) << "), &"
+        o << "    {" << str_literal(f.name) << ", " << f.number << ", offsetof(" << s << ", " << field(f) << "), &"
           << tdesc(f.type) << ", " << field_flags(f) << "},\n";
       o << "};\n";
     }
     if (msg.has_nonzero_defaults) {
-      o << "void init_" << msg.name << "(void* slot) {\n  auto& m = *static_cast<" << s << "*>(slot);\n";
+      o << "void kInit_" << s << "(void* slot) {\n  auto& m = *static_cast<" << s << "*>(slot);\n";
       int counter = 0;
       for (const auto& f : msg.fields)
         if (f.default_value) {
           if (f.type->kind == TypeKind::Message)
-            o << "  sfn::gen::init(" << tdesc(f.type) << ", m." << ident(f.name) << ");\n";
-          const_into(o, "  ", *f.default_value, f.type, "m." + ident(f.name), counter);
+            o << "  sfn::gen::init(" << tdesc(f.type) << ", m." << field(f) << ");\n";
+          const_into(o, "  ", *f.default_value, f.type, "m." + field(f), counter);
         }
       o << "}\n";
     }
-    o << "const sfn_message_desc k" << msg.name << "{" << str_literal(msg.name) << ", " << str_literal(msg.full_name)
+    o << "const sfn_message_desc kDesc_" << s << "{" << str_literal(msg.name) << ", " << str_literal(msg.full_name)
       << ", sizeof(" << s << "), alignof(" << s << "), " << msg.fields.size() << ", "
-      << (msg.fields.empty() ? "nullptr" : "k" + msg.name + "Fields") << ", "
-      << (msg.has_nonzero_defaults ? "init_" + msg.name : "nullptr") << "};\n";
+      << (msg.fields.empty() ? "nullptr" : "kFields_" + s) << ", "
+      << (msg.has_nonzero_defaults ? "kInit_" + s : "nullptr") << "};\n";
   }
   o << "const sfn_message_desc* const kMessages[] = {";
-  for (std::size_t i = 0; i < msgs.size(); ++i) o << (i ? ", " : "") << "&k" << msgs[i].name;
+  for (std::size_t i = 0; i < msgs.size(); ++i) o << (i ? ", " : "") << "&kDesc_" << msg(i);
   if (msgs.empty()) o << "nullptr";
   o << "};\n";
   o << "enum : uint32_t {";
-  for (std::size_t i = 0; i < msgs.size(); ++i) o << (i ? ", " : " ") << "k" << msgs[i].name << "Id";
+  for (std::size_t i = 0; i < msgs.size(); ++i) o << (i ? ", " : " ") << "kId_" << msg(i);
   o << " };\n";
   if (!m_.enums.empty()) {
     o << "const sfn_enum_desc* const kEnums[] = {";
-    for (std::size_t i = 0; i < m_.enums.size(); ++i) o << (i ? ", " : "") << "&k" << m_.enums[i].name << "Enum";
+    for (std::size_t i = 0; i < m_.enums.size(); ++i) o << (i ? ", " : "") << "&kEnum_" << enm(i);
     o << "};\n";
   }
   o << "\n// Source locations of runtime errors.\nconst sfn_loc kLoc[] = {\n";
@@ -324,17 +300,17 @@ std::string Generator::run() {
     const auto& fn = m_.functions[fi];
     o << "// function " << fn.name << "(" << fn.key_name << ": " << (fn.int_key ? "int" : "string") << "), type name "
       << fn.type_name << "\n";
-    o << "struct " << ident(fn.name) << " {\n";
+    o << "struct " << fty(fi) << " {\n";
     if (!fn.states.empty()) {
       o << "  // States (indices into the function's state table).\n  enum State : uint32_t {";
-      for (std::size_t i = 0; i < fn.states.size(); ++i) o << (i ? ", " : " ") << ident(fn.states[i].name);
+      for (std::size_t i = 0; i < fn.states.size(); ++i) o << (i ? ", " : " ") << state(fi, i);
       o << " };\n";
     }
     for (std::size_t i = 0; i < fn.states.size(); ++i) {
       const auto& st = fn.states[i];
       if (!st.nonzero_init) continue;
       where_ = "the initializer of state `" + st.name + "` of `" + fn.name + "`";
-      o << "  static void init_" << st.name << "(void* slot) {\n    auto& s = *static_cast<" << ctype(st.type) << "*>(slot);\n";
+      o << "  static void init_" << state(fi, i) << "(void* slot) {\n    auto& s = *static_cast<" << ctype(st.type) << "*>(slot);\n";
       int counter = 0;
       if (st.type->kind == TypeKind::Message) o << "    sfn::gen::init(" << tdesc(st.type) << ", s);\n";
       const_into(o, "    ", st.init, st.type, "s", counter);
@@ -356,54 +332,58 @@ std::string Generator::run() {
     o << "\n";
   }
 
-  // Descriptors of function types, ingresses, egresses and the module.
-  o << "// ---- module descriptor\n";
-  for (const auto& fn : m_.functions) {
-    std::string n = ident(fn.name);
-    if (!fn.states.empty()) {
-      o << "const sfn_state_desc k" << fn.name << "States[] = {\n";
-      for (const auto& st : fn.states) {
-        const char* exp = st.expiry == ir::State::Expiry::None ? "SFN_EXPIRE_NONE"
-                          : st.expiry == ir::State::Expiry::AfterWrite ? "SFN_EXPIRE_AFTER_WRITE" : "SFN_EXPIRE_AFTER_CALL";
-        o << "    {" << str_literal(st.name) << ", &" << tdesc(st.type) << ", "
-          << (st.nonzero_init ? n + "::init_" + st.name : "nullptr") << ", " << exp << ", " << st.expiry_ns << "},\n";
-      }
-      o << "};\n";
-    }
-    if (!fn.handlers.empty()) {
-      o << "const sfn_handler_desc k" << fn.name << "Handlers[] = {\n";
-      for (auto h : fn.handlers) {
-        const auto& b = m_.bodies[h];
-        const auto& msg = m_.messages[b.message];
-        o << "    {k" << msg.name << "Id, sfn::abi::handler_entry<" << ident(msg.name) << ", " << n << "::on_" << msg.name
-          << ">},\n";
-      }
-      o << "};\n";
-    }
-  }
-  o << "const sfn_function_desc kFunctions[] = {\n";
-  for (const auto& fn : m_.functions)
-    o << "    {" << str_literal(fn.type_name) << ", " << (fn.int_key ? "SFN_INT" : "SFN_STRING") << ", " << fn.states.size()
-      << ", " << (fn.states.empty() ? "nullptr" : "k" + fn.name + "States") << ", " << fn.handlers.size() << ", "
-      << (fn.handlers.empty() ? "nullptr" : "k" + fn.name + "Handlers") << "},\n";
-  if (m_.functions.empty()) o << "    {\"\", SFN_STRING, 0, nullptr, 0, nullptr},\n";
-  o << "};\nconst sfn_ingress_desc kIngresses[] = {\n";
-  for (const auto& in : m_.ingresses) {
-    const auto& msg = m_.messages[in.message];
-    o << "    {" << str_literal(in.name) << ", k" << msg.name << "Id, sfn::abi::route_entry<" << ident(msg.name) << ", "
-      << m_.bodies[in.route].name << ">},\n";
-  }
-  if (m_.ingresses.empty()) o << "    {\"\", 0, nullptr},\n";
-  o << "};\nconst sfn_egress_desc kEgresses[] = {\n";
-  for (const auto& e : m_.egresses) o << "    {" << str_literal(e.name) << ", k" << msgs[e.message].name << "Id},\n";
-  if (m_.egresses.empty()) o << "    {\"\", 0},\n";
-  o << "};\n";
+  module_descriptors(o);
   o << "const sfn_module kModule{SFN_ABI_VERSION, " << str_literal(m_.package) << ", " << str_literal(m_.version_hash)
     << ",\n                       " << msgs.size() << ", kMessages, " << m_.enums.size() << ", "
     << (m_.enums.empty() ? "nullptr" : "kEnums") << ",\n                       " << m_.functions.size()
     << ", kFunctions, " << m_.ingresses.size() << ", kIngresses, " << m_.egresses.size() << ", kEgresses};\n\n";
   o << "}  // namespace\n\nSFN_DEFINE_MODULE_ENTRY(kModule)\n";
   return o.str();
+}
+
+// The descriptors of function types, ingresses and egresses.
+void Generator::module_descriptors(std::ostringstream& o) const {
+  o << "// ---- module descriptor\n";
+  for (std::size_t fi = 0; fi < m_.functions.size(); ++fi) {
+    const auto& fn = m_.functions[fi];
+    const std::string n = fty(fi);
+    if (!fn.states.empty()) {
+      o << "const sfn_state_desc kStates_" << n << "[] = {\n";
+      for (std::size_t si = 0; si < fn.states.size(); ++si) {
+        const auto& st = fn.states[si];
+        const char* exp = st.expiry == ir::State::Expiry::None ? "SFN_EXPIRE_NONE"
+                          : st.expiry == ir::State::Expiry::AfterWrite ? "SFN_EXPIRE_AFTER_WRITE" : "SFN_EXPIRE_AFTER_CALL";
+        o << "    {" << str_literal(st.name) << ", &" << tdesc(st.type) << ", "
+          << (st.nonzero_init ? n + "::init_" + state(fi, si) : "nullptr") << ", " << exp << ", " << st.expiry_ns << "},\n";
+      }
+      o << "};\n";
+    }
+    if (!fn.handlers.empty()) {
+      o << "const sfn_handler_desc kHandlers_" << n << "[] = {\n";
+      for (auto h : fn.handlers) {
+        const std::string mn = msg(m_.bodies[h].message);
+        o << "    {kId_" << mn << ", sfn::abi::handler_entry<" << mn << ", " << n << "::on_" << mn << ">},\n";
+      }
+      o << "};\n";
+    }
+  }
+  o << "const sfn_function_desc kFunctions[] = {\n";
+  for (std::size_t fi = 0; fi < m_.functions.size(); ++fi) {
+    const auto& fn = m_.functions[fi];
+    o << "    {" << str_literal(fn.type_name) << ", " << (fn.int_key ? "SFN_INT" : "SFN_STRING") << ", " << fn.states.size()
+      << ", " << (fn.states.empty() ? "nullptr" : "kStates_" + fty(fi)) << ", " << fn.handlers.size() << ", "
+      << (fn.handlers.empty() ? "nullptr" : "kHandlers_" + fty(fi)) << "},\n";
+  }
+  if (m_.functions.empty()) o << "    {\"\", SFN_STRING, 0, nullptr, 0, nullptr},\n";
+  o << "};\nconst sfn_ingress_desc kIngresses[] = {\n";
+  for (const auto& in : m_.ingresses)
+    o << "    {" << str_literal(in.name) << ", kId_" << msg(in.message) << ", sfn::abi::route_entry<" << msg(in.message)
+      << ", " << m_.bodies[in.route].name << ">},\n";
+  if (m_.ingresses.empty()) o << "    {\"\", 0, nullptr},\n";
+  o << "};\nconst sfn_egress_desc kEgresses[] = {\n";
+  for (const auto& e : m_.egresses) o << "    {" << str_literal(e.name) << ", kId_" << msg(e.message) << "},\n";
+  if (m_.egresses.empty()) o << "    {\"\", 0},\n";
+  o << "};\n";
 }
 
 void Generator::ice(const std::string& what) const {

@@ -9,75 +9,75 @@
 
 namespace {
 
-namespace Level {
-enum : int32_t { LOW, HIGH };
-}  // namespace Level
+namespace e_Level {
+enum : int32_t { v_LOW, v_HIGH };
+}  // namespace e_Level
 
-struct Ping;
-struct Tick;
-struct Report;
+struct m_Ping;
+struct m_Tick;
+struct m_Report;
 
-struct Ping {
-  sfn_str id;  // string
-  int64_t n;  // int
-  sfn_list tags;  // list<string>
-  sfn_map extra;  // map<string, int>
-  sfn::abi::Optional<sfn_str> note;  // string?
-  int32_t level;  // Level
+struct m_Ping {
+  sfn_str f_id;  // string
+  int64_t f_n;  // int
+  sfn_list f_tags;  // list<string>
+  sfn_map f_extra;  // map<string, int>
+  sfn::abi::Optional<sfn_str> f_note;  // string?
+  int32_t f_level;  // Level
 };
-static_assert(sizeof(Ping) == 104 && alignof(Ping) == 8);
-struct Tick {
+static_assert(sizeof(m_Ping) == 104 && alignof(m_Ping) == 8);
+struct m_Tick {
   uint8_t unused_;
 };
-static_assert(sizeof(Tick) == 1 && alignof(Tick) == 1);
-struct Report {
-  sfn_str id;  // string
-  int64_t total;  // int
-  sfn_str words;  // string
-  sfn::abi::Optional<sfn_str> last;  // string?
+static_assert(sizeof(m_Tick) == 1 && alignof(m_Tick) == 1);
+struct m_Report {
+  sfn_str f_id;  // string
+  int64_t f_total;  // int
+  sfn_str f_words;  // string
+  sfn::abi::Optional<sfn_str> f_last;  // string?
 };
-static_assert(sizeof(Report) == 64 && alignof(Report) == 8);
+static_assert(sizeof(m_Report) == 64 && alignof(m_Report) == 8);
 
-extern const sfn_message_desc kPing;
-extern const sfn_message_desc kTick;
-extern const sfn_message_desc kReport;
-extern const sfn_enum_desc kLevelEnum;
+extern const sfn_message_desc kDesc_m_Ping;
+extern const sfn_message_desc kDesc_m_Tick;
+extern const sfn_message_desc kDesc_m_Report;
+extern const sfn_enum_desc kEnum_e_Level;
 constexpr sfn_type kT0{SFN_LIST, &sfn::abi::kString, nullptr, nullptr, nullptr, nullptr};  // list<string>
 constexpr sfn_type kT1{SFN_MAP, &sfn::abi::kInt, &sfn::abi::kString, nullptr, nullptr, nullptr};  // map<string, int>
 constexpr sfn_type kT2{SFN_OPTIONAL, &sfn::abi::kString, nullptr, nullptr, nullptr, nullptr};  // string?
-constexpr sfn_type kT3{SFN_ENUM, nullptr, nullptr, nullptr, &kLevelEnum, nullptr};  // Level
-constexpr sfn_type kPingType{SFN_MESSAGE, nullptr, nullptr, &kPing, nullptr, nullptr};  // Ping
-constexpr sfn_type kTickType{SFN_MESSAGE, nullptr, nullptr, &kTick, nullptr, nullptr};  // Tick
-constexpr sfn_type kReportType{SFN_MESSAGE, nullptr, nullptr, &kReport, nullptr, nullptr};  // Report
+constexpr sfn_type kT3{SFN_ENUM, nullptr, nullptr, nullptr, &kEnum_e_Level, nullptr};  // Level
+constexpr sfn_type kType_m_Ping{SFN_MESSAGE, nullptr, nullptr, &kDesc_m_Ping, nullptr, nullptr};  // Ping
+constexpr sfn_type kType_m_Tick{SFN_MESSAGE, nullptr, nullptr, &kDesc_m_Tick, nullptr, nullptr};  // Tick
+constexpr sfn_type kType_m_Report{SFN_MESSAGE, nullptr, nullptr, &kDesc_m_Report, nullptr, nullptr};  // Report
 constexpr sfn_type kT4{SFN_OPTIONAL, &sfn::abi::kTimer, nullptr, nullptr, nullptr, nullptr};  // timer?
 constexpr sfn_type kT5{SFN_REF, nullptr, nullptr, nullptr, nullptr, "golden.features/Counter"};  // ref<Counter>
 
-const char* const kLevelValues[] = {"LOW", "HIGH"};
-const sfn_enum_desc kLevelEnum{"Level", 2, kLevelValues};
-const sfn_field_desc kPingFields[] = {
-    {"id", 1, offsetof(Ping, id), &sfn::abi::kString, SFN_FIELD_REQUIRED},
-    {"n", 2, offsetof(Ping, n), &sfn::abi::kInt, SFN_FIELD_REQUIRED},
-    {"tags", 3, offsetof(Ping, tags), &kT0, 0},
-    {"extra", 4, offsetof(Ping, extra), &kT1, 0},
-    {"note", 5, offsetof(Ping, note), &kT2, 0},
-    {"level", 6, offsetof(Ping, level), &kT3, SFN_FIELD_EXPLICIT},
+const char* const kValues_e_Level[] = {"LOW", "HIGH"};
+const sfn_enum_desc kEnum_e_Level{"Level", 2, kValues_e_Level};
+const sfn_field_desc kFields_m_Ping[] = {
+    {"id", 1, offsetof(m_Ping, f_id), &sfn::abi::kString, SFN_FIELD_REQUIRED},
+    {"n", 2, offsetof(m_Ping, f_n), &sfn::abi::kInt, SFN_FIELD_REQUIRED},
+    {"tags", 3, offsetof(m_Ping, f_tags), &kT0, 0},
+    {"extra", 4, offsetof(m_Ping, f_extra), &kT1, 0},
+    {"note", 5, offsetof(m_Ping, f_note), &kT2, 0},
+    {"level", 6, offsetof(m_Ping, f_level), &kT3, SFN_FIELD_EXPLICIT},
 };
-void init_Ping(void* slot) {
-  auto& m = *static_cast<Ping*>(slot);
-  m.level = int32_t{Level::HIGH};
+void kInit_m_Ping(void* slot) {
+  auto& m = *static_cast<m_Ping*>(slot);
+  m.f_level = int32_t{e_Level::v_HIGH};
 }
-const sfn_message_desc kPing{"Ping", "golden.features.Ping", sizeof(Ping), alignof(Ping), 6, kPingFields, init_Ping};
-const sfn_message_desc kTick{"Tick", "golden.features.Tick", sizeof(Tick), alignof(Tick), 0, nullptr, nullptr};
-const sfn_field_desc kReportFields[] = {
-    {"id", 1, offsetof(Report, id), &sfn::abi::kString, SFN_FIELD_REQUIRED},
-    {"total", 2, offsetof(Report, total), &sfn::abi::kInt, SFN_FIELD_REQUIRED},
-    {"words", 3, offsetof(Report, words), &sfn::abi::kString, SFN_FIELD_REQUIRED},
-    {"last", 4, offsetof(Report, last), &kT2, 0},
+const sfn_message_desc kDesc_m_Ping{"Ping", "golden.features.Ping", sizeof(m_Ping), alignof(m_Ping), 6, kFields_m_Ping, kInit_m_Ping};
+const sfn_message_desc kDesc_m_Tick{"Tick", "golden.features.Tick", sizeof(m_Tick), alignof(m_Tick), 0, nullptr, nullptr};
+const sfn_field_desc kFields_m_Report[] = {
+    {"id", 1, offsetof(m_Report, f_id), &sfn::abi::kString, SFN_FIELD_REQUIRED},
+    {"total", 2, offsetof(m_Report, f_total), &sfn::abi::kInt, SFN_FIELD_REQUIRED},
+    {"words", 3, offsetof(m_Report, f_words), &sfn::abi::kString, SFN_FIELD_REQUIRED},
+    {"last", 4, offsetof(m_Report, f_last), &kT2, 0},
 };
-const sfn_message_desc kReport{"Report", "golden.features.Report", sizeof(Report), alignof(Report), 4, kReportFields, nullptr};
-const sfn_message_desc* const kMessages[] = {&kPing, &kTick, &kReport};
-enum : uint32_t { kPingId, kTickId, kReportId };
-const sfn_enum_desc* const kEnums[] = {&kLevelEnum};
+const sfn_message_desc kDesc_m_Report{"Report", "golden.features.Report", sizeof(m_Report), alignof(m_Report), 4, kFields_m_Report, nullptr};
+const sfn_message_desc* const kMessages[] = {&kDesc_m_Ping, &kDesc_m_Tick, &kDesc_m_Report};
+enum : uint32_t { kId_m_Ping, kId_m_Tick, kId_m_Report };
+const sfn_enum_desc* const kEnums[] = {&kEnum_e_Level};
 
 // Source locations of runtime errors.
 const sfn_loc kLoc[] = {
@@ -100,129 +100,129 @@ const sfn_loc kLoc[] = {
     {"features.sfn", 28, 27},  // 16
 };
 
-void fn_describe(sfn::abi::Ctx& ctx, sfn_str& out, const sfn_list& xs, const sfn_str& sep);
+void fn_describe(sfn::abi::Ctx& ctx, sfn_str& out, const sfn_list& l_xs, const sfn_str& l_sep);
 
 // function Counter(id: string), type name golden.features/Counter
-struct Counter {
+struct t_Counter {
   // States (indices into the function's state table).
-  enum State : uint32_t { total, seen, pending, armed };
+  enum State : uint32_t { s_total, s_seen, s_pending, s_armed };
 
   // handler at features.sfn:44
-  static void on_Ping(sfn::abi::Ctx& ctx, const Ping& p) {
-    const sfn_str& id = *ctx.raw()->svc->key_str(ctx.raw());
-    (void)id;
+  static void on_m_Ping(sfn::abi::Ctx& ctx, const m_Ping& l_p) {
+    const sfn_str& l_id = *ctx.raw()->svc->key_str(ctx.raw());
+    (void)l_id;
     // features.sfn:45
-    int64_t sum = int64_t{0};
-    int64_t tmp3 = p.n;
+    int64_t l_sum = int64_t{0};
+    int64_t tmp3 = l_p.f_n;
     // features.sfn:46
-    for (int64_t i = int64_t{0}; i < tmp3; ++i) {
-      int64_t tmp5 = sfn::gen::mul(ctx, i, int64_t{2}, kLoc[2]);
-      int64_t tmp6 = sfn::gen::add(ctx, sum, tmp5, kLoc[3]);
+    for (int64_t l_i = int64_t{0}; l_i < tmp3; ++l_i) {
+      int64_t tmp5 = sfn::gen::mul(ctx, l_i, int64_t{2}, kLoc[2]);
+      int64_t tmp6 = sfn::gen::add(ctx, l_sum, tmp5, kLoc[3]);
       // features.sfn:47
-      sum = tmp6;
+      l_sum = tmp6;
     }
     SFN_LOCAL(sfn_list, tmp7, kT0);
-    sfn::gen::copy(kT0, tmp7, p.tags);
+    sfn::gen::copy(kT0, tmp7, l_p.f_tags);
     // features.sfn:49
-    for (uint64_t t_i = 0; t_i < tmp7.len; ++t_i) {
-      const sfn_str& t = static_cast<const sfn_str*>(tmp7.data)[t_i];
-      int64_t tmp9 = sfn::gen::add(ctx, sfn::gen::map_slot<int64_t>(kT1, ctx.mut<sfn_map>(Counter::seen), t), int64_t{1}, kLoc[5]);
+    for (uint64_t it0 = 0; it0 < tmp7.len; ++it0) {
+      const sfn_str& l_t = static_cast<const sfn_str*>(tmp7.data)[it0];
+      int64_t tmp9 = sfn::gen::add(ctx, sfn::gen::map_slot<int64_t>(kT1, ctx.mut<sfn_map>(t_Counter::s_seen), l_t), int64_t{1}, kLoc[5]);
       // features.sfn:50
-      sfn::gen::map_slot<int64_t>(kT1, ctx.mut<sfn_map>(Counter::seen), t) = tmp9;
+      sfn::gen::map_slot<int64_t>(kT1, ctx.mut<sfn_map>(t_Counter::s_seen), l_t) = tmp9;
     }
     SFN_LOCAL(sfn_map, tmp10, kT1);
-    sfn::gen::copy(kT1, tmp10, p.extra);
+    sfn::gen::copy(kT1, tmp10, l_p.f_extra);
     // features.sfn:52
-    for (uint64_t k_i = 0; k_i < tmp10.len; ++k_i) {
-      const auto& k_ie = static_cast<const sfn::gen::MapEntry<sfn_str, int64_t>*>(tmp10.data)[k_i];
-      const sfn_str& k = k_ie.key;
-      const int64_t& v = k_ie.value;
-      uint8_t tmp13 = v < int64_t{0};
+    for (uint64_t it1 = 0; it1 < tmp10.len; ++it1) {
+      const auto& it1e = static_cast<const sfn::gen::MapEntry<sfn_str, int64_t>*>(tmp10.data)[it1];
+      const sfn_str& l_k = it1e.key;
+      const int64_t& l_v = it1e.value;
+      uint8_t tmp13 = l_v < int64_t{0};
       uint8_t tmp14 = tmp13;
       // features.sfn:53
       if (tmp14) {
       } else {
         SFN_LOCAL(sfn_str, tmp15, sfn::abi::kString);
         sfn::gen::copy(sfn::abi::kString, tmp15, sfn::gen::lit("", 0));
-        uint8_t tmp16 = sfn::gen::equal(sfn::abi::kString, k, tmp15);
+        uint8_t tmp16 = sfn::gen::equal(sfn::abi::kString, l_k, tmp15);
         tmp14 = tmp16;
       }
       if (tmp14) {
         // features.sfn:54
         continue;
       }
-      int64_t tmp17 = sfn::gen::div(ctx, v, int64_t{3}, kLoc[8]);
-      int64_t tmp18 = sfn::gen::add(ctx, sum, tmp17, kLoc[9]);
+      int64_t tmp17 = sfn::gen::div(ctx, l_v, int64_t{3}, kLoc[8]);
+      int64_t tmp18 = sfn::gen::add(ctx, l_sum, tmp17, kLoc[9]);
       // features.sfn:56
-      sum = tmp18;
+      l_sum = tmp18;
     }
-    int64_t tmp19 = sfn::gen::add(ctx, ctx.mut<int64_t>(Counter::total), sum, kLoc[10]);
+    int64_t tmp19 = sfn::gen::add(ctx, ctx.mut<int64_t>(t_Counter::s_total), l_sum, kLoc[10]);
     // features.sfn:58
-    ctx.mut<int64_t>(Counter::total) = tmp19;
+    ctx.mut<int64_t>(t_Counter::s_total) = tmp19;
     SFN_LOCAL(sfn_str, tmp20, sfn::abi::kString);
-    uint8_t tmp21 = sfn::gen::present(p.note);
+    uint8_t tmp21 = sfn::gen::present(l_p.f_note);
     // features.sfn:59
     if (tmp21) {
       SFN_LOCAL(sfn_str, tmp22, sfn::abi::kString);
-      sfn::gen::get(sfn::abi::kString, tmp22, p.note);
+      sfn::gen::get(sfn::abi::kString, tmp22, l_p.f_note);
       sfn::gen::move_into(sfn::abi::kString, tmp20, tmp22);
     } else {
       sfn::gen::copy(sfn::abi::kString, tmp20, sfn::gen::lit("none", 4));
     }
-    SFN_LOCAL(sfn_str, last, sfn::abi::kString);
-    sfn::gen::move_into(sfn::abi::kString, last, tmp20);
-    uint8_t tmp24 = !ctx.get<uint8_t>(Counter::armed);
+    SFN_LOCAL(sfn_str, l_last, sfn::abi::kString);
+    sfn::gen::move_into(sfn::abi::kString, l_last, tmp20);
+    uint8_t tmp24 = !ctx.get<uint8_t>(t_Counter::s_armed);
     // features.sfn:60
     if (tmp24) {
       SFN_LOCAL(sfn_str, tmp25, kT5);
       sfn::gen::copy(sfn::abi::kString, tmp25, ctx.self());
-      Tick tmp26{};
+      m_Tick tmp26{};
       SFN_LOCAL(sfn_str, tmp27, sfn::abi::kTimer);
       // features.sfn:61
-      ctx.send_after(tmp25, kTickId, tmp26, int64_t{5000000000}, tmp27, &kLoc[12]);
+      ctx.send_after(tmp25, kId_m_Tick, tmp26, int64_t{5000000000}, tmp27, &kLoc[12]);
       SFN_LOCAL(sfn::abi::Optional<sfn_str>, tmp28, kT4);
       sfn::gen::wrap(sfn::abi::kTimer, tmp28, tmp27);
-      sfn::gen::move_into(kT4, ctx.mut<sfn::abi::Optional<sfn_str>>(Counter::pending), tmp28);
+      sfn::gen::move_into(kT4, ctx.mut<sfn::abi::Optional<sfn_str>>(t_Counter::s_pending), tmp28);
       // features.sfn:62
-      ctx.mut<uint8_t>(Counter::armed) = uint8_t{1};
+      ctx.mut<uint8_t>(t_Counter::s_armed) = uint8_t{1};
     }
     SFN_LOCAL(sfn_str, tmp29, sfn::abi::kString);
     sfn::gen::copy(sfn::abi::kString, tmp29, sfn::gen::lit(", ", 2));
     SFN_LOCAL(sfn_str, tmp30, sfn::abi::kString);
-    fn_describe(ctx, tmp30, p.tags, tmp29);
+    fn_describe(ctx, tmp30, l_p.f_tags, tmp29);
     SFN_LOCAL(sfn::abi::Optional<sfn_str>, tmp31, kT2);
-    sfn::gen::wrap(sfn::abi::kString, tmp31, last);
-    SFN_LOCAL(Report, tmp32, kReportType);
-    sfn::gen::copy(sfn::abi::kString, tmp32.id, id);
-    tmp32.total = ctx.get<int64_t>(Counter::total);
-    sfn::gen::move_into(sfn::abi::kString, tmp32.words, tmp30);
-    sfn::gen::move_into(kT2, tmp32.last, tmp31);
+    sfn::gen::wrap(sfn::abi::kString, tmp31, l_last);
+    SFN_LOCAL(m_Report, tmp32, kType_m_Report);
+    sfn::gen::copy(sfn::abi::kString, tmp32.f_id, l_id);
+    tmp32.f_total = ctx.get<int64_t>(t_Counter::s_total);
+    sfn::gen::move_into(sfn::abi::kString, tmp32.f_words, tmp30);
+    sfn::gen::move_into(kT2, tmp32.f_last, tmp31);
     // features.sfn:64
     ctx.emit(0 /* reports */, tmp32);
   }
 
   // handler at features.sfn:67
-  static void on_Tick(sfn::abi::Ctx& ctx, const Tick& ) {
-    const sfn_str& id = *ctx.raw()->svc->key_str(ctx.raw());
-    (void)id;
+  static void on_m_Tick(sfn::abi::Ctx& ctx, const m_Tick& ) {
+    const sfn_str& l_id = *ctx.raw()->svc->key_str(ctx.raw());
+    (void)l_id;
     // features.sfn:68
-    ctx.mut<uint8_t>(Counter::armed) = uint8_t{0};
-    uint8_t tmp1 = ctx.get<int64_t>(Counter::total) > int64_t{1000};
+    ctx.mut<uint8_t>(t_Counter::s_armed) = uint8_t{0};
+    uint8_t tmp1 = ctx.get<int64_t>(t_Counter::s_total) > int64_t{1000};
     // features.sfn:69
     if (tmp1) {
       SFN_LOCAL(sfn_str, tmp2, sfn::abi::kString);
-      sfn::gen::interpolate(tmp2, {"total too large: ", {sfn::abi::kInt, ctx.get<int64_t>(Counter::total)}});
+      sfn::gen::interpolate(tmp2, {"total too large: ", {sfn::abi::kInt, ctx.get<int64_t>(t_Counter::s_total)}});
       // features.sfn:70
       ctx.raise(sfn::abi::view(tmp2), kLoc[15]);
     }
     // features.sfn:72
-    ctx.clear(Counter::seen);
+    ctx.clear(t_Counter::s_seen);
   }
 };
 
 // fn at features.sfn:31
-void fn_describe(sfn::abi::Ctx& ctx, sfn_str& out, const sfn_list& xs, const sfn_str& sep) {
-  uint8_t tmp2 = (xs.len == 0);
+void fn_describe(sfn::abi::Ctx& ctx, sfn_str& out, const sfn_list& l_xs, const sfn_str& l_sep) {
+  uint8_t tmp2 = (l_xs.len == 0);
   // features.sfn:32
   if (tmp2) {
     // features.sfn:33
@@ -230,40 +230,40 @@ void fn_describe(sfn::abi::Ctx& ctx, sfn_str& out, const sfn_list& xs, const sfn
     return;
   }
   SFN_LOCAL(sfn_str, tmp3, sfn::abi::kString);
-  sfn::stdlib::strings_join(ctx, kLoc[1], tmp3, xs, sep);
+  sfn::stdlib::strings_join(ctx, kLoc[1], tmp3, l_xs, l_sep);
   // features.sfn:35
   sfn::gen::move_into(sfn::abi::kString, out, tmp3);
   return;
 }
 
 // ingress route at features.sfn:28
-void route_pings(sfn::abi::Ctx& ctx, const Ping& p, sfn_str& out) {
+void route_pings(sfn::abi::Ctx& ctx, const m_Ping& l_p, sfn_str& out) {
   SFN_LOCAL(sfn_str, tmp1, kT5);
-  sfn::abi::svc().ref_str("golden.features/Counter", &p.id, &tmp1);
+  sfn::abi::svc().ref_str("golden.features/Counter", &l_p.f_id, &tmp1);
   // features.sfn:28
   sfn::gen::move_into(kT5, out, tmp1);
   return;
 }
 
 // ---- module descriptor
-const sfn_state_desc kCounterStates[] = {
+const sfn_state_desc kStates_t_Counter[] = {
     {"total", &sfn::abi::kInt, nullptr, SFN_EXPIRE_NONE, 0},
     {"seen", &kT1, nullptr, SFN_EXPIRE_NONE, 0},
     {"pending", &kT4, nullptr, SFN_EXPIRE_NONE, 0},
     {"armed", &sfn::abi::kBool, nullptr, SFN_EXPIRE_NONE, 0},
 };
-const sfn_handler_desc kCounterHandlers[] = {
-    {kPingId, sfn::abi::handler_entry<Ping, Counter::on_Ping>},
-    {kTickId, sfn::abi::handler_entry<Tick, Counter::on_Tick>},
+const sfn_handler_desc kHandlers_t_Counter[] = {
+    {kId_m_Ping, sfn::abi::handler_entry<m_Ping, t_Counter::on_m_Ping>},
+    {kId_m_Tick, sfn::abi::handler_entry<m_Tick, t_Counter::on_m_Tick>},
 };
 const sfn_function_desc kFunctions[] = {
-    {"golden.features/Counter", SFN_STRING, 4, kCounterStates, 2, kCounterHandlers},
+    {"golden.features/Counter", SFN_STRING, 4, kStates_t_Counter, 2, kHandlers_t_Counter},
 };
 const sfn_ingress_desc kIngresses[] = {
-    {"pings", kPingId, sfn::abi::route_entry<Ping, route_pings>},
+    {"pings", kId_m_Ping, sfn::abi::route_entry<m_Ping, route_pings>},
 };
 const sfn_egress_desc kEgresses[] = {
-    {"reports", kReportId},
+    {"reports", kId_m_Report},
 };
 const sfn_module kModule{SFN_ABI_VERSION, "golden.features", "07eae22d54995e74",
                        3, kMessages, 1, kEnums,

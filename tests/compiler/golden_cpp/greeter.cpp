@@ -9,34 +9,34 @@
 
 namespace {
 
-struct Greet;
-struct Greeting;
+struct m_Greet;
+struct m_Greeting;
 
-struct Greet {
-  sfn_str name;  // string
+struct m_Greet {
+  sfn_str f_name;  // string
 };
-static_assert(sizeof(Greet) == 16 && alignof(Greet) == 8);
-struct Greeting {
-  sfn_str text;  // string
+static_assert(sizeof(m_Greet) == 16 && alignof(m_Greet) == 8);
+struct m_Greeting {
+  sfn_str f_text;  // string
 };
-static_assert(sizeof(Greeting) == 16 && alignof(Greeting) == 8);
+static_assert(sizeof(m_Greeting) == 16 && alignof(m_Greeting) == 8);
 
-extern const sfn_message_desc kGreet;
-extern const sfn_message_desc kGreeting;
-constexpr sfn_type kGreetType{SFN_MESSAGE, nullptr, nullptr, &kGreet, nullptr, nullptr};  // Greet
-constexpr sfn_type kGreetingType{SFN_MESSAGE, nullptr, nullptr, &kGreeting, nullptr, nullptr};  // Greeting
+extern const sfn_message_desc kDesc_m_Greet;
+extern const sfn_message_desc kDesc_m_Greeting;
+constexpr sfn_type kType_m_Greet{SFN_MESSAGE, nullptr, nullptr, &kDesc_m_Greet, nullptr, nullptr};  // Greet
+constexpr sfn_type kType_m_Greeting{SFN_MESSAGE, nullptr, nullptr, &kDesc_m_Greeting, nullptr, nullptr};  // Greeting
 constexpr sfn_type kT0{SFN_REF, nullptr, nullptr, nullptr, nullptr, "example.greeter/Greeter"};  // ref<Greeter>
 
-const sfn_field_desc kGreetFields[] = {
-    {"name", 1, offsetof(Greet, name), &sfn::abi::kString, SFN_FIELD_REQUIRED},
+const sfn_field_desc kFields_m_Greet[] = {
+    {"name", 1, offsetof(m_Greet, f_name), &sfn::abi::kString, SFN_FIELD_REQUIRED},
 };
-const sfn_message_desc kGreet{"Greet", "example.greeter.Greet", sizeof(Greet), alignof(Greet), 1, kGreetFields, nullptr};
-const sfn_field_desc kGreetingFields[] = {
-    {"text", 1, offsetof(Greeting, text), &sfn::abi::kString, SFN_FIELD_REQUIRED},
+const sfn_message_desc kDesc_m_Greet{"Greet", "example.greeter.Greet", sizeof(m_Greet), alignof(m_Greet), 1, kFields_m_Greet, nullptr};
+const sfn_field_desc kFields_m_Greeting[] = {
+    {"text", 1, offsetof(m_Greeting, f_text), &sfn::abi::kString, SFN_FIELD_REQUIRED},
 };
-const sfn_message_desc kGreeting{"Greeting", "example.greeter.Greeting", sizeof(Greeting), alignof(Greeting), 1, kGreetingFields, nullptr};
-const sfn_message_desc* const kMessages[] = {&kGreet, &kGreeting};
-enum : uint32_t { kGreetId, kGreetingId };
+const sfn_message_desc kDesc_m_Greeting{"Greeting", "example.greeter.Greeting", sizeof(m_Greeting), alignof(m_Greeting), 1, kFields_m_Greeting, nullptr};
+const sfn_message_desc* const kMessages[] = {&kDesc_m_Greet, &kDesc_m_Greeting};
+enum : uint32_t { kId_m_Greet, kId_m_Greeting };
 
 // Source locations of runtime errors.
 const sfn_loc kLoc[] = {
@@ -46,50 +46,50 @@ const sfn_loc kLoc[] = {
 
 
 // function Greeter(name: string), type name example.greeter/Greeter
-struct Greeter {
+struct t_Greeter {
   // States (indices into the function's state table).
-  enum State : uint32_t { seen };
+  enum State : uint32_t { s_seen };
 
   // handler at greeter.sfn:22
-  static void on_Greet(sfn::abi::Ctx& ctx, const Greet& ) {
-    const sfn_str& name = *ctx.raw()->svc->key_str(ctx.raw());
-    (void)name;
-    int64_t tmp1 = sfn::gen::add(ctx, ctx.mut<int64_t>(Greeter::seen), int64_t{1}, kLoc[0]);
+  static void on_m_Greet(sfn::abi::Ctx& ctx, const m_Greet& ) {
+    const sfn_str& l_name = *ctx.raw()->svc->key_str(ctx.raw());
+    (void)l_name;
+    int64_t tmp1 = sfn::gen::add(ctx, ctx.mut<int64_t>(t_Greeter::s_seen), int64_t{1}, kLoc[0]);
     // greeter.sfn:23
-    ctx.mut<int64_t>(Greeter::seen) = tmp1;
+    ctx.mut<int64_t>(t_Greeter::s_seen) = tmp1;
     SFN_LOCAL(sfn_str, tmp2, sfn::abi::kString);
-    sfn::gen::interpolate(tmp2, {"Hello ", {sfn::abi::kString, name}, ", you are visitor #", {sfn::abi::kInt, ctx.get<int64_t>(Greeter::seen)}, "!"});
-    SFN_LOCAL(Greeting, tmp3, kGreetingType);
-    sfn::gen::move_into(sfn::abi::kString, tmp3.text, tmp2);
+    sfn::gen::interpolate(tmp2, {"Hello ", {sfn::abi::kString, l_name}, ", you are visitor #", {sfn::abi::kInt, ctx.get<int64_t>(t_Greeter::s_seen)}, "!"});
+    SFN_LOCAL(m_Greeting, tmp3, kType_m_Greeting);
+    sfn::gen::move_into(sfn::abi::kString, tmp3.f_text, tmp2);
     // greeter.sfn:24
     ctx.emit(0 /* greetings */, tmp3);
   }
 };
 
 // ingress route at greeter.sfn:14
-void route_greets(sfn::abi::Ctx& ctx, const Greet& g, sfn_str& out) {
+void route_greets(sfn::abi::Ctx& ctx, const m_Greet& l_g, sfn_str& out) {
   SFN_LOCAL(sfn_str, tmp1, kT0);
-  sfn::abi::svc().ref_str("example.greeter/Greeter", &g.name, &tmp1);
+  sfn::abi::svc().ref_str("example.greeter/Greeter", &l_g.f_name, &tmp1);
   // greeter.sfn:14
   sfn::gen::move_into(kT0, out, tmp1);
   return;
 }
 
 // ---- module descriptor
-const sfn_state_desc kGreeterStates[] = {
+const sfn_state_desc kStates_t_Greeter[] = {
     {"seen", &sfn::abi::kInt, nullptr, SFN_EXPIRE_NONE, 0},
 };
-const sfn_handler_desc kGreeterHandlers[] = {
-    {kGreetId, sfn::abi::handler_entry<Greet, Greeter::on_Greet>},
+const sfn_handler_desc kHandlers_t_Greeter[] = {
+    {kId_m_Greet, sfn::abi::handler_entry<m_Greet, t_Greeter::on_m_Greet>},
 };
 const sfn_function_desc kFunctions[] = {
-    {"example.greeter/Greeter", SFN_STRING, 1, kGreeterStates, 1, kGreeterHandlers},
+    {"example.greeter/Greeter", SFN_STRING, 1, kStates_t_Greeter, 1, kHandlers_t_Greeter},
 };
 const sfn_ingress_desc kIngresses[] = {
-    {"greets", kGreetId, sfn::abi::route_entry<Greet, route_greets>},
+    {"greets", kId_m_Greet, sfn::abi::route_entry<m_Greet, route_greets>},
 };
 const sfn_egress_desc kEgresses[] = {
-    {"greetings", kGreetingId},
+    {"greetings", kId_m_Greeting},
 };
 const sfn_module kModule{SFN_ABI_VERSION, "example.greeter", "6ecd9ff7fa4b609e",
                        2, kMessages, 0, nullptr,
