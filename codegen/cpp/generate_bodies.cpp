@@ -75,7 +75,9 @@ void Generator::body(std::ostringstream& o, const ir::Body& b, bool in_class) {
   }
   std::string ind = in_class ? "  " : "";
   const char* kind = b.kind == ir::Body::Kind::Handler ? "handler" : b.kind == ir::Body::Kind::Fn ? "fn" : "ingress route";
-  o << ind << "// " << kind << " at " << (m_.locs.empty() ? std::string() : m_.source_file) << ":" << b.line << "\n";
+  // Paths are written as escaped string literals, here and in line_mark: a file name is user
+  // text and must not end the comment or splice the next line into it.
+  o << ind << "// " << kind << " at " << str_literal(b.file) << ":" << b.line << "\n";
   o << ind << (in_class ? "static void " : "void ") << body_signature(b, in_class) << " {\n";
   for (std::size_t i = 0; i < b.vars.size(); ++i) {
     if (b.vars[i].kind != Var::Kind::Key) continue;
@@ -95,8 +97,8 @@ void Generator::line_mark(std::uint32_t line, const std::string& ind) {
   if (line == 0 || line == last_line_) return;
   last_line_ = line;
   if (opts_.line_directives)
-    *o_ << "#line " << line << " " << str_literal(m_.source_file) << "\n";
-  *o_ << ind << "// " << m_.source_file.substr(m_.source_file.find_last_of('/') + 1) << ":" << line << "\n";
+    *o_ << "#line " << line << " " << str_literal(b_->file) << "\n";
+  *o_ << ind << "// " << str_literal(b_->file.substr(b_->file.find_last_of('/') + 1)) << ":" << line << "\n";
 }
 
 void Generator::block(const ir::Block& blk, int depth) {
