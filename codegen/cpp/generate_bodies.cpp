@@ -88,6 +88,7 @@ void Generator::body(std::ostringstream& o, const ir::Body& b, bool in_class) {
       o << ind << "  const sfn_str& " << names_[i] << " = *ctx.raw()->svc->key_str(ctx.raw());\n";
     o << ind << "  (void)" << names_[i] << ";\n";
   }
+  if (b.kind == ir::Body::Kind::Fn) o << ind << "  sfn::gen::FnCall depth_guard(ctx, " << budget_loc(b.loc) << ");\n";
   block(b.body, in_class ? 2 : 1);
   o << ind << "}\n";
   names_.clear();
@@ -448,12 +449,14 @@ void Generator::stmt(const Stmt& s, int depth) {
       return;
     case Stmt::Kind::Loop:
       o << ind << "while (true) {\n";
+      o << ind << "  sfn::gen::tick(ctx, " << budget_loc(s.loc) << ");\n";
       block(s.then_block, depth + 1);
       o << ind << "}\n";
       return;
     case Stmt::Kind::ForRange:
       o << ind << "for (int64_t " << var(s.var) << " = " << operand(s.args[0]) << "; " << var(s.var) << " < "
         << operand(s.args[1]) << "; ++" << var(s.var) << ") {\n";
+      o << ind << "  sfn::gen::tick(ctx, " << budget_loc(s.loc) << ");\n";
       block(s.then_block, depth + 1);
       o << ind << "}\n";
       return;
@@ -463,6 +466,7 @@ void Generator::stmt(const Stmt& s, int depth) {
       o << ind << "for (uint64_t " << i << " = 0; " << i << " < " << coll << ".len; ++" << i << ") {\n";
       o << ind << "  const " << ctype(et) << "& " << var(s.var) << " = static_cast<const " << ctype(et) << "*>(" << coll
         << ".data)[" << i << "];\n";
+      o << ind << "  sfn::gen::tick(ctx, " << budget_loc(s.loc) << ");\n";
       block(s.then_block, depth + 1);
       o << ind << "}\n";
       return;
@@ -475,6 +479,7 @@ void Generator::stmt(const Stmt& s, int depth) {
       o << ind << "  const auto& " << i << "e = static_cast<const " << entry << "*>(" << coll << ".data)[" << i << "];\n";
       o << ind << "  const " << ctype(mt->elem) << "& " << var(s.var) << " = " << i << "e.key;\n";
       o << ind << "  const " << ctype(mt->value) << "& " << var(s.var2) << " = " << i << "e.value;\n";
+      o << ind << "  sfn::gen::tick(ctx, " << budget_loc(s.loc) << ");\n";
       block(s.then_block, depth + 1);
       o << ind << "}\n";
       return;

@@ -44,6 +44,11 @@ class Generator {
   void const_into(std::ostringstream& o, const std::string& ind, const ir::ConstValue& v,
                   TypeId t, const std::string& dst, int& counter) const;
   std::string loc(std::uint32_t id) const { return "kLoc[" + std::to_string(id) + "]"; }
+  // The location of a loop or fn where the invocation budget counts (an ICE when the IR has none).
+  std::string budget_loc(std::uint32_t id) const {
+    if (id == ir::kNone) ice("a loop or fn without the location of its budget check");
+    return loc(id);
+  }
   // An internal compiler error about `what` at the construct being generated (never returns).
   [[noreturn]] void ice(const std::string& what) const;
   // What is being generated, for ice(): "file.sfn:LINE", "message `M`", ...

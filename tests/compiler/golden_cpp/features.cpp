@@ -120,6 +120,7 @@ struct t_Counter {
     int64_t tmp3 = l_p.f_n;
     // "features.sfn":46
     for (int64_t l_i = int64_t{0}; l_i < tmp3; ++l_i) {
+      sfn::gen::tick(ctx, kLoc[3]);
       int64_t tmp5 = sfn::gen::mul(ctx, l_i, int64_t{2}, kLoc[4]);
       int64_t tmp6 = sfn::gen::add(ctx, l_sum, tmp5, kLoc[5]);
       // "features.sfn":47
@@ -130,6 +131,7 @@ struct t_Counter {
     // "features.sfn":49
     for (uint64_t it0 = 0; it0 < tmp7.len; ++it0) {
       const sfn_str& l_t = static_cast<const sfn_str*>(tmp7.data)[it0];
+      sfn::gen::tick(ctx, kLoc[6]);
       int64_t tmp9 = sfn::gen::add(ctx, sfn::gen::map_slot<int64_t>(kT1, ctx.mut<sfn_map>(t_Counter::s_seen), l_t), int64_t{1}, kLoc[8]);
       // "features.sfn":50
       sfn::gen::map_slot<int64_t>(kT1, ctx.mut<sfn_map>(t_Counter::s_seen), l_t) = tmp9;
@@ -141,6 +143,7 @@ struct t_Counter {
       const auto& it1e = static_cast<const sfn::gen::MapEntry<sfn_str, int64_t>*>(tmp10.data)[it1];
       const sfn_str& l_k = it1e.key;
       const int64_t& l_v = it1e.value;
+      sfn::gen::tick(ctx, kLoc[9]);
       uint8_t tmp13 = l_v < int64_t{0};
       uint8_t tmp14 = tmp13;
       // "features.sfn":53
@@ -226,6 +229,7 @@ struct t_Counter {
 
 // fn at "features.sfn":31
 void fn_describe(sfn::abi::Ctx& ctx, sfn_str& out, const sfn_list& l_xs, const sfn_str& l_sep) {
+  sfn::gen::FnCall depth_guard(ctx, kLoc[0]);
   uint8_t tmp2 = (l_xs.len == 0);
   // "features.sfn":32
   if (tmp2) {
