@@ -120,6 +120,14 @@ inline void from_bytes(Ctx& c, const sfn_str& b, sfn_str& out, const sfn_loc& l)
   if (svc().str_from_bytes(&b, &out)) c.raise("invalid UTF-8", l);
 }
 // ---- the invocation budget (sfn/abi_services.h, decision 110)
+#ifdef SFN_BENCH_WITHOUT_BUDGET
+// Only to measure what the budget costs (tests/bench/runtime/counter_loop.sfn): the same
+// generated code with the helpers compiled away. Such a module has no budget.
+inline void tick(Ctx&, const sfn_loc&) {}
+struct FnCall {
+  FnCall(Ctx&, const sfn_loc&) {}
+};
+#else
 [[gnu::cold, gnu::noinline]] inline void refuel(Ctx& c, const sfn_loc& l) {
   if (c.raw()->svc->refuel(c.raw(), &l) != SFN_OK) throw abi::Raised{};
 }
@@ -145,6 +153,7 @@ class FnCall {
  private:
   sfn_ctx* ctx_;
 };
+#endif
 
 [[noreturn]] inline void index_error(Ctx& c, std::int64_t index, std::uint64_t len, const sfn_loc& l) {
   sfn_rt_raise_index(c.raw(), index, len, &l);
