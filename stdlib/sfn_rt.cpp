@@ -87,6 +87,10 @@ int sfn_rt_raise_missing_key(sfn_ctx* ctx, const sfn_type* map_type, const void*
   return raise(ctx, "key " + k + " not found in map", loc);
 }
 
+int sfn_rt_raise_depth(sfn_ctx* ctx, const sfn_loc* loc) {
+  return raise(ctx, "recursion deeper than " + std::to_string(ctx->max_depth), loc);
+}
+
 int sfn_rt_raise_text(sfn_ctx* ctx, const char* text, const sfn_loc* loc) {
   return ctx->svc->raise(ctx, text, std::strlen(text), loc);
 }
@@ -146,7 +150,8 @@ const sfn_rt_symbol* sfn_rt_symbols(uint64_t* count) {
 #define SFN_STD_SYMBOL(mod, name) SFN_RT_SYMBOL(sfn_std_##mod##_##name)
   static const sfn_rt_symbol symbols[] = {
       SFN_RT_SYMBOL(sfn_rt_init) SFN_RT_SYMBOL(sfn_rt_raise_index) SFN_RT_SYMBOL(sfn_rt_raise_insert_index)
-      SFN_RT_SYMBOL(sfn_rt_raise_missing_key) SFN_RT_SYMBOL(sfn_rt_raise_text) SFN_RT_SYMBOL(sfn_rt_float_to_int)
+      SFN_RT_SYMBOL(sfn_rt_raise_missing_key) SFN_RT_SYMBOL(sfn_rt_raise_text) SFN_RT_SYMBOL(sfn_rt_raise_depth)
+      SFN_RT_SYMBOL(sfn_rt_float_to_int)
       SFN_RT_SYMBOL(sfn_rt_wrap_message) SFN_RT_SYMBOL(sfn_rt_interpolate)
       SFN_STD_FNS(SFN_STD_SYMBOL)};
 #undef SFN_STD_SYMBOL

@@ -25,6 +25,8 @@ int sfn_rt_raise_index(sfn_ctx* ctx, int64_t index, uint64_t len, const sfn_loc*
 int sfn_rt_raise_insert_index(sfn_ctx* ctx, int64_t index, uint64_t len, const sfn_loc* loc);
 /* "key K not found in map" (string keys quoted) */
 int sfn_rt_raise_missing_key(sfn_ctx* ctx, const sfn_type* map_type, const void* key, const sfn_loc* loc);
+/* "recursion deeper than N" (N = ctx->max_depth): a fn call over the invocation's depth limit. */
+int sfn_rt_raise_depth(sfn_ctx* ctx, const sfn_loc* loc);
 /* A NUL-terminated error text returned by a value operation of the service table. */
 int sfn_rt_raise_text(sfn_ctx* ctx, const char* text, const sfn_loc* loc);
 

@@ -119,6 +119,42 @@ inline std::int64_t to_int(Ctx& c, double x, const sfn_loc& l) {
 inline void from_bytes(Ctx& c, const sfn_str& b, sfn_str& out, const sfn_loc& l) {
   if (svc().str_from_bytes(&b, &out)) c.raise("invalid UTF-8", l);
 }
+// ---- the invocation budget (sfn/abi_services.h, decision 110)
+#ifdef SFN_BENCH_WITHOUT_BUDGET
+// Only to measure what the budget costs (tests/bench/runtime/counter_loop.sfn): the same
+// generated code with the helpers compiled away. Such a module has no budget.
+inline void tick(Ctx&, const sfn_loc&) {}
+struct FnCall {
+  FnCall(Ctx&, const sfn_loc&) {}
+};
+#else
+[[gnu::cold, gnu::noinline]] inline void refuel(Ctx& c, const sfn_loc& l) {
+  if (c.raw()->svc->refuel(c.raw(), &l) != SFN_OK) throw abi::Raised{};
+}
+// One unit of fuel: at every loop iteration and fn call.
+inline void tick(Ctx& c, const sfn_loc& l) {
+  if (__builtin_expect(--c.raw()->fuel < 0, 0)) refuel(c, l);
+}
+// The scope of a fn call: a unit of fuel and a level of depth, given back at scope end.
+class FnCall {
+ public:
+  FnCall(Ctx& c, const sfn_loc& l) : ctx_(c.raw()) {
+    tick(c, l);
+    if (++ctx_->depth > ctx_->max_depth) {
+      --ctx_->depth;
+      sfn_rt_raise_depth(ctx_, &l);
+      throw abi::Raised{};
+    }
+  }
+  ~FnCall() { --ctx_->depth; }
+  FnCall(const FnCall&) = delete;
+  FnCall& operator=(const FnCall&) = delete;
+
+ private:
+  sfn_ctx* ctx_;
+};
+#endif
+
 [[noreturn]] inline void index_error(Ctx& c, std::int64_t index, std::uint64_t len, const sfn_loc& l) {
   sfn_rt_raise_index(c.raw(), index, len, &l);
   throw abi::Raised{};

@@ -32,17 +32,15 @@ bool is_scalar(TypeId t) {
 
 std::string Generator::body_signature(const ir::Body& b, bool in_class) const {
   std::string s;
-  auto param_name = [&](std::size_t i) { return names_.empty() ? ident(b.vars[b.params[i]].name) : names_[b.params[i]]; };
+  auto param_name = [&](std::size_t i) { return names_.empty() ? user('l', b.vars[b.params[i]].name) : names_[b.params[i]]; };
   switch (b.kind) {
     case ir::Body::Kind::Handler: {
-      const auto& msg = m_.messages[b.message];
-      s = (in_class ? "on_" + msg.name : b.name) + "(sfn::abi::Ctx& ctx, const " + ident(msg.name) + "& " +
+      s = (in_class ? "on_" + msg(b.message) : b.name) + "(sfn::abi::Ctx& ctx, const " + msg(b.message) + "& " +
           (b.params.empty() ? std::string("") : param_name(0)) + ")";
       break;
     }
     case ir::Body::Kind::Route: {
-      const auto& msg = m_.messages[b.message];
-      s = b.name + "(sfn::abi::Ctx& ctx, const " + ident(msg.name) + "& " +
+      s = b.name + "(sfn::abi::Ctx& ctx, const " + msg(b.message) + "& " +
           (b.params.empty() ? std::string("") : param_name(0)) + ", sfn_str& out)";
       break;
     }
@@ -70,14 +68,16 @@ void Generator::body(std::ostringstream& o, const ir::Body& b, bool in_class) {
   std::set<std::string> used;
   for (std::size_t i = 0; i < b.vars.size(); ++i) {
     const Var& v = b.vars[i];
-    std::string n = v.kind == Var::Kind::Temp ? "tmp" + std::to_string(i) : ident(v.name);
-    if (used.count(n)) n += "_" + std::to_string(i);
+    std::string n = v.kind == Var::Kind::Temp ? "tmp" + std::to_string(i) : user('l', v.name);
+    if (used.count(n)) n = "l" + std::to_string(i) + "_" + v.name;  // a shadowed name
     used.insert(n);
     names_[i] = n;
   }
   std::string ind = in_class ? "  " : "";
   const char* kind = b.kind == ir::Body::Kind::Handler ? "handler" : b.kind == ir::Body::Kind::Fn ? "fn" : "ingress route";
-  o << ind << "// " << kind << " at " << (m_.locs.empty() ? std::string() : m_.source_file) << ":" << b.line << "\n";
+  // Paths are written as escaped string literals, here and in line_mark: a file name is user
+  // text and must not end the comment or splice the next line into it.
+  o << ind << "// " << kind << " at " << str_literal(b.file) << ":" << b.line << "\n";
   o << ind << (in_class ? "static void " : "void ") << body_signature(b, in_class) << " {\n";
   for (std::size_t i = 0; i < b.vars.size(); ++i) {
     if (b.vars[i].kind != Var::Kind::Key) continue;
@@ -88,6 +88,7 @@ void Generator::body(std::ostringstream& o, const ir::Body& b, bool in_class) {
       o << ind << "  const sfn_str& " << names_[i] << " = *ctx.raw()->svc->key_str(ctx.raw());\n";
     o << ind << "  (void)" << names_[i] << ";\n";
   }
+  if (b.kind == ir::Body::Kind::Fn) o << ind << "  sfn::gen::FnCall depth_guard(ctx, " << budget_loc(b.loc) << ");\n";
   block(b.body, in_class ? 2 : 1);
   o << ind << "}\n";
   names_.clear();
@@ -97,8 +98,8 @@ void Generator::line_mark(std::uint32_t line, const std::string& ind) {
   if (line == 0 || line == last_line_) return;
   last_line_ = line;
   if (opts_.line_directives)
-    *o_ << "#line " << line << " " << str_literal(m_.source_file) << "\n";
-  *o_ << ind << "// " << m_.source_file.substr(m_.source_file.find_last_of('/') + 1) << ":" << line << "\n";
+    *o_ << "#line " << line << " " << str_literal(b_->file) << "\n";
+  *o_ << ind << "// " << str_literal(b_->file.substr(b_->file.find_last_of('/') + 1)) << ":" << line << "\n";
 }
 
 void Generator::block(const ir::Block& blk, int depth) {
@@ -109,8 +110,8 @@ std::string Generator::place(const Place& p) {
   std::string s;
   if (p.root == Place::Root::State) {
     const auto& fn = m_.functions[b_->function];
-    s = std::string(p.write ? "ctx.mut<" : "ctx.get<") + ctype(fn.states[p.index].type) + ">(" + ident(fn.name) +
-        "::" + ident(fn.states[p.index].name) + ")";
+    s = std::string(p.write ? "ctx.mut<" : "ctx.get<") + ctype(fn.states[p.index].type) + ">(" + fty(b_->function) +
+        "::" + state(b_->function, p.index) + ")";
   } else {
     s = var(p.index);
   }
@@ -118,7 +119,7 @@ std::string Generator::place(const Place& p) {
   for (const auto& st : p.steps) {
     switch (st.kind) {
       case Step::Kind::Field:
-        s = s + "." + ident(m_.messages[cur->decl].fields[st.field].name);
+        s = s + "." + field(m_.messages[cur->decl].fields[st.field]);
         break;
       case Step::Kind::ListIndex:
         s = "sfn::gen::at<" + ctype(st.type) + ">(ctx, " + tdesc(cur) + ", " + s + ", " + operand(*st.index) + ", " +
@@ -381,7 +382,7 @@ void Generator::rvalue_into(const Rvalue& r, const std::string& d, const std::st
       if (r.args.size() < msg.fields.size()) o << ind << "sfn::gen::init(" << tdesc(r.type) << ", " << d << ");\n";
       for (std::size_t i = 0; i < r.args.size(); ++i) {
         const auto& f = msg.fields[r.fields[i]];
-        put(f.type, d + "." + ident(f.name), r.args[i]);
+        put(f.type, d + "." + field(f), r.args[i]);
       }
       return;
     }
@@ -448,33 +449,37 @@ void Generator::stmt(const Stmt& s, int depth) {
       return;
     case Stmt::Kind::Loop:
       o << ind << "while (true) {\n";
+      o << ind << "  sfn::gen::tick(ctx, " << budget_loc(s.loc) << ");\n";
       block(s.then_block, depth + 1);
       o << ind << "}\n";
       return;
     case Stmt::Kind::ForRange:
       o << ind << "for (int64_t " << var(s.var) << " = " << operand(s.args[0]) << "; " << var(s.var) << " < "
         << operand(s.args[1]) << "; ++" << var(s.var) << ") {\n";
+      o << ind << "  sfn::gen::tick(ctx, " << budget_loc(s.loc) << ");\n";
       block(s.then_block, depth + 1);
       o << ind << "}\n";
       return;
     case Stmt::Kind::ForList: {
-      std::string coll = operand(s.args[0]), i = var(s.var) + "_i";
+      std::string coll = operand(s.args[0]), i = "it" + std::to_string(counter_++);
       TypeId et = s.args[0].type->elem;
       o << ind << "for (uint64_t " << i << " = 0; " << i << " < " << coll << ".len; ++" << i << ") {\n";
       o << ind << "  const " << ctype(et) << "& " << var(s.var) << " = static_cast<const " << ctype(et) << "*>(" << coll
         << ".data)[" << i << "];\n";
+      o << ind << "  sfn::gen::tick(ctx, " << budget_loc(s.loc) << ");\n";
       block(s.then_block, depth + 1);
       o << ind << "}\n";
       return;
     }
     case Stmt::Kind::ForMap: {
-      std::string coll = operand(s.args[0]), i = var(s.var) + "_i";
+      std::string coll = operand(s.args[0]), i = "it" + std::to_string(counter_++);
       TypeId mt = s.args[0].type;
       std::string entry = "sfn::gen::MapEntry<" + ctype(mt->elem) + ", " + ctype(mt->value) + ">";
       o << ind << "for (uint64_t " << i << " = 0; " << i << " < " << coll << ".len; ++" << i << ") {\n";
       o << ind << "  const auto& " << i << "e = static_cast<const " << entry << "*>(" << coll << ".data)[" << i << "];\n";
       o << ind << "  const " << ctype(mt->elem) << "& " << var(s.var) << " = " << i << "e.key;\n";
       o << ind << "  const " << ctype(mt->value) << "& " << var(s.var2) << " = " << i << "e.value;\n";
+      o << ind << "  sfn::gen::tick(ctx, " << budget_loc(s.loc) << ");\n";
       block(s.then_block, depth + 1);
       o << ind << "}\n";
       return;
@@ -491,13 +496,12 @@ void Generator::stmt(const Stmt& s, int depth) {
       o << ind << "return;\n";
       return;
     case Stmt::Kind::Send: {
-      const auto& msg = m_.messages[s.index];
       const std::string at = s.loc == kNone ? std::string() : ", &" + loc(s.loc);
       if (s.args.size() > 1)
-        o << ind << "ctx.send_after(" << operand(s.args[0]) << ", k" << msg.name << "Id, " << var(s.var) << ", "
+        o << ind << "ctx.send_after(" << operand(s.args[0]) << ", kId_" << msg(s.index) << ", " << var(s.var) << ", "
           << operand(s.args[1]) << ", " << (s.has_place ? place(s.place) : std::string("tmp_timer")) << at << ");\n";
       else
-        o << ind << "ctx.send(" << operand(s.args[0]) << ", k" << msg.name << "Id, " << var(s.var) << at << ");\n";
+        o << ind << "ctx.send(" << operand(s.args[0]) << ", kId_" << msg(s.index) << ", " << var(s.var) << at << ");\n";
       return;
     }
     case Stmt::Kind::Emit:
@@ -507,8 +511,7 @@ void Generator::stmt(const Stmt& s, int depth) {
     case Stmt::Kind::Clear:
       if (s.index == kNone) o << ind << "ctx.clear_all();\n";
       else {
-        const auto& fn = m_.functions[b_->function];
-        o << ind << "ctx.clear(" << ident(fn.name) << "::" << ident(fn.states[s.index].name) << ");\n";
+        o << ind << "ctx.clear(" << fty(b_->function) << "::" << state(b_->function, s.index) << ");\n";
       }
       return;
     case Stmt::Kind::Fail:

@@ -22,17 +22,33 @@ class Generator {
  public:
   Generator(const ir::Module& m, const Options& o) : m_(m), opts_(o) {}
   std::string run();
+  void module_descriptors(std::ostringstream& o) const;
 
   // ---- types (generate.cpp)
   std::string ctype(TypeId t) const;        // C++ type of a slot
   std::string tdesc(TypeId t) const;        // name of the sfn_type descriptor
-  static std::string ident(const std::string& name);  // keyword-safe identifier
+  // ---- names. Every SFN name becomes "<kind letter>_<name>" (m_ message, e_ enum, v_ enum
+  // value, f_ field, t_ function type, s_ state, l_ local or parameter; fns are fn_<name>,
+  // handlers on_<message>, routes route_<ingress>). Generated names never have the shape
+  // "<one letter>_...", and derived ones are "kWord_<kind letter>_<name>", so no user name can
+  // reach a generated one, a keyword, a macro or another kind's name (decision 090).
+  static std::string user(char kind, const std::string& name) { return std::string(1, kind) + '_' + name; }
+  std::string msg(std::uint32_t i) const { return user('m', m_.messages[i].name); }
+  std::string enm(std::uint32_t i) const { return user('e', m_.enums[i].name); }
+  std::string fty(std::uint32_t i) const { return user('t', m_.functions[i].name); }
+  std::string state(std::uint32_t fi, std::uint32_t si) const { return user('s', m_.functions[fi].states[si].name); }
+  static std::string field(const ir::Field& f) { return user('f', f.name); }
   std::string str_literal(const std::string& s) const;  // "..." with escapes
   std::string const_expr(const ir::ConstValue& v, TypeId t) const;  // scalar constant
   // Statements writing constant `v` of type `t` into the (zeroed) lvalue `dst`.
   void const_into(std::ostringstream& o, const std::string& ind, const ir::ConstValue& v,
                   TypeId t, const std::string& dst, int& counter) const;
   std::string loc(std::uint32_t id) const { return "kLoc[" + std::to_string(id) + "]"; }
+  // The location of a loop or fn where the invocation budget counts (an ICE when the IR has none).
+  std::string budget_loc(std::uint32_t id) const {
+    if (id == ir::kNone) ice("a loop or fn without the location of its budget check");
+    return loc(id);
+  }
   // An internal compiler error about `what` at the construct being generated (never returns).
   [[noreturn]] void ice(const std::string& what) const;
   // What is being generated, for ice(): "file.sfn:LINE", "message `M`", ...

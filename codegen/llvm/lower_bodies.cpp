@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <cstddef>
 
+#include <llvm/IR/MDBuilder.h>
+
 #include "codegen/llvm/lowering.h"
 #include "compiler/ir/lower.h"
 #include "sfn/abi.h"
@@ -66,8 +68,36 @@ void BodyEmitter::setup_vars() {
 void BodyEmitter::emit_body() {
   L.where = L.m_.source_file + ":" + std::to_string(b_->line) + ", `" + b_->name + "`";
   setup_vars();
+  if (b_->kind == ir::Body::Kind::Fn) enter_fn();
   block_stmts(b_->body);
   finish();
+}
+
+// One unit of the invocation budget (sfn/abi_services.h): --ctx->fuel, and the refuel service
+// (rarely: once per slice) when it drops below zero.
+void BodyEmitter::tick(std::uint32_t loc) {
+  if (loc == kNone) return L.fail("a loop or fn without the location of its budget check");
+  llvm::Value* fuel = gep(ctx(), offsetof(sfn_ctx, fuel));
+  llvm::Value* left = B.CreateSub(B.CreateLoad(L.i64, fuel), llvm::ConstantInt::get(L.i64, 1));
+  B.CreateStore(left, fuel);
+  auto* refuel = block("refuel");
+  auto* fueled = block("fueled");
+  B.CreateCondBr(B.CreateICmpSLT(left, llvm::ConstantInt::get(L.i64, 0)), refuel, fueled,
+                 llvm::MDBuilder(C).createBranchWeights(1, 1 << 20));
+  B.SetInsertPoint(refuel);
+  check_status(svc(SVC(refuel), L.i32, {ctx(), L.loc(loc)}));
+  B.CreateBr(fueled);
+  B.SetInsertPoint(fueled);
+}
+
+// A fn call takes a level of depth (given back in the exit block, see finish) and a unit of fuel.
+void BodyEmitter::enter_fn() {
+  llvm::Value* depth = gep(ctx(), offsetof(sfn_ctx, depth));
+  llvm::Value* d = B.CreateAdd(B.CreateLoad(L.i32, depth), llvm::ConstantInt::get(L.i32, 1));
+  B.CreateStore(d, depth);
+  llvm::Value* max = B.CreateLoad(L.i32, gep(ctx(), offsetof(sfn_ctx, max_depth)));
+  guard(B.CreateICmpUGT(d, max), [&] { rt("sfn_rt_raise_depth", L.i32, {ctx(), L.loc(b_->loc)}); });
+  tick(b_->loc);
 }
 
 void BodyEmitter::finish() {
@@ -76,6 +106,10 @@ void BodyEmitter::finish() {
   B.CreateStore(llvm::ConstantInt::get(L.i32, SFN_RAISED), status_);
   B.CreateBr(exit_);
   B.SetInsertPoint(exit_);
+  if (b_ && b_->kind == ir::Body::Kind::Fn) {
+    llvm::Value* depth = gep(ctx(), offsetof(sfn_ctx, depth));
+    B.CreateStore(B.CreateSub(B.CreateLoad(L.i32, depth), llvm::ConstantInt::get(L.i32, 1)), depth);
+  }
   if (b_) {
     for (std::uint32_t v = 0; v < slots_.size(); ++v) {
       const Var& var = b_->vars[v];
@@ -194,6 +228,7 @@ void BodyEmitter::loop(const Stmt& s) {
   auto* after = block("endloop");
   B.CreateBr(head);
   B.SetInsertPoint(head);
+  tick(s.loc);
   loop_body(s.then_block, after, head);
   B.SetInsertPoint(after);
 }
@@ -210,6 +245,7 @@ void BodyEmitter::for_range(const Stmt& s) {
   B.SetInsertPoint(head);
   B.CreateCondBr(B.CreateICmpSLT(B.CreateLoad(L.i64, x), scalar(s.args[1])), body, after);
   B.SetInsertPoint(body);
+  tick(s.loc);
   loop_body(s.then_block, after, next);
   B.SetInsertPoint(next);
   B.CreateStore(B.CreateAdd(B.CreateLoad(L.i64, x), llvm::ConstantInt::get(L.i64, 1)), x);
@@ -245,6 +281,7 @@ void BodyEmitter::for_list(const Stmt& s) {
     if (!refs_[s.var2]) refs_[s.var2] = entry_.CreateAlloca(L.ptr);
     B.CreateStore(gep(entry, value_offset), refs_[s.var2]);
   }
+  tick(s.loc);
   loop_body(s.then_block, after, next);
   B.SetInsertPoint(next);
   B.CreateStore(B.CreateAdd(B.CreateLoad(L.i64, i), llvm::ConstantInt::get(L.i64, 1)), i);

@@ -147,6 +147,8 @@ class BodyEmitter {
   void ret(const ir::Stmt& s);
   void send(const ir::Stmt& s);
   void jump(llvm::BasicBlock* to);  // branch, then continue in a fresh (dead) block
+  void tick(std::uint32_t loc);     // a unit of the invocation budget
+  void enter_fn();                  // a fn's depth and fuel at entry
 
   ModuleLowering& L;
   llvm::LLVMContext& C;

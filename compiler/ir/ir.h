@@ -192,7 +192,7 @@ struct Stmt {
   bool move = false;
   std::vector<Operand> args;
   std::uint32_t index = kNone;  // Emit egress, Clear state, Send message type
-  std::uint32_t loc = kNone;
+  std::uint32_t loc = kNone;     // Send/Fail: the statement; Loop/For*: where iterations are counted
   Block then_block, else_block; // If; Loop/For body is then_block
 };
 
@@ -207,6 +207,8 @@ struct Body {
   std::uint32_t function = kNone;     // Handler: function type
   std::uint32_t message = kNone;      // Handler/Route: message type of the parameter
   std::uint32_t line = 0;
+  std::string file;             // the file declaring the body, as the user named it
+  std::uint32_t loc = kNone;    // Fn: its declaration, where calls are counted (invocation budget)
   Block body;
 };
 

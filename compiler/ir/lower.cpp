@@ -145,6 +145,12 @@ std::uint32_t BodyLowerer::line(const source::Span& span) {
   return sources_.file(span.file).line_col(span.begin).line;
 }
 
+void BodyLowerer::declared_at(const source::Span& span) {
+  body_.line = line(span);
+  if (span.valid()) body_.file = sources_.file(span.file).path();
+  if (body_.kind == Body::Kind::Fn) body_.loc = loc(span);
+}
+
 TypeId BodyLowerer::type_of(const ast::Expr* e) const {
   TypeId t = p_.type_of(e);
   return t ? t : p_.types->error();
@@ -222,6 +228,7 @@ void BodyLowerer::lower_stmt(const ast::Stmt& s, Block& out) {
     out.push_back(std::move(st));
   } else if (const auto* w = std::get_if<ast::WhileStmt>(&s.node)) {
     Stmt loop = stmt(Stmt::Kind::Loop, ln);
+    loop.loc = loc(s.span);  // where an iteration is counted (invocation budget)
     Operand c = lower_expr(w->cond.get(), loop.then_block, p_.types->bool_type());
     Stmt test = stmt(Stmt::Kind::If, ln);
     test.src = c;
@@ -230,7 +237,7 @@ void BodyLowerer::lower_stmt(const ast::Stmt& s, Block& out) {
     lower_block(w->body, loop.then_block);
     out.push_back(std::move(loop));
   } else if (const auto* f = std::get_if<ast::ForStmt>(&s.node)) {
-    lower_for(*f, ln, out);
+    lower_for(*f, ln, loc(s.span), out);
   } else if (std::holds_alternative<ast::BreakStmt>(s.node)) {
     out.push_back(stmt(Stmt::Kind::Break, ln));
   } else if (std::holds_alternative<ast::ContinueStmt>(s.node)) {
@@ -316,7 +323,7 @@ void BodyLowerer::lower_assign(const ast::AssignStmt& a, std::uint32_t ln, Block
   out.push_back(std::move(st));
 }
 
-void BodyLowerer::lower_for(const ast::ForStmt& f, std::uint32_t ln, Block& out) {
+void BodyLowerer::lower_for(const ast::ForStmt& f, std::uint32_t ln, std::uint32_t at, Block& out) {
   auto local = [&](const ast::Ident& id) {
     auto it = p_.local_of.find(&id);
     if (it == p_.local_of.end()) throw LowerError{"unresolved loop variable `" + id.name + "`"};
@@ -337,6 +344,7 @@ void BodyLowerer::lower_for(const ast::ForStmt& f, std::uint32_t ln, Block& out)
     Operand hi = lower_expr(range->end.get(), out, it);
     if (hi.kind == Operand::Kind::Place) hi = snapshot(hi);
     Stmt st = stmt(Stmt::Kind::ForRange, ln);
+    st.loc = at;
     st.args = {lo, hi};
     st.var = bind_local(local(f.var), Var::Kind::ForVar);
     lower_block(f.body, st.then_block);
@@ -345,6 +353,7 @@ void BodyLowerer::lower_for(const ast::ForStmt& f, std::uint32_t ln, Block& out)
   }
   Operand coll = snapshot(lower_expr(f.iterable.get(), out));
   Stmt st = stmt(coll.type->kind == TypeKind::Map ? Stmt::Kind::ForMap : Stmt::Kind::ForList, ln);
+  st.loc = at;
   st.args = {coll};
   st.var = bind_local(local(f.var), Var::Kind::ForVar);
   if (f.value_var) st.var2 = bind_local(local(*f.value_var), Var::Kind::ForVar);
@@ -473,7 +482,7 @@ std::unique_ptr<Module> lower_program(const check::CheckedProgram& p,
       body.return_type = fn.return_type;
       note_type(*m, fn.return_type);
       BodyLowerer bl(*m, p, sources, body, kNone);
-      body.line = bl.line(fn.decl->span);
+      bl.declared_at(fn.decl->span);
       for (const auto& prm : fn.params) body.params.push_back(bl.bind_local(prm.local, Var::Kind::Param));
       bl.lower_block(*fn.decl->body, body.body);
     }
@@ -511,7 +520,7 @@ std::unique_ptr<Module> lower_program(const check::CheckedProgram& p,
         body.message = h.message;
         body.return_type = p.types->void_type();
         BodyLowerer bl(*m, p, sources, body, static_cast<std::uint32_t>(fi));
-        body.line = bl.line(h.decl->span);
+        bl.declared_at(h.decl->span);
         if (info.key_local != kNone) bl.bind_local(info.key_local, Var::Kind::Key);
         if (h.param_local != kNone) body.params.push_back(bl.bind_local(h.param_local, Var::Kind::MessageParam));
         bl.lower_block(h.decl->body, body.body);
@@ -531,7 +540,7 @@ std::unique_ptr<Module> lower_program(const check::CheckedProgram& p,
       body.message = in.message;
       body.return_type = in.target == kNone ? p.types->error() : p.types->ref(in.target);
       BodyLowerer bl(*m, p, sources, body, kNone);
-      body.line = bl.line(in.decl->span);
+      bl.declared_at(in.decl->span);
       if (in.param_local != kNone) body.params.push_back(bl.bind_local(in.param_local, Var::Kind::MessageParam));
       Stmt ret = bl.stmt(Stmt::Kind::Return, body.line);
       ret.args.push_back(bl.lower_expr(in.decl->route.get(), body.body, body.return_type));

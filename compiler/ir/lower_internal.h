@@ -33,7 +33,7 @@ class BodyLowerer {
   friend class ExprLowerer;
   void lower_stmt(const ast::Stmt& s, Block& out);
   void lower_assign(const ast::AssignStmt& a, std::uint32_t line, Block& out);
-  void lower_for(const ast::ForStmt& f, std::uint32_t line, Block& out);
+  void lower_for(const ast::ForStmt& f, std::uint32_t line, std::uint32_t loc, Block& out);
   Operand lower_expr_raw(const ast::Expr* e, Block& out, TypeId expected);
   Operand lower_call(const ast::Expr* e, const ast::Call& call, Block& out, TypeId type);
   Operand lower_binary(const ast::Expr* e, const ast::Binary& b, Block& out, TypeId type);
@@ -51,6 +51,8 @@ class BodyLowerer {
   Operand materialize(Operand op, Block& out);    // ensure a place (for non-scalar consts)
   std::uint32_t loc(const source::Span& span);
   std::uint32_t line(const source::Span& span);
+  // Sets the body's line, file and (for a fn) the location of its entry checks.
+  void declared_at(const source::Span& span);
   TypeId type_of(const ast::Expr* e) const;
   TypeId resolve(TypeId t, TypeId expected);       // fill Bottom from expected
   Stmt stmt(Stmt::Kind kind, std::uint32_t line);

@@ -211,7 +211,7 @@ void Coordinator::final_snapshot(std::unique_lock<std::mutex>& lock) {
   if (!epochs_) return;
   bool started = false;
   for (;;) {
-    if (hub_.failed.load()) return;  // its acknowledgement may never come
+    if (hub_.failed.load() || hub_.interrupted.load()) return;  // its acknowledgement may never come
     lock.unlock();
     bool ended = epochs_->poll();
     if (!epochs_->in_progress()) {
@@ -297,6 +297,7 @@ void Coordinator::run(const std::atomic<bool>& stop) {
     if (endless) wait_ns = std::min<int64_t>(wait_ns, 10'000'000);
     hub_.cv.wait_for(lock, std::chrono::nanoseconds(wait_ns));
   }
+  if (stop.load()) hub_.interrupt.store(true);  // invocations still running abort (Hub::interrupt)
   if (!hub_.failed.load()) final_snapshot(lock);  // a failed worker's state is not snapshotted
   hub_.stop = true;
   lock.unlock();

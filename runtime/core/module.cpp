@@ -5,6 +5,7 @@
 
 #include <dlfcn.h>
 
+#include <algorithm>
 #include <charconv>
 #include <cstddef>
 #include <cstring>
@@ -93,6 +94,7 @@ void svc_log(sfn_ctx* c, const char* t, uint64_t n) { inv(c)->log(std::string_vi
 int svc_raise(sfn_ctx* c, const char* m, uint64_t n, const sfn_loc* loc) {
   return inv(c)->raise(std::string_view(m ? m : "", m ? n : 0), loc);
 }
+int svc_refuel(sfn_ctx* c, const sfn_loc* loc) { return inv(c)->refuel(loc); }
 
 void svc_value_init(const sfn_type* t, void* s) { value_init(t, s); }
 void svc_value_destroy(const sfn_type* t, void* s) { value_destroy(t, s); }
@@ -225,6 +227,7 @@ const sfn_services kServices = {
     svc_float_to_int,
     list_push, list_pop, list_insert, list_remove_at, list_clear, list_at, list_contains, list_concat,
     map_find, map_slot, map_remove, map_clear, map_keys, map_values,
+    svc_refuel,
 };
 
 // ---- the dead-letter message ----
@@ -245,6 +248,29 @@ const sfn_message_desc kDeadLetterDesc{"DeadLetter", "sfn.runtime.DeadLetter", s
 }  // namespace
 
 const sfn_services* services() { return &kServices; }
+
+void Invocation::begin_budget(const Budget& b) {
+  const int64_t slice = std::min(b.fuel, kFuelSlice);
+  fuel = slice;
+  fuel_total_ = b.fuel;
+  fuel_left_ = b.fuel - slice;
+  depth = 0;
+  max_depth = b.max_depth;
+  interrupted_ = false;
+}
+
+int Invocation::refuel(const sfn_loc* loc) {
+  if (stop_requested()) {
+    interrupted_ = true;
+    return raise("the run is stopping", loc);
+  }
+  if (fuel_left_ <= 0)
+    return raise("invocation budget exhausted (" + std::to_string(fuel_total_) + " loop iterations and fn calls)", loc);
+  const int64_t slice = std::min(fuel_left_, kFuelSlice);
+  fuel_left_ -= slice;
+  fuel = slice - 1;  // the unit that ran out comes from the new slice
+  return SFN_OK;
+}
 const sfn_message_desc* dead_letter_desc() { return &kDeadLetterDesc; }
 
 uint64_t address_hash(std::string_view a) {

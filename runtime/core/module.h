@@ -97,12 +97,30 @@ class Module {
 // the Invocation behind the ctx).
 const sfn_services* services();
 
+// The budget of one invocation (decision 110). Fuel is handed to generated code in slices of kFuelSlice, so a run that is stopping is
+// noticed between two slices (about a millisecond of a tight loop).
+using Budget = InvocationBudget;  // sfn/runtime.h
+inline constexpr int64_t kFuelSlice = int64_t{1} << 20;
+inline constexpr uint32_t kMaxDepthLimit = 100'000;  // more overflows a worker thread's stack
+
 // The runtime side of an `sfn_ctx`: implemented by the worker for handlers and by the ingress
 // path for routes. The services in the table cast the ctx back to this class.
 class Invocation : public sfn_ctx {
  public:
-  Invocation() { svc = services(); }
+  Invocation() {
+    svc = services();
+    begin_budget(Budget{});
+  }
   virtual ~Invocation() = default;
+  // Before each invocation: the whole budget, depth 0.
+  void begin_budget(const Budget& b);
+  // The `refuel` service: the next slice of fuel, or a raise at `loc` when the budget is spent
+  // or stop_requested().
+  int refuel(const sfn_loc* loc);
+  // The last invocation was aborted because the run is stopping: it is not the program's fault
+  // (no dead letter) and runs again after a restart.
+  bool interrupted() const { return interrupted_; }
+  virtual bool stop_requested() { return false; }
   virtual const sfn_str* self_address() = 0;
   virtual int64_t key_int() = 0;
   virtual const sfn_str* key_str() = 0;
@@ -116,6 +134,11 @@ class Invocation : public sfn_ctx {
   virtual int64_t now() = 0;
   virtual void log(std::string_view text) = 0;
   virtual int raise(std::string_view message, const sfn_loc* loc) = 0;
+
+ private:
+  int64_t fuel_total_ = 0;  // the budget's fuel
+  int64_t fuel_left_ = 0;   // beyond the current slice
+  bool interrupted_ = false;
 };
 
 }  // namespace sfn::runtime::core

@@ -436,6 +436,7 @@ std::string EmbeddedRun::run() {
   hub_ = std::make_unique<worker::Hub>(module_, workers_, groups_, options_.clock, "rt" + std::to_string(runtime_counter++));
   store_ = std::make_unique<snapshot::SnapshotStore>(dir_);
   hub_->snapshots = store_.get();
+  hub_->budget = options_.budget;
   auto rec = recover(*store_, dir_, workers_, groups_, m_.desc().version_hash ? m_.desc().version_hash : "", options_);
   if (!rec.ok()) return rec.error().message;
   recovery_summary_ = rec->summary;

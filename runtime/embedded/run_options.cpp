@@ -30,6 +30,11 @@ void add_run_options(CLI::App& app, RunCommandLine& args) {
   app.add_option("--checkpoint-interval", args.checkpoint_interval,
                  "Time between barrier snapshots (20ms .. 1h, default 1s); egress becomes visible when a snapshot commits");
   app.add_option("--retain", o.retain, "Committed snapshots to keep (default 3)")->check(CLI::Range(1, 1000));
+  app.add_option("--max-fuel", o.budget.fuel,
+                 "Loop iterations plus fn calls one invocation may run before it becomes a dead letter (default 100000000)")
+      ->check(CLI::Range(int64_t{1}, INT64_MAX));
+  app.add_option("--max-depth", o.budget.max_depth, "Nested fn calls one invocation may make (default 1000)")
+      ->check(CLI::Range(1u, core::kMaxDepthLimit));
   app.add_option("--until", args.until,
                  "With --clock virtual: stop when virtual time reaches this duration after the epoch (e.g. 2h); "
                  "later timers stay pending for the next run");

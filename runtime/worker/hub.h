@@ -73,6 +73,14 @@ class Hub {
   std::atomic<bool> failed{false};
   void report_failure();
 
+  // ---- invocation budget (decision 110) ----
+  core::Budget budget;  // set before the threads start
+  // The run is stopping (SIGINT/SIGTERM): an invocation still running aborts at its next refuel
+  // (within about a millisecond of loop), sets `interrupted` and its worker stops; nothing after
+  // it is snapshotted, so it runs again from the last committed snapshot on restart.
+  std::atomic<bool> interrupt{false};
+  std::atomic<bool> interrupted{false};
+
   // ---- egress ----
   // Receives committed egress records (an epoch's, once it commits), in order.
   std::function<void(std::vector<EgressRecord>&)> egress_sink;

@@ -89,8 +89,11 @@ class WorkerInvocation final : public core::Invocation {
     raised_ = false;
     error_.clear();
     location_.clear();
+    begin_budget(w_.hub_.budget);
     txn_.begin(inst, now);
   }
+
+  bool stop_requested() override { return w_.hub_.interrupt.load(std::memory_order_relaxed); }
 
   // Commits or discards; returns false when the invocation failed.
   bool finish(int rc) {
@@ -483,9 +486,20 @@ void Worker::process(const Pending& p) {
   inv_->start(inst, hub_.now());
   int rc = handler(static_cast<sfn_ctx*>(inv_.get()), p.message());
   const uint64_t n = invocations_.fetch_add(1, std::memory_order_relaxed) + 1;
+  if (inv_->interrupted()) return interrupted(addr);
   if (!inv_->finish(rc)) dead_letter(addr, p.message_type(), p.message(), inv_->error(), inv_->location());
   static std::atomic<bool> injected{false};
   if (n == fail_after_ && !injected.exchange(true)) fail("worker " + std::to_string(index_) + ": injected failure");
+}
+
+// The run stopped during this invocation: its effects are discarded, it is no dead letter, and
+// the worker takes nothing more (the run ends without a last snapshot, see Hub::interrupt).
+void Worker::interrupted(std::string_view address) {
+  inv_->finish(SFN_RAISED);
+  hub_.interrupted.store(true);
+  hub_.cv.notify_all();
+  std::fprintf(stderr, "sfn run: stopped during an invocation of %.*s at %s; it runs again from the last snapshot "
+               "when the run restarts\n", static_cast<int>(address.size()), address.data(), inv_->location().c_str());
 }
 
 void Worker::end_batch(bool force) {
@@ -513,7 +527,7 @@ void Worker::run() {
   bool idle = false;
   for (;;) {
     run_tasks();
-    if (hub_.stopping()) break;
+    if (hub_.stopping() || hub_.interrupted.load()) break;
     bool backlog = drain_overflow();
     for (auto& sender : senders_)
       if (sender && (sender->backlog_batches() > 0 || sender->open_records() > 0)) backlog = true;
@@ -550,7 +564,7 @@ void Worker::run() {
     }
     if (idle) continue;
     fire_due_timers();
-    for (size_t n = 0; n < kBatch && !local_.empty(); ++n) {
+    for (size_t n = 0; n < kBatch && !local_.empty() && !hub_.interrupted.load(std::memory_order_relaxed); ++n) {
       Pending p = std::move(local_.front());
       local_.pop_front();
       process(p);

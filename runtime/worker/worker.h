@@ -112,6 +112,7 @@ class Worker {
   // Appends a marker, or queues it behind records waiting in the overflow for that worker.
   void send_barrier(unsigned to, uint64_t epoch);
   void process(const Pending& p);
+  void interrupted(std::string_view address);
   // Routes a ready message: local FIFO or the owner's channel.
   void route(Pending&& p);
   void send_remote(unsigned owner, const std::string& record);

@@ -54,8 +54,9 @@ extern "C" {
 #endif
 
 /* 2: send/send_after take the location of the send statement.
- * 3: SFN_FIELD_EXPLICIT (field presence on the wire, decision 014). */
-#define SFN_ABI_VERSION 3u
+ * 3: SFN_FIELD_EXPLICIT (field presence on the wire, decision 014).
+ * 4: the invocation budget: sfn_ctx fuel/depth/max_depth and the `refuel` service. */
+#define SFN_ABI_VERSION 4u
 #define SFN_OK 0
 #define SFN_RAISED 1
 

@@ -8,9 +8,18 @@
 #ifndef SFN_ABI_SERVICES_H
 #define SFN_ABI_SERVICES_H
 
-/* The invocation context. Only `svc` is public; the runtime's own data follows it. */
+/* The invocation context. `svc` and the budget are public; the runtime's own data follows.
+ *
+ * The invocation budget (decision 110): generated code subtracts 1 from `fuel` at every loop
+ * iteration and every fn call, and calls `svc->refuel(ctx, loc)` when it drops below zero
+ * (returning at once if that raises). A fn call adds 1 to `depth` on entry, raises
+ * "recursion deeper than <max_depth>" (sfn_rt_raise_depth) when it exceeds `max_depth`, and
+ * subtracts 1 on return. The runtime sets all three before each invocation. */
 struct sfn_ctx {
   const struct sfn_services* svc;
+  int64_t fuel;
+  uint32_t depth;
+  uint32_t max_depth;
 };
 
 typedef struct sfn_services {
@@ -125,6 +134,13 @@ typedef struct sfn_services {
   void (*map_clear)(const sfn_type* map_type, sfn_map* map);
   void (*map_keys)(const sfn_type* map_type, const sfn_map* map, sfn_list* out);   /* copies */
   void (*map_values)(const sfn_type* map_type, const sfn_map* map, sfn_list* out); /* copies */
+
+  /* ---------------- invocation budget (ABI 4) ---------------- */
+
+  /* `ctx->fuel` dropped below zero at `loc` (a loop or a fn): gives the invocation its next slice
+   * of fuel and returns SFN_OK, or raises "invocation budget exhausted" at `loc` when the budget
+   * is spent or the run is stopping, and returns SFN_RAISED. */
+  int (*refuel)(sfn_ctx* ctx, const sfn_loc* loc);
 } sfn_services;
 
 #endif /* SFN_ABI_SERVICES_H */

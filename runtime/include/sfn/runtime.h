@@ -74,6 +74,13 @@ struct EgressRecord {
 
 enum class ClockMode { real, virtual_time };
 
+// The budget of each invocation (decision 110): loop iterations plus fn calls (--max-fuel), and
+// nested fn calls (--max-depth, at most 100,000).
+struct InvocationBudget {
+  int64_t fuel = 100'000'000;
+  uint32_t max_depth = 1000;
+};
+
 // The options of `sfn run` (RUNTIME.md §5).
 struct RunOptions {
   unsigned workers = 0;               // 0: as recorded in state_dir, else 1 with input_path, else cores
@@ -90,6 +97,7 @@ struct RunOptions {
   std::string egress_endpoint;        // --egress: ZeroMQ PUB endpoint (runtime/io); empty: none
   std::string control_endpoint;       // status/state endpoint for `sfn status/state`; empty: none
   uint32_t key_groups = 128;
+  InvocationBudget budget;            // --max-fuel, --max-depth
   // The program's schema (compiler/compat: what its persisted data and in-flight messages
   // depend on), recorded in every snapshot's MANIFEST; empty when unknown (a module run without
   // its source).

@@ -160,6 +160,34 @@ Result run_baseline(uint64_t puts, const fs::path& dir) {
   return r;
 }
 
+// Rates of modules `a` and `b` on `w` workers, ABBA order twice (a, b, b, a, b, a, a, b), so
+// neither always runs on a warmer or a more fragmented process; each rate is the total
+// invocations over the total time of its four runs (single runs vary by up to 20% on a shared VM).
+std::pair<double, double> abba(const sfn::runtime::ModulePtr& a, const sfn::runtime::ModulePtr& b, unsigned w,
+                               int64_t hops, const fs::path& dir, const char* name_a, const char* name_b) {
+  double seconds[2] = {0, 0}, invocations[2] = {0, 0};
+  int round = 0;
+  for (int which : {0, 1, 1, 0, 1, 0, 0, 1}) {
+    const char* name = which == 0 ? name_a : name_b;
+    Result r = run_embedded_counter(which == 0 ? a : b, w, hops,
+                                    dir / (std::string(name) + std::to_string(w) + "_" + std::to_string(round++)));
+    if (std::getenv("SFN_BENCH_VERBOSE")) std::printf("  %s %u: %.0f/s\n", name, w, r.invocations / r.seconds);
+    seconds[which] += r.seconds;
+    invocations[which] += static_cast<double>(r.invocations);
+  }
+  return {invocations[0] / seconds[0], invocations[1] / seconds[1]};
+}
+
+sfn::runtime::ModulePtr load_or_exit(const char* path) {
+  std::string error;
+  auto m = sfn::runtime::load_module_file(path, &error);
+  if (!m) {
+    std::fprintf(stderr, "%s\n", error.c_str());
+    std::exit(1);
+  }
+  return m;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -199,31 +227,23 @@ int main(int argc, char** argv) {
   }
 #ifdef SFN_COUNTER_SO
   // The same program written in SFN (counter.sfn) and compiled by the C++ backend.
-  auto compiled = sfn::runtime::load_module_file(SFN_COUNTER_SO, &error);
-  if (!compiled) {
-    std::fprintf(stderr, "%s\n", error.c_str());
-    return 1;
-  }
+  auto compiled = load_or_exit(SFN_COUNTER_SO);
   for (unsigned w : {1u, 2u}) {
     if (only && w != only) continue;
-    // ABBA order twice (hand, sfn, sfn, hand, sfn, hand, hand, sfn), so neither module always
-    // runs on a warmer or a more fragmented process; each rate is the total invocations over the
-    // total time of its four runs (single runs vary by up to 20% on a shared VM).
-    double seconds[2] = {0, 0}, invocations[2] = {0, 0};
-    int round = 0;
-    for (int which : {0, 1, 1, 0, 1, 0, 0, 1}) {
-      const auto& m = which == 0 ? module : compiled;
-      Result r = run_embedded_counter(m, w, hops, dir / ((which == 0 ? "hand" : "sfn") + std::to_string(w) + "_" +
-                                                          std::to_string(round++)));
-      if (std::getenv("SFN_BENCH_VERBOSE"))
-        std::printf("  %s %u: %.0f/s\n", which == 0 ? "hand" : "sfn ", w, r.invocations / r.seconds);
-      seconds[which] += r.seconds;
-      invocations[which] += static_cast<double>(r.invocations);
-    }
-    double hand_rate = invocations[0] / seconds[0], sfn_rate = invocations[1] / seconds[1];
+    auto [hand_rate, sfn_rate] = abba(module, compiled, w, hops, dir, "hand", "sfn");
     std::printf("counter.sfn (C++ backend), %u worker%s: %.0f invocations/s vs hand-written %.0f in the same run "
                 "(ABBA BAAB, 4 runs each) = %.2fx of hand-written\n",
                 w, w == 1 ? " " : "s", sfn_rate, hand_rate, sfn_rate / hand_rate);
+  }
+#endif
+#ifdef SFN_COUNTER_LOOP_SO
+  // The invocation budget's cost: 200 units of fuel per invocation, with and without the checks.
+  auto budget = load_or_exit(SFN_COUNTER_LOOP_SO), unchecked = load_or_exit(SFN_COUNTER_LOOP_NOBUDGET_SO);
+  if (!only || only == 1) {
+    auto [with, without] = abba(budget, unchecked, 1, hops, dir, "budget", "nobudget");
+    std::printf("counter_loop.sfn (200 loop iterations + fn calls per invocation), 1 worker: %.0f invocations/s with "
+                "the budget vs %.0f without (ABBA BAAB) = %.3fx; %.2f ns per unit of fuel\n",
+                with, without, with / without, (1e9 / with - 1e9 / without) / 200);
   }
 #endif
   fs::remove_all(dir);

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <csignal>
 #include <chrono>
 #include <thread>
 #include <cstdlib>
@@ -210,6 +211,58 @@ TEST_F(RuntimeE2E, SendStateStatusAndTailOnLoopback) {
   EXPECT_NE(run_out.find(R"({"egress":"greetings","value":{"text":"Hello Ann, you are visitor #2!"}})"),
             std::string::npos)
       << run_out;
+}
+
+// SIGTERM stops a run whose handler is in an endless loop (issue 11, decision 110): the
+// invocation aborts at its next refuel, the process exits within about a second, and the
+// aborted invocation runs again when the run restarts (here into a small budget: a dead letter).
+TEST_F(RuntimeE2E, SigtermStopsAnEndlessHandler) {
+  fs::path src = dir_ / "spin.sfn";
+  std::ofstream(src) << "package spin;\n\nmessage Go { k: int; }\ningress go(g: Go) -> Spin(g.k);\n\n"
+                        "function Spin(k: int) {\n  on Go(_g) {\n    var i: int = 0;\n    log(\"spinning\");\n"
+                        "    while (true) {\n      i = (i + 1) % 7;\n    }\n  }\n}\n";
+  std::ofstream(dir_ / "in.jsonl") << "{\"ingress\":\"go\",\"value\":{\"k\":1}}\n";
+  const std::string state = (dir_ / "state").string();  // as run() below uses it
+  int err_pipe[2];
+  ASSERT_EQ(::pipe(err_pipe), 0);
+  const pid_t pid = ::fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    ::dup2(err_pipe[1], 2);
+    ::close(err_pipe[0]);
+    ::execl(SFN_BIN, SFN_BIN, "run", src.c_str(), "--input", (dir_ / "in.jsonl").c_str(), "--clock", "virtual",
+            "--workers", "1", "--state-dir", state.c_str(), "--max-fuel", "9000000000000000000", nullptr);
+    ::_exit(127);
+  }
+  ::close(err_pipe[1]);
+  std::string err;
+  char buf[4096];
+  // Ordering by the handler's own log line: it is inside the invocation when this returns.
+  while (err.find("spinning") == std::string::npos) {
+    const ssize_t n = ::read(err_pipe[0], buf, sizeof buf);
+    ASSERT_GT(n, 0) << "sfn run ended before the handler ran: " << err;
+    err.append(buf, static_cast<size_t>(n));
+  }
+  const auto stopped_at = std::chrono::steady_clock::now();
+  ASSERT_EQ(::kill(pid, SIGTERM), 0);
+  for (ssize_t n; (n = ::read(err_pipe[0], buf, sizeof buf)) > 0;) err.append(buf, static_cast<size_t>(n));
+  int status = 0;
+  ASSERT_EQ(::waitpid(pid, &status, 0), pid);  // stderr closed: the process is exiting
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - stopped_at).count();
+  ::close(err_pipe[0]);
+  EXPECT_LT(seconds, 3.0) << err;
+  EXPECT_TRUE(WIFEXITED(status)) << err;
+  EXPECT_NE(err.find("stopped during an invocation of spin/Spin/1 at spin.sfn:10:5"), std::string::npos) << err;
+  // The same input file again: the recovered run knows its line was taken, so only the replay of
+  // the aborted invocation can make the one dead letter.
+  RunOutput again = run(src.string(), "{\"ingress\":\"go\",\"value\":{\"k\":1}}\n",
+                        "--clock virtual --workers 1 --max-fuel 1000");
+  EXPECT_EQ(again.status, 0) << again.err;
+  EXPECT_EQ(std::count(again.out.begin(), again.out.end(), '\n'), 1) << again.out;
+  EXPECT_NE(again.out.find("\"error\":\"invocation budget exhausted (1000 loop iterations and fn calls)\","
+                           "\"location\":\"spin.sfn:10:5\""),
+            std::string::npos)
+      << again.out << again.err;
 }
 
 // A source file is either refused (no backend in this build) or compiled; a broken one must
