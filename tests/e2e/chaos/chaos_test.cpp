@@ -73,7 +73,9 @@ class Server {
       if (status_json().is_object()) return;
       int st;
       ASSERT_EQ(::waitpid(pid_, &st, WNOHANG), 0)
-          << "sfn run exited at start:\n" << sfn::testing::read_file(state_.string() + ".stderr");
+          << "sfn run exited at start ("
+          << (WIFSIGNALED(st) ? "signal " + std::to_string(WTERMSIG(st)) : "status " + std::to_string(WEXITSTATUS(st)))
+          << "):\n" << sfn::testing::read_file(state_.string() + ".stderr");
     }
     FAIL() << "sfn run did not answer `sfn status` within 30 s";
   }
