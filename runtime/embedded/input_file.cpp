@@ -16,18 +16,28 @@
 namespace sfn::runtime {
 namespace {
 
+// How much of a too-long line is skipped looking for its end before the rest of the input is
+// given up (`/dev/zero` has no end).
+constexpr std::size_t kMaxSkippedBytes = 256u << 20;
+
 // Reads one line of at most kMaxInputLineBytes into `line` (without the newline). Returns false
-// at the end of the input; sets `too_long` (and skips the rest of the line) when it is longer.
-bool next_line(std::istream& in, std::string& line, bool* too_long) {
+// at the end of the input; sets `too_long` (and skips the rest of the line) when it is longer,
+// and `endless` when no end was found within kMaxSkippedBytes more.
+bool next_line(std::istream& in, std::string& line, bool* too_long, bool* endless) {
   line.clear();
-  *too_long = false;
+  *too_long = *endless = false;
   std::streambuf* buf = in.rdbuf();
   bool any = false;
+  std::size_t skipped = 0;
   for (int c = buf->sbumpc(); c != std::char_traits<char>::eof(); c = buf->sbumpc()) {
     any = true;
     if (c == '\n') return true;
-    if (line.size() < kMaxInputLineBytes) line.push_back(static_cast<char>(c));
-    else *too_long = true;
+    if (line.size() < kMaxInputLineBytes) {
+      line.push_back(static_cast<char>(c));
+    } else {
+      *too_long = true;
+      if (++skipped > kMaxSkippedBytes) return *endless = true;
+    }
   }
   return any;
 }
@@ -83,14 +93,19 @@ InputFile read_input(const core::Module& m, const std::string& path, std::istrea
   InputFile input;
   input.path = path;
   std::string text;
-  bool too_long = false;
+  bool too_long = false, endless = false;
   int64_t at_ns = 0, latest = 0;
-  for (size_t number = 1; next_line(in, text, &too_long); ++number) {
+  for (size_t number = 1; next_line(in, text, &too_long, &endless); ++number) {
     input.hash = input.hash * 0x100000001b3ull ^ core::address_hash(text);
     auto report = [&](const std::string& why) {
       std::cerr << path << ":" << number << ": " << why << " (line skipped)\n";
       ++input.bad;
     };
+    if (endless) {
+      report("longer than " + std::to_string((kMaxInputLineBytes + kMaxSkippedBytes) >> 20) +
+             " MiB without an end; the rest of the file is not read");
+      break;
+    }
     if (too_long) {
       report("longer than " + std::to_string(kMaxInputLineBytes >> 20) + " MiB");
       continue;

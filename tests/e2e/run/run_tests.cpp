@@ -242,6 +242,31 @@ TEST(SfnRun, AnUnwritableOutputIsAnError) {
   EXPECT_NE(r.err.find("cannot write egress to /dev/full: No space left on device"), std::string::npos) << r.err;
 }
 
+// Input without line ends (`--input /dev/zero`) is read up to a bound, reported with its line and
+// given up, instead of being read forever (issue 11); lines without `at` keep the line before's
+// time and a decreasing `at` is warned about with its line number.
+TEST(SfnRun, EndlessAndDisorderedInputIsReportedNotReadForever) {
+  const fs::path dir = fs::path(SFN_RUN_TESTS_DIR) / "ping_pong";
+  ScratchDir state("dev_zero");
+  auto r = sfn::testing::run_command({SFN_BINARY, "run", "ping_pong.sfn", "--input", "/dev/zero", "--clock", "virtual",
+                                      "--state-dir", (state.path / "a").string()},
+                                     "", dir.string());
+  EXPECT_EQ(r.status, 3) << r.err;
+  EXPECT_NE(r.err.find("/dev/zero:1: longer than"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("the rest of the file is not read"), std::string::npos) << r.err;
+  const auto lines = lines_of(slurp(dir / "input.jsonl"));
+  ASSERT_EQ(lines[0].find("\"at\""), std::string::npos) << lines[0];
+  std::ofstream(state.path / "late.jsonl") << lines[0].substr(0, lines[0].rfind('}')) << R"(,"at":"5s"})" << "\n"
+                                           << lines[0] << "\n"  // no `at`: due at 5s too
+                                           << lines[0].substr(0, lines[0].rfind('}')) << R"(,"at":"1s"})" << "\n";
+  r = sfn::testing::run_command({SFN_BINARY, "run", "ping_pong.sfn", "--input", (state.path / "late.jsonl").string(),
+                                 "--clock", "virtual", "--state-dir", (state.path / "b").string()},
+                                "", dir.string());
+  EXPECT_EQ(r.status, 0) << r.err;
+  EXPECT_NE(r.err.find("late.jsonl:3: warning: `at` is earlier than a line before it"), std::string::npos) << r.err;
+  EXPECT_EQ(r.err.find("late.jsonl:2: warning"), std::string::npos) << r.err;
+}
+
 // Sets an environment variable for the lifetime of the object (children inherit it), then
 // restores the previous value.
 class ScopedEnv {
