@@ -67,6 +67,11 @@ int run_parsed(const ModulePtr& module, RunCommandLine& args, const std::string&
     options.control_endpoint = "tcp://127.0.0.1:7102";
   if (isatty(STDERR_FILENO) || !options.ingress_endpoint.empty() || !options.egress_endpoint.empty())
     options.progress = [label](const std::string& line) { std::cerr << label << ": " << line << std::endl; };
+  if (options.input_path.empty() && options.ingress_endpoint.empty() && options.egress_endpoint.empty() &&
+      options.control_endpoint.empty())
+    std::cerr << label << ": no --input and no endpoints: running only what the state directory holds (timers, "
+              << "messages in flight, unprocessed ingress records), then exiting; give --input FILE or --ingress "
+              << "ENDPOINT to send records\n";
   RunResult r = run_embedded(module, options);
   if (r.exit_code == 2) std::cerr << "error: " << r.error << "\n";
   if (r.bad_input_lines > 0)

@@ -267,6 +267,16 @@ TEST(SfnRun, EndlessAndDisorderedInputIsReportedNotReadForever) {
   EXPECT_EQ(r.err.find("late.jsonl:2: warning"), std::string::npos) << r.err;
 }
 
+// A run with neither input nor endpoints says what it does instead of exiting silently.
+TEST(SfnRun, ARunWithoutInputOrEndpointsSaysWhatItDoes) {
+  const fs::path dir = fs::path(SFN_RUN_TESTS_DIR) / "ping_pong";
+  ScratchDir state("no_input");
+  auto r = sfn::testing::run_command({SFN_BINARY, "run", "ping_pong.sfn", "--state-dir", state.path.string()}, "",
+                                     dir.string());
+  EXPECT_EQ(r.status, 0) << r.err;
+  EXPECT_NE(r.err.find("no --input and no endpoints"), std::string::npos) << r.err;
+}
+
 // Sets an environment variable for the lifetime of the object (children inherit it), then
 // restores the previous value.
 class ScopedEnv {
