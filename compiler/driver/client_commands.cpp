@@ -17,6 +17,7 @@
 #include <nlohmann/json.hpp>
 #include <set>
 #include <string>
+#include <thread>
 #include <utility>
 
 #include "compiler/driver/command.h"
@@ -478,6 +479,7 @@ int reload(const std::string& file, const std::string& endpoint, std::chrono::mi
       std::cout << "running " << status->version << " (reloads: " << status->reloads << ")\n";
       return 0;
     }
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));  // the switch takes a snapshot and a restart
   }
   std::cerr << "error: " << label.value() << " was offered but did not start within the timeout\n";
   return 1;

@@ -59,8 +59,13 @@ int report_diagnostics(const Frontend& fe, const std::string& path, const Diagno
 }
 
 Lowered lower_file(const std::string& path, std::string& error, int& exit_code, std::vector<std::string>* files) {
+  return lower_frontend(run_frontend(path, {}), path, error, exit_code, files);
+}
+
+Lowered lower_frontend(std::unique_ptr<Frontend> frontend, const std::string& path, std::string& error, int& exit_code,
+                       std::vector<std::string>* files) {
   Lowered out;
-  out.frontend = run_frontend(path, {});
+  out.frontend = std::move(frontend);
   Frontend* fe = out.frontend.get();
   if (!fe->read_error.empty() || fe->sink.has_errors() || !fe->checked || fe->checked->has_errors) {
     exit_code = report_diagnostics(*fe, path, {});

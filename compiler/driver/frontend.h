@@ -56,5 +56,8 @@ struct Lowered {
 };
 Lowered lower_file(const std::string& path, std::string& error, int& exit_code,
                    std::vector<std::string>* files = nullptr);
+// The same for a front end already run on `path`.
+Lowered lower_frontend(std::unique_ptr<Frontend> frontend, const std::string& path, std::string& error,
+                       int& exit_code, std::vector<std::string>* files = nullptr);
 
 }  // namespace sfn::driver

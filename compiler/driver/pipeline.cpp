@@ -20,12 +20,13 @@ LoadResult failure(std::string error, int exit_code) {
   return r;
 }
 
-LoadResult load_with_llvm(const std::string& path, const LoadOptions& options) {
+LoadResult load_with_llvm(const std::string& path, const LoadOptions& options, std::unique_ptr<Frontend> fe = nullptr) {
   std::string error;
   int exit_code = 0;
   if (options.progress) options.progress("compiling " + path + " (LLVM JIT)");
   std::vector<std::string> files;
-  Lowered lowered = lower_file(path, error, exit_code, &files);
+  Lowered lowered = fe ? lower_frontend(std::move(fe), path, error, exit_code, &files)
+                       : lower_file(path, error, exit_code, &files);
   if (!lowered) return failure(error, exit_code);
   const auto t0 = Clock::now();
   codegen::llvm_backend::jit::Compiled compiled;
@@ -66,6 +67,11 @@ bool parse_backend(const std::string& name, Backend& out) {
 
 LoadResult load_program(const std::string& sfn_path, const LoadOptions& options) {
   return options.backend == Backend::llvm ? load_with_llvm(sfn_path, options) : load_with_cpp(sfn_path, options);
+}
+
+LoadResult load_checked(std::unique_ptr<Frontend> frontend, const std::string& path, const LoadOptions& options) {
+  if (options.backend == Backend::cpp) return load_with_cpp(path, options);
+  return load_with_llvm(path, options, std::move(frontend));
 }
 
 LoadResult load_program_or_module(const std::string& file, const LoadOptions& options) {

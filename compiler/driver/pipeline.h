@@ -42,6 +42,11 @@ struct LoadResult {
 // Compiles the program rooted at `sfn_path` with the chosen backend and loads it.
 LoadResult load_program(const std::string& sfn_path, const LoadOptions& options = {});
 
+// load_program for a front end already run on `sfn_path` (the LLVM backend lowers it instead of
+// reading and checking the files again; the C++ backend goes through its cache as usual).
+LoadResult load_checked(std::unique_ptr<Frontend> frontend, const std::string& sfn_path,
+                        const LoadOptions& options = {});
+
 // What `sfn run FILE` runs: an `.sfn` source through load_program, anything else as a compiled
 // module (a shared object exporting `sfn_module_v1`; a load error is exit code 2).
 LoadResult load_program_or_module(const std::string& file, const LoadOptions& options = {});

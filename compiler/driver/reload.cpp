@@ -46,7 +46,7 @@ runtime::Status Reloader::prepare(const std::string& path, runtime::ProgramVersi
     if (!verdict.accepted()) return runtime::Status::error(render_all(sink, fe->sources));
     if (!sink.diagnostics().empty()) std::cerr << render_all(sink, fe->sources);  // warnings (W0602)
   }
-  LoadResult loaded = load_program(path, options_);
+  LoadResult loaded = load_checked(std::move(fe), path, options_);
   if (!loaded.module) return runtime::Status::error(loaded.error.empty() ? "the program does not compile" : loaded.error);
   runtime::RunOptions o;
   if (loaded.frontend) attach_versions(o, loaded.frontend, path);

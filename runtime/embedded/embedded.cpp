@@ -202,7 +202,7 @@ std::string EmbeddedRun::open_output() {
 std::string EmbeddedRun::open_workers(const Recovered& rec) {
   for (unsigned w = 0; w < workers_; ++w) {
     ws_.push_back(std::make_unique<worker::Worker>(*hub_, w));
-    Status s = ws_.back()->open((dir_ / ("worker-" + std::to_string(w))).string());
+    Status s = ws_.back()->open(worker_dir(dir_, w).string());
     if (!s) return s.message();
     hub_->wakers.push_back(ws_.back()->waker());
   }

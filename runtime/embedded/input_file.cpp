@@ -202,7 +202,6 @@ transport::Result<IngestCounts> ingest_input(io::IoServer& server, const core::M
     const io::AppendResult& a = results[i].value();
     if (!a.duplicate) ++counts.appended;
     else if (a.offset < source.fed(l.ingress)) ++counts.done;
-    else ++counts.pending;
     source.annotate(l.ingress, a.offset, l.at_ns, i);
   }
   return counts;

@@ -48,7 +48,6 @@ void drop_late_lines(InputFile& input, int64_t until_ns);
 // What ingest_input() did with the lines.
 struct IngestCounts {
   uint64_t appended = 0;  // new in the logs
-  uint64_t pending = 0;   // already in the logs (an interrupted run), not processed yet
   uint64_t done = 0;      // processed before an interruption (a resumed run), not run again
   uint64_t refused = 0;   // refused by the ingress (reported, counted in input.bad)
 };

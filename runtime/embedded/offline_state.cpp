@@ -28,12 +28,10 @@ Result<snapshot::Manifest> choose_snapshot(const snapshot::SnapshotStore& store,
                                            " (there are: " + (have.empty() ? "none" : have) + ")"};
   }
   if (epoch) return store.verified(epoch);
+  std::vector<std::pair<uint64_t, std::string>> broken;
+  if (auto newest = store.find_newest_valid(&broken)) return std::move(*newest);
   std::string problems;
-  for (uint64_t e : store.epochs()) {
-    auto m = store.verified(e);
-    if (m.ok()) return m;
-    problems += "\n  " + m.error().message;
-  }
+  for (const auto& [e, why] : broken) problems += "\n  " + why;
   return Error{ErrorCode::not_found, "no committed snapshot in " + store.root().string() +
                                          (problems.empty() ? std::string(" (the program never took one)") : problems)};
 }

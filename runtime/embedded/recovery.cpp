@@ -6,6 +6,7 @@
 #include <iostream>
 
 #include "runtime/embedded/versions.h"
+#include "runtime/io/durable_file.h"
 #include "runtime/snapshot/worker_file.h"
 
 namespace sfn::runtime {
@@ -39,6 +40,8 @@ transport::Status read_snapshot_files(const snapshot::SnapshotStore& store, uint
 
 }  // namespace
 
+fs::path worker_dir(const fs::path& state_dir, unsigned w) { return state_dir / ("worker-" + std::to_string(w)); }
+
 Result<Recovered> recover(snapshot::SnapshotStore& store, const fs::path& dir, unsigned workers, uint32_t key_groups,
                           const std::string& version, const RunOptions& options) {
   const auto t0 = std::chrono::steady_clock::now();
@@ -51,8 +54,8 @@ Result<Recovered> recover(snapshot::SnapshotStore& store, const fs::path& dir, u
   if (!found.value()) {  // nothing committed: whatever the workers wrote back since is not state
     for (unsigned w = 0; w < workers; ++w) {
       std::error_code ec;
-      fs::remove_all(dir / ("worker-" + std::to_string(w)), ec);
-      if (ec) return Error{ErrorCode::io_error, "removing uncommitted state " + (dir / ("worker-" + std::to_string(w))).string() + ": " + ec.message()};
+      fs::remove_all(worker_dir(dir, w), ec);
+      if (ec) return io::fs_error("removing uncommitted state", worker_dir(dir, w), ec);
     }
     return r;
   }
@@ -63,7 +66,7 @@ Result<Recovered> recover(snapshot::SnapshotStore& store, const fs::path& dir, u
                      " workers and " + std::to_string(m.key_groups) + " key groups; rescaling is not supported yet"};
   if (auto s = accept_snapshot(m, store.dir_of(m.epoch), version, options); !s) return s.error();
   for (unsigned w = 0; w < workers; ++w)
-    if (auto s = store.restore_worker_db(m.epoch, w, dir / ("worker-" + std::to_string(w))); !s) return s.error();
+    if (auto s = store.restore_worker_db(m.epoch, w, worker_dir(dir, w)); !s) return s.error();
   if (auto s = read_snapshot_files(store, m.epoch, workers, r); !s) return s.error();
   r.epoch = m.epoch;
   r.virtual_clock_ns = m.virtual_clock_ns;

@@ -36,6 +36,9 @@ struct Recovered {
                                                    unsigned workers, uint32_t key_groups, const std::string& version,
                                                    const RunOptions& options);
 
+// The live database directory of worker `w` in a state directory.
+std::filesystem::path worker_dir(const std::filesystem::path& state_dir, unsigned w);
+
 // The key an egress record is stored with in its log ("<epoch>:<index>"), and its inverse.
 std::string egress_key(uint64_t epoch, uint64_t index);
 bool parse_egress_key(std::string_view key, uint64_t* epoch, uint64_t* index);

@@ -85,4 +85,8 @@ Result<std::string> read_small_file(const fs::path& path, std::size_t max_bytes)
   return out;
 }
 
+Error fs_error(const std::string& what, const fs::path& path, const std::error_code& ec) {
+  return Error{ErrorCode::io_error, what + " " + path.string() + ": " + ec.message()};
+}
+
 }  // namespace sfn::runtime::io

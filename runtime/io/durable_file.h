@@ -18,6 +18,10 @@ namespace sfn::runtime::io {
 // Fsyncs a directory, so renames and new files in it survive a crash.
 [[nodiscard]] transport::Status fsync_directory(const std::filesystem::path& dir);
 
+// The io_error for a failed filesystem operation: "<what> <path>: <system message>".
+[[nodiscard]] transport::Error fs_error(const std::string& what, const std::filesystem::path& path,
+                                       const std::error_code& ec);
+
 // The content of `path` (at most `max_bytes`); not_found when it does not exist, io_error when
 // it cannot be read, corrupt when it is larger than `max_bytes`.
 [[nodiscard]] transport::Result<std::string> read_small_file(const std::filesystem::path& path,

@@ -133,7 +133,7 @@ Status write_manifest(const fs::path& dir, Manifest& m, ChecksumCache* cache) {
     m.bytes += sum.size;
     m.files.push_back(std::move(sum));
   }
-  if (ec) return Error{ErrorCode::io_error, "listing " + dir.string() + ": " + ec.message()};
+  if (ec) return io::fs_error("listing", dir, ec);
   std::string text = to_json(m).dump(1);
   text += "\ncrc32c " + hex32(io::crc32c(text)) + "\n";
   return io::write_file_durably(dir / kManifest, text);

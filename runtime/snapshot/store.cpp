@@ -16,9 +16,7 @@ using transport::Status;
 
 namespace {
 
-Error fs_error(const std::string& what, const fs::path& p, const std::error_code& ec) {
-  return Error{ErrorCode::io_error, what + " " + p.string() + ": " + ec.message()};
-}
+using io::fs_error;
 
 // The epoch a snapshot directory name stands for ("00000000000000000042" -> 42).
 std::optional<std::uint64_t> epoch_of(const std::string& name) {

@@ -231,6 +231,19 @@ TEST(Chaos, KilledAndRestartedServerHasExactlyOnceEffects) {
   fs::remove_all(dir);
 }
 
+// Writes `n` --input lines of records for the counters and returns what they must add up to.
+std::map<std::string, Expected> write_records(const fs::path& input, int n) {
+  std::map<std::string, Expected> want;
+  std::ofstream f(input);
+  for (int i = 0; i < n; ++i) {
+    const std::string key = "c" + std::to_string(i % kCounters);
+    f << R"({"ingress":"records","value":{"key":")" << key << R"(","n":)" << i << "}}\n";
+    want[key].received += 1;
+    want[key].ticks += i % 5 == 0;
+  }
+  return want;
+}
+
 // The newest committed epoch of a state directory (a snapshot with a MANIFEST); 0: none.
 uint64_t newest_committed(const fs::path& state) {
   uint64_t newest = 0;
@@ -250,16 +263,7 @@ TEST(Chaos, KilledBatchRunResumesItsInputExactlyOnce) {
   const fs::path module = dir / "chaos.so", input = dir / "input.jsonl", state = dir / "state";
   auto built = run_command({SFN_BIN, "build", "--shared", std::string(SFN_CHAOS_DIR) + "/chaos.sfn", "-o", module.string()});
   ASSERT_EQ(built.status, 0) << built.err;
-  std::map<std::string, Expected> want;
-  {
-    std::ofstream f(input);
-    for (int i = 0; i < 3000; ++i) {
-      const std::string key = "c" + std::to_string(i % kCounters);
-      f << R"({"ingress":"records","value":{"key":")" << key << R"(","n":)" << i << "}}\n";
-      want[key].received += 1;
-      want[key].ticks += i % 5 == 0;
-    }
-  }
+  const std::map<std::string, Expected> want = write_records(input, 3000);
   const std::vector<std::string> argv = {SFN_BIN, "run", module.string(), "--input", input.string(), "--workers", "2",
                                          "--checkpoint-interval", "30ms", "--state-dir", state.string()};
   int killed_midway = 0;
@@ -314,16 +318,7 @@ TEST_P(WorkerFailure, IsRecoveredInProcessWithExactlyOnceEffects) {
   const fs::path module = dir / "chaos.so", input = dir / "input.jsonl", state = dir / "state";
   auto built = run_command({SFN_BIN, "build", "--shared", std::string(SFN_CHAOS_DIR) + "/chaos.sfn", "-o", module.string()});
   ASSERT_EQ(built.status, 0) << built.err;
-  std::map<std::string, Expected> want;
-  {
-    std::ofstream f(input);
-    for (int i = 0; i < 300; ++i) {
-      const std::string key = "c" + std::to_string(i % kCounters);
-      f << R"({"ingress":"records","value":{"key":")" << key << R"(","n":)" << i << "}}\n";
-      want[key].received += 1;
-      want[key].ticks += i % 5 == 0;
-    }
-  }
+  const std::map<std::string, Expected> want = write_records(input, 300);
   ::setenv("SFN_TEST_FAIL_WORKER", GetParam(), 1);
   auto r = run_command({SFN_BIN, "run", module.string(), "--input", input.string(), "--workers", "2",
                         "--checkpoint-interval", "30ms", "--state-dir", state.string()});
