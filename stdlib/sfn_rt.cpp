@@ -1,6 +1,6 @@
 // The extern "C" helper surface of compiled SFN code (sfn_rt.h). Error texts are the ones
-// LANGUAGE.md and decision 31 fix; the std fns adapt the implementations of std_*.cpp to one
-// C shape, turning their raised errors into SFN_RAISED inside this file.
+// LANGUAGE.md and decision 31 fix; the std fns adapt the implementations of std_*.cpp (which
+// report raised errors as SFN_RAISED, never by throwing) to one C shape.
 #include "sfn_rt.h"
 
 #include <cstdlib>
@@ -37,19 +37,14 @@ decltype(auto) arg(void* p) {
 }
 
 template <class Out, class... Args, std::size_t... I>
-int call_std(void (*f)(sfn::abi::Ctx&, const sfn_loc&, Out&, Args...), sfn_ctx* ctx, const sfn_loc* loc, void* out,
+int call_std(int (*f)(sfn::abi::Ctx&, const sfn_loc&, Out&, Args...), sfn_ctx* ctx, const sfn_loc* loc, void* out,
              void* const* args, std::index_sequence<I...>) {
   sfn::abi::Ctx c(ctx);
-  try {
-    f(c, *loc, *static_cast<Out*>(out), arg<Args>(args[I])...);
-    return SFN_OK;
-  } catch (const sfn::abi::Raised&) {
-    return SFN_RAISED;
-  }
+  return f(c, *loc, *static_cast<Out*>(out), arg<Args>(args[I])...);
 }
 
 template <class Out, class... Args>
-int call_std(void (*f)(sfn::abi::Ctx&, const sfn_loc&, Out&, Args...), sfn_ctx* ctx, const sfn_loc* loc, void* out,
+int call_std(int (*f)(sfn::abi::Ctx&, const sfn_loc&, Out&, Args...), sfn_ctx* ctx, const sfn_loc* loc, void* out,
              void* const* args) {
   return call_std(f, ctx, loc, out, args, std::index_sequence_for<Args...>{});
 }

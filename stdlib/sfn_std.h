@@ -278,12 +278,18 @@ inline void interpolate(sfn_str& dst, std::initializer_list<Piece> pieces) {
   sfn_rt_interpolate(&dst, parts.data(), parts.size());
 }
 inline void format(const sfn_type& t, const void* value, sfn_str& dst) { svc().value_format(&t, value, &dst); }
+// The status of a std fn call (SFN_OK or SFN_RAISED, already raised) as generated C++ unwinds.
+inline void checked(int status) {
+  if (status != SFN_OK) throw abi::Raised{};
+}
 
 }  // namespace sfn::gen
 
 // The standard library (LANGUAGE.md §12; contracts in stdlib/std/*.sfn). Each function takes
-// the invocation context and the caller's location (for its runtime errors), then writes its
-// result into `out` (a valid value it replaces).
+// the invocation context and the caller's location (for its runtime errors), writes its result
+// into `out` (a valid value it replaces) and returns SFN_OK, or SFN_RAISED after raising through
+// the ctx: no C++ exception is thrown, so the same code serves the LLVM backend's C calls
+// (sfn_rt.h). Generated C++ turns SFN_RAISED into its own unwinding with gen::checked.
 namespace sfn::stdlib {
 
 using abi::Ctx;
@@ -291,43 +297,43 @@ using IntOpt = abi::Optional<std::int64_t>;
 using FloatOpt = abi::Optional<double>;
 
 // std.strings
-void strings_join(Ctx& c, const sfn_loc& l, sfn_str& out, const sfn_list& xs, const sfn_str& sep);
-void strings_repeat(Ctx& c, const sfn_loc& l, sfn_str& out, const sfn_str& s, std::int64_t n);
-void strings_pad_left(Ctx& c, const sfn_loc& l, sfn_str& out, const sfn_str& s, std::int64_t width, const sfn_str& fill);
-void strings_pad_right(Ctx& c, const sfn_loc& l, sfn_str& out, const sfn_str& s, std::int64_t width, const sfn_str& fill);
-void strings_to_int(Ctx& c, const sfn_loc& l, IntOpt& out, const sfn_str& s);
-void strings_to_float(Ctx& c, const sfn_loc& l, FloatOpt& out, const sfn_str& s);
-void strings_index_of(Ctx& c, const sfn_loc& l, IntOpt& out, const sfn_str& s, const sfn_str& needle);
-void strings_last_index_of(Ctx& c, const sfn_loc& l, IntOpt& out, const sfn_str& s, const sfn_str& needle);
-void strings_char_count(Ctx& c, const sfn_loc& l, std::int64_t& out, const sfn_str& s);
-void strings_reverse(Ctx& c, const sfn_loc& l, sfn_str& out, const sfn_str& s);
-void strings_count(Ctx& c, const sfn_loc& l, std::int64_t& out, const sfn_str& s, const sfn_str& needle);
+[[nodiscard]] int strings_join(Ctx& c, const sfn_loc& l, sfn_str& out, const sfn_list& xs, const sfn_str& sep);
+[[nodiscard]] int strings_repeat(Ctx& c, const sfn_loc& l, sfn_str& out, const sfn_str& s, std::int64_t n);
+[[nodiscard]] int strings_pad_left(Ctx& c, const sfn_loc& l, sfn_str& out, const sfn_str& s, std::int64_t width, const sfn_str& fill);
+[[nodiscard]] int strings_pad_right(Ctx& c, const sfn_loc& l, sfn_str& out, const sfn_str& s, std::int64_t width, const sfn_str& fill);
+[[nodiscard]] int strings_to_int(Ctx& c, const sfn_loc& l, IntOpt& out, const sfn_str& s);
+[[nodiscard]] int strings_to_float(Ctx& c, const sfn_loc& l, FloatOpt& out, const sfn_str& s);
+[[nodiscard]] int strings_index_of(Ctx& c, const sfn_loc& l, IntOpt& out, const sfn_str& s, const sfn_str& needle);
+[[nodiscard]] int strings_last_index_of(Ctx& c, const sfn_loc& l, IntOpt& out, const sfn_str& s, const sfn_str& needle);
+[[nodiscard]] int strings_char_count(Ctx& c, const sfn_loc& l, std::int64_t& out, const sfn_str& s);
+[[nodiscard]] int strings_reverse(Ctx& c, const sfn_loc& l, sfn_str& out, const sfn_str& s);
+[[nodiscard]] int strings_count(Ctx& c, const sfn_loc& l, std::int64_t& out, const sfn_str& s, const sfn_str& needle);
 
 // std.math
-void math_sqrt(Ctx& c, const sfn_loc& l, double& out, double x);
-void math_pow(Ctx& c, const sfn_loc& l, double& out, double base, double exponent);
-void math_floor(Ctx& c, const sfn_loc& l, double& out, double x);
-void math_ceil(Ctx& c, const sfn_loc& l, double& out, double x);
-void math_round(Ctx& c, const sfn_loc& l, double& out, double x);
-void math_trunc(Ctx& c, const sfn_loc& l, double& out, double x);
-void math_clamp(Ctx& c, const sfn_loc& l, double& out, double x, double lo, double hi);
-void math_hash(Ctx& c, const sfn_loc& l, std::int64_t& out, const sfn_str& s);
-void math_exp(Ctx& c, const sfn_loc& l, double& out, double x);
-void math_ln(Ctx& c, const sfn_loc& l, double& out, double x);
-void math_log10(Ctx& c, const sfn_loc& l, double& out, double x);
-void math_pi(Ctx& c, const sfn_loc& l, double& out);
-void math_is_nan(Ctx& c, const sfn_loc& l, std::uint8_t& out, double x);
-void math_is_finite(Ctx& c, const sfn_loc& l, std::uint8_t& out, double x);
+[[nodiscard]] int math_sqrt(Ctx& c, const sfn_loc& l, double& out, double x);
+[[nodiscard]] int math_pow(Ctx& c, const sfn_loc& l, double& out, double base, double exponent);
+[[nodiscard]] int math_floor(Ctx& c, const sfn_loc& l, double& out, double x);
+[[nodiscard]] int math_ceil(Ctx& c, const sfn_loc& l, double& out, double x);
+[[nodiscard]] int math_round(Ctx& c, const sfn_loc& l, double& out, double x);
+[[nodiscard]] int math_trunc(Ctx& c, const sfn_loc& l, double& out, double x);
+[[nodiscard]] int math_clamp(Ctx& c, const sfn_loc& l, double& out, double x, double lo, double hi);
+[[nodiscard]] int math_hash(Ctx& c, const sfn_loc& l, std::int64_t& out, const sfn_str& s);
+[[nodiscard]] int math_exp(Ctx& c, const sfn_loc& l, double& out, double x);
+[[nodiscard]] int math_ln(Ctx& c, const sfn_loc& l, double& out, double x);
+[[nodiscard]] int math_log10(Ctx& c, const sfn_loc& l, double& out, double x);
+[[nodiscard]] int math_pi(Ctx& c, const sfn_loc& l, double& out);
+[[nodiscard]] int math_is_nan(Ctx& c, const sfn_loc& l, std::uint8_t& out, double x);
+[[nodiscard]] int math_is_finite(Ctx& c, const sfn_loc& l, std::uint8_t& out, double x);
 
 // std.time
-void time_format(Ctx& c, const sfn_loc& l, sfn_str& out, std::int64_t t, const sfn_str& pattern);
-void time_parse(Ctx& c, const sfn_loc& l, IntOpt& out, const sfn_str& s, const sfn_str& pattern);
-void time_start_of_day(Ctx& c, const sfn_loc& l, std::int64_t& out, std::int64_t t);
-void time_add_days(Ctx& c, const sfn_loc& l, std::int64_t& out, std::int64_t t, std::int64_t days);
-void time_weekday(Ctx& c, const sfn_loc& l, std::int64_t& out, std::int64_t t);
-void time_year(Ctx& c, const sfn_loc& l, std::int64_t& out, std::int64_t t);
-void time_month(Ctx& c, const sfn_loc& l, std::int64_t& out, std::int64_t t);
-void time_day(Ctx& c, const sfn_loc& l, std::int64_t& out, std::int64_t t);
-void time_days_between(Ctx& c, const sfn_loc& l, std::int64_t& out, std::int64_t a, std::int64_t b);
+[[nodiscard]] int time_format(Ctx& c, const sfn_loc& l, sfn_str& out, std::int64_t t, const sfn_str& pattern);
+[[nodiscard]] int time_parse(Ctx& c, const sfn_loc& l, IntOpt& out, const sfn_str& s, const sfn_str& pattern);
+[[nodiscard]] int time_start_of_day(Ctx& c, const sfn_loc& l, std::int64_t& out, std::int64_t t);
+[[nodiscard]] int time_add_days(Ctx& c, const sfn_loc& l, std::int64_t& out, std::int64_t t, std::int64_t days);
+[[nodiscard]] int time_weekday(Ctx& c, const sfn_loc& l, std::int64_t& out, std::int64_t t);
+[[nodiscard]] int time_year(Ctx& c, const sfn_loc& l, std::int64_t& out, std::int64_t t);
+[[nodiscard]] int time_month(Ctx& c, const sfn_loc& l, std::int64_t& out, std::int64_t t);
+[[nodiscard]] int time_day(Ctx& c, const sfn_loc& l, std::int64_t& out, std::int64_t t);
+[[nodiscard]] int time_days_between(Ctx& c, const sfn_loc& l, std::int64_t& out, std::int64_t a, std::int64_t b);
 
 }  // namespace sfn::stdlib

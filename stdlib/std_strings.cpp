@@ -11,6 +11,10 @@ namespace sfn::stdlib {
 namespace {
 std::string_view sv(const sfn_str& s) { return abi::view(s); }
 void put(sfn_str& out, std::string_view text) { abi::svc().str_assign(&out, text.data(), text.size()); }
+int put_ok(sfn_str& out, std::string_view text) {
+  put(out, text);
+  return SFN_OK;
+}
 // Byte lengths of the code points of s.
 std::vector<std::size_t> code_points(std::string_view s) {
   std::vector<std::size_t> starts;
@@ -22,26 +26,26 @@ std::vector<std::size_t> code_points(std::string_view s) {
 // allocating until the process dies.
 bool too_large(double bytes) { return bytes > 2147483648.0; }
 
-void pad(Ctx& c, const sfn_loc& l, sfn_str& out, const sfn_str& s, std::int64_t width, const sfn_str& fill, bool left) {
+int pad(Ctx& c, const sfn_loc& l, sfn_str& out, const sfn_str& s, std::int64_t width, const sfn_str& fill, bool left) {
   std::int64_t have = static_cast<std::int64_t>(code_points(sv(s)).size());
-  if (width <= have) return put(out, sv(s));
+  if (width <= have) return put_ok(out, sv(s));
   auto f = sv(fill);
-  if (f.empty()) c.raise(left ? "strings.pad_left: empty fill" : "strings.pad_right: empty fill", l);
+  if (f.empty()) return c.raised(left ? "strings.pad_left: empty fill" : "strings.pad_right: empty fill", l);
   auto fcp = code_points(f);
   std::string padding;
   std::int64_t need = width - have;
   if (too_large(static_cast<double>(need) * static_cast<double>(f.size()) / static_cast<double>(fcp.size())))
-    c.raise(left ? "strings.pad_left: result too large" : "strings.pad_right: result too large", l);
+    return c.raised(left ? "strings.pad_left: result too large" : "strings.pad_right: result too large", l);
   for (std::int64_t i = 0; i < need; ++i) {
     std::size_t k = static_cast<std::size_t>(i) % fcp.size();
     std::size_t end = k + 1 < fcp.size() ? fcp[k + 1] : f.size();
     padding += f.substr(fcp[k], end - fcp[k]);
   }
-  put(out, left ? padding + std::string(sv(s)) : std::string(sv(s)) + padding);
+  return put_ok(out, left ? padding + std::string(sv(s)) : std::string(sv(s)) + padding);
 }
 }  // namespace
 
-void strings_join(Ctx&, const sfn_loc&, sfn_str& out, const sfn_list& xs, const sfn_str& sep) {
+int strings_join(Ctx&, const sfn_loc&, sfn_str& out, const sfn_list& xs, const sfn_str& sep) {
   std::string r;
   const sfn_str* items = static_cast<const sfn_str*>(xs.data);
   for (std::uint64_t i = 0; i < xs.len; ++i) {
@@ -49,44 +53,47 @@ void strings_join(Ctx&, const sfn_loc&, sfn_str& out, const sfn_list& xs, const 
     r += sv(items[i]);
   }
   put(out, r);
+  return SFN_OK;
 }
 
-void strings_repeat(Ctx& c, const sfn_loc& l, sfn_str& out, const sfn_str& s, std::int64_t n) {
-  if (n <= 0 || s.len == 0) return put(out, "");
-  if (too_large(static_cast<double>(s.len) * static_cast<double>(n))) c.raise("strings.repeat: result too large", l);
+int strings_repeat(Ctx& c, const sfn_loc& l, sfn_str& out, const sfn_str& s, std::int64_t n) {
+  if (n <= 0 || s.len == 0) return put_ok(out, "");
+  if (too_large(static_cast<double>(s.len) * static_cast<double>(n))) return c.raised("strings.repeat: result too large", l);
   std::string r;
   r.reserve(s.len * n);
   for (std::int64_t i = 0; i < n; ++i) r += sv(s);
   put(out, r);
+  return SFN_OK;
 }
 
-void strings_pad_left(Ctx& c, const sfn_loc& l, sfn_str& out, const sfn_str& s, std::int64_t width, const sfn_str& fill) {
-  pad(c, l, out, s, width, fill, true);
+int strings_pad_left(Ctx& c, const sfn_loc& l, sfn_str& out, const sfn_str& s, std::int64_t width, const sfn_str& fill) {
+  return pad(c, l, out, s, width, fill, true);
 }
-void strings_pad_right(Ctx& c, const sfn_loc& l, sfn_str& out, const sfn_str& s, std::int64_t width, const sfn_str& fill) {
-  pad(c, l, out, s, width, fill, false);
+int strings_pad_right(Ctx& c, const sfn_loc& l, sfn_str& out, const sfn_str& s, std::int64_t width, const sfn_str& fill) {
+  return pad(c, l, out, s, width, fill, false);
 }
 
-void strings_to_int(Ctx&, const sfn_loc&, IntOpt& out, const sfn_str& s) {
+int strings_to_int(Ctx&, const sfn_loc&, IntOpt& out, const sfn_str& s) {
   out = IntOpt{};
   auto t = sv(s);
   std::size_t i = 0;
   bool neg = false;
   if (i < t.size() && (t[i] == '+' || t[i] == '-')) neg = t[i++] == '-';
-  if (i == t.size()) return;
+  if (i == t.size()) return SFN_OK;
   std::uint64_t v = 0;
   for (; i < t.size(); ++i) {
-    if (t[i] < '0' || t[i] > '9') return;
-    if (v > (UINT64_MAX - 9) / 10) return;
+    if (t[i] < '0' || t[i] > '9') return SFN_OK;
+    if (v > (UINT64_MAX - 9) / 10) return SFN_OK;
     v = v * 10 + static_cast<std::uint64_t>(t[i] - '0');
-    if (v > 9223372036854775808ull) return;
+    if (v > 9223372036854775808ull) return SFN_OK;
   }
-  if (!neg && v > 9223372036854775807ull) return;
+  if (!neg && v > 9223372036854775807ull) return SFN_OK;
   out.present = 1;
   out.value = neg ? static_cast<std::int64_t>(0 - v) : static_cast<std::int64_t>(v);
+  return SFN_OK;
 }
 
-void strings_to_float(Ctx&, const sfn_loc&, FloatOpt& out, const sfn_str& s) {
+int strings_to_float(Ctx&, const sfn_loc&, FloatOpt& out, const sfn_str& s) {
   out = FloatOpt{};
   auto t = sv(s);
   std::size_t i = 0;
@@ -97,15 +104,15 @@ void strings_to_float(Ctx&, const sfn_loc&, FloatOpt& out, const sfn_str& s) {
     ++i;
     while (i < t.size() && std::isdigit(static_cast<unsigned char>(t[i]))) ++i, ++digits;
   }
-  if (digits == 0) return;
+  if (digits == 0) return SFN_OK;
   if (i < t.size() && (t[i] == 'e' || t[i] == 'E')) {
     ++i;
     if (i < t.size() && (t[i] == '+' || t[i] == '-')) ++i;
     std::size_t ed = 0;
     while (i < t.size() && std::isdigit(static_cast<unsigned char>(t[i]))) ++i, ++ed;
-    if (ed == 0) return;
+    if (ed == 0) return SFN_OK;
   }
-  if (i != t.size()) return;
+  if (i != t.size()) return SFN_OK;
   std::string text(t[0] == '+' ? t.substr(1) : t);
   double v = 0;
   auto r = std::from_chars(text.data(), text.data() + text.size(), v);
@@ -113,36 +120,40 @@ void strings_to_float(Ctx&, const sfn_loc&, FloatOpt& out, const sfn_str& s) {
     // Too small gives 0 with the sign kept; too large is none.
     bool tiny = text.find_first_of("eE") != std::string::npos && text.find("e-") != std::string::npos;
     if (!tiny) tiny = text.find("E-") != std::string::npos;
-    if (!tiny) return;
+    if (!tiny) return SFN_OK;
     v = text[0] == '-' ? -0.0 : 0.0;
   } else if (r.ec != std::errc() || r.ptr != text.data() + text.size()) {
-    return;
+    return SFN_OK;
   }
   out.present = 1;
   out.value = v;
+  return SFN_OK;
 }
 
-void strings_index_of(Ctx&, const sfn_loc&, IntOpt& out, const sfn_str& s, const sfn_str& needle) {
+int strings_index_of(Ctx&, const sfn_loc&, IntOpt& out, const sfn_str& s, const sfn_str& needle) {
   out = IntOpt{};
   auto pos = sv(s).find(sv(needle));
-  if (pos == std::string_view::npos) return;
+  if (pos == std::string_view::npos) return SFN_OK;
   out.present = 1;
   out.value = static_cast<std::int64_t>(pos);
+  return SFN_OK;
 }
 
-void strings_last_index_of(Ctx&, const sfn_loc&, IntOpt& out, const sfn_str& s, const sfn_str& needle) {
+int strings_last_index_of(Ctx&, const sfn_loc&, IntOpt& out, const sfn_str& s, const sfn_str& needle) {
   out = IntOpt{};
   auto pos = sv(s).rfind(sv(needle));
-  if (pos == std::string_view::npos) return;
+  if (pos == std::string_view::npos) return SFN_OK;
   out.present = 1;
   out.value = static_cast<std::int64_t>(pos);
+  return SFN_OK;
 }
 
-void strings_char_count(Ctx&, const sfn_loc&, std::int64_t& out, const sfn_str& s) {
+int strings_char_count(Ctx&, const sfn_loc&, std::int64_t& out, const sfn_str& s) {
   out = static_cast<std::int64_t>(code_points(sv(s)).size());
+  return SFN_OK;
 }
 
-void strings_reverse(Ctx&, const sfn_loc&, sfn_str& out, const sfn_str& s) {
+int strings_reverse(Ctx&, const sfn_loc&, sfn_str& out, const sfn_str& s) {
   auto t = sv(s);
   auto cps = code_points(t);
   std::string r;
@@ -151,17 +162,19 @@ void strings_reverse(Ctx&, const sfn_loc&, sfn_str& out, const sfn_str& s) {
     r += t.substr(cps[k], end - cps[k]);
   }
   put(out, r);
+  return SFN_OK;
 }
 
-void strings_count(Ctx&, const sfn_loc&, std::int64_t& out, const sfn_str& s, const sfn_str& needle) {
+int strings_count(Ctx&, const sfn_loc&, std::int64_t& out, const sfn_str& s, const sfn_str& needle) {
   auto t = sv(s), n = sv(needle);
   if (n.empty()) {
     out = static_cast<std::int64_t>(code_points(t).size()) + 1;
-    return;
+    return SFN_OK;
   }
   std::int64_t count = 0;
   for (std::size_t pos = t.find(n); pos != std::string_view::npos; pos = t.find(n, pos + n.size())) ++count;
   out = count;
+  return SFN_OK;
 }
 
 }  // namespace sfn::stdlib

@@ -49,14 +49,14 @@ std::string pad(std::int64_t v, int width) {
   while (static_cast<int>(s.size()) < width) s = "0" + s;
   return v < 0 ? "-" + s : s;
 }
-[[noreturn]] void bad_directive(Ctx& c, const sfn_loc& l, char ch) {
+int bad_directive(Ctx& c, const sfn_loc& l, char ch) {
   std::string msg = "time: invalid pattern directive %";
   if (ch) msg += ch;
-  c.raise(msg, l);
+  return c.raised(msg, l);
 }
 }  // namespace
 
-void time_format(Ctx& c, const sfn_loc& l, sfn_str& out, std::int64_t t, const sfn_str& pattern) {
+int time_format(Ctx& c, const sfn_loc& l, sfn_str& out, std::int64_t t, const sfn_str& pattern) {
   std::int64_t days = floor_div(t, kNsPerDay);
   std::int64_t ns_of_day = t - days * kNsPerDay;
   Civil cv = civil_from_days(days);
@@ -66,7 +66,7 @@ void time_format(Ctx& c, const sfn_loc& l, sfn_str& out, std::int64_t t, const s
   auto p = abi::view(pattern);
   for (std::size_t i = 0; i < p.size(); ++i) {
     if (p[i] != '%') { r += p[i]; continue; }
-    if (i + 1 >= p.size()) bad_directive(c, l, 0);
+    if (i + 1 >= p.size()) return bad_directive(c, l, 0);
     char d = p[++i];
     switch (d) {
       case 'Y': r += pad(cv.y, 4); break;
@@ -90,13 +90,14 @@ void time_format(Ctx& c, const sfn_loc& l, sfn_str& out, std::int64_t t, const s
       case 'F': r += pad(cv.y, 4) + "-" + pad(cv.m, 2) + "-" + pad(cv.d, 2); break;
       case 'T': r += pad(secs / 3600, 2) + ":" + pad(secs / 60 % 60, 2) + ":" + pad(secs % 60, 2); break;
       case '%': r += '%'; break;
-      default: bad_directive(c, l, d);
+      default: return bad_directive(c, l, d);
     }
   }
   abi::svc().str_assign(&out, r.data(), r.size());
+  return SFN_OK;
 }
 
-void time_parse(Ctx& c, const sfn_loc& l, IntOpt& out, const sfn_str& s, const sfn_str& pattern) {
+int time_parse(Ctx& c, const sfn_loc& l, IntOpt& out, const sfn_str& s, const sfn_str& pattern) {
   out = IntOpt{};
   auto text = abi::view(s), p = abi::view(pattern);
   std::int64_t y = 1970, mo = 1, d = 1, h = 0, mi = 0, se = 0, ns = 0, offset = 0, epoch = 0, wday = -1;
@@ -117,7 +118,7 @@ void time_parse(Ctx& c, const sfn_loc& l, IntOpt& out, const sfn_str& s, const s
         bool eq = true;
         for (std::size_t j = 0; j < n.size(); ++j)
           if (std::tolower(static_cast<unsigned char>(text[pos + j])) != std::tolower(static_cast<unsigned char>(n[j]))) eq = false;
-        if (eq) { v = static_cast<std::int64_t>(k); pos += n.size(); return; }
+        if (eq) { v = static_cast<std::int64_t>(k); pos += n.size(); return SFN_OK; }
       }
     }
     ok = false;
@@ -130,11 +131,10 @@ void time_parse(Ctx& c, const sfn_loc& l, IntOpt& out, const sfn_str& s, const s
       if (ok) { if (pos < text.size() && text[pos] == p[i]) ++pos; else ok = false; }
       continue;
     }
-    if (i + 1 >= p.size()) bad_directive(c, l, 0);
+    if (i + 1 >= p.size()) return bad_directive(c, l, 0);
     char dch = p[++i];
     if (!ok) {
-      if (!std::string_view("YmdjHMSLfNaAbBuszZFT%").find(dch)) {}
-      if (std::string_view("YmdjHMSLfNaAbBuszZFT%").find(dch) == std::string_view::npos) bad_directive(c, l, dch);
+      if (std::string_view("YmdjHMSLfNaAbBuszZFT%").find(dch) == std::string_view::npos) return bad_directive(c, l, dch);
       continue;
     }
     std::int64_t v = 0;
@@ -176,53 +176,66 @@ void time_parse(Ctx& c, const sfn_loc& l, IntOpt& out, const sfn_str& s, const s
       case 'F': num(4, 9, y); lit("-"); num(2, 2, mo); lit("-"); num(2, 2, d); break;
       case 'T': num(2, 2, h); lit(":"); num(2, 2, mi); lit(":"); num(2, 2, se); break;
       case '%': lit("%"); break;
-      default: bad_directive(c, l, dch);
+      default: return bad_directive(c, l, dch);
     }
   }
-  if (!ok || pos != text.size()) return;
+  if (!ok || pos != text.size()) return SFN_OK;
   std::int64_t secs;
   if (has_epoch) {
     secs = epoch;
   } else {
     if (mo < 1 || mo > 12 || d < 1 || d > static_cast<std::int64_t>(days_in_month(y, static_cast<unsigned>(mo))) ||
         h > 23 || mi > 59 || se > 59)
-      return;
+      return SFN_OK;
     std::int64_t days = days_from_civil(y, static_cast<unsigned>(mo), static_cast<unsigned>(d));
-    if (wday >= 0 && ((days % 7) + 7 + 3) % 7 != wday) return;
+    if (wday >= 0 && ((days % 7) + 7 + 3) % 7 != wday) return SFN_OK;
     secs = days * 86400 + h * 3600 + mi * 60 + se - offset;
   }
   std::int64_t r;
-  if (__builtin_mul_overflow(secs, kNsPerSec, &r) || __builtin_add_overflow(r, ns, &r)) return;
+  if (__builtin_mul_overflow(secs, kNsPerSec, &r) || __builtin_add_overflow(r, ns, &r)) return SFN_OK;
   out.present = 1;
   out.value = r;
+  return SFN_OK;
 }
 
-void time_start_of_day(Ctx& c, const sfn_loc& l, std::int64_t& out, std::int64_t t) {
+int time_start_of_day(Ctx& c, const sfn_loc& l, std::int64_t& out, std::int64_t t) {
   std::int64_t r;
-  if (__builtin_mul_overflow(floor_div(t, kNsPerDay), kNsPerDay, &r)) c.raise("time.start_of_day: out of range", l);
+  if (__builtin_mul_overflow(floor_div(t, kNsPerDay), kNsPerDay, &r)) return c.raised("time.start_of_day: out of range", l);
   out = r;
+  return SFN_OK;
 }
-void time_add_days(Ctx& c, const sfn_loc& l, std::int64_t& out, std::int64_t t, std::int64_t days) {
+int time_add_days(Ctx& c, const sfn_loc& l, std::int64_t& out, std::int64_t t, std::int64_t days) {
   std::int64_t d;
-  if (__builtin_mul_overflow(days, kNsPerDay, &d) || __builtin_add_overflow(t, d, &out)) c.raise("integer overflow", l);
+  if (__builtin_mul_overflow(days, kNsPerDay, &d) || __builtin_add_overflow(t, d, &out)) return c.raised("integer overflow", l);
+  return SFN_OK;
 }
-void time_weekday(Ctx&, const sfn_loc&, std::int64_t& out, std::int64_t t) {
+int time_weekday(Ctx&, const sfn_loc&, std::int64_t& out, std::int64_t t) {
   std::int64_t days = floor_div(t, kNsPerDay);
   out = ((days % 7) + 7 + 3) % 7 + 1;
+  return SFN_OK;
 }
-void time_year(Ctx&, const sfn_loc&, std::int64_t& out, std::int64_t t) { out = civil_from_days(floor_div(t, kNsPerDay)).y; }
-void time_month(Ctx&, const sfn_loc&, std::int64_t& out, std::int64_t t) { out = civil_from_days(floor_div(t, kNsPerDay)).m; }
-void time_day(Ctx&, const sfn_loc&, std::int64_t& out, std::int64_t t) { out = civil_from_days(floor_div(t, kNsPerDay)).d; }
-void time_days_between(Ctx& c, const sfn_loc& l, std::int64_t& out, std::int64_t a, std::int64_t b) {
+int time_year(Ctx&, const sfn_loc&, std::int64_t& out, std::int64_t t) {
+  out = civil_from_days(floor_div(t, kNsPerDay)).y;
+  return SFN_OK;
+}
+int time_month(Ctx&, const sfn_loc&, std::int64_t& out, std::int64_t t) {
+  out = civil_from_days(floor_div(t, kNsPerDay)).m;
+  return SFN_OK;
+}
+int time_day(Ctx&, const sfn_loc&, std::int64_t& out, std::int64_t t) {
+  out = civil_from_days(floor_div(t, kNsPerDay)).d;
+  return SFN_OK;
+}
+int time_days_between(Ctx&, const sfn_loc&, std::int64_t& out, std::int64_t a, std::int64_t b) {
   std::int64_t diff;
   if (__builtin_sub_overflow(b, a, &diff)) {
     // The difference of two times may not fit; compute in 128 bits.
     __int128 d = static_cast<__int128>(b) - a;
     out = static_cast<std::int64_t>(d / kNsPerDay);
-    return;
+    return SFN_OK;
   }
-  (void)c; (void)l;
   out = diff / kNsPerDay;
+  return SFN_OK;
 }
 
 }  // namespace sfn::stdlib

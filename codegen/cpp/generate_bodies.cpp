@@ -361,8 +361,8 @@ void Generator::rvalue_into(const Rvalue& r, const std::string& d, const std::st
       if (m_.fn_body[r.index] != kNone) {
         o << ind << "fn_" << m_.bodies[m_.fn_body[r.index]].name << "(ctx" << (has_out ? ", " + d : "") << args << ");\n";
       } else {
-        o << ind << "sfn::stdlib::" << ex.module << "_" << ex.name << "(ctx, " << loc(r.loc) << (has_out ? ", " + d : "")
-          << args << ");\n";
+        o << ind << "sfn::gen::checked(sfn::stdlib::" << ex.module << "_" << ex.name << "(ctx, " << loc(r.loc)
+          << (has_out ? ", " + d : "") << args << "));\n";
       }
       return;
     }

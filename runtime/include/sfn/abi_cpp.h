@@ -100,9 +100,14 @@ class Ctx {
   int64_t now() const { return ctx_->svc->now(ctx_); }
   void log(std::string_view text) { ctx_->svc->log(ctx_, text.data(), text.size()); }
 
+  // Raises a runtime error without throwing and returns SFN_RAISED (for code that reports
+  // errors as status codes, such as the standard library's extern fns).
+  [[nodiscard]] int raised(std::string_view message, const sfn_loc& loc) {
+    return ctx_->svc->raise(ctx_, message.data(), message.size(), &loc);
+  }
   // Raises a runtime error; never returns normally.
   [[noreturn]] void raise(std::string_view message, const sfn_loc& loc) {
-    ctx_->svc->raise(ctx_, message.data(), message.size(), &loc);
+    (void)raised(message, loc);
     throw Raised{};
   }
   // Raises `error` when non-null (for value operations returning an error text).

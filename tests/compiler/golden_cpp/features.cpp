@@ -238,7 +238,7 @@ void fn_describe(sfn::abi::Ctx& ctx, sfn_str& out, const sfn_list& l_xs, const s
     return;
   }
   SFN_LOCAL(sfn_str, tmp3, sfn::abi::kString);
-  sfn::stdlib::strings_join(ctx, kLoc[2], tmp3, l_xs, l_sep);
+  sfn::gen::checked(sfn::stdlib::strings_join(ctx, kLoc[2], tmp3, l_xs, l_sep));
   // "features.sfn":35
   sfn::gen::move_into(sfn::abi::kString, out, tmp3);
   return;
