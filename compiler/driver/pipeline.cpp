@@ -34,6 +34,9 @@ LoadResult load_with_llvm(const std::string& path, const LoadOptions& options, s
     return failure(error, 2);
   LoadResult r;
   r.compile_ms = ms_since(t0);
+  r.lower_ms = compiled.lower_ms;
+  r.optimize_ms = compiled.optimize_ms;
+  r.codegen_ms = compiled.codegen_ms;
   r.module = runtime::load_module_linked(compiled.entry, compiled.keep_alive, &error);
   if (!r.module) return failure(path + ": " + error, 2);
   r.frontend = std::move(lowered.frontend);

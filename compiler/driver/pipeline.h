@@ -34,6 +34,7 @@ struct LoadResult {
   std::string error;
   int exit_code = 0;
   double compile_ms = 0;  // backend time (LLVM: lower + optimise + JIT; C++: compile or cache hit)
+  double lower_ms = 0, optimize_ms = 0, codegen_ms = 0;  // LLVM: where compile_ms went
   // The checked program the module was compiled from (its schema, versions.h); set with `module`.
   std::shared_ptr<const Frontend> frontend;
   std::vector<std::string> files;  // the program's source files on disk (LLVM backend; root and imports)

@@ -24,6 +24,9 @@
 #include <rocksdb/db.h>
 #include <rocksdb/write_batch.h>
 
+#ifdef SFN_COUNTER_SFN
+#include "compiler/driver/pipeline.h"
+#endif
 #include "runtime/coordinator/coordinator.h"
 #include "runtime/core/codec.h"
 #include "runtime/core/module.h"
@@ -188,6 +191,20 @@ sfn::runtime::ModulePtr load_or_exit(const char* path) {
   return m;
 }
 
+#ifdef SFN_COUNTER_SFN
+// The program compiled by the LLVM JIT in this process (lower + -O2 + ORC), as `sfn run` does.
+sfn::runtime::ModulePtr jit_or_exit(const char* sfn_path) {
+  sfn::driver::LoadOptions options;
+  options.backend = sfn::driver::Backend::llvm;
+  auto r = sfn::driver::load_program(sfn_path, options);
+  if (!r.module) {
+    std::fprintf(stderr, "%s: %s\n", sfn_path, r.error.c_str());
+    std::exit(1);
+  }
+  return r.module;
+}
+#endif
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -244,6 +261,20 @@ int main(int argc, char** argv) {
     std::printf("counter_loop.sfn (200 loop iterations + fn calls per invocation), 1 worker: %.0f invocations/s with "
                 "the budget vs %.0f without (ABBA BAAB) = %.3fx; %.2f ns per unit of fuel\n",
                 with, without, with / without, (1e9 / with - 1e9 / without) / 200);
+  }
+#endif
+#if defined(SFN_COUNTER_SFN) && defined(SFN_COUNTER_SO) && defined(SFN_COUNTER_LOOP_SO)
+  // The LLVM JIT against the C++ backend, same programs, same run.
+  const std::pair<const char*, const char*> programs[] = {{SFN_COUNTER_SFN, SFN_COUNTER_SO},
+                                                          {SFN_COUNTER_LOOP_SFN, SFN_COUNTER_LOOP_SO}};
+  for (const auto& [source, so] : programs) {
+    auto jitted = jit_or_exit(source), cpp = load_or_exit(so);
+    for (unsigned w : {1u, 2u}) {
+      if (only && w != only) continue;
+      auto [cpp_rate, jit_rate] = abba(cpp, jitted, w, hops, dir, "cpp", "jit");
+      std::printf("%s, %u worker%s: LLVM JIT %.0f invocations/s vs C++ backend %.0f (ABBA BAAB) = %.3fx\n",
+                  fs::path(source).filename().c_str(), w, w == 1 ? " " : "s", jit_rate, cpp_rate, jit_rate / cpp_rate);
+    }
   }
 #endif
   fs::remove_all(dir);

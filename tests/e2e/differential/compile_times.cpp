@@ -22,7 +22,10 @@ int main(int argc, char** argv) {
         std::fprintf(stderr, "%s: %s\n", argv[i], r.error.c_str());
         return 1;
       }
-      std::printf("%-60s %-4s %8.1f ms\n", argv[i], backend == sfn::driver::Backend::llvm ? "llvm" : "cpp", r.compile_ms);
+      std::printf("%-45s %-4s %8.1f ms", argv[i], backend == sfn::driver::Backend::llvm ? "llvm" : "cpp", r.compile_ms);
+      if (backend == sfn::driver::Backend::llvm)
+        std::printf("  (lower %.1f, -O%u %.1f, codegen %.1f)", r.lower_ms, options.opt_level, r.optimize_ms, r.codegen_ms);
+      std::printf("\n");
     }
   }
   return 0;
