@@ -4,6 +4,7 @@
 // Every call has a deadline, so a missing server gives an error naming the endpoint, not a hang.
 // Exit status: 0 success, 1 no answer / refused / server error, 2 usage error, 3 the record was
 // refused as undecodable (`sfn send`; with --file: some lines were refused).
+#include <cmath>
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -362,6 +363,7 @@ void setup_status(CLI::App& app, int& exit_code) {
       j["recovery"] = s.recovery;
       j["version"] = s.version;
       j["reloads"] = s.reloads;
+      j["last_reload_pause_ms"] = s.last_reload_pause_ms;
       j["workers"] = nlohmann::json::array();
       for (const auto& w : s.workers)
         j["workers"].push_back({{"id", w.id}, {"key_groups", w.key_groups},
@@ -384,7 +386,11 @@ void setup_status(CLI::App& app, int& exit_code) {
                                        : std::string("never"))
               << "\n";
     std::cout << "recovery:   " << (s.recovery.empty() ? std::string("none (started empty)") : s.recovery) << "\n";
-    if (!s.version.empty()) std::cout << "version:    " << s.version << " (reloads: " << s.reloads << ")\n";
+    if (!s.version.empty()) {
+      std::cout << "version:    " << s.version << " (reloads: " << s.reloads;
+      if (s.reloads > 0) std::cout << ", the last switched in " << std::lround(s.last_reload_pause_ms) << " ms";
+      std::cout << ")\n";
+    }
     std::cout << "key groups: " << s.key_groups << "\n";
     std::cout << "workers:    " << s.workers.size() << "\n";
     for (const auto& w : s.workers)

@@ -38,6 +38,7 @@
 namespace sfn::runtime {
 namespace {
 
+std::atomic<double> g_last_reload_pause_ms{0};  // the last hot reload: offer to the new version running
 std::atomic<bool> g_stop{false};       // SIGINT/SIGTERM or request_stop(): end the run
 std::atomic<bool> g_interrupt{false};  // the coordinator's stop flag: a stop or a pending reload
 
@@ -249,6 +250,7 @@ io::StatusReport EmbeddedRun::status() const {
   r.recovery = recovery_summary_;
   r.version = options_.version_label;
   r.reloads = reloads_;
+  r.last_reload_pause_ms = g_last_reload_pause_ms.load();
   return r;
 }
 
@@ -537,6 +539,7 @@ struct ReloadSlot {
   bool running = false;
   bool switching = false;  // a version was offered and is not running yet
   std::optional<PendingVersion> pending;
+  std::chrono::steady_clock::time_point asked;  // when `pending` was offered
 
   std::optional<PendingVersion> take() {
     std::lock_guard<std::mutex> lock(mu);
@@ -546,6 +549,12 @@ struct ReloadSlot {
   }
   void switched() {
     std::lock_guard<std::mutex> lock(mu);
+    switching = false;
+  }
+  // The new version's workers run: the pause of the switch is over.
+  void started() {
+    std::lock_guard<std::mutex> lock(mu);
+    g_last_reload_pause_ms.store(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - asked).count());
     switching = false;
   }
   // Answers a pending offer that will not run (the run ended) and closes the slot.
@@ -593,7 +602,7 @@ std::string Supervisor::run_once(RunResult& result, int attempt, bool* failed, b
   EmbeddedRun run(version_.module, o, result, attempt, reloads_ + (starting_ ? 1 : 0), [this] {
     if (!starting_) return;
     ++reloads_;
-    g_reload.switched();
+    g_reload.started();
     starting_->finish(Status::ok());
     starting_.reset();
   });
@@ -658,12 +667,14 @@ Status offer_version(ProgramVersion version, std::function<void(const Status&)> 
     if (g_reload.switching) return Status::error("another version is being switched to; try again");
     g_reload.switching = true;
     g_reload.pending.emplace(PendingVersion{std::move(version), std::move(done)});
+    g_reload.asked = std::chrono::steady_clock::now();
   }
   g_interrupt.store(true);
   return Status::ok();
 }
 
 RunResult run_embedded(const ModulePtr& module, const RunOptions& options) {
+  g_last_reload_pause_ms.store(0);
   g_stop.store(false);
   g_interrupt.store(false);
   {

@@ -62,6 +62,8 @@ struct StatusReport {
   std::string recovery;                        // what recovery did at start; empty: started empty
   std::string version;                         // the running program version's label
   std::uint64_t reloads = 0;                   // hot reloads since the start
+  // The last reload's switch: from the request to the new version's workers running (0: none).
+  double last_reload_pause_ms = 0;
   std::uint32_t key_groups = 0;             // G
   std::vector<WorkerStatus> workers;
   std::vector<LogStatus> ingresses;

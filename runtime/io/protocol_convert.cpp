@@ -33,6 +33,7 @@ void to_proto(const StatusReport& report, proto::StatusReply& out) {
   out.set_recovery(report.recovery);
   out.set_version(report.version);
   out.set_reloads(report.reloads);
+  out.set_last_reload_pause_ms(report.last_reload_pause_ms);
   out.set_key_groups(report.key_groups);
   for (const auto& w : report.workers) {
     auto* p = out.add_workers();
@@ -57,6 +58,7 @@ StatusReport from_proto(const proto::StatusReply& reply) {
   r.recovery = reply.recovery();
   r.version = reply.version();
   r.reloads = reply.reloads();
+  r.last_reload_pause_ms = reply.last_reload_pause_ms();
   r.key_groups = reply.key_groups();
   for (const auto& w : reply.workers())
     r.workers.push_back({w.id(), w.key_groups(), w.queue_depth(), w.invocations()});

@@ -183,6 +183,9 @@ TEST_F(Reload, ACompatibleChangeUnderAStreamOfRecordsSwitchesOnceAndLosesNothing
   }
   EXPECT_LE(switched, 4);
   EXPECT_EQ(status()["reloads"], 1);
+  // The runtime measured the switch (offer to the new version running): some time, not minutes.
+  EXPECT_GT(status()["last_reload_pause_ms"].get<double>(), 0.0);
+  EXPECT_LT(status()["last_reload_pause_ms"].get<double>(), 60'000.0);
 }
 
 TEST_F(Reload, IncompatibleAndBrokenVersionsAreRefusedAndTheOldOneGoesOn) {
