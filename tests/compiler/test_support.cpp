@@ -193,4 +193,21 @@ long ServerProcess::memory_kb(const std::string& field) const {
 
 std::string ServerProcess::stderr_text() const { return read_file(stderr_path_); }
 
+std::vector<std::string> ServerProcess::committed(const std::string& egress) const {
+  auto r = run_command({sfn_, "tail", egress, "--no-follow", "--control", control_, "--endpoint", egress_, "--timeout", "2s"});
+  std::vector<std::string> lines;
+  std::istringstream in(r.out);
+  for (std::string l; std::getline(in, l);)
+    if (!l.empty()) lines.push_back(l);
+  return lines;
+}
+
+std::vector<std::string> ServerProcess::wait_for_committed(const std::string& egress, std::size_t n,
+                                                           std::chrono::seconds limit) const {
+  const auto deadline = std::chrono::steady_clock::now() + limit;
+  std::vector<std::string> lines = committed(egress);
+  while (lines.size() < n && std::chrono::steady_clock::now() < deadline) lines = committed(egress);
+  return lines;
+}
+
 }  // namespace sfn::testing

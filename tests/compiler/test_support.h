@@ -54,6 +54,11 @@ class ServerProcess {
   // the process or the line is not there.
   long memory_kb(const std::string& field) const;
   std::string stderr_text() const;
+  // The committed records of `egress` (`sfn tail --no-follow`), one JSON value each.
+  std::vector<std::string> committed(const std::string& egress) const;
+  // Waits until `egress` holds at least `n` committed records or `limit` passes; returns them.
+  std::vector<std::string> wait_for_committed(const std::string& egress, std::size_t n,
+                                              std::chrono::seconds limit = std::chrono::seconds(30)) const;
 
   pid_t pid() const { return pid_; }
   const std::string& ingress() const { return ingress_; }

@@ -23,7 +23,6 @@
 #include <map>
 #include <random>
 #include <set>
-#include <sstream>
 #include <string>
 #include <vector>
 
@@ -52,7 +51,6 @@ class Server {
                  {module.string(), "--workers", "2", "--checkpoint-interval", "50ms", "--state-dir", state.string()},
                  state.string() + ".stderr"),
         ingress_(process_.ingress()),
-        egress_(process_.egress()),
         control_(process_.control()) {}
 
   // Starts the process and waits until its control endpoint answers.
@@ -94,19 +92,11 @@ class Server {
     return nlohmann::json::parse(r.out, nullptr, false);
   }
 
-  std::vector<std::string> committed(const std::string& egress) const {
-    auto r = run_command({SFN_BIN, "tail", egress, "--no-follow", "--control", control_, "--endpoint", egress_,
-                          "--timeout", "2s"});
-    std::vector<std::string> lines;
-    std::istringstream in(r.out);
-    for (std::string l; std::getline(in, l);)
-      if (!l.empty()) lines.push_back(l);
-    return lines;
-  }
+  std::vector<std::string> committed(const std::string& egress) const { return process_.committed(egress); }
 
  private:
   sfn::testing::ServerProcess process_;
-  const std::string &ingress_, &egress_, &control_;
+  const std::string &ingress_, &control_;
 };
 
 struct Expected {

@@ -1,15 +1,20 @@
 // The limits of decision 110 against the real `sfn` binary: the checker and the runtime's
 // decoders agree on the deepest value (common/limits.h), through `--input` and through the
-// network ingress.
+// network ingress; ingress records over the network have a size limit, and a request larger than
+// the server receives never costs it its size in memory.
 #include <gtest/gtest.h>
 #include <signal.h>
 
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "common/limits.h"
+#include "runtime/io/protocol.h"
+#include "test_util.h"
 #include "tests/compiler/test_support.h"
 
 namespace {
@@ -73,13 +78,15 @@ sfn::testing::CommandResult run_input(const fs::path& dir, const std::string& pr
                      dir.string());
 }
 
-// Serves `program` on loopback, sends each of `records` with `sfn send`, stops the run with
-// SIGINT (a last snapshot commits the egress) and returns what each send said plus the egress.
+// Serves `program` on loopback, sends each of `records` with `sfn send`, waits until `processed`
+// of them have committed egress, stops the run with SIGINT and returns what each send said plus
+// the egress the run printed.
 struct Served {
   std::vector<sfn::testing::CommandResult> sends;
   std::string egress;
 };
-Served serve(const fs::path& dir, const std::string& program, const std::vector<std::string>& records) {
+Served serve(const fs::path& dir, const std::string& program, const std::vector<std::string>& records,
+             std::size_t processed) {
   std::ofstream(dir / "nest.sfn") << program;
   fs::remove_all(dir / "state");
   ServerProcess server(SFN_BIN, {(dir / "nest.sfn").string(), "--state-dir", (dir / "state").string()},
@@ -89,6 +96,7 @@ Served serve(const fs::path& dir, const std::string& program, const std::vector<
   Served out;
   for (const auto& record : records)
     out.sends.push_back(run_command({SFN_BIN, "send", "ins", record, "--endpoint", server.ingress()}));
+  EXPECT_EQ(server.wait_for_committed("outs", processed).size(), processed);
   EXPECT_EQ(server.stop(SIGINT), 0) << server.stderr_text();
   out.egress = sfn::testing::read_file(dir / "run.out");
   return out;
@@ -115,7 +123,7 @@ TEST(ValueDepth, TheCheckerAndTheRuntimeAgreeOnTheDeepestMessage) {
   auto input = run_input(dir.path, chain_program(kLimit), chain_record(kLimit));
   EXPECT_EQ(input.status, 0) << input.err;
   EXPECT_EQ(input.out, kOk) << input.err;
-  Served served = serve(dir.path, chain_program(kLimit), {chain_record(kLimit)});
+  Served served = serve(dir.path, chain_program(kLimit), {chain_record(kLimit)}, 1);
   ASSERT_EQ(served.sends.size(), 1u);
   EXPECT_EQ(served.sends[0].status, 0) << served.sends[0].err;
   EXPECT_EQ(served.egress, kOk);
@@ -136,12 +144,84 @@ TEST(ValueDepth, RecursiveRecordsAreProcessedAtTheLimitAndRefusedBeyondIt) {
   EXPECT_NE(over.err.find("in.jsonl:1: ingress `ins`: " + refused), std::string::npos) << over.err;
   EXPECT_EQ(over.out, "");
 
-  Served served = serve(dir.path, recursive_program(), {recursive_record(kLimit + 1), recursive_record(kLimit)});
+  Served served = serve(dir.path, recursive_program(), {recursive_record(kLimit + 1), recursive_record(kLimit)}, 1);
   ASSERT_EQ(served.sends.size(), 2u);
   EXPECT_EQ(served.sends[0].status, 3) << served.sends[0].err;
   EXPECT_NE(served.sends[0].err.find(refused), std::string::npos) << served.sends[0].err;
   EXPECT_EQ(served.sends[1].status, 0) << served.sends[1].err;
   EXPECT_EQ(served.egress, kOk);
+}
+
+// A program storing nothing: each Blob record emits the length of its text.
+const char* const kBlobProgram =
+    "package blobs;\n\nmessage Blob {\n  id: string;\n  text: string;\n}\n\nmessage Size {\n  n: int;\n}\n\n"
+    "ingress blobs(b: Blob) -> Store(b.id);\negress sizes: Size;\n\nfunction Store(id: string) {\n"
+    "  on Blob(b) {\n    emit Size { n: b.text.len() } to sizes;\n  }\n}\n";
+
+// A Blob record of exactly `bytes` bytes of JSON: {"id":"a","text":"xxx..."}.
+std::string blob_of(std::size_t bytes) { return R"({"id":"a","text":")" + std::string(bytes - 20, 'x') + R"("})"; }
+
+// One 100 MB record took ~1.9 GB of the server's memory (issue 11). Now `sfn send --file` asks
+// the limit and refuses such a line itself, a record just over the limit is refused by the
+// server, one exactly at the limit is processed; a client that sends 100 MB without asking is
+// disconnected by ZeroMQ after reading the request's length. The server's peak memory (VmHWM of
+// the real process) stays far below the record sizes; the in-process path (--input) is not limited.
+TEST(RecordSize, ABigRecordIsRefusedAndTheServerStaysSmall) {
+  constexpr std::size_t kLimit = sfn::runtime::io::kDefaultMaxRecordBytes, kHuge = 100u << 20;
+  ScratchDir dir("record_size");
+  std::ofstream(dir.path / "blobs.sfn") << kBlobProgram;
+  std::ofstream(dir.path / "big.jsonl") << blob_of(kHuge) << "\n"
+                                        << blob_of(kLimit) << "\n"
+                                        << blob_of(100) << "\n"
+                                        << blob_of(kLimit + 1) << "\n";
+  ServerProcess server(SFN_BIN, {(dir.path / "blobs.sfn").string(), "--state-dir", (dir.path / "state").string()},
+                       dir.path / "run.err", dir.path / "run.out");
+  const std::string problem = server.start();
+  ASSERT_TRUE(problem.empty()) << problem;
+  auto sent = run_command({SFN_BIN, "send", "blobs", "--file", "big.jsonl", "--endpoint", server.ingress(),
+                           "--timeout", "60s"}, "", dir.path.string());
+  EXPECT_EQ(sent.status, 3) << sent.err;
+  for (const auto& [line, bytes] : {std::pair{1, kHuge}, std::pair{4, kLimit + 1}})
+    EXPECT_NE(sent.err.find("big.jsonl:" + std::to_string(line) + ": " +
+                            sfn::runtime::io::record_too_large(bytes, kLimit) + " (line refused)"),
+              std::string::npos)
+        << sent.err;
+  EXPECT_NE(sent.out.find("2 appended, 0 duplicates, 2 refused"), std::string::npos) << sent.out;
+  EXPECT_TRUE(sfn::runtime::testing::server_drops_request(server.ingress(), kHuge));
+  EXPECT_EQ(server.wait_for_committed("sizes", 2),
+            (std::vector<std::string>{"{\"n\":" + std::to_string(kLimit - 20) + "}", "{\"n\":80}"}));
+  const long peak_kb = server.memory_kb("VmHWM");
+  std::printf("sfn run peak resident memory (VmHWM): %ld kB\n", peak_kb);
+  EXPECT_GT(peak_kb, 0);
+  EXPECT_LT(peak_kb, 256 * 1024) << "a 100 MB record once took 1.9 GB";
+
+  std::ofstream(dir.path / "in.jsonl") << R"({"ingress":"blobs","value":)" << blob_of(2 * kLimit) << "}\n";
+  auto input = run_command({SFN_BIN, "run", "blobs.sfn", "--input", "in.jsonl", "--state-dir",
+                            (dir.path / "input_state").string()}, "", dir.path.string());
+  EXPECT_EQ(input.status, 0) << input.err;
+  EXPECT_EQ(input.out, "{\"egress\":\"sizes\",\"value\":{\"n\":" + std::to_string(2 * kLimit - 20) + "}}\n");
+}
+
+// `sfn run --max-record-bytes` takes a size with a unit; `sfn send` prints the server's refusal
+// of a record over it and exits 3, and sends one at it.
+TEST(RecordSize, SfnSendPrintsTheRefusalAndExitsNonZero) {
+  ScratchDir dir("record_size_cli");
+  std::ofstream(dir.path / "blobs.sfn") << kBlobProgram;
+  auto bad = run_command({SFN_BIN, "run", "blobs.sfn", "--max-record-bytes", "1", "--ingress", "tcp://127.0.0.1:1"}, "",
+                         dir.path.string());
+  EXPECT_EQ(bad.status, 2) << bad.err;
+  EXPECT_NE(bad.err.find("--max-record-bytes"), std::string::npos) << bad.err;
+  ServerProcess server(SFN_BIN, {(dir.path / "blobs.sfn").string(), "--state-dir", (dir.path / "state").string(),
+                                 "--max-record-bytes", "2KiB"},
+                       dir.path / "run.err");
+  const std::string problem = server.start();
+  ASSERT_TRUE(problem.empty()) << problem;
+  auto over = run_command({SFN_BIN, "send", "blobs", blob_of(2049), "--endpoint", server.ingress()});
+  EXPECT_EQ(over.status, 3) << over.err;
+  EXPECT_EQ(over.err, "error: " + sfn::runtime::io::record_too_large(2049, 2048) + "\n");
+  auto at = run_command({SFN_BIN, "send", "blobs", blob_of(2048), "--endpoint", server.ingress()});
+  EXPECT_EQ(at.status, 0) << at.err;
+  EXPECT_EQ(server.wait_for_committed("sizes", 1), (std::vector<std::string>{"{\"n\":2028}"}));
 }
 
 }  // namespace

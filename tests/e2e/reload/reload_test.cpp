@@ -14,7 +14,6 @@
 #include <fstream>
 #include <map>
 #include <optional>
-#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -118,12 +117,8 @@ class Reload : public ::testing::Test {
     ADD_FAILURE() << "record " << i << " was never acknowledged";
   }
   std::vector<nlohmann::json> committed() {
-    auto r = run_command({SFN_BIN, "tail", "counts", "--no-follow", "--control", control_, "--endpoint", egress_,
-                          "--timeout", "2s"});
     std::vector<nlohmann::json> out;
-    std::istringstream in(r.out);
-    for (std::string l; std::getline(in, l);)
-      if (!l.empty()) out.push_back(nlohmann::json::parse(l, nullptr, false));
+    for (const auto& line : server_->committed("counts")) out.push_back(nlohmann::json::parse(line, nullptr, false));
     return out;
   }
   std::string stderr_text() { return server_->stderr_text(); }

@@ -1,10 +1,14 @@
-// Temporary directories for tests (test_util.h).
+// Temporary directories and raw oversized requests for tests (test_util.h).
 #include "test_util.h"
 
 #include <stdlib.h>
 
+#include <cstdint>
+#include <cstring>
 #include <stdexcept>
 #include <system_error>
+
+#include <zmq.hpp>
 
 namespace sfn::runtime::testing {
 
@@ -17,6 +21,30 @@ TempDir::TempDir() {
 TempDir::~TempDir() {
   std::error_code ec;
   std::filesystem::remove_all(path_, ec);
+}
+
+bool server_drops_request(const std::string& endpoint, std::size_t bytes) {
+  zmq::context_t ctx;
+  zmq::socket_t dealer(ctx, zmq::socket_type::dealer);
+  dealer.set(zmq::sockopt::linger, 0);
+  const std::string events_endpoint = "inproc://dealer-events";
+  if (zmq_socket_monitor(dealer.handle(), events_endpoint.c_str(), ZMQ_EVENT_CONNECTED | ZMQ_EVENT_DISCONNECTED) != 0)
+    return false;
+  zmq::socket_t events(ctx, zmq::socket_type::pair);
+  events.set(zmq::sockopt::rcvtimeo, 10000);
+  events.connect(events_endpoint);
+  dealer.connect(endpoint);
+  auto next_event = [&] {  // the event's id, 0 when none came in time
+    zmq::message_t event, address;
+    if (!events.recv(event) || !events.recv(address)) return 0;
+    std::uint16_t id;
+    std::memcpy(&id, event.data(), sizeof id);
+    return static_cast<int>(id);
+  };
+  if (next_event() != ZMQ_EVENT_CONNECTED) return false;
+  dealer.send(zmq::message_t(), zmq::send_flags::sndmore);
+  dealer.send(zmq::message_t(bytes), zmq::send_flags::none);
+  return next_event() == ZMQ_EVENT_DISCONNECTED;
 }
 
 }  // namespace sfn::runtime::testing
