@@ -2,9 +2,12 @@
 #include "test_util.h"
 
 #include <stdlib.h>
+#include <sys/syscall.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <cstring>
+#include <fstream>
 #include <stdexcept>
 #include <system_error>
 
@@ -21,6 +24,30 @@ TempDir::TempDir() {
 TempDir::~TempDir() {
   std::error_code ec;
   std::filesystem::remove_all(path_, ec);
+}
+
+bool wait_until_blocked_in(pid_t tid, const std::vector<long>& syscalls, std::chrono::milliseconds limit) {
+  const std::string task = "/proc/self/task/" + std::to_string(tid);
+  const auto deadline = std::chrono::steady_clock::now() + limit;
+  while (std::chrono::steady_clock::now() < deadline) {
+    std::ifstream stat(task + "/stat"), call(task + "/syscall");
+    std::string line;
+    std::getline(stat, line);
+    const auto after_name = line.rfind(')');  // "TID (name) S ..."
+    const bool asleep = after_name != std::string::npos && line.compare(after_name, 3, ") S") == 0;
+    long number = -1;
+    call >> number;  // "running" reads as no number
+    if (asleep && std::find(syscalls.begin(), syscalls.end(), number) != syscalls.end()) return true;
+  }
+  return false;
+}
+
+std::vector<long> poll_syscalls() {
+#ifdef SYS_poll
+  return {SYS_poll, SYS_ppoll, SYS_epoll_wait, SYS_epoll_pwait};
+#else
+  return {SYS_ppoll, SYS_epoll_pwait};
+#endif
 }
 
 bool server_drops_request(const std::string& endpoint, std::size_t bytes) {
