@@ -64,10 +64,16 @@ class Checker {
   // ------------------------------------------------------------------ declarations.cpp
   void collect_declarations();
   void resolve_signatures();
-  void check_message_recursion();
   void check_bodies();
   // Resolves a written type; reports unknown names. Null (a parse error) gives Error silently.
   TypeId resolve_type(const ast::TypeExpr* t, bool in_message_field = false);
+
+  // ------------------------------------------------------------------ message_graph.cpp
+  void check_message_recursion();  // E0207
+  void check_value_depth();        // E0208
+  struct FieldStep { std::uint32_t message; std::uint32_t field; };  // a field followed
+  // Reports the cycle closed by the last field of `path` back to message `closed` (E0207).
+  void report_recursion(const std::vector<FieldStep>& path, std::uint32_t closed);
 
   // ------------------------------------------------------------------ consts.cpp
   // Types and evaluates const `index` (once; detects cycles).

@@ -9,6 +9,7 @@
 #include <cmath>
 #include <limits>
 
+#include "common/limits.h"
 #include "compiler/check/checker.h"
 
 namespace sfn::check {
@@ -72,7 +73,7 @@ ConstValue Checker::default_value(TypeId t, int depth) {
     case TypeKind::Message: {
       v.kind = ConstValue::Kind::Message;
       v.decl = t->decl;
-      if (depth > 64) break;  // only after E0207
+      if (depth > common::kMaxValueDepth) break;  // only after E0207 or E0208
       auto& m = out_.messages[t->decl];
       for (std::uint32_t fi = 0; fi < m.fields.size(); ++fi) {
         ensure_field_default(t->decl, fi);

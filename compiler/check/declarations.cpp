@@ -1,10 +1,9 @@
 // Declaration passes of the checker: collects every top-level declaration of every file into the
 // one program namespace (E0102 for duplicates, std module functions into their module), resolves
 // written types and signatures (messages, enums, fns, function types with states and handlers,
-// ingresses, egresses), rejects recursive messages without indirection (E0207), and drives the
-// body checks. Also the check_program entry point.
+// ingresses, egresses), and drives the checks of the message graph (message_graph.cpp) and of
+// the bodies. Also the check_program entry point.
 #include <algorithm>
-#include <functional>
 
 #include "compiler/check/checker.h"
 
@@ -52,6 +51,7 @@ void Checker::run() {
   collect_declarations();
   resolve_signatures();
   check_message_recursion();
+  check_value_depth();
   check_bodies();
   check_unreached_handlers();
   check_unconstructed_messages();
@@ -391,56 +391,6 @@ void Checker::resolve_signatures() {
       report(Kind::E0201, eg.decl->type->span,
              "an egress carries a message type, found `" + tn(t) + "`");
     }
-  }
-}
-
-// ---------------------------------------------------------------------------------- recursion
-
-void Checker::check_message_recursion() {
-  // Direct (unboxed) message fields form a graph; any cycle has infinite size.
-  enum class Color : std::uint8_t { White, Grey, Black };
-  std::vector<Color> color(out_.messages.size(), Color::White);
-  struct Frame { std::uint32_t message; std::uint32_t field; };
-  std::vector<Frame> path;
-  std::function<void(std::uint32_t)> visit = [&](std::uint32_t m) {
-    color[m] = Color::Grey;
-    const auto& info = out_.messages[m];
-    for (std::uint32_t fi = 0; fi < info.fields.size(); ++fi) {
-      TypeId t = info.fields[fi].type;
-      if (!t->is(TypeKind::Message)) continue;
-      path.push_back({m, fi});
-      if (color[t->decl] == Color::Grey) {
-        // The cycle is the suffix of `path` starting at the frame of message t->decl.
-        std::size_t start = 0;
-        while (start < path.size() && path[start].message != t->decl) ++start;
-        const auto& closing = out_.messages[path.back().message].fields[path.back().field];
-        auto& d = report(Kind::E0207, closing.decl->name.span,
-                         "recursive message type `" + out_.messages[t->decl].name +
-                             "` has infinite size");
-        std::string cycle;
-        for (std::size_t i = start; i < path.size(); ++i) {
-          const auto& pm = out_.messages[path[i].message];
-          const auto& pf = pm.fields[path[i].field];
-          d.notes.push_back({"`" + pm.name + "` contains `" + tn(pf.type) + "` in field `" +
-                                 pf.name + "`",
-                             pf.decl->name.span});
-        }
-        if (closing.decl->type) {
-          d.fixes.push_back({"add indirection by making the field optional: `" +
-                                 tn(closing.type) + "?`",
-                             {{Span{closing.decl->type->span.file, closing.decl->type->span.end,
-                                    closing.decl->type->span.end},
-                               "?"}}});
-        }
-      } else if (color[t->decl] == Color::White) {
-        visit(t->decl);
-      }
-      path.pop_back();
-    }
-    color[m] = Color::Black;
-  };
-  for (std::uint32_t m = 0; m < out_.messages.size(); ++m) {
-    if (color[m] == Color::White) visit(m);
   }
 }
 

@@ -3,13 +3,13 @@
 // docs/cli.md). They only parse arguments and print; the protocol lives in runtime/io/client.h.
 // Every call has a deadline, so a missing server gives an error naming the endpoint, not a hang.
 // Exit status: 0 success, 1 no answer / refused / server error, 2 usage error, 3 the record was
-// refused as undecodable (`sfn send`; with --file: some lines were refused).
-#include <cmath>
+// refused as undecodable or too large (`sfn send`; with --file: some lines were refused).
 #include <fcntl.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <cstring>
 #include <ctime>
@@ -76,7 +76,8 @@ int report(const runtime::transport::Error& error) {
   std::cerr << "error: " << error.message << "\n";
   switch (error.code) {
     case ErrorCode::invalid_argument: return 2;
-    case ErrorCode::rejected: return 3;
+    case ErrorCode::rejected:
+    case ErrorCode::too_large: return 3;
     default: return 1;
   }
 }
@@ -216,7 +217,8 @@ void setup_send(CLI::App& app, int& exit_code) {
                            "import again after an interruption appends only what is missing.\n"
                            "Exit status: 0 acknowledged, 1 no answer, unknown ingress or server "
                            "error, 2 usage\nerror, 3 a record does not decode as the ingress "
-                           "message type (with --file: some\nlines were refused, the others "
+                           "message type or is larger than the\nserver accepts (sfn run "
+                           "--max-record-bytes; with --file: some lines were refused,\nthe others "
                            "were sent).");
   cmd->add_option("ingress", args.ingress, "The ingress name")->required();
   cmd->add_option("json", args.json, "The record as JSON text, e.g. '{\"name\": \"Ada\"}'");

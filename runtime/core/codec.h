@@ -17,6 +17,7 @@
 #include <string>
 #include <string_view>
 
+#include "common/limits.h"
 #include "sfn/abi.h"
 #include "sfn/runtime.h"
 
@@ -38,9 +39,19 @@ Status decode_value(const sfn_type* type, std::string_view bytes, void* value);
 void encode_json(const sfn_message_desc* desc, const void* msg, std::string& out);
 // Appends any value as JSON.
 void append_json_value(std::string& out, const sfn_type* type, const void* value);
-// The deepest JSON nesting decoders accept (objects and arrays), and whether `text` stays
-// within `max_depth` (a scan without parsing, so hostile nesting costs no recursion).
-inline constexpr int kMaxJsonDepth = 100;
+// Value depth (common/limits.h): a message, list, map or optional opens one level of nesting;
+// both decoders refuse a value deeper than common::kMaxValueDepth with nesting_too_deep().
+inline bool opens_level(const sfn_type* t) {
+  return t->kind == SFN_MESSAGE || t->kind == SFN_LIST || t->kind == SFN_MAP || t->kind == SFN_OPTIONAL;
+}
+inline std::string nesting_too_deep() {
+  return "nesting too deep: more than " + std::to_string(common::kMaxValueDepth) + " levels";
+}
+// JSON text nested deeper than this (objects and arrays) is refused before it is parsed. A value
+// never nests deeper in JSON than its depth; the one level of slack lets the decoder name the
+// field path of a record just one level too deep. Whether `text` stays within `max_depth` is a
+// scan without parsing, so hostile nesting costs no recursion.
+inline constexpr int kMaxJsonDepth = common::kMaxValueDepth + 1;
 bool json_nesting_within(std::string_view text, int max_depth);
 // Parses `text` as a JSON object of `desc` into `msg` (a valid value, reset first). Unknown
 // fields, missing required fields (SFN_FIELD_REQUIRED) and ill-typed values are errors.

@@ -16,7 +16,7 @@ namespace {
 
 using nlohmann::json;
 
-constexpr int kMaxDepth = kMaxJsonDepth;
+using common::kMaxValueDepth;
 
 void append_map_key(std::string& out, const sfn_type* key, const void* v) {
   if (key->kind == SFN_STRING) {
@@ -48,8 +48,9 @@ bool is_explicit_optional(const sfn_field_desc& f) {
   return f.type->kind == SFN_OPTIONAL && (f.flags & SFN_FIELD_EXPLICIT);
 }
 
+// Decodes the fields of a message at level `depth`.
 Status decode_fields(const sfn_message_desc* d, const json& j, void* msg, const std::string& path, int depth) {
-  if (depth > kMaxDepth) return Status::error(where(path) + ": nesting too deep");
+  if (depth > kMaxValueDepth) return Status::error(where(path) + ": " + nesting_too_deep());
   if (!j.is_object()) return type_error(path, (std::string("an object (message ") + d->name + ")").c_str(), j);
   for (auto it = j.begin(); it != j.end(); ++it) {
     const sfn_field_desc* f = nullptr;
@@ -64,7 +65,7 @@ Status decode_fields(const sfn_message_desc* d, const json& j, void* msg, const 
     }
     value_destroy(f->type, slot);  // the given value replaces the default, never merges into it
     value_init(f->type, slot);
-    Status s = decode_value(f->type, it.value(), slot, sub, depth + 1);
+    Status s = decode_value(f->type, it.value(), slot, sub, depth);
     if (!s) return s;
   }
   for (uint32_t i = 0; i < d->field_count; ++i) {
@@ -92,8 +93,10 @@ Status decode_map_key(const sfn_type* kt, const std::string& key, void* slot, co
   }
 }
 
+// Decodes a value of type `t` inside a value `depth` levels deep; a message, list, map or
+// optional opens level depth + 1 (common/limits.h).
 Status decode_value(const sfn_type* t, const json& j, void* slot, const std::string& path, int depth) {
-  if (depth > kMaxDepth) return Status::error(where(path) + ": nesting too deep");
+  if (opens_level(t) && depth >= kMaxValueDepth) return Status::error(where(path) + ": " + nesting_too_deep());
   switch (t->kind) {
     case SFN_INT: {
       int64_t v;
@@ -199,7 +202,7 @@ Status decode_value(const sfn_type* t, const json& j, void* slot, const std::str
       if (t->elem->kind == SFN_MESSAGE) {
         void* m = message_new(t->elem->message);
         *static_cast<void**>(slot) = m;
-        return decode_fields(t->elem->message, j, m, path, depth + 1);
+        return decode_fields(t->elem->message, j, m, path, depth + 2);  // the optional and its message
       }
       *static_cast<uint8_t*>(slot) = 1;
       return decode_value(t->elem, j, static_cast<char*>(slot) + optional_value_offset(t->elem), path, depth + 1);
@@ -325,8 +328,8 @@ bool json_nesting_within(std::string_view text, int max_depth) {
 }
 
 Status decode_json(const sfn_message_desc* d, std::string_view text, void* msg) {
-  if (!json_nesting_within(text, kMaxDepth + 1))
-    return Status::error("invalid JSON: nested deeper than " + std::to_string(kMaxDepth) + " levels");
+  if (!json_nesting_within(text, kMaxJsonDepth))
+    return Status::error("invalid JSON: nested deeper than " + std::to_string(kMaxValueDepth) + " levels");
   json j;
   try {
     j = json::parse(text.begin(), text.end());
@@ -337,7 +340,7 @@ Status decode_json(const sfn_message_desc* d, std::string_view text, void* msg) 
   }
   message_destroy(d, msg);
   message_init(d, msg);
-  Status s = decode_fields(d, j, msg, "", 0);
+  Status s = decode_fields(d, j, msg, "", 1);
   if (!s) {
     message_destroy(d, msg);
     message_init(d, msg);

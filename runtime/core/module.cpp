@@ -11,19 +11,22 @@
 #include <cstring>
 #include <set>
 
+#include "runtime/core/codec.h"
 #include "runtime/core/text.h"
 #include "runtime/core/value.h"
 
 namespace sfn::runtime::core {
 namespace {
 
-bool validate_type(const sfn_type* t, std::string* error, const std::string& where, int depth = 0) {
+// Checks a type inside a value `depth` levels deep (a field: 1, a state: 0); a value of it must
+// not nest deeper than the decoders load (codec.h).
+bool validate_type(const sfn_type* t, std::string* error, const std::string& where, int depth) {
   auto bad = [&](const std::string& why) {
     *error = where + ": " + why;
     return false;
   };
   if (!t) return bad("missing type");
-  if (depth > 32) return bad("type nesting too deep");
+  if (opens_level(t) && depth >= common::kMaxValueDepth) return bad("type " + nesting_too_deep());
   switch (t->kind) {
     case SFN_INT: case SFN_FLOAT: case SFN_BOOL: case SFN_STRING: case SFN_BYTES: case SFN_TIME:
     case SFN_DURATION: case SFN_REF: case SFN_TIMER:
@@ -53,7 +56,7 @@ bool validate_message(const sfn_message_desc* m, std::string* error) {
   for (uint32_t i = 0; i < m->field_count; ++i) {
     const sfn_field_desc& f = m->fields[i];
     std::string fw = where + ", field " + (f.name ? f.name : "?");
-    if (!f.name || !validate_type(f.type, error, fw)) {
+    if (!f.name || !validate_type(f.type, error, fw, 1)) {
       if (!f.name) *error = where + ": field without a name";
       return false;
     }
@@ -325,7 +328,7 @@ std::shared_ptr<const Module> Module::create(const sfn_module* d, std::shared_pt
     }
     for (uint32_t s = 0; s < fn.state_count; ++s) {
       const sfn_state_desc& st = fn.states[s];
-      if (!st.name || !validate_type(st.type, error, where + ", state " + (st.name ? st.name : "?"))) {
+      if (!st.name || !validate_type(st.type, error, where + ", state " + (st.name ? st.name : "?"), 0)) {
         if (!st.name) *error = where + ": state without a name";
         return nullptr;
       }

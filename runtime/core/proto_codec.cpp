@@ -20,7 +20,7 @@ using google::protobuf::io::CodedOutputStream;
 using google::protobuf::io::StringOutputStream;
 using google::protobuf::internal::WireFormatLite;
 
-constexpr int kMaxDepth = 64;
+using common::kMaxValueDepth;
 enum Wire : uint32_t { kVarint = 0, kFixed64 = 1, kLen = 2, kFixed32 = 5 };
 
 bool needs_wrapper(const sfn_type* t) {
@@ -224,7 +224,8 @@ struct Decoder {
     return true;
   }
 
-  // Decodes one wrapper message {1: value} into `slot` (of type t).
+  // Decodes one wrapper message {1: value} into `slot` (of type t). A wrapper is a wire artefact:
+  // it adds no level of nesting.
   bool read_wrapped(const sfn_type* t, Wire w, void* slot, const char* name, int depth) {
     if (w != kLen) return fail(std::string("field `") + name + "`: wrong wire type");
     CodedInputStream::Limit limit;
@@ -233,7 +234,7 @@ struct Decoder {
       uint32_t tg = is.ReadTag();
       if (tg == 0) return fail(std::string("field `") + name + "`: invalid tag");
       if ((tg >> 3) == 1) {
-        if (!read_field(t, static_cast<Wire>(tg & 7), slot, name, depth + 1)) return false;
+        if (!read_field(t, static_cast<Wire>(tg & 7), slot, name, depth)) return false;
       } else if (!WireFormatLite::SkipField(&is, tg)) {
         return fail(std::string("field `") + name + "`: malformed unknown field");
       }
@@ -242,8 +243,11 @@ struct Decoder {
     return true;
   }
 
+  // Decodes a value of type `t` inside a value `depth` levels deep; a message, list, map or
+  // optional opens level depth + 1 (common/limits.h).
   bool read_field(const sfn_type* t, Wire w, void* slot, const char* name, int depth) {
-    if (depth > kMaxDepth) return fail("message nesting too deep");
+    if (opens_level(t) && depth >= kMaxValueDepth)
+      return fail(std::string("field `") + name + "`: " + nesting_too_deep());
     switch (t->kind) {
       case SFN_INT: case SFN_TIME: case SFN_DURATION: case SFN_FLOAT: case SFN_BOOL: case SFN_ENUM:
         return read_scalar(t, w, slot, name);
@@ -276,7 +280,7 @@ struct Decoder {
           return true;
         }
         void* p = list_emplace_back(t->elem, l);
-        if (needs_wrapper(t->elem)) return read_wrapped(t->elem, w, p, name, depth);
+        if (needs_wrapper(t->elem)) return read_wrapped(t->elem, w, p, name, depth + 1);
         return read_field(t->elem, w, p, name, depth + 1);
       }
       case SFN_MAP: {
@@ -296,7 +300,7 @@ struct Decoder {
           if (tg == 0) ok = fail(std::string("field `") + name + "`: invalid tag in map entry");
           else if ((tg >> 3) == 1) ok = read_field(t->key, ew, key, name, depth + 1);
           else if ((tg >> 3) == 2)
-            ok = needs_wrapper(t->elem) ? read_wrapped(t->elem, ew, val, name, depth)
+            ok = needs_wrapper(t->elem) ? read_wrapped(t->elem, ew, val, name, depth + 1)
                                         : read_field(t->elem, ew, val, name, depth + 1);
           else if (!WireFormatLite::SkipField(&is, tg)) ok = fail(std::string("field `") + name + "`: malformed");
         }
@@ -319,7 +323,7 @@ struct Decoder {
         }
         *static_cast<uint8_t*>(slot) = 1;
         void* inner = static_cast<char*>(slot) + optional_value_offset(t->elem);
-        if (needs_wrapper(t->elem)) return read_wrapped(t->elem, w, inner, name, depth);
+        if (needs_wrapper(t->elem)) return read_wrapped(t->elem, w, inner, name, depth + 1);
         return read_field(t->elem, w, inner, name, depth + 1);
       }
       case SFN_MESSAGE: {
@@ -335,9 +339,8 @@ struct Decoder {
   }
 
   // Reads fields until the current limit (or the end of input), merging into `msg`, which holds
-  // the defaults (message_init).
+  // the defaults (message_init); the message is at level `depth` (read_field checked it).
   bool read_message(const sfn_message_desc* d, void* msg, int depth) {
-    if (depth > kMaxDepth) return fail("message nesting too deep");
     std::vector<bool> reset;  // fields whose default was replaced (see resets_default)
     while (is.BytesUntilLimit() != 0) {
       uint32_t tg = is.ReadTag();
@@ -385,10 +388,10 @@ Status decode_proto(const sfn_message_desc* d, std::string_view bytes, void* msg
   message_init(d, msg);
   if (bytes.size() > static_cast<size_t>(INT32_MAX)) return Status::error("message too large");
   CodedInputStream is(reinterpret_cast<const uint8_t*>(bytes.data()), static_cast<int>(bytes.size()));
-  is.SetRecursionLimit(kMaxDepth);
+  is.SetRecursionLimit(kMaxValueDepth);  // groups of unknown fields skipped by SkipField
   CodedInputStream::Limit top = is.PushLimit(static_cast<int>(bytes.size()));
   Decoder dec{is, {}};
-  bool ok = dec.read_message(d, msg, 0);
+  bool ok = dec.read_message(d, msg, 1);
   is.PopLimit(top);
   if (!ok) {
     message_destroy(d, msg);

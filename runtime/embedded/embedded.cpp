@@ -270,6 +270,7 @@ std::string EmbeddedRun::start_io(const Recovered& rec) {
   io_opts.ingress_endpoint = options_.ingress_endpoint;
   io_opts.egress_endpoint = options_.egress_endpoint;
   io_opts.control_endpoint = options_.control_endpoint;
+  if (options_.max_record_bytes != 0) io_opts.max_record_bytes = options_.max_record_bytes;
   io_opts.validator = make_validator(m_);
   io_opts.status = [this] { return status(); };
   if (options_.reload)

@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "common/edit_distance.h"
+#include "common/limits.h"
 #include "runtime/core/codec.h"
 #include "runtime/core/text.h"
 #include "runtime/io/durable_file.h"
@@ -58,8 +59,8 @@ std::string unknown_ingress(const core::Module& m, const std::string& name) {
 // Parses one non-blank line into `out`; returns the problem ("" when none). `at_ns` holds the
 // previous line's time and is updated by a line with `at`.
 std::string parse_line(const core::Module& m, const std::string& text, int64_t* at_ns, InputLine* out) {
-  if (!core::json_nesting_within(text, core::kMaxJsonDepth + 2))
-    return "nested deeper than " + std::to_string(core::kMaxJsonDepth) + " levels";
+  if (!core::json_nesting_within(text, core::kMaxJsonDepth + 1))  // + the line's own object
+    return "nested deeper than " + std::to_string(common::kMaxValueDepth) + " levels";
   nlohmann::json j;
   try {
     j = nlohmann::json::parse(text);

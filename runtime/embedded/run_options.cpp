@@ -12,6 +12,7 @@
 
 #include "runtime/core/module.h"
 #include "runtime/core/text.h"
+#include "runtime/io/protocol.h"
 
 namespace sfn::runtime {
 
@@ -42,6 +43,11 @@ void add_run_options(CLI::App& app, RunCommandLine& args) {
   app.add_option("--egress", o.egress_endpoint, "Egress PUB endpoint for `sfn tail`, e.g. tcp://127.0.0.1:7101");
   app.add_option("--control", o.control_endpoint,
                  "Control endpoint for `sfn state/status/tail` (default tcp://127.0.0.1:7102 with --ingress)");
+  app.add_option("--max-record-bytes", o.max_record_bytes,
+                 "Largest record the ingress endpoint accepts, e.g. 4MiB, 512KiB (default " +
+                     std::to_string(io::kDefaultMaxRecordBytes >> 20) + "MiB; --input lines are not limited by it)")
+      ->transform(CLI::AsSizeValue(false))
+      ->check(CLI::Range(io::kMinMaxRecordBytes, io::kMaxMaxRecordBytes));
 }
 
 int run_parsed(const ModulePtr& module, RunCommandLine& args, const std::string& label) {

@@ -91,7 +91,8 @@ void count_result(ImportCounts& counts, const ImportHooks& hooks, std::uint64_t 
     return;
   }
   ++counts.refused;
-  if (result.error().code != ErrorCode::rejected) ++counts.server_errors;
+  const ErrorCode code = result.error().code;
+  if (code != ErrorCode::rejected && code != ErrorCode::too_large) ++counts.server_errors;
   if (hooks.refused) hooks.refused(line, result.error().message);
 }
 

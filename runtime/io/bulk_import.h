@@ -1,7 +1,8 @@
 // The engine of `sfn send INGRESS --file F.jsonl` (docs/cli.md): reads JSON lines from a file
 // descriptor, one line at a time (memory stays bounded whatever the file's size), and streams
 // them to an ingress with a BulkSender. A line that is not JSON is refused locally; the server
-// refuses a line that does not decode as the ingress message type; neither stops the import.
+// refuses a line that does not decode as the ingress message type or is larger than it accepts
+// (the BulkSender refuses such a line itself when it knows the limit); none stops the import.
 // With a key prefix P, line i (1-based) carries the idempotency key `P:i`, so running the same
 // import again after an interruption appends only what is missing.
 #pragma once
@@ -30,7 +31,7 @@ struct ImportCounts {
   std::uint64_t records = 0;        // non-blank lines
   std::uint64_t appended = 0;
   std::uint64_t duplicates = 0;     // acknowledged with the offset of an earlier record
-  std::uint64_t refused = 0;        // not JSON, does not decode, or the server failed
+  std::uint64_t refused = 0;        // not JSON, does not decode, too large, or the server failed
   std::uint64_t server_errors = 0;  // of the refused: the server's fault, not the line's
 };
 

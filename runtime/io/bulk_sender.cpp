@@ -19,9 +19,10 @@ struct BulkSender::Impl {
   proto::IngressRequest building;  // the request being filled; cleared (not freed) when sent
   std::vector<std::uint64_t> building_tags;
   std::size_t building_bytes = 0;
+  std::size_t max_record_bytes = 0;  // the server's limit, from its replies (0: not told yet)
   struct Outstanding {
     std::uint64_t request_id;
-    std::vector<std::uint64_t> tags;
+    std::vector<std::uint64_t> tags;  // none for a limits-only request
   };
   std::deque<Outstanding> in_flight;  // in the order sent, which is the order answered
   std::uint64_t unacknowledged = 0;
@@ -55,6 +56,7 @@ struct BulkSender::Impl {
                                 std::to_string(unacknowledged) + " records not acknowledged"});
       return fail(detail::bad_reply(endpoint));
     }
+    if (reply.max_record_bytes() != 0) max_record_bytes = reply.max_record_bytes();
     if (reply.has_error()) return fail(detail::from_proto(reply.error(), endpoint));
     Outstanding done = std::move(in_flight.front());
     in_flight.pop_front();
@@ -102,23 +104,78 @@ struct BulkSender::Impl {
     return received ? transport::ok_status() : fail(no_answer());
   }
 
-  // Sends the request being filled, first waiting while the window is full.
-  Status send_building() {
-    if (building_tags.empty()) return transport::ok_status();
+  // Waits until every request sent has been answered.
+  Status await_all() {
+    while (!in_flight.empty())
+      if (auto s = await_one(); !s) return s;
+    return transport::ok_status();
+  }
+
+  // Sends `request` with a fresh id, first waiting while the window is full.
+  Status send(proto::IngressRequest& request, std::vector<std::uint64_t> tags) {
     while (in_flight.size() >= options.max_requests_in_flight)
       if (auto s = await_one(); !s) return s;
-    building.set_request_id(detail::next_request_id());
+    request.set_request_id(detail::next_request_id());
     std::vector<zmq::message_t> parts;
     parts.emplace_back();
-    parts.emplace_back(building.ByteSizeLong());
-    building.SerializeWithCachedSizesToArray(static_cast<std::uint8_t*>(parts.back().data()));
+    parts.emplace_back(request.ByteSizeLong());
+    request.SerializeWithCachedSizesToArray(static_cast<std::uint8_t*>(parts.back().data()));
     if (auto s = detail::send_multipart(*socket, parts, endpoint); !s) return fail(s.error());
-    in_flight.push_back({building.request_id(), std::move(building_tags)});
+    in_flight.push_back({request.request_id(), std::move(tags)});
+    return transport::ok_status();
+  }
+
+  // Sends the request being filled, if it holds any record.
+  Status send_building() {
+    if (building_tags.empty()) return transport::ok_status();
+    if (auto s = send(building, std::move(building_tags)); !s) return s;
     building_tags = {};
     building_tags.reserve(options.records_per_request);
     building.mutable_records()->Clear();
     building_bytes = 0;
     return transport::ok_status();
+  }
+
+  // Adds a record to the request being filled (`bytes`: its data, key and framing).
+  void append(std::string_view data, std::string_view key, std::uint64_t tag, std::size_t bytes) {
+    proto::IngressRecord* record = building.add_records();
+    if (options.format == PayloadFormat::json)
+      record->set_json(data.data(), data.size());
+    else
+      record->set_protobuf(data.data(), data.size());
+    record->set_idempotency_key(key.data(), key.size());
+    building_tags.push_back(tag);
+    building_bytes += bytes;
+    ++unacknowledged;
+  }
+
+  // Learns the server's record size limit (a limits-only request, answered after every request
+  // before it).
+  Status ask_limits() {
+    proto::IngressRequest ask;
+    ask.set_ingress(building.ingress());
+    ask.set_ask_limits(true);
+    if (auto s = send(ask, {}); !s) return s;
+    if (auto s = await_all(); !s) return s;
+    if (max_record_bytes == 0)
+      return fail(Error{ErrorCode::io_error, "the server at " + endpoint + " did not tell its record size limit"});
+    return transport::ok_status();
+  }
+
+  // A record larger than a batch request: sent alone if the server accepts its size, else refused
+  // here, its result handed over after those of the records before it.
+  Status add_alone(std::string_view data, std::string_view key, std::uint64_t tag, std::size_t bytes) {
+    if (auto s = send_building(); !s) return s;
+    if (max_record_bytes == 0)
+      if (auto s = ask_limits(); !s) return s;
+    if (data.size() > max_record_bytes) {
+      if (auto s = await_all(); !s) return s;
+      on_result(tag, Error{ErrorCode::too_large, record_too_large(data.size(), max_record_bytes)});
+      return transport::ok_status();
+    }
+    append(data, key, tag, bytes);
+    if (auto s = send_building(); !s) return s;
+    return drain();
   }
 };
 
@@ -132,6 +189,9 @@ Result<std::unique_ptr<BulkSender>> BulkSender::connect(const std::string& endpo
   if (options.records_per_request == 0 || options.max_requests_in_flight == 0)
     return Error{ErrorCode::invalid_argument,
                  "a bulk sender needs at least one record per request and one request in flight"};
+  if (options.max_request_bytes > kMaxBatchRequestBytes)
+    return Error{ErrorCode::invalid_argument, "a batch request holds at most " +
+                                                  std::to_string(kMaxBatchRequestBytes) + " bytes of records"};
   auto impl = std::make_unique<Impl>();
   impl->endpoint = endpoint;
   impl->options = options;
@@ -152,15 +212,11 @@ Status BulkSender::add(std::string_view data, std::string_view idempotency_key,
                        std::uint64_t tag) {
   Impl& m = *impl_;
   if (m.failed) return *m.failed;
-  proto::IngressRecord* record = m.building.add_records();
-  if (m.options.format == PayloadFormat::json)
-    record->set_json(data.data(), data.size());
-  else
-    record->set_protobuf(data.data(), data.size());
-  record->set_idempotency_key(idempotency_key.data(), idempotency_key.size());
-  m.building_tags.push_back(tag);
-  m.building_bytes += data.size() + idempotency_key.size();
-  ++m.unacknowledged;
+  const std::size_t bytes = data.size() + idempotency_key.size() + kRecordFramingBytes;
+  if (data.size() > kMaxBatchRequestBytes) return m.add_alone(data, idempotency_key, tag, bytes);
+  if (m.building_bytes + bytes > m.options.max_request_bytes)  // keeps every request within it
+    if (auto s = m.send_building(); !s) return s;
+  m.append(data, idempotency_key, tag, bytes);
   if (m.building_tags.size() < m.options.records_per_request &&
       m.building_bytes < m.options.max_request_bytes)
     return transport::ok_status();
@@ -176,11 +232,8 @@ Status BulkSender::flush() {
 }
 
 Status BulkSender::finish() {
-  Impl& m = *impl_;
   if (auto s = flush(); !s) return s;
-  while (!m.in_flight.empty())
-    if (auto s = m.await_one(); !s) return s;
-  return transport::ok_status();
+  return impl_->await_all();
 }
 
 std::uint64_t BulkSender::unacknowledged() const { return impl_->unacknowledged; }

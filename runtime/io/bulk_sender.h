@@ -3,7 +3,10 @@
 // window of requests is outstanding at once (many requests in flight; the window bounds the
 // client's memory and the server's queue), and every record's result — its offset, the
 // duplicate flag, or why it was refused — is handed to the caller as its request's reply
-// arrives. The server acknowledges a batch only after its records are durable (fsync).
+// arrives. The server acknowledges a batch only after its records are durable (fsync). A record
+// larger than a batch request travels alone, once the server has told its record size limit; one
+// over that limit is refused here with the server's words (too_large), since the server would drop
+// its request unanswered (decision 110).
 // Used by `sfn send --file` (bulk_import.h) and the ingest benchmark. One thread at a time.
 #pragma once
 
@@ -24,14 +27,17 @@ using namespace std::chrono_literals;
 struct BulkOptions {
   PayloadFormat format = PayloadFormat::json;
   std::size_t records_per_request = 1024;        // a request is sent once it holds this many
-  std::size_t max_request_bytes = 1u << 20;      // ... or this many bytes of records
+  // ... or before it would hold more than this many bytes of records (data, key and
+  // kRecordFramingBytes each; at most kMaxBatchRequestBytes, which every server receives)
+  std::size_t max_request_bytes = kMaxBatchRequestBytes;
   std::size_t max_requests_in_flight = 8;        // the window
   std::chrono::milliseconds timeout = 5s;        // the longest wait for a reply
 };
 
 // Called with each record's result, in the order the records were added. `tag` is the caller's
 // name for the record (e.g. its line number). Errors: rejected (the record does not decode;
-// the server's message), not_found, invalid_argument, io_error (the server failed to append).
+// the server's message), too_large (larger than the server accepts), not_found, invalid_argument,
+// io_error (the server failed to append).
 using BulkResultHandler =
     std::function<void(std::uint64_t tag, const Result<AppendResult>& result)>;
 

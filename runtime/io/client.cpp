@@ -12,19 +12,45 @@ namespace sfn::runtime::io {
 
 namespace {
 
-// Sends a ControlRequest and returns the parsed ControlReply (errors already mapped).
-Result<proto::ControlReply> control_call(const std::string& endpoint,
-                                         proto::ControlRequest& request,
-                                         std::chrono::milliseconds timeout, std::string_view what) {
+// Sends a request (ControlRequest, IngressRequest) with a fresh id and returns the reply to it
+// (ControlReply, IngressReply), its error already mapped.
+template <typename Reply, typename Request>
+Result<Reply> call(const std::string& endpoint, Request& request, std::chrono::milliseconds timeout,
+                   std::string_view what) {
   request.set_request_id(detail::next_request_id());
   zmq::context_t context(1);
   auto raw = detail::request_reply(context, endpoint, request.SerializeAsString(), timeout, what);
   if (!raw) return raw.error();
-  proto::ControlReply reply;
+  Reply reply;
   if (!reply.ParseFromString(raw.value()) || reply.request_id() != request.request_id())
     return detail::bad_reply(endpoint);
   if (reply.has_error()) return detail::from_proto(reply.error(), endpoint);
   return reply;
+}
+
+Result<proto::ControlReply> control_call(const std::string& endpoint, proto::ControlRequest& request,
+                                         std::chrono::milliseconds timeout, std::string_view what) {
+  return call<proto::ControlReply>(endpoint, request, timeout, what);
+}
+
+Result<proto::IngressReply> ingress_call(const std::string& endpoint, proto::IngressRequest& request,
+                                         std::chrono::milliseconds timeout) {
+  return call<proto::IngressReply>(endpoint, request, timeout, "ingress endpoint");
+}
+
+// A record larger than a batch request may be larger than the server receives, and the server
+// would drop its request unanswered: such a record is first checked against the server's limit.
+Status check_record_size(const std::string& endpoint, std::string_view ingress, std::size_t bytes,
+                         std::chrono::milliseconds timeout) {
+  if (bytes <= kMaxBatchRequestBytes) return transport::ok_status();
+  proto::IngressRequest ask;
+  ask.set_ingress(std::string(ingress));
+  ask.set_ask_limits(true);
+  auto limits = ingress_call(endpoint, ask, timeout);
+  if (!limits) return limits.error();
+  if (bytes > limits->max_record_bytes())
+    return Error{ErrorCode::too_large, record_too_large(bytes, limits->max_record_bytes())};
+  return transport::ok_status();
 }
 
 }  // namespace
@@ -33,6 +59,7 @@ Result<AppendResult> send_ingress(const std::string& endpoint, std::string_view 
                                   PayloadFormat format, std::string_view data,
                                   std::string_view idempotency_key,
                                   std::chrono::milliseconds timeout) {
+  if (auto s = check_record_size(endpoint, ingress, data.size(), timeout); !s) return s.error();
   proto::IngressRequest request;
   request.set_ingress(std::string(ingress));
   if (format == PayloadFormat::json)
@@ -40,17 +67,10 @@ Result<AppendResult> send_ingress(const std::string& endpoint, std::string_view 
   else
     request.set_protobuf(std::string(data));
   request.set_idempotency_key(std::string(idempotency_key));
-  request.set_request_id(detail::next_request_id());
-  zmq::context_t context(1);
-  auto raw = detail::request_reply(context, endpoint, request.SerializeAsString(), timeout,
-                                   "ingress endpoint");
-  if (!raw) return raw.error();
-  proto::IngressReply reply;
-  if (!reply.ParseFromString(raw.value()) || reply.request_id() != request.request_id())
-    return detail::bad_reply(endpoint);
-  if (reply.has_error()) return detail::from_proto(reply.error(), endpoint);
-  if (!reply.has_ack()) return detail::bad_reply(endpoint);
-  return AppendResult{reply.ack().offset(), reply.ack().duplicate()};
+  auto reply = ingress_call(endpoint, request, timeout);
+  if (!reply) return reply.error();
+  if (!reply->has_ack()) return detail::bad_reply(endpoint);
+  return AppendResult{reply->ack().offset(), reply->ack().duplicate()};
 }
 
 Result<StatusReport> query_status(const std::string& endpoint, std::chrono::milliseconds timeout) {

@@ -19,8 +19,10 @@ namespace sfn::runtime::io {
 using namespace std::chrono_literals;
 
 // Sends one record to `ingress` at the ROUTER `endpoint` and waits for the acknowledgement
-// (the record's log offset; `duplicate` when the idempotency key was seen before). Errors:
-// timeout, not_found (unknown ingress), rejected (undecodable record; the server's message).
+// (the record's log offset; `duplicate` when the idempotency key was seen before). A record
+// larger than a batch request (kMaxBatchRequestBytes) is checked against the server's limit first
+// (one more round trip). Errors: timeout, not_found (unknown ingress), rejected (undecodable
+// record; the server's message), too_large (over the server's --max-record-bytes).
 Result<AppendResult> send_ingress(const std::string& endpoint, std::string_view ingress,
                                   PayloadFormat format, std::string_view data,
                                   std::string_view idempotency_key,

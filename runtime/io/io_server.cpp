@@ -32,6 +32,10 @@ constexpr std::size_t kMaxIngressBytesPerRound = 64u << 20;  // request bytes dr
 constexpr int kMaxBatchRecords = 65536;                    // records in one batch request
 constexpr std::size_t kMaxControlPerRound = 64;
 constexpr int kSendHighWaterMark = 100000;  // messages queued per peer before ZeroMQ drops
+// Requests ZeroMQ reads ahead from one peer before it stops reading that connection (TCP then
+// pushes back): with max_request_bytes() per request, what one peer can make the server hold.
+// A bulk client has at most 8 requests in flight (BulkOptions), a single send one.
+constexpr int kReceiveHighWaterMark = 64;
 constexpr std::uint32_t kMaxEgressReadRecords = 1000;
 constexpr std::size_t kMaxEgressReadBytes = 4u << 20;
 
@@ -72,6 +76,7 @@ proto::ErrorReply ingress_error(const Error& error) {
   switch (error.code) {
     case ErrorCode::not_found: return make_error(proto::ERROR_UNKNOWN_INGRESS, error.message);
     case ErrorCode::rejected: return make_error(proto::ERROR_UNDECODABLE, error.message);
+    case ErrorCode::too_large: return make_error(proto::ERROR_TOO_LARGE, error.message);
     case ErrorCode::invalid_argument: return make_error(proto::ERROR_BAD_REQUEST, error.message);
     default: return make_error(proto::ERROR_INTERNAL, error.message);
   }
@@ -156,15 +161,22 @@ struct IoServer::Impl {
     }
   }
 
-  // Validates `requests` and appends the valid ones with one append_batch (one write + one
-  // fsync) per ingress log; returns once they are durable. Results are in request order;
-  // records of one ingress are appended in request order.
-  std::vector<Result<AppendResult>> ingest(std::span<const IngestRequest> requests) {
+  // validate(), after refusing a record larger than `max_record_bytes` (0: any size).
+  Result<std::string> admit(const IngestRequest& r, std::size_t max_record_bytes) {
+    if (max_record_bytes != 0 && r.data.size() > max_record_bytes)
+      return Error{ErrorCode::too_large, record_too_large(r.data.size(), max_record_bytes)};
+    return validate(r.ingress, r.format, r.data);
+  }
+
+  // Validates `requests` (refusing records larger than `max_record_bytes`, 0: no limit) and
+  // appends the valid ones with one append_batch (one write + one fsync) per ingress log; returns
+  // once they are durable. Results are in request order; records of one ingress are appended in
+  // request order.
+  std::vector<Result<AppendResult>> ingest(std::span<const IngestRequest> requests, std::size_t max_record_bytes) {
     std::vector<std::optional<Result<AppendResult>>> results(requests.size());
     std::vector<std::string> stored(requests.size());
     for (std::size_t i = 0; i < requests.size(); ++i) {
-      const auto& r = requests[i];
-      auto verdict = validate(r.ingress, r.format, r.data);
+      auto verdict = admit(requests[i], max_record_bytes);
       if (verdict)
         stored[i] = std::move(verdict.value());
       else
@@ -210,7 +222,8 @@ struct IoServer::Impl {
     proto::IngressRequest& request;
     proto::IngressReply& reply;
     bool batch = false;
-    bool refused = false;  // the request as a whole was refused (reply.error is set)
+    bool refused = false;      // the request as a whole was refused (reply.error is set)
+    bool limits_only = false;  // asks only for the limits (ask_limits): no records
   };
 
   // Parses one received request; refuses it as a whole when it is malformed.
@@ -222,6 +235,8 @@ struct IoServer::Impl {
     if (!call.request.ParseFromArray(body.data(), static_cast<int>(body.size())))
       return refuse(proto::ERROR_BAD_REQUEST, "the request is not an IngressRequest message");
     call.reply.set_request_id(call.request.request_id());
+    call.limits_only = call.request.ask_limits();
+    if (call.limits_only) return;
     call.batch = call.request.records_size() > 0;
     bool single = call.request.data_case() != proto::IngressRequest::DATA_NOT_SET;
     if (call.batch && single)
@@ -269,7 +284,7 @@ struct IoServer::Impl {
   static std::vector<IngestRequest> round_records(const std::vector<IngressCall>& calls) {
     std::vector<IngestRequest> records;
     for (const auto& call : calls) {
-      if (call.refused) continue;
+      if (call.refused || call.limits_only) continue;
       const auto& r = call.request;
       if (!call.batch) {
         bool json = r.data_case() == proto::IngressRequest::kJson;
@@ -306,9 +321,14 @@ struct IoServer::Impl {
     google::protobuf::Arena arena(sizes);
     std::vector<IngressCall> calls = receive_ingress_round(arena);
     std::vector<IngestRequest> records = round_records(calls);
-    std::vector<Result<AppendResult>> results = ingest(records);
+    std::vector<Result<AppendResult>> results = ingest(records, options.max_record_bytes);
     std::size_t next = 0;
     for (auto& call : calls) {
+      call.reply.set_max_record_bytes(options.max_record_bytes);
+      if (call.limits_only) {
+        reply(*ingress_socket, call.envelope, call.reply, ingress_ep);
+        continue;
+      }
       if (!call.refused && !call.batch) set_result(results[next++], call.reply);
       if (!call.refused && call.batch) {
         call.reply.mutable_results()->Reserve(call.request.records_size());
@@ -501,6 +521,10 @@ struct IoServer::Impl {
       // up to half the mark), so a client pipelining ~500 requests lost replies with the
       // default of 1000; a client's own window bounds what really waits here.
       socket->set(zmq::sockopt::sndhwm, kSendHighWaterMark);
+      // A hard bound on what a peer can make the server allocate: ZeroMQ reads a frame's length
+      // first and disconnects a peer whose frame is larger (decision 110).
+      socket->set(zmq::sockopt::maxmsgsize, static_cast<int64_t>(max_request_bytes(options.max_record_bytes)));
+      socket->set(zmq::sockopt::rcvhwm, kReceiveHighWaterMark);
       if (endpoint.starts_with("tcp://[")) socket->set(zmq::sockopt::ipv6, 1);  // e.g. [::1]
       socket->bind(bindable(endpoint));
       resolved = socket->get(zmq::sockopt::last_endpoint);
@@ -522,6 +546,11 @@ IoServer::~IoServer() {
 Result<std::unique_ptr<IoServer>> IoServer::start(IoServerOptions options) {
   if (!options.validator)
     return Error{ErrorCode::invalid_argument, "the I/O server needs an ingress validator"};
+  if (options.max_record_bytes < kMinMaxRecordBytes || options.max_record_bytes > kMaxMaxRecordBytes)
+    return Error{ErrorCode::invalid_argument, "the largest ingress record must be from " +
+                                                  std::to_string(kMinMaxRecordBytes) + " to " +
+                                                  std::to_string(kMaxMaxRecordBytes) + " bytes, not " +
+                                                  std::to_string(options.max_record_bytes)};
   auto impl = std::make_unique<Impl>();
   auto open_logs = [&](const std::vector<std::string>& names, const char* kind,
                        const LogOptions& log_options, LogMap& into) -> Status {
@@ -545,6 +574,7 @@ Result<std::unique_ptr<IoServer>> IoServer::start(IoServerOptions options) {
   if (impl->wake_fd < 0 || impl->stop_fd < 0)
     return Error{ErrorCode::io_error, std::string("eventfd: ") + std::strerror(errno)};
   impl->options.allow_non_loopback = options.allow_non_loopback;
+  impl->options.max_record_bytes = options.max_record_bytes;
   if (auto s = impl->bind(impl->ingress_socket, zmq::socket_type::router, options.ingress_endpoint,
                           impl->ingress_ep, "ingress"); !s)
     return s.error();
@@ -565,11 +595,11 @@ Result<std::unique_ptr<IoServer>> IoServer::start(IoServerOptions options) {
 Result<AppendResult> IoServer::ingest(std::string_view ingress, PayloadFormat format,
                                       std::string_view data, std::string_view idempotency_key) {
   IngestRequest request{ingress, format, data, idempotency_key};
-  return std::move(impl_->ingest(std::span<const IngestRequest>(&request, 1)).front());
+  return std::move(impl_->ingest(std::span<const IngestRequest>(&request, 1), 0).front());
 }
 
 std::vector<Result<AppendResult>> IoServer::ingest_batch(std::span<const IngestRequest> requests) {
-  return impl_->ingest(requests);
+  return impl_->ingest(requests, 0);
 }
 
 RecordLog* IoServer::ingress_log(std::string_view name) const {

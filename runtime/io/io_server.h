@@ -40,6 +40,11 @@ struct IoServerOptions {
   // Without CurveZMQ keys (not implemented yet), tcp endpoints must be loopback addresses
   // (127.x.x.x, localhost, [::1]) unless this is set (RUNTIME.md §5, `--insecure`).
   bool allow_non_loopback = false;
+  // The largest record (its data) a client may send to the ingress endpoint (decision 110,
+  // kMinMaxRecordBytes .. kMaxMaxRecordBytes): a larger one is refused with too_large naming both
+  // sizes, and a request larger than max_request_bytes() of it is dropped by ZeroMQ unread (the
+  // peer is disconnected). ingest() and ingest_batch() (in process) have no such limit.
+  std::size_t max_record_bytes = kDefaultMaxRecordBytes;
   IngressValidator validator;  // required
   StatusProvider status;       // optional: without it status replies carry only the logs
   StateProvider state;         // optional: without it state requests get an error reply

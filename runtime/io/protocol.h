@@ -5,6 +5,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <optional>
@@ -16,6 +17,35 @@
 #include "runtime/transport/result.h"
 
 namespace sfn::runtime::io {
+
+// Sizes of ingress records over the network (decision 110). A record's size is its data (the
+// JSON text or Protobuf bytes as sent); its idempotency key may add up to 64 KiB (kMaxFrameKey).
+// The in-process path (IoServer::ingest, `sfn run --input`) has no such limit.
+inline constexpr std::size_t kDefaultMaxRecordBytes = 4u << 20;  // `sfn run --max-record-bytes`
+inline constexpr std::size_t kMinMaxRecordBytes = 1u << 10;
+inline constexpr std::size_t kMaxMaxRecordBytes = 1u << 30;      // what one log record can hold
+// A batch request carries at most this many bytes of records, counting each record's data, key
+// and kRecordFramingBytes; a larger record travels alone in its own request.
+inline constexpr std::size_t kMaxBatchRequestBytes = 1u << 20;
+inline constexpr std::size_t kRecordFramingBytes = 16;  // Protobuf tags and lengths of one record
+// Room in a request for all but its record data: the ingress name, a single record's key (at
+// most 64 KiB), the request id and framing.
+inline constexpr std::size_t kRequestEnvelopeBytes = 128u << 10;
+
+// The largest request the server's sockets receive (ZMQ_MAXMSGSIZE): one record at the limit or
+// one full batch, with its envelope. ZeroMQ drops the connection of a peer that sends more,
+// reading only the frame's header, so no such request is ever held in memory.
+constexpr std::size_t max_request_bytes(std::size_t max_record_bytes) {
+  return (max_record_bytes > kMaxBatchRequestBytes ? max_record_bytes : kMaxBatchRequestBytes) +
+         kRequestEnvelopeBytes;
+}
+
+// The refusal of a record over the limit, the same from the server and from a client that knows
+// the limit (too_large).
+inline std::string record_too_large(std::size_t bytes, std::size_t max_record_bytes) {
+  return "the record is " + std::to_string(bytes) + " bytes, more than the " + std::to_string(max_record_bytes) +
+         " bytes the ingress endpoint accepts (sfn run --max-record-bytes)";
+}
 
 // How an ingress request's data is encoded.
 enum class PayloadFormat : std::uint8_t {

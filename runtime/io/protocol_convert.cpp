@@ -74,6 +74,7 @@ transport::Error from_proto(const proto::ErrorReply& error, const std::string& e
     case proto::ERROR_UNKNOWN_INGRESS:
     case proto::ERROR_NOT_FOUND: code = ErrorCode::not_found; break;
     case proto::ERROR_UNDECODABLE: code = ErrorCode::rejected; break;
+    case proto::ERROR_TOO_LARGE: code = ErrorCode::too_large; break;
     case proto::ERROR_BAD_REQUEST: code = ErrorCode::invalid_argument; break;
     case proto::ERROR_UNAVAILABLE: code = ErrorCode::closed; break;
     default: code = ErrorCode::io_error; break;

@@ -13,6 +13,7 @@ const char* error_code_name(ErrorCode code) {
     case ErrorCode::invalid_argument: return "invalid_argument";
     case ErrorCode::not_found: return "not_found";
     case ErrorCode::rejected: return "rejected";
+    case ErrorCode::too_large: return "too_large";
   }
   return "unknown";
 }

@@ -20,6 +20,7 @@ enum class ErrorCode {
   invalid_argument,  // the caller passed something unusable (bad name, bad endpoint)
   not_found,         // the named thing (ingress, egress, instance) does not exist
   rejected,          // the server refused the request (e.g. an undecodable ingress record)
+  too_large,         // a record is larger than the limit it was sent to (e.g. --max-record-bytes)
 };
 
 // Returns the stable lower-case name of `code` ("would_block", "io_error", ...).

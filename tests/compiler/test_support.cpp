@@ -2,13 +2,14 @@
 #include "tests/compiler/test_support.h"
 
 #include <arpa/inet.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <random>
-
 #include <fcntl.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+#include <random>
 
 #include <algorithm>
 #include <cctype>
@@ -72,6 +73,14 @@ CommandResult run_command(const std::vector<std::string>& argv, const std::strin
   return r;
 }
 
+ScratchDir::ScratchDir(const std::string& name)
+    : path(std::filesystem::temp_directory_path() / ("sfn_test_" + name + "_" + std::to_string(::getpid()))) {
+  std::filesystem::remove_all(path);
+  std::filesystem::create_directories(path);
+}
+
+ScratchDir::~ScratchDir() { std::filesystem::remove_all(path); }
+
 std::string read_file(const std::filesystem::path& path) {
   std::ifstream in(path, std::ios::binary);
   std::ostringstream out;
@@ -115,6 +124,90 @@ int free_loopback_ports(int n) {
     if (free) return base;
   }
   return 20000;
+}
+
+ServerProcess::ServerProcess(std::string sfn, std::vector<std::string> run_args,
+                             std::filesystem::path stderr_path, std::filesystem::path stdout_path)
+    : sfn_(std::move(sfn)),
+      args_(std::move(run_args)),
+      stderr_path_(std::move(stderr_path)),
+      stdout_path_(std::move(stdout_path)) {
+  const int port = free_loopback_ports(3);
+  ingress_ = "tcp://127.0.0.1:" + std::to_string(port);
+  egress_ = "tcp://127.0.0.1:" + std::to_string(port + 1);
+  control_ = "tcp://127.0.0.1:" + std::to_string(port + 2);
+}
+
+ServerProcess::~ServerProcess() { kill9(); }
+
+std::string ServerProcess::start(std::chrono::seconds limit) {
+  std::vector<std::string> argv{sfn_, "run"};
+  argv.insert(argv.end(), args_.begin(), args_.end());
+  argv.insert(argv.end(), {"--ingress", ingress_, "--egress", egress_, "--control", control_});
+  pid_ = ::fork();
+  if (pid_ < 0) return "fork failed";
+  if (pid_ == 0) {
+    const int err = ::open(stderr_path_.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+    const int out = ::open(stdout_path_.empty() ? "/dev/null" : stdout_path_.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+    ::dup2(out, 1);
+    ::dup2(err, 2);
+    std::vector<char*> args;
+    for (auto& a : argv) args.push_back(a.data());
+    args.push_back(nullptr);
+    ::execv(args[0], args.data());
+    ::_exit(127);
+  }
+  const auto deadline = std::chrono::steady_clock::now() + limit;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (run_command({sfn_, "status", "--endpoint", control_, "--timeout", "500ms"}).status == 0) return "";
+    int st;
+    if (::waitpid(pid_, &st, WNOHANG) == pid_) {
+      pid_ = -1;
+      return "sfn run exited at start (" +
+             (WIFSIGNALED(st) ? "signal " + std::to_string(WTERMSIG(st)) : "status " + std::to_string(WEXITSTATUS(st))) +
+             "):\n" + stderr_text();
+    }
+  }
+  return "sfn run did not answer `sfn status` within " + std::to_string(limit.count()) + " s:\n" + stderr_text();
+}
+
+void ServerProcess::kill9() {
+  if (pid_ > 0) stop(SIGKILL);
+}
+
+int ServerProcess::stop(int signal) {
+  if (pid_ <= 0) return -1;
+  ::kill(pid_, signal);
+  int st = 0;
+  ::waitpid(pid_, &st, 0);
+  pid_ = -1;
+  return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+
+long ServerProcess::memory_kb(const std::string& field) const {
+  std::ifstream in("/proc/" + std::to_string(pid_) + "/status");
+  for (std::string line; std::getline(in, line);)
+    if (line.rfind(field + ":", 0) == 0) return std::stol(line.substr(field.size() + 1));
+  return -1;
+}
+
+std::string ServerProcess::stderr_text() const { return read_file(stderr_path_); }
+
+std::vector<std::string> ServerProcess::committed(const std::string& egress) const {
+  auto r = run_command({sfn_, "tail", egress, "--no-follow", "--control", control_, "--endpoint", egress_, "--timeout", "2s"});
+  std::vector<std::string> lines;
+  std::istringstream in(r.out);
+  for (std::string l; std::getline(in, l);)
+    if (!l.empty()) lines.push_back(l);
+  return lines;
+}
+
+std::vector<std::string> ServerProcess::wait_for_committed(const std::string& egress, std::size_t n,
+                                                           std::chrono::seconds limit) const {
+  const auto deadline = std::chrono::steady_clock::now() + limit;
+  std::vector<std::string> lines = committed(egress);
+  while (lines.size() < n && std::chrono::steady_clock::now() < deadline) lines = committed(egress);
+  return lines;
 }
 
 }  // namespace sfn::testing

@@ -96,6 +96,7 @@ struct RunOptions {
   std::string ingress_endpoint;       // --ingress: ZeroMQ ROUTER endpoint (runtime/io); empty: none
   std::string egress_endpoint;        // --egress: ZeroMQ PUB endpoint (runtime/io); empty: none
   std::string control_endpoint;       // status/state endpoint for `sfn status/state`; empty: none
+  size_t max_record_bytes = 0;        // --max-record-bytes: largest ingress record over the network; 0: runtime/io's default
   uint32_t key_groups = 128;
   InvocationBudget budget;            // --max-fuel, --max-depth
   // The program's schema (compiler/compat: what its persisted data and in-flight messages

@@ -23,7 +23,6 @@
 #include <map>
 #include <random>
 #include <set>
-#include <sstream>
 #include <string>
 #include <vector>
 
@@ -44,49 +43,23 @@ uint64_t env_or(const char* name, uint64_t fallback) {
   return v && *v ? std::strtoull(v, nullptr, 10) : fallback;
 }
 
-// A `sfn run` server process on loopback endpoints.
+// A `sfn run` server process on loopback endpoints, with 2 workers and 50 ms snapshots.
 class Server {
  public:
-  Server(fs::path module, fs::path state, int port) : module_(std::move(module)), state_(std::move(state)) {
-    ingress_ = "tcp://127.0.0.1:" + std::to_string(port);
-    egress_ = "tcp://127.0.0.1:" + std::to_string(port + 1);
-    control_ = "tcp://127.0.0.1:" + std::to_string(port + 2);
-  }
-  ~Server() { kill9(); }
+  Server(const fs::path& module, const fs::path& state)
+      : process_(SFN_BIN,
+                 {module.string(), "--workers", "2", "--checkpoint-interval", "50ms", "--state-dir", state.string()},
+                 state.string() + ".stderr"),
+        ingress_(process_.ingress()),
+        control_(process_.control()) {}
 
   // Starts the process and waits until its control endpoint answers.
   void start() {
-    pid_ = ::fork();
-    if (pid_ == 0) {
-      int err = ::open((state_.string() + ".stderr").c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
-      int null = ::open("/dev/null", O_WRONLY);
-      ::dup2(null, 1);
-      ::dup2(err, 2);
-      ::execl(SFN_BIN, SFN_BIN, "run", module_.c_str(), "--workers", "2", "--checkpoint-interval", "50ms",
-              "--state-dir", state_.c_str(), "--ingress", ingress_.c_str(), "--egress", egress_.c_str(), "--control",
-              control_.c_str(), static_cast<char*>(nullptr));
-      ::_exit(127);
-    }
-    ASSERT_GT(pid_, 0);
-    const auto deadline = Clock::now() + std::chrono::seconds(30);
-    while (Clock::now() < deadline) {
-      if (status_json().is_object()) return;
-      int st;
-      ASSERT_EQ(::waitpid(pid_, &st, WNOHANG), 0)
-          << "sfn run exited at start ("
-          << (WIFSIGNALED(st) ? "signal " + std::to_string(WTERMSIG(st)) : "status " + std::to_string(WEXITSTATUS(st)))
-          << "):\n" << sfn::testing::read_file(state_.string() + ".stderr");
-    }
-    FAIL() << "sfn run did not answer `sfn status` within 30 s";
+    const std::string problem = process_.start();
+    ASSERT_TRUE(problem.empty()) << problem;
   }
 
-  void kill9() {
-    if (pid_ <= 0) return;
-    ::kill(pid_, SIGKILL);
-    int st;
-    ::waitpid(pid_, &st, 0);
-    pid_ = -1;
-  }
+  void kill9() { process_.kill9(); }
 
   // Waits until `n` more snapshots have committed (0: returns at once).
   void wait_for_commits(int n) const {
@@ -119,20 +92,11 @@ class Server {
     return nlohmann::json::parse(r.out, nullptr, false);
   }
 
-  std::vector<std::string> committed(const std::string& egress) const {
-    auto r = run_command({SFN_BIN, "tail", egress, "--no-follow", "--control", control_, "--endpoint", egress_,
-                          "--timeout", "2s"});
-    std::vector<std::string> lines;
-    std::istringstream in(r.out);
-    for (std::string l; std::getline(in, l);)
-      if (!l.empty()) lines.push_back(l);
-    return lines;
-  }
+  std::vector<std::string> committed(const std::string& egress) const { return process_.committed(egress); }
 
  private:
-  fs::path module_, state_;
-  std::string ingress_, egress_, control_;
-  pid_t pid_ = -1;
+  sfn::testing::ServerProcess process_;
+  const std::string &ingress_, &control_;
 };
 
 struct Expected {
@@ -194,7 +158,7 @@ TEST(Chaos, KilledAndRestartedServerHasExactlyOnceEffects) {
   auto built = run_command({SFN_BIN, "build", "--shared", std::string(SFN_CHAOS_DIR) + "/chaos.sfn", "-o", module.string()});
   ASSERT_EQ(built.status, 0) << built.err;
 
-  Server server(module, dir / "state", sfn::testing::free_loopback_ports(3));
+  Server server(module, dir / "state");
   server.start();
   std::map<std::string, Expected> want;
   uint64_t kills_done = 0;
@@ -296,7 +260,7 @@ TEST(Chaos, KilledBatchRunResumesItsInputExactlyOnce) {
   auto last = run_command(argv);
   ASSERT_EQ(last.status, 0) << last.err;
 
-  Server server(module, state, sfn::testing::free_loopback_ports(3));
+  Server server(module, state);
   server.start();
   expect_exactly_once(server, want, "batch run killed " + std::to_string(killed_midway) + " times");
   server.kill9();
@@ -327,7 +291,7 @@ TEST_P(WorkerFailure, IsRecoveredInProcessWithExactlyOnceEffects) {
   EXPECT_NE(r.err.find("worker 1: injected failure"), std::string::npos) << r.err;
   EXPECT_NE(r.err.find("recovering from the last committed snapshot"), std::string::npos) << r.err;
 
-  Server server(module, state, sfn::testing::free_loopback_ports(3));
+  Server server(module, state);
   server.start();
   expect_exactly_once(server, want, std::string("after an in-process recovery, SFN_TEST_FAIL_WORKER=") + GetParam());
   server.kill9();

@@ -6,9 +6,6 @@
 // running version goes on; `sfn reload` switches and waits; 100 reloads in a row do not grow the
 // process's memory beyond a bound.
 #include <gtest/gtest.h>
-#include <fcntl.h>
-#include <signal.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -16,7 +13,7 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
-#include <sstream>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -79,29 +76,19 @@ class Reload : public ::testing::Test {
     fs::create_directories(dir_);
     std::ofstream(dir_ / "main.sfn") << kMain;
     std::ofstream(dir_ / "lib.sfn") << lib("v1");
-    const int port = sfn::testing::free_loopback_ports(3);
-    ingress_ = "tcp://127.0.0.1:" + std::to_string(port);
-    egress_ = "tcp://127.0.0.1:" + std::to_string(port + 1);
-    control_ = "tcp://127.0.0.1:" + std::to_string(port + 2);
-    pid_ = ::fork();
-    if (pid_ == 0) {
-      int err = ::open((dir_ / "stderr").c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
-      int null = ::open("/dev/null", O_WRONLY);
-      ::dup2(null, 1);
-      ::dup2(err, 2);
-      ::execl(SFN_BIN, SFN_BIN, "run", (dir_ / "main.sfn").c_str(), "--watch", "--workers", "2",
-              "--checkpoint-interval", "50ms", "--state-dir", (dir_ / "state").c_str(), "--ingress", ingress_.c_str(),
-              "--egress", egress_.c_str(), "--control", control_.c_str(), static_cast<char*>(nullptr));
-      ::_exit(127);
-    }
+    server_.emplace(SFN_BIN,
+                    std::vector<std::string>{(dir_ / "main.sfn").string(), "--watch", "--workers", "2",
+                                             "--checkpoint-interval", "50ms", "--state-dir", (dir_ / "state").string()},
+                    dir_ / "stderr");
+    ingress_ = server_->ingress();
+    egress_ = server_->egress();
+    control_ = server_->control();
+    const std::string problem = server_->start();
+    ASSERT_TRUE(problem.empty()) << problem;
     ASSERT_TRUE(wait_for([&] { return !version().empty(); })) << stderr_text();
   }
   void TearDown() override {
-    if (pid_ > 0) {
-      ::kill(pid_, SIGKILL);
-      int st;
-      ::waitpid(pid_, &st, 0);
-    }
+    server_.reset();
     fs::remove_all(dir_);
   }
 
@@ -130,25 +117,16 @@ class Reload : public ::testing::Test {
     ADD_FAILURE() << "record " << i << " was never acknowledged";
   }
   std::vector<nlohmann::json> committed() {
-    auto r = run_command({SFN_BIN, "tail", "counts", "--no-follow", "--control", control_, "--endpoint", egress_,
-                          "--timeout", "2s"});
     std::vector<nlohmann::json> out;
-    std::istringstream in(r.out);
-    for (std::string l; std::getline(in, l);)
-      if (!l.empty()) out.push_back(nlohmann::json::parse(l, nullptr, false));
+    for (const auto& line : server_->committed("counts")) out.push_back(nlohmann::json::parse(line, nullptr, false));
     return out;
   }
-  std::string stderr_text() { return read_file(dir_ / "stderr"); }
-  long rss_kb() {
-    std::ifstream in("/proc/" + std::to_string(pid_) + "/status");
-    for (std::string line; std::getline(in, line);)
-      if (line.rfind("VmRSS:", 0) == 0) return std::stol(line.substr(6));
-    return 0;
-  }
+  std::string stderr_text() { return server_->stderr_text(); }
+  long rss_kb() { return server_->memory_kb("VmRSS"); }
 
   fs::path dir_;
+  std::optional<sfn::testing::ServerProcess> server_;
   std::string ingress_, egress_, control_;
-  pid_t pid_ = -1;
 };
 
 TEST_F(Reload, ACompatibleChangeUnderAStreamOfRecordsSwitchesOnceAndLosesNothing) {

@@ -93,16 +93,7 @@ std::vector<std::string> all_program_dirs() {
   return dirs;
 }
 
-// A fresh state directory for one run, removed at the end of the test.
-struct ScratchDir {
-  explicit ScratchDir(const std::string& name)
-      : path(fs::temp_directory_path() / ("sfn_run_" + name + "_" + std::to_string(::getpid()))) {
-    fs::remove_all(path);
-    fs::create_directories(path);
-  }
-  ~ScratchDir() { fs::remove_all(path); }
-  fs::path path;
-};
+using sfn::testing::ScratchDir;
 
 // Asserts that a run of program `name` exited 0 and printed exactly its expected.jsonl.
 void expect_expected_egress(const std::string& name, const std::string& what,
@@ -265,42 +256,6 @@ TEST(SfnRun, EndlessAndDisorderedInputIsReportedNotReadForever) {
   EXPECT_EQ(r.status, 0) << r.err;
   EXPECT_NE(r.err.find("late.jsonl:3: warning: `at` is earlier than a line before it"), std::string::npos) << r.err;
   EXPECT_EQ(r.err.find("late.jsonl:2: warning"), std::string::npos) << r.err;
-}
-
-// A program whose ingress message nests `depth` messages, and one input line of that depth.
-void write_nested_program(const fs::path& dir, int depth) {
-  std::ofstream sfn(dir / "nest.sfn");
-  sfn << "package nest;\n\n";
-  for (int i = 0; i < depth; ++i)
-    sfn << "message M" << i << " {\n  " << (i + 1 < depth ? "c: M" + std::to_string(i + 1) : std::string("v: int"))
-        << ";\n}\n\n";
-  sfn << "message Out {\n  ok: int;\n}\n\ningress ins(_m: M0) -> Sink(\"s\");\negress outs: Out;\n\n"
-      << "function Sink(id: string) {\n  on M0(_m) {\n    emit Out { ok: 1 } to outs;\n  }\n}\n";
-  std::string value = R"({"v":7})";
-  for (int i = 1; i < depth; ++i) value = R"({"c":)" + value + "}";
-  std::ofstream(dir / "in.jsonl") << R"({"ingress":"ins","value":)" << value << "}\n";
-}
-
-// Records nested 34 deep are processed (issue 11: they were acknowledged, then became dead
-// letters with empty fields); records deeper than the decoders accept are refused at the
-// ingress, naming the field path, and never acknowledged.
-TEST(SfnRun, DeeplyNestedRecordsAreProcessedOrRefusedAtTheIngress) {
-  for (const int depth : {34, 60}) {
-    ScratchDir work("nest" + std::to_string(depth));
-    write_nested_program(work.path, depth);
-    auto r = sfn::testing::run_command({SFN_BINARY, "run", "nest.sfn", "--input", "in.jsonl", "--state-dir",
-                                        (work.path / "state").string()},
-                                       "", work.path.string());
-    if (depth == 34) {
-      EXPECT_EQ(r.status, 0) << r.err;
-      EXPECT_EQ(r.out, "{\"egress\":\"outs\",\"value\":{\"ok\":1}}\n") << r.err;
-    } else {
-      EXPECT_EQ(r.status, 3) << r.err;
-      EXPECT_NE(r.err.find("in.jsonl:1: ingress `ins`: field `c.c.c"), std::string::npos) << r.err;
-      EXPECT_NE(r.err.find("nesting too deep"), std::string::npos) << r.err;
-      EXPECT_EQ(r.out, "");
-    }
-  }
 }
 
 // A run with neither input nor endpoints says what it does instead of exiting silently.

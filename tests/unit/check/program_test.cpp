@@ -251,6 +251,51 @@ message B { a: A; }
   EXPECT_EQ(d.fixes[0].edits[0].replacement, "?");
 }
 
+// A program whose messages form one chain `n` long, M0 { c: M1; } ... ending in `v: int`, and a
+// cycle back to M0 through an optional when `closed`.
+std::string message_chain(int n, bool closed) {
+  std::string text = "package p;\n";
+  for (int i = 0; i < n; ++i)
+    text += "message M" + std::to_string(i) + " { " +
+            (i + 1 < n ? "c: M" + std::to_string(i + 1) + ";" : std::string("v: int;")) +
+            (i + 1 == n && closed ? " back: M0?;" : "") + " }\n";
+  return text;
+}
+
+TEST(CheckProgram, ValueDepthIsReportedAtTheInnermostMessageOverTheLimitWithItsPath) {
+  Checked at_limit(message_chain(64, false));
+  EXPECT_EQ(at_limit.sink.error_count(), 0u);
+  Checked over(message_chain(66, false));
+  // M0 (66) holds M1 (65), which holds M2 (64): only M1 is reported.
+  ASSERT_EQ(over.codes(), std::vector<std::string>{"E0208"});
+  const auto& d = over.sink.diagnostics()[0];
+  std::string path = "c";
+  for (int i = 1; i < 64; ++i) path += ".c";
+  EXPECT_EQ(d.message, "message `M1` is nested 65 levels deep (through `" + path +
+                           "`), more than the 64 levels the runtime loads");
+  ASSERT_EQ(d.notes.size(), 1u);
+  EXPECT_EQ(d.notes[0].message, "field `c` holds values 64 levels deep");
+  ASSERT_EQ(d.fixes.size(), 1u);
+  EXPECT_TRUE(d.fixes[0].edits.empty());
+  // Recursion through an optional is measured without it: the whole chain is one component,
+  // each field into it counts one level, so nothing is too deep.
+  Checked cycle(message_chain(66, true));
+  EXPECT_EQ(cycle.sink.error_count(), 0u);
+}
+
+// Both walks of the message graph (E0207, E0208) use explicit stacks: a chain of 100,000
+// messages (2.7 MB of source) ended in SIGSEGV in the recursive E0207 walk.
+TEST(CheckProgram, AChainOfAHundredThousandMessagesIsCheckedWithoutRecursion) {
+  Checked c(message_chain(100000, false));
+  ASSERT_EQ(c.codes(), std::vector<std::string>{"E0208"});
+  EXPECT_EQ(c.sink.diagnostics()[0].message.rfind("message `M99935` is nested 65 levels deep", 0), 0u)
+      << c.sink.diagnostics()[0].message;
+  Checked direct("package p;\n" + message_chain(100000, false).substr(11) + "message Z { a: M0; }\n" +
+                 "message Y { z: Z; y: Y; }\n");
+  EXPECT_EQ(c.out.messages.size(), 100000u);
+  EXPECT_EQ(direct.codes(), (std::vector<std::string>{"E0207", "E0208"}));
+}
+
 TEST(CheckProgram, UnreachableReportedOncePerBlock) {
   Checked c(R"(package p;
 fn f(x: int) -> int {

@@ -3,8 +3,10 @@
 #include <gtest/gtest.h>
 
 #include <random>
+#include <vector>
 #include <string>
 
+#include "common/limits.h"
 #include "runtime/core/codec.h"
 #include "runtime/core/module.h"
 #include "runtime/core/text.h"
@@ -283,6 +285,71 @@ TEST_F(CodecTest, MissingRequiredFieldIsAnError) {
   EXPECT_NE(s.message().find("missing field `delay`"), std::string::npos) << s.message();
   EXPECT_TRUE(decode_json(start, "{\"key\":\"a\",\"delay\":\"1s\"}", m));
   message_delete(start, m);
+}
+
+// A message `Nest` with one field `l`, a list nested `lists` deep around an int: its values are
+// 1 + lists levels deep (common/limits.h).
+class NestedLists {
+ public:
+  explicit NestedLists(int lists) : types_(static_cast<std::size_t>(lists)) {
+    const sfn_type* inner = &abi::kInt;
+    for (auto& t : types_) {
+      t = sfn_type{SFN_LIST, inner, nullptr, nullptr, nullptr, nullptr};
+      inner = &t;
+    }
+    field_ = sfn_field_desc{"l", 1, 0, inner, 0};
+    desc_ = sfn_message_desc{"Nest", "test.Nest", sizeof(sfn_list), alignof(sfn_list), 1, &field_, nullptr};
+    msg_ = message_new(&desc_);
+  }
+  ~NestedLists() { message_delete(&desc_, msg_); }
+  const sfn_message_desc* desc() const { return &desc_; }
+  void* msg() const { return msg_; }
+  // Fills the value with one int at the bottom: [[...[7]...]].
+  void fill() {
+    void* slot = msg_;
+    for (auto t = types_.rbegin(); t != types_.rend(); ++t)
+      slot = list_emplace_back((*t).elem, static_cast<sfn_list*>(slot));
+    *static_cast<int64_t*>(slot) = 7;
+  }
+  std::string json() const {
+    return "{\"l\":" + std::string(types_.size(), '[') + "7" + std::string(types_.size(), ']') + "}";
+  }
+
+ private:
+  std::vector<sfn_type> types_;  // types_[0] is the innermost list; never reallocated
+  sfn_field_desc field_;
+  sfn_message_desc desc_;
+  void* msg_;
+};
+
+// Both decoders load a value exactly common::kMaxValueDepth deep and refuse one level more,
+// naming the field (the checker refuses such types: E0208; recursive types can still have such
+// values). Encoders write any depth.
+TEST(CodecDepthTest, BothDecodersLoadTheMaximumDepthAndRefuseOneMore) {
+  for (int lists : {common::kMaxValueDepth - 1, common::kMaxValueDepth}) {
+    SCOPED_TRACE(lists);
+    const bool fits = 1 + lists <= common::kMaxValueDepth;
+    NestedLists built(lists), decoded(lists);
+    built.fill();
+    std::string proto, json;
+    encode_proto(built.desc(), built.msg(), proto);
+    encode_json(built.desc(), built.msg(), json);
+    EXPECT_EQ(json, built.json());
+    Status from_proto = decode_proto(decoded.desc(), proto, decoded.msg());
+    Status from_json = decode_json(decoded.desc(), json, decoded.msg());
+    EXPECT_EQ(static_cast<bool>(from_proto), fits) << from_proto.message();
+    EXPECT_EQ(static_cast<bool>(from_json), fits) << from_json.message();
+    if (fits) {
+      std::string again;
+      encode_proto(decoded.desc(), decoded.msg(), again);
+      EXPECT_EQ(again, proto);
+      continue;
+    }
+    EXPECT_EQ(from_proto.message(), "undecodable Nest: field `l`: nesting too deep: more than 64 levels");
+    std::string path = "l";
+    for (int i = 1; i < lists; ++i) path += "[0]";  // the innermost list opens level 65
+    EXPECT_EQ(from_json.message(), "field `" + path + "`: nesting too deep: more than 64 levels");
+  }
 }
 
 TEST(AddressTest, KeyGroupsAreStableAndSpread) {

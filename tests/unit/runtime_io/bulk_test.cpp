@@ -1,10 +1,12 @@
 // Tests of batch ingress requests (decision 033) over real loopback tcp: the wire format with a
 // raw REQ socket (results per record, whole-request refusals), the BulkSender (order, offsets,
 // duplicates, refusals, window, durability of every ack, timeouts), single-record requests
-// mixed with batches, and import_json_lines reading a pipe.
+// mixed with batches, import_json_lines reading a pipe, and the record and request size limits
+// (decision 110).
 #include <unistd.h>
 #include <gtest/gtest.h>
 
+#include <iterator>
 #include <set>
 #include <thread>
 
@@ -31,12 +33,13 @@ std::variant<std::string, IngressRejection> object_validator(std::string_view, P
   return std::string(data);
 }
 
-std::unique_ptr<IoServer> start_server(const TempDir& dir) {
+std::unique_ptr<IoServer> start_server(const TempDir& dir, std::size_t max_record_bytes = kDefaultMaxRecordBytes) {
   IoServerOptions o;
   o.log_dir = dir.path();
   o.ingress_names = {"orders"};
   o.ingress_endpoint = "tcp://127.0.0.1:*";
   o.validator = object_validator;
+  o.max_record_bytes = max_record_bytes;
   return IoServer::start(o).value();
 }
 
@@ -55,19 +58,25 @@ std::vector<Stored> read_log(const RecordLog& log) {
 }
 
 // One raw request/reply on a REQ socket.
-proto::IngressReply round_trip(const std::string& endpoint, const proto::IngressRequest& request) {
+proto::IngressReply round_trip(const std::string& endpoint, const std::string& request) {
   zmq::context_t ctx;
   zmq::socket_t req(ctx, zmq::socket_type::req);
   req.set(zmq::sockopt::linger, 0);
   req.set(zmq::sockopt::rcvtimeo, 5000);
   req.connect(endpoint);
-  req.send(zmq::buffer(request.SerializeAsString()), zmq::send_flags::none);
+  req.send(zmq::buffer(request), zmq::send_flags::none);
   zmq::message_t reply;
   EXPECT_TRUE(req.recv(reply).has_value());
   proto::IngressReply parsed;
   EXPECT_TRUE(parsed.ParseFromArray(reply.data(), static_cast<int>(reply.size())));
   return parsed;
 }
+proto::IngressReply round_trip(const std::string& endpoint, const proto::IngressRequest& request) {
+  return round_trip(endpoint, request.SerializeAsString());
+}
+
+// A JSON object record of exactly `bytes` bytes: {"p":"xxx..."}.
+std::string record_of(std::size_t bytes) { return "{\"p\":\"" + std::string(bytes - 8, 'x') + "\"}"; }
 
 TEST(BatchRequest, OneResultPerRecordInOrder) {
   TempDir dir;
@@ -333,6 +342,94 @@ TEST(ImportJsonLines, ReadsAPipeWithKeysBadLinesAndBlankLines) {
   EXPECT_EQ(stored[1].key, "imp:3");
   EXPECT_EQ(stored[2].key, "imp:7");
   EXPECT_EQ(stored[2].payload, "{\"n\":4}");
+}
+
+}  // namespace
+}  // namespace sfn::runtime::io
+
+namespace sfn::runtime::io {
+namespace {
+
+// A record over the limit is refused with too_large naming both sizes, one at the limit is
+// appended; in a batch the refusal is that record's result. Every reply tells the limit, and a
+// limits-only request gets only that. The in-process path has no limit.
+TEST(RecordSize, TheServerRefusesRecordsOverItsLimitNamingBothSizes) {
+  TempDir dir;
+  constexpr std::size_t kLimit = 2048;
+  auto server = start_server(dir, kLimit);
+  auto at = send_ingress(server->ingress_endpoint(), "orders", PayloadFormat::json, record_of(kLimit), "");
+  ASSERT_TRUE(at.ok()) << at.error().message;
+  auto over = send_ingress(server->ingress_endpoint(), "orders", PayloadFormat::json, record_of(kLimit + 1), "");
+  ASSERT_FALSE(over.ok());
+  EXPECT_EQ(over.error().code, ErrorCode::too_large);
+  EXPECT_EQ(over.error().message, "the record is 2049 bytes, more than the 2048 bytes the ingress endpoint accepts "
+                                  "(sfn run --max-record-bytes)");
+  proto::IngressRequest batch;
+  batch.set_ingress("orders");
+  for (std::size_t bytes : {std::size_t{10}, kLimit + 1, kLimit}) batch.add_records()->set_json(record_of(bytes));
+  auto reply = round_trip(server->ingress_endpoint(), batch);
+  EXPECT_EQ(reply.max_record_bytes(), kLimit);
+  ASSERT_EQ(reply.results_size(), 3);
+  EXPECT_TRUE(reply.results(0).has_ack());
+  EXPECT_EQ(reply.results(1).error().kind(), proto::ERROR_TOO_LARGE);
+  EXPECT_TRUE(reply.results(2).has_ack());
+  proto::IngressRequest ask;
+  ask.set_ask_limits(true);
+  ask.set_request_id(5);
+  auto limits = round_trip(server->ingress_endpoint(), ask);
+  EXPECT_EQ(limits.request_id(), 5u);
+  EXPECT_EQ(limits.max_record_bytes(), kLimit);
+  EXPECT_FALSE(limits.has_ack() || limits.has_error() || limits.results_size() > 0);
+  EXPECT_EQ(round_trip(server->ingress_endpoint(), "garbage").max_record_bytes(), kLimit);  // on errors too
+  EXPECT_TRUE(server->ingest("orders", PayloadFormat::json, record_of(10 * kLimit)).ok());
+  EXPECT_EQ(server->ingress_log("orders")->end_offset(), 4u);
+  IoServerOptions bad;
+  bad.validator = object_validator;
+  bad.max_record_bytes = kMinMaxRecordBytes - 1;
+  EXPECT_EQ(IoServer::start(bad).error().code, ErrorCode::invalid_argument);
+}
+
+// A client sending a record larger than a batch request asks the server's limit first: over it,
+// the record is refused with the server's words and never sent; at it, it is appended.
+TEST(RecordSize, ClientsAskTheLimitBeforeSendingALargeRecord) {
+  TempDir dir;
+  constexpr std::size_t kLimit = kMaxBatchRequestBytes + kMaxBatchRequestBytes / 2;
+  auto server = start_server(dir, kLimit);
+  auto over = send_ingress(server->ingress_endpoint(), "orders", PayloadFormat::json, record_of(kLimit + 1), "");
+  ASSERT_FALSE(over.ok());
+  EXPECT_EQ(over.error().code, ErrorCode::too_large);
+  EXPECT_EQ(over.error().message, record_too_large(kLimit + 1, kLimit));
+  auto at = send_ingress(server->ingress_endpoint(), "orders", PayloadFormat::json, record_of(kLimit), "");
+  ASSERT_TRUE(at.ok()) << at.error().message;
+  EXPECT_EQ(server->ingress_log("orders")->end_offset(), 1u);
+
+  std::vector<std::pair<std::uint64_t, Result<AppendResult>>> results;
+  auto on_result = [&](std::uint64_t tag, const Result<AppendResult>& r) { results.emplace_back(tag, r); };
+  auto sender = BulkSender::connect(server->ingress_endpoint(), "orders", {}, on_result).value();
+  const std::size_t sizes[] = {10, kLimit + 1, 20, kLimit, kMaxBatchRequestBytes, 30, 8 << 20};
+  for (std::size_t i = 0; i < std::size(sizes); ++i) ASSERT_TRUE(sender->add(record_of(sizes[i]), "", i).ok());
+  ASSERT_TRUE(sender->finish().ok());
+  ASSERT_EQ(results.size(), std::size(sizes));
+  for (std::size_t i = 0; i < std::size(sizes); ++i) {
+    EXPECT_EQ(results[i].first, i);
+    EXPECT_EQ(results[i].second.ok(), sizes[i] <= kLimit) << i;
+  }
+  EXPECT_EQ(results[6].second.error().message, record_too_large(8 << 20, kLimit));
+  EXPECT_EQ(server->ingress_log("orders")->end_offset(), 1u + 5u);
+}
+
+// A request larger than the server receives (max_request_bytes of its limit) is dropped by
+// ZeroMQ after reading its length: the peer is disconnected, nothing is appended, and the server
+// goes on serving; a request of exactly that size is read (and answered).
+TEST(RecordSize, ARequestOverTheFrameBoundIsDroppedUnreadAndTheServerGoesOn) {
+  TempDir dir;
+  auto server = start_server(dir, kMinMaxRecordBytes);
+  const std::size_t bound = max_request_bytes(kMinMaxRecordBytes);
+  EXPECT_EQ(round_trip(server->ingress_endpoint(), std::string(bound, '\xff')).error().kind(),
+            proto::ERROR_BAD_REQUEST);
+  ASSERT_TRUE(testing::server_drops_request(server->ingress_endpoint(), bound + 1));
+  EXPECT_TRUE(send_ingress(server->ingress_endpoint(), "orders", PayloadFormat::json, "{}", "").ok());
+  EXPECT_EQ(server->ingress_log("orders")->end_offset(), 1u);
 }
 
 }  // namespace

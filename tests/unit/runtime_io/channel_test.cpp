@@ -1,6 +1,7 @@
 // Tests of runtime/transport channels over real ZeroMQ sockets: ordering, batching, markers in
 // order with data, backpressure without drops, multiple senders, wake-ups, a worker cycle that
 // must not deadlock, tcp, and rejection of malformed batches.
+#include <unistd.h>
 #include <gtest/gtest.h>
 
 #include <atomic>
@@ -11,6 +12,7 @@
 
 #include "runtime/transport/channel.h"
 #include "runtime/transport/frame.h"
+#include "test_util.h"
 
 namespace sfn::runtime::transport {
 namespace {
@@ -134,10 +136,11 @@ TEST(Channel, BackpressureKeepsEverythingWithSlowReceiver) {
   EXPECT_GT(left.value(), 0u) << "a full queue must report would-block, not drop";
   EXPECT_GT(sender->backlog_bytes(), 0u);
 
+  // The queue is full (asserted above) before the receiver starts; it takes one record per
+  // receive, so flush_blocking meets would-block again and again while it drains.
   std::vector<Received> got;
   std::thread slow([&] {
     while (got.size() < kCount) {
-      std::this_thread::sleep_for(1ms);
       auto r = receiver->receive(10ms, [&](const RecordView& v) {
         got.push_back({v.kind, v.sender, v.epoch, std::string(v.payload)});
       }, 1);
@@ -216,8 +219,11 @@ TEST(Channel, WakerInterruptsAWaitingReceiver) {
   TransportContext ctx;
   auto receiver = Receiver::bind(ctx, unique_endpoint("wake")).value();
   Waker waker = receiver->waker();
-  std::thread t([waker] {
-    std::this_thread::sleep_for(50ms);
+  const pid_t receiving = ::gettid();
+  std::thread t([waker, receiving] {
+    // Wakes the receive below once it waits (the test holds either way: a wake before the
+    // receive is kept for it).
+    EXPECT_TRUE(testing::wait_until_blocked_in(receiving, testing::poll_syscalls()));
     waker.wake();
   });
   auto start = std::chrono::steady_clock::now();

@@ -11,7 +11,6 @@
 #include <fstream>
 #include <map>
 #include <nlohmann/json.hpp>
-#include <thread>
 
 #include "runtime/io/io_server.h"
 #include "test_util.h"
@@ -129,18 +128,36 @@ TEST_F(ClientCommands, TailPrintsHistoryAndFollows) {
                        server_->control_endpoint()});
   EXPECT_EQ(from.output, "2\t{\"n\":2}\n");
 
-  std::thread producer([&] {
-    std::this_thread::sleep_for(300ms);
-    for (int i = 3; i < 6; ++i) {
-      std::vector<std::string> one = {"{\"n\":" + std::to_string(i) + "}"};
-      ASSERT_TRUE(server_->commit_egress("out", one).ok());
-    }
-  });
-  auto follow = run_sfn({"tail", "out", "--from", "1", "--limit", "4", "--endpoint",
-                         server_->egress_endpoint(), "--control", server_->control_endpoint()});
-  producer.join();
-  EXPECT_EQ(follow.status, 0) << follow.output;
-  EXPECT_EQ(follow.output, "{\"n\":1}\n{\"n\":2}\n{\"n\":3}\n{\"n\":4}\n");
+  // Follows: commits 3..5 once `sfn tail` has printed the history (it subscribed before it
+  // read it); the limit ends it after record 4 (from PUB, or from the log if PUB was earlier).
+  int out[2];
+  ASSERT_EQ(::pipe(out), 0);
+  const pid_t pid = ::fork();
+  if (pid == 0) {
+    ::dup2(out[1], 1);
+    ::close(out[0]);
+    ::close(out[1]);
+    ::execl(SFN_BINARY, SFN_BINARY, "tail", "out", "--from", "1", "--limit", "4", "--endpoint",
+            server_->egress_endpoint().c_str(), "--control", server_->control_endpoint().c_str(),
+            static_cast<char*>(nullptr));
+    ::_exit(127);
+  }
+  ::close(out[1]);
+  FILE* lines = ::fdopen(out[0], "r");
+  std::string followed;
+  char line[256];
+  for (int n = 0; n < 2 && std::fgets(line, sizeof line, lines); ++n) followed += line;
+  EXPECT_EQ(followed, "{\"n\":1}\n{\"n\":2}\n");
+  for (int i = 3; i < 6; ++i) {
+    std::vector<std::string> one = {"{\"n\":" + std::to_string(i) + "}"};
+    ASSERT_TRUE(server_->commit_egress("out", one).ok());
+  }
+  while (std::fgets(line, sizeof line, lines)) followed += line;
+  std::fclose(lines);
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  EXPECT_EQ(WEXITSTATUS(status), 0) << followed;
+  EXPECT_EQ(followed, "{\"n\":1}\n{\"n\":2}\n{\"n\":3}\n{\"n\":4}\n");
   auto unknown = run_sfn({"tail", "nope", "--control", server_->control_endpoint()});
   EXPECT_EQ(unknown.status, 1);
   EXPECT_NE(unknown.output.find("unknown egress `nope`"), std::string::npos);

@@ -3,6 +3,7 @@
 // concurrent appenders, truncate-before, and exclusive opening.
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <gtest/gtest.h>
@@ -308,8 +309,11 @@ TEST(RecordLog, OneProcessAtATimeAndWaitBeyond) {
   ASSERT_FALSE(second.ok());
   EXPECT_NE(second.error().message.find("in use"), std::string::npos);
   EXPECT_FALSE(log->wait_beyond(0, 20ms));
+  const pid_t waiting = ::gettid();
   std::thread t([&] {
-    std::this_thread::sleep_for(30ms);
+    // Appends once wait_beyond waits on its condition variable (it would return at once for a
+    // record appended before).
+    EXPECT_TRUE(testing::wait_until_blocked_in(waiting, {SYS_futex}));
     ASSERT_TRUE(log->append("late").ok());
   });
   EXPECT_TRUE(log->wait_beyond(0, 5s));
