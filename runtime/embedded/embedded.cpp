@@ -201,17 +201,11 @@ std::string EmbeddedRun::open_output() {
 }
 
 std::string EmbeddedRun::open_workers(const Recovered& rec) {
-  for (unsigned w = 0; w < workers_; ++w) ws_.push_back(std::make_unique<worker::Worker>(*hub_, w));
-  // Each worker opens its own database, all at once: an open mostly waits for its fsyncs, and it
-  // is on the path of every start, recovery and hot reload.
-  std::vector<Status> opened(workers_, Status::ok());
-  std::vector<std::thread> openers;
-  for (unsigned w = 0; w < workers_; ++w)
-    openers.emplace_back([this, w, &opened] { opened[w] = ws_[w]->open(worker_dir(dir_, w).string()); });
-  for (auto& t : openers) t.join();
   for (unsigned w = 0; w < workers_; ++w) {
-    if (!opened[w]) return opened[w].message();
-    hub_->wakers.push_back(ws_[w]->waker());
+    ws_.push_back(std::make_unique<worker::Worker>(*hub_, w));
+    Status s = ws_.back()->open(worker_dir(dir_, w).string());
+    if (!s) return s.message();
+    hub_->wakers.push_back(ws_.back()->waker());
   }
   for (unsigned w = 0; w < workers_; ++w) {
     if (Status s = ws_[w]->connect(); !s) return s.message();
