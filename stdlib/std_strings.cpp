@@ -10,9 +10,9 @@ namespace sfn::stdlib {
 
 namespace {
 std::string_view sv(const sfn_str& s) { return abi::view(s); }
-void put(sfn_str& out, std::string_view text) { abi::svc().str_assign(&out, text.data(), text.size()); }
-int put_ok(sfn_str& out, std::string_view text) {
-  put(out, text);
+// out := text; returns SFN_OK, so a std fn can end with `return put(out, text);`.
+int put(sfn_str& out, std::string_view text) {
+  abi::svc().str_assign(&out, text.data(), text.size());
   return SFN_OK;
 }
 // Byte lengths of the code points of s.
@@ -28,7 +28,7 @@ bool too_large(double bytes) { return bytes > 2147483648.0; }
 
 int pad(Ctx& c, const sfn_loc& l, sfn_str& out, const sfn_str& s, std::int64_t width, const sfn_str& fill, bool left) {
   std::int64_t have = static_cast<std::int64_t>(code_points(sv(s)).size());
-  if (width <= have) return put_ok(out, sv(s));
+  if (width <= have) return put(out, sv(s));
   auto f = sv(fill);
   if (f.empty()) return c.raised(left ? "strings.pad_left: empty fill" : "strings.pad_right: empty fill", l);
   auto fcp = code_points(f);
@@ -41,7 +41,7 @@ int pad(Ctx& c, const sfn_loc& l, sfn_str& out, const sfn_str& s, std::int64_t w
     std::size_t end = k + 1 < fcp.size() ? fcp[k + 1] : f.size();
     padding += f.substr(fcp[k], end - fcp[k]);
   }
-  return put_ok(out, left ? padding + std::string(sv(s)) : std::string(sv(s)) + padding);
+  return put(out, left ? padding + std::string(sv(s)) : std::string(sv(s)) + padding);
 }
 }  // namespace
 
@@ -52,18 +52,16 @@ int strings_join(Ctx&, const sfn_loc&, sfn_str& out, const sfn_list& xs, const s
     if (i) r += sv(sep);
     r += sv(items[i]);
   }
-  put(out, r);
-  return SFN_OK;
+  return put(out, r);
 }
 
 int strings_repeat(Ctx& c, const sfn_loc& l, sfn_str& out, const sfn_str& s, std::int64_t n) {
-  if (n <= 0 || s.len == 0) return put_ok(out, "");
+  if (n <= 0 || s.len == 0) return put(out, "");
   if (too_large(static_cast<double>(s.len) * static_cast<double>(n))) return c.raised("strings.repeat: result too large", l);
   std::string r;
   r.reserve(s.len * n);
   for (std::int64_t i = 0; i < n; ++i) r += sv(s);
-  put(out, r);
-  return SFN_OK;
+  return put(out, r);
 }
 
 int strings_pad_left(Ctx& c, const sfn_loc& l, sfn_str& out, const sfn_str& s, std::int64_t width, const sfn_str& fill) {
@@ -161,8 +159,7 @@ int strings_reverse(Ctx&, const sfn_loc&, sfn_str& out, const sfn_str& s) {
     std::size_t end = k + 1 < cps.size() ? cps[k + 1] : t.size();
     r += t.substr(cps[k], end - cps[k]);
   }
-  put(out, r);
-  return SFN_OK;
+  return put(out, r);
 }
 
 int strings_count(Ctx&, const sfn_loc&, std::int64_t& out, const sfn_str& s, const sfn_str& needle) {

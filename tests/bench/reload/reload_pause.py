@@ -76,6 +76,12 @@ def feed(proc, rate, stop, sent):
         time.sleep(max(0.0, next_t - time.monotonic()))
 
 
+def invoked(sfn, control):
+    """Invocations the run has done so far (0 when it does not answer)."""
+    st = sfn_json(sfn, "status", "--json", "--endpoint", control, "--timeout", "500ms")
+    return sum(w["invocations"] for w in st["workers"]) if st else 0
+
+
 def pct(xs, p):
     xs = sorted(xs)
     return xs[min(len(xs) - 1, int(round(p / 100 * (len(xs) - 1))))]
@@ -112,19 +118,20 @@ def main():
                                   text=True)
         sent = [0]
         threading.Thread(target=feed, args=(sender, a.rate, stop, sent), daemon=True).start()
-        time.sleep(1.0)  # the stream is flowing before the first reload
-        pauses, invocations = [], []
+        while invoked(sfn, control) == 0:  # the stream is flowing before the first reload
+            if run.poll() is not None:
+                sys.exit("sfn run stopped; see " + os.path.join(work, "run.err"))
+            time.sleep(0.05)
+        pauses = []
         for n in range(1, a.reloads + 1):
             with open(src + ".tmp", "w") as f:
                 f.write(PROGRAM.replace("VERSION", "v%d" % n))
             os.replace(src + ".tmp", src)
-            before = sfn_json(sfn, "status", "--json", "--endpoint", control)
             r = subprocess.run([sfn, "reload", src, "--control", control], capture_output=True, text=True, timeout=60)
             if r.returncode != 0:
                 sys.exit("reload %d failed: %s%s" % (n, r.stdout, r.stderr))
             st = sfn_json(sfn, "status", "--json", "--endpoint", control)
             pauses.append(st["last_reload_pause_ms"])
-            invocations.append(sum(w["invocations"] for w in st["workers"]))
             if sys.stderr.isatty():
                 print("\rreload %d/%d: %.1f ms" % (n, a.reloads, pauses[-1]), end="", file=sys.stderr, flush=True)
             time.sleep(random.uniform(0.2, 0.4))  # records flow between reloads
