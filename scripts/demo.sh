@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The main job: installs the Debian packages, builds, checks every example program, prints the
-# greeter's routing graph, then runs the greeter end to end in embedded mode (compiled through
-# the C++ backend) and compares its egress with examples/greeter/expected.jsonl.
+# greeter's routing graph, then runs the greeter end to end in embedded mode (compiled by the
+# LLVM JIT, `sfn run`'s default) and compares its egress with examples/greeter/expected.jsonl.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/setup.sh
