@@ -201,6 +201,8 @@ void Coordinator::start_epoch() {
   }
 }
 
+bool Coordinator::snapshots_failing() const { return epochs_ && !epochs_->failure(true).empty(); }
+
 void Coordinator::drive_snapshots(bool periodic) {
   if (!epochs_) return;
   epochs_->poll();
@@ -242,7 +244,7 @@ void Coordinator::run(const std::atomic<bool>& stop) {
   std::unique_lock<std::mutex> lock(hub_.mu);
   hub_.progress[hub_.workers] = worker::Progress{true, 0, 0, INT64_MAX};
   for (;;) {
-    if (stop.load() || hub_.failed.load()) {
+    if (stop.load() || hub_.failed.load() || snapshots_failing()) {
       interrupted_ = true;
       break;
     }
@@ -298,7 +300,7 @@ void Coordinator::run(const std::atomic<bool>& stop) {
     hub_.cv.wait_for(lock, std::chrono::nanoseconds(wait_ns));
   }
   if (stop.load()) hub_.interrupt.store(true);  // invocations still running abort (Hub::interrupt)
-  if (!hub_.failed.load()) final_snapshot(lock);  // a failed worker's state is not snapshotted
+  if (!hub_.failed.load() && !snapshots_failing()) final_snapshot(lock);  // a failed worker's state is not snapshotted
   hub_.stop = true;
   lock.unlock();
   wake_all();

@@ -101,6 +101,8 @@ class Coordinator {
   void start_epoch();
   // Polls the epoch in progress and starts one when due (`periodic`). Called without the lock.
   void drive_snapshots(bool periodic);
+  // The last snapshots failed in a row (Epochs::failure): the run stops.
+  bool snapshots_failing() const;
   // The last snapshot of a run: waits for the one in progress, then takes and commits one more.
   void final_snapshot(std::unique_lock<std::mutex>& lock);
 

@@ -1,6 +1,8 @@
 // Epoch begin, acknowledgement and commit (epochs.h).
 #include "runtime/coordinator/epochs.h"
 
+#include <sys/statvfs.h>
+
 #include <algorithm>
 #include <cstdio>
 
@@ -19,8 +21,10 @@ uint64_t Epochs::begin(std::vector<EgressRecord> coordinator_egress) {
   const uint64_t e = next_;
   for (auto& r : coordinator_egress) r.epoch = e;
   auto not_taken = [&](const transport::Error& why) -> uint64_t {  // the egress waits for the next epoch
-    std::fprintf(stderr, "sfn run: snapshot %llu not taken: %s\n", static_cast<unsigned long long>(e), why.message.c_str());
+    failed(e, why.message);
     carried_.insert(carried_.end(), coordinator_egress.begin(), coordinator_egress.end());
+    std::error_code ec;
+    std::filesystem::remove_all(store_.dir_of(e), ec);
     return 0;
   };
   if (auto s = store_.prepare(e); !s) return not_taken(s.error());
@@ -70,7 +74,7 @@ void Epochs::commit(std::vector<worker::Hub::SnapshotAck>& acks) {
   pending_.created_unix_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
                                  std::chrono::system_clock::now().time_since_epoch()).count();
   pending_.duration_ms = std::chrono::duration_cast<std::chrono::milliseconds>(now - began_).count();
-  if (auto s = snapshot::write_manifest(store_.dir_of(current_), pending_, &checksums_); !s)
+  if (auto s = store_.commit(pending_, &checksums_); !s)
     return abandon(s.error().message, acks);
   std::vector<EgressRecord> out = std::move(carried_);
   carried_.clear();
@@ -93,6 +97,7 @@ void Epochs::commit(std::vector<worker::Hub::SnapshotAck>& acks) {
     std::fprintf(stderr, "sfn run: removing old snapshots: %s\n", oldest.error().message.c_str());
   }
   std::lock_guard<std::mutex> lock(stats_mu_);
+  failed_in_a_row_ = 0;
   stats_.current_epoch = 0;
   stats_.committed_epoch = current_;
   stats_.last_duration_ms = pending_.duration_ms;
@@ -105,14 +110,33 @@ void Epochs::commit(std::vector<worker::Hub::SnapshotAck>& acks) {
 }
 
 void Epochs::abandon(const std::string& why, std::vector<worker::Hub::SnapshotAck>& acks) {
-  std::fprintf(stderr, "sfn run: snapshot %llu failed: %s\n", static_cast<unsigned long long>(current_), why.c_str());
   carried_.insert(carried_.end(), coordinator_egress_.begin(), coordinator_egress_.end());
   for (auto& a : acks) carried_.insert(carried_.end(), a.egress.begin(), a.egress.end());
   std::error_code ec;
   std::filesystem::remove_all(store_.dir_of(current_), ec);
+  failed(current_, why);
+}
+
+// Reports a failed epoch with the room left where snapshots go (a full disk is the usual cause).
+void Epochs::failed(uint64_t epoch, const std::string& why) {
+  std::string text = "snapshot " + std::to_string(epoch) + " failed: " + why;
+  struct statvfs fs{};
+  if (::statvfs(store_.root().c_str(), &fs) == 0)
+    text += " (" + std::to_string(static_cast<unsigned long long>(fs.f_bavail) * fs.f_frsize / 1024) +
+            " KiB free where snapshots go, the last committed one took " + std::to_string(stats().last_bytes / 1024) +
+            " KiB)";
+  std::fprintf(stderr, "sfn run: %s\n", text.c_str());
   std::lock_guard<std::mutex> lock(stats_mu_);
   stats_.current_epoch = 0;
   ++stats_.failed;
+  ++failed_in_a_row_;
+  last_failure_ = std::move(text);
+}
+
+std::string Epochs::failure(bool stop) const {
+  std::lock_guard<std::mutex> lock(stats_mu_);
+  if (failed_in_a_row_ == 0 || (stop && failed_in_a_row_ < kMaxFailedInARow)) return "";
+  return last_failure_;
 }
 
 SnapshotStats Epochs::stats() const {

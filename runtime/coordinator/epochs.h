@@ -72,15 +72,22 @@ class Epochs {
 
   SnapshotStats stats() const;
 
+  // Why the latest epoch failed ("" when it committed or none ended yet); with `stop`, only when
+  // the last kMaxFailedInARow failed (e.g. a full disk): the run stops instead of piling up
+  // egress that no snapshot commits.
+  static constexpr int kMaxFailedInARow = 3;
+  std::string failure(bool stop) const;
+
  private:
   void commit(std::vector<worker::Hub::SnapshotAck>& acks);
   void abandon(const std::string& why, std::vector<worker::Hub::SnapshotAck>& acks);
+  void failed(uint64_t epoch, const std::string& why);
 
   worker::Hub& hub_;
   snapshot::SnapshotStore& store_;
   SnapshotOptions options_;
   IngressHooks hooks_;
-  snapshot::ChecksumCache checksums_;
+  snapshot::SnapshotStore::Cache checksums_;
   uint64_t next_;
   uint64_t current_ = 0;
   snapshot::Manifest pending_;                  // the current epoch's manifest, files not summed yet
@@ -91,6 +98,8 @@ class Epochs {
   std::map<uint64_t, std::map<std::string, uint64_t>> retained_offsets_;  // committed epoch -> offsets
   mutable std::mutex stats_mu_;
   SnapshotStats stats_;
+  int failed_in_a_row_ = 0;  // guarded by stats_mu_
+  std::string last_failure_;
 };
 
 }  // namespace sfn::runtime::coordinator

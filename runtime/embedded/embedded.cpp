@@ -84,8 +84,9 @@ io::IngressValidator make_validator(const core::Module& m) {
 }
 
 // Appends committed egress to the logs, keyed "<epoch>:<index>", one append per run of records
-// of the same egress.
-void commit_to_logs(io::IoServer& srv, std::vector<EgressRecord>& records) {
+// of the same egress. Returns how many records, from the first, are in their logs: all of them,
+// or those before the run whose append failed (`error` says why).
+size_t commit_to_logs(io::IoServer& srv, const std::vector<EgressRecord>& records, std::string* error) {
   for (size_t i = 0; i < records.size();) {
     size_t j = i;
     std::vector<std::string> json, keys;
@@ -94,9 +95,13 @@ void commit_to_logs(io::IoServer& srv, std::vector<EgressRecord>& records) {
       keys.push_back(egress_key(records[j].epoch, records[j].index));
     }
     auto r = srv.commit_egress(records[i].egress, json, keys);
-    if (!r.ok()) std::cerr << "sfn run: egress " << records[i].egress << ": " << r.error().message << "\n";
+    if (!r.ok()) {
+      *error = "egress log of `" + records[i].egress + "`: " + r.error().message;
+      return i;
+    }
     i = j;
   }
+  return records.size();
 }
 
 // Per egress, the (epoch, index) of the last record its log holds; (0, 0) for an empty log.
@@ -131,6 +136,9 @@ class EmbeddedRun {
   bool worker_failed() const { return hub_ && hub_->failed.load(); }
   // The run was stopped (a signal, a reload, a failure) before its work was done.
   bool interrupted() const { return coord_ && coord_->interrupted(); }
+  // Committed egress could not be written to its log (e.g. a full disk): recovering in process
+  // would not help; the records are published by a later run (from the snapshot).
+  bool egress_failed() const { return !egress_error_.empty(); }
 
  private:
   std::string prepare_dir();
@@ -140,6 +148,7 @@ class EmbeddedRun {
   std::string start_io(const Recovered& rec);
   std::string open_source(const Recovered& rec);
   std::string check_logs(const Recovered& rec);
+  std::string check_republish(const Recovered& rec) const;
   std::string take_input();
   void finish_input();
   void install_sinks();
@@ -172,6 +181,8 @@ class EmbeddedRun {
   std::unique_ptr<coordinator::Epochs> epochs_;
   std::string recovery_summary_;
   std::string output_error_;  // the first failed write of egress lines
+  std::string egress_error_;  // the first failed append of committed egress to its log
+  std::map<std::string, std::pair<uint64_t, uint64_t>> published_;  // per egress log: its last (epoch, index)
 };
 
 std::string EmbeddedRun::prepare_dir() {
@@ -315,11 +326,33 @@ std::string EmbeddedRun::check_logs(const Recovered& rec) {
                "start with another --state-dir";
   for (const auto& [name, need] : rec.egress_offsets)
     if (auto e = check("egress", name, server_->egress_log(name), need); !e.empty()) return e;
+  return check_republish(rec);
+}
+
+// Egress of an epoch after the recovered one is in a log: its snapshot was lost or damaged, and
+// running again from an older one (or from nothing) would publish those records again. Refused
+// unless --allow-republish says the user accepts that (decision 111).
+std::string EmbeddedRun::check_republish(const Recovered& rec) const {
+  if (options_.allow_republish) return "";
+  for (const auto& [name, pos] : published_) {
+    if (pos.first <= rec.epoch) continue;
+    std::string why = rec.epoch == 0 ? "there is no valid snapshot to recover"
+                                     : "the newest valid snapshot is of epoch " + std::to_string(rec.epoch);
+    why += ", but the egress log " + server_->egress_log(name)->dir().string() + " holds records committed up to epoch " +
+           std::to_string(pos.first) + ": running " + (rec.epoch == 0 ? "from empty state" : "from that snapshot") +
+           " would publish them again.";
+    for (const std::string& d : rec.damaged) why += "\n  damaged: " + d;
+    if (rec.damaged.empty()) why += "\n  the snapshots of the later epochs are gone from " + store_->root().string();
+    return why + "\n  Restore " + store_->root().string() +
+           " from a backup, or run again with --allow-republish to recover anyway (the effects since then run again "
+           "and their egress is published again)";
+  }
   return "";
 }
 
 // The coordinator's records: the ingress logs from the recovered offsets.
 std::string EmbeddedRun::open_source(const Recovered& rec) {
+  published_ = published_positions(*server_, m_);  // read each egress log's tail once
   if (auto e = check_logs(rec); !e.empty()) return e;
   std::vector<std::string> names;
   std::vector<uint64_t> offsets;
@@ -340,7 +373,15 @@ std::string EmbeddedRun::open_source(const Recovered& rec) {
 void EmbeddedRun::install_sinks() {
   hub_->egress_sink = [this](std::vector<EgressRecord>& records) {
     std::lock_guard<std::mutex> lock(out_mu_);
-    if (server_) commit_to_logs(*server_, records);
+    if (!egress_error_.empty()) return;  // the run is stopping: nothing after a failed append
+    if (server_) {  // sinks see only what is in the logs: what a later run will not publish again
+      std::string error;
+      records.resize(commit_to_logs(*server_, records, &error));
+      if (!error.empty()) {
+        egress_error_ = error;
+        hub_->report_failure();
+      }
+    }
     if (options_.egress_sink) {
       for (auto& r : records) options_.egress_sink(r);
       return;
@@ -456,8 +497,7 @@ std::string EmbeddedRun::run() {
   if (auto e = start_io(rec.value()); !e.empty()) return e;
   install_sinks();
   uint64_t next = rec->epoch;
-  const Positions published = published_positions(*server_, m_);  // read each egress log's tail once
-  for (auto& [name, pos] : published) next = std::max(next, pos.first);
+  for (auto& [name, pos] : published_) next = std::max(next, pos.first);
   coordinator::SnapshotOptions so;
   so.interval = std::chrono::nanoseconds(options_.checkpoint_interval_ns);
   so.retain = options_.retain;
@@ -477,7 +517,7 @@ std::string EmbeddedRun::run() {
   };
   epochs_ = std::make_unique<coordinator::Epochs>(*hub_, *store_, so, hooks, next + 1, rec->epoch);
   coord_->set_snapshots(epochs_.get());
-  republish(rec.value(), published);
+  republish(rec.value(), published_);
   if (options_.until_ns >= 0) coord_->set_until(options_.until_ns);
   if (auto e = take_input(); !e.empty()) return e;
   if (options_.progress) {
@@ -499,6 +539,20 @@ std::string EmbeddedRun::run() {
     std::cerr << "sfn run: " << output_error_ << "\n";
     result_.exit_code = 1;
     result_.error = output_error_;
+  }
+  if (std::string why = epochs_->failure(false); !why.empty() && result_.exit_code == 0 && !worker_failed()) {
+    // Nothing acknowledged is lost (the ingress log holds it), but this run's last effects are
+    // not committed and its egress not published: not a success.
+    std::cerr << "sfn run: stopped without a committed snapshot of the last records (" << why
+              << "); they run again when the run starts again with room to write it\n";
+    result_.exit_code = 1;
+    result_.error = why;
+  }
+  if (!egress_error_.empty()) {
+    std::cerr << "sfn run: " << egress_error_ << "\nsfn run: stopped; the committed egress its log lacks is "
+                 "published when the run starts again (with room to write it)\n";
+    result_.exit_code = 1;
+    result_.error = egress_error_;
   }
   if (!source_->error().empty()) {
     result_.exit_code = 1;
@@ -608,7 +662,7 @@ std::string Supervisor::run_once(RunResult& result, int attempt, bool* failed, b
     starting_.reset();
   });
   std::string error = run.run();
-  *failed = run.worker_failed();
+  *failed = run.worker_failed() && !run.egress_failed();  // a full disk is not fixed by recovering
   *interrupted = run.interrupted();
   total_.invocations += result.invocations;
   total_.dead_letters += result.dead_letters;

@@ -60,7 +60,7 @@ Result<std::string> read_snapshot_state(const ModulePtr& module, const fs::path&
   const uint32_t kg = core::key_group_of(address, manifest->key_groups);
   const unsigned owner = core::worker_of(kg, manifest->workers);
   Scratch scratch;
-  if (auto s = store.restore_worker_db(manifest->epoch, owner, scratch.path); !s) return s.error();
+  if (auto s = store.restore_worker_db(manifest.value(), owner, scratch.path); !s) return s.error();
   std::string error;
   auto backend = state::StateBackend::open(scratch.path.string(), module, &error);
   if (!backend) return Error{ErrorCode::io_error, error};

@@ -47,16 +47,15 @@ Result<Recovered> recover(snapshot::SnapshotStore& store, const fs::path& dir, u
   const auto t0 = std::chrono::steady_clock::now();
   Recovered r;
   r.messages.assign(workers, {});
-  auto found = store.newest_valid([](const std::string& why) {
-    std::cerr << "sfn run: " << why << "; using the snapshot before it\n";
+  auto found = store.newest_valid([&r](const std::string& why) {
+    std::cerr << "sfn run: " << why << "; set aside as <epoch>.broken\n";
+    r.damaged.push_back(why);
   });
   if (!found.ok()) return found.error();
   if (!found.value()) {  // nothing committed: whatever the workers wrote back since is not state
-    for (unsigned w = 0; w < workers; ++w) {
-      std::error_code ec;
-      fs::remove_all(worker_dir(dir, w), ec);
-      if (ec) return io::fs_error("removing uncommitted state", worker_dir(dir, w), ec);
-    }
+    for (unsigned w = 0; w < workers; ++w)
+      if (auto s = io::empty_directory(worker_dir(dir, w)); !s)
+        return Error{s.error().code, "removing uncommitted state: " + s.error().message};
     return r;
   }
   const snapshot::Manifest& m = *found.value();
@@ -66,7 +65,7 @@ Result<Recovered> recover(snapshot::SnapshotStore& store, const fs::path& dir, u
                      " workers and " + std::to_string(m.key_groups) + " key groups; rescaling is not supported yet"};
   if (auto s = accept_snapshot(m, store.dir_of(m.epoch), version, options); !s) return s.error();
   for (unsigned w = 0; w < workers; ++w)
-    if (auto s = store.restore_worker_db(m.epoch, w, worker_dir(dir, w)); !s) return s.error();
+    if (auto s = store.restore_worker_db(m, w, worker_dir(dir, w)); !s) return s.error();
   if (auto s = read_snapshot_files(store, m.epoch, workers, r); !s) return s.error();
   r.epoch = m.epoch;
   r.virtual_clock_ns = m.virtual_clock_ns;

@@ -26,6 +26,7 @@ struct Recovered {
   std::vector<EgressRecord> egress;                // the epoch's egress in publication order
   int64_t duration_ms = 0;                         // how long recovery took
   std::string summary;                             // one line for `sfn status` and stderr
+  std::vector<std::string> damaged;                // why each newer snapshot was set aside
 };
 
 // Restores the state directory's workers (`dir`/worker-<i>) from the newest valid snapshot.

@@ -31,6 +31,10 @@ void add_run_options(CLI::App& app, RunCommandLine& args) {
   app.add_option("--checkpoint-interval", args.checkpoint_interval,
                  "Time between barrier snapshots (20ms .. 1h, default 1s); egress becomes visible when a snapshot commits");
   app.add_option("--retain", o.retain, "Committed snapshots to keep (default 3)")->check(CLI::Range(1, 1000));
+  app.add_flag("--allow-republish", o.allow_republish,
+               "Recover from the newest valid snapshot (or from nothing) even though the egress logs hold records "
+               "committed after it (its newer snapshots were lost or damaged): the effects since run again and their "
+               "egress is published again");
   app.add_option("--max-fuel", o.budget.fuel,
                  "Loop iterations plus fn calls one invocation may run before it becomes a dead letter (default 100000000)")
       ->check(CLI::Range(int64_t{1}, INT64_MAX));

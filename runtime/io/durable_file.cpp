@@ -7,6 +7,8 @@
 #include <cerrno>
 #include <cstring>
 
+#include "runtime/io/frame_codec.h"
+
 namespace sfn::runtime::io {
 namespace fs = std::filesystem;
 using transport::Error;
@@ -30,7 +32,70 @@ Status write_fully(int fd, std::string_view data, const fs::path& path) {
   return transport::ok_status();
 }
 
+// Reads `fd` to its end in chunks, handing each to `chunk`; an error names `path`.
+template <typename F>
+Status read_chunks(int fd, const fs::path& path, F chunk) {
+  std::string buf(1 << 16, '\0');
+  for (;;) {
+    ssize_t n = ::read(fd, buf.data(), buf.size());
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return sys_error("reading", path, errno);
+    if (n == 0) return transport::ok_status();
+    if (Status s = chunk(std::string_view(buf.data(), static_cast<std::size_t>(n))); !s) return s;
+  }
+}
+
 }  // namespace
+
+Result<FileDigest> digest_file(const fs::path& path) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    if (errno == ENOENT) return Error{ErrorCode::not_found, path.string() + " does not exist"};
+    return sys_error("opening", path, errno);
+  }
+  FileDigest d;
+  Status s = read_chunks(fd, path, [&](std::string_view bytes) {
+    d.crc = crc32c(bytes, d.crc);
+    d.size += bytes.size();
+    return transport::ok_status();
+  });
+  ::close(fd);
+  if (!s) return s.error();
+  return d;
+}
+
+Result<FileDigest> copy_file_durably(const fs::path& from, const fs::path& to, bool sync_directory) {
+  int in = ::open(from.c_str(), O_RDONLY | O_CLOEXEC);
+  if (in < 0) {
+    if (errno == ENOENT) return Error{ErrorCode::not_found, from.string() + " does not exist"};
+    return sys_error("opening", from, errno);
+  }
+  fs::path tmp = to;
+  tmp += ".tmp";
+  int out = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (out < 0) {
+    int err = errno;
+    ::close(in);
+    return sys_error("creating", tmp, err);
+  }
+  FileDigest d;
+  Status s = read_chunks(in, from, [&](std::string_view bytes) {
+    d.crc = crc32c(bytes, d.crc);
+    d.size += bytes.size();
+    return write_fully(out, bytes, tmp);
+  });
+  ::close(in);
+  if (s && ::fsync(out) != 0) s = sys_error("syncing", tmp, errno);
+  if (::close(out) != 0 && s) s = sys_error("closing", tmp, errno);
+  if (s && ::rename(tmp.c_str(), to.c_str()) != 0) s = sys_error("renaming to", to, errno);
+  if (!s) {
+    ::unlink(tmp.c_str());
+    return s.error();
+  }
+  if (sync_directory)
+    if (Status ds = fsync_directory(to.parent_path()); !ds) return ds.error();
+  return d;
+}
 
 Status fsync_directory(const fs::path& dir) {
   int fd = ::open(dir.empty() ? "." : dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -83,6 +148,19 @@ Result<std::string> read_small_file(const fs::path& path, std::size_t max_bytes)
   }
   ::close(fd);
   return out;
+}
+
+Status empty_directory(const fs::path& dir) {
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  if (ec) return fs_error("creating", dir, ec);
+  for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
+    std::error_code rm;
+    fs::remove_all(it->path(), rm);
+    if (rm) return fs_error("removing", it->path(), rm);
+  }
+  if (ec) return fs_error("listing", dir, ec);
+  return transport::ok_status();
 }
 
 Error fs_error(const std::string& what, const fs::path& path, const std::error_code& ec) {

@@ -4,6 +4,7 @@
 // Status naming the file and the system error.
 #pragma once
 
+#include <cstdint>
 #include <filesystem>
 #include <string>
 #include <string_view>
@@ -21,6 +22,26 @@ namespace sfn::runtime::io {
 // The io_error for a failed filesystem operation: "<what> <path>: <system message>".
 [[nodiscard]] transport::Error fs_error(const std::string& what, const std::filesystem::path& path,
                                        const std::error_code& ec);
+
+// The size and CRC-32C of a file's bytes.
+struct FileDigest {
+  std::uint64_t size = 0;
+  std::uint32_t crc = 0;
+};
+
+// Reads `path` whole and returns its digest.
+[[nodiscard]] transport::Result<FileDigest> digest_file(const std::filesystem::path& path);
+
+// Copies `from` to `to` the way write_file_durably writes (temporary name, fsync, rename; the
+// directory fsynced when `sync_directory`), and returns the digest of the bytes copied. A full
+// disk is an io_error naming `to`; `to` is then left as it was.
+[[nodiscard]] transport::Result<FileDigest> copy_file_durably(const std::filesystem::path& from,
+                                                             const std::filesystem::path& to,
+                                                             bool sync_directory = true);
+
+// Empties directory `dir` (created when missing), keeping the directory itself: it may be a
+// mount point, or a link the operator made to another disk.
+[[nodiscard]] transport::Status empty_directory(const std::filesystem::path& dir);
 
 // The content of `path` (at most `max_bytes`); not_found when it does not exist, io_error when
 // it cannot be read, corrupt when it is larger than `max_bytes`.

@@ -160,9 +160,11 @@ struct RecordLog::Impl {
     return transport::ok_status();
   }
 
-  Status load_keys_file() {
+  // Loads the keys of dropped segments; `found` says whether the file exists.
+  Status load_keys_file(bool* found) {
     fs::path path = dir / "keys";
     int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    *found = fd >= 0;
     if (fd < 0) {
       if (errno == ENOENT) return transport::ok_status();
       return sys_error("opening", path);
@@ -258,8 +260,9 @@ Result<std::unique_ptr<RecordLog>> RecordLog::open(const fs::path& dir, const Lo
       return Error{ErrorCode::io_error, "log " + dir.string() + " is in use by another process"};
     return sys_error("locking", lock_path);
   }
+  bool keys_file = false;
   if (options.idempotency_keys)
-    if (auto s = impl->load_keys_file(); !s) return s.error();
+    if (auto s = impl->load_keys_file(&keys_file); !s) return s.error();
 
   std::vector<std::uint64_t> firsts;
   for (const auto& entry : fs::directory_iterator(dir, ec)) {
@@ -283,6 +286,14 @@ Result<std::unique_ptr<RecordLog>> RecordLog::open(const fs::path& dir, const Lo
     if (auto s = impl->recover_segment(*seg, i + 1 == firsts.size()); !s) return s.error();
     impl->segments.push_back(std::move(seg));
   }
+  // Dropping segments writes the keys of their records to the keys file first: a log that
+  // dropped some and has no keys file lost them, and a re-sent record would run twice.
+  if (options.idempotency_keys && !keys_file && !impl->segments.empty() && impl->segments.front()->first_offset > 0)
+    return Error{ErrorCode::corrupt, "idempotency key file " + (dir / "keys").string() +
+                                         " is missing, but the log dropped its records before offset " +
+                                         std::to_string(impl->segments.front()->first_offset) +
+                                         " and their keys were kept only there: restore it from a backup; to go on "
+                                         "without them (a re-sent record among them would run again), create it empty"};
   if (impl->segments.empty()) {
     auto seg = impl->create_segment(0);
     if (!seg) return seg.error();

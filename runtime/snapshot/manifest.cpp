@@ -1,10 +1,8 @@
 // MANIFEST writing and verification (manifest.h).
 #include "runtime/snapshot/manifest.h"
 
-#include <sys/stat.h>
-
 #include <cstdio>
-#include <fstream>
+#include <stdexcept>
 
 #include <nlohmann/json.hpp>
 
@@ -26,30 +24,13 @@ Error corrupt(const fs::path& dir, const std::string& what) {
   return Error{ErrorCode::corrupt, "snapshot " + dir.string() + ": " + what};
 }
 
-// CRC-32C and size of a whole file, read in chunks.
-Result<FileSum> sum_file(const fs::path& path, const std::string& rel) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return Error{ErrorCode::io_error, "cannot read " + path.string()};
-  FileSum s{rel, 0, 0};
-  std::string buf(1 << 16, '\0');
-  while (in) {
-    in.read(buf.data(), static_cast<std::streamsize>(buf.size()));
-    std::streamsize n = in.gcount();
-    if (n <= 0) break;
-    s.crc = io::crc32c(std::string_view(buf.data(), static_cast<size_t>(n)), s.crc);
-    s.size += static_cast<std::uint64_t>(n);
-  }
-  if (in.bad()) return Error{ErrorCode::io_error, "reading " + path.string() + " failed"};
-  return s;
-}
-
-// A stamp of a file's identity for the checksum cache: inode, size and modification time.
-std::uint64_t stamp_of(const fs::path& path) {
-  struct stat st{};
-  if (::stat(path.c_str(), &st) != 0) return 0;
-  const std::uint64_t mtime = static_cast<std::uint64_t>(st.st_mtim.tv_sec) * 1'000'000'000ull +
-                              static_cast<std::uint64_t>(st.st_mtim.tv_nsec);
-  return (static_cast<std::uint64_t>(st.st_ino) * 1000003u) ^ (static_cast<std::uint64_t>(st.st_size) * 7919u) ^ mtime;
+// A relative path that stays below its base (no "..", not absolute).
+bool safe_relative(const std::string& p) {
+  fs::path path(p);
+  if (p.empty() || path.is_absolute()) return false;
+  for (const auto& part : path)
+    if (part == "..") return false;
+  return true;
 }
 
 std::string hex32(std::uint32_t v) {
@@ -60,7 +41,11 @@ std::string hex32(std::uint32_t v) {
 
 nlohmann::json to_json(const Manifest& m) {
   nlohmann::json files = nlohmann::json::array();
-  for (const auto& f : m.files) files.push_back({{"path", f.path}, {"size", f.size}, {"crc32c", hex32(f.crc)}});
+  for (const auto& f : m.files) {
+    nlohmann::json file = {{"path", f.path}, {"size", f.size}, {"crc32c", hex32(f.crc)}};
+    if (!f.stored.empty()) file["stored"] = f.stored;
+    files.push_back(std::move(file));
+  }
   return {{"epoch", m.epoch},
           {"program_version", m.program_version},
           {"state_schema", m.state_schema},
@@ -72,6 +57,7 @@ nlohmann::json to_json(const Manifest& m) {
           {"created_unix_ms", m.created_unix_ms},
           {"duration_ms", m.duration_ms},
           {"bytes", m.bytes},
+          {"bytes_new", m.bytes_new},
           {"files", files}};
 }
 
@@ -88,8 +74,11 @@ Manifest from_json(const nlohmann::json& j) {
   m.created_unix_ms = j.at("created_unix_ms").get<std::int64_t>();
   m.duration_ms = j.at("duration_ms").get<std::int64_t>();
   m.bytes = j.at("bytes").get<std::uint64_t>();
+  m.bytes_new = j.value("bytes_new", std::uint64_t{0});
   for (const auto& f : j.at("files")) {
-    FileSum s{f.at("path").get<std::string>(), f.at("size").get<std::uint64_t>(), 0};
+    FileSum s{f.at("path").get<std::string>(), f.at("size").get<std::uint64_t>(), 0, f.value("stored", "")};
+    if (!safe_relative(s.path) || (!s.stored.empty() && !safe_relative(s.stored)))
+      throw std::invalid_argument("file path " + s.path + " leaves the snapshot");
     s.crc = static_cast<std::uint32_t>(std::stoul(f.at("crc32c").get<std::string>(), nullptr, 16));
     m.files.push_back(std::move(s));
   }
@@ -97,43 +86,21 @@ Manifest from_json(const nlohmann::json& j) {
 }
 
 Status verify_file(const fs::path& dir, const FileSum& want) {
-  const fs::path path = dir / want.path;
-  std::error_code ec;
-  if (!fs::exists(path, ec)) return corrupt(dir, "file " + want.path + " is missing");
-  auto got = sum_file(path, want.path);
+  const fs::path path = want.stored.empty() ? dir / want.path : dir.parent_path() / want.stored;
+  const std::string name = want.stored.empty() ? want.path : want.stored + " (" + want.path + ")";
+  auto got = io::digest_file(path);
+  if (!got.ok() && got.error().code == ErrorCode::not_found) return corrupt(dir, "file " + name + " is missing");
   if (!got.ok()) return got.error();
   if (got->size != want.size)
-    return corrupt(dir, "file " + want.path + " has " + std::to_string(got->size) + " bytes, MANIFEST says " +
+    return corrupt(dir, "file " + name + " has " + std::to_string(got->size) + " bytes, MANIFEST says " +
                             std::to_string(want.size));
-  if (got->crc != want.crc) return corrupt(dir, "file " + want.path + " does not match its checksum");
+  if (got->crc != want.crc) return corrupt(dir, "file " + name + " does not match its checksum");
   return transport::ok_status();
 }
 
 }  // namespace
 
-Status write_manifest(const fs::path& dir, Manifest& m, ChecksumCache* cache) {
-  m.files.clear();
-  m.bytes = 0;
-  std::error_code ec;
-  for (fs::recursive_directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
-    if (!it->is_regular_file() || it->path().filename() == kManifest) continue;
-    const std::string rel = fs::relative(it->path(), dir).string();
-    const std::string name = it->path().filename().string();  // SST names are unique per DB
-    std::uint64_t stamp = stamp_of(it->path());
-    FileSum sum;
-    auto hit = cache ? cache->find(rel) : ChecksumCache::iterator{};
-    if (cache && hit != cache->end() && hit->second.first == stamp && name.ends_with(".sst")) {
-      sum = hit->second.second;
-    } else {
-      auto r = sum_file(it->path(), rel);
-      if (!r.ok()) return r.error();
-      sum = r.value();
-      if (cache) (*cache)[rel] = {stamp, sum};
-    }
-    m.bytes += sum.size;
-    m.files.push_back(std::move(sum));
-  }
-  if (ec) return io::fs_error("listing", dir, ec);
+Status write_manifest(const fs::path& dir, const Manifest& m) {
   std::string text = to_json(m).dump(1);
   text += "\ncrc32c " + hex32(io::crc32c(text)) + "\n";
   return io::write_file_durably(dir / kManifest, text);
@@ -154,7 +121,7 @@ Result<Manifest> read_manifest(const fs::path& dir, bool verify_files) {
   Manifest m;
   try {
     m = from_json(nlohmann::json::parse(body));
-  } catch (const nlohmann::json::exception& e) {
+  } catch (const std::exception& e) {  // nlohmann::json's, or a path that leaves the store
     return corrupt(dir, std::string("MANIFEST is not a valid manifest: ") + e.what());
   }
   if (verify_files)

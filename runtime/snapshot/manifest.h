@@ -17,9 +17,13 @@
 namespace sfn::runtime::snapshot {
 
 struct FileSum {
-  std::string path;  // relative to the snapshot directory
+  std::string path;  // relative to the snapshot directory: where a restore puts it
   std::uint64_t size = 0;
   std::uint32_t crc = 0;
+  // Where the bytes are, relative to the store root (snapshots/), when they are a shared file
+  // of the store (store.h: an immutable copy of a RocksDB SST file that several snapshots
+  // list); empty when the file is in the snapshot directory itself at `path`.
+  std::string stored;
 };
 
 struct Manifest {
@@ -36,18 +40,17 @@ struct Manifest {
   std::int64_t created_unix_ms = 0;
   std::int64_t duration_ms = 0;  // barrier start to commit
   std::uint64_t bytes = 0;       // sum of the files' sizes
+  std::uint64_t bytes_new = 0;   // of which copied into the store by this snapshot
   std::vector<FileSum> files;
 };
 
-// Computes the checksums of every file under `dir` (except MANIFEST) into `m.files` and
-// `m.bytes`, then writes `dir`/MANIFEST durably. Checksums of files already summed (same
-// path name, size and modification time; SST files are immutable and hard-linked from snapshot
-// to snapshot) are reused from `cache`, which the caller keeps between snapshots.
-using ChecksumCache = std::map<std::string, std::pair<std::uint64_t, FileSum>>;
-[[nodiscard]] transport::Status write_manifest(const std::filesystem::path& dir, Manifest& m, ChecksumCache* cache);
+// Writes `dir`/MANIFEST durably with `m` as it is (its files summed by the caller:
+// SnapshotStore::commit).
+[[nodiscard]] transport::Status write_manifest(const std::filesystem::path& dir, const Manifest& m);
 
 // Reads `dir`/MANIFEST and verifies its own checksum and, with `verify_files`, the size and
-// CRC of every file it lists. Errors say which file is missing, short or corrupt.
+// CRC of every file it lists (a shared file in `dir`'s parent, the store root). Errors say
+// which file is missing, short or corrupt.
 [[nodiscard]] transport::Result<Manifest> read_manifest(const std::filesystem::path& dir, bool verify_files);
 
 }  // namespace sfn::runtime::snapshot

@@ -2,6 +2,7 @@
 // state_backend.h). Every RocksDB Status is checked and turned into a runtime Status.
 #include "runtime/state/state_backend.h"
 
+#include <cstdarg>
 #include <cstring>
 #include <filesystem>
 #include <unordered_map>
@@ -115,6 +116,22 @@ std::string timer_key(uint32_t kg, std::string_view handle) {
   return k;
 }
 
+namespace {
+
+// RocksDB's information log, kept off the disk: its LOG file in the database directory is one
+// more thing a full disk breaks (and Debian's librocksdb, built with assertions, aborts the
+// process on the next log line after a failed write: issue 23). Every error reaches us as a
+// status, named with its file, so the log's lines are not needed.
+class NoLogger : public rocksdb::Logger {
+ public:
+  NoLogger() : rocksdb::Logger(rocksdb::InfoLogLevel::FATAL_LEVEL) {}
+  using rocksdb::Logger::Logv;
+  void Logv(const char*, va_list) override {}
+  void Logv(const rocksdb::InfoLogLevel, const char*, va_list) override {}
+};
+
+}  // namespace
+
 std::unique_ptr<StateBackend> StateBackend::open(const std::string& dir, ModulePtr module, std::string* error) {
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);
@@ -134,6 +151,7 @@ std::unique_ptr<StateBackend> StateBackend::open(const std::string& dir, ModuleP
   options.max_open_files = 64;  // bounded, so a run's open files are predictable (worker/hub.cpp)
   options.statistics = rocksdb::CreateDBStatistics();
   b->db_->stats = options.statistics;
+  options.info_log = std::make_shared<NoLogger>();
   rocksdb::BlockBasedTableOptions table;
   table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
   options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));

@@ -93,6 +93,7 @@ struct RunOptions {
   int64_t until_ns = -1;              // --until: virtual time (ns since the epoch) to stop at; -1: none
   int64_t checkpoint_interval_ns = 1'000'000'000;  // --checkpoint-interval (20ms .. 1h)
   size_t retain = 3;                  // --retain: committed snapshots kept
+  bool allow_republish = false;       // --allow-republish: recover although the egress logs hold later epochs
   std::string ingress_endpoint;       // --ingress: ZeroMQ ROUTER endpoint (runtime/io); empty: none
   std::string egress_endpoint;        // --egress: ZeroMQ PUB endpoint (runtime/io); empty: none
   std::string control_endpoint;       // status/state endpoint for `sfn status/state`; empty: none

@@ -1,11 +1,14 @@
-// Recovery from damaged snapshots (issue 8): after two runs of the greeter on one state
+// Recovery from damaged snapshots (issues 8, 23): after two runs of the greeter on one state
 // directory there are two snapshots; each way of damaging the newer one (a missing MANIFEST, a
-// truncated file, a flipped byte, a deleted checkpoint file) makes the next run report it on
-// stderr, set it aside as <epoch>.broken and continue from the older one — never from a
-// damaged one, never silently from nothing.
+// truncated file, a flipped byte, a deleted checkpoint file) makes the next run report it and
+// set it aside as <epoch>.broken. As the egress log holds what the damaged epoch published,
+// running from the older snapshot would publish it again: the run is refused, naming the
+// damage, until --allow-republish accepts that — never from a damaged snapshot, never silently
+// from an older one or from nothing. Damage to the live databases never reaches a snapshot.
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <functional>
@@ -34,18 +37,22 @@ void flip_byte(const fs::path& file) {
   f.put(static_cast<char>(c ^ 0x5a));
 }
 
-fs::path first_sst(const fs::path& dir) {
-  for (const auto& e : fs::directory_iterator(dir))
-    if (e.path().extension() == ".sst") return e.path();
-  return {};
+// The first SST file a snapshot lists: a shared file of the store (snapshots/files/).
+fs::path first_sst(const fs::path& snapshot) {
+  const std::string manifest = sfn::testing::read_file(snapshot / "MANIFEST");
+  const std::string tag = "\"stored\": \"";
+  const size_t at = manifest.find(tag);
+  if (at == std::string::npos) return {};
+  const size_t from = at + tag.size();
+  return snapshot.parent_path() / manifest.substr(from, manifest.find('"', from) - from);
 }
 
 const Damage kDamages[] = {
     {"missing_manifest", [](const fs::path& s) { fs::remove(s / "MANIFEST"); }},
     {"truncated_record_file", [](const fs::path& s) { fs::resize_file(s / "worker-0.snap", 3); }},
-    {"flipped_byte_in_checkpoint", [](const fs::path& s) { flip_byte(first_sst(s / "worker-0")); }},
+    {"flipped_byte_in_checkpoint", [](const fs::path& s) { flip_byte(first_sst(s)); }},
     {"flipped_byte_in_manifest", [](const fs::path& s) { flip_byte(s / "MANIFEST"); }},
-    {"deleted_checkpoint_file", [](const fs::path& s) { fs::remove(first_sst(s / "worker-0")); }},
+    {"deleted_checkpoint_file", [](const fs::path& s) { fs::remove(first_sst(s)); }},
 };
 
 class DamagedSnapshot : public ::testing::TestWithParam<Damage> {};
@@ -57,9 +64,11 @@ TEST_P(DamagedSnapshot, NextRunReportsItAndUsesThePreviousOne) {
   fs::create_directories(dir);
   const fs::path input = dir / "in.jsonl";
   std::ofstream(input) << R"({"ingress":"greets","value":{"name":"Ann"}})" << "\n";
-  auto greet = [&] {
-    return run_command({SFN_BIN, "run", std::string(SFN_EXAMPLES_DIR) + "/greeter/greeter.sfn", "--input",
-                        input.string(), "--state-dir", (dir / "state").string()});
+  auto greet = [&](std::vector<std::string> more = {}) {
+    std::vector<std::string> argv = {SFN_BIN, "run", std::string(SFN_EXAMPLES_DIR) + "/greeter/greeter.sfn",
+                                     "--input", input.string(), "--state-dir", (dir / "state").string()};
+    argv.insert(argv.end(), more.begin(), more.end());
+    return run_command(argv);
   };
   auto r = greet();
   ASSERT_EQ(r.status, 0) << r.err;
@@ -71,12 +80,18 @@ TEST_P(DamagedSnapshot, NextRunReportsItAndUsesThePreviousOne) {
   GetParam().apply(newest);
 
   r = greet();
+  EXPECT_EQ(r.status, 2) << r.out << r.err;
+  EXPECT_EQ(r.out, "");
+  EXPECT_NE(r.err.find("damaged: snapshot " + newest.string()), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("the newest valid snapshot is of epoch 1, but the egress log"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("holds records committed up to epoch 2"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("--allow-republish"), std::string::npos) << r.err;
+  EXPECT_TRUE(fs::exists(dir / "state/snapshots/00000000000000000002.broken"));
+
+  r = greet({"--allow-republish"});
   EXPECT_EQ(r.status, 0) << r.err;
   // The state of the first snapshot (one visit) came back: this is visit 2 again, not 3 or 1.
   EXPECT_NE(r.out.find("visitor #2!"), std::string::npos) << r.out << r.err;
-  EXPECT_NE(r.err.find("snapshot " + newest.string()), std::string::npos) << r.err;
-  EXPECT_NE(r.err.find("using the snapshot before it"), std::string::npos) << r.err;
-  EXPECT_TRUE(fs::exists(dir / "state/snapshots/00000000000000000002.broken"));
   fs::remove_all(dir);
 }
 
@@ -145,6 +160,72 @@ TEST_F(StateDirNeverLies, DeletedWorkerDirectoriesComeBackFromTheSnapshot) {
   ASSERT_EQ(r.status, 0) << r.err;
   EXPECT_NE(r.out.find("Hello Ann, you are visitor #3!"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("Hello Bob, you are visitor #3!"), std::string::npos) << r.out;
+}
+
+// Issue 23: a flipped byte in every live SST file. The snapshots hold copies of their own, so the
+// next run restores from the newest one, exactly.
+TEST_F(StateDirNeverLies, DamagedLiveDatabasesNeverReachTheSnapshots) {
+  two_runs();
+  int flipped = 0;
+  for (const char* w : {"worker-0", "worker-1"})
+    for (const auto& e : fs::directory_iterator(state() / w))
+      if (e.path().extension() == ".sst") {
+        flip_byte(e.path());
+        ++flipped;
+      }
+  ASSERT_GT(flipped, 0);
+  auto r = greet();
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_NE(r.out.find("Hello Ann, you are visitor #3!"), std::string::npos) << r.out << r.err;
+  EXPECT_NE(r.out.find("Hello Bob, you are visitor #3!"), std::string::npos) << r.out;
+  EXPECT_EQ(std::count(r.out.begin(), r.out.end(), '\n'), 2) << "nothing published again\n" << r.out;
+  EXPECT_EQ(r.err.find("snapshots/"), std::string::npos) << "no snapshot is damaged\n" << r.err;
+}
+
+// Issue 23: with the snapshots gone, a fresh start would publish the committed egress again.
+TEST_F(StateDirNeverLies, DeletedSnapshotsAreRefusedNotAFreshStart) {
+  two_runs();
+  fs::remove_all(state() / "snapshots");
+  auto r = greet();
+  EXPECT_EQ(r.status, 2) << r.out << r.err;
+  EXPECT_EQ(r.out, "");
+  EXPECT_NE(r.err.find("there is no valid snapshot to recover, but the egress log " +
+                       (state() / "io/egress/greetings").string() + " holds records committed up to epoch 2"),
+            std::string::npos)
+      << r.err;
+  EXPECT_NE(r.err.find("the snapshots of the later epochs are gone"), std::string::npos) << r.err;
+  // Accepted on purpose: the ingress log still holds every record, so they run again from nothing.
+  r = run_command({SFN_BIN, "run", std::string(SFN_EXAMPLES_DIR) + "/greeter/greeter.sfn", "--state-dir",
+                   state().string(), "--allow-republish"});
+  EXPECT_EQ(r.status, 0) << r.err;
+  EXPECT_NE(r.out.find("Hello Ann, you are visitor #2!"), std::string::npos) << r.out << r.err;
+}
+
+// Issue 23: --retain 1 and one flipped bit in the only MANIFEST.
+TEST_F(StateDirNeverLies, TheOnlySnapshotDamagedIsRefused) {
+  for (int i = 0; i < 2; ++i) {
+    auto r = run_command({SFN_BIN, "run", std::string(SFN_EXAMPLES_DIR) + "/greeter/greeter.sfn", "--input",
+                          (dir_ / "in.jsonl").string(), "--workers", "2", "--retain", "1", "--state-dir",
+                          state().string()});
+    ASSERT_EQ(r.status, 0) << r.err;
+  }
+  const fs::path only = state() / "snapshots/00000000000000000002";
+  ASSERT_TRUE(fs::exists(only / "MANIFEST"));
+  ASSERT_FALSE(fs::exists(state() / "snapshots/00000000000000000001"));
+  std::fstream f(only / "MANIFEST", std::ios::in | std::ios::out | std::ios::binary);
+  char c = 0;
+  f.seekg(20);
+  f.get(c);
+  f.seekp(20);
+  f.put(static_cast<char>(c ^ 0x01));
+  f.close();
+  auto r = greet();
+  EXPECT_EQ(r.status, 2) << r.out << r.err;
+  EXPECT_EQ(r.out, "");
+  EXPECT_NE(r.err.find("damaged: snapshot " + only.string() + ": MANIFEST does not match its checksum"),
+            std::string::npos)
+      << r.err;
+  EXPECT_NE(r.err.find("there is no valid snapshot to recover"), std::string::npos) << r.err;
 }
 
 TEST_F(StateDirNeverLies, AnEditedLayoutIsRefused) {

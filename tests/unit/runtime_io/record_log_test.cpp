@@ -24,6 +24,7 @@ namespace {
 
 using namespace std::chrono_literals;
 using testing::TempDir;
+namespace fs = std::filesystem;
 
 std::vector<std::pair<std::uint64_t, std::string>> read_all(const RecordLog& log,
                                                             std::uint64_t from = 0) {
@@ -300,6 +301,43 @@ TEST(RecordLog, TruncateBeforeDropsWholeSegmentsAndKeepsKeys) {
   ASSERT_TRUE(log->truncate_before(1000).ok());
   EXPECT_LE(log->start_offset(), 100u);
   EXPECT_EQ(read_all(*log).back().second, "y");
+}
+
+// Issue 23: the keys of dropped records live only in the keys file; deleting it must not make
+// their records acceptable again.
+TEST(RecordLog, AMissingKeysFileAfterDroppedSegmentsIsRefused) {
+  TempDir dir;
+  const LogOptions options{.idempotency_keys = true, .segment_bytes = 200};
+  {
+    auto log = RecordLog::open(dir.path(), options).value();
+    for (int i = 0; i < 100; ++i)
+      ASSERT_TRUE(log->append("value-" + std::to_string(i), "key-" + std::to_string(i)).ok());
+    ASSERT_TRUE(log->truncate_before(50).ok());
+  }
+  fs::remove(dir.path() / "keys");
+  auto refused = RecordLog::open(dir.path(), options);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.error().code, ErrorCode::corrupt);
+  EXPECT_NE(refused.error().message.find((dir.path() / "keys").string() + " is missing"), std::string::npos)
+      << refused.error().message;
+  // Created empty on purpose, the log opens: the dropped keys are gone, the kept ones are not.
+  std::ofstream(dir.path() / "keys").flush();
+  auto log = RecordLog::open(dir.path(), options).value();
+  EXPECT_FALSE(log->append("x", "key-3").value().duplicate);
+  EXPECT_TRUE(log->append("y", "key-99").value().duplicate);
+}
+
+TEST(RecordLog, AMissingKeysFileOfAWholeLogIsNoLoss) {
+  TempDir dir;
+  const LogOptions options{.idempotency_keys = true};
+  {
+    auto log = RecordLog::open(dir.path(), options).value();
+    ASSERT_TRUE(log->append("value", "key").ok());
+  }
+  fs::remove(dir.path() / "keys");  // never written: nothing was dropped
+  auto log = RecordLog::open(dir.path(), options);
+  ASSERT_TRUE(log.ok()) << log.error().message;
+  EXPECT_TRUE(log.value()->append("again", "key").value().duplicate);
 }
 
 TEST(RecordLog, OneProcessAtATimeAndWaitBeyond) {
