@@ -49,7 +49,8 @@ std::string Generator::body_signature(const ir::Body& b, bool in_class) const {
       if (b.return_type && b.return_type->kind != TypeKind::Void) s += ", " + ctype(b.return_type) + "& out";
       for (std::size_t i = 0; i < b.params.size(); ++i) {
         TypeId t = b.vars[b.params[i]].type;
-        s += ", " + (is_scalar(t) ? ctype(t) + " " : "const " + ctype(t) + "& ") + param_name(i);
+        // `T const&`, not `const T&`: for an optional message `M*` that is `M* const&`.
+        s += ", " + (is_scalar(t) ? ctype(t) + " " : ctype(t) + " const& ") + param_name(i);
       }
       s += ")";
       break;

@@ -365,12 +365,15 @@ void list_push(const sfn_type* lt, sfn_list* l, void* elem) {
 
 void list_pop(const sfn_type* lt, sfn_list* l, void* out) {
   sfn_type opt{SFN_OPTIONAL, lt->elem, nullptr, nullptr, nullptr, nullptr};
-  value_destroy(&opt, out);
+  const bool elem_optional = lt->elem->kind == SFN_OPTIONAL;  // `T??` is `T?`: out is an element
+  value_destroy(elem_optional ? lt->elem : &opt, out);
   if (l->len == 0) return;
   uint32_t stride = list_stride(lt->elem);
   char* last = elem_ptr(l->data, l->len - 1, stride);
   SlotLayout sl = slot_layout(lt->elem);
-  if (lt->elem->kind == SFN_MESSAGE) {
+  if (elem_optional) {
+    std::memcpy(out, last, sl.size);
+  } else if (lt->elem->kind == SFN_MESSAGE) {
     void* m = xmalloc(sl.size);
     std::memcpy(m, last, sl.size);
     *static_cast<void**>(out) = m;
