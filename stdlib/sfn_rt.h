@@ -48,7 +48,7 @@ typedef struct sfn_rt_piece {
 /* dst := the concatenation of the pieces (replacing dst's value). */
 void sfn_rt_interpolate(sfn_str* dst, const sfn_rt_piece* pieces, uint64_t count);
 
-/* The standard library's extern fns, one per `module.name` of stdlib/std/*.sfn, all of one
+/* The standard library's extern fns, one per `module.name` of the stdlib/std/ modules, all of one
  * shape: `out` is the result slot (a valid value it replaces; NULL for fns without result) and
  * `args[i]` points at the slot of argument i. Returns SFN_OK, or SFN_RAISED after raising at
  * `loc`. */
