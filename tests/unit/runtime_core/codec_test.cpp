@@ -226,6 +226,28 @@ TEST_F(CodecTest, MalformedProtobufIsAnErrorNotACrash) {
   }
 }
 
+// A string that is not UTF-8 in what the runtime stored itself (a state value, a message in
+// flight) is read with U+FFFD for each bad byte; records from outside are refused (decision 111).
+TEST_F(CodecTest, StoredInvalidUtf8IsRepairedAndOutsideInputRefused) {
+  const std::string bad("h\xC3", 2);  // what `"h\u00e9llo".substring(0, 2)` once gave
+  sfn_str stored{};
+  str_set(&stored, bad);
+  std::string state;
+  encode_value(&abi::kString, &stored, state);
+  sfn_str back{};
+  Status s = decode_value(&abi::kString, state, &back);
+  ASSERT_TRUE(s) << s.message();
+  EXPECT_EQ(str_view(back), "h\xEF\xBF\xBD");
+  str_set(&a_.s, bad);
+  std::string record;
+  encode_proto(&test::kAllDesc, &a_, record);
+  EXPECT_FALSE(decode_proto(&test::kAllDesc, record, &b_));
+  ASSERT_TRUE(decode_proto(&test::kAllDesc, record, &b_, BadUtf8::repair));
+  EXPECT_EQ(str_view(b_.s), "h\xEF\xBF\xBD");
+  str_free(&stored);
+  str_free(&back);
+}
+
 TEST_F(CodecTest, RandomAndMutatedBytesNeverCrash) {
   fill(a_);
   std::string good;
