@@ -34,6 +34,11 @@ int sfn_rt_raise_text(sfn_ctx* ctx, const char* text, const sfn_loc* loc);
  * for int" when x is NaN or outside [-2^63, 2^63). */
 int sfn_rt_float_to_int(sfn_ctx* ctx, double x, int64_t* out, const sfn_loc* loc);
 
+/* min(a, b) / max(a, b) of floats (docs/language.md decision 37): NaN when either is NaN, and
+ * -0.0 below +0.0, so both are symmetric in their arguments (IEEE 754-2019 minimum/maximum). */
+double sfn_rt_min_float(double a, double b);
+double sfn_rt_max_float(double a, double b);
+
 /* A message optional (a pointer slot) := a boxed deep copy of `src` (message type `inner`). */
 void sfn_rt_wrap_message(const sfn_type* inner, void** dst, const void* src);
 

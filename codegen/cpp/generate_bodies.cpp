@@ -202,8 +202,13 @@ bool Generator::rvalue_expr(const Rvalue& r, std::string& e) {
     case Rvalue::Kind::Now: e = "ctx.now()"; return true;
     case Rvalue::Kind::Builtin: {
       switch (r.builtin) {
-        case Builtin::Min: e = "std::min(" + a(0) + ", " + a(1) + ")"; return true;
-        case Builtin::Max: e = "std::max(" + a(0) + ", " + a(1) + ")"; return true;
+        case Builtin::Min: case Builtin::Max: {
+          const bool fl = r.type->kind == TypeKind::Float;  // NaN and signed zeros: sfn_rt's definition
+          const bool min = r.builtin == Builtin::Min;
+          e = std::string(fl ? (min ? "sfn_rt_min_float(" : "sfn_rt_max_float(") : (min ? "std::min(" : "std::max(")) +
+              a(0) + ", " + a(1) + ")";
+          return true;
+        }
         case Builtin::Abs:
           e = is_int64(r.type) ? "sfn::gen::abs(ctx, " + a(0) + ", " + loc(r.loc) + ")" : "std::fabs(" + a(0) + ")";
           return true;

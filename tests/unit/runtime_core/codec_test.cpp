@@ -158,7 +158,7 @@ TEST(TextTest, DurationsFormatAndParse) {
   EXPECT_EQ(f(12), "12ns");
   EXPECT_EQ(f(-2'000'000'000), "-2s");
   for (int64_t ns : {int64_t{0}, int64_t{5'400'000'000'000}, int64_t{1'500'000'000}, int64_t{250'000'000},
-                     int64_t{-2'000'000'000}, int64_t{86'400'000'000'123}}) {
+                     int64_t{-2'000'000'000}, int64_t{86'400'000'000'123}, INT64_MIN, INT64_MAX}) {
     int64_t back = -1;
     ASSERT_TRUE(parse_duration(f(ns), &back)) << f(ns);
     EXPECT_EQ(back, ns);
@@ -171,6 +171,9 @@ TEST(TextTest, DurationsFormatAndParse) {
   EXPECT_FALSE(parse_duration("5x", &v));
   EXPECT_FALSE(parse_duration("1.s.", &v));
   EXPECT_FALSE(parse_duration("999999999999h", &v));
+  EXPECT_EQ(f(INT64_MIN), "-2562047h47m16.854775808s");  // reads back (above); one ns more does not fit
+  EXPECT_FALSE(parse_duration("2562047h47m16.854775808s", &v));
+  EXPECT_FALSE(parse_duration("-2562047h47m16.854775809s", &v));
 }
 
 TEST(TextTest, TimesAreRfc3339Utc) {
