@@ -12,6 +12,7 @@ PACKAGES=(
   librocksdb-dev
   libzmq3-dev cppzmq-dev
   nlohmann-json3-dev libcli11-dev libfmt-dev
+  libutf8proc-dev   # Unicode white space and case mapping of the string methods
   libgtest-dev libgmock-dev googletest libbenchmark-dev
   chromium ripgrep  # the editor extension's end-to-end test (tests/e2e/vscode)
   ccache            # rebuilds (other checkouts, branch switches) reuse compiled objects

@@ -3,8 +3,10 @@
 // report raised errors as SFN_RAISED, never by throwing) to one C shape.
 #include "sfn_rt.h"
 
+#include <cmath>
 #include <cstdlib>
 #include <cstring>
+#include <limits>
 #include <string>
 #include <string_view>
 #include <type_traits>
@@ -98,6 +100,18 @@ int sfn_rt_float_to_int(sfn_ctx* ctx, double x, int64_t* out, const sfn_loc* loc
   return SFN_OK;
 }
 
+double sfn_rt_min_float(double a, double b) {
+  if (std::isnan(a) || std::isnan(b)) return std::numeric_limits<double>::quiet_NaN();
+  if (a == b) return std::signbit(a) ? a : b;
+  return a < b ? a : b;
+}
+
+double sfn_rt_max_float(double a, double b) {
+  if (std::isnan(a) || std::isnan(b)) return std::numeric_limits<double>::quiet_NaN();
+  if (a == b) return std::signbit(a) ? b : a;
+  return a < b ? b : a;
+}
+
 void sfn_rt_wrap_message(const sfn_type* inner, void** dst, const void* src) {
   void* box = std::calloc(1, inner->message->size);
   svc().value_copy(inner, box, src);
@@ -146,7 +160,7 @@ const sfn_rt_symbol* sfn_rt_symbols(uint64_t* count) {
   static const sfn_rt_symbol symbols[] = {
       SFN_RT_SYMBOL(sfn_rt_init) SFN_RT_SYMBOL(sfn_rt_raise_index) SFN_RT_SYMBOL(sfn_rt_raise_insert_index)
       SFN_RT_SYMBOL(sfn_rt_raise_missing_key) SFN_RT_SYMBOL(sfn_rt_raise_text) SFN_RT_SYMBOL(sfn_rt_raise_depth)
-      SFN_RT_SYMBOL(sfn_rt_float_to_int)
+      SFN_RT_SYMBOL(sfn_rt_float_to_int) SFN_RT_SYMBOL(sfn_rt_min_float) SFN_RT_SYMBOL(sfn_rt_max_float)
       SFN_RT_SYMBOL(sfn_rt_wrap_message) SFN_RT_SYMBOL(sfn_rt_interpolate)
       SFN_STD_FNS(SFN_STD_SYMBOL)};
 #undef SFN_STD_SYMBOL

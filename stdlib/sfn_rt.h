@@ -34,6 +34,11 @@ int sfn_rt_raise_text(sfn_ctx* ctx, const char* text, const sfn_loc* loc);
  * for int" when x is NaN or outside [-2^63, 2^63). */
 int sfn_rt_float_to_int(sfn_ctx* ctx, double x, int64_t* out, const sfn_loc* loc);
 
+/* min(a, b) / max(a, b) of floats (docs/language.md decision 37): NaN when either is NaN, and
+ * -0.0 below +0.0, so both are symmetric in their arguments (IEEE 754-2019 minimum/maximum). */
+double sfn_rt_min_float(double a, double b);
+double sfn_rt_max_float(double a, double b);
+
 /* A message optional (a pointer slot) := a boxed deep copy of `src` (message type `inner`). */
 void sfn_rt_wrap_message(const sfn_type* inner, void** dst, const void* src);
 
@@ -48,7 +53,7 @@ typedef struct sfn_rt_piece {
 /* dst := the concatenation of the pieces (replacing dst's value). */
 void sfn_rt_interpolate(sfn_str* dst, const sfn_rt_piece* pieces, uint64_t count);
 
-/* The standard library's extern fns, one per `module.name` of stdlib/std/*.sfn, all of one
+/* The standard library's extern fns, one per `module.name` of the stdlib/std/ modules, all of one
  * shape: `out` is the result slot (a valid value it replaces; NULL for fns without result) and
  * `args[i]` points at the slot of argument i. Returns SFN_OK, or SFN_RAISED after raising at
  * `loc`. */

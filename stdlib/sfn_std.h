@@ -236,23 +236,28 @@ void insert(Ctx& c, const sfn_type& list_type, sfn_list& list, std::int64_t i, c
     c.raise(err, l);
   }
 }
+// An element of a list or map as the `T?` that first(), last() and get() return: wrapped, or
+// copied as it is when the element is optional already (`T??` is `T?`).
 template <class T>
-void first(const sfn_type& list_type, const sfn_list& list, abi::Optional<T>& dst, bool last) {
-  if (list.len == 0) return;
-  wrap(*list_type.elem, dst, static_cast<const T*>(list.data)[last ? list.len - 1 : 0]);
+void wrap_element(const sfn_type& elem, abi::Optional<T>& dst, const void* src) {
+  if (elem.kind == SFN_OPTIONAL) copy(elem, dst, *static_cast<const abi::Optional<T>*>(src));
+  else wrap(elem, dst, *static_cast<const T*>(src));
 }
 template <class M>
-void first(const sfn_type& list_type, const sfn_list& list, M*& dst, bool last) {
+void wrap_element(const sfn_type& elem, M*& dst, const void* src) {
+  if (elem.kind == SFN_OPTIONAL) copy(elem, dst, *static_cast<M* const*>(src));
+  else wrap(elem, dst, *static_cast<const M*>(src));
+}
+template <class O>
+void first(const sfn_type& list_type, const sfn_list& list, O& dst, bool last) {
   if (list.len == 0) return;
-  wrap(*list_type.elem, dst, static_cast<const M*>(list.data)[last ? list.len - 1 : 0]);
+  void* p = nullptr;
+  svc().list_at(&list_type, const_cast<sfn_list*>(&list), last ? static_cast<std::int64_t>(list.len) - 1 : 0, &p);
+  wrap_element(*list_type.elem, dst, p);
 }
-template <class T, class K>
-void map_get_opt(const sfn_type& map_type, const sfn_map& map, const K& key, abi::Optional<T>& dst) {
-  if (void* p = svc().map_find(&map_type, const_cast<sfn_map*>(&map), &key)) wrap(*map_type.elem, dst, *static_cast<const T*>(p));
-}
-template <class M, class K>
-void map_get_opt(const sfn_type& map_type, const sfn_map& map, const K& key, M*& dst) {
-  if (void* p = svc().map_find(&map_type, const_cast<sfn_map*>(&map), &key)) wrap(*map_type.elem, dst, *static_cast<const M*>(p));
+template <class O, class K>
+void map_get_opt(const sfn_type& map_type, const sfn_map& map, const K& key, O& dst) {
+  if (void* p = svc().map_find(&map_type, const_cast<sfn_map*>(&map), &key)) wrap_element(*map_type.elem, dst, p);
 }
 template <class K, class V>
 void put(const sfn_type& map_type, sfn_map& map, const K& key, const V& value) {

@@ -49,7 +49,8 @@ std::string Generator::body_signature(const ir::Body& b, bool in_class) const {
       if (b.return_type && b.return_type->kind != TypeKind::Void) s += ", " + ctype(b.return_type) + "& out";
       for (std::size_t i = 0; i < b.params.size(); ++i) {
         TypeId t = b.vars[b.params[i]].type;
-        s += ", " + (is_scalar(t) ? ctype(t) + " " : "const " + ctype(t) + "& ") + param_name(i);
+        // `T const&`, not `const T&`: for an optional message `M*` that is `M* const&`.
+        s += ", " + (is_scalar(t) ? ctype(t) + " " : ctype(t) + " const& ") + param_name(i);
       }
       s += ")";
       break;
@@ -201,8 +202,13 @@ bool Generator::rvalue_expr(const Rvalue& r, std::string& e) {
     case Rvalue::Kind::Now: e = "ctx.now()"; return true;
     case Rvalue::Kind::Builtin: {
       switch (r.builtin) {
-        case Builtin::Min: e = "std::min(" + a(0) + ", " + a(1) + ")"; return true;
-        case Builtin::Max: e = "std::max(" + a(0) + ", " + a(1) + ")"; return true;
+        case Builtin::Min: case Builtin::Max: {
+          const bool fl = r.type->kind == TypeKind::Float;  // NaN and signed zeros: sfn_rt's definition
+          const bool min = r.builtin == Builtin::Min;
+          e = std::string(fl ? (min ? "sfn_rt_min_float(" : "sfn_rt_max_float(") : (min ? "std::min(" : "std::max(")) +
+              a(0) + ", " + a(1) + ")";
+          return true;
+        }
         case Builtin::Abs:
           e = is_int64(r.type) ? "sfn::gen::abs(ctx, " + a(0) + ", " + loc(r.loc) + ")" : "std::fabs(" + a(0) + ")";
           return true;

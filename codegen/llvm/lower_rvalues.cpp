@@ -200,11 +200,11 @@ llvm::Value* BodyEmitter::builtin_scalar(const Rvalue& r) {
     case Builtin::Min: case Builtin::Max: {
       llvm::Value* a = scalar(r.args[0]);
       llvm::Value* b = scalar(r.args[1]);
-      // std::min(a, b) = b < a ? b : a; std::max(a, b) = a < b ? b : a (NaN as in C++).
-      bool fl = a->getType()->isDoubleTy();
+      if (a->getType()->isDoubleTy())  // NaN and signed zeros: one definition in sfn_rt
+        return rt(r.builtin == Builtin::Min ? "sfn_rt_min_float" : "sfn_rt_max_float", L.f64, {a, b});
+      // std::min(a, b) = b < a ? b : a; std::max(a, b) = a < b ? b : a.
       llvm::Value *x = r.builtin == Builtin::Min ? b : a, *y = r.builtin == Builtin::Min ? a : b;
-      llvm::Value* less = fl ? B.CreateFCmpOLT(x, y) : B.CreateICmpSLT(x, y);
-      return B.CreateSelect(less, b, a);
+      return B.CreateSelect(B.CreateICmpSLT(x, y), b, a);
     }
     case Builtin::Abs: {
       llvm::Value* a = scalar(r.args[0]);

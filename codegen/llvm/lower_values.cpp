@@ -123,6 +123,10 @@ void BodyEmitter::move(TypeId t, llvm::Value* dst, llvm::Value* src) {
 }
 
 void BodyEmitter::wrap(TypeId inner_t, llvm::Value* dst, llvm::Value* src) {
+  if (inner_t->kind == TypeKind::Optional) {  // `T??` is `T?`: the value as it is
+    copy(inner_t, dst, src);
+    return;
+  }
   if (inner_t->kind == TypeKind::Message) {
     rt("sfn_rt_wrap_message", L.void_ty, {L.tdesc(inner_t), dst, src});
     return;

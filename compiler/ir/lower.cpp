@@ -266,9 +266,7 @@ void BodyLowerer::lower_stmt(const ast::Stmt& s, Block& out) {
     st.index = m_.egress_index[egress];
     out.push_back(std::move(st));
   } else if (const auto* c = std::get_if<ast::CancelStmt>(&s.node)) {
-    Stmt st = stmt(Stmt::Kind::Cancel, ln);
-    st.args.push_back(lower_expr(c->timer.get(), out, p_.types->timer_type()));
-    out.push_back(std::move(st));
+    lower_cancel(*c, ln, out);
   } else if (const auto* cl = std::get_if<ast::ClearStmt>(&s.node)) {
     Stmt st = stmt(Stmt::Kind::Clear, ln);
     if (cl->target) {
@@ -288,6 +286,31 @@ void BodyLowerer::lower_stmt(const ast::Stmt& s, Block& out) {
   } else {
     throw LowerError{"statement with a syntax error"};
   }
+}
+
+// `cancel t`; on a `timer?` it cancels only a timer that is there (cancelling none does nothing).
+void BodyLowerer::lower_cancel(const ast::CancelStmt& c, std::uint32_t line, Block& out) {
+  TypeId timer = p_.types->timer_type();
+  Stmt st = stmt(Stmt::Kind::Cancel, line);
+  if (type_of(c.timer.get())->kind != TypeKind::Optional) {
+    st.args.push_back(lower_expr(c.timer.get(), out, timer));
+    out.push_back(std::move(st));
+    return;
+  }
+  Operand opt = materialize(lower_expr(c.timer.get(), out), out);
+  Rvalue has;
+  has.kind = Rvalue::Kind::IsPresent;
+  has.type = p_.types->bool_type();
+  has.args.push_back(opt);
+  Stmt test = stmt(Stmt::Kind::If, line);
+  test.src = def(out, std::move(has));
+  Rvalue get;
+  get.kind = Rvalue::Kind::GetUnchecked;
+  get.type = timer;
+  get.args.push_back(opt);
+  st.args.push_back(def(test.then_block, std::move(get)));
+  test.then_block.push_back(std::move(st));
+  out.push_back(std::move(test));
 }
 
 void BodyLowerer::lower_assign(const ast::AssignStmt& a, std::uint32_t ln, Block& out) {

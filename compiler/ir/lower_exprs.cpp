@@ -48,7 +48,18 @@ Operand BodyLowerer::materialize(Operand op, Block& out) {
   return def(out, std::move(rv));
 }
 
+TypeId BodyLowerer::concrete(TypeId t) {
+  switch (t->kind) {
+    case TypeKind::Bottom: return p_.types->int_type();
+    case TypeKind::List: return p_.types->list(concrete(t->elem));
+    case TypeKind::Map: return p_.types->map(concrete(t->elem), concrete(t->value));
+    case TypeKind::Optional: return p_.types->optional(concrete(t->elem));
+    default: return t;
+  }
+}
+
 Operand BodyLowerer::lower_expr(const ast::Expr* e, Block& out, TypeId expected) {
+  if (!expected && e && contains_bottom(type_of(e))) expected = concrete(type_of(e));
   Operand op = lower_expr_raw(e, out, expected);
   return expected ? coerce(op, expected, out) : op;
 }
@@ -446,7 +457,8 @@ Operand BodyLowerer::lower_binary(const ast::Expr* e, const ast::Binary& b, Bloc
     return result;
   }
   if (b.op == ast::BinaryOp::Coalesce) {
-    Operand lhs = materialize(lower_expr(b.lhs.get(), out), out);
+    TypeId want = contains_bottom(type_of(b.lhs.get())) ? p_.types->optional(type) : nullptr;  // `none ?? x`
+    Operand lhs = materialize(lower_expr(b.lhs.get(), out, want), out);
     Rvalue z;
     z.kind = Rvalue::Kind::Zero;
     z.type = type;
@@ -487,13 +499,7 @@ Operand BodyLowerer::lower_binary(const ast::Expr* e, const ast::Binary& b, Bloc
       TypeId jt = check::join(*p_.types, lt, rt);
       if (!jt) jt = lt;
       rv.bin = b.op == ast::BinaryOp::Eq ? BinOp::Eq : BinOp::Ne;
-      if (contains_bottom(jt)) {
-        // Both sides are untyped empties (`none`, `[]`, `{}`): always equal.
-        ConstValue v;
-        v.kind = ConstValue::Kind::Bool;
-        v.b = b.op == ast::BinaryOp::Eq;
-        return const_operand(boolean, v);
-      }
+      jt = concrete(jt);  // `[] == []`, `[none] == []`: both sides untyped
       if (std::holds_alternative<ast::NoneLit>(b.lhs->node) || std::holds_alternative<ast::NoneLit>(b.rhs->node))
         return compare_with_none(b, jt, out, e->span);
       rv.args.push_back(materialize(lower_expr(b.lhs.get(), out, jt), out));

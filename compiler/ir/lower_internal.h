@@ -33,6 +33,7 @@ class BodyLowerer {
   friend class ExprLowerer;
   void lower_stmt(const ast::Stmt& s, Block& out);
   void lower_assign(const ast::AssignStmt& a, std::uint32_t line, Block& out);
+  void lower_cancel(const ast::CancelStmt& c, std::uint32_t line, Block& out);
   void lower_for(const ast::ForStmt& f, std::uint32_t line, std::uint32_t loc, Block& out);
   Operand lower_expr_raw(const ast::Expr* e, Block& out, TypeId expected);
   Operand lower_call(const ast::Expr* e, const ast::Call& call, Block& out, TypeId type);
@@ -55,6 +56,10 @@ class BodyLowerer {
   void declared_at(const source::Span& span);
   TypeId type_of(const ast::Expr* e) const;
   TypeId resolve(TypeId t, TypeId expected);       // fill Bottom from expected
+  // `t` with every Bottom part made `int`: the type an untyped `none`, `[]` or `{}` takes where
+  // nothing is expected (`"${none}"`, `string([])`, `[].len()`, `[none] == []`). Such a value
+  // holds no value of the stand-in type, so which type stands in is never seen.
+  TypeId concrete(TypeId t);
   Stmt stmt(Stmt::Kind kind, std::uint32_t line);
 
   Module& m_;

@@ -59,7 +59,7 @@ bool route_record(const core::Module& module, int64_t now, uint32_t ingress, std
   const sfn_ingress_desc& in = module.desc().ingresses[ingress];
   const sfn_message_desc* d = module.message(in.message_type);
   void* msg = core::message_new(d);
-  Status s = core::decode_proto(d, payload, msg);
+  Status s = core::decode_proto(d, payload, msg, core::BadUtf8::repair);  // the ingress log
   bool ok = s.is_ok();
   std::string location;
   sfn_str out{};

@@ -25,12 +25,19 @@ namespace sfn::runtime::core {
 
 // Appends the Protobuf encoding of `msg` (a message of `desc`) to `out`.
 void encode_proto(const sfn_message_desc* desc, const void* msg, std::string& out);
+// What a decoder does with a string (or ref, timer) that is not well-formed UTF-8 (decision
+// 111): records from outside are refused; what the runtime stored itself (state, messages in
+// flight, timers, the ingress log) is read with each ill-formed byte replaced by U+FFFD, so no
+// stored value can make an instance or a run unreadable.
+enum class BadUtf8 { refuse, repair };
 // Decodes `bytes` into `msg`, which must hold a valid value (it is reset to the default
 // first). Unknown fields are skipped (forward compatibility).
-Status decode_proto(const sfn_message_desc* desc, std::string_view bytes, void* msg);
+Status decode_proto(const sfn_message_desc* desc, std::string_view bytes, void* msg,
+                    BadUtf8 bad_utf8 = BadUtf8::refuse);
 
 // Any value as a wrapper message {1: value} (state values, timers): encode / decode. The
-// destination of decode_value must hold a valid value of `type`; it is replaced.
+// destination of decode_value must hold a valid value of `type`; it is replaced. Its strings
+// are read with BadUtf8::repair (state is what the runtime stored).
 void encode_value(const sfn_type* type, const void* value, std::string& out);
 Status decode_value(const sfn_type* type, std::string_view bytes, void* value);
 

@@ -13,6 +13,7 @@
 
 #include "runtime/core/codec.h"
 #include "runtime/core/text.h"
+#include "runtime/core/unicode.h"
 #include "runtime/core/value.h"
 
 namespace sfn::runtime::core {
@@ -169,25 +170,9 @@ void svc_str_split(const sfn_str* s, const sfn_str* sep, sfn_list* out) {
     start = p + sp.size();
   }
 }
-bool is_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v'; }
-void svc_str_trim(const sfn_str* s, sfn_str* out) {
-  std::string_view v = str_view(*s);
-  while (!v.empty() && is_space(v.front())) v.remove_prefix(1);
-  while (!v.empty() && is_space(v.back())) v.remove_suffix(1);
-  str_set(out, std::string(v));
-}
-void svc_str_upper(const sfn_str* s, sfn_str* out) {
-  std::string v(str_view(*s));
-  for (char& c : v)
-    if (c >= 'a' && c <= 'z') c = static_cast<char>(c - 32);
-  str_set(out, v);
-}
-void svc_str_lower(const sfn_str* s, sfn_str* out) {
-  std::string v(str_view(*s));
-  for (char& c : v)
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c + 32);
-  str_set(out, v);
-}
+void svc_str_trim(const sfn_str* s, sfn_str* out) { str_set(out, std::string(trim_unicode_space(str_view(*s)))); }
+void svc_str_upper(const sfn_str* s, sfn_str* out) { str_set(out, to_upper_simple(str_view(*s))); }
+void svc_str_lower(const sfn_str* s, sfn_str* out) { str_set(out, to_lower_simple(str_view(*s))); }
 void svc_str_replace(const sfn_str* s, const sfn_str* from, const sfn_str* to, sfn_str* out) {
   std::string_view text = str_view(*s), f = str_view(*from), t = str_view(*to);
   if (f.empty()) {
@@ -206,7 +191,10 @@ void svc_str_replace(const sfn_str* s, const sfn_str* from, const sfn_str* to, s
 const char* svc_str_substring(const sfn_str* s, int64_t start, int64_t len, sfn_str* out) {
   if (start < 0 || len < 0 || static_cast<uint64_t>(start) > s->len || static_cast<uint64_t>(len) > s->len - start)
     return "substring out of range";
-  str_set(out, std::string(str_view(*s).substr(start, len)));
+  std::string_view text = str_view(*s);
+  auto cuts = [&](uint64_t at) { return at < text.size() && (static_cast<unsigned char>(text[at]) & 0xC0) == 0x80; };
+  if (cuts(start) || cuts(start + len)) return "substring does not fall on UTF-8 character boundaries";
+  str_set(out, std::string(text.substr(start, len)));
   return nullptr;
 }
 const char* svc_str_from_bytes(const sfn_str* b, sfn_str* out) {

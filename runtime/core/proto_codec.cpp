@@ -178,6 +178,7 @@ bool resets_default(const sfn_field_desc& f) {
 
 struct Decoder {
   CodedInputStream& is;
+  BadUtf8 bad_utf8;
   std::string error;
 
   bool fail(std::string msg) {
@@ -260,8 +261,10 @@ struct Decoder {
           return fail(std::string("field `") + name + "`: length exceeds the input");
         std::string s;
         if (!is.ReadString(&s, static_cast<int>(len))) return fail(std::string("field `") + name + "`: truncated");
-        if (t->kind != SFN_BYTES && !is_valid_utf8(s))
-          return fail(std::string("field `") + name + "`: invalid UTF-8");
+        if (t->kind != SFN_BYTES && !is_valid_utf8(s)) {
+          if (bad_utf8 == BadUtf8::refuse) return fail(std::string("field `") + name + "`: invalid UTF-8");
+          s = valid_utf8(s);
+        }
         if (t->kind == SFN_REF && !is_address_text(s))
           return fail(std::string("field `") + name + "`: \"" + s + "\" is not an address \"pkg/Type/key\"");
         str_set(static_cast<sfn_str*>(slot), s);
@@ -383,14 +386,14 @@ void encode_proto(const sfn_message_desc* d, const void* msg, std::string& out) 
   for (uint32_t i = 0; i < d->field_count; ++i) encode_message_field(os, d->fields[i], msg);
 }
 
-Status decode_proto(const sfn_message_desc* d, std::string_view bytes, void* msg) {
+Status decode_proto(const sfn_message_desc* d, std::string_view bytes, void* msg, BadUtf8 bad_utf8) {
   message_destroy(d, msg);
   message_init(d, msg);
   if (bytes.size() > static_cast<size_t>(INT32_MAX)) return Status::error("message too large");
   CodedInputStream is(reinterpret_cast<const uint8_t*>(bytes.data()), static_cast<int>(bytes.size()));
   is.SetRecursionLimit(kMaxValueDepth);  // groups of unknown fields skipped by SkipField
   CodedInputStream::Limit top = is.PushLimit(static_cast<int>(bytes.size()));
-  Decoder dec{is, {}};
+  Decoder dec{is, bad_utf8, {}};
   bool ok = dec.read_message(d, msg, 1);
   is.PopLimit(top);
   if (!ok) {
@@ -417,7 +420,7 @@ Status decode_value(const sfn_type* t, std::string_view bytes, void* v) {
   if (bytes.size() > static_cast<size_t>(INT32_MAX)) return Status::error("value too large");
   CodedInputStream is(reinterpret_cast<const uint8_t*>(bytes.data()), static_cast<int>(bytes.size()));
   CodedInputStream::Limit top = is.PushLimit(static_cast<int>(bytes.size()));
-  Decoder dec{is, {}};
+  Decoder dec{is, BadUtf8::repair, {}};  // state: what the runtime stored itself
   bool ok = true;
   while (ok && is.BytesUntilLimit() > 0) {
     uint32_t tg = is.ReadTag();

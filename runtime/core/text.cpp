@@ -274,7 +274,8 @@ bool parse_duration(std::string_view s, int64_t* out) {
     else if (rest.starts_with("d")) unit = 86400 * kNsPerSec, i += 1;
     else return false;
     total += whole * unit + frac * unit / scale;
-    if (total > INT64_MAX) return false;
+    // A negative duration reaches INT64_MIN (what append_duration prints for it reads back).
+    if (total > static_cast<__int128>(INT64_MAX) + (neg ? 1 : 0)) return false;
   }
   if (neg) total = -total;
   *out = static_cast<int64_t>(total);

@@ -324,9 +324,53 @@ int value_compare(const sfn_type* t, const void* a, const void* b) {
   }
 }
 
+// Structural, with IEEE `==` on every float inside (docs/language.md decision 36): a NaN anywhere
+// makes two values unequal, as it makes two floats unequal.
 bool value_equal(const sfn_type* t, const void* a, const void* b) {
-  if (t->kind == SFN_FLOAT) return *static_cast<const double*>(a) == *static_cast<const double*>(b);
-  return value_compare(t, a, b) == 0;
+  auto at = [](const void* p, uint64_t off) { return static_cast<const char*>(p) + off; };
+  switch (t->kind) {
+    case SFN_FLOAT: return *static_cast<const double*>(a) == *static_cast<const double*>(b);
+    case SFN_LIST: {
+      const auto* x = static_cast<const sfn_list*>(a);
+      const auto* y = static_cast<const sfn_list*>(b);
+      if (x->len != y->len) return false;
+      uint32_t stride = list_stride(t->elem);
+      for (uint64_t i = 0; i < x->len; ++i)
+        if (!value_equal(t->elem, elem_ptr(x->data, i, stride), elem_ptr(y->data, i, stride))) return false;
+      return true;
+    }
+    case SFN_MAP: {
+      const auto* x = static_cast<const sfn_map*>(a);
+      const auto* y = static_cast<const sfn_map*>(b);
+      if (x->len != y->len) return false;
+      MapEntryLayout el = map_entry_layout(t->key, t->elem);
+      for (uint64_t i = 0; i < x->len; ++i) {
+        const char* ex = elem_ptr(x->data, i, el.size);
+        const char* ey = elem_ptr(y->data, i, el.size);
+        if (value_compare(t->key, ex, ey) != 0 || !value_equal(t->elem, ex + el.value_offset, ey + el.value_offset))
+          return false;
+      }
+      return true;
+    }
+    case SFN_OPTIONAL: {
+      if (is_message_optional(t)) {
+        const void* x = *static_cast<void* const*>(a);
+        const void* y = *static_cast<void* const*>(b);
+        return x && y ? value_equal(t->elem, x, y) : x == y;
+      }
+      uint8_t px = *static_cast<const uint8_t*>(a), py = *static_cast<const uint8_t*>(b);
+      if (!px || !py) return px == py;
+      uint32_t off = optional_value_offset(t->elem);
+      return value_equal(t->elem, at(a, off), at(b, off));
+    }
+    case SFN_MESSAGE:
+      for (uint32_t i = 0; i < t->message->field_count; ++i) {
+        const sfn_field_desc& f = t->message->fields[i];
+        if (!value_equal(f.type, at(a, f.offset), at(b, f.offset))) return false;
+      }
+      return true;
+    default: return value_compare(t, a, b) == 0;
+  }
 }
 
 void str_set(sfn_str* out, std::string_view text) {
@@ -365,12 +409,15 @@ void list_push(const sfn_type* lt, sfn_list* l, void* elem) {
 
 void list_pop(const sfn_type* lt, sfn_list* l, void* out) {
   sfn_type opt{SFN_OPTIONAL, lt->elem, nullptr, nullptr, nullptr, nullptr};
-  value_destroy(&opt, out);
+  const bool elem_optional = lt->elem->kind == SFN_OPTIONAL;  // `T??` is `T?`: out is an element
+  value_destroy(elem_optional ? lt->elem : &opt, out);
   if (l->len == 0) return;
   uint32_t stride = list_stride(lt->elem);
   char* last = elem_ptr(l->data, l->len - 1, stride);
   SlotLayout sl = slot_layout(lt->elem);
-  if (lt->elem->kind == SFN_MESSAGE) {
+  if (elem_optional) {
+    std::memcpy(out, last, sl.size);
+  } else if (lt->elem->kind == SFN_MESSAGE) {
     void* m = xmalloc(sl.size);
     std::memcpy(m, last, sl.size);
     *static_cast<void**>(out) = m;

@@ -49,7 +49,7 @@ void message_destroy(const sfn_message_desc* desc, void* msg);
 void value_copy(const sfn_type* type, void* dst, const void* src);
 // Deep-copies `src` into zeroed/raw memory `dst`.
 void value_clone_into(const sfn_type* type, void* dst, const void* src);
-// Structural equality.
+// Structural equality; floats (also inside lists, maps, optionals, messages) compare as IEEE `==`.
 bool value_equal(const sfn_type* type, const void* a, const void* b);
 // Total order used by map keys and comparisons: -1, 0, 1. Defined for every kind (lists and
 // messages compare lexicographically), so maps of any key kind stay sorted.

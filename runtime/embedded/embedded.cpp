@@ -428,7 +428,7 @@ std::string EmbeddedRun::read_input_file() {
   if (!in) return "cannot read input file " + options_.input_path;
   input_ = read_input(m_, options_.input_path, in);
   if (in.bad()) return "cannot read input file " + options_.input_path + ": " + std::strerror(errno);
-  if (options_.until_ns >= 0) drop_late_lines(input_, options_.until_ns);
+  if (options_.until_ns >= 0) report_late_lines(input_, options_.until_ns);
   return "";
 }
 
@@ -450,7 +450,7 @@ std::string EmbeddedRun::take_input() {
 void EmbeddedRun::finish_input() {
   const coordinator::SnapshotStats st = epochs_->stats();
   const bool committed = st.current_epoch == 0 && st.committed_epoch + 1 == epochs_->epoch();
-  if (options_.input_path.empty() || input_.partial || g_interrupt.load() || result_.exit_code != 0 || !committed ||
+  if (options_.input_path.empty() || g_interrupt.load() || result_.exit_code != 0 || !committed ||
       !source_->finished())
     return;
   if (auto s = record_completed_run(dir_, input_); !s) {

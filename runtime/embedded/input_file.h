@@ -35,15 +35,15 @@ struct InputFile {
   std::vector<InputLine> lines;  // the good lines, in delivery order (by `at`, stable)
   uint64_t hash = 0;             // of the whole text (the lines' idempotency keys)
   uint64_t bad = 0;              // lines reported as skipped
-  bool partial = false;          // lines were left for a later run (--until)
 };
 
 // Reads and checks every line of `in`; bad lines are reported on stderr as
 // `path:line: problem (line skipped)` and counted.
 InputFile read_input(const core::Module& m, const std::string& path, std::istream& in);
 
-// Drops (and reports) the lines due at or after `until_ns`.
-void drop_late_lines(InputFile& input, int64_t until_ns);
+// Says how many lines are due at or after `until_ns`: they are logged like the others, and the
+// run stops before them (the next run of the file on the state directory runs them).
+void report_late_lines(const InputFile& input, int64_t until_ns);
 
 // What ingest_input() did with the lines.
 struct IngestCounts {

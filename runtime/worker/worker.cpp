@@ -365,7 +365,7 @@ void Worker::accept_record(std::string_view record) {
     return;
   }
   Pending p(module_, type, target);
-  Status s = core::decode_proto(module_.message(type), payload, p.message());
+  Status s = core::decode_proto(module_.message(type), payload, p.message(), core::BadUtf8::repair);
   if (!s) return dead_letter(target, type, p.message(), s.message(), "");
   ++created_;
   local_.push_back(std::move(p));
@@ -455,7 +455,7 @@ bool Worker::fire_due_timers() {
     state::TimerRecord& t = it->second.second;
     backend_->delete_timer(it->second.first, e.handle);
     Pending p(module_, t.message_type, t.target);
-    Status s = core::decode_proto(module_.message(t.message_type), t.payload, p.message());
+    Status s = core::decode_proto(module_.message(t.message_type), t.payload, p.message(), core::BadUtf8::repair);
     timers_.erase(it);
     if (!s) {
       dead_letter(p.address(), p.message_type(), p.message(), s.message(), "");

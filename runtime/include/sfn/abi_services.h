@@ -111,7 +111,7 @@ typedef struct sfn_services {
 
   /* Lists; `list_type` is the list<T> type. Elements are moved in where noted. */
   void (*list_push)(const sfn_type* list_type, sfn_list* list, void* elem);        /* moves */
-  void (*list_pop)(const sfn_type* list_type, sfn_list* list, void* out_optional); /* T? */
+  void (*list_pop)(const sfn_type* list_type, sfn_list* list, void* out_optional); /* T? (T itself when T is optional: T?? is T?) */
   const char* (*list_insert)(const sfn_type* list_type, sfn_list* list, int64_t index,
                              void* elem); /* moves; 0 <= index <= len */
   const char* (*list_remove_at)(const sfn_type* list_type, sfn_list* list, int64_t index);

@@ -104,7 +104,7 @@ const sfn_loc kLoc[] = {
     {"features.sfn", 28, 27},  // 20
 };
 
-void fn_describe(sfn::abi::Ctx& ctx, sfn_str& out, const sfn_list& l_xs, const sfn_str& l_sep);
+void fn_describe(sfn::abi::Ctx& ctx, sfn_str& out, sfn_list const& l_xs, sfn_str const& l_sep);
 
 // function Counter(id: string), type name golden.features/Counter
 struct t_Counter {
@@ -228,7 +228,7 @@ struct t_Counter {
 };
 
 // fn at "features.sfn":31
-void fn_describe(sfn::abi::Ctx& ctx, sfn_str& out, const sfn_list& l_xs, const sfn_str& l_sep) {
+void fn_describe(sfn::abi::Ctx& ctx, sfn_str& out, sfn_list const& l_xs, sfn_str const& l_sep) {
   sfn::gen::FnCall depth_guard(ctx, kLoc[0]);
   uint8_t tmp2 = (l_xs.len == 0);
   // "features.sfn":32

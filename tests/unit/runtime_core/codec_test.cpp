@@ -158,7 +158,7 @@ TEST(TextTest, DurationsFormatAndParse) {
   EXPECT_EQ(f(12), "12ns");
   EXPECT_EQ(f(-2'000'000'000), "-2s");
   for (int64_t ns : {int64_t{0}, int64_t{5'400'000'000'000}, int64_t{1'500'000'000}, int64_t{250'000'000},
-                     int64_t{-2'000'000'000}, int64_t{86'400'000'000'123}}) {
+                     int64_t{-2'000'000'000}, int64_t{86'400'000'000'123}, INT64_MIN, INT64_MAX}) {
     int64_t back = -1;
     ASSERT_TRUE(parse_duration(f(ns), &back)) << f(ns);
     EXPECT_EQ(back, ns);
@@ -171,6 +171,9 @@ TEST(TextTest, DurationsFormatAndParse) {
   EXPECT_FALSE(parse_duration("5x", &v));
   EXPECT_FALSE(parse_duration("1.s.", &v));
   EXPECT_FALSE(parse_duration("999999999999h", &v));
+  EXPECT_EQ(f(INT64_MIN), "-2562047h47m16.854775808s");  // reads back (above); one ns more does not fit
+  EXPECT_FALSE(parse_duration("2562047h47m16.854775808s", &v));
+  EXPECT_FALSE(parse_duration("-2562047h47m16.854775809s", &v));
 }
 
 TEST(TextTest, TimesAreRfc3339Utc) {
@@ -224,6 +227,28 @@ TEST_F(CodecTest, MalformedProtobufIsAnErrorNotACrash) {
     EXPECT_FALSE(s) << "accepted " << testing::PrintToString(c.bytes);
     EXPECT_NE(s.message().find(c.expect), std::string::npos) << s.message();
   }
+}
+
+// A string that is not UTF-8 in what the runtime stored itself (a state value, a message in
+// flight) is read with U+FFFD for each bad byte; records from outside are refused (decision 111).
+TEST_F(CodecTest, StoredInvalidUtf8IsRepairedAndOutsideInputRefused) {
+  const std::string bad("h\xC3", 2);  // what `"h\u00e9llo".substring(0, 2)` once gave
+  sfn_str stored{};
+  str_set(&stored, bad);
+  std::string state;
+  encode_value(&abi::kString, &stored, state);
+  sfn_str back{};
+  Status s = decode_value(&abi::kString, state, &back);
+  ASSERT_TRUE(s) << s.message();
+  EXPECT_EQ(str_view(back), "h\xEF\xBF\xBD");
+  str_set(&a_.s, bad);
+  std::string record;
+  encode_proto(&test::kAllDesc, &a_, record);
+  EXPECT_FALSE(decode_proto(&test::kAllDesc, record, &b_));
+  ASSERT_TRUE(decode_proto(&test::kAllDesc, record, &b_, BadUtf8::repair));
+  EXPECT_EQ(str_view(b_.s), "h\xEF\xBF\xBD");
+  str_free(&stored);
+  str_free(&back);
 }
 
 TEST_F(CodecTest, RandomAndMutatedBytesNeverCrash) {
