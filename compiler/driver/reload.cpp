@@ -60,6 +60,10 @@ runtime::Status Reloader::reload(const std::string& path, std::string* label) {
   std::vector<std::string> files;
   if (runtime::Status s = prepare(path, &version, &files); !s) return s;
   *label = version.label;
+  if (version.label == this->label()) {  // the same program: nothing to switch (issue 23)
+    std::cerr << "sfn run: " << version.label << " is the version running; nothing to switch\n";
+    return runtime::Status::ok();
+  }
   const std::string schema = version.state_schema, new_label = version.label;
   return runtime::offer_version(std::move(version), [this, schema, new_label, files](const runtime::Status& s) {
     if (!s) {

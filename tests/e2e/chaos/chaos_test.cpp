@@ -13,11 +13,15 @@
 #include <gtest/gtest.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/mount.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <chrono>
+#include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -60,6 +64,19 @@ class Server {
   }
 
   void kill9() { process_.kill9(); }
+  // Kills the process unless it has exited already; returns its exit status (128+signal).
+  int kill9_status() { return process_.stop(SIGKILL); }
+  // Waits until the process has exited by itself (a zombie), or `limit` passed.
+  bool wait_exited(std::chrono::seconds limit) const {
+    const auto deadline = Clock::now() + limit;
+    while (Clock::now() < deadline) {
+      std::ifstream stat("/proc/" + std::to_string(process_.pid()) + "/stat");
+      std::string pid, name, state;
+      if (!(stat >> pid >> name >> state) || state == "Z") return true;
+    }
+    return false;
+  }
+  std::string stderr_text() const { return process_.stderr_text(); }
 
   // Waits until `n` more snapshots have committed (0: returns at once).
   void wait_for_commits(int n) const {
@@ -193,6 +210,89 @@ TEST(Chaos, KilledAndRestartedServerHasExactlyOnceEffects) {
   EXPECT_TRUE(converged(server, want, &last)) << last;
   server.kill9();
   fs::remove_all(dir);
+}
+
+// Storage faults in the chaos run (issue 23): the state directory is a 64 MiB tmpfs. Between
+// records, at random: a SIGKILL; a SIGKILL and a flipped byte in every live SST file (the
+// snapshots hold their own copies); a full disk (a file fills the tmpfs: whichever write comes
+// first fails, and the server must stop or refuse, never crash, lose or duplicate), then the
+// file is removed and the server started again. Every acknowledged record counts exactly once.
+TEST(Chaos, DiskFullAndDamagedLiveStateKeepExactlyOnce) {
+  const uint64_t faults = env_or("SFN_CHAOS_CYCLES", 12);
+  const uint64_t seed = env_or("SFN_CHAOS_SEED", 20261207);
+  const int records = static_cast<int>(std::max<uint64_t>(120, faults * 10));
+  std::mt19937_64 rng(seed);
+  sfn::testing::ScratchDir dir("sfn_storage_chaos");
+  const fs::path state = dir.path / "state", module = dir.path / "chaos.so", filler = state / "filler";
+  fs::create_directories(state);
+  if (::mount("tmpfs", state.c_str(), "tmpfs", 0, "size=64m") != 0)
+    GTEST_SKIP() << "cannot mount a tmpfs at " << state << " (" << std::strerror(errno)
+                 << "): the storage chaos test needs root or CAP_SYS_ADMIN";
+  struct Unmount {
+    fs::path at;
+    ~Unmount() { ::umount2(at.c_str(), MNT_DETACH); }
+  } unmount{state};
+  auto built = run_command({SFN_BIN, "build", "--shared", std::string(SFN_CHAOS_DIR) + "/chaos.sfn", "-o", module.string()});
+  ASSERT_EQ(built.status, 0) << built.err;
+  Server server(module, state / "run");
+  server.start();
+  std::map<std::string, Expected> want;
+  std::map<std::string, int> done;  // faults injected, by kind
+  for (int i = 0; i < records; ++i) {
+    const std::string key = "c" + std::to_string(i % kCounters);
+    const std::string json = R"({"key":")" + key + R"(","n":)" + std::to_string(i) + "}";
+    int attempts = 0;
+    while (!server.send(json, "r" + std::to_string(i))) {
+      ASSERT_LT(++attempts, 20) << "record " << i << " was never acknowledged (seed " << seed << ")\n" << server.stderr_text();
+      server.kill9();
+      server.start();
+    }
+    want[key].received += 1;
+    want[key].ticks += i % 5 == 0;
+    if ((i + 1) % (records / static_cast<int>(faults + 1)) != 0) continue;
+    server.wait_for_commits(std::uniform_int_distribution<int>(0, 2)(rng));
+    switch (std::uniform_int_distribution<int>(0, 2)(rng)) {
+      case 0:
+        server.kill9();
+        ++done["kill"];
+        break;
+      case 1:
+        server.kill9();
+        for (const auto& e : fs::recursive_directory_iterator(state / "run"))
+          if (e.path().extension() == ".sst" && e.path().string().find("/snapshots/") == std::string::npos) {
+            std::fstream f(e.path(), std::ios::in | std::ios::out | std::ios::binary);
+            f.seekp(static_cast<std::streamoff>(fs::file_size(e.path()) / 2));
+            f.put('\x5a');
+          }
+        ++done["damaged live state"];
+        break;
+      default: {
+        {
+          std::ofstream fill(filler, std::ios::binary);
+          const std::string block(1 << 16, '\0');
+          while (fill.write(block.data(), block.size())) {
+          }
+        }
+        // The next snapshots, logs or databases find no room; the server stops (snapshots
+        // failing, an egress append failing) or refuses records; it must not crash.
+        (void)server.send(json, "r" + std::to_string(i));  // a duplicate: acknowledged or refused
+        const bool exited = server.wait_exited(std::chrono::seconds(5));
+        const int status = server.kill9_status();
+        if (exited) {
+          EXPECT_TRUE(status == 1 || status == 2) << "exit " << status << "\n" << server.stderr_text();
+          EXPECT_NE(server.stderr_text().find("No space left on device"), std::string::npos) << server.stderr_text();
+        }
+        fs::remove(filler);
+        ++done[exited ? "disk full (stopped)" : "disk full (killed)"];
+      }
+    }
+    server.start();
+  }
+  std::string summary;
+  for (const auto& [kind, n] : done) summary += kind + " x" + std::to_string(n) + " ";
+  std::printf("[chaos] seed %llu, faults: %s\n", static_cast<unsigned long long>(seed), summary.c_str());
+  expect_exactly_once(server, want, "seed " + std::to_string(seed) + ", faults: " + summary);
+  server.kill9();
 }
 
 // Writes `n` --input lines of records for the counters and returns what they must add up to.

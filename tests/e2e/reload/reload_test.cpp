@@ -187,6 +187,18 @@ TEST_F(Reload, IncompatibleAndBrokenVersionsAreRefusedAndTheOldOneGoesOn) {
   EXPECT_NE(r.err.find("error[E0001]"), std::string::npos) << r.err;
 }
 
+// Issue 23: reloading the version that runs switches nothing (no snapshot, no restart), and
+// `sfn reload` and `sfn status` agree on the count.
+TEST_F(Reload, AnIdenticalVersionSwitchesNothing) {
+  const std::string v1 = version();
+  auto r = run_command({SFN_BIN, "reload", (dir_ / "main.sfn").string(), "--control", control_});
+  EXPECT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(r.out, "running " + v1 + " (reloads: 0)\n");
+  EXPECT_NE(stderr_text().find(v1 + " is the version running; nothing to switch"), std::string::npos) << stderr_text();
+  EXPECT_EQ(status()["reloads"], 0);
+  EXPECT_EQ(stderr_text().find("now running"), std::string::npos) << stderr_text();
+}
+
 TEST_F(Reload, AHundredReloadsDoNotGrowMemory) {
   save(dir_ / "main.sfn", kMain);  // the watcher may reload it too: `sfn reload` retries then
   long after_ten = 0;
