@@ -31,6 +31,7 @@
 #include "runtime/embedded/input_file.h"
 #include "runtime/embedded/layout.h"
 #include "runtime/embedded/recovery.h"
+#include "runtime/embedded/worker_set.h"
 #include "runtime/io/durable_file.h"
 #include "runtime/state/dir_lock.h"
 #include "runtime/io/io_server.h"
@@ -144,7 +145,6 @@ class EmbeddedRun {
   std::string prepare_dir();
   std::string open_output();
   std::string read_input_file();
-  std::string open_workers(const Recovered& rec);
   std::string start_io(const Recovered& rec);
   std::string open_source(const Recovered& rec);
   std::string check_logs(const Recovered& rec);
@@ -154,7 +154,6 @@ class EmbeddedRun {
   void install_sinks();
   using Positions = std::map<std::string, std::pair<uint64_t, uint64_t>>;
   void republish(Recovered& rec, const Positions& done);
-  Status state_of(std::string_view address, std::string* json);
   io::StatusReport status() const;
   void run_threads();
 
@@ -173,7 +172,7 @@ class EmbeddedRun {
   std::mutex out_mu_;
   std::unique_ptr<worker::Hub> hub_;
   std::unique_ptr<snapshot::SnapshotStore> store_;
-  std::vector<std::unique_ptr<worker::Worker>> ws_;
+  std::unique_ptr<WorkerSet> ws_;
   std::unique_ptr<coordinator::Coordinator> coord_;
   std::unique_ptr<io::IoServer> server_;
   std::unique_ptr<IngressSource> source_;
@@ -211,45 +210,10 @@ std::string EmbeddedRun::open_output() {
   return out_file_ ? "" : "cannot write output file " + options_.output_path;
 }
 
-std::string EmbeddedRun::open_workers(const Recovered& rec) {
-  for (unsigned w = 0; w < workers_; ++w) {
-    ws_.push_back(std::make_unique<worker::Worker>(*hub_, w));
-    Status s = ws_.back()->open(worker_dir(dir_, w).string());
-    if (!s) return s.message();
-    hub_->wakers.push_back(ws_.back()->waker());
-  }
-  for (unsigned w = 0; w < workers_; ++w) {
-    if (Status s = ws_[w]->connect(); !s) return s.message();
-    ws_[w]->restore(rec.messages[w], rec.epoch + 1);
-  }
-  return "";
-}
-
-Status EmbeddedRun::state_of(std::string_view address, std::string* json) {
-  core::Address parsed;
-  std::string err;
-  if (!m_.parse_address(address, &parsed, &err)) return Status::error(err);
-  unsigned owner = hub_->owner(core::key_group_of(address, groups_));
-  auto promise = std::make_shared<std::promise<std::pair<Status, std::string>>>();
-  auto future = promise->get_future();
-  std::string addr(address);
-  ws_[owner]->post([promise, addr](worker::Worker& w) {
-    std::string j;
-    Status s = w.state_json(addr, &j);
-    promise->set_value({s, j});
-  });
-  if (future.wait_for(std::chrono::seconds(5)) != std::future_status::ready)
-    return Status::error("the worker did not answer in time");
-  auto [s, j] = future.get();
-  *json = j;
-  return s;
-}
-
 io::StatusReport EmbeddedRun::status() const {
   io::StatusReport r;
   r.key_groups = groups_;
-  for (const auto& w : ws_)
-    r.workers.push_back(io::WorkerStatus{w->index(), w->owned_key_groups(), w->queue_depth(), w->invocations()});
+  r.workers = ws_->status();
   if (epochs_) {
     coordinator::SnapshotStats st = epochs_->stats();
     r.current_epoch = st.current_epoch;
@@ -287,7 +251,7 @@ std::string EmbeddedRun::start_io(const Recovered& rec) {
     };
   io_opts.state = [this](std::string_view address) -> transport::Result<std::string> {
     std::string json;
-    Status s = state_of(address, &json);
+    Status s = ws_->state_of(address, &json);
     if (!s) return transport::Error{transport::ErrorCode::not_found, s.message()};
     return json;
   };
@@ -463,11 +427,10 @@ void EmbeddedRun::finish_input() {
 void EmbeddedRun::run_threads() {
   auto old_int = std::signal(SIGINT, on_signal);
   auto old_term = std::signal(SIGTERM, on_signal);
-  std::vector<std::thread> threads;
-  for (auto& w : ws_) threads.emplace_back([&w] { w->run(); });
+  ws_->start();
   if (started_) started_();
   coord_->run(g_interrupt);
-  for (auto& t : threads) t.join();
+  ws_->join();
   std::signal(SIGINT, old_int);
   std::signal(SIGTERM, old_term);
 }
@@ -481,7 +444,9 @@ std::string EmbeddedRun::run() {
   store_ = std::make_unique<snapshot::SnapshotStore>(dir_);
   hub_->snapshots = store_.get();
   hub_->budget = options_.budget;
-  auto rec = recover(*store_, dir_, workers_, groups_, m_.desc().version_hash ? m_.desc().version_hash : "", options_);
+  ws_ = options_.worker_set ? options_.worker_set() : make_local_workers();
+  auto rec = recover(*store_, dir_, workers_, groups_, m_.desc().version_hash ? m_.desc().version_hash : "", options_,
+                     ws_->restores_locally());
   if (!rec.ok()) return rec.error().message;
   recovery_summary_ = rec->summary;
   // The program, for tools that read the state with no program running (`sfn state --state-dir`);
@@ -490,7 +455,7 @@ std::string EmbeddedRun::run() {
     if (auto s = io::write_file_durably(dir_ / "program", options_.program_path + "\n"); !s) return s.error().message;
   result_.recovery_ms = rec->duration_ms;
   if (!rec->summary.empty() && options_.progress) options_.progress(rec->summary);
-  if (auto e = open_workers(rec.value()); !e.empty()) return e;
+  if (auto e = ws_->open(*hub_, rec.value(), dir_); !e.empty()) return e;
   if (options_.clock == ClockMode::virtual_time) hub_->virtual_now.store(rec->virtual_clock_ns);
   coord_ = std::make_unique<coordinator::Coordinator>(*hub_);
   if (Status s = coord_->connect(); !s) return s.message();
@@ -527,13 +492,10 @@ std::string EmbeddedRun::run() {
                       dir_.string());
   }
   run_threads();
-  for (auto& w : ws_) {
-    std::string e = w->fatal_error();
-    if (!e.empty()) {
-      std::cerr << "sfn run: " << e << "\n";
-      result_.exit_code = 1;
-      result_.error = e;
-    }
+  for (const std::string& e : ws_->fatal_errors()) {
+    std::cerr << "sfn run: " << e << "\n";
+    result_.exit_code = 1;
+    result_.error = e;
   }
   if (!output_error_.empty()) {
     std::cerr << "sfn run: " << output_error_ << "\n";
@@ -563,7 +525,7 @@ std::string EmbeddedRun::run() {
   const coordinator::SnapshotStats st = epochs_->stats();
   result_.snapshots = st.committed;
   result_.snapshot_sync_us = st.recent_sync_us;
-  for (auto& w : ws_) result_.invocations += w->invocations();
+  result_.invocations += ws_->invocations();
   result_.dead_letters = hub_->dead_letters.load();
   return "";
 }
@@ -574,6 +536,8 @@ void request_stop() {
   g_stop.store(true);
   g_interrupt.store(true);
 }
+
+bool stop_requested() { return g_stop.load(); }
 
 namespace {
 
@@ -702,6 +666,11 @@ RunResult Supervisor::run() {
       return result;
     }
     if (!g_stop.load() && interrupted && !failed && next_version()) continue;
+    // A cluster recovers from every failed worker process (the next generation waits for one).
+    if (failed && !g_stop.load() && options_.worker_set) {
+      g_interrupt.store(false);
+      continue;
+    }
     if (failed && !g_stop.load() && failures++ < kMaxRecoveries) {
       std::cerr << "sfn run: recovering from the last committed snapshot after the failure above (" << failures
                 << " of " << kMaxRecoveries << ")\n";

@@ -43,7 +43,7 @@ transport::Status read_snapshot_files(const snapshot::SnapshotStore& store, uint
 fs::path worker_dir(const fs::path& state_dir, unsigned w) { return state_dir / ("worker-" + std::to_string(w)); }
 
 Result<Recovered> recover(snapshot::SnapshotStore& store, const fs::path& dir, unsigned workers, uint32_t key_groups,
-                          const std::string& version, const RunOptions& options) {
+                          const std::string& version, const RunOptions& options, bool restore_dbs) {
   const auto t0 = std::chrono::steady_clock::now();
   Recovered r;
   r.messages.assign(workers, {});
@@ -53,7 +53,7 @@ Result<Recovered> recover(snapshot::SnapshotStore& store, const fs::path& dir, u
   });
   if (!found.ok()) return found.error();
   if (!found.value()) {  // nothing committed: whatever the workers wrote back since is not state
-    for (unsigned w = 0; w < workers; ++w)
+    for (unsigned w = 0; w < workers && restore_dbs; ++w)
       if (auto s = io::empty_directory(worker_dir(dir, w)); !s)
         return Error{s.error().code, "removing uncommitted state: " + s.error().message};
     return r;
@@ -64,10 +64,11 @@ Result<Recovered> recover(snapshot::SnapshotStore& store, const fs::path& dir, u
                  "snapshot " + store.dir_of(m.epoch).string() + " was taken with " + std::to_string(m.workers) +
                      " workers and " + std::to_string(m.key_groups) + " key groups; rescaling is not supported yet"};
   if (auto s = accept_snapshot(m, store.dir_of(m.epoch), version, options); !s) return s.error();
-  for (unsigned w = 0; w < workers; ++w)
+  for (unsigned w = 0; w < workers && restore_dbs; ++w)
     if (auto s = store.restore_worker_db(m, w, worker_dir(dir, w)); !s) return s.error();
   if (auto s = read_snapshot_files(store, m.epoch, workers, r); !s) return s.error();
   r.epoch = m.epoch;
+  r.manifest = m;
   r.virtual_clock_ns = m.virtual_clock_ns;
   r.ingress_offsets = m.ingress_offsets;
   r.egress_offsets = m.egress_offsets;

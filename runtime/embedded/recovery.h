@@ -27,15 +27,18 @@ struct Recovered {
   int64_t duration_ms = 0;                         // how long recovery took
   std::string summary;                             // one line for `sfn status` and stderr
   std::vector<std::string> damaged;                // why each newer snapshot was set aside
+  snapshot::Manifest manifest;                     // of the recovered epoch (epoch > 0)
 };
 
 // Restores the state directory's workers (`dir`/worker-<i>) from the newest valid snapshot.
 // Refuses, before changing anything, a snapshot taken with a different number of workers or key
 // groups, or by a version of the program that `options` does not accept (versions.h; `version`
 // is this module's version hash).
+// With `restore_dbs` false (a cluster), the databases are left to the workers: only the
+// snapshot is chosen and its record files read.
 [[nodiscard]] transport::Result<Recovered> recover(snapshot::SnapshotStore& store, const std::filesystem::path& dir,
                                                    unsigned workers, uint32_t key_groups, const std::string& version,
-                                                   const RunOptions& options);
+                                                   const RunOptions& options, bool restore_dbs = true);
 
 // The live database directory of worker `w` in a state directory.
 std::filesystem::path worker_dir(const std::filesystem::path& state_dir, unsigned w);

@@ -18,20 +18,6 @@ using transport::Status;
 
 namespace {
 
-Error sys_error(const std::string& what, const fs::path& path, int err) {
-  return Error{ErrorCode::io_error, what + " " + path.string() + ": " + std::strerror(err)};
-}
-
-Status write_fully(int fd, std::string_view data, const fs::path& path) {
-  while (!data.empty()) {
-    ssize_t n = ::write(fd, data.data(), data.size());
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return sys_error("writing", path, errno);
-    data.remove_prefix(static_cast<std::size_t>(n));
-  }
-  return transport::ok_status();
-}
-
 // Reads `fd` to its end in chunks, handing each to `chunk`; an error names `path`.
 template <typename F>
 Status read_chunks(int fd, const fs::path& path, F chunk) {
@@ -95,6 +81,20 @@ Result<FileDigest> copy_file_durably(const fs::path& from, const fs::path& to, b
   if (sync_directory)
     if (Status ds = fsync_directory(to.parent_path()); !ds) return ds.error();
   return d;
+}
+
+Error sys_error(const std::string& what, const fs::path& path, int err) {
+  return Error{ErrorCode::io_error, what + " " + path.string() + ": " + std::strerror(err < 0 ? errno : err)};
+}
+
+Status write_fully(int fd, std::string_view data, const fs::path& path) {
+  while (!data.empty()) {
+    ssize_t n = ::write(fd, data.data(), data.size());
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return sys_error("writing", path, errno);
+    data.remove_prefix(static_cast<std::size_t>(n));
+  }
+  return transport::ok_status();
 }
 
 Status fsync_directory(const fs::path& dir) {

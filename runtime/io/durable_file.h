@@ -19,6 +19,12 @@ namespace sfn::runtime::io {
 // Fsyncs a directory, so renames and new files in it survive a crash.
 [[nodiscard]] transport::Status fsync_directory(const std::filesystem::path& dir);
 
+// The io_error for a failed system call: "<what> <path>: <strerror(err)>" (errno by default).
+[[nodiscard]] transport::Error sys_error(const std::string& what, const std::filesystem::path& path, int err = -1);
+
+// Writes all of `data` to `fd` (retrying short writes and EINTR); errors name `path`.
+[[nodiscard]] transport::Status write_fully(int fd, std::string_view data, const std::filesystem::path& path);
+
 // The io_error for a failed filesystem operation: "<what> <path>: <system message>".
 [[nodiscard]] transport::Error fs_error(const std::string& what, const std::filesystem::path& path,
                                        const std::error_code& ec);

@@ -28,10 +28,6 @@ namespace {
 
 constexpr std::uint64_t kIndexStride = 64;   // sparse index: one position per 64 records
 
-Error sys_error(const std::string& what, const fs::path& path, int err = errno) {
-  return Error{ErrorCode::io_error, what + " " + path.string() + ": " + std::strerror(err)};
-}
-
 std::uint64_t get_le(const char* p, int n) {
   std::uint64_t v = 0;
   for (int i = 0; i < n; ++i) v |= std::uint64_t(static_cast<unsigned char>(p[i])) << (8 * i);

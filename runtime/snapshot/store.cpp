@@ -40,10 +40,6 @@ std::uint64_t stamp_of(const struct stat& st) {
   return (static_cast<std::uint64_t>(st.st_ino) * 1000003u) ^ (static_cast<std::uint64_t>(st.st_size) * 7919u) ^ mtime;
 }
 
-Error sys_error(const std::string& what, const fs::path& path) {
-  return Error{ErrorCode::io_error, what + " " + path.string() + ": " + std::strerror(errno)};
-}
-
 // The files of a snapshot directory, relative to it, sorted (MANIFEST and leftovers of
 // interrupted copies excluded).
 Result<std::vector<std::string>> files_below(const fs::path& dir) {
@@ -131,7 +127,7 @@ Result<std::optional<Manifest>> SnapshotStore::newest_valid(const std::function<
 Result<FileSum> SnapshotStore::seal_file(std::uint64_t e, const std::string& rel, Cache* cache, std::uint64_t* copied) {
   const fs::path path = dir_of(e) / rel;
   struct stat st{};
-  if (::stat(path.c_str(), &st) != 0) return sys_error("inspecting", path);
+  if (::stat(path.c_str(), &st) != 0) return io::sys_error("inspecting", path);
   if (!rel.ends_with(".sst")) {
     // A file of the snapshot's own (or a link to a live one, replaced by a copy of it).
     auto d = st.st_nlink > 1 ? io::copy_file_durably(path, path, false) : io::digest_file(path);
@@ -148,13 +144,18 @@ Result<FileSum> SnapshotStore::seal_file(std::uint64_t e, const std::string& rel
     std::string flat = rel;
     std::replace(flat.begin(), flat.end(), '/', '-');
     const std::string stored = std::string(kSharedDir) + "/" + dir_of(e).filename().string() + "-" + flat;
-    auto d = io::copy_file_durably(path, root_ / stored, false);
+    // A private file (shipped by a worker process, or copied by RocksDB) moves into the store;
+    // a link to a live file is copied.
+    const bool private_file = st.st_nlink == 1;
+    auto d = private_file ? io::digest_file(path) : io::copy_file_durably(path, root_ / stored, false);
     if (!d.ok()) return d.error();
+    if (private_file && ::rename(path.c_str(), (root_ / stored).c_str()) != 0) return io::sys_error("moving", path);
     *copied += d->size;
     sum = FileSum{rel, d->size, d->crc, stored};
     if (cache) (*cache)[rel] = CachedFile{stamp_of(st), sum};
+    if (private_file) return sum;
   }
-  if (::unlink(path.c_str()) != 0) return sys_error("unlinking", path);  // the snapshot keeps only the copy
+  if (::unlink(path.c_str()) != 0) return io::sys_error("unlinking", path);  // the snapshot keeps only the copy
   return sum;
 }
 

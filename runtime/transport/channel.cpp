@@ -220,6 +220,8 @@ struct Receiver::Impl {
   std::unordered_map<SenderId, std::uint64_t> next_seq;
   std::uint64_t batches = 0;
   std::uint64_t records = 0;
+  bool fence = false;
+  std::uint32_t generation = 0;
 
   Impl(zmq::context_t& ctx) : socket(ctx, zmq::socket_type::pull) {}
 };
@@ -237,6 +239,8 @@ Result<std::unique_ptr<Receiver>> Receiver::bind(TransportContext& context,
     return zmq_failure("creating a channel receiver", endpoint, e);
   }
   impl->endpoint = endpoint;
+  impl->fence = options.fence;
+  impl->generation = options.generation & 0xffffu;
   impl->wake = std::make_shared<Waker::Impl>();
   impl->wake->fd = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
   if (impl->wake->fd < 0)
@@ -280,6 +284,7 @@ Result<std::size_t> Receiver::receive(std::chrono::milliseconds timeout,
     }
     auto peeked = peek_batch_header(msg.to_string_view());
     if (!peeked) return peeked.error();
+    if (impl_->fence && (peeked->sender >> 16) != impl_->generation) continue;  // fenced off
     auto [it, fresh] = impl_->next_seq.try_emplace(peeked->sender, 0);
     if (peeked->seq != it->second && peeked->seq != 0)
       return Error{ErrorCode::corrupt, "channel from sender " + std::to_string(peeked->sender) +

@@ -57,6 +57,10 @@ struct ChannelOptions {
   std::size_t max_batch_records = 1024;     // ... or when it holds this many records
   int high_water_mark = 64;                 // batches ZeroMQ queues per channel (send+receive side)
   std::size_t max_backlog_bytes = 64u << 20;  // above this, Sender::append reports would_block
+  // Receiving side, cluster mode: batches from senders whose id's upper 16 bits are not
+  // `generation` are dropped unread (a cut-off sender of another generation; decision 113).
+  bool fence = false;
+  std::uint32_t generation = 0;
 };
 
 // The process-wide ZeroMQ context every channel of one runtime shares (`inproc://` endpoints

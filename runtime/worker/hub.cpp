@@ -59,14 +59,20 @@ int64_t Hub::now() const {
       .count();
 }
 
+std::string Hub::endpoint_of(unsigned w) const {
+  return w < endpoints.size() ? endpoints[w] : transport::inproc_worker_endpoint(tag, w);
+}
+
 void Hub::report_idle(unsigned p, uint64_t created, uint64_t consumed, int64_t next_timer) {
   std::lock_guard<std::mutex> lock(mu);
   progress[p] = Progress{true, created, consumed, next_timer};
+  if (link.progress) link.progress(p, progress[p]);
   cv.notify_all();
 }
 
 void Hub::report_busy(unsigned p) {
   std::lock_guard<std::mutex> lock(mu);
+  if (progress[p].idle && link.progress) link.progress(p, Progress{false, progress[p].created, progress[p].consumed, progress[p].next_timer});
   progress[p].idle = false;
 }
 
@@ -76,6 +82,7 @@ bool Hub::stopping() {
 }
 
 void Hub::ack_snapshot(SnapshotAck ack) {
+  if (link.ack) return link.ack(std::move(ack));
   {
     std::lock_guard<std::mutex> lock(mu);
     acks.push_back(std::move(ack));
@@ -164,6 +171,7 @@ bool decode_record(std::string_view in, RecordKind* kind, uint32_t* message_type
 
 void Hub::report_failure() {
   failed.store(true);
+  if (link.failure) link.failure();
   std::lock_guard<std::mutex> lock(mu);
   cv.notify_all();
 }

@@ -55,6 +55,22 @@ class Hub {
 
   // The worker owning key group `kg`.
   unsigned owner(uint32_t kg) const { return core::worker_of(kg, workers); }
+
+  // ---- cluster mode (runtime/cluster; set before the threads start, empty in embedded mode) ----
+  // Each worker's channel endpoint (tcp://host:port); empty: inproc endpoints of `tag`.
+  std::vector<std::string> endpoints;
+  std::string endpoint_of(unsigned worker) const;
+  // The cluster's generation (a new one after every failure): channel records carry it in the
+  // sender id, and a worker drops records of another generation (fencing a cut-off worker).
+  uint32_t generation = 0;
+  transport::SenderId sender_id(unsigned participant) const { return ((generation & 0xffffu) << 16) | participant; }
+  // A worker's receiving channel: fenced by generation in a cluster.
+  transport::ChannelOptions channel_options() const {
+    transport::ChannelOptions o;
+    o.fence = !endpoints.empty();
+    o.generation = generation;
+    return o;
+  }
   // Current time in ns since the Unix epoch (virtual time under ClockMode::virtual_time).
   int64_t now() const;
   std::atomic<int64_t> virtual_now{0};
@@ -100,6 +116,15 @@ class Hub {
   };
   std::vector<SnapshotAck> acks;  // guarded by mu
   void ack_snapshot(SnapshotAck ack);
+
+  // Cluster mode: a worker process forwards what its worker reports (progress, its part of a
+  // snapshot, a failure) to the coordinator process instead of keeping it here.
+  struct Link {
+    std::function<void(unsigned participant, const Progress&)> progress;
+    std::function<void(SnapshotAck&&)> ack;
+    std::function<void()> failure;
+  };
+  Link link;  // set before the threads start
 
   // Counters for status and reports.
   std::atomic<uint64_t> invocations{0};

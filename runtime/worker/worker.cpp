@@ -239,7 +239,7 @@ Status Worker::open(const std::string& dir) {
   backend_ = state::StateBackend::open(dir, hub_.module, &error);
   if (!backend_) return Status::error(error);
   inv_ = std::make_unique<WorkerInvocation>(*this);
-  auto r = transport::Receiver::bind(hub_.transport, transport::inproc_worker_endpoint(hub_.tag, index_));
+  auto r = transport::Receiver::bind(hub_.transport, hub_.endpoint_of(index_), hub_.channel_options());
   if (!r) return Status::error("worker " + std::to_string(index_) + ": " + r.error().message);
   receiver_ = std::move(r.value());
   std::string seq;
@@ -258,7 +258,7 @@ Status Worker::connect() {
   overflow_.resize(hub_.workers);
   for (unsigned w = 0; w < hub_.workers; ++w) {
     if (w == index_) continue;
-    auto s = transport::Sender::connect(hub_.transport, index_, transport::inproc_worker_endpoint(hub_.tag, w));
+    auto s = transport::Sender::connect(hub_.transport, hub_.sender_id(index_), hub_.endpoint_of(w));
     if (!s) return Status::error("worker " + std::to_string(index_) + ": " + s.error().message);
     senders_[w] = std::move(s.value());
   }
@@ -304,10 +304,12 @@ void Worker::run_tasks() {
 }
 
 void Worker::on_record(const transport::RecordView& rec) {
-  if (rec.kind == transport::RecordKind::barrier) return on_barrier(rec.sender, rec.epoch);
+  if ((rec.sender >> 16) != (hub_.generation & 0xffffu)) return;  // a cut-off sender of an earlier generation
+  const transport::SenderId from = rec.sender & 0xffff;
+  if (rec.kind == transport::RecordKind::barrier) return on_barrier(from, rec.epoch);
   if (rec.kind != transport::RecordKind::data) return;
   // In flight for the snapshot being taken: sent before its sender's barrier, arrived after ours.
-  if (align_.in_flight(rec.sender)) snap_.file.messages.emplace_back(rec.payload);
+  if (align_.in_flight(from)) snap_.file.messages.emplace_back(rec.payload);
   ++consumed_;  // the record itself; a message record is re-counted as created below
   accept_record(rec.payload);
 }

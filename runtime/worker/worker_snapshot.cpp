@@ -7,6 +7,7 @@
 // snapshot reflects them otherwise). When every barrier is in, the record file is written and
 // the coordinator is told; it commits the epoch when every worker has.
 #include <chrono>
+#include <filesystem>
 
 #include "runtime/core/codec.h"
 #include "runtime/worker/worker.h"
@@ -45,6 +46,8 @@ void Worker::begin_snapshot(uint64_t epoch) {
     timer_seq_dirty_ = false;
   }
   Status s = backend_->write_back();
+  std::error_code ec;  // a worker process's own store has no epoch directory yet (runtime/cluster)
+  std::filesystem::create_directories(hub_.snapshots->dir_of(epoch), ec);
   if (s) s = backend_->checkpoint(hub_.snapshots->worker_db(epoch, index_).string());
   if (!s) snap_.error = "worker " + std::to_string(index_) + ": " + s.message();
   last_write_back_ = std::chrono::steady_clock::now();

@@ -140,23 +140,28 @@ ServerProcess::ServerProcess(std::string sfn, std::vector<std::string> run_args,
 
 ServerProcess::~ServerProcess() { kill9(); }
 
+pid_t spawn(const std::vector<std::string>& argv, const std::filesystem::path& stderr_path,
+            const std::filesystem::path& stdout_path) {
+  const pid_t pid = ::fork();
+  if (pid != 0) return pid;
+  const int err = ::open(stderr_path.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+  const int out = ::open(stdout_path.empty() ? "/dev/null" : stdout_path.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+  ::dup2(out, 1);
+  ::dup2(err, 2);
+  std::vector<std::string> copy = argv;
+  std::vector<char*> args;
+  for (auto& a : copy) args.push_back(a.data());
+  args.push_back(nullptr);
+  ::execv(args[0], args.data());
+  ::_exit(127);
+}
+
 std::string ServerProcess::start(std::chrono::seconds limit) {
-  std::vector<std::string> argv{sfn_, "run"};
+  std::vector<std::string> argv{sfn_, command_};
   argv.insert(argv.end(), args_.begin(), args_.end());
   argv.insert(argv.end(), {"--ingress", ingress_, "--egress", egress_, "--control", control_});
-  pid_ = ::fork();
+  pid_ = spawn(argv, stderr_path_, stdout_path_);
   if (pid_ < 0) return "fork failed";
-  if (pid_ == 0) {
-    const int err = ::open(stderr_path_.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
-    const int out = ::open(stdout_path_.empty() ? "/dev/null" : stdout_path_.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
-    ::dup2(out, 1);
-    ::dup2(err, 2);
-    std::vector<char*> args;
-    for (auto& a : argv) args.push_back(a.data());
-    args.push_back(nullptr);
-    ::execv(args[0], args.data());
-    ::_exit(127);
-  }
   const auto deadline = std::chrono::steady_clock::now() + limit;
   while (std::chrono::steady_clock::now() < deadline) {
     if (run_command({sfn_, "status", "--endpoint", control_, "--timeout", "500ms"}).status == 0) return "";

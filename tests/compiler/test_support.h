@@ -43,6 +43,8 @@ class ServerProcess {
   ServerProcess(const ServerProcess&) = delete;
   ServerProcess& operator=(const ServerProcess&) = delete;
 
+  // The subcommand started (default "run"; "coordinator" for a cluster's coordinator).
+  void set_command(std::string command) { command_ = std::move(command); }
   // Starts the process and waits until `sfn status` answers on its control endpoint. Returns
   // empty on success, else why not: its exit status and stderr, or the time waited.
   std::string start(std::chrono::seconds limit = std::chrono::seconds(30));
@@ -66,12 +68,17 @@ class ServerProcess {
   const std::string& control() const { return control_; }
 
  private:
-  std::string sfn_;
+  std::string sfn_, command_ = "run";
   std::vector<std::string> args_;
   std::filesystem::path stderr_path_, stdout_path_;
   std::string ingress_, egress_, control_;
   pid_t pid_ = -1;
 };
+
+// Starts `argv` with stdout to /dev/null and stderr appended to `stderr_path`; returns its pid
+// (-1 when fork failed). ServerProcess starts its server with it.
+pid_t spawn(const std::vector<std::string>& argv, const std::filesystem::path& stderr_path,
+            const std::filesystem::path& stdout_path = {});
 
 // A fresh directory under the temporary directory, named after `name` and the process, removed
 // (with its contents) when the object goes.

@@ -82,6 +82,8 @@ struct InvocationBudget {
 };
 
 // The options of `sfn run` (RUNTIME.md §5).
+class WorkerSet;  // runtime/embedded/worker_set.h
+
 struct RunOptions {
   unsigned workers = 0;               // 0: as recorded in state_dir, else 1 with input_path, else cores
   std::string state_dir;              // default ".sfn/<package>"
@@ -94,6 +96,9 @@ struct RunOptions {
   int64_t checkpoint_interval_ns = 1'000'000'000;  // --checkpoint-interval (20ms .. 1h)
   size_t retain = 3;                  // --retain: committed snapshots kept
   bool allow_republish = false;       // --allow-republish: recover although the egress logs hold later epochs
+  // Cluster mode (`sfn coordinator`, runtime/cluster): makes the workers of each run (one
+  // generation) — worker processes; empty: worker threads of this process.
+  std::function<std::unique_ptr<WorkerSet>()> worker_set;
   std::string ingress_endpoint;       // --ingress: ZeroMQ ROUTER endpoint (runtime/io); empty: none
   std::string egress_endpoint;        // --egress: ZeroMQ PUB endpoint (runtime/io); empty: none
   std::string control_endpoint;       // status/state endpoint for `sfn status/state`; empty: none
@@ -175,5 +180,7 @@ Status offer_version(ProgramVersion version, std::function<void(const Status&)> 
 RunResult run_embedded(const ModulePtr& module, const RunOptions& options);
 // Asks a run in progress to finish its current batch, persist its state and return.
 void request_stop();
+// A stop was asked for (request_stop, SIGINT or SIGTERM during a run).
+bool stop_requested();
 
 }  // namespace sfn::runtime

@@ -1,0 +1,143 @@
+// `sfn coordinator` and `sfn worker`: cluster mode (RUNTIME.md §5, decision 113). The
+// coordinator runs the program's coordinator, logs, snapshots and client endpoints, and gives
+// the key groups to worker processes; each worker compiles the program it is sent (the LLVM
+// JIT) and runs its share of the instances.
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+#include <string>
+
+#include "compiler/driver/command.h"
+#include "compiler/driver/pipeline.h"
+#include "compiler/driver/versions.h"
+#include "sfn/cluster.h"
+#include "sfn/run_options.h"
+
+namespace sfn::driver {
+namespace {
+
+// "3s", "500ms" -> milliseconds (at least 100 ms).
+bool parse_timeout(const std::string& text, std::chrono::milliseconds* out) {
+  int64_t ms = 0;
+  std::istringstream in(text);
+  std::string unit;
+  if (!(in >> ms) || !(in >> unit) || (unit != "ms" && unit != "s") || ms <= 0) {
+    std::cerr << "error: --heartbeat-timeout: `" << text << "` is not a duration like 3s or 500ms\n";
+    return false;
+  }
+  *out = std::chrono::milliseconds(unit == "s" ? ms * 1000 : ms);
+  if (*out < std::chrono::milliseconds(100)) {
+    std::cerr << "error: --heartbeat-timeout must be at least 100ms\n";
+    return false;
+  }
+  return true;
+}
+
+std::function<void(const std::string&)> progress_to_stderr(const std::string& label) {
+  return [label](const std::string& line) { std::cerr << label << ": " << line << std::endl; };
+}
+
+// The program's files as the coordinator read them, sent to every worker.
+std::vector<std::pair<std::string, std::string>> read_sources(const LoadResult& loaded, const std::string& file) {
+  std::vector<std::pair<std::string, std::string>> out;
+  for (const std::string& f : loaded.files.empty() ? std::vector<std::string>{file} : loaded.files) {
+    std::error_code ec;
+    const std::string path = std::filesystem::absolute(f, ec).string();
+    std::ifstream in(path, std::ios::binary);
+    std::ostringstream text;
+    text << in.rdbuf();
+    out.emplace_back(path, text.str());
+  }
+  return out;
+}
+
+struct CoordinatorArgs {
+  std::string file, listen, heartbeat = "3s";
+  runtime::RunCommandLine run;
+};
+
+int coordinator(CoordinatorArgs& a) {
+  if (a.run.options.workers == 0 || a.run.options.state_dir.empty())
+    return std::cerr << "error: --workers N and --state-dir DIR are required in cluster mode\n", 2;
+  if (!a.run.options.input_path.empty() || a.run.clock != "real")
+    return std::cerr << "error: cluster mode serves records sent to --ingress on the real clock (--input and --clock "
+                        "virtual are embedded-mode features: use sfn run)\n", 2;
+  runtime::cluster::CoordinatorOptions co;
+  if (!parse_timeout(a.heartbeat, &co.heartbeat_timeout)) return 2;
+  LoadOptions options;
+  LoadResult loaded = load_program(a.file, options);
+  if (!loaded.module) {
+    if (!loaded.error.empty()) std::cerr << "error: " << loaded.error << "\n";
+    return loaded.exit_code;
+  }
+  std::error_code ec;
+  a.run.options.program_path = std::filesystem::absolute(a.file, ec).string();
+  attach_versions(a.run.options, loaded.frontend, a.file);
+  co.listen = a.listen;
+  co.sources = read_sources(loaded, a.file);
+  co.main = a.run.options.program_path;
+  co.state_dir = a.run.options.state_dir;
+  co.progress = progress_to_stderr("sfn coordinator");
+  std::string error;
+  auto host = runtime::cluster::start_host(std::move(co), &error);
+  if (!host) return std::cerr << "error: " << error << "\n", 2;
+  a.run.options.worker_set = runtime::cluster::cluster_worker_sets(host);
+  return runtime::run_parsed(loaded.module, a.run, "sfn coordinator");
+}
+
+void setup_coordinator(CLI::App& app, int& exit_code) {
+  static CoordinatorArgs a;
+  CLI::App* cmd = app.add_subcommand(
+      "coordinator", "Run a program as a cluster: this process holds the logs, snapshots and endpoints; `sfn worker` "
+                     "processes run its instances");
+  cmd->add_option("file", a.file, "The program (.sfn)")->required()->check(CLI::ExistingFile);
+  cmd->add_option("--listen", a.listen, "The endpoint workers connect to, e.g. tcp://127.0.0.1:7200")->required();
+  cmd->add_option("--heartbeat-timeout", a.heartbeat,
+                  "A worker silent this long is taken as failed: every worker rolls back to the last committed "
+                  "snapshot (default 3s)");
+  runtime::add_run_options(*cmd, a.run);
+  cmd->callback([&exit_code] { exit_code = coordinator(a); });
+}
+
+struct WorkerArgs {
+  std::string coordinator, listen, state_dir, heartbeat = "3s";
+};
+
+int worker(const WorkerArgs& a) {
+  runtime::cluster::WorkerOptions o;
+  o.coordinator = a.coordinator;
+  o.listen = a.listen;
+  o.state_dir = a.state_dir;
+  if (!parse_timeout(a.heartbeat, &o.heartbeat_timeout)) return 2;
+  o.progress = progress_to_stderr("sfn worker");
+  o.compile = [](const std::string& main, std::string* error) -> runtime::ModulePtr {
+    LoadResult loaded = load_program(main, LoadOptions{});
+    if (!loaded.module) *error = loaded.error.empty() ? "it has errors (see above)" : loaded.error;
+    return loaded.module;
+  };
+  return runtime::cluster::run_worker(o);
+}
+
+void setup_worker(CLI::App& app, int& exit_code) {
+  static WorkerArgs a;
+  CLI::App* cmd = app.add_subcommand(
+      "worker", "Serve a cluster's coordinator: receive the program and a share of its instances, run them");
+  cmd->add_option("--coordinator", a.coordinator, "The coordinator's --listen endpoint")->required();
+  cmd->add_option("--listen", a.listen,
+                  "This worker's channel endpoint, reachable by the other workers, e.g. tcp://127.0.0.1:7301")
+      ->required();
+  cmd->add_option("--state-dir", a.state_dir, "Where this worker keeps its database")->required();
+  cmd->add_option("--heartbeat-timeout", a.heartbeat,
+                  "A coordinator silent this long is taken as gone: the worker drops its share and waits for one "
+                  "(default 3s)");
+  cmd->callback([&exit_code] { exit_code = worker(a); });
+}
+
+CommandRegistrar coordinator_registrar(21, setup_coordinator);
+CommandRegistrar worker_registrar(22, setup_worker);
+
+}  // namespace
+}  // namespace sfn::driver

@@ -1,0 +1,42 @@
+// The workers of one run: threads of this process (embedded mode, LocalWorkers) or worker
+// processes of a cluster (runtime/cluster), behind one interface, so that EmbeddedRun drives
+// both with the same coordinator, logs, snapshots and recovery.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "runtime/embedded/recovery.h"
+#include "runtime/io/io_server.h"
+#include "runtime/worker/hub.h"
+
+namespace sfn::runtime {
+
+class WorkerSet {
+ public:
+  virtual ~WorkerSet() = default;
+  // Whether recover() restores the workers' databases into the state directory (threads of
+  // this process) or the set ships them to its workers itself (a cluster).
+  virtual bool restores_locally() const = 0;
+  // Opens the workers with their part of the recovered snapshot; "" or why not.
+  virtual std::string open(worker::Hub& hub, const Recovered& rec, const std::filesystem::path& state_dir) = 0;
+  // The workers run (after the coordinator connected its channels).
+  virtual void start() = 0;
+  // After the coordinator's run returned (hub.stop set): waits for the workers to stop.
+  virtual void join() = 0;
+  // `sfn state`: the instance's states as JSON.
+  virtual Status state_of(std::string_view address, std::string* json) = 0;
+  virtual std::vector<io::WorkerStatus> status() const = 0;
+  // What made workers fail, one line each.
+  virtual std::vector<std::string> fatal_errors() const = 0;
+  virtual uint64_t invocations() const = 0;
+};
+
+// Creates the worker set of a run whose options name no cluster: one thread per worker.
+std::unique_ptr<WorkerSet> make_local_workers();
+
+}  // namespace sfn::runtime

@@ -1,0 +1,171 @@
+// Cluster mode (issue 18): `sfn coordinator` and two `sfn worker` processes on loopback run
+// chaos.sfn (every record makes a 2,000-hop chain of messages between instances on both workers,
+// so records cross processes all the time, and arms timers). While a client sends records with
+// idempotency keys (retrying each until acknowledged), randomly chosen processes — workers and
+// the coordinator — are killed with SIGKILL and started again. Afterwards every acknowledged
+// record has affected state and committed egress exactly once and every timer fired once
+// (exactly_once.h). SFN_CLUSTER_KILLS (default 10) sets the number of kills, SFN_CHAOS_SEED the
+// seed.
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <optional>
+#include <random>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "tests/compiler/test_support.h"
+#include "tests/e2e/chaos/exactly_once.h"
+
+namespace {
+
+namespace fs = std::filesystem;
+using sfn::testing::run_command;
+using namespace sfn::testing::chaos;
+
+uint64_t env_or(const char* name, uint64_t fallback) {
+  const char* v = std::getenv(name);
+  return v && *v ? std::strtoull(v, nullptr, 10) : fallback;
+}
+
+// A coordinator and two worker processes on loopback ports.
+class Cluster {
+ public:
+  explicit Cluster(const fs::path& dir) : dir_(dir) {
+    const int port = sfn::testing::free_loopback_ports(3);
+    listen_ = "tcp://127.0.0.1:" + std::to_string(port);
+    for (int w = 0; w < 2; ++w) worker_listen_[w] = "tcp://127.0.0.1:" + std::to_string(port + 1 + w);
+    coordinator_.emplace(SFN_BIN,
+                         std::vector<std::string>{std::string(SFN_CHAOS_DIR) + "/chaos.sfn", "--listen", listen_,
+                                                  "--workers", "2", "--state-dir", (dir / "coordinator").string(),
+                                                  "--checkpoint-interval", "50ms", "--heartbeat-timeout", "1s"},
+                         dir / "coordinator.stderr");
+    coordinator_->set_command("coordinator");
+  }
+  ~Cluster() {
+    for (int w = 0; w < 2; ++w) kill_worker(w);
+  }
+
+  void start_worker(int w) {
+    workers_[w] = sfn::testing::spawn({SFN_BIN, "worker", "--coordinator", listen_, "--listen", worker_listen_[w],
+                                       "--state-dir", (dir_ / ("worker-" + std::to_string(w))).string(),
+                                       "--heartbeat-timeout", "1s"},
+                                      dir_ / ("worker-" + std::to_string(w) + ".stderr"));
+  }
+  void kill_worker(int w) {
+    if (workers_[w] <= 0) return;
+    ::kill(workers_[w], SIGKILL);
+    ::waitpid(workers_[w], nullptr, 0);
+    workers_[w] = -1;
+  }
+  // Starts the coordinator and waits until its control endpoint answers (the workers joined).
+  void start_coordinator() {
+    const std::string problem = coordinator_->start(std::chrono::seconds(60));
+    ASSERT_TRUE(problem.empty()) << problem;
+  }
+  void kill_coordinator() { coordinator_->kill9(); }
+
+  bool send(const std::string& json, const std::string& key) const {
+    return run_command({SFN_BIN, "send", "records", json, "--key", key, "--endpoint", coordinator_->ingress(),
+                        "--timeout", "1s"})
+               .status == 0;
+  }
+  nlohmann::json state(const std::string& address) const {
+    auto r = run_command({SFN_BIN, "state", address, "--endpoint", coordinator_->control(), "--timeout", "2s"});
+    return r.status == 0 ? nlohmann::json::parse(r.out, nullptr, false) : nlohmann::json();
+  }
+  std::vector<std::string> committed(const std::string& egress) const { return coordinator_->committed(egress); }
+  nlohmann::json status() const {
+    auto r = run_command({SFN_BIN, "status", "--json", "--endpoint", coordinator_->control(), "--timeout", "1s"});
+    return r.status == 0 ? nlohmann::json::parse(r.out, nullptr, false) : nlohmann::json();
+  }
+  std::string logs() const {
+    std::string out = "--- coordinator\n" + sfn::testing::read_file(dir_ / "coordinator.stderr");
+    for (int w = 0; w < 2; ++w)
+      out += "--- worker " + std::to_string(w) + "\n" + sfn::testing::read_file(dir_ / ("worker-" + std::to_string(w) + ".stderr"));
+    return out;
+  }
+
+ private:
+  fs::path dir_;
+  std::string listen_, worker_listen_[2];
+  std::optional<sfn::testing::ServerProcess> coordinator_;
+  pid_t workers_[2] = {-1, -1};
+};
+
+TEST(Cluster, RunsAcrossProcessesAndServesClients) {
+  sfn::testing::ScratchDir dir("cluster_basic");
+  Cluster cluster(dir.path);
+  cluster.start_worker(0);
+  cluster.start_worker(1);
+  cluster.start_coordinator();
+  std::map<std::string, Expected> want;
+  for (int i = 0; i < 12; ++i) {
+    const std::string key = "c" + std::to_string(i % kCounters);
+    ASSERT_TRUE(cluster.send(R"({"key":")" + key + R"(","n":)" + std::to_string(i) + "}", "r" + std::to_string(i)));
+    want[key].received += 1;
+    want[key].ticks += i % 5 == 0;
+  }
+  expect_exactly_once(cluster, want, "no faults");
+  auto st = cluster.status();
+  ASSERT_TRUE(st.is_object()) << cluster.logs();
+  ASSERT_EQ(st["workers"].size(), 2u) << st.dump();
+  uint64_t invocations = 0;
+  for (const auto& w : st["workers"]) {
+    EXPECT_EQ(w["key_groups"], 64) << st.dump();
+    invocations += w["invocations"].get<uint64_t>();
+  }
+  EXPECT_GT(invocations, 12u * 2000u) << "the chains ran on the workers";
+}
+
+TEST(Cluster, KillsOfWorkersAndTheCoordinatorKeepExactlyOnce) {
+  const uint64_t kills = env_or("SFN_CLUSTER_KILLS", 10);
+  const uint64_t seed = env_or("SFN_CHAOS_SEED", 20261207);
+  const int records = static_cast<int>(std::max<uint64_t>(60, kills * 6));
+  std::mt19937_64 rng(seed);
+  sfn::testing::ScratchDir dir("cluster_chaos");
+  Cluster cluster(dir.path);
+  cluster.start_worker(0);
+  cluster.start_worker(1);
+  cluster.start_coordinator();
+  std::map<std::string, Expected> want;
+  std::map<std::string, int> done;
+  for (int i = 0; i < records; ++i) {
+    const std::string key = "c" + std::to_string(i % kCounters);
+    int attempts = 0;
+    while (!cluster.send(R"({"key":")" + key + R"(","n":)" + std::to_string(i) + "}", "r" + std::to_string(i)))
+      ASSERT_LT(++attempts, 60) << "record " << i << " was never acknowledged (seed " << seed << ")\n" << cluster.logs();
+    want[key].received += 1;
+    want[key].ticks += i % 5 == 0;
+    if ((i + 1) % (records / static_cast<int>(kills + 1)) != 0 || done["total"] >= static_cast<int>(kills)) continue;
+    ++done["total"];
+    switch (std::uniform_int_distribution<int>(0, 2)(rng)) {
+      case 2:
+        cluster.kill_coordinator();
+        ++done["coordinator"];
+        cluster.start_coordinator();
+        break;
+      default: {
+        const int w = std::uniform_int_distribution<int>(0, 1)(rng);
+        cluster.kill_worker(w);
+        ++done["worker " + std::to_string(w)];
+        cluster.start_worker(w);
+      }
+    }
+  }
+  std::string summary;
+  for (const auto& [kind, n] : done) summary += kind + " x" + std::to_string(n) + " ";
+  std::printf("[cluster] seed %llu, kills: %s\n", static_cast<unsigned long long>(seed), summary.c_str());
+  EXPECT_EQ(done["total"], static_cast<int>(kills));
+  expect_exactly_once(cluster, want, "seed " + std::to_string(seed) + ", kills: " + summary);
+  if (::testing::Test::HasFailure()) std::fprintf(stderr, "%s", cluster.logs().c_str());
+}
+
+}  // namespace
