@@ -21,6 +21,7 @@
 #include "common/edit_distance.h"
 #include "runtime/io/protocol_convert.h"
 #include "runtime/io/zmq_util.h"
+#include "runtime/transport/loopback.h"
 
 namespace sfn::runtime::io {
 
@@ -50,10 +51,8 @@ bool valid_name(const std::string& name) {
 // Whether a tcp endpoint's host is a loopback address; other transports count as local.
 bool is_loopback(const std::string& endpoint) {
   if (!endpoint.starts_with("tcp://")) return true;
-  std::string host = endpoint.substr(6);
-  if (host.starts_with("[")) return host.starts_with("[::1]");
-  host = host.substr(0, host.rfind(':'));
-  return host == "localhost" || host.starts_with("127.");
+  const std::string host_port = endpoint.substr(6);
+  return transport::is_loopback_host(host_port.substr(0, host_port.rfind(':')));
 }
 
 // ZeroMQ binds a tcp host as an interface name or an address, so `localhost` (which passes the

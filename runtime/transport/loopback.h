@@ -1,0 +1,12 @@
+// Whether a host name or address stays on this machine: the rule behind `--insecure` (RUNTIME.md
+// §5), shared by the ZeroMQ endpoints (runtime/io) and the metrics endpoint (runtime/metrics).
+#pragma once
+
+#include <string_view>
+
+namespace sfn::runtime::transport {
+
+// True for `localhost`, 127.x.x.x and ::1 (bare or in brackets, as in `[::1]:9100`).
+bool is_loopback_host(std::string_view host);
+
+}  // namespace sfn::runtime::transport
