@@ -102,6 +102,7 @@ void Epochs::commit(std::vector<worker::Hub::SnapshotAck>& acks) {
   stats_.committed_epoch = current_;
   stats_.last_duration_ms = pending_.duration_ms;
   stats_.last_bytes = pending_.bytes;
+  stats_.last_bytes_new = pending_.bytes_new;
   stats_.last_max_sync_us = max_sync;
   if (stats_.recent_sync_us.size() == kRecentSnapshots) stats_.recent_sync_us.erase(stats_.recent_sync_us.begin());
   stats_.recent_sync_us.push_back(max_sync);

@@ -42,6 +42,7 @@ struct SnapshotStats {
   uint64_t committed_epoch = 0;  // last committed, 0: none
   int64_t last_duration_ms = 0;
   uint64_t last_bytes = 0;
+  uint64_t last_bytes_new = 0;   // of last_bytes, copied into the store by it (MANIFEST bytes_new)
   int64_t last_max_sync_us = 0;  // longest stop of processing in a worker for the last one
   std::vector<int64_t> recent_sync_us;  // the same for each of the last kRecentSnapshots
   uint64_t committed = 0;               // snapshots committed by this run
