@@ -12,6 +12,8 @@ PACKAGES=(
   librocksdb-dev
   libzmq3-dev cppzmq-dev
   nlohmann-json3-dev libcli11-dev libfmt-dev
+  libcpp-httplib-dev  # the metrics endpoint (`sfn run --metrics`)
+  prometheus        # the metrics test scrapes `sfn run` with the real server (tests/e2e/metrics)
   libutf8proc-dev   # Unicode white space and case mapping of the string methods
   libgtest-dev libgmock-dev googletest libbenchmark-dev
   chromium ripgrep  # the editor extension's end-to-end test (tests/e2e/vscode)
