@@ -31,6 +31,7 @@
 #include "runtime/embedded/input_file.h"
 #include "runtime/embedded/layout.h"
 #include "runtime/embedded/recovery.h"
+#include "runtime/embedded/run_metrics.h"
 #include "runtime/embedded/worker_set.h"
 #include "runtime/io/durable_file.h"
 #include "runtime/state/dir_lock.h"
@@ -125,11 +126,11 @@ std::map<std::string, std::pair<uint64_t, uint64_t>> published_positions(io::IoS
 class EmbeddedRun {
  public:
   // `attempt` > 0: a recovery or a reload (the output is appended to, not replaced); `started`
-  // runs once the workers are about to start.
+  // runs once the workers are about to start; `metrics` (optional) reads the run while it runs.
   EmbeddedRun(const ModulePtr& module, const RunOptions& options, RunResult& result, int attempt, uint64_t reloads,
-              std::function<void()> started)
+              std::function<void()> started, RunMetricsSource* metrics)
       : module_(module), m_(*module), options_(options), result_(result), attempt_(attempt), reloads_(reloads),
-        started_(std::move(started)) {}
+        started_(std::move(started)), metrics_(metrics) {}
 
   // Runs to the end; returns the error that made the run unusable ("" when none).
   std::string run();
@@ -155,6 +156,7 @@ class EmbeddedRun {
   using Positions = std::map<std::string, std::pair<uint64_t, uint64_t>>;
   void republish(Recovered& rec, const Positions& done);
   io::StatusReport status() const;
+  RunNumbers numbers() const;
   void run_threads();
 
   ModulePtr module_;
@@ -164,6 +166,7 @@ class EmbeddedRun {
   const int attempt_;
   const uint64_t reloads_;  // before this run (status shows them with its own switch)
   std::function<void()> started_;
+  RunMetricsSource* metrics_;
   fs::path dir_;
   state::DirLock lock_;  // released after everything declared below it has closed
   unsigned workers_ = 1;
@@ -229,6 +232,34 @@ io::StatusReport EmbeddedRun::status() const {
   return r;
 }
 
+// The run's part of /metrics (run_metrics.h); read on the metrics server's thread while it runs.
+RunNumbers EmbeddedRun::numbers() const {
+  RunNumbers n;
+  for (const io::WorkerStatus& w : ws_->status())
+    n.m.workers.push_back({w.id, w.invocations, w.queue_depth, w.key_groups});
+  n.m.dead_letters = hub_->dead_letters.load();
+  const coordinator::SnapshotStats st = epochs_->stats();
+  n.m.current_epoch = st.current_epoch;
+  n.m.committed_epoch = st.committed_epoch;
+  n.m.last_snapshot_duration_seconds = static_cast<double>(st.last_duration_ms) / 1000;
+  n.m.last_snapshot_bytes = st.last_bytes;
+  n.m.last_snapshot_new_bytes = st.last_bytes_new;
+  n.m.snapshots_committed = st.committed;
+  n.m.snapshots_failed = st.failed;
+  n.last_snapshot = st.last_time;
+  for (uint32_t i = 0; i < m_.desc().ingress_count; ++i) {
+    const std::string name = m_.desc().ingresses[i].name;
+    n.m.ingresses.push_back({name, server_->ingress_log(name)->end_offset()});
+  }
+  for (uint32_t i = 0; i <= m_.desc().egress_count; ++i) {
+    const std::string name(m_.egress_name(i));
+    n.m.egresses.push_back({name, server_->egress_log(name)->end_offset()});
+  }
+  n.m.reloads = reloads_;
+  n.m.last_reload_pause_seconds = g_last_reload_pause_ms.load() / 1000;
+  return n;
+}
+
 // The ingress logs (always: `--input` records go through them too) and the endpoints; the
 // coordinator reads its records from the logs, from the recovered offsets.
 std::string EmbeddedRun::start_io(const Recovered& rec) {
@@ -239,6 +270,7 @@ std::string EmbeddedRun::start_io(const Recovered& rec) {
   io_opts.ingress_endpoint = options_.ingress_endpoint;
   io_opts.egress_endpoint = options_.egress_endpoint;
   io_opts.control_endpoint = options_.control_endpoint;
+  io_opts.allow_non_loopback = options_.insecure;
   if (options_.max_record_bytes != 0) io_opts.max_record_bytes = options_.max_record_bytes;
   io_opts.validator = make_validator(m_);
   io_opts.status = [this] { return status(); };
@@ -427,10 +459,12 @@ void EmbeddedRun::finish_input() {
 void EmbeddedRun::run_threads() {
   auto old_int = std::signal(SIGINT, on_signal);
   auto old_term = std::signal(SIGTERM, on_signal);
+  if (metrics_) metrics_->begin_run([this] { return numbers(); });
   ws_->start();
   if (started_) started_();
   coord_->run(g_interrupt);
   ws_->join();
+  if (metrics_) metrics_->end_run();
   std::signal(SIGINT, old_int);
   std::signal(SIGTERM, old_term);
 }
@@ -596,8 +630,9 @@ ReloadSlot g_reload;
 // interrupted (a last snapshot) and resumed from that snapshot with the new version.
 class Supervisor {
  public:
-  Supervisor(const ModulePtr& module, const RunOptions& options)
-      : options_(options), version_{module, options.version_label, options.state_schema, options.check_schema} {}
+  Supervisor(const ModulePtr& module, const RunOptions& options, RunMetricsSource* metrics)
+      : options_(options), metrics_(metrics),
+        version_{module, options.version_label, options.state_schema, options.check_schema} {}
   RunResult run();
 
  private:
@@ -607,6 +642,7 @@ class Supervisor {
   bool next_version();
 
   const RunOptions& options_;
+  RunMetricsSource* metrics_;  // null without --metrics
   ProgramVersion version_, previous_;
   std::optional<PendingVersion> starting_;  // offered, not running yet
   uint64_t reloads_ = 0;                    // versions switched to
@@ -624,7 +660,7 @@ std::string Supervisor::run_once(RunResult& result, int attempt, bool* failed, b
     g_reload.started();
     starting_->finish(Status::ok());
     starting_.reset();
-  });
+  }, metrics_);
   std::string error = run.run();
   *failed = run.worker_failed() && !run.egress_failed();  // a full disk is not fixed by recovering
   *interrupted = run.interrupted();
@@ -701,11 +737,19 @@ RunResult run_embedded(const ModulePtr& module, const RunOptions& options) {
   g_last_reload_pause_ms.store(0);
   g_stop.store(false);
   g_interrupt.store(false);
+  RunMetricsSource metrics;  // outlives the endpoint serving it
+  auto server = serve_metrics(options, metrics);
+  if (!server.ok()) {
+    RunResult refused;
+    refused.exit_code = 2;
+    refused.error = server.error().message;
+    return refused;
+  }
   {
     std::lock_guard<std::mutex> lock(g_reload.mu);
     g_reload.running = true;
   }
-  Supervisor supervisor(module, options);
+  Supervisor supervisor(module, options, server.value() ? &metrics : nullptr);
   RunResult result = supervisor.run();
   g_reload.close("the run ended before the new version could start");
   return result;

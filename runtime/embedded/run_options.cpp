@@ -47,6 +47,10 @@ void add_run_options(CLI::App& app, RunCommandLine& args) {
   app.add_option("--egress", o.egress_endpoint, "Egress PUB endpoint for `sfn tail`, e.g. tcp://127.0.0.1:7101");
   app.add_option("--control", o.control_endpoint,
                  "Control endpoint for `sfn state/status/tail` (default tcp://127.0.0.1:7102 with --ingress)");
+  app.add_flag("--insecure", o.insecure,
+               "Allow endpoints on non-loopback addresses without authentication (otherwise refused)");
+  app.add_option("--metrics", o.metrics_address,
+                 "Serve Prometheus metrics at http://HOST:PORT/metrics, e.g. 127.0.0.1:9464 (loopback unless --insecure)");
   app.add_option("--max-record-bytes", o.max_record_bytes,
                  "Largest record the ingress endpoint accepts, e.g. 4MiB, 512KiB (default " +
                      std::to_string(io::kDefaultMaxRecordBytes >> 20) + "MiB; --input lines are not limited by it)")
@@ -75,7 +79,8 @@ int run_parsed(const ModulePtr& module, RunCommandLine& args, const std::string&
   }
   if (options.control_endpoint.empty() && !options.ingress_endpoint.empty())
     options.control_endpoint = "tcp://127.0.0.1:7102";
-  if (isatty(STDERR_FILENO) || !options.ingress_endpoint.empty() || !options.egress_endpoint.empty())
+  if (isatty(STDERR_FILENO) || !options.ingress_endpoint.empty() || !options.egress_endpoint.empty() ||
+      !options.metrics_address.empty())
     options.progress = [label](const std::string& line) { std::cerr << label << ": " << line << std::endl; };
   if (options.input_path.empty() && options.ingress_endpoint.empty() && options.egress_endpoint.empty() &&
       options.control_endpoint.empty())

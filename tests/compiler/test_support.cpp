@@ -126,6 +126,13 @@ int free_loopback_ports(int n) {
   return 20000;
 }
 
+int stop_process(pid_t pid, int signal) {
+  ::kill(pid, signal);
+  int st = 0;
+  ::waitpid(pid, &st, 0);
+  return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+
 ServerProcess::ServerProcess(std::string sfn, std::vector<std::string> run_args,
                              std::filesystem::path stderr_path, std::filesystem::path stdout_path)
     : sfn_(std::move(sfn)),
@@ -182,11 +189,9 @@ void ServerProcess::kill9() {
 
 int ServerProcess::stop(int signal) {
   if (pid_ <= 0) return -1;
-  ::kill(pid_, signal);
-  int st = 0;
-  ::waitpid(pid_, &st, 0);
+  const int status = stop_process(pid_, signal);
   pid_ = -1;
-  return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+  return status;
 }
 
 long ServerProcess::memory_kb(const std::string& field) const {

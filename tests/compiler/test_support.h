@@ -80,6 +80,10 @@ class ServerProcess {
 pid_t spawn(const std::vector<std::string>& argv, const std::filesystem::path& stderr_path,
             const std::filesystem::path& stdout_path = {});
 
+// Sends `signal` to a process spawn() started, waits for its end and returns its status as
+// run_command does.
+int stop_process(pid_t pid, int signal);
+
 // A fresh directory under the temporary directory, named after `name` and the process, removed
 // (with its contents) when the object goes.
 struct ScratchDir {

@@ -102,6 +102,8 @@ struct RunOptions {
   std::string ingress_endpoint;       // --ingress: ZeroMQ ROUTER endpoint (runtime/io); empty: none
   std::string egress_endpoint;        // --egress: ZeroMQ PUB endpoint (runtime/io); empty: none
   std::string control_endpoint;       // status/state endpoint for `sfn status/state`; empty: none
+  bool insecure = false;              // --insecure: endpoints may bind non-loopback addresses without authentication
+  std::string metrics_address;        // --metrics HOST:PORT: Prometheus text at GET /metrics; empty: none
   size_t max_record_bytes = 0;        // --max-record-bytes: largest ingress record over the network; 0: runtime/io's default
   uint32_t key_groups = 128;
   InvocationBudget budget;            // --max-fuel, --max-depth
