@@ -12,7 +12,7 @@ seconds="${1:-60}"
 shift || true
 targets=("$@")
 if [ ${#targets[@]} -eq 0 ]; then
-  targets=(check_fuzzer proto_codec_fuzzer json_codec_fuzzer protocol_fuzzer record_log_fuzzer)
+  targets=(check_fuzzer proto_codec_fuzzer json_codec_fuzzer protocol_fuzzer record_log_fuzzer fmt_fuzzer)
 fi
 if ! command -v clang++-19 >/dev/null 2>&1; then
   echo "[fuzz] clang++-19 is not installed (scripts/setup.sh installs it): fuzzers skipped"

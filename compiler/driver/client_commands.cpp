@@ -475,7 +475,9 @@ int reload(const std::string& file, const std::string& endpoint, std::chrono::mi
   auto label = io::request_reload(endpoint, path, timeout);
   if (!label) {
     if (label.error().code == ErrorCode::rejected) {
-      std::cerr << label.error().message << "error: the new version was refused; the running one goes on\n";
+      const std::string& why = label.error().message;  // diagnostics, one per line
+      std::cerr << why << (why.empty() || why.back() == '\n' ? "" : "\n")
+                << "error: the new version was refused; the running one goes on\n";
       return 1;
     }
     return report(label.error());

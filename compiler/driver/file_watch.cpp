@@ -8,14 +8,36 @@
 
 #include <cerrno>
 #include <cstring>
-#include <map>
 #include <mutex>
 #include <set>
 #include <thread>
+#include <vector>
 
 namespace sfn::driver {
 
 namespace fs = std::filesystem;
+
+namespace {
+
+// The names under which a save of `file` shows: the path as given and each link of the chain of
+// symbolic links it leads through, up to the file itself (an editor saves the target, by
+// writing it or by renaming a new file over it; re-pointing a link changes the link's name).
+std::vector<fs::path> names_of(const fs::path& file) {
+  std::error_code ec;
+  fs::path at = fs::absolute(file, ec).lexically_normal();
+  std::vector<fs::path> out{at};
+  for (int hops = 0; hops < 40 && fs::is_symlink(at, ec); ++hops) {
+    const fs::path target = fs::read_symlink(at, ec);
+    if (ec) break;
+    at = (target.is_absolute() ? target : at.parent_path() / target).lexically_normal();
+    out.push_back(at);
+  }
+  const fs::path real = fs::canonical(at, ec);
+  if (!ec && real != at) out.push_back(real);
+  return out;
+}
+
+}  // namespace
 
 struct FileWatch::Impl {
   int inotify = -1;
@@ -23,8 +45,8 @@ struct FileWatch::Impl {
   std::function<void()> changed;
   std::chrono::milliseconds debounce{100};
   std::mutex mu;
-  std::map<int, fs::path> dirs;                // watch descriptor -> directory
-  std::set<std::pair<fs::path, std::string>> names;  // (directory, file name) watched
+  std::vector<fs::path> files;                 // as given
+  std::set<std::pair<int, std::string>> names;  // (watch descriptor of a directory, file name)
   std::thread thread;
 
   ~Impl() {
@@ -32,20 +54,33 @@ struct FileWatch::Impl {
     if (wake >= 0) ::close(wake);
   }
 
-  void watch(const std::vector<fs::path>& files) {
+  // Watches the directories of `given` and of every name they lead to; the first directory that
+  // cannot be watched is named in the result (empty when all are).
+  std::string watch(const std::vector<fs::path>& given) {
     std::lock_guard<std::mutex> lock(mu);
+    files = given;
     names.clear();
+    std::string problem;
     for (const auto& f : files) {
-      std::error_code ec;
-      const fs::path abs = fs::absolute(f, ec).lexically_normal();
-      const fs::path dir = abs.parent_path();
-      names.emplace(dir, abs.filename().string());
-      bool known = false;
-      for (const auto& [wd, d] : dirs) known = known || d == dir;
-      if (known) continue;
-      const int wd = ::inotify_add_watch(inotify, dir.c_str(), IN_CLOSE_WRITE | IN_MOVED_TO | IN_CREATE | IN_DELETE);
-      if (wd >= 0) dirs[wd] = dir;
+      for (const fs::path& name : names_of(f)) {
+        const fs::path dir = name.parent_path();
+        // A directory already watched gets its descriptor again.
+        const int wd = ::inotify_add_watch(inotify, dir.c_str(), IN_CLOSE_WRITE | IN_MOVED_TO | IN_CREATE | IN_DELETE);
+        if (wd >= 0) names.emplace(wd, name.filename().string());
+        else if (problem.empty()) problem = "cannot watch " + dir.string() + ": " + std::strerror(errno);
+      }
     }
+    return problem;
+  }
+
+  // After a change the links may lead elsewhere (a re-pointed link, a link replaced by a file).
+  void rewatch() {
+    std::vector<fs::path> again;
+    {
+      std::lock_guard<std::mutex> lock(mu);
+      again = files;
+    }
+    (void)watch(again);
   }
 
   // Reads pending events; true when one names a watched file.
@@ -58,8 +93,7 @@ struct FileWatch::Impl {
       std::lock_guard<std::mutex> lock(mu);
       for (char* p = buf; p < buf + n;) {
         const auto* e = reinterpret_cast<const inotify_event*>(p);
-        auto dir = dirs.find(e->wd);
-        if (dir != dirs.end() && e->len > 0 && names.count({dir->second, std::string(e->name)})) relevant = true;
+        if (e->len > 0 && names.count({e->wd, std::string(e->name)})) relevant = true;
         p += sizeof(inotify_event) + e->len;
       }
     }
@@ -75,6 +109,7 @@ struct FileWatch::Impl {
       if (r < 0 || (fds[1].revents & POLLIN)) return;
       if (r == 0) {  // quiet for the debounce period after a change
         pending = false;
+        rewatch();
         changed();
         continue;
       }
@@ -94,9 +129,8 @@ std::unique_ptr<FileWatch> FileWatch::start(const std::vector<fs::path>& files, 
   }
   impl->changed = std::move(changed);
   impl->debounce = debounce;
-  impl->watch(files);
-  if (impl->dirs.empty()) {
-    *error = "cannot watch the directories of the program's files";
+  if (std::string problem = impl->watch(files); !problem.empty()) {
+    *error = problem;
     return nullptr;
   }
   Impl* raw = impl.get();
@@ -106,7 +140,7 @@ std::unique_ptr<FileWatch> FileWatch::start(const std::vector<fs::path>& files, 
 
 FileWatch::FileWatch(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 
-void FileWatch::set_files(const std::vector<fs::path>& files) { impl_->watch(files); }
+void FileWatch::set_files(const std::vector<fs::path>& files) { (void)impl_->watch(files); }
 
 FileWatch::~FileWatch() {
   const uint64_t one = 1;

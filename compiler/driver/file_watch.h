@@ -1,8 +1,10 @@
 // Watching a program's source files for saves (`sfn run --watch`, hot reload). Editors save by
 // writing a temporary file and renaming it over the old one, so the directories are watched
 // (inotify) and an event for a watched file name — written and closed, moved in, created or
-// deleted — counts. After a change, the callback runs once the files have been quiet for the
-// debounce period (an editor's save is several events). Linux only (inotify).
+// deleted — counts. A file reached through symbolic links is watched under every name of the
+// chain, the target included, and the chain is followed again after each change (a re-pointed
+// link). After a change, the callback runs once the files have been quiet for the debounce
+// period (an editor's save is several events). Linux only (inotify).
 #pragma once
 
 #include <chrono>
@@ -17,7 +19,7 @@ namespace sfn::driver {
 class FileWatch {
  public:
   // Starts a thread watching `files` (their directories); `changed` runs on that thread. Null
-  // with `error` set when inotify cannot be used.
+  // with `error` set when inotify cannot be used or a directory cannot be watched.
   static std::unique_ptr<FileWatch> start(const std::vector<std::filesystem::path>& files,
                                           std::function<void()> changed, std::string* error,
                                           std::chrono::milliseconds debounce = std::chrono::milliseconds(100));

@@ -43,9 +43,13 @@ std::unique_ptr<Frontend> run_frontend(const std::string& path, const Diagnostic
   return fe;
 }
 
+std::string read_error_text(const std::string& path, const std::string& read_error) {
+  return "error: cannot read `" + path + "`: " + read_error;
+}
+
 int report_diagnostics(const Frontend& fe, const std::string& path, const DiagnosticOptions& options) {
   if (!fe.read_error.empty()) {
-    std::cerr << "error: cannot read `" << path << "`: " << fe.read_error << "\n";
+    std::cerr << read_error_text(path, fe.read_error) << "\n";
     return 2;
   }
   if (options.format == "json") {

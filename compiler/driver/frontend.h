@@ -39,6 +39,9 @@ struct Frontend {
 // Loads `path` and its imports (std modules from the embedded stdlib), parses and checks them.
 std::unique_ptr<Frontend> run_frontend(const std::string& path, const DiagnosticOptions& options);
 
+// "error: cannot read `PATH`: WHY" (no line break): how a root that cannot be read is reported.
+std::string read_error_text(const std::string& path, const std::string& read_error);
+
 // Prints the diagnostics (text on stderr, or JSON lines on stdout) and returns the exit status
 // of a check: 0 without errors, 1 with errors, 2 when the root file could not be read.
 int report_diagnostics(const Frontend& frontend, const std::string& path, const DiagnosticOptions& options);

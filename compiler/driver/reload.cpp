@@ -35,7 +35,7 @@ Reloader::Reloader(const std::string& path, const LoadResult& loaded, LoadOption
 runtime::Status Reloader::prepare(const std::string& path, runtime::ProgramVersion* version,
                                   std::vector<std::string>* files) {
   std::unique_ptr<Frontend> fe = run_frontend(path, DiagnosticOptions{});
-  if (!fe->read_error.empty()) return runtime::Status::error(fe->read_error);
+  if (!fe->read_error.empty()) return runtime::Status::error(read_error_text(path, fe->read_error) + "\n");
   if (fe->sink.has_errors() || !fe->checked) return runtime::Status::error(render_all(fe->sink, fe->sources));
   {
     std::lock_guard<std::mutex> lock(mu_);

@@ -196,7 +196,11 @@ class Printer {
     if (blank && !ends_with_blank_line() && !after_opener()) out_ += '\n';
   }
 
+  // A comment written where a line break is owed to the comment before it starts a line; it is
+  // then an own-line comment (followed by a line break), as it will be when the output is
+  // formatted again.
   void comment(const Doc& d, int indent) {
+    const bool own = d.own_line || pending_ > 0;
     if (d.own_line) {
       if (!at_line_start_ || pending_ > 0) newline(indent, d.blank_before || pending_ > 1);
       else if (d.blank_before) newline(indent, true);
@@ -205,7 +209,7 @@ class Printer {
       ++column_;
     }
     write(d.text, indent);
-    if (d.needs_line_after || d.own_line) pending_ = std::max(1, std::min(d.newlines_after, 2));
+    if (d.needs_line_after || own) pending_ = std::max(1, std::min(d.newlines_after, 2));
   }
 
   bool ends_with_blank_line() const {

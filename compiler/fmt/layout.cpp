@@ -85,6 +85,14 @@ class Layout {
 
   // ------------------------------------------------------------------ comments and tokens
 
+  // Whether comment `k` of `gap` starts a line: it does in the source, or the comment before it
+  // ends with a line break in the output (a `//` or a multi-line comment). Both passes of
+  // formatting agree on this, which keeps the formatter idempotent.
+  static bool starts_line(const Gap& gap, std::size_t k) {
+    if (gap.comments[k].newlines_before > 0) return true;
+    return k > 0 && (gap.comments[k - 1].line_comment || gap.comments[k - 1].multi_line);
+  }
+
   // The comments of gap `i` that start a line (those that do not trail token i - 1).
   Doc leading(std::size_t i, bool) {
     std::vector<Doc> parts;
@@ -92,7 +100,7 @@ class Layout {
     bool own = i == 0;
     for (std::size_t k = 0; k < gap.comments.size(); ++k) {
       const Comment& c = gap.comments[k];
-      own = own || c.newlines_before > 0;
+      own = own || starts_line(gap, k);
       if (!own) continue;
       parts.push_back(comment(c, true, k + 1 < gap.comments.size()
                                            ? gap.comments[k + 1].newlines_before
@@ -106,7 +114,7 @@ class Layout {
     std::vector<Doc> parts;
     const Gap& gap = gaps_[i];
     if (i == 0) return Doc::concat({});
-    for (std::size_t k = 0; k < gap.comments.size() && gap.comments[k].newlines_before == 0; ++k) {
+    for (std::size_t k = 0; k < gap.comments.size() && !starts_line(gap, k); ++k) {
       const Comment& c = gap.comments[k];
       int after = k + 1 < gap.comments.size() ? gap.comments[k + 1].newlines_before : gap.newlines_after;
       parts.push_back(comment(c, false, after));
@@ -136,6 +144,17 @@ class Layout {
     parts.push_back(std::move(text));
     if (after) parts.push_back(trailing(i + 1));
     return Doc::concat(std::move(parts));
+  }
+
+  // Whether the comments of `gap` (before a comma) may follow the comma instead: all of them
+  // trail the element, and none is a `///` doc (which would document the next element).
+  static bool movable_across_comma(const Gap& gap) {
+    for (std::size_t k = 0; k < gap.comments.size(); ++k) {
+      const std::string& text = gap.comments[k].text;
+      bool doc = text.rfind("///", 0) == 0 && text.rfind("////", 0) != 0;
+      if (doc || starts_line(gap, k)) return false;
+    }
+    return true;
   }
 
   bool has_comments_around(const SyntaxNode& t) const {
@@ -256,14 +275,19 @@ class Layout {
       if (is(item, "COMMA")) continue;
       bool has_comma = k + 1 < items.size() && is(*items[k + 1], "COMMA");
       bool last = k + 1 >= items.size() || (has_comma && k + 2 >= items.size());
-      // Comments after an element move behind its comma.
+      // Comments on the line after an element move behind its comma, unless that would
+      // reorder comments or make a `///` the doc of the next element.
       std::size_t after = index(last_leaf(item)) + 1;
-      deferred_.insert(after);
+      bool move = last || movable_across_comma(gaps_[after]);
+      if (move) deferred_.insert(after);
       inner.push_back(node(item));
       deferred_.erase(after);
       if (!last) {
+        deferred_.insert(after + 1);
         inner.push_back(token(*items[k + 1]));
-        inner.push_back(trailing(after));
+        deferred_.erase(after + 1);
+        if (move) inner.push_back(trailing(after));
+        inner.push_back(trailing(after + 1));
         inner.push_back(line_break(Kind::Line));
       } else {
         if (!flat_) inner.push_back(Doc::if_broken(","));

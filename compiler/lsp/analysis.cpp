@@ -20,7 +20,7 @@ class Indexer {
   void run() {
     for (const ast::File& file : a_.program.files) {
       const std::string& path = a_.sources.file(file.file).path();
-      std_ = path.rfind("<std>/", 0) == 0;
+      std_ = is_std_path(path);
       module_ = std_ ? path.substr(6, path.size() - 6 - 4) : std::string();  // "<std>/strings.sfn"
       for (const ast::Decl& decl : file.decls) std::visit([this](const auto& d) { declaration(d); }, decl);
     }
@@ -93,12 +93,14 @@ class Indexer {
     sig += ")";
     if (d.return_type) sig += " -> " + type_text(d.return_type.get());
     define(d.name, fn_key(module_, d.name.name), SK::Fn, sig, d.doc);
+    scope_ = d.name.name;
     for (const ast::Param& p : d.params) param(p);
     type_expr(d.return_type.get());
     if (d.body) block(*d.body);
+    scope_.clear();
   }
   void declaration(const ast::FunctionDecl& d) {
-    function_ = d.name.name;
+    function_ = scope_ = d.name.name;
     define(d.name, "function:" + d.name.name, SK::Function,
            "function " + d.name.name + "(" + d.key.name.name + ": " + type_text(d.key.type.get()) + ")", d.doc);
     param(d.key);
@@ -118,12 +120,15 @@ class Indexer {
       block(h.body);
     }
     function_.clear();
+    scope_.clear();
   }
   void declaration(const ast::IngressDecl& d) {
     define(d.name, "ingress:" + d.name.name, SK::Ingress,
            "ingress " + d.name.name + "(" + d.param.name.name + ": " + type_text(d.param.type.get()) + ")", d.doc);
+    scope_ = d.name.name;
     param(d.param);
     expr(d.route.get());
+    scope_.clear();
   }
   void declaration(const ast::EgressDecl& d) {
     define(d.name, "egress:" + d.name.name, SK::Egress, "egress " + d.name.name + ": " + type_text(d.type.get()), d.doc);
@@ -144,7 +149,7 @@ class Indexer {
     if (it == c_.local_of.end()) return;
     const check::LocalInfo& info = c_.locals[it->second];
     const char* what = info.kind == check::LocalInfo::Kind::Var ? "var " : info.kind == check::LocalInfo::Kind::Let ? "let " : "param ";
-    define(id, "local:" + std::to_string(it->second), SK::Local, what + info.name + ": " + type_name(info.type));
+    define(id, "local:" + std::to_string(it->second), SK::Local, what + info.name + ": " + type_name(info.type), {}, scope_);
   }
 
   std::string type_text(const ast::TypeExpr* t) const {
@@ -285,6 +290,7 @@ class Indexer {
   Analysis& a_;
   const check::CheckedProgram& c_;
   std::string function_;  // the function type whose body is being indexed
+  std::string scope_;     // the declaration whose locals are being indexed (a function type, fn or ingress)
   bool std_ = false;
   std::string module_;  // the std module being indexed
 };

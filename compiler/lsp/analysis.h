@@ -19,6 +19,9 @@
 
 namespace sfn::lsp {
 
+// Whether `path` names a std module's source (`<std>/strings.sfn`).
+inline bool is_std_path(std::string_view path) { return path.rfind("<std>/", 0) == 0; }
+
 // What a name refers to. Symbols are identified by a key that is the same in every file of a
 // program ("message:Order", "field:Order.id", "state:Cart.basket", "local:12").
 struct Symbol {
@@ -27,7 +30,7 @@ struct Symbol {
   std::string name;
   std::string detail;     // the hover's code line: "field id: string"
   std::string doc;        // `///` documentation
-  std::string container;  // the message / function / enum it belongs to
+  std::string container;  // the message / enum / function type it belongs to; a local's fn, function type or ingress
   source::Span definition;
   bool is_std = false;    // declared in a std module: never renamed
 };
@@ -54,6 +57,8 @@ struct Analysis {
   const Occurrence* occurrence_at(source::FileId file, std::uint32_t offset) const;
   // Every occurrence of `symbol`, definition included.
   std::vector<const Occurrence*> references(const std::string& symbol) const;
+  // Whether `file` is a std module (`<std>/strings.sfn`).
+  bool is_std(source::FileId file) const { return is_std_path(sources.file(file).path()); }
   // LSP positions of `file`, built on first use.
   const LineIndex& line_index(source::FileId file) const;
 

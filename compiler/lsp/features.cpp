@@ -1,4 +1,4 @@
-// Hover, definition, references, rename, symbols, semantic tokens, folding, code actions,
+// Hover, definition, references, symbols, semantic tokens, folding, code actions,
 // formatting and the routing graph, from one Analysis.
 #include "compiler/lsp/features.h"
 
@@ -8,7 +8,6 @@
 #include "compiler/fmt/format.h"
 #include "compiler/lsp/text.h"
 #include "compiler/parse/parse.h"
-#include "compiler/parse/syntax.h"
 
 namespace sfn::lsp {
 namespace {
@@ -17,20 +16,8 @@ using SK = Symbol::Kind;
 
 Json position_json(const Position& p) { return {{"line", p.line}, {"character", p.character}}; }
 
-bool is_std_file(const Analysis& a, source::FileId file) {
-  return a.sources.file(file).path().rfind("<std>/", 0) == 0;
-}
-
 Json location_of(const Analysis& a, const source::Span& span) {
   return {{"uri", path_to_uri(a.sources.file(span.file).path())}, {"range", range_of(a, span)}};
-}
-
-const Symbol* symbol_at(const Analysis& a, source::FileId file, std::uint32_t offset, const Occurrence** at = nullptr) {
-  const Occurrence* o = a.occurrence_at(file, offset);
-  if (!o) return nullptr;
-  if (at) *at = o;
-  auto it = a.symbols.find(o->symbol);
-  return it == a.symbols.end() ? nullptr : &it->second;
 }
 
 int symbol_kind(SK kind) {  // LSP SymbolKind
@@ -65,26 +52,15 @@ int semantic_type(SK kind) {  // index into semantic_token_legend()
   }
 }
 
-bool is_identifier(const std::string& name) {
-  if (name.empty() || !(std::isalpha(static_cast<unsigned char>(name[0])) || name[0] == '_')) return false;
-  return std::all_of(name.begin(), name.end(), [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; });
-}
-
-// Whether renaming `s` to `name` would clash with another declaration of the same namespace.
-bool clashes(const Analysis& a, const Symbol& s, const std::string& name) {
-  const check::CheckedProgram& c = *a.checked;
-  switch (s.kind) {
-    case SK::Message: case SK::Enum: case SK::Const: case SK::Fn: case SK::Function:
-    case SK::Ingress: case SK::Egress:
-      return c.globals.count(name) > 0 || c.modules.count(name) > 0;
-    case SK::Field: return a.symbols.count("field:" + s.container + "." + name) > 0;
-    case SK::EnumValue: return a.symbols.count("enumvalue:" + s.container + "." + name) > 0;
-    case SK::State: return a.symbols.count("state:" + s.container + "." + name) > 0;
-    default: return false;
-  }
-}
-
 }  // namespace
+
+const Symbol* symbol_at(const Analysis& a, source::FileId file, std::uint32_t offset, const Occurrence** at) {
+  const Occurrence* o = a.occurrence_at(file, offset);
+  if (!o) return nullptr;
+  if (at) *at = o;
+  auto it = a.symbols.find(o->symbol);
+  return it == a.symbols.end() ? nullptr : &it->second;
+}
 
 Json range_of(const Analysis& a, const source::Span& span) {
   const LineIndex& index = a.line_index(span.file);
@@ -108,7 +84,7 @@ Json diagnostics_of(const Analysis& a, source::FileId file) {
                  {"message", d.message}};
     Json related = Json::array();
     for (const diagnostics::Note& n : d.notes) {
-      if (n.span.valid() && !is_std_file(a, n.span.file)) related.push_back({{"location", location_of(a, n.span)}, {"message", n.message}});
+      if (n.span.valid() && !a.is_std(n.span.file)) related.push_back({{"location", location_of(a, n.span)}, {"message", n.message}});
     }
     if (!related.empty()) diag["relatedInformation"] = related;
     if (d.kind == diagnostics::Kind::W0503 || d.kind == diagnostics::Kind::W0501) diag["tags"] = {1};  // Unnecessary
@@ -129,7 +105,7 @@ Json hover(const Analysis& a, source::FileId file, std::uint32_t offset) {
 
 Json definition(const Analysis& a, source::FileId file, std::uint32_t offset) {
   const Symbol* s = symbol_at(a, file, offset);
-  if (!s || !s->definition.valid() || is_std_file(a, s->definition.file)) return nullptr;
+  if (!s || !s->definition.valid() || a.is_std(s->definition.file)) return nullptr;
   return location_of(a, s->definition);
 }
 
@@ -138,37 +114,9 @@ Json references(const Analysis& a, source::FileId file, std::uint32_t offset, bo
   if (!symbol_at(a, file, offset, &at)) return nullptr;
   Json out = Json::array();
   for (const Occurrence* o : a.references(at->symbol)) {
-    if ((include_declaration || !o->is_definition) && !is_std_file(a, o->span.file)) out.push_back(location_of(a, o->span));
+    if ((include_declaration || !o->is_definition) && !a.is_std(o->span.file)) out.push_back(location_of(a, o->span));
   }
   return out;
-}
-
-Json prepare_rename(const Analysis& a, source::FileId file, std::uint32_t offset) {
-  const Occurrence* at = nullptr;
-  const Symbol* s = symbol_at(a, file, offset, &at);
-  if (!s || s->is_std) return nullptr;
-  return {{"range", range_of(a, at->span)}, {"placeholder", s->name}};
-}
-
-Json rename(const Analysis& a, source::FileId file, std::uint32_t offset, const std::string& new_name) {
-  const Occurrence* at = nullptr;
-  const Symbol* s = symbol_at(a, file, offset, &at);
-  if (!s) throw RequestError(kRequestFailed, "nothing to rename here");
-  if (s->is_std) throw RequestError(kRequestFailed, "`" + s->name + "` belongs to the standard library");
-  if (!is_identifier(new_name)) throw RequestError(kRequestFailed, "`" + new_name + "` is not an identifier");
-  const auto words = parse::keywords();
-  if (std::find(words.begin(), words.end(), new_name) != words.end()) {
-    throw RequestError(kRequestFailed, "`" + new_name + "` is a keyword");
-  }
-  if (new_name != s->name && clashes(a, *s, new_name)) {
-    throw RequestError(kRequestFailed, "`" + new_name + "` is already declared");
-  }
-  Json changes = Json::object();
-  for (const Occurrence* o : a.references(at->symbol)) {
-    std::string uri = path_to_uri(a.sources.file(o->span.file).path());
-    changes[uri].push_back({{"range", range_of(a, o->span)}, {"newText", new_name}});
-  }
-  return {{"changes", changes}};
 }
 
 Json document_symbols(const Analysis& a, source::FileId file) {

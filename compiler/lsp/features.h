@@ -49,5 +49,7 @@ Json routing_graph(const Analysis& a);
 
 // Range / location helpers shared by the server.
 Json range_of(const Analysis& a, const source::Span& span);
+// The symbol named at `offset` of `file` (and, with `at`, its occurrence), if any.
+const Symbol* symbol_at(const Analysis& a, source::FileId file, std::uint32_t offset, const Occurrence** at = nullptr);
 
 }  // namespace sfn::lsp

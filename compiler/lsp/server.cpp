@@ -53,17 +53,17 @@ int Server::run() {
       refresh();  // the debounce time passed without a message
       continue;
     }
-    std::string body = std::move(inbox_.front());
+    Framed message = std::move(inbox_.front());
     inbox_.pop_front();
     lock.unlock();
-    handle(body);
+    handle(message);
     if (exit_code_) return *exit_code_;
   }
 }
 
 void Server::reader() {
   for (;;) {
-    std::optional<std::string> body = transport_.read();
+    std::optional<Framed> body = transport_.read();
     std::lock_guard lock(mutex_);
     if (!body) {
       input_closed_ = true;
@@ -75,10 +75,17 @@ void Server::reader() {
   }
 }
 
-void Server::handle(const std::string& body) {
+void Server::framing_error(const Framed& message) {
+  Json body = Json::parse(message.body, nullptr, false);
+  bool has_id = body.is_object() && body.contains("id") && (body["id"].is_number_integer() || body["id"].is_string());
+  respond_error(has_id ? body["id"] : Json(nullptr), kParseError, message.error);
+}
+
+void Server::handle(const Framed& framed) {
+  if (!framed.error.empty()) return framing_error(framed);
   Json message;
   try {
-    message = Json::parse(body);
+    message = Json::parse(framed.body);
   } catch (const std::exception& e) {
     respond_error(nullptr, kParseError, std::string("invalid JSON: ") + e.what());
     return;
@@ -100,6 +107,11 @@ void Server::dispatch(const Json& message) {
   bool is_request = message.contains("id");
   Json id = is_request ? message["id"] : Json(nullptr);
   try {
+    if (!initialized_ && method != "initialize" && method != "exit") {
+      // LSP: before `initialize`, requests get ServerNotInitialized and notifications are dropped.
+      if (is_request) respond_error(id, kServerNotInitialized, "the server is not initialized: send `initialize` first");
+      return;
+    }
     if (!is_request) return notification(method, params);
     if (shutdown_ && method != "exit") throw RequestError(kInvalidRequest, "the server is shutting down");
     send({{"jsonrpc", "2.0"}, {"id", id}, {"result", request(method, params)}});
@@ -114,6 +126,8 @@ void Server::dispatch(const Json& message) {
 
 Json Server::request(const std::string& method, const Json& params) {
   if (method == "initialize") {
+    if (initialized_) throw RequestError(kInvalidRequest, "the server is already initialized");
+    initialized_ = true;
     return {{"capabilities", capabilities()}, {"serverInfo", {{"name", "sfn"}, {"version", SFN_LSP_VERSION}}}};
   }
   if (method == "shutdown") {

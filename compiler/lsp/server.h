@@ -38,7 +38,9 @@ class Server {
 
  private:
   void reader();
-  void handle(const std::string& body);
+  void handle(const Framed& message);
+  // The error response to a message whose framing was broken (its id when the body has one).
+  void framing_error(const Framed& message);
   void dispatch(const Json& message);
   Json request(const std::string& method, const Json& params);
   void notification(const std::string& method, const Json& params);
@@ -61,12 +63,13 @@ class Server {
   std::map<std::string, Document> documents_;  // by URI
   std::optional<std::chrono::steady_clock::time_point> deadline_;
   std::chrono::steady_clock::time_point last_refresh_;  // when analyses last ran
+  bool initialized_ = false;  // `initialize` was answered
   bool shutdown_ = false;
   std::optional<int> exit_code_;
 
   std::mutex mutex_;
   std::condition_variable ready_;
-  std::deque<std::string> inbox_;
+  std::deque<Framed> inbox_;
   bool input_closed_ = false;
 };
 

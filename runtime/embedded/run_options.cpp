@@ -92,7 +92,7 @@ int run_parsed(const ModulePtr& module, RunCommandLine& args, const std::string&
   if (r.bad_input_lines > 0)
     std::cerr << label << ": " << r.bad_input_lines << " input line" << (r.bad_input_lines == 1 ? " was" : "s were")
               << " skipped\n";
-  if (options.progress)
+  if (options.progress && r.exit_code != 2)  // 2: the run could not start (its error said why)
     options.progress("done: " + std::to_string(r.invocations) + " invocations, " + std::to_string(r.dead_letters) +
                      " dead letters");
   return r.exit_code;

@@ -88,6 +88,15 @@ std::string read_file(const std::filesystem::path& path) {
   return out.str();
 }
 
+std::vector<std::string> subdirectory_names(const std::filesystem::path& dir) {
+  std::vector<std::string> names;
+  for (const auto& e : std::filesystem::directory_iterator(dir)) {
+    if (e.is_directory()) names.push_back(e.path().filename().string());
+  }
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
 std::vector<std::filesystem::path> sfn_files_under(const std::vector<std::filesystem::path>& roots) {
   std::vector<std::filesystem::path> out;
   for (const auto& root : roots) {

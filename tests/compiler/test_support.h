@@ -97,6 +97,9 @@ struct ScratchDir {
 // The whole content of a file (empty if it cannot be read).
 std::string read_file(const std::filesystem::path& path);
 
+// The names of the directories directly in `dir`, sorted (e.g. one per example program).
+std::vector<std::string> subdirectory_names(const std::filesystem::path& dir);
+
 // Every `.sfn` file under `roots` (recursively, missing roots skipped), sorted.
 std::vector<std::filesystem::path> sfn_files_under(const std::vector<std::filesystem::path>& roots);
 

@@ -108,6 +108,27 @@ TEST(FmtRepository, KeepsCommentsInsertedEverywhere) {
   }
 }
 
+// Issue 23, item 12: a multi-line block comment followed by another comment before `{`. The
+// second comment lands at the start of a line, so it is formatted as a comment of its own line
+// in the first pass already (the second pass sees it there).
+TEST(FmtComments, AMultiLineBlockCommentAndAnotherBeforeABraceAreIdempotent) {
+  const std::string want =
+      "package a;\n\nfn f(a: int) -> int /* one\n  two */\n/* three */\n{\n  return a;\n}\n";
+  EXPECT_EQ(fmt_stdin("package a;\n\nfn f(a: int) -> int /* one\n  two */ /* three */ {\n  return a;\n}\n"), want);
+  EXPECT_EQ(fmt_stdin(want), want);
+}
+
+// Issue 23, item 13: comments on both sides of a comma are kept in their order (they were
+// swapped, and the file refused); a `///` before a comma stays there (after the comma it
+// would document the next enum value).
+TEST(FmtComments, CommentsOnBothSidesOfACommaKeepTheirOrder) {
+  EXPECT_EQ(fmt_stdin("package a;\n\nfn f(a: int /* x */, /* y */ b: int) -> int {\n  return f(a /* p */, /* q */ b);\n}\n"),
+            "package a;\n\nfn f(a: int, /* x */ /* y */ b: int) -> int {\n  return f(a, /* p */ /* q */ b);\n}\n");
+  const std::string doc = "package a;\n\nenum E {\n  A /// not B's doc\n  ,\n  B,\n}\n";
+  EXPECT_EQ(fmt_stdin("package a;\n\nenum E { A /// not B's doc\n, B }\n"), doc);
+  EXPECT_EQ(fmt_stdin(doc), doc);
+}
+
 TEST(FmtCommand, RewritesInPlaceAndChecks) {
   Scratch dir("inplace");
   const fs::path good = dir.path / "good.sfn";
@@ -185,16 +206,8 @@ TEST_P(RunProgramFormatted, KeepsEgress) {
   EXPECT_EQ(non_empty_lines(r.out), non_empty_lines(read_file(work / "expected.jsonl")));
 }
 
-std::vector<std::string> run_programs() {
-  std::vector<std::string> names;
-  for (const auto& e : fs::directory_iterator(fs::path(SFN_SOURCE_DIR) / "tests/compiler/run")) {
-    if (e.is_directory()) names.push_back(e.path().filename().string());
-  }
-  std::sort(names.begin(), names.end());
-  return names;
-}
-
-INSTANTIATE_TEST_SUITE_P(Fmt, RunProgramFormatted, ::testing::ValuesIn(run_programs()),
+INSTANTIATE_TEST_SUITE_P(Fmt, RunProgramFormatted,
+                         ::testing::ValuesIn(sfn::testing::subdirectory_names(fs::path(SFN_SOURCE_DIR) / "tests/compiler/run")),
                          [](const auto& info) { return sfn::testing::identifier(info.param); });
 
 }  // namespace

@@ -93,6 +93,13 @@ void initialize(LspClient& lsp) {
   lsp.notify("initialized", Json::object());
 }
 
+// `shutdown`, `exit`, and the server ends with status 0.
+void shut_down(LspClient& lsp) {
+  EXPECT_TRUE(lsp.request("shutdown", nullptr).contains("result"));
+  lsp.notify("exit", nullptr);
+  EXPECT_EQ(lsp.wait_exit(), 0);
+}
+
 TEST(Lsp, ScriptedSession) {
   Workspace ws;
   const std::string uri = ws.write("shop.sfn", kShop);
@@ -150,6 +157,12 @@ TEST(Lsp, ScriptedSession) {
   EXPECT_TRUE(keyword.contains("error")) << keyword.dump();
   Json renamed = lsp.request("textDocument/rename", {{"textDocument", doc(uri)}, {"position", order}, {"newName", "Purchase"}});
   EXPECT_EQ(renamed["result"]["changes"][uri].size(), 3u) << renamed.dump();
+  // a rename after which the program would not check (a state named like the key) is refused
+  // with the reason (issue 23, item 11)
+  Json capture = lsp.request("textDocument/rename", {{"textDocument", doc(uri)}, {"position", locate(shop, "count +=")},
+                                                     {"newName", "user"}});
+  ASSERT_TRUE(capture.contains("error")) << capture.dump();
+  EXPECT_NE(capture["error"]["message"].get<std::string>().find("would not check"), std::string::npos) << capture.dump();
 
   // completion: message types after `emit `, egresses after `to `, keywords and states elsewhere
   const Json line_end = locate(shop, "to receipts;", 0, 12);
@@ -194,9 +207,7 @@ TEST(Lsp, ScriptedSession) {
   Json wsyms = lsp.request("workspace/symbol", {{"query", "Rec"}});
   EXPECT_EQ(wsyms["result"][0]["name"], "Receipt");
 
-  EXPECT_TRUE(lsp.request("shutdown", nullptr).contains("result"));
-  lsp.notify("exit", nullptr);
-  EXPECT_EQ(lsp.wait_exit(), 0);
+  shut_down(lsp);
 }
 
 TEST(Lsp, MalformedInputGetsErrorResponsesAndTheServerLivesOn) {
@@ -231,9 +242,49 @@ TEST(Lsp, MalformedInputGetsErrorResponsesAndTheServerLivesOn) {
   ASSERT_TRUE(diags);
   EXPECT_FALSE((*diags)["params"]["diagnostics"].empty());
   EXPECT_EQ(lsp.request("textDocument/hover", at(uri, 0, 3))["result"], nullptr);
-  EXPECT_TRUE(lsp.request("shutdown", nullptr).contains("result"));
-  lsp.notify("exit", nullptr);
-  EXPECT_EQ(lsp.wait_exit(), 0);
+  shut_down(lsp);
+}
+
+// Issue 23, item 16: LSP's ServerNotInitialized before `initialize` (notifications are dropped).
+TEST(Lsp, RequestsBeforeInitializeGetServerNotInitialized) {
+  LspClient lsp(SFN_BINARY);
+  EXPECT_EQ(lsp.request("textDocument/hover", at("file:///nowhere.sfn", 0, 0))["error"]["code"], -32002);
+  EXPECT_EQ(lsp.request("shutdown", nullptr)["error"]["code"], -32002);
+  lsp.notify("textDocument/didOpen", {{"textDocument", {{"uri", "file:///tmp/early.sfn"}, {"version", 1}, {"text", "x"}}}});
+  initialize(lsp);
+  EXPECT_EQ(lsp.request("initialize", Json::object())["error"]["code"], -32600);
+  // the didOpen before `initialize` was dropped: the document is not open
+  EXPECT_EQ(lsp.request("textDocument/hover", at("file:///tmp/early.sfn", 0, 0))["error"]["code"], -32602);
+  shut_down(lsp);
+}
+
+// Issue 23, item 16: broken framing gets a parse error and the server reads on at the next
+// `Content-Length:` header (docs/editor.md, "Framing errors").
+TEST(Lsp, BrokenFramingGetsAnErrorAndLaterRequestsAreAnswered) {
+  LspClient lsp(SFN_BINARY);
+  initialize(lsp);
+  auto error = [&] { return lsp.wait_for([](const Json& m) { return m.contains("error"); }); };
+  const std::string hover = R"({"jsonrpc":"2.0","id":70,"method":"textDocument/hover","params":{}})";
+  // a header block without Content-Length (its body is skipped up to the next header)
+  lsp.send_raw("Content-Type: application/vscode-jsonrpc; charset=utf-8\r\n\r\n" + hover);
+  auto e = error();
+  ASSERT_TRUE(e);
+  EXPECT_EQ((*e)["error"]["code"], -32700);
+  EXPECT_EQ((*e)["id"], nullptr);
+  EXPECT_NE((*e)["error"]["message"].get<std::string>().find("without Content-Length"), std::string::npos) << e->dump();
+  EXPECT_EQ(lsp.request("no/such/method", Json::object())["error"]["code"], -32601);
+  // a Content-Length that overstates its body: the request gets a parse error with its id, and
+  // the requests after it are answered (they were all swallowed as its body)
+  for (std::size_t overstated : {hover.size() + 1, std::size_t{1} << 20}) {
+    lsp.send_raw("Content-Length: " + std::to_string(overstated) + "\r\n\r\n" + hover);
+    EXPECT_EQ(lsp.request("no/such/method", Json::object())["error"]["code"], -32601) << overstated;
+    auto cut = std::find_if(lsp.seen.begin(), lsp.seen.end(), [](const Json& m) { return m.value("id", Json()) == 70; });
+    ASSERT_NE(cut, lsp.seen.end()) << overstated;
+    EXPECT_EQ((*cut)["error"]["code"], -32700);
+    EXPECT_NE((*cut)["error"]["message"].get<std::string>().find("overstates"), std::string::npos) << cut->dump();
+    lsp.seen.clear();
+  }
+  shut_down(lsp);
 }
 
 TEST(Lsp, ProgramOfSeveralFilesIsCheckedAsAWhole) {

@@ -199,6 +199,40 @@ TEST_F(Reload, AnIdenticalVersionSwitchesNothing) {
   EXPECT_EQ(stderr_text().find("now running"), std::string::npos) << stderr_text();
 }
 
+// Every `error:` of a command's stderr starts a line, and the text ends with a line break.
+void expect_error_lines(const std::string& err) {
+  for (std::size_t at = err.find("error:"); at != std::string::npos; at = err.find("error:", at + 1)) {
+    EXPECT_TRUE(at == 0 || err[at - 1] == '\n') << err;
+  }
+  EXPECT_TRUE(!err.empty() && err.back() == '\n') << err;
+}
+
+// Issue 23, item 15: a missing file, a directory and /dev/zero are refused with an error that
+// names the file (it was the bare OS text, run into the next line), exit 1; the program goes on.
+TEST_F(Reload, AFileThatCannotBeReadIsRefusedWithItsName) {
+  const std::string v1 = version();
+  for (const std::string& path : {(dir_ / "missing.sfn").string(), dir_.string(), std::string("/dev/zero")}) {
+    auto r = run_command({SFN_BIN, "reload", path, "--control", control_});
+    EXPECT_EQ(r.status, 1) << path;
+    EXPECT_NE(r.err.find("error: cannot read `" + path + "`: "), std::string::npos) << r.err;
+    expect_error_lines(r.err);
+  }
+  EXPECT_EQ(version(), v1);
+}
+
+// Issue 23 (minor): a second run on a state directory that a run holds prints the refusal only
+// (it also printed "done: 0 invocations") and exits non-zero.
+TEST_F(Reload, ASecondRunOnTheStateDirectoryPrintsOnlyTheRefusal) {
+  const int port = sfn::testing::free_loopback_ports(1);
+  auto r = run_command({SFN_BIN, "run", (dir_ / "main.sfn").string(), "--state-dir", (dir_ / "state").string(),
+                        "--ingress", "tcp://127.0.0.1:" + std::to_string(port), "--control",
+                        "tcp://127.0.0.1:" + std::to_string(port + 1)});
+  EXPECT_EQ(r.status, 2);
+  EXPECT_NE(r.err.find("is in use by pid " + std::to_string(server_->pid())), std::string::npos) << r.err;
+  EXPECT_EQ(r.err.find("done:"), std::string::npos) << r.err;
+  expect_error_lines(r.err);
+}
+
 TEST_F(Reload, AHundredReloadsDoNotGrowMemory) {
   save(dir_ / "main.sfn", kMain);  // the watcher may reload it too: `sfn reload` retries then
   long after_ten = 0;

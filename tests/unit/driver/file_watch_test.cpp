@@ -1,5 +1,6 @@
 // FileWatch (compiler/driver/file_watch.h): saves by rename (as editors do), in-place writes,
-// and files added later (a new import) each lead to one callback after the debounce period.
+// files added later (a new import) and saves to the target of a symbolic link each lead to one
+// callback after the debounce period.
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -8,6 +9,7 @@
 #include <filesystem>
 #include <fstream>
 #include <mutex>
+#include <vector>
 
 #include "compiler/driver/file_watch.h"
 
@@ -24,8 +26,13 @@ class Watched : public ::testing::Test {
     fs::create_directories(dir_ / "lib");
     write(dir_ / "main.sfn", "v1");
     write(dir_ / "lib/util.sfn", "v1");
+    start({dir_ / "main.sfn"});
+  }
+  // (Re)starts the watch on `files`; events from before are not seen.
+  void start(const std::vector<fs::path>& files) {
+    watch_.reset();
     std::string error;
-    watch_ = sfn::driver::FileWatch::start({dir_ / "main.sfn"}, [this] {
+    watch_ = sfn::driver::FileWatch::start(files, [this] {
       std::lock_guard<std::mutex> lock(mu_);
       ++calls_;
       cv_.notify_all();
@@ -66,6 +73,35 @@ TEST_F(Watched, FilesAddedLaterAreWatched) {
   watch_->set_files({dir_ / "main.sfn", dir_ / "lib/util.sfn"});
   write(dir_ / "lib/util.sfn", "v2");
   EXPECT_TRUE(calls_reach(1));
+}
+
+// Issue 23, item 14: a program file that is a symbolic link (to a file in another directory,
+// through a second link) sees saves to its target, in place and by rename.
+TEST_F(Watched, SavesToTheTargetOfASymlinkAreChanges) {
+  fs::create_directories(dir_ / "real");
+  write(dir_ / "real/prog.sfn", "v1");
+  fs::create_symlink("../real/prog.sfn", dir_ / "lib/hop.sfn");
+  fs::create_symlink("lib/hop.sfn", dir_ / "prog.sfn");
+  start({dir_ / "prog.sfn"});
+  write(dir_ / "real/prog.sfn", "v2");
+  EXPECT_TRUE(calls_reach(1));
+  write(dir_ / "real/.prog.sfn.swp", "v3");
+  fs::rename(dir_ / "real/.prog.sfn.swp", dir_ / "real/prog.sfn");
+  EXPECT_TRUE(calls_reach(2));
+}
+
+// A link re-pointed at another file (a change of the link) is followed: that file's saves count.
+TEST_F(Watched, ARepointedSymlinkIsFollowed) {
+  fs::create_directories(dir_ / "real");
+  write(dir_ / "real/a.sfn", "a");
+  write(dir_ / "real/b.sfn", "b");
+  fs::create_symlink("real/a.sfn", dir_ / "prog.sfn");
+  start({dir_ / "prog.sfn"});
+  fs::create_symlink("real/b.sfn", dir_ / "prog.sfn.new");
+  fs::rename(dir_ / "prog.sfn.new", dir_ / "prog.sfn");
+  EXPECT_TRUE(calls_reach(1));
+  write(dir_ / "real/b.sfn", "b2");
+  EXPECT_TRUE(calls_reach(2));
 }
 
 }  // namespace
