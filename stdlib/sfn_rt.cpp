@@ -11,6 +11,7 @@
 #include <string_view>
 #include <type_traits>
 #include <utility>
+#include <vector>
 
 #include "sfn_std.h"
 
@@ -112,25 +113,36 @@ double sfn_rt_max_float(double a, double b) {
   return a < b ? b : a;
 }
 
+// Through the value operations, so the box is charged to the invocation's memory budget.
 void sfn_rt_wrap_message(const sfn_type* inner, void** dst, const void* src) {
-  void* box = std::calloc(1, inner->message->size);
-  svc().value_copy(inner, box, src);
-  if (*dst) {
-    svc().value_destroy(inner, *dst);
-    std::free(*dst);
-  }
+  const sfn_type optional{SFN_OPTIONAL, inner, nullptr, nullptr, nullptr, nullptr};
+  void* box = nullptr;
+  svc().value_copy(&optional, &box, &src);  // a copy first: `src` may live inside *dst
+  svc().value_destroy(&optional, dst);
   *dst = box;
 }
 
+// Formatted pieces first, then the result built in place at its size (a few long strings must
+// not need their sum twice).
 void sfn_rt_interpolate(sfn_str* dst, const sfn_rt_piece* pieces, uint64_t count) {
-  std::string out;
+  std::vector<std::string> formatted(count);
+  std::vector<std::string_view> parts(count);
+  uint64_t n = 0;
   for (uint64_t i = 0; i < count; ++i) {
     const sfn_rt_piece& p = pieces[i];
-    if (!p.type) out.append(p.text, p.len);
-    else if (p.type->kind == SFN_STRING) out += sfn::abi::view(*static_cast<const sfn_str*>(p.value));
-    else out += format_value(p.type, p.value);
+    if (!p.type) parts[i] = std::string_view(p.text, p.len);
+    else if (p.type->kind == SFN_STRING) parts[i] = sfn::abi::view(*static_cast<const sfn_str*>(p.value));
+    else parts[i] = formatted[i] = format_value(p.type, p.value);
+    n += parts[i].size();
   }
-  svc().str_assign(dst, out.data(), out.size());
+  sfn::stdlib::Built b(n);
+  if (!b.ok()) return svc().str_assign(dst, nullptr, 0);  // refused: the invocation is failing
+  char* at = b.data();
+  for (std::string_view part : parts) {
+    if (!part.empty()) std::memcpy(at, part.data(), part.size());
+    at += part.size();
+  }
+  b.into(*dst);
 }
 
 #define SFN_STD_DEFINE(mod, name)                                                                   \

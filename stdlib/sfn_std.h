@@ -14,6 +14,7 @@
 #include <string>
 #include <string_view>
 #include <type_traits>
+#include <utility>
 #include <vector>
 
 #include "sfn/abi_cpp.h"
@@ -300,6 +301,29 @@ namespace sfn::stdlib {
 using abi::Ctx;
 using IntOpt = abi::Optional<std::int64_t>;
 using FloatOpt = abi::Optional<double>;
+
+// A string result of `n` bytes that a std fn writes in place before handing it over. Its room is
+// charged to the invocation's memory budget (str_assign without data, abi_services.h); when the
+// budget refuses it, ok() is false and the invocation is failing (decision 110), so the fn
+// raises kOverBudget, which the runtime reports as the budget's own error.
+class Built {
+ public:
+  explicit Built(std::uint64_t n) : n_(n) {
+    if (n) abi::svc().str_assign(&s_, nullptr, n);
+  }
+  ~Built() { abi::svc().value_destroy(&abi::kString, &s_); }
+  Built(const Built&) = delete;
+  Built& operator=(const Built&) = delete;
+  bool ok() const { return s_.len == n_; }
+  char* data() { return s_.data; }
+  // out := the result (out's old value is freed with this).
+  void into(sfn_str& out) { std::swap(out, s_); }
+
+ private:
+  sfn_str s_{};
+  std::uint64_t n_;
+};
+inline constexpr const char* kOverBudget = "invocation memory budget exhausted";
 
 // std.strings
 [[nodiscard]] int strings_join(Ctx& c, const sfn_loc& l, sfn_str& out, const sfn_list& xs, const sfn_str& sep);

@@ -1,8 +1,9 @@
 // std.strings (stdlib/std/strings.sfn): joining, repeating, padding, parsing and searching
 // UTF-8 strings. Offsets are in bytes unless the contract says code points.
+#include <algorithm>
 #include <charconv>
+#include <cstring>
 #include <string>
-#include <vector>
 
 #include "sfn_std.h"
 
@@ -15,53 +16,84 @@ int put(sfn_str& out, std::string_view text) {
   abi::svc().str_assign(&out, text.data(), text.size());
   return SFN_OK;
 }
-// Byte lengths of the code points of s.
-std::vector<std::size_t> code_points(std::string_view s) {
-  std::vector<std::size_t> starts;
+// Code points are counted and found by their first bytes (no memory per code point: a string
+// near the memory budget must not need eight times its size to be counted or reversed).
+bool starts_code_point(char c) { return (static_cast<unsigned char>(c) & 0xC0) != 0x80; }
+std::uint64_t code_point_count(std::string_view s) {
+  std::uint64_t n = 0;
+  for (char c : s) n += starts_code_point(c);
+  return n;
+}
+// The byte offset of code point `k` of s (s.size() when s has k code points or fewer).
+std::size_t code_point_offset(std::string_view s, std::uint64_t k) {
   for (std::size_t i = 0; i < s.size(); ++i)
-    if ((static_cast<unsigned char>(s[i]) & 0xC0) != 0x80) starts.push_back(i);
-  return starts;
+    if (starts_code_point(s[i]) && k-- == 0) return i;
+  return s.size();
 }
 // The largest string the std functions build (2 GiB): beyond it they raise instead of
 // allocating until the process dies.
 bool too_large(double bytes) { return bytes > 2147483648.0; }
 
+// Appends `text` at `at`; returns the end.
+char* append(char* at, std::string_view text) {
+  if (!text.empty()) std::memcpy(at, text.data(), text.size());
+  return at + text.size();
+}
+
+// out := b's result, or a raise at `l` when the memory budget refused its room.
+int hand_over(Ctx& c, const sfn_loc& l, Built& b, sfn_str& out) {
+  if (!b.ok()) return c.raised(kOverBudget, l);
+  b.into(out);
+  return SFN_OK;
+}
+
 int pad(Ctx& c, const sfn_loc& l, sfn_str& out, const sfn_str& s, std::int64_t width, const sfn_str& fill, bool left) {
-  std::int64_t have = static_cast<std::int64_t>(code_points(sv(s)).size());
+  std::int64_t have = static_cast<std::int64_t>(code_point_count(sv(s)));
   if (width <= have) return put(out, sv(s));
   auto f = sv(fill);
   if (f.empty()) return c.raised(left ? "strings.pad_left: empty fill" : "strings.pad_right: empty fill", l);
-  auto fcp = code_points(f);
-  std::string padding;
-  std::int64_t need = width - have;
-  if (too_large(static_cast<double>(need) * static_cast<double>(f.size()) / static_cast<double>(fcp.size())))
+  const std::uint64_t fill_count = code_point_count(f);
+  const std::uint64_t need = static_cast<std::uint64_t>(width - have);
+  if (too_large(static_cast<double>(need) * static_cast<double>(f.size()) / static_cast<double>(fill_count)))
     return c.raised(left ? "strings.pad_left: result too large" : "strings.pad_right: result too large", l);
-  for (std::int64_t i = 0; i < need; ++i) {
-    std::size_t k = static_cast<std::size_t>(i) % fcp.size();
-    std::size_t end = k + 1 < fcp.size() ? fcp[k + 1] : f.size();
-    padding += f.substr(fcp[k], end - fcp[k]);
-  }
-  return put(out, left ? padding + std::string(sv(s)) : std::string(sv(s)) + padding);
+  // `need` code points of the fill, repeated: whole fills, then the first `rest` code points.
+  const std::uint64_t whole = need / fill_count, rest = need % fill_count;
+  const std::string_view tail = f.substr(0, code_point_offset(f, rest));
+  Built b(s.len + whole * f.size() + tail.size());
+  if (!b.ok()) return hand_over(c, l, b, out);
+  char* at = b.data();
+  if (!left) at = append(at, sv(s));
+  for (std::uint64_t i = 0; i < whole; ++i) at = append(at, f);
+  at = append(at, tail);
+  if (left) append(at, sv(s));
+  return hand_over(c, l, b, out);
 }
 }  // namespace
 
-int strings_join(Ctx&, const sfn_loc&, sfn_str& out, const sfn_list& xs, const sfn_str& sep) {
-  std::string r;
+int strings_join(Ctx& c, const sfn_loc& l, sfn_str& out, const sfn_list& xs, const sfn_str& sep) {
   const sfn_str* items = static_cast<const sfn_str*>(xs.data);
+  std::uint64_t n = xs.len ? (xs.len - 1) * sep.len : 0;
+  for (std::uint64_t i = 0; i < xs.len; ++i) n += items[i].len;
+  Built b(n);
+  if (!b.ok()) return hand_over(c, l, b, out);
+  char* at = b.data();
   for (std::uint64_t i = 0; i < xs.len; ++i) {
-    if (i) r += sv(sep);
-    r += sv(items[i]);
+    if (i) at = append(at, sv(sep));
+    at = append(at, sv(items[i]));
   }
-  return put(out, r);
+  return hand_over(c, l, b, out);
 }
 
 int strings_repeat(Ctx& c, const sfn_loc& l, sfn_str& out, const sfn_str& s, std::int64_t n) {
   if (n <= 0 || s.len == 0) return put(out, "");
   if (too_large(static_cast<double>(s.len) * static_cast<double>(n))) return c.raised("strings.repeat: result too large", l);
-  std::string r;
-  r.reserve(s.len * n);
-  for (std::int64_t i = 0; i < n; ++i) r += sv(s);
-  return put(out, r);
+  const std::uint64_t size = s.len * static_cast<std::uint64_t>(n);
+  Built b(size);
+  if (!b.ok()) return hand_over(c, l, b, out);
+  append(b.data(), sv(s));
+  for (std::uint64_t done = s.len; done < size; done *= 2)  // doubling what is written
+    std::memcpy(b.data() + done, b.data(), std::min(done, size - done));
+  return hand_over(c, l, b, out);
 }
 
 int strings_pad_left(Ctx& c, const sfn_loc& l, sfn_str& out, const sfn_str& s, std::int64_t width, const sfn_str& fill) {
@@ -147,25 +179,28 @@ int strings_last_index_of(Ctx&, const sfn_loc&, IntOpt& out, const sfn_str& s, c
 }
 
 int strings_char_count(Ctx&, const sfn_loc&, std::int64_t& out, const sfn_str& s) {
-  out = static_cast<std::int64_t>(code_points(sv(s)).size());
+  out = static_cast<std::int64_t>(code_point_count(sv(s)));
   return SFN_OK;
 }
 
-int strings_reverse(Ctx&, const sfn_loc&, sfn_str& out, const sfn_str& s) {
+int strings_reverse(Ctx& c, const sfn_loc& l, sfn_str& out, const sfn_str& s) {
   auto t = sv(s);
-  auto cps = code_points(t);
-  std::string r;
-  for (std::size_t k = cps.size(); k-- > 0;) {
-    std::size_t end = k + 1 < cps.size() ? cps[k + 1] : t.size();
-    r += t.substr(cps[k], end - cps[k]);
+  Built b(t.size());
+  if (!b.ok()) return hand_over(c, l, b, out);
+  char* at = b.data();
+  for (std::size_t end = t.size(); end > 0;) {
+    std::size_t start = end - 1;
+    while (start > 0 && !starts_code_point(t[start])) --start;
+    at = append(at, t.substr(start, end - start));
+    end = start;
   }
-  return put(out, r);
+  return hand_over(c, l, b, out);
 }
 
 int strings_count(Ctx&, const sfn_loc&, std::int64_t& out, const sfn_str& s, const sfn_str& needle) {
   auto t = sv(s), n = sv(needle);
   if (n.empty()) {
-    out = static_cast<std::int64_t>(code_points(t).size()) + 1;
+    out = static_cast<std::int64_t>(code_point_count(t)) + 1;
     return SFN_OK;
   }
   std::int64_t count = 0;

@@ -67,10 +67,10 @@ bool route_record(const core::Module& module, int64_t now, uint32_t ingress, std
     *error = s.message();
   } else {
     RouteInvocation inv(now);
-    int rc = in.route(static_cast<sfn_ctx*>(&inv), msg, &out);
-    if (rc != SFN_OK || inv.raised) {
+    int rc = inv.run([&] { return in.route(static_cast<sfn_ctx*>(&inv), msg, &out); });
+    if (rc != SFN_OK || inv.raised || !inv.overrun().empty()) {
       ok = false;
-      *error = inv.error.empty() ? "the ingress route failed" : inv.error;
+      *error = !inv.overrun().empty() ? inv.overrun() : inv.error.empty() ? "the ingress route failed" : inv.error;
       location = inv.location;
     } else {
       address->assign(core::str_view(out));

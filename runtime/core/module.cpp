@@ -131,11 +131,19 @@ void svc_ref_str(const char* type_name, const sfn_str* key, sfn_str* out) {
   s += str_view(*key);
   str_set(out, s);
 }
-void svc_str_assign(sfn_str* out, const char* d, uint64_t n) { str_set(out, std::string_view(d ? d : "", d ? n : 0)); }
+// Without data, `n` zero bytes for the caller to write (abi_services.h).
+void svc_str_assign(sfn_str* out, const char* d, uint64_t n) {
+  if (d || n == 0) return str_set(out, std::string_view(d ? d : "", d ? n : 0));
+  char* data = str_buffer(n);
+  if (data) std::memset(data, 0, n);
+  str_adopt(out, data, data ? n : 0);
+}
 void svc_str_concat(sfn_str* out, const sfn_str* a, const sfn_str* b) {
-  std::string s(str_view(*a));
-  s += str_view(*b);
-  str_set(out, s);
+  const uint64_t n = a->len + b->len;
+  char* data = n ? str_buffer(n) : nullptr;  // before anything: `out` may be `a` or `b`
+  if (data && a->len) std::memcpy(data, a->data, a->len);
+  if (data && b->len) std::memcpy(data + a->len, b->data, b->len);
+  str_adopt(out, data, data ? n : 0);
 }
 int svc_str_contains(const sfn_str* s, const sfn_str* n) {
   return str_view(*s).find(str_view(*n)) != std::string_view::npos;
@@ -151,7 +159,7 @@ void svc_str_split(const sfn_str* s, const sfn_str* sep, sfn_list* out) {
     str_set(slot, part);
   };
   if (sp.empty()) {  // split into UTF-8 characters
-    for (size_t i = 0; i < text.size();) {
+    for (size_t i = 0; i < text.size() && !memory_refused();) {
       size_t n = 1;
       while (i + n < text.size() && (static_cast<unsigned char>(text[i + n]) & 0xC0) == 0x80) ++n;
       push(text.substr(i, n));
@@ -160,7 +168,7 @@ void svc_str_split(const sfn_str* s, const sfn_str* sep, sfn_list* out) {
     return;
   }
   size_t start = 0;
-  for (;;) {
+  while (!memory_refused()) {
     size_t p = text.find(sp, start);
     if (p == std::string_view::npos) {
       push(text.substr(start));
@@ -179,14 +187,20 @@ void svc_str_replace(const sfn_str* s, const sfn_str* from, const sfn_str* to, s
     str_set(out, std::string(text));
     return;
   }
-  std::string r;
+  uint64_t count = 0;
+  for (size_t p = text.find(f); p != std::string_view::npos; p = text.find(f, p + f.size())) ++count;
+  // The result's size before building it: a short text with a long replacement may not fit.
+  const unsigned __int128 want = static_cast<unsigned __int128>(count) * t.size() + (text.size() - count * f.size());
+  const uint64_t n = want > UINT64_MAX ? UINT64_MAX : static_cast<uint64_t>(want);
+  char* data = n ? str_buffer(n) : nullptr;
+  char* at = data;
   size_t start = 0;
-  for (size_t p; (p = text.find(f, start)) != std::string_view::npos; start = p + f.size()) {
-    r += text.substr(start, p - start);
-    r += t;
+  for (size_t p; data && (p = text.find(f, start)) != std::string_view::npos; start = p + f.size()) {
+    at = std::copy(text.begin() + start, text.begin() + p, at);
+    at = std::copy(t.begin(), t.end(), at);
   }
-  r += text.substr(start);
-  str_set(out, r);
+  if (data) std::copy(text.begin() + start, text.end(), at);
+  str_adopt(out, data, data ? n : 0);
 }
 const char* svc_str_substring(const sfn_str* s, int64_t start, int64_t len, sfn_str* out) {
   if (start < 0 || len < 0 || static_cast<uint64_t>(start) > s->len || static_cast<uint64_t>(len) > s->len - start)
@@ -248,9 +262,37 @@ void Invocation::begin_budget(const Budget& b) {
   depth = 0;
   max_depth = b.max_depth;
   interrupted_ = false;
+  meter_.reset(b.max_memory);
+  effects_ = 0;
+  max_effects_ = b.max_effects;
+}
+
+bool Invocation::add_effect(uint64_t bytes) {
+  meter_.charge(bytes, true);
+  if (++effects_ <= max_effects_) return true;
+  fuel = 0;  // the next loop iteration or fn call fails (emit and cancel cannot)
+  return false;
+}
+
+std::string Invocation::overrun() const {
+  if (effects_ > max_effects_)
+    return "invocation effects budget exhausted (more than " + std::to_string(max_effects_) +
+           " sends, timers, emits and cancels; --max-invocation-effects)";
+  if (meter_.exceeded())
+    return "invocation memory budget exhausted (more than " + size_text(meter_.limit()) +
+           " allocated; --max-invocation-memory)";
+  return "";
+}
+
+std::string size_text(uint64_t bytes) {
+  if (bytes >= (uint64_t{1} << 30) && bytes % (uint64_t{1} << 30) == 0) return std::to_string(bytes >> 30) + " GiB";
+  if (bytes >= (uint64_t{1} << 20) && bytes % (uint64_t{1} << 20) == 0) return std::to_string(bytes >> 20) + " MiB";
+  if (bytes >= (uint64_t{1} << 10) && bytes % (uint64_t{1} << 10) == 0) return std::to_string(bytes >> 10) + " KiB";
+  return std::to_string(bytes) + " bytes";
 }
 
 int Invocation::refuel(const sfn_loc* loc) {
+  if (std::string why = overrun(); !why.empty()) return raise(why, loc);
   if (stop_requested()) {
     interrupted_ = true;
     return raise("the run is stopping", loc);

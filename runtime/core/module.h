@@ -11,6 +11,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "runtime/core/value.h"
 #include "sfn/abi.h"
 #include "sfn/runtime.h"
 
@@ -102,21 +103,40 @@ const sfn_services* services();
 using Budget = InvocationBudget;  // sfn/runtime.h
 inline constexpr int64_t kFuelSlice = int64_t{1} << 20;
 inline constexpr uint32_t kMaxDepthLimit = 100'000;  // more overflows a worker thread's stack
+// The range of --max-invocation-memory and --max-invocation-effects.
+inline constexpr uint64_t kMinInvocationMemory = uint64_t{64} << 10;
+inline constexpr uint64_t kMaxInvocationMemory = uint64_t{1} << 40;
+inline constexpr uint64_t kMaxInvocationEffects = 1'000'000'000;
+// "256 MiB", "64 KiB", "1000 bytes": a size as the budget options take it.
+std::string size_text(uint64_t bytes);
 
 // The runtime side of an `sfn_ctx`: implemented by the worker for handlers and by the ingress
 // path for routes. The services in the table cast the ctx back to this class.
 class Invocation : public sfn_ctx {
  public:
-  Invocation() {
+  Invocation() : meter_(this) {
     svc = services();
     begin_budget(Budget{});
   }
   virtual ~Invocation() = default;
   // Before each invocation: the whole budget, depth 0.
   void begin_budget(const Budget& b);
+  // Runs generated code (a handler or a route) with this invocation's memory meter running.
+  template <class F>
+  int run(F&& body) {
+    MemoryMeter::Scope scope(meter_);
+    return body();
+  }
   // The `refuel` service: the next slice of fuel, or a raise at `loc` when the budget is spent
   // or stop_requested().
   int refuel(const sfn_loc* loc);
+  // Counts one effect (a send, timer, emit or cancel) and `bytes` it buffers against the budget;
+  // false past the effects budget. Either overrun fails the invocation (overrun()).
+  bool add_effect(uint64_t bytes);
+  // Why the invocation fails whatever its code returned, or "": the memory budget refused an
+  // allocation, or it had more effects than its budget. Reported instead of the error raised
+  // after it (a refused value leaves empty values behind, which may raise other errors).
+  std::string overrun() const;
   // The last invocation was aborted because the run is stopping: it is not the program's fault
   // (no dead letter) and runs again after a restart.
   bool interrupted() const { return interrupted_; }
@@ -139,6 +159,8 @@ class Invocation : public sfn_ctx {
   int64_t fuel_total_ = 0;  // the budget's fuel
   int64_t fuel_left_ = 0;   // beyond the current slice
   bool interrupted_ = false;
+  MemoryMeter meter_;
+  uint64_t effects_ = 0, max_effects_ = 0;
 };
 
 }  // namespace sfn::runtime::core

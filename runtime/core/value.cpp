@@ -6,35 +6,90 @@
 #include <cstdlib>
 #include <cstring>
 #include <new>
+#include <utility>
+#include <vector>
 
 namespace sfn::runtime::core {
 namespace {
 
 uint32_t align_up(uint32_t n, uint32_t a) { return (n + a - 1) / a * a; }
 
-void* xmalloc(size_t n) {
-  void* p = std::malloc(n == 0 ? 1 : n);
-  if (!p) throw std::bad_alloc();
-  return p;
+thread_local MemoryMeter* t_meter = nullptr;
+
+// What malloc takes for `n` bytes (glibc: 16-byte steps with an 8-byte header, 32 at least).
+uint64_t chunk(uint64_t n) {
+  if (n > UINT64_MAX / 2) return n;  // never allocated: refused, or malloc fails
+  return n <= 24 ? 32 : (n + 8 + 15) & ~uint64_t{15};
 }
 
-void* xrealloc(void* p, size_t n) {
-  void* q = std::realloc(p, n == 0 ? 1 : n);
-  if (!q) throw std::bad_alloc();
-  return q;
+// `n` bytes for a value, charged to the running meter. Null when the meter refuses them (or
+// malloc fails inside an invocation, which exceeds the meter); a `fixed` box of a known small
+// size is never refused. Outside an invocation a failed malloc throws, as it always did.
+void* value_alloc(uint64_t n, bool fixed = false) {
+  MemoryMeter* m = t_meter;
+  if (m && !m->charge(chunk(n), fixed)) return nullptr;
+  void* p = std::malloc(n == 0 ? 1 : n);
+  if (p) return p;
+  if (!m || fixed) throw std::bad_alloc();
+  m->credit(chunk(n));
+  m->exceed();
+  return nullptr;
 }
+
+// Frees `p`, allocated by value_alloc (or grown by reserve) for `n` bytes.
+void value_free(void* p, uint64_t n) {
+  if (!p) return;
+  if (t_meter) t_meter->credit(chunk(n));
+  std::free(p);
+}
+
+// Slots handed out by map_slot and list_emplace_back when the meter refused to grow the map or
+// list: the generated code writes into one as it would into the real slot, and the invocation
+// is failing anyway. Each is used once and destroyed when the meter's scope ends.
+struct Scratch {
+  std::vector<std::pair<const sfn_type*, void*>> slots;
+  void* take(const sfn_type* t) {
+    const uint32_t size = align_up(std::max<uint32_t>(slot_layout(t).size, 1), 16);
+    void* slot = std::aligned_alloc(16, size);
+    if (!slot) throw std::bad_alloc();
+    value_init(t, slot);
+    slots.emplace_back(t, slot);
+    return slot;
+  }
+  void clear() {
+    for (auto& [t, slot] : slots) {
+      value_destroy(t, slot);
+      std::free(slot);
+    }
+    slots.clear();
+  }
+  ~Scratch() { clear(); }
+};
+thread_local Scratch t_scratch;
 
 bool is_message_optional(const sfn_type* t) {
   return t->kind == SFN_OPTIONAL && t->elem->kind == SFN_MESSAGE;
 }
 
-// Grows `data`/`cap` of a list or map so that `need` elements of `stride` fit.
+// Grows `data`/`cap` of a list or map so that `need` elements of `stride` fit; false when the
+// running meter refuses the room (the list or map is unchanged).
 template <class L>
-void reserve(L* l, uint64_t need, uint32_t stride) {
-  if (need <= l->cap) return;
-  uint64_t cap = std::max<uint64_t>(need, l->cap ? l->cap * 2 : 4);
-  l->data = xrealloc(l->data, cap * stride);
+bool reserve(L* l, uint64_t need, uint32_t stride) {
+  if (need <= l->cap) return true;
+  const uint64_t cap = std::max<uint64_t>(need, l->cap ? l->cap * 2 : 4);
+  MemoryMeter* m = t_meter;
+  if (m && !m->charge(chunk(cap * stride), false)) return false;
+  void* data = std::realloc(l->data, cap * stride);
+  if (!data) {
+    if (!m) throw std::bad_alloc();
+    m->credit(chunk(cap * stride));
+    m->exceed();
+    return false;
+  }
+  if (m && l->cap) m->credit(chunk(l->cap * stride));
+  l->data = data;
   l->cap = cap;
+  return true;
 }
 
 char* elem_ptr(void* data, uint64_t i, uint32_t stride) { return static_cast<char*>(data) + i * stride; }
@@ -56,6 +111,47 @@ template <class T>
 int cmp3(T a, T b) { return a < b ? -1 : (b < a ? 1 : 0); }
 
 }  // namespace
+
+void MemoryMeter::reset(uint64_t limit) {
+  limit_ = limit;
+  used_ = 0;
+  paused_ = 0;
+  exceeded_ = false;
+}
+
+bool MemoryMeter::charge(uint64_t bytes, bool fixed) {
+  if (paused_ > 0) return true;
+  if (exceeded_ && !fixed) return false;
+  const bool fits = bytes <= limit_ && used_ + static_cast<int64_t>(bytes) <= static_cast<int64_t>(limit_);
+  if (fits || fixed) used_ += static_cast<int64_t>(std::min<uint64_t>(bytes, limit_ + 1));
+  if (fits) return true;
+  exceed();
+  return fixed;
+}
+
+void MemoryMeter::exceed() {
+  exceeded_ = true;
+  if (ctx_) ctx_->fuel = 0;  // the next loop iteration or fn call refuels, and fails
+}
+
+MemoryMeter* MemoryMeter::running() { return t_meter; }
+
+MemoryMeter::Scope::Scope(MemoryMeter& meter) : outer_(t_meter) { t_meter = &meter; }
+
+MemoryMeter::Scope::~Scope() {
+  t_scratch.clear();
+  t_meter = outer_;
+}
+
+MemoryMeter::Pause::Pause() : meter_(t_meter) {
+  if (meter_) ++meter_->paused_;
+}
+
+MemoryMeter::Pause::~Pause() {
+  if (meter_) --meter_->paused_;
+}
+
+bool memory_refused() { return t_meter && t_meter->exceeded_ && t_meter->paused_ == 0; }
 
 const sfn_type kStringType{SFN_STRING, nullptr, nullptr, nullptr, nullptr, nullptr};
 
@@ -132,11 +228,10 @@ void value_destroy(const sfn_type* t, void* slot) {
       return;
     case SFN_LIST: {
       auto* l = static_cast<sfn_list*>(slot);
-      if (!is_trivial(t->elem)) {
-        uint32_t stride = list_stride(t->elem);
+      const uint32_t stride = list_stride(t->elem);
+      if (!is_trivial(t->elem))
         for (uint64_t i = 0; i < l->len; ++i) value_destroy(t->elem, elem_ptr(l->data, i, stride));
-      }
-      std::free(l->data);
+      value_free(l->data, l->cap * stride);
       *l = sfn_list{};
       return;
     }
@@ -149,7 +244,7 @@ void value_destroy(const sfn_type* t, void* slot) {
         if (!kt) value_destroy(t->key, e);
         if (!vt) value_destroy(t->elem, e + el.value_offset);
       }
-      std::free(m->data);
+      value_free(m->data, m->cap * el.size);
       *m = sfn_map{};
       return;
     }
@@ -170,7 +265,7 @@ void value_destroy(const sfn_type* t, void* slot) {
 }
 
 void* message_new(const sfn_message_desc* d) {
-  void* p = xmalloc(d->size);
+  void* p = value_alloc(d->size, true);
   message_init(d, p);
   return p;
 }
@@ -178,7 +273,7 @@ void* message_new(const sfn_message_desc* d) {
 void message_delete(const sfn_message_desc* d, void* msg) {
   if (!msg) return;
   message_destroy(d, msg);
-  std::free(msg);
+  value_free(msg, d->size);
 }
 
 void value_clone_into(const sfn_type* t, void* dst, const void* src) {
@@ -195,7 +290,8 @@ void value_clone_into(const sfn_type* t, void* dst, const void* src) {
       *d = sfn_list{};
       if (s->len == 0) return;
       uint32_t stride = list_stride(t->elem);
-      d->data = xmalloc(s->len * stride);
+      d->data = value_alloc(s->len * stride);
+      if (!d->data) return;  // refused: the empty list
       d->cap = s->len;
       if (is_trivial(t->elem)) {
         std::memcpy(d->data, s->data, s->len * stride);
@@ -213,7 +309,8 @@ void value_clone_into(const sfn_type* t, void* dst, const void* src) {
       *d = sfn_map{};
       if (s->len == 0) return;
       MapEntryLayout el = map_entry_layout(t->key, t->elem);
-      d->data = xmalloc(s->len * el.size);
+      d->data = value_alloc(s->len * el.size);
+      if (!d->data) return;  // refused: the empty map
       std::memset(d->data, 0, s->len * el.size);
       d->cap = s->len;
       for (uint64_t i = 0; i < s->len; ++i) {
@@ -230,7 +327,7 @@ void value_clone_into(const sfn_type* t, void* dst, const void* src) {
         const void* sp = *static_cast<void* const*>(src);
         void* copy = nullptr;
         if (sp) {
-          copy = xmalloc(t->elem->message->size);
+          copy = value_alloc(t->elem->message->size, true);
           value_clone_into(t->elem, copy, sp);
         }
         *static_cast<void**>(dst) = copy;
@@ -374,24 +471,27 @@ bool value_equal(const sfn_type* t, const void* a, const void* b) {
 }
 
 void str_set(sfn_str* out, std::string_view text) {
-  char* data = nullptr;
-  if (!text.empty()) {
-    data = static_cast<char*>(xmalloc(text.size()));
-    std::memcpy(data, text.data(), text.size());
-  }
-  std::free(out->data);
-  out->data = data;
-  out->len = text.size();
+  char* data = text.empty() ? nullptr : str_buffer(text.size());
+  if (data) std::memcpy(data, text.data(), text.size());
+  str_adopt(out, data, data ? text.size() : 0);  // refused: the empty string
 }
 
 void str_free(sfn_str* s) {
-  std::free(s->data);
+  value_free(s->data, s->len);
   *s = sfn_str{};
+}
+
+char* str_buffer(uint64_t n) { return static_cast<char*>(value_alloc(n)); }
+
+void str_adopt(sfn_str* out, char* data, uint64_t n) {
+  value_free(out->data, out->len);
+  out->data = data;
+  out->len = n;
 }
 
 void* list_emplace_back(const sfn_type* elem, sfn_list* l) {
   uint32_t stride = list_stride(elem);
-  reserve(l, l->len + 1, stride);
+  if (!reserve(l, l->len + 1, stride)) return t_scratch.take(elem);
   char* p = elem_ptr(l->data, l->len, stride);
   value_init(elem, p);
   ++l->len;
@@ -400,7 +500,7 @@ void* list_emplace_back(const sfn_type* elem, sfn_list* l) {
 
 void list_push(const sfn_type* lt, sfn_list* l, void* elem) {
   uint32_t stride = list_stride(lt->elem);
-  reserve(l, l->len + 1, stride);
+  if (!reserve(l, l->len + 1, stride)) return value_destroy(lt->elem, elem);  // refused: dropped
   SlotLayout sl = slot_layout(lt->elem);
   std::memcpy(elem_ptr(l->data, l->len, stride), elem, sl.size);
   std::memset(elem, 0, sl.size);
@@ -418,7 +518,7 @@ void list_pop(const sfn_type* lt, sfn_list* l, void* out) {
   if (elem_optional) {
     std::memcpy(out, last, sl.size);
   } else if (lt->elem->kind == SFN_MESSAGE) {
-    void* m = xmalloc(sl.size);
+    void* m = value_alloc(sl.size, true);
     std::memcpy(m, last, sl.size);
     *static_cast<void**>(out) = m;
   } else {
@@ -431,7 +531,7 @@ void list_pop(const sfn_type* lt, sfn_list* l, void* out) {
 const char* list_insert(const sfn_type* lt, sfn_list* l, int64_t index, void* elem) {
   if (index < 0 || static_cast<uint64_t>(index) > l->len) return "list index out of range";
   uint32_t stride = list_stride(lt->elem);
-  reserve(l, l->len + 1, stride);
+  if (!reserve(l, l->len + 1, stride)) return kMemoryRefused;
   char* at = elem_ptr(l->data, index, stride);
   std::memmove(at + stride, at, (l->len - index) * stride);
   SlotLayout sl = slot_layout(lt->elem);
@@ -470,7 +570,7 @@ int list_contains(const sfn_type* lt, const sfn_list* l, const void* elem) {
 void list_concat(const sfn_type* lt, sfn_list* out, const sfn_list* a, const sfn_list* b) {
   sfn_list result{};
   uint32_t stride = list_stride(lt->elem);
-  reserve(&result, a->len + b->len, stride);
+  if (!reserve(&result, a->len + b->len, stride)) return value_destroy(lt, out);  // refused: the empty list
   std::memset(result.data, 0, (a->len + b->len) * stride);
   for (uint64_t i = 0; i < a->len; ++i)
     value_clone_into(lt->elem, elem_ptr(result.data, i, stride), elem_ptr(a->data, i, stride));
@@ -494,7 +594,7 @@ void* map_slot(const sfn_type* mt, sfn_map* m, const void* key) {
   uint64_t i = map_lower_bound(mt, m, key, &found);
   MapEntryLayout el = map_entry_layout(mt->key, mt->elem);
   if (!found) {
-    reserve(m, m->len + 1, el.size);
+    if (!reserve(m, m->len + 1, el.size)) return t_scratch.take(mt->elem);
     char* at = elem_ptr(m->data, i, el.size);
     std::memmove(at + el.size, at, (m->len - i) * el.size);
     std::memset(at, 0, el.size);
@@ -527,7 +627,7 @@ void map_column(const sfn_type* mt, const sfn_map* m, sfn_list* out, bool values
   sfn_type lt{SFN_LIST, elem, nullptr, nullptr, nullptr, nullptr};
   value_destroy(&lt, out);
   MapEntryLayout el = map_entry_layout(mt->key, mt->elem);
-  for (uint64_t i = 0; i < m->len; ++i) {
+  for (uint64_t i = 0; i < m->len && !memory_refused(); ++i) {
     void* slot = list_emplace_back(elem, out);
     value_destroy(elem, slot);
     value_clone_into(elem, slot, elem_ptr(m->data, i, el.size) + (values ? el.value_offset : 0));

@@ -59,10 +59,80 @@ int value_compare(const sfn_type* type, const void* a, const void* b);
 void* message_new(const sfn_message_desc* desc);
 void message_delete(const sfn_message_desc* desc, void* msg);
 
+// ---- the memory budget of an invocation (decision 110)
+// While generated code runs, the value operations on its thread charge what they allocate to
+// the invocation's meter and credit what they free, as malloc's chunk sizes (so the meter
+// follows resident memory for small strings too). An allocation the budget cannot hold is
+// refused: nothing is allocated, the result is its type's empty value (a refused push drops
+// its element; map_slot and list_emplace_back hand out a scratch slot), the meter is exceeded
+// and the invocation's fuel is zeroed, so the invocation fails at its next loop iteration or fn
+// call, or at its end, and becomes a dead letter. Outside an invocation nothing is counted.
+class MemoryMeter {
+ public:
+  // `ctx`: whose fuel is zeroed when the meter is exceeded.
+  explicit MemoryMeter(sfn_ctx* ctx) : ctx_(ctx) {}
+  // Before each invocation: `limit` bytes, nothing used.
+  void reset(uint64_t limit);
+  uint64_t limit() const { return limit_; }
+  bool exceeded() const { return exceeded_; }
+  // Net bytes charged since reset() (negative when the invocation freed older values).
+  int64_t used() const { return used_; }
+  // `bytes` more; false (and exceeded) when they do not fit. A `fixed` charge (a small box of a
+  // known size) is never refused, only counted. Charges are free while paused.
+  bool charge(uint64_t bytes, bool fixed);
+  void credit(uint64_t bytes) { used_ -= static_cast<int64_t>(bytes); }
+  // Marks the meter exceeded (also when malloc itself fails inside the invocation).
+  void exceed();
+  // The meter running on this thread, or null.
+  static MemoryMeter* running();
+
+  // For its scope, value operations on this thread charge `meter` (generated code runs).
+  class Scope {
+   public:
+    explicit Scope(MemoryMeter& meter);
+    ~Scope();
+    Scope(const Scope&) = delete;
+    Scope& operator=(const Scope&) = delete;
+
+   private:
+    MemoryMeter* outer_;
+  };
+  // For its scope, the running meter (if any) charges nothing but still credits what is freed:
+  // the runtime's own work inside an invocation (loading and copying stored state).
+  class Pause {
+   public:
+    Pause();
+    ~Pause();
+    Pause(const Pause&) = delete;
+    Pause& operator=(const Pause&) = delete;
+
+   private:
+    MemoryMeter* meter_;
+  };
+
+ private:
+  sfn_ctx* ctx_;
+  uint64_t limit_ = 0;
+  int64_t used_ = 0;
+  int paused_ = 0;
+  bool exceeded_ = false;
+  friend bool memory_refused();
+};
+// True when a meter runs on this thread and is exceeded: value operations refuse everything, so
+// a loop building a result may stop early.
+bool memory_refused();
+// The error text of list_insert when the meter refused to grow the list.
+inline constexpr const char* kMemoryRefused = "invocation memory budget exhausted";
+
 // sfn_str helpers.
 inline std::string_view str_view(const sfn_str& s) { return {s.data ? s.data : "", s.len}; }
 void str_set(sfn_str* out, std::string_view text);
 void str_free(sfn_str* s);
+// `n` (> 0) fresh bytes for a string to be written in place and then given to str_adopt, charged to
+// the running meter; null when it refuses them.
+char* str_buffer(uint64_t n);
+// Replaces `out` with `n` bytes at `data` (from str_buffer; null with n == 0 for the empty string).
+void str_adopt(sfn_str* out, char* data, uint64_t n);
 
 // list/map operations (contracts in abi_services.h).
 void list_push(const sfn_type* list_type, sfn_list* list, void* elem);

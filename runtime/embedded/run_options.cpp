@@ -40,6 +40,15 @@ void add_run_options(CLI::App& app, RunCommandLine& args) {
       ->check(CLI::Range(int64_t{1}, INT64_MAX));
   app.add_option("--max-depth", o.budget.max_depth, "Nested fn calls one invocation may make (default 1000)")
       ->check(CLI::Range(1u, core::kMaxDepthLimit));
+  app.add_option("--max-invocation-memory", o.budget.max_memory,
+                 "Memory the values of one invocation may allocate before it becomes a dead letter, e.g. 256MiB, "
+                 "64KiB (default " + core::size_text(InvocationBudget{}.max_memory) + ")")
+      ->transform(CLI::AsSizeValue(false))
+      ->check(CLI::Range(core::kMinInvocationMemory, core::kMaxInvocationMemory));
+  app.add_option("--max-invocation-effects", o.budget.max_effects,
+                 "Sends, timers, emits and cancels one invocation may make before it becomes a dead letter (default " +
+                     std::to_string(InvocationBudget{}.max_effects) + ")")
+      ->check(CLI::Range(uint64_t{1}, core::kMaxInvocationEffects));
   app.add_option("--until", args.until,
                  "With --clock virtual: stop when virtual time reaches this duration after the epoch (e.g. 2h); "
                  "later timers stay pending for the next run");

@@ -98,12 +98,14 @@ class WorkerInvocation final : public core::Invocation {
   // Commits or discards; returns false when the invocation failed.
   bool finish(int rc) {
     const core::Module& m = w_.module_;
-    if (rc != SFN_OK || raised_) {
+    std::string overrun = this->overrun();
+    if (rc != SFN_OK || raised_ || !overrun.empty()) {
       txn_.abort();
       for (auto& [e, msg] : emits_) core::message_delete(m.egress_message(e), msg);
       sends_.clear();
       emits_.clear();
       cancels_.clear();
+      if (!overrun.empty()) error_ = std::move(overrun);
       if (error_.empty()) error_ = "the handler failed without an error message";
       return false;
     }
@@ -140,16 +142,20 @@ class WorkerInvocation final : public core::Invocation {
   const sfn_str* self_address() override { return &inst_->self; }
   int64_t key_int() override { return inst_->int_key; }
   const sfn_str* key_str() override { return &inst_->key_str; }
+  // Loading and copying stored state is the runtime's work: not charged to the memory budget.
   const void* state_get(uint32_t i) override {
     check_state(i);
+    core::MemoryMeter::Pause pause;
     return txn_.get(i);
   }
   void* state_mut(uint32_t i) override {
     check_state(i);
+    core::MemoryMeter::Pause pause;
     return txn_.mut(i);
   }
   void state_clear(uint32_t i) override {
     if (i != UINT32_MAX) check_state(i);
+    core::MemoryMeter::Pause pause;
     txn_.clear(i);
   }
 
@@ -165,6 +171,7 @@ class WorkerInvocation final : public core::Invocation {
       return raise("send: function type `" + std::string(parsed.type_name) + "` has no handler for message " +
                        m.message(type)->name,
                    loc);
+    if (!add_effect(sizeof(Out) + m.message(type)->size + addr.size() + 32)) return raise(overrun(), loc);
     Out o;
     o.msg = Pending::take(m, type, addr, msg);
     if (out_timer) {
@@ -179,12 +186,15 @@ class WorkerInvocation final : public core::Invocation {
     return SFN_OK;
   }
 
-  void cancel(const sfn_str* timer) override { cancels_.emplace_back(core::str_view(*timer)); }
+  void cancel(const sfn_str* timer) override {
+    if (add_effect(sizeof(std::string) + timer->len)) cancels_.emplace_back(core::str_view(*timer));
+  }
 
   void emit(uint32_t egress, void* msg) override {
     const core::Module& m = w_.module_;
     if (egress >= m.desc().egress_count) invariant_failed("emit to an unknown egress");
     const sfn_message_desc* d = m.egress_message(egress);
+    if (!add_effect(sizeof(emits_[0]) + d->size)) return core::message_destroy(d, msg);  // moved, and dropped
     void* copy = std::malloc(d->size);
     if (!copy) throw std::bad_alloc();
     std::memcpy(copy, msg, d->size);  // move
@@ -486,7 +496,7 @@ void Worker::process(const Pending& p) {
   state::Instance* inst = backend_->instance(addr, parsed, core::key_group_of(addr, hub_.key_groups), &st);
   if (!inst) return dead_letter(addr, p.message_type(), p.message(), st.message(), "");
   inv_->start(inst, hub_.now());
-  int rc = handler(static_cast<sfn_ctx*>(inv_.get()), p.message());
+  int rc = inv_->run([&] { return handler(static_cast<sfn_ctx*>(inv_.get()), p.message()); });
   const uint64_t n = invocations_.fetch_add(1, std::memory_order_relaxed) + 1;
   if (inv_->interrupted()) return interrupted(addr);
   if (!inv_->finish(rc)) dead_letter(addr, p.message_type(), p.message(), inv_->error(), inv_->location());

@@ -91,7 +91,15 @@ typedef struct sfn_services {
   void (*ref_str)(const char* type_name, const sfn_str* key, sfn_str* out);
 
   /* Strings (UTF-8 bytes). Results replace `out`. Functions returning `const char*` return
-   * NULL on success or a static error text for `raise`. */
+   * NULL on success or a static error text for `raise`.
+   *
+   * The memory budget (decision 110): during an invocation every value operation that allocates
+   * charges its invocation's budget. One that does not fit allocates nothing and leaves the
+   * empty value of its result (a list push drops its element; list_insert returns an error text;
+   * map_slot returns a scratch slot), and the invocation fails at its next fuel point or its end
+   * with "invocation memory budget exhausted", whatever it raised in between.
+   * `str_assign` with data NULL and len > 0 gives `out` len zero bytes to write in place (the
+   * empty string when the budget refuses them). */
   void (*str_assign)(sfn_str* out, const char* data, uint64_t len);
   void (*str_concat)(sfn_str* out, const sfn_str* a, const sfn_str* b);
   int (*str_contains)(const sfn_str* s, const sfn_str* needle);

@@ -74,11 +74,15 @@ struct EgressRecord {
 
 enum class ClockMode { real, virtual_time };
 
-// The budget of each invocation (decision 110): loop iterations plus fn calls (--max-fuel), and
-// nested fn calls (--max-depth, at most 100,000).
+// The budget of each invocation (decision 110): loop iterations plus fn calls (--max-fuel),
+// nested fn calls (--max-depth, at most 100,000), bytes its values may allocate
+// (--max-invocation-memory) and sends, timers, emits and cancels it may buffer
+// (--max-invocation-effects).
 struct InvocationBudget {
   int64_t fuel = 100'000'000;
   uint32_t max_depth = 1000;
+  uint64_t max_memory = uint64_t{256} << 20;
+  uint64_t max_effects = 1'000'000;
 };
 
 // The options of `sfn run` (RUNTIME.md §5).
@@ -106,7 +110,7 @@ struct RunOptions {
   std::string metrics_address;        // --metrics HOST:PORT: Prometheus text at GET /metrics; empty: none
   size_t max_record_bytes = 0;        // --max-record-bytes: largest ingress record over the network; 0: runtime/io's default
   uint32_t key_groups = 128;
-  InvocationBudget budget;            // --max-fuel, --max-depth
+  InvocationBudget budget;            // --max-fuel, --max-depth, --max-invocation-memory, --max-invocation-effects
   // The program's schema (compiler/compat: what its persisted data and in-flight messages
   // depend on), recorded in every snapshot's MANIFEST; empty when unknown (a module run without
   // its source).
