@@ -300,6 +300,8 @@ std::string ClusterHost::assign(unsigned w, const std::string& peer, worker::Hub
   for (const auto& r : rec.messages[w]) a->add_in_flight(r);
   a->set_max_fuel(hub.budget.fuel);
   a->set_max_depth(hub.budget.max_depth);
+  a->set_max_invocation_memory(hub.budget.max_memory);
+  a->set_max_invocation_effects(hub.budget.max_effects);
   send(peer, m);
   const std::string prefix = "worker-" + std::to_string(w) + "/";
   for (const auto& f : rec.manifest.files) {

@@ -108,6 +108,11 @@ std::string Session::prepare() {
   hub_->endpoints.assign(assign_.endpoints().begin(), assign_.endpoints().end());
   hub_->budget.fuel = assign_.max_fuel();
   hub_->budget.max_depth = assign_.max_depth();
+  if (assign_.max_invocation_memory()) hub_->budget.max_memory = assign_.max_invocation_memory();
+  if (assign_.max_invocation_effects()) hub_->budget.max_effects = assign_.max_invocation_effects();
+  // A process counts only its own workers' messages (those it sends to other processes are
+  // processed there), so it cannot see the run's total: the bound is not applied in a cluster.
+  hub_->max_in_flight = 0;
   hub_->snapshots = &store_;
   link();
   if (auto s = io::empty_directory(db_dir(options_)); !s) return s.error().message;

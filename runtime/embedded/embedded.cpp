@@ -136,6 +136,8 @@ class EmbeddedRun {
   std::string run();
   // A worker failed: the run stopped without a last snapshot.
   bool worker_failed() const { return hub_ && hub_->failed.load(); }
+  // The messages in flight passed --max-in-flight: recovering in process would do the same again.
+  bool overloaded() const { return hub_ && hub_->overloaded.load(); }
   // The run was stopped (a signal, a reload, a failure) before its work was done.
   bool interrupted() const { return coord_ && coord_->interrupted(); }
   // Committed egress could not be written to its log (e.g. a full disk): recovering in process
@@ -478,6 +480,7 @@ std::string EmbeddedRun::run() {
   store_ = std::make_unique<snapshot::SnapshotStore>(dir_);
   hub_->snapshots = store_.get();
   hub_->budget = options_.budget;
+  hub_->max_in_flight = options_.max_in_flight;
   ws_ = options_.worker_set ? options_.worker_set() : make_local_workers();
   auto rec = recover(*store_, dir_, workers_, groups_, m_.desc().version_hash ? m_.desc().version_hash : "", options_,
                      ws_->restores_locally());
@@ -526,6 +529,11 @@ std::string EmbeddedRun::run() {
                       dir_.string());
   }
   run_threads();
+  if (overloaded()) {
+    result_.error = worker::in_flight_error(options_.max_in_flight, ws_->crowded_sends(), m_);
+    result_.exit_code = 1;
+    std::cerr << "sfn run: " << result_.error << "\n";
+  }
   for (const std::string& e : ws_->fatal_errors()) {
     std::cerr << "sfn run: " << e << "\n";
     result_.exit_code = 1;
@@ -662,7 +670,8 @@ std::string Supervisor::run_once(RunResult& result, int attempt, bool* failed, b
     starting_.reset();
   }, metrics_);
   std::string error = run.run();
-  *failed = run.worker_failed() && !run.egress_failed();  // a full disk is not fixed by recovering
+  // Neither a full disk nor a program over its bounds is fixed by recovering.
+  *failed = run.worker_failed() && !run.egress_failed() && !run.overloaded();
   *interrupted = run.interrupted();
   total_.invocations += result.invocations;
   total_.dead_letters += result.dead_letters;

@@ -71,6 +71,12 @@ class LocalWorkers final : public WorkerSet {
     return out;
   }
 
+  worker::SendCounts crowded_sends() const override {
+    worker::SendCounts sends;
+    for (const auto& w : ws_) sends.merge(w->crowded_sends());
+    return sends;
+  }
+
   uint64_t invocations() const override {
     uint64_t n = 0;
     for (const auto& w : ws_) n += w->invocations();

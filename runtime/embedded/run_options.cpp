@@ -49,6 +49,11 @@ void add_run_options(CLI::App& app, RunCommandLine& args) {
                  "Sends, timers, emits and cancels one invocation may make before it becomes a dead letter (default " +
                      std::to_string(InvocationBudget{}.max_effects) + ")")
       ->check(CLI::Range(uint64_t{1}, core::kMaxInvocationEffects));
+  app.add_option("--max-in-flight", o.max_in_flight,
+                 "Messages sent by handlers (and fired timers) that may wait to be processed, over the whole run; past "
+                 "it the run stops with exit 1 naming the function types that sent them (default " +
+                     std::to_string(kDefaultMaxInFlight) + ")")
+      ->check(CLI::Range(uint64_t{100}, uint64_t{10'000'000'000}));
   app.add_option("--until", args.until,
                  "With --clock virtual: stop when virtual time reaches this duration after the epoch (e.g. 2h); "
                  "later timers stay pending for the next run");

@@ -13,6 +13,7 @@
 #include "runtime/embedded/recovery.h"
 #include "runtime/io/io_server.h"
 #include "runtime/worker/hub.h"
+#include "runtime/worker/in_flight.h"
 
 namespace sfn::runtime {
 
@@ -33,6 +34,9 @@ class WorkerSet {
   virtual std::vector<io::WorkerStatus> status() const = 0;
   // What made workers fail, one line each.
   virtual std::vector<std::string> fatal_errors() const = 0;
+  // What the workers' handlers sent while the messages in flight were crowded (in_flight.h); none
+  // for worker processes, which do not bound them (decision 110).
+  virtual worker::SendCounts crowded_sends() const { return {}; }
   virtual uint64_t invocations() const = 0;
 };
 

@@ -10,10 +10,11 @@
 // Deadlock in cycles (workers messaging each other): a worker never blocks on a send. A full
 // channel parks the batch in that Sender's backlog (memory, FIFO) and the worker keeps receiving
 // and processing its inbox; it retries flush() each loop turn. Receiving is therefore never held
-// up by sending, so no wait-for cycle can form. Memory stays bounded because the only source of
-// new work is the ingress: the runtime stops admitting ingress records (which wait safely in the
-// durable ingress log) while any backlog is above its limit (ChannelOptions::max_backlog_bytes
-// makes append() report would_block for that purpose).
+// up by sending, so no wait-for cycle can form. Ingress records are admitted only while the
+// backlog is below its limit (ChannelOptions::max_backlog_bytes makes append() report would_block
+// for that purpose; they wait safely in the durable ingress log). What handlers send is bounded
+// by the run's limit on messages in flight instead (runtime/worker/in_flight.h): a program whose
+// messages multiply stops the run with an error rather than filling the backlogs.
 #pragma once
 
 #include <chrono>

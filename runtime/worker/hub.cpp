@@ -51,7 +51,19 @@ Hub::Hub(ModulePtr m, unsigned w, uint32_t g, ClockMode c, std::string t)
       clock(c),
       tag(std::move(t)),
       transport(static_cast<int>(channel_sockets(w))),
-      progress(w + 1) {}
+      progress(w + 1),
+      in_flight(w) {}
+
+int64_t Hub::messages_in_flight() const {
+  int64_t total = 0;
+  for (const InFlight& w : in_flight) total += w.net.load(std::memory_order_relaxed);
+  return total;
+}
+
+void Hub::report_overload() {
+  overloaded.store(true);
+  report_failure();
+}
 
 int64_t Hub::now() const {
   if (clock == ClockMode::virtual_time) return virtual_now.load(std::memory_order_acquire);

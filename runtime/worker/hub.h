@@ -97,6 +97,20 @@ class Hub {
   std::atomic<bool> interrupt{false};
   std::atomic<bool> interrupted{false};
 
+  // ---- messages in flight (in_flight.h) ----
+  uint64_t max_in_flight = kDefaultMaxInFlight;  // set before the threads start; 0: no bound
+  // Per worker: the messages it created by sends and timers minus those of them it processed (a
+  // message processed by another worker counts there), so their sum is what is in flight.
+  struct alignas(64) InFlight {
+    std::atomic<int64_t> net{0};
+  };
+  std::vector<InFlight> in_flight;
+  int64_t messages_in_flight() const;
+  // More than max_in_flight: the run stops as after a failed worker (no last snapshot), and is not
+  // recovered in process, which would only do the same again.
+  std::atomic<bool> overloaded{false};
+  void report_overload();
+
   // ---- egress ----
   // Receives committed egress records (an epoch's, once it commits), in order.
   std::function<void(std::vector<EgressRecord>&)> egress_sink;

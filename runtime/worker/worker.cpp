@@ -4,6 +4,7 @@
 // allocation beyond the sent messages themselves.
 #include "runtime/worker/worker.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -60,6 +61,7 @@ Pending& Pending::operator=(Pending&& o) noexcept {
   message_type_ = o.message_type_;
   addr_off_ = o.addr_off_;
   addr_len_ = o.addr_len_;
+  counted_ = o.counted_;
   return *this;
 }
 
@@ -79,6 +81,7 @@ class WorkerInvocation final : public core::Invocation {
     bool delayed = false;
     int64_t due = 0;
     std::string handle;
+    uint32_t function = 0;  // of the target
   };
 
   explicit WorkerInvocation(Worker& w) : w_(w), txn_(w.backend_.get()) {}
@@ -117,6 +120,7 @@ class WorkerInvocation final : public core::Invocation {
     }
     emits_.clear();
     for (Out& o : sends_) {
+      w_.last_sends_.emplace_back(inst_->function, o.function);
       if (o.delayed) {
         state::TimerRecord t;
         t.handle = std::move(o.handle);
@@ -174,6 +178,7 @@ class WorkerInvocation final : public core::Invocation {
     if (!add_effect(sizeof(Out) + m.message(type)->size + addr.size() + 32)) return raise(overrun(), loc);
     Out o;
     o.msg = Pending::take(m, type, addr, msg);
+    o.function = parsed.function;
     if (out_timer) {
       o.delayed = true;
       o.due = now_ + delay;
@@ -321,7 +326,7 @@ void Worker::on_record(const transport::RecordView& rec) {
   // In flight for the snapshot being taken: sent before its sender's barrier, arrived after ours.
   if (align_.in_flight(from)) snap_.file.messages.emplace_back(rec.payload);
   ++consumed_;  // the record itself; a message record is re-counted as created below
-  accept_record(rec.payload);
+  accept_record(rec.payload, rec.sender < hub_.workers);
 }
 
 void Worker::restore(const std::vector<std::string>& records, uint64_t epoch) {
@@ -329,7 +334,7 @@ void Worker::restore(const std::vector<std::string>& records, uint64_t epoch) {
   for (const state::TimerRecord& t : backend_->take_orphaned_timers()) removed_type(t.target, t.message_type);
   std::string renumbered;
   for (const auto& r : records)
-    if (renumber_record(r, renumbered)) accept_record(renumbered);
+    if (renumber_record(r, renumbered)) accept_record(renumbered, false);
 }
 
 // An in-flight record of the snapshot numbers its message type as the version that wrote it
@@ -363,7 +368,7 @@ void Worker::dead_letter(std::string_view address, uint32_t type, const void* ms
   hub_.dead_letters.fetch_add(1, std::memory_order_relaxed);
 }
 
-void Worker::accept_record(std::string_view record) {
+void Worker::accept_record(std::string_view record, bool counted) {
   RecordKind kind;
   uint32_t type;
   std::string_view target, payload;
@@ -378,8 +383,10 @@ void Worker::accept_record(std::string_view record) {
   }
   Pending p(module_, type, target);
   Status s = core::decode_proto(module_.message(type), payload, p.message(), core::BadUtf8::repair);
+  taken_ += counted && !s;
   if (!s) return dead_letter(target, type, p.message(), s.message(), "");
   ++created_;
+  p.set_counted(counted);
   local_.push_back(std::move(p));
 }
 
@@ -387,7 +394,9 @@ void Worker::route(Pending&& p) {
   std::string_view addr = p.address();
   unsigned owner = hub_.owner(core::key_group_of(addr, hub_.key_groups));
   ++created_;
+  ++sent_;
   if (owner == index_) {
+    p.set_counted(true);
     local_.push_back(std::move(p));
     return;
   }
@@ -456,10 +465,34 @@ int64_t Worker::next_timer() const {
   return timer_heap_.empty() ? INT64_MAX : timer_heap_.top().due;
 }
 
+int64_t Worker::timer_room() {
+  if (hub_.max_in_flight == 0) return INT64_MAX;
+  hub_.in_flight[index_].net.store(static_cast<int64_t>(sent_ - taken_), std::memory_order_relaxed);
+  return static_cast<int64_t>(hub_.max_in_flight / 2) - hub_.messages_in_flight();
+}
+
+void Worker::note_in_flight(uint64_t sent) {
+  if (hub_.max_in_flight == 0) return;
+  hub_.in_flight[index_].net.store(static_cast<int64_t>(sent_ - taken_), std::memory_order_relaxed);
+  // The total is read every 64th invocation, or once this worker sent an eighth of the bound (at
+  // most 1024) since the last read, and after every invocation while it is crowded.
+  const uint64_t stride = std::clamp<uint64_t>(hub_.max_in_flight / 8, 1, 1024);
+  if (crowded_ || ++checks_ % 64 == 0 || sent_ - sent_at_check_ >= stride) {
+    sent_at_check_ = sent_;
+    const int64_t total = hub_.messages_in_flight();
+    crowded_ = total > static_cast<int64_t>(hub_.max_in_flight / 2);
+    if (crowded_) crowded_sends_.add(last_sends_);
+    if (sent > 0 && total > static_cast<int64_t>(hub_.max_in_flight) && !hub_.overloaded.load())
+      hub_.report_overload();
+  }
+  last_sends_.clear();
+}
+
 bool Worker::fire_due_timers() {
   bool fired = false;
   int64_t now = hub_.now();
-  while (!timer_heap_.empty() && timer_heap_.top().due <= now) {
+  if (timer_heap_.empty() || timer_heap_.top().due > now) return false;
+  for (int64_t room = timer_room(); room > 0 && !timer_heap_.empty() && timer_heap_.top().due <= now; --room) {
     TimerEntry e = timer_heap_.top();
     timer_heap_.pop();
     auto it = timers_.find(e.handle);
@@ -481,6 +514,7 @@ bool Worker::fire_due_timers() {
 
 void Worker::process(const Pending& p) {
   ++consumed_;
+  taken_ += p.counted();
   std::string_view addr = p.address();
   core::Address parsed;
   std::string err;
@@ -499,7 +533,9 @@ void Worker::process(const Pending& p) {
   int rc = inv_->run([&] { return handler(static_cast<sfn_ctx*>(inv_.get()), p.message()); });
   const uint64_t n = invocations_.fetch_add(1, std::memory_order_relaxed) + 1;
   if (inv_->interrupted()) return interrupted(addr);
+  const uint64_t sent_before = sent_;
   if (!inv_->finish(rc)) dead_letter(addr, p.message_type(), p.message(), inv_->error(), inv_->location());
+  note_in_flight(sent_ - sent_before);
   static std::atomic<bool> injected{false};
   if (n == fail_after_ && !injected.exchange(true)) fail("worker " + std::to_string(index_) + ": injected failure");
 }
@@ -576,7 +612,9 @@ void Worker::run() {
     }
     if (idle) continue;
     fire_due_timers();
-    for (size_t n = 0; n < kBatch && !local_.empty() && !hub_.interrupted.load(std::memory_order_relaxed); ++n) {
+    for (size_t n = 0; n < kBatch && !local_.empty() && !hub_.interrupted.load(std::memory_order_relaxed) &&
+                       !hub_.failed.load(std::memory_order_relaxed);
+         ++n) {
       Pending p = std::move(local_.front());
       local_.pop_front();
       process(p);

@@ -21,6 +21,7 @@
 #include "runtime/snapshot/worker_file.h"
 #include "runtime/state/state_backend.h"
 #include "runtime/worker/hub.h"
+#include "runtime/worker/in_flight.h"
 
 namespace sfn::runtime::worker {
 
@@ -43,6 +44,9 @@ class Pending {
 
   void* message() const { return block_.get(); }
   uint32_t message_type() const { return message_type_; }
+  // Sent by a handler or fired by a timer: counted among the messages in flight (in_flight.h).
+  bool counted() const { return counted_; }
+  void set_counted(bool counted) { counted_ = counted; }
   std::string_view address() const { return {block_.get() + addr_off_, addr_len_}; }
 
  private:
@@ -54,6 +58,7 @@ class Pending {
   uint32_t message_type_ = 0;
   uint32_t addr_off_ = 0;
   uint32_t addr_len_ = 0;
+  bool counted_ = false;
 };
 
 class Worker {
@@ -78,6 +83,9 @@ class Worker {
   uint32_t owned_key_groups() const;
   // Set when the worker hit an unrecoverable store error (reported at the end of the run).
   std::string fatal_error() const;
+  // What this worker's handlers sent while the messages in flight were over half the bound; read
+  // once the thread has ended.
+  const SendCounts& crowded_sends() const { return crowded_sends_; }
 
   // `sfn state`: the instance's states as a JSON object; runs on the worker thread.
   Status state_json(std::string_view address, std::string* out);
@@ -100,8 +108,16 @@ class Worker {
   };
 
   void on_record(const transport::RecordView& rec);
-  // Decodes one channel record into the local queue (or applies a timer cancel).
-  void accept_record(std::string_view record);
+  // Decodes one channel record into the local queue (or applies a timer cancel); `counted`: a
+  // message a worker sent (not an ingress record, nor one recovered from a snapshot).
+  void accept_record(std::string_view record, bool counted);
+  // After an invocation that sent `sent` messages: publishes this worker's count of messages in
+  // flight, checks the run's total now and then (always while it is crowded), notes what was sent
+  // while crowded, and stops the run past the bound.
+  void note_in_flight(uint64_t sent);
+  // How many due timers may fire now: they wait while the messages in flight are over half the
+  // bound, so a burst of timers never fills it.
+  int64_t timer_room();
   // A dead letter of the current epoch (LANGUAGE.md §9).
   void dead_letter(std::string_view address, uint32_t type, const void* msg, std::string_view error,
                    std::string_view location);
@@ -167,6 +183,12 @@ class Worker {
   uint64_t epoch_ = kFirstEpoch;  // the epoch new egress and dead letters belong to
 
   uint64_t created_ = 0, consumed_ = 0;
+  // Messages in flight (in_flight.h): counted ones routed and processed here, whether the run's
+  // total was over half the bound at the last check, and what was sent since then.
+  uint64_t sent_ = 0, taken_ = 0, checks_ = 0, sent_at_check_ = 0;
+  bool crowded_ = false;
+  std::vector<std::pair<uint32_t, uint32_t>> last_sends_;  // (from, to) function types
+  SendCounts crowded_sends_;
   std::chrono::steady_clock::time_point last_write_back_ = std::chrono::steady_clock::now();
   std::atomic<uint64_t> invocations_{0};
   std::atomic<uint64_t> queue_depth_{0};

@@ -74,6 +74,11 @@ struct EgressRecord {
 
 enum class ClockMode { real, virtual_time };
 
+// The default of --max-in-flight (decision 110): messages sent by handlers (or fired by timers)
+// and not yet processed, over the whole run; twice the default effects budget, so one invocation
+// at its budget never reaches it alone.
+inline constexpr uint64_t kDefaultMaxInFlight = 2'000'000;
+
 // The budget of each invocation (decision 110): loop iterations plus fn calls (--max-fuel),
 // nested fn calls (--max-depth, at most 100,000), bytes its values may allocate
 // (--max-invocation-memory) and sends, timers, emits and cancels it may buffer
@@ -111,6 +116,7 @@ struct RunOptions {
   size_t max_record_bytes = 0;        // --max-record-bytes: largest ingress record over the network; 0: runtime/io's default
   uint32_t key_groups = 128;
   InvocationBudget budget;            // --max-fuel, --max-depth, --max-invocation-memory, --max-invocation-effects
+  uint64_t max_in_flight = kDefaultMaxInFlight;  // --max-in-flight: past it the run stops with exit 1
   // The program's schema (compiler/compat: what its persisted data and in-flight messages
   // depend on), recorded in every snapshot's MANIFEST; empty when unknown (a module run without
   // its source).

@@ -1,14 +1,17 @@
-// The invocation budgets of decision 110 that bound memory, against the real `sfn` binary and
-// both backends: what one invocation's values may allocate (--max-invocation-memory) and how many
-// sends, timers, emits and cancels it may buffer (--max-invocation-effects). Each run has an
-// address-space limit (`ulimit -v`), so a runtime without these budgets fails fast with bad_alloc
-// instead of taking the machine's memory.
+// The budgets of decision 110 that bound memory, against the real `sfn` binary: what one
+// invocation's values may allocate (--max-invocation-memory) and how many sends, timers, emits and
+// cancels it may buffer (--max-invocation-effects), in both backends, and how many messages sent by
+// handlers may be in flight in a run (--max-in-flight). Each run has an address-space limit
+// (`ulimit -v`), so a runtime without these budgets fails fast with bad_alloc instead of taking the
+// machine's memory.
 #include <gtest/gtest.h>
 #include <sys/resource.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -62,6 +65,13 @@ std::string dead_letter(const std::string& address, const std::string& type, con
 }
 
 std::string line(const std::string& text) { return R"({"egress":"lines","value":{"text":")" + text + "\"}}\n"; }
+
+std::vector<std::string> lines_of(const std::string& text) {
+  std::vector<std::string> out;
+  std::istringstream in(text);
+  for (std::string l; std::getline(in, l);) out.push_back(l);
+  return out;
+}
 
 // Issue 23 item 5: a handler doubling a string 40 times.
 const char* const kGrowProgram = R"(package grow;
@@ -244,6 +254,162 @@ TEST(EffectsBudget, FifteenMillionTimersAreADeadLetterWithTheDefaultBudget) {
                                effects_exhausted("1000000"), "prog.sfn:34:9") +
                        line("armed 3"));
   EXPECT_LT(peak_kb, 1L << 20) << "5 M timers once took 2.5 GB";
+}
+
+// Issue 23 item 6: A sends two messages to B for each message, B two to A.
+const char* const kAmplifyProgram = R"(package amp;
+
+message Ping {
+  n: int;
+}
+
+ingress pings(p: Ping) -> A(p.n);
+
+function A(id: int) {
+  on Ping(p) {
+    send Ping { n: p.n + 1 } to B(id);
+    send Ping { n: p.n + 1 } to B(id + 1);
+  }
+}
+
+function B(id: int) {
+  on Ping(p) {
+    send Ping { n: p.n + 1 } to A(id);
+    send Ping { n: p.n + 1 } to A(id + 1);
+  }
+}
+)";
+
+bool names_the_cycle(const std::string& err, const std::string& bound) {
+  const std::string head = "sfn run: more than " + bound +
+                           " messages sent by handlers were in flight (--max-in-flight): the messages multiply along "
+                           "the cycle ";
+  return err.find(head + "amp/A → amp/B → amp/A") != std::string::npos ||
+         err.find(head + "amp/B → amp/A → amp/B") != std::string::npos;
+}
+
+// The cycle reached bad_alloc within ~30 s, with snapshots of 240–900 MB of in-flight records,
+// and a restart died the same way, with no word of why. Now the run stops with exit 1 once the
+// bound is passed, naming the cycle, and so does a restart, within bounded memory.
+TEST(InFlight, AnAmplifyingCycleStopsTheRunNamingTheCycle) {
+  ScratchDir dir("in_flight_cycle");
+  const std::vector<std::string> ping = {R"({"ingress":"pings","value":{"n":0}})"};
+  auto r = run_program(dir.path, kAmplifyProgram, ping, {"--workers", "2", "--max-in-flight", "10000"});
+  EXPECT_EQ(r.status, 1) << r.err;
+  EXPECT_TRUE(names_the_cycle(r.err, "10000")) << r.err;
+  auto again = run_sfn(dir.path, {"run", "prog.sfn", "--workers", "2", "--max-in-flight", "10000", "--clock", "virtual",
+                                  "--state-dir", (dir.path / "state").string()});
+  EXPECT_EQ(again.status, 1) << again.err;
+  EXPECT_TRUE(names_the_cycle(again.err, "10000")) << again.err;
+
+  r = run_program(dir.path, kAmplifyProgram, ping, {"--workers", "2"});
+  const long peak_kb = children_peak_kb();
+  std::printf("default bound: sfn run peak resident memory at most %ld kB\n", peak_kb);
+  EXPECT_EQ(r.status, 1) << r.err;
+  EXPECT_TRUE(names_the_cycle(r.err, "2000000")) << r.err;
+  EXPECT_LT(peak_kb, 1L << 20);
+}
+
+// Chains of 2,000 hops, a fan-out and a burst of 300 timers due at once all run within a bound of
+// 100 messages in flight (timers wait while it is half full); one invocation sending 500 does not,
+// and the error names what it sent.
+const char* const kFanProgram = R"(package fan;
+
+message Go {
+  id: int;
+  hops: int;
+  fan: int;
+  timers: int;
+}
+
+message Hop {
+  left: int;
+}
+
+message Leaf {
+  i: int;
+}
+
+message Probe {
+  id: int;
+}
+
+message Line {
+  text: string;
+}
+
+ingress gos(g: Go) -> Root(g.id);
+ingress probes(p: Probe) -> Sink(p.id);
+egress lines: Line;
+
+function Root(id: int) {
+  on Go(g) {
+    if (g.hops > 0) {
+      send Hop { left: g.hops } to Chain(id * 10000);
+    }
+    var i = 0;
+    while (i < g.fan) {
+      send Leaf { i: i } to Sink(id);
+      i += 1;
+    }
+    var t = 0;
+    while (t < g.timers) {
+      send Leaf { i: t } to Sink(id) after 1s;
+      t += 1;
+    }
+  }
+}
+
+function Chain(id: int) {
+  on Hop(h) {
+    if (h.left > 1) {
+      send Hop { left: h.left - 1 } to Chain(id + 1);
+    } else {
+      emit Line { text: "chain ${id} done" } to lines;
+    }
+  }
+}
+
+function Sink(id: int) {
+  state got: int = 0;
+
+  on Leaf(_l) {
+    got += 1;
+  }
+
+  on Probe(_p) {
+    emit Line { text: "sink ${id} got ${got}" } to lines;
+  }
+}
+)";
+
+std::string go(int id, int hops, int fan, int timers, const std::string& at) {
+  return R"({"ingress":"gos","value":{"id":)" + std::to_string(id) + R"(,"hops":)" + std::to_string(hops) +
+         R"(,"fan":)" + std::to_string(fan) + R"(,"timers":)" + std::to_string(timers) + R"(},"at":")" + at + "\"}";
+}
+
+TEST(InFlight, ChainsFanOutsAndTimerBurstsWithinTheBoundRun) {
+  ScratchDir dir("in_flight_within");
+  std::vector<std::string> in;
+  for (int id = 1; id <= 3; ++id) in.push_back(go(id, 2000, 0, 0, "1s"));
+  in.push_back(go(4, 0, 90, 0, "2s"));
+  for (int id = 5; id <= 7; ++id) in.push_back(go(id, 0, 0, 100, "3s"));
+  for (int id = 4; id <= 7; ++id) in.push_back(R"({"ingress":"probes","value":{"id":)" + std::to_string(id) + R"(},"at":"1m"})");
+  auto r = run_program(dir.path, kFanProgram, in, {"--workers", "2", "--max-in-flight", "100"});
+  EXPECT_EQ(r.status, 0) << r.err;
+  std::vector<std::string> got = lines_of(r.out);  // two workers publish in worker order
+  std::sort(got.begin(), got.end());
+  EXPECT_EQ(got, lines_of(line("chain 11999 done") + line("chain 21999 done") + line("chain 31999 done") +
+                          line("sink 4 got 90") + line("sink 5 got 100") + line("sink 6 got 100") +
+                          line("sink 7 got 100")))
+      << r.err;
+
+  r = run_program(dir.path, kFanProgram, {go(8, 0, 500, 0, "1s")}, {"--workers", "2", "--max-in-flight", "100"});
+  EXPECT_EQ(r.status, 1) << r.err;
+  EXPECT_NE(r.err.find("more than 100 messages sent by handlers were in flight (--max-in-flight): the program sends "
+                       "faster than it processes (sends while over half of it: fan/Root → fan/Sink: 500)"),
+            std::string::npos)
+      << r.err;
 }
 
 }  // namespace
