@@ -105,6 +105,8 @@ struct RunOptions {
   bool insecure = false;              // --insecure: endpoints may bind non-loopback addresses without authentication
   std::string metrics_address;        // --metrics HOST:PORT: Prometheus text at GET /metrics; empty: none
   size_t max_record_bytes = 0;        // --max-record-bytes: largest ingress record over the network; 0: runtime/io's default
+  std::string curve_key;              // --curve-key: the endpoints' CurveZMQ secret key file; empty: no keys
+  std::string curve_peers;            // --curve-peers: directory of the allowed clients' *.pub files
   uint32_t key_groups = 128;
   InvocationBudget budget;            // --max-fuel, --max-depth
   // The program's schema (compiler/compat: what its persisted data and in-flight messages
