@@ -28,6 +28,7 @@
 #include "runtime/io/durable_file.h"
 #include "runtime/io/client.h"
 #include "runtime/io/io_server.h"
+#include "runtime/transport/security.h"
 
 namespace sfn::driver {
 namespace {
@@ -71,6 +72,33 @@ bool resolve_timeout(const std::string& text, std::chrono::milliseconds& out, in
   return true;
 }
 
+// A client's CurveZMQ keys: --curve-key and --server-key (or SFN_CURVE_KEY and SFN_SERVER_KEY).
+struct CurveArgs {
+  std::string key, server_key;
+};
+
+void add_curve_options(CLI::App* cmd, CurveArgs& out) {
+  cmd->add_option("--curve-key", out.key,
+                  "This client's CurveZMQ secret key file (sfn keygen OUT writes OUT.key), for a server run "
+                  "with --curve-key; its OUT.pub must be in the server's --curve-peers")
+      ->envname("SFN_CURVE_KEY");
+  cmd->add_option("--server-key", out.server_key, "The server's CurveZMQ public key file (the .pub of its --curve-key)")
+      ->envname("SFN_SERVER_KEY");
+}
+
+// `endpoint` with the keys of `curve`; nullopt after reporting a usage error (a key file that
+// cannot be used, one of the two options alone).
+std::optional<io::ServerEndpoint> resolve_server(const std::string& endpoint, const CurveArgs& curve,
+                                                 int& exit_code) {
+  auto keys = runtime::transport::load_client_keys(curve.key, curve.server_key);
+  if (!keys) {
+    std::cerr << "error: " << keys.error().message << "\n";
+    exit_code = 2;
+    return std::nullopt;
+  }
+  return io::ServerEndpoint(endpoint, std::move(keys.value()));
+}
+
 // Prints `error` and returns the exit status it deserves.
 int report(const runtime::transport::Error& error) {
   std::cerr << "error: " << error.message << "\n";
@@ -99,15 +127,16 @@ std::string format_time(std::chrono::system_clock::time_point t) {
 struct SendArgs {
   std::string ingress, json, endpoint = io::kDefaultIngressEndpoint, key, timeout = "5s";
   std::string file, key_prefix;
+  CurveArgs curve;
 };
 
 // `sfn send INGRESS JSON`: one record.
-int send_one(const SendArgs& args, std::chrono::milliseconds timeout) {
+int send_one(const SendArgs& args, const io::ServerEndpoint& server, std::chrono::milliseconds timeout) {
   if (!nlohmann::json::accept(args.json)) {
     std::cerr << "error: the record is not valid JSON: " << args.json << "\n";
     return 2;
   }
-  auto ack = io::send_ingress(args.endpoint, args.ingress, io::PayloadFormat::json, args.json,
+  auto ack = io::send_ingress(server, args.ingress, io::PayloadFormat::json, args.json,
                               args.key, timeout);
   if (!ack) return report(ack.error());
   if (ack->duplicate)
@@ -178,14 +207,14 @@ int summarize(const SendArgs& args, const io::ImportReport& r,
 }
 
 // `sfn send INGRESS --file F`: every line of F (or stdin for `-`), pipelined.
-int send_file(const SendArgs& args, std::chrono::milliseconds timeout) {
+int send_file(const SendArgs& args, const io::ServerEndpoint& server, std::chrono::milliseconds timeout) {
   int fd = args.file == "-" ? 0 : ::open(args.file.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) {
     std::cerr << "error: cannot read " << args.file << ": " << std::strerror(errno) << "\n";
     return 2;
   }
   std::string name = args.file == "-" ? "<stdin>" : args.file;
-  io::ImportOptions options{args.endpoint, args.ingress, args.key_prefix, {}};
+  io::ImportOptions options{server, args.ingress, args.key_prefix, {}};
   options.bulk.timeout = timeout;
   ImportProgress progress(args.ingress);
   std::set<std::uint64_t> refused_lines;  // the lowest 20, for the summary
@@ -230,9 +259,12 @@ void setup_send(CLI::App& app, int& exit_code) {
       ->capture_default_str();
   cmd->add_option("--key", args.key, "Idempotency key: resending with the same key is safe");
   add_timeout_option(cmd, args.timeout);
+  add_curve_options(cmd, args.curve);
   cmd->callback([&exit_code] {
     std::chrono::milliseconds timeout;
     if (!resolve_timeout(args.timeout, timeout, exit_code)) return;
+    auto server = resolve_server(args.endpoint, args.curve, exit_code);
+    if (!server) return;
     std::string problem;
     if (args.file.empty() == args.json.empty())
       problem = "give either the record as JSON or --file FILE (not both)";
@@ -245,7 +277,7 @@ void setup_send(CLI::App& app, int& exit_code) {
       exit_code = 2;
       return;
     }
-    exit_code = args.file.empty() ? send_one(args, timeout) : send_file(args, timeout);
+    exit_code = args.file.empty() ? send_one(args, *server, timeout) : send_file(args, *server, timeout);
   });
 }
 
@@ -257,6 +289,7 @@ void setup_tail(CLI::App& app, int& exit_code) {
     std::uint64_t limit = 0;
     bool no_follow = false;
     bool offsets = false;
+    CurveArgs curve;
   };
   static Args args;
   auto* cmd = app.add_subcommand("tail", "Print committed egress records as JSON lines, following")
@@ -274,9 +307,13 @@ void setup_tail(CLI::App& app, int& exit_code) {
   cmd->add_flag("--no-follow", args.no_follow, "Print the committed history and exit");
   cmd->add_flag("--offsets", args.offsets, "Prefix each line with the record's offset and a tab");
   add_timeout_option(cmd, args.timeout);
+  add_curve_options(cmd, args.curve);
   cmd->callback([&exit_code] {
     std::chrono::milliseconds timeout;
     if (!resolve_timeout(args.timeout, timeout, exit_code)) return;
+    auto control = resolve_server(args.control, args.curve, exit_code);
+    if (!control) return;
+    const io::ServerEndpoint egress(args.endpoint, control->curve);
     std::uint64_t printed = 0;
     auto print = [&](const io::EgressRecord& r) {
       if (args.offsets) std::cout << r.offset << '\t';
@@ -288,7 +325,7 @@ void setup_tail(CLI::App& app, int& exit_code) {
     if (args.no_follow) {
       std::uint64_t next = args.from;
       for (;;) {
-        auto page = io::read_egress(args.control, args.egress, next, 1000, timeout);
+        auto page = io::read_egress(*control, args.egress, next, 1000, timeout);
         if (!page) {
           exit_code = report(page.error());
           return;
@@ -301,8 +338,7 @@ void setup_tail(CLI::App& app, int& exit_code) {
         if (page->records.empty() || next >= page->end_offset) return;
       }
     }
-    auto follower = io::EgressFollower::open(args.endpoint, args.control, args.egress, args.from,
-                                             timeout);
+    auto follower = io::EgressFollower::open(egress, *control, args.egress, args.from, timeout);
     if (!follower) {
       exit_code = report(follower.error());
       return;
@@ -327,6 +363,7 @@ void setup_status(CLI::App& app, int& exit_code) {
   struct Args {
     std::string endpoint = io::kDefaultControlEndpoint, timeout = "5s";
     bool json = false;
+    CurveArgs curve;
   };
   static Args args;
   auto* cmd = app.add_subcommand("status", "Show a running program's epochs, workers and queues")
@@ -337,10 +374,13 @@ void setup_status(CLI::App& app, int& exit_code) {
   cmd->add_option("--endpoint", args.endpoint, "The control endpoint")->capture_default_str();
   cmd->add_flag("--json", args.json, "Print the status as one JSON object");
   add_timeout_option(cmd, args.timeout);
+  add_curve_options(cmd, args.curve);
   cmd->callback([&exit_code] {
     std::chrono::milliseconds timeout;
     if (!resolve_timeout(args.timeout, timeout, exit_code)) return;
-    auto status = io::query_status(args.endpoint, timeout);
+    auto server = resolve_server(args.endpoint, args.curve, exit_code);
+    if (!server) return;
+    auto status = io::query_status(*server, timeout);
     if (!status) {
       exit_code = report(status.error());
       return;
@@ -366,6 +406,8 @@ void setup_status(CLI::App& app, int& exit_code) {
       j["version"] = s.version;
       j["reloads"] = s.reloads;
       j["last_reload_pause_ms"] = s.last_reload_pause_ms;
+      j["curve"] = s.curve;
+      j["refused_clients"] = s.refused_clients;
       j["workers"] = nlohmann::json::array();
       for (const auto& w : s.workers)
         j["workers"].push_back({{"id", w.id}, {"key_groups", w.key_groups},
@@ -393,6 +435,10 @@ void setup_status(CLI::App& app, int& exit_code) {
       if (s.reloads > 0) std::cout << ", the last switched in " << std::lround(s.last_reload_pause_ms) << " ms";
       std::cout << ")\n";
     }
+    std::cout << "security:   "
+              << (s.curve ? "CurveZMQ (" + std::to_string(s.refused_clients) + " clients refused)"
+                          : std::string("none (no CurveZMQ keys)"))
+              << "\n";
     std::cout << "key groups: " << s.key_groups << "\n";
     std::cout << "workers:    " << s.workers.size() << "\n";
     for (const auto& w : s.workers)
@@ -434,6 +480,7 @@ void setup_state(CLI::App& app, int& exit_code) {
   struct Args {
     std::string address, endpoint = io::kDefaultControlEndpoint, timeout = "5s", state_dir, program;
     uint64_t epoch = 0;
+    CurveArgs curve;
   };
   static Args args;
   auto* cmd = app.add_subcommand("state", "Print an instance's state as JSON")
@@ -450,6 +497,7 @@ void setup_state(CLI::App& app, int& exit_code) {
                   "recorded in the state directory)")
       ->needs(dir);
   add_timeout_option(cmd, args.timeout);
+  add_curve_options(cmd, args.curve);
   cmd->callback([&exit_code] {
     if (!args.state_dir.empty()) {
       exit_code = offline_state(args.address, args.state_dir, args.epoch, args.program);
@@ -457,7 +505,9 @@ void setup_state(CLI::App& app, int& exit_code) {
     }
     std::chrono::milliseconds timeout;
     if (!resolve_timeout(args.timeout, timeout, exit_code)) return;
-    auto state = io::query_state(args.endpoint, args.address, timeout);
+    auto server = resolve_server(args.endpoint, args.curve, exit_code);
+    if (!server) return;
+    auto state = io::query_state(*server, args.address, timeout);
     if (!state) {
       exit_code = report(state.error());
       return;
@@ -469,7 +519,7 @@ void setup_state(CLI::App& app, int& exit_code) {
 
 // `sfn reload FILE`: the running program compiles FILE, checks it against the running version and
 // switches to it; waits until the new version runs (its label in `sfn status`).
-int reload(const std::string& file, const std::string& endpoint, std::chrono::milliseconds timeout) {
+int reload(const std::string& file, const io::ServerEndpoint& endpoint, std::chrono::milliseconds timeout) {
   std::error_code ec;
   const std::string path = std::filesystem::absolute(file, ec).string();
   auto label = io::request_reload(endpoint, path, timeout);
@@ -498,6 +548,7 @@ int reload(const std::string& file, const std::string& endpoint, std::chrono::mi
 void setup_reload(CLI::App& app, int& exit_code) {
   struct Args {
     std::string file, endpoint = io::kDefaultControlEndpoint, timeout = "30s";
+    CurveArgs curve;
   };
   static Args args;
   auto* cmd = app.add_subcommand("reload", "Hot-reload a running program with a new version of its source")
@@ -508,10 +559,13 @@ void setup_reload(CLI::App& app, int& exit_code) {
   cmd->add_option("file", args.file, "The new version's root .sfn file")->required();
   cmd->add_option("--control,--endpoint", args.endpoint, "The running program's control endpoint")->capture_default_str();
   add_timeout_option(cmd, args.timeout);
+  add_curve_options(cmd, args.curve);
   cmd->callback([&exit_code] {
     std::chrono::milliseconds timeout;
     if (!resolve_timeout(args.timeout, timeout, exit_code)) return;
-    exit_code = reload(args.file, args.endpoint, timeout);
+    auto server = resolve_server(args.endpoint, args.curve, exit_code);
+    if (!server) return;
+    exit_code = reload(args.file, *server, timeout);
   });
 }
 

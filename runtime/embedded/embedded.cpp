@@ -272,8 +272,10 @@ std::string EmbeddedRun::start_io(const Recovered& rec) {
   io_opts.ingress_endpoint = options_.ingress_endpoint;
   io_opts.egress_endpoint = options_.egress_endpoint;
   io_opts.control_endpoint = options_.control_endpoint;
-  io_opts.allow_non_loopback = options_.insecure;
   if (options_.max_record_bytes != 0) io_opts.max_record_bytes = options_.max_record_bytes;
+  auto security = transport::load_server_security(options_.curve_key, options_.curve_peers, options_.insecure);
+  if (!security) return security.error().message;
+  io_opts.security = std::move(security.value());
   io_opts.validator = make_validator(m_);
   io_opts.status = [this] { return status(); };
   if (options_.reload)

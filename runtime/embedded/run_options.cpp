@@ -13,6 +13,7 @@
 #include "runtime/core/module.h"
 #include "runtime/core/text.h"
 #include "runtime/io/protocol.h"
+#include "runtime/transport/security.h"
 
 namespace sfn::runtime {
 
@@ -70,6 +71,11 @@ void add_run_options(CLI::App& app, RunCommandLine& args) {
                      std::to_string(io::kDefaultMaxRecordBytes >> 20) + "MiB; --input lines are not limited by it)")
       ->transform(CLI::AsSizeValue(false))
       ->check(CLI::Range(io::kMinMaxRecordBytes, io::kMaxMaxRecordBytes));
+  app.add_option("--curve-key", o.curve_key,
+                 "This server's CurveZMQ secret key file (sfn keygen OUT writes OUT.key): its tcp and ipc endpoints "
+                 "are encrypted and accept only the clients in --curve-peers");
+  app.add_option("--curve-peers", o.curve_peers,
+                 "Directory of the public keys (*.pub) of the clients allowed to connect (with --curve-key)");
 }
 
 int run_parsed(const ModulePtr& module, RunCommandLine& args, const std::string& label) {
@@ -90,6 +96,11 @@ int run_parsed(const ModulePtr& module, RunCommandLine& args, const std::string&
       std::cerr << "error: --until: `" << args.until << "` is not a duration like \"5m\" or \"1.5s\"\n";
       return 2;
     }
+  }
+  if (auto security = transport::load_server_security(options.curve_key, options.curve_peers, options.insecure);
+      !security) {
+    std::cerr << "error: " << security.error().message << "\n";
+    return 2;
   }
   if (options.control_endpoint.empty() && !options.ingress_endpoint.empty())
     options.control_endpoint = "tcp://127.0.0.1:7102";

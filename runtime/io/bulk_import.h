@@ -18,7 +18,7 @@
 namespace sfn::runtime::io {
 
 struct ImportOptions {
-  std::string endpoint;
+  ServerEndpoint endpoint;
   std::string ingress;
   std::string key_prefix;  // empty: records carry no idempotency key
   BulkOptions bulk;

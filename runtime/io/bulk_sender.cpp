@@ -11,11 +11,12 @@
 namespace sfn::runtime::io {
 
 struct BulkSender::Impl {
-  std::string endpoint;
+  ServerEndpoint server;
+  std::string endpoint;  // server.address
   BulkOptions options;
   BulkResultHandler on_result;
   zmq::context_t context{1};
-  std::optional<zmq::socket_t> socket;
+  std::optional<detail::ClientSocket> socket;
   proto::IngressRequest building;  // the request being filled; cleared (not freed) when sent
   std::vector<std::uint64_t> building_tags;
   std::size_t building_bytes = 0;
@@ -36,11 +37,8 @@ struct BulkSender::Impl {
   }
 
   Error no_answer() const {
-    return Error{ErrorCode::timeout,
-                 "no answer from " + endpoint + " (ingress endpoint) within " +
-                     std::to_string(options.timeout.count()) + " ms, " +
-                     std::to_string(unacknowledged) +
-                     " records not acknowledged; is an `sfn run` with that endpoint running?"};
+    return detail::no_answer(server, "ingress endpoint", options.timeout,
+                             ", " + std::to_string(unacknowledged) + " records not acknowledged");
   }
 
   // Hands the results of one reply to the handler.
@@ -76,14 +74,10 @@ struct BulkSender::Impl {
   // Waits up to `wait` for one reply and delivers it; `received` tells whether one came.
   Status receive(std::chrono::milliseconds wait, bool& received) {
     received = false;
-    try {
-      zmq::pollitem_t item{socket->handle(), 0, ZMQ_POLLIN, 0};
-      zmq::poll(&item, 1, wait);
-      if (!(item.revents & ZMQ_POLLIN)) return transport::ok_status();
-    } catch (const zmq::error_t& e) {
-      return fail(detail::zmq_error("waiting for acknowledgements", endpoint, e));
-    }
-    auto parts = detail::recv_multipart_nowait(*socket, endpoint);
+    auto readable = socket->poll(ZMQ_POLLIN, wait);
+    if (!readable) return fail(readable.error());
+    if (!(readable.value() & ZMQ_POLLIN)) return transport::ok_status();
+    auto parts = detail::recv_multipart_nowait(socket->socket(), endpoint);
     if (!parts) return fail(parts.error());
     if (parts->empty()) return transport::ok_status();
     received = true;
@@ -120,7 +114,7 @@ struct BulkSender::Impl {
     parts.emplace_back();
     parts.emplace_back(request.ByteSizeLong());
     request.SerializeWithCachedSizesToArray(static_cast<std::uint8_t*>(parts.back().data()));
-    if (auto s = detail::send_multipart(*socket, parts, endpoint); !s) return fail(s.error());
+    if (auto s = detail::send_multipart(socket->socket(), parts, endpoint); !s) return fail(s.error());
     in_flight.push_back({request.request_id(), std::move(tags)});
     return transport::ok_status();
   }
@@ -182,10 +176,10 @@ struct BulkSender::Impl {
 BulkSender::BulkSender(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 BulkSender::~BulkSender() = default;
 
-Result<std::unique_ptr<BulkSender>> BulkSender::connect(const std::string& endpoint,
+Result<std::unique_ptr<BulkSender>> BulkSender::connect(const ServerEndpoint& server,
                                                         std::string ingress, BulkOptions options,
                                                         BulkResultHandler on_result) {
-  if (auto s = detail::check_endpoint(endpoint); !s) return s.error();
+  if (auto s = detail::check_endpoint(server.address); !s) return s.error();
   if (options.records_per_request == 0 || options.max_requests_in_flight == 0)
     return Error{ErrorCode::invalid_argument,
                  "a bulk sender needs at least one record per request and one request in flight"};
@@ -193,18 +187,15 @@ Result<std::unique_ptr<BulkSender>> BulkSender::connect(const std::string& endpo
     return Error{ErrorCode::invalid_argument, "a batch request holds at most " +
                                                   std::to_string(kMaxBatchRequestBytes) + " bytes of records"};
   auto impl = std::make_unique<Impl>();
-  impl->endpoint = endpoint;
+  impl->server = server;
+  impl->endpoint = server.address;
   impl->options = options;
   impl->on_result = std::move(on_result);
   impl->building.set_ingress(std::move(ingress));
   impl->building_tags.reserve(options.records_per_request);
-  try {
-    impl->socket.emplace(impl->context, zmq::socket_type::dealer);
-    impl->socket->set(zmq::sockopt::linger, 0);
-    impl->socket->connect(endpoint);
-  } catch (const zmq::error_t& e) {
-    return detail::zmq_error("connecting to the ingress endpoint", endpoint, e);
-  }
+  auto socket = detail::ClientSocket::connect(impl->context, zmq::socket_type::dealer, server, "ingress endpoint");
+  if (!socket) return socket.error();
+  impl->socket.emplace(std::move(socket.value()));
   return std::unique_ptr<BulkSender>(new BulkSender(std::move(impl)));
 }
 

@@ -43,9 +43,10 @@ using BulkResultHandler =
 
 class BulkSender {
  public:
-  // Connects a DEALER to the ingress ROUTER at `endpoint`; fails only on a malformed endpoint
-  // (a server that is not there shows as a timeout later).
-  static Result<std::unique_ptr<BulkSender>> connect(const std::string& endpoint,
+  // Connects a DEALER to the ingress ROUTER at `server`; fails only on a malformed endpoint or
+  // key (a server that is not there shows as a timeout later, one refusing this client's key as
+  // an io_error saying so).
+  static Result<std::unique_ptr<BulkSender>> connect(const ServerEndpoint& server,
                                                      std::string ingress, BulkOptions options,
                                                      BulkResultHandler on_result);
   ~BulkSender();

@@ -15,32 +15,32 @@ namespace {
 // Sends a request (ControlRequest, IngressRequest) with a fresh id and returns the reply to it
 // (ControlReply, IngressReply), its error already mapped.
 template <typename Reply, typename Request>
-Result<Reply> call(const std::string& endpoint, Request& request, std::chrono::milliseconds timeout,
+Result<Reply> call(const ServerEndpoint& server, Request& request, std::chrono::milliseconds timeout,
                    std::string_view what) {
   request.set_request_id(detail::next_request_id());
   zmq::context_t context(1);
-  auto raw = detail::request_reply(context, endpoint, request.SerializeAsString(), timeout, what);
+  auto raw = detail::request_reply(context, server, request.SerializeAsString(), timeout, what);
   if (!raw) return raw.error();
   Reply reply;
   if (!reply.ParseFromString(raw.value()) || reply.request_id() != request.request_id())
-    return detail::bad_reply(endpoint);
-  if (reply.has_error()) return detail::from_proto(reply.error(), endpoint);
+    return detail::bad_reply(server.address);
+  if (reply.has_error()) return detail::from_proto(reply.error(), server.address);
   return reply;
 }
 
-Result<proto::ControlReply> control_call(const std::string& endpoint, proto::ControlRequest& request,
+Result<proto::ControlReply> control_call(const ServerEndpoint& endpoint, proto::ControlRequest& request,
                                          std::chrono::milliseconds timeout, std::string_view what) {
   return call<proto::ControlReply>(endpoint, request, timeout, what);
 }
 
-Result<proto::IngressReply> ingress_call(const std::string& endpoint, proto::IngressRequest& request,
+Result<proto::IngressReply> ingress_call(const ServerEndpoint& endpoint, proto::IngressRequest& request,
                                          std::chrono::milliseconds timeout) {
   return call<proto::IngressReply>(endpoint, request, timeout, "ingress endpoint");
 }
 
 // A record larger than a batch request may be larger than the server receives, and the server
 // would drop its request unanswered: such a record is first checked against the server's limit.
-Status check_record_size(const std::string& endpoint, std::string_view ingress, std::size_t bytes,
+Status check_record_size(const ServerEndpoint& endpoint, std::string_view ingress, std::size_t bytes,
                          std::chrono::milliseconds timeout) {
   if (bytes <= kMaxBatchRequestBytes) return transport::ok_status();
   proto::IngressRequest ask;
@@ -55,7 +55,7 @@ Status check_record_size(const std::string& endpoint, std::string_view ingress, 
 
 }  // namespace
 
-Result<AppendResult> send_ingress(const std::string& endpoint, std::string_view ingress,
+Result<AppendResult> send_ingress(const ServerEndpoint& endpoint, std::string_view ingress,
                                   PayloadFormat format, std::string_view data,
                                   std::string_view idempotency_key,
                                   std::chrono::milliseconds timeout) {
@@ -69,40 +69,40 @@ Result<AppendResult> send_ingress(const std::string& endpoint, std::string_view 
   request.set_idempotency_key(std::string(idempotency_key));
   auto reply = ingress_call(endpoint, request, timeout);
   if (!reply) return reply.error();
-  if (!reply->has_ack()) return detail::bad_reply(endpoint);
+  if (!reply->has_ack()) return detail::bad_reply(endpoint.address);
   return AppendResult{reply->ack().offset(), reply->ack().duplicate()};
 }
 
-Result<StatusReport> query_status(const std::string& endpoint, std::chrono::milliseconds timeout) {
+Result<StatusReport> query_status(const ServerEndpoint& endpoint, std::chrono::milliseconds timeout) {
   proto::ControlRequest request;
   request.mutable_status();
   auto reply = control_call(endpoint, request, timeout, "control endpoint");
   if (!reply) return reply.error();
-  if (!reply->has_status()) return detail::bad_reply(endpoint);
+  if (!reply->has_status()) return detail::bad_reply(endpoint.address);
   return detail::from_proto(reply->status());
 }
 
-Result<std::string> query_state(const std::string& endpoint, std::string_view address,
+Result<std::string> query_state(const ServerEndpoint& endpoint, std::string_view address,
                                 std::chrono::milliseconds timeout) {
   proto::ControlRequest request;
   request.mutable_state()->set_address(std::string(address));
   auto reply = control_call(endpoint, request, timeout, "control endpoint");
   if (!reply) return reply.error();
-  if (!reply->has_state()) return detail::bad_reply(endpoint);
+  if (!reply->has_state()) return detail::bad_reply(endpoint.address);
   return std::move(*reply->mutable_state()->mutable_json());
 }
 
-Result<std::string> request_reload(const std::string& endpoint, const std::string& path,
+Result<std::string> request_reload(const ServerEndpoint& endpoint, const std::string& path,
                                    std::chrono::milliseconds timeout) {
   proto::ControlRequest request;
   request.mutable_reload()->set_path(path);
   auto reply = control_call(endpoint, request, timeout, "control endpoint");
   if (!reply) return reply.error();
-  if (!reply->has_reload()) return detail::bad_reply(endpoint);
+  if (!reply->has_reload()) return detail::bad_reply(endpoint.address);
   return std::move(*reply->mutable_reload()->mutable_version());
 }
 
-Result<EgressPage> read_egress(const std::string& control_endpoint, std::string_view egress,
+Result<EgressPage> read_egress(const ServerEndpoint& control_endpoint, std::string_view egress,
                                std::uint64_t from, std::uint32_t max_records,
                                std::chrono::milliseconds timeout) {
   proto::ControlRequest request;
@@ -112,7 +112,7 @@ Result<EgressPage> read_egress(const std::string& control_endpoint, std::string_
   read->set_max_records(max_records);
   auto reply = control_call(control_endpoint, request, timeout, "control endpoint");
   if (!reply) return reply.error();
-  if (!reply->has_egress_read()) return detail::bad_reply(control_endpoint);
+  if (!reply->has_egress_read()) return detail::bad_reply(control_endpoint.address);
   EgressPage page;
   page.start_offset = reply->egress_read().start_offset();
   page.end_offset = reply->egress_read().end_offset();
@@ -122,12 +122,12 @@ Result<EgressPage> read_egress(const std::string& control_endpoint, std::string_
 }
 
 struct EgressFollower::Impl {
-  std::string egress_ep;
-  std::string control_ep;
+  ServerEndpoint egress_ep;
+  ServerEndpoint control_ep;
   std::string egress;
   std::chrono::milliseconds timeout;
   zmq::context_t context{1};
-  std::optional<zmq::socket_t> sub;
+  std::optional<detail::ClientSocket> sub;
   std::uint64_t next = 0;
   bool need_fetch = true;
 
@@ -144,33 +144,50 @@ struct EgressFollower::Impl {
     need_fetch = next < page->end_offset;
     return transport::ok_status();
   }
+
+  // Takes the records published since the last call, refilling gaps from the log.
+  Status take_published(std::vector<EgressRecord>& out) {
+    for (;;) {
+      auto parts = detail::recv_multipart_nowait(sub->socket(), egress_ep.address);
+      if (!parts) return parts.error();
+      if (parts->empty()) return transport::ok_status();
+      if (parts->size() != 2 || parts->front().to_string_view() != egress) continue;
+      proto::EgressRecord record;
+      if (!record.ParseFromArray(parts->back().data(), static_cast<int>(parts->back().size())))
+        return detail::bad_reply(egress_ep.address);
+      if (record.offset() < next) continue;
+      if (record.offset() > next) {  // a gap: refill from the log
+        if (auto s = fetch(out); !s) return s;
+        continue;
+      }
+      out.push_back({record.offset(), std::move(*record.mutable_json())});
+      ++next;
+    }
+  }
 };
 
 EgressFollower::EgressFollower(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 EgressFollower::~EgressFollower() = default;
 
-Result<std::unique_ptr<EgressFollower>> EgressFollower::open(const std::string& egress_endpoint,
-                                                             const std::string& control_endpoint,
+Result<std::unique_ptr<EgressFollower>> EgressFollower::open(const ServerEndpoint& egress_endpoint,
+                                                             const ServerEndpoint& control_endpoint,
                                                              std::string egress,
                                                              std::uint64_t from,
                                                              std::chrono::milliseconds timeout) {
-  if (auto s = detail::check_endpoint(egress_endpoint); !s) return s.error();
-  if (auto s = detail::check_endpoint(control_endpoint); !s) return s.error();
+  if (auto s = detail::check_endpoint(control_endpoint.address); !s) return s.error();
   auto impl = std::make_unique<Impl>();
   impl->egress_ep = egress_endpoint;
   impl->control_ep = control_endpoint;
   impl->egress = std::move(egress);
   impl->timeout = timeout;
   impl->next = from;
-  try {
-    impl->sub.emplace(impl->context, zmq::socket_type::sub);
-    impl->sub->set(zmq::sockopt::linger, 0);
-    impl->sub->set(zmq::sockopt::rcvhwm, 100000);
-    impl->sub->set(zmq::sockopt::subscribe, impl->egress);
-    impl->sub->connect(egress_endpoint);
-  } catch (const zmq::error_t& e) {
-    return detail::zmq_error("subscribing to egress", egress_endpoint, e);
-  }
+  auto sub = detail::ClientSocket::connect(impl->context, zmq::socket_type::sub, egress_endpoint, "egress endpoint",
+                                           [&](zmq::socket_t& s) {
+                                             s.set(zmq::sockopt::rcvhwm, 100000);
+                                             s.set(zmq::sockopt::subscribe, impl->egress);
+                                           });
+  if (!sub) return sub.error();
+  impl->sub.emplace(std::move(sub.value()));
   // Fail early (unknown egress, nothing answering) rather than on the first next().
   auto probe = read_egress(control_endpoint, impl->egress, from, 1, timeout);
   if (!probe) return probe.error();
@@ -184,34 +201,12 @@ Result<std::vector<EgressRecord>> EgressFollower::next(std::chrono::milliseconds
     if (auto s = m.fetch(out); !s) return s.error();
     if (!out.empty()) return out;
   }
-  try {
-    zmq::pollitem_t item{m.sub->handle(), 0, ZMQ_POLLIN, 0};
-    zmq::poll(&item, 1, wait);
-    if (!(item.revents & ZMQ_POLLIN)) {
-      // Quiet: check the log in case published records were missed (dropped or published
-      // before our subscription took effect).
-      if (auto s = m.fetch(out); !s) return s.error();
-      return out;
-    }
-    for (;;) {
-      auto parts = detail::recv_multipart_nowait(*m.sub, m.egress_ep);
-      if (!parts) return parts.error();
-      if (parts->empty()) break;
-      if (parts->size() != 2 || parts->front().to_string_view() != m.egress) continue;
-      proto::EgressRecord record;
-      if (!record.ParseFromArray(parts->back().data(), static_cast<int>(parts->back().size())))
-        return detail::bad_reply(m.egress_ep);
-      if (record.offset() < m.next) continue;
-      if (record.offset() > m.next) {  // a gap: refill from the log
-        if (auto s = m.fetch(out); !s) return s.error();
-        continue;
-      }
-      out.push_back({record.offset(), std::move(*record.mutable_json())});
-      ++m.next;
-    }
-  } catch (const zmq::error_t& e) {
-    return detail::zmq_error("receiving egress", m.egress_ep, e);
-  }
+  auto readable = m.sub->poll(ZMQ_POLLIN, wait);
+  if (!readable) return readable.error();
+  // Quiet: check the log in case published records were missed (dropped or published before
+  // our subscription took effect).
+  auto s = (readable.value() & ZMQ_POLLIN) ? m.take_published(out) : m.fetch(out);
+  if (!s) return s.error();
   return out;
 }
 

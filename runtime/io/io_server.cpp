@@ -21,7 +21,7 @@
 #include "common/edit_distance.h"
 #include "runtime/io/protocol_convert.h"
 #include "runtime/io/zmq_util.h"
-#include "runtime/transport/loopback.h"
+#include "runtime/transport/context_impl.h"
 
 namespace sfn::runtime::io {
 
@@ -46,13 +46,6 @@ bool valid_name(const std::string& name) {
     if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '.' || c == '-'))
       return false;
   return true;
-}
-
-// Whether a tcp endpoint's host is a loopback address; other transports count as local.
-bool is_loopback(const std::string& endpoint) {
-  if (!endpoint.starts_with("tcp://")) return true;
-  const std::string host_port = endpoint.substr(6);
-  return transport::is_loopback_host(host_port.substr(0, host_port.rfind(':')));
 }
 
 // ZeroMQ binds a tcp host as an interface name or an address, so `localhost` (which passes the
@@ -110,7 +103,7 @@ struct IoServer::Impl {
   IoServerOptions options;
   LogMap ingress;
   LogMap egress;
-  zmq::context_t context{1};
+  transport::TransportContext context;  // its ZAP handler, with keys, outlives the sockets below
   std::optional<zmq::socket_t> ingress_socket, control_socket, pub_socket;
   std::string ingress_ep, egress_ep, control_ep;
   int wake_fd = -1;  // wakes the I/O thread: egress to publish, or stop
@@ -353,6 +346,8 @@ struct IoServer::Impl {
         case proto::ControlRequest::kStatus: {
           StatusReport report = options.status ? options.status() : StatusReport{};
           fill_logs(report);
+          report.curve = options.security.keys.has_value();
+          report.refused_clients = context.refused_clients();
           detail::to_proto(report, *reply.mutable_status());
           return;
         }
@@ -507,13 +502,12 @@ struct IoServer::Impl {
               const std::string& endpoint, std::string& resolved, const char* role) {
     if (endpoint.empty()) return transport::ok_status();
     if (auto s = detail::check_endpoint(endpoint); !s) return s;
-    if (!options.allow_non_loopback && !is_loopback(endpoint))
-      return Error{ErrorCode::invalid_argument,
-                   std::string("refusing to bind the ") + role + " endpoint " + endpoint +
-                       " to a non-loopback address without authentication (use a 127.0.0.1 "
-                       "address, or allow it explicitly with --insecure)"};
     try {
-      socket.emplace(context, type);
+      socket.emplace(context.impl().context, type);
+      if (auto s = context.impl().prepare_server(*socket, endpoint, std::string(role) + " endpoint"); !s) {
+        socket.reset();
+        return s;
+      }
       socket->set(zmq::sockopt::linger, 0);
       // PUB: slow subscribers refill gaps from the log. ROUTER: a reply beyond the high-water
       // mark is dropped silently, and ZeroMQ's count lags behind what the peer has read (by
@@ -572,7 +566,7 @@ Result<std::unique_ptr<IoServer>> IoServer::start(IoServerOptions options) {
   impl->stop_fd = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
   if (impl->wake_fd < 0 || impl->stop_fd < 0)
     return Error{ErrorCode::io_error, std::string("eventfd: ") + std::strerror(errno)};
-  impl->options.allow_non_loopback = options.allow_non_loopback;
+  if (auto s = impl->context.secure(options.security); !s) return s.error();
   impl->options.max_record_bytes = options.max_record_bytes;
   if (auto s = impl->bind(impl->ingress_socket, zmq::socket_type::router, options.ingress_endpoint,
                           impl->ingress_ep, "ingress"); !s)
@@ -639,5 +633,6 @@ Result<std::uint64_t> IoServer::commit_egress(std::string_view egress, std::span
 const std::string& IoServer::ingress_endpoint() const { return impl_->ingress_ep; }
 const std::string& IoServer::egress_endpoint() const { return impl_->egress_ep; }
 const std::string& IoServer::control_endpoint() const { return impl_->control_ep; }
+std::uint64_t IoServer::refused_clients() const { return impl_->context.refused_clients(); }
 
 }  // namespace sfn::runtime::io

@@ -19,6 +19,7 @@
 
 #include "runtime/io/protocol.h"
 #include "runtime/io/record_log.h"
+#include "runtime/transport/security.h"
 
 namespace sfn::runtime::io {
 
@@ -37,9 +38,11 @@ struct IoServerOptions {
   std::string ingress_endpoint;
   std::string egress_endpoint;
   std::string control_endpoint;
-  // Without CurveZMQ keys (not implemented yet), tcp endpoints must be loopback addresses
-  // (127.x.x.x, localhost, [::1]) unless this is set (RUNTIME.md §5, `--insecure`).
-  bool allow_non_loopback = false;
+  // The endpoints' security (runtime/transport/security.h, decision 120): with keys, tcp://
+  // and ipc:// endpoints are CURVE servers accepting only `security.peers`; without keys, tcp
+  // endpoints must be loopback addresses (127.x.x.x, localhost, [::1]) unless
+  // `security.insecure` (`--insecure`).
+  transport::SecurityOptions security;
   // The largest record (its data) a client may send to the ingress endpoint (decision 110,
   // kMinMaxRecordBytes .. kMaxMaxRecordBytes): a larger one is refused with too_large naming both
   // sizes, and a request larger than max_request_bytes() of it is dropped by ZeroMQ unread (the
@@ -57,7 +60,7 @@ class IoServer {
  public:
   // Opens (recovering) every log, binds the endpoints and starts the I/O thread. Fails with a
   // message naming the endpoint or directory on bind/open errors (e.g. address in use, a
-  // non-loopback tcp address without allow_non_loopback).
+  // non-loopback tcp address without keys or security.insecure).
   static Result<std::unique_ptr<IoServer>> start(IoServerOptions options);
   // Stops the I/O thread and closes sockets and logs.
   ~IoServer();
@@ -100,6 +103,8 @@ class IoServer {
   const std::string& ingress_endpoint() const;
   const std::string& egress_endpoint() const;
   const std::string& control_endpoint() const;
+  // Clients the endpoints' ZAP handler refused (unknown CurveZMQ keys; 0 without keys).
+  std::uint64_t refused_clients() const;
 
  private:
   struct Impl;

@@ -15,8 +15,22 @@
 #include <vector>
 
 #include "runtime/transport/result.h"
+#include "runtime/transport/security.h"
 
 namespace sfn::runtime::io {
+
+// A server endpoint as a client connects to it: the address and, for a server with CurveZMQ
+// keys (`sfn run --curve-key`), this client's key pair and the server's public key
+// (runtime/transport/security.h). Made implicitly from the address alone for a plain server.
+struct ServerEndpoint {
+  ServerEndpoint() = default;
+  ServerEndpoint(std::string address_) : address(std::move(address_)) {}  // NOLINT: implicit by design
+  ServerEndpoint(const char* address_) : address(address_) {}            // NOLINT: implicit by design
+  ServerEndpoint(std::string address_, std::optional<transport::CurveClientKeys> curve_)
+      : address(std::move(address_)), curve(std::move(curve_)) {}
+  std::string address;
+  std::optional<transport::CurveClientKeys> curve;
+};
 
 // Sizes of ingress records over the network (decision 110). A record's size is its data (the
 // JSON text or Protobuf bytes as sent); its idempotency key may add up to 64 KiB (kMaxFrameKey).
@@ -94,6 +108,8 @@ struct StatusReport {
   std::uint64_t reloads = 0;                   // hot reloads since the start
   // The last reload's switch: from the request to the new version's workers running (0: none).
   double last_reload_pause_ms = 0;
+  bool curve = false;                   // the endpoints use CurveZMQ keys (filled by the IoServer)
+  std::uint64_t refused_clients = 0;    // clients its ZAP handler refused (filled by the IoServer)
   std::uint32_t key_groups = 0;             // G
   std::vector<WorkerStatus> workers;
   std::vector<LogStatus> ingresses;

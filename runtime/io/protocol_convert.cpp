@@ -34,6 +34,8 @@ void to_proto(const StatusReport& report, proto::StatusReply& out) {
   out.set_version(report.version);
   out.set_reloads(report.reloads);
   out.set_last_reload_pause_ms(report.last_reload_pause_ms);
+  out.set_curve(report.curve);
+  out.set_refused_clients(report.refused_clients);
   out.set_key_groups(report.key_groups);
   for (const auto& w : report.workers) {
     auto* p = out.add_workers();
@@ -59,6 +61,8 @@ StatusReport from_proto(const proto::StatusReply& reply) {
   r.version = reply.version();
   r.reloads = reply.reloads();
   r.last_reload_pause_ms = reply.last_reload_pause_ms();
+  r.curve = reply.curve();
+  r.refused_clients = reply.refused_clients();
   r.key_groups = reply.key_groups();
   for (const auto& w : reply.workers())
     r.workers.push_back({w.id(), w.key_groups(), w.queue_depth(), w.invocations()});

@@ -2,6 +2,7 @@
 #include "runtime/io/zmq_util.h"
 
 #include <atomic>
+#include <cstring>
 
 namespace sfn::runtime::io::detail {
 
@@ -64,42 +65,96 @@ Status check_endpoint(const std::string& endpoint) {
                "`" + endpoint + "` is not a ZeroMQ endpoint (expected e.g. tcp://127.0.0.1:7100)"};
 }
 
-Result<std::string> request_reply(zmq::context_t& context, const std::string& endpoint,
+ClientSocket::ClientSocket(zmq::context_t& context, zmq::socket_type type, const ServerEndpoint& server)
+    : server_(server), socket_(context, type), monitor_(context, zmq::socket_type::pair) {}
+
+Result<ClientSocket> ClientSocket::connect(zmq::context_t& context, zmq::socket_type type,
+                                           const ServerEndpoint& server, std::string_view what,
+                                           const std::function<void(zmq::socket_t&)>& setup) {
+  static std::atomic<std::uint64_t> counter{0};
+  if (auto s = check_endpoint(server.address); !s) return s.error();
+  try {
+    ClientSocket client(context, type, server);
+    client.socket_.set(zmq::sockopt::linger, 0);
+    if (setup) setup(client.socket_);
+    if (auto s = transport::secure_client_socket(client.socket_.handle(), server.address, server.curve); !s)
+      return s.error();
+    const std::string monitor = "inproc://sfn.handshake." + std::to_string(counter++);
+    const int events = ZMQ_EVENT_HANDSHAKE_FAILED_AUTH | ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL;
+    if (zmq_socket_monitor(client.socket_.handle(), monitor.c_str(), events) != 0) throw zmq::error_t();
+    client.monitor_.set(zmq::sockopt::linger, 0);
+    client.monitor_.connect(monitor);
+    client.socket_.connect(server.address);
+    return client;
+  } catch (const zmq::error_t& e) {
+    return zmq_error("connecting to the " + std::string(what), server.address, e);
+  }
+}
+
+Result<short> ClientSocket::poll(short events, std::chrono::milliseconds wait) {
+  zmq::pollitem_t items[2] = {{socket_.handle(), 0, events, 0}, {monitor_.handle(), 0, ZMQ_POLLIN, 0}};
+  try {
+    zmq::poll(items, 2, wait);
+  } catch (const zmq::error_t& e) {
+    if (e.num() == EINTR) return short{0};
+    return zmq_error("waiting", server_.address, e);
+  }
+  if (items[1].revents & ZMQ_POLLIN)
+    if (auto refused = refusal()) return *refused;
+  return items[0].revents;
+}
+
+// Reads one monitor event; the error when it says the server refused this client.
+std::optional<Error> ClientSocket::refusal() {
+  auto got = recv_multipart_nowait(monitor_, server_.address);
+  if (!got || got->empty() || got->front().size() < 6) return std::nullopt;
+  std::uint16_t event;
+  std::uint32_t value;
+  std::memcpy(&event, got->front().data(), sizeof event);
+  std::memcpy(&value, static_cast<const char*>(got->front().data()) + 2, sizeof value);
+  if (event == ZMQ_EVENT_HANDSHAKE_FAILED_AUTH)
+    return Error{ErrorCode::io_error, "the server at " + server_.address + " refused this client's CurveZMQ key " +
+                                          (server_.curve ? server_.curve->keys.public_key : "") + " (ZAP status " +
+                                          std::to_string(value) + "): add the client's .pub to the server's --curve-peers"};
+  if (value != ZMQ_PROTOCOL_ERROR_ZMTP_MECHANISM_MISMATCH) return std::nullopt;
+  return Error{ErrorCode::io_error,
+               "the server at " + server_.address +
+                   (server_.curve ? " does not use CurveZMQ keys (drop --curve-key and --server-key)"
+                                  : " requires CurveZMQ keys: give --curve-key FILE and --server-key FILE.pub")};
+}
+
+Error no_answer(const ServerEndpoint& server, std::string_view what, std::chrono::milliseconds timeout,
+                std::string_view detail) {
+  return Error{ErrorCode::timeout,
+               "no answer from " + server.address + " (" + std::string(what) + ") within " +
+                   std::to_string(timeout.count()) + " ms" + std::string(detail) +
+                   "; is an `sfn run` with that endpoint running" +
+                   (server.curve ? ", and is --server-key its public key?" : "?")};
+}
+
+Result<std::string> request_reply(zmq::context_t& context, const ServerEndpoint& server,
                                   std::string_view request, std::chrono::milliseconds timeout,
                                   std::string_view what) {
-  if (auto s = check_endpoint(endpoint); !s) return s.error();
-  try {
-    zmq::socket_t socket(context, zmq::socket_type::dealer);
-    socket.set(zmq::sockopt::linger, 0);
-    socket.connect(endpoint);
-    std::vector<zmq::message_t> parts;
-    parts.emplace_back();
-    parts.emplace_back(request.data(), request.size());
-    zmq::pollitem_t out{socket.handle(), 0, ZMQ_POLLOUT, 0};
-    zmq::poll(&out, 1, timeout);
-    if (!(out.revents & ZMQ_POLLOUT))
-      return Error{ErrorCode::timeout, "no answer from " + endpoint + " (" + std::string(what) +
-                                           "): could not connect within " +
-                                           std::to_string(timeout.count()) + " ms"};
-    if (auto s = send_multipart(socket, parts, endpoint); !s) return s.error();
-    auto deadline = std::chrono::steady_clock::now() + timeout;
-    for (;;) {
-      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-          deadline - std::chrono::steady_clock::now());
-      if (left.count() <= 0)
-        return Error{ErrorCode::timeout, "no answer from " + endpoint + " (" + std::string(what) +
-                                             ") within " + std::to_string(timeout.count()) +
-                                             " ms; is an `sfn run` with that endpoint running?"};
-      zmq::pollitem_t in{socket.handle(), 0, ZMQ_POLLIN, 0};
-      zmq::poll(&in, 1, left);
-      if (!(in.revents & ZMQ_POLLIN)) continue;
-      auto reply = recv_multipart_nowait(socket, endpoint);
-      if (!reply) return reply.error();
-      if (reply->empty()) continue;
-      return std::string(reply->back().to_string_view());
-    }
-  } catch (const zmq::error_t& e) {
-    return zmq_error(std::string(what), endpoint, e);
+  auto client = ClientSocket::connect(context, zmq::socket_type::dealer, server, what);
+  if (!client) return client.error();
+  std::vector<zmq::message_t> parts;
+  parts.emplace_back();
+  parts.emplace_back(request.data(), request.size());
+  auto writable = client->poll(ZMQ_POLLOUT, timeout);
+  if (!writable) return writable.error();
+  if (!(writable.value() & ZMQ_POLLOUT)) return no_answer(server, what, timeout, ": could not connect");
+  if (auto s = send_multipart(client->socket(), parts, server.address); !s) return s.error();
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  for (;;) {
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0) return no_answer(server, what, timeout);
+    auto readable = client->poll(ZMQ_POLLIN, left);
+    if (!readable) return readable.error();
+    if (!(readable.value() & ZMQ_POLLIN)) continue;
+    auto reply = recv_multipart_nowait(client->socket(), server.address);
+    if (!reply) return reply.error();
+    if (reply->empty()) continue;
+    return std::string(reply->back().to_string_view());
   }
 }
 

@@ -14,19 +14,29 @@
 #include <unordered_map>
 #include <zmq.hpp>
 
+#include "runtime/transport/context_impl.h"
 #include "runtime/transport/frame.h"
 
 namespace sfn::runtime::transport {
-
-struct TransportContext::Impl {
-  zmq::context_t context{1};
-};
 
 TransportContext::TransportContext(int max_sockets) : impl_(std::make_unique<Impl>()) {
   if (max_sockets > impl_->context.get(zmq::ctxopt::max_sockets))
     impl_->context.set(zmq::ctxopt::max_sockets, max_sockets);
 }
 TransportContext::~TransportContext() = default;
+
+Status TransportContext::secure(SecurityOptions options) {
+  if (impl_->zap) return Error{ErrorCode::invalid_argument, "the transport context is secured already"};
+  if (options.keys) {
+    auto zap = ZapHandler::start(impl_->context.handle(), options.peers, options.peers_source);
+    if (!zap) return zap.error();
+    impl_->zap = std::move(zap.value());
+  }
+  impl_->security = std::move(options);
+  return ok_status();
+}
+
+std::uint64_t TransportContext::refused_clients() const { return impl_->zap ? impl_->zap->refused() : 0; }
 
 int TransportContext::socket_limit() {
   zmq::context_t probe(0);
@@ -41,6 +51,16 @@ namespace {
 
 Error zmq_failure(const std::string& what, const std::string& endpoint, const zmq::error_t& e) {
   return Error{ErrorCode::io_error, what + " on " + endpoint + " failed: " + e.what()};
+}
+
+// A Sender of a context with keys is a CURVE client of the receiver's `server_key`.
+Status secure_sender(const SecurityOptions& security, zmq::socket_t& socket, const std::string& endpoint,
+                     const std::string& server_key) {
+  if (!security.keys || !uses_curve(endpoint)) return ok_status();
+  if (server_key.empty())
+    return Error{ErrorCode::invalid_argument, "the channel to " + endpoint +
+                                                  " needs the receiver's CurveZMQ public key (ChannelOptions::server_key)"};
+  return secure_client_socket(socket.handle(), endpoint, CurveClientKeys{*security.keys, server_key});
 }
 
 }  // namespace
@@ -134,6 +154,8 @@ Result<std::unique_ptr<Sender>> Sender::connect(TransportContext& context, Sende
     // Closing with batches still in ZeroMQ's queue waits briefly for delivery instead of
     // discarding them; callers flush_blocking() before closing to be sure.
     impl->socket.set(zmq::sockopt::linger, 1000);
+    if (auto s = secure_sender(context.impl().security, impl->socket, endpoint, options.server_key); !s)
+      return s.error();
     impl->socket.connect(endpoint);
   } catch (const zmq::error_t& e) {
     return zmq_failure("connecting a channel", endpoint, e);
@@ -249,6 +271,7 @@ Result<std::unique_ptr<Receiver>> Receiver::bind(TransportContext& context,
   try {
     impl->socket.set(zmq::sockopt::rcvhwm, options.high_water_mark);
     impl->socket.set(zmq::sockopt::linger, 0);
+    if (auto s = context.impl().prepare_server(impl->socket, endpoint, "channel receiver"); !s) return s.error();
     impl->socket.bind(endpoint);
     impl->endpoint = impl->socket.get(zmq::sockopt::last_endpoint);
   } catch (const zmq::error_t& e) {

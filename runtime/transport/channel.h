@@ -26,6 +26,7 @@
 #include <string_view>
 
 #include "runtime/transport/result.h"
+#include "runtime/transport/security.h"
 
 namespace sfn::runtime::transport {
 
@@ -62,6 +63,9 @@ struct ChannelOptions {
   // `generation` are dropped unread (a cut-off sender of another generation; decision 113).
   bool fence = false;
   std::uint32_t generation = 0;
+  // The receiver's CurveZMQ public key (Z85), required by a Sender to a tcp:// or ipc://
+  // receiver when its context has keys (TransportContext::secure); unused otherwise.
+  std::string server_key;
 };
 
 // The process-wide ZeroMQ context every channel of one runtime shares (`inproc://` endpoints
@@ -73,6 +77,17 @@ class TransportContext {
   // The largest `max_sockets` ZeroMQ accepts on this system.
   static int socket_limit();
   ~TransportContext();
+
+  // Secures this context's sockets (security.h, decision 120). With `options.keys`, Receivers
+  // bound to tcp:// or ipc:// are CURVE servers that accept only the public keys in
+  // `options.peers` (the context's ZAP handler, a thread, is started here), and Senders to such
+  // endpoints are CURVE clients (ChannelOptions::server_key). Without keys, binding a
+  // non-loopback address is refused unless `options.insecure`. Call it at most once, before any
+  // socket of the context binds or connects; a context never secured has no keys and is not
+  // insecure.
+  Status secure(SecurityOptions options);
+  // Clients the ZAP handler refused (0 without keys).
+  std::uint64_t refused_clients() const;
   TransportContext(const TransportContext&) = delete;
   TransportContext& operator=(const TransportContext&) = delete;
 

@@ -6,7 +6,8 @@
 
 namespace sfn::runtime::transport {
 
-// True for `localhost`, 127.x.x.x and ::1 (bare or in brackets, as in `[::1]:9100`).
+// True for `localhost`, an IPv4 address in 127.0.0.0/8 and ::1 (bare or in brackets, as in
+// `[::1]`); a name that only starts like one (127.0.0.1.example) is not.
 bool is_loopback_host(std::string_view host);
 
 }  // namespace sfn::runtime::transport

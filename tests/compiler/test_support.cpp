@@ -175,7 +175,10 @@ pid_t spawn(const std::vector<std::string>& argv, const std::filesystem::path& s
 std::string ServerProcess::start(std::chrono::seconds limit) {
   std::vector<std::string> argv{sfn_, command_};
   argv.insert(argv.end(), args_.begin(), args_.end());
-  argv.insert(argv.end(), {"--ingress", ingress_, "--egress", egress_, "--control", control_});
+  auto bound = [this](const std::string& endpoint) {
+    return "tcp://" + bind_host_ + endpoint.substr(endpoint.rfind(':'));
+  };
+  argv.insert(argv.end(), {"--ingress", bound(ingress_), "--egress", bound(egress_), "--control", bound(control_)});
   pid_ = spawn(argv, stderr_path_, stdout_path_);
   if (pid_ < 0) return "fork failed";
   const auto deadline = std::chrono::steady_clock::now() + limit;

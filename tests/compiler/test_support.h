@@ -45,6 +45,9 @@ class ServerProcess {
 
   // The subcommand started (default "run"; "coordinator" for a cluster's coordinator).
   void set_command(std::string command) { command_ = std::move(command); }
+  // Binds the endpoints on `host` (e.g. 0.0.0.0) instead of 127.0.0.1; clients still use
+  // 127.0.0.1. Call before start().
+  void set_bind_host(std::string host) { bind_host_ = std::move(host); }
   // Starts the process and waits until `sfn status` answers on its control endpoint. Returns
   // empty on success, else why not: its exit status and stderr, or the time waited.
   std::string start(std::chrono::seconds limit = std::chrono::seconds(30));
@@ -72,6 +75,7 @@ class ServerProcess {
   std::vector<std::string> args_;
   std::filesystem::path stderr_path_, stdout_path_;
   std::string ingress_, egress_, control_;
+  std::string bind_host_ = "127.0.0.1";
   pid_t pid_ = -1;
 };
 

@@ -114,6 +114,8 @@ struct RunOptions {
   bool insecure = false;              // --insecure: endpoints may bind non-loopback addresses without authentication
   std::string metrics_address;        // --metrics HOST:PORT: Prometheus text at GET /metrics; empty: none
   size_t max_record_bytes = 0;        // --max-record-bytes: largest ingress record over the network; 0: runtime/io's default
+  std::string curve_key;              // --curve-key: the endpoints' CurveZMQ secret key file; empty: no keys
+  std::string curve_peers;            // --curve-peers: directory of the allowed clients' *.pub files
   uint32_t key_groups = 128;
   InvocationBudget budget;            // --max-fuel, --max-depth, --max-invocation-memory, --max-invocation-effects
   uint64_t max_in_flight = kDefaultMaxInFlight;  // --max-in-flight: past it the run stops with exit 1

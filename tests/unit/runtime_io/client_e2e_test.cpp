@@ -14,25 +14,15 @@
 #include <string>
 #include <vector>
 
+#include "sfn_runner.h"
 #include "test_util.h"
 #include "tests/compiler/test_support.h"
 
 namespace sfn::runtime::io {
 namespace {
 
+using testing::run_sfn;
 using testing::TempDir;
-
-struct Run {
-  int status;
-  std::string output;  // stdout, then stderr
-};
-
-Run run_sfn(const std::vector<std::string>& args) {
-  std::vector<std::string> argv = {"/usr/bin/timeout", "20", SFN_BINARY};
-  argv.insert(argv.end(), args.begin(), args.end());
-  sfn::testing::CommandResult r = sfn::testing::run_command(argv);
-  return Run{r.status, r.out + r.err};
-}
 
 // A running `sfn run GREETER --ingress/--egress/--control tcp://127.0.0.1:*`; the endpoints it
 // actually bound are read from its progress lines on stderr.

@@ -485,7 +485,7 @@ TEST(IoServer, RefusesNonLoopbackWithoutPermission) {
   ASSERT_FALSE(refused.ok());
   EXPECT_EQ(refused.error().code, ErrorCode::invalid_argument);
   EXPECT_NE(refused.error().message.find("tcp://0.0.0.0:*"), std::string::npos);
-  options.allow_non_loopback = true;
+  options.security.insecure = true;
   EXPECT_TRUE(IoServer::start(options).ok());
 }
 

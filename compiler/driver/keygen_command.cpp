@@ -1,0 +1,47 @@
+// `sfn keygen OUT [--force]`: writes a CurveZMQ key pair for `sfn run --curve-key` and the client
+// commands (runtime/transport/security.h, decision 120).
+#include <iostream>
+#include <string>
+
+#include "compiler/driver/command.h"
+#include "runtime/transport/security.h"
+
+namespace sfn::driver {
+namespace {
+
+namespace transport = sfn::runtime::transport;
+
+void setup_keygen(CLI::App& app, int& exit_code) {
+  static std::string out;
+  static bool force = false;
+  auto* cmd = app.add_subcommand("keygen", "Write a CurveZMQ key pair: OUT.key (secret) and OUT.pub (public)")
+                  ->footer("OUT.key holds the secret key (mode 0600: give it to no one; a server uses it with\n"
+                           "sfn run --curve-key, a client with --curve-key). OUT.pub holds the public key: put\n"
+                           "a client's .pub in the server's --curve-peers directory, and give the server's .pub\n"
+                           "to its clients (--server-key). Both are Z85 text after a comment line.\n"
+                           "Exit status: 0 written, 1 the files could not be written, 2 usage error or a file\n"
+                           "exists (without --force).");
+  cmd->add_option("out", out, "Path and base name of the two files, e.g. keys/server")->required();
+  cmd->add_flag("--force", force, "Replace existing OUT.key and OUT.pub");
+  cmd->callback([&exit_code] {
+    auto keys = transport::generate_curve_keys();
+    if (!keys) {
+      std::cerr << "error: " << keys.error().message << "\n";
+      exit_code = 1;
+      return;
+    }
+    if (auto s = transport::write_curve_keys(out, keys.value(), force); !s) {
+      std::cerr << "error: " << s.error().message << "\n";
+      exit_code = s.error().code == transport::ErrorCode::invalid_argument ? 2 : 1;
+      return;
+    }
+    std::cout << "wrote " << out << ".key (secret, mode 0600) and " << out << ".pub (public key "
+              << keys->public_key << ")\n";
+    exit_code = 0;
+  });
+}
+
+CommandRegistrar registrar(64, setup_keygen);
+
+}  // namespace
+}  // namespace sfn::driver
