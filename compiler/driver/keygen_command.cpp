@@ -1,5 +1,5 @@
 // `sfn keygen OUT [--force]`: writes a CurveZMQ key pair for `sfn run --curve-key` and the client
-// commands (runtime/transport/security.h, decision 120).
+// commands (runtime/transport/security.h, decision 122).
 #include <iostream>
 #include <string>
 

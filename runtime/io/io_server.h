@@ -38,7 +38,7 @@ struct IoServerOptions {
   std::string ingress_endpoint;
   std::string egress_endpoint;
   std::string control_endpoint;
-  // The endpoints' security (runtime/transport/security.h, decision 120): with keys, tcp://
+  // The endpoints' security (runtime/transport/security.h, decision 122): with keys, tcp://
   // and ipc:// endpoints are CURVE servers accepting only `security.peers`; without keys, tcp
   // endpoints must be loopback addresses (127.x.x.x, localhost, [::1]) unless
   // `security.insecure` (`--insecure`).

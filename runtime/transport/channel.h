@@ -78,7 +78,7 @@ class TransportContext {
   static int socket_limit();
   ~TransportContext();
 
-  // Secures this context's sockets (security.h, decision 120). With `options.keys`, Receivers
+  // Secures this context's sockets (security.h, decision 122). With `options.keys`, Receivers
   // bound to tcp:// or ipc:// are CURVE servers that accept only the public keys in
   // `options.peers` (the context's ZAP handler, a thread, is started here), and Senders to such
   // endpoints are CURVE clients (ChannelOptions::server_key). Without keys, binding a

@@ -1,4 +1,4 @@
-// CurveZMQ keys, key files, the ZAP handler and the bind rule (security.h, decision 120).
+// CurveZMQ keys, key files, the ZAP handler and the bind rule (security.h, decision 122).
 #include "runtime/transport/security.h"
 
 #include <fcntl.h>

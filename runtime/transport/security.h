@@ -1,4 +1,4 @@
-// Security of the runtime's ZeroMQ sockets (decision 120): CurveZMQ keys, the ZAP handler that
+// Security of the runtime's ZeroMQ sockets (decision 122): CurveZMQ keys, the ZAP handler that
 // decides who may connect, and the rule that refuses an unauthenticated bind to a non-loopback
 // address. Every socket that binds or connects outside the process goes through
 // secure_server_socket() or secure_client_socket(): worker channels (runtime/transport), the

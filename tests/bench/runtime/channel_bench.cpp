@@ -1,4 +1,4 @@
-// Channel throughput over tcp:// on loopback, plain and with CurveZMQ (decision 120), A/B in the
+// Channel throughput over tcp:// on loopback, plain and with CurveZMQ (decision 122), A/B in the
 // same run: one Sender thread appends N records of a given size to one Receiver thread, in
 // rounds that alternate plain and CURVE so that both see the same machine load. Prints records/s
 // and MB/s of payload per round and the median per mode.

@@ -1,4 +1,4 @@
-// End-to-end security (decision 120) with real processes on loopback: `sfn keygen`, an
+// End-to-end security (decision 122) with real processes on loopback: `sfn keygen`, an
 // `sfn run` of the hand-written greeter with --curve-key/--curve-peers answering `sfn send`,
 // `sfn tail` and `sfn status` with the right keys and refusing an unknown key and a client
 // without keys, and the rule that a bind to a non-loopback address needs keys or --insecure.
