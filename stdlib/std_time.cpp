@@ -118,7 +118,7 @@ int time_parse(Ctx& c, const sfn_loc& l, IntOpt& out, const sfn_str& s, const sf
         bool eq = true;
         for (std::size_t j = 0; j < n.size(); ++j)
           if (std::tolower(static_cast<unsigned char>(text[pos + j])) != std::tolower(static_cast<unsigned char>(n[j]))) eq = false;
-        if (eq) { v = static_cast<std::int64_t>(k); pos += n.size(); return SFN_OK; }
+        if (eq) { v = static_cast<std::int64_t>(k); pos += n.size(); return; }
       }
     }
     ok = false;
