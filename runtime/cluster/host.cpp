@@ -64,6 +64,7 @@ class ClusterHost {
   std::string wait_all(std::unique_lock<std::mutex>& lock, const std::set<unsigned>& set, unsigned n,
                        Clock::time_point deadline, const char* what);
   uint64_t committed_epoch() const;
+  const snapshot::FileSum* stored_copy(const std::string& rel);
 
   CoordinatorOptions options_;
   std::unique_ptr<io::ControlSocket> socket_;
@@ -81,6 +82,8 @@ class ClusterHost {
   std::map<std::pair<uint64_t, unsigned>, std::unique_ptr<FileReceiver>> receiving_;  // (epoch, worker)
   std::map<std::pair<uint64_t, unsigned>, std::string> shipping_error_;
   std::map<uint64_t, std::pair<bool, std::string>> replies_;
+  uint64_t listed_epoch_ = UINT64_MAX;                   // stored_copy()'s MANIFEST
+  std::map<std::string, snapshot::FileSum> listed_;
   uint64_t next_query_ = 1;
   std::vector<std::string> fatal_;
   uint64_t finished_invocations_ = 0;
@@ -222,11 +225,7 @@ void ClusterHost::on_snapshot_file(unsigned w, uint64_t epoch, const pc::FileChu
   if (shipping_error_.count(key)) return;
   auto error = [&](const std::string& why) { shipping_error_[key] = "worker " + std::to_string(w) + ": " + why; };
   if (c.ref()) {
-    auto m = snapshot::read_manifest(store_->dir_of(committed_epoch()), false);
-    const snapshot::FileSum* sum = nullptr;
-    if (m.ok())
-      for (const auto& f : m->files)
-        if (f.path == c.path() && !f.stored.empty()) sum = &f;
+    const snapshot::FileSum* sum = stored_copy(c.path());
     std::error_code ec;
     if (sum) fs::create_directories((store_->dir_of(epoch) / c.path()).parent_path(), ec);
     if (sum) fs::create_hard_link(store_->root() / sum->stored, store_->dir_of(epoch) / c.path(), ec);
@@ -236,6 +235,21 @@ void ClusterHost::on_snapshot_file(unsigned w, uint64_t epoch, const pc::FileChu
   auto& r = receiving_[key];
   if (!r) r = std::make_unique<FileReceiver>(store_->dir_of(epoch));
   if (auto s = r->add(c); !s) error(s.error().message);
+}
+
+// The shared file the newest committed snapshot lists for `rel`; its MANIFEST is read once per
+// committed epoch, not once per file named again.
+const snapshot::FileSum* ClusterHost::stored_copy(const std::string& rel) {
+  const uint64_t e = committed_epoch();
+  if (e != listed_epoch_) {
+    listed_.clear();
+    if (auto m = snapshot::read_manifest(store_->dir_of(e), false); m.ok())
+      for (auto& f : m->files)
+        if (!f.stored.empty()) listed_[f.path] = std::move(f);
+    listed_epoch_ = e;
+  }
+  auto it = listed_.find(rel);
+  return it == listed_.end() ? nullptr : &it->second;
 }
 
 void ClusterHost::on_snapshot_done(unsigned w, const pc::SnapshotDone& d) {
