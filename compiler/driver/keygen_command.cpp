@@ -1,15 +1,13 @@
 // `sfn keygen OUT [--force]`: writes a CurveZMQ key pair for `sfn run --curve-key` and the client
-// commands (runtime/transport/security.h, decision 122).
+// commands (sfn/security.h, decision 122).
 #include <iostream>
 #include <string>
 
 #include "compiler/driver/command.h"
-#include "runtime/transport/security.h"
+#include "sfn/security.h"
 
 namespace sfn::driver {
 namespace {
-
-namespace transport = sfn::runtime::transport;
 
 void setup_keygen(CLI::App& app, int& exit_code) {
   static std::string out;
@@ -24,20 +22,10 @@ void setup_keygen(CLI::App& app, int& exit_code) {
   cmd->add_option("out", out, "Path and base name of the two files, e.g. keys/server")->required();
   cmd->add_flag("--force", force, "Replace existing OUT.key and OUT.pub");
   cmd->callback([&exit_code] {
-    auto keys = transport::generate_curve_keys();
-    if (!keys) {
-      std::cerr << "error: " << keys.error().message << "\n";
-      exit_code = 1;
-      return;
-    }
-    if (auto s = transport::write_curve_keys(out, keys.value(), force); !s) {
-      std::cerr << "error: " << s.error().message << "\n";
-      exit_code = s.error().code == transport::ErrorCode::invalid_argument ? 2 : 1;
-      return;
-    }
-    std::cout << "wrote " << out << ".key (secret, mode 0600) and " << out << ".pub (public key "
-              << keys->public_key << ")\n";
-    exit_code = 0;
+    std::string public_key, error;
+    exit_code = runtime::write_new_curve_key_pair(out, force, &public_key, &error);
+    if (exit_code != 0) std::cerr << "error: " << error << "\n";
+    else std::cout << "wrote " << out << ".key (secret, mode 0600) and " << out << ".pub (public key " << public_key << ")\n";
   });
 }
 

@@ -1,6 +1,8 @@
 // CurveZMQ keys, key files, the ZAP handler and the bind rule (security.h, decision 122).
 #include "runtime/transport/security.h"
 
+#include "sfn/security.h"
+
 #include <fcntl.h>
 #include <sys/eventfd.h>
 #include <sys/stat.h>
@@ -408,3 +410,21 @@ std::uint64_t ZapHandler::accepted() const { return impl_->accepted.load(); }
 std::uint64_t ZapHandler::refused() const { return impl_->refused.load(); }
 
 }  // namespace sfn::runtime::transport
+
+namespace sfn::runtime {
+
+int write_new_curve_key_pair(const std::string& base, bool overwrite, std::string* public_key, std::string* error) {
+  auto keys = transport::generate_curve_keys();
+  if (!keys) {
+    *error = keys.error().message;
+    return 1;
+  }
+  if (auto s = transport::write_curve_keys(base, keys.value(), overwrite); !s) {
+    *error = s.error().message;
+    return s.error().code == transport::ErrorCode::invalid_argument ? 2 : 1;
+  }
+  *public_key = keys->public_key;
+  return 0;
+}
+
+}  // namespace sfn::runtime
