@@ -18,35 +18,21 @@ using transport::Status;
 
 Result<std::uint64_t> send_file(const fs::path& path, const std::string& rel,
                                 const std::function<void(proto::cluster::FileChunk&&)>& emit) {
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return io::sys_error("opening", path);
-  std::string buf(kChunkBytes, '\0');
-  std::uint64_t size = 0;
-  std::uint32_t crc = 0;
-  for (;;) {
-    ssize_t n = ::read(fd, buf.data(), buf.size());
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) {
-      Error e = io::sys_error("reading", path);
-      ::close(fd);
-      return e;
-    }
+  auto digest = io::read_file_chunks(path, kChunkBytes, [&](std::string_view bytes) {
     proto::cluster::FileChunk c;
     c.set_path(rel);
-    c.set_data(buf.data(), static_cast<std::size_t>(n));
-    crc = io::crc32c(c.data(), crc);
-    size += static_cast<std::uint64_t>(n);
-    if (n == 0 || static_cast<std::size_t>(n) < buf.size()) {
-      c.set_last(true);
-      c.set_size(size);
-      c.set_crc32c(crc);
-      emit(std::move(c));
-      break;
-    }
+    c.set_data(bytes.data(), bytes.size());
     emit(std::move(c));
-  }
-  ::close(fd);
-  return size;
+    return transport::ok_status();
+  });
+  if (!digest.ok()) return digest.error();
+  proto::cluster::FileChunk last;  // no bytes: the whole file's size and checksum
+  last.set_path(rel);
+  last.set_last(true);
+  last.set_size(digest->size);
+  last.set_crc32c(digest->crc);
+  emit(std::move(last));
+  return digest->size;
 }
 
 FileReceiver::~FileReceiver() {

@@ -1,7 +1,7 @@
 // Files over the cluster's control connection (private to runtime/cluster): a worker's part of
 // a snapshot to the coordinator, a checkpoint to restore from the coordinator to a worker. A file
-// travels as chunks (proto FileChunk) in order; the last one carries its size and CRC-32C, which
-// the receiver checks before the file is renamed into place and synced.
+// travels as chunks (proto FileChunk) in order, then an empty last one with its size and CRC-32C,
+// which the receiver checks before the file is renamed into place and synced.
 #pragma once
 
 #include <cstdint>

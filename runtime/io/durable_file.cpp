@@ -20,8 +20,8 @@ namespace {
 
 // Reads `fd` to its end in chunks, handing each to `chunk`; an error names `path`.
 template <typename F>
-Status read_chunks(int fd, const fs::path& path, F chunk) {
-  std::string buf(1 << 16, '\0');
+Status read_chunks(int fd, const fs::path& path, F chunk, std::size_t chunk_bytes = 1 << 16) {
+  std::string buf(chunk_bytes, '\0');
   for (;;) {
     ssize_t n = ::read(fd, buf.data(), buf.size());
     if (n < 0 && errno == EINTR) continue;
@@ -33,7 +33,8 @@ Status read_chunks(int fd, const fs::path& path, F chunk) {
 
 }  // namespace
 
-Result<FileDigest> digest_file(const fs::path& path) {
+Result<FileDigest> read_file_chunks(const fs::path& path, std::size_t chunk_bytes,
+                                    const std::function<Status(std::string_view)>& chunk) {
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) {
     if (errno == ENOENT) return Error{ErrorCode::not_found, path.string() + " does not exist"};
@@ -43,11 +44,15 @@ Result<FileDigest> digest_file(const fs::path& path) {
   Status s = read_chunks(fd, path, [&](std::string_view bytes) {
     d.crc = crc32c(bytes, d.crc);
     d.size += bytes.size();
-    return transport::ok_status();
-  });
+    return chunk(bytes);
+  }, chunk_bytes);
   ::close(fd);
   if (!s) return s.error();
   return d;
+}
+
+Result<FileDigest> digest_file(const fs::path& path) {
+  return read_file_chunks(path, 1 << 16, [](std::string_view) { return transport::ok_status(); });
 }
 
 Result<FileDigest> copy_file_durably(const fs::path& from, const fs::path& to, bool sync_directory) {

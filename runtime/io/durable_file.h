@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <string>
 #include <string_view>
 
@@ -34,6 +35,12 @@ struct FileDigest {
   std::uint64_t size = 0;
   std::uint32_t crc = 0;
 };
+
+// Reads `path` to its end in chunks of at most `chunk_bytes`, handing each to `chunk` (an error
+// it returns ends the reading); returns the digest of the whole file.
+[[nodiscard]] transport::Result<FileDigest> read_file_chunks(
+    const std::filesystem::path& path, std::size_t chunk_bytes,
+    const std::function<transport::Status(std::string_view)>& chunk);
 
 // Reads `path` whole and returns its digest.
 [[nodiscard]] transport::Result<FileDigest> digest_file(const std::filesystem::path& path);
