@@ -410,8 +410,17 @@ void setup_status(CLI::App& app, int& exit_code) {
       j["refused_clients"] = s.refused_clients;
       j["workers"] = nlohmann::json::array();
       for (const auto& w : s.workers)
-        j["workers"].push_back({{"id", w.id}, {"key_groups", w.key_groups},
-                                {"queue_depth", w.queue_depth}, {"invocations", w.invocations}});
+      {
+        nlohmann::json worker = {{"id", w.id}, {"key_groups", w.key_groups}, {"queue_depth", w.queue_depth},
+                                 {"invocations", w.invocations}};
+        if (w.heartbeat_age_ms >= 0) {
+          worker["endpoint"] = w.endpoint;
+          worker["heartbeat_age_ms"] = w.heartbeat_age_ms;
+          worker["last_snapshot_shipped_bytes"] = w.last_snapshot_shipped_bytes;
+          worker["snapshot_shipped_bytes"] = w.snapshot_shipped_bytes;
+        }
+        j["workers"].push_back(worker);
+      }
       j["ingresses"] = logs_json(s.ingresses);
       j["egresses"] = logs_json(s.egresses);
       std::cout << j.dump() << "\n";
@@ -441,9 +450,14 @@ void setup_status(CLI::App& app, int& exit_code) {
               << "\n";
     std::cout << "key groups: " << s.key_groups << "\n";
     std::cout << "workers:    " << s.workers.size() << "\n";
-    for (const auto& w : s.workers)
+    for (const auto& w : s.workers) {
       std::cout << "  worker " << w.id << ": " << w.key_groups << " key groups, queue depth "
-                << w.queue_depth << ", " << w.invocations << " invocations\n";
+                << w.queue_depth << ", " << w.invocations << " invocations";
+      if (w.heartbeat_age_ms >= 0)
+        std::cout << ", at " << w.endpoint << ", heard from " << w.heartbeat_age_ms << " ms ago, last snapshot part "
+                  << w.last_snapshot_shipped_bytes << " bytes shipped";
+      std::cout << "\n";
+    }
     for (const auto& l : s.ingresses)
       std::cout << "ingress " << l.name << ": offsets " << l.start_offset << ".." << l.end_offset
                 << "\n";

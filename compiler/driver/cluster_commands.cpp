@@ -12,6 +12,7 @@
 
 #include "compiler/driver/command.h"
 #include "compiler/driver/pipeline.h"
+#include "compiler/driver/reload.h"
 #include "compiler/driver/versions.h"
 #include "sfn/cluster.h"
 #include "sfn/run_options.h"
@@ -41,9 +42,9 @@ std::function<void(const std::string&)> progress_to_stderr(const std::string& la
 }
 
 // The program's files as the coordinator read them, sent to every worker.
-std::vector<std::pair<std::string, std::string>> read_sources(const LoadResult& loaded, const std::string& file) {
+std::vector<std::pair<std::string, std::string>> read_sources(const std::vector<std::string>& files) {
   std::vector<std::pair<std::string, std::string>> out;
-  for (const std::string& f : loaded.files.empty() ? std::vector<std::string>{file} : loaded.files) {
+  for (const std::string& f : files) {
     std::error_code ec;
     const std::string path = std::filesystem::absolute(f, ec).string();
     std::ifstream in(path, std::ios::binary);
@@ -77,14 +78,24 @@ int coordinator(CoordinatorArgs& a) {
   a.run.options.program_path = std::filesystem::absolute(a.file, ec).string();
   attach_versions(a.run.options, loaded.frontend, a.file);
   co.listen = a.listen;
-  co.sources = read_sources(loaded, a.file);
+  co.sources = read_sources(loaded.files.empty() ? std::vector<std::string>{a.file} : loaded.files);
   co.main = a.run.options.program_path;
   co.state_dir = a.run.options.state_dir;
+  co.security = {a.run.options.curve_key, a.run.options.curve_peers, a.run.options.insecure};
   co.progress = progress_to_stderr("sfn coordinator");
   std::string error;
   auto host = runtime::cluster::start_host(std::move(co), &error);
   if (!host) return std::cerr << "error: " << error << "\n", 2;
   a.run.options.worker_set = runtime::cluster::cluster_worker_sets(host);
+  // `sfn reload`: checked here once (E0601); the workers of the next generation compile the files.
+  Reloader reloader(a.file, loaded, options);
+  reloader.before_offer = [host](const std::string& path, const std::vector<std::string>& files,
+                                 const runtime::ModulePtr& module) {
+    std::error_code error;
+    runtime::cluster::add_version(*host, read_sources(files), std::filesystem::absolute(path, error).string(), module);
+  };
+  a.run.options.version_label = reloader.label();
+  a.run.options.reload = [&reloader](const std::string& path, std::string* label) { return reloader.reload(path, label); };
   return runtime::run_parsed(loaded.module, a.run, "sfn coordinator");
 }
 
@@ -104,6 +115,8 @@ void setup_coordinator(CLI::App& app, int& exit_code) {
 
 struct WorkerArgs {
   std::string coordinator, listen, state_dir, heartbeat = "3s";
+  runtime::cluster::Security security;
+  std::string server_key;
 };
 
 int worker(const WorkerArgs& a) {
@@ -111,6 +124,8 @@ int worker(const WorkerArgs& a) {
   o.coordinator = a.coordinator;
   o.listen = a.listen;
   o.state_dir = a.state_dir;
+  o.security = a.security;
+  o.server_key = a.server_key;
   if (!parse_timeout(a.heartbeat, &o.heartbeat_timeout)) return 2;
   o.progress = progress_to_stderr("sfn worker");
   o.compile = [](const std::string& main, std::string* error) -> runtime::ModulePtr {
@@ -133,6 +148,19 @@ void setup_worker(CLI::App& app, int& exit_code) {
   cmd->add_option("--heartbeat-timeout", a.heartbeat,
                   "A coordinator silent this long is taken as gone: the worker drops its share and waits for one "
                   "(default 3s)");
+  cmd->add_option("--curve-key", a.security.curve_key,
+                  "This worker's CurveZMQ secret key file (sfn keygen OUT writes OUT.key): its channel endpoint "
+                  "and its connection to the coordinator are encrypted and authenticated (needs --curve-peers and "
+                  "--server-key)")
+      ->check(CLI::ExistingFile);
+  cmd->add_option("--curve-peers", a.security.curve_peers,
+                  "Directory of the public keys (*.pub) allowed to send to this worker: the coordinator's and the "
+                  "other workers'")
+      ->check(CLI::ExistingDirectory);
+  cmd->add_option("--server-key", a.server_key, "The coordinator's CurveZMQ public key file (the .pub of its --curve-key)")
+      ->check(CLI::ExistingFile);
+  cmd->add_flag("--insecure", a.security.insecure,
+                "Allow a non-loopback --listen without CurveZMQ keys (unauthenticated, unencrypted)");
   cmd->callback([&exit_code] { exit_code = worker(a); });
 }
 

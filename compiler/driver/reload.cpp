@@ -65,6 +65,7 @@ runtime::Status Reloader::reload(const std::string& path, std::string* label) {
     return runtime::Status::ok();
   }
   const std::string schema = version.state_schema, new_label = version.label;
+  if (before_offer) before_offer(path, files, version.module);
   return runtime::offer_version(std::move(version), [this, schema, new_label, files](const runtime::Status& s) {
     if (!s) {
       std::cerr << "sfn run: " << new_label << " could not start: " << s.message() << "\n";

@@ -5,6 +5,7 @@
 // endpoint (RunOptions::reload).
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -24,6 +25,11 @@ class Reloader {
   // Compiles and checks `path`; offers it when it is a compatible program without errors and
   // sets `label`; otherwise returns the refusal: the diagnostics, as text. Thread-safe.
   runtime::Status reload(const std::string& path, std::string* label);
+
+  // Called with a compatible version's path, source files and module just before it is offered
+  // (a cluster's coordinator hands the files to its workers, which compile them themselves).
+  std::function<void(const std::string& path, const std::vector<std::string>& files, const runtime::ModulePtr&)>
+      before_offer;
 
   // The running version's label and source files (root and imports).
   std::string label() const;

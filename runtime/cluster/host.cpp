@@ -25,10 +25,17 @@ namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
 namespace pc = proto::cluster;
 
+// A version of the program as the workers get it: its source files and main file.
+struct Program {
+  std::vector<std::pair<std::string, std::string>> sources;
+  std::string main;
+};
+
 class ClusterHost {
  public:
-  ClusterHost(CoordinatorOptions options, std::unique_ptr<io::ControlSocket> socket, uint32_t generation)
-      : options_(std::move(options)), socket_(std::move(socket)), generation_(generation) {
+  ClusterHost(CoordinatorOptions options, transport::SecurityOptions security, std::unique_ptr<io::ControlSocket> socket,
+              uint32_t generation)
+      : options_(std::move(options)), security_(std::move(security)), socket_(std::move(socket)), generation_(generation) {
     thread_ = std::thread([this] { loop(); });
   }
   ~ClusterHost() {
@@ -36,6 +43,8 @@ class ClusterHost {
     thread_.join();
   }
 
+  // The security of the coordinator's channels to the workers (its run's Hub).
+  transport::Status secure(worker::Hub& hub) const { return hub.transport.secure(security_); }
   std::string begin(worker::Hub& hub, const Recovered& rec, const fs::path& state_dir);
   std::string try_begin(worker::Hub& hub, const Recovered& rec, const fs::path& state_dir);
   void end(bool failed);
@@ -43,16 +52,23 @@ class ClusterHost {
   std::vector<io::WorkerStatus> status() const;
   std::vector<std::string> fatal_errors() const;
   uint64_t invocations() const;
+  void add_version(Program program, std::string version_hash) {
+    std::lock_guard<std::mutex> lock(mu_);
+    versions_[std::move(version_hash)] = std::move(program);
+  }
 
  private:
   struct Peer {
     std::string listen;
+    std::string public_key;  // its channel receiver's CurveZMQ key (with keys)
     Clock::time_point seen;
     int index = -1;  // in the current generation
     uint64_t queue_depth = 0, invocations = 0;
+    uint64_t last_shipped = 0, shipped = 0;  // snapshot bytes: its last part, all its parts
   };
   void loop();
   void on_message(const std::string& peer, const pc::ToCoordinator& m);
+  void on_hello(const std::string& peer, const pc::Hello& hello, const std::string& proven_key);
   void on_snapshot_file(unsigned w, uint64_t epoch, const pc::FileChunk& c);
   void on_snapshot_done(unsigned w, const pc::SnapshotDone& d);
   void fail(const std::string& why);  // under mu_
@@ -67,6 +83,8 @@ class ClusterHost {
   const snapshot::FileSum* stored_copy(const std::string& rel);
 
   CoordinatorOptions options_;
+  std::map<std::string, Program> versions_;  // sources of the versions reloaded, by version hash
+  const transport::SecurityOptions security_;
   std::unique_ptr<io::ControlSocket> socket_;
   std::thread thread_;
   std::atomic<bool> done_{false};
@@ -116,7 +134,9 @@ void ClusterHost::loop() {
   while (!done_.load()) {
     if (auto msg = socket_->poll(std::chrono::milliseconds(10))) {
       pc::ToCoordinator m;
-      if (m.ParseFromString(msg->second)) on_message(msg->first, m);
+      if (!m.ParseFromString(msg->body)) continue;
+      if (m.has_hello()) on_hello(msg->peer, m.hello(), msg->public_key);
+      else on_message(msg->peer, m);
     }
     if (Clock::now() - last_ping >= std::chrono::milliseconds(200)) {
       last_ping = Clock::now();
@@ -168,24 +188,33 @@ void ClusterHost::fail(const std::string& why) {
   hub_->report_failure();
 }
 
-void ClusterHost::on_message(const std::string& peer, const pc::ToCoordinator& m) {
+// A worker that is not assigned says hello. With keys, the key its channel receiver will prove
+// must be the key it proved on this connection (a worker cannot pass for another).
+void ClusterHost::on_hello(const std::string& peer, const pc::Hello& hello, const std::string& proven_key) {
   std::lock_guard<std::mutex> lock(mu_);
-  if (m.has_hello()) {
-    auto [it, fresh] = peers_.try_emplace(peer);
-    if (!fresh && it->second.index >= 0) return;  // assigned: a hello sent before its Assign
-    // A restarted worker process connects anew (a new identity) on the endpoint it had.
-    for (auto old = peers_.begin(); fresh && old != peers_.end(); ++old) {
-      if (old == it || old->second.listen != m.hello().listen()) continue;
-      if (old->second.index >= 0) fail("worker " + std::to_string(old->second.index) + " (" + old->second.listen + ") restarted");
-      peers_.erase(old);
-      break;
-    }
-    it->second.listen = m.hello().listen();
-    it->second.seen = Clock::now();
-    it->second.index = -1;
-    cv_.notify_all();
+  if (security_.keys && hello.public_key() != proven_key) {
+    std::cerr << "sfn coordinator: ignored a worker at " << hello.listen() << ": it announced the key "
+              << hello.public_key() << " but proved " << proven_key << "\n";
     return;
   }
+  auto [it, fresh] = peers_.try_emplace(peer);
+  if (!fresh && it->second.index >= 0) return;  // assigned: a hello sent before its Assign
+  // A restarted worker process connects anew (a new identity) on the endpoint it had.
+  for (auto old = peers_.begin(); fresh && old != peers_.end(); ++old) {
+    if (old == it || old->second.listen != hello.listen()) continue;
+    if (old->second.index >= 0) fail("worker " + std::to_string(old->second.index) + " (" + old->second.listen + ") restarted");
+    peers_.erase(old);
+    break;
+  }
+  it->second.listen = hello.listen();
+  it->second.public_key = proven_key;
+  it->second.seen = Clock::now();
+  it->second.index = -1;
+  cv_.notify_all();
+}
+
+void ClusterHost::on_message(const std::string& peer, const pc::ToCoordinator& m) {
+  std::lock_guard<std::mutex> lock(mu_);
   auto it = peers_.find(peer);
   if (it == peers_.end()) return;
   it->second.seen = Clock::now();
@@ -208,6 +237,8 @@ void ClusterHost::on_message(const std::string& peer, const pc::ToCoordinator& m
   } else if (m.has_snapshot_file()) {
     on_snapshot_file(w, m.epoch(), m.snapshot_file());
   } else if (m.has_snapshot()) {
+    it->second.last_shipped = m.snapshot().bytes_shipped();
+    it->second.shipped += m.snapshot().bytes_shipped();
     on_snapshot_done(w, m.snapshot());
   } else if (m.has_failure()) {
     fail("worker " + std::to_string(w) + ": " + m.failure().message());
@@ -303,13 +334,17 @@ std::string ClusterHost::assign(unsigned w, const std::string& peer, worker::Hub
   a->set_workers(hub.workers);
   a->set_key_groups(hub.key_groups);
   for (const auto& e : hub.endpoints) a->add_endpoints(e);
-  for (const auto& [path, text] : options_.sources) {
+  for (const auto& k : hub.endpoint_keys) a->add_endpoint_keys(k);
+  const std::string hash = hub.module->desc().version_hash ? hub.module->desc().version_hash : "";
+  auto version = versions_.find(hash);
+  const Program& program = version != versions_.end() ? version->second : Program{options_.sources, options_.main};
+  for (const auto& [path, text] : program.sources) {
     pc::SourceFile* f = a->add_sources();
     f->set_path(path);
     f->set_text(text);
   }
-  a->set_main(options_.main);
-  a->set_version_hash(hub.module->desc().version_hash ? hub.module->desc().version_hash : "");
+  a->set_main(program.main);
+  a->set_version_hash(hash);
   a->set_restore_epoch(rec.epoch);
   for (const auto& r : rec.messages[w]) a->add_in_flight(r);
   a->set_max_fuel(hub.budget.fuel);
@@ -360,10 +395,12 @@ std::string ClusterHost::try_begin(worker::Hub& hub, const Recovered& rec, const
   store_ = own_store_.get();
   hub.generation = generation_;
   hub.endpoints.clear();
+  hub.endpoint_keys.clear();
   for (unsigned w = 0; w < hub.workers; ++w) {
     if (!peers_.count(ids[w])) return "worker " + std::to_string(w) + " went away before it was assigned";
     peers_[ids[w]].index = static_cast<int>(w);
     hub.endpoints.push_back(peers_[ids[w]].listen);
+    if (security_.keys) hub.endpoint_keys.push_back(peers_[ids[w]].public_key);
   }
   assigned_ = ids;
   ready_.clear();
@@ -433,7 +470,9 @@ std::vector<io::WorkerStatus> ClusterHost::status() const {
     if (it == peers_.end()) continue;
     uint32_t groups = 0;
     for (uint32_t g = 0; hub_ && g < hub_->key_groups; ++g) groups += hub_->owner(g) == w;
-    out.push_back(io::WorkerStatus{w, groups, it->second.queue_depth, it->second.invocations});
+    const Peer& p = it->second;
+    const auto age = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - p.seen).count();
+    out.push_back(io::WorkerStatus{w, groups, p.queue_depth, p.invocations, p.listen, age, p.last_shipped, p.shipped});
   }
   return out;
 }
@@ -460,6 +499,7 @@ class RemoteWorkers final : public WorkerSet {
   bool restores_locally() const override { return false; }
   std::string open(worker::Hub& hub, const Recovered& rec, const fs::path& dir) override {
     hub_ = &hub;
+    if (auto s = host_->secure(hub); !s) return s.error().message;
     return host_->begin(hub, rec, dir);
   }
   void start() override {}
@@ -478,17 +518,30 @@ class RemoteWorkers final : public WorkerSet {
 }  // namespace
 
 std::shared_ptr<ClusterHost> start_host(CoordinatorOptions options, std::string* error) {
-  auto socket = io::ControlSocket::bind(options.listen);
+  const Security& sec = options.security;
+  auto security = transport::load_server_security(sec.curve_key, sec.curve_peers, sec.insecure);
+  if (!security.ok()) {
+    *error = security.error().message;
+    return nullptr;
+  }
+  auto socket = io::ControlSocket::bind(options.listen, security.value());
   if (!socket.ok()) {
     *error = socket.error().message;
     return nullptr;
   }
   const uint32_t generation = next_generation(options.state_dir);
-  return std::make_shared<ClusterHost>(std::move(options), std::move(socket.value()), generation);
+  return std::make_shared<ClusterHost>(std::move(options), std::move(security.value()), std::move(socket.value()),
+                                       generation);
 }
 
 std::function<std::unique_ptr<WorkerSet>()> cluster_worker_sets(std::shared_ptr<ClusterHost> host) {
   return [host] { return std::make_unique<RemoteWorkers>(host); };
+}
+
+void add_version(ClusterHost& host, std::vector<std::pair<std::string, std::string>> sources, std::string main,
+                 const ModulePtr& module) {
+  const char* hash = module->desc().version_hash;
+  host.add_version(Program{std::move(sources), std::move(main)}, hash ? hash : "");
 }
 
 }  // namespace sfn::runtime::cluster

@@ -32,8 +32,10 @@ extern "C" void on_worker_signal(int) { g_worker_stop.store(true); }
 // One generation in this process.
 class Session {
  public:
-  Session(const WorkerOptions& options, io::ControlSocket& socket, uint32_t generation, const pc::Assign& a)
-      : options_(options), socket_(socket), generation_(generation), assign_(a), store_(options.state_dir) {}
+  Session(const WorkerOptions& options, const transport::SecurityOptions& security, io::ControlSocket& socket,
+          uint32_t generation, const pc::Assign& a)
+      : options_(options), security_(security), socket_(socket), generation_(generation), assign_(a),
+        store_(options.state_dir) {}
   ~Session() { stop(); }
 
   uint32_t generation() const { return generation_; }
@@ -66,6 +68,7 @@ class Session {
   std::string write_sources(std::string* main);
 
   const WorkerOptions& options_;
+  const transport::SecurityOptions& security_;
   io::ControlSocket& socket_;
   const uint32_t generation_;
   const pc::Assign assign_;
@@ -106,6 +109,8 @@ std::string Session::prepare() {
                                        "w" + std::to_string(assign_.index()));
   hub_->generation = generation_;
   hub_->endpoints.assign(assign_.endpoints().begin(), assign_.endpoints().end());
+  hub_->endpoint_keys.assign(assign_.endpoint_keys().begin(), assign_.endpoint_keys().end());
+  if (auto s = hub_->transport.secure(security_); !s) return s.error().message;
   hub_->budget.fuel = assign_.max_fuel();
   hub_->budget.max_depth = assign_.max_depth();
   if (assign_.max_invocation_memory()) hub_->budget.max_memory = assign_.max_invocation_memory();
@@ -250,8 +255,9 @@ void Session::answer_state(uint64_t id, const std::string& address) {
 // The worker process: its control connection and the generation it serves.
 class WorkerProcess {
  public:
-  WorkerProcess(const WorkerOptions& options, std::unique_ptr<io::ControlSocket> socket)
-      : options_(options), socket_(std::move(socket)) {}
+  WorkerProcess(const WorkerOptions& options, transport::SecurityOptions security,
+                std::unique_ptr<io::ControlSocket> socket)
+      : options_(options), security_(std::move(security)), socket_(std::move(socket)) {}
   void run();
 
  private:
@@ -260,6 +266,7 @@ class WorkerProcess {
   void refuse(uint32_t generation, const std::string& why);
 
   const WorkerOptions& options_;
+  const transport::SecurityOptions security_;
   std::unique_ptr<io::ControlSocket> socket_;
   std::unique_ptr<Session> session_;
   Clock::time_point heard_ = Clock::now();
@@ -286,7 +293,7 @@ void WorkerProcess::handle(const pc::ToWorker& m) {
   heard_ = Clock::now();
   if (m.has_assign()) {
     drop("a new generation");
-    session_ = std::make_unique<Session>(options_, *socket_, static_cast<uint32_t>(m.generation()), m.assign());
+    session_ = std::make_unique<Session>(options_, security_, *socket_, static_cast<uint32_t>(m.generation()), m.assign());
     if (std::string e = session_->prepare(); !e.empty()) refuse(static_cast<uint32_t>(m.generation()), e);
     else session_->prepared();
     return;
@@ -317,6 +324,7 @@ void WorkerProcess::run() {
     if (!session_ && now - last_hello >= std::chrono::milliseconds(300)) {
       pc::ToCoordinator hello;
       hello.mutable_hello()->set_listen(options_.listen);
+      if (security_.keys) hello.mutable_hello()->set_public_key(security_.keys->public_key);
       std::string body;
       hello.SerializeToString(&body);
       socket_->send("", std::move(body));
@@ -329,17 +337,34 @@ void WorkerProcess::run() {
     if (session_ && now - heard_ > options_.heartbeat_timeout) drop("the coordinator went silent");
     if (auto msg = socket_->poll(std::chrono::milliseconds(20))) {
       pc::ToWorker m;
-      if (m.ParseFromString(msg->second)) handle(m);
+      if (m.ParseFromString(msg->body)) handle(m);
     }
   }
   drop("stopped");
   (void)socket_->poll(std::chrono::milliseconds(0));
 }
 
+// The worker's keys: its channel receiver's (a CURVE server accepting the peers) and its control
+// connection's (a CURVE client of the coordinator's key); the --insecure rule for its endpoint.
+transport::Result<std::pair<transport::SecurityOptions, std::optional<transport::CurveClientKeys>>> load_security(
+    const WorkerOptions& o) {
+  auto server = transport::load_server_security(o.security.curve_key, o.security.curve_peers, o.security.insecure);
+  if (!server.ok()) return server.error();
+  auto client = transport::load_client_keys(o.security.curve_key, o.server_key);
+  if (!client.ok()) return client.error();
+  if (auto s = transport::check_bind(o.listen, server.value(), "worker channel endpoint"); !s) return s.error();
+  return std::make_pair(std::move(server.value()), std::move(client.value()));
+}
+
 }  // namespace
 
 int run_worker(const WorkerOptions& options) {
-  auto socket = io::ControlSocket::connect(options.coordinator);
+  auto security = load_security(options);
+  if (!security.ok()) {
+    std::cerr << "error: " << security.error().message << "\n";
+    return 2;
+  }
+  auto socket = io::ControlSocket::connect(options.coordinator, security->second);
   if (!socket.ok()) {
     std::cerr << "error: " << socket.error().message << "\n";
     return 2;
@@ -354,7 +379,7 @@ int run_worker(const WorkerOptions& options) {
   auto old_int = std::signal(SIGINT, on_worker_signal);
   auto old_term = std::signal(SIGTERM, on_worker_signal);
   if (options.progress) options.progress("connecting to the coordinator at " + options.coordinator);
-  WorkerProcess(options, std::move(socket.value())).run();
+  WorkerProcess(options, std::move(security->first), std::move(socket.value())).run();
   std::signal(SIGINT, old_int);
   std::signal(SIGTERM, old_term);
   return 0;

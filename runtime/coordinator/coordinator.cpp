@@ -98,7 +98,8 @@ Coordinator::~Coordinator() = default;
 
 Status Coordinator::connect() {
   for (unsigned w = 0; w < hub_.workers; ++w) {
-    auto s = transport::Sender::connect(hub_.transport, hub_.sender_id(hub_.workers), hub_.endpoint_of(w));
+    auto s = transport::Sender::connect(hub_.transport, hub_.sender_id(hub_.workers), hub_.endpoint_of(w),
+                                             hub_.sender_options(w));
     if (!s) return Status::error("coordinator: " + s.error().message);
     senders_.push_back(std::move(s.value()));
   }

@@ -237,8 +237,10 @@ io::StatusReport EmbeddedRun::status() const {
 // The run's part of /metrics (run_metrics.h); read on the metrics server's thread while it runs.
 RunNumbers EmbeddedRun::numbers() const {
   RunNumbers n;
-  for (const io::WorkerStatus& w : ws_->status())
-    n.m.workers.push_back({w.id, w.invocations, w.queue_depth, w.key_groups});
+  for (const io::WorkerStatus& w : ws_->status()) {
+    n.m.workers.push_back({w.id, w.invocations, w.queue_depth, w.key_groups, std::nullopt, w.snapshot_shipped_bytes});
+    if (w.heartbeat_age_ms >= 0) n.m.workers.back().heartbeat_age_seconds = static_cast<double>(w.heartbeat_age_ms) / 1000;
+  }
   n.m.dead_letters = hub_->dead_letters.load();
   const coordinator::SnapshotStats st = epochs_->stats();
   n.m.current_epoch = st.current_epoch;

@@ -60,7 +60,7 @@ class LocalWorkers final : public WorkerSet {
 
   std::vector<io::WorkerStatus> status() const override {
     std::vector<io::WorkerStatus> out;
-    for (const auto& w : ws_) out.push_back(io::WorkerStatus{w->index(), w->owned_key_groups(), w->queue_depth(), w->invocations()});
+    for (const auto& w : ws_) out.push_back(io::WorkerStatus{w->index(), w->owned_key_groups(), w->queue_depth(), w->invocations(), "", -1, 0, 0});
     return out;
   }
 

@@ -7,6 +7,7 @@
 #include <zmq.hpp>
 
 #include "runtime/io/zmq_util.h"
+#include "runtime/transport/context_impl.h"
 
 namespace sfn::runtime::io {
 
@@ -15,14 +16,15 @@ using transport::ErrorCode;
 using transport::Result;
 
 struct ControlSocket::Impl {
-  zmq::context_t context{1};
+  transport::TransportContext context;  // with keys, its ZAP handler outlives the socket
   zmq::socket_t socket;
   bool router = false;
+  bool curve = false;  // messages carry the public key their sender proved
   std::string endpoint;
   std::mutex mu;
   std::deque<std::pair<std::string, std::string>> outbox;  // guarded by mu
 
-  Impl(zmq::socket_type type, std::string ep) : socket(context, type), router(type == zmq::socket_type::router), endpoint(std::move(ep)) {
+  Impl(zmq::socket_type type, std::string ep) : socket(context.impl().context, type), router(type == zmq::socket_type::router), endpoint(std::move(ep)) {
     socket.set(zmq::sockopt::linger, 0);
     socket.set(zmq::sockopt::sndhwm, 100000);
     socket.set(zmq::sockopt::rcvhwm, 100000);
@@ -46,9 +48,13 @@ struct ControlSocket::Impl {
 ControlSocket::ControlSocket(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 ControlSocket::~ControlSocket() = default;
 
-Result<std::unique_ptr<ControlSocket>> ControlSocket::bind(const std::string& endpoint) {
+Result<std::unique_ptr<ControlSocket>> ControlSocket::bind(const std::string& endpoint,
+                                                           const transport::SecurityOptions& security) {
   if (auto s = detail::check_endpoint(endpoint); !s) return s.error();
   auto impl = std::make_unique<Impl>(zmq::socket_type::router, endpoint);
+  if (auto s = impl->context.secure(security); !s) return s.error();
+  if (auto s = impl->context.impl().prepare_server(impl->socket, endpoint, "cluster endpoint"); !s) return s.error();
+  impl->curve = security.keys.has_value() && transport::uses_curve(endpoint);
   try {
     impl->socket.bind(endpoint);
   } catch (const zmq::error_t& e) {
@@ -57,9 +63,11 @@ Result<std::unique_ptr<ControlSocket>> ControlSocket::bind(const std::string& en
   return std::unique_ptr<ControlSocket>(new ControlSocket(std::move(impl)));
 }
 
-Result<std::unique_ptr<ControlSocket>> ControlSocket::connect(const std::string& endpoint) {
+Result<std::unique_ptr<ControlSocket>> ControlSocket::connect(const std::string& endpoint,
+                                                              const std::optional<transport::CurveClientKeys>& keys) {
   if (auto s = detail::check_endpoint(endpoint); !s) return s.error();
   auto impl = std::make_unique<Impl>(zmq::socket_type::dealer, endpoint);
+  if (auto s = transport::secure_client_socket(impl->socket.handle(), endpoint, keys); !s) return s.error();
   try {
     impl->socket.connect(endpoint);
   } catch (const zmq::error_t& e) {
@@ -73,7 +81,7 @@ void ControlSocket::send(const std::string& peer, std::string body) {
   impl_->outbox.emplace_back(peer, std::move(body));
 }
 
-std::optional<std::pair<std::string, std::string>> ControlSocket::poll(std::chrono::milliseconds timeout) {
+std::optional<ControlMessage> ControlSocket::poll(std::chrono::milliseconds timeout) {
   impl_->flush();
   zmq::pollitem_t item{impl_->socket.handle(), 0, ZMQ_POLLIN, 0};
   try {
@@ -83,10 +91,19 @@ std::optional<std::pair<std::string, std::string>> ControlSocket::poll(std::chro
   }
   auto parts = detail::recv_multipart_nowait(impl_->socket, impl_->endpoint);
   if (!parts.ok() || parts->empty()) return std::nullopt;
-  std::string peer = impl_->router ? parts->front().to_string() : std::string();
-  return std::make_pair(std::move(peer), parts->back().to_string());
+  ControlMessage m{impl_->router ? parts->front().to_string() : std::string(), parts->back().to_string(), {}};
+  if (impl_->curve) {
+    try {
+      m.public_key = parts->back().gets("User-Id");  // the ZAP handler's answer: the proven key
+    } catch (const zmq::error_t&) {
+      return std::nullopt;  // not authenticated: cannot happen on a CURVE server; dropped
+    }
+  }
+  return m;
 }
 
 const std::string& ControlSocket::endpoint() const { return impl_->endpoint; }
+
+std::uint64_t ControlSocket::refused_clients() const { return impl_->context.refused_clients(); }
 
 }  // namespace sfn::runtime::io

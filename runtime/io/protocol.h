@@ -87,6 +87,14 @@ struct WorkerStatus {
   std::uint32_t key_groups = 0;       // number of key groups it owns
   std::uint64_t queue_depth = 0;      // records waiting (inbox + outgoing backlog)
   std::uint64_t invocations = 0;      // handler invocations so far
+  // Cluster mode (a worker process): its channel endpoint, how long ago the coordinator last
+  // heard from it (-1: a worker thread of this process), and the bytes of its part of the last
+  // snapshot it shipped to the coordinator and of all it shipped (SSTs stored before are named,
+  // not sent).
+  std::string endpoint;
+  std::int64_t heartbeat_age_ms = -1;
+  std::uint64_t last_snapshot_shipped_bytes = 0;
+  std::uint64_t snapshot_shipped_bytes = 0;
 };
 
 // One log's line in `sfn status` (filled in by IoServer itself).

@@ -43,6 +43,10 @@ void to_proto(const StatusReport& report, proto::StatusReply& out) {
     p->set_key_groups(w.key_groups);
     p->set_queue_depth(w.queue_depth);
     p->set_invocations(w.invocations);
+    p->set_endpoint(w.endpoint);
+    p->set_heartbeat_age_ms(w.heartbeat_age_ms);
+    p->set_last_snapshot_shipped_bytes(w.last_snapshot_shipped_bytes);
+    p->set_snapshot_shipped_bytes(w.snapshot_shipped_bytes);
   }
   logs_to_proto(report.ingresses, out.mutable_ingresses());
   logs_to_proto(report.egresses, out.mutable_egresses());
@@ -65,7 +69,8 @@ StatusReport from_proto(const proto::StatusReply& reply) {
   r.refused_clients = reply.refused_clients();
   r.key_groups = reply.key_groups();
   for (const auto& w : reply.workers())
-    r.workers.push_back({w.id(), w.key_groups(), w.queue_depth(), w.invocations()});
+    r.workers.push_back({w.id(), w.key_groups(), w.queue_depth(), w.invocations(), w.endpoint(), w.heartbeat_age_ms(),
+                         w.last_snapshot_shipped_bytes(), w.snapshot_shipped_bytes()});
   r.ingresses = logs_from_proto(reply.ingresses());
   r.egresses = logs_from_proto(reply.egresses());
   return r;

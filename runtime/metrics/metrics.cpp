@@ -83,6 +83,14 @@ void workers_text(Text& t, const std::vector<WorkerMetrics>& workers) {
   for (const auto& w : workers) t.sample(w.queue_depth, "worker", std::to_string(w.id));
   t.family("sfn_worker_key_groups", "gauge", "Key groups each worker owns.");
   for (const auto& w : workers) t.sample(std::uint64_t{w.key_groups}, "worker", std::to_string(w.id));
+  if (workers.empty() || !workers.front().heartbeat_age_seconds) return;  // not a cluster
+  t.family("sfn_worker_heartbeat_age_seconds", "gauge",
+           "Seconds since the coordinator last heard from each worker process (cluster mode).");
+  for (const auto& w : workers) t.sample(w.heartbeat_age_seconds.value_or(0), "worker", std::to_string(w.id));
+  t.family("sfn_worker_snapshot_shipped_bytes_total", "counter",
+           "Snapshot bytes each worker process shipped to the coordinator (cluster mode; files stored before are "
+           "named, not sent).");
+  for (const auto& w : workers) t.sample(w.snapshot_shipped_bytes, "worker", std::to_string(w.id));
 }
 
 void snapshots_text(Text& t, const RunMetrics& m) {

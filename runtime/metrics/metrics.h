@@ -19,6 +19,10 @@ struct WorkerMetrics {
   std::uint64_t invocations = 0;  // handler invocations since the process started (a counter)
   std::uint64_t queue_depth = 0;  // messages waiting now
   std::uint32_t key_groups = 0;   // key groups it owns now
+  // Cluster mode: seconds since the coordinator last heard from the worker process (none: a
+  // thread of this process), and the snapshot bytes it shipped to the coordinator (a counter).
+  std::optional<double> heartbeat_age_seconds;
+  std::uint64_t snapshot_shipped_bytes = 0;
 };
 
 // One ingress or egress log: how many records it has ever held (its end offset, a counter over

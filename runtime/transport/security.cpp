@@ -256,15 +256,20 @@ bool uses_curve(std::string_view endpoint) {
   return endpoint.starts_with("tcp://") || endpoint.starts_with("ipc://");
 }
 
-Status secure_server_socket(void* socket, const std::string& endpoint, const SecurityOptions& options,
-                            std::string_view role) {
+Status check_bind(const std::string& endpoint, const SecurityOptions& options, std::string_view role) {
   const bool curve = options.keys && uses_curve(endpoint);
   if (!curve && !options.insecure && is_network_endpoint(endpoint) && !is_local_endpoint(endpoint))
     return invalid("refusing to bind the " + std::string(role) + " " + endpoint +
                    ": it is not a loopback address and is not secured by CurveZMQ keys; configure keys "
                    "(--curve-key FILE --curve-peers DIR, made with sfn keygen), bind a 127.0.0.1 address, or "
                    "pass --insecure to accept unauthenticated, unencrypted connections");
-  if (!curve) return ok_status();
+  return ok_status();
+}
+
+Status secure_server_socket(void* socket, const std::string& endpoint, const SecurityOptions& options,
+                            std::string_view role) {
+  if (auto s = check_bind(endpoint, options, role); !s) return s;
+  if (!options.keys || !uses_curve(endpoint)) return ok_status();
   auto secret = decode_key(options.keys->secret_key, "the secret key of the " + std::string(role));
   if (!secret) return secret.error();
   const int one = 1;

@@ -95,6 +95,11 @@ bool is_network_endpoint(std::string_view endpoint);
 // leaves the process (tcp://, ipc://), never inproc://.
 bool uses_curve(std::string_view endpoint);
 
+// The --insecure rule alone: without keys (or on a transport that cannot carry CURVE), a bind of
+// a non-local network endpoint is refused (invalid_argument naming `role` and saying to configure
+// keys or pass --insecure) unless `options.insecure`. For checking an endpoint before it binds.
+Status check_bind(const std::string& endpoint, const SecurityOptions& options, std::string_view role);
+
 // Prepares `socket` (libzmq handle, not bound yet) to bind `endpoint` as a server of `role`
 // ("ingress endpoint", "channel receiver", ...): with keys and a tcp/ipc endpoint, a CURVE server
 // with the secret key (clients are then checked by the context's ZapHandler, which must be

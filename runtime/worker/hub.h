@@ -64,11 +64,19 @@ class Hub {
   // sender id, and a worker drops records of another generation (fencing a cut-off worker).
   uint32_t generation = 0;
   transport::SenderId sender_id(unsigned participant) const { return ((generation & 0xffffu) << 16) | participant; }
+  // Each worker's CurveZMQ public key (Z85), by index, when the cluster uses keys; else empty.
+  std::vector<std::string> endpoint_keys;
   // A worker's receiving channel: fenced by generation in a cluster.
   transport::ChannelOptions channel_options() const {
     transport::ChannelOptions o;
     o.fence = !endpoints.empty();
     o.generation = generation;
+    return o;
+  }
+  // A channel to `worker`: a CURVE client of its key when the cluster uses keys.
+  transport::ChannelOptions sender_options(unsigned worker) const {
+    transport::ChannelOptions o;
+    if (worker < endpoint_keys.size()) o.server_key = endpoint_keys[worker];
     return o;
   }
   // Current time in ns since the Unix epoch (virtual time under ClockMode::virtual_time).

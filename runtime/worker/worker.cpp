@@ -273,7 +273,8 @@ Status Worker::connect() {
   overflow_.resize(hub_.workers);
   for (unsigned w = 0; w < hub_.workers; ++w) {
     if (w == index_) continue;
-    auto s = transport::Sender::connect(hub_.transport, hub_.sender_id(index_), hub_.endpoint_of(w));
+    auto s = transport::Sender::connect(hub_.transport, hub_.sender_id(index_), hub_.endpoint_of(w),
+                                             hub_.sender_options(w));
     if (!s) return Status::error("worker " + std::to_string(index_) + ": " + s.error().message);
     senders_[w] = std::move(s.value());
   }

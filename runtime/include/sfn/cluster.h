@@ -16,12 +16,23 @@
 
 namespace sfn::runtime::cluster {
 
+// CurveZMQ keys of one process (decision 122): its secret key file (`sfn keygen OUT` writes
+// OUT.key) and the directory of the public keys allowed to connect to it (*.pub: the other
+// processes of the cluster and the clients), both or neither. Without keys every socket is plain
+// ZeroMQ and binding a non-loopback address is refused unless `insecure`.
+struct Security {
+  std::string curve_key;
+  std::string curve_peers;
+  bool insecure = false;
+};
+
 struct CoordinatorOptions {
   std::string listen;  // the control endpoint workers connect to, e.g. tcp://127.0.0.1:7200
   std::chrono::milliseconds heartbeat_timeout{3000};
   std::vector<std::pair<std::string, std::string>> sources;  // (absolute path, text) of every file
   std::string main;                                          // the main file, one of `sources`
   std::string state_dir;                                     // the coordinator's state directory
+  Security security;                                         // its control endpoint's and channels' keys
   std::function<void(const std::string&)> progress;          // what it waits for, on stderr
 };
 
@@ -32,18 +43,27 @@ class ClusterHost;
 // cluster_worker_sets(host).
 std::shared_ptr<ClusterHost> start_host(CoordinatorOptions options, std::string* error);
 std::function<std::unique_ptr<WorkerSet>()> cluster_worker_sets(std::shared_ptr<ClusterHost> host);
+// Hot reload: the source files of another version of the program (`sources` and `main` as in
+// CoordinatorOptions) that compiled to `module`, sent to the workers of every generation that
+// runs it (the run switches between two epochs: one generation ends, the next runs the new
+// version on every worker, each compiling the files and checking the version hash).
+void add_version(ClusterHost& host, std::vector<std::pair<std::string, std::string>> sources, std::string main,
+                 const ModulePtr& module);
 
 struct WorkerOptions {
   std::string coordinator;  // the coordinator's control endpoint
   std::string listen;       // this worker's channel endpoint (tcp://host:port)
   std::string state_dir;    // its database and local snapshot parts
   std::chrono::milliseconds heartbeat_timeout{3000};
+  Security security;       // its channel endpoint's keys and allowed peers
+  std::string server_key;  // with keys: the coordinator's public key file (its OUT.pub)
   // Compiles the program whose main file is `main` (written below a temporary directory).
   std::function<ModulePtr(const std::string& main, std::string* error)> compile;
   std::function<void(const std::string&)> progress;
 };
 
-// Serves one coordinator after another until SIGINT/SIGTERM; returns the exit status.
+// Serves one coordinator after another until SIGINT/SIGTERM; returns the exit status (2: bad
+// options, e.g. unreadable keys or a non-loopback --listen without keys or `insecure`).
 int run_worker(const WorkerOptions& options);
 
 }  // namespace sfn::runtime::cluster

@@ -14,6 +14,8 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
+#include <thread>
 #include <optional>
 #include <random>
 #include <string>
@@ -38,12 +40,12 @@ uint64_t env_or(const char* name, uint64_t fallback) {
 // A coordinator and two worker processes on loopback ports.
 class Cluster {
  public:
-  explicit Cluster(const fs::path& dir) : dir_(dir) {
+  explicit Cluster(const fs::path& dir, const fs::path& program = fs::path(SFN_CHAOS_DIR) / "chaos.sfn") : dir_(dir) {
     const int port = sfn::testing::free_loopback_ports(3);
     listen_ = "tcp://127.0.0.1:" + std::to_string(port);
     for (int w = 0; w < 2; ++w) worker_listen_[w] = "tcp://127.0.0.1:" + std::to_string(port + 1 + w);
     coordinator_.emplace(SFN_BIN,
-                         std::vector<std::string>{std::string(SFN_CHAOS_DIR) + "/chaos.sfn", "--listen", listen_,
+                         std::vector<std::string>{program.string(), "--listen", listen_,
                                                   "--workers", "2", "--state-dir", (dir / "coordinator").string(),
                                                   "--checkpoint-interval", "50ms", "--heartbeat-timeout", "1s"},
                          dir / "coordinator.stderr");
@@ -82,6 +84,13 @@ class Cluster {
     return r.status == 0 ? nlohmann::json::parse(r.out, nullptr, false) : nlohmann::json();
   }
   std::vector<std::string> committed(const std::string& egress) const { return coordinator_->committed(egress); }
+  sfn::testing::CommandResult reload(const fs::path& program) const {
+    return run_command({SFN_BIN, "reload", program.string(), "--control", coordinator_->control(), "--timeout", "60s"});
+  }
+  // The program file worker `w` compiled last (below its state directory).
+  std::string worker_program(int w, const fs::path& program) const {
+    return sfn::testing::read_file(dir_ / ("worker-" + std::to_string(w)) / "program" / program.relative_path());
+  }
   nlohmann::json status() const {
     auto r = run_command({SFN_BIN, "status", "--json", "--endpoint", coordinator_->control(), "--timeout", "1s"});
     return r.status == 0 ? nlohmann::json::parse(r.out, nullptr, false) : nlohmann::json();
@@ -123,6 +132,61 @@ TEST(Cluster, RunsAcrossProcessesAndServesClients) {
     invocations += w["invocations"].get<uint64_t>();
   }
   EXPECT_GT(invocations, 12u * 2000u) << "the chains ran on the workers";
+}
+
+// `sfn reload` against a cluster: the coordinator checks the new version once (E0601), the run
+// switches between two epochs, and every worker of the next generation compiles and runs it;
+// records sent before, during and after the switch count exactly once.
+TEST(Cluster, ReloadSwitchesEveryWorkerToTheNewVersion) {
+  sfn::testing::ScratchDir dir("cluster_reload");
+  const fs::path program = dir.path / "chaos.sfn";
+  const std::string v1 = sfn::testing::read_file(fs::path(SFN_CHAOS_DIR) / "chaos.sfn");
+  { std::ofstream(program) << v1; }
+  Cluster cluster(dir.path, program);
+  cluster.start_worker(0);
+  cluster.start_worker(1);
+  cluster.start_coordinator();
+  std::map<std::string, Expected> want;
+  auto send = [&](int i) {
+    const std::string key = "c" + std::to_string(i % kCounters);
+    ASSERT_TRUE(cluster.send(R"({"key":")" + key + R"(","n":)" + std::to_string(i) + "}", "r" + std::to_string(i)));
+    want[key].received += 1;
+    want[key].ticks += i % 5 == 0;
+  };
+  for (int i = 0; i < 6; ++i) send(i);
+  const std::string version1 = cluster.status()["version"];
+  std::string v2 = v1;
+  v2.replace(v2.find("left: 2000"), 10, "left: 500");
+  { std::ofstream(program) << v2; }
+  std::thread reloading([&] {
+    auto r = cluster.reload(program);
+    EXPECT_EQ(r.status, 0) << r.out << r.err << cluster.logs();
+  });
+  for (int i = 6; i < 12; ++i) {
+    int attempts = 0;
+    const std::string key = "c" + std::to_string(i % kCounters);
+    while (!cluster.send(R"({"key":")" + key + R"(","n":)" + std::to_string(i) + "}", "r" + std::to_string(i)))
+      ASSERT_LT(++attempts, 60) << cluster.logs();
+    want[key].received += 1;
+    want[key].ticks += i % 5 == 0;
+  }
+  reloading.join();
+  for (int i = 12; i < 18; ++i) send(i);
+  expect_exactly_once(cluster, want, "reload");
+  EXPECT_NE(cluster.status()["version"], version1) << cluster.logs();
+  for (int w = 0; w < 2; ++w)
+    EXPECT_NE(cluster.worker_program(w, program).find("left: 500"), std::string::npos) << "worker " << w;
+  // An incompatible version is refused once, by the coordinator; the cluster goes on.
+  std::string v3 = v2;
+  // A field without a default added to a message that pending timers hold: E0601.
+  v3.replace(v3.find("message Tick {\n  n: int;"), 24, "message Tick {\n  n: int;\n  extra: int;");
+  v3.replace(v3.find("send Tick { n: r.n }"), 20, "send Tick { n: r.n, extra: 1 }");
+  { std::ofstream(program) << v3; }
+  auto refused = cluster.reload(program);
+  EXPECT_EQ(refused.status, 1) << refused.out << refused.err;
+  EXPECT_NE(refused.err.find("E0601"), std::string::npos) << refused.err;
+  send(18);
+  expect_exactly_once(cluster, want, "after a refused reload");
 }
 
 TEST(Cluster, KillsOfWorkersAndTheCoordinatorKeepExactlyOnce) {

@@ -1,7 +1,8 @@
 // `sfn run --metrics HOST:PORT` end to end: the real binary hosting the greeter module with its
 // ingress endpoint, records sent with `sfn send`, then GET /metrics read with cpp-httplib's client;
 // the loopback rule (--insecure); and Debian's real Prometheus server scraping the run every
-// second until its HTTP API returns the number of records sent. Everything started is stopped.
+// second until its HTTP API returns the number of records sent; the same against a cluster's
+// coordinator, with each worker process's heartbeat age. Everything started is stopped.
 #include <gtest/gtest.h>
 #include <httplib.h>
 #include <poll.h>
@@ -161,6 +162,15 @@ class Prometheus {
     pollfd p{pidfd_, POLLIN, 0};
     return ::poll(&p, 1, static_cast<int>(limit.count())) == 1;
   }
+  // Polls the HTTP API (every 200 ms, while watching Prometheus for an early exit) until the
+  // value of `query` is `want`, for at most a minute.
+  void expect_value(const std::string& query, const std::string& want) const {
+    const auto deadline = std::chrono::steady_clock::now() + 60s;
+    std::string seen;
+    while ((seen = value(query)) != want && std::chrono::steady_clock::now() < deadline)
+      ASSERT_FALSE(exited_within(200ms)) << "prometheus exited:\n" << log();
+    EXPECT_EQ(seen, want) << query << "\n" << log();
+  }
   // The value of the instant query `query` through the HTTP API; "" before it has one.
   std::string value(const std::string& query) const {
     httplib::Client client("127.0.0.1", port_);
@@ -192,14 +202,7 @@ TEST(MetricsPrometheus, PrometheusScrapesTheCountsOfSfnRun) {
   send_and_wait(dir, *server);
   Prometheus prometheus(binary, dir.path, port + 1, target);
   ASSERT_TRUE(prometheus.started());
-  // Polls the HTTP API (every 200 ms, while watching Prometheus for an early exit) until the
-  // scraped value is the number of records sent, for at most a minute.
-  const auto deadline = std::chrono::steady_clock::now() + 60s;
-  std::string seen;
-  while ((seen = prometheus.value("sfn_invocations_total{job=\"sfn\"}")) != std::to_string(kRecords) &&
-         std::chrono::steady_clock::now() < deadline)
-    ASSERT_FALSE(prometheus.exited_within(200ms)) << "prometheus exited:\n" << prometheus.log();
-  EXPECT_EQ(seen, std::to_string(kRecords)) << prometheus.log();
+  ASSERT_NO_FATAL_FAILURE(prometheus.expect_value("sfn_invocations_total{job=\"sfn\"}", std::to_string(kRecords)));
   EXPECT_EQ(prometheus.value("sfn_ingress_records_appended_total{ingress=\"greets\"}"), std::to_string(kRecords));
   EXPECT_EQ(prometheus.value("up{job=\"sfn\"}"), "1");
   // The package's own linter of the exposition format finds nothing to say.
@@ -210,6 +213,49 @@ TEST(MetricsPrometheus, PrometheusScrapesTheCountsOfSfnRun) {
     EXPECT_EQ(lint.out + lint.err, "");
   }
   EXPECT_EQ(server->stop(SIGTERM), 0) << server->stderr_text();
+}
+
+// `sfn coordinator --metrics` with two `sfn worker` processes: Prometheus reads the cluster's
+// invocations and each worker's heartbeat age back; `sfn status --json` shows the same workers.
+TEST(MetricsPrometheus, PrometheusScrapesACluster) {
+  const std::string binary = find_prometheus();
+  if (binary.empty()) GTEST_SKIP() << "no prometheus binary on PATH (Debian package `prometheus`, scripts/setup.sh)";
+  ScratchDir dir("metrics_cluster");
+  const int port = sfn::testing::free_loopback_ports(5);  // metrics, Prometheus, control, 2 workers
+  const std::string target = "127.0.0.1:" + std::to_string(port);
+  const std::string control = "tcp://127.0.0.1:" + std::to_string(port + 2);
+  ServerProcess coordinator(SFN_BINARY,
+                            {GREETER_SFN, "--listen", control, "--workers", "2", "--state-dir",
+                             (dir.path / "state").string(), "--metrics", target, "--heartbeat-timeout", "2s"},
+                            dir.path / "coordinator.err");
+  coordinator.set_command("coordinator");
+  pid_t workers[2];
+  for (int w = 0; w < 2; ++w)
+    workers[w] = sfn::testing::spawn({SFN_BINARY, "worker", "--coordinator", control, "--listen",
+                                      "tcp://127.0.0.1:" + std::to_string(port + 3 + w), "--state-dir",
+                                      (dir.path / ("w" + std::to_string(w))).string()},
+                                     dir.path / ("w" + std::to_string(w) + ".err"));
+  ASSERT_EQ(coordinator.start(std::chrono::seconds(60)), "");
+  send_and_wait(dir, coordinator);
+  Prometheus prometheus(binary, dir.path, port + 1, target);
+  ASSERT_TRUE(prometheus.started());
+  ASSERT_NO_FATAL_FAILURE(prometheus.expect_value("sfn_invocations_total{job=\"sfn\"}", std::to_string(kRecords)));
+  for (int w = 0; w < 2; ++w) {
+    const std::string age = prometheus.value("sfn_worker_heartbeat_age_seconds{worker=\"" + std::to_string(w) + "\"}");
+    ASSERT_FALSE(age.empty()) << get_metrics(port);
+    EXPECT_LT(std::stod(age), 2.0) << "worker " << w << " is heard from within the heartbeat timeout";
+  }
+  auto status = sfn::testing::run_command({SFN_BINARY, "status", "--json", "--endpoint", coordinator.control()});
+  ASSERT_EQ(status.status, 0) << status.err;
+  auto j = nlohmann::json::parse(status.out);
+  ASSERT_EQ(j["workers"].size(), 2u) << status.out;
+  for (const auto& w : j["workers"]) {
+    EXPECT_TRUE(w.contains("heartbeat_age_ms") && w["heartbeat_age_ms"].get<int64_t>() < 2000) << status.out;
+    EXPECT_TRUE(w["endpoint"].get<std::string>().starts_with("tcp://127.0.0.1:")) << status.out;
+    EXPECT_GT(w["snapshot_shipped_bytes"].get<uint64_t>(), 0u) << status.out;
+  }
+  EXPECT_EQ(coordinator.stop(SIGTERM), 0) << coordinator.stderr_text();
+  for (pid_t p : workers) EXPECT_EQ(sfn::testing::stop_process(p, SIGTERM), 0);
 }
 
 }  // namespace

@@ -53,7 +53,7 @@ class ClientCommands : public ::testing::Test {
       r.current_epoch = 3;
       r.last_committed_epoch = 2;
       r.key_groups = 128;
-      r.workers = {{0, 128, 5, 42}};
+      r.workers = {{0, 128, 5, 42, "", -1, 0, 0}};
       return r;
     };
     o.state = [](std::string_view address) -> transport::Result<std::string> {

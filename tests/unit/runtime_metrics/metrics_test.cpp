@@ -15,7 +15,7 @@ namespace {
 
 RunMetrics example() {
   RunMetrics m;
-  m.workers = {{0, 7, 2, 64}, {1, 5, 0, 64}};
+  m.workers = {{0, 7, 2, 64, std::nullopt, 0}, {1, 5, 0, 64, std::nullopt, 0}};
   m.dead_letters = 1;
   m.current_epoch = 12;
   m.committed_epoch = 11;

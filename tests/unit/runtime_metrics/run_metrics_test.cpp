@@ -11,7 +11,7 @@ using namespace std::chrono_literals;
 
 RunNumbers first_run(std::chrono::system_clock::time_point committed_at) {
   RunNumbers n;
-  n.m.workers = {{0, 3, 1, 64}, {1, 4, 0, 64}};
+  n.m.workers = {{0, 3, 1, 64, std::nullopt, 0}, {1, 4, 0, 64, std::nullopt, 0}};
   n.m.dead_letters = 2;
   n.m.committed_epoch = 5;
   n.m.last_snapshot_duration_seconds = 0.5;
@@ -45,7 +45,7 @@ TEST(RunMetricsSource, CountersCarryAcrossRuns) {
   EXPECT_EQ(between.egresses.at(0).records, 9u);
 
   RunNumbers second;  // a reload: new workers count from zero, no snapshot committed yet
-  second.m.workers = {{0, 1, 0, 64}, {1, 0, 0, 64}};
+  second.m.workers = {{0, 1, 0, 64, std::nullopt, 0}, {1, 0, 0, 64, std::nullopt, 0}};
   second.m.snapshots_failed = 1;
   second.m.committed_epoch = 5;
   source.begin_run([&] { return second; });
