@@ -30,11 +30,20 @@ namespace fs = std::filesystem;
 using sfn::testing::run_command;
 using namespace sfn::testing::chaos;
 
-bool wait_for_text(const fs::path& file, const std::string& text, std::chrono::seconds limit) {
+// Waits until `text` appears in `file` after the first `after` (anywhere when `after` is empty).
+bool wait_for_text_after(const fs::path& file, const std::string& after, const std::string& text,
+                         std::chrono::seconds limit) {
   const auto deadline = Clock::now() + limit;
-  while (Clock::now() < deadline)
-    if (sfn::testing::read_file(file).find(text) != std::string::npos) return true;
+  while (Clock::now() < deadline) {
+    const std::string content = sfn::testing::read_file(file);
+    const size_t at = content.find(after);
+    if (at != std::string::npos && content.find(text, at) != std::string::npos) return true;
+  }
   return false;
+}
+
+bool wait_for_text(const fs::path& file, const std::string& text, std::chrono::seconds limit) {
+  return wait_for_text_after(file, "", text, limit);
 }
 
 // Key pairs (sfn keygen) for the processes and the client, the public ones in one peers directory.
@@ -197,6 +206,11 @@ TEST(MultiHost, APartitionedWorkerIsFencedAndRejoinsWithEveryRecordOnce) {
   // The coordinator misses w1's heartbeats and ends the generation; w1 hears nothing and drops it.
   EXPECT_TRUE(wait_for_text(cluster.log("coordinator"), "sent no heartbeat", std::chrono::seconds(30))) << cluster.logs();
   EXPECT_TRUE(wait_for_text(cluster.log("w1"), "the coordinator went silent", std::chrono::seconds(30))) << cluster.logs();
+  // While a worker is missing the coordinator's endpoints are closed (its run waits for workers):
+  // a client gets no answer and retries later with the same key (docs/runtime.md).
+  EXPECT_TRUE(wait_for_text_after(cluster.log("coordinator"), "sent no heartbeat", "(1 connected)", std::chrono::seconds(30)))
+      << cluster.logs();
+  EXPECT_FALSE(cluster.send(R"({"key":"c0","n":15})", "r15")) << "acknowledged while the cluster waits for a worker";
   ASSERT_TRUE(net.set_link("w1", true));
   send_records(cluster, 15, 40, want);
   expect_exactly_once(cluster, want, "partition of worker 1");
