@@ -9,6 +9,7 @@
 #include <set>
 
 #include "runtime/core/module.h"
+#include "runtime/core/value.h"
 #include "runtime/embedded/layout.h"
 #include "runtime/embedded/rescale.h"
 #include "runtime/state/state_backend.h"
@@ -55,6 +56,9 @@ class RescaleTest : public test::ModuleFixture {
   static int64_t fresh_of(StateBackend& b, Instance* i) {
     return *reinterpret_cast<int64_t*>(i->block.get() + b.layout(1).offsets[2]);
   }
+  static std::string last_of(StateBackend& b, Instance* i) {
+    return std::string(core::str_view(*reinterpret_cast<sfn_str*>(i->block.get() + b.layout(1).offsets[3])));
+  }
 
   // Two workers' databases: counters 0..39 (count = id, `fresh` written at id minutes), one
   // timer per counter minted by its owner, timer counters 7 and 12.
@@ -70,6 +74,7 @@ class RescaleTest : public test::ModuleFixture {
         txn.begin(counter(*b, id, true), id * kMinute);
         *static_cast<int64_t*>(txn.mut(0)) = id;
         *static_cast<int64_t*>(txn.mut(2)) = 100 + id;  // `fresh`: expires 10 minutes after its write
+        core::str_set(static_cast<sfn_str*>(txn.mut(3)), "touched");  // `last`: 60 minutes after the call
         txn.commit();
         const std::string handle = std::to_string(group_of(id)) + "." + std::to_string(w) + "." + std::to_string(++seq);
         b->put_timer(group_of(id), TimerRecord{handle, 1000 + id, counter_address(id), test::kMsgTick, "p"});
@@ -105,6 +110,10 @@ TEST_F(RescaleTest, KeyGroupsMoveWithStateTimersAndMetadata) {
       EXPECT_EQ(fresh_of(*b, i), 100 + id);
       b->expire(i, id * kMinute + 10 * kMinute);
       EXPECT_EQ(fresh_of(*b, i), 0);
+      b->expire(i, id * kMinute + 60 * kMinute - 1);  // the last-call time came along too
+      EXPECT_EQ(last_of(*b, i), "touched");
+      b->expire(i, id * kMinute + 60 * kMinute);
+      EXPECT_EQ(last_of(*b, i), "");
     }
     ASSERT_TRUE(b->load_timers(kGroups, [&](TimerRecord&& t) {
       EXPECT_EQ(core::worker_of(static_cast<uint32_t>(std::stoul(t.handle)), 3), w) << t.handle;
