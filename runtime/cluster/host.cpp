@@ -352,11 +352,10 @@ std::string ClusterHost::assign(unsigned w, const std::string& peer, worker::Hub
   a->set_max_invocation_memory(hub.budget.max_memory);
   a->set_max_invocation_effects(hub.budget.max_effects);
   send(peer, m);
-  const std::string prefix = "worker-" + std::to_string(w) + "/";
-  for (const auto& f : rec.manifest.files) {
-    if (rec.epoch == 0 || !f.path.starts_with(prefix)) continue;
-    const fs::path from = f.stored.empty() ? store_->dir_of(rec.epoch) / f.path : store_->root() / f.stored;
-    auto sent = send_file(from, f.path.substr(prefix.size()), [&](pc::FileChunk&& c) {
+  auto files = restore_files(rec, *store_, w);  // its part of the snapshot, or the database rescaling built
+  if (!files.ok()) return "restoring worker " + std::to_string(w) + ": " + files.error().message;
+  for (const auto& [from, name] : files.value()) {
+    auto sent = send_file(from, name, [&](pc::FileChunk&& c) {
       pc::ToWorker chunk;
       chunk.set_generation(generation_);
       *chunk.mutable_restore_file() = std::move(c);

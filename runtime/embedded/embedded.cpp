@@ -1,8 +1,8 @@
 // Embedded mode (`sfn run`): one process with W worker threads, the coordinator on the calling
 // thread, batch input from --input, egress lines to stdout/--output, and, when endpoints are
 // requested, the ingress/egress/control endpoints of runtime/io. State lives under
-// <state-dir>/worker-<i>; the layout (workers, key groups) is recorded in <state-dir>/layout
-// and must match on restart (rescaling is a later feature).
+// <state-dir>/worker-<i>; the layout (workers, key groups) is recorded in <state-dir>/layout:
+// the key groups must match on restart, another number of workers rescales (rescale.h).
 #include <algorithm>
 #include <atomic>
 #include <charconv>
@@ -489,6 +489,7 @@ std::string EmbeddedRun::run() {
   auto rec = recover(*store_, dir_, workers_, groups_, m_.desc().version_hash ? m_.desc().version_hash : "", options_,
                      ws_->restores_locally());
   if (!rec.ok()) return rec.error().message;
+  if (auto s = record_layout(dir_, Layout{workers_, groups_}); !s) return s.error().message;
   recovery_summary_ = rec->summary;
   // The program, for tools that read the state with no program running (`sfn state --state-dir`);
   // written once the state directory is accepted (a refused version changes nothing).

@@ -43,11 +43,20 @@ transport::Result<std::optional<Layout>> read_layout(const fs::path& dir) {
 
 transport::Status check_layout(const fs::path& dir, const std::optional<Layout>& recorded, const Layout& want) {
   if (!recorded) return io::write_file_durably(dir / "layout", text_of(want));
-  if (recorded->workers != want.workers || recorded->key_groups != want.key_groups)
+  if (recorded->key_groups != want.key_groups)
     return Error{ErrorCode::invalid_argument,
                  "state directory " + dir.string() + " was created with " + describe(*recorded) + " (now: " +
-                     describe(want) + "); rescaling is not supported yet: use the same --workers or another --state-dir"};
+                     describe(want) + "); its number of key groups never changes (rescaling moves whole key groups "
+                     "between workers): use another --state-dir"};
   return transport::ok_status();
+}
+
+transport::Status record_layout(const fs::path& dir, const Layout& now) {
+  auto recorded = read_layout(dir);
+  if (!recorded.ok()) return recorded.error();
+  if (recorded.value() && recorded.value()->workers == now.workers && recorded.value()->key_groups == now.key_groups)
+    return transport::ok_status();
+  return io::write_file_durably(dir / "layout", text_of(now));
 }
 
 }  // namespace sfn::runtime

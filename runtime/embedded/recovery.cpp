@@ -5,6 +5,7 @@
 #include <chrono>
 #include <iostream>
 
+#include "runtime/embedded/rescale.h"
 #include "runtime/embedded/versions.h"
 #include "runtime/io/durable_file.h"
 #include "runtime/snapshot/worker_file.h"
@@ -38,6 +39,25 @@ transport::Status read_snapshot_files(const snapshot::SnapshotStore& store, uint
   return transport::ok_status();
 }
 
+// The workers' databases and in-flight records of snapshot `m` for `workers` workers: the
+// snapshot's own parts, or (taken with another number of workers) rebuilt from them (rescale.h).
+// With `local` false (a cluster) only a rescaling builds databases, for the host to send.
+transport::Status restore_parts(const snapshot::SnapshotStore& store, const snapshot::Manifest& m, const fs::path& dir,
+                                unsigned workers, bool local, Recovered& r) {
+  if (auto s = read_snapshot_files(store, m.epoch, m.workers, r); !s) return s;
+  if (local)
+    if (auto s = remove_other_workers(dir, workers); !s) return s;
+  if (m.workers != workers) return rescale(store, m, dir, workers, local, r);
+  for (const char* leftover : {"rescaled", "rescale-scratch"}) {  // of an earlier rescaling
+    std::error_code ec;
+    fs::remove_all(dir / leftover, ec);
+    if (ec) return io::fs_error("removing", dir / leftover, ec);
+  }
+  for (unsigned w = 0; w < workers && local; ++w)
+    if (auto s = store.restore_worker_db(m, w, worker_dir(dir, w)); !s) return s;
+  return transport::ok_status();
+}
+
 }  // namespace
 
 fs::path worker_dir(const fs::path& state_dir, unsigned w) { return state_dir / ("worker-" + std::to_string(w)); }
@@ -56,17 +76,19 @@ Result<Recovered> recover(snapshot::SnapshotStore& store, const fs::path& dir, u
     for (unsigned w = 0; w < workers && restore_dbs; ++w)
       if (auto s = io::empty_directory(worker_dir(dir, w)); !s)
         return Error{s.error().code, "removing uncommitted state: " + s.error().message};
+    if (restore_dbs)
+      if (auto s = remove_other_workers(dir, workers); !s) return s.error();
     return r;
   }
   const snapshot::Manifest& m = *found.value();
-  if (m.workers != workers || m.key_groups != key_groups)
+  if (m.key_groups != key_groups)
     return Error{ErrorCode::invalid_argument,
-                 "snapshot " + store.dir_of(m.epoch).string() + " was taken with " + std::to_string(m.workers) +
-                     " workers and " + std::to_string(m.key_groups) + " key groups; rescaling is not supported yet"};
+                 "snapshot " + store.dir_of(m.epoch).string() + " was taken with " + std::to_string(m.key_groups) +
+                     " key groups (now: " + std::to_string(key_groups) +
+                     "); the number of key groups of a state directory never changes (rescaling moves whole key "
+                     "groups between workers): use another --state-dir"};
   if (auto s = accept_snapshot(m, store.dir_of(m.epoch), version, options); !s) return s.error();
-  for (unsigned w = 0; w < workers && restore_dbs; ++w)
-    if (auto s = store.restore_worker_db(m, w, worker_dir(dir, w)); !s) return s.error();
-  if (auto s = read_snapshot_files(store, m.epoch, workers, r); !s) return s.error();
+  if (auto s = restore_parts(store, m, dir, workers, restore_dbs, r); !s) return s.error();
   r.epoch = m.epoch;
   r.manifest = m;
   r.virtual_clock_ns = m.virtual_clock_ns;
@@ -78,7 +100,28 @@ Result<Recovered> recover(snapshot::SnapshotStore& store, const fs::path& dir, u
   r.summary = "recovered epoch " + std::to_string(m.epoch) + " (" + std::to_string(in_flight) +
               " in-flight messages) in " + std::to_string(r.duration_ms) + " ms";
   if (m.program_version != version) r.summary += ", written by program version " + m.program_version;
+  if (!r.rescaled.empty()) r.summary += "; " + r.rescaled;
   return r;
+}
+
+Result<std::vector<std::pair<fs::path, std::string>>> restore_files(const Recovered& rec,
+                                                                    const snapshot::SnapshotStore& store, unsigned w) {
+  std::vector<std::pair<fs::path, std::string>> out;
+  if (rec.epoch == 0) return out;
+  if (!rec.databases.empty()) {
+    std::error_code ec;
+    for (fs::directory_iterator it(rec.databases.at(w), ec), end; !ec && it != end; it.increment(ec))
+      if (it->is_regular_file() && it->path().filename() != "LOCK")  // RocksDB's lock file is not state
+        out.emplace_back(it->path(), it->path().filename().string());
+    if (ec) return io::fs_error("listing", rec.databases.at(w), ec);
+    return out;
+  }
+  const std::string prefix = "worker-" + std::to_string(w) + "/";
+  for (const auto& f : rec.manifest.files)
+    if (f.path.starts_with(prefix))
+      out.emplace_back(f.stored.empty() ? store.dir_of(rec.epoch) / f.path : store.root() / f.stored,
+                       f.path.substr(prefix.size()));
+  return out;
 }
 
 std::string egress_key(uint64_t epoch, uint64_t index) {

@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <map>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "runtime/snapshot/store.h"
@@ -28,17 +29,26 @@ struct Recovered {
   std::string summary;                             // one line for `sfn status` and stderr
   std::vector<std::string> damaged;                // why each newer snapshot was set aside
   snapshot::Manifest manifest;                     // of the recovered epoch (epoch > 0)
+  // Rescaling (rescale.h), when the snapshot was taken with another number of workers: a note
+  // for the summary, and, in a cluster, the database built for each worker (empty otherwise).
+  std::string rescaled;
+  std::vector<std::filesystem::path> databases;
 };
 
-// Restores the state directory's workers (`dir`/worker-<i>) from the newest valid snapshot.
-// Refuses, before changing anything, a snapshot taken with a different number of workers or key
-// groups, or by a version of the program that `options` does not accept (versions.h; `version`
-// is this module's version hash).
+// Restores the state directory's workers (`dir`/worker-<i>) from the newest valid snapshot; one
+// taken with another number of workers is rescaled (rescale.h). Refuses, before changing
+// anything, a snapshot taken with another number of key groups, or by a version of the program
+// that `options` does not accept (versions.h; `version` is this module's version hash).
 // With `restore_dbs` false (a cluster), the databases are left to the workers: only the
-// snapshot is chosen and its record files read.
+// snapshot is chosen and its record files read (and, rescaling, the workers' databases built).
 [[nodiscard]] transport::Result<Recovered> recover(snapshot::SnapshotStore& store, const std::filesystem::path& dir,
                                                    unsigned workers, uint32_t key_groups, const std::string& version,
                                                    const RunOptions& options, bool restore_dbs = true);
+
+// The files worker `w` restores its database from, as (where they are, name in the database
+// directory): its part of the recovered snapshot, or the database rescaling built for it.
+[[nodiscard]] transport::Result<std::vector<std::pair<std::filesystem::path, std::string>>> restore_files(
+    const Recovered& rec, const snapshot::SnapshotStore& store, unsigned w);
 
 // The live database directory of worker `w` in a state directory.
 std::filesystem::path worker_dir(const std::filesystem::path& state_dir, unsigned w);

@@ -2,13 +2,17 @@
 // state_backend.h). Every RocksDB Status is checked and turned into a runtime Status.
 #include "runtime/state/state_backend.h"
 
+#include <algorithm>
+#include <charconv>
 #include <cstdarg>
 #include <cstring>
 #include <filesystem>
+#include <map>
 #include <unordered_map>
 
 #include <rocksdb/db.h>
 #include <rocksdb/filter_policy.h>
+#include <rocksdb/sst_file_writer.h>
 #include <rocksdb/statistics.h>
 #include <rocksdb/table.h>
 #include <rocksdb/utilities/checkpoint.h>
@@ -130,6 +134,25 @@ class NoLogger : public rocksdb::Logger {
   void Logv(const rocksdb::InfoLogLevel, const char*, va_list) override {}
 };
 
+// The options every state database is opened with (statistics apart).
+rocksdb::Options store_options() {
+  rocksdb::Options options;
+  options.create_if_missing = true;
+  // WAL off: a snapshot's checkpoint flushes the memtable while the worker waits, so smaller
+  // memtables (flushed in the background as they fill) shorten that pause (64 MB -> 8 MB about
+  // halved it; docs/PERFORMANCE.md "Snapshots").
+  options.write_buffer_size = 8u << 20;
+  options.max_open_files = 64;  // bounded, so a run's open files are predictable (worker/hub.cpp)
+  options.info_log = std::make_shared<NoLogger>();
+  rocksdb::BlockBasedTableOptions table;
+  table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
+  options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
+  // First touches of new instances are mostly misses: a memtable bloom filter makes them cheap.
+  options.memtable_whole_key_filtering = true;
+  options.memtable_prefix_bloom_size_ratio = 0.05;
+  return options;
+}
+
 }  // namespace
 
 std::unique_ptr<StateBackend> StateBackend::open(const std::string& dir, ModulePtr module, std::string* error) {
@@ -142,22 +165,9 @@ std::unique_ptr<StateBackend> StateBackend::open(const std::string& dir, ModuleP
   std::unique_ptr<StateBackend> b(new StateBackend());
   b->module_ = std::move(module);
   b->db_ = std::make_unique<Db>();
-  rocksdb::Options options;
-  options.create_if_missing = true;
-  // WAL off: a snapshot's checkpoint flushes the memtable while the worker waits, so smaller
-  // memtables (flushed in the background as they fill) shorten that pause (64 MB -> 8 MB about
-  // halved it; docs/PERFORMANCE.md "Snapshots").
-  options.write_buffer_size = 8u << 20;
-  options.max_open_files = 64;  // bounded, so a run's open files are predictable (worker/hub.cpp)
+  rocksdb::Options options = store_options();
   options.statistics = rocksdb::CreateDBStatistics();
   b->db_->stats = options.statistics;
-  options.info_log = std::make_shared<NoLogger>();
-  rocksdb::BlockBasedTableOptions table;
-  table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
-  options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
-  // First touches of new instances are mostly misses: a memtable bloom filter makes them cheap.
-  options.memtable_whole_key_filtering = true;
-  options.memtable_prefix_bloom_size_ratio = 0.05;
   rocksdb::DB* raw = nullptr;
   rocksdb::Status s = rocksdb::DB::Open(options, dir, &raw);
   if (!s.ok()) {
@@ -553,6 +563,144 @@ Status StateBackend::checkpoint(const std::string& dir) {
 
 uint64_t StateBackend::db_bytes_written() const {
   return db_->stats->getTickerCount(rocksdb::FLUSH_WRITE_BYTES) + db_->stats->getTickerCount(rocksdb::COMPACT_WRITE_BYTES);
+}
+
+// ---- Rescaling (rebuild_for_workers) ----
+
+namespace {
+
+using DbPtr = std::unique_ptr<rocksdb::DB>;
+
+Status open_read_only(const std::string& dir, DbPtr* out) {
+  rocksdb::Options options = store_options();
+  options.create_if_missing = false;
+  rocksdb::DB* raw = nullptr;
+  rocksdb::Status s = rocksdb::DB::OpenForReadOnly(options, dir, &raw);
+  if (!s.ok()) return rocks_error(("open " + dir).c_str(), s);
+  out->reset(raw);
+  return Status::ok();
+}
+
+rocksdb::ReadOptions scan_options() {
+  rocksdb::ReadOptions ro;
+  ro.fill_cache = false;           // one sequential pass: nothing is read twice
+  ro.readahead_size = 4u << 20;
+  return ro;
+}
+
+// The metadata of every old database merged (see rebuild_for_workers), by key.
+Status merged_metadata(const std::vector<DbPtr>& from, std::map<std::string, std::string>* out) {
+  const std::string prefix = meta_key("");
+  uint64_t max_seq = 0;
+  bool any_seq = false;
+  for (size_t i = 0; i < from.size(); ++i) {
+    std::unique_ptr<rocksdb::Iterator> it(from[i]->NewIterator(scan_options()));
+    for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
+      const std::string name = it->key().ToString().substr(prefix.size());
+      const std::string value = it->value().ToString();
+      if (name == kTimerSeqMeta) {
+        uint64_t seq = 0;
+        auto r = std::from_chars(value.data(), value.data() + value.size(), seq);
+        if (r.ec != std::errc() || r.ptr != value.data() + value.size())
+          return Status::error("state store " + std::to_string(i) + ": corrupt timer counter \"" + value + "\"");
+        max_seq = std::max(max_seq, seq);
+        any_seq = true;
+        continue;
+      }
+      auto [at, inserted] = out->emplace(it->key().ToString(), value);
+      if (!inserted && at->second != value)
+        return Status::error("the workers' state stores disagree on their metadata \"" + name +
+                             "\": they were not written by one run of one program");
+    }
+    if (!it->status().ok()) return rocks_error("scan metadata", it->status());
+  }
+  if (any_seq) (*out)[meta_key(kTimerSeqMeta)] = std::to_string(max_seq);
+  return Status::ok();
+}
+
+// Appends the key range of key group `kg` of `db` to `sst`.
+Status copy_key_group(rocksdb::DB& db, uint32_t kg, rocksdb::SstFileWriter& sst, RescaleStats* stats) {
+  std::string prefix;
+  put_be32(prefix, kg);
+  std::unique_ptr<rocksdb::Iterator> it(db.NewIterator(scan_options()));
+  for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
+    rocksdb::Status s = sst.Put(it->key(), it->value());
+    if (!s.ok()) return rocks_error("write key group", s);
+    ++stats->keys;
+    stats->bytes += it->key().size() + it->value().size();
+  }
+  if (!it->status().ok()) return rocks_error("scan key group", it->status());
+  return Status::ok();
+}
+
+// Writes new worker `w`'s key groups (each from the old database that owned it) and `meta` in
+// key order into the SST file `file`; `*entries` counts them.
+Status write_worker_sst(const std::vector<DbPtr>& from, const std::string& file, unsigned w, unsigned workers,
+                        uint32_t key_groups, const std::map<std::string, std::string>& meta, RescaleStats* stats,
+                        uint64_t* entries) {
+  rocksdb::SstFileWriter sst(rocksdb::EnvOptions(), store_options());
+  rocksdb::Status s = sst.Open(file);
+  if (!s.ok()) return rocks_error(("create " + file).c_str(), s);
+  const uint64_t before = stats->keys;
+  for (uint32_t kg = 0; kg < key_groups; ++kg) {
+    if (core::worker_of(kg, workers) != w) continue;
+    rocksdb::DB& old = *from[core::worker_of(kg, static_cast<unsigned>(from.size()))];
+    if (Status c = copy_key_group(old, kg, sst, stats); !c) return c;
+  }
+  for (const auto& [key, value] : meta) {
+    if (s = sst.Put(key, value); !s.ok()) return rocks_error("write metadata", s);
+    ++stats->keys;
+    stats->bytes += key.size() + value.size();
+  }
+  *entries = stats->keys - before;
+  if (*entries == 0) return Status::ok();  // RocksDB refuses an empty SST file: nothing to ingest
+  if (s = sst.Finish(); !s.ok()) return rocks_error(("finish " + file).c_str(), s);
+  return Status::ok();
+}
+
+// Builds the database of new worker `w` of `workers` in `dir`: one SST file written in key
+// order (write_worker_sst), ingested (moved) into a new database.
+Status build_worker_db(const std::vector<DbPtr>& from, const std::string& dir, unsigned w, unsigned workers,
+                       uint32_t key_groups, const std::map<std::string, std::string>& meta, RescaleStats* stats) {
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec) return Status::error("cannot create state directory " + dir + ": " + ec.message());
+  const std::string file = dir + "/rescaled.sst.tmp";
+  uint64_t entries = 0;
+  if (Status s = write_worker_sst(from, file, w, workers, key_groups, meta, stats, &entries); !s) return s;
+  rocksdb::Options create = store_options();
+  create.error_if_exists = true;
+  rocksdb::DB* raw = nullptr;
+  rocksdb::Status s = rocksdb::DB::Open(create, dir, &raw);
+  if (!s.ok()) return rocks_error(("create " + dir).c_str(), s);
+  DbPtr db(raw);
+  if (entries > 0) {
+    rocksdb::IngestExternalFileOptions ingest;
+    ingest.move_files = true;
+    if (s = db->IngestExternalFile({file}, ingest); !s.ok()) return rocks_error(("ingest " + file).c_str(), s);
+  }
+  if (s = db->Close(); !s.ok()) return rocks_error(("close " + dir).c_str(), s);
+  std::filesystem::remove(file, ec);  // moved by the ingestion; left only when there was nothing to ingest
+  return Status::ok();
+}
+
+}  // namespace
+
+Status rebuild_for_workers(const std::vector<std::string>& from, const std::vector<std::string>& to,
+                           uint32_t key_groups, RescaleStats* stats) {
+  if (from.empty() || to.empty() || from.size() > key_groups || to.size() > key_groups)
+    return Status::error("rescaling needs between 1 and " + std::to_string(key_groups) + " workers");
+  std::vector<DbPtr> dbs(from.size());
+  for (size_t i = 0; i < from.size(); ++i)
+    if (Status s = open_read_only(from[i], &dbs[i]); !s) return s;
+  std::map<std::string, std::string> meta;
+  if (Status s = merged_metadata(dbs, &meta); !s) return s;
+  for (size_t w = 0; w < to.size(); ++w)
+    if (Status s = build_worker_db(dbs, to[w], static_cast<unsigned>(w), static_cast<unsigned>(to.size()), key_groups,
+                                   meta, stats);
+        !s)
+      return s;
+  return Status::ok();
 }
 
 // ---- Txn ----

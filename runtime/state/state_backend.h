@@ -174,6 +174,25 @@ class StateBackend {
 std::string state_key(uint32_t key_group, std::string_view address, std::string_view state_name);
 std::string timer_key(uint32_t key_group, std::string_view handle);
 
+// Rescaling (docs/decisions/114-rescaling.md). The metadata a worker keeps its timer handle
+// counter in: handles are "<key group>.<worker>.<seq>" with seq from this counter.
+inline constexpr std::string_view kTimerSeqMeta = "timer_seq";
+
+struct RescaleStats {
+  uint64_t keys = 0;   // keys copied (state values, last calls, timers, metadata)
+  uint64_t bytes = 0;  // their keys' and values' bytes
+};
+
+// Builds the databases of `to.size()` workers from those of `from.size()` workers over the same
+// `key_groups` key groups, owned as core::worker_of says. Each `from` entry is a directory
+// holding a database (a restored checkpoint; opened read-only, never changed); each `to` entry
+// must not exist or be empty. A new database holds the key ranges of the key groups its worker
+// now owns, each copied from the old database that owned it, and the old databases' metadata
+// merged: kTimerSeqMeta the largest of all (so a new worker never mints a timer handle that was
+// minted before), every other name equal in all of them (else an error naming it).
+Status rebuild_for_workers(const std::vector<std::string>& from, const std::vector<std::string>& to,
+                           uint32_t key_groups, RescaleStats* stats);
+
 // The invocation view of one instance's state (see the file comment). Reused across
 // invocations by a worker; begin() must be followed by exactly one commit() or abort().
 class Txn {

@@ -5,7 +5,8 @@
 //     100ms, 1s, none, ...) in one process, rate = invocations / wall time;
 //  2. the synchronous part of a snapshot (processing stopped in a worker) with 1,000,000
 //     instances of state, snapshots every 100 ms: p50/p99/max over the run's snapshots; then the
-//     recovery of that state by a second run (recovery time, and the whole run's wall time);
+//     recovery of that state by a second run (recovery time, and the whole run's wall time), and
+//     its rescaling from 2 to 3 workers by a third;
 //  3. committed-egress latency at a 20 ms interval: latency.sfn answers each record with its
 //     handler time; latency = when the record reaches the egress sink - that time.
 #include <algorithm>
@@ -121,6 +122,11 @@ void million_instances(const ModulePtr& counter, const fs::path& dir, int64_t in
   std::printf("recovery of that state: %lld ms (restore of the snapshot); the whole second run (recovery, open, "
               "a last snapshot, stop): %.2f s\n",
               static_cast<long long>(r.result.recovery_ms), r.seconds);
+  o.workers = 3;  // rescaling (decision 114): the databases of 3 workers built from the snapshot of 2
+  Timed scaled = run(counter, o);
+  std::printf("rescaling of that state from 2 to 3 workers: %lld ms (recovery with the rebuild); the whole third run: "
+              "%.2f s\n",
+              static_cast<long long>(scaled.result.recovery_ms), scaled.seconds);
 }
 
 void latency(const ModulePtr& echo, const fs::path& dir, int64_t records) {

@@ -71,15 +71,25 @@ void expect_exactly_once(const Server& server, const std::map<std::string, Expec
 }
 
 
+// Record `i` of a test: the JSON of a chaos.sfn Record for counter c<i mod kCounters>.
+inline std::string record_json(int i) {
+  return R"({"key":"c)" + std::to_string(i % kCounters) + R"(","n":)" + std::to_string(i) + "}";
+}
+
+// Adds what record `i` must change to `want`.
+inline void count_record(std::map<std::string, Expected>& want, int i) {
+  Expected& e = want["c" + std::to_string(i % kCounters)];
+  e.received += 1;
+  e.ticks += i % 5 == 0;
+}
+
 // Writes `n` --input lines of records for the counters and returns what they must add up to.
 inline std::map<std::string, Expected> write_records(const std::filesystem::path& input, int n) {
   std::map<std::string, Expected> want;
   std::ofstream f(input);
   for (int i = 0; i < n; ++i) {
-    const std::string key = "c" + std::to_string(i % kCounters);
-    f << R"({"ingress":"records","value":{"key":")" << key << R"(","n":)" << i << "}}\n";
-    want[key].received += 1;
-    want[key].ticks += i % 5 == 0;
+    f << R"({"ingress":"records","value":)" << record_json(i) << "}\n";
+    count_record(want, i);
   }
   return want;
 }

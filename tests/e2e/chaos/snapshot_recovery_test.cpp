@@ -228,15 +228,29 @@ TEST_F(StateDirNeverLies, TheOnlySnapshotDamagedIsRefused) {
   EXPECT_NE(r.err.find("there is no valid snapshot to recover"), std::string::npos) << r.err;
 }
 
-TEST_F(StateDirNeverLies, AnEditedLayoutIsRefused) {
+// Another number of workers rescales (decision 114); another number of key groups never.
+TEST_F(StateDirNeverLies, AnEditedKeyGroupCountIsRefused) {
   two_runs();
-  std::ofstream(state() / "layout") << "workers 3\nkey_groups 128\n";
-  // Without --workers, as a user would: the edited layout says 3, the snapshots were taken with 2.
+  std::ofstream(state() / "layout") << "workers 2\nkey_groups 64\n";
   auto r = run_command({SFN_BIN, "run", std::string(SFN_EXAMPLES_DIR) + "/greeter/greeter.sfn", "--input",
                    (dir_ / "in.jsonl").string(), "--state-dir", state().string()});
   EXPECT_EQ(r.status, 2) << r.out << r.err;
-  EXPECT_NE(r.err.find("was taken with 2 workers"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("was created with 2 workers and 64 key groups (now: 2 workers and 128 key groups); its "
+                       "number of key groups never changes"),
+            std::string::npos)
+      << r.err;
   EXPECT_EQ(r.out, "");
+}
+
+// Without --workers, as a user would: the edited layout says 3, the snapshots were taken with 2.
+TEST_F(StateDirNeverLies, AnEditedWorkerCountRescales) {
+  two_runs();
+  std::ofstream(state() / "layout") << "workers 3\nkey_groups 128\n";
+  auto r = run_command({SFN_BIN, "run", std::string(SFN_EXAMPLES_DIR) + "/greeter/greeter.sfn", "--input",
+                   (dir_ / "in.jsonl").string(), "--state-dir", state().string()});
+  EXPECT_EQ(r.status, 0) << r.out << r.err;
+  EXPECT_NE(r.err.find("from 2 to 3 workers"), std::string::npos) << r.err;
+  EXPECT_NE(r.out.find("Hello Ann, you are visitor #3!"), std::string::npos) << r.out << r.err;
 }
 
 TEST_F(StateDirNeverLies, ADamagedLayoutIsNamedNotDumped) {

@@ -5,7 +5,7 @@
 // the coordinator — are killed with SIGKILL and started again. Afterwards every acknowledged
 // record has affected state and committed egress exactly once and every timer fired once
 // (exactly_once.h). SFN_CLUSTER_KILLS (default 10) sets the number of kills, SFN_CHAOS_SEED the
-// seed.
+// seed. Rescaling: the coordinator stopped and started again with another --workers.
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/wait.h>
@@ -37,22 +37,30 @@ uint64_t env_or(const char* name, uint64_t fallback) {
   return v && *v ? std::strtoull(v, nullptr, 10) : fallback;
 }
 
-// A coordinator and two worker processes on loopback ports.
+constexpr int kMaxWorkers = 3;
+
+// A coordinator and up to three worker processes on loopback ports.
 class Cluster {
  public:
-  explicit Cluster(const fs::path& dir, const fs::path& program = fs::path(SFN_CHAOS_DIR) / "chaos.sfn") : dir_(dir) {
-    const int port = sfn::testing::free_loopback_ports(3);
+  explicit Cluster(const fs::path& dir, const fs::path& program = fs::path(SFN_CHAOS_DIR) / "chaos.sfn")
+      : dir_(dir), program_(program) {
+    const int port = sfn::testing::free_loopback_ports(1 + kMaxWorkers);
     listen_ = "tcp://127.0.0.1:" + std::to_string(port);
-    for (int w = 0; w < 2; ++w) worker_listen_[w] = "tcp://127.0.0.1:" + std::to_string(port + 1 + w);
-    coordinator_.emplace(SFN_BIN,
-                         std::vector<std::string>{program.string(), "--listen", listen_,
-                                                  "--workers", "2", "--state-dir", (dir / "coordinator").string(),
-                                                  "--checkpoint-interval", "50ms", "--heartbeat-timeout", "1s"},
-                         dir / "coordinator.stderr");
-    coordinator_->set_command("coordinator");
+    for (int w = 0; w < kMaxWorkers; ++w) worker_listen_[w] = "tcp://127.0.0.1:" + std::to_string(port + 1 + w);
+    set_workers(2);
   }
   ~Cluster() {
-    for (int w = 0; w < 2; ++w) kill_worker(w);
+    for (int w = 0; w < kMaxWorkers; ++w) kill_worker(w);
+  }
+  // The coordinator started next runs with `--workers n` on the same state directory.
+  void set_workers(int n) {
+    coordinator_.emplace(SFN_BIN,
+                         std::vector<std::string>{program_.string(), "--listen", listen_,
+                                                  "--workers", std::to_string(n), "--state-dir",
+                                                  (dir_ / "coordinator").string(), "--checkpoint-interval", "50ms",
+                                                  "--heartbeat-timeout", "1s"},
+                         dir_ / "coordinator.stderr");
+    coordinator_->set_command("coordinator");
   }
 
   void start_worker(int w) {
@@ -73,6 +81,8 @@ class Cluster {
     ASSERT_TRUE(problem.empty()) << problem;
   }
   void kill_coordinator() { coordinator_->kill9(); }
+  // Stops the coordinator as an operator would (its run ends with a last snapshot).
+  int stop_coordinator() { return coordinator_->stop(SIGTERM); }
 
   bool send(const std::string& json, const std::string& key) const {
     return run_command({SFN_BIN, "send", "records", json, "--key", key, "--endpoint", coordinator_->ingress(),
@@ -97,16 +107,16 @@ class Cluster {
   }
   std::string logs() const {
     std::string out = "--- coordinator\n" + sfn::testing::read_file(dir_ / "coordinator.stderr");
-    for (int w = 0; w < 2; ++w)
+    for (int w = 0; w < kMaxWorkers; ++w)
       out += "--- worker " + std::to_string(w) + "\n" + sfn::testing::read_file(dir_ / ("worker-" + std::to_string(w) + ".stderr"));
     return out;
   }
 
  private:
-  fs::path dir_;
-  std::string listen_, worker_listen_[2];
+  fs::path dir_, program_;
+  std::string listen_, worker_listen_[kMaxWorkers];
   std::optional<sfn::testing::ServerProcess> coordinator_;
-  pid_t workers_[2] = {-1, -1};
+  pid_t workers_[kMaxWorkers] = {-1, -1, -1};
 };
 
 TEST(Cluster, RunsAcrossProcessesAndServesClients) {
@@ -229,6 +239,46 @@ TEST(Cluster, KillsOfWorkersAndTheCoordinatorKeepExactlyOnce) {
   std::printf("[cluster] seed %llu, kills: %s\n", static_cast<unsigned long long>(seed), summary.c_str());
   EXPECT_EQ(done["total"], static_cast<int>(kills));
   expect_exactly_once(cluster, want, "seed " + std::to_string(seed) + ", kills: " + summary);
+  if (::testing::Test::HasFailure()) std::fprintf(stderr, "%s", cluster.logs().c_str());
+}
+
+// Rescaling (decision 114): records streamed to 2 workers; the coordinator stopped (SIGTERM) and
+// started again with --workers 3 and a third worker process, then with --workers 1. The key
+// groups move with their state, in-flight chains and pending timers: every acknowledged record
+// counts exactly once and every timer fires once.
+TEST(Cluster, RescalesFromTwoToThreeToOneWorkers) {
+  sfn::testing::ScratchDir dir("cluster_rescale");
+  Cluster cluster(dir.path);
+  cluster.start_worker(0);
+  cluster.start_worker(1);
+  cluster.start_coordinator();
+  std::map<std::string, Expected> want;
+  int next = 0;
+  auto send_until = [&](int end) {
+    for (; next < end; ++next) {
+      for (int attempts = 1; !cluster.send(record_json(next), "r" + std::to_string(next)); ++attempts)
+        ASSERT_LT(attempts, 60) << "record " << next << " was never acknowledged\n" << cluster.logs();
+      count_record(want, next);
+    }
+  };
+  send_until(24);
+  EXPECT_EQ(cluster.stop_coordinator(), 0) << cluster.logs();
+  cluster.set_workers(3);
+  cluster.start_worker(2);
+  cluster.start_coordinator();
+  send_until(48);
+  EXPECT_EQ(cluster.stop_coordinator(), 0) << cluster.logs();
+  cluster.set_workers(1);
+  cluster.start_coordinator();
+  send_until(72);
+  expect_exactly_once(cluster, want, "2 -> 3 -> 1 workers");
+  auto st = cluster.status();
+  ASSERT_TRUE(st.is_object()) << cluster.logs();
+  ASSERT_EQ(st["workers"].size(), 1u) << st.dump();
+  EXPECT_EQ(st["workers"][0]["key_groups"], 128) << st.dump();
+  const std::string log = sfn::testing::read_file(dir.path / "coordinator.stderr");
+  EXPECT_NE(log.find("from 2 to 3 workers"), std::string::npos) << cluster.logs();
+  EXPECT_NE(log.find("from 3 to 1 workers"), std::string::npos) << cluster.logs();
   if (::testing::Test::HasFailure()) std::fprintf(stderr, "%s", cluster.logs().c_str());
 }
 
