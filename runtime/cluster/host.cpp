@@ -354,10 +354,14 @@ std::string ClusterHost::assign(unsigned w, const std::string& peer, worker::Hub
   send(peer, m);
   auto files = restore_files(rec, *store_, w);  // its part of the snapshot, or the database rescaling built
   if (!files.ok()) return "restoring worker " + std::to_string(w) + ": " + files.error().message;
+  // Files of the snapshot are in the store under this worker's names (decision 112); a database
+  // rescaling built is not: its SSTs are shipped with the worker's next snapshot.
+  const bool stored = rec.databases.empty();
   for (const auto& [from, name] : files.value()) {
     auto sent = send_file(from, name, [&](pc::FileChunk&& c) {
       pc::ToWorker chunk;
       chunk.set_generation(generation_);
+      c.set_stored(stored);
       *chunk.mutable_restore_file() = std::move(c);
       send(peer, chunk);
     });

@@ -35,13 +35,18 @@ class Session {
   Session(const WorkerOptions& options, const transport::SecurityOptions& security, io::ControlSocket& socket,
           uint32_t generation, const pc::Assign& a)
       : options_(options), security_(security), socket_(socket), generation_(generation), assign_(a),
-        store_(options.state_dir) {}
+        store_(options.state_dir), committed_(a.restore_epoch()) {}
   ~Session() { stop(); }
 
   uint32_t generation() const { return generation_; }
   // Compiles the program and prepares the database directory; "" or why not.
   std::string prepare();
-  transport::Status restore_file(const pc::FileChunk& c) { return receiver_->add(c); }
+  transport::Status restore_file(const pc::FileChunk& c) {
+    // An SST the store holds under this worker's name is named, not shipped, by the next snapshot.
+    if (c.last() && c.stored() && fs::path(c.path()).extension() == ".sst")
+      shipped_[self() + "/" + c.path()] = assign_.restore_epoch();
+    return receiver_->add(c);
+  }
   // Opens the Worker on the restored database and starts its thread; "" or why not.
   std::string start();
   void stop();
@@ -63,6 +68,7 @@ class Session {
     socket_.send("", std::move(body));
   }
   void link();
+  std::string self() const { return "worker-" + std::to_string(assign_.index()); }
   void ship(worker::Hub::SnapshotAck&& ack);
   uint64_t ship_files(uint64_t epoch);
   std::string write_sources(std::string* main);
@@ -147,7 +153,7 @@ void Session::link() {
 
 // Sends the files of this worker's part of `epoch`; returns the bytes sent.
 uint64_t Session::ship_files(uint64_t epoch) {
-  const std::string self = "worker-" + std::to_string(assign_.index());
+  const std::string self = this->self();
   auto emit = [&](pc::FileChunk&& c) {
     pc::ToCoordinator m;
     m.set_epoch(epoch);
