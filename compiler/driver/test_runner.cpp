@@ -186,7 +186,7 @@ void TestRun::expect_failed(const TestStep& s) {
     }
   }
   std::string report = "no dead letter of " + address(s) + " with an error containing \"" + want + "\"\n";
-  report += dead_.empty() ? "there were no dead letters" : "dead letters:\n" + diff_lines({}, dumps(dead_), "");
+  report += dead_.empty() ? "there were no dead letters" : "dead letters:\n" + diff_lines(dumps(dead_), dumps(dead_), "");
   fail(s, report);
 }
 
@@ -195,7 +195,7 @@ void TestRun::unexpected_dead_letters() {
   if (dead_.empty()) return;
   TestStep end;
   end.span = test_.span;
-  fail(end, "dead letters no `expect failed` expected:\n" + diff_lines({}, dumps(dead_), ""));
+  fail(end, "dead letters no `expect failed` expected:\n" + diff_lines(dumps(dead_), dumps(dead_), ""));
 }
 
 }  // namespace

@@ -65,8 +65,17 @@ ast::TestStmt Builder::build_test_word(SfnParser::TestWordContext* ctx) {
   ast::ExprPtr value = build_expr(ctx->expr(), ctx);
   if (word.name == "advance") return ast::TestStmt{whole, ast::TestAdvance{std::move(value)}};
   if (word.name == "expect") return ast::TestStmt{whole, ast::TestExpectState{std::move(value)}};
-  if (!word.name.empty()) error(word.span, "expected `advance` or `expect`, found `" + word.name + "`; " + kForms);
+  if (!word.name.empty() && !syntax_error_within(whole))
+    error(word.span, "expected `advance` or `expect`, found `" + word.name + "`; " + kForms);
   return error_stmt(whole);
+}
+
+bool Builder::syntax_error_within(const source::Span& span) const {
+  for (const diagnostics::Diagnostic& d : sink_.diagnostics())
+    if (d.kind == diagnostics::Kind::E0001 && d.span.file == span.file && d.span.begin >= span.begin &&
+        d.span.begin <= span.end)
+      return true;
+  return false;
 }
 
 ast::TestStmt Builder::build_test_stmt(SfnParser::TestStmtContext* ctx) {

@@ -171,6 +171,8 @@ class Builder {
   ast::TestStmt build_test_word(SfnParser::TestWordContext* ctx);
   // Whether `node` is the contextual word `word`; reports E0001 when it is another name.
   bool test_word(antlr4::tree::TerminalNode* node, std::string_view word, const source::Span& fallback);
+  // Whether a syntax error was already reported inside `span` (one report per statement).
+  bool syntax_error_within(const source::Span& span) const;
 
   // ---- expressions (build_exprs.cpp)
   ast::ExprPtr build_expr(SfnParser::ExprContext* ctx, antlr4::ParserRuleContext* owner);

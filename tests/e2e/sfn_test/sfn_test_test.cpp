@@ -55,7 +55,8 @@ TEST_P(Examples, EveryExampleHasTestsAndTheyPass) {
   EXPECT_EQ(r.status, 0) << r.out << r.err;
   EXPECT_NE(r.out.find(std::to_string(n) + " passed, 0 failed\n"), std::string::npos) << r.out << r.err;
   for (const auto& e : fs::directory_iterator(kSource / "examples")) {
-    if (e.is_directory()) EXPECT_NE(r.out.find("ok   examples/" + e.path().filename().string() + "/"), std::string::npos) << e.path();
+    if (!e.is_directory()) continue;
+    EXPECT_NE(r.out.find("ok   examples/" + e.path().filename().string() + "/"), std::string::npos) << e.path();
   }
 }
 
@@ -93,7 +94,7 @@ TEST(SfnTest, FilterAndJson) {
   nlohmann::json j = nlohmann::json::parse(line);
   EXPECT_EQ(j["name"], "wrong state");
   EXPECT_EQ(j["passed"], false);
-  EXPECT_EQ(j["failures"][0]["line"], 38);
+  EXPECT_EQ(j["failures"][0]["line"], 37);
   EXPECT_FALSE(std::getline(in, line)) << "only one test matches: " << r.out;
   r = sfn_test({"failing.sfn", "--filter", "passes"}, kDir);
   EXPECT_EQ(r.status, 0) << r.out << r.err;
