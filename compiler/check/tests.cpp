@@ -143,8 +143,9 @@ void Checker::check_test_emitted(const ast::TestExpectEmitted& s, TestStep& step
                (step.egress == kNone ? "" : " (expect dead letters with `expect failed F(key) \"error\";`)"));
     return;
   }
-  if (!s.records) return;
-  const TypeId type = types_.message(out_.egresses[step.egress].message);
+  const std::uint32_t carried = out_.egresses[step.egress].message;
+  if (!s.records || carried == kNone) return;  // the egress's own type did not resolve (reported)
+  const TypeId type = types_.message(carried);
   if (const auto* list = std::get_if<ast::ListLit>(&s.records->node)) {
     for (const ast::ExprPtr& r : list->elements)
       if (r) check_test_value(*r, type, step);
