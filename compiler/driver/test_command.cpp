@@ -2,6 +2,8 @@
 // recursively), compiles each file with tests once (test_program.cpp) and runs its tests on
 // fresh state, in parallel across the cores (test_runner.h), then prints every test's result in
 // file order, the summary `N passed, N failed`, and with --junit writes JUnit XML.
+#include <pthread.h>
+#include <signal.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -63,6 +65,25 @@ std::string make_scratch() {
   return templ;
 }
 
+// Ctrl-C or SIGTERM: no further test or run of the runtime starts, the runs in progress stop
+// (request_stop), and the results so far are printed. The signals are taken by one thread with
+// sigwait, blocked everywhere else, so the runtime's own handlers never see them.
+std::atomic<bool> g_cancel{false};
+
+void watch_signals() {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &set, nullptr);
+  std::thread([set] {
+    int signal = 0;
+    if (sigwait(&set, &signal) != 0) return;
+    g_cancel.store(true);
+    runtime::request_stop();
+  }).detach();
+}
+
 struct Job {
   const TestProgram* program;
   std::size_t index;
@@ -72,8 +93,8 @@ std::vector<TestOutcome> run_all(const std::vector<Job>& jobs, unsigned threads,
   std::vector<TestOutcome> out(jobs.size());
   std::atomic<std::size_t> next{0};
   auto work = [&] {
-    for (std::size_t i = next++; i < jobs.size(); i = next++)
-      out[i] = run_test(*jobs[i].program, jobs[i].index, scratch + "/" + std::to_string(i));
+    for (std::size_t i = next++; i < jobs.size() && !g_cancel.load(); i = next++)
+      out[i] = run_test(*jobs[i].program, jobs[i].index, scratch + "/" + std::to_string(i), g_cancel);
   };
   std::vector<std::thread> pool;
   for (unsigned t = 1; t < threads; ++t) pool.emplace_back(work);
@@ -112,12 +133,20 @@ int run(const Args& args) {
   const unsigned threads = std::max(1u, std::min<unsigned>(args.jobs ? args.jobs : std::thread::hardware_concurrency(),
                                                           static_cast<unsigned>(jobs.size())));
   const auto t0 = std::chrono::steady_clock::now();
+  watch_signals();
   summary.outcomes = run_all(jobs, threads, scratch);
   summary.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   std::error_code ec;
   fs::remove_all(scratch, ec);
+  const std::size_t planned = summary.outcomes.size();
+  std::erase_if(summary.outcomes, [](const TestOutcome& t) { return !t.ran; });
   print_results(summary, args.format == "json");
   if (!args.junit.empty() && !write_junit(summary, args.junit)) return 2;
+  if (g_cancel.load()) {
+    std::cerr << "sfn test: interrupted; " << planned - summary.outcomes.size() << " of " << planned
+              << " tests did not run\n";
+    return 130;
+  }
   return summary.failed() > 0 || !summary.file_errors.empty() ? 1 : 0;
 }
 
@@ -128,7 +157,8 @@ void setup(CLI::App& app, int& exit_code) {
       "Each test runs on its own fresh state with one worker and the virtual clock (deterministic); the tests "
       "run in parallel across the cores. Prints each test's result, the failed expectations (the line, the "
       "expected and the actual value, diffed) and `N passed, N failed`.\n\nExit status: 0 all passed, 1 a test "
-      "failed or a file has errors, 2 usage error or unreadable path.");
+      "failed or a file has errors, 2 usage error or unreadable path, 130 interrupted (Ctrl-C: the results so "
+      "far are printed).");
   cmd->add_option("paths", args.paths, "Program files, or directories searched for .sfn files (default: .)")
       ->type_name("FILES|DIRS");
   cmd->add_option("--filter", args.filter, "Run only the tests whose name contains TEXT")->type_name("TEXT");

@@ -20,8 +20,8 @@ using Json = nlohmann::json;
 
 class TestRun {
  public:
-  TestRun(const TestProgram& program, const check::TestInfo& test, fs::path dir)
-      : program_(program), p_(*program.checked->checked), test_(test), dir_(std::move(dir)) {}
+  TestRun(const TestProgram& program, const check::TestInfo& test, fs::path dir, const std::atomic<bool>& cancel)
+      : program_(program), p_(*program.checked->checked), test_(test), dir_(std::move(dir)), cancel_(cancel) {}
   void run(TestOutcome& out);
 
  private:
@@ -45,6 +45,7 @@ class TestRun {
   const check::CheckedProgram& p_;
   const check::TestInfo& test_;
   fs::path dir_;
+  const std::atomic<bool>& cancel_;
   int64_t now_ = 0;       // the test's virtual time (ns since the Unix epoch)
   int64_t settled_ = -1;  // the runtime ran up to (not including) this time
   std::vector<std::string> pending_;  // input lines not run yet
@@ -101,6 +102,11 @@ void TestRun::advance(const TestStep& s) {
 
 bool TestRun::settle(int64_t until, const TestStep& s) {
   if (pending_.empty() && until <= settled_) return true;
+  if (cancel_.load()) {
+    fail(s, "interrupted before this statement ran");
+    stopped_ = true;
+    return false;
+  }
   const fs::path input = dir_ / ("input-" + std::to_string(runs_) + ".jsonl");
   {
     std::ofstream f(input);
@@ -200,7 +206,8 @@ void TestRun::unexpected_dead_letters() {
 
 }  // namespace
 
-TestOutcome run_test(const TestProgram& program, std::size_t index, const std::string& scratch) {
+TestOutcome run_test(const TestProgram& program, std::size_t index, const std::string& scratch,
+                     const std::atomic<bool>& cancel) {
   const auto t0 = std::chrono::steady_clock::now();
   const check::TestInfo& test = program.checked->checked->tests[index];
   TestOutcome out;
@@ -210,7 +217,8 @@ TestOutcome run_test(const TestProgram& program, std::size_t index, const std::s
   std::error_code ec;
   const fs::path dir = fs::path(scratch) / ("test-" + std::to_string(index));
   fs::create_directories(dir, ec);
-  TestRun(program, test, dir).run(out);
+  out.ran = true;
+  TestRun(program, test, dir, cancel).run(out);
   fs::remove_all(dir, ec);
   out.ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
   return out;

@@ -5,6 +5,7 @@
 // of the runtime on the test's state directory, until quiet and up to the test's virtual time.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -46,6 +47,7 @@ struct TestOutcome {
   std::string file;
   std::string name;
   std::uint32_t line = 0;  // of the test block
+  bool ran = false;     // false: not started (the run was interrupted first)
   bool passed = false;
   std::vector<TestFailure> failures;  // empty when passed
   double ms = 0;                      // wall time of the test
@@ -53,7 +55,9 @@ struct TestOutcome {
 };
 
 // Runs test `index` of `program` on fresh state under `scratch` (a directory it may create files
-// in and removes what it made).
-TestOutcome run_test(const TestProgram& program, std::size_t index, const std::string& scratch);
+// in and removes what it made). Once `cancel` is set (Ctrl-C), no further run of the runtime
+// starts and the test ends as failed ("interrupted").
+TestOutcome run_test(const TestProgram& program, std::size_t index, const std::string& scratch,
+                     const std::atomic<bool>& cancel);
 
 }  // namespace sfn::driver
