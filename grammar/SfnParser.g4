@@ -38,7 +38,7 @@ declaration
   | functionDecl
   | ingressDecl
   | egressDecl
-  | testDecl
+  | {_input->LT(1)->getText() == "test"}? testDecl  // only `test` starts one: a stray name stays an error of its own
   ;
 
 messageDecl : MESSAGE IDENT LBRACE fieldDecl* RBRACE;

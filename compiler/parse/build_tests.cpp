@@ -95,7 +95,10 @@ void Builder::build_test(SfnParser::TestDeclContext* ctx, ast::Doc doc, std::vec
   test.doc = std::move(doc);
   ast::Ident word = ident(ctx->IDENT(), test.span);
   if (word.name != "test") {
-    error(word.span, "expected a declaration, found `" + word.name + "` (a test is `test \"name\" { ... }`)");
+    // After an earlier syntax error in the file, a stray name here is most likely where the
+    // parser's recovery landed: one report is enough.
+    if (!syntax_error_within(source::Span{test.span.file, 0, test.span.end}))
+      error(word.span, "expected a declaration, found `" + word.name + "` (a test is `test \"name\" { ... }`)");
     return;
   }
   test.name_span = span(ctx->stringLit());
