@@ -38,6 +38,7 @@ declaration
   | functionDecl
   | ingressDecl
   | egressDecl
+  | {_input->LT(1)->getText() == "test"}? testDecl  // only `test` starts one: a stray name stays an error of its own
   ;
 
 messageDecl : MESSAGE IDENT LBRACE fieldDecl* RBRACE;
@@ -56,6 +57,21 @@ expiry : EXPIRES expr AFTER (WRITE | CALL);
 handler : ON IDENT (LPAREN IDENT RPAREN)? block;
 ingressDecl : INGRESS IDENT LPAREN param RPAREN ARROW expr SEMI;
 egressDecl : EGRESS IDENT COLON type SEMI;
+
+// ---------------------------------------------------------------- tests
+// `test "name" { ... }` (docs/decisions/140-sfn-test.md). `test`, `advance`, `expect`,
+// `emitted`, `failed` and `contains` are contextual words, not keywords (the AST builder checks
+// them), so programs may keep using them as names. No other declaration starts with a name.
+// `contains` is told apart by a predicate: `R { ... }` after the egress would else also read
+// as the word `R` followed by a map literal.
+testDecl : IDENT stringLit LBRACE testStmt* RBRACE;
+testStmt
+  : SEND expr TO expr SEMI                              # testSend          // send M {..} to ingress | F(key)
+  | IDENT IDENT IDENT ({_input->LT(1)->getText() == "contains"}? IDENT)? expr SEMI
+                                                        # testExpectRecords // expect emitted EGRESS [contains] R | [R, ...]
+  | IDENT IDENT expr stringLit SEMI                     # testExpectFailed  // expect failed F(key) "error"
+  | IDENT expr SEMI                                     # testWord          // advance D | expect F(key).s == v
+  ;
 
 // ---------------------------------------------------------------- types
 type : typeAtom QUESTION?;

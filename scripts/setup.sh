@@ -17,6 +17,7 @@ PACKAGES=(
   libutf8proc-dev   # Unicode white space and case mapping of the string methods
   libgtest-dev libgmock-dev googletest libbenchmark-dev
   chromium ripgrep  # the editor extension's end-to-end test (tests/e2e/vscode)
+  libxml2-utils     # xmllint validates `sfn test --junit` output against its schema (tests/e2e/sfn_test)
   ccache            # rebuilds (other checkouts, branch switches) reuse compiled objects
   clang-19 libclang-rt-19-dev libfuzzer-19-dev  # the fuzzers (scripts/fuzz.sh, tests/fuzz)
 )

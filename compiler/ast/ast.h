@@ -170,6 +170,33 @@ struct EgressDecl { Ident name; TypePtr type; Doc doc; Span span; };
 using Decl = std::variant<MessageDecl, EnumDecl, ConstDecl, FnDecl, FunctionDecl, IngressDecl,
                           EgressDecl>;
 
+// ---------------------------------------------------------------------------------- tests
+
+// The statements of a `test "name" { ... }` block (docs/decisions/140-sfn-test.md). Their
+// values are constant expressions; the checker resolves them into check::TestInfo.
+// `send m to ingress;` or `send m to F(key);`
+struct TestSend { ExprPtr message; ExprPtr target; };
+// `advance d;`
+struct TestAdvance { ExprPtr duration; };
+// `expect F(key).state == value;`
+struct TestExpectState { ExprPtr condition; };
+// `expect emitted egress [r1, r2];` (exactly these; `[]`: nothing), `expect emitted egress r;`
+// (exactly this one) or `expect emitted egress contains [r1, r2];` (at least these).
+struct TestExpectEmitted { Ident egress; bool contains = false; ExprPtr records; };
+// `expect failed F(key) "error text";`
+struct TestExpectFailed { ExprPtr address; ExprPtr error; };
+struct TestStmt {
+  Span span;
+  std::variant<TestSend, TestAdvance, TestExpectState, TestExpectEmitted, TestExpectFailed, ErrorStmt> node;
+};
+struct TestDecl {
+  std::string name;  // the decoded string
+  Span name_span;    // the string literal
+  std::vector<TestStmt> stmts;
+  Doc doc;
+  Span span;
+};
+
 // `import "path.sfn";` (path set, relative to the importing file) or `import std.x;` (module).
 struct Import {
   std::optional<std::string> path;
@@ -182,6 +209,7 @@ struct File {
   std::optional<QualifiedName> package;  // absent only after a syntax error
   std::vector<Import> imports;
   std::vector<Decl> decls;
+  std::vector<TestDecl> tests;  // not declarations: never part of the deployed program
 };
 
 // A root file plus everything it imports, transitively; files[0] is the root. A file is present

@@ -235,6 +235,34 @@ struct RouteEdge {
   Span span;                                            // the send / emit / ingress route
 };
 
+// ---------------------------------------------------------------------------------- tests
+
+// One checked statement of a `test` block (docs/decisions/140-sfn-test.md), its constant values
+// evaluated. An instance is its function type and key (`key` as the address writes it).
+struct TestStep {
+  enum class Kind : std::uint8_t { SendIngress, SendInstance, Advance, ExpectState, ExpectEmitted, ExpectFailed };
+  Kind kind = Kind::Advance;
+  Span span;                            // the whole statement
+  std::uint32_t ingress = kNone;        // SendIngress
+  std::uint32_t function = kNone;       // SendInstance, ExpectState, ExpectFailed
+  std::string key;                      // ... the instance key
+  const ast::Expr* key_expr = nullptr;  // ... the key as written
+  std::uint32_t message = kNone;        // Send*: the record's message type
+  std::uint32_t state = kNone;          // ExpectState: index into the function's states
+  std::uint32_t egress = kNone;         // ExpectEmitted
+  bool contains = false;                // ExpectEmitted: at least these (else exactly these)
+  // Send*: {record}; Advance: {duration}; ExpectState: {value}; ExpectEmitted: the records
+  // (none: nothing emitted); ExpectFailed: {error text}.
+  std::vector<ConstValue> values;
+};
+
+// A `test "name" { ... }` block of the root file.
+struct TestInfo {
+  std::string name;
+  Span span;
+  std::vector<TestStep> steps;  // complete only when the program has no errors
+};
+
 // ---------------------------------------------------------------------------------- program
 
 // A global name: what a top-level identifier refers to.
@@ -271,6 +299,7 @@ struct CheckedProgram : TypeNamer {
   std::unordered_map<const ast::Expr*, Resolution> resolutions;
 
   std::vector<RouteEdge> routes;
+  std::vector<TestInfo> tests;                          // the root file's, in source order
 
   bool has_errors = false;                              // errors were reported while checking
 

@@ -169,6 +169,21 @@ class Checker {
   Span function_head_span(std::uint32_t function) const;
   void check_unreached_handlers();
 
+  // ------------------------------------------------------------------ tests.cpp
+  // Checks the root file's `test` blocks into out_.tests (after the program, so that tests,
+  // which are not deployed, change none of its warnings).
+  void check_tests();
+  void check_test_stmt(const ast::TestStmt& s, TestInfo& test);
+  void check_test_send(const ast::TestSend& s, TestStep& step);
+  void check_test_advance(const ast::TestAdvance& s, TestStep& step);
+  void check_test_state(const ast::TestExpectState& s, TestStep& step);
+  void check_test_emitted(const ast::TestExpectEmitted& s, TestStep& step);
+  void check_test_failed(const ast::TestExpectFailed& s, TestStep& step);
+  // `F(key)` with a constant key: sets step.function/key/key_expr, or reports and returns false.
+  bool check_test_address(const ast::Expr& e, TestStep& step, std::string_view what);
+  // A constant of `type` (null: a message literal's own type) into step.values.
+  bool check_test_value(const ast::Expr& e, TypeId type, TestStep& step);
+
   // ------------------------------------------------------------------ warnings.cpp
   void check_unconstructed_messages();
   // W0503 for the locals declared since `first_local`, unless errors were reported since

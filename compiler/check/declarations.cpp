@@ -56,6 +56,7 @@ void Checker::run() {
   check_unreached_handlers();
   check_unconstructed_messages();
   check_state_usage();
+  check_tests();
 }
 
 // ---------------------------------------------------------------------------------- collection

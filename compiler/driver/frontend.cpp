@@ -23,6 +23,22 @@ void add_diagnostic_options(CLI::App* command, DiagnosticOptions& options) {
   command->add_flag("--deny-warnings", options.deny_warnings, "Treat warnings as errors");
 }
 
+namespace {
+
+void load_and_check(Frontend& fe, const std::string& path) {
+  parse::StdModuleProvider provider = [](std::string_view name) { return stdlib::std_module_source(name); };
+  std::string root_error;
+  fe.program = parse::load_program(fe.sources, path, provider, fe.sink, stdlib::std_module_names(), &root_error);
+  if (fe.program.files.empty()) {
+    fe.read_error = root_error.empty() ? "cannot be read" : root_error;
+    return;
+  }
+  fe.checked.emplace(check::check_program(fe.program, fe.sources, fe.sink));
+  fe.sink.sort_by_location();
+}
+
+}  // namespace
+
 std::unique_ptr<Frontend> run_frontend(const std::string& path, const DiagnosticOptions& options) {
   auto fe = std::make_unique<Frontend>();
   if (options.deny_warnings) fe->sink.deny_warnings();
@@ -31,15 +47,14 @@ std::unique_ptr<Frontend> run_frontend(const std::string& path, const Diagnostic
     fe->read_error = "is a directory";
     return fe;
   }
-  parse::StdModuleProvider provider = [](std::string_view name) { return stdlib::std_module_source(name); };
-  std::string root_error;
-  fe->program = parse::load_program(fe->sources, path, provider, fe->sink, stdlib::std_module_names(), &root_error);
-  if (fe->program.files.empty()) {
-    fe->read_error = root_error.empty() ? "cannot be read" : root_error;
-    return fe;
-  }
-  fe->checked.emplace(check::check_program(fe->program, fe->sources, fe->sink));
-  fe->sink.sort_by_location();
+  load_and_check(*fe, path);
+  return fe;
+}
+
+std::unique_ptr<Frontend> run_frontend_text(const std::string& path, std::string text) {
+  auto fe = std::make_unique<Frontend>();
+  fe->sources.add(path, std::move(text));
+  load_and_check(*fe, path);
   return fe;
 }
 

@@ -39,6 +39,9 @@ struct Frontend {
 // Loads `path` and its imports (std modules from the embedded stdlib), parses and checks them.
 std::unique_ptr<Frontend> run_frontend(const std::string& path, const DiagnosticOptions& options);
 
+// run_frontend on `text` as the content of the root file `path` (which need not exist).
+std::unique_ptr<Frontend> run_frontend_text(const std::string& path, std::string text);
+
 // "error: cannot read `PATH`: WHY" (no line break): how a root that cannot be read is reported.
 std::string read_error_text(const std::string& path, const std::string& read_error);
 

@@ -243,7 +243,7 @@ std::size_t max_cache_entries() {
 
 }  // namespace
 
-CompileResult compile_module(const std::string& sfn_path, const CompileOptions& options) {
+CompileResult compile_module(const std::string& sfn_path, const CompileOptions& options, std::unique_ptr<Frontend> frontend) {
   CompileResult r;
   if (!options.output.empty()) {
     // Refuse an output that cannot be written before compiling anything.
@@ -259,7 +259,8 @@ CompileResult compile_module(const std::string& sfn_path, const CompileOptions& 
       return r;
     }
   }
-  auto module = lower_file(sfn_path, r.error, r.exit_code);
+  auto module = frontend ? lower_frontend(std::move(frontend), sfn_path, r.error, r.exit_code)
+                         : lower_file(sfn_path, r.error, r.exit_code);
   if (!module) return r;
   std::string cpp;
   if (!codegen::cpp::generate(*module.module, {}, cpp, r.error)) {

@@ -10,9 +10,9 @@
 #include <memory>
 #include <string>
 
-namespace sfn::driver {
+#include "compiler/driver/frontend.h"
 
-struct Frontend;
+namespace sfn::driver {
 
 enum class OutputKind {
   shared_module,  // <cache>/<stem>-<key>.so, loaded with dlopen by `sfn run`
@@ -49,8 +49,10 @@ struct CompileResult {
   std::shared_ptr<const Frontend> frontend;
 };
 
-// Compiles `sfn_path` (and its imports) into the cache.
-CompileResult compile_module(const std::string& sfn_path, const CompileOptions& options = {});
+// Compiles `sfn_path` (and its imports) into the cache; `frontend`, when given, is the front end
+// already run on it (its text may differ from the file's: `sfn test` adds test ingresses).
+CompileResult compile_module(const std::string& sfn_path, const CompileOptions& options = {},
+                             std::unique_ptr<Frontend> frontend = nullptr);
 
 // The include directories (-I...) and link inputs needed to compile generated C++, found in
 // the installed prefix next to this executable or in the build tree; false with `error` set

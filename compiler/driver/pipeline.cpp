@@ -44,11 +44,11 @@ LoadResult load_with_llvm(const std::string& path, const LoadOptions& options, s
   return r;
 }
 
-LoadResult load_with_cpp(const std::string& path, const LoadOptions& options) {
+LoadResult load_with_cpp(const std::string& path, const LoadOptions& options, std::unique_ptr<Frontend> fe = nullptr) {
   CompileOptions compile;
   compile.progress = options.progress;
   const auto t0 = Clock::now();
-  CompileResult compiled = compile_module(path, compile);
+  CompileResult compiled = compile_module(path, compile, std::move(fe));
   if (!compiled.ok) return failure(compiled.error, compiled.exit_code);
   LoadResult r;
   r.compile_ms = ms_since(t0);
@@ -73,7 +73,7 @@ LoadResult load_program(const std::string& sfn_path, const LoadOptions& options)
 }
 
 LoadResult load_checked(std::unique_ptr<Frontend> frontend, const std::string& path, const LoadOptions& options) {
-  if (options.backend == Backend::cpp) return load_with_cpp(path, options);
+  if (options.backend == Backend::cpp) return load_with_cpp(path, options, std::move(frontend));
   return load_with_llvm(path, options, std::move(frontend));
 }
 

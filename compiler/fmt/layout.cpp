@@ -170,6 +170,7 @@ class Layout {
     if (r == "block") return body(n, 0, false);
     if (r == "messageDecl") return with_body(n, 2);
     if (r == "functionDecl") return with_body(n, 5);
+    if (r == "testDecl") return with_body(n, 2);
     if (r == "callExpr") return call(n);
     if (r == "fnDecl" || r == "externFnDecl") return fn_decl(n);
     if (r == "listLit" || r == "mapLit") return list(n, 0, n.children.size() - 1, false);

@@ -1,6 +1,7 @@
 // Lowering of a checked program to the IR, part 1: the schema (message layout per the ABI,
 // enums, function types and states, ingresses, egresses), the bodies' skeletons and every
 // statement. Expressions are in lower_exprs.cpp.
+#include <cctype>
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -449,6 +450,21 @@ void lower_schema(Module& m, const check::CheckedProgram& p) {
   }
 }
 
+// A file's text without its `test` blocks and the blank space before each, so that adding,
+// changing or removing a test leaves the program's version hash as it was (decision 140).
+std::string program_text(const ast::File& file, const std::string& text) {
+  std::string out;
+  std::size_t from = 0;
+  for (const ast::TestDecl& t : file.tests) {
+    std::size_t begin = std::min<std::size_t>(t.span.begin, text.size());
+    while (begin > from && std::isspace(static_cast<unsigned char>(text[begin - 1]))) --begin;
+    out.append(text, from, begin - from);
+    from = std::max<std::size_t>(from, std::min<std::size_t>(t.span.end, text.size()));
+  }
+  out.append(text, from, std::string::npos);
+  return out;
+}
+
 }  // namespace
 
 std::unique_ptr<Module> lower_program(const check::CheckedProgram& p,
@@ -458,10 +474,10 @@ std::unique_ptr<Module> lower_program(const check::CheckedProgram& p,
   m->checked = &p;
   try {
     if (p.has_errors) throw LowerError{"the program has errors"};
-    // Version hash: FNV-1a over every file's text.
+    // Version hash: FNV-1a over every file's text without its tests (decision 140).
     std::uint64_t h = 0xcbf29ce484222325ull;
     for (const auto& f : p.ast->files) {
-      for (unsigned char ch : sources.file(f.file).text()) h = (h ^ ch) * 0x100000001b3ull;
+      for (unsigned char ch : program_text(f, sources.file(f.file).text())) h = (h ^ ch) * 0x100000001b3ull;
       h = (h ^ 0xff) * 0x100000001b3ull;
     }
     char hex[17];

@@ -23,6 +23,8 @@ class Indexer {
       std_ = is_std_path(path);
       module_ = std_ ? path.substr(6, path.size() - 6 - 4) : std::string();  // "<std>/strings.sfn"
       for (const ast::Decl& decl : file.decls) std::visit([this](const auto& d) { declaration(d); }, decl);
+      for (const ast::TestDecl& t : file.tests)
+        for (const ast::TestStmt& s : t.stmts) std::visit([this](const auto& x) { test_stmt(x); }, s.node);
     }
     for (auto& [file, list] : a_.occurrences) {
       std::sort(list.begin(), list.end(),
@@ -214,6 +216,46 @@ class Indexer {
   void stmt(const ast::ExprStmt& s) { expr(s.expr.get()); }
   template <typename T>
   void stmt(const T&) {}
+
+  // ------------------------------------------------------------------ tests (decision 140)
+  // The checker looks up a test's ingress, instance `F(key)` and state by name (they are not
+  // expressions of the program), so their occurrences are recorded here by name.
+  void test_stmt(const ast::TestSend& s) {
+    expr(s.message.get());
+    const auto* name = s.target ? std::get_if<ast::Name>(&s.target->node) : nullptr;
+    auto global = name ? c_.globals.find(name->ident.name) : c_.globals.end();
+    if (global != c_.globals.end() && global->second.kind == check::GlobalRef::Kind::Ingress)
+      use(name->ident.span, "ingress:" + name->ident.name);
+    else
+      instance(s.target.get());
+  }
+  void test_stmt(const ast::TestAdvance& s) { expr(s.duration.get()); }
+  void test_stmt(const ast::TestExpectState& s) {
+    const auto* eq = s.condition ? std::get_if<ast::Binary>(&s.condition->node) : nullptr;
+    const auto* fa = eq ? std::get_if<ast::FieldAccess>(&eq->lhs->node) : nullptr;
+    if (!fa) return;
+    const std::string f = instance(fa->object.get());
+    if (!f.empty()) use(fa->field.span, "state:" + f + "." + fa->field.name);
+    expr(eq->rhs.get());
+  }
+  void test_stmt(const ast::TestExpectEmitted& s) {
+    use(s.egress.span, "egress:" + s.egress.name);
+    expr(s.records.get());
+  }
+  void test_stmt(const ast::TestExpectFailed& s) {
+    instance(s.address.get());
+    expr(s.error.get());
+  }
+  void test_stmt(const ast::ErrorStmt&) {}
+  // `F(key)`: the function type's occurrence and the key's; returns F's name ("" when not one).
+  std::string instance(const ast::Expr* e) {
+    const auto* call = e ? std::get_if<ast::Call>(&e->node) : nullptr;
+    const auto* callee = call ? std::get_if<ast::Name>(&call->callee->node) : nullptr;
+    if (!callee || c_.find_function(callee->ident.name) == check::kNone) return {};
+    use(callee->ident.span, "function:" + callee->ident.name);
+    for (const auto& x : call->args) expr(x.get());
+    return callee->ident.name;
+  }
 
   // ------------------------------------------------------------------ expressions
   void expr(const ast::Expr* e) {

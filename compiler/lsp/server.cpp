@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "compiler/lsp/features.h"
+#include "compiler/lsp/tests.h"
 #include "compiler/lsp/text.h"
 
 namespace sfn::lsp {
@@ -27,6 +28,8 @@ Json capabilities() {
       {"codeActionProvider", {{"codeActionKinds", {"quickfix"}}}},
       {"foldingRangeProvider", true},
       {"semanticTokensProvider", {{"legend", semantic_token_legend()}, {"full", true}}},
+      {"codeLensProvider", {{"resolveProvider", false}}},
+      {"executeCommandProvider", {{"commands", {kRunTestCommand}}}},
   };
 }
 
@@ -144,11 +147,12 @@ Json Server::request(const std::string& method, const Json& params) {
     return out;
   }
   if (method == "sfn/routingGraph") return routing_graph(*document(params).analysis);
+  if (method == "workspace/executeCommand") return run_tests_command(params);
   static const std::set<std::string> document_methods{
       "textDocument/hover", "textDocument/definition", "textDocument/references",
       "textDocument/prepareRename", "textDocument/rename", "textDocument/completion",
       "textDocument/documentSymbol", "textDocument/semanticTokens/full", "textDocument/foldingRange",
-      "textDocument/formatting", "textDocument/codeAction"};
+      "textDocument/formatting", "textDocument/codeAction", "textDocument/codeLens"};
   if (!document_methods.count(method)) throw RequestError(kMethodNotFound, "unknown method `" + method + "`");
 
   Document& doc = document(params);
@@ -172,6 +176,7 @@ Json Server::request(const std::string& method, const Json& params) {
   if (method == "textDocument/semanticTokens/full") return semantic_tokens(a, file);
   if (method == "textDocument/foldingRange") return folding_ranges(a, file);
   if (method == "textDocument/formatting") return formatting(a, file);
+  if (method == "textDocument/codeLens") return test_code_lenses(a, file, field(field(params, "textDocument"), "uri").get<std::string>());
   if (method == "textDocument/codeAction") {
     const Json& r = field(params, "range");
     auto at = [&](const Json& p) { return index.offset({p.at("line").get<std::uint32_t>(), p.at("character").get<std::uint32_t>()}); };
@@ -216,6 +221,7 @@ void Server::did_change(const Json& params) {
                change.at("text").get<std::string>());
   }
   doc.version = item.value("version", doc.version + 1);
+  test_failures_.erase(item.at("uri").get<std::string>());  // the lines they name may have moved
   for (auto& [uri, d] : documents_) d.dirty = true;
   // Leading and trailing debounce: the first edit after a quiet spell is analysed as soon as
   // the queued messages are handled; edits in a burst wait for the debounce time.
@@ -254,8 +260,25 @@ void Server::refresh() {
 void Server::publish(const std::string& uri, const Document& doc) {
   const Analysis& a = *doc.analysis;
   Json list = a.root == source::kNoFile ? Json::array() : diagnostics_of(a, a.root);
+  if (auto failures = test_failures_.find(uri); failures != test_failures_.end())
+    for (const Json& d : failures->second) list.push_back(d);
   send({{"jsonrpc", "2.0"}, {"method", "textDocument/publishDiagnostics"},
         {"params", {{"uri", uri}, {"version", doc.version}, {"diagnostics", list}}}});
+}
+
+Json Server::run_tests_command(const Json& params) {
+  if (field(params, "command").get<std::string>() != kRunTestCommand)
+    throw RequestError(kInvalidParams, "unknown command `" + params["command"].get<std::string>() + "`");
+  const Json& args = field(params, "arguments");
+  if (!args.is_array() || args.empty() || !args[0].is_string())
+    throw RequestError(kInvalidParams, "sfn.runTest takes [uri, test name?]");
+  const std::string uri = args[0].get<std::string>();
+  const std::string name = args.size() > 1 && args[1].is_string() ? args[1].get<std::string>() : "";
+  TestRun run = run_tests(uri_to_path(uri), name);
+  if (!run.error.empty()) throw RequestError(kRequestFailed, run.error);
+  test_failures_[uri] = run.diagnostics;
+  if (auto it = documents_.find(uri); it != documents_.end() && it->second.analysis) publish(uri, it->second);
+  return run.results;
 }
 
 Document& Server::document(const Json& params) {

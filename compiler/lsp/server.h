@@ -51,6 +51,8 @@ class Server {
   // Re-analyses dirty documents now and publishes their diagnostics.
   void refresh();
   void publish(const std::string& uri, const Document& doc);
+  // `workspace/executeCommand` sfn.runTest [uri, name?]: runs the tests, publishes their failures.
+  Json run_tests_command(const Json& params);
   Overlays overlays() const;
   // The document of a request's textDocument, analysed and up to date.
   Document& document(const Json& params);
@@ -61,6 +63,8 @@ class Server {
   Transport& transport_;
   std::chrono::milliseconds debounce_;
   std::map<std::string, Document> documents_;  // by URI
+  // Diagnostics of the last test run of a document (decision 140), until it changes.
+  std::map<std::string, Json> test_failures_;
   std::optional<std::chrono::steady_clock::time_point> deadline_;
   std::chrono::steady_clock::time_point last_refresh_;  // when analyses last ran
   bool initialized_ = false;  // `initialize` was answered

@@ -134,8 +134,13 @@ ast::File Builder::build_file(SfnParser::FileContext* ctx) {
   if (ctx == nullptr) return file;
   build_package(ctx->packageDecl(), file);
   for (auto* imp : ctx->importDecl()) build_import(imp, file);
-  for (auto* decl : ctx->declaration()) build_declaration(decl, file.decls);
+  for (auto* decl : ctx->declaration()) build_top_level(decl, file);
   return file;
+}
+
+void Builder::build_top_level(SfnParser::DeclarationContext* ctx, ast::File& file) {
+  if (ctx != nullptr && ctx->testDecl() != nullptr) build_test(ctx->testDecl(), doc_before(ctx), file.tests);
+  else build_declaration(ctx, file.decls);
 }
 
 // ------------------------------------------------------------------------------- types

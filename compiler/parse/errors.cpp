@@ -156,6 +156,8 @@ std::string describe_expected(const IntervalSet& expected, size_t rule_index,
   if (has(SfnLexer::MESSAGE) && has(SfnLexer::FUNCTION)) {
     items.push_back("a declaration");
     drop(is_declaration_keyword);
+    // ... or a `test` block, which starts with a name (only `test`): part of "a declaration".
+    if (!has(SfnLexer::LET)) drop([](size_t t) { return t == SfnLexer::IDENT; });
   }
   if (has(SfnLexer::LET) && has(SfnLexer::IF)) {
     items.push_back("a statement");

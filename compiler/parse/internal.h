@@ -152,6 +152,8 @@ class Builder {
 
   // ---- declarations (build_decls.cpp)
   void build_declaration(SfnParser::DeclarationContext* ctx, std::vector<ast::Decl>& out);
+  // A top-level item: a declaration into `file.decls`, or a test block into `file.tests`.
+  void build_top_level(SfnParser::DeclarationContext* ctx, ast::File& file);
   ast::TypePtr build_type(SfnParser::TypeContext* ctx);
   std::optional<ast::Param> build_param(SfnParser::ParamContext* ctx);
   ast::QualifiedName build_qualified_name(SfnParser::QualifiedNameContext* ctx);
@@ -159,6 +161,18 @@ class Builder {
   // ---- statements (build_stmts.cpp)
   ast::Block build_block(SfnParser::BlockContext* ctx, antlr4::ParserRuleContext* owner);
   ast::StmtPtr build_statement(SfnParser::StatementContext* ctx);
+
+  // ---- tests (build_tests.cpp)
+  void build_test(SfnParser::TestDeclContext* ctx, ast::Doc doc, std::vector<ast::TestDecl>& out);
+  ast::TestStmt build_test_stmt(SfnParser::TestStmtContext* ctx);
+  ast::TestStmt build_test_send(SfnParser::TestSendContext* ctx);
+  ast::TestStmt build_test_records(SfnParser::TestExpectRecordsContext* ctx);
+  ast::TestStmt build_test_failed(SfnParser::TestExpectFailedContext* ctx);
+  ast::TestStmt build_test_word(SfnParser::TestWordContext* ctx);
+  // Whether `node` is the contextual word `word`; reports E0001 when it is another name.
+  bool test_word(antlr4::tree::TerminalNode* node, std::string_view word, const source::Span& fallback);
+  // Whether a syntax error was already reported inside `span` (one report per statement).
+  bool syntax_error_within(const source::Span& span) const;
 
   // ---- expressions (build_exprs.cpp)
   ast::ExprPtr build_expr(SfnParser::ExprContext* ctx, antlr4::ParserRuleContext* owner);

@@ -29,7 +29,7 @@ std::optional<ast::File> parse_fast(SfnParser& parser, const source::SourceFile&
     while (stream.LA(1) == SfnLexer::IMPORT) builder.build_import(parser.importDecl(), out);
     parser.getTreeTracker().reset();
     while (stream.LA(1) != antlr4::Token::EOF) {
-      builder.build_declaration(parser.declaration(), out.decls);
+      builder.build_top_level(parser.declaration(), out);
       parser.getTreeTracker().reset();
     }
   } catch (const antlr4::ParseCancellationException&) {

@@ -275,7 +275,7 @@ void Coordinator::run(const std::atomic<bool>& stop) {
       }
       int64_t next = std::min(next_timer, next_input);
       if (gate && until_ != INT64_MAX && next >= until_ && !endless) {
-        hub_.virtual_now.store(std::max(now, until_), std::memory_order_release);
+        hub_.virtual_now.store(std::max(now, until_clock_), std::memory_order_release);
         break;
       }
       if (next == INT64_MAX) {

@@ -77,7 +77,11 @@ class Coordinator {
   void set_source(RecordSource* source) { source_ = source; }
   // Under the virtual clock: end the run when the next due work is at or after `ns` (ns since
   // the epoch), with the clock at `ns`; later timers stay pending.
-  void set_until(int64_t ns) { until_ = ns; }
+  // `clock_ns`: where the virtual clock stands after that stop (-1: at `ns`).
+  void set_until(int64_t ns, int64_t clock_ns = -1) {
+    until_ = ns;
+    until_clock_ = clock_ns < 0 ? ns : clock_ns;
+  }
   // Takes barrier snapshots through `epochs` (owned by the caller): every interval while records
   // come from outside or on the real clock, and always a last one when the run ends, so that
   // everything processed is committed (its egress published) before run() returns.
@@ -113,6 +117,7 @@ class Coordinator {
   uint64_t fed_ = 0;
   bool interrupted_ = false;
   int64_t until_ = INT64_MAX;
+  int64_t until_clock_ = INT64_MAX;
   Epochs* epochs_ = nullptr;
   std::vector<EgressRecord> egress_;  // route failures (dead letters) of the current epoch
   std::string record_buf_;

@@ -525,7 +525,7 @@ std::string EmbeddedRun::run() {
   epochs_ = std::make_unique<coordinator::Epochs>(*hub_, *store_, so, hooks, next + 1, rec->epoch);
   coord_->set_snapshots(epochs_.get());
   republish(rec.value(), published_);
-  if (options_.until_ns >= 0) coord_->set_until(options_.until_ns);
+  if (options_.until_ns >= 0) coord_->set_until(options_.until_ns, options_.until_clock_ns);
   if (auto e = take_input(); !e.empty()) return e;
   if (options_.progress) {
     options_.progress("running " + m_.package() + " with " + std::to_string(workers_) + " worker" +

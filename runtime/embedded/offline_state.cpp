@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "runtime/core/module.h"
+#include "runtime/core/text.h"
 #include "runtime/embedded/layout.h"
 #include "runtime/snapshot/store.h"
 #include "runtime/state/state_backend.h"
@@ -71,6 +72,32 @@ Result<std::string> read_snapshot_state(const ModulePtr& module, const fs::path&
   Status s = backend->instance_json(address, manifest->key_groups, now, &json);
   if (!s) return Error{ErrorCode::not_found, s.message() + " in the snapshot of epoch " + std::to_string(manifest->epoch)};
   return json;
+}
+
+Status read_instance_state(const ModulePtr& module, const std::string& state_dir, const std::string& address,
+                           std::string* json) {
+  auto state = read_snapshot_state(module, state_dir, address, 0);
+  if (!state.ok()) return Status::error(state.error().message);
+  *json = std::move(state.value());
+  return Status::ok();
+}
+
+std::string duration_text(int64_t ns) {
+  std::string out;
+  core::append_duration(out, ns);
+  return out;
+}
+
+std::string time_text(int64_t unix_ns) {
+  std::string out;
+  core::append_time(out, unix_ns);
+  return out;
+}
+
+std::string base64_text(std::string_view bytes) {
+  std::string out;
+  core::append_base64(out, bytes);
+  return out;
 }
 
 }  // namespace sfn::runtime

@@ -1,7 +1,8 @@
 // End-to-end test of the extension in a real VS Code: code-server (installed by
 // install-code-server.sh) serves VS Code on loopback, Debian's Chromium is driven by
 // puppeteer-core. Installs the .vsix, opens a file with an error and checks colouring, the
-// status bar's language, the Problems panel, a hover and a quick fix; saves a screenshot.
+// status bar's language, the Problems panel, a hover and a quick fix; saves a screenshot; then
+// runs the `test` blocks of tested.sfn from the Testing view and checks each one's outcome.
 // Usage: node e2e/run.mjs --code-server DIR --vsix FILE --sfn PATH --out DIR
 import { spawn, spawnSync } from "node:child_process";
 import fs from "node:fs";
@@ -56,6 +57,7 @@ function prepare() {
   const dirs = { tmp, user: path.join(tmp, "user-data"), extensions: path.join(tmp, "extensions"), workspace: path.join(tmp, "workspace") };
   for (const d of [dirs.user, dirs.extensions, dirs.workspace, path.join(dirs.user, "User")]) fs.mkdirSync(d, { recursive: true });
   fs.copyFileSync(path.join(here, "app.sfn"), path.join(dirs.workspace, "app.sfn"));
+  fs.copyFileSync(path.join(here, "tested.sfn"), path.join(dirs.workspace, "tested.sfn"));
   fs.writeFileSync(path.join(dirs.user, "User", "settings.json"), JSON.stringify({
     "security.workspace.trust.enabled": false,
     "workbench.startupEditor": "none",
@@ -197,6 +199,44 @@ async function scenario(page) {
   const drawn = ["orders", "Cart"].every((n) => nodes.includes(n));
   await page.screenshot({ path: path.join(args.out, drawn ? "vscode-e2e-graph.png" : "vscode-e2e-failure.png") });
   check("the routing graph view draws the program's nodes", drawn, JSON.stringify(nodes));
+
+  await testingView(page);
+}
+
+// The rows of the Testing view: their text and the outcome icon they show (or "").
+async function testRows(page) {
+  return page.$$eval(".test-explorer .monaco-list-row", (rows) => rows.map((r) => {
+    const icon = r.querySelector("[class*='codicon-testing-']");
+    const state = icon ? [...icon.classList].find((c) => c.startsWith("codicon-testing-")) : "";
+    return { text: r.textContent ?? "", state, label: r.getAttribute("aria-label") ?? "" };
+  }));
+}
+
+// The Testing view lists the tests of tested.sfn, runs them, and shows one passed, one failed.
+async function testingView(page) {
+  await openFile(page, "tested.sfn");
+  await runCommand(page, "Testing: Focus on Test Explorer View");
+  const listed = async (pred) => {
+    const deadline = Date.now() + WAIT;
+    while (Date.now() < deadline) {
+      const rows = await testRows(page);
+      if (pred(rows)) return rows;
+      // expand collapsed file items so that their tests show
+      await page.$$eval(".test-explorer .monaco-list-row[aria-expanded='false'] .monaco-tl-twistie", (ts) => ts.forEach((t) => t.click()));
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    return testRows(page);
+  };
+  let rows = await listed((rs) => ["counts orders", "miscounts orders"].every((n) => rs.some((r) => r.text.includes(n))));
+  check("the Testing view lists the file's tests", ["tested.sfn", "counts orders", "miscounts orders"].every((n) => rows.some((r) => r.text.includes(n))),
+    JSON.stringify(rows.map((r) => r.text)));
+  await runCommand(page, "Test: Run All Tests");
+  // "counts orders" is also part of "miscounts orders": a row is a test's when its text has no longer name
+  const outcome = (rs, name) => rs.find((r) => r.text.includes(name) && (name === "miscounts orders" || !r.text.includes("miscounts")))?.state ?? "";
+  rows = await listed((rs) => outcome(rs, "counts orders").includes("passed") && outcome(rs, "miscounts orders").includes("failed"));
+  check("a passing test shows passed", outcome(rows, "counts orders").includes("passed"), JSON.stringify(rows));
+  check("a failing test shows failed", outcome(rows, "miscounts orders").includes("failed"), JSON.stringify(rows));
+  await page.screenshot({ path: path.join(args.out, "vscode-e2e-testing.png") });
 }
 
 // The node names drawn in the routing-graph webview (a frame inside the page), once it has any.

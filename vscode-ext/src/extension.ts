@@ -1,10 +1,12 @@
 // The SFN extension: starts `sfn lsp` through vscode-languageclient and adds the commands
 // "SFN: Show routing graph" (a webview fed by the server's sfn/routingGraph request) and
-// "SFN: Run file" (a terminal running `sfn run`).
+// "SFN: Run file" (a terminal running `sfn run`), and the `test` blocks in the Testing view
+// (testing.ts).
 import * as path from "path";
 import * as vscode from "vscode";
 import { LanguageClient, LanguageClientOptions, ServerOptions, TransportKind } from "vscode-languageclient/node";
 import { findSfn } from "./sfn_path";
+import { registerTesting } from "./testing";
 
 let client: LanguageClient | undefined;
 let sfnPath: string | undefined;
@@ -97,6 +99,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
       await startClient(context);
     }),
   );
+  registerTesting(context, () => sfnPath ?? (() => { const f = findSfn(sfnSetting(), process.env.PATH); return "error" in f ? undefined : f.path; })());
   await startClient(context);
 }
 

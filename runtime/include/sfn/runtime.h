@@ -102,6 +102,9 @@ struct RunOptions {
   bool egress_sources = false;        // --egress-sources: egress lines name the emitting instance
   ClockMode clock = ClockMode::real;
   int64_t until_ns = -1;              // --until: virtual time (ns since the epoch) to stop at; -1: none
+  // Where the virtual clock stands after a stop at until_ns (-1: at until_ns). `sfn test` stops
+  // just past an instant (until = t + 1 ns, so everything due at t runs) and keeps the clock at t.
+  int64_t until_clock_ns = -1;
   int64_t checkpoint_interval_ns = 1'000'000'000;  // --checkpoint-interval (20ms .. 1h)
   size_t retain = 3;                  // --retain: committed snapshots kept
   bool allow_republish = false;       // --allow-republish: recover although the egress logs hold later epochs
@@ -169,6 +172,18 @@ struct RecordedProgram {
 // and files verify. An error names the directory when it does not exist or holds no committed
 // snapshot, and lists the newer snapshots that do not verify.
 [[nodiscard]] Status read_recorded_program(const std::string& state_dir, RecordedProgram* out);
+
+// `sfn state --state-dir` for tools: the state of the instance at `address` ("pkg/Type/key") as
+// one JSON object, from the newest committed snapshot of `state_dir` that verifies, read with no
+// program running. An error names what is missing (no snapshot, no such instance).
+[[nodiscard]] Status read_instance_state(const ModulePtr& module, const std::string& state_dir,
+                                         const std::string& address, std::string* json);
+
+// How the runtime writes values in JSON (LANGUAGE.md §10), for tools that build the records
+// they compare with its output: a duration ("1h30m"), a time (RFC 3339 UTC), bytes (base64).
+std::string duration_text(int64_t ns);
+std::string time_text(int64_t unix_ns);
+std::string base64_text(std::string_view bytes);
 
 // Hot reload (issue 9): a new version of the program, ready to run.
 struct ProgramVersion {

@@ -63,7 +63,7 @@ TEST_P(Golden, FormatsToExpectedAndIsIdempotent) {
   EXPECT_EQ(fmt_stdin(want), want) << "formatting the expected output changes it";
 }
 
-INSTANTIATE_TEST_SUITE_P(Fmt, Golden, ::testing::Values("layout", "comments"));
+INSTANTIATE_TEST_SUITE_P(Fmt, Golden, ::testing::Values("layout", "comments", "tests"));
 
 TEST(FmtRepository, EveryFileIsFormattedAndFormattingIsIdempotent) {
   const auto files = repository_files();

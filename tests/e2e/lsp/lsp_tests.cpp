@@ -318,6 +318,55 @@ TEST(Lsp, ProgramOfSeveralFilesIsCheckedAsAWhole) {
   EXPECT_EQ((*diags)["params"]["diagnostics"][0]["code"], "E0101");
 }
 
+// `test` blocks (decision 140): a "Run test" code lens above each, and the command it runs,
+// whose failed expectations become diagnostics on their lines until the document changes.
+TEST(Lsp, TestCodeLensesRunTestsAndPublishFailures) {
+  Workspace ws;
+  const std::string text = std::string(kShop) +
+                           "\ntest \"counts\" {\n  send Order { user: \"a\", qty: 2 } to orders;\n"
+                           "  expect Cart(\"a\").count == 2;\n}\n"
+                           "\ntest \"miscounts\" {\n  send Order { user: \"a\", qty: 2 } to orders;\n"
+                           "  expect Cart(\"a\").count == 3;\n}\n";
+  const std::string uri = ws.write("shop.sfn", text);
+  LspClient lsp(SFN_BINARY);
+  Json init = lsp.request("initialize", {{"processId", nullptr}, {"rootUri", nullptr}, {"capabilities", Json::object()}});
+  EXPECT_EQ(init["result"]["capabilities"]["executeCommandProvider"]["commands"], Json::array({"sfn.runTest"}));
+  lsp.notify("initialized", Json::object());
+  lsp.notify("textDocument/didOpen", {{"textDocument", {{"uri", uri}, {"version", 1}, {"text", text}}}});
+  ASSERT_TRUE(lsp.diagnostics_for(uri));
+
+  Json lenses = lsp.request("textDocument/codeLens", {{"textDocument", doc(uri)}})["result"];
+  ASSERT_EQ(lenses.size(), 3u) << lenses.dump();  // "Run all tests", then one per test
+  EXPECT_EQ(lenses[1]["command"]["title"], "Run test");
+  EXPECT_EQ(lenses[1]["command"]["arguments"], Json::array({uri, "counts"}));
+  EXPECT_EQ(lenses[1]["range"]["start"], locate(text, "test \"counts\""));
+  EXPECT_EQ(lenses[2]["range"]["start"], locate(text, "test \"miscounts\""));
+
+  lsp.seen.clear();
+  Json ran = lsp.request("workspace/executeCommand", {{"command", "sfn.runTest"}, {"arguments", lenses[0]["command"]["arguments"]}});
+  ASSERT_TRUE(ran.contains("result")) << ran.dump();
+  ASSERT_EQ(ran["result"].size(), 2u) << ran.dump();
+  EXPECT_EQ(ran["result"][0]["passed"], true);
+  EXPECT_EQ(ran["result"][1]["passed"], false);
+  // published while the command ran, before its response
+  auto diags = std::find_if(lsp.seen.begin(), lsp.seen.end(), [&](const Json& m) {
+    return m.value("method", "") == "textDocument/publishDiagnostics" && m["params"]["uri"] == uri;
+  });
+  ASSERT_NE(diags, lsp.seen.end());
+  const Json list = (*diags)["params"]["diagnostics"];
+  ASSERT_EQ(list.size(), 1u) << diags->dump();
+  EXPECT_EQ(list[0]["range"]["start"], locate(text, "expect Cart(\"a\").count == 3"));
+  EXPECT_NE(list[0]["message"].get<std::string>().find("expected: 3\nactual:   2"), std::string::npos) << list.dump();
+
+  // one test by name: it passes, and the failures of the other stay until an edit
+  ran = lsp.request("workspace/executeCommand", {{"command", "sfn.runTest"}, {"arguments", {uri, "counts"}}});
+  ASSERT_EQ(ran["result"].size(), 1u) << ran.dump();
+  EXPECT_EQ(ran["result"][0]["name"], "counts");
+  Json bad = lsp.request("workspace/executeCommand", {{"command", "sfn.nothing"}, {"arguments", {uri}}});
+  EXPECT_TRUE(bad.contains("error")) << bad.dump();
+  shut_down(lsp);
+}
+
 // The latency of diagnostics after a one-character edit of a 10,000-line program.
 TEST(Lsp, DiagnosticsOfALargeProgramAfterAnEdit) {
   std::ostringstream text;
