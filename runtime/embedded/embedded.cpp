@@ -572,6 +572,7 @@ std::string EmbeddedRun::run() {
   const coordinator::SnapshotStats st = epochs_->stats();
   result_.snapshots = st.committed;
   result_.snapshot_sync_us = st.recent_sync_us;
+  result_.snapshot_sync_cpu_us = st.recent_sync_cpu_us;
   result_.invocations += ws_->invocations();
   result_.dead_letters = hub_->dead_letters.load();
   return "";

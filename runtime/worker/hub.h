@@ -134,7 +134,8 @@ class Hub {
     unsigned worker = 0;
     std::vector<EgressRecord> egress;
     std::string error;
-    int64_t sync_us = 0;  // how long processing stopped for the local snapshot
+    int64_t sync_us = 0;  // how long processing stopped for the local snapshot (longest stop)
+    int64_t sync_cpu_us = 0;  // the worker thread's CPU time in that stop (not shipped in a cluster)
   };
   std::vector<SnapshotAck> acks;  // guarded by mu
   void ack_snapshot(SnapshotAck ack);

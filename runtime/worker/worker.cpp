@@ -257,6 +257,7 @@ Status Worker::open(const std::string& dir) {
   auto r = transport::Receiver::bind(hub_.transport, hub_.endpoint_of(index_), hub_.channel_options());
   if (!r) return Status::error("worker " + std::to_string(index_) + ": " + r.error().message);
   receiver_ = std::move(r.value());
+  writer_ = std::make_unique<snapshot::BackgroundJob>([waker = receiver_->waker()] { waker.wake(); });
   std::string seq;
   bool found = false;
   Status s = backend_->get_meta("timer_seq", &seq, &found);
@@ -577,10 +578,11 @@ void Worker::run() {
   for (;;) {
     run_tasks();
     if (hub_.stopping() || hub_.interrupted.load()) break;
+    advance_snapshot();
     bool backlog = drain_overflow();
     for (auto& sender : senders_)
       if (sender && (sender->backlog_batches() > 0 || sender->open_records() > 0)) backlog = true;
-    bool has_work = !local_.empty() || backlog || next_timer() <= hub_.now();
+    bool has_work = !local_.empty() || backlog || next_timer() <= hub_.now() || snapshot_steps_left();
     std::chrono::milliseconds wait(0);
     if (!has_work) {
       end_batch(false);
@@ -618,10 +620,12 @@ void Worker::run() {
          ++n) {
       Pending p = std::move(local_.front());
       local_.pop_front();
+      if (snap_.queued_left > 0) record_queued(p);
       process(p);
     }
     end_batch(false);
   }
+  settle_snapshot();
   end_batch(true);
   Status s = backend_->flush();
   if (!s) fail(s.message());

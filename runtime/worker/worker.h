@@ -17,6 +17,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "runtime/snapshot/background_job.h"
 #include "runtime/snapshot/barrier_alignment.h"
 #include "runtime/snapshot/worker_file.h"
 #include "runtime/state/state_backend.h"
@@ -124,6 +125,16 @@ class Worker {
   // ---- snapshots (worker_snapshot.cpp) ----
   void on_barrier(transport::SenderId from, uint64_t epoch);
   void begin_snapshot(uint64_t epoch);
+  // Moves the snapshot being taken on (each loop turn): a step of encoding the frozen state,
+  // starting its background write, taking the write's result, acknowledging when all is done.
+  void advance_snapshot();
+  // The snapshot has encoding left to do on this thread (the loop must not wait).
+  bool snapshot_steps_left() const { return snap_.epoch != 0 && !snap_.encoded; }
+  // Before the worker stops: finishes the background write of a snapshot being taken (its
+  // state goes to the database; no acknowledgement).
+  void settle_snapshot();
+  // Records `p`, popped from the local queue, when it was queued before the barrier.
+  void record_queued(const Pending& p);
   void finish_snapshot();
   // Appends a marker, or queues it behind records waiting in the overflow for that worker.
   void send_barrier(unsigned to, uint64_t epoch);
@@ -170,11 +181,23 @@ class Worker {
   // barrier of the snapshot being taken, and that snapshot: its epoch (0: none) and what it
   // records.
   snapshot::BarrierAlignment align_;
+  // The snapshot being taken (decision 130): frozen at the barrier, then the frozen instances
+  // are encoded in steps on this thread (`encoded`), the messages queued at the barrier are
+  // recorded as they are popped (`queued_left`, into `queued`), the background job writes and
+  // checkpoints (`written`), and every barrier comes in (`aligned`). It is acknowledged when all
+  // four are done. `sync_us`: the longest time processing stopped for it (the barrier's step or
+  // one encoding step); `sync_cpu_us`: the thread's CPU time in that stop (on a loaded machine
+  // the OS may run other threads in the middle of a step).
   struct Snapshot {
     uint64_t epoch = 0;
     snapshot::WorkerSnapshot file;
+    std::vector<std::string> queued;
+    size_t queued_left = 0;
+    bool encoded = false, written = false, aligned = false;
     std::string error;
-    int64_t sync_us = 0;
+    int64_t sync_us = 0, sync_cpu_us = 0;
+    // Notes a stop of processing that began at `wall` and `cpu` (thread CPU time, us).
+    void stopped(std::chrono::steady_clock::time_point wall, int64_t cpu);
   };
   Snapshot snap_;
   // Test hook (tests/e2e/chaos): SFN_TEST_FAIL_WORKER=W:N makes worker W fail after its N-th
@@ -197,6 +220,9 @@ class Worker {
   std::vector<std::function<void(Worker&)>> tasks_;
   mutable std::mutex error_mu_;
   std::string fatal_;
+  // Writes snapshots' frozen state in the background; last, so it ends (waiting for a running
+  // write) before the backend and the receiver it uses go.
+  std::unique_ptr<snapshot::BackgroundJob> writer_;
 };
 
 }  // namespace sfn::runtime::worker

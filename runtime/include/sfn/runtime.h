@@ -154,6 +154,7 @@ struct RunResult {
   // in a worker for each of the last 4096, and how long recovery took at start.
   uint64_t snapshots = 0;
   std::vector<int64_t> snapshot_sync_us;
+  std::vector<int64_t> snapshot_sync_cpu_us;  // the same in the worker thread's CPU time
   int64_t recovery_ms = 0;
 };
 

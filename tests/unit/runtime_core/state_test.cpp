@@ -1,9 +1,11 @@
 // State backend tests: write-back only at batch end, atomic rollback of a discarded Txn,
-// clear, restart from disk, expiry, another program version and checkpoints.
+// clear, restart from disk, expiry, another program version, checkpoints and frozen snapshots.
 #include <gtest/gtest.h>
 #include <unistd.h>
 
 #include <filesystem>
+#include <optional>
+#include <thread>
 
 #include <rocksdb/db.h>
 
@@ -269,6 +271,71 @@ TEST_F(StateTest, CheckpointHoldsTheState) {
   Instance* i = cp->find("test.rt/Counter/4", parsed, core::key_group_of("test.rt/Counter/4", 128), &st);
   ASSERT_NE(i, nullptr);
   EXPECT_EQ(*reinterpret_cast<int64_t*>(i->block.get() + cp->layout(1).offsets[0]), 44);
+}
+
+// Asynchronous snapshots (decision 130): what a checkpoint written after freeze() holds is the
+// state at the freeze, whatever changed after it and whichever thread writes it; the changes
+// after the freeze reach the database with the next write-back.
+TEST_F(StateTest, AFrozenSnapshotHoldsTheStateAtTheFreeze) {
+  Txn txn(backend_.get());
+  auto set_count = [&](int64_t id, int64_t value, int64_t now) {
+    txn.begin(counter(id), now);
+    *static_cast<int64_t*>(txn.mut(0)) = value;
+    txn.commit();
+  };
+  set_count(1, 10, 1);
+  set_count(2, 20, 1);
+  txn.begin(counter(9), 0);
+  *static_cast<int64_t*>(txn.mut(2)) = 77;  // fresh: expires 10m after this write
+  txn.commit();
+  backend_->put_timer(5, TimerRecord{"5.0.1", 123, "test.rt/Clock/a", test::kMsgTick, "a"});
+  backend_->freeze();
+  set_count(1, 11, 2);  // changed after the freeze: its frozen value is kept first
+  set_count(5, 50, 2);  // new after the freeze
+  backend_->expire(counter(9), 10 * kMinute);  // expired after the freeze
+  backend_->put_timer(5, TimerRecord{"5.0.2", 456, "test.rt/Clock/b", test::kMsgTick, "b"});
+  const uint64_t bytes = backend_->batch_bytes();
+  ASSERT_TRUE(backend_->write_back());
+  EXPECT_EQ(backend_->batch_bytes(), bytes);  // nothing is written while frozen
+  EXPECT_FALSE(backend_->encode_frozen(1));  // counter 2 and 9 are left (1 was kept at its change)
+  EXPECT_TRUE(backend_->encode_frozen(8));
+  Status written;
+  std::thread writer([&] { written = backend_->write_frozen((dir_ / "cp").string()); });
+  set_count(2, 21, 3);  // the owner goes on while the write runs
+  writer.join();
+  ASSERT_TRUE(written) << written.message();
+  ASSERT_TRUE(backend_->thaw());
+  ASSERT_TRUE(backend_->write_back());
+
+  std::string error;
+  auto cp = StateBackend::open((dir_ / "cp").string(), module_, &error);
+  ASSERT_TRUE(cp) << error;
+  auto stored = [&](StateBackend& b, int64_t id, uint32_t state) -> std::optional<int64_t> {
+    const std::string address = "test.rt/Counter/" + std::to_string(id);
+    core::Address parsed;
+    std::string err;
+    EXPECT_TRUE(module_->parse_address(address, &parsed, &err));
+    Status st;
+    Instance* i = b.find(address, parsed, core::key_group_of(address, 128), &st);
+    if (!i) return std::nullopt;
+    return *reinterpret_cast<int64_t*>(i->block.get() + b.layout(1).offsets[state]);
+  };
+  EXPECT_EQ(stored(*cp, 1, 0), 10);
+  EXPECT_EQ(stored(*cp, 2, 0), 20);
+  EXPECT_EQ(stored(*cp, 5, 0), std::nullopt);
+  EXPECT_EQ(stored(*cp, 9, 2), 77);  // stored before it expired; expires again when read at 10m
+  std::vector<TimerRecord> cp_timers;
+  ASSERT_TRUE(cp->load_timers(128, [&](TimerRecord&& t) { cp_timers.push_back(std::move(t)); }));
+  ASSERT_EQ(cp_timers.size(), 1u);
+  EXPECT_EQ(cp_timers[0].handle, "5.0.1");
+  cp.reset();
+
+  reopen();
+  EXPECT_EQ(stored(*backend_, 1, 0), 11);
+  EXPECT_EQ(stored(*backend_, 2, 0), 21);
+  EXPECT_EQ(stored(*backend_, 5, 0), 50);
+  EXPECT_EQ(stored(*backend_, 9, 2), 0);
+  EXPECT_EQ(timers().size(), 2u);
 }
 
 TEST_F(StateTest, TimersPersist) {
