@@ -317,6 +317,19 @@ std::string StateBackend::written_message_name(uint32_t written) const {
 
 StateBackend::~StateBackend() = default;
 
+namespace {
+// An instance's memory as the cache counts it: the Instance, its heap blocks (each with the
+// allocator's overhead), the table slots it takes (two, at most half full) and its values'
+// encoded size (their heap parts are about as large).
+uint32_t instance_bytes(const Instance& inst, uint32_t states, uint32_t block_size, size_t value_bytes) {
+  constexpr size_t kMallocOverhead = 16;
+  size_t n = sizeof(Instance) + 2 * 16 + block_size + kMallocOverhead;
+  if (inst.address.size() >= 16) n += inst.address.size() + 1 + kMallocOverhead;
+  if (states > 0) n += states * (sizeof(int64_t) + 2) + 3 * kMallocOverhead;
+  return static_cast<uint32_t>(std::min<size_t>(n + value_bytes, UINT32_MAX));
+}
+}  // namespace
+
 StateSlots::StateSlots(const sfn_function_desc& fn, const FunctionLayout& layout)
     : mem_(static_cast<char*>(std::aligned_alloc(16, layout.block_size))), fn_(&fn), layout_(&layout) {
   if (!mem_) throw std::bad_alloc();
@@ -346,7 +359,12 @@ void StateBackend::init_state(uint32_t function, uint32_t index, void* slot) con
 }
 
 Instance* StateBackend::instance(std::string_view address, const core::Address& parsed, uint32_t kg, Status* error) {
-  if (Instance* inst = cache_.find(address)) return inst;
+  if (Instance* inst = cache_.find(address)) {
+    ++hits_;
+    inst->referenced = true;
+    return inst;
+  }
+  ++misses_;
   return load(address, parsed, kg, true, error);
 }
 
@@ -401,6 +419,7 @@ Instance* StateBackend::load(std::string_view address, const core::Address& pars
   std::vector<rocksdb::Slice> slices(keys.begin(), keys.end());
   std::vector<std::string> values;
   bool any = false;
+  size_t stored_bytes = 0;
   if (!keys.empty()) {
     std::vector<rocksdb::Status> st = db_->db->MultiGet(rocksdb::ReadOptions(), slices, &values);
     for (size_t i = 0; i < keys.size(); ++i) {
@@ -411,6 +430,7 @@ Instance* StateBackend::load(std::string_view address, const core::Address& pars
       }
       any = true;
       const std::string& v = values[i];
+      stored_bytes += v.size();
       if (v.size() < 8) {  // stored state that cannot be read is an error, never a silent reset
         *error = Status::error("state store: corrupt record for " + std::string(address));
         return nullptr;
@@ -432,6 +452,9 @@ Instance* StateBackend::load(std::string_view address, const core::Address& pars
     }
   }
   if (!create && !any) return nullptr;
+  inst->bytes = instance_bytes(*inst, fn.state_count, fl.block_size, stored_bytes);
+  cache_bytes_ += inst->bytes;
+  inst->referenced = true;
   Instance* p = cache_.insert(std::move(inst));
   p->self = sfn_str{const_cast<char*>(p->address.data()), p->address.size()};
   size_t key_at = parsed.type_name.size() + 1;
@@ -471,7 +494,7 @@ void StateBackend::encode_instance(Instance* inst, bool into_frozen) {
   const sfn_function_desc& fn = module_->desc().functions[inst->function];
   const FunctionLayout& fl = layouts_[inst->function];
   instance_prefix(key_buf_, inst->key_group, inst->address);
-  size_t prefix = key_buf_.size();
+  size_t prefix = key_buf_.size(), encoded = 0;
   for (uint32_t i = 0; i < fn.state_count; ++i) {
     if (!inst->dirty[i]) continue;
     inst->dirty[i] = 0;
@@ -485,6 +508,14 @@ void StateBackend::encode_instance(Instance* inst, bool into_frozen) {
     put_le64(value_buf_, static_cast<uint64_t>(inst->written_at[i]));
     core::encode_value(fn.states[i].type, inst->block.get() + fl.offsets[i], value_buf_);
     batch.Put(key_buf_, value_buf_);
+    encoded += value_buf_.size();
+  }
+  if (encoded > 0) {  // values that grew make the instance count for more (never less until reloaded)
+    const uint32_t est = instance_bytes(*inst, fn.state_count, fl.block_size, encoded);
+    if (est > inst->bytes) {
+      cache_bytes_ += est - inst->bytes;
+      inst->bytes = est;
+    }
   }
   if (inst->last_call_dirty) {
     key_buf_.resize(prefix);
@@ -509,6 +540,33 @@ Status StateBackend::write_back() {
   batch.Clear();
   if (!s.ok()) return rocks_error("write", s);
   return Status::ok();
+}
+
+Status StateBackend::shrink() {
+  if (cache_limit_ == 0 || cache_bytes_ <= cache_limit_ || frozen_) return Status::ok();
+  if (!dirty_list_.empty()) {
+    if (Status s = write_back(); !s) return s;
+  }
+  const uint64_t target = cache_limit_ / 10 * 9;
+  const auto& items = cache_.items();
+  const size_t steps = 2 * items.size();  // two turns of the hand at most
+  for (size_t seen = 0; cache_bytes_ > target && !items.empty() && seen < steps; ++seen) {
+    if (hand_ >= items.size()) hand_ = 0;
+    Instance* inst = items[hand_].get();
+    if (inst->queued != 0 || inst->referenced) {
+      inst->referenced = false;
+      ++hand_;
+      continue;
+    }
+    cache_bytes_ -= inst->bytes;
+    ++evictions_;
+    cache_.erase(inst);  // the last instance takes its place: the hand looks at it next
+  }
+  return Status::ok();
+}
+
+CacheStats StateBackend::cache_stats() const {
+  return CacheStats{cache_bytes_, cache_.size(), hits_, misses_, evictions_};
 }
 
 void StateBackend::freeze() {

@@ -59,7 +59,8 @@ class StateSlots {
   const FunctionLayout* layout_ = nullptr;
 };
 
-// One cached instance. Stable in memory while the backend lives.
+// One cached instance. Stable in memory until evicted (StateBackend::shrink, between
+// invocations).
 struct Instance {
   uint32_t function = 0;
   uint32_t key_group = 0;
@@ -77,6 +78,18 @@ struct Instance {
   // The generation of the backend's dirty list this instance is in (0: none). A generation
   // that was frozen for a snapshot holds values the snapshot must get (StateBackend::freeze).
   uint32_t queued = 0;
+  uint32_t position = 0;    // in the cache's table (AddressTable)
+  uint32_t bytes = 0;       // what it counts for against the cache's bound (estimated)
+  bool referenced = false;  // used since the eviction hand last passed (CLOCK)
+};
+
+// The cache's numbers (for status and tests).
+struct CacheStats {
+  uint64_t bytes = 0;      // estimated memory of the cached instances
+  uint64_t instances = 0;
+  uint64_t hits = 0;       // lookups of a message's instance found in memory
+  uint64_t misses = 0;     // ... read from the database (or new)
+  uint64_t evictions = 0;
 };
 
 // A scheduled delayed message, as persisted.
@@ -153,6 +166,16 @@ class StateBackend {
 
   // Marks `inst` for the next write_back.
   void mark_dirty(Instance* inst);
+
+  // ---- the bounded cache (decision 131) ----
+  // Bounds the estimated memory of the cached instances to `bytes` (0: no bound).
+  void set_cache_limit(uint64_t bytes) { cache_limit_ = bytes; }
+  // While the cache is over its bound, evicts idle instances (CLOCK: one not used since the hand
+  // last passed) down to 90 % of it: changed ones are written back first, clean ones dropped;
+  // they are read again, with the same values, write times and last-call time, on next use.
+  // Only between invocations (it frees instances), and never while a frozen set exists.
+  Status shrink();
+  CacheStats cache_stats() const;
   // Payload bytes handed to RocksDB so far (sum of WriteBatch sizes) and RocksDB's own count
   // of bytes written to files (flush + compaction), for the benchmark.
   uint64_t batch_bytes() const { return batch_bytes_; }
@@ -194,6 +217,9 @@ class StateBackend {
   std::unique_ptr<Db> db_;
   std::vector<FunctionLayout> layouts_;
   AddressTable<Instance> cache_;
+  uint64_t cache_limit_ = 0, cache_bytes_ = 0;
+  size_t hand_ = 0;  // the eviction hand's position in cache_.items()
+  uint64_t hits_ = 0, misses_ = 0, evictions_ = 0;
   std::vector<Instance*> dirty_list_;  // of generation gen_
   uint32_t gen_ = 1;
   // The frozen set: its generation (0: none yet), its instances, the next one to encode.

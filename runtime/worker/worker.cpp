@@ -258,6 +258,7 @@ Status Worker::open(const std::string& dir) {
   if (!r) return Status::error("worker " + std::to_string(index_) + ": " + r.error().message);
   receiver_ = std::move(r.value());
   writer_ = std::make_unique<snapshot::BackgroundJob>([waker = receiver_->waker()] { waker.wake(); });
+  backend_->set_cache_limit(hub_.cache_bytes);
   std::string seq;
   bool found = false;
   Status s = backend_->get_meta("timer_seq", &seq, &found);
@@ -563,6 +564,8 @@ void Worker::end_batch(bool force) {
     if (!s) fail(s.message());
     last_write_back_ = now;
   }
+  if (Status s = backend_->shrink(); !s) fail(s.message());
+  publish_cache_stats();
   drain_overflow();
   for (auto& sender : senders_) {
     if (!sender) continue;
@@ -629,6 +632,21 @@ void Worker::run() {
   end_batch(true);
   Status s = backend_->flush();
   if (!s) fail(s.message());
+}
+
+void Worker::publish_cache_stats() {
+  const state::CacheStats c = backend_->cache_stats();
+  cache_.bytes.store(c.bytes, std::memory_order_relaxed);
+  cache_.instances.store(c.instances, std::memory_order_relaxed);
+  cache_.hits.store(c.hits, std::memory_order_relaxed);
+  cache_.misses.store(c.misses, std::memory_order_relaxed);
+  cache_.evictions.store(c.evictions, std::memory_order_relaxed);
+}
+
+state::CacheStats Worker::cache_stats() const {
+  return state::CacheStats{cache_.bytes.load(std::memory_order_relaxed), cache_.instances.load(std::memory_order_relaxed),
+                           cache_.hits.load(std::memory_order_relaxed), cache_.misses.load(std::memory_order_relaxed),
+                           cache_.evictions.load(std::memory_order_relaxed)};
 }
 
 Status Worker::state_json(std::string_view address, std::string* out) {

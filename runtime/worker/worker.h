@@ -81,6 +81,8 @@ class Worker {
   unsigned index() const { return index_; }
   uint64_t invocations() const { return invocations_.load(std::memory_order_relaxed); }
   uint64_t queue_depth() const { return queue_depth_.load(std::memory_order_relaxed); }
+  // Its instance cache's numbers as of its last batch (thread-safe).
+  state::CacheStats cache_stats() const;
   uint32_t owned_key_groups() const;
   // Set when the worker hit an unrecoverable store error (reported at the end of the run).
   std::string fatal_error() const;
@@ -147,6 +149,7 @@ class Worker {
   // Flushes channels and egress; writes state back when `force`, or when enough is dirty or
   // enough time has passed (write-back coalesces many writes to the same instance).
   void end_batch(bool force);
+  void publish_cache_stats();
   bool fire_due_timers();
   int64_t next_timer() const;
   void add_timer(uint32_t key_group, state::TimerRecord&& t, bool persist);
@@ -215,6 +218,10 @@ class Worker {
   std::chrono::steady_clock::time_point last_write_back_ = std::chrono::steady_clock::now();
   std::atomic<uint64_t> invocations_{0};
   std::atomic<uint64_t> queue_depth_{0};
+  struct CacheNumbers {
+    std::atomic<uint64_t> bytes{0}, instances{0}, hits{0}, misses{0}, evictions{0};
+  };
+  CacheNumbers cache_;
 
   std::mutex tasks_mu_;
   std::vector<std::function<void(Worker&)>> tasks_;
