@@ -618,7 +618,10 @@ void Worker::run() {
     }
     if (idle) continue;
     fire_due_timers();
-    for (size_t n = 0; n < kBatch && !local_.empty() && !hub_.interrupted.load(std::memory_order_relaxed) &&
+    // While a snapshot's frozen state is being encoded, shorter batches give its steps (one per
+    // turn) a larger share of the thread, so the snapshot completes sooner.
+    const size_t batch = snapshot_steps_left() ? kBatch / 4 : kBatch;
+    for (size_t n = 0; n < batch && !local_.empty() && !hub_.interrupted.load(std::memory_order_relaxed) &&
                        !hub_.failed.load(std::memory_order_relaxed);
          ++n) {
       Pending p = std::move(local_.front());
