@@ -18,6 +18,14 @@ class CacheTest : public test::ModuleFixture {
   CacheTest() : ModuleFixture("sfn_cache") {}
 };
 
+// Under a sanitizer the shadow memory is part of the resident set (TSan's alone is several times
+// the program's), so the bound is checked in normal builds only; the eviction checks run in all.
+#if defined(__SANITIZE_THREAD__) || defined(__SANITIZE_ADDRESS__)
+constexpr bool kSanitized = true;
+#else
+constexpr bool kSanitized = false;
+#endif
+
 int64_t peak_rss_mb() {
   rusage u{};
   getrusage(RUSAGE_SELF, &u);
@@ -49,7 +57,9 @@ TEST_F(CacheTest, ManyMoreInstancesThanTheCacheKeepPeakMemoryBounded) {
   EXPECT_LE(r.cache_bytes, o.cache_bytes);
   std::printf("peak RSS %lld MB, %llu instances cached, %llu evictions\n", static_cast<long long>(peak_rss_mb()),
               static_cast<unsigned long long>(r.cache_instances), static_cast<unsigned long long>(r.cache_evictions));
-  EXPECT_LT(peak_rss_mb(), 400);
+  if (!kSanitized) {
+    EXPECT_LT(peak_rss_mb(), 400);
+  }
 }
 
 }  // namespace
