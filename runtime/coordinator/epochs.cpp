@@ -79,9 +79,10 @@ void Epochs::commit(std::vector<worker::Hub::SnapshotAck>& acks) {
   std::vector<EgressRecord> out = std::move(carried_);
   carried_.clear();
   out.insert(out.end(), coordinator_egress_.begin(), coordinator_egress_.end());
-  int64_t max_sync = 0;
+  int64_t max_sync = 0, max_sync_cpu = 0;
   for (auto& a : acks) {
     max_sync = std::max(max_sync, a.sync_us);
+    max_sync_cpu = std::max(max_sync_cpu, a.sync_cpu_us);
     for (auto& r : a.egress) out.push_back(std::move(r));
   }
   for (size_t i = 0; i < out.size(); ++i) {
@@ -106,6 +107,9 @@ void Epochs::commit(std::vector<worker::Hub::SnapshotAck>& acks) {
   stats_.last_max_sync_us = max_sync;
   if (stats_.recent_sync_us.size() == kRecentSnapshots) stats_.recent_sync_us.erase(stats_.recent_sync_us.begin());
   stats_.recent_sync_us.push_back(max_sync);
+  if (stats_.recent_sync_cpu_us.size() == kRecentSnapshots)
+    stats_.recent_sync_cpu_us.erase(stats_.recent_sync_cpu_us.begin());
+  stats_.recent_sync_cpu_us.push_back(max_sync_cpu);
   ++stats_.committed;
   stats_.last_time = std::chrono::system_clock::now();
 }

@@ -45,6 +45,9 @@ struct SnapshotStats {
   uint64_t last_bytes_new = 0;   // of last_bytes, copied into the store by it (MANIFEST bytes_new)
   int64_t last_max_sync_us = 0;  // longest stop of processing in a worker for the last one
   std::vector<int64_t> recent_sync_us;  // the same for each of the last kRecentSnapshots
+  // The same in the worker thread's CPU time (without the time the OS ran other threads during
+  // the stop; 0 for workers of other processes).
+  std::vector<int64_t> recent_sync_cpu_us;
   uint64_t committed = 0;               // snapshots committed by this run
   std::optional<std::chrono::system_clock::time_point> last_time;
   uint64_t failed = 0;

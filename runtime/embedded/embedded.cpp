@@ -18,6 +18,8 @@
 #include <sstream>
 #include <thread>
 
+#include <unistd.h>
+
 #include <nlohmann/json.hpp>
 
 #include "runtime/coordinator/coordinator.h"
@@ -485,6 +487,7 @@ std::string EmbeddedRun::run() {
   hub_->snapshots = store_.get();
   hub_->budget = options_.budget;
   hub_->max_in_flight = options_.max_in_flight;
+  hub_->cache_bytes = (options_.cache_bytes ? options_.cache_bytes : default_cache_bytes()) / workers_;
   ws_ = options_.worker_set ? options_.worker_set() : make_local_workers();
   auto rec = recover(*store_, dir_, workers_, groups_, m_.desc().version_hash ? m_.desc().version_hash : "", options_,
                      ws_->restores_locally());
@@ -572,12 +575,25 @@ std::string EmbeddedRun::run() {
   const coordinator::SnapshotStats st = epochs_->stats();
   result_.snapshots = st.committed;
   result_.snapshot_sync_us = st.recent_sync_us;
+  result_.snapshot_sync_cpu_us = st.recent_sync_cpu_us;
   result_.invocations += ws_->invocations();
+  const state::CacheStats cache = ws_->cache();
+  result_.cache_bytes = cache.bytes;
+  result_.cache_instances = cache.instances;
+  result_.cache_hits = cache.hits;
+  result_.cache_misses = cache.misses;
+  result_.cache_evictions = cache.evictions;
   result_.dead_letters = hub_->dead_letters.load();
   return "";
 }
 
 }  // namespace
+
+uint64_t default_cache_bytes() {
+  const long pages = ::sysconf(_SC_PHYS_PAGES), page = ::sysconf(_SC_PAGE_SIZE);
+  if (pages <= 0 || page <= 0) return uint64_t{1} << 30;  // unknown: 1 GiB
+  return static_cast<uint64_t>(pages) * static_cast<uint64_t>(page) / 4;
+}
 
 void request_stop() {
   g_stop.store(true);

@@ -50,6 +50,12 @@ void add_run_options(CLI::App& app, RunCommandLine& args) {
                  "Sends, timers, emits and cancels one invocation may make before it becomes a dead letter (default " +
                      std::to_string(InvocationBudget{}.max_effects) + ")")
       ->check(CLI::Range(uint64_t{1}, core::kMaxInvocationEffects));
+  app.add_option("--cache-size", o.cache_bytes,
+                 "Memory the workers' cached instance state may take, e.g. 256MB, 64KB; idle instances beyond it are "
+                 "evicted (written back first) and read again on their next message (default: a quarter of physical "
+                 "memory, here " + core::size_text(default_cache_bytes()) + ")")
+      ->transform(CLI::AsSizeValue(false))
+      ->check(CLI::Range(uint64_t{1024}, UINT64_MAX));
   app.add_option("--max-in-flight", o.max_in_flight,
                  "Messages sent by handlers (and fired timers) that may wait to be processed, over the whole run; past "
                  "it the run stops with exit 1 naming the function types that sent them (default " +

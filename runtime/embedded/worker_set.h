@@ -12,6 +12,7 @@
 
 #include "runtime/embedded/recovery.h"
 #include "runtime/io/io_server.h"
+#include "runtime/state/state_backend.h"
 #include "runtime/worker/hub.h"
 #include "runtime/worker/in_flight.h"
 
@@ -38,6 +39,8 @@ class WorkerSet {
   // for worker processes, which do not bound them (decision 110).
   virtual worker::SendCounts crowded_sends() const { return {}; }
   virtual uint64_t invocations() const = 0;
+  // The workers' instance caches, summed (none for worker processes: they report no cache).
+  virtual state::CacheStats cache() const { return {}; }
 };
 
 // Creates the worker set of a run whose options name no cluster: one thread per worker.

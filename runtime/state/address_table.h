@@ -2,8 +2,8 @@
 // power-of-two capacity, at most half full). Each slot keeps the address's hash next to the
 // pointer, so a lookup reads one slot and touches the instance only on a hash match — with
 // 100,000 scattered instances the node-based std::unordered_map it replaces spent a fifth of
-// the counter benchmark in cache misses (bucket, node, key string). Instances are never removed
-// (no eviction yet); the table owns them.
+// the counter benchmark in cache misses (bucket, node, key string). The table owns its
+// instances; erase() removes one (the bounded cache evicts, decision 131).
 #pragma once
 
 #include <cstdint>
@@ -14,7 +14,8 @@
 
 namespace sfn::runtime::state {
 
-// T: a type with a `std::string address` member that never changes (state::Instance).
+// T: a type with a `std::string address` member that never changes and a `uint32_t position`
+// member the table keeps (its index in items()).
 template <class T>
 class AddressTable {
  public:
@@ -34,11 +35,33 @@ class AddressTable {
     if ((owned_.size() + 1) * 2 > slots_.size()) grow();
     T* p = item.get();
     place(hash(p->address), p);
+    p->position = static_cast<std::uint32_t>(owned_.size());
     owned_.push_back(std::move(item));
     return p;
   }
+  // Removes and destroys `item` (in the table). The last of items() takes its position.
+  void erase(T* item) {
+    const std::uint64_t h = hash(item->address);
+    std::size_t i = h & mask();
+    while (slots_[i].item != item) i = (i + 1) & mask();
+    // Backward-shift deletion: move up each later entry of the probe run that may fill the hole.
+    for (std::size_t j = (i + 1) & mask(); slots_[j].item; j = (j + 1) & mask()) {
+      const std::size_t home = slots_[j].hash & mask();
+      if (((j - home) & mask()) >= ((j - i) & mask())) {
+        slots_[i] = slots_[j];
+        i = j;
+      }
+    }
+    slots_[i] = Slot{};
+    const std::uint32_t at = item->position;
+    if (at + 1 != owned_.size()) {
+      owned_[at] = std::move(owned_.back());
+      owned_[at]->position = at;
+    }
+    owned_.pop_back();
+  }
   std::size_t size() const { return owned_.size(); }
-  // Every instance, in insertion order.
+  // Every instance (in insertion order until the first erase).
   const std::vector<std::unique_ptr<T>>& items() const { return owned_; }
 
  private:

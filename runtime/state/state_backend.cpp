@@ -6,9 +6,11 @@
 #include <charconv>
 #include <cstdarg>
 #include <cstring>
+#include <deque>
 #include <filesystem>
 #include <map>
 #include <unordered_map>
+#include <utility>
 
 #include <rocksdb/db.h>
 #include <rocksdb/filter_policy.h>
@@ -29,6 +31,15 @@ class Db {
   std::unique_ptr<rocksdb::DB> db;
   std::shared_ptr<rocksdb::Statistics> stats;
   rocksdb::WriteBatch pending;  // timers and metadata waiting for the next write_back
+  // What a snapshot writes (StateBackend::freeze), in batches of about kFrozenBatchBytes: one
+  // batch growing to the size of the changed state would copy itself whenever it doubles, a
+  // pause of milliseconds on the worker thread.
+  std::deque<rocksdb::WriteBatch> frozen;
+  rocksdb::WriteBatch& frozen_batch() {
+    if (frozen.empty() || frozen.back().GetDataSize() >= kFrozenBatchBytes) frozen.emplace_back();
+    return frozen.back();
+  }
+  static constexpr size_t kFrozenBatchBytes = 256 << 10;
 };
 
 namespace {
@@ -306,6 +317,19 @@ std::string StateBackend::written_message_name(uint32_t written) const {
 
 StateBackend::~StateBackend() = default;
 
+namespace {
+// An instance's memory as the cache counts it: the Instance, its heap blocks (each with the
+// allocator's overhead), the table slots it takes (two, at most half full) and its values'
+// encoded size (their heap parts are about as large).
+uint32_t instance_bytes(const Instance& inst, uint32_t states, uint32_t block_size, size_t value_bytes) {
+  constexpr size_t kMallocOverhead = 16;
+  size_t n = sizeof(Instance) + 2 * 16 + block_size + kMallocOverhead;
+  if (inst.address.size() >= 16) n += inst.address.size() + 1 + kMallocOverhead;
+  if (states > 0) n += states * (sizeof(int64_t) + 2) + 3 * kMallocOverhead;
+  return static_cast<uint32_t>(std::min<size_t>(n + value_bytes, UINT32_MAX));
+}
+}  // namespace
+
 StateSlots::StateSlots(const sfn_function_desc& fn, const FunctionLayout& layout)
     : mem_(static_cast<char*>(std::aligned_alloc(16, layout.block_size))), fn_(&fn), layout_(&layout) {
   if (!mem_) throw std::bad_alloc();
@@ -335,7 +359,12 @@ void StateBackend::init_state(uint32_t function, uint32_t index, void* slot) con
 }
 
 Instance* StateBackend::instance(std::string_view address, const core::Address& parsed, uint32_t kg, Status* error) {
-  if (Instance* inst = cache_.find(address)) return inst;
+  if (Instance* inst = cache_.find(address)) {
+    ++hits_;
+    inst->referenced = true;
+    return inst;
+  }
+  ++misses_;
   return load(address, parsed, kg, true, error);
 }
 
@@ -390,6 +419,7 @@ Instance* StateBackend::load(std::string_view address, const core::Address& pars
   std::vector<rocksdb::Slice> slices(keys.begin(), keys.end());
   std::vector<std::string> values;
   bool any = false;
+  size_t stored_bytes = 0;
   if (!keys.empty()) {
     std::vector<rocksdb::Status> st = db_->db->MultiGet(rocksdb::ReadOptions(), slices, &values);
     for (size_t i = 0; i < keys.size(); ++i) {
@@ -400,6 +430,7 @@ Instance* StateBackend::load(std::string_view address, const core::Address& pars
       }
       any = true;
       const std::string& v = values[i];
+      stored_bytes += v.size();
       if (v.size() < 8) {  // stored state that cannot be read is an error, never a silent reset
         *error = Status::error("state store: corrupt record for " + std::string(address));
         return nullptr;
@@ -421,6 +452,9 @@ Instance* StateBackend::load(std::string_view address, const core::Address& pars
     }
   }
   if (!create && !any) return nullptr;
+  inst->bytes = instance_bytes(*inst, fn.state_count, fl.block_size, stored_bytes);
+  cache_bytes_ += inst->bytes;
+  inst->referenced = true;
   Instance* p = cache_.insert(std::move(inst));
   p->self = sfn_str{const_cast<char*>(p->address.data()), p->address.size()};
   size_t key_at = parsed.type_name.size() + 1;
@@ -439,6 +473,7 @@ void StateBackend::expire(Instance* inst, int64_t now) {
     if (st.expiry == SFN_EXPIRE_AFTER_WRITE) reset = inst->present[i] && inst->written_at[i] + st.expiry_ns <= now;
     else if (st.expiry == SFN_EXPIRE_AFTER_CALL) reset = call_expired && inst->last_call + st.expiry_ns <= now;
     if (!reset || !inst->present[i]) continue;
+    preserve(inst);
     void* slot = inst->block.get() + fl.offsets[i];
     core::value_destroy(st.type, slot);
     init_state(inst->function, i, slot);
@@ -449,41 +484,53 @@ void StateBackend::expire(Instance* inst, int64_t now) {
 }
 
 void StateBackend::mark_dirty(Instance* inst) {
-  if (inst->queued) return;
-  inst->queued = true;
+  if (inst->queued == gen_) return;
+  inst->queued = gen_;
   dirty_list_.push_back(inst);
 }
 
-Status StateBackend::write_back() {
-  rocksdb::WriteBatch& batch = db_->pending;
-  for (Instance* inst : dirty_list_) {
-    const sfn_function_desc& fn = module_->desc().functions[inst->function];
-    const FunctionLayout& fl = layouts_[inst->function];
-    instance_prefix(key_buf_, inst->key_group, inst->address);
-    size_t prefix = key_buf_.size();
-    for (uint32_t i = 0; i < fn.state_count; ++i) {
-      if (!inst->dirty[i]) continue;
-      inst->dirty[i] = 0;
-      key_buf_.resize(prefix);
-      key_buf_ += fn.states[i].name;
-      if (!inst->present[i]) {
-        batch.Delete(key_buf_);
-        continue;
-      }
-      value_buf_.clear();
-      put_le64(value_buf_, static_cast<uint64_t>(inst->written_at[i]));
-      core::encode_value(fn.states[i].type, inst->block.get() + fl.offsets[i], value_buf_);
-      batch.Put(key_buf_, value_buf_);
+void StateBackend::encode_instance(Instance* inst, bool into_frozen) {
+  rocksdb::WriteBatch& batch = into_frozen ? db_->frozen_batch() : db_->pending;
+  const sfn_function_desc& fn = module_->desc().functions[inst->function];
+  const FunctionLayout& fl = layouts_[inst->function];
+  instance_prefix(key_buf_, inst->key_group, inst->address);
+  size_t prefix = key_buf_.size(), encoded = 0;
+  for (uint32_t i = 0; i < fn.state_count; ++i) {
+    if (!inst->dirty[i]) continue;
+    inst->dirty[i] = 0;
+    key_buf_.resize(prefix);
+    key_buf_ += fn.states[i].name;
+    if (!inst->present[i]) {
+      batch.Delete(key_buf_);
+      continue;
     }
-    if (inst->last_call_dirty) {
-      key_buf_.resize(prefix);
-      value_buf_.clear();
-      put_le64(value_buf_, static_cast<uint64_t>(inst->last_call));
-      batch.Put(key_buf_, value_buf_);
-      inst->last_call_dirty = false;
-    }
-    inst->queued = false;
+    value_buf_.clear();
+    put_le64(value_buf_, static_cast<uint64_t>(inst->written_at[i]));
+    core::encode_value(fn.states[i].type, inst->block.get() + fl.offsets[i], value_buf_);
+    batch.Put(key_buf_, value_buf_);
+    encoded += value_buf_.size();
   }
+  if (encoded > 0) {  // values that grew make the instance count for more (never less until reloaded)
+    const uint32_t est = instance_bytes(*inst, fn.state_count, fl.block_size, encoded);
+    if (est > inst->bytes) {
+      cache_bytes_ += est - inst->bytes;
+      inst->bytes = est;
+    }
+  }
+  if (inst->last_call_dirty) {
+    key_buf_.resize(prefix);
+    value_buf_.clear();
+    put_le64(value_buf_, static_cast<uint64_t>(inst->last_call));
+    batch.Put(key_buf_, value_buf_);
+    inst->last_call_dirty = false;
+  }
+  inst->queued = 0;
+}
+
+Status StateBackend::write_back() {
+  if (frozen_) return Status::ok();
+  rocksdb::WriteBatch& batch = db_->pending;
+  for (Instance* inst : dirty_list_) encode_instance(inst, false);
   dirty_list_.clear();
   if (batch.Count() == 0) return Status::ok();
   rocksdb::WriteOptions wo;
@@ -493,6 +540,75 @@ Status StateBackend::write_back() {
   batch.Clear();
   if (!s.ok()) return rocks_error("write", s);
   return Status::ok();
+}
+
+Status StateBackend::shrink() {
+  if (cache_limit_ == 0 || cache_bytes_ <= cache_limit_ || frozen_) return Status::ok();
+  if (!dirty_list_.empty()) {
+    if (Status s = write_back(); !s) return s;
+  }
+  const uint64_t target = cache_limit_ / 10 * 9;
+  const auto& items = cache_.items();
+  const size_t steps = 2 * items.size();  // two turns of the hand at most
+  for (size_t seen = 0; cache_bytes_ > target && !items.empty() && seen < steps; ++seen) {
+    if (hand_ >= items.size()) hand_ = 0;
+    Instance* inst = items[hand_].get();
+    if (inst->queued != 0 || inst->referenced) {
+      inst->referenced = false;
+      ++hand_;
+      continue;
+    }
+    cache_bytes_ -= inst->bytes;
+    ++evictions_;
+    cache_.erase(inst);  // the last instance takes its place: the hand looks at it next
+  }
+  return Status::ok();
+}
+
+CacheStats StateBackend::cache_stats() const {
+  return CacheStats{cache_bytes_, cache_.size(), hits_, misses_, evictions_};
+}
+
+void StateBackend::freeze() {
+  frozen_ = true;
+  frozen_gen_ = gen_++;
+  if (gen_ == 0) gen_ = 1;  // 0 means "in no list"
+  frozen_list_.swap(dirty_list_);
+  dirty_list_.clear();
+  frozen_next_ = 0;
+  db_->frozen.clear();
+  db_->frozen.push_back(std::move(db_->pending));  // timers and metadata put so far
+  db_->pending.Clear();
+}
+
+bool StateBackend::encode_frozen(size_t max) {
+  for (size_t n = 0; n < max && frozen_next_ < frozen_list_.size(); ++n) preserve(frozen_list_[frozen_next_++]);
+  if (frozen_next_ < frozen_list_.size()) return false;
+  frozen_list_.clear();
+  return true;
+}
+
+Status StateBackend::write_frozen(const std::string& dir) {
+  rocksdb::WriteOptions wo;
+  wo.disableWAL = true;
+  for (rocksdb::WriteBatch& batch : db_->frozen) {
+    if (batch.Count() == 0) continue;
+    rocksdb::Status s = db_->db->Write(wo, &batch);
+    if (!s.ok()) {
+      frozen_write_failed_ = true;
+      return rocks_error("write", s);
+    }
+  }
+  return dir.empty() ? Status::ok() : checkpoint(dir);
+}
+
+Status StateBackend::thaw() {
+  frozen_gen_ = 0;
+  for (const rocksdb::WriteBatch& batch : db_->frozen) batch_bytes_ += batch.GetDataSize();
+  db_->frozen.clear();
+  frozen_ = false;
+  if (!std::exchange(frozen_write_failed_, false)) return Status::ok();
+  return Status::error("state store: the snapshot's state could not be written");
 }
 
 void StateBackend::put_timer(uint32_t kg, const TimerRecord& t) {
@@ -782,6 +898,7 @@ void Txn::release_shadows(bool apply) {
 
 void Txn::commit() {
   bool wrote = !touched_.empty();
+  if (wrote || backend_->layout(inst_->function).has_after_call) backend_->preserve(inst_);
   release_shadows(true);
   if (backend_->layout(inst_->function).has_after_call) {
     inst_->last_call = now_;

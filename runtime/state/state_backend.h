@@ -59,7 +59,8 @@ class StateSlots {
   const FunctionLayout* layout_ = nullptr;
 };
 
-// One cached instance. Stable in memory while the backend lives.
+// One cached instance. Stable in memory until evicted (StateBackend::shrink, between
+// invocations).
 struct Instance {
   uint32_t function = 0;
   uint32_t key_group = 0;
@@ -74,7 +75,21 @@ struct Instance {
   int64_t last_call = 0;
   bool called = false;              // last_call is valid
   bool last_call_dirty = false;
-  bool queued = false;   // in the backend's dirty list
+  // The generation of the backend's dirty list this instance is in (0: none). A generation
+  // that was frozen for a snapshot holds values the snapshot must get (StateBackend::freeze).
+  uint32_t queued = 0;
+  uint32_t position = 0;    // in the cache's table (AddressTable)
+  uint32_t bytes = 0;       // what it counts for against the cache's bound (estimated)
+  bool referenced = false;  // used since the eviction hand last passed (CLOCK)
+};
+
+// The cache's numbers (for status and tests).
+struct CacheStats {
+  uint64_t bytes = 0;      // estimated memory of the cached instances
+  uint64_t instances = 0;
+  uint64_t hits = 0;       // lookups of a message's instance found in memory
+  uint64_t misses = 0;     // ... read from the database (or new)
+  uint64_t evictions = 0;
 };
 
 // A scheduled delayed message, as persisted.
@@ -112,7 +127,30 @@ class StateBackend {
   void expire(Instance* inst, int64_t now);
 
   // Writes every changed state (and timers/metadata put since) in one WriteBatch, WAL off.
+  // While a frozen set exists (below) nothing is written: the changes wait for the next call.
   Status write_back();
+
+  // ---- asynchronous snapshots: copy-on-write of the changed instances (decision 130) ----
+  // Freezes what a snapshot needs, in constant time: the instances changed since the last
+  // write-back (their values as they are now) and the timers and metadata put since. Nothing is
+  // copied yet: a frozen instance's values are encoded just before it next changes (Txn::commit,
+  // expire) and encode_frozen() encodes the others in steps, on the owning thread. Then
+  // write_frozen() writes them and takes the checkpoint on any thread, while the owner goes on
+  // (reading, and changing instances: their changes wait in the next generation), and thaw()
+  // ends the frozen set. One frozen set at a time.
+  void freeze();
+  // Encodes up to `max` frozen instances; true once every one is encoded.
+  bool encode_frozen(size_t max);
+  // Writes the encoded frozen values into the database and a checkpoint of it into `dir` (must
+  // not exist; empty: no checkpoint). The only backend call allowed off the owning thread, and
+  // only between the encode_frozen() that returned true and thaw(); meanwhile write_back()
+  // writes nothing.
+  Status write_frozen(const std::string& dir);
+  // Ends the frozen set, once write_frozen returned. An error when the frozen values could not
+  // be written (a failed checkpoint alone is not one): the database is then behind the cache,
+  // and the owner must fail.
+  Status thaw();
+  bool frozen() const { return frozen_; }
   // Timers and metadata, written with the next write_back.
   void put_timer(uint32_t key_group, const TimerRecord& t);
   void delete_timer(uint32_t key_group, std::string_view handle);
@@ -128,6 +166,16 @@ class StateBackend {
 
   // Marks `inst` for the next write_back.
   void mark_dirty(Instance* inst);
+
+  // ---- the bounded cache (decision 131) ----
+  // Bounds the estimated memory of the cached instances to `bytes` (0: no bound).
+  void set_cache_limit(uint64_t bytes) { cache_limit_ = bytes; }
+  // While the cache is over its bound, evicts idle instances (CLOCK: one not used since the hand
+  // last passed) down to 90 % of it: changed ones are written back first, clean ones dropped;
+  // they are read again, with the same values, write times and last-call time, on next use.
+  // Only between invocations (it frees instances), and never while a frozen set exists.
+  Status shrink();
+  CacheStats cache_stats() const;
   // Payload bytes handed to RocksDB so far (sum of WriteBatch sizes) and RocksDB's own count
   // of bytes written to files (flush + compaction), for the benchmark.
   uint64_t batch_bytes() const { return batch_bytes_; }
@@ -157,12 +205,29 @@ class StateBackend {
   Status drop_removed_states();
   Instance* load(std::string_view address, const core::Address& parsed, uint32_t key_group, bool create,
                  Status* error);
+  // Encodes `inst`'s dirty values into the pending batch, or the frozen one, and clears them.
+  void encode_instance(Instance* inst, bool into_frozen);
+  // Before `inst` changes: a frozen instance's values go to the frozen batch first.
+  void preserve(Instance* inst) {
+    if (inst->queued != 0 && inst->queued == frozen_gen_) encode_instance(inst, true);
+  }
+  friend class Txn;
 
   ModulePtr module_;
   std::unique_ptr<Db> db_;
   std::vector<FunctionLayout> layouts_;
   AddressTable<Instance> cache_;
-  std::vector<Instance*> dirty_list_;
+  uint64_t cache_limit_ = 0, cache_bytes_ = 0;
+  size_t hand_ = 0;  // the eviction hand's position in cache_.items()
+  uint64_t hits_ = 0, misses_ = 0, evictions_ = 0;
+  std::vector<Instance*> dirty_list_;  // of generation gen_
+  uint32_t gen_ = 1;
+  // The frozen set: its generation (0: none yet), its instances, the next one to encode.
+  bool frozen_ = false;
+  bool frozen_write_failed_ = false;  // set by write_frozen (any thread), read by thaw
+  uint32_t frozen_gen_ = 0;
+  std::vector<Instance*> frozen_list_;
+  size_t frozen_next_ = 0;
   uint64_t batch_bytes_ = 0;
   std::string key_buf_, value_buf_;
   std::vector<std::string> written_types_;  // the writing version's message types, when they differ

@@ -107,6 +107,8 @@ class Hub {
 
   // ---- messages in flight (in_flight.h) ----
   uint64_t max_in_flight = kDefaultMaxInFlight;  // set before the threads start; 0: no bound
+  // ---- the instance cache (decision 131) ----
+  uint64_t cache_bytes = 0;  // set before the threads start: each worker's bound; 0: none
   // Per worker: the messages it created by sends and timers minus those of them it processed (a
   // message processed by another worker counts there), so their sum is what is in flight.
   struct alignas(64) InFlight {
@@ -134,7 +136,8 @@ class Hub {
     unsigned worker = 0;
     std::vector<EgressRecord> egress;
     std::string error;
-    int64_t sync_us = 0;  // how long processing stopped for the local snapshot
+    int64_t sync_us = 0;  // how long processing stopped for the local snapshot (longest stop)
+    int64_t sync_cpu_us = 0;  // the worker thread's CPU time in that stop (not shipped in a cluster)
   };
   std::vector<SnapshotAck> acks;  // guarded by mu
   void ack_snapshot(SnapshotAck ack);

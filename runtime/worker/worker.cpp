@@ -257,6 +257,8 @@ Status Worker::open(const std::string& dir) {
   auto r = transport::Receiver::bind(hub_.transport, hub_.endpoint_of(index_), hub_.channel_options());
   if (!r) return Status::error("worker " + std::to_string(index_) + ": " + r.error().message);
   receiver_ = std::move(r.value());
+  writer_ = std::make_unique<snapshot::BackgroundJob>([waker = receiver_->waker()] { waker.wake(); });
+  backend_->set_cache_limit(hub_.cache_bytes);
   std::string seq;
   bool found = false;
   Status s = backend_->get_meta("timer_seq", &seq, &found);
@@ -562,6 +564,8 @@ void Worker::end_batch(bool force) {
     if (!s) fail(s.message());
     last_write_back_ = now;
   }
+  if (Status s = backend_->shrink(); !s) fail(s.message());
+  publish_cache_stats();
   drain_overflow();
   for (auto& sender : senders_) {
     if (!sender) continue;
@@ -577,10 +581,11 @@ void Worker::run() {
   for (;;) {
     run_tasks();
     if (hub_.stopping() || hub_.interrupted.load()) break;
+    advance_snapshot();
     bool backlog = drain_overflow();
     for (auto& sender : senders_)
       if (sender && (sender->backlog_batches() > 0 || sender->open_records() > 0)) backlog = true;
-    bool has_work = !local_.empty() || backlog || next_timer() <= hub_.now();
+    bool has_work = !local_.empty() || backlog || next_timer() <= hub_.now() || snapshot_steps_left();
     std::chrono::milliseconds wait(0);
     if (!has_work) {
       end_batch(false);
@@ -613,18 +618,38 @@ void Worker::run() {
     }
     if (idle) continue;
     fire_due_timers();
-    for (size_t n = 0; n < kBatch && !local_.empty() && !hub_.interrupted.load(std::memory_order_relaxed) &&
+    // While a snapshot's frozen state is being encoded, shorter batches give its steps (one per
+    // turn) a larger share of the thread, so the snapshot completes sooner.
+    const size_t batch = snapshot_steps_left() ? kBatch / 4 : kBatch;
+    for (size_t n = 0; n < batch && !local_.empty() && !hub_.interrupted.load(std::memory_order_relaxed) &&
                        !hub_.failed.load(std::memory_order_relaxed);
          ++n) {
       Pending p = std::move(local_.front());
       local_.pop_front();
+      if (snap_.queued_left > 0) record_queued(p);
       process(p);
     }
     end_batch(false);
   }
+  settle_snapshot();
   end_batch(true);
   Status s = backend_->flush();
   if (!s) fail(s.message());
+}
+
+void Worker::publish_cache_stats() {
+  const state::CacheStats c = backend_->cache_stats();
+  cache_.bytes.store(c.bytes, std::memory_order_relaxed);
+  cache_.instances.store(c.instances, std::memory_order_relaxed);
+  cache_.hits.store(c.hits, std::memory_order_relaxed);
+  cache_.misses.store(c.misses, std::memory_order_relaxed);
+  cache_.evictions.store(c.evictions, std::memory_order_relaxed);
+}
+
+state::CacheStats Worker::cache_stats() const {
+  return state::CacheStats{cache_.bytes.load(std::memory_order_relaxed), cache_.instances.load(std::memory_order_relaxed),
+                           cache_.hits.load(std::memory_order_relaxed), cache_.misses.load(std::memory_order_relaxed),
+                           cache_.evictions.load(std::memory_order_relaxed)};
 }
 
 Status Worker::state_json(std::string_view address, std::string* out) {

@@ -17,6 +17,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "runtime/snapshot/background_job.h"
 #include "runtime/snapshot/barrier_alignment.h"
 #include "runtime/snapshot/worker_file.h"
 #include "runtime/state/state_backend.h"
@@ -80,6 +81,8 @@ class Worker {
   unsigned index() const { return index_; }
   uint64_t invocations() const { return invocations_.load(std::memory_order_relaxed); }
   uint64_t queue_depth() const { return queue_depth_.load(std::memory_order_relaxed); }
+  // Its instance cache's numbers as of its last batch (thread-safe).
+  state::CacheStats cache_stats() const;
   uint32_t owned_key_groups() const;
   // Set when the worker hit an unrecoverable store error (reported at the end of the run).
   std::string fatal_error() const;
@@ -124,6 +127,16 @@ class Worker {
   // ---- snapshots (worker_snapshot.cpp) ----
   void on_barrier(transport::SenderId from, uint64_t epoch);
   void begin_snapshot(uint64_t epoch);
+  // Moves the snapshot being taken on (each loop turn): a step of encoding the frozen state,
+  // starting its background write, taking the write's result, acknowledging when all is done.
+  void advance_snapshot();
+  // The snapshot has encoding left to do on this thread (the loop must not wait).
+  bool snapshot_steps_left() const { return snap_.epoch != 0 && !snap_.encoded; }
+  // Before the worker stops: finishes the background write of a snapshot being taken (its
+  // state goes to the database; no acknowledgement).
+  void settle_snapshot();
+  // Records `p`, popped from the local queue, when it was queued before the barrier.
+  void record_queued(const Pending& p);
   void finish_snapshot();
   // Appends a marker, or queues it behind records waiting in the overflow for that worker.
   void send_barrier(unsigned to, uint64_t epoch);
@@ -136,6 +149,7 @@ class Worker {
   // Flushes channels and egress; writes state back when `force`, or when enough is dirty or
   // enough time has passed (write-back coalesces many writes to the same instance).
   void end_batch(bool force);
+  void publish_cache_stats();
   bool fire_due_timers();
   int64_t next_timer() const;
   void add_timer(uint32_t key_group, state::TimerRecord&& t, bool persist);
@@ -170,11 +184,23 @@ class Worker {
   // barrier of the snapshot being taken, and that snapshot: its epoch (0: none) and what it
   // records.
   snapshot::BarrierAlignment align_;
+  // The snapshot being taken (decision 130): frozen at the barrier, then the frozen instances
+  // are encoded in steps on this thread (`encoded`), the messages queued at the barrier are
+  // recorded as they are popped (`queued_left`, into `queued`), the background job writes and
+  // checkpoints (`written`), and every barrier comes in (`aligned`). It is acknowledged when all
+  // four are done. `sync_us`: the longest time processing stopped for it (the barrier's step or
+  // one encoding step); `sync_cpu_us`: the thread's CPU time in that stop (on a loaded machine
+  // the OS may run other threads in the middle of a step).
   struct Snapshot {
     uint64_t epoch = 0;
     snapshot::WorkerSnapshot file;
+    std::vector<std::string> queued;
+    size_t queued_left = 0;
+    bool encoded = false, written = false, aligned = false;
     std::string error;
-    int64_t sync_us = 0;
+    int64_t sync_us = 0, sync_cpu_us = 0;
+    // Notes a stop of processing that began at `wall` and `cpu` (thread CPU time, us).
+    void stopped(std::chrono::steady_clock::time_point wall, int64_t cpu);
   };
   Snapshot snap_;
   // Test hook (tests/e2e/chaos): SFN_TEST_FAIL_WORKER=W:N makes worker W fail after its N-th
@@ -192,11 +218,18 @@ class Worker {
   std::chrono::steady_clock::time_point last_write_back_ = std::chrono::steady_clock::now();
   std::atomic<uint64_t> invocations_{0};
   std::atomic<uint64_t> queue_depth_{0};
+  struct CacheNumbers {
+    std::atomic<uint64_t> bytes{0}, instances{0}, hits{0}, misses{0}, evictions{0};
+  };
+  CacheNumbers cache_;
 
   std::mutex tasks_mu_;
   std::vector<std::function<void(Worker&)>> tasks_;
   mutable std::mutex error_mu_;
   std::string fatal_;
+  // Writes snapshots' frozen state in the background; last, so it ends (waiting for a running
+  // write) before the backend and the receiver it uses go.
+  std::unique_ptr<snapshot::BackgroundJob> writer_;
 };
 
 }  // namespace sfn::runtime::worker

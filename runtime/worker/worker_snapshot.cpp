@@ -1,12 +1,16 @@
 // A worker's part of a barrier snapshot (RUNTIME.md §3), non-blocking Chandy-Lamport over the
-// channels. On the first barrier of epoch e (from any incoming channel) the worker writes its
-// state back and takes a RocksDB checkpoint (timers live in the same database), records its
-// unprocessed queue, closes the epoch's egress, forwards the barrier on every outgoing channel
-// at once and keeps processing. Until the barrier of e has arrived on an incoming channel, the
-// records arriving on it are recorded too (they were sent before the sender's snapshot, so no
-// snapshot reflects them otherwise). When every barrier is in, the record file is written and
-// the coordinator is told; it commits the epoch when every worker has.
+// channels, taken asynchronously (decision 130). On the first barrier of epoch e (from any
+// incoming channel) the worker freezes its changed state (copy-on-write, state_backend.h),
+// notes how many messages wait in its queue, closes the epoch's egress, forwards the barrier on
+// every outgoing channel at once and keeps processing. While it processes, it encodes the frozen
+// instances in steps and records the queued messages as it pops them; then a background job
+// writes the frozen state and takes the RocksDB checkpoint (timers live in the same database).
+// Until the barrier of e has arrived on an incoming channel, the records arriving on it are
+// recorded too (they were sent before the sender's snapshot, so no snapshot reflects them
+// otherwise). When every barrier is in and the checkpoint is written, the record file is written
+// and the coordinator is told; it commits the epoch when every worker has.
 #include <chrono>
+#include <ctime>
 #include <filesystem>
 
 #include "runtime/core/codec.h"
@@ -28,16 +32,45 @@ void Worker::send_barrier(unsigned to, uint64_t epoch) {
   fail("worker " + std::to_string(index_) + ": channel to worker " + std::to_string(to) + ": " + s.error().message);
 }
 
+namespace {
+// Encoding the frozen instances stops processing for at most about this long per loop turn,
+// checked every kEncodeChunk instances.
+constexpr std::chrono::microseconds kEncodeStep(500);
+constexpr size_t kEncodeChunk = 128;
+
+int64_t micros_since(std::chrono::steady_clock::time_point t0) {
+  return std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - t0).count();
+}
+
+int64_t thread_cpu_us() {
+  timespec t{};
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
+  return static_cast<int64_t>(t.tv_sec) * 1'000'000 + t.tv_nsec / 1000;
+}
+}  // namespace
+
+void Worker::Snapshot::stopped(std::chrono::steady_clock::time_point wall, int64_t cpu) {
+  const int64_t us = micros_since(wall);
+  if (us < sync_us) return;
+  sync_us = us;
+  sync_cpu_us = thread_cpu_us() - cpu;
+}
+
 void Worker::on_barrier(transport::SenderId from, uint64_t epoch) {
   using Step = snapshot::BarrierAlignment::Step;
   if (align_.epoch() == 0 && epoch < epoch_) return;  // an epoch taken before a recovery
   const Step step = align_.on_barrier(from, epoch);
   if (step == Step::started || step == Step::started_and_complete) begin_snapshot(epoch);
-  if (step == Step::complete || step == Step::started_and_complete) finish_snapshot();
+  if (step == Step::complete || step == Step::started_and_complete) {
+    snap_.aligned = true;
+    advance_snapshot();
+  }
 }
 
 void Worker::begin_snapshot(uint64_t epoch) {
   const auto t0 = std::chrono::steady_clock::now();
+  const int64_t cpu0 = thread_cpu_us();
+  settle_snapshot();  // the coordinator starts one epoch at a time: nothing to wait for
   snap_ = Snapshot{};
   snap_.epoch = epoch;
   // State and timers: everything processed so far, nothing after.
@@ -45,20 +78,12 @@ void Worker::begin_snapshot(uint64_t epoch) {
     backend_->put_meta("timer_seq", std::to_string(timer_seq_));
     timer_seq_dirty_ = false;
   }
-  Status s = backend_->write_back();
-  std::error_code ec;  // a worker process's own store has no epoch directory yet (runtime/cluster)
-  std::filesystem::create_directories(hub_.snapshots->dir_of(epoch), ec);
-  if (s) s = backend_->checkpoint(hub_.snapshots->worker_db(epoch, index_).string());
-  if (!s) snap_.error = "worker " + std::to_string(index_) + ": " + s.message();
-  last_write_back_ = std::chrono::steady_clock::now();
-  // Messages waiting in the local queue were sent before the barrier and are not processed yet.
-  std::string payload, record;
-  for (const Pending& p : local_) {
-    payload.clear();
-    core::encode_proto(module_.message(p.message_type()), p.message(), payload);
-    encode_record(record, RecordKind::message, p.message_type(), p.address(), payload);
-    snap_.file.messages.push_back(record);
-  }
+  backend_->freeze();
+  last_write_back_ = t0;
+  // Messages waiting in the local queue were sent before the barrier and are not processed yet:
+  // recorded as they are popped (record_queued), first in the record file.
+  snap_.queued_left = local_.size();
+  snap_.queued.reserve(local_.size());
   // The epoch's egress is closed: what is emitted from now on belongs to the next one.
   for (auto& r : egress_) r.epoch = epoch;
   snap_.file.egress = std::move(egress_);
@@ -70,15 +95,65 @@ void Worker::begin_snapshot(uint64_t epoch) {
     // Hand the barrier over now: an idle worker does not flush until it has work again.
     if (auto f = senders_[w]->flush(); !f.ok()) fail("worker " + std::to_string(index_) + ": " + f.error().message);
   }
-  snap_.sync_us = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - t0).count();
+  snap_.stopped(t0, cpu0);
+}
+
+void Worker::record_queued(const Pending& p) {
+  payload_buf_.clear();
+  core::encode_proto(module_.message(p.message_type()), p.message(), payload_buf_);
+  encode_record(record_buf_, RecordKind::message, p.message_type(), p.address(), payload_buf_);
+  snap_.queued.push_back(record_buf_);
+  --snap_.queued_left;
+}
+
+void Worker::advance_snapshot() {
+  if (snap_.epoch == 0) return;
+  if (!snap_.encoded) {
+    const auto t0 = std::chrono::steady_clock::now();
+    const int64_t cpu0 = thread_cpu_us();
+    do {
+      snap_.encoded = backend_->encode_frozen(kEncodeChunk);
+    } while (!snap_.encoded && std::chrono::steady_clock::now() - t0 < kEncodeStep);
+    snap_.stopped(t0, cpu0);
+    if (!snap_.encoded) return;
+    const uint64_t epoch = snap_.epoch;
+    writer_->start([this, epoch] {
+      std::error_code ec;  // a worker process's own store has no epoch directory yet (runtime/cluster)
+      std::filesystem::create_directories(hub_.snapshots->dir_of(epoch), ec);
+      return backend_->write_frozen(hub_.snapshots->worker_db(epoch, index_).string());
+    });
+  }
+  if (!snap_.written) {
+    std::optional<Status> s = writer_->take();
+    if (!s) return;
+    snap_.written = true;
+    if (!*s) snap_.error = "worker " + std::to_string(index_) + ": " + s->message();
+    if (Status t = backend_->thaw(); !t) fail("worker " + std::to_string(index_) + ": " + t.message());
+  }
+  if (snap_.aligned && snap_.queued_left == 0) finish_snapshot();
+}
+
+void Worker::settle_snapshot() {
+  if (snap_.epoch == 0 || snap_.written) return;
+  if (!snap_.encoded) {
+    backend_->encode_frozen(SIZE_MAX);
+    snap_.encoded = true;
+    writer_->start([this] { return backend_->write_frozen(""); });
+  }
+  (void)writer_->wait();  // a failed checkpoint of an abandoned snapshot does not matter; a failed write does
+  snap_.written = true;
+  if (Status t = backend_->thaw(); !t) fail("worker " + std::to_string(index_) + ": " + t.message());
 }
 
 void Worker::finish_snapshot() {
   if (snap_.error.empty()) {
+    snap_.file.messages.insert(snap_.file.messages.begin(), std::make_move_iterator(snap_.queued.begin()),
+                               std::make_move_iterator(snap_.queued.end()));
     auto w = snapshot::write_worker_snapshot(hub_.snapshots->worker_file(snap_.epoch, index_), snap_.file);
     if (!w.ok()) snap_.error = "worker " + std::to_string(index_) + ": " + w.error().message;
   }
-  Hub::SnapshotAck ack{snap_.epoch, index_, std::move(snap_.file.egress), std::move(snap_.error), snap_.sync_us};
+  Hub::SnapshotAck ack{snap_.epoch, index_, std::move(snap_.file.egress), std::move(snap_.error), snap_.sync_us,
+                       snap_.sync_cpu_us};
   snap_ = Snapshot{};
   hub_.ack_snapshot(std::move(ack));
 }

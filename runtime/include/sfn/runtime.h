@@ -122,6 +122,9 @@ struct RunOptions {
   uint32_t key_groups = 128;
   InvocationBudget budget;            // --max-fuel, --max-depth, --max-invocation-memory, --max-invocation-effects
   uint64_t max_in_flight = kDefaultMaxInFlight;  // --max-in-flight: past it the run stops with exit 1
+  // --cache-size: bound on the memory of cached instance state, shared evenly by the workers;
+  // 0: a quarter of the machine's physical memory (default_cache_bytes).
+  uint64_t cache_bytes = 0;
   // The program's schema (compiler/compat: what its persisted data and in-flight messages
   // depend on), recorded in every snapshot's MANIFEST; empty when unknown (a module run without
   // its source).
@@ -157,6 +160,9 @@ struct RunResult {
   // in a worker for each of the last 4096, and how long recovery took at start.
   uint64_t snapshots = 0;
   std::vector<int64_t> snapshot_sync_us;
+  std::vector<int64_t> snapshot_sync_cpu_us;  // the same in the worker thread's CPU time
+  // The instance caches at the end of the run (summed over the workers; decision 131).
+  uint64_t cache_bytes = 0, cache_instances = 0, cache_hits = 0, cache_misses = 0, cache_evictions = 0;
   int64_t recovery_ms = 0;
 };
 
@@ -207,6 +213,9 @@ Status offer_version(ProgramVersion version, std::function<void(const Status&)> 
 // Runs `module` in embedded mode until the input is exhausted and no work is left (with
 // --input), or until `request_stop()` (e.g. SIGINT) otherwise.
 RunResult run_embedded(const ModulePtr& module, const RunOptions& options);
+// The default bound of the instance caches of a run (all workers together): a quarter of the
+// machine's physical memory.
+uint64_t default_cache_bytes();
 // Asks a run in progress to finish its current batch, persist its state and return.
 void request_stop();
 // A stop was asked for (request_stop, SIGINT or SIGTERM during a run).

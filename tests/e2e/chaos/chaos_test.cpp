@@ -52,13 +52,13 @@ uint64_t env_or(const char* name, uint64_t fallback) {
   return v && *v ? std::strtoull(v, nullptr, 10) : fallback;
 }
 
-// A `sfn run` server process on loopback endpoints, with 2 workers and 50 ms snapshots.
+// A `sfn run` server process on loopback endpoints, with 2 workers and 50 ms snapshots (or the
+// options `run_options` name instead of the interval).
 class Server {
  public:
-  Server(const fs::path& module, const fs::path& state)
-      : process_(SFN_BIN,
-                 {module.string(), "--workers", "2", "--checkpoint-interval", "50ms", "--state-dir", state.string()},
-                 state.string() + ".stderr"),
+  Server(const fs::path& module, const fs::path& state,
+         const std::vector<std::string>& run_options = {"--checkpoint-interval", "50ms"})
+      : process_(SFN_BIN, server_args(module, state, run_options), state.string() + ".stderr"),
         ingress_(process_.ingress()),
         control_(process_.control()) {}
 
@@ -117,11 +117,18 @@ class Server {
   std::vector<std::string> committed(const std::string& egress) const { return process_.committed(egress); }
 
  private:
+  static std::vector<std::string> server_args(const fs::path& module, const fs::path& state,
+                                              const std::vector<std::string>& run_options) {
+    std::vector<std::string> args = {module.string(), "--workers", "2", "--state-dir", state.string()};
+    args.insert(args.end(), run_options.begin(), run_options.end());
+    return args;
+  }
+
   sfn::testing::ServerProcess process_;
   const std::string &ingress_, &control_;
 };
 
-TEST(Chaos, KilledAndRestartedServerHasExactlyOnceEffects) {
+void killed_and_restarted_server_has_exactly_once_effects(const std::vector<std::string>& run_options) {
   const uint64_t kills = env_or("SFN_CHAOS_CYCLES", 12);
   const uint64_t seed = env_or("SFN_CHAOS_SEED", 20261202);
   const int records = static_cast<int>(std::max<uint64_t>(120, kills * 10));
@@ -133,7 +140,7 @@ TEST(Chaos, KilledAndRestartedServerHasExactlyOnceEffects) {
   auto built = run_command({SFN_BIN, "build", "--shared", std::string(SFN_CHAOS_DIR) + "/chaos.sfn", "-o", module.string()});
   ASSERT_EQ(built.status, 0) << built.err;
 
-  Server server(module, dir / "state");
+  Server server(module, dir / "state", run_options);
   server.start();
   std::map<std::string, Expected> want;
   uint64_t kills_done = 0;
@@ -168,6 +175,17 @@ TEST(Chaos, KilledAndRestartedServerHasExactlyOnceEffects) {
   EXPECT_TRUE(converged(server, want, &last)) << last;
   server.kill9();
   fs::remove_all(dir);
+}
+
+TEST(Chaos, KilledAndRestartedServerHasExactlyOnceEffects) {
+  killed_and_restarted_server_has_exactly_once_effects({"--checkpoint-interval", "50ms"});
+}
+
+// The same with a 1 KB instance cache (an instance or two per worker: instances are evicted and
+// read again all the time) and
+// snapshots every 20 ms (decisions 130, 131).
+TEST(Chaos, KilledAndRestartedServerWithATinyCacheHasExactlyOnceEffects) {
+  killed_and_restarted_server_has_exactly_once_effects({"--checkpoint-interval", "20ms", "--cache-size", "1KB"});
 }
 
 // Storage faults in the chaos run (issue 23): the state directory is a 64 MiB tmpfs. Between

@@ -28,6 +28,8 @@ int shell(const std::string& cmd) {
 
 class Example : public ::testing::TestWithParam<std::string> {};
 
+// Each example runs twice: as is, and with a 1 KB instance cache (instances evicted between
+// their messages and read again, decision 131); both print exactly expected.jsonl.
 TEST_P(Example, RunsAndMatchesExpectedOutput) {
   fs::path dir = fs::path(SFN_EXAMPLES_DIR) / GetParam();
   fs::path source;
@@ -41,11 +43,15 @@ TEST_P(Example, RunsAndMatchesExpectedOutput) {
   int rc = shell(std::string(SFN_BIN) + " build " + source.string() + " --shared -o " + so.string() + " 2> " +
                  (work / "build.err").string());
   ASSERT_EQ(rc, 0) << read_file(work / "build.err");
-  rc = shell(std::string(SFN_BIN) + " run " + so.string() + " --input " + (dir / "input.jsonl").string() +
-             " --clock virtual --workers 1 --state-dir " + (work / "state").string() + " > " +
-             (work / "out").string() + " 2> " + (work / "err").string());
-  EXPECT_EQ(rc, 0) << read_file(work / "err");
-  EXPECT_EQ(read_file(work / "out"), read_file(dir / "expected.jsonl")) << "stderr:\n" << read_file(work / "err");
+  for (const std::string options : {"", " --cache-size 1KB"}) {
+    const fs::path state = work / (options.empty() ? "state" : "state-tiny-cache");
+    rc = shell(std::string(SFN_BIN) + " run " + so.string() + " --input " + (dir / "input.jsonl").string() +
+               " --clock virtual --workers 1" + options + " --state-dir " + state.string() + " > " +
+               (work / "out").string() + " 2> " + (work / "err").string());
+    EXPECT_EQ(rc, 0) << options << ": " << read_file(work / "err");
+    EXPECT_EQ(read_file(work / "out"), read_file(dir / "expected.jsonl"))
+        << "options:" << options << "\nstderr:\n" << read_file(work / "err");
+  }
   fs::remove_all(work);
 }
 

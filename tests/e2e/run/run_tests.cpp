@@ -121,6 +121,19 @@ TEST_P(RunProgram, MatchesExpectedEgress) {
   expect_expected_egress(name, "sfn run " + name + ".sfn", result);
 }
 
+// With a 1 KB instance cache (an instance or two), instances are evicted between their messages and read again from
+// the database: the egress is exactly the same (decision 131).
+TEST_P(RunProgram, ATinyCacheGivesTheSameEgress) {
+  const std::string name = GetParam();
+  const fs::path dir = fs::path(SFN_RUN_TESTS_DIR) / name;
+  ScratchDir state(name);
+  const auto result = sfn::testing::run_command(
+      {SFN_BINARY, "run", name + ".sfn", "--input", "input.jsonl", "--clock", "virtual", "--workers", "1",
+       "--cache-size", "1KB", "--state-dir", state.path.string()},
+      "", dir.string());
+  expect_expected_egress(name, "sfn run " + name + ".sfn --cache-size 1KB", result);
+}
+
 // Where to split an input for a restart: the line nearest the middle whose `at` is later than
 // the line before's (first line: 0, no --until), and that `at` as the first run's --until.
 std::pair<std::size_t, std::string> restart_point(const std::vector<std::string>& input) {

@@ -1,9 +1,11 @@
 // State backend tests: write-back only at batch end, atomic rollback of a discarded Txn,
-// clear, restart from disk, expiry, another program version and checkpoints.
+// clear, restart from disk, expiry, another program version, checkpoints and frozen snapshots.
 #include <gtest/gtest.h>
 #include <unistd.h>
 
 #include <filesystem>
+#include <optional>
+#include <thread>
 
 #include <rocksdb/db.h>
 
@@ -271,6 +273,131 @@ TEST_F(StateTest, CheckpointHoldsTheState) {
   EXPECT_EQ(*reinterpret_cast<int64_t*>(i->block.get() + cp->layout(1).offsets[0]), 44);
 }
 
+// Asynchronous snapshots (decision 130): what a checkpoint written after freeze() holds is the
+// state at the freeze, whatever changed after it and whichever thread writes it; the changes
+// after the freeze reach the database with the next write-back.
+TEST_F(StateTest, AFrozenSnapshotHoldsTheStateAtTheFreeze) {
+  Txn txn(backend_.get());
+  auto set_count = [&](int64_t id, int64_t value, int64_t now) {
+    txn.begin(counter(id), now);
+    *static_cast<int64_t*>(txn.mut(0)) = value;
+    txn.commit();
+  };
+  set_count(1, 10, 1);
+  set_count(2, 20, 1);
+  txn.begin(counter(9), 0);
+  *static_cast<int64_t*>(txn.mut(2)) = 77;  // fresh: expires 10m after this write
+  txn.commit();
+  backend_->put_timer(5, TimerRecord{"5.0.1", 123, "test.rt/Clock/a", test::kMsgTick, "a"});
+  backend_->freeze();
+  set_count(1, 11, 2);  // changed after the freeze: its frozen value is kept first
+  set_count(5, 50, 2);  // new after the freeze
+  backend_->expire(counter(9), 10 * kMinute);  // expired after the freeze
+  backend_->put_timer(5, TimerRecord{"5.0.2", 456, "test.rt/Clock/b", test::kMsgTick, "b"});
+  const uint64_t bytes = backend_->batch_bytes();
+  ASSERT_TRUE(backend_->write_back());
+  EXPECT_EQ(backend_->batch_bytes(), bytes);  // nothing is written while frozen
+  EXPECT_FALSE(backend_->encode_frozen(1));  // counter 2 and 9 are left (1 was kept at its change)
+  EXPECT_TRUE(backend_->encode_frozen(8));
+  Status written;
+  std::thread writer([&] { written = backend_->write_frozen((dir_ / "cp").string()); });
+  set_count(2, 21, 3);  // the owner goes on while the write runs
+  writer.join();
+  ASSERT_TRUE(written) << written.message();
+  ASSERT_TRUE(backend_->thaw());
+  ASSERT_TRUE(backend_->write_back());
+
+  std::string error;
+  auto cp = StateBackend::open((dir_ / "cp").string(), module_, &error);
+  ASSERT_TRUE(cp) << error;
+  auto stored = [&](StateBackend& b, int64_t id, uint32_t state) -> std::optional<int64_t> {
+    const std::string address = "test.rt/Counter/" + std::to_string(id);
+    core::Address parsed;
+    std::string err;
+    EXPECT_TRUE(module_->parse_address(address, &parsed, &err));
+    Status st;
+    Instance* i = b.find(address, parsed, core::key_group_of(address, 128), &st);
+    if (!i) return std::nullopt;
+    return *reinterpret_cast<int64_t*>(i->block.get() + b.layout(1).offsets[state]);
+  };
+  EXPECT_EQ(stored(*cp, 1, 0), 10);
+  EXPECT_EQ(stored(*cp, 2, 0), 20);
+  EXPECT_EQ(stored(*cp, 5, 0), std::nullopt);
+  EXPECT_EQ(stored(*cp, 9, 2), 77);  // stored before it expired; expires again when read at 10m
+  std::vector<TimerRecord> cp_timers;
+  ASSERT_TRUE(cp->load_timers(128, [&](TimerRecord&& t) { cp_timers.push_back(std::move(t)); }));
+  ASSERT_EQ(cp_timers.size(), 1u);
+  EXPECT_EQ(cp_timers[0].handle, "5.0.1");
+  cp.reset();
+
+  reopen();
+  EXPECT_EQ(stored(*backend_, 1, 0), 11);
+  EXPECT_EQ(stored(*backend_, 2, 0), 21);
+  EXPECT_EQ(stored(*backend_, 5, 0), 50);
+  EXPECT_EQ(stored(*backend_, 9, 2), 0);
+  EXPECT_EQ(timers().size(), 2u);
+}
+
+// Decision 131: over its bound, the cache writes changed instances back and evicts the ones not
+// used since the hand last passed; an evicted instance is read again with its values, write
+// times (so `after write` expiry is unchanged) and last-call time.
+TEST_F(StateTest, EvictedInstancesAreReadAgainAsTheyWere) {
+  Txn txn(backend_.get());
+  for (int64_t id = 0; id < 100; ++id) {
+    txn.begin(counter(id), 1000 + id);
+    *static_cast<int64_t*>(txn.mut(0)) = id;
+    *static_cast<int64_t*>(txn.mut(2)) = 7 * id;
+    core::str_set(static_cast<sfn_str*>(txn.mut(3)), "v" + std::to_string(id));
+    txn.commit();
+  }
+  ASSERT_TRUE(backend_->write_back());  // the written values count too
+  const CacheStats full = backend_->cache_stats();
+  EXPECT_EQ(full.instances, 100u);
+  EXPECT_EQ(full.misses, 100u);
+  backend_->set_cache_limit(full.bytes / 4);
+  // One pass of the hand clears the `referenced` bits the loads set, the next evicts (each change
+  // written back first).
+  ASSERT_TRUE(backend_->shrink());
+  const CacheStats after = backend_->cache_stats();
+  EXPECT_LE(after.bytes, full.bytes / 4);
+  EXPECT_GE(after.evictions, 75u);
+  EXPECT_EQ(backend_->dirty_instances(), 0u);
+  for (int64_t id = 0; id < 100; ++id) {
+    Instance* i = counter(id);
+    EXPECT_EQ(count_of(i), id);
+    EXPECT_EQ(*reinterpret_cast<int64_t*>(i->block.get() + backend_->layout(1).offsets[2]), 7 * id);
+    EXPECT_EQ(i->written_at[2], 1000 + id);
+    EXPECT_TRUE(i->called);
+    EXPECT_EQ(i->last_call, 1000 + id);
+    backend_->expire(i, 1000 + id + 10 * kMinute);  // `fresh` expires 10m after its write
+    EXPECT_EQ(*reinterpret_cast<int64_t*>(i->block.get() + backend_->layout(1).offsets[2]), 0);
+  }
+  EXPECT_EQ(backend_->cache_stats().misses - after.misses + backend_->cache_stats().hits - after.hits, 100u);
+}
+
+// While a snapshot's frozen set exists nothing is evicted: an instance encoded into the frozen
+// batch looks clean, but the database does not hold its values until the batch is written.
+TEST_F(StateTest, NothingIsEvictedWhileFrozen) {
+  Txn txn(backend_.get());
+  for (int64_t id = 0; id < 10; ++id) {
+    txn.begin(counter(id), 1);
+    *static_cast<int64_t*>(txn.mut(0)) = id;
+    txn.commit();
+  }
+  backend_->freeze();
+  ASSERT_TRUE(backend_->encode_frozen(100));
+  backend_->set_cache_limit(1024);
+  ASSERT_TRUE(backend_->shrink());
+  ASSERT_TRUE(backend_->shrink());
+  EXPECT_EQ(backend_->cache_stats().evictions, 0u);
+  ASSERT_TRUE(backend_->write_frozen(""));
+  ASSERT_TRUE(backend_->thaw());
+  ASSERT_TRUE(backend_->shrink());
+  ASSERT_TRUE(backend_->shrink());
+  EXPECT_GT(backend_->cache_stats().evictions, 0u);
+  for (int64_t id = 0; id < 10; ++id) EXPECT_EQ(count_of(counter(id)), id);
+}
+
 TEST_F(StateTest, TimersPersist) {
   TimerRecord t{"5.0.1", 123, "test.rt/Clock/a", test::kMsgTick, "xyz"};
   backend_->put_timer(5, t);
@@ -343,17 +470,22 @@ TEST_F(StateTest, AStateDirInUseNamesThePidThatHasIt) {
   EXPECT_TRUE(after.acquire(dir));
 }
 
-// The hot cache's index keeps every instance findable through growth (it starts at 16 slots
-// here and doubles many times), tells absent addresses apart, and owns what it holds.
-TEST(AddressTable, FindsEveryInsertedAddressThroughGrowth) {
-  AddressTable<Instance> table(16);
-  const int n = 100'000;
+// Fills `table` with Counter instances 0..n-1 (int_key i, address "test.rt/Counter/<i>").
+void fill(AddressTable<Instance>& table, int n) {
   for (int i = 0; i < n; ++i) {
     auto inst = std::make_unique<Instance>();
     inst->address = "test.rt/Counter/" + std::to_string(i);
     inst->int_key = i;
     EXPECT_EQ(table.insert(std::move(inst))->int_key, i);
   }
+}
+
+// The hot cache's index keeps every instance findable through growth (it starts at 16 slots
+// here and doubles many times), tells absent addresses apart, and owns what it holds.
+TEST(AddressTable, FindsEveryInsertedAddressThroughGrowth) {
+  AddressTable<Instance> table(16);
+  const int n = 100'000;
+  fill(table, n);
   EXPECT_EQ(table.size(), static_cast<std::size_t>(n));
   for (int i = 0; i < n; ++i) {
     Instance* found = table.find("test.rt/Counter/" + std::to_string(i));
@@ -365,6 +497,26 @@ TEST(AddressTable, FindsEveryInsertedAddressThroughGrowth) {
   EXPECT_EQ(table.find(""), nullptr);
   EXPECT_EQ(table.items().size(), static_cast<std::size_t>(n));
   EXPECT_EQ(table.items().front()->int_key, 0);
+}
+
+// Erasing (eviction) keeps every other address findable: probe runs are closed up behind the
+// hole, and the last instance takes the erased one's position.
+TEST(AddressTable, ErasedAddressesAreGoneAndTheOthersStayFindable) {
+  AddressTable<Instance> table(16);
+  const int n = 20'000;
+  fill(table, n);
+  for (int i = 0; i < n; i += 3) table.erase(table.find("test.rt/Counter/" + std::to_string(i)));
+  for (int i = 0; i < n; ++i) {
+    Instance* found = table.find("test.rt/Counter/" + std::to_string(i));
+    if (i % 3 == 0) {
+      EXPECT_EQ(found, nullptr) << i;
+      continue;
+    }
+    ASSERT_NE(found, nullptr) << i;
+    EXPECT_EQ(found->int_key, i);
+    EXPECT_EQ(table.items()[found->position].get(), found);
+  }
+  EXPECT_EQ(table.size(), static_cast<std::size_t>(n - (n + 2) / 3));
 }
 
 }  // namespace

@@ -28,9 +28,11 @@ class TimerTest : public test::ModuleFixture {
 
   // Runs `input` and returns the egress records as "egress: json" lines.
   std::vector<std::string> run(const std::string& input, ClockMode clock = ClockMode::virtual_time,
-                               unsigned workers = 1, const std::string& state = "state") {
+                               unsigned workers = 1, const std::string& state = "state", uint64_t cache_bytes = 0,
+                               RunResult* result = nullptr) {
     RunOptions o;
     o.workers = workers;
+    o.cache_bytes = cache_bytes;
     o.clock = clock;
     o.state_dir = (dir_ / state).string();
     if (!input.empty()) {
@@ -41,6 +43,7 @@ class TimerTest : public test::ModuleFixture {
     o.egress_sink = [&](const EgressRecord& r) { out.push_back(r.egress + ": " + r.json); };
     RunResult r = run_embedded(module_, o);
     EXPECT_EQ(r.exit_code, 0) << r.error;
+    if (result) *result = r;
     return out;
   }
 
@@ -94,6 +97,41 @@ TEST_F(TimerTest, OneWorkerRunsAreDeterministic) {
   auto b = run(input, ClockMode::virtual_time, 1, "s2");
   EXPECT_EQ(a.size(), 30u);
   EXPECT_EQ(a, b);
+}
+
+// Decision 131: with a cache far too small for the run's instances, instances are evicted between
+// their messages (their changed state written back first) and read again on the next: a pending
+// timer is still cancelled through the state that holds its handle, `after write` / `after call`
+// expiry counts from the stored times, and the output is what it is with every instance in memory.
+TEST_F(TimerTest, EvictedInstancesComeBackWithTheirStateTimersAndExpiry) {
+  const int n = 200;
+  std::string input;
+  auto line = [&](const char* ingress, const std::string& value, const char* at) {
+    input += std::string(R"({"ingress":")") + ingress + R"(","value":)" + value + (at ? std::string(R"(,"at":")") + at + "\"" : "") + "}\n";
+  };
+  for (int i = 0; i < n; ++i) {
+    line("start", R"({"key":"c)" + std::to_string(i) + R"(","delay":")" + std::to_string(i % 3 + 1) + "h\"}", nullptr);
+    line("set", R"({"key":)" + std::to_string(i) + R"(,"v":)" + std::to_string(i) + "}", nullptr);
+  }
+  for (const char* at : {"5m", "15m", "30m", "1h10m", "2h20m"}) {
+    for (int i = 0; i < n; ++i) {
+      if (std::string(at) == "30m") {
+        if (i % 2 == 0) line("stop", R"({"key":"c)" + std::to_string(i) + "\"}", at);
+        continue;
+      }
+      line("get", R"({"key":)" + std::to_string(i) + "}", at);
+    }
+  }
+  RunResult tiny, all;
+  auto evicted = run(input, ClockMode::virtual_time, 1, "tiny", 2048, &tiny);
+  auto in_memory = run(input, ClockMode::virtual_time, 1, "all", 0, &all);
+  EXPECT_EQ(in_memory.size(), static_cast<size_t>(4 * n + n / 2));  // 4 gets each, the odd clocks tick
+  EXPECT_EQ(evicted, in_memory);
+  EXPECT_GT(tiny.cache_evictions, static_cast<uint64_t>(n));
+  EXPECT_LE(tiny.cache_instances, 16u);
+  EXPECT_GT(tiny.cache_misses, static_cast<uint64_t>(4 * n));  // most messages read their instance again
+  EXPECT_EQ(all.cache_evictions, 0u);
+  EXPECT_EQ(all.cache_instances, static_cast<uint64_t>(2 * n));
 }
 
 TEST_F(TimerTest, TimersSurviveARestart) {
