@@ -27,7 +27,7 @@ std::vector<std::string> lines_of(const fs::path& file) {
 // Folders <root>/<name>/ holding <name>.sfn, input.jsonl and expected.jsonl.
 std::vector<std::string> batch_programs() {
   std::vector<std::string> out;
-  for (const fs::path root : {fs::path(SFN_RUN_TESTS_DIR), fs::path(SFN_EXAMPLES_DIR)}) {
+  for (const fs::path& root : {fs::path(SFN_RUN_TESTS_DIR), fs::path(SFN_EXAMPLES_DIR)}) {
     for (const auto& e : fs::directory_iterator(root)) {
       const fs::path src = e.path() / (e.path().filename().string() + ".sfn");
       if (e.is_directory() && fs::exists(src) && fs::exists(e.path() / "input.jsonl")) out.push_back(src.string());

@@ -141,6 +141,13 @@ bool has_ref(const sfn_type* t, bool deep) {
   }
 }
 
+// A type descriptor with every field given (aggregate initialization with fewer warns).
+sfn_type ty(uint32_t kind, const sfn_type* elem = nullptr, const sfn_type* key = nullptr,
+            const sfn_message_desc* message = nullptr, const sfn_enum_desc* enumeration = nullptr,
+            const char* ref_function = nullptr) {
+  return sfn_type{kind, elem, key, message, enumeration, ref_function};
+}
+
 class Generator {
  public:
   explicit Generator(uint64_t seed) : rng_(seed) {}
@@ -149,20 +156,21 @@ class Generator {
 
   // A random field type; `messages` earlier messages may be nested (no recursion).
   const sfn_type* type(Schema& s, int messages, int depth) {
-    static const sfn_type kScalars[] = {{SFN_INT}, {SFN_FLOAT}, {SFN_BOOL}, {SFN_STRING}, {SFN_BYTES},
-                                        {SFN_TIME}, {SFN_DURATION}, {SFN_REF, nullptr, nullptr, nullptr, nullptr, "p/F"},
-                                        {SFN_ENUM, nullptr, nullptr, nullptr, &kEnum}};
+    static const sfn_type kScalars[] = {ty(SFN_INT),    ty(SFN_FLOAT), ty(SFN_BOOL),
+                                        ty(SFN_STRING), ty(SFN_BYTES), ty(SFN_TIME),
+                                        ty(SFN_DURATION), ty(SFN_REF, nullptr, nullptr, nullptr, nullptr, "p/F"),
+                                        ty(SFN_ENUM, nullptr, nullptr, nullptr, &kEnum)};
     int k = pick(depth >= 2 ? 10 : 15);
     if (k < 9) return &kScalars[k];
-    if (k == 9) return messages ? s.type({SFN_MESSAGE, nullptr, nullptr, &s.messages[pick(messages)]}) : &kScalars[0];
-    if (k <= 11) return s.type({SFN_LIST, type(s, messages, depth + 1)});
+    if (k == 9) return messages ? s.type(ty(SFN_MESSAGE, nullptr, nullptr, &s.messages[pick(messages)])) : &kScalars[0];
+    if (k <= 11) return s.type(ty(SFN_LIST, type(s, messages, depth + 1)));
     if (k == 12) {
-      static const sfn_type kKeys[] = {{SFN_INT}, {SFN_STRING}, {SFN_BOOL}};
-      return s.type({SFN_MAP, type(s, messages, depth + 1), &kKeys[pick(3)]});
+      static const sfn_type kKeys[] = {ty(SFN_INT), ty(SFN_STRING), ty(SFN_BOOL)};
+      return s.type(ty(SFN_MAP, type(s, messages, depth + 1), &kKeys[pick(3)]));
     }
     const sfn_type* inner = type(s, messages, depth + 1);
     while (inner->kind == SFN_OPTIONAL) inner = type(s, messages, depth + 1);  // T?? does not exist
-    return s.type({SFN_OPTIONAL, inner});
+    return s.type(ty(SFN_OPTIONAL, inner));
   }
 
   // Fills the valid slot `v` of type `t` with a random value, biased to natural values.
@@ -353,7 +361,7 @@ std::string check_paths(const sfn_type* t, void* value) {
   if (Status st = decode_value(t, state, from_state.get()); !st) return "state decode failed: " + st.message();
   if (!same(t, value, from_state.get())) return "state round trip gives " + json_of(t, from_state.get());
 
-  sfn_type list_type{SFN_LIST, t};
+  sfn_type list_type = ty(SFN_LIST, t);
   Slot list(&list_type), list_back(&list_type);
   value_copy(t, list_emplace_back(t, static_cast<sfn_list*>(list.get())), value);
   list_emplace_back(t, static_cast<sfn_list*>(list.get()));  // and a default one
@@ -377,7 +385,7 @@ TEST(PresenceProperty, RandomSchemasAndValuesRoundTripBitExactlyOnEveryPath) {
     Generator g(seed);
     Schema s;
     build_schema(s, g);
-    const sfn_type* top = s.type({SFN_MESSAGE, nullptr, nullptr, &s.messages.back()});
+    const sfn_type* top = s.type(ty(SFN_MESSAGE, nullptr, nullptr, &s.messages.back()));
     for (int i = 0; i < 20; ++i, ++cases) {
       Slot v(top);
       g.value(top, v.get());
@@ -396,7 +404,7 @@ TEST(PresenceProperty, RandomSchemasAndValuesRoundTripBitExactlyOnEveryPath) {
 TEST(PresenceProperty, ExplicitZeroIsNotTheDefault) {
   Schema s;
   g_schema = &s;
-  static const sfn_type kInt{SFN_INT};
+  static const sfn_type kInt = ty(SFN_INT);
   auto& fields = s.fields.emplace_back();
   fields.push_back({"qty", 1, 0, &kInt, SFN_FIELD_EXPLICIT});
   s.messages.push_back({"Order", "zr.Order", 8, 8, 1, fields.data(), nullptr});
@@ -404,7 +412,7 @@ TEST(PresenceProperty, ExplicitZeroIsNotTheDefault) {
   *static_cast<int64_t*>(defaults) = 1;
   s.defaults.push_back(defaults);
   s.messages[0].init = kInits[0];
-  const sfn_type* t = s.type({SFN_MESSAGE, nullptr, nullptr, &s.messages[0]});
+  const sfn_type* t = s.type(ty(SFN_MESSAGE, nullptr, nullptr, &s.messages[0]));
 
   Slot order(t), back(t);
   EXPECT_EQ(*static_cast<int64_t*>(order.get()), 1);  // the default
