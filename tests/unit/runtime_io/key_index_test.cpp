@@ -28,7 +28,9 @@ TEST(KeyIndex, BehavesLikeAMap) {
         auto earlier = index.insert(key, step);
         auto [it, fresh] = model.emplace(key, step);
         ASSERT_EQ(earlier.has_value(), !fresh) << key;
-        if (earlier) ASSERT_EQ(*earlier, it->second);
+        if (earlier) {
+          ASSERT_EQ(*earlier, it->second);
+        }
         break;
       }
       case 2:
@@ -39,7 +41,9 @@ TEST(KeyIndex, BehavesLikeAMap) {
         auto found = index.find(key);
         auto it = model.find(key);
         ASSERT_EQ(found.has_value(), it != model.end()) << key << " at step " << step;
-        if (found) ASSERT_EQ(*found, it->second);
+        if (found) {
+          ASSERT_EQ(*found, it->second);
+        }
       }
     }
     ASSERT_EQ(index.size(), model.size());
