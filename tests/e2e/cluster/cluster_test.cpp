@@ -84,8 +84,9 @@ class Cluster {
   // Stops the coordinator as an operator would (its run ends with a last snapshot).
   int stop_coordinator() { return coordinator_->stop(SIGTERM); }
 
-  bool send(const std::string& json, const std::string& key) const {
-    return run_command({SFN_BIN, "send", "records", json, "--key", key, "--endpoint", coordinator_->ingress(),
+  // Sends record `i` (record_json) with its idempotency key r<i>; true once acknowledged.
+  bool send(int i) const {
+    return run_command({SFN_BIN, "send", "records", record_json(i), "--key", "r" + std::to_string(i), "--endpoint", coordinator_->ingress(),
                         "--timeout", "1s"})
                .status == 0;
   }
@@ -127,10 +128,8 @@ TEST(Cluster, RunsAcrossProcessesAndServesClients) {
   cluster.start_coordinator();
   std::map<std::string, Expected> want;
   for (int i = 0; i < 12; ++i) {
-    const std::string key = "c" + std::to_string(i % kCounters);
-    ASSERT_TRUE(cluster.send(R"({"key":")" + key + R"(","n":)" + std::to_string(i) + "}", "r" + std::to_string(i)));
-    want[key].received += 1;
-    want[key].ticks += i % 5 == 0;
+    ASSERT_TRUE(cluster.send(i));
+    count_record(want, i);
   }
   expect_exactly_once(cluster, want, "no faults");
   auto st = cluster.status();
@@ -158,10 +157,8 @@ TEST(Cluster, ReloadSwitchesEveryWorkerToTheNewVersion) {
   cluster.start_coordinator();
   std::map<std::string, Expected> want;
   auto send = [&](int i) {
-    const std::string key = "c" + std::to_string(i % kCounters);
-    ASSERT_TRUE(cluster.send(R"({"key":")" + key + R"(","n":)" + std::to_string(i) + "}", "r" + std::to_string(i)));
-    want[key].received += 1;
-    want[key].ticks += i % 5 == 0;
+    ASSERT_TRUE(cluster.send(i));
+    count_record(want, i);
   };
   for (int i = 0; i < 6; ++i) send(i);
   const std::string version1 = cluster.status()["version"];
@@ -174,11 +171,9 @@ TEST(Cluster, ReloadSwitchesEveryWorkerToTheNewVersion) {
   });
   for (int i = 6; i < 12; ++i) {
     int attempts = 0;
-    const std::string key = "c" + std::to_string(i % kCounters);
-    while (!cluster.send(R"({"key":")" + key + R"(","n":)" + std::to_string(i) + "}", "r" + std::to_string(i)))
+    while (!cluster.send(i))
       ASSERT_LT(++attempts, 60) << cluster.logs();
-    want[key].received += 1;
-    want[key].ticks += i % 5 == 0;
+    count_record(want, i);
   }
   reloading.join();
   for (int i = 12; i < 18; ++i) send(i);
@@ -212,12 +207,10 @@ TEST(Cluster, KillsOfWorkersAndTheCoordinatorKeepExactlyOnce) {
   std::map<std::string, Expected> want;
   std::map<std::string, int> done;
   for (int i = 0; i < records; ++i) {
-    const std::string key = "c" + std::to_string(i % kCounters);
     int attempts = 0;
-    while (!cluster.send(R"({"key":")" + key + R"(","n":)" + std::to_string(i) + "}", "r" + std::to_string(i)))
+    while (!cluster.send(i))
       ASSERT_LT(++attempts, 60) << "record " << i << " was never acknowledged (seed " << seed << ")\n" << cluster.logs();
-    want[key].received += 1;
-    want[key].ticks += i % 5 == 0;
+    count_record(want, i);
     if ((i + 1) % (records / static_cast<int>(kills + 1)) != 0 || done["total"] >= static_cast<int>(kills)) continue;
     ++done["total"];
     switch (std::uniform_int_distribution<int>(0, 2)(rng)) {
@@ -256,7 +249,7 @@ TEST(Cluster, RescalesFromTwoToThreeToOneWorkers) {
   int next = 0;
   auto send_until = [&](int end) {
     for (; next < end; ++next) {
-      for (int attempts = 1; !cluster.send(record_json(next), "r" + std::to_string(next)); ++attempts)
+      for (int attempts = 1; !cluster.send(next); ++attempts)
         ASSERT_LT(attempts, 60) << "record " << next << " was never acknowledged\n" << cluster.logs();
       count_record(want, next);
     }
