@@ -9,6 +9,7 @@
 #include <gtest/gtest.h>
 #include <signal.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
@@ -68,17 +69,26 @@ class ServedRun {
     return true;
   }
   std::vector<std::string> committed(const std::string& egress) const { return process_.committed(egress); }
-  uint64_t committed_epoch() const {
-    auto r = run_command({SFN_BIN, "status", "--json", "--endpoint", process_.control(), "--timeout", "1s"});
-    auto j = r.status == 0 ? nlohmann::json::parse(r.out, nullptr, false) : nlohmann::json();
-    return j.is_object() ? j["last_committed_epoch"].get<uint64_t>() : 0;
-  }
-  // Waits until a snapshot newer than the one committed now has committed.
-  bool wait_for_commit() const {
-    const uint64_t now = committed_epoch();
+  // Waits until a committed snapshot has every one of the first `records` records received and
+  // at least `in_flight` of their 2,000-hop chains unanswered (read from the committed Count
+  // records), so the snapshot the next start restores holds chains in flight. The chains of 200
+  // records take about a second; snapshots commit every 50 ms.
+  bool wait_for_commit_with_chains_in_flight(int records, int in_flight) const {
     const auto deadline = Clock::now() + std::chrono::seconds(30);
-    while (Clock::now() < deadline)
-      if (committed_epoch() > now) return true;
+    while (Clock::now() < deadline) {
+      std::map<std::string, std::pair<int, int>> latest;  // key -> (received, answers)
+      for (const std::string& line : committed("counts")) {
+        auto j = nlohmann::json::parse(line, nullptr, false);
+        if (!j.is_object()) continue;
+        auto& [received, answers] = latest[j["key"].get<std::string>()];
+        received = std::max(received, j["received"].get<int>());
+        answers = std::max(answers, j["answers"].get<int>());
+      }
+      int received = 0, answers = 0;
+      for (const auto& [key, ra] : latest) received += ra.first, answers += ra.second;
+      if (received == records && answers <= records - in_flight) return true;
+      if (answers > records - in_flight) return false;  // the chains ran out before a snapshot caught them
+    }
     return false;
   }
   sfn::testing::ServerProcess& process() { return process_; }
@@ -114,7 +124,7 @@ TEST(Rescaling, TwoThenThreeThenOneWorkersKeepExactlyOnce) {
     for (; next < 10; ++next) ASSERT_TRUE(two.send(next, want)) << "record " << next;
     ASSERT_TRUE(two.send_file(next, next + 200, dir.path / "bulk.jsonl", want));
     next += 200;
-    ASSERT_TRUE(two.wait_for_commit());
+    ASSERT_TRUE(two.wait_for_commit_with_chains_in_flight(next, 50)) << "no committed snapshot with chains in flight";
     two.process().kill9();  // chains in flight, timers pending
   }
   {
