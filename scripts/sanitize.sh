@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Builds the runtime and its unit tests with sanitizers and runs them; any report fails the run.
+# Builds the unit tests with sanitizers and runs them; any report fails the run: the runtime's
+# under both, the compiler's phases under AddressSanitizer + UBSan (tests/CMakeLists.txt).
 #   scripts/sanitize.sh asan [ctest args]   AddressSanitizer + UndefinedBehaviorSanitizer, build-asan/
 #   scripts/sanitize.sh tsan [ctest args]   ThreadSanitizer, build-tsan/
 # e.g. `scripts/sanitize.sh tsan -R Channel` runs only the matching tests. Decision 110.
@@ -19,12 +20,14 @@ echo "[sanitize] configuring $dir/ (SFN_SANITIZE=$sanitize)"
 cmake -S . -B "$dir" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSFN_SANITIZE="$sanitize" \
   -DSFN_BUILD_BENCH=OFF > "$dir-configure.log" 2>&1 || { cat "$dir-configure.log"; exit 1; }
 rm -f "$dir-configure.log"
-echo "[sanitize] building the runtime tests with -j${jobs}"
-ninja -C "$dir" -j"$jobs" sfn_runtime_tests
+targets=sfn_runtime_tests
+[ "$kind" = asan ] && targets="sfn_runtime_tests sfn_compiler_tests"  # tests/CMakeLists.txt
+echo "[sanitize] building $targets with -j${jobs}"
+ninja -C "$dir" -j"$jobs" $targets
 # Every report ends the process with a non-zero status; suppressions name third-party code only.
 export ASAN_OPTIONS="halt_on_error=1:detect_leaks=1:detect_stack_use_after_return=1:check_initialization_order=1:strict_init_order=1"
 export LSAN_OPTIONS="suppressions=$supp/lsan.supp:print_suppressions=0"
 export UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1"
 export TSAN_OPTIONS="halt_on_error=1:second_deadlock_stack=1:suppressions=$supp/tsan.supp:print_suppressions=0"
-echo "[sanitize] running the runtime tests under $kind"
+echo "[sanitize] running the tests under $kind"
 ctest --test-dir "$dir" -j2 --output-on-failure --timeout 600 "$@"

@@ -2,6 +2,7 @@
 #include <cmath>
 
 #include "sfn_std.h"
+#include "common/bits.h"
 
 namespace sfn::stdlib {
 
@@ -35,8 +36,7 @@ int math_clamp(Ctx& c, const sfn_loc& l, double& out, double x, double lo, doubl
   return SFN_OK;
 }
 int math_hash(Ctx&, const sfn_loc&, std::int64_t& out, const sfn_str& s) {
-  std::uint64_t h = 0xcbf29ce484222325ull;
-  for (unsigned char ch : abi::view(s)) h = (h ^ ch) * 0x100000001b3ull;
+  const std::uint64_t h = bits::fnv1a(abi::view(s));
   out = static_cast<std::int64_t>(h & 0x7fffffffffffffffull);
   return SFN_OK;
 }

@@ -16,24 +16,23 @@
 #include "compiler/driver/versions.h"
 #include "sfn/cluster.h"
 #include "sfn/run_options.h"
+#include "compiler/driver/client_options.h"
 
 namespace sfn::driver {
 namespace {
 
-// "3s", "500ms" -> milliseconds (at least 100 ms).
-bool parse_timeout(const std::string& text, std::chrono::milliseconds* out) {
-  int64_t ms = 0;
-  std::istringstream in(text);
-  std::string unit;
-  if (!(in >> ms) || !(in >> unit) || (unit != "ms" && unit != "s") || ms <= 0) {
+// --heartbeat-timeout: a duration like 3s or 500ms (client_options.h), at least 100 ms.
+bool parse_heartbeat_timeout(const std::string& text, std::chrono::milliseconds* out) {
+  auto t = parse_timeout(text);
+  if (!t) {
     std::cerr << "error: --heartbeat-timeout: `" << text << "` is not a duration like 3s or 500ms\n";
     return false;
   }
-  *out = std::chrono::milliseconds(unit == "s" ? ms * 1000 : ms);
-  if (*out < std::chrono::milliseconds(100)) {
+  if (*t < std::chrono::milliseconds(100)) {
     std::cerr << "error: --heartbeat-timeout must be at least 100ms\n";
     return false;
   }
+  *out = *t;
   return true;
 }
 
@@ -67,7 +66,7 @@ int coordinator(CoordinatorArgs& a) {
     return std::cerr << "error: cluster mode serves records sent to --ingress on the real clock (--input and --clock "
                         "virtual are embedded-mode features: use sfn run)\n", 2;
   runtime::cluster::CoordinatorOptions co;
-  if (!parse_timeout(a.heartbeat, &co.heartbeat_timeout)) return 2;
+  if (!parse_heartbeat_timeout(a.heartbeat, &co.heartbeat_timeout)) return 2;
   LoadOptions options;
   LoadResult loaded = load_program(a.file, options);
   if (!loaded.module) {
@@ -83,9 +82,9 @@ int coordinator(CoordinatorArgs& a) {
   co.state_dir = a.run.options.state_dir;
   co.security = {a.run.options.curve_key, a.run.options.curve_peers, a.run.options.insecure};
   co.progress = progress_to_stderr("sfn coordinator");
-  std::string error;
-  auto host = runtime::cluster::start_host(std::move(co), &error);
-  if (!host) return std::cerr << "error: " << error << "\n", 2;
+  auto started = runtime::cluster::start_host(std::move(co));
+  if (!started) return std::cerr << "error: " << started.error().message << "\n", 2;
+  std::shared_ptr<runtime::cluster::ClusterHost> host = std::move(started.value());
   a.run.options.worker_set = runtime::cluster::cluster_worker_sets(host);
   // `sfn reload`: checked here once (E0601); the workers of the next generation compile the files.
   Reloader reloader(a.file, loaded, options);
@@ -126,11 +125,11 @@ int worker(const WorkerArgs& a) {
   o.state_dir = a.state_dir;
   o.security = a.security;
   o.server_key = a.server_key;
-  if (!parse_timeout(a.heartbeat, &o.heartbeat_timeout)) return 2;
+  if (!parse_heartbeat_timeout(a.heartbeat, &o.heartbeat_timeout)) return 2;
   o.progress = progress_to_stderr("sfn worker");
-  o.compile = [](const std::string& main, std::string* error) -> runtime::ModulePtr {
+  o.compile = [](const std::string& main) -> Result<runtime::ModulePtr> {
     LoadResult loaded = load_program(main, LoadOptions{});
-    if (!loaded.module) *error = loaded.error.empty() ? "it has errors (see above)" : loaded.error;
+    if (!loaded.module) return Error(ErrorCode::failed, loaded.error.empty() ? "it has errors (see above)" : loaded.error);
     return loaded.module;
   };
   return runtime::cluster::run_worker(o);

@@ -22,10 +22,15 @@ void setup_keygen(CLI::App& app, int& exit_code) {
   cmd->add_option("out", out, "Path and base name of the two files, e.g. keys/server")->required();
   cmd->add_flag("--force", force, "Replace existing OUT.key and OUT.pub");
   cmd->callback([&exit_code] {
-    std::string public_key, error;
-    exit_code = runtime::write_new_curve_key_pair(out, force, &public_key, &error);
-    if (exit_code != 0) std::cerr << "error: " << error << "\n";
-    else std::cout << "wrote " << out << ".key (secret, mode 0600) and " << out << ".pub (public key " << public_key << ")\n";
+    auto written = runtime::write_new_curve_key_pair(out, force);
+    if (!written) {
+      std::cerr << "error: " << written.error().message << "\n";
+      exit_code = written.error().code == ErrorCode::invalid_argument ? 2 : 1;
+      return;
+    }
+    exit_code = 0;
+    std::cout << "wrote " << out << ".key (secret, mode 0600) and " << out << ".pub (public key " << written.value()
+              << ")\n";
   });
 }
 

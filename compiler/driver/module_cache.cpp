@@ -24,6 +24,7 @@
 
 #include "codegen/cpp/cpp_backend.h"
 #include "compiler/driver/frontend.h"
+#include "common/bits.h"
 
 namespace sfn::driver {
 
@@ -32,8 +33,7 @@ namespace fs = std::filesystem;
 namespace {
 
 std::string hex_hash(const std::string& text) {
-  std::uint64_t h = 0xcbf29ce484222325ull;
-  for (unsigned char c : text) h = (h ^ c) * 0x100000001b3ull;
+  const std::uint64_t h = bits::fnv1a(text);
   char buf[17];
   std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(h));
   return buf;

@@ -37,8 +37,9 @@ LoadResult load_with_llvm(const std::string& path, const LoadOptions& options, s
   r.lower_ms = compiled.lower_ms;
   r.optimize_ms = compiled.optimize_ms;
   r.codegen_ms = compiled.codegen_ms;
-  r.module = runtime::load_module_linked(compiled.entry, compiled.keep_alive, &error);
-  if (!r.module) return failure(path + ": " + error, 2);
+  auto module = runtime::load_module_linked(compiled.entry, compiled.keep_alive);
+  if (!module) return failure(path + ": " + module.error().message, 2);
+  r.module = std::move(module.value());
   r.frontend = std::move(lowered.frontend);
   r.files = std::move(files);
   return r;
@@ -52,9 +53,9 @@ LoadResult load_with_cpp(const std::string& path, const LoadOptions& options, st
   if (!compiled.ok) return failure(compiled.error, compiled.exit_code);
   LoadResult r;
   r.compile_ms = ms_since(t0);
-  std::string error;
-  r.module = runtime::load_module_file(compiled.path, &error);
-  if (!r.module) return failure(error, 2);
+  auto module = runtime::load_module_file(compiled.path);
+  if (!module) return failure(module.error().message, 2);
+  r.module = std::move(module.value());
   r.frontend = std::move(compiled.frontend);
   return r;
 }
@@ -80,8 +81,13 @@ LoadResult load_checked(std::unique_ptr<Frontend> frontend, const std::string& p
 LoadResult load_program_or_module(const std::string& file, const LoadOptions& options) {
   if (file.size() >= 4 && file.compare(file.size() - 4, 4, ".sfn") == 0) return load_program(file, options);
   LoadResult r;
-  r.module = runtime::load_module_file(file, &r.error);
-  if (!r.module) r.exit_code = 2;
+  auto module = runtime::load_module_file(file);
+  if (!module) {
+    r.error = module.error().message;
+    r.exit_code = 2;
+    return r;
+  }
+  r.module = std::move(module.value());
   return r;
 }
 

@@ -7,7 +7,7 @@
 #include "compiler/compat/compat.h"
 #include "compiler/diagnostics/render.h"
 #include "compiler/driver/versions.h"
-#include "runtime/core/module.h"
+#include "sfn/runtime.h"
 
 namespace sfn::driver {
 namespace {
@@ -22,8 +22,8 @@ std::string render_all(const diagnostics::DiagnosticSink& sink, const source::So
 }  // namespace
 
 std::string version_label(const std::string& path, const runtime::ModulePtr& module) {
-  const char* hash = module->desc().version_hash;
-  return std::filesystem::path(path).filename().string() + "@" + std::string(hash ? hash : "?").substr(0, 8);
+  const std::string hash = runtime::module_version_hash(module);
+  return std::filesystem::path(path).filename().string() + "@" + (hash.empty() ? "?" : hash.substr(0, 8));
 }
 
 Reloader::Reloader(const std::string& path, const LoadResult& loaded, LoadOptions options)
@@ -32,43 +32,43 @@ Reloader::Reloader(const std::string& path, const LoadResult& loaded, LoadOption
   if (files_.empty()) files_.push_back(path);
 }
 
-runtime::Status Reloader::prepare(const std::string& path, runtime::ProgramVersion* version,
+Status Reloader::prepare(const std::string& path, runtime::ProgramVersion* version,
                                   std::vector<std::string>* files) {
   std::unique_ptr<Frontend> fe = run_frontend(path, DiagnosticOptions{});
-  if (!fe->read_error.empty()) return runtime::Status::error(read_error_text(path, fe->read_error) + "\n");
-  if (fe->sink.has_errors() || !fe->checked) return runtime::Status::error(render_all(fe->sink, fe->sources));
+  if (!fe->read_error.empty()) return Error(ErrorCode::failed, read_error_text(path, fe->read_error) + "\n");
+  if (fe->sink.has_errors() || !fe->checked) return Error(ErrorCode::failed, render_all(fe->sink, fe->sources));
   {
     std::lock_guard<std::mutex> lock(mu_);
     diagnostics::DiagnosticSink sink;
     compat::Verdict verdict = compat::check_compatible(schema_, *fe->checked, sink);
-    if (!verdict.unreadable.empty()) return runtime::Status::error(verdict.unreadable);
+    if (!verdict.unreadable.empty()) return Error(ErrorCode::failed, verdict.unreadable);
     sink.sort_by_location();
-    if (!verdict.accepted()) return runtime::Status::error(render_all(sink, fe->sources));
+    if (!verdict.accepted()) return Error(ErrorCode::failed, render_all(sink, fe->sources));
     if (!sink.diagnostics().empty()) std::cerr << render_all(sink, fe->sources);  // warnings (W0602)
   }
   LoadResult loaded = load_checked(std::move(fe), path, options_);
-  if (!loaded.module) return runtime::Status::error(loaded.error.empty() ? "the program does not compile" : loaded.error);
+  if (!loaded.module) return Error(ErrorCode::failed, loaded.error.empty() ? "the program does not compile" : loaded.error);
   runtime::RunOptions o;
   if (loaded.frontend) attach_versions(o, loaded.frontend, path);
   *version = runtime::ProgramVersion{loaded.module, version_label(path, loaded.module), o.state_schema, o.check_schema};
   *files = loaded.files.empty() ? std::vector<std::string>{path} : loaded.files;
-  return runtime::Status::ok();
+  return ok_status();
 }
 
-runtime::Status Reloader::reload(const std::string& path, std::string* label) {
+Status Reloader::reload(const std::string& path, std::string* label) {
   runtime::ProgramVersion version;
   std::vector<std::string> files;
-  if (runtime::Status s = prepare(path, &version, &files); !s) return s;
+  if (Status s = prepare(path, &version, &files); !s) return s;
   *label = version.label;
   if (version.label == this->label()) {  // the same program: nothing to switch (issue 23)
     std::cerr << "sfn run: " << version.label << " is the version running; nothing to switch\n";
-    return runtime::Status::ok();
+    return ok_status();
   }
   const std::string schema = version.state_schema, new_label = version.label;
   if (before_offer) before_offer(path, files, version.module);
-  return runtime::offer_version(std::move(version), [this, schema, new_label, files](const runtime::Status& s) {
+  return runtime::offer_version(std::move(version), [this, schema, new_label, files](const Status& s) {
     if (!s) {
-      std::cerr << "sfn run: " << new_label << " could not start: " << s.message() << "\n";
+      std::cerr << "sfn run: " << new_label << " could not start: " << s.error().message << "\n";
       return;
     }
     std::lock_guard<std::mutex> lock(mu_);

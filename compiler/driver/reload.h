@@ -24,7 +24,7 @@ class Reloader {
 
   // Compiles and checks `path`; offers it when it is a compatible program without errors and
   // sets `label`; otherwise returns the refusal: the diagnostics, as text. Thread-safe.
-  runtime::Status reload(const std::string& path, std::string* label);
+  Status reload(const std::string& path, std::string* label);
 
   // Called with a compatible version's path, source files and module just before it is offered
   // (a cluster's coordinator hands the files to its workers, which compile them themselves).
@@ -37,7 +37,7 @@ class Reloader {
 
  private:
   // Compiles the version and its ProgramVersion; the refusal text on failure.
-  runtime::Status prepare(const std::string& path, runtime::ProgramVersion* version, std::vector<std::string>* files);
+  Status prepare(const std::string& path, runtime::ProgramVersion* version, std::vector<std::string>* files);
 
   LoadOptions options_;
   mutable std::mutex mu_;

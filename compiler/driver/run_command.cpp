@@ -28,9 +28,9 @@ std::unique_ptr<FileWatch> watch(const std::string& file, Reloader& reloader) {
   auto w = FileWatch::start(std::vector<std::filesystem::path>(files.begin(), files.end()),
                             [&reloader, file] {
                               std::string label;
-                              runtime::Status s = reloader.reload(file, &label);
+                              Status s = reloader.reload(file, &label);
                               if (!s) std::cerr << "sfn run: the saved version was refused; " << reloader.label()
-                                                << " goes on:\n" << s.message();
+                                                << " goes on:\n" << s.error().message;
                               else std::cerr << "sfn run: switching to " << label << "\n";
                             },
                             &error);

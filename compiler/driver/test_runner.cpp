@@ -140,11 +140,10 @@ void TestRun::expect_state(const TestStep& s) {
   if (!settle(now_ + 1, s)) return;
   const check::StateInfo& state = p_.functions[s.function].states[s.state];
   Json actual;
-  std::string text;
-  runtime::Status read = runtime::read_instance_state(program_.module, (dir_ / "state").string(), address(s), &text);
-  if (read) actual = Json::parse(text, nullptr, false).value(state.name, Json());
-  else if (read.message().find("never stored state") != std::string::npos) actual = value_json(p_, state.init);
-  else return fail(s, "cannot read the state of " + address(s) + ": " + read.message());
+  auto read = runtime::read_instance_state(program_.module, (dir_ / "state").string(), address(s));
+  if (read) actual = Json::parse(read.value(), nullptr, false).value(state.name, Json());
+  else if (read.error().message.find("never stored state") != std::string::npos) actual = value_json(p_, state.init);
+  else return fail(s, "cannot read the state of " + address(s) + ": " + read.error().message);
   const Json expected = value_json(p_, s.values[0]);
   if (actual == expected) return;
   fail(s, "expected: " + expected.dump() + "\nactual:   " + actual.dump());

@@ -20,8 +20,8 @@ OldSchema failed(std::string error, int exit_code) {
 
 OldSchema from_state_dir(const std::string& dir) {
   runtime::RecordedProgram recorded;
-  if (runtime::Status s = runtime::read_recorded_program(dir, &recorded); !s)
-    return failed(s.message() + ": nothing to compare with", 2);
+  if (Status s = runtime::read_recorded_program(dir, &recorded); !s)
+    return failed(s.error().message + ": nothing to compare with", 2);
   const std::string where = "state directory " + dir + " (snapshot epoch " + std::to_string(recorded.epoch) + ")";
   if (recorded.state_schema.empty())
     return failed("snapshot " + recorded.snapshot + " records no program schema (written by program version " +
@@ -62,15 +62,15 @@ std::size_t check_against(Frontend& fe, const compat::Schema& old) {
 void attach_versions(runtime::RunOptions& options, std::shared_ptr<const Frontend> fe, const std::string& path) {
   if (!fe || !fe->checked) return;  // no checked program: only the same version resumes
   options.state_schema = compat::schema_text(*fe->checked);
-  options.check_schema = [fe, path](const std::string& recorded) -> runtime::Status {
+  options.check_schema = [fe, path](const std::string& recorded) -> Status {
     diagnostics::DiagnosticSink sink;
     compat::Verdict verdict = compat::check_compatible(recorded, *fe->checked, sink);
-    if (!verdict.unreadable.empty()) return runtime::Status::error(verdict.unreadable);
+    if (!verdict.unreadable.empty()) return Error(ErrorCode::failed, verdict.unreadable);
     sink.sort_by_location();
     const bool color = isatty(STDERR_FILENO);
     for (const auto& d : sink.diagnostics()) std::cerr << diagnostics::render_text(d, fe->sources, color) << "\n";
-    if (verdict.accepted()) return runtime::Status::ok();
-    return runtime::Status::error("`" + path + "` is not compatible with it (" + std::to_string(verdict.errors) +
+    if (verdict.accepted()) return ok_status();
+    return Error(ErrorCode::failed, "`" + path + "` is not compatible with it (" + std::to_string(verdict.errors) +
                                   " error" + (verdict.errors == 1 ? "" : "s") + " E0601 above); nothing was " +
                                   "changed: run the old version, make the change compatible, or use another --state-dir");
   };

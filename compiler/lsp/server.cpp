@@ -3,7 +3,6 @@
 // documents and publishes their diagnostics. Requests are answered from up-to-date analyses.
 #include "compiler/lsp/server.h"
 
-#include <set>
 #include <thread>
 
 #include "compiler/lsp/features.h"
@@ -13,31 +12,90 @@
 namespace sfn::lsp {
 namespace {
 
-Json capabilities() {
-  return {
-      {"positionEncoding", "utf-16"},
-      {"textDocumentSync", {{"openClose", true}, {"change", 2}, {"save", false}}},
-      {"hoverProvider", true},
-      {"definitionProvider", true},
-      {"referencesProvider", true},
-      {"renameProvider", {{"prepareProvider", true}}},
-      {"completionProvider", {{"triggerCharacters", {".", " ", "{", ","}}}},
-      {"documentSymbolProvider", true},
-      {"workspaceSymbolProvider", true},
-      {"documentFormattingProvider", true},
-      {"codeActionProvider", {{"codeActionKinds", {"quickfix"}}}},
-      {"foldingRangeProvider", true},
-      {"semanticTokensProvider", {{"legend", semantic_token_legend()}, {"full", true}}},
-      {"codeLensProvider", {{"resolveProvider", false}}},
-      {"executeCommandProvider", {{"commands", {kRunTestCommand}}}},
-  };
-}
-
 const Json& field(const Json& params, const char* name) {
   if (!params.is_object() || !params.contains(name)) {
     throw RequestError(kInvalidParams, std::string("missing parameter `") + name + "`");
   }
   return params.at(name);
+}
+
+// What a request about one document gets: its analysis, the file, and the request's parameters.
+struct DocumentCall {
+  const Analysis& a;
+  source::FileId file;
+  const LineIndex& index;
+  const Json& params;
+  // The byte offset of an LSP position ({line, character} in UTF-16 code units).
+  std::uint32_t at(const Json& position) const {
+    return index.offset({position.at("line").get<std::uint32_t>(), position.at("character").get<std::uint32_t>()});
+  }
+  std::uint32_t position() const { return at(field(params, "position")); }
+  std::string uri() const { return field(field(params, "textDocument"), "uri").get<std::string>(); }
+};
+
+// The requests about one document, in one table (issue 21): the method, the capability that
+// announces it in `initialize` (name and value), and its handler. Adding a request is one line.
+struct DocumentRequest {
+  const char* method;
+  const char* capability;
+  Json (*capability_value)();
+  Json (*handle)(const DocumentCall& c);
+};
+
+Json yes() { return true; }
+
+const DocumentRequest kDocumentRequests[] = {
+    {"textDocument/hover", "hoverProvider", yes, [](const DocumentCall& c) { return hover(c.a, c.file, c.position()); }},
+    {"textDocument/definition", "definitionProvider", yes,
+     [](const DocumentCall& c) { return definition(c.a, c.file, c.position()); }},
+    {"textDocument/references", "referencesProvider", yes,
+     [](const DocumentCall& c) {
+       bool decl = c.params.contains("context") && c.params["context"].value("includeDeclaration", true);
+       return references(c.a, c.file, c.position(), decl);
+     }},
+    {"textDocument/prepareRename", "renameProvider", [] { return Json{{"prepareProvider", true}}; },
+     [](const DocumentCall& c) { return prepare_rename(c.a, c.file, c.position()); }},
+    {"textDocument/rename", nullptr, nullptr,
+     [](const DocumentCall& c) {
+       return rename(c.a, c.file, c.position(), field(c.params, "newName").get<std::string>());
+     }},
+    {"textDocument/completion", "completionProvider",
+     [] { return Json{{"triggerCharacters", {".", " ", "{", ","}}}; },
+     [](const DocumentCall& c) { return completion(c.a, c.file, c.position()); }},
+    {"textDocument/documentSymbol", "documentSymbolProvider", yes,
+     [](const DocumentCall& c) { return document_symbols(c.a, c.file); }},
+    {"textDocument/semanticTokens/full", "semanticTokensProvider",
+     [] { return Json{{"legend", semantic_token_legend()}, {"full", true}}; },
+     [](const DocumentCall& c) { return semantic_tokens(c.a, c.file); }},
+    {"textDocument/foldingRange", "foldingRangeProvider", yes,
+     [](const DocumentCall& c) { return folding_ranges(c.a, c.file); }},
+    {"textDocument/formatting", "documentFormattingProvider", yes,
+     [](const DocumentCall& c) { return formatting(c.a, c.file); }},
+    {"textDocument/codeLens", "codeLensProvider", [] { return Json{{"resolveProvider", false}}; },
+     [](const DocumentCall& c) { return test_code_lenses(c.a, c.file, c.uri()); }},
+    {"textDocument/codeAction", "codeActionProvider", [] { return Json{{"codeActionKinds", {"quickfix"}}}; },
+     [](const DocumentCall& c) {
+       const Json& r = field(c.params, "range");
+       return code_actions(c.a, c.file, c.at(r.at("start")), c.at(r.at("end")));
+     }},
+};
+
+const DocumentRequest* document_request(const std::string& method) {
+  for (const DocumentRequest& r : kDocumentRequests)
+    if (method == r.method) return &r;
+  return nullptr;
+}
+
+Json capabilities() {
+  Json caps = {
+      {"positionEncoding", "utf-16"},
+      {"textDocumentSync", {{"openClose", true}, {"change", 2}, {"save", false}}},
+      {"workspaceSymbolProvider", true},
+      {"executeCommandProvider", {{"commands", {kRunTestCommand}}}},
+  };
+  for (const DocumentRequest& r : kDocumentRequests)
+    if (r.capability) caps[r.capability] = r.capability_value();
+  return caps;
 }
 
 }  // namespace
@@ -54,6 +112,7 @@ int Server::run() {
       if (input_closed_) return exit_code_.value_or(shutdown_ ? 0 : 1);
       lock.unlock();
       refresh();  // the debounce time passed without a message
+      if (exit_code_) return *exit_code_;
       continue;
     }
     Framed message = std::move(inbox_.front());
@@ -148,41 +207,12 @@ Json Server::request(const std::string& method, const Json& params) {
   }
   if (method == "sfn/routingGraph") return routing_graph(*document(params).analysis);
   if (method == "workspace/executeCommand") return run_tests_command(params);
-  static const std::set<std::string> document_methods{
-      "textDocument/hover", "textDocument/definition", "textDocument/references",
-      "textDocument/prepareRename", "textDocument/rename", "textDocument/completion",
-      "textDocument/documentSymbol", "textDocument/semanticTokens/full", "textDocument/foldingRange",
-      "textDocument/formatting", "textDocument/codeAction", "textDocument/codeLens"};
-  if (!document_methods.count(method)) throw RequestError(kMethodNotFound, "unknown method `" + method + "`");
-
+  const DocumentRequest* handler = document_request(method);
+  if (!handler) throw RequestError(kMethodNotFound, "unknown method `" + method + "`");
   Document& doc = document(params);
   const Analysis& a = *doc.analysis;
-  source::FileId file = a.sources.find(uri_to_path(field(field(params, "textDocument"), "uri").get<std::string>())).value_or(a.root);
-  const LineIndex& index = a.line_index(file);
-  auto offset = [&] {
-    const Json& p = field(params, "position");
-    return index.offset({p.at("line").get<std::uint32_t>(), p.at("character").get<std::uint32_t>()});
-  };
-  if (method == "textDocument/hover") return hover(a, file, offset());
-  if (method == "textDocument/definition") return definition(a, file, offset());
-  if (method == "textDocument/references") {
-    bool decl = params.contains("context") && params["context"].value("includeDeclaration", true);
-    return references(a, file, offset(), decl);
-  }
-  if (method == "textDocument/prepareRename") return prepare_rename(a, file, offset());
-  if (method == "textDocument/rename") return rename(a, file, offset(), field(params, "newName").get<std::string>());
-  if (method == "textDocument/completion") return completion(a, file, offset());
-  if (method == "textDocument/documentSymbol") return document_symbols(a, file);
-  if (method == "textDocument/semanticTokens/full") return semantic_tokens(a, file);
-  if (method == "textDocument/foldingRange") return folding_ranges(a, file);
-  if (method == "textDocument/formatting") return formatting(a, file);
-  if (method == "textDocument/codeLens") return test_code_lenses(a, file, field(field(params, "textDocument"), "uri").get<std::string>());
-  if (method == "textDocument/codeAction") {
-    const Json& r = field(params, "range");
-    auto at = [&](const Json& p) { return index.offset({p.at("line").get<std::uint32_t>(), p.at("character").get<std::uint32_t>()}); };
-    return code_actions(a, file, at(r.at("start")), at(r.at("end")));
-  }
-  return nullptr;
+  const source::FileId file = a.sources.find(uri_to_path(field(field(params, "textDocument"), "uri").get<std::string>())).value_or(a.root);
+  return handler->handle(DocumentCall{a, file, a.line_index(file), params});
 }
 
 void Server::notification(const std::string& method, const Json& params) {
@@ -291,7 +321,9 @@ Document& Server::document(const Json& params) {
 }
 
 void Server::send(const Json& message) {
-  (void)transport_.write(message.dump(-1, ' ', false, Json::error_handler_t::replace));
+  // The client is gone (its end of the pipe closed): nothing more can be said, so stop as after
+  // an `exit` without `shutdown` (status 1) instead of working for no one.
+  if (!transport_.write(message.dump(-1, ' ', false, Json::error_handler_t::replace))) exit_code_ = 1;
 }
 
 void Server::respond_error(const Json& id, int code, const std::string& message) {

@@ -448,7 +448,7 @@ void ClusterHost::end(bool failed) {
 
 Status ClusterHost::state_of(std::string_view address, std::string* json) {
   std::unique_lock<std::mutex> lock(mu_);
-  if (!hub_) return Status::error("the cluster is between generations");
+  if (!hub_) return Error(ErrorCode::failed, "the cluster is between generations");
   const unsigned owner = hub_->owner(core::key_group_of(address, hub_->key_groups));
   const uint64_t id = next_query_++;
   pc::ToWorker m;
@@ -457,12 +457,12 @@ Status ClusterHost::state_of(std::string_view address, std::string* json) {
   m.mutable_state()->set_address(std::string(address));
   send(assigned_[owner], m);
   if (!cv_.wait_for(lock, std::chrono::seconds(5), [&] { return replies_.count(id) > 0; }))
-    return Status::error("worker " + std::to_string(owner) + " did not answer in time");
+    return Error(ErrorCode::failed, "worker " + std::to_string(owner) + " did not answer in time");
   auto [ok, text] = replies_[id];
   replies_.erase(id);
-  if (!ok) return Status::error(text);
+  if (!ok) return Error(ErrorCode::failed, text);
   *json = text;
-  return Status::ok();
+  return ok_status();
 }
 
 std::vector<io::WorkerStatus> ClusterHost::status() const {
@@ -520,18 +520,12 @@ class RemoteWorkers final : public WorkerSet {
 
 }  // namespace
 
-std::shared_ptr<ClusterHost> start_host(CoordinatorOptions options, std::string* error) {
+Result<std::shared_ptr<ClusterHost>> start_host(CoordinatorOptions options) {
   const Security& sec = options.security;
   auto security = transport::load_server_security(sec.curve_key, sec.curve_peers, sec.insecure);
-  if (!security.ok()) {
-    *error = security.error().message;
-    return nullptr;
-  }
+  if (!security.ok()) return security.error();
   auto socket = io::ControlSocket::bind(options.listen, security.value());
-  if (!socket.ok()) {
-    *error = socket.error().message;
-    return nullptr;
-  }
+  if (!socket.ok()) return socket.error();
   const uint32_t generation = next_generation(options.state_dir);
   return std::make_shared<ClusterHost>(std::move(options), std::move(security.value()), std::move(socket.value()),
                                        generation);

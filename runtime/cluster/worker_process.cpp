@@ -40,7 +40,7 @@ class Session {
 
   uint32_t generation() const { return generation_; }
   // Compiles the program and prepares the database directory; "" or why not.
-  std::string prepare();
+  Status prepare();
   transport::Status restore_file(const pc::FileChunk& c) {
     // An SST the store holds under this worker's name is named, not shipped, by the next snapshot.
     if (c.last() && c.stored() && fs::path(c.path()).extension() == ".sst")
@@ -48,7 +48,7 @@ class Session {
     return receiver_->add(c);
   }
   // Opens the Worker on the restored database and starts its thread; "" or why not.
-  std::string start();
+  Status start();
   void stop();
   void heartbeat();
   void answer_state(uint64_t id, const std::string& address);
@@ -71,7 +71,7 @@ class Session {
   std::string self() const { return "worker-" + std::to_string(assign_.index()); }
   void ship(worker::Hub::SnapshotAck&& ack);
   uint64_t ship_files(uint64_t epoch);
-  std::string write_sources(std::string* main);
+  Result<std::string> write_sources();  // the main file's path
 
   const WorkerOptions& options_;
   const transport::SecurityOptions& security_;
@@ -89,34 +89,34 @@ class Session {
 
 fs::path db_dir(const WorkerOptions& o) { return fs::path(o.state_dir) / "db"; }
 
-std::string Session::write_sources(std::string* main) {
+Result<std::string> Session::write_sources() {
   const fs::path root = fs::path(options_.state_dir) / "program";
   std::error_code ec;
   fs::remove_all(root, ec);
   for (const auto& f : assign_.sources()) {
     const fs::path to = root / fs::path(f.path()).relative_path();
     fs::create_directories(to.parent_path(), ec);
-    if (auto s = io::write_file_durably(to, f.text()); !s) return s.error().message;
+    if (auto s = io::write_file_durably(to, f.text()); !s) return s.error();
   }
-  *main = (root / fs::path(assign_.main()).relative_path()).string();
-  return "";
+  return (root / fs::path(assign_.main()).relative_path()).string();
 }
 
-std::string Session::prepare() {
-  std::string main, error;
-  if (std::string e = write_sources(&main); !e.empty()) return e;
-  ModulePtr module = options_.compile(main, &error);
-  if (!module) return "the program does not compile here: " + error;
+Status Session::prepare() {
+  auto main = write_sources();
+  if (!main) return main.error();
+  auto compiled = options_.compile(main.value());
+  if (!compiled) return Error(compiled.error().code, "the program does not compile here: " + compiled.error().message);
+  const ModulePtr module = std::move(compiled.value());
   const char* hash = module->desc().version_hash;
   if (assign_.version_hash() != (hash ? hash : ""))
-    return "the program compiled to version " + std::string(hash ? hash : "?") + ", the coordinator runs " +
-           assign_.version_hash();
+    return Error(ErrorCode::incompatible, "the program compiled to version " + std::string(hash ? hash : "?") +
+                                              ", the coordinator runs " + assign_.version_hash());
   hub_ = std::make_unique<worker::Hub>(module, assign_.workers(), assign_.key_groups(), ClockMode::real,
                                        "w" + std::to_string(assign_.index()));
   hub_->generation = generation_;
   hub_->endpoints.assign(assign_.endpoints().begin(), assign_.endpoints().end());
   hub_->endpoint_keys.assign(assign_.endpoint_keys().begin(), assign_.endpoint_keys().end());
-  if (auto s = hub_->transport.secure(security_); !s) return s.error().message;
+  if (auto s = hub_->transport.secure(security_); !s) return s;
   hub_->budget.fuel = assign_.max_fuel();
   hub_->budget.max_depth = assign_.max_depth();
   if (assign_.max_invocation_memory()) hub_->budget.max_memory = assign_.max_invocation_memory();
@@ -126,11 +126,11 @@ std::string Session::prepare() {
   hub_->max_in_flight = 0;
   hub_->snapshots = &store_;
   link();
-  if (auto s = io::empty_directory(db_dir(options_)); !s) return s.error().message;
+  if (auto s = io::empty_directory(db_dir(options_)); !s) return s;
   std::error_code ec;
   fs::remove_all(store_.root(), ec);  // parts of an earlier generation's snapshots, never shipped
   receiver_ = std::make_unique<FileReceiver>(db_dir(options_));
-  return "";
+  return ok_status();
 }
 
 void Session::link() {
@@ -200,26 +200,26 @@ void Session::ship(worker::Hub::SnapshotAck&& ack) {
   fs::remove_all(store_.dir_of(ack.epoch), ec);
 }
 
-std::string Session::start() {
+Status Session::start() {
   receiver_.reset();
   worker_ = std::make_unique<worker::Worker>(*hub_, assign_.index());
   Status s = worker_->open(db_dir(options_).string());
   // The endpoint of the generation before may take a moment to be released.
-  for (int i = 0; !s && s.message().find("in use") != std::string::npos && i < 40; ++i) {
+  for (int i = 0; !s && s.error().message.find("in use") != std::string::npos && i < 40; ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
     worker_ = std::make_unique<worker::Worker>(*hub_, assign_.index());
     s = worker_->open(db_dir(options_).string());
   }
-  if (!s) return s.message();
+  if (!s) return s;
   hub_->wakers.push_back(worker_->waker());
-  if (Status c = worker_->connect(); !c) return c.message();
+  if (Status c = worker_->connect(); !c) return c;
   worker_->restore(std::vector<std::string>(assign_.in_flight().begin(), assign_.in_flight().end()),
                    assign_.restore_epoch() + 1);
   thread_ = std::thread([this] { worker_->run(); });
   pc::ToCoordinator m;
   m.mutable_ready();
   send(m);
-  return "";
+  return ok_status();
 }
 
 void Session::stop() {
@@ -252,8 +252,8 @@ void Session::answer_state(uint64_t id, const std::string& address) {
     Status s = w.state_json(address, &json);
     pc::ToCoordinator m;
     m.mutable_state()->set_id(id);
-    m.mutable_state()->set_ok(s.is_ok());
-    m.mutable_state()->set_text(s ? json : s.message());
+    m.mutable_state()->set_ok(s.ok());
+    m.mutable_state()->set_text(s ? json : s.error().message);
     send(m);
   });
 }
@@ -300,7 +300,7 @@ void WorkerProcess::handle(const pc::ToWorker& m) {
   if (m.has_assign()) {
     drop("a new generation");
     session_ = std::make_unique<Session>(options_, security_, *socket_, static_cast<uint32_t>(m.generation()), m.assign());
-    if (std::string e = session_->prepare(); !e.empty()) refuse(static_cast<uint32_t>(m.generation()), e);
+    if (Status s = session_->prepare(); !s) refuse(static_cast<uint32_t>(m.generation()), s.error().message);
     else session_->prepared();
     return;
   }
@@ -312,7 +312,7 @@ void WorkerProcess::handle(const pc::ToWorker& m) {
   if (m.has_restore_file()) {
     if (auto s = session_->restore_file(m.restore_file()); !s) refuse(session_->generation(), s.error().message);
   } else if (m.has_start()) {
-    if (std::string e = session_->start(); !e.empty()) refuse(session_->generation(), e);
+    if (Status s = session_->start(); !s) refuse(session_->generation(), s.error().message);
     else if (options_.progress) options_.progress("generation " + std::to_string(m.generation()) + ": running");
   } else if (m.has_stop()) {
     drop("the run stopped");

@@ -60,11 +60,11 @@ bool route_record(const core::Module& module, int64_t now, uint32_t ingress, std
   const sfn_message_desc* d = module.message(in.message_type);
   void* msg = core::message_new(d);
   Status s = core::decode_proto(d, payload, msg, core::BadUtf8::repair);  // the ingress log
-  bool ok = s.is_ok();
+  bool ok = s.ok();
   std::string location;
   sfn_str out{};
   if (!ok) {
-    *error = s.message();
+    *error = s.error().message;
   } else {
     RouteInvocation inv(now);
     int rc = inv.run([&] { return in.route(static_cast<sfn_ctx*>(&inv), msg, &out); });
@@ -100,10 +100,10 @@ Status Coordinator::connect() {
   for (unsigned w = 0; w < hub_.workers; ++w) {
     auto s = transport::Sender::connect(hub_.transport, hub_.sender_id(hub_.workers), hub_.endpoint_of(w),
                                              hub_.sender_options(w));
-    if (!s) return Status::error("coordinator: " + s.error().message);
+    if (!s) return Error(ErrorCode::failed, "coordinator: " + s.error().message);
     senders_.push_back(std::move(s.value()));
   }
-  return Status::ok();
+  return ok_status();
 }
 
 MemorySource::MemorySource(std::vector<InputRecord> records) : records_(std::move(records)) {

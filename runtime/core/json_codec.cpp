@@ -31,7 +31,7 @@ void append_map_key(std::string& out, const sfn_type* key, const void* v) {
 std::string where(const std::string& path) { return path.empty() ? std::string("value") : "field `" + path + "`"; }
 
 Status type_error(const std::string& path, const char* expected, const json& j) {
-  return Status::error(where(path) + ": expected " + expected + ", found " + j.type_name());
+  return Error(ErrorCode::invalid_argument, where(path) + ": expected " + expected + ", found " + j.type_name());
 }
 
 bool parse_int_text(std::string_view s, int64_t* out) {
@@ -50,17 +50,17 @@ bool is_explicit_optional(const sfn_field_desc& f) {
 
 // Decodes the fields of a message at level `depth`.
 Status decode_fields(const sfn_message_desc* d, const json& j, void* msg, const std::string& path, int depth) {
-  if (depth > kMaxValueDepth) return Status::error(where(path) + ": " + nesting_too_deep());
+  if (depth > kMaxValueDepth) return Error(ErrorCode::invalid_argument, where(path) + ": " + nesting_too_deep());
   if (!j.is_object()) return type_error(path, (std::string("an object (message ") + d->name + ")").c_str(), j);
   for (auto it = j.begin(); it != j.end(); ++it) {
     const sfn_field_desc* f = nullptr;
     for (uint32_t i = 0; i < d->field_count; ++i)
       if (it.key() == d->fields[i].name) f = &d->fields[i];
     std::string sub = path.empty() ? it.key() : path + "." + it.key();
-    if (!f) return Status::error("unknown field `" + sub + "` in message " + d->name);
+    if (!f) return Error(ErrorCode::invalid_argument, "unknown field `" + sub + "` in message " + d->name);
     void* slot = static_cast<char*>(msg) + f->offset;
     if (it.value().is_null()) {
-      if (f->flags & SFN_FIELD_REQUIRED) return Status::error("missing field `" + sub + "`");
+      if (f->flags & SFN_FIELD_REQUIRED) return Error(ErrorCode::invalid_argument, "missing field `" + sub + "`");
       if (!is_explicit_optional(*f)) continue;  // null: the default (decision 24)
     }
     value_destroy(f->type, slot);  // the given value replaces the default, never merges into it
@@ -71,48 +71,48 @@ Status decode_fields(const sfn_message_desc* d, const json& j, void* msg, const 
   for (uint32_t i = 0; i < d->field_count; ++i) {
     const sfn_field_desc& f = d->fields[i];
     if ((f.flags & SFN_FIELD_REQUIRED) && !j.contains(f.name)) {
-      return Status::error("missing field `" + (path.empty() ? std::string(f.name) : path + "." + f.name) + "`");
+      return Error(ErrorCode::invalid_argument, "missing field `" + (path.empty() ? std::string(f.name) : path + "." + f.name) + "`");
     }
   }
-  return Status::ok();
+  return ok_status();
 }
 
 Status decode_map_key(const sfn_type* kt, const std::string& key, void* slot, const std::string& path) {
   switch (kt->kind) {
-    case SFN_STRING: str_set(static_cast<sfn_str*>(slot), key); return Status::ok();
+    case SFN_STRING: str_set(static_cast<sfn_str*>(slot), key); return ok_status();
     case SFN_INT:
       if (!parse_int_text(key, static_cast<int64_t*>(slot)))
-        return Status::error(where(path) + ": map key `" + key + "` is not an integer");
-      return Status::ok();
+        return Error(ErrorCode::invalid_argument, where(path) + ": map key `" + key + "` is not an integer");
+      return ok_status();
     case SFN_BOOL:
       if (key == "true") *static_cast<uint8_t*>(slot) = 1;
       else if (key == "false") *static_cast<uint8_t*>(slot) = 0;
-      else return Status::error(where(path) + ": map key `" + key + "` is not true or false");
-      return Status::ok();
-    default: return Status::error(where(path) + ": unsupported map key type");
+      else return Error(ErrorCode::invalid_argument, where(path) + ": map key `" + key + "` is not true or false");
+      return ok_status();
+    default: return Error(ErrorCode::invalid_argument, where(path) + ": unsupported map key type");
   }
 }
 
 // Decodes a value of type `t` inside a value `depth` levels deep; a message, list, map or
 // optional opens level depth + 1 (common/limits.h).
 Status decode_value(const sfn_type* t, const json& j, void* slot, const std::string& path, int depth) {
-  if (opens_level(t) && depth >= kMaxValueDepth) return Status::error(where(path) + ": " + nesting_too_deep());
+  if (opens_level(t) && depth >= kMaxValueDepth) return Error(ErrorCode::invalid_argument, where(path) + ": " + nesting_too_deep());
   switch (t->kind) {
     case SFN_INT: {
       int64_t v;
       if (j.is_number_integer() && !j.is_number_unsigned()) v = j.get<int64_t>();
       else if (j.is_number_unsigned()) {
         uint64_t u = j.get<uint64_t>();
-        if (u > static_cast<uint64_t>(INT64_MAX)) return Status::error(where(path) + ": integer out of range");
+        if (u > static_cast<uint64_t>(INT64_MAX)) return Error(ErrorCode::invalid_argument, where(path) + ": integer out of range");
         v = static_cast<int64_t>(u);
       } else if (j.is_string()) {
         if (!parse_int_text(j.get_ref<const std::string&>(), &v))
-          return Status::error(where(path) + ": expected an integer, found \"" + j.get<std::string>() + "\"");
+          return Error(ErrorCode::invalid_argument, where(path) + ": expected an integer, found \"" + j.get<std::string>() + "\"");
       } else {
         return type_error(path, "an integer", j);
       }
       *static_cast<int64_t*>(slot) = v;
-      return Status::ok();
+      return ok_status();
     }
     case SFN_FLOAT: {
       double v;
@@ -122,40 +122,40 @@ Status decode_value(const sfn_type* t, const json& j, void* slot, const std::str
       else if (j.is_string() && j == "-Infinity") v = -HUGE_VAL;
       else return type_error(path, "a number", j);
       *static_cast<double*>(slot) = v;
-      return Status::ok();
+      return ok_status();
     }
     case SFN_BOOL:
       if (!j.is_boolean()) return type_error(path, "true or false", j);
       *static_cast<uint8_t*>(slot) = j.get<bool>() ? 1 : 0;
-      return Status::ok();
+      return ok_status();
     case SFN_STRING: case SFN_TIMER:
       if (!j.is_string()) return type_error(path, "a string", j);
       str_set(static_cast<sfn_str*>(slot), j.get_ref<const std::string&>());
-      return Status::ok();
+      return ok_status();
     case SFN_REF: {
       if (!j.is_string()) return type_error(path, "an address string \"pkg/Type/key\"", j);
       const std::string& s = j.get_ref<const std::string&>();
       if (!is_address_text(s))
-        return Status::error(where(path) + ": \"" + s + "\" is not an address \"pkg/Type/key\"");
+        return Error(ErrorCode::invalid_argument, where(path) + ": \"" + s + "\" is not an address \"pkg/Type/key\"");
       str_set(static_cast<sfn_str*>(slot), s);
-      return Status::ok();
+      return ok_status();
     }
     case SFN_BYTES: {
       std::string raw;
       if (!j.is_string() || !parse_base64(j.get_ref<const std::string&>(), &raw))
-        return Status::error(where(path) + ": expected base64 text");
+        return Error(ErrorCode::invalid_argument, where(path) + ": expected base64 text");
       str_set(static_cast<sfn_str*>(slot), raw);
-      return Status::ok();
+      return ok_status();
     }
     case SFN_TIME: {
       if (!j.is_string() || !parse_time(j.get_ref<const std::string&>(), static_cast<int64_t*>(slot)))
-        return Status::error(where(path) + ": expected an RFC 3339 time like \"2026-11-23T19:30:00Z\"");
-      return Status::ok();
+        return Error(ErrorCode::invalid_argument, where(path) + ": expected an RFC 3339 time like \"2026-11-23T19:30:00Z\"");
+      return ok_status();
     }
     case SFN_DURATION: {
       if (!j.is_string() || !parse_duration(j.get_ref<const std::string&>(), static_cast<int64_t*>(slot)))
-        return Status::error(where(path) + ": expected a duration like \"1h30m\", \"1.5s\" or \"250ms\"");
-      return Status::ok();
+        return Error(ErrorCode::invalid_argument, where(path) + ": expected a duration like \"1h30m\", \"1.5s\" or \"250ms\"");
+      return ok_status();
     }
     case SFN_ENUM: {
       const sfn_enum_desc* e = t->enumeration;
@@ -164,10 +164,10 @@ Status decode_value(const sfn_type* t, const json& j, void* slot, const std::str
       for (uint32_t i = 0; i < e->value_count; ++i) {
         if (s == e->values[i]) {
           *static_cast<int32_t*>(slot) = static_cast<int32_t>(i);
-          return Status::ok();
+          return ok_status();
         }
       }
-      return Status::error(where(path) + ": `" + s + "` is not a value of enum " + e->name);
+      return Error(ErrorCode::invalid_argument, where(path) + ": `" + s + "` is not a value of enum " + e->name);
     }
     case SFN_LIST: {
       if (!j.is_array()) return type_error(path, "an array", j);
@@ -178,7 +178,7 @@ Status decode_value(const sfn_type* t, const json& j, void* slot, const std::str
         Status s = decode_value(t->elem, e, p, path + "[" + std::to_string(i++) + "]", depth + 1);
         if (!s) return s;
       }
-      return Status::ok();
+      return ok_status();
     }
     case SFN_MAP: {
       if (!j.is_object()) return type_error(path, "an object", j);
@@ -194,11 +194,11 @@ Status decode_value(const sfn_type* t, const json& j, void* slot, const std::str
         value_destroy(t->key, key);
         if (!s) return s;
       }
-      return Status::ok();
+      return ok_status();
     }
     case SFN_OPTIONAL: {
       value_destroy(t, slot);
-      if (j.is_null()) return Status::ok();
+      if (j.is_null()) return ok_status();
       if (t->elem->kind == SFN_MESSAGE) {
         void* m = message_new(t->elem->message);
         *static_cast<void**>(slot) = m;
@@ -208,7 +208,7 @@ Status decode_value(const sfn_type* t, const json& j, void* slot, const std::str
       return decode_value(t->elem, j, static_cast<char*>(slot) + optional_value_offset(t->elem), path, depth + 1);
     }
     case SFN_MESSAGE: return decode_fields(t->message, j, slot, path, depth + 1);
-    default: return Status::error(where(path) + ": unsupported type");
+    default: return Error(ErrorCode::invalid_argument, where(path) + ": unsupported type");
   }
 }
 
@@ -329,14 +329,14 @@ bool json_nesting_within(std::string_view text, int max_depth) {
 
 Status decode_json(const sfn_message_desc* d, std::string_view text, void* msg) {
   if (!json_nesting_within(text, kMaxJsonDepth))
-    return Status::error("invalid JSON: nested deeper than " + std::to_string(kMaxValueDepth) + " levels");
+    return Error(ErrorCode::invalid_argument, "invalid JSON: nested deeper than " + std::to_string(kMaxValueDepth) + " levels");
   json j;
   try {
     j = json::parse(text.begin(), text.end());
   } catch (const json::exception& e) {
     std::string what = e.what();
     size_t p = what.find("] ");
-    return Status::error("invalid JSON: " + valid_utf8(p == std::string::npos ? what : what.substr(p + 2)));
+    return Error(ErrorCode::invalid_argument, "invalid JSON: " + valid_utf8(p == std::string::npos ? what : what.substr(p + 2)));
   }
   message_destroy(d, msg);
   message_init(d, msg);

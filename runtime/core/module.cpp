@@ -15,6 +15,7 @@
 #include "runtime/core/text.h"
 #include "runtime/core/unicode.h"
 #include "runtime/core/value.h"
+#include "common/bits.h"
 
 namespace sfn::runtime::core {
 namespace {
@@ -307,11 +308,7 @@ int Invocation::refuel(const sfn_loc* loc) {
 const sfn_message_desc* dead_letter_desc() { return &kDeadLetterDesc; }
 
 uint64_t address_hash(std::string_view a) {
-  uint64_t h = 14695981039346656037ull;
-  for (unsigned char c : a) {
-    h ^= c;
-    h *= 1099511628211ull;
-  }
+  uint64_t h = bits::fnv1a(a);
   h += 0x9e3779b97f4a7c15ull;
   h = (h ^ (h >> 30)) * 0xbf58476d1ce4e5b9ull;
   h = (h ^ (h >> 27)) * 0x94d049bb133111ebull;
@@ -464,34 +461,33 @@ bool Module::parse_address(std::string_view text, Address* out, std::string* err
 
 namespace sfn::runtime {
 
-ModulePtr load_module_linked(sfn_module_entry_fn entry, std::string* error) {
-  return load_module_linked(entry, nullptr, error);
+Result<ModulePtr> load_module_linked(sfn_module_entry_fn entry, std::shared_ptr<void> keep_alive) {
+  if (!entry) return Error(ErrorCode::invalid_argument, "no module entry");
+  std::string error;
+  ModulePtr m = core::Module::create(entry(core::services()), std::move(keep_alive), &error);
+  if (!m) return Error(ErrorCode::incompatible, error);
+  return m;
 }
 
-ModulePtr load_module_linked(sfn_module_entry_fn entry, std::shared_ptr<void> keep_alive, std::string* error) {
-  if (!entry) {
-    *error = "no module entry";
-    return nullptr;
-  }
-  return core::Module::create(entry(core::services()), std::move(keep_alive), error);
+std::string module_version_hash(const ModulePtr& module) {
+  const char* hash = module->desc().version_hash;
+  return hash ? hash : "";
 }
 
-ModulePtr load_module_file(const std::string& path, std::string* error) {
+Result<ModulePtr> load_module_file(const std::string& path) {
   std::string p = path.find('/') == std::string::npos ? "./" + path : path;
   void* handle = dlopen(p.c_str(), RTLD_NOW | RTLD_LOCAL);
   if (!handle) {
     const char* e = dlerror();
-    *error = "cannot load module " + path + ": " + (e ? e : "unknown error");
-    return nullptr;
+    return Error(ErrorCode::not_found, "cannot load module " + path + ": " + (e ? e : "unknown error"));
   }
   std::shared_ptr<void> keep(handle, [](void* h) { dlclose(h); });
   auto entry = reinterpret_cast<sfn_module_entry_fn>(dlsym(handle, SFN_MODULE_ENTRY_SYMBOL));
   if (!entry) {
-    *error = path + " is not an SFN module: it has no `" SFN_MODULE_ENTRY_SYMBOL "` symbol";
-    return nullptr;
+    return Error(ErrorCode::incompatible, path + " is not an SFN module: it has no `" SFN_MODULE_ENTRY_SYMBOL "` symbol");
   }
-  auto m = core::Module::create(entry(core::services()), keep, error);
-  if (!m) *error = path + ": " + *error;
+  auto m = load_module_linked(entry, keep);
+  if (!m) return Error(m.error().code, path + ": " + m.error().message);
   return m;
 }
 

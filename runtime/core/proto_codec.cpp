@@ -389,7 +389,7 @@ void encode_proto(const sfn_message_desc* d, const void* msg, std::string& out) 
 Status decode_proto(const sfn_message_desc* d, std::string_view bytes, void* msg, BadUtf8 bad_utf8) {
   message_destroy(d, msg);
   message_init(d, msg);
-  if (bytes.size() > static_cast<size_t>(INT32_MAX)) return Status::error("message too large");
+  if (bytes.size() > static_cast<size_t>(INT32_MAX)) return Error(ErrorCode::corrupt, "message too large");
   CodedInputStream is(reinterpret_cast<const uint8_t*>(bytes.data()), static_cast<int>(bytes.size()));
   is.SetRecursionLimit(kMaxValueDepth);  // groups of unknown fields skipped by SkipField
   CodedInputStream::Limit top = is.PushLimit(static_cast<int>(bytes.size()));
@@ -399,9 +399,9 @@ Status decode_proto(const sfn_message_desc* d, std::string_view bytes, void* msg
   if (!ok) {
     message_destroy(d, msg);
     message_init(d, msg);
-    return Status::error("undecodable " + std::string(d->name) + ": " + dec.error);
+    return Error(ErrorCode::corrupt, "undecodable " + std::string(d->name) + ": " + dec.error);
   }
-  return Status::ok();
+  return ok_status();
 }
 
 }  // namespace sfn::runtime::core
@@ -417,7 +417,7 @@ void encode_value(const sfn_type* t, const void* v, std::string& out) {
 Status decode_value(const sfn_type* t, std::string_view bytes, void* v) {
   value_destroy(t, v);
   value_init(t, v);
-  if (bytes.size() > static_cast<size_t>(INT32_MAX)) return Status::error("value too large");
+  if (bytes.size() > static_cast<size_t>(INT32_MAX)) return Error(ErrorCode::corrupt, "value too large");
   CodedInputStream is(reinterpret_cast<const uint8_t*>(bytes.data()), static_cast<int>(bytes.size()));
   CodedInputStream::Limit top = is.PushLimit(static_cast<int>(bytes.size()));
   Decoder dec{is, BadUtf8::repair, {}};  // state: what the runtime stored itself
@@ -432,9 +432,9 @@ Status decode_value(const sfn_type* t, std::string_view bytes, void* v) {
   if (!ok) {
     value_destroy(t, v);
     value_init(t, v);
-    return Status::error("undecodable value: " + dec.error);
+    return Error(ErrorCode::corrupt, "undecodable value: " + dec.error);
   }
-  return Status::ok();
+  return ok_status();
 }
 
 }  // namespace sfn::runtime::core

@@ -1,6 +1,7 @@
 // Implementation of the ABI value layout operations (see value.h). All memory is malloc/free,
 // as abi.h promises compiled code; growth doubles capacity so pushes are amortised O(1).
 #include "runtime/core/value.h"
+#include "common/bits.h"
 
 #include <algorithm>
 #include <cstdlib>
@@ -12,7 +13,7 @@
 namespace sfn::runtime::core {
 namespace {
 
-uint32_t align_up(uint32_t n, uint32_t a) { return (n + a - 1) / a * a; }
+using bits::align_up;
 
 thread_local MemoryMeter* t_meter = nullptr;
 

@@ -72,7 +72,7 @@ io::IngressValidator make_validator(const core::Module& m) {
     if (i < 0)
       return io::IngressRejection{io::IngressRejection::Code::unknown_ingress, "unknown ingress `" + std::string(ingress) + "`"};
     std::string payload;
-    Status s;
+    Status s = ok_status();
     if (format == io::PayloadFormat::json) {
       s = json_to_payload(m, static_cast<uint32_t>(i), data, &payload);
     } else {
@@ -82,7 +82,7 @@ io::IngressValidator make_validator(const core::Module& m) {
       if (s) core::encode_proto(d, msg, payload);
       core::message_delete(d, msg);
     }
-    if (!s) return io::IngressRejection{io::IngressRejection::Code::undecodable, s.message()};
+    if (!s) return io::IngressRejection{io::IngressRejection::Code::undecodable, s.error().message};
     return payload;
   };
 }
@@ -202,11 +202,11 @@ std::string EmbeddedRun::prepare_dir() {
   if (!workers_) workers_ = options_.input_path.empty() ? std::max(1u, std::thread::hardware_concurrency()) : 1;
   groups_ = options_.key_groups ? options_.key_groups : recorded.value() ? recorded.value()->key_groups : 128;
   if (workers_ > groups_) return "--workers must not exceed the number of key groups (" + std::to_string(groups_) + ")";
-  if (Status s = worker::reserve_open_files(workers_); !s) return s.message();
+  if (Status s = worker::reserve_open_files(workers_); !s) return s.error().message;
   std::error_code ec;
   fs::create_directories(dir_, ec);
   if (ec) return "cannot create state directory " + dir_.string() + ": " + ec.message();
-  if (Status s = lock_.acquire(dir_); !s) return s.message();
+  if (Status s = lock_.acquire(dir_); !s) return s.error().message;
   if (auto s = check_layout(dir_, recorded.value(), Layout{workers_, groups_}); !s) return s.error().message;
   return "";
 }
@@ -286,13 +286,13 @@ std::string EmbeddedRun::start_io(const Recovered& rec) {
     io_opts.reload = [this](const std::string& path) -> transport::Result<std::string> {
       std::string label;
       Status s = options_.reload(path, &label);
-      if (!s) return transport::Error{transport::ErrorCode::rejected, s.message()};
+      if (!s) return transport::Error{transport::ErrorCode::rejected, s.error().message};
       return label;
     };
   io_opts.state = [this](std::string_view address) -> transport::Result<std::string> {
     std::string json;
     Status s = ws_->state_of(address, &json);
-    if (!s) return transport::Error{transport::ErrorCode::not_found, s.message()};
+    if (!s) return transport::Error{transport::ErrorCode::not_found, s.error().message};
     return json;
   };
   auto started = io::IoServer::start(std::move(io_opts));
@@ -488,6 +488,7 @@ std::string EmbeddedRun::run() {
   hub_->budget = options_.budget;
   hub_->max_in_flight = options_.max_in_flight;
   hub_->cache_bytes = (options_.cache_bytes ? options_.cache_bytes : default_cache_bytes()) / workers_;
+  hub_->faults = options_.faults;
   ws_ = options_.worker_set ? options_.worker_set() : make_local_workers();
   auto rec = recover(*store_, dir_, workers_, groups_, m_.desc().version_hash ? m_.desc().version_hash : "", options_,
                      ws_->restores_locally());
@@ -503,7 +504,7 @@ std::string EmbeddedRun::run() {
   if (auto e = ws_->open(*hub_, rec.value(), dir_); !e.empty()) return e;
   if (options_.clock == ClockMode::virtual_time) hub_->virtual_now.store(rec->virtual_clock_ns);
   coord_ = std::make_unique<coordinator::Coordinator>(*hub_);
-  if (Status s = coord_->connect(); !s) return s.message();
+  if (Status s = coord_->connect(); !s) return s.error().message;
   if (auto e = start_io(rec.value()); !e.empty()) return e;
   install_sinks();
   uint64_t next = rec->epoch;
@@ -648,7 +649,7 @@ struct ReloadSlot {
       left = std::move(pending);
       pending.reset();
     }
-    if (left) left->finish(Status::error(why));
+    if (left) left->finish(Error(ErrorCode::failed, why));
   }
 };
 ReloadSlot g_reload;
@@ -687,7 +688,7 @@ std::string Supervisor::run_once(RunResult& result, int attempt, bool* failed, b
     if (!starting_) return;
     ++reloads_;
     g_reload.started();
-    starting_->finish(Status::ok());
+    starting_->finish(ok_status());
     starting_.reset();
   }, metrics_);
   std::string error = run.run();
@@ -720,7 +721,7 @@ RunResult Supervisor::run() {
     if (!error.empty() && starting_) {  // the new version could not start: back to the old one
       std::cerr << "sfn run: version " << version_.label << " could not start: " << error << "\n";
       g_reload.switched();
-      starting_->finish(Status::error(error));
+      starting_->finish(Error(ErrorCode::failed, error));
       starting_.reset();
       version_ = previous_;
       g_interrupt.store(false);
@@ -753,14 +754,14 @@ RunResult Supervisor::run() {
 Status offer_version(ProgramVersion version, std::function<void(const Status&)> done) {
   {
     std::lock_guard<std::mutex> lock(g_reload.mu);
-    if (!g_reload.running) return Status::error("no run is in progress");
-    if (g_reload.switching) return Status::error("another version is being switched to; try again");
+    if (!g_reload.running) return Error(ErrorCode::failed, "no run is in progress");
+    if (g_reload.switching) return Error(ErrorCode::failed, "another version is being switched to; try again");
     g_reload.switching = true;
     g_reload.pending.emplace(PendingVersion{std::move(version), std::move(done)});
     g_reload.asked = std::chrono::steady_clock::now();
   }
   g_interrupt.store(true);
-  return Status::ok();
+  return ok_status();
 }
 
 RunResult run_embedded(const ModulePtr& module, const RunOptions& options) {

@@ -18,11 +18,11 @@ class LocalWorkers final : public WorkerSet {
     for (unsigned w = 0; w < hub.workers; ++w) {
       ws_.push_back(std::make_unique<worker::Worker>(hub, w));
       Status s = ws_.back()->open(worker_dir(dir, w).string());
-      if (!s) return s.message();
+      if (!s) return s.error().message;
       hub.wakers.push_back(ws_.back()->waker());
     }
     for (unsigned w = 0; w < hub.workers; ++w) {
-      if (Status s = ws_[w]->connect(); !s) return s.message();
+      if (Status s = ws_[w]->connect(); !s) return s.error().message;
       ws_[w]->restore(rec.messages[w], rec.epoch + 1);
     }
     return "";
@@ -40,9 +40,9 @@ class LocalWorkers final : public WorkerSet {
   Status state_of(std::string_view address, std::string* json) override {
     core::Address parsed;
     std::string err;
-    if (!hub_->module->parse_address(address, &parsed, &err)) return Status::error(err);
+    if (!hub_->module->parse_address(address, &parsed, &err)) return Error(ErrorCode::failed, err);
     unsigned owner = hub_->owner(core::key_group_of(address, hub_->key_groups));
-    if (owner >= ws_.size()) return Status::error("the workers are starting");
+    if (owner >= ws_.size()) return Error(ErrorCode::failed, "the workers are starting");
     auto promise = std::make_shared<std::promise<std::pair<Status, std::string>>>();
     auto future = promise->get_future();
     std::string addr(address);
@@ -52,7 +52,7 @@ class LocalWorkers final : public WorkerSet {
       promise->set_value({s, j});
     });
     if (future.wait_for(std::chrono::seconds(5)) != std::future_status::ready)
-      return Status::error("the worker did not answer in time");
+      return Error(ErrorCode::failed, "the worker did not answer in time");
     auto [s, j] = future.get();
     *json = j;
     return s;

@@ -1,5 +1,9 @@
-// Reading an instance's state from a snapshot with no program running (see offline_state.h).
-#include "runtime/embedded/offline_state.h"
+// Reading an instance's state from a snapshot with no program running (sfn/runtime.h,
+// read_instance_state).
+#include <filesystem>
+#include <string>
+
+#include "sfn/runtime.h"
 
 #include <algorithm>
 #include <chrono>
@@ -9,6 +13,7 @@
 #include "runtime/core/module.h"
 #include "runtime/core/text.h"
 #include "runtime/embedded/layout.h"
+#include "runtime/io/durable_file.h"
 #include "runtime/snapshot/store.h"
 #include "runtime/state/state_backend.h"
 
@@ -16,9 +21,6 @@ namespace sfn::runtime {
 namespace {
 
 namespace fs = std::filesystem;
-using transport::Error;
-using transport::ErrorCode;
-using transport::Result;
 
 Result<snapshot::Manifest> choose_snapshot(const snapshot::SnapshotStore& store, uint64_t epoch) {
   const std::vector<uint64_t> all = store.epochs();
@@ -50,8 +52,9 @@ struct Scratch {
 
 }  // namespace
 
-Result<std::string> read_snapshot_state(const ModulePtr& module, const fs::path& state_dir, std::string_view address,
-                                        uint64_t epoch) {
+Result<std::string> read_instance_state(const ModulePtr& module, const std::string& state_dir_text,
+                                        std::string_view address, uint64_t epoch) {
+  const fs::path state_dir(state_dir_text);
   auto layout = read_layout(state_dir);
   if (!layout.ok()) return layout.error();
   if (!layout.value()) return Error{ErrorCode::not_found, state_dir.string() + " is not a state directory (no layout)"};
@@ -70,16 +73,14 @@ Result<std::string> read_snapshot_state(const ModulePtr& module, const fs::path&
                                                      : manifest->created_unix_ms * 1'000'000;
   std::string json;
   Status s = backend->instance_json(address, manifest->key_groups, now, &json);
-  if (!s) return Error{ErrorCode::not_found, s.message() + " in the snapshot of epoch " + std::to_string(manifest->epoch)};
+  if (!s) return Error{ErrorCode::not_found, s.error().message + " in the snapshot of epoch " + std::to_string(manifest->epoch)};
   return json;
 }
 
-Status read_instance_state(const ModulePtr& module, const std::string& state_dir, const std::string& address,
-                           std::string* json) {
-  auto state = read_snapshot_state(module, state_dir, address, 0);
-  if (!state.ok()) return Status::error(state.error().message);
-  *json = std::move(state.value());
-  return Status::ok();
+Result<std::string> recorded_program_path(const std::string& state_dir) {
+  auto recorded = io::read_small_file(fs::path(state_dir) / "program", 4096);
+  if (!recorded.ok()) return recorded.error();
+  return recorded.value().substr(0, recorded.value().find('\n'));
 }
 
 std::string duration_text(int64_t ns) {

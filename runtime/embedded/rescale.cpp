@@ -41,7 +41,7 @@ transport::Status rebuild_databases(const snapshot::SnapshotStore& store, const 
     to.push_back(t.string());
   }
   Status built = state::rebuild_for_workers(from, to, m.key_groups, stats);
-  if (!built) return Error{ErrorCode::io_error, "rescaling: " + built.message()};
+  if (!built) return Error{ErrorCode::io_error, "rescaling: " + built.error().message};
   std::error_code ec;
   fs::remove_all(scratch, ec);
   if (ec) return io::fs_error("removing", scratch, ec);

@@ -131,12 +131,12 @@ int run_parsed(const ModulePtr& module, RunCommandLine& args, const std::string&
 
 int program_main(int argc, char** argv, sfn_module_entry_fn entry) {
   const std::string name = argc > 0 ? std::filesystem::path(argv[0]).filename().string() : "program";
-  std::string error;
-  ModulePtr module = load_module_linked(entry, &error);
-  if (!module) {
-    std::cerr << name << ": error: " << error << "\n";
+  auto loaded = load_module_linked(entry);
+  if (!loaded) {
+    std::cerr << name << ": error: " << loaded.error().message << "\n";
     return 2;
   }
+  const ModulePtr module = std::move(loaded.value());
   const char* hash = module->desc().version_hash ? module->desc().version_hash : "";
   CLI::App app("The SFN program `" + module->package() + "` (built with `sfn build`), in embedded mode: one process, "
                "W worker threads. Options as for `sfn run`.",

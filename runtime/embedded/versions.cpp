@@ -22,13 +22,13 @@ transport::Status accept_snapshot(const snapshot::Manifest& m, const fs::path& s
     return Error{ErrorCode::invalid_argument, where + "; this module (version " + version + ") carries no schema to "
                                               "check compatibility with: run it from source (`sfn run FILE.sfn`)" + instead};
   Status s = options.check_schema(m.state_schema);
-  if (!s) return Error{ErrorCode::invalid_argument, where + ": " + s.message()};
+  if (!s) return Error{ErrorCode::invalid_argument, where + ": " + s.error().message};
   return transport::ok_status();
 }
 
 Status read_recorded_program(const std::string& state_dir, RecordedProgram* out) {
   std::error_code ec;
-  if (!fs::is_directory(state_dir, ec)) return Status::error("state directory " + state_dir + " does not exist");
+  if (!fs::is_directory(state_dir, ec)) return Error(ErrorCode::failed, "state directory " + state_dir + " does not exist");
   snapshot::SnapshotStore store(state_dir);
   std::vector<std::pair<std::uint64_t, std::string>> broken;
   std::optional<snapshot::Manifest> m = store.find_newest_valid(&broken);
@@ -36,13 +36,13 @@ Status read_recorded_program(const std::string& state_dir, RecordedProgram* out)
     std::string why = "state directory " + state_dir + " has no committed snapshot (no " +
                       store.root().string() + "/<epoch>/MANIFEST that verifies)";
     for (const auto& [epoch, problem] : broken) why += "; " + problem;
-    return Status::error(why);
+    return Error(ErrorCode::failed, why);
   }
   out->epoch = m->epoch;
   out->snapshot = store.dir_of(m->epoch).string();
   out->program_version = m->program_version;
   out->state_schema = m->state_schema;
-  return Status::ok();
+  return ok_status();
 }
 
 }  // namespace sfn::runtime

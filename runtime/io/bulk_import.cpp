@@ -1,5 +1,8 @@
-// JSON lines to an ingress (bulk_import.h).
-#include "runtime/io/bulk_import.h"
+// JSON lines to an ingress (import_json_lines, sfn/client.h).
+#include "sfn/client.h"
+
+#include "runtime/io/bulk_sender.h"
+#include "runtime/transport/result.h"
 
 #include <poll.h>
 #include <unistd.h>

@@ -7,7 +7,7 @@
 // larger than a batch request travels alone, once the server has told its record size limit; one
 // over that limit is refused here with the server's words (too_large), since the server would drop
 // its request unanswered (decision 110).
-// Used by `sfn send --file` (bulk_import.h) and the ingest benchmark. One thread at a time.
+// Used by `sfn send --file` (import_json_lines, sfn/client.h) and the ingest benchmark. One thread at a time.
 #pragma once
 
 #include <chrono>
@@ -23,16 +23,6 @@
 namespace sfn::runtime::io {
 
 using namespace std::chrono_literals;
-
-struct BulkOptions {
-  PayloadFormat format = PayloadFormat::json;
-  std::size_t records_per_request = 1024;        // a request is sent once it holds this many
-  // ... or before it would hold more than this many bytes of records (data, key and
-  // kRecordFramingBytes each; at most kMaxBatchRequestBytes, which every server receives)
-  std::size_t max_request_bytes = kMaxBatchRequestBytes;
-  std::size_t max_requests_in_flight = 8;        // the window
-  std::chrono::milliseconds timeout = 5s;        // the longest wait for a reply
-};
 
 // Called with each record's result, in the order the records were added. `tag` is the caller's
 // name for the record (e.g. its line number). Errors: rejected (the record does not decode;

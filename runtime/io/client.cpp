@@ -1,7 +1,7 @@
 // Clients of the runtime's endpoints (client.h): one DEALER request/reply per call with a
 // deadline, and the egress follower that combines log reads over the control endpoint with
 // the PUB stream.
-#include "runtime/io/client.h"
+#include "sfn/client.h"
 
 #include <optional>
 

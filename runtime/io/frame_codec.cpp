@@ -1,28 +1,19 @@
 // The CRC-checked frame format (frame_codec.h).
 #include "runtime/io/frame_codec.h"
+#include "common/bits.h"
 
 namespace sfn::runtime::io {
 namespace {
 
-void put32(std::string& b, std::uint32_t v) {
-  for (int i = 0; i < 4; ++i) b.push_back(static_cast<char>(v >> (8 * i)));
-}
-void put64(std::string& b, std::uint64_t v) {
-  for (int i = 0; i < 8; ++i) b.push_back(static_cast<char>(v >> (8 * i)));
-}
-std::uint64_t get_le(const char* p, int n) {
-  std::uint64_t v = 0;
-  for (int i = 0; i < n; ++i) v |= std::uint64_t(static_cast<unsigned char>(p[i])) << (8 * i);
-  return v;
-}
+using bits::get_le;
 
 }  // namespace
 
 void encode_frame(std::string& out, std::uint64_t number, std::string_view key, std::string_view payload) {
   std::size_t at = out.size();
-  put32(out, static_cast<std::uint32_t>(kFrameBodyFixed + key.size() + payload.size()));
-  put32(out, 0);  // crc, patched below
-  put64(out, number);
+  bits::put_le32(out, static_cast<std::uint32_t>(kFrameBodyFixed + key.size() + payload.size()));
+  bits::put_le32(out, 0);  // crc, patched below
+  bits::put_le64(out, number);
   out.push_back(static_cast<char>(key.size() & 0xff));
   out.push_back(static_cast<char>(key.size() >> 8));
   out.append(key);

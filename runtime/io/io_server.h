@@ -24,9 +24,6 @@
 namespace sfn::runtime::io {
 
 // Default loopback endpoints of `sfn run` and the client commands (docs/cli.md).
-inline constexpr const char* kDefaultIngressEndpoint = "tcp://127.0.0.1:7100";
-inline constexpr const char* kDefaultEgressEndpoint = "tcp://127.0.0.1:7101";
-inline constexpr const char* kDefaultControlEndpoint = "tcp://127.0.0.1:7102";
 
 struct IoServerOptions {
   // Logs live in <log_dir>/ingress/<name>/ and <log_dir>/egress/<name>/. Names must match

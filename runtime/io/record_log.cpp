@@ -8,6 +8,7 @@
 #include "runtime/io/durable_file.h"
 #include "runtime/io/frame_codec.h"
 #include "runtime/io/key_index.h"
+#include "common/bits.h"
 
 #include <fcntl.h>
 #include <sys/file.h>
@@ -28,11 +29,7 @@ namespace {
 
 constexpr std::uint64_t kIndexStride = 64;   // sparse index: one position per 64 records
 
-std::uint64_t get_le(const char* p, int n) {
-  std::uint64_t v = 0;
-  for (int i = 0; i < n; ++i) v |= std::uint64_t(static_cast<unsigned char>(p[i])) << (8 * i);
-  return v;
-}
+using bits::get_le;
 
 Status write_all(int fd, std::string_view data, std::uint64_t pos, const fs::path& path) {
   while (!data.empty()) {

@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "runtime/transport/result.h"
+#include "sfn/client.h"
 
 namespace sfn::runtime::io {
 
@@ -40,13 +41,6 @@ struct LogOptions {
 struct AppendRequest {
   std::string_view payload;
   std::string_view idempotency_key;
-};
-
-// The acknowledgement of an append: the record's offset, and whether the key was a duplicate
-// (then `offset` is the offset of the record first appended with that key).
-struct AppendResult {
-  std::uint64_t offset = 0;
-  bool duplicate = false;
 };
 
 // What open() found and repaired.

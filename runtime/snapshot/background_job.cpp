@@ -40,7 +40,7 @@ std::optional<Status> BackgroundJob::take() {
 
 Status BackgroundJob::wait() {
   std::unique_lock<std::mutex> lock(mu_);
-  if (!started_) return Status::ok();
+  if (!started_) return ok_status();
   cv_.wait(lock, [&] { return result_.has_value(); });
   started_ = false;
   return *std::exchange(result_, std::nullopt);

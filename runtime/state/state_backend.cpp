@@ -23,6 +23,7 @@
 #include "runtime/core/codec.h"
 #include "runtime/core/text.h"
 #include "runtime/core/value.h"
+#include "common/bits.h"
 
 namespace sfn::runtime::state {
 
@@ -44,28 +45,11 @@ class Db {
 
 namespace {
 
-void put_be32(std::string& s, uint32_t v) {
-  char b[4] = {char(v >> 24), char(v >> 16), char(v >> 8), char(v)};
-  s.append(b, 4);
-}
-
-void put_le64(std::string& s, uint64_t v) {
-  char b[8];
-  for (int i = 0; i < 8; ++i) b[i] = static_cast<char>(v >> (8 * i));
-  s.append(b, 8);
-}
-
-uint64_t get_le64(const char* p) {
-  uint64_t v = 0;
-  for (int i = 7; i >= 0; --i) v = (v << 8) | static_cast<unsigned char>(p[i]);
-  return v;
-}
-
-uint32_t get_le32(const char* p) {
-  uint32_t v = 0;
-  for (int i = 3; i >= 0; --i) v = (v << 8) | static_cast<unsigned char>(p[i]);
-  return v;
-}
+using bits::align_up;
+using bits::get_le32;
+using bits::get_le64;
+using bits::put_be32;
+using bits::put_le64;
 
 void instance_prefix(std::string& out, uint32_t kg, std::string_view address) {
   out.clear();
@@ -76,10 +60,8 @@ void instance_prefix(std::string& out, uint32_t kg, std::string_view address) {
 }
 
 Status rocks_error(const char* what, const rocksdb::Status& s) {
-  return Status::error(std::string("state store: ") + what + ": " + s.ToString());
+  return Error(ErrorCode::io_error, std::string("state store: ") + what + ": " + s.ToString());
 }
-
-uint32_t align_up(uint32_t n, uint32_t a) { return (n + a - 1) / a * a; }
 
 const std::string kMetaMessageTypes = "message_types";
 const std::string kMetaStates = "states";
@@ -194,7 +176,7 @@ std::unique_ptr<StateBackend> StateBackend::open(const std::string& dir, ModuleP
   Status r = b->renumber_message_types();
   if (r) r = b->drop_removed_states();
   if (!r) {
-    *error = "state store " + dir + ": " + r.message();
+    *error = "state store " + dir + ": " + r.error().message;
     return nullptr;
   }
   const sfn_module& m = b->module_->desc();
@@ -222,7 +204,7 @@ Status StateBackend::renumber_message_types() {
   std::string stored;
   bool found = false;
   if (Status s = get_meta(kMetaMessageTypes, &stored, &found); !s) return s;
-  if (found && stored == names) return Status::ok();
+  if (found && stored == names) return ok_status();
   if (found) {
     std::unordered_map<std::string, uint32_t> now;
     for (uint32_t i = 0; i < module_->desc().message_count; ++i) now.emplace(module_->desc().messages[i]->name, i);
@@ -254,10 +236,10 @@ Status StateBackend::renumber_timers() {
     for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
       std::string v = it->value().ToString();
       uint32_t written = v.size() >= 16 ? get_le32(v.data() + 8) : kUnknownMessageType;
-      if (written >= renumbering_.size()) return Status::error("corrupt timer record");
+      if (written >= renumbering_.size()) return Error(ErrorCode::io_error, "corrupt timer record");
       if (renumbering_[written] == kUnknownMessageType) {
         uint32_t n = get_le32(v.data() + 12);
-        if (v.size() < 16 + size_t(n)) return Status::error("corrupt timer record");
+        if (v.size() < 16 + size_t(n)) return Error(ErrorCode::io_error, "corrupt timer record");
         TimerRecord t;
         t.handle = it->key().ToString().substr(prefix.size());
         t.due = static_cast<int64_t>(get_le64(v.data()));
@@ -274,7 +256,7 @@ Status StateBackend::renumber_timers() {
     ++kg;
   }
   if (!it->status().ok()) return rocks_error("scan timers", it->status());
-  return Status::ok();
+  return ok_status();
 }
 
 // Deletes the values of states this version does not declare (and of function types it does
@@ -286,14 +268,14 @@ Status StateBackend::drop_removed_states() {
   std::string stored;
   bool found = false;
   if (Status s = get_meta(kMetaStates, &stored, &found); !s) return s;
-  if (found && stored == names) return Status::ok();
+  if (found && stored == names) return ok_status();
   std::unique_ptr<rocksdb::Iterator> it(db_->db->NewIterator(rocksdb::ReadOptions()));
   for (it->SeekToFirst(); it->Valid(); it->Next()) {
     std::string_view k(it->key().data(), it->key().size());
     if (k.size() < 9 || k[4] != 'S') continue;
     const uint32_t len = (uint32_t(uint8_t(k[5])) << 24) | (uint32_t(uint8_t(k[6])) << 16) |
                          (uint32_t(uint8_t(k[7])) << 8) | uint8_t(k[8]);
-    if (k.size() < 9 + size_t(len)) return Status::error("corrupt state key");
+    if (k.size() < 9 + size_t(len)) return Error(ErrorCode::io_error, "corrupt state key");
     const std::string_view address = k.substr(9, len), state = k.substr(9 + len);
     const size_t slash = address.find('/', address.find('/') + 1);
     const int f = slash == std::string_view::npos ? -1 : module_->function_index(address.substr(0, slash));
@@ -376,12 +358,12 @@ Instance* StateBackend::find(std::string_view address, const core::Address& pars
 Status StateBackend::instance_json(std::string_view address, uint32_t key_groups, int64_t now, std::string* out) {
   core::Address parsed;
   std::string err;
-  if (!module_->parse_address(address, &parsed, &err)) return Status::error(err);
-  Status st;
+  if (!module_->parse_address(address, &parsed, &err)) return Error(ErrorCode::io_error, err);
+  Status st = ok_status();
   Instance* inst = find(address, parsed, core::key_group_of(address, key_groups), &st);
   if (!st) return st;
   // docs/cli.md: no such instance is an error (exit 1), not a print of the initializers.
-  if (!inst) return Status::error("no instance " + std::string(address) + " (it has never stored state)");
+  if (!inst) return Error(ErrorCode::io_error, "no instance " + std::string(address) + " (it has never stored state)");
   const sfn_function_desc& fn = module_->desc().functions[parsed.function];
   const FunctionLayout& fl = layouts_[parsed.function];
   expire(inst, now);
@@ -394,7 +376,7 @@ Status StateBackend::instance_json(std::string_view address, uint32_t key_groups
   }
   json.push_back('}');
   *out = std::move(json);
-  return Status::ok();
+  return ok_status();
 }
 
 Instance* StateBackend::load(std::string_view address, const core::Address& parsed, uint32_t kg, bool create,
@@ -432,7 +414,7 @@ Instance* StateBackend::load(std::string_view address, const core::Address& pars
       const std::string& v = values[i];
       stored_bytes += v.size();
       if (v.size() < 8) {  // stored state that cannot be read is an error, never a silent reset
-        *error = Status::error("state store: corrupt record for " + std::string(address));
+        *error = Error(ErrorCode::io_error, "state store: corrupt record for " + std::string(address));
         return nullptr;
       }
       if (i == fn.state_count) {
@@ -443,8 +425,8 @@ Instance* StateBackend::load(std::string_view address, const core::Address& pars
       void* slot = inst->block.get() + fl.offsets[i];
       Status d = core::decode_value(fn.states[i].type, std::string_view(v).substr(8), slot);
       if (!d) {
-        *error = Status::error("stored state " + std::string(fn.states[i].name) + " of " + std::string(address) +
-                               " cannot be read: " + d.message());
+        *error = Error(ErrorCode::io_error, "stored state " + std::string(fn.states[i].name) + " of " + std::string(address) +
+                               " cannot be read: " + d.error().message);
         return nullptr;
       }
       inst->written_at[i] = static_cast<int64_t>(get_le64(v.data()));
@@ -528,22 +510,22 @@ void StateBackend::encode_instance(Instance* inst, bool into_frozen) {
 }
 
 Status StateBackend::write_back() {
-  if (frozen_) return Status::ok();
+  if (frozen_) return ok_status();
   rocksdb::WriteBatch& batch = db_->pending;
   for (Instance* inst : dirty_list_) encode_instance(inst, false);
   dirty_list_.clear();
-  if (batch.Count() == 0) return Status::ok();
+  if (batch.Count() == 0) return ok_status();
   rocksdb::WriteOptions wo;
   wo.disableWAL = true;
   batch_bytes_ += batch.GetDataSize();
   rocksdb::Status s = db_->db->Write(wo, &batch);
   batch.Clear();
   if (!s.ok()) return rocks_error("write", s);
-  return Status::ok();
+  return ok_status();
 }
 
 Status StateBackend::shrink() {
-  if (cache_limit_ == 0 || cache_bytes_ <= cache_limit_ || frozen_) return Status::ok();
+  if (cache_limit_ == 0 || cache_bytes_ <= cache_limit_ || frozen_) return ok_status();
   if (!dirty_list_.empty()) {
     if (Status s = write_back(); !s) return s;
   }
@@ -562,7 +544,7 @@ Status StateBackend::shrink() {
     ++evictions_;
     cache_.erase(inst);  // the last instance takes its place: the hand looks at it next
   }
-  return Status::ok();
+  return ok_status();
 }
 
 CacheStats StateBackend::cache_stats() const {
@@ -599,7 +581,7 @@ Status StateBackend::write_frozen(const std::string& dir) {
       return rocks_error("write", s);
     }
   }
-  return dir.empty() ? Status::ok() : checkpoint(dir);
+  return dir.empty() ? ok_status() : checkpoint(dir);
 }
 
 Status StateBackend::thaw() {
@@ -607,8 +589,8 @@ Status StateBackend::thaw() {
   for (const rocksdb::WriteBatch& batch : db_->frozen) batch_bytes_ += batch.GetDataSize();
   db_->frozen.clear();
   frozen_ = false;
-  if (!std::exchange(frozen_write_failed_, false)) return Status::ok();
-  return Status::error("state store: the snapshot's state could not be written");
+  if (!std::exchange(frozen_write_failed_, false)) return ok_status();
+  return Error(ErrorCode::io_error, "state store: the snapshot's state could not be written");
 }
 
 void StateBackend::put_timer(uint32_t kg, const TimerRecord& t) {
@@ -632,7 +614,7 @@ void StateBackend::put_meta(std::string_view name, std::string_view value) { db_
 Status StateBackend::get_meta(std::string_view name, std::string* value, bool* found) {
   rocksdb::Status s = db_->db->Get(rocksdb::ReadOptions(), meta_key(name), value);
   *found = s.ok();
-  if (s.ok() || s.IsNotFound()) return Status::ok();
+  if (s.ok() || s.IsNotFound()) return ok_status();
   return rocks_error("read", s);
 }
 
@@ -644,27 +626,27 @@ Status StateBackend::load_timers(uint32_t key_groups, const std::function<void(T
     prefix.push_back('T');
     for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
       rocksdb::Slice v = it->value();
-      if (v.size() < 16) return Status::error("state store: corrupt timer record");
+      if (v.size() < 16) return Error(ErrorCode::io_error, "state store: corrupt timer record");
       TimerRecord t;
       t.handle = it->key().ToString().substr(prefix.size());
       t.due = static_cast<int64_t>(get_le64(v.data()));
       t.message_type = get_le32(v.data() + 8);
       uint32_t n = get_le32(v.data() + 12);
       if (v.size() < 16 + static_cast<size_t>(n) || t.message_type >= module_->desc().message_count)
-        return Status::error("state store: corrupt timer record");
+        return Error(ErrorCode::io_error, "state store: corrupt timer record");
       t.target.assign(v.data() + 16, n);
       t.payload.assign(v.data() + 16 + n, v.size() - 16 - n);
       visit(std::move(t));
     }
   }
   if (!it->status().ok()) return rocks_error("scan timers", it->status());
-  return Status::ok();
+  return ok_status();
 }
 
 Status StateBackend::flush() {
   rocksdb::Status s = db_->db->Flush(rocksdb::FlushOptions());
   if (!s.ok()) return rocks_error("flush", s);
-  return Status::ok();
+  return ok_status();
 }
 
 Status StateBackend::checkpoint(const std::string& dir) {
@@ -674,7 +656,7 @@ Status StateBackend::checkpoint(const std::string& dir) {
   std::unique_ptr<rocksdb::Checkpoint> owned(cp);
   s = owned->CreateCheckpoint(dir);
   if (!s.ok()) return rocks_error("checkpoint", s);
-  return Status::ok();
+  return ok_status();
 }
 
 uint64_t StateBackend::db_bytes_written() const {
@@ -694,7 +676,7 @@ Status open_read_only(const std::string& dir, DbPtr* out) {
   rocksdb::Status s = rocksdb::DB::OpenForReadOnly(options, dir, &raw);
   if (!s.ok()) return rocks_error(("open " + dir).c_str(), s);
   out->reset(raw);
-  return Status::ok();
+  return ok_status();
 }
 
 rocksdb::ReadOptions scan_options() {
@@ -718,20 +700,20 @@ Status merged_metadata(const std::vector<DbPtr>& from, std::map<std::string, std
         uint64_t seq = 0;
         auto r = std::from_chars(value.data(), value.data() + value.size(), seq);
         if (r.ec != std::errc() || r.ptr != value.data() + value.size())
-          return Status::error("state store " + std::to_string(i) + ": corrupt timer counter \"" + value + "\"");
+          return Error(ErrorCode::io_error, "state store " + std::to_string(i) + ": corrupt timer counter \"" + value + "\"");
         max_seq = std::max(max_seq, seq);
         any_seq = true;
         continue;
       }
       auto [at, inserted] = out->emplace(it->key().ToString(), value);
       if (!inserted && at->second != value)
-        return Status::error("the workers' state stores disagree on their metadata \"" + name +
+        return Error(ErrorCode::io_error, "the workers' state stores disagree on their metadata \"" + name +
                              "\": they were not written by one run of one program");
     }
     if (!it->status().ok()) return rocks_error("scan metadata", it->status());
   }
   if (any_seq) (*out)[meta_key(kTimerSeqMeta)] = std::to_string(max_seq);
-  return Status::ok();
+  return ok_status();
 }
 
 // Appends the key range of key group `kg` of `db` to `sst`.
@@ -746,7 +728,7 @@ Status copy_key_group(rocksdb::DB& db, uint32_t kg, rocksdb::SstFileWriter& sst,
     stats->bytes += it->key().size() + it->value().size();
   }
   if (!it->status().ok()) return rocks_error("scan key group", it->status());
-  return Status::ok();
+  return ok_status();
 }
 
 // Writes new worker `w`'s key groups (each from the old database that owned it) and `meta` in
@@ -769,9 +751,9 @@ Status write_worker_sst(const std::vector<DbPtr>& from, const std::string& file,
     stats->bytes += key.size() + value.size();
   }
   *entries = stats->keys - before;
-  if (*entries == 0) return Status::ok();  // RocksDB refuses an empty SST file: nothing to ingest
+  if (*entries == 0) return ok_status();  // RocksDB refuses an empty SST file: nothing to ingest
   if (s = sst.Finish(); !s.ok()) return rocks_error(("finish " + file).c_str(), s);
-  return Status::ok();
+  return ok_status();
 }
 
 // Builds the database of new worker `w` of `workers` in `dir`: one SST file written in key
@@ -780,7 +762,7 @@ Status build_worker_db(const std::vector<DbPtr>& from, const std::string& dir, u
                        uint32_t key_groups, const std::map<std::string, std::string>& meta, RescaleStats* stats) {
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);
-  if (ec) return Status::error("cannot create state directory " + dir + ": " + ec.message());
+  if (ec) return Error(ErrorCode::io_error, "cannot create state directory " + dir + ": " + ec.message());
   const std::string file = dir + "/rescaled.sst.tmp";
   uint64_t entries = 0;
   if (Status s = write_worker_sst(from, file, w, workers, key_groups, meta, stats, &entries); !s) return s;
@@ -797,7 +779,7 @@ Status build_worker_db(const std::vector<DbPtr>& from, const std::string& dir, u
   }
   if (s = db->Close(); !s.ok()) return rocks_error(("close " + dir).c_str(), s);
   std::filesystem::remove(file, ec);  // moved by the ingestion; left only when there was nothing to ingest
-  return Status::ok();
+  return ok_status();
 }
 
 }  // namespace
@@ -805,7 +787,7 @@ Status build_worker_db(const std::vector<DbPtr>& from, const std::string& dir, u
 Status rebuild_for_workers(const std::vector<std::string>& from, const std::vector<std::string>& to,
                            uint32_t key_groups, RescaleStats* stats) {
   if (from.empty() || to.empty() || from.size() > key_groups || to.size() > key_groups)
-    return Status::error("rescaling needs between 1 and " + std::to_string(key_groups) + " workers");
+    return Error(ErrorCode::io_error, "rescaling needs between 1 and " + std::to_string(key_groups) + " workers");
   std::vector<DbPtr> dbs(from.size());
   for (size_t i = 0; i < from.size(); ++i)
     if (Status s = open_read_only(from[i], &dbs[i]); !s) return s;
@@ -816,7 +798,7 @@ Status rebuild_for_workers(const std::vector<std::string>& from, const std::vect
                                    meta, stats);
         !s)
       return s;
-  return Status::ok();
+  return ok_status();
 }
 
 // ---- Txn ----

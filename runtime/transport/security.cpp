@@ -418,18 +418,11 @@ std::uint64_t ZapHandler::refused() const { return impl_->refused.load(); }
 
 namespace sfn::runtime {
 
-int write_new_curve_key_pair(const std::string& base, bool overwrite, std::string* public_key, std::string* error) {
+Result<std::string> write_new_curve_key_pair(const std::string& base, bool overwrite) {
   auto keys = transport::generate_curve_keys();
-  if (!keys) {
-    *error = keys.error().message;
-    return 1;
-  }
-  if (auto s = transport::write_curve_keys(base, keys.value(), overwrite); !s) {
-    *error = s.error().message;
-    return s.error().code == transport::ErrorCode::invalid_argument ? 2 : 1;
-  }
-  *public_key = keys->public_key;
-  return 0;
+  if (!keys) return keys.error();
+  if (auto s = transport::write_curve_keys(base, keys.value(), overwrite); !s) return s.error();
+  return keys->public_key;
 }
 
 }  // namespace sfn::runtime

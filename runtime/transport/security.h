@@ -22,17 +22,12 @@
 #include <vector>
 
 #include "runtime/transport/result.h"
+#include "sfn/security.h"
 
 namespace sfn::runtime::transport {
 
 // Characters of a CurveZMQ key in Z85 text.
 inline constexpr std::size_t kCurveKeyTextSize = 40;
-
-// A CurveZMQ key pair, each key as Z85 text.
-struct CurveKeyPair {
-  std::string public_key;
-  std::string secret_key;
-};
 
 // A fresh random key pair (libsodium through libzmq).
 Result<CurveKeyPair> generate_curve_keys();
@@ -72,16 +67,6 @@ struct SecurityOptions {
 // neither (invalid_argument naming the missing one). Errors of the loaders above.
 Result<SecurityOptions> load_server_security(const std::string& key_file, const std::string& peers_dir,
                                              bool insecure);
-
-// What a client needs to talk to a CURVE server: its own key pair and the server's public key.
-struct CurveClientKeys {
-  CurveKeyPair keys;
-  std::string server_key;
-};
-
-// A client's `--curve-key KEY --server-key SERVER.pub`: both files or neither (nullopt).
-Result<std::optional<CurveClientKeys>> load_client_keys(const std::string& key_file,
-                                                        const std::string& server_key_file);
 
 // Whether binding `endpoint` stays on this machine: inproc://, ipc://, and tcp:// on 127.0.0.0/8,
 // [::1] or localhost. Anything else (0.0.0.0, *, an interface name, another address) is not.

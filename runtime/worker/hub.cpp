@@ -27,21 +27,21 @@ unsigned channel_sockets(unsigned workers) { return workers * workers + workers 
 Status reserve_open_files(unsigned workers) {
   const uint64_t sockets = channel_sockets(workers);
   if (sockets > static_cast<uint64_t>(transport::TransportContext::socket_limit()))
-    return Status::error(std::to_string(workers) + " workers need " + std::to_string(sockets) +
+    return Error(ErrorCode::failed, std::to_string(workers) + " workers need " + std::to_string(sockets) +
                          " ZeroMQ sockets, more than this system allows (" +
                          std::to_string(transport::TransportContext::socket_limit()) + "): use fewer workers");
   const uint64_t needed = sockets + uint64_t{workers} * kFilesPerWorker + kFilesPerProcess;
   rlimit limit{};
-  if (::getrlimit(RLIMIT_NOFILE, &limit) != 0) return Status::ok();  // nothing to learn or raise
+  if (::getrlimit(RLIMIT_NOFILE, &limit) != 0) return ok_status();  // nothing to learn or raise
   if (limit.rlim_cur < needed && limit.rlim_cur < limit.rlim_max) {
     limit.rlim_cur = limit.rlim_max;
     if (::setrlimit(RLIMIT_NOFILE, &limit) != 0) ::getrlimit(RLIMIT_NOFILE, &limit);
   }
   if (limit.rlim_cur != RLIM_INFINITY && limit.rlim_cur < needed)
-    return Status::error(std::to_string(workers) + " workers need about " + std::to_string(needed) +
+    return Error(ErrorCode::failed, std::to_string(workers) + " workers need about " + std::to_string(needed) +
                          " open files, but the limit is " + std::to_string(limit.rlim_cur) +
                          " (ulimit -n): use fewer workers or raise the limit");
-  return Status::ok();
+  return ok_status();
 }
 
 Hub::Hub(ModulePtr m, unsigned w, uint32_t g, ClockMode c, std::string t)

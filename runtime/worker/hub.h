@@ -109,6 +109,8 @@ class Hub {
   uint64_t max_in_flight = kDefaultMaxInFlight;  // set before the threads start; 0: no bound
   // ---- the instance cache (decision 131) ----
   uint64_t cache_bytes = 0;  // set before the threads start: each worker's bound; 0: none
+  // ---- tests: faults injected on purpose (RunOptions::faults); null: none ----
+  std::shared_ptr<FaultInjector> faults;
   // Per worker: the messages it created by sends and timers minus those of them it processed (a
   // message processed by another worker counts there), so their sum is what is in flight.
   struct alignas(64) InFlight {

@@ -13,6 +13,7 @@
 #include "runtime/core/codec.h"
 #include "runtime/core/text.h"
 #include "runtime/core/value.h"
+#include "common/bits.h"
 
 namespace sfn::runtime::worker {
 namespace {
@@ -26,7 +27,7 @@ constexpr size_t kBatch = 1024;  // invocations between channel flushes
 constexpr size_t kWriteBackInstances = 1 << 20;
 constexpr std::chrono::milliseconds kWriteBackInterval(5000);
 
-uint32_t align16(uint32_t n) { return (n + 15) & ~15u; }
+uint32_t align16(uint32_t n) { return bits::align_up(n, 16u); }
 
 [[noreturn]] void invariant_failed(const char* what) {
   std::fprintf(stderr, "sfn runtime: internal error: %s\n", what);
@@ -239,23 +240,17 @@ class WorkerInvocation final : public core::Invocation {
 };
 
 Worker::Worker(Hub& hub, unsigned index)
-    : hub_(hub), module_(*hub.module), index_(index), align_(hub.workers + 1, index) {
-  unsigned w = 0;
-  unsigned long long n = 0;
-  if (const char* spec = std::getenv("SFN_TEST_FAIL_WORKER"); spec && std::sscanf(spec, "%u:%llu", &w, &n) == 2 &&
-                                                               w == index)
-    fail_after_ = n;
-}
+    : hub_(hub), module_(*hub.module), index_(index), align_(hub.workers + 1, index) {}
 
 Worker::~Worker() = default;
 
 Status Worker::open(const std::string& dir) {
   std::string error;
   backend_ = state::StateBackend::open(dir, hub_.module, &error);
-  if (!backend_) return Status::error(error);
+  if (!backend_) return Error(ErrorCode::failed, error);
   inv_ = std::make_unique<WorkerInvocation>(*this);
   auto r = transport::Receiver::bind(hub_.transport, hub_.endpoint_of(index_), hub_.channel_options());
-  if (!r) return Status::error("worker " + std::to_string(index_) + ": " + r.error().message);
+  if (!r) return Error(ErrorCode::failed, "worker " + std::to_string(index_) + ": " + r.error().message);
   receiver_ = std::move(r.value());
   writer_ = std::make_unique<snapshot::BackgroundJob>([waker = receiver_->waker()] { waker.wake(); });
   backend_->set_cache_limit(hub_.cache_bytes);
@@ -277,10 +272,10 @@ Status Worker::connect() {
     if (w == index_) continue;
     auto s = transport::Sender::connect(hub_.transport, hub_.sender_id(index_), hub_.endpoint_of(w),
                                              hub_.sender_options(w));
-    if (!s) return Status::error("worker " + std::to_string(index_) + ": " + s.error().message);
+    if (!s) return Error(ErrorCode::failed, "worker " + std::to_string(index_) + ": " + s.error().message);
     senders_[w] = std::move(s.value());
   }
-  return Status::ok();
+  return ok_status();
 }
 
 transport::Waker Worker::waker() const { return receiver_->waker(); }
@@ -387,7 +382,7 @@ void Worker::accept_record(std::string_view record, bool counted) {
   Pending p(module_, type, target);
   Status s = core::decode_proto(module_.message(type), payload, p.message(), core::BadUtf8::repair);
   taken_ += counted && !s;
-  if (!s) return dead_letter(target, type, p.message(), s.message(), "");
+  if (!s) return dead_letter(target, type, p.message(), s.error().message, "");
   ++created_;
   p.set_counted(counted);
   local_.push_back(std::move(p));
@@ -506,7 +501,7 @@ bool Worker::fire_due_timers() {
     Status s = core::decode_proto(module_.message(t.message_type), t.payload, p.message(), core::BadUtf8::repair);
     timers_.erase(it);
     if (!s) {
-      dead_letter(p.address(), p.message_type(), p.message(), s.message(), "");
+      dead_letter(p.address(), p.message_type(), p.message(), s.error().message, "");
       continue;
     }
     route(std::move(p));
@@ -529,9 +524,9 @@ void Worker::process(const Pending& p) {
                            std::string(parsed.type_name) + "`",
                        "");
   }
-  Status st;
+  Status st = ok_status();
   state::Instance* inst = backend_->instance(addr, parsed, core::key_group_of(addr, hub_.key_groups), &st);
-  if (!inst) return dead_letter(addr, p.message_type(), p.message(), st.message(), "");
+  if (!inst) return dead_letter(addr, p.message_type(), p.message(), st.error().message, "");
   inv_->start(inst, hub_.now());
   int rc = inv_->run([&] { return handler(static_cast<sfn_ctx*>(inv_.get()), p.message()); });
   const uint64_t n = invocations_.fetch_add(1, std::memory_order_relaxed) + 1;
@@ -539,8 +534,7 @@ void Worker::process(const Pending& p) {
   const uint64_t sent_before = sent_;
   if (!inv_->finish(rc)) dead_letter(addr, p.message_type(), p.message(), inv_->error(), inv_->location());
   note_in_flight(sent_ - sent_before);
-  static std::atomic<bool> injected{false};
-  if (n == fail_after_ && !injected.exchange(true)) fail("worker " + std::to_string(index_) + ": injected failure");
+  if (hub_.faults && hub_.faults->fail_worker(index_, n)) fail("worker " + std::to_string(index_) + ": injected failure");
 }
 
 // The run stopped during this invocation: its effects are discarded, it is no dead letter, and
@@ -561,10 +555,10 @@ void Worker::end_batch(bool force) {
       timer_seq_dirty_ = false;
     }
     Status s = backend_->write_back();
-    if (!s) fail(s.message());
+    if (!s) fail(s.error().message);
     last_write_back_ = now;
   }
-  if (Status s = backend_->shrink(); !s) fail(s.message());
+  if (Status s = backend_->shrink(); !s) fail(s.error().message);
   publish_cache_stats();
   drain_overflow();
   for (auto& sender : senders_) {
@@ -634,7 +628,7 @@ void Worker::run() {
   settle_snapshot();
   end_batch(true);
   Status s = backend_->flush();
-  if (!s) fail(s.message());
+  if (!s) fail(s.error().message);
 }
 
 void Worker::publish_cache_stats() {

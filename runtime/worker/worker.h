@@ -203,9 +203,6 @@ class Worker {
     void stopped(std::chrono::steady_clock::time_point wall, int64_t cpu);
   };
   Snapshot snap_;
-  // Test hook (tests/e2e/chaos): SFN_TEST_FAIL_WORKER=W:N makes worker W fail after its N-th
-  // invocation, once per process, to exercise recovery from a failed worker thread.
-  uint64_t fail_after_ = 0;
   uint64_t epoch_ = kFirstEpoch;  // the epoch new egress and dead letters belong to
 
   uint64_t created_ = 0, consumed_ = 0;

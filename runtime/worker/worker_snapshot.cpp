@@ -127,8 +127,8 @@ void Worker::advance_snapshot() {
     std::optional<Status> s = writer_->take();
     if (!s) return;
     snap_.written = true;
-    if (!*s) snap_.error = "worker " + std::to_string(index_) + ": " + s->message();
-    if (Status t = backend_->thaw(); !t) fail("worker " + std::to_string(index_) + ": " + t.message());
+    if (!*s) snap_.error = "worker " + std::to_string(index_) + ": " + s->error().message;
+    if (Status t = backend_->thaw(); !t) fail("worker " + std::to_string(index_) + ": " + t.error().message);
   }
   if (snap_.aligned && snap_.queued_left == 0) finish_snapshot();
 }
@@ -142,7 +142,7 @@ void Worker::settle_snapshot() {
   }
   (void)writer_->wait();  // a failed checkpoint of an abandoned snapshot does not matter; a failed write does
   snap_.written = true;
-  if (Status t = backend_->thaw(); !t) fail("worker " + std::to_string(index_) + ": " + t.message());
+  if (Status t = backend_->thaw(); !t) fail("worker " + std::to_string(index_) + ": " + t.error().message);
 }
 
 void Worker::finish_snapshot() {

@@ -40,10 +40,10 @@ inline void check_round_trips(const OwnedMessage& m) {
   encode_proto(m.desc, m.msg, pb);
   encode_json(m.desc, m.msg, json);
   OwnedMessage from_pb(m.desc), from_json(m.desc);
-  if (runtime::Status s = decode_proto(m.desc, pb, from_pb.msg); !s) finding("own Protobuf refused", s.message());
+  if (Status s = decode_proto(m.desc, pb, from_pb.msg); !s) finding("own Protobuf refused", s.error().message);
   encode_proto(m.desc, from_pb.msg, again);
   if (again != pb) finding("Protobuf round trip differs", json);
-  if (runtime::Status s = decode_json(m.desc, json, from_json.msg); !s) finding("own JSON refused", s.message());
+  if (Status s = decode_json(m.desc, json, from_json.msg); !s) finding("own JSON refused", s.error().message);
   again.clear();
   encode_json(m.desc, from_json.msg, again);
   if (again != json) finding("JSON round trip differs", json + "\n" + again);

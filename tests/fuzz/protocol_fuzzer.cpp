@@ -25,9 +25,9 @@ std::variant<std::string, io::IngressRejection> validate(std::string_view ingres
                                                          std::string_view data) {
   if (ingress != "all") return io::IngressRejection{io::IngressRejection::Code::unknown_ingress, "unknown ingress"};
   sfn::fuzz::OwnedMessage m(&sfn::test::kAllDesc);
-  Status s = format == io::PayloadFormat::json ? core::decode_json(m.desc, data, m.msg)
+  sfn::Status s = format == io::PayloadFormat::json ? core::decode_json(m.desc, data, m.msg)
                                                : core::decode_proto(m.desc, data, m.msg);
-  if (!s) return io::IngressRejection{io::IngressRejection::Code::undecodable, s.message()};
+  if (!s) return io::IngressRejection{io::IngressRejection::Code::undecodable, s.error().message};
   std::string stored;
   core::encode_proto(m.desc, m.msg, stored);
   return stored;

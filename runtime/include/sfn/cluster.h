@@ -38,10 +38,10 @@ struct CoordinatorOptions {
 
 class ClusterHost;
 
-// Binds the control endpoint and serves it on a thread until the host is released (null and
-// `error` set when the endpoint cannot be bound). The result goes to RunOptions::worker_set as
-// cluster_worker_sets(host).
-std::shared_ptr<ClusterHost> start_host(CoordinatorOptions options, std::string* error);
+// Binds the control endpoint and serves it on a thread until the host is released (an error when
+// the keys cannot be loaded or the endpoint cannot be bound). The result goes to
+// RunOptions::worker_set as cluster_worker_sets(host).
+[[nodiscard]] Result<std::shared_ptr<ClusterHost>> start_host(CoordinatorOptions options);
 std::function<std::unique_ptr<WorkerSet>()> cluster_worker_sets(std::shared_ptr<ClusterHost> host);
 // Hot reload: the source files of another version of the program (`sources` and `main` as in
 // CoordinatorOptions) that compiled to `module`, sent to the workers of every generation that
@@ -58,7 +58,7 @@ struct WorkerOptions {
   Security security;       // its channel endpoint's keys and allowed peers
   std::string server_key;  // with keys: the coordinator's public key file (its OUT.pub)
   // Compiles the program whose main file is `main` (written below a temporary directory).
-  std::function<ModulePtr(const std::string& main, std::string* error)> compile;
+  std::function<Result<ModulePtr>(const std::string& main)> compile;
   std::function<void(const std::string&)> progress;
 };
 

@@ -12,26 +12,10 @@
 #include <string_view>
 #include <vector>
 
+#include "common/result.h"
 #include "sfn/abi.h"
 
 namespace sfn::runtime {
-
-// The outcome of an operation that can fail because of user input or the environment.
-class Status {
- public:
-  Status() = default;
-  static Status ok() { return Status(); }
-  static Status error(std::string message) { return Status(std::move(message)); }
-  bool is_ok() const { return !failed_; }
-  explicit operator bool() const { return !failed_; }
-  // The problem, in words fit for the user ("line 3: field `name`: expected a string").
-  const std::string& message() const { return message_; }
-
- private:
-  explicit Status(std::string message) : failed_(true), message_(std::move(message)) {}
-  bool failed_ = false;
-  std::string message_;
-};
 
 namespace core {
 class Module;
@@ -41,14 +25,16 @@ class Module;
 // workers; immutable once loaded.
 using ModulePtr = std::shared_ptr<const core::Module>;
 
-// Loads a module from a shared object exporting `sfn_module_v1` (dlopen). On failure returns
-// null and sets `error` (missing file, missing symbol, ABI version, invalid descriptor).
-ModulePtr load_module_file(const std::string& path, std::string* error);
-// Wraps a module linked into the process (the C++ backend's standalone executables, tests).
-ModulePtr load_module_linked(sfn_module_entry_fn entry, std::string* error);
-// The same for code whose lifetime `keep_alive` owns (the LLVM JIT's code of one program): the
-// module holds it until the last user of the module lets go.
-ModulePtr load_module_linked(sfn_module_entry_fn entry, std::shared_ptr<void> keep_alive, std::string* error);
+// Loads a module from a shared object exporting `sfn_module_v1` (dlopen). Errors name the file
+// and what is wrong (missing file, missing symbol, ABI version, invalid descriptor).
+[[nodiscard]] Result<ModulePtr> load_module_file(const std::string& path);
+// Wraps a module linked into the process (the C++ backend's standalone executables, tests), or
+// code whose lifetime `keep_alive` owns (the LLVM JIT's code of one program): the module holds it
+// until the last user of the module lets go.
+[[nodiscard]] Result<ModulePtr> load_module_linked(sfn_module_entry_fn entry, std::shared_ptr<void> keep_alive = nullptr);
+// The module's version hash (of its program's source text; sfn_module.version_hash), "" when the
+// module carries none.
+std::string module_version_hash(const ModulePtr& module);
 
 // One message between instances: the target address "pkg/Type/key", the message type (index
 // into sfn_module.messages), and its Protobuf wire encoding. This is what crosses the
@@ -93,6 +79,17 @@ struct InvocationBudget {
 // The options of `sfn run` (RUNTIME.md §5).
 class WorkerSet;  // runtime/embedded/worker_set.h
 
+// Fault injection for tests (decision 143): the run asks it after every invocation of every
+// worker; when it answers true, that worker fails as a failed write-back would (the run stops
+// without a last snapshot and recovers in place). Called from the worker threads: thread-safe.
+// The production run has none (RunOptions::faults is null).
+class FaultInjector {
+ public:
+  virtual ~FaultInjector() = default;
+  // Whether `worker` fails now, after its `invocations`-th invocation.
+  virtual bool fail_worker(unsigned worker, uint64_t invocations) = 0;
+};
+
 struct RunOptions {
   unsigned workers = 0;               // 0: as recorded in state_dir, else 1 with input_path, else cores
   std::string state_dir;              // default ".sfn/<package>"
@@ -125,6 +122,8 @@ struct RunOptions {
   // --cache-size: bound on the memory of cached instance state, shared evenly by the workers;
   // 0: a quarter of the machine's physical memory (default_cache_bytes).
   uint64_t cache_bytes = 0;
+  // Tests only: fails workers on purpose (FaultInjector); null: never.
+  std::shared_ptr<FaultInjector> faults;
   // The program's schema (compiler/compat: what its persisted data and in-flight messages
   // depend on), recorded in every snapshot's MANIFEST; empty when unknown (a module run without
   // its source).
@@ -179,11 +178,17 @@ struct RecordedProgram {
 // snapshot, and lists the newer snapshots that do not verify.
 [[nodiscard]] Status read_recorded_program(const std::string& state_dir, RecordedProgram* out);
 
-// `sfn state --state-dir` for tools: the state of the instance at `address` ("pkg/Type/key") as
-// one JSON object, from the newest committed snapshot of `state_dir` that verifies, read with no
-// program running. An error names what is missing (no snapshot, no such instance).
-[[nodiscard]] Status read_instance_state(const ModulePtr& module, const std::string& state_dir,
-                                         const std::string& address, std::string* json);
+// `sfn state ADDRESS --state-dir DIR [--epoch E]`: the state of the instance at `address`
+// ("pkg/Type/key") as one JSON object, from epoch `epoch`'s snapshot of `state_dir` (0: the newest
+// that verifies), read with no program running and without changing the snapshot (the owning
+// worker's checkpoint is restored into a scratch directory, SST files hard-linked). Errors name
+// what is missing: no state directory, no snapshot, a damaged one, no such instance.
+[[nodiscard]] Result<std::string> read_instance_state(const ModulePtr& module, const std::string& state_dir,
+                                                      std::string_view address, uint64_t epoch = 0);
+
+// The program `sfn run` recorded in `state_dir` (DIR/program: the path it was started with);
+// not_found when the directory names none.
+[[nodiscard]] Result<std::string> recorded_program_path(const std::string& state_dir);
 
 // How the runtime writes values in JSON (LANGUAGE.md §10), for tools that build the records
 // they compare with its output: a duration ("1h30m"), a time (RFC 3339 UTC), bytes (base64).

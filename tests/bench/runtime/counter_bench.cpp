@@ -85,9 +85,9 @@ Result run_embedded_counter(const sfn::runtime::ModulePtr& module, unsigned work
   std::vector<std::unique_ptr<worker::Worker>> ws;
   for (unsigned w = 0; w < workers; ++w) {
     ws.push_back(std::make_unique<worker::Worker>(hub, w));
-    Status s = ws.back()->open((dir / ("worker-" + std::to_string(w))).string());
+    sfn::Status s = ws.back()->open((dir / ("worker-" + std::to_string(w))).string());
     if (!s) {
-      std::fprintf(stderr, "%s\n", s.message().c_str());
+      std::fprintf(stderr, "%s\n", s.error().message.c_str());
       std::exit(1);
     }
     hub.wakers.push_back(ws.back()->waker());
@@ -182,13 +182,12 @@ std::pair<double, double> abba(const sfn::runtime::ModulePtr& a, const sfn::runt
 }
 
 sfn::runtime::ModulePtr load_or_exit(const char* path) {
-  std::string error;
-  auto m = sfn::runtime::load_module_file(path, &error);
+  auto m = sfn::runtime::load_module_file(path);
   if (!m) {
-    std::fprintf(stderr, "%s\n", error.c_str());
+    std::fprintf(stderr, "%s\n", m.error().message.c_str());
     std::exit(1);
   }
-  return m;
+  return m.value();
 }
 
 #ifdef SFN_COUNTER_SFN
@@ -217,12 +216,12 @@ int main(int argc, char** argv) {
   }
   int64_t hops = argc > 1 ? std::atoll(argv[1]) : 9;
   fs::path dir = fs::temp_directory_path() / ("sfn_bench_" + std::to_string(::getpid()));
-  std::string error;
-  auto module = sfn::runtime::load_module_linked(entry, &error);
-  if (!module) {
-    std::fprintf(stderr, "%s\n", error.c_str());
+  auto loaded = sfn::runtime::load_module_linked(entry);
+  if (!loaded) {
+    std::fprintf(stderr, "%s\n", loaded.error().message.c_str());
     return 1;
   }
+  const sfn::runtime::ModulePtr module = std::move(loaded.value());
   std::setvbuf(stdout, nullptr, _IOLBF, 0);
   std::printf("counter benchmark: %lld keys, %lld hops each (%lld invocations per run)\n",
               static_cast<long long>(kKeys), static_cast<long long>(hops),

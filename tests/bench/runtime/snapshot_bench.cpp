@@ -33,13 +33,12 @@ using namespace sfn::runtime;
 using Clock = std::chrono::steady_clock;
 
 ModulePtr load(const char* path) {
-  std::string error;
-  auto m = load_module_file(path, &error);
+  auto m = load_module_file(path);
   if (!m) {
-    std::fprintf(stderr, "%s: %s\n", path, error.c_str());
+    std::fprintf(stderr, "%s: %s\n", path, m.error().message.c_str());
     std::exit(1);
   }
-  return m;
+  return m.value();
 }
 
 // Writes `n` lines `{"ingress":NAME,"value":VALUE(i)}`.

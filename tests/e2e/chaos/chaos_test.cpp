@@ -330,8 +330,8 @@ TEST(Chaos, KilledBatchRunResumesItsInputExactlyOnce) {
   fs::remove_all(dir);
 }
 
-// A worker thread that fails (SFN_TEST_FAIL_WORKER, the runtime's test hook, makes worker 1 fail
-// after its N-th invocation: early, before the first snapshot commits, or late, with snapshots
+// A worker thread that fails (fault_run W:N runs `sfn run` with a FaultInjector that makes worker
+// 1 fail after its N-th invocation: early, before the first snapshot commits, or late, with snapshots
 // and in-flight chains behind it) stops the run without a last snapshot; the process recovers in
 // place from the last committed snapshot (or from nothing, replaying the whole input) and
 // resumes its input, so every line still has exactly-once effects and the run exits 0.
@@ -346,17 +346,15 @@ TEST_P(WorkerFailure, IsRecoveredInProcessWithExactlyOnceEffects) {
   auto built = run_command({SFN_BIN, "build", "--shared", std::string(SFN_CHAOS_DIR) + "/chaos.sfn", "-o", module.string()});
   ASSERT_EQ(built.status, 0) << built.err;
   const std::map<std::string, Expected> want = write_records(input, 300);
-  ::setenv("SFN_TEST_FAIL_WORKER", GetParam(), 1);
-  auto r = run_command({SFN_BIN, "run", module.string(), "--input", input.string(), "--workers", "2",
+  auto r = run_command({SFN_FAULT_RUN, GetParam(), module.string(), "--input", input.string(), "--workers", "2",
                         "--checkpoint-interval", "30ms", "--state-dir", state.string()});
-  ::unsetenv("SFN_TEST_FAIL_WORKER");
   ASSERT_EQ(r.status, 0) << r.err;
   EXPECT_NE(r.err.find("worker 1: injected failure"), std::string::npos) << r.err;
   EXPECT_NE(r.err.find("recovering from the last committed snapshot"), std::string::npos) << r.err;
 
   Server server(module, state);
   server.start();
-  expect_exactly_once(server, want, std::string("after an in-process recovery, SFN_TEST_FAIL_WORKER=") + GetParam());
+  expect_exactly_once(server, want, std::string("after an in-process recovery, fault_run ") + GetParam());
   server.kill9();
   fs::remove_all(dir);
 }

@@ -69,10 +69,10 @@ class ServedRun {
     return true;
   }
   std::vector<std::string> committed(const std::string& egress) const { return process_.committed(egress); }
-  // Waits until a committed snapshot has every one of the first `records` records received and
-  // at least `in_flight` of their 2,000-hop chains unanswered (read from the committed Count
-  // records), so the snapshot the next start restores holds chains in flight. The chains of 200
-  // records take about a second; snapshots commit every 50 ms.
+  // Waits until a committed snapshot has at least `in_flight` of the 2,000-hop chains of the first
+  // `records` records received and not yet answered (read from the committed Count records), so
+  // the snapshot the next start restores holds chains in flight; false once too few chains are
+  // left to catch.
   bool wait_for_commit_with_chains_in_flight(int records, int in_flight) const {
     const auto deadline = Clock::now() + std::chrono::seconds(30);
     while (Clock::now() < deadline) {
@@ -86,7 +86,7 @@ class ServedRun {
       }
       int received = 0, answers = 0;
       for (const auto& [key, ra] : latest) received += ra.first, answers += ra.second;
-      if (received == records && answers <= records - in_flight) return true;
+      if (received - answers >= in_flight) return true;
       if (answers > records - in_flight) return false;  // the chains ran out before a snapshot caught them
     }
     return false;
@@ -122,14 +122,18 @@ TEST(Rescaling, TwoThenThreeThenOneWorkersKeepExactlyOnce) {
   {
     ServedRun two(module, state, 2);
     for (; next < 10; ++next) ASSERT_TRUE(two.send(next, want)) << "record " << next;
-    ASSERT_TRUE(two.send_file(next, next + 200, dir.path / "bulk.jsonl", want));
-    next += 200;
-    ASSERT_TRUE(two.wait_for_commit_with_chains_in_flight(next, 50)) << "no committed snapshot with chains in flight";
+    // A loaded machine may snapshot too slowly to catch the chains of one bulk: send another.
+    bool caught = false;
+    for (int round = 0; round < 5 && !caught; ++round, next += 200) {
+      ASSERT_TRUE(two.send_file(next, next + 200, dir.path / ("bulk" + std::to_string(round) + ".jsonl"), want));
+      caught = two.wait_for_commit_with_chains_in_flight(next + 200, 50);
+    }
+    ASSERT_TRUE(caught) << "no committed snapshot with chains in flight after 5 bulks of 200 records";
     two.process().kill9();  // chains in flight, timers pending
   }
   {
     ServedRun three(module, state, 3, "1h");  // no snapshot: killed before its first one
-    for (; next < 216; ++next) ASSERT_TRUE(three.send(next, want)) << "record " << next;
+    for (const int end = next + 6; next < end; ++next) ASSERT_TRUE(three.send(next, want)) << "record " << next;
     three.process().kill9();
   }
   std::string log = sfn::testing::read_file(stderr_path);
@@ -137,14 +141,14 @@ TEST(Rescaling, TwoThenThreeThenOneWorkersKeepExactlyOnce) {
   EXPECT_GT(rerouted(log), 0) << "the snapshot had chains in flight: " << log;
   {
     ServedRun three(module, state, 3);
-    for (; next < 240; ++next) ASSERT_TRUE(three.send(next, want)) << "record " << next;
+    for (const int end = next + 24; next < end; ++next) ASSERT_TRUE(three.send(next, want)) << "record " << next;
     log = sfn::testing::read_file(stderr_path);
     EXPECT_EQ(count_of(log, "from 2 to 3 workers"), 2u) << "the same snapshot rescaled again: " << log;
     EXPECT_EQ(three.process().stop(SIGTERM), 0);  // a last snapshot, taken with 3 workers
   }
   EXPECT_NE(sfn::testing::read_file(state / "layout").find("workers 3\n"), std::string::npos);
   ServedRun one(module, state, 1);
-  for (; next < 260; ++next) ASSERT_TRUE(one.send(next, want)) << "record " << next;
+  for (const int end = next + 20; next < end; ++next) ASSERT_TRUE(one.send(next, want)) << "record " << next;
   expect_exactly_once(one, want, "2 -> 3 -> 1 workers");
   log = sfn::testing::read_file(stderr_path);
   EXPECT_EQ(count_of(log, "from 3 to 1 workers"), 1u) << log;

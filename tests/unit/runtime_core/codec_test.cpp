@@ -22,9 +22,9 @@ using test::Inner;
 class CodecTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    std::string error;
-    module_ = load_module_linked(test::test_module_entry, &error);
-    ASSERT_TRUE(module_) << error;
+    auto loaded = load_module_linked(test::test_module_entry);
+    ASSERT_TRUE(loaded) << loaded.error().message;
+    module_ = loaded.value();
     message_init(&test::kAllDesc, &a_);
     message_init(&test::kAllDesc, &b_);
   }
@@ -75,7 +75,7 @@ TEST_F(CodecTest, ProtobufRoundTripKeepsEveryField) {
   std::string bytes;
   encode_proto(&test::kAllDesc, &a_, bytes);
   Status s = decode_proto(&test::kAllDesc, bytes, &b_);
-  ASSERT_TRUE(s) << s.message();
+  ASSERT_TRUE(s) << s.error().message;
   EXPECT_TRUE(value_equal(&test::kAllType, &a_, &b_));
   EXPECT_EQ(b_.oi.present, 1);
   EXPECT_EQ(b_.os.present, 1);
@@ -94,7 +94,7 @@ TEST_F(CodecTest, JsonRoundTripKeepsEveryField) {
   std::string json;
   encode_json(&test::kAllDesc, &a_, json);
   Status s = decode_json(&test::kAllDesc, json, &b_);
-  ASSERT_TRUE(s) << s.message() << "\n" << json;
+  ASSERT_TRUE(s) << s.error().message << "\n" << json;
   EXPECT_TRUE(value_equal(&test::kAllType, &a_, &b_)) << json;
 }
 
@@ -225,7 +225,7 @@ TEST_F(CodecTest, MalformedProtobufIsAnErrorNotACrash) {
   for (const Case& c : cases) {
     Status s = decode_proto(&test::kAllDesc, c.bytes, &b_);
     EXPECT_FALSE(s) << "accepted " << testing::PrintToString(c.bytes);
-    EXPECT_NE(s.message().find(c.expect), std::string::npos) << s.message();
+    EXPECT_NE(s.error().message.find(c.expect), std::string::npos) << s.error().message;
   }
 }
 
@@ -239,7 +239,7 @@ TEST_F(CodecTest, StoredInvalidUtf8IsRepairedAndOutsideInputRefused) {
   encode_value(&abi::kString, &stored, state);
   sfn_str back{};
   Status s = decode_value(&abi::kString, state, &back);
-  ASSERT_TRUE(s) << s.message();
+  ASSERT_TRUE(s) << s.error().message;
   EXPECT_EQ(str_view(back), "h\xEF\xBF\xBD");
   str_set(&a_.s, bad);
   std::string record;
@@ -298,7 +298,7 @@ TEST_F(CodecTest, MalformedJsonIsAnErrorNamingTheProblem) {
   for (const Case& c : cases) {
     Status s = decode_json(&test::kAllDesc, c.json, &b_);
     EXPECT_FALSE(s) << "accepted " << c.json;
-    EXPECT_NE(s.message().find(c.expect), std::string::npos) << c.json << " -> " << s.message();
+    EXPECT_NE(s.error().message.find(c.expect), std::string::npos) << c.json << " -> " << s.error().message;
   }
 }
 
@@ -307,7 +307,7 @@ TEST_F(CodecTest, MissingRequiredFieldIsAnError) {
   void* m = message_new(start);
   Status s = decode_json(start, "{\"key\":\"a\"}", m);
   EXPECT_FALSE(s);
-  EXPECT_NE(s.message().find("missing field `delay`"), std::string::npos) << s.message();
+  EXPECT_NE(s.error().message.find("missing field `delay`"), std::string::npos) << s.error().message;
   EXPECT_TRUE(decode_json(start, "{\"key\":\"a\",\"delay\":\"1s\"}", m));
   message_delete(start, m);
 }
@@ -362,18 +362,18 @@ TEST(CodecDepthTest, BothDecodersLoadTheMaximumDepthAndRefuseOneMore) {
     EXPECT_EQ(json, built.json());
     Status from_proto = decode_proto(decoded.desc(), proto, decoded.msg());
     Status from_json = decode_json(decoded.desc(), json, decoded.msg());
-    EXPECT_EQ(static_cast<bool>(from_proto), fits) << from_proto.message();
-    EXPECT_EQ(static_cast<bool>(from_json), fits) << from_json.message();
+    EXPECT_EQ(static_cast<bool>(from_proto), fits) << from_proto.error().message;
+    EXPECT_EQ(static_cast<bool>(from_json), fits) << from_json.error().message;
     if (fits) {
       std::string again;
       encode_proto(decoded.desc(), decoded.msg(), again);
       EXPECT_EQ(again, proto);
       continue;
     }
-    EXPECT_EQ(from_proto.message(), "undecodable Nest: field `l`: nesting too deep: more than 64 levels");
+    EXPECT_EQ(from_proto.error().message, "undecodable Nest: field `l`: nesting too deep: more than 64 levels");
     std::string path = "l";
     for (int i = 1; i < lists; ++i) path += "[0]";  // the innermost list opens level 65
-    EXPECT_EQ(from_json.message(), "field `" + path + "`: nesting too deep: more than 64 levels");
+    EXPECT_EQ(from_json.error().message, "field `" + path + "`: nesting too deep: more than 64 levels");
   }
 }
 

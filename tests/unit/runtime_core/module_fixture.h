@@ -20,9 +20,9 @@ class ModuleFixture : public ::testing::Test {
   explicit ModuleFixture(std::string prefix) : prefix_(std::move(prefix)) {}
 
   void SetUp() override {
-    std::string error;
-    module_ = runtime::load_module_linked(test_module_entry, &error);
-    ASSERT_TRUE(module_) << error;
+    auto loaded = runtime::load_module_linked(test_module_entry);
+    ASSERT_TRUE(loaded) << loaded.error().message;
+    module_ = loaded.value();
     dir_ = std::filesystem::temp_directory_path() /
            (prefix_ + "_" + ::testing::UnitTest::GetInstance()->current_test_info()->name() + "_" +
             std::to_string(::getpid()));

@@ -346,19 +346,19 @@ std::string check_paths(const sfn_type* t, void* value) {
   std::string bytes;
   encode_proto(d, value, bytes);
   Slot back(t);
-  if (Status st = decode_proto(d, bytes, back.get()); !st) return "Protobuf decode failed: " + st.message();
+  if (Status st = decode_proto(d, bytes, back.get()); !st) return "Protobuf decode failed: " + st.error().message;
   if (!same(t, value, back.get())) return "Protobuf round trip gives " + json_of(t, back.get());
 
   std::string text;
   encode_json(d, value, text);
   Slot from_json(t);
-  if (Status st = decode_json(d, text, from_json.get()); !st) return "JSON decode of " + text + " failed: " + st.message();
+  if (Status st = decode_json(d, text, from_json.get()); !st) return "JSON decode of " + text + " failed: " + st.error().message;
   if (!same(t, value, from_json.get())) return "JSON round trip of " + text + " gives " + json_of(t, from_json.get());
 
   std::string state;
   encode_value(t, value, state);
   Slot from_state(t);
-  if (Status st = decode_value(t, state, from_state.get()); !st) return "state decode failed: " + st.message();
+  if (Status st = decode_value(t, state, from_state.get()); !st) return "state decode failed: " + st.error().message;
   if (!same(t, value, from_state.get())) return "state round trip gives " + json_of(t, from_state.get());
 
   sfn_type list_type = ty(SFN_LIST, t);
@@ -367,7 +367,7 @@ std::string check_paths(const sfn_type* t, void* value) {
   list_emplace_back(t, static_cast<sfn_list*>(list.get()));  // and a default one
   std::string list_bytes;
   encode_value(&list_type, list.get(), list_bytes);
-  if (Status st = decode_value(&list_type, list_bytes, list_back.get()); !st) return "list decode failed: " + st.message();
+  if (Status st = decode_value(&list_type, list_bytes, list_back.get()); !st) return "list decode failed: " + st.error().message;
   if (!same(&list_type, list.get(), list_back.get())) return "list<M> round trip gives " + json_of(&list_type, list_back.get());
   return "";
 }

@@ -44,10 +44,10 @@ class RescaleTest : public test::ModuleFixture {
     core::Address parsed;
     std::string err;
     EXPECT_TRUE(module_->parse_address(counter_address(id), &parsed, &err)) << err;
-    Status st;
+    Status st = ok_status();
     Instance* i = create ? b.instance(counter_address(id), parsed, group_of(id), &st)
                          : b.find(counter_address(id), parsed, group_of(id), &st);
-    EXPECT_TRUE(st) << st.message();
+    EXPECT_TRUE(st) << st.error().message;
     return i;
   }
   static int64_t count_of(StateBackend& b, Instance* i) {
@@ -93,7 +93,7 @@ TEST_F(RescaleTest, KeyGroupsMoveWithStateTimersAndMetadata) {
   for (unsigned w = 0; w < 3; ++w) to.push_back((dir_ / ("new-" + std::to_string(w))).string());
   state::RescaleStats stats;
   Status s = state::rebuild_for_workers(from, to, kGroups, &stats);
-  ASSERT_TRUE(s) << s.message();
+  ASSERT_TRUE(s) << s.error().message;
   EXPECT_GT(stats.keys, 80u);
   std::map<std::string, int> timer_owner;
   for (unsigned w = 0; w < 3; ++w) {
@@ -160,7 +160,7 @@ TEST_F(RescaleTest, DisagreeingMetadataIsAnError) {
   state::RescaleStats stats;
   Status s = state::rebuild_for_workers(from, {(dir_ / "n0").string()}, kGroups, &stats);
   ASSERT_FALSE(s);
-  EXPECT_NE(s.message().find("disagree on their metadata \"states\""), std::string::npos) << s.message();
+  EXPECT_NE(s.error().message.find("disagree on their metadata \"states\""), std::string::npos) << s.error().message;
 }
 
 TEST_F(RescaleTest, InFlightRecordsGoToTheNewOwnerInOrder) {

@@ -46,10 +46,10 @@ class StateTest : public test::ModuleFixture {
     core::Address parsed;
     std::string err;
     EXPECT_TRUE(module_->parse_address(address, &parsed, &err));
-    Status st;
+    Status st = ok_status();
     uint32_t kg = core::key_group_of(address, 128);
     Instance* i = create ? backend_->instance(address, parsed, kg, &st) : backend_->find(address, parsed, kg, &st);
-    EXPECT_TRUE(st) << st.message();
+    EXPECT_TRUE(st) << st.error().message;
     return i;
   }
   int64_t count_of(Instance* i) { return *reinterpret_cast<int64_t*>(i->block.get() + backend_->layout(1).offsets[0]); }
@@ -61,7 +61,7 @@ class StateTest : public test::ModuleFixture {
   std::vector<TimerRecord> timers() {
     std::vector<TimerRecord> out;
     Status s = backend_->load_timers(128, [&](TimerRecord&& r) { out.push_back(std::move(r)); });
-    EXPECT_TRUE(s) << s.message();
+    EXPECT_TRUE(s) << s.error().message;
     return out;
   }
 
@@ -115,11 +115,11 @@ TEST_F(StateTest, UndecodableStoredStateIsAnErrorNotAReset) {
   core::Address parsed;
   std::string err;
   ASSERT_TRUE(module_->parse_address(address, &parsed, &err));
-  Status st;
+  Status st = ok_status();
   EXPECT_EQ(backend_->instance(address, parsed, core::key_group_of(address, 128), &st), nullptr);
   EXPECT_FALSE(st);
-  EXPECT_NE(st.message().find("cannot be read"), std::string::npos) << st.message();
-  EXPECT_NE(st.message().find(address), std::string::npos) << st.message();
+  EXPECT_NE(st.error().message.find("cannot be read"), std::string::npos) << st.error().message;
+  EXPECT_NE(st.error().message.find(address), std::string::npos) << st.error().message;
 }
 
 TEST_F(StateTest, AbortLeavesNoTrace) {
@@ -257,7 +257,7 @@ TEST_F(StateTest, CheckpointHoldsTheState) {
   txn.commit();
   ASSERT_TRUE(backend_->write_back());
   Status s = backend_->checkpoint((dir_ / "cp").string());
-  ASSERT_TRUE(s) << s.message();
+  ASSERT_TRUE(s) << s.error().message;
   txn.begin(counter(4), 2);
   *static_cast<int64_t*>(txn.mut(0)) = 45;
   txn.commit();
@@ -267,7 +267,7 @@ TEST_F(StateTest, CheckpointHoldsTheState) {
   ASSERT_TRUE(cp) << error;
   core::Address parsed;
   ASSERT_TRUE(module_->parse_address("test.rt/Counter/4", &parsed, &error));
-  Status st;
+  Status st = ok_status();
   Instance* i = cp->find("test.rt/Counter/4", parsed, core::key_group_of("test.rt/Counter/4", 128), &st);
   ASSERT_NE(i, nullptr);
   EXPECT_EQ(*reinterpret_cast<int64_t*>(i->block.get() + cp->layout(1).offsets[0]), 44);
@@ -299,11 +299,11 @@ TEST_F(StateTest, AFrozenSnapshotHoldsTheStateAtTheFreeze) {
   EXPECT_EQ(backend_->batch_bytes(), bytes);  // nothing is written while frozen
   EXPECT_FALSE(backend_->encode_frozen(1));  // counter 2 and 9 are left (1 was kept at its change)
   EXPECT_TRUE(backend_->encode_frozen(8));
-  Status written;
+  Status written = ok_status();
   std::thread writer([&] { written = backend_->write_frozen((dir_ / "cp").string()); });
   set_count(2, 21, 3);  // the owner goes on while the write runs
   writer.join();
-  ASSERT_TRUE(written) << written.message();
+  ASSERT_TRUE(written) << written.error().message;
   ASSERT_TRUE(backend_->thaw());
   ASSERT_TRUE(backend_->write_back());
 
@@ -315,7 +315,7 @@ TEST_F(StateTest, AFrozenSnapshotHoldsTheStateAtTheFreeze) {
     core::Address parsed;
     std::string err;
     EXPECT_TRUE(module_->parse_address(address, &parsed, &err));
-    Status st;
+    Status st = ok_status();
     Instance* i = b.find(address, parsed, core::key_group_of(address, 128), &st);
     if (!i) return std::nullopt;
     return *reinterpret_cast<int64_t*>(i->block.get() + b.layout(1).offsets[state]);
@@ -458,7 +458,7 @@ TEST_F(StateTest, AStateDirInUseNamesThePidThatHasIt) {
     DirLock second;
     Status s = second.acquire(dir);
     ASSERT_FALSE(s);
-    EXPECT_EQ(s.message(), in_use);
+    EXPECT_EQ(s.error().message, in_use);
     RunOptions o;
     o.state_dir = dir.string();
     o.workers = 1;

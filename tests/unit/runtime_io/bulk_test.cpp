@@ -13,9 +13,9 @@
 #include <zmq.hpp>
 
 #include "client.pb.h"
-#include "runtime/io/bulk_import.h"
+#include "sfn/client.h"
 #include "runtime/io/bulk_sender.h"
-#include "runtime/io/client.h"
+#include "sfn/client.h"
 #include "runtime/io/io_server.h"
 #include "test_util.h"
 

@@ -14,7 +14,7 @@
 #include <zmq.hpp>
 
 #include "client.pb.h"
-#include "runtime/io/client.h"
+#include "sfn/client.h"
 #include "runtime/io/io_server.h"
 #include "test_util.h"
 

@@ -9,7 +9,7 @@
 #include <mutex>
 #include <zmq.hpp>
 
-#include "runtime/io/client.h"
+#include "sfn/client.h"
 #include "runtime/io/io_server.h"
 #include "runtime/transport/channel.h"
 #include "runtime/transport/security.h"

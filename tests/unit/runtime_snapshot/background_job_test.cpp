@@ -28,7 +28,7 @@ TEST(BackgroundJobTest, RunsOffTheCallersThreadAndGivesItsResultOnce) {
     ran_on = std::this_thread::get_id();
     std::unique_lock<std::mutex> lock(mu);
     cv.wait(lock, [&] { return release; });
-    return Status::error("disk full");
+    return Error(ErrorCode::failed, "disk full");
   });
   EXPECT_TRUE(job.busy());
   EXPECT_FALSE(job.take().has_value());  // still running: held until released
@@ -39,7 +39,7 @@ TEST(BackgroundJobTest, RunsOffTheCallersThreadAndGivesItsResultOnce) {
   cv.notify_all();
   Status s = job.wait();
   EXPECT_FALSE(s);
-  EXPECT_EQ(s.message(), "disk full");
+  EXPECT_EQ(s.error().message, "disk full");
   EXPECT_NE(ran_on, std::this_thread::get_id());
   EXPECT_FALSE(job.busy());
   EXPECT_FALSE(job.take().has_value());  // taken by wait()
@@ -62,7 +62,7 @@ TEST(BackgroundJobTest, TakeReturnsTheResultOnceTheJobIsDone) {
     done = false;
     job.start([&] {
       ++runs;
-      return Status::ok();
+      return ok_status();
     });
     {
       std::unique_lock<std::mutex> lock(mu);
@@ -84,7 +84,7 @@ TEST(BackgroundJobTest, TheDestructorWaitsForAStartedJob) {
     job.start([&] {
       std::this_thread::yield();
       finished.store(true);
-      return Status::ok();
+      return ok_status();
     });
   }
   EXPECT_TRUE(finished.load());
