@@ -2,9 +2,10 @@
 // channels, taken asynchronously (decision 130). On the first barrier of epoch e (from any
 // incoming channel) the worker freezes its changed state (copy-on-write, state_backend.h),
 // notes how many messages wait in its queue, closes the epoch's egress, forwards the barrier on
-// every outgoing channel at once and keeps processing. While it processes, it encodes the frozen
-// instances in steps and records the queued messages as it pops them; then a background job
-// writes the frozen state and takes the RocksDB checkpoint (timers live in the same database).
+// every outgoing channel at once and keeps processing. While it processes, a background job
+// encodes the frozen instances (the worker encodes one itself before changing it) and the worker
+// records the queued messages as it pops them; then a second job writes the frozen state and
+// takes the RocksDB checkpoint (timers live in the same database).
 // Until the barrier of e has arrived on an incoming channel, the records arriving on it are
 // recorded too (they were sent before the sender's snapshot, so no snapshot reflects them
 // otherwise). When every barrier is in and the checkpoint is written, the record file is written
@@ -33,11 +34,6 @@ void Worker::send_barrier(unsigned to, uint64_t epoch) {
 }
 
 namespace {
-// Encoding the frozen instances stops processing for at most about this long per loop turn,
-// checked every kEncodeChunk instances.
-constexpr std::chrono::microseconds kEncodeStep(500);
-constexpr size_t kEncodeChunk = 128;
-
 int64_t micros_since(std::chrono::steady_clock::time_point t0) {
   return std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - t0).count();
 }
@@ -96,6 +92,12 @@ void Worker::begin_snapshot(uint64_t epoch) {
     if (auto f = senders_[w]->flush(); !f.ok()) fail("worker " + std::to_string(index_) + ": " + f.error().message);
   }
   snap_.stopped(t0, cpu0);
+  // The background encoding starts once the barrier is on its way and processing goes on: the
+  // woken thread may take this core at once.
+  writer_->start([this] {
+    backend_->encode_frozen_rest();
+    return Status::ok();
+  });
 }
 
 void Worker::record_queued(const Pending& p) {
@@ -109,13 +111,14 @@ void Worker::record_queued(const Pending& p) {
 void Worker::advance_snapshot() {
   if (snap_.epoch == 0) return;
   if (!snap_.encoded) {
-    const auto t0 = std::chrono::steady_clock::now();
-    const int64_t cpu0 = thread_cpu_us();
-    do {
-      snap_.encoded = backend_->encode_frozen(kEncodeChunk);
-    } while (!snap_.encoded && std::chrono::steady_clock::now() - t0 < kEncodeStep);
-    snap_.stopped(t0, cpu0);
-    if (!snap_.encoded) return;
+    if (!writer_->take()) return;  // the background encoding runs
+    snap_.encoded = backend_->encode_frozen(0);  // nothing is left
+    // A change of a frozen instance the encoder was encoding waited for it: a stop too.
+    const auto [wait_us, wait_cpu_us] = backend_->frozen_wait();
+    if (wait_us > snap_.sync_us) {
+      snap_.sync_us = wait_us;
+      snap_.sync_cpu_us = wait_cpu_us;
+    }
     const uint64_t epoch = snap_.epoch;
     writer_->start([this, epoch] {
       std::error_code ec;  // a worker process's own store has no epoch directory yet (runtime/cluster)
@@ -136,6 +139,7 @@ void Worker::advance_snapshot() {
 void Worker::settle_snapshot() {
   if (snap_.epoch == 0 || snap_.written) return;
   if (!snap_.encoded) {
+    (void)writer_->wait();  // the background encoding
     backend_->encode_frozen(SIZE_MAX);
     snap_.encoded = true;
     writer_->start([this] { return backend_->write_frozen(""); });
