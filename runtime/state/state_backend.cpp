@@ -646,6 +646,19 @@ Status sorted_frozen(Db& db, std::vector<FrozenEntry>* out) {
   return Status::ok();
 }
 
+// Moves the finished SST file `file` into `db` (level 0 when it overlaps what is there; its
+// sequence number is kept in RocksDB's MANIFEST, so the file is never rewritten). The file is
+// gone afterwards either way. Snapshots (ingest_frozen) and rescaling (build_worker_db).
+rocksdb::Status ingest_moved(rocksdb::DB& db, const std::string& file) {
+  rocksdb::IngestExternalFileOptions ingest;
+  ingest.move_files = true;
+  ingest.write_global_seqno = false;
+  rocksdb::Status s = db.IngestExternalFile({file}, ingest);
+  std::error_code ec;
+  std::filesystem::remove(file, ec);  // moved by the ingestion; left when it failed
+  return s;
+}
+
 // Writes the frozen batches into the database without its memtable (decision 130): their
 // entries sorted, written as one SST file and ingested (moved in; it lands in level 0 and is
 // compacted like a flushed memtable). Nothing stays in the memtable for the checkpoint to flush,
@@ -661,15 +674,12 @@ Status ingest_frozen(Db& db) {
   for (size_t i = 0; s.ok() && i < entries.size(); ++i)
     s = entries[i].erase ? sst.Delete(entries[i].key) : sst.Put(entries[i].key, entries[i].value);
   if (s.ok()) s = sst.Finish();
-  if (s.ok()) {
-    rocksdb::IngestExternalFileOptions ingest;
-    ingest.move_files = true;
-    ingest.write_global_seqno = false;  // the sequence number goes into RocksDB's MANIFEST only
-    s = db.db->IngestExternalFile({file}, ingest);
+  if (s.ok()) s = ingest_moved(*db.db, file);
+  if (!s.ok()) {
+    std::error_code ec;
+    std::filesystem::remove(file, ec);
+    return rocks_error("write the snapshot's state", s);
   }
-  std::error_code ec;
-  std::filesystem::remove(file, ec);  // moved by the ingestion; left when it failed
-  if (!s.ok()) return rocks_error("write the snapshot's state", s);
   return Status::ok();
 }
 
@@ -905,9 +915,7 @@ Status build_worker_db(const std::vector<DbPtr>& from, const std::string& dir, u
   if (!s.ok()) return rocks_error(("create " + dir).c_str(), s);
   DbPtr db(raw);
   if (entries > 0) {
-    rocksdb::IngestExternalFileOptions ingest;
-    ingest.move_files = true;
-    if (s = db->IngestExternalFile({file}, ingest); !s.ok()) return rocks_error(("ingest " + file).c_str(), s);
+    if (s = ingest_moved(*db, file); !s.ok()) return rocks_error(("ingest " + file).c_str(), s);
   }
   if (s = db->Close(); !s.ok()) return rocks_error(("close " + dir).c_str(), s);
   std::filesystem::remove(file, ec);  // moved by the ingestion; left only when there was nothing to ingest
