@@ -629,6 +629,11 @@ bool entry_less(const FrozenEntry& a, const FrozenEntry& b) {
 
 // The frozen batches' entries in key order; of two for one key, the later one only.
 Status sorted_frozen(Db& db, std::vector<FrozenEntry>* out) {
+  out->clear();
+  size_t count = 0;
+  for (auto* batches : {&db.frozen, &db.frozen_background})
+    for (const rocksdb::WriteBatch& batch : *batches) count += batch.Count();
+  out->reserve(count);
   CollectEntries collect(out);
   for (auto* batches : {&db.frozen, &db.frozen_background}) {
     for (rocksdb::WriteBatch& batch : *batches) {
@@ -664,7 +669,7 @@ rocksdb::Status ingest_moved(rocksdb::DB& db, const std::string& file) {
 // compacted like a flushed memtable). Nothing stays in the memtable for the checkpoint to flush,
 // and the write costs a sort instead of a skip-list insert per key.
 Status ingest_frozen(Db& db) {
-  std::vector<FrozenEntry> entries;
+  std::vector<FrozenEntry> entries;  // views of batches that thaw() frees
   if (Status s = sorted_frozen(db, &entries); !s) return s;
   if (entries.empty()) return Status::ok();  // RocksDB refuses an empty SST file
   const std::string file = db.db->GetName() + "/frozen.sst.tmp";
