@@ -648,7 +648,7 @@ Status sorted_frozen(Db& db, std::vector<FrozenEntry>* out) {
     (*out)[kept++] = (*out)[i];
   }
   out->resize(kept);
-  return Status::ok();
+  return ok_status();
 }
 
 // Moves the finished SST file `file` into `db` (level 0 when it overlaps what is there; its
@@ -671,7 +671,7 @@ rocksdb::Status ingest_moved(rocksdb::DB& db, const std::string& file) {
 Status ingest_frozen(Db& db) {
   std::vector<FrozenEntry> entries;  // views of batches that thaw() frees
   if (Status s = sorted_frozen(db, &entries); !s) return s;
-  if (entries.empty()) return Status::ok();  // RocksDB refuses an empty SST file
+  if (entries.empty()) return ok_status();  // RocksDB refuses an empty SST file
   const std::string file = db.db->GetName() + "/frozen.sst.tmp";
   // The page cache keeps the file: the worker reads it and the snapshot's commit copies it next.
   rocksdb::SstFileWriter sst(rocksdb::EnvOptions(), store_options(), nullptr, false);
@@ -685,7 +685,7 @@ Status ingest_frozen(Db& db) {
     std::filesystem::remove(file, ec);
     return rocks_error("write the snapshot's state", s);
   }
-  return Status::ok();
+  return ok_status();
 }
 
 }  // namespace
@@ -722,7 +722,7 @@ bool StateBackend::encode_frozen(size_t max) {
 
 Status StateBackend::write_frozen(const std::string& dir) {
   if (Status s = ingest_frozen(*db_); !s) {
-    frozen_write_failed_ = true;
+    frozen_write_error_ = s.error().message;
     return s;
   }
   return dir.empty() ? ok_status() : checkpoint(dir);
@@ -736,8 +736,9 @@ Status StateBackend::thaw() {
   db_->frozen_background.clear();
   cache_bytes_ += frozen_grown_bytes_.exchange(0);
   frozen_ = false;
-  if (!std::exchange(frozen_write_failed_, false)) return ok_status();
-  return Error(ErrorCode::io_error, "state store: the snapshot's state could not be written");
+  if (frozen_write_error_.empty()) return ok_status();
+  // The cause names the file (a full disk: "No space left on device").
+  return Error(ErrorCode::io_error, std::exchange(frozen_write_error_, {}));
 }
 
 void StateBackend::put_timer(uint32_t kg, const TimerRecord& t) {

@@ -159,8 +159,8 @@ class StateBackend {
   // and thaw(); meanwhile write_back() writes nothing.
   Status write_frozen(const std::string& dir);
   // Ends the frozen set, once write_frozen returned. An error when the frozen values could not
-  // be written (a failed checkpoint alone is not one): the database is then behind the cache,
-  // and the owner must fail.
+  // be written (a failed checkpoint alone is not one), with the write's cause (the file, e.g. "No
+  // space left on device"): the database is then behind the cache, and the owner must fail.
   Status thaw();
   bool frozen() const { return frozen_; }
   // Timers and metadata, written with the next write_back.
@@ -242,7 +242,7 @@ class StateBackend {
   uint32_t gen_ = 1;
   // The frozen set: its generation (0: none yet), its instances, the next one to encode.
   bool frozen_ = false;
-  bool frozen_write_failed_ = false;  // set by write_frozen (any thread), read by thaw
+  std::string frozen_write_error_;  // set by write_frozen (any thread) when it failed, read by thaw
   uint32_t frozen_gen_ = 0;
   std::vector<Instance*> frozen_list_;
   size_t frozen_next_ = 0;

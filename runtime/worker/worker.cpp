@@ -322,7 +322,7 @@ void Worker::on_record(const transport::RecordView& rec) {
   if (rec.kind == transport::RecordKind::barrier) return on_barrier(from, rec.epoch);
   if (rec.kind != transport::RecordKind::data) return;
   // In flight for the snapshot being taken: sent before its sender's barrier, arrived after ours.
-  if (align_.in_flight(from)) snap_.file.messages.emplace_back(rec.payload);
+  if (align_.in_flight(from)) snapshot::append_message(snap_.in_flight, rec.payload);
   ++consumed_;  // the record itself; a message record is re-counted as created below
   accept_record(rec.payload, rec.sender < hub_.workers);
 }

@@ -185,7 +185,9 @@ class Worker {
   snapshot::BarrierAlignment align_;
   // The snapshot being taken (decision 130): frozen at the barrier, then the frozen instances
   // are encoded by a background job (`encoded`), the messages queued at the barrier are
-  // recorded as they are popped (`queued_left`, into `queued`), a second background job writes
+  // recorded as they are popped (`queued_left`, framed into `queued`; the records arriving
+  // before a channel's barrier into `in_flight`: the record file's bytes as they come, no string
+  // per record), a second background job writes
   // and checkpoints (`written`), and every barrier comes in (`aligned`). It is acknowledged when
   // all four are done. `sync_us`: the longest time processing stopped for it (the barrier's step,
   // or a change of a frozen instance waiting for the background encoding of it); `sync_cpu_us`:
@@ -193,14 +195,17 @@ class Worker {
   // middle of a stop).
   struct Snapshot {
     uint64_t epoch = 0;
-    snapshot::WorkerSnapshot file;
-    std::vector<std::string> queued;
+    std::string queued, in_flight;     // framed records (snapshot::append_message)
+    std::vector<EgressRecord> egress;  // of the epoch
     size_t queued_left = 0;
     bool encoded = false, written = false, aligned = false;
     std::string error;
     int64_t sync_us = 0, sync_cpu_us = 0;
     // Notes a stop of processing that began at `wall` and `cpu` (thread CPU time, us).
     void stopped(std::chrono::steady_clock::time_point wall, int64_t cpu);
+    // Back to no snapshot, keeping the record buffers' memory up to a bound: freeing a large
+    // block after every snapshot made the allocator consolidate its free lists each time.
+    void reset();
   };
   Snapshot snap_;
   uint64_t epoch_ = kFirstEpoch;  // the epoch new egress and dead letters belong to

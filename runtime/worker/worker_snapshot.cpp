@@ -52,6 +52,16 @@ void Worker::Snapshot::stopped(std::chrono::steady_clock::time_point wall, int64
   sync_cpu_us = thread_cpu_us() - cpu;
 }
 
+void Worker::Snapshot::reset() {
+  constexpr size_t kKeptBytes = 8u << 20;
+  std::string q = std::move(queued), f = std::move(in_flight);
+  *this = Snapshot{};
+  q.clear();
+  f.clear();
+  if (q.capacity() <= kKeptBytes) queued = std::move(q);
+  if (f.capacity() <= kKeptBytes) in_flight = std::move(f);
+}
+
 void Worker::on_barrier(transport::SenderId from, uint64_t epoch) {
   using Step = snapshot::BarrierAlignment::Step;
   if (align_.epoch() == 0 && epoch < epoch_) return;  // an epoch taken before a recovery
@@ -67,7 +77,7 @@ void Worker::begin_snapshot(uint64_t epoch) {
   const auto t0 = std::chrono::steady_clock::now();
   const int64_t cpu0 = thread_cpu_us();
   settle_snapshot();  // the coordinator starts one epoch at a time: nothing to wait for
-  snap_ = Snapshot{};
+  snap_.reset();
   snap_.epoch = epoch;
   // State and timers: everything processed so far, nothing after.
   if (timer_seq_dirty_) {
@@ -79,10 +89,9 @@ void Worker::begin_snapshot(uint64_t epoch) {
   // Messages waiting in the local queue were sent before the barrier and are not processed yet:
   // recorded as they are popped (record_queued), first in the record file.
   snap_.queued_left = local_.size();
-  snap_.queued.reserve(local_.size());
   // The epoch's egress is closed: what is emitted from now on belongs to the next one.
   for (auto& r : egress_) r.epoch = epoch;
-  snap_.file.egress = std::move(egress_);
+  snap_.egress = std::move(egress_);
   egress_.clear();
   epoch_ = epoch + 1;
   for (unsigned w = 0; w < senders_.size(); ++w) {
@@ -96,7 +105,7 @@ void Worker::begin_snapshot(uint64_t epoch) {
   // woken thread may take this core at once.
   writer_->start([this] {
     backend_->encode_frozen_rest();
-    return Status::ok();
+    return ok_status();
   });
 }
 
@@ -104,7 +113,7 @@ void Worker::record_queued(const Pending& p) {
   payload_buf_.clear();
   core::encode_proto(module_.message(p.message_type()), p.message(), payload_buf_);
   encode_record(record_buf_, RecordKind::message, p.message_type(), p.address(), payload_buf_);
-  snap_.queued.push_back(record_buf_);
+  snapshot::append_message(snap_.queued, record_buf_);
   --snap_.queued_left;
 }
 
@@ -151,14 +160,14 @@ void Worker::settle_snapshot() {
 
 void Worker::finish_snapshot() {
   if (snap_.error.empty()) {
-    snap_.file.messages.insert(snap_.file.messages.begin(), std::make_move_iterator(snap_.queued.begin()),
-                               std::make_move_iterator(snap_.queued.end()));
-    auto w = snapshot::write_worker_snapshot(hub_.snapshots->worker_file(snap_.epoch, index_), snap_.file);
+    snap_.queued += snap_.in_flight;  // the queued records first, as they were before the barrier
+    snapshot::append_egress(snap_.queued, snap_.egress);
+    auto w = snapshot::write_worker_snapshot(hub_.snapshots->worker_file(snap_.epoch, index_), snap_.queued);
     if (!w.ok()) snap_.error = "worker " + std::to_string(index_) + ": " + w.error().message;
   }
-  Hub::SnapshotAck ack{snap_.epoch, index_, std::move(snap_.file.egress), std::move(snap_.error), snap_.sync_us,
+  Hub::SnapshotAck ack{snap_.epoch, index_, std::move(snap_.egress), std::move(snap_.error), snap_.sync_us,
                        snap_.sync_cpu_us};
-  snap_ = Snapshot{};
+  snap_.reset();
   hub_.ack_snapshot(std::move(ack));
 }
 
