@@ -368,7 +368,7 @@ TEST_F(StateTest, ABackgroundEncoderAndTheOwnerEachKeepTheValuesAtTheFreeze) {
     const std::string address = "test.rt/Counter/" + std::to_string(id);
     core::Address parsed;
     ASSERT_TRUE(module_->parse_address(address, &parsed, &error));
-    Status st;
+    Status st = ok_status();
     Instance* i = cp->find(address, parsed, core::key_group_of(address, 128), &st);
     ASSERT_NE(i, nullptr) << id;
     EXPECT_EQ(*reinterpret_cast<int64_t*>(i->block.get() + cp->layout(1).offsets[0]), id);
