@@ -408,7 +408,28 @@ Status decode_proto(const sfn_message_desc* d, std::string_view bytes, void* msg
 
 namespace sfn::runtime::core {
 
+namespace {
+void append_varint(std::string& out, uint64_t v) {
+  char b[10];
+  size_t n = 0;
+  for (; v >= 0x80; v >>= 7) b[n++] = static_cast<char>(v | 0x80);
+  b[n++] = static_cast<char>(v);
+  out.append(b, n);
+}
+}  // namespace
+
 void encode_value(const sfn_type* t, const void* v, std::string& out) {
+  // Scalars (most state values, encoded for every write-back and snapshot) without a stream:
+  // the same bytes as encode_field writes, the tag of field 1 and the varint.
+  switch (t->kind) {
+    case SFN_INT: case SFN_TIME: case SFN_DURATION: case SFN_ENUM: case SFN_BOOL:
+      out.push_back(static_cast<char>(tag(1, kVarint)));
+      if (t->kind == SFN_BOOL) append_varint(out, *static_cast<const uint8_t*>(v) ? 1 : 0);
+      else if (t->kind == SFN_ENUM) append_varint(out, static_cast<uint64_t>(static_cast<int64_t>(*static_cast<const int32_t*>(v))));
+      else append_varint(out, static_cast<uint64_t>(*static_cast<const int64_t*>(v)));
+      return;
+    default: break;
+  }
   StringOutputStream sos(&out);
   CodedOutputStream os(&sos);
   encode_field(os, 1, t, v, true);

@@ -15,13 +15,19 @@ namespace {
 enum Kind : std::uint64_t { kMessage = 1, kEgress = 2, kEgressSource = 3 };
 }
 
-std::string encode_worker_snapshot(const WorkerSnapshot& ws) {
-  std::string out;
-  for (const auto& m : ws.messages) io::encode_frame(out, kMessage, {}, m);
-  for (const auto& e : ws.egress) {
+void append_message(std::string& out, std::string_view record) { io::encode_frame(out, kMessage, {}, record); }
+
+void append_egress(std::string& out, const std::vector<EgressRecord>& egress) {
+  for (const auto& e : egress) {
     io::encode_frame(out, kEgress, e.egress, e.payload);
     io::encode_frame(out, kEgressSource, e.source, e.json);
   }
+}
+
+std::string encode_worker_snapshot(const WorkerSnapshot& ws) {
+  std::string out;
+  for (const auto& m : ws.messages) append_message(out, m);
+  append_egress(out, ws.egress);
   return out;
 }
 
@@ -53,6 +59,10 @@ Result<WorkerSnapshot> decode_worker_snapshot(std::string_view bytes, const std:
 
 transport::Status write_worker_snapshot(const std::filesystem::path& path, const WorkerSnapshot& ws) {
   return io::write_file_durably(path, encode_worker_snapshot(ws));
+}
+
+transport::Status write_worker_snapshot(const std::filesystem::path& path, std::string_view bytes) {
+  return io::write_file_durably(path, bytes);
 }
 
 Result<WorkerSnapshot> read_worker_snapshot(const std::filesystem::path& path) {

@@ -22,10 +22,16 @@ struct WorkerSnapshot {
 };
 
 std::string encode_worker_snapshot(const WorkerSnapshot& ws);
+// The same bytes built as a worker records them (no string per record): append_message frames
+// one message record onto `out`; append_egress then adds the egress frames.
+void append_message(std::string& out, std::string_view record);
+void append_egress(std::string& out, const std::vector<EgressRecord>& egress);
 // Errors name `what` (the file) and the first bad frame.
 [[nodiscard]] transport::Result<WorkerSnapshot> decode_worker_snapshot(std::string_view bytes, const std::string& what);
 
 [[nodiscard]] transport::Status write_worker_snapshot(const std::filesystem::path& path, const WorkerSnapshot& ws);
+// Writes a file built with append_message / append_egress.
+[[nodiscard]] transport::Status write_worker_snapshot(const std::filesystem::path& path, std::string_view bytes);
 [[nodiscard]] transport::Result<WorkerSnapshot> read_worker_snapshot(const std::filesystem::path& path);
 
 }  // namespace sfn::runtime::snapshot

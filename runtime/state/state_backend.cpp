@@ -2,13 +2,17 @@
 // state_backend.h). Every RocksDB Status is checked and turned into a runtime Status.
 #include "runtime/state/state_backend.h"
 
+#include <time.h>
+
 #include <algorithm>
 #include <charconv>
+#include <chrono>
 #include <cstdarg>
 #include <cstring>
 #include <deque>
 #include <filesystem>
 #include <map>
+#include <thread>
 #include <unordered_map>
 #include <utility>
 
@@ -35,10 +39,12 @@ class Db {
   // What a snapshot writes (StateBackend::freeze), in batches of about kFrozenBatchBytes: one
   // batch growing to the size of the changed state would copy itself whenever it doubles, a
   // pause of milliseconds on the worker thread.
-  std::deque<rocksdb::WriteBatch> frozen;
-  rocksdb::WriteBatch& frozen_batch() {
-    if (frozen.empty() || frozen.back().GetDataSize() >= kFrozenBatchBytes) frozen.emplace_back();
-    return frozen.back();
+  // `frozen` is the owner's (the timers and metadata first), `frozen_background` the background
+  // encoder's (StateBackend::encode_frozen_rest).
+  std::deque<rocksdb::WriteBatch> frozen, frozen_background;
+  static rocksdb::WriteBatch& last_batch(std::deque<rocksdb::WriteBatch>& batches) {
+    if (batches.empty() || batches.back().GetDataSize() >= kFrozenBatchBytes) batches.emplace_back();
+    return batches.back();
   }
   static constexpr size_t kFrozenBatchBytes = 256 << 10;
 };
@@ -466,53 +472,85 @@ void StateBackend::expire(Instance* inst, int64_t now) {
 }
 
 void StateBackend::mark_dirty(Instance* inst) {
-  if (inst->queued == gen_) return;
-  inst->queued = gen_;
+  if (inst->queued.load(std::memory_order_relaxed) == gen_) return;
+  inst->queued.store(gen_, std::memory_order_relaxed);
   dirty_list_.push_back(inst);
 }
 
-void StateBackend::encode_instance(Instance* inst, bool into_frozen) {
-  rocksdb::WriteBatch& batch = into_frozen ? db_->frozen_batch() : db_->pending;
+namespace {
+int64_t thread_cpu_us() {
+  timespec t{};
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
+  return static_cast<int64_t>(t.tv_sec) * 1'000'000 + t.tv_nsec / 1000;
+}
+}  // namespace
+
+// `inst` is frozen (`queued` was the frozen generation) or being encoded by the background
+// encoder (kEncoding): claim and encode it, or wait until the encoder is done with it.
+void StateBackend::preserve_frozen(Instance* inst, uint32_t queued) {
+  if (queued == frozen_gen_ && inst->queued.compare_exchange_strong(queued, Instance::kEncoding, std::memory_order_acquire)) {
+    encode_instance(inst, Into::frozen);
+    return;
+  }
+  if (queued != Instance::kEncoding) return;  // encoded by the background encoder meanwhile
+  const auto t0 = std::chrono::steady_clock::now();
+  const int64_t cpu0 = thread_cpu_us();
+  for (int spins = 0; inst->queued.load(std::memory_order_acquire) == Instance::kEncoding; ++spins)
+    if (spins >= 64) std::this_thread::yield();  // the encoder's thread may be waiting for this core
+  const int64_t us = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - t0).count();
+  if (us < frozen_wait_us_) return;
+  frozen_wait_us_ = us;
+  frozen_wait_cpu_us_ = thread_cpu_us() - cpu0;
+}
+
+void StateBackend::encode_instance(Instance* inst, Into into) {
+  const bool background = into == Into::frozen_background;
+  rocksdb::WriteBatch& batch = into == Into::pending ? db_->pending
+                               : background          ? Db::last_batch(db_->frozen_background)
+                                                     : Db::last_batch(db_->frozen);
+  std::string& key_buf = background ? bg_key_buf_ : key_buf_;
+  std::string& value_buf = background ? bg_value_buf_ : value_buf_;
   const sfn_function_desc& fn = module_->desc().functions[inst->function];
   const FunctionLayout& fl = layouts_[inst->function];
-  instance_prefix(key_buf_, inst->key_group, inst->address);
-  size_t prefix = key_buf_.size(), encoded = 0;
+  instance_prefix(key_buf, inst->key_group, inst->address);
+  size_t prefix = key_buf.size(), encoded = 0;
   for (uint32_t i = 0; i < fn.state_count; ++i) {
     if (!inst->dirty[i]) continue;
     inst->dirty[i] = 0;
-    key_buf_.resize(prefix);
-    key_buf_ += fn.states[i].name;
+    key_buf.resize(prefix);
+    key_buf += fn.states[i].name;
     if (!inst->present[i]) {
-      batch.Delete(key_buf_);
+      batch.Delete(key_buf);
       continue;
     }
-    value_buf_.clear();
-    put_le64(value_buf_, static_cast<uint64_t>(inst->written_at[i]));
-    core::encode_value(fn.states[i].type, inst->block.get() + fl.offsets[i], value_buf_);
-    batch.Put(key_buf_, value_buf_);
-    encoded += value_buf_.size();
+    value_buf.clear();
+    put_le64(value_buf, static_cast<uint64_t>(inst->written_at[i]));
+    core::encode_value(fn.states[i].type, inst->block.get() + fl.offsets[i], value_buf);
+    batch.Put(key_buf, value_buf);
+    encoded += value_buf.size();
   }
   if (encoded > 0) {  // values that grew make the instance count for more (never less until reloaded)
     const uint32_t est = instance_bytes(*inst, fn.state_count, fl.block_size, encoded);
-    if (est > inst->bytes) {
-      cache_bytes_ += est - inst->bytes;
+    if (est > inst->bytes) {  // the background encoder's growth is counted at thaw()
+      if (background) frozen_grown_bytes_ += est - inst->bytes;
+      else cache_bytes_ += est - inst->bytes;
       inst->bytes = est;
     }
   }
   if (inst->last_call_dirty) {
-    key_buf_.resize(prefix);
-    value_buf_.clear();
-    put_le64(value_buf_, static_cast<uint64_t>(inst->last_call));
-    batch.Put(key_buf_, value_buf_);
+    key_buf.resize(prefix);
+    value_buf.clear();
+    put_le64(value_buf, static_cast<uint64_t>(inst->last_call));
+    batch.Put(key_buf, value_buf);
     inst->last_call_dirty = false;
   }
-  inst->queued = 0;
+  inst->queued.store(0, std::memory_order_release);  // a waiting owner may change it now
 }
 
 Status StateBackend::write_back() {
   if (frozen_) return ok_status();
   rocksdb::WriteBatch& batch = db_->pending;
-  for (Instance* inst : dirty_list_) encode_instance(inst, false);
+  for (Instance* inst : dirty_list_) encode_instance(inst, Into::pending);
   dirty_list_.clear();
   if (batch.Count() == 0) return ok_status();
   rocksdb::WriteOptions wo;
@@ -535,7 +573,7 @@ Status StateBackend::shrink() {
   for (size_t seen = 0; cache_bytes_ > target && !items.empty() && seen < steps; ++seen) {
     if (hand_ >= items.size()) hand_ = 0;
     Instance* inst = items[hand_].get();
-    if (inst->queued != 0 || inst->referenced) {
+    if (inst->queued.load(std::memory_order_relaxed) != 0 || inst->referenced) {
       inst->referenced = false;
       ++hand_;
       continue;
@@ -551,16 +589,128 @@ CacheStats StateBackend::cache_stats() const {
   return CacheStats{cache_bytes_, cache_.size(), hits_, misses_, evictions_};
 }
 
+// ---- The frozen batches as one SST file (write_frozen) ----
+
+namespace {
+
+// One Put or Delete of the frozen batches, viewing the batch's memory (which does not change
+// until thaw): the key's first 8 bytes big-endian (most comparisons end there), then the key.
+struct FrozenEntry {
+  uint64_t head = 0;
+  rocksdb::Slice key, value;
+  uint32_t order = 0;  // position in the batches: of two entries for one key, the later wins
+  bool erase = false;
+};
+
+class CollectEntries : public rocksdb::WriteBatch::Handler {
+ public:
+  explicit CollectEntries(std::vector<FrozenEntry>* out) : out_(out) {}
+  void Put(const rocksdb::Slice& key, const rocksdb::Slice& value) override { add(key, value, false); }
+  void Delete(const rocksdb::Slice& key) override { add(key, rocksdb::Slice(), true); }
+
+ private:
+  void add(const rocksdb::Slice& key, const rocksdb::Slice& value, bool erase) {
+    FrozenEntry e;
+    for (size_t i = 0; i < 8; ++i) e.head = (e.head << 8) | (i < key.size() ? uint8_t(key[i]) : 0);
+    e.key = key;
+    e.value = value;
+    e.order = static_cast<uint32_t>(out_->size());
+    e.erase = erase;
+    out_->push_back(e);
+  }
+  std::vector<FrozenEntry>* out_;
+};
+
+bool entry_less(const FrozenEntry& a, const FrozenEntry& b) {
+  if (a.head != b.head) return a.head < b.head;
+  const int c = a.key.compare(b.key);
+  return c < 0 || (c == 0 && a.order < b.order);
+}
+
+// The frozen batches' entries in key order; of two for one key, the later one only.
+Status sorted_frozen(Db& db, std::vector<FrozenEntry>* out) {
+  out->clear();
+  size_t count = 0;
+  for (auto* batches : {&db.frozen, &db.frozen_background})
+    for (const rocksdb::WriteBatch& batch : *batches) count += batch.Count();
+  out->reserve(count);
+  CollectEntries collect(out);
+  for (auto* batches : {&db.frozen, &db.frozen_background}) {
+    for (rocksdb::WriteBatch& batch : *batches) {
+      rocksdb::Status s = batch.Iterate(&collect);
+      if (!s.ok()) return rocks_error("read the frozen batch", s);
+    }
+  }
+  std::sort(out->begin(), out->end(), entry_less);
+  size_t kept = 0;
+  for (size_t i = 0; i < out->size(); ++i) {
+    if (i + 1 < out->size() && (*out)[i + 1].key == (*out)[i].key) continue;
+    (*out)[kept++] = (*out)[i];
+  }
+  out->resize(kept);
+  return ok_status();
+}
+
+// Moves the finished SST file `file` into `db` (level 0 when it overlaps what is there; its
+// sequence number is kept in RocksDB's MANIFEST, so the file is never rewritten). The file is
+// gone afterwards either way. Snapshots (ingest_frozen) and rescaling (build_worker_db).
+rocksdb::Status ingest_moved(rocksdb::DB& db, const std::string& file) {
+  rocksdb::IngestExternalFileOptions ingest;
+  ingest.move_files = true;
+  ingest.write_global_seqno = false;
+  rocksdb::Status s = db.IngestExternalFile({file}, ingest);
+  std::error_code ec;
+  std::filesystem::remove(file, ec);  // moved by the ingestion; left when it failed
+  return s;
+}
+
+// Writes the frozen batches into the database without its memtable (decision 130): their
+// entries sorted, written as one SST file and ingested (moved in; it lands in level 0 and is
+// compacted like a flushed memtable). Nothing stays in the memtable for the checkpoint to flush,
+// and the write costs a sort instead of a skip-list insert per key.
+Status ingest_frozen(Db& db) {
+  std::vector<FrozenEntry> entries;  // views of batches that thaw() frees
+  if (Status s = sorted_frozen(db, &entries); !s) return s;
+  if (entries.empty()) return ok_status();  // RocksDB refuses an empty SST file
+  const std::string file = db.db->GetName() + "/frozen.sst.tmp";
+  // The page cache keeps the file: the worker reads it and the snapshot's commit copies it next.
+  rocksdb::SstFileWriter sst(rocksdb::EnvOptions(), store_options(), nullptr, false);
+  rocksdb::Status s = sst.Open(file);
+  for (size_t i = 0; s.ok() && i < entries.size(); ++i)
+    s = entries[i].erase ? sst.Delete(entries[i].key) : sst.Put(entries[i].key, entries[i].value);
+  if (s.ok()) s = sst.Finish();
+  if (s.ok()) s = ingest_moved(*db.db, file);
+  if (!s.ok()) {
+    std::error_code ec;
+    std::filesystem::remove(file, ec);
+    return rocks_error("write the snapshot's state", s);
+  }
+  return ok_status();
+}
+
+}  // namespace
+
 void StateBackend::freeze() {
   frozen_ = true;
   frozen_gen_ = gen_++;
-  if (gen_ == 0) gen_ = 1;  // 0 means "in no list"
+  if (gen_ == 0 || gen_ == Instance::kEncoding) gen_ = 1;  // 0 means "in no list"
   frozen_list_.swap(dirty_list_);
   dirty_list_.clear();
   frozen_next_ = 0;
+  frozen_wait_us_ = frozen_wait_cpu_us_ = 0;
   db_->frozen.clear();
+  db_->frozen_background.clear();
   db_->frozen.push_back(std::move(db_->pending));  // timers and metadata put so far
   db_->pending.Clear();
+}
+
+void StateBackend::encode_frozen_rest() {
+  for (; frozen_next_ < frozen_list_.size(); ++frozen_next_) {
+    Instance* inst = frozen_list_[frozen_next_];
+    uint32_t queued = frozen_gen_;
+    if (inst->queued.compare_exchange_strong(queued, Instance::kEncoding, std::memory_order_acquire))
+      encode_instance(inst, Into::frozen_background);
+  }
 }
 
 bool StateBackend::encode_frozen(size_t max) {
@@ -571,26 +721,24 @@ bool StateBackend::encode_frozen(size_t max) {
 }
 
 Status StateBackend::write_frozen(const std::string& dir) {
-  rocksdb::WriteOptions wo;
-  wo.disableWAL = true;
-  for (rocksdb::WriteBatch& batch : db_->frozen) {
-    if (batch.Count() == 0) continue;
-    rocksdb::Status s = db_->db->Write(wo, &batch);
-    if (!s.ok()) {
-      frozen_write_failed_ = true;
-      return rocks_error("write", s);
-    }
+  if (Status s = ingest_frozen(*db_); !s) {
+    frozen_write_error_ = s.error().message;
+    return s;
   }
   return dir.empty() ? ok_status() : checkpoint(dir);
 }
 
 Status StateBackend::thaw() {
   frozen_gen_ = 0;
-  for (const rocksdb::WriteBatch& batch : db_->frozen) batch_bytes_ += batch.GetDataSize();
+  for (const auto* batches : {&db_->frozen, &db_->frozen_background})
+    for (const rocksdb::WriteBatch& batch : *batches) batch_bytes_ += batch.GetDataSize();
   db_->frozen.clear();
+  db_->frozen_background.clear();
+  cache_bytes_ += frozen_grown_bytes_.exchange(0);
   frozen_ = false;
-  if (!std::exchange(frozen_write_failed_, false)) return ok_status();
-  return Error(ErrorCode::io_error, "state store: the snapshot's state could not be written");
+  if (frozen_write_error_.empty()) return ok_status();
+  // The cause names the file (a full disk: "No space left on device").
+  return Error(ErrorCode::io_error, std::exchange(frozen_write_error_, {}));
 }
 
 void StateBackend::put_timer(uint32_t kg, const TimerRecord& t) {
@@ -773,9 +921,7 @@ Status build_worker_db(const std::vector<DbPtr>& from, const std::string& dir, u
   if (!s.ok()) return rocks_error(("create " + dir).c_str(), s);
   DbPtr db(raw);
   if (entries > 0) {
-    rocksdb::IngestExternalFileOptions ingest;
-    ingest.move_files = true;
-    if (s = db->IngestExternalFile({file}, ingest); !s.ok()) return rocks_error(("ingest " + file).c_str(), s);
+    if (s = ingest_moved(*db, file); !s.ok()) return rocks_error(("ingest " + file).c_str(), s);
   }
   if (s = db->Close(); !s.ok()) return rocks_error(("close " + dir).c_str(), s);
   std::filesystem::remove(file, ec);  // moved by the ingestion; left only when there was nothing to ingest

@@ -14,6 +14,7 @@
 // wrapper message {1: value} (core/codec.h).
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -76,8 +77,11 @@ struct Instance {
   bool called = false;              // last_call is valid
   bool last_call_dirty = false;
   // The generation of the backend's dirty list this instance is in (0: none). A generation
-  // that was frozen for a snapshot holds values the snapshot must get (StateBackend::freeze).
-  uint32_t queued = 0;
+  // that was frozen for a snapshot holds values the snapshot must get (StateBackend::freeze);
+  // kEncoding while a thread encodes them (the owner and the background encoder claim a frozen
+  // instance by changing it; the owner's change to it waits for the other's encoding).
+  std::atomic<uint32_t> queued{0};
+  static constexpr uint32_t kEncoding = UINT32_MAX;
   uint32_t position = 0;    // in the cache's table (AddressTable)
   uint32_t bytes = 0;       // what it counts for against the cache's bound (estimated)
   bool referenced = false;  // used since the eviction hand last passed (CLOCK)
@@ -134,21 +138,29 @@ class StateBackend {
   // Freezes what a snapshot needs, in constant time: the instances changed since the last
   // write-back (their values as they are now) and the timers and metadata put since. Nothing is
   // copied yet: a frozen instance's values are encoded just before it next changes (Txn::commit,
-  // expire) and encode_frozen() encodes the others in steps, on the owning thread. Then
-  // write_frozen() writes them and takes the checkpoint on any thread, while the owner goes on
-  // (reading, and changing instances: their changes wait in the next generation), and thaw()
-  // ends the frozen set. One frozen set at a time.
+  // expire) and encode_frozen_rest() encodes the others on another thread (or encode_frozen()
+  // in steps, on the owning thread). Then write_frozen() writes them and takes the checkpoint on
+  // any thread, while the owner goes on (reading, and changing instances: their changes wait in
+  // the next generation), and thaw() ends the frozen set. One frozen set at a time.
   void freeze();
-  // Encodes up to `max` frozen instances; true once every one is encoded.
+  // Encodes up to `max` frozen instances on the owning thread; true once every one is encoded.
   bool encode_frozen(size_t max);
-  // Writes the encoded frozen values into the database and a checkpoint of it into `dir` (must
-  // not exist; empty: no checkpoint). The only backend call allowed off the owning thread, and
-  // only between the encode_frozen() that returned true and thaw(); meanwhile write_back()
-  // writes nothing.
+  // Encodes every frozen instance not encoded yet; the one backend call allowed on another
+  // thread while the owner goes on (from freeze() until it returns; meanwhile the owner does not
+  // call encode_frozen). The owner's change to an instance being encoded waits for it (the
+  // longest such wait: frozen_wait()). After it returns, encode_frozen(0) returns true.
+  void encode_frozen_rest();
+  // The longest time (wall and the owner thread's CPU time, us) a change of the owner waited for
+  // the background encoding of its instance since the last freeze().
+  std::pair<int64_t, int64_t> frozen_wait() const { return {frozen_wait_us_, frozen_wait_cpu_us_}; }
+  // Writes the encoded frozen values into the database (sorted, as one SST file ingested: the
+  // memtable is skipped) and a checkpoint of it into `dir` (must not exist; empty: no
+  // checkpoint). Allowed off the owning thread, between the encode_frozen() that returned true
+  // and thaw(); meanwhile write_back() writes nothing.
   Status write_frozen(const std::string& dir);
   // Ends the frozen set, once write_frozen returned. An error when the frozen values could not
-  // be written (a failed checkpoint alone is not one): the database is then behind the cache,
-  // and the owner must fail.
+  // be written (a failed checkpoint alone is not one), with the write's cause (the file, e.g. "No
+  // space left on device"): the database is then behind the cache, and the owner must fail.
   Status thaw();
   bool frozen() const { return frozen_; }
   // Timers and metadata, written with the next write_back.
@@ -205,12 +217,18 @@ class StateBackend {
   Status drop_removed_states();
   Instance* load(std::string_view address, const core::Address& parsed, uint32_t key_group, bool create,
                  Status* error);
-  // Encodes `inst`'s dirty values into the pending batch, or the frozen one, and clears them.
-  void encode_instance(Instance* inst, bool into_frozen);
+  // Where encode_instance puts an instance's values: the pending batch (write_back), the
+  // owner's frozen batches, or the background encoder's (encode_frozen_rest).
+  enum class Into { pending, frozen, frozen_background };
+  // Encodes `inst`'s dirty values and clears them.
+  void encode_instance(Instance* inst, Into into);
   // Before `inst` changes: a frozen instance's values go to the frozen batch first.
   void preserve(Instance* inst) {
-    if (inst->queued != 0 && inst->queued == frozen_gen_) encode_instance(inst, true);
+    if (frozen_gen_ == 0) return;
+    const uint32_t q = inst->queued.load(std::memory_order_acquire);
+    if (q != 0 && (q == frozen_gen_ || q == Instance::kEncoding)) preserve_frozen(inst, q);
   }
+  void preserve_frozen(Instance* inst, uint32_t queued);
   friend class Txn;
 
   ModulePtr module_;
@@ -224,12 +242,15 @@ class StateBackend {
   uint32_t gen_ = 1;
   // The frozen set: its generation (0: none yet), its instances, the next one to encode.
   bool frozen_ = false;
-  bool frozen_write_failed_ = false;  // set by write_frozen (any thread), read by thaw
+  std::string frozen_write_error_;  // set by write_frozen (any thread) when it failed, read by thaw
   uint32_t frozen_gen_ = 0;
   std::vector<Instance*> frozen_list_;
   size_t frozen_next_ = 0;
+  int64_t frozen_wait_us_ = 0, frozen_wait_cpu_us_ = 0;
+  std::atomic<uint64_t> frozen_grown_bytes_{0};  // cache bytes the background encoder found
   uint64_t batch_bytes_ = 0;
   std::string key_buf_, value_buf_;
+  std::string bg_key_buf_, bg_value_buf_;  // the background encoder's
   std::vector<std::string> written_types_;  // the writing version's message types, when they differ
   std::vector<uint32_t> renumbering_;       // written number -> number here (kUnknownMessageType)
   std::vector<TimerRecord> orphaned_timers_;

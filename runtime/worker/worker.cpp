@@ -322,7 +322,7 @@ void Worker::on_record(const transport::RecordView& rec) {
   if (rec.kind == transport::RecordKind::barrier) return on_barrier(from, rec.epoch);
   if (rec.kind != transport::RecordKind::data) return;
   // In flight for the snapshot being taken: sent before its sender's barrier, arrived after ours.
-  if (align_.in_flight(from)) snap_.file.messages.emplace_back(rec.payload);
+  if (align_.in_flight(from)) snapshot::append_message(snap_.in_flight, rec.payload);
   ++consumed_;  // the record itself; a message record is re-counted as created below
   accept_record(rec.payload, rec.sender < hub_.workers);
 }
@@ -579,7 +579,7 @@ void Worker::run() {
     bool backlog = drain_overflow();
     for (auto& sender : senders_)
       if (sender && (sender->backlog_batches() > 0 || sender->open_records() > 0)) backlog = true;
-    bool has_work = !local_.empty() || backlog || next_timer() <= hub_.now() || snapshot_steps_left();
+    bool has_work = !local_.empty() || backlog || next_timer() <= hub_.now();
     std::chrono::milliseconds wait(0);
     if (!has_work) {
       end_batch(false);
@@ -612,10 +612,7 @@ void Worker::run() {
     }
     if (idle) continue;
     fire_due_timers();
-    // While a snapshot's frozen state is being encoded, shorter batches give its steps (one per
-    // turn) a larger share of the thread, so the snapshot completes sooner.
-    const size_t batch = snapshot_steps_left() ? kBatch / 4 : kBatch;
-    for (size_t n = 0; n < batch && !local_.empty() && !hub_.interrupted.load(std::memory_order_relaxed) &&
+    for (size_t n = 0; n < kBatch && !local_.empty() && !hub_.interrupted.load(std::memory_order_relaxed) &&
                        !hub_.failed.load(std::memory_order_relaxed);
          ++n) {
       Pending p = std::move(local_.front());

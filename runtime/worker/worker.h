@@ -127,11 +127,10 @@ class Worker {
   // ---- snapshots (worker_snapshot.cpp) ----
   void on_barrier(transport::SenderId from, uint64_t epoch);
   void begin_snapshot(uint64_t epoch);
-  // Moves the snapshot being taken on (each loop turn): a step of encoding the frozen state,
-  // starting its background write, taking the write's result, acknowledging when all is done.
+  // Moves the snapshot being taken on (each loop turn): taking the background encoding's end
+  // and starting the background write, taking the write's result, acknowledging when all is
+  // done (the jobs wake the loop when they end).
   void advance_snapshot();
-  // The snapshot has encoding left to do on this thread (the loop must not wait).
-  bool snapshot_steps_left() const { return snap_.epoch != 0 && !snap_.encoded; }
   // Before the worker stops: finishes the background write of a snapshot being taken (its
   // state goes to the database; no acknowledgement).
   void settle_snapshot();
@@ -185,22 +184,28 @@ class Worker {
   // records.
   snapshot::BarrierAlignment align_;
   // The snapshot being taken (decision 130): frozen at the barrier, then the frozen instances
-  // are encoded in steps on this thread (`encoded`), the messages queued at the barrier are
-  // recorded as they are popped (`queued_left`, into `queued`), the background job writes and
-  // checkpoints (`written`), and every barrier comes in (`aligned`). It is acknowledged when all
-  // four are done. `sync_us`: the longest time processing stopped for it (the barrier's step or
-  // one encoding step); `sync_cpu_us`: the thread's CPU time in that stop (on a loaded machine
-  // the OS may run other threads in the middle of a step).
+  // are encoded by a background job (`encoded`), the messages queued at the barrier are
+  // recorded as they are popped (`queued_left`, framed into `queued`; the records arriving
+  // before a channel's barrier into `in_flight`: the record file's bytes as they come, no string
+  // per record), a second background job writes
+  // and checkpoints (`written`), and every barrier comes in (`aligned`). It is acknowledged when
+  // all four are done. `sync_us`: the longest time processing stopped for it (the barrier's step,
+  // or a change of a frozen instance waiting for the background encoding of it); `sync_cpu_us`:
+  // the thread's CPU time in that stop (on a loaded machine the OS may run other threads in the
+  // middle of a stop).
   struct Snapshot {
     uint64_t epoch = 0;
-    snapshot::WorkerSnapshot file;
-    std::vector<std::string> queued;
+    std::string queued, in_flight;     // framed records (snapshot::append_message)
+    std::vector<EgressRecord> egress;  // of the epoch
     size_t queued_left = 0;
     bool encoded = false, written = false, aligned = false;
     std::string error;
     int64_t sync_us = 0, sync_cpu_us = 0;
     // Notes a stop of processing that began at `wall` and `cpu` (thread CPU time, us).
     void stopped(std::chrono::steady_clock::time_point wall, int64_t cpu);
+    // Back to no snapshot, keeping the record buffers' memory up to a bound: freeing a large
+    // block after every snapshot made the allocator consolidate its free lists each time.
+    void reset();
   };
   Snapshot snap_;
   uint64_t epoch_ = kFirstEpoch;  // the epoch new egress and dead letters belong to

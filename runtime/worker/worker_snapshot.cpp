@@ -2,9 +2,10 @@
 // channels, taken asynchronously (decision 130). On the first barrier of epoch e (from any
 // incoming channel) the worker freezes its changed state (copy-on-write, state_backend.h),
 // notes how many messages wait in its queue, closes the epoch's egress, forwards the barrier on
-// every outgoing channel at once and keeps processing. While it processes, it encodes the frozen
-// instances in steps and records the queued messages as it pops them; then a background job
-// writes the frozen state and takes the RocksDB checkpoint (timers live in the same database).
+// every outgoing channel at once and keeps processing. While it processes, a background job
+// encodes the frozen instances (the worker encodes one itself before changing it) and the worker
+// records the queued messages as it pops them; then a second job writes the frozen state and
+// takes the RocksDB checkpoint (timers live in the same database).
 // Until the barrier of e has arrived on an incoming channel, the records arriving on it are
 // recorded too (they were sent before the sender's snapshot, so no snapshot reflects them
 // otherwise). When every barrier is in and the checkpoint is written, the record file is written
@@ -33,11 +34,6 @@ void Worker::send_barrier(unsigned to, uint64_t epoch) {
 }
 
 namespace {
-// Encoding the frozen instances stops processing for at most about this long per loop turn,
-// checked every kEncodeChunk instances.
-constexpr std::chrono::microseconds kEncodeStep(500);
-constexpr size_t kEncodeChunk = 128;
-
 int64_t micros_since(std::chrono::steady_clock::time_point t0) {
   return std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - t0).count();
 }
@@ -56,6 +52,16 @@ void Worker::Snapshot::stopped(std::chrono::steady_clock::time_point wall, int64
   sync_cpu_us = thread_cpu_us() - cpu;
 }
 
+void Worker::Snapshot::reset() {
+  constexpr size_t kKeptBytes = 8u << 20;
+  std::string q = std::move(queued), f = std::move(in_flight);
+  *this = Snapshot{};
+  q.clear();
+  f.clear();
+  if (q.capacity() <= kKeptBytes) queued = std::move(q);
+  if (f.capacity() <= kKeptBytes) in_flight = std::move(f);
+}
+
 void Worker::on_barrier(transport::SenderId from, uint64_t epoch) {
   using Step = snapshot::BarrierAlignment::Step;
   if (align_.epoch() == 0 && epoch < epoch_) return;  // an epoch taken before a recovery
@@ -71,7 +77,7 @@ void Worker::begin_snapshot(uint64_t epoch) {
   const auto t0 = std::chrono::steady_clock::now();
   const int64_t cpu0 = thread_cpu_us();
   settle_snapshot();  // the coordinator starts one epoch at a time: nothing to wait for
-  snap_ = Snapshot{};
+  snap_.reset();
   snap_.epoch = epoch;
   // State and timers: everything processed so far, nothing after.
   if (timer_seq_dirty_) {
@@ -83,10 +89,9 @@ void Worker::begin_snapshot(uint64_t epoch) {
   // Messages waiting in the local queue were sent before the barrier and are not processed yet:
   // recorded as they are popped (record_queued), first in the record file.
   snap_.queued_left = local_.size();
-  snap_.queued.reserve(local_.size());
   // The epoch's egress is closed: what is emitted from now on belongs to the next one.
   for (auto& r : egress_) r.epoch = epoch;
-  snap_.file.egress = std::move(egress_);
+  snap_.egress = std::move(egress_);
   egress_.clear();
   epoch_ = epoch + 1;
   for (unsigned w = 0; w < senders_.size(); ++w) {
@@ -96,26 +101,33 @@ void Worker::begin_snapshot(uint64_t epoch) {
     if (auto f = senders_[w]->flush(); !f.ok()) fail("worker " + std::to_string(index_) + ": " + f.error().message);
   }
   snap_.stopped(t0, cpu0);
+  // The background encoding starts once the barrier is on its way and processing goes on: the
+  // woken thread may take this core at once.
+  writer_->start([this] {
+    backend_->encode_frozen_rest();
+    return ok_status();
+  });
 }
 
 void Worker::record_queued(const Pending& p) {
   payload_buf_.clear();
   core::encode_proto(module_.message(p.message_type()), p.message(), payload_buf_);
   encode_record(record_buf_, RecordKind::message, p.message_type(), p.address(), payload_buf_);
-  snap_.queued.push_back(record_buf_);
+  snapshot::append_message(snap_.queued, record_buf_);
   --snap_.queued_left;
 }
 
 void Worker::advance_snapshot() {
   if (snap_.epoch == 0) return;
   if (!snap_.encoded) {
-    const auto t0 = std::chrono::steady_clock::now();
-    const int64_t cpu0 = thread_cpu_us();
-    do {
-      snap_.encoded = backend_->encode_frozen(kEncodeChunk);
-    } while (!snap_.encoded && std::chrono::steady_clock::now() - t0 < kEncodeStep);
-    snap_.stopped(t0, cpu0);
-    if (!snap_.encoded) return;
+    if (!writer_->take()) return;  // the background encoding runs
+    snap_.encoded = backend_->encode_frozen(0);  // nothing is left
+    // A change of a frozen instance the encoder was encoding waited for it: a stop too.
+    const auto [wait_us, wait_cpu_us] = backend_->frozen_wait();
+    if (wait_us > snap_.sync_us) {
+      snap_.sync_us = wait_us;
+      snap_.sync_cpu_us = wait_cpu_us;
+    }
     const uint64_t epoch = snap_.epoch;
     writer_->start([this, epoch] {
       std::error_code ec;  // a worker process's own store has no epoch directory yet (runtime/cluster)
@@ -136,6 +148,7 @@ void Worker::advance_snapshot() {
 void Worker::settle_snapshot() {
   if (snap_.epoch == 0 || snap_.written) return;
   if (!snap_.encoded) {
+    (void)writer_->wait();  // the background encoding
     backend_->encode_frozen(SIZE_MAX);
     snap_.encoded = true;
     writer_->start([this] { return backend_->write_frozen(""); });
@@ -147,14 +160,14 @@ void Worker::settle_snapshot() {
 
 void Worker::finish_snapshot() {
   if (snap_.error.empty()) {
-    snap_.file.messages.insert(snap_.file.messages.begin(), std::make_move_iterator(snap_.queued.begin()),
-                               std::make_move_iterator(snap_.queued.end()));
-    auto w = snapshot::write_worker_snapshot(hub_.snapshots->worker_file(snap_.epoch, index_), snap_.file);
+    snap_.queued += snap_.in_flight;  // the queued records first, as they were before the barrier
+    snapshot::append_egress(snap_.queued, snap_.egress);
+    auto w = snapshot::write_worker_snapshot(hub_.snapshots->worker_file(snap_.epoch, index_), snap_.queued);
     if (!w.ok()) snap_.error = "worker " + std::to_string(index_) + ": " + w.error().message;
   }
-  Hub::SnapshotAck ack{snap_.epoch, index_, std::move(snap_.file.egress), std::move(snap_.error), snap_.sync_us,
+  Hub::SnapshotAck ack{snap_.epoch, index_, std::move(snap_.egress), std::move(snap_.error), snap_.sync_us,
                        snap_.sync_cpu_us};
-  snap_ = Snapshot{};
+  snap_.reset();
   hub_.ack_snapshot(std::move(ack));
 }
 

@@ -2,7 +2,9 @@
 // (`run_embedded`: ingress logs, workers, RocksDB, barrier snapshots):
 //  1. overhead: counter.sfn (one state increment + one send per invocation) with snapshots every
 //     1 s and every 100 ms vs. none (only the run's last one), runs interleaved (none, 1s, 100ms,
-//     100ms, 1s, none, ...) in one process, rate = invocations / wall time;
+//     100ms, 1s, none, ...) in one process, rate = invocations / wall time, and the process's CPU
+//     time (user + system, all threads) per invocation: on a machine whose cores other work
+//     shares, the wall-time ratio moves with that work, the CPU-time ratio much less;
 //  2. the synchronous part of a snapshot (the longest stop of processing in a worker for it, in
 //     wall time and in the thread's CPU time) with 1,000,000 instances of state, snapshots every
 //     100 ms: p50/p99/max over the run's snapshots; then the recovery of that state by a second
@@ -20,6 +22,8 @@
 #include <mutex>
 #include <string>
 #include <vector>
+
+#include <sys/resource.h>
 
 #include <nlohmann/json.hpp>
 
@@ -52,13 +56,23 @@ fs::path write_input(const fs::path& path, const char* ingress, int64_t n, F val
 struct Timed {
   RunResult result;
   double seconds = 0;
+  double cpu_seconds = 0;  // of the whole process (user + system)
 };
+
+double process_cpu_seconds() {
+  rusage u{};
+  getrusage(RUSAGE_SELF, &u);
+  auto sec = [](const timeval& t) { return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_usec) / 1e6; };
+  return sec(u.ru_utime) + sec(u.ru_stime);
+}
 
 Timed run(const ModulePtr& m, RunOptions o) {
   o.egress_sink = o.egress_sink ? o.egress_sink : [](const EgressRecord&) {};
   const auto t0 = Clock::now();
-  Timed t{run_embedded(m, o), 0};
+  const double cpu0 = process_cpu_seconds();
+  Timed t{run_embedded(m, o), 0, 0};
   t.seconds = std::chrono::duration<double>(Clock::now() - t0).count();
+  t.cpu_seconds = process_cpu_seconds() - cpu0;
   if (t.result.exit_code != 0) {
     std::fprintf(stderr, "run failed (%d): %s\n", t.result.exit_code, t.result.error.c_str());
     std::exit(1);
@@ -77,7 +91,7 @@ void overhead(const ModulePtr& counter, const fs::path& dir, int64_t keys, int64
     return "{\"id\":" + std::to_string(i) + ",\"hops\":" + std::to_string(hops) + "}";
   });
   const std::pair<const char*, int64_t> kinds[] = {{"none", 3600'000'000'000}, {"1s", 1'000'000'000}, {"100ms", 100'000'000}};
-  double seconds[3] = {0, 0, 0}, invocations[3] = {0, 0, 0};
+  double seconds[3] = {0, 0, 0}, invocations[3] = {0, 0, 0}, cpu[3] = {0, 0, 0};
   uint64_t snapshots[3] = {0, 0, 0};
   int round = 0;
   for (int k : {0, 1, 2, 2, 1, 0, 0, 1, 2, 2, 1, 0}) {
@@ -88,15 +102,18 @@ void overhead(const ModulePtr& counter, const fs::path& dir, int64_t keys, int64
     o.checkpoint_interval_ns = kinds[k].second;
     Timed t = run(counter, o);
     seconds[k] += t.seconds;
+    cpu[k] += t.cpu_seconds;
     invocations[k] += static_cast<double>(t.result.invocations);
     snapshots[k] += t.result.snapshots;
     fs::remove_all(o.state_dir);
   }
-  const double base = invocations[0] / seconds[0];
+  const double base = invocations[0] / seconds[0], base_cpu = cpu[0] / invocations[0];
   for (int k = 0; k < 3; ++k) {
-    const double rate = invocations[k] / seconds[k];
-    std::printf("overhead: snapshots %-5s: %.0f invocations/s (4 runs, %llu snapshots) = %+.1f%% vs none\n", kinds[k].first,
-                rate, static_cast<unsigned long long>(snapshots[k]), (base / rate - 1) * 100);
+    const double rate = invocations[k] / seconds[k], per = cpu[k] / invocations[k];
+    std::printf("overhead: snapshots %-5s: %.0f invocations/s (4 runs, %llu snapshots) = %+.1f%% vs none; CPU %.3f us "
+                "per invocation = %+.1f%% vs none\n",
+                kinds[k].first, rate, static_cast<unsigned long long>(snapshots[k]), (base / rate - 1) * 100, per * 1e6,
+                (per / base_cpu - 1) * 100);
   }
 }
 

@@ -251,6 +251,30 @@ TEST_F(CodecTest, StoredInvalidUtf8IsRepairedAndOutsideInputRefused) {
   str_free(&back);
 }
 
+// encode_value writes scalars without a stream (the hot path of write-backs and snapshots): the
+// wrapper message {1: value} byte for byte, and decode_value reads it back.
+TEST_F(CodecTest, ScalarStateValuesAreTheWrapperMessage) {
+  const std::pair<int64_t, std::string> ints[] = {
+      {0, std::string("\x08\x00", 2)}, {1, "\x08\x01"}, {300, "\x08\xAC\x02"},
+      {-1, "\x08" + std::string(9, '\xFF') + "\x01"}, {INT64_MIN, "\x08" + std::string(9, '\x80') + "\x01"}};
+  for (const auto& [v, bytes] : ints) {
+    std::string out = "prefix";
+    encode_value(&abi::kInt, &v, out);
+    EXPECT_EQ(out, "prefix" + bytes) << v;
+    int64_t back = 7;
+    ASSERT_TRUE(decode_value(&abi::kInt, std::string_view(out).substr(6), &back));
+    EXPECT_EQ(back, v);
+  }
+  for (uint8_t b : {0, 1}) {
+    std::string out;
+    encode_value(&abi::kBool, &b, out);
+    EXPECT_EQ(out, std::string("\x08") + static_cast<char>(b));
+    uint8_t back = 2;
+    ASSERT_TRUE(decode_value(&abi::kBool, out, &back));
+    EXPECT_EQ(back, b);
+  }
+}
+
 TEST_F(CodecTest, RandomAndMutatedBytesNeverCrash) {
   fill(a_);
   std::string good;

@@ -338,6 +338,48 @@ TEST_F(StateTest, AFrozenSnapshotHoldsTheStateAtTheFreeze) {
   EXPECT_EQ(timers().size(), 2u);
 }
 
+// Decision 130: the frozen instances are encoded by another thread while the owner changes them;
+// each is encoded once, by whichever claims it first (the owner waits for one being encoded), so
+// the checkpoint holds every value at the freeze and the database every later one. Strings, so
+// an encoding that read a value while it was being replaced would show.
+TEST_F(StateTest, ABackgroundEncoderAndTheOwnerEachKeepTheValuesAtTheFreeze) {
+  constexpr int64_t kInstances = 3000;
+  Txn txn(backend_.get());
+  auto set = [&](int64_t id, int64_t value) {
+    txn.begin(counter(id), 1);
+    *static_cast<int64_t*>(txn.mut(0)) = value;
+    core::str_set(static_cast<sfn_str*>(txn.mut(3)), "note " + std::to_string(value) + std::string(40, 'x'));
+    txn.commit();
+  };
+  for (int64_t id = 0; id < kInstances; ++id) set(id, id);
+  backend_->freeze();
+  std::thread encoder([&] { backend_->encode_frozen_rest(); });
+  for (int64_t id = kInstances - 1; id >= 0; --id) set(id, 100000 + id);  // from the other end
+  encoder.join();
+  ASSERT_TRUE(backend_->encode_frozen(0));
+  ASSERT_TRUE(backend_->write_frozen((dir_ / "cp").string()));
+  ASSERT_TRUE(backend_->thaw());
+  ASSERT_TRUE(backend_->write_back());
+
+  std::string error;
+  auto cp = StateBackend::open((dir_ / "cp").string(), module_, &error);
+  ASSERT_TRUE(cp) << error;
+  for (int64_t id = 0; id < kInstances; ++id) {
+    const std::string address = "test.rt/Counter/" + std::to_string(id);
+    core::Address parsed;
+    ASSERT_TRUE(module_->parse_address(address, &parsed, &error));
+    Status st = ok_status();
+    Instance* i = cp->find(address, parsed, core::key_group_of(address, 128), &st);
+    ASSERT_NE(i, nullptr) << id;
+    EXPECT_EQ(*reinterpret_cast<int64_t*>(i->block.get() + cp->layout(1).offsets[0]), id);
+    EXPECT_EQ(core::str_view(*reinterpret_cast<sfn_str*>(i->block.get() + cp->layout(1).offsets[3])),
+              "note " + std::to_string(id) + std::string(40, 'x'));
+  }
+  cp.reset();
+  reopen();
+  for (int64_t id = 0; id < kInstances; ++id) EXPECT_EQ(count_of(counter(id)), 100000 + id);
+}
+
 // Decision 131: over its bound, the cache writes changed instances back and evicts the ones not
 // used since the hand last passed; an evicted instance is read again with its values, write
 // times (so `after write` expiry is unchanged) and last-call time.
