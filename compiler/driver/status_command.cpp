@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <iostream>
 #include <string>
+#include <utility>
 
 #include "compiler/driver/command.h"
 #include "sfn/client.h"
@@ -17,6 +18,21 @@ namespace sfn::driver {
 namespace {
 
 namespace io = sfn::runtime::io;
+
+// `4 KiB`, `256 MiB`, `1 GiB` when whole, else the bytes (as --cache-size reads sizes).
+std::string size_text(std::uint64_t bytes) {
+  for (const auto& [shift, unit] : {std::pair{30, " GiB"}, std::pair{20, " MiB"}, std::pair{10, " KiB"}})
+    if (bytes >= (std::uint64_t{1} << shift) && bytes % (std::uint64_t{1} << shift) == 0)
+      return std::to_string(bytes >> shift) + unit;
+  return std::to_string(bytes) + " bytes";
+}
+
+// One worker's instance cache, under its line in `sfn status`.
+void print_cache(const io::CacheStatus& c) {
+  std::cout << "    cache: " << size_text(c.bytes) << " in " << c.instances << " instances (bound "
+            << (c.limit_bytes ? size_text(c.limit_bytes) : std::string("none")) << "), " << c.hits << " hits, "
+            << c.misses << " misses, " << c.evictions << " evictions\n";
+}
 
 std::string format_time(std::chrono::system_clock::time_point t) {
   auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
@@ -82,6 +98,9 @@ void setup_status(CLI::App& app, int& exit_code) {
       {
         nlohmann::json worker = {{"id", w.id}, {"key_groups", w.key_groups}, {"queue_depth", w.queue_depth},
                                  {"invocations", w.invocations}};
+        worker["cache"] = {{"bytes", w.cache.bytes},   {"instances", w.cache.instances},
+                           {"limit_bytes", w.cache.limit_bytes}, {"hits", w.cache.hits},
+                           {"misses", w.cache.misses}, {"evictions", w.cache.evictions}};
         if (w.heartbeat_age_ms >= 0) {
           worker["endpoint"] = w.endpoint;
           worker["heartbeat_age_ms"] = w.heartbeat_age_ms;
@@ -126,6 +145,7 @@ void setup_status(CLI::App& app, int& exit_code) {
         std::cout << ", at " << w.endpoint << ", heard from " << w.heartbeat_age_ms << " ms ago, last snapshot part "
                   << w.last_snapshot_shipped_bytes << " bytes shipped";
       std::cout << "\n";
+      print_cache(w.cache);
     }
     for (const auto& l : s.ingresses)
       std::cout << "ingress " << l.name << ": offsets " << l.start_offset << ".." << l.end_offset

@@ -475,7 +475,7 @@ std::vector<io::WorkerStatus> ClusterHost::status() const {
     for (uint32_t g = 0; hub_ && g < hub_->key_groups; ++g) groups += hub_->owner(g) == w;
     const Peer& p = it->second;
     const auto age = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - p.seen).count();
-    out.push_back(io::WorkerStatus{w, groups, p.queue_depth, p.invocations, p.listen, age, p.last_shipped, p.shipped});
+    out.push_back(io::WorkerStatus{w, groups, p.queue_depth, p.invocations, p.listen, age, p.last_shipped, p.shipped, {}});
   }
   return out;
 }

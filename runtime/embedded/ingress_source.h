@@ -8,9 +8,10 @@
 
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <map>
 #include <string>
-#include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "runtime/coordinator/coordinator.h"
@@ -26,7 +27,13 @@ class IngressSource final : public coordinator::RecordSource {
                 bool endless);
 
   // Record `offset` of ingress `ingress` is due at `at_ns`, in position `seq` among the input.
+  // Notes come in offset order per ingress (a note for an earlier offset is placed, slower).
   void annotate(uint32_t ingress, uint64_t offset, int64_t at_ns, uint64_t seq);
+  // More input is appended by `refill` (it returns false once it has nothing more to append)
+  // whenever fewer than `low` annotated records wait to be fed; until it is done the source is
+  // not finished. Every record it appends comes after every record appended before it in
+  // delivery order (InputFeeder), so a record is never delivered ahead of one still to come.
+  void set_refill(std::function<bool()> refill, std::size_t low);
   // The first offset of `ingress` not fed yet.
   uint64_t fed(uint32_t ingress) const { return logs_[ingress].fed; }
   // Per ingress name: the first offset not fed yet (what a snapshot records).
@@ -56,15 +63,21 @@ class IngressSource final : public coordinator::RecordSource {
     uint64_t read = 0;  // next offset to read
     uint64_t fed = 0;   // next offset to feed
     std::deque<Buffered> buffer;
-    std::unordered_map<uint64_t, Note> notes;
+    std::deque<std::pair<uint64_t, Note>> notes;  // by offset
     bool failed = false;  // a read error was reported; the log is not read again
   };
   void fill(uint32_t ingress, Log& log);
+  // Refills when few annotated records wait and fills the buffers of the logs running low; with
+  // `empty_only`, only fills empty buffers (no refill).
+  void top_up(bool empty_only);
+  std::size_t waiting() const;
 
   std::vector<Log> logs_;
   bool endless_;
   std::string error_;
   int head_ = -1;  // the log whose first buffered record is next; -1: to be found
+  std::function<bool()> refill_;  // empty once done
+  std::size_t low_ = 0;
 };
 
 }  // namespace sfn::runtime

@@ -2,6 +2,8 @@
 #include "runtime/embedded/input_file.h"
 
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
 #include <iostream>
 #include <map>
 #include <sstream>
@@ -56,9 +58,9 @@ std::string unknown_ingress(const core::Module& m, const std::string& name) {
   return out + (all ? ")" : ", of " + std::to_string(m.desc().ingress_count) + ")");
 }
 
-// Parses one non-blank line into `out`; returns the problem ("" when none). `at_ns` holds the
-// previous line's time and is updated by a line with `at`.
-std::string parse_line(const core::Module& m, const std::string& text, int64_t* at_ns, InputLine* out) {
+// Parses one non-blank line into `out` (its value's text only when `value`); returns the problem
+// ("" when none). `at_ns` holds the previous line's time and is updated by a line with `at`.
+std::string parse_line(const core::Module& m, const std::string& text, int64_t* at_ns, InputLine* out, bool value) {
   if (!core::json_nesting_within(text, core::kMaxJsonDepth + 1))  // + the line's own object
     return "nested deeper than " + std::to_string(common::kMaxValueDepth) + " levels";
   nlohmann::json j;
@@ -84,57 +86,87 @@ std::string parse_line(const core::Module& m, const std::string& text, int64_t* 
   }
   out->ingress = static_cast<uint32_t>(ingress);
   out->at_ns = *at_ns;
-  out->value = j["value"].dump();
+  if (value) out->value = j["value"].dump();
   return "";
 }
 
 }  // namespace
 
-InputFile read_input(const core::Module& m, const std::string& path, std::istream& in) {
-  InputFile input;
-  input.path = path;
+namespace {
+
+// One reading of the input: each good line (in file order, with its value's text when `values`)
+// goes to `take`; bad lines are reported and counted when `report`; the text's hash goes to `*hash`.
+template <typename Take>
+void read_lines(const core::Module& m, const std::string& path, std::istream& in, bool report, bool values,
+                uint64_t* hash, uint64_t* bad, Take take) {
   std::string text;
   bool too_long = false, endless = false;
-  int64_t at_ns = 0, latest = 0;
+  int64_t at_ns = 0;
   for (size_t number = 1; next_line(in, text, &too_long, &endless); ++number) {
-    input.hash = input.hash * 0x100000001b3ull ^ core::address_hash(text);
-    auto report = [&](const std::string& why) {
-      std::cerr << path << ":" << number << ": " << why << " (line skipped)\n";
-      ++input.bad;
+    *hash = *hash * 0x100000001b3ull ^ core::address_hash(text);
+    auto skip = [&](const std::string& why) {
+      if (report) std::cerr << path << ":" << number << ": " << why << " (line skipped)\n";
+      ++*bad;
     };
     if (endless) {
-      report("longer than " + std::to_string((kMaxInputLineBytes + kMaxSkippedBytes) >> 20) +
-             " MiB without an end; the rest of the file is not read");
+      skip("longer than " + std::to_string((kMaxInputLineBytes + kMaxSkippedBytes) >> 20) +
+           " MiB without an end; the rest of the file is not read");
       break;
     }
     if (too_long) {
-      report("longer than " + std::to_string(kMaxInputLineBytes >> 20) + " MiB");
+      skip("longer than " + std::to_string(kMaxInputLineBytes >> 20) + " MiB");
       continue;
     }
     if (text.find_first_not_of(" \t\r") == std::string::npos) continue;
     InputLine line;
     line.number = number;
-    if (std::string why = parse_line(m, text, &at_ns, &line); !why.empty()) {
-      report(why);
+    if (std::string why = parse_line(m, text, &at_ns, &line, values); !why.empty()) {
+      skip(why);
       continue;
     }
-    if (line.at_ns < latest)
-      std::cerr << path << ":" << number << ": warning: `at` is earlier than a line before it; lines run in `at` "
-                << "order\n";
-    latest = std::max(latest, line.at_ns);
-    input.lines.push_back(std::move(line));
+    take(std::move(line));
   }
+}
+
+void sort_held(InputFile& input) {
   std::stable_sort(input.lines.begin(), input.lines.end(),
                    [](const InputLine& a, const InputLine& b) { return a.at_ns < b.at_ns; });
+}
+
+}  // namespace
+
+InputFile read_input(const core::Module& m, const std::string& path, std::istream& in, bool keep, int64_t until_ns) {
+  InputFile input;
+  input.path = path;
+  input.held = keep;
+  int64_t latest = 0;
+  read_lines(m, path, in, true, keep, &input.hash, &input.bad, [&](InputLine&& line) {
+    if (line.at_ns < latest) {
+      std::cerr << path << ":" << line.number << ": warning: `at` is earlier than a line before it; lines run in `at` "
+                << "order\n";
+      input.in_order = false;
+    }
+    latest = std::max(latest, line.at_ns);
+    ++input.good;
+    if (until_ns >= 0 && line.at_ns >= until_ns) ++input.late;
+    if (keep) input.lines.push_back(std::move(line));
+  });
+  if (!input.in_order && !input.held && !in.bad()) {  // sorting needs every line: read them again
+    std::ifstream again(path, std::ios::binary);
+    uint64_t hash = 0, bad = 0;
+    read_lines(m, path, again, false, true, &hash, &bad,
+               [&](InputLine&& line) { input.lines.push_back(std::move(line)); });
+    input.held = true;
+    input.changed = hash != input.hash;
+  }
+  if (input.held) sort_held(input);
   return input;
 }
 
-void report_late_lines(const InputFile& input, int64_t until_ns) {
-  const auto late = std::count_if(input.lines.begin(), input.lines.end(),
-                                  [&](const InputLine& l) { return l.at_ns >= until_ns; });
-  if (late == 0) return;
-  std::cerr << input.path << ": " << late << " input line" << (late == 1 ? " is" : "s are")
-            << " due at or after --until: logged, to run in a later run of this file\n";
+void report_late_lines(const InputFile& input) {
+  if (input.late == 0) return;
+  std::cerr << input.path << ": " << input.late << " input line" << (input.late == 1 ? " is" : "s are")
+            << " due at or after --until: they run in a later run of this file\n";
 }
 
 namespace {
@@ -172,37 +204,80 @@ std::string line_key(const InputFile& input, uint64_t run, const InputLine& line
 
 }  // namespace
 
-transport::Result<IngestCounts> ingest_input(io::IoServer& server, const core::Module& m, InputFile& input,
-                                             IngressSource& source, const std::filesystem::path& state_dir) {
+InputFeeder::InputFeeder(io::IoServer& server, const core::Module& m, InputFile& input, IngressSource& source)
+    : server_(server), m_(m), input_(input), source_(source) {}
+
+transport::Status InputFeeder::open(const std::filesystem::path& state_dir) {
   auto runs = read_runs(state_dir);
   if (!runs.ok()) return runs.error();
-  const uint64_t run = runs.value()[hash_text(input.hash)];
-  std::vector<std::string> keys;
-  keys.reserve(input.lines.size());
-  std::vector<io::IoServer::IngestRequest> requests;
-  requests.reserve(input.lines.size());
-  for (const InputLine& l : input.lines) {
-    keys.push_back(line_key(input, run, l));
-    requests.push_back({m.desc().ingresses[l.ingress].name, io::PayloadFormat::json, l.value, keys.back()});
+  run_ = runs.value()[hash_text(input_.hash)];
+  if (input_.held) return transport::ok_status();
+  file_.open(input_.path, std::ios::binary);
+  if (!file_) return transport::Error{io::ErrorCode::io_error, "cannot read input file " + input_.path + " again"};
+  return transport::ok_status();
+}
+
+void InputFeeder::fail(const std::string& why) {
+  if (error_.empty()) error_ = why;
+  done_ = true;
+}
+
+bool InputFeeder::next(InputLine& line) {
+  if (input_.held) {
+    if (next_held_ >= input_.lines.size()) return false;
+    line = std::move(input_.lines[next_held_++]);
+    return true;
   }
-  auto results = server.ingest_batch(requests);
-  IngestCounts counts;
-  for (size_t i = 0; i < results.size(); ++i) {
-    const InputLine& l = input.lines[i];
+  std::string text;
+  bool too_long = false, endless = false;
+  for (;;) {
+    if (!next_line(file_, text, &too_long, &endless)) return false;
+    line.number = ++number_;
+    hash_ = hash_ * 0x100000001b3ull ^ core::address_hash(text);
+    if (endless) return false;
+    if (too_long || text.find_first_not_of(" \t\r") == std::string::npos) continue;
+    if (parse_line(m_, text, &at_ns_, &line, true).empty()) return true;  // bad lines: reported by read_input
+  }
+}
+
+bool InputFeeder::feed() {
+  if (done_) return false;
+  std::vector<InputLine> lines;
+  std::vector<std::string> keys;
+  std::vector<io::IoServer::IngestRequest> requests;
+  for (InputLine line; lines.size() < kInputBatchLines && next(line);) lines.push_back(std::move(line));
+  keys.reserve(lines.size());
+  requests.reserve(lines.size());
+  for (const InputLine& l : lines) {
+    keys.push_back(line_key(input_, run_, l));
+    requests.push_back({m_.desc().ingresses[l.ingress].name, io::PayloadFormat::json, l.value, keys.back()});
+  }
+  auto results = server_.ingest_batch(requests);
+  for (size_t i = 0; i < results.size(); ++i, ++seq_) {
+    const InputLine& l = lines[i];
     if (!results[i].ok()) {
-      if (results[i].error().code == io::ErrorCode::io_error) return results[i].error();
-      std::cerr << input.path << ":" << l.number << ": ingress `" << m.desc().ingresses[l.ingress].name
+      if (results[i].error().code == io::ErrorCode::io_error) {
+        fail("cannot append " + input_.path + " to the ingress log: " + results[i].error().message);
+        return false;
+      }
+      std::cerr << input_.path << ":" << l.number << ": ingress `" << m_.desc().ingresses[l.ingress].name
                 << "`: " << results[i].error().message << " (line skipped)\n";
-      ++input.bad;
-      ++counts.refused;
+      ++input_.bad;
+      ++counts_.refused;
       continue;
     }
     const io::AppendResult& a = results[i].value();
-    if (!a.duplicate) ++counts.appended;
-    else if (a.offset < source.fed(l.ingress)) ++counts.done;
-    source.annotate(l.ingress, a.offset, l.at_ns, i);
+    if (!a.duplicate) ++counts_.appended;
+    else if (a.offset < source_.fed(l.ingress)) ++counts_.done;
+    source_.annotate(l.ingress, a.offset, l.at_ns, seq_);
   }
-  return counts;
+  if (lines.size() < kInputBatchLines) {
+    done_ = true;
+    if (input_.held) std::vector<InputLine>().swap(input_.lines);
+    else if (file_.bad()) fail("cannot read input file " + input_.path + ": " + std::strerror(errno));
+    else if (hash_ != input_.hash) fail("input file " + input_.path + " changed while the run read it");
+  }
+  return !done_;
 }
 
 transport::Status record_completed_run(const std::filesystem::path& state_dir, const InputFile& input) {

@@ -31,6 +31,10 @@ void RunMetricsSource::end_run() {
   carried_.dead_letters += last.m.dead_letters;
   carried_.snapshots_committed += last.m.snapshots_committed;
   carried_.snapshots_failed += last.m.snapshots_failed;
+  carried_.cache_hits += last.m.cache.hits;
+  carried_.cache_misses += last.m.cache.misses;
+  carried_.cache_evictions += last.m.cache.evictions;
+  last.m.cache.hits = last.m.cache.misses = last.m.cache.evictions = 0;
   if (last.last_snapshot) copy_last_snapshot(last, carried_.last_snapshot);
   last.m.dead_letters = last.m.snapshots_committed = last.m.snapshots_failed = 0;
   last.last_snapshot.reset();
@@ -43,6 +47,9 @@ metrics::RunMetrics RunMetricsSource::merged(RunNumbers now) const {
   now.m.dead_letters += carried_.dead_letters;
   now.m.snapshots_committed += carried_.snapshots_committed;
   now.m.snapshots_failed += carried_.snapshots_failed;
+  now.m.cache.hits += carried_.cache_hits;
+  now.m.cache.misses += carried_.cache_misses;
+  now.m.cache.evictions += carried_.cache_evictions;
   if (!now.last_snapshot) copy_last_snapshot(carried_.last_snapshot, now);
   if (now.last_snapshot)
     now.m.seconds_since_last_snapshot =

@@ -38,6 +38,7 @@ class RunMetricsSource {
   struct Carried {
     std::vector<std::uint64_t> invocations;  // by worker id
     std::uint64_t dead_letters = 0, snapshots_committed = 0, snapshots_failed = 0;
+    std::uint64_t cache_hits = 0, cache_misses = 0, cache_evictions = 0;
     RunNumbers last_snapshot;  // its m.last_snapshot_* fields and time
   };
   metrics::RunMetrics merged(RunNumbers now) const;

@@ -47,6 +47,12 @@ void to_proto(const StatusReport& report, proto::StatusReply& out) {
     p->set_heartbeat_age_ms(w.heartbeat_age_ms);
     p->set_last_snapshot_shipped_bytes(w.last_snapshot_shipped_bytes);
     p->set_snapshot_shipped_bytes(w.snapshot_shipped_bytes);
+    p->set_cache_bytes(w.cache.bytes);
+    p->set_cache_instances(w.cache.instances);
+    p->set_cache_limit_bytes(w.cache.limit_bytes);
+    p->set_cache_hits(w.cache.hits);
+    p->set_cache_misses(w.cache.misses);
+    p->set_cache_evictions(w.cache.evictions);
   }
   logs_to_proto(report.ingresses, out.mutable_ingresses());
   logs_to_proto(report.egresses, out.mutable_egresses());
@@ -70,7 +76,9 @@ StatusReport from_proto(const proto::StatusReply& reply) {
   r.key_groups = reply.key_groups();
   for (const auto& w : reply.workers())
     r.workers.push_back({w.id(), w.key_groups(), w.queue_depth(), w.invocations(), w.endpoint(), w.heartbeat_age_ms(),
-                         w.last_snapshot_shipped_bytes(), w.snapshot_shipped_bytes()});
+                         w.last_snapshot_shipped_bytes(), w.snapshot_shipped_bytes(),
+                         CacheStatus{w.cache_bytes(), w.cache_instances(), w.cache_limit_bytes(), w.cache_hits(),
+                                     w.cache_misses(), w.cache_evictions()}});
   r.ingresses = logs_from_proto(reply.ingresses());
   r.egresses = logs_from_proto(reply.egresses());
   return r;

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <charconv>
 #include <cerrno>
 #include <condition_variable>
 #include <cstring>
@@ -173,17 +174,27 @@ struct RecordLog::Impl {
       auto frame = decode_frame(rest);
       if (!frame) return Error{ErrorCode::corrupt, "idempotency key file " + path.string() +
                                                        " is corrupt"};
-      keys.assign(frame->key, frame->number);
+      // A frame with a payload is a run of numbered keys (key_index.h): the payload is its count.
+      std::uint64_t count = 1;
+      if (!frame->payload.empty()) {
+        auto [end, ec] = std::from_chars(frame->payload.data(), frame->payload.data() + frame->payload.size(), count);
+        if (ec != std::errc() || end != frame->payload.data() + frame->payload.size() || count == 0)
+          return Error{ErrorCode::corrupt, "idempotency key file " + path.string() + " is corrupt"};
+      }
+      keys.assign_run(frame->key, frame->number, count);
       rest.remove_prefix(frame->size);
     }
     return transport::ok_status();
   }
 
-  // Rewrites the keys file atomically with every key of a record before `start`.
+  // Rewrites the keys file atomically with every key of a record before `start`: a frame per
+  // key, and a run of numbered keys as one frame (its first key, with the count as payload).
   Status write_keys_file(std::uint64_t start) {
     std::string data;
-    keys.for_each([&](std::string_view key, std::uint64_t offset) {
-      if (offset < start) encode_frame(data, offset, key, {});
+    keys.for_each_run([&](std::string_view key, std::uint64_t offset, std::uint64_t count) {
+      if (offset >= start) return;
+      count = std::min(count, start - offset);
+      encode_frame(data, offset, key, count == 1 ? std::string() : std::to_string(count));
     });
     return write_file_durably(dir / "keys", data);
   }

@@ -93,6 +93,17 @@ void workers_text(Text& t, const std::vector<WorkerMetrics>& workers) {
   for (const auto& w : workers) t.sample(w.snapshot_shipped_bytes, "worker", std::to_string(w.id));
 }
 
+void cache_text(Text& t, const CacheMetrics& c) {
+  t.family("sfn_cache_bytes", "gauge", "Estimated memory of the instances in the workers' caches.").sample(c.bytes);
+  t.family("sfn_cache_limit_bytes", "gauge", "The bound of the workers' instance caches (--cache-size; 0: none).")
+      .sample(c.limit_bytes);
+  t.family("sfn_cache_instances", "gauge", "Instances in the workers' caches.").sample(c.instances);
+  t.family("sfn_cache_hits_total", "counter", "Lookups of a message's instance found in the cache.").sample(c.hits);
+  t.family("sfn_cache_misses_total", "counter", "Lookups of a message's instance read from the database (or new).")
+      .sample(c.misses);
+  t.family("sfn_cache_evictions_total", "counter", "Instances evicted from the cache.").sample(c.evictions);
+}
+
 void snapshots_text(Text& t, const RunMetrics& m) {
   t.family("sfn_epoch_current", "gauge", "The epoch whose snapshot is being taken (0: none).").sample(m.current_epoch);
   t.family("sfn_epoch_last_committed", "gauge", "The epoch of the last committed snapshot (0: none).")
@@ -134,6 +145,7 @@ void logs_text(Text& t, const RunMetrics& m) {
 std::string prometheus_text(const RunMetrics& m) {
   Text t;
   workers_text(t, m.workers);
+  cache_text(t, m.cache);
   logs_text(t, m);
   snapshots_text(t, m);
   t.family("sfn_reloads_total", "counter", "Hot reloads since the process started.").sample(m.reloads);

@@ -32,8 +32,19 @@ struct LogMetrics {
   std::uint64_t records = 0;
 };
 
+// The workers' instance caches together (decision 131).
+struct CacheMetrics {
+  std::uint64_t bytes = 0;        // estimated memory of the cached instances now
+  std::uint64_t instances = 0;    // cached now
+  std::uint64_t limit_bytes = 0;  // the bound (0: none)
+  std::uint64_t hits = 0;         // counters since the process started: lookups found in memory,
+  std::uint64_t misses = 0;       // ... read from the database or new,
+  std::uint64_t evictions = 0;    // ... instances evicted
+};
+
 struct RunMetrics {
   std::vector<WorkerMetrics> workers;  // sfn_invocations_total is the sum of theirs
+  CacheMetrics cache;
   std::uint64_t dead_letters = 0;      // since the process started
   std::uint64_t current_epoch = 0;     // the snapshot being taken (0: none)
   std::uint64_t committed_epoch = 0;   // the last committed snapshot (0: none)

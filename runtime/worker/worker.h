@@ -83,6 +83,8 @@ class Worker {
   uint64_t queue_depth() const { return queue_depth_.load(std::memory_order_relaxed); }
   // Its instance cache's numbers as of its last batch (thread-safe).
   state::CacheStats cache_stats() const;
+  // The bound of its instance cache in bytes (0: none).
+  uint64_t cache_limit() const { return hub_.cache_bytes; }
   uint32_t owned_key_groups() const;
   // Set when the worker hit an unrecoverable store error (reported at the end of the run).
   std::string fatal_error() const;

@@ -60,6 +60,19 @@ enum class PayloadFormat : std::uint8_t {
 // and kRecordFramingBytes; a larger record travels alone in its own request.
 inline constexpr std::size_t kMaxBatchRequestBytes = 1u << 20;
 
+// One worker's instance cache (decision 131): the estimated bytes of its cached instances and
+// their number now, its bound (0: none), and since the run started the lookups of a message's
+// instance found in memory (hits), read from the database or new (misses), and the instances
+// evicted. Cluster worker processes do not report it yet (all zero).
+struct CacheStatus {
+  std::uint64_t bytes = 0;
+  std::uint64_t instances = 0;
+  std::uint64_t limit_bytes = 0;
+  std::uint64_t hits = 0;
+  std::uint64_t misses = 0;
+  std::uint64_t evictions = 0;
+};
+
 // One worker's line in `sfn status`.
 struct WorkerStatus {
   std::uint32_t id = 0;
@@ -74,6 +87,7 @@ struct WorkerStatus {
   std::int64_t heartbeat_age_ms = -1;
   std::uint64_t last_snapshot_shipped_bytes = 0;
   std::uint64_t snapshot_shipped_bytes = 0;
+  CacheStatus cache;
 };
 
 // One log's line in `sfn status` (filled in by IoServer itself).

@@ -97,6 +97,12 @@ TEST(MetricsEndpoint, CountsTheRecordsSentToSfnRun) {
   EXPECT_EQ(sample(text, "sfn_egress_records_committed_total{egress=\"greetings\"}"), kRecords) << text;
   EXPECT_EQ(sample(text, "sfn_egress_records_committed_total{egress=\"dead_letters\"}"), 0) << text;
   EXPECT_EQ(sample(text, "sfn_dead_letters_total"), 0) << text;
+  // Five names: five instances, each read (new) once, kept under the default bound.
+  EXPECT_GE(sample(text, "sfn_cache_misses_total"), 5) << text;
+  EXPECT_GE(sample(text, "sfn_cache_instances"), 5) << text;
+  EXPECT_GT(sample(text, "sfn_cache_bytes"), 0) << text;
+  EXPECT_GE(sample(text, "sfn_cache_limit_bytes"), sample(text, "sfn_cache_bytes")) << text;
+  EXPECT_EQ(sample(text, "sfn_cache_evictions_total"), 0) << text;
   EXPECT_GE(sample(text, "sfn_snapshots_committed_total"), 1) << text;
   EXPECT_EQ(sample(text, "sfn_snapshots_failed_total"), 0) << text;
   EXPECT_GE(sample(text, "sfn_epoch_last_committed"), 1) << text;

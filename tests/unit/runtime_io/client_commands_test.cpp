@@ -53,7 +53,7 @@ class ClientCommands : public ::testing::Test {
       r.current_epoch = 3;
       r.last_committed_epoch = 2;
       r.key_groups = 128;
-      r.workers = {{0, 128, 5, 42, "", -1, 0, 0}};
+      r.workers = {{0, 128, 5, 42, "", -1, 0, 0, {4096, 3, 1u << 20, 40, 3, 1}}};
       return r;
     };
     o.state = [](std::string_view address) -> transport::Result<std::string> {
@@ -170,10 +170,16 @@ TEST_F(ClientCommands, StatusAndState) {
   EXPECT_NE(status.output.find("key groups: 128"), std::string::npos);
   EXPECT_NE(status.output.find("worker 0: 128 key groups, queue depth 5, 42 invocations"),
             std::string::npos);
+  EXPECT_NE(status.output.find("    cache: 4 KiB in 3 instances (bound 1 MiB), 40 hits, 3 misses, 1 evictions\n"),
+            std::string::npos)
+      << status.output;
   EXPECT_NE(status.output.find("ingress orders: offsets 0..0"), std::string::npos);
   auto json = run_sfn({"status", "--json", "--endpoint", server_->control_endpoint()});
   auto parsed = nlohmann::json::parse(json.output);
   EXPECT_EQ(parsed["workers"][0]["invocations"], 42);
+  EXPECT_EQ(parsed["workers"][0]["cache"],
+            nlohmann::json::parse(R"({"bytes":4096,"instances":3,"limit_bytes":1048576,"hits":40,"misses":3,)"
+                                  R"("evictions":1})"));
   EXPECT_TRUE(parsed["last_snapshot_time"].is_null());
 
   auto state = run_sfn({"state", "shop/Cart/alice", "--endpoint", server_->control_endpoint()});

@@ -11,6 +11,7 @@
 #include <cstdio>
 #include <fstream>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
@@ -111,6 +112,15 @@ TEST(ClientE2E, SendTailStatusStateAgainstSfnRun) {
     auto status = run_sfn({"status", "--endpoint", control});
     EXPECT_EQ(status.status, 0) << status.output;
     EXPECT_NE(status.output.find("workers:    2"), std::string::npos) << status.output;
+    EXPECT_NE(status.output.find("    cache: "), std::string::npos) << status.output;  // each worker's
+    auto json = nlohmann::json::parse(run_sfn({"status", "--json", "--endpoint", control}).output);
+    uint64_t instances = 0, misses = 0;
+    for (const auto& w : json["workers"]) {
+      instances += w["cache"]["instances"].get<uint64_t>();
+      misses += w["cache"]["misses"].get<uint64_t>();
+    }
+    EXPECT_EQ(instances, 1u) << json.dump();  // Ada's greeter, read (new) once
+    EXPECT_EQ(misses, 1u) << json.dump();
     EXPECT_NE(status.output.find("ingress greets: offsets 0..2"), std::string::npos) << status.output;
     EXPECT_EQ(program.stop(), 0);
   }

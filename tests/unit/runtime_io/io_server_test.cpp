@@ -219,7 +219,7 @@ TEST(IoServer, ControlAnswersStatusAndState) {
     r.last_committed_epoch = 7;
     r.last_snapshot_time = snapshot_time;
     r.key_groups = 128;
-    r.workers = {{0, 64, 3, 1000, "", -1, 0, 0}, {1, 64, 0, 998, "", -1, 0, 0}};
+    r.workers = {{0, 64, 3, 1000, "", -1, 0, 0, {}}, {1, 64, 0, 998, "", -1, 0, 0, {}}};
     return r;
   };
   options.state = [](std::string_view address) -> transport::Result<std::string> {

@@ -303,6 +303,31 @@ TEST(RecordLog, TruncateBeforeDropsWholeSegmentsAndKeepsKeys) {
   EXPECT_EQ(read_all(*log).back().second, "y");
 }
 
+// Numbered keys (`--input` lines, `sfn send --file`) are kept as runs, and a dropped segment's
+// run is one frame of the keys file: every key is still known after a reopen, and a run that
+// goes on past the truncation point is cut there (decision 132).
+TEST(RecordLog, TruncatedNumberedKeysAreKeptAsRuns) {
+  TempDir dir;
+  const LogOptions options{.idempotency_keys = true, .segment_bytes = 400};
+  {
+    auto log = RecordLog::open(dir.path(), options).value();
+    for (int i = 1; i <= 300; ++i)
+      ASSERT_TRUE(log->append("v" + std::to_string(i), "input:ab:0:" + std::to_string(i)).ok());
+    ASSERT_TRUE(log->append("w", "other").ok());
+    ASSERT_TRUE(log->truncate_before(200).ok());
+    EXPECT_GT(log->start_offset(), 0u);
+  }
+  EXPECT_LT(fs::file_size(dir.path() / "keys"), 200u);  // one frame, not one per key
+  auto log = RecordLog::open(dir.path(), options).value();
+  for (int i = 1; i <= 300; ++i) {
+    auto dup = log->append("x", "input:ab:0:" + std::to_string(i)).value();
+    ASSERT_TRUE(dup.duplicate) << i;
+    ASSERT_EQ(dup.offset, static_cast<std::uint64_t>(i - 1));
+  }
+  EXPECT_EQ(log->find_key("other"), std::optional<std::uint64_t>(300));
+  EXPECT_FALSE(log->append("y", "input:ab:0:301").value().duplicate);
+}
+
 // Issue 23: the keys of dropped records live only in the keys file; deleting it must not make
 // their records acceptable again.
 TEST(RecordLog, AMissingKeysFileAfterDroppedSegmentsIsRefused) {

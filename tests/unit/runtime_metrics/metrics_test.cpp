@@ -16,6 +16,7 @@ namespace {
 RunMetrics example() {
   RunMetrics m;
   m.workers = {{0, 7, 2, 64, std::nullopt, 0}, {1, 5, 0, 64, std::nullopt, 0}};
+  m.cache = {40960, 100, 1048576, 9, 3, 2};
   m.dead_letters = 1;
   m.current_epoch = 12;
   m.committed_epoch = 11;
@@ -50,6 +51,24 @@ TEST(PrometheusText, EveryMetricWithHelpTypeAndValue) {
             "# TYPE sfn_worker_key_groups gauge\n"
             "sfn_worker_key_groups{worker=\"0\"} 64\n"
             "sfn_worker_key_groups{worker=\"1\"} 64\n"
+            "# HELP sfn_cache_bytes Estimated memory of the instances in the workers' caches.\n"
+            "# TYPE sfn_cache_bytes gauge\n"
+            "sfn_cache_bytes 40960\n"
+            "# HELP sfn_cache_limit_bytes The bound of the workers' instance caches (--cache-size; 0: none).\n"
+            "# TYPE sfn_cache_limit_bytes gauge\n"
+            "sfn_cache_limit_bytes 1048576\n"
+            "# HELP sfn_cache_instances Instances in the workers' caches.\n"
+            "# TYPE sfn_cache_instances gauge\n"
+            "sfn_cache_instances 100\n"
+            "# HELP sfn_cache_hits_total Lookups of a message's instance found in the cache.\n"
+            "# TYPE sfn_cache_hits_total counter\n"
+            "sfn_cache_hits_total 9\n"
+            "# HELP sfn_cache_misses_total Lookups of a message's instance read from the database (or new).\n"
+            "# TYPE sfn_cache_misses_total counter\n"
+            "sfn_cache_misses_total 3\n"
+            "# HELP sfn_cache_evictions_total Instances evicted from the cache.\n"
+            "# TYPE sfn_cache_evictions_total counter\n"
+            "sfn_cache_evictions_total 2\n"
             "# HELP sfn_ingress_records_appended_total Records appended to each ingress log (its end offset, over "
             "the state directory's life).\n"
             "# TYPE sfn_ingress_records_appended_total counter\n"
@@ -153,7 +172,7 @@ TEST(PrometheusText, FamiliesAreWellFormed) {
       EXPECT_EQ(m[1], family) << l;
     }
   }
-  EXPECT_EQ(families.size(), 18u);
+  EXPECT_EQ(families.size(), 24u);
 }
 
 TEST(PrometheusText, ResidentMemoryOfThisProcess) {

@@ -13,6 +13,7 @@ RunNumbers first_run(std::chrono::system_clock::time_point committed_at) {
   RunNumbers n;
   n.m.workers = {{0, 3, 1, 64, std::nullopt, 0}, {1, 4, 0, 64, std::nullopt, 0}};
   n.m.dead_letters = 2;
+  n.m.cache = {1000, 10, 4096, 7, 10, 3};
   n.m.committed_epoch = 5;
   n.m.last_snapshot_duration_seconds = 0.5;
   n.m.last_snapshot_bytes = 100;
@@ -42,12 +43,15 @@ TEST(RunMetricsSource, CountersCarryAcrossRuns) {
   EXPECT_EQ(between.workers[0].invocations, 3u);
   EXPECT_EQ(between.dead_letters, 2u);
   EXPECT_EQ(between.snapshots_committed, 5u);
+  EXPECT_EQ(between.cache.hits, 7u);
+  EXPECT_EQ(between.cache.bytes, 1000u);
   EXPECT_EQ(between.egresses.at(0).records, 9u);
 
   RunNumbers second;  // a reload: new workers count from zero, no snapshot committed yet
   second.m.workers = {{0, 1, 0, 64, std::nullopt, 0}, {1, 0, 0, 64, std::nullopt, 0}};
   second.m.snapshots_failed = 1;
   second.m.committed_epoch = 5;
+  second.m.cache = {200, 2, 4096, 1, 2, 0};  // a new cache: its gauges are its own
   source.begin_run([&] { return second; });
   metrics::RunMetrics after = source.collect();
   EXPECT_EQ(after.workers[0].invocations, 4u);
@@ -55,6 +59,11 @@ TEST(RunMetricsSource, CountersCarryAcrossRuns) {
   EXPECT_EQ(after.dead_letters, 2u);
   EXPECT_EQ(after.snapshots_committed, 5u);
   EXPECT_EQ(after.snapshots_failed, 2u);
+  EXPECT_EQ(after.cache.hits, 8u);
+  EXPECT_EQ(after.cache.misses, 12u);
+  EXPECT_EQ(after.cache.evictions, 3u);
+  EXPECT_EQ(after.cache.bytes, 200u);
+  EXPECT_EQ(after.cache.instances, 2u);
   EXPECT_EQ(after.last_snapshot_bytes, 100u);  // the last snapshot is still the first run's
   EXPECT_EQ(after.last_snapshot_new_bytes, 10u);
   EXPECT_EQ(after.last_snapshot_duration_seconds, 0.5);
