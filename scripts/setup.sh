@@ -18,6 +18,7 @@ PACKAGES=(
   libgtest-dev libgmock-dev googletest libbenchmark-dev
   chromium ripgrep  # the editor extension's end-to-end test (tests/e2e/vscode)
   libxml2-utils     # xmllint validates `sfn test --junit` output against its schema (tests/e2e/sfn_test)
+  universal-ctags   # scripts/long_functions.py measures function lengths (decision 141)
   ccache            # rebuilds (other checkouts, branch switches) reuse compiled objects
   heaptrack         # heap profiles of runs (docs/PERFORMANCE.md "Memory that does not grow")
   clang-19 libclang-rt-19-dev libfuzzer-19-dev  # the fuzzers (scripts/fuzz.sh, tests/fuzz)

@@ -97,21 +97,24 @@ int time_format(Ctx& c, const sfn_loc& l, sfn_str& out, std::int64_t t, const sf
   return SFN_OK;
 }
 
-int time_parse(Ctx& c, const sfn_loc& l, IntOpt& out, const sfn_str& s, const sfn_str& pattern) {
-  out = IntOpt{};
-  auto text = abi::view(s), p = abi::view(pattern);
+namespace {
+
+// The state of one time.parse: the text read so far and the fields its directives gave.
+struct TimeParser {
+  std::string_view text;
+  std::size_t pos = 0;
+  bool ok = true;  // false once the text does not match the pattern
   std::int64_t y = 1970, mo = 1, d = 1, h = 0, mi = 0, se = 0, ns = 0, offset = 0, epoch = 0, wday = -1;
   bool has_epoch = false;
-  std::size_t pos = 0;
-  bool ok = true;
-  auto num = [&](std::size_t min_digits, std::size_t max_digits, std::int64_t& v) {
+
+  void num(std::size_t min_digits, std::size_t max_digits, std::int64_t& v) {
     std::size_t start = pos;
     v = 0;
     while (pos < text.size() && pos - start < max_digits && std::isdigit(static_cast<unsigned char>(text[pos])))
       v = v * 10 + (text[pos++] - '0');
     if (pos - start < min_digits) ok = false;
-  };
-  auto name = [&](const char* const* names, std::size_t count, bool abbrev, std::int64_t& v) {
+  }
+  void name(const char* const* names, std::size_t count, bool abbrev, std::int64_t& v) {
     for (std::size_t k = 0; k < count; ++k) {
       std::string n = abbrev ? std::string(names[k]).substr(0, 3) : names[k];
       if (text.size() - pos >= n.size()) {
@@ -122,21 +125,29 @@ int time_parse(Ctx& c, const sfn_loc& l, IntOpt& out, const sfn_str& s, const sf
       }
     }
     ok = false;
-  };
-  auto lit = [&](std::string_view lt) {
+  }
+  void lit(std::string_view lt) {
     if (text.substr(pos, lt.size()) == lt) pos += lt.size(); else ok = false;
-  };
-  for (std::size_t i = 0; i < p.size(); ++i) {
-    if (p[i] != '%') {
-      if (ok) { if (pos < text.size() && text[pos] == p[i]) ++pos; else ok = false; }
-      continue;
-    }
-    if (i + 1 >= p.size()) return bad_directive(c, l, 0);
-    char dch = p[++i];
-    if (!ok) {
-      if (std::string_view("YmdjHMSLfNaAbBuszZFT%").find(dch) == std::string_view::npos) return bad_directive(c, l, dch);
-      continue;
-    }
+  }
+  void epoch_seconds() {
+    bool neg = pos < text.size() && text[pos] == '-';
+    if (neg) ++pos;
+    num(1, 18, epoch);
+    if (neg) epoch = -epoch;
+    has_epoch = true;
+  }
+  void zone() {
+    if (pos < text.size() && text[pos] == 'Z') { ++pos; offset = 0; }
+    else if (pos < text.size() && (text[pos] == '+' || text[pos] == '-')) {
+      bool neg = text[pos++] == '-';
+      std::int64_t hh = 0, mm = 0;
+      num(2, 2, hh);
+      num(2, 2, mm);
+      offset = (hh * 60 + mm) * 60 * (neg ? -1 : 1);
+    } else ok = false;
+  }
+  // Reads directive `%dch`; false when it is not a directive.
+  bool directive(char dch) {
     std::int64_t v = 0;
     switch (dch) {
       case 'Y': num(4, 9, y); break;
@@ -154,47 +165,58 @@ int time_parse(Ctx& c, const sfn_loc& l, IntOpt& out, const sfn_str& s, const sf
       case 'b': name(kMonths, 12, true, v); mo = v + 1; break;
       case 'B': name(kMonths, 12, false, v); mo = v + 1; break;
       case 'u': num(1, 1, v); wday = v - 1; break;
-      case 's': {
-        bool neg = pos < text.size() && text[pos] == '-';
-        if (neg) ++pos;
-        num(1, 18, epoch);
-        if (neg) epoch = -epoch;
-        has_epoch = true;
-        break;
-      }
-      case 'z':
-        if (pos < text.size() && text[pos] == 'Z') { ++pos; offset = 0; }
-        else if (pos < text.size() && (text[pos] == '+' || text[pos] == '-')) {
-          bool neg = text[pos++] == '-';
-          std::int64_t hh = 0, mm = 0;
-          num(2, 2, hh);
-          num(2, 2, mm);
-          offset = (hh * 60 + mm) * 60 * (neg ? -1 : 1);
-        } else ok = false;
-        break;
+      case 's': epoch_seconds(); break;
+      case 'z': zone(); break;
       case 'Z': lit("UTC"); break;
       case 'F': num(4, 9, y); lit("-"); num(2, 2, mo); lit("-"); num(2, 2, d); break;
       case 'T': num(2, 2, h); lit(":"); num(2, 2, mi); lit(":"); num(2, 2, se); break;
       case '%': lit("%"); break;
-      default: return bad_directive(c, l, dch);
+      default: return false;
     }
+    return true;
   }
-  if (!ok || pos != text.size()) return SFN_OK;
-  std::int64_t secs;
-  if (has_epoch) {
-    secs = epoch;
-  } else {
-    if (mo < 1 || mo > 12 || d < 1 || d > static_cast<std::int64_t>(days_in_month(y, static_cast<unsigned>(mo))) ||
-        h > 23 || mi > 59 || se > 59)
-      return SFN_OK;
-    std::int64_t days = days_from_civil(y, static_cast<unsigned>(mo), static_cast<unsigned>(d));
-    if (wday >= 0 && ((days % 7) + 7 + 3) % 7 != wday) return SFN_OK;
-    secs = days * 86400 + h * 3600 + mi * 60 + se - offset;
+  // The parsed time in ns, or nothing when the text did not match or names no valid time.
+  void result(IntOpt& out) const {
+    if (!ok || pos != text.size()) return;
+    std::int64_t secs;
+    if (has_epoch) {
+      secs = epoch;
+    } else {
+      if (mo < 1 || mo > 12 || d < 1 || d > static_cast<std::int64_t>(days_in_month(y, static_cast<unsigned>(mo))) ||
+          h > 23 || mi > 59 || se > 59)
+        return;
+      std::int64_t days = days_from_civil(y, static_cast<unsigned>(mo), static_cast<unsigned>(d));
+      if (wday >= 0 && ((days % 7) + 7 + 3) % 7 != wday) return;
+      secs = days * 86400 + h * 3600 + mi * 60 + se - offset;
+    }
+    std::int64_t r;
+    if (__builtin_mul_overflow(secs, kNsPerSec, &r) || __builtin_add_overflow(r, ns, &r)) return;
+    out.present = 1;
+    out.value = r;
   }
-  std::int64_t r;
-  if (__builtin_mul_overflow(secs, kNsPerSec, &r) || __builtin_add_overflow(r, ns, &r)) return SFN_OK;
-  out.present = 1;
-  out.value = r;
+};
+
+}  // namespace
+
+int time_parse(Ctx& c, const sfn_loc& l, IntOpt& out, const sfn_str& s, const sfn_str& pattern) {
+  out = IntOpt{};
+  auto p = abi::view(pattern);
+  TimeParser tp;
+  tp.text = abi::view(s);
+  for (std::size_t i = 0; i < p.size(); ++i) {
+    if (p[i] != '%') {
+      if (tp.ok) { if (tp.pos < tp.text.size() && tp.text[tp.pos] == p[i]) ++tp.pos; else tp.ok = false; }
+      continue;
+    }
+    if (i + 1 >= p.size()) return bad_directive(c, l, 0);
+    char dch = p[++i];
+    if (!tp.ok) {
+      if (std::string_view("YmdjHMSLfNaAbBuszZFT%").find(dch) == std::string_view::npos) return bad_directive(c, l, dch);
+      continue;
+    }
+    if (!tp.directive(dch)) return bad_directive(c, l, dch);
+  }
+  tp.result(out);
   return SFN_OK;
 }
 

@@ -182,7 +182,39 @@ std::string Generator::run() {
     << "// comments point at the SFN source of the statements below them.\n"
     << "#include <cstddef>\n#include <cstdint>\n\n#include \"sfn_std.h\"\n\nnamespace {\n\n";
 
-  // Enums.
+  emit_enums(o);
+  emit_structs(o);
+  emit_type_table(o);
+  emit_descriptors(o);
+  emit_tables(o);
+  // fns: declarations first (they may call each other), definitions after the classes.
+  for (std::size_t i = 0; i < m_.fn_body.size(); ++i)
+    if (m_.fn_body[i] != kNone) o << "void " << body_signature(m_.bodies[m_.fn_body[i]], false) << ";\n";
+  o << "\n";
+
+  emit_function_types(o);
+  for (std::size_t i = 0; i < m_.fn_body.size(); ++i)
+    if (m_.fn_body[i] != kNone) {
+      body(o, m_.bodies[m_.fn_body[i]], false);
+      o << "\n";
+    }
+  for (const auto& in : m_.ingresses) {
+    body(o, m_.bodies[in.route], false);
+    o << "\n";
+  }
+
+  module_descriptors(o);
+  o << "const sfn_module kModule{SFN_ABI_VERSION, " << str_literal(m_.package) << ", " << str_literal(m_.version_hash)
+    << ",\n                       " << msgs.size() << ", kMessages, " << m_.enums.size() << ", "
+    << (m_.enums.empty() ? "nullptr" : "kEnums") << ",\n                       " << m_.functions.size()
+    << ", kFunctions, " << m_.ingresses.size() << ", kIngresses, " << m_.egresses.size() << ", kEgresses};\n\n";
+  o << "}  // namespace\n\nSFN_DEFINE_MODULE_ENTRY(kModule)\n";
+  return o.str();
+}
+
+
+// Each enum: a namespace holding its values.
+void Generator::emit_enums(std::ostringstream& o) {
   for (std::size_t i = 0; i < m_.enums.size(); ++i) {
     const auto& e = m_.enums[i];
     o << "namespace " << enm(i) << " {\nenum : int32_t {";
@@ -190,8 +222,11 @@ std::string Generator::run() {
     o << " };\n}  // namespace " << enm(i) << "\n";
   }
   if (!m_.enums.empty()) o << "\n";
+}
 
-  // Message structs in dependency order (inline message fields first).
+// Message structs in dependency order (inline message fields first).
+void Generator::emit_structs(std::ostringstream& o) {
+  const auto& msgs = m_.messages;
   for (std::size_t i = 0; i < msgs.size(); ++i) o << "struct " << msg(i) << ";\n";
   o << "\n";
   std::vector<bool> done(msgs.size(), false);
@@ -212,8 +247,11 @@ std::string Generator::run() {
   };
   for (std::size_t i = 0; i < msgs.size(); ++i) emit_struct(i);
   o << "\n";
+}
 
-  // Type descriptors.
+// The sfn_type descriptor of every value type the module uses.
+void Generator::emit_type_table(std::ostringstream& o) {
+  const auto& msgs = m_.messages;
   for (std::size_t i = 0; i < msgs.size(); ++i) o << "extern const sfn_message_desc kDesc_" << msg(i) << ";\n";
   for (std::size_t i = 0; i < m_.enums.size(); ++i) o << "extern const sfn_enum_desc kEnum_" << enm(i) << ";\n";
   int tcount = 0;
@@ -236,8 +274,11 @@ std::string Generator::run() {
       << ir::type_name(m_, t) << "\n";
   }
   o << "\n";
+}
 
-  // Enum and message descriptors.
+// The enum and message descriptors (with message init functions).
+void Generator::emit_descriptors(std::ostringstream& o) {
+  const auto& msgs = m_.messages;
   for (std::size_t i = 0; i < m_.enums.size(); ++i) {
     const auto& e = m_.enums[i];
     o << "const char* const kValues_" << enm(i) << "[] = {";
@@ -272,6 +313,11 @@ std::string Generator::run() {
       << (msg.fields.empty() ? "nullptr" : "kFields_" + s) << ", "
       << (msg.has_nonzero_defaults ? "kInit_" + s : "nullptr") << "};\n";
   }
+}
+
+// The tables of messages, message ids, enums and source locations.
+void Generator::emit_tables(std::ostringstream& o) {
+  const auto& msgs = m_.messages;
   o << "const sfn_message_desc* const kMessages[] = {";
   for (std::size_t i = 0; i < msgs.size(); ++i) o << (i ? ", " : "") << "&kDesc_" << msg(i);
   if (msgs.empty()) o << "nullptr";
@@ -289,13 +335,10 @@ std::string Generator::run() {
     o << "    {" << str_literal(m_.locs[i].file) << ", " << m_.locs[i].line << ", " << m_.locs[i].col << "},  // " << i << "\n";
   if (m_.locs.empty()) o << "    {\"\", 0, 0},\n";
   o << "};\n\n";
+}
 
-  // fns: declarations first (they may call each other), definitions after the classes.
-  for (std::size_t i = 0; i < m_.fn_body.size(); ++i)
-    if (m_.fn_body[i] != kNone) o << "void " << body_signature(m_.bodies[m_.fn_body[i]], false) << ";\n";
-  o << "\n";
-
-  // Function types.
+// Each function type: a struct of its states, state initializers and handlers.
+void Generator::emit_function_types(std::ostringstream& o) {
   for (std::size_t fi = 0; fi < m_.functions.size(); ++fi) {
     const auto& fn = m_.functions[fi];
     o << "// function " << fn.name << "(" << fn.key_name << ": " << (fn.int_key ? "int" : "string") << "), type name "
@@ -322,23 +365,6 @@ std::string Generator::run() {
     }
     o << "};\n\n";
   }
-  for (std::size_t i = 0; i < m_.fn_body.size(); ++i)
-    if (m_.fn_body[i] != kNone) {
-      body(o, m_.bodies[m_.fn_body[i]], false);
-      o << "\n";
-    }
-  for (const auto& in : m_.ingresses) {
-    body(o, m_.bodies[in.route], false);
-    o << "\n";
-  }
-
-  module_descriptors(o);
-  o << "const sfn_module kModule{SFN_ABI_VERSION, " << str_literal(m_.package) << ", " << str_literal(m_.version_hash)
-    << ",\n                       " << msgs.size() << ", kMessages, " << m_.enums.size() << ", "
-    << (m_.enums.empty() ? "nullptr" : "kEnums") << ",\n                       " << m_.functions.size()
-    << ", kFunctions, " << m_.ingresses.size() << ", kIngresses, " << m_.egresses.size() << ", kEgresses};\n\n";
-  o << "}  // namespace\n\nSFN_DEFINE_MODULE_ENTRY(kModule)\n";
-  return o.str();
 }
 
 // The descriptors of function types, ingresses and egresses.

@@ -1,4 +1,5 @@
-// The LLVM backend, part 4: statements and control flow of handler, fn and route bodies. Each
+// The LLVM backend, part 4: statements and control flow of handler, fn and route bodies, one
+// handler per kind of compiler/ir/stmt_kinds.def. Each
 // variable has one slot for the whole invocation (zeroed in the entry block); a definition inside
 // a loop frees the previous iteration's value first, and the exit block frees what is left, so
 // returns and raised errors (which branch to the `raised` block, then to the exit) never leak.
@@ -136,36 +137,33 @@ void BodyEmitter::block_stmts(const ir::Block& blk) {
 
 void BodyEmitter::stmt(const Stmt& s) {
   L.where = L.m_.source_file + ":" + std::to_string(s.line) + ", `" + b_->name + "`";
-  switch (s.kind) {
-    case Stmt::Kind::Def: def(s); return;
-    case Stmt::Kind::Assign: assign(s); return;
-    case Stmt::Kind::Eval: eval(s.value); return;
-    case Stmt::Kind::If: if_stmt(s); return;
-    case Stmt::Kind::Loop: loop(s); return;
-    case Stmt::Kind::ForRange: for_range(s); return;
-    case Stmt::Kind::ForList: for_list(s); return;
-    case Stmt::Kind::ForMap: for_map(s); return;
-    case Stmt::Kind::Break: jump(loops_.back().brk); return;
-    case Stmt::Kind::Continue: jump(loops_.back().cont); return;
-    case Stmt::Kind::Return: ret(s); return;
-    case Stmt::Kind::Send: send(s); return;
-    case Stmt::Kind::Emit:
-      svc(SVC(emit), L.void_ty, {ctx(), llvm::ConstantInt::get(L.i32, s.index), var_addr(s.var)});
-      return;
-    case Stmt::Kind::Cancel: svc(SVC(cancel), L.void_ty, {ctx(), addr(s.args[0])}); return;
-    case Stmt::Kind::Clear:
-      svc(SVC(state_clear), L.void_ty, {ctx(), llvm::ConstantInt::get(L.i32, s.index == kNone ? UINT32_MAX : s.index)});
-      return;
-    case Stmt::Kind::Fail: {
-      llvm::Value* text = addr(s.args[0]);
-      svc(SVC(raise), L.i32, {ctx(), str_data(text), str_len(text), L.loc(s.loc)});
-      jump(fail_);
-      return;
-    }
-  }
+  // One handler per kind of compiler/ir/stmt_kinds.def.
+  ir::visit_kind(s.kind, [&](auto kind) { stmt(s, kind); }, [] {});
 }
 
-void BodyEmitter::def(const Stmt& s) {
+void BodyEmitter::stmt(const Stmt&, ir::stmt_kind::Break) { jump(loops_.back().brk); }
+
+void BodyEmitter::stmt(const Stmt&, ir::stmt_kind::Continue) { jump(loops_.back().cont); }
+
+void BodyEmitter::stmt(const Stmt& s, ir::stmt_kind::Emit) {
+  svc(SVC(emit), L.void_ty, {ctx(), llvm::ConstantInt::get(L.i32, s.index), var_addr(s.var)});
+}
+
+void BodyEmitter::stmt(const Stmt& s, ir::stmt_kind::Cancel) {
+  svc(SVC(cancel), L.void_ty, {ctx(), addr(s.args[0])});
+}
+
+void BodyEmitter::stmt(const Stmt& s, ir::stmt_kind::Clear) {
+  svc(SVC(state_clear), L.void_ty, {ctx(), llvm::ConstantInt::get(L.i32, s.index == kNone ? UINT32_MAX : s.index)});
+}
+
+void BodyEmitter::stmt(const Stmt& s, ir::stmt_kind::Fail) {
+  llvm::Value* text = addr(s.args[0]);
+  svc(SVC(raise), L.i32, {ctx(), str_data(text), str_len(text), L.loc(s.loc)});
+  jump(fail_);
+}
+
+void BodyEmitter::stmt(const Stmt& s, ir::stmt_kind::Def) {
   const Var& v = b_->vars[s.var];
   llvm::Value* slot = slots_[s.var];
   if (!ir::is_trivial(v.type) && loop_depth_ > 0) {  // the previous iteration's value
@@ -175,7 +173,7 @@ void BodyEmitter::def(const Stmt& s) {
   rvalue_into(s.value, slot);
 }
 
-void BodyEmitter::assign(const Stmt& s) {
+void BodyEmitter::stmt(const Stmt& s, ir::stmt_kind::Assign) {
   TypeId t = s.place.type;
   if (ir::is_trivial(t)) {
     llvm::Value* value = scalar(s.src);
@@ -188,7 +186,8 @@ void BodyEmitter::assign(const Stmt& s) {
   else copy(t, dst, src);
 }
 
-void BodyEmitter::eval(const ir::Rvalue& r) {
+void BodyEmitter::stmt(const Stmt& s, ir::stmt_kind::Eval) {
+  const ir::Rvalue& r = s.value;
   if (!r.type || r.type->kind == TypeKind::Void) {
     rvalue_into(r, nullptr);
     return;
@@ -198,7 +197,7 @@ void BodyEmitter::eval(const ir::Rvalue& r) {
   if (!L.plain(r.type)) destroy(r.type, tmp);
 }
 
-void BodyEmitter::if_stmt(const Stmt& s) {
+void BodyEmitter::stmt(const Stmt& s, ir::stmt_kind::If) {
   llvm::Value* cond = B.CreateICmpNE(scalar(s.src), llvm::ConstantInt::get(L.i8, 0));
   auto* then_bb = block("then");
   auto* else_bb = block("else");
@@ -223,7 +222,7 @@ void BodyEmitter::loop_body(const ir::Block& body, llvm::BasicBlock* after, llvm
   if (!B.GetInsertBlock()->getTerminator()) B.CreateBr(next);
 }
 
-void BodyEmitter::loop(const Stmt& s) {
+void BodyEmitter::stmt(const Stmt& s, ir::stmt_kind::Loop) {
   auto* head = block("loop");
   auto* after = block("endloop");
   B.CreateBr(head);
@@ -233,7 +232,7 @@ void BodyEmitter::loop(const Stmt& s) {
   B.SetInsertPoint(after);
 }
 
-void BodyEmitter::for_range(const Stmt& s) {
+void BodyEmitter::stmt(const Stmt& s, ir::stmt_kind::ForRange) {
   if (!slots_[s.var]) slots_[s.var] = temp(b_->vars[s.var].type, false);
   llvm::Value* x = slots_[s.var];
   B.CreateStore(scalar(s.args[0]), x);
@@ -255,7 +254,7 @@ void BodyEmitter::for_range(const Stmt& s) {
 
 // for x in list / for k, v in map: an index over the collection's entries; the loop variables
 // point into the entry (the collection is a snapshot the body cannot change).
-void BodyEmitter::for_list(const Stmt& s) {
+void BodyEmitter::for_collection(const Stmt& s) {
   TypeId lt = s.args[0].type;
   const bool map = s.kind == Stmt::Kind::ForMap;
   ir::Slot ks = L.slot(lt->elem), vs = map ? L.slot(lt->value) : ks;
@@ -289,9 +288,11 @@ void BodyEmitter::for_list(const Stmt& s) {
   B.SetInsertPoint(after);
 }
 
-void BodyEmitter::for_map(const Stmt& s) { for_list(s); }
+void BodyEmitter::stmt(const Stmt& s, ir::stmt_kind::ForList) { for_collection(s); }
 
-void BodyEmitter::ret(const Stmt& s) {
+void BodyEmitter::stmt(const Stmt& s, ir::stmt_kind::ForMap) { for_collection(s); }
+
+void BodyEmitter::stmt(const Stmt& s, ir::stmt_kind::Return) {
   if (!s.args.empty() && b_->kind != ir::Body::Kind::Handler) {
     llvm::Value* out = arg(b_->kind == ir::Body::Kind::Fn ? 1 : 2);
     put(b_->return_type, out, s.args[0], true);
@@ -299,7 +300,7 @@ void BodyEmitter::ret(const Stmt& s) {
   jump(exit_);
 }
 
-void BodyEmitter::send(const Stmt& s) {
+void BodyEmitter::stmt(const Stmt& s, ir::stmt_kind::Send) {
   llvm::Value* to = addr(s.args[0]);
   llvm::Value* msg = var_addr(s.var);
   llvm::Value* type = llvm::ConstantInt::get(L.i32, s.index);

@@ -1,7 +1,8 @@
 // The LLVM backend, part 3: rvalues. Scalar results are computed as SSA values (checked integer
 // arithmetic raises "integer overflow", "division by zero", "remainder by zero" like
 // sfn::gen::add/div/rem); other results are written into a destination slot through the
-// service table and the helpers of stdlib/sfn_rt.h.
+// service table and the helpers of stdlib/sfn_rt.h, one handler per kind of
+// compiler/ir/rvalue_kinds.def.
 #include <cstddef>
 
 #include "codegen/llvm/lowering.h"
@@ -33,67 +34,96 @@ void BodyEmitter::rvalue_into(const Rvalue& r, llvm::Value* dst) {
       return;
     }
   }
-  switch (r.kind) {
-    case Rvalue::Kind::Use: put(r.type, dst, r.args[0], true); return;
-    case Rvalue::Kind::Zero:
-      if (r.type->kind == TypeKind::Message) value_init(r.type, dst);
-      return;
-    case Rvalue::Kind::Const:
-      if (r.type->kind == TypeKind::Message) value_init(r.type, dst);
-      const_into(r.value, r.type, dst);
-      return;
-    case Rvalue::Kind::Binary:
-      if (r.bin != BinOp::Concat) break;
-      if (r.type->kind == TypeKind::List)
-        svc(SVC(list_concat), L.void_ty, {L.tdesc(r.type), dst, addr(r.args[0]), addr(r.args[1])});
-      else
-        svc(SVC(str_concat), L.void_ty, {dst, addr(r.args[0]), addr(r.args[1])});
-      return;
-    case Rvalue::Kind::Wrap: wrap(r.type->elem, dst, addr(r.args[0])); return;
-    case Rvalue::Kind::Unwrap: {
-      llvm::Value* opt = addr(r.args[0]);
-      guard(B.CreateNot(present(r.args[0].type, opt)), [&] { raise("unwrap of none", r.loc); });
-      copy(r.type, dst, inner(r.args[0].type, opt));
-      return;
-    }
-    case Rvalue::Kind::GetUnchecked: copy(r.type, dst, inner(r.args[0].type, addr(r.args[0]))); return;
-    case Rvalue::Kind::Format: format_into(r, dst); return;
-    case Rvalue::Kind::Builtin:
-      if (builtin_into(r, dst)) return;
-      break;
-    case Rvalue::Kind::Method:
-      if (method_into(r, dst)) return;
-      break;
-    case Rvalue::Kind::CallFn: call_into(r, dst); return;
-    case Rvalue::Kind::Address: {
-      const auto& fn = L.m_.functions[r.index];
-      if (fn.int_key) svc(SVC(ref_int), L.void_ty, {L.cstr(fn.type_name), scalar(r.args[0]), dst});
-      else svc(SVC(ref_str), L.void_ty, {L.cstr(fn.type_name), addr(r.args[0]), dst});
-      return;
-    }
-    case Rvalue::Kind::Self: copy(r.type, dst, svc(SVC(self), L.ptr, {ctx()})); return;
-    case Rvalue::Kind::MakeMessage: {
-      const auto& msg = L.m_.messages[r.index];
-      if (r.args.size() < msg.fields.size()) value_init(r.type, dst);
-      for (std::size_t i = 0; i < r.args.size(); ++i) {
-        const auto& f = msg.fields[r.fields[i]];
-        put(f.type, gep(dst, f.offset), r.args[i], true);
-      }
-      return;
-    }
-    case Rvalue::Kind::MakeList:
-      for (const auto& a : r.args) push(r.type, dst, a);
-      return;
-    case Rvalue::Kind::MakeMap:
-      for (std::size_t i = 0; i + 1 < r.args.size(); i += 2) {
-        llvm::Value* slot = svc(SVC(map_slot), L.ptr, {L.tdesc(r.type), dst, addr(r.args[i])});
-        put(r.type->value, slot, r.args[i + 1], false);
-      }
-      return;
-    default: break;
-  }
+  // One handler per kind of compiler/ir/rvalue_kinds.def.
+  ir::visit_kind(r.kind, [&](auto kind) { rvalue_into(r, kind, dst); }, [&] { unsupported(r); });
+}
+
+void BodyEmitter::unsupported(const Rvalue& r) {
   L.fail("unsupported operation (rvalue kind " + std::to_string(static_cast<int>(r.kind)) + ") of type " +
          (r.type ? ir::type_name(L.m_, r.type) : std::string("?")));
+}
+
+void BodyEmitter::rvalue_into(const Rvalue& r, ir::rvalue_kind::Use, llvm::Value* dst) {
+  put(r.type, dst, r.args[0], true);
+}
+
+void BodyEmitter::rvalue_into(const Rvalue& r, ir::rvalue_kind::Zero, llvm::Value* dst) {
+  if (r.type->kind == TypeKind::Message) value_init(r.type, dst);
+}
+
+void BodyEmitter::rvalue_into(const Rvalue& r, ir::rvalue_kind::Const, llvm::Value* dst) {
+  if (r.type->kind == TypeKind::Message) value_init(r.type, dst);
+  const_into(r.value, r.type, dst);
+}
+
+void BodyEmitter::rvalue_into(const Rvalue& r, ir::rvalue_kind::Binary, llvm::Value* dst) {
+  if (r.bin != BinOp::Concat) return unsupported(r);
+  if (r.type->kind == TypeKind::List)
+    svc(SVC(list_concat), L.void_ty, {L.tdesc(r.type), dst, addr(r.args[0]), addr(r.args[1])});
+  else
+    svc(SVC(str_concat), L.void_ty, {dst, addr(r.args[0]), addr(r.args[1])});
+}
+
+void BodyEmitter::rvalue_into(const Rvalue& r, ir::rvalue_kind::Unary, llvm::Value*) { unsupported(r); }
+
+void BodyEmitter::rvalue_into(const Rvalue& r, ir::rvalue_kind::Wrap, llvm::Value* dst) {
+  wrap(r.type->elem, dst, addr(r.args[0]));
+}
+
+void BodyEmitter::rvalue_into(const Rvalue& r, ir::rvalue_kind::Unwrap, llvm::Value* dst) {
+  llvm::Value* opt = addr(r.args[0]);
+  guard(B.CreateNot(present(r.args[0].type, opt)), [&] { raise("unwrap of none", r.loc); });
+  copy(r.type, dst, inner(r.args[0].type, opt));
+}
+
+void BodyEmitter::rvalue_into(const Rvalue& r, ir::rvalue_kind::IsPresent, llvm::Value*) { unsupported(r); }
+
+void BodyEmitter::rvalue_into(const Rvalue& r, ir::rvalue_kind::GetUnchecked, llvm::Value* dst) {
+  copy(r.type, dst, inner(r.args[0].type, addr(r.args[0])));
+}
+
+void BodyEmitter::rvalue_into(const Rvalue& r, ir::rvalue_kind::Format, llvm::Value* dst) { format_into(r, dst); }
+
+void BodyEmitter::rvalue_into(const Rvalue& r, ir::rvalue_kind::Builtin, llvm::Value* dst) {
+  if (!builtin_into(r, dst)) unsupported(r);
+}
+
+void BodyEmitter::rvalue_into(const Rvalue& r, ir::rvalue_kind::Method, llvm::Value* dst) {
+  if (!method_into(r, dst)) unsupported(r);
+}
+
+void BodyEmitter::rvalue_into(const Rvalue& r, ir::rvalue_kind::CallFn, llvm::Value* dst) { call_into(r, dst); }
+
+void BodyEmitter::rvalue_into(const Rvalue& r, ir::rvalue_kind::Address, llvm::Value* dst) {
+  const auto& fn = L.m_.functions[r.index];
+  if (fn.int_key) svc(SVC(ref_int), L.void_ty, {L.cstr(fn.type_name), scalar(r.args[0]), dst});
+  else svc(SVC(ref_str), L.void_ty, {L.cstr(fn.type_name), addr(r.args[0]), dst});
+}
+
+void BodyEmitter::rvalue_into(const Rvalue& r, ir::rvalue_kind::Self, llvm::Value* dst) {
+  copy(r.type, dst, svc(SVC(self), L.ptr, {ctx()}));
+}
+
+void BodyEmitter::rvalue_into(const Rvalue& r, ir::rvalue_kind::Now, llvm::Value*) { unsupported(r); }
+
+void BodyEmitter::rvalue_into(const Rvalue& r, ir::rvalue_kind::MakeMessage, llvm::Value* dst) {
+  const auto& msg = L.m_.messages[r.index];
+  if (r.args.size() < msg.fields.size()) value_init(r.type, dst);
+  for (std::size_t i = 0; i < r.args.size(); ++i) {
+    const auto& f = msg.fields[r.fields[i]];
+    put(f.type, gep(dst, f.offset), r.args[i], true);
+  }
+}
+
+void BodyEmitter::rvalue_into(const Rvalue& r, ir::rvalue_kind::MakeList, llvm::Value* dst) {
+  for (const auto& a : r.args) push(r.type, dst, a);
+}
+
+void BodyEmitter::rvalue_into(const Rvalue& r, ir::rvalue_kind::MakeMap, llvm::Value* dst) {
+  for (std::size_t i = 0; i + 1 < r.args.size(); i += 2) {
+    llvm::Value* slot = svc(SVC(map_slot), L.ptr, {L.tdesc(r.type), dst, addr(r.args[i])});
+    put(r.type->value, slot, r.args[i + 1], false);
+  }
 }
 
 llvm::Value* BodyEmitter::scalar_rvalue(const Rvalue& r) {

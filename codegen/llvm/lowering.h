@@ -118,6 +118,29 @@ class BodyEmitter {
 
   // ---- rvalues (lower_values.cpp / lower_rvalues.cpp)
   void rvalue_into(const ir::Rvalue& r, llvm::Value* dst);
+  // One handler per kind of compiler/ir/rvalue_kinds.def, dispatched by rvalue_into for the
+  // results that are not scalar expressions (lower_rvalues.cpp).
+  void rvalue_into(const ir::Rvalue& r, ir::rvalue_kind::Use, llvm::Value* dst);
+  void rvalue_into(const ir::Rvalue& r, ir::rvalue_kind::Zero, llvm::Value* dst);
+  void rvalue_into(const ir::Rvalue& r, ir::rvalue_kind::Const, llvm::Value* dst);
+  void rvalue_into(const ir::Rvalue& r, ir::rvalue_kind::Binary, llvm::Value* dst);
+  void rvalue_into(const ir::Rvalue& r, ir::rvalue_kind::Unary, llvm::Value* dst);
+  void rvalue_into(const ir::Rvalue& r, ir::rvalue_kind::Wrap, llvm::Value* dst);
+  void rvalue_into(const ir::Rvalue& r, ir::rvalue_kind::Unwrap, llvm::Value* dst);
+  void rvalue_into(const ir::Rvalue& r, ir::rvalue_kind::IsPresent, llvm::Value* dst);
+  void rvalue_into(const ir::Rvalue& r, ir::rvalue_kind::GetUnchecked, llvm::Value* dst);
+  void rvalue_into(const ir::Rvalue& r, ir::rvalue_kind::Format, llvm::Value* dst);
+  void rvalue_into(const ir::Rvalue& r, ir::rvalue_kind::Builtin, llvm::Value* dst);
+  void rvalue_into(const ir::Rvalue& r, ir::rvalue_kind::Method, llvm::Value* dst);
+  void rvalue_into(const ir::Rvalue& r, ir::rvalue_kind::CallFn, llvm::Value* dst);
+  void rvalue_into(const ir::Rvalue& r, ir::rvalue_kind::Address, llvm::Value* dst);
+  void rvalue_into(const ir::Rvalue& r, ir::rvalue_kind::Self, llvm::Value* dst);
+  void rvalue_into(const ir::Rvalue& r, ir::rvalue_kind::Now, llvm::Value* dst);
+  void rvalue_into(const ir::Rvalue& r, ir::rvalue_kind::MakeMessage, llvm::Value* dst);
+  void rvalue_into(const ir::Rvalue& r, ir::rvalue_kind::MakeList, llvm::Value* dst);
+  void rvalue_into(const ir::Rvalue& r, ir::rvalue_kind::MakeMap, llvm::Value* dst);
+  // An internal error: r has no form this backend can write into a slot.
+  void unsupported(const ir::Rvalue& r);
   llvm::Value* scalar_rvalue(const ir::Rvalue& r);   // null when the kind is not a scalar expression
   llvm::Value* binary(const ir::Rvalue& r);
   llvm::Value* checked_int(ir::BinOp op, llvm::Value* a, llvm::Value* b, std::uint32_t loc);
@@ -135,17 +158,26 @@ class BodyEmitter {
   void setup_vars();
   void block_stmts(const ir::Block& b);
   void stmt(const ir::Stmt& s);
-  void def(const ir::Stmt& s);
-  void assign(const ir::Stmt& s);
-  void eval(const ir::Rvalue& r);
-  void if_stmt(const ir::Stmt& s);
-  void loop(const ir::Stmt& s);
+  // One handler per kind of compiler/ir/stmt_kinds.def, dispatched by stmt.
+  void stmt(const ir::Stmt& s, ir::stmt_kind::Def);
+  void stmt(const ir::Stmt& s, ir::stmt_kind::Assign);
+  void stmt(const ir::Stmt& s, ir::stmt_kind::Eval);
+  void stmt(const ir::Stmt& s, ir::stmt_kind::If);
+  void stmt(const ir::Stmt& s, ir::stmt_kind::Loop);
+  void stmt(const ir::Stmt& s, ir::stmt_kind::ForRange);
+  void stmt(const ir::Stmt& s, ir::stmt_kind::ForList);
+  void stmt(const ir::Stmt& s, ir::stmt_kind::ForMap);
+  void stmt(const ir::Stmt& s, ir::stmt_kind::Break);
+  void stmt(const ir::Stmt& s, ir::stmt_kind::Continue);
+  void stmt(const ir::Stmt& s, ir::stmt_kind::Return);
+  void stmt(const ir::Stmt& s, ir::stmt_kind::Send);
+  void stmt(const ir::Stmt& s, ir::stmt_kind::Emit);
+  void stmt(const ir::Stmt& s, ir::stmt_kind::Cancel);
+  void stmt(const ir::Stmt& s, ir::stmt_kind::Clear);
+  void stmt(const ir::Stmt& s, ir::stmt_kind::Fail);
   void loop_body(const ir::Block& body, llvm::BasicBlock* after, llvm::BasicBlock* next);
-  void for_range(const ir::Stmt& s);
-  void for_list(const ir::Stmt& s);
-  void for_map(const ir::Stmt& s);
-  void ret(const ir::Stmt& s);
-  void send(const ir::Stmt& s);
+  // `for x in list` / `for k, v in map`.
+  void for_collection(const ir::Stmt& s);
   void jump(llvm::BasicBlock* to);  // branch, then continue in a fresh (dead) block
   void tick(std::uint32_t loc);     // a unit of the invocation budget
   void enter_fn();                  // a fn's depth and fuel at entry

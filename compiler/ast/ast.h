@@ -83,12 +83,21 @@ struct Send { ExprPtr message; ExprPtr target; ExprPtr delay; };
 // Stands in for an expression that failed to parse; the parser already reported E0001.
 struct ErrorExpr {};
 
+// std::variant<Kinds...> of a list written `void, A, B, ...` (the .def lists each add ", Kind").
+template <class Void, class... Kinds>
+struct VariantOf {
+  using type = std::variant<Kinds...>;
+};
+
+// One alternative per line of expr_kinds.def, in its order.
+#define SFN_EXPR_KIND(Name) , Name
+using ExprNode = VariantOf<void
+#include "compiler/ast/expr_kinds.def"
+                           >::type;
+
 struct Expr {
   Span span;
-  std::variant<IntLit, FloatLit, DurationLit, BoolLit, NoneLit, StringLit, ListLit, MapLit,
-               MessageLit, Name, SelfExpr, FieldAccess, Index, Call, Unwrap, Unary, Binary, Range,
-               Send, ErrorExpr>
-      node;
+  ExprNode node;
 };
 
 // ---------------------------------------------------------------------------------- statements
@@ -122,11 +131,15 @@ struct FailStmt { ExprPtr reason; };
 struct ExprStmt { ExprPtr expr; };  // calls and `send` statements
 struct ErrorStmt {};                // failed to parse; E0001 already reported
 
+// One alternative per line of stmt_kinds.def, in its order.
+#define SFN_STMT_KIND(Name) , Name
+using StmtNode = VariantOf<void
+#include "compiler/ast/stmt_kinds.def"
+                           >::type;
+
 struct Stmt {
   Span span;
-  std::variant<LetStmt, AssignStmt, IfStmt, WhileStmt, ForStmt, BreakStmt, ContinueStmt,
-               ReturnStmt, EmitStmt, CancelStmt, ClearStmt, FailStmt, ExprStmt, ErrorStmt>
-      node;
+  StmtNode node;
 };
 
 // ---------------------------------------------------------------------------------- declarations

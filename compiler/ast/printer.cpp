@@ -202,132 +202,192 @@ class Printer {
 
   void stmt(const Stmt& s, int d) {
     const std::string pos = " " + at(s.span);
-    std::visit(
-        [&](const auto& n) {
-          using T = std::decay_t<decltype(n)>;
-          if constexpr (std::is_same_v<T, LetStmt>) {
-            line(d, std::string(n.is_var ? "Var " : "Let ") + n.name.name +
-                        (n.type ? ": " + type_to_string(*n.type) : "") + pos);
-            if (n.value) expr(*n.value, d + 1, "");
-          } else if constexpr (std::is_same_v<T, AssignStmt>) {
-            line(d, std::string("Assign ") + assign_op(n.op) + pos);
-            opt_expr(n.target, d + 1, "target: ");
-            opt_expr(n.value, d + 1, "value: ");
-          } else if constexpr (std::is_same_v<T, IfStmt>) {
-            line(d, "If" + pos);
-            opt_expr(n.cond, d + 1, "cond: ");
-            block(n.then_block, d + 1, "then: ");
-            if (n.else_block) block(*n.else_block, d + 1, "else: ");
-          } else if constexpr (std::is_same_v<T, WhileStmt>) {
-            line(d, "While" + pos);
-            opt_expr(n.cond, d + 1, "cond: ");
-            block(n.body, d + 1, "");
-          } else if constexpr (std::is_same_v<T, ForStmt>) {
-            line(d, "For " + n.var.name + (n.value_var ? ", " + n.value_var->name : "") + pos);
-            opt_expr(n.iterable, d + 1, "in: ");
-            block(n.body, d + 1, "");
-          } else if constexpr (std::is_same_v<T, BreakStmt>) {
-            line(d, "Break" + pos);
-          } else if constexpr (std::is_same_v<T, ContinueStmt>) {
-            line(d, "Continue" + pos);
-          } else if constexpr (std::is_same_v<T, ReturnStmt>) {
-            line(d, "Return" + pos);
-            if (n.value) expr(*n.value, d + 1, "");
-          } else if constexpr (std::is_same_v<T, EmitStmt>) {
-            line(d, "Emit to " + n.egress.name + pos);
-            opt_expr(n.message, d + 1, "");
-          } else if constexpr (std::is_same_v<T, CancelStmt>) {
-            line(d, "Cancel" + pos);
-            opt_expr(n.timer, d + 1, "");
-          } else if constexpr (std::is_same_v<T, ClearStmt>) {
-            line(d, "Clear " + (n.target ? n.target->name : std::string("self")) + pos);
-          } else if constexpr (std::is_same_v<T, FailStmt>) {
-            line(d, "Fail" + pos);
-            opt_expr(n.reason, d + 1, "");
-          } else if constexpr (std::is_same_v<T, ExprStmt>) {
-            line(d, "ExprStmt" + pos);
-            opt_expr(n.expr, d + 1, "");
-          } else {
-            line(d, "ErrorStmt" + pos);
-          }
-        },
-        s.node);
+    // One printer per kind of stmt_kinds.def.
+    std::visit([&](const auto& n) { print(n, d, pos); }, s.node);
+  }
+
+  void print(const LetStmt& n, int d, const std::string& pos) {
+    line(d, std::string(n.is_var ? "Var " : "Let ") + n.name.name +
+                (n.type ? ": " + type_to_string(*n.type) : "") + pos);
+    if (n.value) expr(*n.value, d + 1, "");
+  }
+
+  void print(const AssignStmt& n, int d, const std::string& pos) {
+    line(d, std::string("Assign ") + assign_op(n.op) + pos);
+    opt_expr(n.target, d + 1, "target: ");
+    opt_expr(n.value, d + 1, "value: ");
+  }
+
+  void print(const IfStmt& n, int d, const std::string& pos) {
+    line(d, "If" + pos);
+    opt_expr(n.cond, d + 1, "cond: ");
+    block(n.then_block, d + 1, "then: ");
+    if (n.else_block) block(*n.else_block, d + 1, "else: ");
+  }
+
+  void print(const WhileStmt& n, int d, const std::string& pos) {
+    line(d, "While" + pos);
+    opt_expr(n.cond, d + 1, "cond: ");
+    block(n.body, d + 1, "");
+  }
+
+  void print(const ForStmt& n, int d, const std::string& pos) {
+    line(d, "For " + n.var.name + (n.value_var ? ", " + n.value_var->name : "") + pos);
+    opt_expr(n.iterable, d + 1, "in: ");
+    block(n.body, d + 1, "");
+  }
+
+  void print(const BreakStmt&, int d, const std::string& pos) {
+    line(d, "Break" + pos);
+  }
+
+  void print(const ContinueStmt&, int d, const std::string& pos) {
+    line(d, "Continue" + pos);
+  }
+
+  void print(const ReturnStmt& n, int d, const std::string& pos) {
+    line(d, "Return" + pos);
+    if (n.value) expr(*n.value, d + 1, "");
+  }
+
+  void print(const EmitStmt& n, int d, const std::string& pos) {
+    line(d, "Emit to " + n.egress.name + pos);
+    opt_expr(n.message, d + 1, "");
+  }
+
+  void print(const CancelStmt& n, int d, const std::string& pos) {
+    line(d, "Cancel" + pos);
+    opt_expr(n.timer, d + 1, "");
+  }
+
+  void print(const ClearStmt& n, int d, const std::string& pos) {
+    line(d, "Clear " + (n.target ? n.target->name : std::string("self")) + pos);
+  }
+
+  void print(const FailStmt& n, int d, const std::string& pos) {
+    line(d, "Fail" + pos);
+    opt_expr(n.reason, d + 1, "");
+  }
+
+  void print(const ExprStmt& n, int d, const std::string& pos) {
+    line(d, "ExprStmt" + pos);
+    opt_expr(n.expr, d + 1, "");
+  }
+
+  void print(const ErrorStmt&, int d, const std::string& pos) {
+    line(d, "ErrorStmt" + pos);
   }
 
   void expr(const Expr& e, int d, const std::string& role) {
     const std::string pos = " " + at(e.span);
-    std::visit(
-        [&](const auto& n) {
-          using T = std::decay_t<decltype(n)>;
-          if constexpr (std::is_same_v<T, IntLit>) {
-            line(d, role + "Int " + std::to_string(n.value) + (n.overflow ? " (overflow)" : "") + pos);
-          } else if constexpr (std::is_same_v<T, FloatLit>) {
-            line(d, role + "Float " + format_double(n.value) + pos);
-          } else if constexpr (std::is_same_v<T, DurationLit>) {
-            line(d, role + "Duration " + std::to_string(n.amount) + unit_name(n.unit) + " = " +
-                        std::to_string(n.nanos) + "ns" + (n.overflow ? " (overflow)" : "") + pos);
-          } else if constexpr (std::is_same_v<T, BoolLit>) {
-            line(d, role + "Bool " + (n.value ? "true" : "false") + pos);
-          } else if constexpr (std::is_same_v<T, NoneLit>) {
-            line(d, role + "None" + pos);
-          } else if constexpr (std::is_same_v<T, StringLit>) {
-            line(d, role + "String" + pos);
-            for (const StringPart& p : n.parts) {
-              if (p.expr) expr(*p.expr, d + 1, "interp: ");
-              else line(d + 1, "text: " + quote(p.text) + " " + at(p.span));
-            }
-          } else if constexpr (std::is_same_v<T, ListLit>) {
-            line(d, role + "List" + pos);
-            for (const ExprPtr& x : n.elements) opt_expr(x, d + 1, "");
-          } else if constexpr (std::is_same_v<T, MapLit>) {
-            line(d, role + "Map" + pos);
-            for (const MapEntry& m : n.entries) {
-              line(d + 1, "Entry " + at(m.span));
-              opt_expr(m.key, d + 2, "key: ");
-              opt_expr(m.value, d + 2, "value: ");
-            }
-          } else if constexpr (std::is_same_v<T, MessageLit>) {
-            line(d, role + "MessageLit " + n.type.name + pos);
-            for (const FieldInit& f : n.fields) opt_expr(f.value, d + 1, f.name.name + ": ");
-          } else if constexpr (std::is_same_v<T, Name>) {
-            line(d, role + "Name " + n.ident.name + pos);
-          } else if constexpr (std::is_same_v<T, SelfExpr>) {
-            line(d, role + "Self" + pos);
-          } else if constexpr (std::is_same_v<T, FieldAccess>) {
-            line(d, role + "Field ." + n.field.name + pos);
-            opt_expr(n.object, d + 1, "");
-          } else if constexpr (std::is_same_v<T, Index>) {
-            line(d, role + "Index" + pos);
-            opt_expr(n.object, d + 1, "");
-            opt_expr(n.index, d + 1, "index: ");
-          } else if constexpr (std::is_same_v<T, Call>) {
-            line(d, role + "Call" + pos);
-            opt_expr(n.callee, d + 1, "callee: ");
-            for (const ExprPtr& a : n.args) opt_expr(a, d + 1, "arg: ");
-          } else if constexpr (std::is_same_v<T, Unwrap>) {
-            line(d, role + "Unwrap" + pos);
-            opt_expr(n.operand, d + 1, "");
-          } else if constexpr (std::is_same_v<T, Unary>) {
-            line(d, role + "Unary " + (n.op == UnaryOp::Neg ? "-" : "!") + pos);
-            opt_expr(n.operand, d + 1, "");
-          } else if constexpr (std::is_same_v<T, Binary>) {
-            line(d, role + "Binary " + binary_op(n.op) + pos);
-            opt_expr(n.lhs, d + 1, "");
-            opt_expr(n.rhs, d + 1, "");
-          } else if constexpr (std::is_same_v<T, Range>) {
-            line(d, role + "Range" + pos);
-            opt_expr(n.begin, d + 1, "");
-            opt_expr(n.end, d + 1, "");
-          } else if constexpr (std::is_same_v<T, Send>) {
-            line(d, role + std::string(n.delay ? "SendAfter" : "Send") + pos);
-            opt_expr(n.message, d + 1, "message: ");
-            opt_expr(n.target, d + 1, "to: ");
-            if (n.delay) expr(*n.delay, d + 1, "after: ");
-          } else {
-            line(d, role + "ErrorExpr" + pos);
-          }
-        },
-        e.node);
+    // One printer per kind of expr_kinds.def.
+    std::visit([&](const auto& n) { print(n, d, role, pos); }, e.node);
+  }
+
+  void print(const IntLit& n, int d, const std::string& role, const std::string& pos) {
+    line(d, role + "Int " + std::to_string(n.value) + (n.overflow ? " (overflow)" : "") + pos);
+  }
+
+  void print(const FloatLit& n, int d, const std::string& role, const std::string& pos) {
+    line(d, role + "Float " + format_double(n.value) + pos);
+  }
+
+  void print(const DurationLit& n, int d, const std::string& role, const std::string& pos) {
+    line(d, role + "Duration " + std::to_string(n.amount) + unit_name(n.unit) + " = " +
+                std::to_string(n.nanos) + "ns" + (n.overflow ? " (overflow)" : "") + pos);
+  }
+
+  void print(const BoolLit& n, int d, const std::string& role, const std::string& pos) {
+    line(d, role + "Bool " + (n.value ? "true" : "false") + pos);
+  }
+
+  void print(const NoneLit&, int d, const std::string& role, const std::string& pos) {
+    line(d, role + "None" + pos);
+  }
+
+  void print(const StringLit& n, int d, const std::string& role, const std::string& pos) {
+    line(d, role + "String" + pos);
+    for (const StringPart& p : n.parts) {
+      if (p.expr) expr(*p.expr, d + 1, "interp: ");
+      else line(d + 1, "text: " + quote(p.text) + " " + at(p.span));
+    }
+  }
+
+  void print(const ListLit& n, int d, const std::string& role, const std::string& pos) {
+    line(d, role + "List" + pos);
+    for (const ExprPtr& x : n.elements) opt_expr(x, d + 1, "");
+  }
+
+  void print(const MapLit& n, int d, const std::string& role, const std::string& pos) {
+    line(d, role + "Map" + pos);
+    for (const MapEntry& m : n.entries) {
+      line(d + 1, "Entry " + at(m.span));
+      opt_expr(m.key, d + 2, "key: ");
+      opt_expr(m.value, d + 2, "value: ");
+    }
+  }
+
+  void print(const MessageLit& n, int d, const std::string& role, const std::string& pos) {
+    line(d, role + "MessageLit " + n.type.name + pos);
+    for (const FieldInit& f : n.fields) opt_expr(f.value, d + 1, f.name.name + ": ");
+  }
+
+  void print(const Name& n, int d, const std::string& role, const std::string& pos) {
+    line(d, role + "Name " + n.ident.name + pos);
+  }
+
+  void print(const SelfExpr&, int d, const std::string& role, const std::string& pos) {
+    line(d, role + "Self" + pos);
+  }
+
+  void print(const FieldAccess& n, int d, const std::string& role, const std::string& pos) {
+    line(d, role + "Field ." + n.field.name + pos);
+    opt_expr(n.object, d + 1, "");
+  }
+
+  void print(const Index& n, int d, const std::string& role, const std::string& pos) {
+    line(d, role + "Index" + pos);
+    opt_expr(n.object, d + 1, "");
+    opt_expr(n.index, d + 1, "index: ");
+  }
+
+  void print(const Call& n, int d, const std::string& role, const std::string& pos) {
+    line(d, role + "Call" + pos);
+    opt_expr(n.callee, d + 1, "callee: ");
+    for (const ExprPtr& a : n.args) opt_expr(a, d + 1, "arg: ");
+  }
+
+  void print(const Unwrap& n, int d, const std::string& role, const std::string& pos) {
+    line(d, role + "Unwrap" + pos);
+    opt_expr(n.operand, d + 1, "");
+  }
+
+  void print(const Unary& n, int d, const std::string& role, const std::string& pos) {
+    line(d, role + "Unary " + (n.op == UnaryOp::Neg ? "-" : "!") + pos);
+    opt_expr(n.operand, d + 1, "");
+  }
+
+  void print(const Binary& n, int d, const std::string& role, const std::string& pos) {
+    line(d, role + "Binary " + binary_op(n.op) + pos);
+    opt_expr(n.lhs, d + 1, "");
+    opt_expr(n.rhs, d + 1, "");
+  }
+
+  void print(const Range& n, int d, const std::string& role, const std::string& pos) {
+    line(d, role + "Range" + pos);
+    opt_expr(n.begin, d + 1, "");
+    opt_expr(n.end, d + 1, "");
+  }
+
+  void print(const Send& n, int d, const std::string& role, const std::string& pos) {
+    line(d, role + std::string(n.delay ? "SendAfter" : "Send") + pos);
+    opt_expr(n.message, d + 1, "message: ");
+    opt_expr(n.target, d + 1, "to: ");
+    if (n.delay) expr(*n.delay, d + 1, "after: ");
+  }
+
+  void print(const ErrorExpr&, int d, const std::string& role, const std::string& pos) {
+    line(d, role + "ErrorExpr" + pos);
   }
 
   const source::SourceManager& sources_;

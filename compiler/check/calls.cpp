@@ -1,5 +1,5 @@
 // Calls: user fns, std module functions (`strings.join(..)`), built-in functions and conversions
-// (now, log, min, max, abs, int, float, string, bytes, `time.from_unix_millis`), addresses
+// (builtins.def; their signature checks are in builtins.cpp), addresses
 // `F(key)` (E0302 for a key of the wrong type) and the methods of string, list, map, time and
 // duration (§6 table; mutating methods only on places, E0204).
 #include "compiler/check/checker.h"
@@ -91,8 +91,8 @@ static TypeId check_fn_call(Checker& c, const ast::Expr& e, const ast::Call& cal
   return fn.return_type;
 }
 
-TypeId Checker::check_call(const ast::Expr& e, const ast::Call& call, TypeId expected) {
-  TypeId t = check_call_inner(e, call, expected);
+TypeId Checker::check_node(const ast::Expr& e, const ast::Call& call, ExprHint hint) {
+  TypeId t = check_call_inner(e, call, hint.expected);
   // Callees are not values: give the ones not already typed (fn names, `F` of `F(key)`,
   // `module.f`, methods) the type Void so that every checked expression has a type.
   if (call.callee && !out_.type_of(call.callee.get())) {
@@ -104,221 +104,163 @@ TypeId Checker::check_call(const ast::Expr& e, const ast::Call& call, TypeId exp
   return t;
 }
 
+TypeId Checker::check_args_after_error(const ast::Call& call) {
+  for (const auto& a : call.args) check_ptr(a, nullptr);
+  return types_.error();
+}
+
 TypeId Checker::check_call_inner(const ast::Expr& e, const ast::Call& call, TypeId expected) {
-  if (!call.callee) {
-    for (const auto& a : call.args) check_ptr(a, nullptr);
-    return types_.error();
-  }
+  if (!call.callee) return check_args_after_error(call);
   const ast::Expr& callee = *call.callee;
   if (const auto* n = std::get_if<ast::Name>(&callee.node)) {
-    const std::string& name = n->ident.name;
-    if (name.empty()) {
-      for (const auto& a : call.args) check_ptr(a, nullptr);
-      return types_.error();
-    }
-    if (lookup_local(name) != kNone ||
-        (in_handler() && out_.functions[ctx_.function].state_index.count(name))) {
-      TypeId t = check_expr(callee, nullptr);
-      for (const auto& a : call.args) check_ptr(a, nullptr);
-      if (!t->is_error()) report(Kind::E0201, callee.span, "`" + name + "` of type `" + tn(t) + "` is not a function");
-      return types_.error();
-    }
-    auto g = out_.globals.find(name);
-    if (g != out_.globals.end() && g->second.kind == GlobalRef::Kind::Fn) {
-      return check_fn_call(*this, e, call, g->second.index, name);
-    }
-    if (g != out_.globals.end() && g->second.kind == GlobalRef::Kind::Function) {
-      std::uint32_t fi = g->second.index;
-      const auto& f = out_.functions[fi];
-      resolve(callee, make_res(Resolution::Kind::FunctionType, fi));
-      resolve(e, make_res(Resolution::Kind::Address, fi));
-      if (call.args.size() != 1) {
-        for (const auto& a : call.args) check_ptr(a, nullptr);
-        auto& d = report(Kind::E0202, e.span,
-                         "an address `" + name + "(key)` takes 1 argument, but " +
-                             std::to_string(call.args.size()) + " were given");
-        d.notes.push_back({"`" + name + "` is keyed by `" + f.key_name + ": " + tn(f.key_type) + "`",
-                           f.decl->key.span});
-        return types_.ref(fi);
-      }
-      TypeId kt = check_ptr(call.args[0], f.key_type);
-      if (!contains_error(kt) && !contains_error(f.key_type) && kt != f.key_type) {
-        auto& d = report(Kind::E0302, call.args[0]->span,
-                         "`" + name + "` is keyed by `" + tn(f.key_type) + "`, found `" + tn(kt) + "`");
-        d.notes.push_back({"the key of `" + name + "` is declared here", f.decl->key.span});
-        if (kt->is(TypeKind::Int) && f.key_type->is(TypeKind::String)) {
-          d.fixes.push_back({"convert the key with `string(...)`", {}});
-        }
-      }
-      return types_.ref(fi);
-    }
-    if (g != out_.globals.end() && g->second.kind == GlobalRef::Kind::Message) {
-      for (const auto& a : call.args) check_ptr(a, nullptr);
-      auto& d = report(Kind::E0201, callee.span, "`" + name + "` is a message type, not a function");
-      d.fixes.push_back({"construct a message with `" + name + " { field: value, ... }`", {}});
-      return types_.error();
-    }
-    // Built-in functions and conversions.
-    auto builtin = [&](Builtin b) { resolve(callee, make_res(Resolution::Kind::Builtin, kNone, kNone, b)); resolve(e, make_res(Resolution::Kind::Builtin, kNone, kNone, b)); };
-    auto arity = [&](std::size_t n) {
-      if (call.args.size() == n) return true;
-      for (const auto& a : call.args) check_ptr(a, nullptr);
-      report(Kind::E0202, e.span,
-             "`" + name + "` takes " + std::to_string(n) + (n == 1 ? " argument" : " arguments") +
-                 ", but " + std::to_string(call.args.size()) +
-                 (call.args.size() == 1 ? " was" : " were") + " given");
-      return false;
-    };
-    if (g == out_.globals.end()) {
-      if (name == "now") {
-        builtin(Builtin::Now);
-        bool ok = require_handler(e.span, "`now()`");
-        arity(0);
-        return ok ? types_.time_type() : types_.error();
-      }
-      if (name == "log") {
-        builtin(Builtin::Log);
-        if (arity(1)) check_ptr_as(call.args[0], types_.string_type());
-        return types_.void_type();
-      }
-      if (name == "min" || name == "max") {
-        builtin(name == "min" ? Builtin::Min : Builtin::Max);
-        if (!arity(2)) return types_.error();
-        TypeId a = check_ptr(call.args[0], expected);
-        TypeId b = check_ptr(call.args[1], a);
-        if (contains_error(a) || contains_error(b)) return types_.error();
-        if (a != b) {
-          report(Kind::E0201, call.args[1]->span, "expected `" + tn(a) + "`, found `" + tn(b) + "`");
-          return types_.error();
-        }
-        if (!is_ordered(a)) {
-          report(Kind::E0203, e.span, "`" + name + "` is not defined for `" + tn(a) + "`");
-          return types_.error();
-        }
-        return a;
-      }
-      if (name == "abs") {
-        builtin(Builtin::Abs);
-        if (!arity(1)) return types_.error();
-        TypeId a = check_ptr(call.args[0], expected);
-        if (a->is_error()) return a;
-        if (!a->is(TypeKind::Int) && !a->is(TypeKind::Float) && !a->is(TypeKind::Duration)) {
-          report(Kind::E0203, call.args[0]->span, "`abs` is not defined for `" + tn(a) + "`");
-          return types_.error();
-        }
-        return a;
-      }
-      if (name == "int" || name == "float" || name == "string" || name == "bytes") {
-        Builtin b = name == "int"     ? Builtin::ToInt
-                    : name == "float" ? Builtin::ToFloat
-                    : name == "string" ? Builtin::ToString
-                                       : Builtin::ToBytes;
-        builtin(b);
-        TypeId target = types_.scalar_by_name(name);
-        if (!arity(1)) return target;
-        TypeId a = check_ptr(call.args[0], nullptr);
-        if (a->is_error()) return target;
-        bool ok = false;
-        switch (b) {
-          case Builtin::ToInt:
-          case Builtin::ToFloat: ok = a->is_numeric(); break;
-          case Builtin::ToString: ok = !a->is(TypeKind::Void); break;
-          default: ok = a->is(TypeKind::String) || a->is(TypeKind::Bytes); break;
-        }
-        if (!ok) {
-          auto& d = report(Kind::E0201, call.args[0]->span,
-                           "cannot convert `" + tn(a) + "` to `" + name + "`");
-          if (a->is(TypeKind::String) && (b == Builtin::ToInt || b == Builtin::ToFloat)) {
-            d.fixes.push_back({"parse text with `strings.to_" + name + "(...)` (import std.strings), "
-                               "which gives `" + name + "?`", {}});
-          }
-        }
-        return target;
-      }
-    }
-    for (const auto& a : call.args) check_ptr(a, nullptr);
-    if (g != out_.globals.end()) {
-      report(Kind::E0201, callee.span, "`" + name + "` is not a function");
-      return types_.error();
-    }
-    auto& d = report(Kind::E0101, n->ident.span, "unknown function `" + name + "`");
-    // A std module function called without its module: suggest the qualified name.
-    for (const auto& [module, fns] : out_.modules) {
-      if (fns.count(name) && module_visible(module)) {
-        d.fixes.push_back({"std module functions are called qualified: did you mean `" + module +
-                               "." + name + "`?",
-                           {{n->ident.span, module + "." + name}}});
-        return types_.error();
-      }
-    }
-    Candidates c = {"now", "log", "min", "max", "abs"};
-    for (const auto& fn : out_.fns) {
-      if (fn.module.empty()) c.push_back(fn.name);
-    }
-    for (const auto& f : out_.functions) c.push_back(f.name);
-    suggest(d, name, n->ident.span, c);
-    return types_.error();
+    return check_named_call(e, call, *n, expected);
   }
-
-  const auto* fa = std::get_if<ast::FieldAccess>(&callee.node);
-  if (fa && !fa->object) {
-    for (const auto& a : call.args) check_ptr(a, nullptr);
-    return types_.error();
+  if (const auto* fa = std::get_if<ast::FieldAccess>(&callee.node)) {
+    return check_member_call(e, call, *fa);
   }
-  if (fa) {
-    const std::string& member = fa->field.name;
-    if (const auto* obj = std::get_if<ast::Name>(&fa->object->node)) {
-      const std::string& oname = obj->ident.name;
-      bool shadowed = lookup_local(oname) != kNone ||
-                      (in_handler() && out_.functions[ctx_.function].state_index.count(oname)) ||
-                      out_.globals.count(oname);
-      if (!shadowed) {
-        if (oname == "time" && member == "from_unix_millis") {
-          Resolution r = make_res(Resolution::Kind::Builtin, kNone, kNone, Builtin::TimeFromUnixMillis);
-          resolve(callee, r);
-          resolve(e, r);
-          check_args(e, call, {types_.int_type()}, "`time.from_unix_millis`");
-          return types_.time_type();
-        }
-        auto mod = out_.modules.find(oname);
-        if (mod != out_.modules.end() && module_visible(oname)) {
-          Resolution mr = make_res(Resolution::Kind::Module);
-          mr.module = oname;
-          resolve(*fa->object, mr);
-          auto fn = mod->second.find(member);
-          if (fn == mod->second.end()) {
-            for (const auto& a : call.args) check_ptr(a, nullptr);
-            if (member.empty()) return types_.error();
-            auto& d = report(Kind::E0101, fa->field.span,
-                             "module `" + oname + "` has no function `" + member + "`");
-            Candidates c;
-            for (const auto& [fname, _] : mod->second) c.push_back(fname);
-            if (oname == "time") c.push_back("from_unix_millis");
-            suggest(d, member, fa->field.span, c);
-            return types_.error();
-          }
-          return check_fn_call(*this, e, call, fn->second, oname + "." + member);
-        }
-        if (oname == "strings" || oname == "math" || oname == "time") {
-          for (const auto& a : call.args) check_ptr(a, nullptr);
-          auto& d = report(Kind::E0101, obj->ident.span,
-                           "unknown name `" + oname + "`: the module `std." + oname +
-                               "` is not imported");
-          d.fixes.push_back({"add `import std." + oname + ";` after the package line", {}});
-          return types_.error();
-        }
-      }
-    }
-    // A method call on a value.
-    TypeId recv = is_mutating_name(member) ? (writing_place_ = true, check_ptr(fa->object, nullptr))
-                                           : check_ptr(fa->object, nullptr);
-    return check_method_call(e, call, *fa, recv);
-  }
-
   TypeId t = check_expr(callee, nullptr);
-  for (const auto& a : call.args) check_ptr(a, nullptr);
+  check_args_after_error(call);
   if (!t->is_error()) report(Kind::E0201, callee.span, "a value of type `" + tn(t) + "` is not a function");
   return types_.error();
+}
+
+TypeId Checker::check_named_call(const ast::Expr& e, const ast::Call& call, const ast::Name& n,
+                                 TypeId expected) {
+  const ast::Expr& callee = *call.callee;
+  const std::string& name = n.ident.name;
+  if (name.empty()) return check_args_after_error(call);
+  if (lookup_local(name) != kNone ||
+      (in_handler() && out_.functions[ctx_.function].state_index.count(name))) {
+    TypeId t = check_expr(callee, nullptr);
+    check_args_after_error(call);
+    if (!t->is_error()) report(Kind::E0201, callee.span, "`" + name + "` of type `" + tn(t) + "` is not a function");
+    return types_.error();
+  }
+  auto g = out_.globals.find(name);
+  if (g != out_.globals.end() && g->second.kind == GlobalRef::Kind::Fn) {
+    return check_fn_call(*this, e, call, g->second.index, name);
+  }
+  if (g != out_.globals.end() && g->second.kind == GlobalRef::Kind::Function) {
+    return check_address(e, call, g->second.index);
+  }
+  if (g != out_.globals.end() && g->second.kind == GlobalRef::Kind::Message) {
+    check_args_after_error(call);
+    auto& d = report(Kind::E0201, callee.span, "`" + name + "` is a message type, not a function");
+    d.fixes.push_back({"construct a message with `" + name + " { field: value, ... }`", {}});
+    return types_.error();
+  }
+  const BuiltinInfo* builtin = g == out_.globals.end() ? find_builtin(name) : nullptr;
+  if (builtin && builtin->shape != BuiltinShape::Qualified) {
+    resolve_builtin(e, call, builtin->builtin);
+    return (this->*builtin->check)(e, call, *builtin, expected);
+  }
+  return check_unknown_call(e, call, n);
+}
+
+// `F(key)`: the address of an instance of function type `fi`.
+TypeId Checker::check_address(const ast::Expr& e, const ast::Call& call, std::uint32_t fi) {
+  const auto& f = out_.functions[fi];
+  const std::string& name = f.name;
+  resolve(*call.callee, make_res(Resolution::Kind::FunctionType, fi));
+  resolve(e, make_res(Resolution::Kind::Address, fi));
+  if (call.args.size() != 1) {
+    check_args_after_error(call);
+    auto& d = report(Kind::E0202, e.span,
+                     "an address `" + name + "(key)` takes 1 argument, but " +
+                         std::to_string(call.args.size()) + " were given");
+    d.notes.push_back({"`" + name + "` is keyed by `" + f.key_name + ": " + tn(f.key_type) + "`",
+                       f.decl->key.span});
+    return types_.ref(fi);
+  }
+  TypeId kt = check_ptr(call.args[0], f.key_type);
+  if (!contains_error(kt) && !contains_error(f.key_type) && kt != f.key_type) {
+    auto& d = report(Kind::E0302, call.args[0]->span,
+                     "`" + name + "` is keyed by `" + tn(f.key_type) + "`, found `" + tn(kt) + "`");
+    d.notes.push_back({"the key of `" + name + "` is declared here", f.decl->key.span});
+    if (kt->is(TypeKind::Int) && f.key_type->is(TypeKind::String)) {
+      d.fixes.push_back({"convert the key with `string(...)`", {}});
+    }
+  }
+  return types_.ref(fi);
+}
+
+TypeId Checker::check_unknown_call(const ast::Expr& e, const ast::Call& call, const ast::Name& n) {
+  const std::string& name = n.ident.name;
+  check_args_after_error(call);
+  if (out_.globals.count(name)) {
+    report(Kind::E0201, call.callee->span, "`" + name + "` is not a function");
+    return types_.error();
+  }
+  auto& d = report(Kind::E0101, n.ident.span, "unknown function `" + name + "`");
+  // A std module function called without its module: suggest the qualified name.
+  for (const auto& [module, fns] : out_.modules) {
+    if (fns.count(name) && module_visible(module)) {
+      d.fixes.push_back({"std module functions are called qualified: did you mean `" + module +
+                             "." + name + "`?",
+                         {{n.ident.span, module + "." + name}}});
+      return types_.error();
+    }
+  }
+  Candidates c = builtin_names(BuiltinShape::Function);
+  for (const auto& fn : out_.fns) {
+    if (fn.module.empty()) c.push_back(fn.name);
+  }
+  for (const auto& f : out_.functions) c.push_back(f.name);
+  suggest(d, name, n.ident.span, c);
+  return types_.error();
+}
+
+TypeId Checker::check_member_call(const ast::Expr& e, const ast::Call& call,
+                                  const ast::FieldAccess& fa) {
+  if (!fa.object) return check_args_after_error(call);
+  if (const auto* obj = std::get_if<ast::Name>(&fa.object->node)) {
+    if (std::optional<TypeId> t = check_module_call(e, call, fa, *obj)) return *t;
+  }
+  // A method call on a value.
+  const std::string& member = fa.field.name;
+  TypeId recv = is_mutating_name(member) ? (writing_place_ = true, check_ptr(fa.object, nullptr))
+                                         : check_ptr(fa.object, nullptr);
+  return check_method_call(e, call, fa, recv);
+}
+
+std::optional<TypeId> Checker::check_module_call(const ast::Expr& e, const ast::Call& call,
+                                                 const ast::FieldAccess& fa, const ast::Name& obj) {
+  const std::string& member = fa.field.name;
+  const std::string& oname = obj.ident.name;
+  bool shadowed = lookup_local(oname) != kNone ||
+                  (in_handler() && out_.functions[ctx_.function].state_index.count(oname)) ||
+                  out_.globals.count(oname);
+  if (shadowed) return std::nullopt;
+  const BuiltinInfo* builtin = find_builtin(oname + "." + member);
+  if (builtin && builtin->shape == BuiltinShape::Qualified) {
+    resolve_builtin(e, call, builtin->builtin);
+    return (this->*builtin->check)(e, call, *builtin, nullptr);
+  }
+  auto mod = out_.modules.find(oname);
+  if (mod != out_.modules.end() && module_visible(oname)) {
+    Resolution mr = make_res(Resolution::Kind::Module);
+    mr.module = oname;
+    resolve(*fa.object, mr);
+    auto fn = mod->second.find(member);
+    if (fn != mod->second.end()) return check_fn_call(*this, e, call, fn->second, oname + "." + member);
+    check_args_after_error(call);
+    if (member.empty()) return types_.error();
+    auto& d = report(Kind::E0101, fa.field.span,
+                     "module `" + oname + "` has no function `" + member + "`");
+    Candidates c;
+    for (const auto& [fname, _] : mod->second) c.push_back(fname);
+    for (auto& name : builtin_names(BuiltinShape::Qualified, oname + ".")) c.push_back(name);
+    suggest(d, member, fa.field.span, c);
+    return types_.error();
+  }
+  if (oname == "strings" || oname == "math" || oname == "time") {
+    check_args_after_error(call);
+    auto& d = report(Kind::E0101, obj.ident.span,
+                     "unknown name `" + oname + "`: the module `std." + oname + "` is not imported");
+    d.fixes.push_back({"add `import std." + oname + ";` after the package line", {}});
+    return types_.error();
+  }
+  return std::nullopt;
 }
 
 TypeId Checker::check_method_call(const ast::Expr& e, const ast::Call& call,

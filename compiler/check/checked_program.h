@@ -173,9 +173,11 @@ struct LocalInfo {
   const ast::Ident* ident = nullptr;                    // the declaring identifier
 };
 
-// Global functions and conversions (Resolution::Kind::Builtin).
+// Global functions and conversions (Resolution::Kind::Builtin), one per line of builtins.def.
 enum class Builtin : std::uint8_t {
-  Now, Log, Min, Max, Abs, ToInt, ToFloat, ToString, ToBytes, TimeFromUnixMillis };
+#define SFN_BUILTIN(Name, Spelling, Shape, Check, Lowering) Name,
+#include "compiler/check/builtins.def"
+};
 
 // Methods on built-in types (Resolution::Kind::Method); the receiver is FieldAccess::object.
 enum class Method : std::uint8_t {

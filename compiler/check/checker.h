@@ -40,6 +40,34 @@ struct StateUse {
   Span first_write;
 };
 
+// What check_expr hands every expression handler: the expected type (a hint for literals, may be
+// null) and whether the expression is an assignment target being written.
+struct ExprHint {
+  TypeId expected = nullptr;
+  bool writing = false;
+};
+
+class Checker;
+
+// How a built-in is called (builtins.def).
+enum class BuiltinShape : std::uint8_t { Function, Conversion, Qualified };
+
+// One line of builtins.def, as the checker sees it.
+struct BuiltinInfo {
+  Builtin builtin;
+  std::string_view name;  // as called: "min", "time.from_unix_millis"
+  BuiltinShape shape;
+  // Checks the arguments of a call to it and gives the call's type.
+  TypeId (Checker::*check)(const ast::Expr& e, const ast::Call& call, const BuiltinInfo& info,
+                           TypeId expected);
+};
+
+// The built-in called `name` ("min", "time.from_unix_millis"), or null.
+const BuiltinInfo* find_builtin(std::string_view name);
+// The names of the built-ins of `shape` (Qualified: without the module and dot) whose spelling
+// starts with `prefix`, in builtins.def order: the "did you mean" candidates.
+Candidates builtin_names(BuiltinShape shape, std::string_view prefix = {});
+
 // The result type of an arithmetic operator (+ - * / %) on two operand types, or nullptr when
 // the operator is not defined for them (§6).
 TypeId arithmetic_result(TypeTable& types, ast::BinaryOp op, TypeId a, TypeId b);
@@ -63,8 +91,28 @@ class Checker {
 
   // ------------------------------------------------------------------ declarations.cpp
   void collect_declarations();
+  // One collector per declaration kind (ast::Decl): registers the global, or reports E0102.
+  // `module`: the std module the file declares ("" for user files).
+  void collect(const ast::MessageDecl& d, const std::string& module);
+  void collect(const ast::EnumDecl& d, const std::string& module);
+  void collect(const ast::ConstDecl& d, const std::string& module);
+  void collect(const ast::FnDecl& d, const std::string& module);
+  void collect(const ast::FunctionDecl& d, const std::string& module);
+  void collect(const ast::IngressDecl& d, const std::string& module);
+  void collect(const ast::EgressDecl& d, const std::string& module);
+  // Registers a global name; false (E0102 reported, or no name after a parse error) if taken.
+  bool add_global(const ast::Ident& name, GlobalRef ref);
   void resolve_signatures();
+  void resolve_enum_values(EnumInfo& e);
+  void resolve_fields(MessageInfo& m);
+  void resolve_fn_signature(FnInfo& fn);
+  void resolve_key(FunctionInfo& f);
+  void resolve_state(FunctionInfo& f, const ast::StateDecl& s);
+  void resolve_handler(FunctionInfo& f, const ast::Handler& h);
   void check_bodies();
+  void check_fn_body(std::uint32_t fn);
+  void check_state_constants(StateInfo& s);
+  void check_handler_body(std::uint32_t function, std::uint32_t handler);
   // Resolves a written type; reports unknown names. Null (a parse error) gives Error silently.
   TypeId resolve_type(const ast::TypeExpr* t, bool in_message_field = false);
 
@@ -83,6 +131,34 @@ class Checker {
   std::optional<ConstValue> check_const_expr(const ast::Expr& e, TypeId expected, Kind mismatch,
                                              std::string_view prefix = {});
   std::optional<ConstValue> eval(const ast::Expr& e);
+  // One evaluator per kind of compiler/ast/expr_kinds.def, dispatched by eval (`t`: e's type).
+  std::optional<ConstValue> eval_node(const ast::Expr& e, const ast::IntLit& n, TypeId t);
+  std::optional<ConstValue> eval_node(const ast::Expr& e, const ast::FloatLit& n, TypeId t);
+  std::optional<ConstValue> eval_node(const ast::Expr& e, const ast::DurationLit& n, TypeId t);
+  std::optional<ConstValue> eval_node(const ast::Expr& e, const ast::BoolLit& n, TypeId t);
+  std::optional<ConstValue> eval_node(const ast::Expr& e, const ast::NoneLit& n, TypeId t);
+  std::optional<ConstValue> eval_node(const ast::Expr& e, const ast::StringLit& n, TypeId t);
+  std::optional<ConstValue> eval_node(const ast::Expr& e, const ast::ListLit& n, TypeId t);
+  std::optional<ConstValue> eval_node(const ast::Expr& e, const ast::MapLit& n, TypeId t);
+  std::optional<ConstValue> eval_node(const ast::Expr& e, const ast::MessageLit& n, TypeId t);
+  std::optional<ConstValue> eval_node(const ast::Expr& e, const ast::Name& n, TypeId t);
+  std::optional<ConstValue> eval_node(const ast::Expr& e, const ast::SelfExpr& n, TypeId t);
+  std::optional<ConstValue> eval_node(const ast::Expr& e, const ast::FieldAccess& n, TypeId t);
+  std::optional<ConstValue> eval_node(const ast::Expr& e, const ast::Index& n, TypeId t);
+  std::optional<ConstValue> eval_node(const ast::Expr& e, const ast::Call& n, TypeId t);
+  std::optional<ConstValue> eval_node(const ast::Expr& e, const ast::Unwrap& n, TypeId t);
+  std::optional<ConstValue> eval_node(const ast::Expr& e, const ast::Unary& n, TypeId t);
+  std::optional<ConstValue> eval_node(const ast::Expr& e, const ast::Binary& n, TypeId t);
+  std::optional<ConstValue> eval_node(const ast::Expr& e, const ast::Range& n, TypeId t);
+  std::optional<ConstValue> eval_node(const ast::Expr& e, const ast::Send& n, TypeId t);
+  std::optional<ConstValue> eval_node(const ast::Expr& e, const ast::ErrorExpr& n, TypeId t);
+  // + - * / % on two evaluated constants of e's type `t` (not `??`, `&&`, `||`, comparisons).
+  std::optional<ConstValue> eval_arithmetic(const ast::Expr& e, ast::BinaryOp op,
+                                            const ConstValue& a, const ConstValue& b, TypeId t);
+  // E0206 "`what` is not allowed in a constant expression" at e.
+  std::optional<ConstValue> not_const(const ast::Expr& e, const std::string& what);
+  // E0206 "constant evaluation failed: `what`" at e.
+  std::optional<ConstValue> const_failed(const ast::Expr& e, const std::string& what);
   // Computes the default of field `field` of message `message` (once; explicit or implicit).
   void ensure_field_default(std::uint32_t message, std::uint32_t field);
   ConstValue default_value(TypeId t, int depth = 0);
@@ -111,12 +187,28 @@ class Checker {
   // Like require, returning the reported diagnostic (null when the types fit).
   Diagnostic* require_diag(TypeId found, TypeId expected, Span span, Kind kind = Kind::E0201,
                            std::string_view prefix = {});
-  TypeId check_name(const ast::Expr& e, const ast::Name& n, bool writing);
-  TypeId check_field_access(const ast::Expr& e, const ast::FieldAccess& fa, bool writing);
-  TypeId check_index(const ast::Expr& e, const ast::Index& ix, bool writing);
-  TypeId check_message_lit(const ast::Expr& e, const ast::MessageLit& lit);
-  TypeId check_binary(const ast::Expr& e, const ast::Binary& b, TypeId expected);
-  TypeId check_send_expr(const ast::Expr& e, const ast::Send& s);
+  // One handler per kind of compiler/ast/expr_kinds.def, dispatched by check_expr (literals in
+  // literals.cpp, Call in calls.cpp, the others in expressions.cpp).
+  TypeId check_node(const ast::Expr& e, const ast::IntLit& n, ExprHint hint);
+  TypeId check_node(const ast::Expr& e, const ast::FloatLit& n, ExprHint hint);
+  TypeId check_node(const ast::Expr& e, const ast::DurationLit& n, ExprHint hint);
+  TypeId check_node(const ast::Expr& e, const ast::BoolLit& n, ExprHint hint);
+  TypeId check_node(const ast::Expr& e, const ast::NoneLit& n, ExprHint hint);
+  TypeId check_node(const ast::Expr& e, const ast::StringLit& n, ExprHint hint);
+  TypeId check_node(const ast::Expr& e, const ast::ListLit& n, ExprHint hint);
+  TypeId check_node(const ast::Expr& e, const ast::MapLit& n, ExprHint hint);
+  TypeId check_node(const ast::Expr& e, const ast::MessageLit& n, ExprHint hint);
+  TypeId check_node(const ast::Expr& e, const ast::Name& n, ExprHint hint);
+  TypeId check_node(const ast::Expr& e, const ast::SelfExpr& n, ExprHint hint);
+  TypeId check_node(const ast::Expr& e, const ast::FieldAccess& n, ExprHint hint);
+  TypeId check_node(const ast::Expr& e, const ast::Index& n, ExprHint hint);
+  TypeId check_node(const ast::Expr& e, const ast::Call& n, ExprHint hint);
+  TypeId check_node(const ast::Expr& e, const ast::Unwrap& n, ExprHint hint);
+  TypeId check_node(const ast::Expr& e, const ast::Unary& n, ExprHint hint);
+  TypeId check_node(const ast::Expr& e, const ast::Binary& n, ExprHint hint);
+  TypeId check_node(const ast::Expr& e, const ast::Range& n, ExprHint hint);
+  TypeId check_node(const ast::Expr& e, const ast::Send& n, ExprHint hint);
+  TypeId check_node(const ast::Expr& e, const ast::ErrorExpr& n, ExprHint hint);
   // Checks the object of a field access / index that is itself being written.
   TypeId check_place_inner(const ast::Expr& e) {
     writing_place_ = true;
@@ -128,8 +220,32 @@ class Checker {
   void resolve(const ast::Expr& e, Resolution r);
 
   // ------------------------------------------------------------------ calls.cpp
-  TypeId check_call(const ast::Expr& e, const ast::Call& call, TypeId expected);
   TypeId check_call_inner(const ast::Expr& e, const ast::Call& call, TypeId expected);
+  // `name(...)`: a fn, an address `F(key)`, a built-in or an error.
+  TypeId check_named_call(const ast::Expr& e, const ast::Call& call, const ast::Name& callee,
+                          TypeId expected);
+  TypeId check_address(const ast::Expr& e, const ast::Call& call, std::uint32_t function);
+  TypeId check_unknown_call(const ast::Expr& e, const ast::Call& call, const ast::Name& callee);
+  // `x.m(...)`: a std module function, `time.from_unix_millis` or a method call.
+  TypeId check_member_call(const ast::Expr& e, const ast::Call& call, const ast::FieldAccess& fa);
+  // `module.f(...)` when `module` names no local, state or global; null when it is no module.
+  std::optional<TypeId> check_module_call(const ast::Expr& e, const ast::Call& call,
+                                          const ast::FieldAccess& fa, const ast::Name& module);
+  // Checks every argument with no expected type (after an error) and gives Error.
+  TypeId check_args_after_error(const ast::Call& call);
+  // Resolves e and its callee to the built-in.
+  void resolve_builtin(const ast::Expr& e, const ast::Call& call, Builtin b);
+  // E0202 unless `call` has `n` arguments (then the arguments are checked without a type).
+  bool require_arity(const ast::Expr& e, const ast::Call& call, std::string_view name, std::size_t n);
+  // The signature checks of builtins.def, one per line's `check` column.
+  TypeId check_now_call(const ast::Expr& e, const ast::Call& call, const BuiltinInfo& info, TypeId expected);
+  TypeId check_log_call(const ast::Expr& e, const ast::Call& call, const BuiltinInfo& info, TypeId expected);
+  TypeId check_min_max_call(const ast::Expr& e, const ast::Call& call, const BuiltinInfo& info, TypeId expected);
+  TypeId check_abs_call(const ast::Expr& e, const ast::Call& call, const BuiltinInfo& info, TypeId expected);
+  TypeId check_conversion_call(const ast::Expr& e, const ast::Call& call, const BuiltinInfo& info,
+                               TypeId expected);
+  TypeId check_from_unix_millis_call(const ast::Expr& e, const ast::Call& call, const BuiltinInfo& info,
+                                     TypeId expected);
   TypeId check_method_call(const ast::Expr& e, const ast::Call& call, const ast::FieldAccess& fa,
                            TypeId receiver);
   // The built-in method `name` of `receiver`'s type, if any.
@@ -142,7 +258,28 @@ class Checker {
   // Checks a block in a new scope; returns true if it always diverges (return/fail/...).
   bool check_block(const ast::Block& b);
   bool check_stmt(const ast::Stmt& s);
-  void check_assign(const ast::Stmt& s, const ast::AssignStmt& a);
+  // One handler per kind of compiler/ast/stmt_kinds.def, dispatched by check_stmt; true when the
+  // statement always diverges (return/fail/break/continue, or an if whose branches all do).
+  bool check_node(const ast::Stmt& s, const ast::LetStmt& n);
+  bool check_node(const ast::Stmt& s, const ast::AssignStmt& n);
+  bool check_node(const ast::Stmt& s, const ast::IfStmt& n);
+  bool check_node(const ast::Stmt& s, const ast::WhileStmt& n);
+  bool check_node(const ast::Stmt& s, const ast::ForStmt& n);
+  bool check_node(const ast::Stmt& s, const ast::BreakStmt& n);
+  bool check_node(const ast::Stmt& s, const ast::ContinueStmt& n);
+  bool check_node(const ast::Stmt& s, const ast::ReturnStmt& n);
+  bool check_node(const ast::Stmt& s, const ast::EmitStmt& n);
+  bool check_node(const ast::Stmt& s, const ast::CancelStmt& n);
+  bool check_node(const ast::Stmt& s, const ast::ClearStmt& n);
+  bool check_node(const ast::Stmt& s, const ast::FailStmt& n);
+  bool check_node(const ast::Stmt& s, const ast::ExprStmt& n);
+  bool check_node(const ast::Stmt& s, const ast::ErrorStmt& n);
+  // The type of a `for` loop's variable(s) over `n.iterable`: {element or key, value}.
+  std::pair<TypeId, TypeId> check_for_iterable(const ast::ForStmt& n);
+  // `return` in a fn: against its declared return type (E0205).
+  void check_fn_return(const ast::Stmt& s, const ast::ReturnStmt& n);
+  // E0001 for `break`/`continue` (`what`) outside of a loop.
+  void check_in_loop(const ast::Stmt& s, std::string_view what);
   // Checks an assignment target or mutated receiver: E0204 if not a mutable place.
   // Returns the place's type.
   TypeId check_place(const ast::Expr& e, std::string_view verb);
@@ -162,7 +299,6 @@ class Checker {
   // A send of `message_type` to `target` (already typed): E0303/E0301 and the routing edge.
   void check_send(const ast::Expr& e, const ast::Send& send, TypeId message_type,
                   TypeId target_type, bool delayed);
-  void check_emit(const ast::Stmt& s, const ast::EmitStmt& emit);
   void check_ingress(std::uint32_t index);
   // Adds "`F` is declared here; it handles ..." and the "add a handler" help.
   void explain_missing_handler(Diagnostic& d, std::uint32_t function, std::uint32_t message);
@@ -223,6 +359,7 @@ class Checker {
   // usable only in the files that import it.
   std::unordered_map<source::FileId, std::vector<std::string>> file_modules_;
   source::FileId current_file_ = source::kNoFile;
+  std::unordered_map<std::string, Span> first_declared_;  // global name -> its declaration
   bool module_visible(const std::string& module) const;
   // Assignment targets being checked: a Name here is written, not read.
   bool writing_place_ = false;

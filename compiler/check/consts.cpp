@@ -124,205 +124,250 @@ int compare(const ConstValue& a, const ConstValue& b) {
 
 }  // namespace
 
+std::optional<ConstValue> Checker::not_const(const ast::Expr& e, const std::string& what) {
+  report(Kind::E0206, e.span, what + " is not allowed in a constant expression");
+  return std::nullopt;
+}
+
+std::optional<ConstValue> Checker::const_failed(const ast::Expr& e, const std::string& what) {
+  report(Kind::E0206, e.span, "constant evaluation failed: " + what);
+  return std::nullopt;
+}
+
 std::optional<ConstValue> Checker::eval(const ast::Expr& e) {
   TypeId t = out_.type_of(&e);
   if (t == nullptr || contains_error(t)) return std::nullopt;
-  auto not_const = [&](const std::string& what) -> std::optional<ConstValue> {
-    report(Kind::E0206, e.span, what + " is not allowed in a constant expression");
-    return std::nullopt;
-  };
-  auto failed = [&](const std::string& what) -> std::optional<ConstValue> {
-    report(Kind::E0206, e.span, "constant evaluation failed: " + what);
-    return std::nullopt;
-  };
-  return std::visit(
-      [&](const auto& n) -> std::optional<ConstValue> {
-        using N = std::decay_t<decltype(n)>;
-        if constexpr (std::is_same_v<N, ast::IntLit>) {
-          return make_int(ConstValue::Kind::Int, n.value);
-        } else if constexpr (std::is_same_v<N, ast::FloatLit>) {
-          return make_float(n.value);
-        } else if constexpr (std::is_same_v<N, ast::DurationLit>) {
-          return make_int(ConstValue::Kind::Duration, n.nanos);
-        } else if constexpr (std::is_same_v<N, ast::BoolLit>) {
-          return make_bool(n.value);
-        } else if constexpr (std::is_same_v<N, ast::NoneLit>) {
-          return ConstValue{};
-        } else if constexpr (std::is_same_v<N, ast::StringLit>) {
-          ConstValue v;
-          v.kind = ConstValue::Kind::String;
-          for (const auto& p : n.parts) {
-            if (p.expr) return not_const("string interpolation");
-            v.s += p.text;
-          }
-          return v;
-        } else if constexpr (std::is_same_v<N, ast::ListLit>) {
-          ConstValue v;
-          v.kind = ConstValue::Kind::List;
-          for (const auto& el : n.elements) {
-            auto x = eval_ptr(el);
-            if (!x) return std::nullopt;
-            v.items.push_back(std::move(*x));
-          }
-          return v;
-        } else if constexpr (std::is_same_v<N, ast::MapLit>) {
-          std::vector<std::pair<ConstValue, ConstValue>> entries;
-          for (const auto& en : n.entries) {
-            auto k = eval_ptr(en.key);
-            auto val = eval_ptr(en.value);
-            if (!k || !val) return std::nullopt;
-            entries.emplace_back(std::move(*k), std::move(*val));
-          }
-          // Key order; a later entry with an equal key replaces the earlier one.
-          std::stable_sort(entries.begin(), entries.end(), [](const auto& a, const auto& b) {
-            return compare(a.first, b.first) < 0;
-          });
-          ConstValue v;
-          v.kind = ConstValue::Kind::Map;
-          for (std::size_t i = 0; i < entries.size(); ++i) {
-            if (i + 1 < entries.size() && compare(entries[i].first, entries[i + 1].first) == 0) continue;
-            v.items.push_back(entries[i].first);
-            v.items.push_back(entries[i].second);
-          }
-          return v;
-        } else if constexpr (std::is_same_v<N, ast::MessageLit>) {
-          if (!t->is(TypeKind::Message)) return std::nullopt;
-          auto& m = out_.messages[t->decl];
-          ConstValue v;
-          v.kind = ConstValue::Kind::Message;
-          v.decl = t->decl;
-          std::vector<std::optional<ConstValue>> given(m.fields.size());
-          for (const auto& fi : n.fields) {
-            auto it = m.field_index.find(fi.name.name);
-            if (it == m.field_index.end() || !fi.value) continue;
-            auto x = eval_ptr(fi.value);
-            if (!x) return std::nullopt;
-            given[it->second] = std::move(*x);
-          }
-          for (std::uint32_t i = 0; i < m.fields.size(); ++i) {
-            if (given[i]) {
-              v.items.push_back(std::move(*given[i]));
-              continue;
-            }
-            ensure_field_default(t->decl, i);
-            const auto& f = m.fields[i];
-            v.items.push_back(f.default_value ? *f.default_value : default_value(f.type));
-          }
-          return v;
-        } else if constexpr (std::is_same_v<N, ast::Name>) {
-          const Resolution* r = out_.resolution_of(&e);
-          if (r && r->kind == Resolution::Kind::Const) {
-            if (const_state_[r->index] == ConstState::InProgress) {
-              auto& d = report(Kind::E0206, e.span,
-                               "constant `" + n.ident.name + "` depends on itself");
-              d.notes.push_back({"`" + n.ident.name + "` is declared here",
-                                 out_.consts[r->index].decl->name.span});
-              return std::nullopt;
-            }
-            ensure_const(r->index);
-            return out_.consts[r->index].value;
-          }
-          return not_const("`" + n.ident.name + "`");
-        } else if constexpr (std::is_same_v<N, ast::FieldAccess>) {
-          const Resolution* r = out_.resolution_of(&e);
-          if (r && r->kind == Resolution::Kind::EnumValue) {
-            ConstValue v = make_int(ConstValue::Kind::Enum, r->sub);
-            v.decl = r->index;
-            return v;
-          }
-          return not_const("a field access");
-        } else if constexpr (std::is_same_v<N, ast::Unwrap>) {
-          auto x = eval_ptr(n.operand);
-          if (!x) return std::nullopt;
-          if (x->kind == ConstValue::Kind::None) return failed("unwrapping `none`");
-          return x;
-        } else if constexpr (std::is_same_v<N, ast::Unary>) {
-          auto x = eval_ptr(n.operand);
-          if (!x) return std::nullopt;
-          if (n.op == ast::UnaryOp::Not) return make_bool(!x->b);
-          if (x->kind == ConstValue::Kind::Float) return make_float(-x->f);
-          if (x->i == std::numeric_limits<std::int64_t>::min()) return failed("integer overflow");
-          return make_int(x->kind, -x->i);
-        } else if constexpr (std::is_same_v<N, ast::Binary>) {
-          using Op = ast::BinaryOp;
-          auto a = eval_ptr(n.lhs);
-          if (!a) return std::nullopt;
-          if (n.op == Op::Coalesce) {
-            if (a->kind != ConstValue::Kind::None) return a;
-            return eval_ptr(n.rhs);
-          }
-          if (n.op == Op::And && !a->b) return make_bool(false);
-          if (n.op == Op::Or && a->b) return make_bool(true);
-          auto b = eval_ptr(n.rhs);
-          if (!b) return std::nullopt;
-          switch (n.op) {
-            case Op::And:
-            case Op::Or: return make_bool(b->b);
-            case Op::Eq: return make_bool(*a == *b);
-            case Op::Ne: return make_bool(!(*a == *b));
-            case Op::Lt: return make_bool(compare(*a, *b) < 0);
-            case Op::Le: return make_bool(compare(*a, *b) <= 0);
-            case Op::Gt: return make_bool(compare(*a, *b) > 0);
-            case Op::Ge: return make_bool(compare(*a, *b) >= 0);
-            default: break;
-          }
-          if (a->kind == ConstValue::Kind::Float) {
-            switch (n.op) {
-              case Op::Add: return make_float(a->f + b->f);
-              case Op::Sub: return make_float(a->f - b->f);
-              case Op::Mul: return make_float(a->f * b->f);
-              case Op::Div: return make_float(a->f / b->f);
-              case Op::Rem: return make_float(std::fmod(a->f, b->f));
-              default: return std::nullopt;
-            }
-          }
-          if (a->kind == ConstValue::Kind::String && n.op == Op::Add) {
-            ConstValue v = *a;
-            v.s += b->s;
-            return v;
-          }
-          if (a->kind == ConstValue::Kind::List && n.op == Op::Add) {
-            ConstValue v = *a;
-            v.items.insert(v.items.end(), b->items.begin(), b->items.end());
-            return v;
-          }
-          // Integer-like: int, duration, time (result kind from the expression's type).
-          ConstValue::Kind kind = t->is(TypeKind::Duration) ? ConstValue::Kind::Duration
-                                  : t->is(TypeKind::Time)   ? ConstValue::Kind::Time
-                                                            : ConstValue::Kind::Int;
-          std::int64_t r = 0;
-          bool overflow = false;
-          switch (n.op) {
-            case Op::Add: overflow = __builtin_add_overflow(a->i, b->i, &r); break;
-            case Op::Sub: overflow = __builtin_sub_overflow(a->i, b->i, &r); break;
-            case Op::Mul: overflow = __builtin_mul_overflow(a->i, b->i, &r); break;
-            case Op::Div:
-            case Op::Rem:
-              if (b->i == 0) return failed(n.op == Op::Div ? "division by zero" : "remainder by zero");
-              if (a->i == std::numeric_limits<std::int64_t>::min() && b->i == -1) {
-                overflow = n.op == Op::Div;
-                r = 0;
-              } else {
-                r = n.op == Op::Div ? a->i / b->i : a->i % b->i;
-              }
-              break;
-            default: return std::nullopt;
-          }
-          if (overflow) return failed("integer overflow");
-          return make_int(kind, r);
-        } else if constexpr (std::is_same_v<N, ast::Call>) {
-          return not_const("a call");
-        } else if constexpr (std::is_same_v<N, ast::Index>) {
-          return not_const("indexing");
-        } else if constexpr (std::is_same_v<N, ast::SelfExpr>) {
-          return not_const("`self`");
-        } else if constexpr (std::is_same_v<N, ast::Send>) {
-          return not_const("`send`");
-        } else {
-          return std::nullopt;  // Range (already reported), ErrorExpr (silent)
-        }
-      },
-      e.node);
+  // One evaluator per kind of compiler/ast/expr_kinds.def.
+  return std::visit([&](const auto& n) { return eval_node(e, n, t); }, e.node);
+}
+
+std::optional<ConstValue> Checker::eval_node(const ast::Expr&, const ast::IntLit& n, TypeId) {
+  return make_int(ConstValue::Kind::Int, n.value);
+}
+
+std::optional<ConstValue> Checker::eval_node(const ast::Expr&, const ast::FloatLit& n, TypeId) {
+  return make_float(n.value);
+}
+
+std::optional<ConstValue> Checker::eval_node(const ast::Expr&, const ast::DurationLit& n, TypeId) {
+  return make_int(ConstValue::Kind::Duration, n.nanos);
+}
+
+std::optional<ConstValue> Checker::eval_node(const ast::Expr&, const ast::BoolLit& n, TypeId) {
+  return make_bool(n.value);
+}
+
+std::optional<ConstValue> Checker::eval_node(const ast::Expr&, const ast::NoneLit&, TypeId) {
+  return ConstValue{};
+}
+
+std::optional<ConstValue> Checker::eval_node(const ast::Expr& e, const ast::StringLit& n, TypeId) {
+  ConstValue v;
+  v.kind = ConstValue::Kind::String;
+  for (const auto& p : n.parts) {
+    if (p.expr) return not_const(e, "string interpolation");
+    v.s += p.text;
+  }
+  return v;
+}
+
+std::optional<ConstValue> Checker::eval_node(const ast::Expr&, const ast::ListLit& n, TypeId) {
+  ConstValue v;
+  v.kind = ConstValue::Kind::List;
+  for (const auto& el : n.elements) {
+    auto x = eval_ptr(el);
+    if (!x) return std::nullopt;
+    v.items.push_back(std::move(*x));
+  }
+  return v;
+}
+
+std::optional<ConstValue> Checker::eval_node(const ast::Expr&, const ast::MapLit& n, TypeId) {
+  std::vector<std::pair<ConstValue, ConstValue>> entries;
+  for (const auto& en : n.entries) {
+    auto k = eval_ptr(en.key);
+    auto val = eval_ptr(en.value);
+    if (!k || !val) return std::nullopt;
+    entries.emplace_back(std::move(*k), std::move(*val));
+  }
+  // Key order; a later entry with an equal key replaces the earlier one.
+  std::stable_sort(entries.begin(), entries.end(), [](const auto& a, const auto& b) {
+    return compare(a.first, b.first) < 0;
+  });
+  ConstValue v;
+  v.kind = ConstValue::Kind::Map;
+  for (std::size_t i = 0; i < entries.size(); ++i) {
+    if (i + 1 < entries.size() && compare(entries[i].first, entries[i + 1].first) == 0) continue;
+    v.items.push_back(entries[i].first);
+    v.items.push_back(entries[i].second);
+  }
+  return v;
+}
+
+std::optional<ConstValue> Checker::eval_node(const ast::Expr&, const ast::MessageLit& n, TypeId t) {
+  if (!t->is(TypeKind::Message)) return std::nullopt;
+  auto& m = out_.messages[t->decl];
+  ConstValue v;
+  v.kind = ConstValue::Kind::Message;
+  v.decl = t->decl;
+  std::vector<std::optional<ConstValue>> given(m.fields.size());
+  for (const auto& fi : n.fields) {
+    auto it = m.field_index.find(fi.name.name);
+    if (it == m.field_index.end() || !fi.value) continue;
+    auto x = eval_ptr(fi.value);
+    if (!x) return std::nullopt;
+    given[it->second] = std::move(*x);
+  }
+  for (std::uint32_t i = 0; i < m.fields.size(); ++i) {
+    if (given[i]) {
+      v.items.push_back(std::move(*given[i]));
+      continue;
+    }
+    ensure_field_default(t->decl, i);
+    const auto& f = m.fields[i];
+    v.items.push_back(f.default_value ? *f.default_value : default_value(f.type));
+  }
+  return v;
+}
+
+std::optional<ConstValue> Checker::eval_node(const ast::Expr& e, const ast::Name& n, TypeId) {
+  const Resolution* r = out_.resolution_of(&e);
+  if (r && r->kind == Resolution::Kind::Const) {
+    if (const_state_[r->index] == ConstState::InProgress) {
+      auto& d = report(Kind::E0206, e.span, "constant `" + n.ident.name + "` depends on itself");
+      d.notes.push_back({"`" + n.ident.name + "` is declared here",
+                         out_.consts[r->index].decl->name.span});
+      return std::nullopt;
+    }
+    ensure_const(r->index);
+    return out_.consts[r->index].value;
+  }
+  return not_const(e, "`" + n.ident.name + "`");
+}
+
+std::optional<ConstValue> Checker::eval_node(const ast::Expr& e, const ast::SelfExpr&, TypeId) {
+  return not_const(e, "`self`");
+}
+
+std::optional<ConstValue> Checker::eval_node(const ast::Expr& e, const ast::FieldAccess&, TypeId) {
+  const Resolution* r = out_.resolution_of(&e);
+  if (r && r->kind == Resolution::Kind::EnumValue) {
+    ConstValue v = make_int(ConstValue::Kind::Enum, r->sub);
+    v.decl = r->index;
+    return v;
+  }
+  return not_const(e, "a field access");
+}
+
+std::optional<ConstValue> Checker::eval_node(const ast::Expr& e, const ast::Index&, TypeId) {
+  return not_const(e, "indexing");
+}
+
+std::optional<ConstValue> Checker::eval_node(const ast::Expr& e, const ast::Call&, TypeId) {
+  return not_const(e, "a call");
+}
+
+std::optional<ConstValue> Checker::eval_node(const ast::Expr& e, const ast::Unwrap& n, TypeId) {
+  auto x = eval_ptr(n.operand);
+  if (!x) return std::nullopt;
+  if (x->kind == ConstValue::Kind::None) return const_failed(e, "unwrapping `none`");
+  return x;
+}
+
+std::optional<ConstValue> Checker::eval_node(const ast::Expr& e, const ast::Unary& n, TypeId) {
+  auto x = eval_ptr(n.operand);
+  if (!x) return std::nullopt;
+  if (n.op == ast::UnaryOp::Not) return make_bool(!x->b);
+  if (x->kind == ConstValue::Kind::Float) return make_float(-x->f);
+  if (x->i == std::numeric_limits<std::int64_t>::min()) return const_failed(e, "integer overflow");
+  return make_int(x->kind, -x->i);
+}
+
+std::optional<ConstValue> Checker::eval_node(const ast::Expr& e, const ast::Binary& n, TypeId t) {
+  using Op = ast::BinaryOp;
+  auto a = eval_ptr(n.lhs);
+  if (!a) return std::nullopt;
+  if (n.op == Op::Coalesce) {
+    if (a->kind != ConstValue::Kind::None) return a;
+    return eval_ptr(n.rhs);
+  }
+  if (n.op == Op::And && !a->b) return make_bool(false);
+  if (n.op == Op::Or && a->b) return make_bool(true);
+  auto b = eval_ptr(n.rhs);
+  if (!b) return std::nullopt;
+  switch (n.op) {
+    case Op::And:
+    case Op::Or: return make_bool(b->b);
+    case Op::Eq: return make_bool(*a == *b);
+    case Op::Ne: return make_bool(!(*a == *b));
+    case Op::Lt: return make_bool(compare(*a, *b) < 0);
+    case Op::Le: return make_bool(compare(*a, *b) <= 0);
+    case Op::Gt: return make_bool(compare(*a, *b) > 0);
+    case Op::Ge: return make_bool(compare(*a, *b) >= 0);
+    default: return eval_arithmetic(e, n.op, *a, *b, t);
+  }
+}
+
+std::optional<ConstValue> Checker::eval_arithmetic(const ast::Expr& e, ast::BinaryOp op,
+                                                   const ConstValue& a, const ConstValue& b,
+                                                   TypeId t) {
+  using Op = ast::BinaryOp;
+  if (a.kind == ConstValue::Kind::Float) {
+    switch (op) {
+      case Op::Add: return make_float(a.f + b.f);
+      case Op::Sub: return make_float(a.f - b.f);
+      case Op::Mul: return make_float(a.f * b.f);
+      case Op::Div: return make_float(a.f / b.f);
+      case Op::Rem: return make_float(std::fmod(a.f, b.f));
+      default: return std::nullopt;
+    }
+  }
+  if (a.kind == ConstValue::Kind::String && op == Op::Add) {
+    ConstValue v = a;
+    v.s += b.s;
+    return v;
+  }
+  if (a.kind == ConstValue::Kind::List && op == Op::Add) {
+    ConstValue v = a;
+    v.items.insert(v.items.end(), b.items.begin(), b.items.end());
+    return v;
+  }
+  // Integer-like: int, duration, time (result kind from the expression's type).
+  ConstValue::Kind kind = t->is(TypeKind::Duration) ? ConstValue::Kind::Duration
+                          : t->is(TypeKind::Time)   ? ConstValue::Kind::Time
+                                                    : ConstValue::Kind::Int;
+  std::int64_t r = 0;
+  bool overflow = false;
+  switch (op) {
+    case Op::Add: overflow = __builtin_add_overflow(a.i, b.i, &r); break;
+    case Op::Sub: overflow = __builtin_sub_overflow(a.i, b.i, &r); break;
+    case Op::Mul: overflow = __builtin_mul_overflow(a.i, b.i, &r); break;
+    case Op::Div:
+    case Op::Rem:
+      if (b.i == 0) return const_failed(e, op == Op::Div ? "division by zero" : "remainder by zero");
+      if (a.i == std::numeric_limits<std::int64_t>::min() && b.i == -1) {
+        overflow = op == Op::Div;
+        r = 0;
+      } else {
+        r = op == Op::Div ? a.i / b.i : a.i % b.i;
+      }
+      break;
+    default: return std::nullopt;
+  }
+  if (overflow) return const_failed(e, "integer overflow");
+  return make_int(kind, r);
+}
+
+std::optional<ConstValue> Checker::eval_node(const ast::Expr&, const ast::Range&, TypeId) {
+  return std::nullopt;  // already reported
+}
+
+std::optional<ConstValue> Checker::eval_node(const ast::Expr& e, const ast::Send&, TypeId) {
+  return not_const(e, "`send`");
+}
+
+std::optional<ConstValue> Checker::eval_node(const ast::Expr&, const ast::ErrorExpr&, TypeId) {
+  return std::nullopt;  // the parser reported it
 }
 
 }  // namespace sfn::check

@@ -1,8 +1,9 @@
-// Expression typing: literals (with the expected type as a hint for `none`, `[]`, `{}`), names
-// (locals, state, consts), field access (message fields, enum values), indexing, operators per
-// LANGUAGE.md §5–§6, message literals (E0202), `!`, `??` and `send` expressions. Calls live in
-// calls.cpp. Every checked expression gets a type in CheckedProgram::expr_types; an expression
-// whose type is Error already has its diagnostic, and nothing involving it is reported again.
+// Expression typing, one handler per kind of compiler/ast/expr_kinds.def: names (locals, state,
+// consts), field access (message fields, enum values), indexing, operators per LANGUAGE.md
+// §5–§6, message literals (E0202), `!`, `??` and `send` expressions. Literals (with the expected
+// type as a hint for `none`, `[]`, `{}`) live in literals.cpp, calls in calls.cpp. Every checked
+// expression gets a type in CheckedProgram::expr_types; an expression whose type is Error already
+// has its diagnostic, and nothing involving it is reported again.
 #include "compiler/check/checker.h"
 
 namespace sfn::check {
@@ -121,7 +122,8 @@ Candidates Checker::value_candidates() const {
   return c;
 }
 
-TypeId Checker::check_name(const ast::Expr& e, const ast::Name& n, bool writing) {
+TypeId Checker::check_node(const ast::Expr& e, const ast::Name& n, ExprHint hint) {
+  const bool writing = hint.writing;
   const std::string& name = n.ident.name;
   if (name.empty()) return types_.error();
   std::uint32_t local = lookup_local(name);
@@ -177,7 +179,8 @@ TypeId Checker::check_name(const ast::Expr& e, const ast::Name& n, bool writing)
         return types_.error();
     }
   }
-  if (name == "now" || name == "log" || name == "min" || name == "max" || name == "abs") {
+  const BuiltinInfo* builtin = find_builtin(name);
+  if (builtin && builtin->shape == BuiltinShape::Function) {
     report(Kind::E0201, e.span, "`" + name + "` is a built-in function; call it: `" + name + "(...)`");
     return types_.error();
   }
@@ -197,7 +200,7 @@ TypeId Checker::check_name(const ast::Expr& e, const ast::Name& n, bool writing)
   return types_.error();
 }
 
-TypeId Checker::check_field_access(const ast::Expr& e, const ast::FieldAccess& fa, bool writing) {
+TypeId Checker::check_node(const ast::Expr& e, const ast::FieldAccess& fa, ExprHint hint) {
   const std::string& field = fa.field.name;
   if (!fa.object) return types_.error();
   // `E.V`: an enum value (unless a local or state shadows the enum's name).
@@ -230,7 +233,7 @@ TypeId Checker::check_field_access(const ast::Expr& e, const ast::FieldAccess& f
       }
     }
   }
-  TypeId obj = writing ? check_place_inner_ptr(fa.object) : check_ptr(fa.object, nullptr);
+  TypeId obj = hint.writing ? check_place_inner_ptr(fa.object) : check_ptr(fa.object, nullptr);
   if (obj->is_error() || field.empty()) return types_.error();
   if (obj->is(TypeKind::Message)) {
     const auto& m = out_.messages[obj->decl];
@@ -260,8 +263,8 @@ TypeId Checker::check_field_access(const ast::Expr& e, const ast::FieldAccess& f
   return types_.error();
 }
 
-TypeId Checker::check_index(const ast::Expr& e, const ast::Index& ix, bool writing) {
-  TypeId obj = writing ? check_place_inner_ptr(ix.object) : check_ptr(ix.object, nullptr);
+TypeId Checker::check_node(const ast::Expr& e, const ast::Index& ix, ExprHint hint) {
+  TypeId obj = hint.writing ? check_place_inner_ptr(ix.object) : check_ptr(ix.object, nullptr);
   if (obj->is(TypeKind::List)) {
     check_ptr_as(ix.index, types_.int_type());
     return obj->elem;
@@ -280,7 +283,7 @@ TypeId Checker::check_index(const ast::Expr& e, const ast::Index& ix, bool writi
   return types_.error();
 }
 
-TypeId Checker::check_message_lit(const ast::Expr& e, const ast::MessageLit& lit) {
+TypeId Checker::check_node(const ast::Expr& e, const ast::MessageLit& lit, ExprHint) {
   const std::string& name = lit.type.name;
   std::uint32_t mi = name.empty() ? kNone : out_.find_message(name);
   if (mi == kNone) {
@@ -339,7 +342,8 @@ TypeId Checker::check_message_lit(const ast::Expr& e, const ast::MessageLit& lit
   return types_.message(mi);
 }
 
-TypeId Checker::check_binary(const ast::Expr& e, const ast::Binary& b, TypeId expected) {
+TypeId Checker::check_node(const ast::Expr& e, const ast::Binary& b, ExprHint hint) {
+  const TypeId expected = hint.expected;
   using Op = ast::BinaryOp;
   auto undefined = [&](TypeId l, TypeId r) {
     if (contains_error(l) || contains_error(r)) return types_.error();
@@ -417,138 +421,59 @@ TypeId Checker::check_binary(const ast::Expr& e, const ast::Binary& b, TypeId ex
 }
 
 TypeId Checker::check_expr(const ast::Expr& e, TypeId expected) {
-  bool writing = writing_place_;
+  ExprHint hint{expected, writing_place_};
   writing_place_ = false;
-  TypeId t = std::visit(
-      [&](const auto& n) -> TypeId {
-        using N = std::decay_t<decltype(n)>;
-        if constexpr (std::is_same_v<N, ast::IntLit>) {
-          if (n.overflow) return types_.error();  // the parser reported it
-          return types_.int_type();
-        } else if constexpr (std::is_same_v<N, ast::FloatLit>) {
-          return types_.float_type();
-        } else if constexpr (std::is_same_v<N, ast::DurationLit>) {
-          if (n.overflow) return types_.error();  // the parser reported it
-          return types_.duration_type();
-        } else if constexpr (std::is_same_v<N, ast::BoolLit>) {
-          return types_.bool_type();
-        } else if constexpr (std::is_same_v<N, ast::NoneLit>) {
-          if (expected && expected->is(TypeKind::Optional)) return expected;
-          return types_.optional(types_.bottom());
-        } else if constexpr (std::is_same_v<N, ast::StringLit>) {
-          for (const auto& p : n.parts) {
-            if (!p.expr) continue;
-            TypeId pt = check_ptr(p.expr, nullptr);
-            if (pt->is(TypeKind::Void)) {
-              report(Kind::E0201, p.expr->span, "this expression has no value to interpolate");
-            }
-          }
-          return types_.string_type();
-        } else if constexpr (std::is_same_v<N, ast::ListLit>) {
-          TypeId elem_hint = expected && expected->is(TypeKind::List) ? expected->elem : nullptr;
-          TypeId elem = elem_hint && !elem_hint->is(TypeKind::Bottom) ? elem_hint : types_.bottom();
-          bool fixed = elem_hint && !elem_hint->is(TypeKind::Bottom);
-          for (const auto& el : n.elements) {
-            TypeId et = check_ptr(el, fixed ? elem : (elem->is(TypeKind::Bottom) ? nullptr : elem));
-            if (contains_error(et)) continue;
-            if (fixed) {
-              require(et, elem, el->span);
-              continue;
-            }
-            TypeId j = join(types_, elem, et);
-            if (j == nullptr) {
-              report(Kind::E0201, el->span,
-                     "expected `" + tn(elem) + "`, found `" + tn(et) + "` (list elements have one type)");
-            } else {
-              elem = j;
-            }
-          }
-          return types_.list(elem);
-        } else if constexpr (std::is_same_v<N, ast::MapLit>) {
-          TypeId kh = expected && expected->is(TypeKind::Map) ? expected->elem : nullptr;
-          TypeId vh = expected && expected->is(TypeKind::Map) ? expected->value : nullptr;
-          TypeId k = kh ? kh : types_.bottom();
-          TypeId v = vh ? vh : types_.bottom();
-          for (const auto& en : n.entries) {
-            TypeId kt = check_ptr(en.key, k->is(TypeKind::Bottom) ? nullptr : k);
-            TypeId vt = check_ptr(en.value, v->is(TypeKind::Bottom) ? nullptr : v);
-            if (!contains_error(kt)) {
-              TypeId j = join(types_, k, kt);
-              if (j == nullptr) {
-                report(Kind::E0201, en.key->span, "expected `" + tn(k) + "`, found `" + tn(kt) + "`");
-              } else if (!is_map_key(j)) {
-                report(Kind::E0201, en.key->span,
-                       "map keys must be `int`, `string` or `bool`, found `" + tn(kt) + "`");
-              } else {
-                k = j;
-              }
-            }
-            if (!contains_error(vt)) {
-              TypeId j = join(types_, v, vt);
-              if (j == nullptr) {
-                report(Kind::E0201, en.value->span, "expected `" + tn(v) + "`, found `" + tn(vt) + "`");
-              } else {
-                v = j;
-              }
-            }
-          }
-          return types_.map(k, v);
-        } else if constexpr (std::is_same_v<N, ast::MessageLit>) {
-          return check_message_lit(e, n);
-        } else if constexpr (std::is_same_v<N, ast::Name>) {
-          return check_name(e, n, writing);
-        } else if constexpr (std::is_same_v<N, ast::SelfExpr>) {
-          if (!require_handler(e.span, "`self`")) return types_.error();
-          return types_.ref(ctx_.function);
-        } else if constexpr (std::is_same_v<N, ast::FieldAccess>) {
-          return check_field_access(e, n, writing);
-        } else if constexpr (std::is_same_v<N, ast::Index>) {
-          return check_index(e, n, writing);
-        } else if constexpr (std::is_same_v<N, ast::Call>) {
-          return check_call(e, n, expected);
-        } else if constexpr (std::is_same_v<N, ast::Unwrap>) {
-          TypeId o = check_ptr(n.operand, expected ? types_.optional(expected) : nullptr);
-          if (o->is_error()) return o;
-          if (!o->is(TypeKind::Optional)) {
-            report(Kind::E0203, e.span, "`!` unwraps an optional, but this is `" + tn(o) + "`");
-            return types_.error();
-          }
-          return o->elem;
-        } else if constexpr (std::is_same_v<N, ast::Unary>) {
-          if (n.op == ast::UnaryOp::Not) {
-            TypeId o = check_ptr(n.operand, types_.bool_type());
-            if (o->is_error()) return o;
-            if (!o->is(TypeKind::Bool)) {
-              report(Kind::E0203, e.span, "operator `!` is not defined for `" + tn(o) + "`");
-              return types_.error();
-            }
-            return o;
-          }
-          TypeId o = check_ptr(n.operand, expected);
-          if (o->is_error()) return o;
-          if (!o->is(TypeKind::Int) && !o->is(TypeKind::Float) && !o->is(TypeKind::Duration)) {
-            report(Kind::E0203, e.span, "operator `-` is not defined for `" + tn(o) + "`");
-            return types_.error();
-          }
-          return o;
-        } else if constexpr (std::is_same_v<N, ast::Binary>) {
-          return check_binary(e, n, expected);
-        } else if constexpr (std::is_same_v<N, ast::Range>) {
-          if (n.begin) check_ptr(n.begin, types_.int_type());
-          if (n.end) check_ptr(n.end, types_.int_type());
-          report(Kind::E0203, e.span, "a range `a..b` is only allowed as the iterable of a `for` loop");
-          return types_.error();
-        } else if constexpr (std::is_same_v<N, ast::Send>) {
-          return check_send_expr(e, n);
-        } else {
-          return types_.error();  // ErrorExpr: the parser reported it
-        }
-      },
-      e.node);
+  // One handler per kind of compiler/ast/expr_kinds.def (literals in literals.cpp).
+  TypeId t = std::visit([&](const auto& n) { return check_node(e, n, hint); }, e.node);
   return record(e, t);
 }
 
-TypeId Checker::check_send_expr(const ast::Expr& e, const ast::Send& s) {
+TypeId Checker::check_node(const ast::Expr& e, const ast::SelfExpr&, ExprHint) {
+  if (!require_handler(e.span, "`self`")) return types_.error();
+  return types_.ref(ctx_.function);
+}
+
+TypeId Checker::check_node(const ast::Expr& e, const ast::Unwrap& n, ExprHint hint) {
+  TypeId o = check_ptr(n.operand, hint.expected ? types_.optional(hint.expected) : nullptr);
+  if (o->is_error()) return o;
+  if (!o->is(TypeKind::Optional)) {
+    report(Kind::E0203, e.span, "`!` unwraps an optional, but this is `" + tn(o) + "`");
+    return types_.error();
+  }
+  return o->elem;
+}
+
+TypeId Checker::check_node(const ast::Expr& e, const ast::Unary& n, ExprHint hint) {
+  if (n.op == ast::UnaryOp::Not) {
+    TypeId o = check_ptr(n.operand, types_.bool_type());
+    if (o->is_error()) return o;
+    if (!o->is(TypeKind::Bool)) {
+      report(Kind::E0203, e.span, "operator `!` is not defined for `" + tn(o) + "`");
+      return types_.error();
+    }
+    return o;
+  }
+  TypeId o = check_ptr(n.operand, hint.expected);
+  if (o->is_error()) return o;
+  if (!o->is(TypeKind::Int) && !o->is(TypeKind::Float) && !o->is(TypeKind::Duration)) {
+    report(Kind::E0203, e.span, "operator `-` is not defined for `" + tn(o) + "`");
+    return types_.error();
+  }
+  return o;
+}
+
+TypeId Checker::check_node(const ast::Expr& e, const ast::Range& n, ExprHint) {
+  if (n.begin) check_ptr(n.begin, types_.int_type());
+  if (n.end) check_ptr(n.end, types_.int_type());
+  report(Kind::E0203, e.span, "a range `a..b` is only allowed as the iterable of a `for` loop");
+  return types_.error();
+}
+
+TypeId Checker::check_node(const ast::Expr&, const ast::ErrorExpr&, ExprHint) {
+  return types_.error();  // the parser reported it
+}
+
+TypeId Checker::check_node(const ast::Expr& e, const ast::Send& s, ExprHint) {
   bool allowed = require_handler(e.span, "`send`");
   TypeId mt = s.message ? check_ptr(s.message, nullptr) : types_.error();
   TypeId tt = s.target ? check_ptr(s.target, nullptr) : types_.error();

@@ -78,16 +78,16 @@ void Checker::check_send(const ast::Expr& e, const ast::Send& send, TypeId messa
   out_.routes.push_back(edge);
 }
 
-void Checker::check_emit(const ast::Stmt& s, const ast::EmitStmt& emit) {
+bool Checker::check_node(const ast::Stmt& s, const ast::EmitStmt& emit) {
   bool allowed = require_handler(s.span, "`emit`");
   TypeId mt = emit.message ? check_ptr(emit.message, nullptr) : types_.error();
-  if (!allowed) return;
+  if (!allowed) return false;
   if (!mt->is_error() && !mt->is(TypeKind::Message)) {
     report(Kind::E0201, emit.message->span, "`emit` needs a message, found `" + tn(mt) + "`");
     mt = types_.error();
   }
   const std::string& name = emit.egress.name;
-  if (name.empty()) return;
+  if (name.empty()) return false;
   auto g = out_.globals.find(name);
   if (g == out_.globals.end() || g->second.kind != GlobalRef::Kind::Egress) {
     auto& d = report(Kind::E0304, emit.egress.span,
@@ -98,7 +98,7 @@ void Checker::check_emit(const ast::Stmt& s, const ast::EmitStmt& emit) {
       if (!eg.builtin) c.push_back(eg.name);
     }
     suggest(d, name, emit.egress.span, c);
-    return;
+    return false;
   }
   const auto& eg = out_.egresses[g->second.index];
   if (eg.builtin) {
@@ -106,15 +106,15 @@ void Checker::check_emit(const ast::Stmt& s, const ast::EmitStmt& emit) {
                      "`dead_letters` is written by the runtime only; it cannot be emitted to");
     d.fixes.push_back({"use `fail \"reason\";` to abort the invocation and record it in "
                        "`dead_letters`", {}});
-    return;
+    return false;
   }
-  if (mt->is_error() || eg.message == kNone) return;
+  if (mt->is_error() || eg.message == kNone) return false;
   if (eg.message != mt->decl) {
     auto& d = report(Kind::E0304, emit.message->span,
                      "egress `" + name + "` carries `" + out_.messages[eg.message].name +
                          "`, not `" + out_.messages[mt->decl].name + "`");
     d.notes.push_back({"`" + name + "` is declared here", eg.decl->name.span});
-    return;
+    return false;
   }
   RouteEdge edge;
   edge.from = RouteEdge::From::Handler;
@@ -125,6 +125,7 @@ void Checker::check_emit(const ast::Stmt& s, const ast::EmitStmt& emit) {
   edge.to_egress = g->second.index;
   edge.span = s.span;
   out_.routes.push_back(edge);
+  return false;
 }
 
 void Checker::check_ingress(std::uint32_t index) {

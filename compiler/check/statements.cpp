@@ -1,4 +1,4 @@
-// Statement checking: blocks and scopes (E0102 for a local declared twice in one scope), let/var
+// Statement checking, one handler per kind of compiler/ast/stmt_kinds.def: blocks and scopes (E0102 for a local declared twice in one scope), let/var
 // with inferred or declared types, assignments to places (E0204 for immutable ones), control
 // flow (conditions, loops, `for` over ranges, lists and maps), `return` (E0205), `cancel`
 // (E0308), `clear`, `fail`, and unreachable code after a diverging statement (W0505).
@@ -127,25 +127,26 @@ static const char* assign_text(ast::AssignOp op) {
   return "=";
 }
 
-void Checker::check_assign(const ast::Stmt& s, const ast::AssignStmt& a) {
+bool Checker::check_node(const ast::Stmt& s, const ast::AssignStmt& a) {
   if (!a.target) {
     if (a.value) check_ptr(a.value, nullptr);
-    return;
+    return false;
   }
   TypeId tt = check_place(*a.target, "assign to");
-  if (!a.value) return;
+  if (!a.value) return false;
   if (a.op == ast::AssignOp::Set) {
     check_ptr_as(a.value, tt);
-    return;
+    return false;
   }
   TypeId vt = check_ptr(a.value, tt);
-  if (contains_error(tt) || contains_error(vt)) return;
+  if (contains_error(tt) || contains_error(vt)) return false;
   TypeId r = arithmetic_result(types_, binary_of(a.op), tt, vt);
   if (r == nullptr || !is_assignable(r, tt)) {
     report(Kind::E0203, a.op_span.valid() ? a.op_span : s.span,
            std::string("operator `") + assign_text(a.op) + "` is not defined for `" + tn(tt) +
                "` and `" + tn(vt) + "`");
   }
+  return false;
 }
 
 bool Checker::check_block(const ast::Block& b) {
@@ -171,161 +172,185 @@ bool Checker::check_block(const ast::Block& b) {
 }
 
 bool Checker::check_stmt(const ast::Stmt& s) {
-  return std::visit(
-      [&](const auto& n) -> bool {
-        using N = std::decay_t<decltype(n)>;
-        if constexpr (std::is_same_v<N, ast::LetStmt>) {
-          TypeId declared = n.type ? resolve_type(n.type.get()) : nullptr;
-          TypeId t = declared ? declared : types_.error();
-          if (n.value) {
-            TypeId v = check_ptr(n.value, declared);
-            if (declared) {
-              if (Diagnostic* d = require_diag(v, declared, n.value->span)) {
-                d->notes.push_back({"`" + n.name.name + "` is declared with type `" + tn(declared) + "`",
-                                    n.type->span});
-              }
-            } else if (v->is(TypeKind::Void)) {
-              report(Kind::E0201, n.value->span,
-                     "`" + n.name.name + "` cannot be bound to an expression with no value");
-            } else if (contains_bottom(v)) {
-              auto& d = report(Kind::E0201, n.value->span,
-                               "cannot infer the type of `" + n.name.name + "` from `" + tn(v) + "`");
-              d.fixes.push_back({"add a type annotation: `" + std::string(n.is_var ? "var " : "let ") +
-                                     n.name.name + ": T = ...`", {}});
-            } else {
-              t = v;
-            }
-          } else if (declared && (declared->is(TypeKind::Ref) || declared->is(TypeKind::Timer))) {
-            report(Kind::E0201, n.type->span,
-                   "`" + tn(declared) + "` has no default value; give `" + n.name.name +
-                       "` an initial value");
-          }
-          declare_local(n.is_var ? LocalInfo::Kind::Var : LocalInfo::Kind::Let, n.name, t);
-          return false;
-        } else if constexpr (std::is_same_v<N, ast::AssignStmt>) {
-          check_assign(s, n);
-          return false;
-        } else if constexpr (std::is_same_v<N, ast::IfStmt>) {
-          if (n.cond) check_ptr_as(n.cond, types_.bool_type());
-          bool a = check_block(n.then_block);
-          bool b = n.else_block ? check_block(*n.else_block) : false;
-          return a && b;
-        } else if constexpr (std::is_same_v<N, ast::WhileStmt>) {
-          if (n.cond) check_ptr_as(n.cond, types_.bool_type());
-          ++ctx_.loop_depth;
-          check_block(n.body);
-          --ctx_.loop_depth;
-          return false;
-        } else if constexpr (std::is_same_v<N, ast::ForStmt>) {
-          TypeId var_t = types_.error();
-          TypeId val_t = types_.error();
-          bool two_ok = false;
-          if (n.iterable) {
-            if (const auto* r = std::get_if<ast::Range>(&n.iterable->node)) {
-              if (r->begin) check_ptr_as(r->begin, types_.int_type());
-              if (r->end) check_ptr_as(r->end, types_.int_type());
-              record(*n.iterable, types_.list(types_.int_type()));
-              var_t = types_.int_type();
-            } else {
-              TypeId it = check_ptr(n.iterable, nullptr);
-              if (it->is(TypeKind::List)) {
-                var_t = it->elem;
-              } else if (it->is(TypeKind::Map)) {
-                var_t = it->elem;
-                val_t = it->value;
-                two_ok = true;
-              } else if (!it->is_error()) {
-                report(Kind::E0201, n.iterable->span,
-                       "cannot iterate over `" + tn(it) + "`: expected a list, a map or a range `a..b`");
-              }
-              if (n.value_var && !two_ok && !it->is_error()) {
-                report(Kind::E0201, n.value_var->span,
-                       "two loop variables need a map, found `" + tn(it) + "`");
-              }
-            }
-          }
-          push_scope();
-          declare_local(LocalInfo::Kind::ForVar, n.var, var_t);
-          if (n.value_var) declare_local(LocalInfo::Kind::ForVar, *n.value_var, val_t);
-          ++ctx_.loop_depth;
-          check_block(n.body);
-          --ctx_.loop_depth;
-          pop_scope();
-          return false;
-        } else if constexpr (std::is_same_v<N, ast::BreakStmt> ||
-                             std::is_same_v<N, ast::ContinueStmt>) {
-          if (ctx_.loop_depth == 0) {
-            report(Kind::E0001, s.span,
-                   std::string("`") + (std::is_same_v<N, ast::BreakStmt> ? "break" : "continue") +
-                       "` outside of a loop");
-          }
-          return true;
-        } else if constexpr (std::is_same_v<N, ast::ReturnStmt>) {
-          if (ctx_.kind == BodyContext::Kind::Fn) {
-            TypeId rt = ctx_.return_type;
-            const FnInfo& fn = out_.fns[ctx_.fn];
-            if (n.value) {
-              TypeId vt = check_ptr(n.value, rt->is(TypeKind::Void) ? nullptr : rt);
-              if (rt->is(TypeKind::Void)) {
-                if (!vt->is_error()) {
-                  auto& d = report(Kind::E0205, n.value->span,
-                                   "fn `" + fn.name + "` has no return type, but returns a value");
-                  d.fixes.push_back({"declare the return type: `-> " + tn(vt) + "`", {}});
-                }
-              } else if (Diagnostic* d = require_diag(vt, rt, n.value->span, Kind::E0205)) {
-                d->notes.push_back({"the return type of `" + fn.name + "` is declared here",
-                                    fn.decl->return_type->span});
-              }
-            } else if (!rt->is(TypeKind::Void) && !rt->is_error()) {
-              auto& d = report(Kind::E0205, s.span, "`return` needs a value of type `" + tn(rt) + "`");
-              d.notes.push_back({"the return type of `" + fn.name + "` is declared here",
-                                 fn.decl->return_type->span});
-            }
-          } else if (n.value) {
-            TypeId vt = check_ptr(n.value, nullptr);
-            if (!vt->is_error()) report(Kind::E0205, n.value->span, "a handler cannot return a value");
-          }
-          return true;
-        } else if constexpr (std::is_same_v<N, ast::EmitStmt>) {
-          check_emit(s, n);
-          return false;
-        } else if constexpr (std::is_same_v<N, ast::CancelStmt>) {
-          bool allowed = require_handler(s.span, "`cancel`");
-          if (!n.timer) return false;
-          TypeId t = check_ptr(n.timer, nullptr);
-          if (allowed && !t->is_error() && !t->is(TypeKind::Timer) &&
-              !(t->is(TypeKind::Optional) && t->elem->is(TypeKind::Timer))) {
-            report(Kind::E0308, n.timer->span, "`cancel` needs a `timer`, found `" + tn(t) + "`");
-          }
-          return false;
-        } else if constexpr (std::is_same_v<N, ast::ClearStmt>) {
-          if (!require_handler(s.span, "`clear`")) return false;
-          if (!n.target) return false;  // clear self
-          const auto& f = out_.functions[ctx_.function];
-          const std::string& name = n.target->name;
-          auto it = f.state_index.find(name);
-          if (it == f.state_index.end()) {
-            if (name.empty()) return false;
-            auto& d = report(Kind::E0101, n.target->span,
-                             "function `" + f.name + "` has no state `" + name + "`");
-            suggest(d, name, n.target->span, names_of(f.states));
-            return false;
-          }
-          auto& use = state_use_[ctx_.function][it->second];
-          if (!use.written) use.first_write = n.target->span;
-          use.written = true;
-          return false;
-        } else if constexpr (std::is_same_v<N, ast::FailStmt>) {
-          if (n.reason) check_ptr_as(n.reason, types_.string_type());
-          return true;
-        } else if constexpr (std::is_same_v<N, ast::ExprStmt>) {
-          if (n.expr) check_ptr(n.expr, nullptr);
-          return false;
-        } else {
-          return false;  // ErrorStmt
-        }
-      },
-      s.node);
+  // One handler per kind of compiler/ast/stmt_kinds.def.
+  return std::visit([&](const auto& n) { return check_node(s, n); }, s.node);
+}
+
+bool Checker::check_node(const ast::Stmt&, const ast::LetStmt& n) {
+  TypeId declared = n.type ? resolve_type(n.type.get()) : nullptr;
+  TypeId t = declared ? declared : types_.error();
+  if (n.value) {
+    TypeId v = check_ptr(n.value, declared);
+    if (declared) {
+      if (Diagnostic* d = require_diag(v, declared, n.value->span)) {
+        d->notes.push_back({"`" + n.name.name + "` is declared with type `" + tn(declared) + "`",
+                            n.type->span});
+      }
+    } else if (v->is(TypeKind::Void)) {
+      report(Kind::E0201, n.value->span,
+             "`" + n.name.name + "` cannot be bound to an expression with no value");
+    } else if (contains_bottom(v)) {
+      auto& d = report(Kind::E0201, n.value->span,
+                       "cannot infer the type of `" + n.name.name + "` from `" + tn(v) + "`");
+      d.fixes.push_back({"add a type annotation: `" + std::string(n.is_var ? "var " : "let ") +
+                             n.name.name + ": T = ...`", {}});
+    } else {
+      t = v;
+    }
+  } else if (declared && (declared->is(TypeKind::Ref) || declared->is(TypeKind::Timer))) {
+    report(Kind::E0201, n.type->span,
+           "`" + tn(declared) + "` has no default value; give `" + n.name.name +
+               "` an initial value");
+  }
+  declare_local(n.is_var ? LocalInfo::Kind::Var : LocalInfo::Kind::Let, n.name, t);
+  return false;
+}
+
+bool Checker::check_node(const ast::Stmt&, const ast::IfStmt& n) {
+  if (n.cond) check_ptr_as(n.cond, types_.bool_type());
+  bool a = check_block(n.then_block);
+  bool b = n.else_block ? check_block(*n.else_block) : false;
+  return a && b;
+}
+
+bool Checker::check_node(const ast::Stmt&, const ast::WhileStmt& n) {
+  if (n.cond) check_ptr_as(n.cond, types_.bool_type());
+  ++ctx_.loop_depth;
+  check_block(n.body);
+  --ctx_.loop_depth;
+  return false;
+}
+
+std::pair<TypeId, TypeId> Checker::check_for_iterable(const ast::ForStmt& n) {
+  TypeId var_t = types_.error();
+  TypeId val_t = types_.error();
+  if (!n.iterable) return {var_t, val_t};
+  if (const auto* r = std::get_if<ast::Range>(&n.iterable->node)) {
+    if (r->begin) check_ptr_as(r->begin, types_.int_type());
+    if (r->end) check_ptr_as(r->end, types_.int_type());
+    record(*n.iterable, types_.list(types_.int_type()));
+    return {types_.int_type(), val_t};
+  }
+  bool two_ok = false;
+  TypeId it = check_ptr(n.iterable, nullptr);
+  if (it->is(TypeKind::List)) {
+    var_t = it->elem;
+  } else if (it->is(TypeKind::Map)) {
+    var_t = it->elem;
+    val_t = it->value;
+    two_ok = true;
+  } else if (!it->is_error()) {
+    report(Kind::E0201, n.iterable->span,
+           "cannot iterate over `" + tn(it) + "`: expected a list, a map or a range `a..b`");
+  }
+  if (n.value_var && !two_ok && !it->is_error()) {
+    report(Kind::E0201, n.value_var->span, "two loop variables need a map, found `" + tn(it) + "`");
+  }
+  return {var_t, val_t};
+}
+
+bool Checker::check_node(const ast::Stmt&, const ast::ForStmt& n) {
+  auto [var_t, val_t] = check_for_iterable(n);
+  push_scope();
+  declare_local(LocalInfo::Kind::ForVar, n.var, var_t);
+  if (n.value_var) declare_local(LocalInfo::Kind::ForVar, *n.value_var, val_t);
+  ++ctx_.loop_depth;
+  check_block(n.body);
+  --ctx_.loop_depth;
+  pop_scope();
+  return false;
+}
+
+void Checker::check_in_loop(const ast::Stmt& s, std::string_view what) {
+  if (ctx_.loop_depth == 0) {
+    report(Kind::E0001, s.span, "`" + std::string(what) + "` outside of a loop");
+  }
+}
+
+bool Checker::check_node(const ast::Stmt& s, const ast::BreakStmt&) {
+  check_in_loop(s, "break");
+  return true;
+}
+
+bool Checker::check_node(const ast::Stmt& s, const ast::ContinueStmt&) {
+  check_in_loop(s, "continue");
+  return true;
+}
+
+void Checker::check_fn_return(const ast::Stmt& s, const ast::ReturnStmt& n) {
+  TypeId rt = ctx_.return_type;
+  const FnInfo& fn = out_.fns[ctx_.fn];
+  if (n.value) {
+    TypeId vt = check_ptr(n.value, rt->is(TypeKind::Void) ? nullptr : rt);
+    if (rt->is(TypeKind::Void)) {
+      if (!vt->is_error()) {
+        auto& d = report(Kind::E0205, n.value->span,
+                         "fn `" + fn.name + "` has no return type, but returns a value");
+        d.fixes.push_back({"declare the return type: `-> " + tn(vt) + "`", {}});
+      }
+    } else if (Diagnostic* d = require_diag(vt, rt, n.value->span, Kind::E0205)) {
+      d->notes.push_back({"the return type of `" + fn.name + "` is declared here",
+                          fn.decl->return_type->span});
+    }
+  } else if (!rt->is(TypeKind::Void) && !rt->is_error()) {
+    auto& d = report(Kind::E0205, s.span, "`return` needs a value of type `" + tn(rt) + "`");
+    d.notes.push_back({"the return type of `" + fn.name + "` is declared here",
+                       fn.decl->return_type->span});
+  }
+}
+
+bool Checker::check_node(const ast::Stmt& s, const ast::ReturnStmt& n) {
+  if (ctx_.kind == BodyContext::Kind::Fn) {
+    check_fn_return(s, n);
+  } else if (n.value) {
+    TypeId vt = check_ptr(n.value, nullptr);
+    if (!vt->is_error()) report(Kind::E0205, n.value->span, "a handler cannot return a value");
+  }
+  return true;
+}
+
+bool Checker::check_node(const ast::Stmt& s, const ast::CancelStmt& n) {
+  bool allowed = require_handler(s.span, "`cancel`");
+  if (!n.timer) return false;
+  TypeId t = check_ptr(n.timer, nullptr);
+  if (allowed && !t->is_error() && !t->is(TypeKind::Timer) &&
+      !(t->is(TypeKind::Optional) && t->elem->is(TypeKind::Timer))) {
+    report(Kind::E0308, n.timer->span, "`cancel` needs a `timer`, found `" + tn(t) + "`");
+  }
+  return false;
+}
+
+bool Checker::check_node(const ast::Stmt& s, const ast::ClearStmt& n) {
+  if (!require_handler(s.span, "`clear`")) return false;
+  if (!n.target) return false;  // clear self
+  const auto& f = out_.functions[ctx_.function];
+  const std::string& name = n.target->name;
+  auto it = f.state_index.find(name);
+  if (it == f.state_index.end()) {
+    if (name.empty()) return false;
+    auto& d = report(Kind::E0101, n.target->span,
+                     "function `" + f.name + "` has no state `" + name + "`");
+    suggest(d, name, n.target->span, names_of(f.states));
+    return false;
+  }
+  auto& use = state_use_[ctx_.function][it->second];
+  if (!use.written) use.first_write = n.target->span;
+  use.written = true;
+  return false;
+}
+
+bool Checker::check_node(const ast::Stmt&, const ast::FailStmt& n) {
+  if (n.reason) check_ptr_as(n.reason, types_.string_type());
+  return true;
+}
+
+bool Checker::check_node(const ast::Stmt&, const ast::ExprStmt& n) {
+  if (n.expr) check_ptr(n.expr, nullptr);
+  return false;
+}
+
+bool Checker::check_node(const ast::Stmt&, const ast::ErrorStmt&) {
+  return false;  // the parser reported it
 }
 
 }  // namespace sfn::check

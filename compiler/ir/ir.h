@@ -125,25 +125,8 @@ enum class UnOp : std::uint8_t { Neg, Not };
 // A computed value (the right-hand side of Def, Assign-from-computation, Eval).
 struct Rvalue {
   enum class Kind : std::uint8_t {
-    Use,          // args[0] (a copy; also bytes(s) / string-typed reinterpretation)
-    Zero,         // the default value of `type` (zero + message defaults)
-    Const,        // `value` of any type (lists, maps, messages, none)
-    Binary,       // bin(args[0], args[1]); loc for checked int ops
-    Unary,        // un(args[0]); loc for int negation
-    Wrap,         // args[0] : T into T?
-    Unwrap,       // args[0]! : raises "unwrap of none" at loc
-    IsPresent,    // args[0] : T? -> bool
-    GetUnchecked, // args[0] : T? -> T (known present)
-    Format,       // interpolation: pieces[i] text, or args[arg_of_piece[i]] formatted
-    Builtin,      // builtin(args); loc for checked ones
-    Method,       // method on args[0] (a place; write when mutating), rest are arguments
-    CallFn,       // fns[index](args)
-    Address,      // functions[index](args[0]) : ref
-    Self,         // the current instance's address
-    Now,          // now()
-    MakeMessage,  // messages[index] with fields[i] = args[i] (others default)
-    MakeList,     // [args...]
-    MakeMap,      // {args[0]: args[1], ...}
+#define SFN_IR_RVALUE_KIND(Name) Name,
+#include "compiler/ir/rvalue_kinds.def"
   };
   Kind kind = Kind::Use;
   TypeId type = nullptr;        // result type (Void for calls without value)
@@ -165,21 +148,8 @@ using Block = std::vector<Stmt>;
 
 struct Stmt {
   enum class Kind : std::uint8_t {
-    Def,        // var = rvalue (defines the variable; scoped to the enclosing block)
-    Assign,     // place = src (copy, or move when `move` and src is a variable)
-    Eval,       // rvalue for its effect (calls, mutating methods, log)
-    If,         // if (cond) then else
-    Loop,       // loop { body } (while: the condition is computed and tested inside)
-    ForRange,   // for var in args[0]..args[1]
-    ForList,    // for var in args[0] (a snapshot variable)
-    ForMap,     // for var, var2 in args[0]
-    Break, Continue,
-    Return,     // return [args[0]]
-    Send,       // send var to args[0] [after args[1]] [timer -> place]
-    Emit,       // emit var to egress `index`
-    Cancel,     // cancel args[0]
-    Clear,      // clear state `index` (kNone: clear self)
-    Fail,       // fail args[0] at loc
+#define SFN_IR_STMT_KIND(Name) Name,
+#include "compiler/ir/stmt_kinds.def"
   };
   Kind kind = Kind::Eval;
   std::uint32_t line = 0;       // source line (for comments / debug info)
@@ -195,6 +165,41 @@ struct Stmt {
   std::uint32_t loc = kNone;     // Send/Fail: the statement; Loop/For*: where iterations are counted
   Block then_block, else_block; // If; Loop/For body is then_block
 };
+
+// Tag types, one per rvalue and statement kind (rvalue_kinds.def, stmt_kinds.def): a backend
+// overloads one handler per kind on them, e.g. `emit(const Rvalue&, rvalue_kind::Binary)`.
+namespace rvalue_kind {
+#define SFN_IR_RVALUE_KIND(Name) struct Name {};
+#include "compiler/ir/rvalue_kinds.def"
+}  // namespace rvalue_kind
+namespace stmt_kind {
+#define SFN_IR_STMT_KIND(Name) struct Name {};
+#include "compiler/ir/stmt_kinds.def"
+}  // namespace stmt_kind
+
+// Calls `f(rvalue_kind::K{})` for the kind K of `kind` and returns its result; `unknown()` for
+// a value outside the list (a damaged module: backends report an internal compiler error).
+template <class F, class Unknown>
+decltype(auto) visit_kind(Rvalue::Kind kind, F&& f, Unknown&& unknown) {
+  switch (kind) {
+#define SFN_IR_RVALUE_KIND(Name) \
+  case Rvalue::Kind::Name: return f(rvalue_kind::Name{});
+#include "compiler/ir/rvalue_kinds.def"
+  }
+  return unknown();
+}
+
+// Calls `f(stmt_kind::K{})` for the kind K of `kind` and returns its result; `unknown()` for a
+// value outside the list.
+template <class F, class Unknown>
+decltype(auto) visit_kind(Stmt::Kind kind, F&& f, Unknown&& unknown) {
+  switch (kind) {
+#define SFN_IR_STMT_KIND(Name) \
+  case Stmt::Kind::Name: return f(stmt_kind::Name{});
+#include "compiler/ir/stmt_kinds.def"
+  }
+  return unknown();
+}
 
 // A handler, `fn` or ingress route body.
 struct Body {

@@ -1,6 +1,7 @@
 // Lowering of a checked program to the IR, part 1: the schema (message layout per the ABI,
 // enums, function types and states, ingresses, egresses), the bodies' skeletons and every
-// statement. Expressions are in lower_exprs.cpp.
+// statement (one handler per kind of compiler/ast/stmt_kinds.def). Expressions are in
+// lower_exprs.cpp.
 #include <cctype>
 #include <algorithm>
 #include <cmath>
@@ -191,120 +192,128 @@ bool is_temp(const Operand& op, const Body& body) {
 }  // namespace
 
 void BodyLowerer::lower_stmt(const ast::Stmt& s, Block& out) {
+  // One handler per kind of compiler/ast/stmt_kinds.def.
+  std::visit([&](const auto& n) { lower_node(s, n, out); }, s.node);
+}
+
+void BodyLowerer::lower_node(const ast::Stmt& s, const ast::LetStmt& let, Block& out) {
   std::uint32_t ln = line(s.span);
-  if (const auto* let = std::get_if<ast::LetStmt>(&s.node)) {
-    auto it = p_.local_of.find(&let->name);
-    if (it == p_.local_of.end()) throw LowerError{"unresolved local `" + let->name.name + "`"};
-    TypeId type = p_.locals[it->second].type;
-    if (!let->value) {
-      std::uint32_t v = bind_local(it->second, Var::Kind::Local);
-      Stmt d = stmt(Stmt::Kind::Def, ln);
-      d.var = v;
-      d.value.kind = Rvalue::Kind::Zero;
-      d.value.type = type;
-      out.push_back(std::move(d));
-      return;
-    }
-    Operand op = lower_expr(let->value.get(), out, type);
+  auto it = p_.local_of.find(&let.name);
+  if (it == p_.local_of.end()) throw LowerError{"unresolved local `" + let.name.name + "`"};
+  TypeId type = p_.locals[it->second].type;
+  if (!let.value) {
     std::uint32_t v = bind_local(it->second, Var::Kind::Local);
-    if (is_temp_def(out, op, body_)) {
-      out.back().var = v;  // the temporary becomes the local
-      out.back().line = ln;
-      return;
-    }
     Stmt d = stmt(Stmt::Kind::Def, ln);
     d.var = v;
-    d.value.kind = Rvalue::Kind::Use;
+    d.value.kind = Rvalue::Kind::Zero;
     d.value.type = type;
-    d.value.args.push_back(op);
     out.push_back(std::move(d));
-  } else if (const auto* a = std::get_if<ast::AssignStmt>(&s.node)) {
-    lower_assign(*a, ln, out);
-  } else if (const auto* i = std::get_if<ast::IfStmt>(&s.node)) {
-    Operand c = lower_expr(i->cond.get(), out, p_.types->bool_type());
-    Stmt st = stmt(Stmt::Kind::If, ln);
-    st.src = c;
-    lower_block(i->then_block, st.then_block);
-    if (i->else_block) lower_block(*i->else_block, st.else_block);
-    out.push_back(std::move(st));
-  } else if (const auto* w = std::get_if<ast::WhileStmt>(&s.node)) {
-    Stmt loop = stmt(Stmt::Kind::Loop, ln);
-    loop.loc = loc(s.span);  // where an iteration is counted (invocation budget)
-    Operand c = lower_expr(w->cond.get(), loop.then_block, p_.types->bool_type());
-    Stmt test = stmt(Stmt::Kind::If, ln);
-    test.src = c;
-    test.else_block.push_back(stmt(Stmt::Kind::Break, ln));
-    loop.then_block.push_back(std::move(test));
-    lower_block(w->body, loop.then_block);
-    out.push_back(std::move(loop));
-  } else if (const auto* f = std::get_if<ast::ForStmt>(&s.node)) {
-    lower_for(*f, ln, loc(s.span), out);
-  } else if (std::holds_alternative<ast::BreakStmt>(s.node)) {
-    out.push_back(stmt(Stmt::Kind::Break, ln));
-  } else if (std::holds_alternative<ast::ContinueStmt>(s.node)) {
-    out.push_back(stmt(Stmt::Kind::Continue, ln));
-  } else if (const auto* r = std::get_if<ast::ReturnStmt>(&s.node)) {
-    Stmt st = stmt(Stmt::Kind::Return, ln);
-    if (r->value) {
-      TypeId rt = body_.return_type;
-      st.args.push_back(lower_expr(r->value.get(), out, rt));
-    }
-    out.push_back(std::move(st));
-  } else if (const auto* e = std::get_if<ast::EmitStmt>(&s.node)) {
-    std::uint32_t egress = p_.find_egress(e->egress.name);
-    if (egress == kNone) throw LowerError{"unknown egress `" + e->egress.name + "`"};
-    TypeId mt = p_.types->message(p_.egresses[egress].message);
-    Operand msg = lower_expr(e->message.get(), out, mt);
-    if (!is_temp(msg, body_)) {
-      Rvalue rv;
-      rv.kind = Rvalue::Kind::Use;
-      rv.type = mt;
-      rv.args.push_back(msg);
-      msg = def(out, std::move(rv));
-    }
-    Stmt st = stmt(Stmt::Kind::Emit, ln);
-    st.var = msg.place.index;
-    st.index = m_.egress_index[egress];
-    out.push_back(std::move(st));
-  } else if (const auto* c = std::get_if<ast::CancelStmt>(&s.node)) {
-    lower_cancel(*c, ln, out);
-  } else if (const auto* cl = std::get_if<ast::ClearStmt>(&s.node)) {
-    Stmt st = stmt(Stmt::Kind::Clear, ln);
-    if (cl->target) {
-      const auto& fn = p_.functions[function_];
-      auto it = fn.state_index.find(cl->target->name);
-      if (it == fn.state_index.end()) throw LowerError{"unknown state `" + cl->target->name + "`"};
-      st.index = it->second;
-    }
-    out.push_back(std::move(st));
-  } else if (const auto* fl = std::get_if<ast::FailStmt>(&s.node)) {
-    Stmt st = stmt(Stmt::Kind::Fail, ln);
-    st.args.push_back(materialize(lower_expr(fl->reason.get(), out, p_.types->string_type()), out));
-    st.loc = loc(s.span);
-    out.push_back(std::move(st));
-  } else if (const auto* es = std::get_if<ast::ExprStmt>(&s.node)) {
-    if (es->expr) lower_expr(es->expr.get(), out);
-  } else {
-    throw LowerError{"statement with a syntax error"};
+    return;
   }
+  Operand op = lower_expr(let.value.get(), out, type);
+  std::uint32_t v = bind_local(it->second, Var::Kind::Local);
+  if (is_temp_def(out, op, body_)) {
+    out.back().var = v;  // the temporary becomes the local
+    out.back().line = ln;
+    return;
+  }
+  Stmt d = stmt(Stmt::Kind::Def, ln);
+  d.var = v;
+  d.value.kind = Rvalue::Kind::Use;
+  d.value.type = type;
+  d.value.args.push_back(op);
+  out.push_back(std::move(d));
+}
+
+void BodyLowerer::lower_node(const ast::Stmt& s, const ast::IfStmt& i, Block& out) {
+  Operand c = lower_expr(i.cond.get(), out, p_.types->bool_type());
+  Stmt st = stmt(Stmt::Kind::If, line(s.span));
+  st.src = c;
+  lower_block(i.then_block, st.then_block);
+  if (i.else_block) lower_block(*i.else_block, st.else_block);
+  out.push_back(std::move(st));
+}
+
+void BodyLowerer::lower_node(const ast::Stmt& s, const ast::WhileStmt& w, Block& out) {
+  std::uint32_t ln = line(s.span);
+  Stmt loop = stmt(Stmt::Kind::Loop, ln);
+  loop.loc = loc(s.span);  // where an iteration is counted (invocation budget)
+  Operand c = lower_expr(w.cond.get(), loop.then_block, p_.types->bool_type());
+  Stmt test = stmt(Stmt::Kind::If, ln);
+  test.src = c;
+  test.else_block.push_back(stmt(Stmt::Kind::Break, ln));
+  loop.then_block.push_back(std::move(test));
+  lower_block(w.body, loop.then_block);
+  out.push_back(std::move(loop));
+}
+
+void BodyLowerer::lower_node(const ast::Stmt& s, const ast::BreakStmt&, Block& out) {
+  out.push_back(stmt(Stmt::Kind::Break, line(s.span)));
+}
+
+void BodyLowerer::lower_node(const ast::Stmt& s, const ast::ContinueStmt&, Block& out) {
+  out.push_back(stmt(Stmt::Kind::Continue, line(s.span)));
+}
+
+void BodyLowerer::lower_node(const ast::Stmt& s, const ast::ReturnStmt& r, Block& out) {
+  Stmt st = stmt(Stmt::Kind::Return, line(s.span));
+  if (r.value) {
+    TypeId rt = body_.return_type;
+    st.args.push_back(lower_expr(r.value.get(), out, rt));
+  }
+  out.push_back(std::move(st));
+}
+
+void BodyLowerer::lower_node(const ast::Stmt& s, const ast::EmitStmt& e, Block& out) {
+  std::uint32_t egress = p_.find_egress(e.egress.name);
+  if (egress == kNone) throw LowerError{"unknown egress `" + e.egress.name + "`"};
+  TypeId mt = p_.types->message(p_.egresses[egress].message);
+  Operand msg = own_temp(lower_expr(e.message.get(), out, mt), mt, out);
+  Stmt st = stmt(Stmt::Kind::Emit, line(s.span));
+  st.var = msg.place.index;
+  st.index = m_.egress_index[egress];
+  out.push_back(std::move(st));
+}
+
+void BodyLowerer::lower_node(const ast::Stmt& s, const ast::ClearStmt& cl, Block& out) {
+  Stmt st = stmt(Stmt::Kind::Clear, line(s.span));
+  if (cl.target) {
+    const auto& fn = p_.functions[function_];
+    auto it = fn.state_index.find(cl.target->name);
+    if (it == fn.state_index.end()) throw LowerError{"unknown state `" + cl.target->name + "`"};
+    st.index = it->second;
+  }
+  out.push_back(std::move(st));
+}
+
+void BodyLowerer::lower_node(const ast::Stmt& s, const ast::FailStmt& fl, Block& out) {
+  Stmt st = stmt(Stmt::Kind::Fail, line(s.span));
+  st.args.push_back(materialize(lower_expr(fl.reason.get(), out, p_.types->string_type()), out));
+  st.loc = loc(s.span);
+  out.push_back(std::move(st));
+}
+
+void BodyLowerer::lower_node(const ast::Stmt&, const ast::ExprStmt& es, Block& out) {
+  if (es.expr) lower_expr(es.expr.get(), out);
+}
+
+void BodyLowerer::lower_node(const ast::Stmt&, const ast::ErrorStmt&, Block&) {
+  throw LowerError{"statement with a syntax error"};
 }
 
 // `cancel t`; on a `timer?` it cancels only a timer that is there (cancelling none does nothing).
-void BodyLowerer::lower_cancel(const ast::CancelStmt& c, std::uint32_t line, Block& out) {
+void BodyLowerer::lower_node(const ast::Stmt& s, const ast::CancelStmt& c, Block& out) {
+  const std::uint32_t ln = line(s.span);
   TypeId timer = p_.types->timer_type();
-  Stmt st = stmt(Stmt::Kind::Cancel, line);
+  Stmt st = stmt(Stmt::Kind::Cancel, ln);
   if (type_of(c.timer.get())->kind != TypeKind::Optional) {
     st.args.push_back(lower_expr(c.timer.get(), out, timer));
     out.push_back(std::move(st));
     return;
   }
   Operand opt = materialize(lower_expr(c.timer.get(), out), out);
-  Rvalue has;
-  has.kind = Rvalue::Kind::IsPresent;
-  has.type = p_.types->bool_type();
-  has.args.push_back(opt);
-  Stmt test = stmt(Stmt::Kind::If, line);
-  test.src = def(out, std::move(has));
+  Stmt test = stmt(Stmt::Kind::If, ln);
+  test.src = is_present(opt, out);
   Rvalue get;
   get.kind = Rvalue::Kind::GetUnchecked;
   get.type = timer;
@@ -314,7 +323,7 @@ void BodyLowerer::lower_cancel(const ast::CancelStmt& c, std::uint32_t line, Blo
   out.push_back(std::move(test));
 }
 
-void BodyLowerer::lower_assign(const ast::AssignStmt& a, std::uint32_t ln, Block& out) {
+void BodyLowerer::lower_node(const ast::Stmt& s, const ast::AssignStmt& a, Block& out) {
   Place target = lower_place(a.target.get(), out, true);
   Operand value = lower_expr(a.value.get(), out, a.op == ast::AssignOp::Set ? target.type : nullptr);
   if (a.op != ast::AssignOp::Set) {
@@ -339,7 +348,7 @@ void BodyLowerer::lower_assign(const ast::AssignStmt& a, std::uint32_t ln, Block
     rv.loc = loc(a.target->span);
     value = def(out, std::move(rv));
   }
-  Stmt st = stmt(Stmt::Kind::Assign, ln);
+  Stmt st = stmt(Stmt::Kind::Assign, line(s.span));
   st.place = target;
   st.has_place = true;
   st.move = is_temp(value, body_);
@@ -347,7 +356,9 @@ void BodyLowerer::lower_assign(const ast::AssignStmt& a, std::uint32_t ln, Block
   out.push_back(std::move(st));
 }
 
-void BodyLowerer::lower_for(const ast::ForStmt& f, std::uint32_t ln, std::uint32_t at, Block& out) {
+void BodyLowerer::lower_node(const ast::Stmt& s, const ast::ForStmt& f, Block& out) {
+  const std::uint32_t ln = line(s.span);
+  const std::uint32_t at = loc(s.span);  // where an iteration is counted (invocation budget)
   auto local = [&](const ast::Ident& id) {
     auto it = p_.local_of.find(&id);
     if (it == p_.local_of.end()) throw LowerError{"unresolved loop variable `" + id.name + "`"};
@@ -467,6 +478,136 @@ std::string program_text(const ast::File& file, const std::string& text) {
 
 }  // namespace
 
+namespace {
+
+// The package, version hash (FNV-1a over every file's text without its tests, decision 140),
+// root file and its directory.
+void lower_identity(Module& m, const check::CheckedProgram& p, const source::SourceManager& sources) {
+  std::uint64_t h = 0xcbf29ce484222325ull;
+  for (const auto& f : p.ast->files) {
+    for (unsigned char ch : program_text(f, sources.file(f.file).text())) h = (h ^ ch) * 0x100000001b3ull;
+    h = (h ^ 0xff) * 0x100000001b3ull;
+  }
+  char hex[17];
+  std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(h));
+  m.version_hash = hex;
+  if (!p.ast->files.empty()) m.source_file = sources.file(p.ast->files[0].file).path();
+  auto slash = m.source_file.find_last_of('/');
+  m.root_dir = slash == std::string::npos ? std::string() : m.source_file.substr(0, slash + 1);
+}
+
+// fns: user fns get bodies; externs are recorded for the backend's runtime library.
+void lower_fns(Module& m, const check::CheckedProgram& p, const source::SourceManager& sources) {
+  m.fn_body.assign(p.fns.size(), kNone);
+  m.externs.resize(p.fns.size());
+  for (std::size_t i = 0; i < p.fns.size(); ++i) {
+    const auto& fn = p.fns[i];
+    if (fn.is_extern || !fn.decl || !fn.decl->body) {
+      ExternFn ex;
+      ex.module = fn.module;
+      ex.name = fn.name;
+      for (const auto& prm : fn.params) ex.params.push_back(prm.type);
+      ex.return_type = fn.return_type;
+      m.externs[i] = std::move(ex);
+      continue;
+    }
+    m.fn_body[i] = static_cast<std::uint32_t>(m.bodies.size());
+    m.bodies.emplace_back();
+  }
+  for (std::size_t i = 0; i < p.fns.size(); ++i) {
+    if (m.fn_body[i] == kNone) continue;
+    const auto& fn = p.fns[i];
+    Body& body = m.bodies[m.fn_body[i]];
+    body.kind = Body::Kind::Fn;
+    body.name = fn.name;
+    body.return_type = fn.return_type;
+    note_type(m, fn.return_type);
+    BodyLowerer bl(m, p, sources, body, kNone);
+    bl.declared_at(fn.decl->span);
+    for (const auto& prm : fn.params) body.params.push_back(bl.bind_local(prm.local, Var::Kind::Param));
+    bl.lower_block(*fn.decl->body, body.body);
+  }
+}
+
+State lower_state(Module& m, const check::CheckedProgram& p, const check::StateInfo& s) {
+  State st;
+  st.name = s.name;
+  st.type = s.type;
+  st.init = s.init;
+  st.nonzero_init = !p.is_natural(s.init);
+  if (s.expires) {
+    st.expiry = s.expires->mode == ast::ExpiryMode::AfterWrite ? State::Expiry::AfterWrite
+                                                               : State::Expiry::AfterCall;
+    st.expiry_ns = s.expires->nanos;
+  }
+  note_type(m, s.type);
+  return st;
+}
+
+// The body of handler `h` of function type `fi`; its index in Module::bodies.
+std::uint32_t lower_handler(Module& m, const check::CheckedProgram& p,
+                            const source::SourceManager& sources, std::uint32_t fi,
+                            const check::HandlerInfo& h) {
+  const auto& info = p.functions[fi];
+  const auto index = static_cast<std::uint32_t>(m.bodies.size());
+  m.bodies.emplace_back();
+  Body& body = m.bodies.back();
+  body.kind = Body::Kind::Handler;
+  body.name = info.name + "_on_" + p.messages[h.message].name;
+  body.function = fi;
+  body.message = h.message;
+  body.return_type = p.types->void_type();
+  BodyLowerer bl(m, p, sources, body, fi);
+  bl.declared_at(h.decl->span);
+  if (info.key_local != kNone) bl.bind_local(info.key_local, Var::Kind::Key);
+  if (h.param_local != kNone) body.params.push_back(bl.bind_local(h.param_local, Var::Kind::MessageParam));
+  bl.lower_block(h.decl->body, body.body);
+  return index;
+}
+
+// Function types, their states and handlers.
+void lower_functions(Module& m, const check::CheckedProgram& p, const source::SourceManager& sources) {
+  for (std::size_t fi = 0; fi < p.functions.size(); ++fi) {
+    const auto& info = p.functions[fi];
+    Function fn;
+    fn.name = info.name;
+    fn.type_name = info.type_name;
+    fn.int_key = info.key_type && info.key_type->kind == TypeKind::Int;
+    fn.key_name = info.key_name;
+    for (const auto& s : info.states) fn.states.push_back(lower_state(m, p, s));
+    for (const auto& h : info.handlers) {
+      if (h.message == kNone || !h.decl) continue;
+      fn.handlers.push_back(lower_handler(m, p, sources, static_cast<std::uint32_t>(fi), h));
+    }
+    m.functions.push_back(std::move(fn));
+  }
+}
+
+// Each ingress with its route body.
+void lower_ingresses(Module& m, const check::CheckedProgram& p, const source::SourceManager& sources) {
+  for (const auto& in : p.ingresses) {
+    Ingress ing;
+    ing.name = in.name;
+    ing.message = in.message;
+    ing.route = static_cast<std::uint32_t>(m.bodies.size());
+    m.bodies.emplace_back();
+    Body& body = m.bodies.back();
+    body.kind = Body::Kind::Route;
+    body.name = "route_" + in.name;
+    body.message = in.message;
+    body.return_type = in.target == kNone ? p.types->error() : p.types->ref(in.target);
+    BodyLowerer bl(m, p, sources, body, kNone);
+    bl.declared_at(in.decl->span);
+    if (in.param_local != kNone) body.params.push_back(bl.bind_local(in.param_local, Var::Kind::MessageParam));
+    Stmt ret = bl.stmt(Stmt::Kind::Return, body.line);
+    ret.args.push_back(bl.lower_expr(in.decl->route.get(), body.body, body.return_type));
+    body.body.push_back(std::move(ret));
+    m.ingresses.push_back(std::move(ing));
+  }
+}
+
+}  // namespace
+
 std::unique_ptr<Module> lower_program(const check::CheckedProgram& p,
                                       const source::SourceManager& sources, std::string* error) {
   auto m = std::make_unique<Module>();
@@ -474,118 +615,15 @@ std::unique_ptr<Module> lower_program(const check::CheckedProgram& p,
   m->checked = &p;
   try {
     if (p.has_errors) throw LowerError{"the program has errors"};
-    // Version hash: FNV-1a over every file's text without its tests (decision 140).
-    std::uint64_t h = 0xcbf29ce484222325ull;
-    for (const auto& f : p.ast->files) {
-      for (unsigned char ch : program_text(f, sources.file(f.file).text())) h = (h ^ ch) * 0x100000001b3ull;
-      h = (h ^ 0xff) * 0x100000001b3ull;
-    }
-    char hex[17];
-    std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(h));
-    m->version_hash = hex;
-    if (!p.ast->files.empty()) m->source_file = sources.file(p.ast->files[0].file).path();
-    {
-      auto slash = m->source_file.find_last_of('/');
-      m->root_dir = slash == std::string::npos ? std::string() : m->source_file.substr(0, slash + 1);
-    }
-
+    lower_identity(*m, p, sources);
     lower_schema(*m, p);
     for (const auto& msg : p.messages)
       for (const auto& f : msg.fields) note_type(*m, f.type);
     for (std::size_t i = 0; i < p.messages.size(); ++i)
       note_type(*m, p.types->message(static_cast<std::uint32_t>(i)));
-
-    // fns (user fns get bodies; externs are recorded for the backend's runtime library).
-    m->fn_body.assign(p.fns.size(), kNone);
-    m->externs.resize(p.fns.size());
-    for (std::size_t i = 0; i < p.fns.size(); ++i) {
-      const auto& fn = p.fns[i];
-      if (fn.is_extern || !fn.decl || !fn.decl->body) {
-        ExternFn ex;
-        ex.module = fn.module;
-        ex.name = fn.name;
-        for (const auto& prm : fn.params) ex.params.push_back(prm.type);
-        ex.return_type = fn.return_type;
-        m->externs[i] = std::move(ex);
-        continue;
-      }
-      m->fn_body[i] = static_cast<std::uint32_t>(m->bodies.size());
-      m->bodies.emplace_back();
-    }
-    for (std::size_t i = 0; i < p.fns.size(); ++i) {
-      if (m->fn_body[i] == kNone) continue;
-      const auto& fn = p.fns[i];
-      Body& body = m->bodies[m->fn_body[i]];
-      body.kind = Body::Kind::Fn;
-      body.name = fn.name;
-      body.return_type = fn.return_type;
-      note_type(*m, fn.return_type);
-      BodyLowerer bl(*m, p, sources, body, kNone);
-      bl.declared_at(fn.decl->span);
-      for (const auto& prm : fn.params) body.params.push_back(bl.bind_local(prm.local, Var::Kind::Param));
-      bl.lower_block(*fn.decl->body, body.body);
-    }
-
-    // Function types, states and handlers.
-    for (std::size_t fi = 0; fi < p.functions.size(); ++fi) {
-      const auto& info = p.functions[fi];
-      Function fn;
-      fn.name = info.name;
-      fn.type_name = info.type_name;
-      fn.int_key = info.key_type && info.key_type->kind == TypeKind::Int;
-      fn.key_name = info.key_name;
-      for (const auto& s : info.states) {
-        State st;
-        st.name = s.name;
-        st.type = s.type;
-        st.init = s.init;
-        st.nonzero_init = !p.is_natural(s.init);
-        if (s.expires) {
-          st.expiry = s.expires->mode == ast::ExpiryMode::AfterWrite ? State::Expiry::AfterWrite
-                                                                     : State::Expiry::AfterCall;
-          st.expiry_ns = s.expires->nanos;
-        }
-        note_type(*m, s.type);
-        fn.states.push_back(std::move(st));
-      }
-      for (const auto& h : info.handlers) {
-        if (h.message == kNone || !h.decl) continue;
-        fn.handlers.push_back(static_cast<std::uint32_t>(m->bodies.size()));
-        m->bodies.emplace_back();
-        Body& body = m->bodies.back();
-        body.kind = Body::Kind::Handler;
-        body.name = info.name + "_on_" + p.messages[h.message].name;
-        body.function = static_cast<std::uint32_t>(fi);
-        body.message = h.message;
-        body.return_type = p.types->void_type();
-        BodyLowerer bl(*m, p, sources, body, static_cast<std::uint32_t>(fi));
-        bl.declared_at(h.decl->span);
-        if (info.key_local != kNone) bl.bind_local(info.key_local, Var::Kind::Key);
-        if (h.param_local != kNone) body.params.push_back(bl.bind_local(h.param_local, Var::Kind::MessageParam));
-        bl.lower_block(h.decl->body, body.body);
-      }
-      m->functions.push_back(std::move(fn));
-    }
-
-    for (const auto& in : p.ingresses) {
-      Ingress ing;
-      ing.name = in.name;
-      ing.message = in.message;
-      ing.route = static_cast<std::uint32_t>(m->bodies.size());
-      m->bodies.emplace_back();
-      Body& body = m->bodies.back();
-      body.kind = Body::Kind::Route;
-      body.name = "route_" + in.name;
-      body.message = in.message;
-      body.return_type = in.target == kNone ? p.types->error() : p.types->ref(in.target);
-      BodyLowerer bl(*m, p, sources, body, kNone);
-      bl.declared_at(in.decl->span);
-      if (in.param_local != kNone) body.params.push_back(bl.bind_local(in.param_local, Var::Kind::MessageParam));
-      Stmt ret = bl.stmt(Stmt::Kind::Return, body.line);
-      ret.args.push_back(bl.lower_expr(in.decl->route.get(), body.body, body.return_type));
-      body.body.push_back(std::move(ret));
-      m->ingresses.push_back(std::move(ing));
-    }
+    lower_fns(*m, p, sources);
+    lower_functions(*m, p, sources);
+    lower_ingresses(*m, p, sources);
   } catch (const LowerError& e) {
     if (error) *error = e.message;
     return nullptr;

@@ -32,12 +32,52 @@ class BodyLowerer {
  private:
   friend class ExprLowerer;
   void lower_stmt(const ast::Stmt& s, Block& out);
-  void lower_assign(const ast::AssignStmt& a, std::uint32_t line, Block& out);
-  void lower_cancel(const ast::CancelStmt& c, std::uint32_t line, Block& out);
-  void lower_for(const ast::ForStmt& f, std::uint32_t line, std::uint32_t loc, Block& out);
+  // One handler per kind of compiler/ast/stmt_kinds.def, dispatched by lower_stmt (lower.cpp).
+  void lower_node(const ast::Stmt& s, const ast::LetStmt& n, Block& out);
+  void lower_node(const ast::Stmt& s, const ast::AssignStmt& n, Block& out);
+  void lower_node(const ast::Stmt& s, const ast::IfStmt& n, Block& out);
+  void lower_node(const ast::Stmt& s, const ast::WhileStmt& n, Block& out);
+  void lower_node(const ast::Stmt& s, const ast::ForStmt& n, Block& out);
+  void lower_node(const ast::Stmt& s, const ast::BreakStmt& n, Block& out);
+  void lower_node(const ast::Stmt& s, const ast::ContinueStmt& n, Block& out);
+  void lower_node(const ast::Stmt& s, const ast::ReturnStmt& n, Block& out);
+  void lower_node(const ast::Stmt& s, const ast::EmitStmt& n, Block& out);
+  void lower_node(const ast::Stmt& s, const ast::CancelStmt& n, Block& out);
+  void lower_node(const ast::Stmt& s, const ast::ClearStmt& n, Block& out);
+  void lower_node(const ast::Stmt& s, const ast::FailStmt& n, Block& out);
+  void lower_node(const ast::Stmt& s, const ast::ExprStmt& n, Block& out);
+  void lower_node(const ast::Stmt& s, const ast::ErrorStmt& n, Block& out);
   Operand lower_expr_raw(const ast::Expr* e, Block& out, TypeId expected);
-  Operand lower_call(const ast::Expr* e, const ast::Call& call, Block& out, TypeId type);
-  Operand lower_binary(const ast::Expr* e, const ast::Binary& b, Block& out, TypeId type);
+  // One handler per kind of compiler/ast/expr_kinds.def, dispatched by lower_expr_raw
+  // (lower_exprs.cpp); `type` is e's type with Bottom parts filled from the expected type.
+  Operand lower_node(const ast::Expr& e, const ast::IntLit& n, Block& out, TypeId type);
+  Operand lower_node(const ast::Expr& e, const ast::FloatLit& n, Block& out, TypeId type);
+  Operand lower_node(const ast::Expr& e, const ast::DurationLit& n, Block& out, TypeId type);
+  Operand lower_node(const ast::Expr& e, const ast::BoolLit& n, Block& out, TypeId type);
+  Operand lower_node(const ast::Expr& e, const ast::NoneLit& n, Block& out, TypeId type);
+  Operand lower_node(const ast::Expr& e, const ast::StringLit& n, Block& out, TypeId type);
+  Operand lower_node(const ast::Expr& e, const ast::ListLit& n, Block& out, TypeId type);
+  Operand lower_node(const ast::Expr& e, const ast::MapLit& n, Block& out, TypeId type);
+  Operand lower_node(const ast::Expr& e, const ast::MessageLit& n, Block& out, TypeId type);
+  Operand lower_node(const ast::Expr& e, const ast::Name& n, Block& out, TypeId type);
+  Operand lower_node(const ast::Expr& e, const ast::SelfExpr& n, Block& out, TypeId type);
+  Operand lower_node(const ast::Expr& e, const ast::FieldAccess& n, Block& out, TypeId type);
+  Operand lower_node(const ast::Expr& e, const ast::Index& n, Block& out, TypeId type);
+  Operand lower_node(const ast::Expr& e, const ast::Call& n, Block& out, TypeId type);
+  Operand lower_node(const ast::Expr& e, const ast::Unwrap& n, Block& out, TypeId type);
+  Operand lower_node(const ast::Expr& e, const ast::Unary& n, Block& out, TypeId type);
+  Operand lower_node(const ast::Expr& e, const ast::Binary& n, Block& out, TypeId type);
+  Operand lower_node(const ast::Expr& e, const ast::Range& n, Block& out, TypeId type);
+  Operand lower_node(const ast::Expr& e, const ast::Send& n, Block& out, TypeId type);
+  Operand lower_node(const ast::Expr& e, const ast::ErrorExpr& n, Block& out, TypeId type);
+  // Parts of the Call and Binary handlers: fill `rv` (its type and loc already set).
+  void lower_builtin_call(const ast::Call& call, check::Builtin builtin, Rvalue& rv, Block& out);
+  void lower_method_call(const ast::Call& call, check::Method method, Rvalue& rv, Block& out);
+  Operand lower_short_circuit(const ast::Expr& e, const ast::Binary& b, Block& out);
+  Operand lower_coalesce(const ast::Expr& e, const ast::Binary& b, Block& out, TypeId type);
+  Operand lower_equality(const ast::Expr& e, const ast::Binary& b, Block& out, Rvalue rv);
+  // var = src in `blk` (a move when src is a temporary), at source line `at`.
+  void assign_var(Block& blk, std::uint32_t var, Operand src, std::uint32_t at);
   // `x == none` / `x != none` (either order) on an optional `x` of type `opt`: whether it holds
   // a value, for every `T` (a `timer?` too), in both backends.
   Operand compare_with_none(const ast::Binary& b, TypeId opt, Block& out, const source::Span& span);
@@ -50,6 +90,12 @@ class BodyLowerer {
   Operand var_operand(std::uint32_t var);
   Operand coerce(Operand op, TypeId to, Block& out);
   Operand materialize(Operand op, Block& out);    // ensure a place (for non-scalar consts)
+  Rvalue zero_of(TypeId type);                    // the default value of `type`
+  Operand place_operand(Place place);             // a read of `place`
+  // `op` when it is a temporary, else a new temporary of `type` holding a copy (what Send and
+  // Emit move).
+  Operand own_temp(Operand op, TypeId type, Block& out);
+  Operand is_present(Operand opt, Block& out);    // a bool temp: whether `opt` holds a value
   std::uint32_t loc(const source::Span& span);
   std::uint32_t line(const source::Span& span);
   // Sets the body's line, file and (for a fn) the location of its entry checks.

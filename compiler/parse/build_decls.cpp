@@ -211,131 +211,155 @@ void Builder::build_declaration(SfnParser::DeclarationContext* ctx, std::vector<
   if (ctx == nullptr) return;
   const source::Span whole = span(ctx);
   ast::Doc doc = doc_before(ctx);
+  // One builder per alternative of the `declaration` rule.
+  std::optional<ast::Decl> decl;
+  if (auto* m = ctx->messageDecl()) decl = build_decl(m, whole);
+  else if (auto* e = ctx->enumDecl()) decl = build_decl(e, whole);
+  else if (auto* c = ctx->constDecl()) decl = build_decl(c, whole);
+  else if (auto* f = ctx->fnDecl()) decl = build_decl(f, whole);
+  else if (auto* x = ctx->externFnDecl()) decl = build_decl(x, whole);
+  else if (auto* fn = ctx->functionDecl()) decl = build_decl(fn, whole);
+  else if (auto* in = ctx->ingressDecl()) decl = build_decl(in, whole);
+  else if (auto* eg = ctx->egressDecl()) decl = build_decl(eg, whole);
+  if (!decl || ast::name_of(*decl).name.empty()) return;
+  std::visit(
+      [&](auto& d) {
+        d.doc = std::move(doc);
+        d.span = whole;
+      },
+      *decl);
+  out.push_back(std::move(*decl));
+}
 
-  if (auto* m = ctx->messageDecl()) {
-    ast::MessageDecl decl;
-    decl.name = ident(m->IDENT(), whole);
-    decl.doc = std::move(doc);
-    decl.span = whole;
-    for (auto* f : m->fieldDecl()) {
-      ast::Field field;
-      field.span = span(f);
-      field.name = ident(f->IDENT(), field.span);
-      if (field.name.name.empty()) continue;
-      field.doc = doc_before(f);
-      field.type = build_type(f->type());
-      if (f->expr() != nullptr) field.default_value = build_expr(f->expr(), f);
-      else if (f->ASSIGN() != nullptr) field.default_value = error_expr(field.span);
-      decl.fields.push_back(std::move(field));
-    }
-    if (!decl.name.name.empty()) out.push_back(std::move(decl));
-  } else if (auto* e = ctx->enumDecl()) {
-    ast::EnumDecl decl;
-    decl.name = ident(e->IDENT(), whole);
-    decl.doc = std::move(doc);
-    decl.span = whole;
-    for (auto* v : e->enumValue()) {
-      ast::EnumValue value;
-      value.name = ident(v->IDENT(), span(v));
-      if (value.name.name.empty()) continue;
-      value.doc = doc_before(v);
-      decl.values.push_back(std::move(value));
-    }
-    if (!decl.name.name.empty()) out.push_back(std::move(decl));
-  } else if (auto* c = ctx->constDecl()) {
-    ast::ConstDecl decl;
-    decl.name = ident(c->IDENT(), whole);
-    decl.doc = std::move(doc);
-    decl.span = whole;
-    if (c->type() != nullptr) decl.type = build_type(c->type());
-    decl.value = c->expr() != nullptr ? build_expr(c->expr(), c) : error_expr(whole);
-    if (!decl.name.name.empty()) out.push_back(std::move(decl));
-  } else if (auto* f = ctx->fnDecl()) {
-    ast::FnDecl decl;
-    decl.name = ident(f->IDENT(), whole);
-    decl.doc = std::move(doc);
-    decl.span = whole;
-    params_into(*this, f->paramList(), decl.params);
-    if (f->type() != nullptr) decl.return_type = build_type(f->type());
-    decl.body = build_block(f->block(), f);
-    if (!decl.name.name.empty()) out.push_back(std::move(decl));
-  } else if (auto* x = ctx->externFnDecl()) {
-    ast::FnDecl decl;
-    decl.name = ident(x->IDENT(), whole);
-    decl.doc = std::move(doc);
-    decl.span = whole;
-    decl.is_extern = true;
-    params_into(*this, x->paramList(), decl.params);
-    if (x->type() != nullptr) decl.return_type = build_type(x->type());
-    if (!decl.name.name.empty()) out.push_back(std::move(decl));
-  } else if (auto* fn = ctx->functionDecl()) {
-    ast::FunctionDecl decl;
-    decl.name = ident(fn->IDENT(), whole);
-    decl.doc = std::move(doc);
-    decl.span = whole;
-    if (auto key = build_param(fn->param())) {
-      decl.key = std::move(*key);
-    } else {
-      decl.key.span = source::Span{id_, whole.begin, whole.begin};
-      decl.key.name.span = decl.key.span;
-      decl.key.type = build_type(nullptr);
-    }
-    for (auto* member : fn->member()) {
-      if (auto* s = member->stateDecl()) {
-        ast::StateDecl state;
-        state.span = span(s);
-        state.name = ident(s->IDENT(), state.span);
-        if (state.name.name.empty()) continue;
-        state.doc = doc_before(member);
-        state.type = build_type(s->type());
-        if (s->expr() != nullptr) state.init = build_expr(s->expr(), s);
-        else if (s->ASSIGN() != nullptr) state.init = error_expr(state.span);
-        if (auto* ex = s->expiry()) {
-          ast::Expiry expiry;
-          expiry.span = span(ex);
-          expiry.duration = ex->expr() != nullptr ? build_expr(ex->expr(), ex) : error_expr(expiry.span);
-          expiry.mode = ex->CALL() != nullptr ? ast::ExpiryMode::AfterCall : ast::ExpiryMode::AfterWrite;
-          state.expires = std::move(expiry);
-        }
-        decl.states.push_back(std::move(state));
-      } else if (auto* h = member->handler()) {
-        ast::Handler handler;
-        handler.span = span(h);
-        auto idents = h->IDENT();
-        handler.message_type = ident(idents.empty() ? nullptr : idents[0], handler.span);
-        if (handler.message_type.name.empty()) continue;
-        if (idents.size() > 1) {
-          ast::Ident p = ident(idents[1], handler.span);
-          if (!p.name.empty()) handler.param = std::move(p);
-        }
-        handler.doc = doc_before(member);
-        handler.body = build_block(h->block(), h);
-        decl.handlers.push_back(std::move(handler));
-      }
-    }
-    if (!decl.name.name.empty()) out.push_back(std::move(decl));
-  } else if (auto* in = ctx->ingressDecl()) {
-    ast::IngressDecl decl;
-    decl.name = ident(in->IDENT(), whole);
-    decl.doc = std::move(doc);
-    decl.span = whole;
-    if (auto p = build_param(in->param())) {
-      decl.param = std::move(*p);
-    } else {
-      decl.param.span = source::Span{id_, whole.begin, whole.begin};
-      decl.param.name.span = decl.param.span;
-      decl.param.type = build_type(nullptr);
-    }
-    decl.route = in->expr() != nullptr ? build_expr(in->expr(), in) : error_expr(whole);
-    if (!decl.name.name.empty()) out.push_back(std::move(decl));
-  } else if (auto* eg = ctx->egressDecl()) {
-    ast::EgressDecl decl;
-    decl.name = ident(eg->IDENT(), whole);
-    decl.doc = std::move(doc);
-    decl.span = whole;
-    decl.type = build_type(eg->type());
-    if (!decl.name.name.empty()) out.push_back(std::move(decl));
+ast::Decl Builder::build_decl(SfnParser::MessageDeclContext* m, const source::Span& whole) {
+  ast::MessageDecl decl;
+  decl.name = ident(m->IDENT(), whole);
+  for (auto* f : m->fieldDecl()) {
+    ast::Field field;
+    field.span = span(f);
+    field.name = ident(f->IDENT(), field.span);
+    if (field.name.name.empty()) continue;
+    field.doc = doc_before(f);
+    field.type = build_type(f->type());
+    if (f->expr() != nullptr) field.default_value = build_expr(f->expr(), f);
+    else if (f->ASSIGN() != nullptr) field.default_value = error_expr(field.span);
+    decl.fields.push_back(std::move(field));
   }
+  return decl;
+}
+
+ast::Decl Builder::build_decl(SfnParser::EnumDeclContext* e, const source::Span& whole) {
+  ast::EnumDecl decl;
+  decl.name = ident(e->IDENT(), whole);
+  for (auto* v : e->enumValue()) {
+    ast::EnumValue value;
+    value.name = ident(v->IDENT(), span(v));
+    if (value.name.name.empty()) continue;
+    value.doc = doc_before(v);
+    decl.values.push_back(std::move(value));
+  }
+  return decl;
+}
+
+ast::Decl Builder::build_decl(SfnParser::ConstDeclContext* c, const source::Span& whole) {
+  ast::ConstDecl decl;
+  decl.name = ident(c->IDENT(), whole);
+  if (c->type() != nullptr) decl.type = build_type(c->type());
+  decl.value = c->expr() != nullptr ? build_expr(c->expr(), c) : error_expr(whole);
+  return decl;
+}
+
+ast::Decl Builder::build_decl(SfnParser::FnDeclContext* f, const source::Span& whole) {
+  ast::FnDecl decl;
+  decl.name = ident(f->IDENT(), whole);
+  params_into(*this, f->paramList(), decl.params);
+  if (f->type() != nullptr) decl.return_type = build_type(f->type());
+  decl.body = build_block(f->block(), f);
+  return decl;
+}
+
+ast::Decl Builder::build_decl(SfnParser::ExternFnDeclContext* x, const source::Span& whole) {
+  ast::FnDecl decl;
+  decl.name = ident(x->IDENT(), whole);
+  decl.is_extern = true;
+  params_into(*this, x->paramList(), decl.params);
+  if (x->type() != nullptr) decl.return_type = build_type(x->type());
+  return decl;
+}
+
+// A key or ingress parameter: `ctx`'s, or an empty one at the start of `whole` after an error.
+ast::Param Builder::required_param(SfnParser::ParamContext* ctx, const source::Span& whole) {
+  if (auto p = build_param(ctx)) return std::move(*p);
+  ast::Param param;
+  param.span = source::Span{id_, whole.begin, whole.begin};
+  param.name.span = param.span;
+  param.type = build_type(nullptr);
+  return param;
+}
+
+ast::Decl Builder::build_decl(SfnParser::FunctionDeclContext* fn, const source::Span& whole) {
+  ast::FunctionDecl decl;
+  decl.name = ident(fn->IDENT(), whole);
+  decl.key = required_param(fn->param(), whole);
+  for (auto* member : fn->member()) {
+    if (auto* s = member->stateDecl()) {
+      if (auto state = build_state(s, member)) decl.states.push_back(std::move(*state));
+    } else if (auto* h = member->handler()) {
+      if (auto handler = build_handler(h, member)) decl.handlers.push_back(std::move(*handler));
+    }
+  }
+  return decl;
+}
+
+std::optional<ast::StateDecl> Builder::build_state(SfnParser::StateDeclContext* s,
+                                                   SfnParser::MemberContext* member) {
+  ast::StateDecl state;
+  state.span = span(s);
+  state.name = ident(s->IDENT(), state.span);
+  if (state.name.name.empty()) return std::nullopt;
+  state.doc = doc_before(member);
+  state.type = build_type(s->type());
+  if (s->expr() != nullptr) state.init = build_expr(s->expr(), s);
+  else if (s->ASSIGN() != nullptr) state.init = error_expr(state.span);
+  if (auto* ex = s->expiry()) {
+    ast::Expiry expiry;
+    expiry.span = span(ex);
+    expiry.duration = ex->expr() != nullptr ? build_expr(ex->expr(), ex) : error_expr(expiry.span);
+    expiry.mode = ex->CALL() != nullptr ? ast::ExpiryMode::AfterCall : ast::ExpiryMode::AfterWrite;
+    state.expires = std::move(expiry);
+  }
+  return state;
+}
+
+std::optional<ast::Handler> Builder::build_handler(SfnParser::HandlerContext* h,
+                                                   SfnParser::MemberContext* member) {
+  ast::Handler handler;
+  handler.span = span(h);
+  auto idents = h->IDENT();
+  handler.message_type = ident(idents.empty() ? nullptr : idents[0], handler.span);
+  if (handler.message_type.name.empty()) return std::nullopt;
+  if (idents.size() > 1) {
+    ast::Ident p = ident(idents[1], handler.span);
+    if (!p.name.empty()) handler.param = std::move(p);
+  }
+  handler.doc = doc_before(member);
+  handler.body = build_block(h->block(), h);
+  return handler;
+}
+
+ast::Decl Builder::build_decl(SfnParser::IngressDeclContext* in, const source::Span& whole) {
+  ast::IngressDecl decl;
+  decl.name = ident(in->IDENT(), whole);
+  decl.param = required_param(in->param(), whole);
+  decl.route = in->expr() != nullptr ? build_expr(in->expr(), in) : error_expr(whole);
+  return decl;
+}
+
+ast::Decl Builder::build_decl(SfnParser::EgressDeclContext* eg, const source::Span& whole) {
+  ast::EgressDecl decl;
+  decl.name = ident(eg->IDENT(), whole);
+  decl.type = build_type(eg->type());
+  return decl;
 }
 
 }  // namespace sfn::parse

@@ -214,47 +214,8 @@ ast::ExprPtr Builder::build_primary(SfnParser::PrimaryContext* ctx) {
   if (exactly<SfnParser::IntLitContext>(ctx) != nullptr) {
     return build_int(start, false, whole);
   }
-  if (exactly<SfnParser::FloatLitContext>(ctx) != nullptr) {
-    std::string digits = without_underscores(text(start));
-    errno = 0;
-    double value = std::strtod(digits.c_str(), nullptr);
-    if (errno == ERANGE && std::isinf(value)) {
-      error(whole, "float literal `" + text(start) + "` is out of range for `float`");
-      return error_expr(whole);
-    }
-    return make(whole, ast::FloatLit{value});
-  }
-  if (exactly<SfnParser::DurationLitContext>(ctx) != nullptr) {
-    const std::string literal = text(start);
-    std::size_t unit_at = 0;
-    while (unit_at < literal.size() && (std::isdigit(static_cast<unsigned char>(literal[unit_at])) ||
-                                        literal[unit_at] == '_')) {
-      ++unit_at;
-    }
-    const std::string unit = literal.substr(unit_at);
-    ast::DurationLit d;
-    std::int64_t scale = 1;
-    if (unit == "ns") { d.unit = ast::DurationUnit::Ns; scale = 1; }
-    else if (unit == "us") { d.unit = ast::DurationUnit::Us; scale = 1'000; }
-    else if (unit == "ms") { d.unit = ast::DurationUnit::Ms; scale = 1'000'000; }
-    else if (unit == "s") { d.unit = ast::DurationUnit::S; scale = 1'000'000'000; }
-    else if (unit == "m") { d.unit = ast::DurationUnit::M; scale = 60'000'000'000; }
-    else if (unit == "h") { d.unit = ast::DurationUnit::H; scale = 3'600'000'000'000; }
-    else { d.unit = ast::DurationUnit::D; scale = 86'400'000'000'000; }
-    std::uint64_t magnitude = 0;
-    if (!parse_magnitude(literal.substr(0, unit_at), magnitude) ||
-        magnitude > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max()) ||
-        __builtin_mul_overflow(static_cast<std::int64_t>(magnitude), scale, &d.nanos)) {
-      error(whole, "duration literal `" + literal +
-                       "` is out of range (a duration holds at most about 292 years)");
-      d.overflow = true;
-      d.nanos = 0;
-      d.amount = 0;
-      return make(whole, d);
-    }
-    d.amount = static_cast<std::int64_t>(magnitude);
-    return make(whole, d);
-  }
+  if (exactly<SfnParser::FloatLitContext>(ctx) != nullptr) return build_float(start, whole);
+  if (exactly<SfnParser::DurationLitContext>(ctx) != nullptr) return build_duration(start, whole);
   if (exactly<SfnParser::BadNumberContext>(ctx) != nullptr) {
     return error_expr(whole);  // reported by the lexing pass
   }
@@ -280,20 +241,7 @@ ast::ExprPtr Builder::build_primary(SfnParser::PrimaryContext* ctx) {
     }
     return make(whole, std::move(map));
   }
-  if (auto* m = exactly<SfnParser::MessageLitContext>(ctx)) {
-    ast::MessageLit msg;
-    msg.type = ident(m->IDENT(), whole);
-    if (msg.type.name.empty()) return error_expr(whole);
-    for (auto* f : m->fieldInit()) {
-      ast::FieldInit init;
-      init.span = span(f);
-      init.name = ident(f->IDENT(), init.span);
-      if (init.name.name.empty()) continue;
-      init.value = build_expr(f->expr(), f);
-      msg.fields.push_back(std::move(init));
-    }
-    return make(whole, std::move(msg));
-  }
+  if (auto* m = exactly<SfnParser::MessageLitContext>(ctx)) return build_message_lit(m, whole);
   if (auto* n = exactly<SfnParser::NameExprContext>(ctx)) {
     if (n->typeKeyword() != nullptr) {
       return make(whole, ast::Name{ast::Ident{text(start), span(start)}});
@@ -307,6 +255,64 @@ ast::ExprPtr Builder::build_primary(SfnParser::PrimaryContext* ctx) {
     return build_expr(p->expr(), p);
   }
   return error_expr(whole);
+}
+
+ast::ExprPtr Builder::build_float(Token* start, const source::Span& whole) {
+  std::string digits = without_underscores(text(start));
+  errno = 0;
+  double value = std::strtod(digits.c_str(), nullptr);
+  if (errno == ERANGE && std::isinf(value)) {
+    error(whole, "float literal `" + text(start) + "` is out of range for `float`");
+    return error_expr(whole);
+  }
+  return make(whole, ast::FloatLit{value});
+}
+
+ast::ExprPtr Builder::build_duration(Token* start, const source::Span& whole) {
+  const std::string literal = text(start);
+  std::size_t unit_at = 0;
+  while (unit_at < literal.size() && (std::isdigit(static_cast<unsigned char>(literal[unit_at])) ||
+                                      literal[unit_at] == '_')) {
+    ++unit_at;
+  }
+  const std::string unit = literal.substr(unit_at);
+  ast::DurationLit d;
+  std::int64_t scale = 1;
+  if (unit == "ns") { d.unit = ast::DurationUnit::Ns; scale = 1; }
+  else if (unit == "us") { d.unit = ast::DurationUnit::Us; scale = 1'000; }
+  else if (unit == "ms") { d.unit = ast::DurationUnit::Ms; scale = 1'000'000; }
+  else if (unit == "s") { d.unit = ast::DurationUnit::S; scale = 1'000'000'000; }
+  else if (unit == "m") { d.unit = ast::DurationUnit::M; scale = 60'000'000'000; }
+  else if (unit == "h") { d.unit = ast::DurationUnit::H; scale = 3'600'000'000'000; }
+  else { d.unit = ast::DurationUnit::D; scale = 86'400'000'000'000; }
+  std::uint64_t magnitude = 0;
+  if (!parse_magnitude(literal.substr(0, unit_at), magnitude) ||
+      magnitude > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max()) ||
+      __builtin_mul_overflow(static_cast<std::int64_t>(magnitude), scale, &d.nanos)) {
+    error(whole, "duration literal `" + literal +
+                     "` is out of range (a duration holds at most about 292 years)");
+    d.overflow = true;
+    d.nanos = 0;
+    d.amount = 0;
+    return make(whole, d);
+  }
+  d.amount = static_cast<std::int64_t>(magnitude);
+  return make(whole, d);
+}
+
+ast::ExprPtr Builder::build_message_lit(SfnParser::MessageLitContext* m, const source::Span& whole) {
+  ast::MessageLit msg;
+  msg.type = ident(m->IDENT(), whole);
+  if (msg.type.name.empty()) return error_expr(whole);
+  for (auto* f : m->fieldInit()) {
+    ast::FieldInit init;
+    init.span = span(f);
+    init.name = ident(f->IDENT(), init.span);
+    if (init.name.name.empty()) continue;
+    init.value = build_expr(f->expr(), f);
+    msg.fields.push_back(std::move(init));
+  }
+  return make(whole, std::move(msg));
 }
 
 ast::ExprPtr Builder::build_string(SfnParser::StringLitContext* ctx) {

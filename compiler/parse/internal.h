@@ -152,6 +152,20 @@ class Builder {
 
   // ---- declarations (build_decls.cpp)
   void build_declaration(SfnParser::DeclarationContext* ctx, std::vector<ast::Decl>& out);
+  // One builder per alternative of the `declaration` rule (`whole`: the declaration's span);
+  // build_declaration sets the doc comment and span and drops a declaration without a name.
+  ast::Decl build_decl(SfnParser::MessageDeclContext* ctx, const source::Span& whole);
+  ast::Decl build_decl(SfnParser::EnumDeclContext* ctx, const source::Span& whole);
+  ast::Decl build_decl(SfnParser::ConstDeclContext* ctx, const source::Span& whole);
+  ast::Decl build_decl(SfnParser::FnDeclContext* ctx, const source::Span& whole);
+  ast::Decl build_decl(SfnParser::ExternFnDeclContext* ctx, const source::Span& whole);
+  ast::Decl build_decl(SfnParser::FunctionDeclContext* ctx, const source::Span& whole);
+  ast::Decl build_decl(SfnParser::IngressDeclContext* ctx, const source::Span& whole);
+  ast::Decl build_decl(SfnParser::EgressDeclContext* ctx, const source::Span& whole);
+  ast::Param required_param(SfnParser::ParamContext* ctx, const source::Span& whole);
+  // A member of a function type; null when it lost its name (a syntax error was reported).
+  std::optional<ast::StateDecl> build_state(SfnParser::StateDeclContext* ctx, SfnParser::MemberContext* member);
+  std::optional<ast::Handler> build_handler(SfnParser::HandlerContext* ctx, SfnParser::MemberContext* member);
   // A top-level item: a declaration into `file.decls`, or a test block into `file.tests`.
   void build_top_level(SfnParser::DeclarationContext* ctx, ast::File& file);
   ast::TypePtr build_type(SfnParser::TypeContext* ctx);
@@ -161,6 +175,23 @@ class Builder {
   // ---- statements (build_stmts.cpp)
   ast::Block build_block(SfnParser::BlockContext* ctx, antlr4::ParserRuleContext* owner);
   ast::StmtPtr build_statement(SfnParser::StatementContext* ctx);
+  // One builder per alternative of the `statement` rule (`whole`: the statement's span); a
+  // statement that lost a required name gives ErrorStmt.
+  ast::StmtNode build_stmt(SfnParser::LetStmtContext* ctx, const source::Span& whole);
+  ast::StmtNode build_stmt(SfnParser::IfStmtContext* ctx, const source::Span& whole);
+  ast::StmtNode build_stmt(SfnParser::WhileStmtContext* ctx, const source::Span& whole);
+  ast::StmtNode build_stmt(SfnParser::ForStmtContext* ctx, const source::Span& whole);
+  ast::StmtNode build_stmt(SfnParser::BreakStmtContext* ctx, const source::Span& whole);
+  ast::StmtNode build_stmt(SfnParser::ContinueStmtContext* ctx, const source::Span& whole);
+  ast::StmtNode build_stmt(SfnParser::ReturnStmtContext* ctx, const source::Span& whole);
+  ast::StmtNode build_stmt(SfnParser::EmitStmtContext* ctx, const source::Span& whole);
+  ast::StmtNode build_stmt(SfnParser::CancelStmtContext* ctx, const source::Span& whole);
+  ast::StmtNode build_stmt(SfnParser::ClearStmtContext* ctx, const source::Span& whole);
+  ast::StmtNode build_stmt(SfnParser::FailStmtContext* ctx, const source::Span& whole);
+  ast::StmtNode build_stmt(SfnParser::SendStmtContext* ctx, const source::Span& whole);
+  ast::StmtNode build_stmt(SfnParser::ExprStmtContext* ctx, const source::Span& whole);
+  // A block standing alone as a statement: E0001 unless the file already has a syntax error.
+  void stray_block(SfnParser::BlockContext* ctx);
 
   // ---- tests (build_tests.cpp)
   void build_test(SfnParser::TestDeclContext* ctx, ast::Doc doc, std::vector<ast::TestDecl>& out);
@@ -195,6 +226,9 @@ class Builder {
   ast::ExprPtr build_expr_inner(SfnParser::ExprContext* ctx);
   ast::ExprPtr build_primary(SfnParser::PrimaryContext* ctx);
   ast::ExprPtr build_int(antlr4::Token* tok, bool negated, const source::Span& span);
+  ast::ExprPtr build_float(antlr4::Token* tok, const source::Span& span);
+  ast::ExprPtr build_duration(antlr4::Token* tok, const source::Span& span);
+  ast::ExprPtr build_message_lit(SfnParser::MessageLitContext* ctx, const source::Span& span);
 
   const source::SourceFile& file_;
   source::FileId id_;

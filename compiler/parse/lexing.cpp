@@ -127,15 +127,15 @@ std::unique_ptr<Token> synthetic(LexedFile& lexed, size_t type, std::size_t at,
 
 }  // namespace
 
-LexedFile lex_file(const source::SourceFile& file, source::FileId id,
-                   diagnostics::DiagnosticSink& sink) {
-  LexedFile out;
-  const std::string& text = file.text();
-  out.input = std::make_unique<CodePointStream>(text);
-  out.lexer = std::make_unique<TotalLexer>(out.input.get());
-  out.lexer->removeErrorListeners();  // the lexer is total: every input lexes
-  const CodePointStream& input = *out.input;
+namespace {
 
+// One lex_file call: the token loop and its state.
+class Lexing {
+ public:
+  Lexing(const source::SourceFile& file, source::FileId id);
+  LexedFile run(diagnostics::DiagnosticSink& sink);
+
+ private:
   // Reports are held back until the end: an unterminated string usually means a quote was
   // lost earlier on its line, and the other lexical errors of that line are its fallout.
   struct Pending {
@@ -143,209 +143,265 @@ LexedFile lex_file(const source::SourceFile& file, source::FileId id,
     std::string message;
     bool unterminated;
   };
-  std::vector<Pending> pending;
-  auto report = [&](source::Span span, std::string message, bool unterminated = false) {
-    pending.push_back(Pending{span, std::move(message), unterminated});
-    out.error_offsets.insert(span.begin);
-  };
-  for (const auto& [begin, end] : input.invalid_utf8()) {
-    report(source::Span{id, begin, end}, "invalid UTF-8 in source text");
+  void report(source::Span span, std::string message, bool unterminated = false) {
+    pending_.push_back(Pending{span, std::move(message), unterminated});
+    out_.error_offsets.insert(span.begin);
   }
-  auto is_invalid_utf8 = [&](std::uint32_t offset) {
-    const auto& ranges = input.invalid_utf8();  // sorted, disjoint
-    auto it = std::upper_bound(ranges.begin(), ranges.end(), offset,
-                               [](std::uint32_t o, const auto& r) { return o < r.first; });
-    return it != ranges.begin() && offset < std::prev(it)->second;
-  };
+  bool is_invalid_utf8(std::uint32_t offset) const;
+  void bad_char(const source::Span& sp);
+  void flush_bad_run();
+  void check_block_comment(const source::Span& sp);
+  void deepen(const source::Span& at);
+  void open(const source::Span& at, bool is_angle);
+  void close(bool is_angle);
+  void reset_depth() { depth_ = bases_.empty() ? 0 : bases_.back(); }
+  void end_string(size_t type, const source::Span& sp);
+  void token(size_t type, const source::Span& sp, const Token& t);
+  void close_strings_at_eof(const Token& eof);
+  void flush_reports(diagnostics::DiagnosticSink& sink);
 
-  // A run of adjacent invalid characters is one mistake.
-  source::Span bad_run{};
-  auto flush_bad_run = [&] {
-    if (!bad_run.valid()) return;
-    if (!is_invalid_utf8(bad_run.begin)) {
-      std::string chars = text.substr(bad_run.begin, bad_run.end - bad_run.begin);
-      report(bad_run, (bad_run.end - bad_run.begin > 1 && chars.size() > 1 &&
-                               (static_cast<unsigned char>(chars[0]) < 0x80)
-                           ? "unexpected characters `"
-                           : "unexpected character `") +
-                          chars + "`");
-    }
-    bad_run = {};
-  };
-
+  const source::SourceFile& file_;
+  const std::string& text_;
+  source::FileId id_;
+  LexedFile out_;
+  std::vector<Pending> pending_;
+  source::Span bad_run_{};  // a run of adjacent invalid characters is one mistake
   // Mirror of the lexer's mode stack: 'S' string, 'I' interpolation, 'B' brace.
-  std::vector<char> modes;
-  std::vector<std::size_t> string_starts;  // code-point index of each open string's quote
+  std::vector<char> modes_;
+  std::vector<std::size_t> string_starts_;  // code-point index of each open string's quote
   // Nesting depth (see kMaxNesting): openers and prefix operators deepen, operands reset to the
   // depth of the enclosing bracket.
   // The `<` of `list<`, `map<` and `ref<` opens a level too (a type nests like a bracket); its
   // base is marked so the matching `>` closes it and a closing bracket drops unclosed ones.
-  int depth = 0;
-  std::vector<int> bases;
-  std::vector<bool> angle;  // per entry of `bases`: opened by a type's `<`
-  std::size_t previous = 0;  // the previous token's type
-  auto deepen = [&](const source::Span& at) {
-    ++depth;
-    if (depth > kMaxNesting && !out.too_deep) {
-      out.too_deep = true;
-      report(at, "nesting too deep: more than " + std::to_string(kMaxNesting) +
-                     " levels of brackets, type arguments, strings or prefix operators");
-    }
-  };
-  auto open = [&](const source::Span& at, bool is_angle) {
-    deepen(at);
-    bases.push_back(depth);
-    angle.push_back(is_angle);
-  };
-  auto close = [&](bool is_angle) {
-    while (!is_angle && !angle.empty() && angle.back()) {
-      bases.pop_back();
-      angle.pop_back();
-    }
-    if (!bases.empty() && angle.back() == is_angle) {
-      bases.pop_back();
-      angle.pop_back();
-    }
-    depth = bases.empty() ? 0 : bases.back();
-  };
+  int depth_ = 0;
+  std::vector<int> bases_;
+  std::vector<bool> angle_;  // per entry of `bases_`: opened by a type's `<`
+  std::size_t previous_ = 0;  // the previous token's type
+};
 
-  while (true) {
-    std::unique_ptr<Token> t = out.lexer->nextToken();
-    const size_t type = t->getType();
-    const source::Span sp = token_span(input, id, t.get());
-    if (type == SfnLexer::ERROR_CHAR) {
-      if (bad_run.valid() && bad_run.end == sp.begin) bad_run.end = sp.end;
-      else {
-        flush_bad_run();
-        bad_run = sp;
-      }
-      continue;
-    }
-    flush_bad_run();
-    if (type == SfnLexer::BLOCK_COMMENT) {
-      std::string_view body(text.data() + sp.begin, sp.end - sp.begin);
-      if (body.size() < 4 || body.substr(body.size() - 2) != "*/") {
-        report(source::Span{id, sp.begin, sp.begin + 2},
-               "unterminated block comment: missing `*/`");
-        out.eof_error = true;
-      }
-      continue;
-    }
-    switch (type) {
-      case SfnLexer::STR_START:
-        modes.push_back('S');
-        string_starts.push_back(t->getStartIndex());
-        open(sp, false);
-        break;
-      case SfnLexer::INTERP_START:
-        modes.push_back('I');
-        open(sp, false);
-        break;
-      case SfnLexer::LBRACE:
-        modes.push_back('B');
-        [[fallthrough]];
-      case SfnLexer::LPAREN:
-      case SfnLexer::LBRACK:
-        open(sp, false);
-        break;
-      case SfnLexer::LT:
-        if (previous == SfnLexer::LIST_T || previous == SfnLexer::MAP_T || previous == SfnLexer::REF_T)
-          open(sp, true);
-        break;
-      case SfnLexer::GT:
-        if (!angle.empty() && angle.back()) close(true);
-        break;
-      case SfnLexer::STR_NEWLINE:
-      case SfnLexer::STR_END:
-        if (!modes.empty() && modes.back() == 'S') {
-          if (type == SfnLexer::STR_NEWLINE) {
-            std::uint32_t at = input.byte_offset(string_starts.back());
-            report(source::Span{id, at, sp.begin},
-                   "unterminated string literal: missing closing `\"` before the end of the line",
-                   true);
-          }
-          modes.pop_back();
-          string_starts.pop_back();
-        }
-        [[fallthrough]];
-      case SfnLexer::RPAREN:
-      case SfnLexer::RBRACK:
-        close(false);
-        break;
-      case SfnLexer::RBRACE:
-        if (!modes.empty() && modes.back() != 'S') modes.pop_back();
-        close(false);
-        break;
-      case SfnLexer::MINUS:
-      case SfnLexer::BANG:
-      case SfnLexer::SEND:
-        deepen(sp);
-        break;
-      case SfnLexer::STR_ESCAPE:
-      case SfnLexer::STR_UNICODE: {
-        std::string problem = escape_problem(std::string_view(text).substr(sp.begin, sp.end - sp.begin));
-        if (!problem.empty()) report(sp, problem);
-        break;
-      }
-      case SfnLexer::BAD_NUMBER:
-        report(sp, "invalid number literal `" + text.substr(sp.begin, sp.end - sp.begin) +
-                       "` (a number must not be followed by letters; duration units are ns us ms "
-                       "s m h d)");
-        depth = bases.empty() ? 0 : bases.back();
-        break;
-      case Token::EOF:
-        break;
-      default:
-        if (type == SfnLexer::IDENT || type == SfnLexer::INT_LIT || type == SfnLexer::HEX_LIT ||
-            type == SfnLexer::FLOAT_LIT || type == SfnLexer::DURATION_LIT ||
-            type == SfnLexer::TRUE || type == SfnLexer::FALSE || type == SfnLexer::NONE ||
-            type == SfnLexer::SELF || (type >= SfnLexer::INT_T && type <= SfnLexer::REF_T)) {
-          depth = bases.empty() ? 0 : bases.back();
-        }
-        break;
-    }
-    if (type == Token::EOF) {
-      std::size_t eof_index = t->getStartIndex();
-      if (std::find(modes.begin(), modes.end(), 'S') != modes.end()) {
-        std::size_t quote = string_starts.back();
-        std::uint32_t at = input.byte_offset(quote);
-        report(source::Span{id, at, at + 1}, "unterminated string literal: missing closing `\"`",
-               true);
-        out.eof_error = true;
-        while (std::find(modes.begin(), modes.end(), 'S') != modes.end()) {
-          char m = modes.back();
-          modes.pop_back();
-          out.tokens.push_back(synthetic(out, m == 'S' ? SfnLexer::STR_END : SfnLexer::RBRACE,
-                                         eof_index, m == 'S' ? "\"" : "}"));
-        }
-      }
-      out.tokens.push_back(std::move(t));
+Lexing::Lexing(const source::SourceFile& file, source::FileId id)
+    : file_(file), text_(file.text()), id_(id) {
+  out_.input = std::make_unique<CodePointStream>(text_);
+  out_.lexer = std::make_unique<TotalLexer>(out_.input.get());
+  out_.lexer->removeErrorListeners();  // the lexer is total: every input lexes
+  for (const auto& [begin, end] : out_.input->invalid_utf8()) {
+    report(source::Span{id_, begin, end}, "invalid UTF-8 in source text");
+  }
+}
+
+bool Lexing::is_invalid_utf8(std::uint32_t offset) const {
+  const auto& ranges = out_.input->invalid_utf8();  // sorted, disjoint
+  auto it = std::upper_bound(ranges.begin(), ranges.end(), offset,
+                             [](std::uint32_t o, const auto& r) { return o < r.first; });
+  return it != ranges.begin() && offset < std::prev(it)->second;
+}
+
+void Lexing::bad_char(const source::Span& sp) {
+  if (bad_run_.valid() && bad_run_.end == sp.begin) {
+    bad_run_.end = sp.end;
+    return;
+  }
+  flush_bad_run();
+  bad_run_ = sp;
+}
+
+void Lexing::flush_bad_run() {
+  if (!bad_run_.valid()) return;
+  if (!is_invalid_utf8(bad_run_.begin)) {
+    std::string chars = text_.substr(bad_run_.begin, bad_run_.end - bad_run_.begin);
+    report(bad_run_, (bad_run_.end - bad_run_.begin > 1 && chars.size() > 1 &&
+                              (static_cast<unsigned char>(chars[0]) < 0x80)
+                          ? "unexpected characters `"
+                          : "unexpected character `") +
+                         chars + "`");
+  }
+  bad_run_ = {};
+}
+
+void Lexing::check_block_comment(const source::Span& sp) {
+  std::string_view body(text_.data() + sp.begin, sp.end - sp.begin);
+  if (body.size() < 4 || body.substr(body.size() - 2) != "*/") {
+    report(source::Span{id_, sp.begin, sp.begin + 2}, "unterminated block comment: missing `*/`");
+    out_.eof_error = true;
+  }
+}
+
+void Lexing::deepen(const source::Span& at) {
+  ++depth_;
+  if (depth_ > kMaxNesting && !out_.too_deep) {
+    out_.too_deep = true;
+    report(at, "nesting too deep: more than " + std::to_string(kMaxNesting) +
+                   " levels of brackets, type arguments, strings or prefix operators");
+  }
+}
+
+void Lexing::open(const source::Span& at, bool is_angle) {
+  deepen(at);
+  bases_.push_back(depth_);
+  angle_.push_back(is_angle);
+}
+
+void Lexing::close(bool is_angle) {
+  while (!is_angle && !angle_.empty() && angle_.back()) {
+    bases_.pop_back();
+    angle_.pop_back();
+  }
+  if (!bases_.empty() && angle_.back() == is_angle) {
+    bases_.pop_back();
+    angle_.pop_back();
+  }
+  reset_depth();
+}
+
+// STR_NEWLINE (reported: the string is not closed on its line) or STR_END.
+void Lexing::end_string(size_t type, const source::Span& sp) {
+  if (modes_.empty() || modes_.back() != 'S') return;
+  if (type == SfnLexer::STR_NEWLINE) {
+    std::uint32_t at = out_.input->byte_offset(string_starts_.back());
+    report(source::Span{id_, at, sp.begin},
+           "unterminated string literal: missing closing `\"` before the end of the line", true);
+  }
+  modes_.pop_back();
+  string_starts_.pop_back();
+}
+
+void Lexing::token(size_t type, const source::Span& sp, const Token& t) {
+  switch (type) {
+    case SfnLexer::STR_START:
+      modes_.push_back('S');
+      string_starts_.push_back(t.getStartIndex());
+      open(sp, false);
+      break;
+    case SfnLexer::INTERP_START:
+      modes_.push_back('I');
+      open(sp, false);
+      break;
+    case SfnLexer::LBRACE:
+      modes_.push_back('B');
+      [[fallthrough]];
+    case SfnLexer::LPAREN:
+    case SfnLexer::LBRACK:
+      open(sp, false);
+      break;
+    case SfnLexer::LT:
+      if (previous_ == SfnLexer::LIST_T || previous_ == SfnLexer::MAP_T || previous_ == SfnLexer::REF_T)
+        open(sp, true);
+      break;
+    case SfnLexer::GT:
+      if (!angle_.empty() && angle_.back()) close(true);
+      break;
+    case SfnLexer::STR_NEWLINE:
+    case SfnLexer::STR_END:
+      end_string(type, sp);
+      [[fallthrough]];
+    case SfnLexer::RPAREN:
+    case SfnLexer::RBRACK:
+      close(false);
+      break;
+    case SfnLexer::RBRACE:
+      if (!modes_.empty() && modes_.back() != 'S') modes_.pop_back();
+      close(false);
+      break;
+    case SfnLexer::MINUS:
+    case SfnLexer::BANG:
+    case SfnLexer::SEND:
+      deepen(sp);
+      break;
+    case SfnLexer::STR_ESCAPE:
+    case SfnLexer::STR_UNICODE: {
+      std::string problem = escape_problem(std::string_view(text_).substr(sp.begin, sp.end - sp.begin));
+      if (!problem.empty()) report(sp, problem);
       break;
     }
-    previous = type;
-    out.tokens.push_back(std::move(t));
+    case SfnLexer::BAD_NUMBER:
+      report(sp, "invalid number literal `" + text_.substr(sp.begin, sp.end - sp.begin) +
+                     "` (a number must not be followed by letters; duration units are ns us ms "
+                     "s m h d)");
+      reset_depth();
+      break;
+    case Token::EOF:
+      break;
+    default:
+      if (type == SfnLexer::IDENT || type == SfnLexer::INT_LIT || type == SfnLexer::HEX_LIT ||
+          type == SfnLexer::FLOAT_LIT || type == SfnLexer::DURATION_LIT ||
+          type == SfnLexer::TRUE || type == SfnLexer::FALSE || type == SfnLexer::NONE ||
+          type == SfnLexer::SELF || (type >= SfnLexer::INT_T && type <= SfnLexer::REF_T)) {
+        reset_depth();
+      }
+      break;
   }
-  std::stable_sort(pending.begin(), pending.end(),
+}
+
+// Strings still open at the end of the file: reported, and closed with synthetic tokens.
+void Lexing::close_strings_at_eof(const Token& eof) {
+  if (std::find(modes_.begin(), modes_.end(), 'S') == modes_.end()) return;
+  std::size_t eof_index = eof.getStartIndex();
+  std::uint32_t at = out_.input->byte_offset(string_starts_.back());
+  report(source::Span{id_, at, at + 1}, "unterminated string literal: missing closing `\"`", true);
+  out_.eof_error = true;
+  while (std::find(modes_.begin(), modes_.end(), 'S') != modes_.end()) {
+    char m = modes_.back();
+    modes_.pop_back();
+    out_.tokens.push_back(synthetic(out_, m == 'S' ? SfnLexer::STR_END : SfnLexer::RBRACE,
+                                    eof_index, m == 'S' ? "\"" : "}"));
+  }
+}
+
+void Lexing::flush_reports(diagnostics::DiagnosticSink& sink) {
+  std::stable_sort(pending_.begin(), pending_.end(),
                    [](const Pending& a, const Pending& b) { return a.span.begin < b.span.begin; });
   std::set<std::uint32_t> unterminated_lines;
-  for (const Pending& p : pending) {
-    if (p.unterminated) unterminated_lines.insert(file.line_col(p.span.begin).line);
+  for (const Pending& p : pending_) {
+    if (p.unterminated) unterminated_lines.insert(file_.line_col(p.span.begin).line);
   }
   std::set<std::uint32_t> reported_unterminated;
   std::size_t reported = 0;
-  for (Pending& p : pending) {
+  for (Pending& p : pending_) {
     if (reported == kMaxLexicalErrors) {
       sink.report(Kind::E0001, p.span,
                   "too many lexical errors; no further ones are reported for this file");
       break;
     }
-    const std::uint32_t line = file.line_col(p.span.begin).line;
+    const std::uint32_t line = file_.line_col(p.span.begin).line;
     if (!p.unterminated && unterminated_lines.count(line) != 0) continue;
     if (p.unterminated && !reported_unterminated.insert(line).second) continue;
     sink.report(Kind::E0001, p.span, std::move(p.message));
     ++reported;
   }
-  return out;
+}
+
+LexedFile Lexing::run(diagnostics::DiagnosticSink& sink) {
+  while (true) {
+    std::unique_ptr<Token> t = out_.lexer->nextToken();
+    const size_t type = t->getType();
+    const source::Span sp = token_span(*out_.input, id_, t.get());
+    if (type == SfnLexer::ERROR_CHAR) {
+      bad_char(sp);
+      continue;
+    }
+    flush_bad_run();
+    if (type == SfnLexer::BLOCK_COMMENT) {
+      check_block_comment(sp);
+      continue;
+    }
+    token(type, sp, *t);
+    if (type == Token::EOF) {
+      close_strings_at_eof(*t);
+      out_.tokens.push_back(std::move(t));
+      break;
+    }
+    previous_ = type;
+    out_.tokens.push_back(std::move(t));
+  }
+  flush_reports(sink);
+  return std::move(out_);
+}
+
+}  // namespace
+
+LexedFile lex_file(const source::SourceFile& file, source::FileId id,
+                   diagnostics::DiagnosticSink& sink) {
+  return Lexing(file, id).run(sink);
 }
 
 }  // namespace sfn::parse

@@ -47,91 +47,121 @@ std::string canonical_key(const std::string& path) {
   return canonical.string();
 }
 
+// One load_program call: the files loaded so far (by canonical path or `<std>/` name) and the
+// queue of files still to parse.
+class Loader {
+ public:
+  Loader(source::SourceManager& sources, const StdModuleProvider& std_modules,
+         diagnostics::DiagnosticSink& sink, const std::vector<std::string>& std_module_names)
+      : sources_(sources), std_modules_(std_modules), sink_(sink), std_module_names_(std_module_names) {}
+
+  ast::Program run(const std::string& root_path, source::FileId root) {
+    ast::Program program;
+    loaded_.emplace(canonical_key(root_path), root);
+    queue_.push_back(root);
+    while (!queue_.empty()) {
+      const source::FileId id = queue_.front();
+      queue_.pop_front();
+      ast::File file = parse_file(sources_, id, sink_);
+      for (const ast::Import& import : file.imports) {
+        if (import.path) import_file(import, id);
+        else if (import.module) import_module(import);
+      }
+      program.files.push_back(std::move(file));
+    }
+    return program;
+  }
+
+ private:
+  // `import "path.sfn";` in file `from`.
+  void import_file(const ast::Import& import, source::FileId from) {
+    fs::path base = fs::path(sources_.file(from).path()).parent_path();
+    std::string path = (base / *import.path).lexically_normal().string();
+    if (fs::path(path).extension() != ".sfn") {  // never read (nor echo) what is not SFN
+      sink_.report(Kind::E0103, import.span,
+                   "cannot import `" + *import.path + "`: an imported file's name must end in `.sfn`");
+      return;
+    }
+    std::string key = canonical_key(path);
+    if (loaded_.count(key) != 0) return;
+    std::optional<source::FileId> imported = sources_.find(path);
+    if (!imported) {
+      std::string reason;
+      if (!readable(path, reason) || !(imported = sources_.load(path, &reason))) {
+        sink_.report(Kind::E0103, import.span,
+                     "cannot read imported file `" + *import.path + "` (" + path + "): " +
+                         (reason.empty() ? "cannot read the file" : reason));
+        return;
+      }
+    }
+    loaded_.emplace(key, *imported);
+    queue_.push_back(*imported);
+  }
+
+  // `import std.name;`
+  void import_module(const ast::Import& import) {
+    const std::string name = import.module->joined();
+    const bool is_std = name.rfind("std.", 0) == 0 && name.size() > 4;
+    const std::string display = "<std>/" + (is_std ? name.substr(4) : name) + ".sfn";
+    if (loaded_.count(display) != 0) return;
+    std::optional<std::string> text = is_std && std_modules_ ? std_modules_(name) : std::nullopt;
+    if (!text) {
+      unknown_module(import, name);
+      return;
+    }
+    std::optional<source::FileId> module = sources_.find(display);
+    if (!module) module = sources_.add(display, std::move(*text));
+    loaded_.emplace(display, *module);
+    queue_.push_back(*module);
+  }
+
+  // E0103 with the closest std module name, or the list of them.
+  void unknown_module(const ast::Import& import, const std::string& name) {
+    auto& d = sink_.report(Kind::E0103, import.module->span, "unknown standard library module `" + name + "`");
+    std::string best;
+    std::size_t best_distance = 0;
+    for (const std::string& candidate : std_module_names_) {
+      std::size_t distance = common::edit_distance(name, candidate);
+      if (best.empty() || distance < best_distance) {
+        best = candidate;
+        best_distance = distance;
+      }
+    }
+    if (!best.empty() && best_distance <= std::max<std::size_t>(2, name.size() / 3)) {
+      d.fixes.push_back(diagnostics::Fix{"did you mean `" + best + "`?",
+                                         {diagnostics::TextEdit{import.module->span, best}}});
+    } else if (!std_module_names_.empty()) {
+      std::string all;
+      for (const std::string& candidate : std_module_names_) {
+        all += (all.empty() ? "`" : ", `") + candidate + "`";
+      }
+      d.notes.push_back(diagnostics::Note{"the standard library modules are " + all, {}});
+    }
+  }
+
+  source::SourceManager& sources_;
+  const StdModuleProvider& std_modules_;
+  diagnostics::DiagnosticSink& sink_;
+  const std::vector<std::string>& std_module_names_;
+  std::map<std::string, source::FileId> loaded_;
+  std::deque<source::FileId> queue_;
+};
+
 }  // namespace
 
 ast::Program load_program(source::SourceManager& sources, const std::string& root_path,
                           const StdModuleProvider& std_modules, diagnostics::DiagnosticSink& sink,
                           const std::vector<std::string>& std_module_names,
                           std::string* root_error) {
-  ast::Program program;
   std::optional<source::FileId> root = sources.find(root_path);
   if (!root) {
     std::string reason;
     if (!readable(root_path, reason) || !(root = sources.load(root_path, &reason))) {
       if (root_error != nullptr) *root_error = reason.empty() ? "cannot read the file" : reason;
-      return program;
+      return ast::Program{};
     }
   }
-  std::map<std::string, source::FileId> loaded;
-  loaded.emplace(canonical_key(root_path), *root);
-  std::deque<source::FileId> queue{*root};
-
-  while (!queue.empty()) {
-    const source::FileId id = queue.front();
-    queue.pop_front();
-    ast::File file = parse_file(sources, id, sink);
-    for (const ast::Import& import : file.imports) {
-      if (import.path) {
-        fs::path base = fs::path(sources.file(id).path()).parent_path();
-        std::string path = (base / *import.path).lexically_normal().string();
-        if (fs::path(path).extension() != ".sfn") {  // never read (nor echo) what is not SFN
-          sink.report(Kind::E0103, import.span,
-                      "cannot import `" + *import.path + "`: an imported file's name must end in `.sfn`");
-          continue;
-        }
-        std::string key = canonical_key(path);
-        if (loaded.count(key) != 0) continue;
-        std::optional<source::FileId> imported = sources.find(path);
-        if (!imported) {
-          std::string reason;
-          if (!readable(path, reason) || !(imported = sources.load(path, &reason))) {
-            sink.report(Kind::E0103, import.span,
-                        "cannot read imported file `" + *import.path + "` (" + path + "): " +
-                            (reason.empty() ? "cannot read the file" : reason));
-            continue;
-          }
-        }
-        loaded.emplace(key, *imported);
-        queue.push_back(*imported);
-      } else if (import.module) {
-        const std::string name = import.module->joined();
-        const bool is_std = name.rfind("std.", 0) == 0 && name.size() > 4;
-        const std::string display = "<std>/" + (is_std ? name.substr(4) : name) + ".sfn";
-        if (loaded.count(display) != 0) continue;
-        std::optional<std::string> text = is_std && std_modules ? std_modules(name) : std::nullopt;
-        if (!text) {
-          auto& d = sink.report(Kind::E0103, import.module->span,
-                                "unknown standard library module `" + name + "`");
-          std::string best;
-          std::size_t best_distance = 0;
-          for (const std::string& candidate : std_module_names) {
-            std::size_t distance = common::edit_distance(name, candidate);
-            if (best.empty() || distance < best_distance) {
-              best = candidate;
-              best_distance = distance;
-            }
-          }
-          if (!best.empty() && best_distance <= std::max<std::size_t>(2, name.size() / 3)) {
-            d.fixes.push_back(diagnostics::Fix{"did you mean `" + best + "`?",
-                                               {diagnostics::TextEdit{import.module->span, best}}});
-          } else if (!std_module_names.empty()) {
-            std::string all;
-            for (const std::string& candidate : std_module_names) {
-              all += (all.empty() ? "`" : ", `") + candidate + "`";
-            }
-            d.notes.push_back(diagnostics::Note{"the standard library modules are " + all, {}});
-          }
-          continue;
-        }
-        std::optional<source::FileId> module = sources.find(display);
-        if (!module) module = sources.add(display, std::move(*text));
-        loaded.emplace(display, *module);
-        queue.push_back(*module);
-      }
-    }
-    program.files.push_back(std::move(file));
-  }
-  return program;
+  return Loader(sources, std_modules, sink, std_module_names).run(root_path, *root);
 }
 
 }  // namespace sfn::parse

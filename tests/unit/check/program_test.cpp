@@ -319,5 +319,31 @@ fn f(xs: list<string>) -> string {
             "add `import std.strings;` after the package line");
 }
 
+// The built-ins come from compiler/check/builtins.def: calls resolve to them, a bare name is
+// "call it", and the "did you mean" of an unknown function offers them (not the conversions).
+TEST(CheckProgram, BuiltinsComeFromTheirTable) {
+  Checked c(R"(package p;
+fn f(x: int) -> int {
+  lgo("x");
+  let t = now;
+  return abss(max(x, 1));
+}
+)");
+  ASSERT_EQ(c.codes(), (std::vector<std::string>{"E0101", "E0201", "E0101"}));
+  const auto& d = c.sink.diagnostics();
+  EXPECT_EQ(d[0].message, "unknown function `lgo`");
+  ASSERT_EQ(d[0].fixes.size(), 1u);
+  EXPECT_EQ(d[0].fixes[0].message, "did you mean `log`?");
+  EXPECT_EQ(d[1].message, "`now` is a built-in function; call it: `now(...)`");
+  ASSERT_EQ(d[2].fixes.size(), 1u);
+  EXPECT_EQ(d[2].fixes[0].message, "did you mean `abs`?");
+  Checked conversion(R"(package p;
+fn f(x: float) -> int {
+  return int(x);
+}
+)");
+  EXPECT_TRUE(conversion.codes().empty());
+}
+
 }  // namespace
 }  // namespace sfn::check

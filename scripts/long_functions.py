@@ -1,0 +1,54 @@
+#!/usr/bin/env python3
+"""Lists the functions (and lambdas) longer than N lines, longest first, using universal-ctags.
+
+    scripts/long_functions.py [--max N] [--all] [paths...]
+
+Paths default to the code the 80-line rule covers (docs/decisions/141-one-handler-per-node-kind.md):
+compiler/ (without compiler/driver/ and compiler/lsp/), codegen/ and stdlib/. Exits 1 when a
+function is over N lines (default 80), so a check can run it; --all lists every function.
+"""
+import argparse
+import json
+import pathlib
+import subprocess
+import sys
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+DEFAULT_PATHS = ["compiler", "codegen", "stdlib"]
+EXCLUDED = ("compiler/driver/", "compiler/lsp/")
+
+
+def functions(paths):
+    """Yields (lines, path, first line, qualified name) for every C++ function under paths."""
+    out = subprocess.run(
+        ["ctags", "-R", "--languages=C++", "--kinds-C++=f", "--fields=+ne",
+         "--output-format=json", "-f", "-", *paths],
+        cwd=ROOT, check=True, capture_output=True, text=True).stdout
+    for line in out.splitlines():
+        tag = json.loads(line)
+        if tag.get("_type") != "tag" or "end" not in tag:
+            continue
+        if tag["path"].startswith(EXCLUDED):
+            continue
+        name = tag["name"]
+        if tag.get("scope"):
+            name = tag["scope"] + "::" + name
+        yield tag["end"] - tag["line"] + 1, tag["path"], tag["line"], name
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--max", type=int, default=80, help="longest allowed function (lines)")
+    parser.add_argument("--all", action="store_true", help="list every function")
+    parser.add_argument("paths", nargs="*", default=DEFAULT_PATHS)
+    args = parser.parse_args()
+    rows = sorted(functions(args.paths), reverse=True)
+    over = [r for r in rows if r[0] > args.max]
+    for lines, path, first, name in rows if args.all else over:
+        print(f"{lines:5} {path}:{first} {name}")
+    print(f"{len(rows)} functions, {len(over)} over {args.max} lines", file=sys.stderr)
+    return 1 if over else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
