@@ -19,6 +19,7 @@ PACKAGES=(
   chromium ripgrep  # the editor extension's end-to-end test (tests/e2e/vscode)
   libxml2-utils     # xmllint validates `sfn test --junit` output against its schema (tests/e2e/sfn_test)
   universal-ctags   # scripts/long_functions.py measures function lengths (decision 141)
+  python3           # the build checks the include rules (scripts/check_includes.py, decision 143)
   ccache            # rebuilds (other checkouts, branch switches) reuse compiled objects
   heaptrack         # heap profiles of runs (docs/PERFORMANCE.md "Memory that does not grow")
   clang-19 libclang-rt-19-dev libfuzzer-19-dev  # the fuzzers (scripts/fuzz.sh, tests/fuzz)
