@@ -148,6 +148,10 @@ ServerProcess::ServerProcess(std::string sfn, std::vector<std::string> run_args,
       args_(std::move(run_args)),
       stderr_path_(std::move(stderr_path)),
       stdout_path_(std::move(stdout_path)) {
+  pick_ports();
+}
+
+void ServerProcess::pick_ports() {
   const int port = free_loopback_ports(3);
   ingress_ = "tcp://127.0.0.1:" + std::to_string(port);
   egress_ = "tcp://127.0.0.1:" + std::to_string(port + 1);
@@ -173,12 +177,25 @@ pid_t spawn(const std::vector<std::string>& argv, const std::filesystem::path& s
 }
 
 std::string ServerProcess::start(std::chrono::seconds limit) {
+  std::string why = launch(limit);
+  // Another test may bind a port between free_loopback_ports' check and this bind: on the first
+  // start only (a restart must keep its endpoints), try again on other ports.
+  for (int retry = 0; !started_ && retry < 3 && why.find("Address already in use") != std::string::npos; ++retry) {
+    pick_ports();
+    why = launch(limit);
+  }
+  started_ = started_ || why.empty();
+  return why;
+}
+
+std::string ServerProcess::launch(std::chrono::seconds limit) {
   std::vector<std::string> argv{sfn_, command_};
   argv.insert(argv.end(), args_.begin(), args_.end());
   auto bound = [this](const std::string& endpoint) {
     return "tcp://" + bind_host_ + endpoint.substr(endpoint.rfind(':'));
   };
   argv.insert(argv.end(), {"--ingress", bound(ingress_), "--egress", bound(egress_), "--control", bound(control_)});
+  const std::size_t stderr_before = stderr_text().size();
   pid_ = spawn(argv, stderr_path_, stdout_path_);
   if (pid_ < 0) return "fork failed";
   const auto deadline = std::chrono::steady_clock::now() + limit;
@@ -187,12 +204,13 @@ std::string ServerProcess::start(std::chrono::seconds limit) {
     int st;
     if (::waitpid(pid_, &st, WNOHANG) == pid_) {
       pid_ = -1;
-      return "sfn run exited at start (" +
+      return "sfn " + command_ + " exited at start (" +
              (WIFSIGNALED(st) ? "signal " + std::to_string(WTERMSIG(st)) : "status " + std::to_string(WEXITSTATUS(st))) +
-             "):\n" + stderr_text();
+             "):\n" + stderr_text().substr(stderr_before);
     }
   }
-  return "sfn run did not answer `sfn status` within " + std::to_string(limit.count()) + " s:\n" + stderr_text();
+  return "sfn " + command_ + " did not answer `sfn status` within " + std::to_string(limit.count()) + " s:\n" +
+         stderr_text();
 }
 
 void ServerProcess::kill9() {

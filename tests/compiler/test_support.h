@@ -49,7 +49,8 @@ class ServerProcess {
   // 127.0.0.1. Call before start().
   void set_bind_host(std::string host) { bind_host_ = std::move(host); }
   // Starts the process and waits until `sfn status` answers on its control endpoint. Returns
-  // empty on success, else why not: its exit status and stderr, or the time waited.
+  // empty on success, else why not: its exit status and stderr, or the time waited. When the
+  // first start finds a port taken after all, it retries on fresh ports (up to 3 times).
   std::string start(std::chrono::seconds limit = std::chrono::seconds(30));
   // Kills the process with SIGKILL and reaps it (nothing when it is not running).
   void kill9();
@@ -77,6 +78,10 @@ class ServerProcess {
   std::string ingress_, egress_, control_;
   std::string bind_host_ = "127.0.0.1";
   pid_t pid_ = -1;
+  bool started_ = false;  // answered `sfn status` once: later starts keep the endpoints
+
+  void pick_ports();
+  std::string launch(std::chrono::seconds limit);
 };
 
 // Starts `argv` with stdout to /dev/null and stderr appended to `stderr_path`; returns its pid

@@ -1,6 +1,7 @@
 // End-to-end: runs the real `sfn run` binary on hand-written modules with --input files and
 // compares stdout line by line, plus exit status and stderr for bad input.
 #include <gtest/gtest.h>
+#include "tests/compiler/test_support.h"
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -161,28 +162,16 @@ TEST_F(RuntimeE2E, TwoWorkersExchangeMessages) {
 // The loopback path: `sfn run` with endpoints, driven by `sfn send`, `sfn state`, `sfn status`
 // and `sfn tail` (runtime/io's client commands), then stopped with SIGINT.
 TEST_F(RuntimeE2E, SendStateStatusAndTailOnLoopback) {
-  int port = 20000 + static_cast<int>(::getpid() % 20000);
-  std::string ep = "tcp://127.0.0.1:";
-  std::string ingress = ep + std::to_string(port), egress = ep + std::to_string(port + 1),
-              control = ep + std::to_string(port + 2);
-  std::string sfn = SFN_BIN;
-  fs::path pid_file = dir_ / "pid";
-  std::string cmd = sfn + " run " + GREETER_SO + " --workers 2 --state-dir " + (dir_ / "state").string() +
-                    " --ingress " + ingress + " --egress " + egress + " --control " + control + " > " +
-                    (dir_ / "run.out").string() + " 2> " + (dir_ / "run.err").string() + " & echo $! > " +
-                    pid_file.string();
-  ASSERT_EQ(std::system(cmd.c_str()), 0);
+  const std::string sfn = SFN_BIN;
+  sfn::testing::ServerProcess server(sfn, {GREETER_SO, "--workers", "2", "--state-dir", (dir_ / "state").string()},
+                                     dir_ / "run.err", dir_ / "run.out");
+  ASSERT_EQ(server.start(), "");
+  const std::string ingress = server.ingress(), egress = server.egress(), control = server.control();
   auto sh = [&](const std::string& c, std::string* out = nullptr) {
     int rc = std::system((c + " > " + (dir_ / "cmd.out").string() + " 2>&1").c_str());
     if (out) *out = slurp(dir_ / "cmd.out");
     return WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
   };
-  bool up = false;
-  for (int i = 0; i < 100 && !up; ++i) {
-    up = sh(sfn + " status --endpoint " + control) == 0;
-    if (!up) std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  }
-  ASSERT_TRUE(up) << slurp(dir_ / "run.err");
   std::string out;
   EXPECT_EQ(sh(sfn + " send greets '{\"name\":\"Ann\"}' --endpoint " + ingress, &out), 0) << out;
   EXPECT_EQ(sh(sfn + " send greets '{\"name\":\"Ann\"}' --endpoint " + ingress, &out), 0) << out;
@@ -203,10 +192,7 @@ TEST_F(RuntimeE2E, SendStateStatusAndTailOnLoopback) {
   sh("timeout 3 " + sfn + " tail greetings --endpoint " + egress + " --control " + control, &tail);
   EXPECT_NE(tail.find("Hello Ann, you are visitor #1!"), std::string::npos) << tail;
   EXPECT_NE(tail.find("Hello Ann, you are visitor #2!"), std::string::npos) << tail;
-  std::string pid = slurp(pid_file);
-  ASSERT_EQ(std::system(("kill -INT " + pid).c_str()), 0);
-  for (int i = 0; i < 100 && std::system(("kill -0 " + pid + " 2>/dev/null").c_str()) == 0; ++i)
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  EXPECT_EQ(server.stop(SIGINT), 0) << server.stderr_text();
   std::string run_out = slurp(dir_ / "run.out");
   EXPECT_NE(run_out.find(R"({"egress":"greetings","value":{"text":"Hello Ann, you are visitor #2!"}})"),
             std::string::npos)
