@@ -23,6 +23,7 @@ PACKAGES=(
   ccache            # rebuilds (other checkouts, branch switches) reuse compiled objects
   heaptrack         # heap profiles of runs (docs/PERFORMANCE.md "Memory that does not grow")
   clang-19 libclang-rt-19-dev libfuzzer-19-dev  # the fuzzers (scripts/fuzz.sh, tests/fuzz)
+  clang-format-19   # the code's format is checked (scripts/check_format.sh, .clang-format)
 )
 missing=()
 for p in "${PACKAGES[@]}"; do

@@ -35,8 +35,10 @@ std::string format_value(const sfn_type* type, const void* value) {
 template <class T>
 decltype(auto) arg(void* p) {
   using V = std::remove_cvref_t<T>;
-  if constexpr (std::is_reference_v<T>) return *static_cast<const V*>(p);
-  else return V(*static_cast<const V*>(p));
+  if constexpr (std::is_reference_v<T>)
+    return *static_cast<const V*>(p);
+  else
+    return V(*static_cast<const V*>(p));
 }
 
 template <class Out, class... Args, std::size_t... I>
@@ -55,15 +57,17 @@ int call_std(int (*f)(sfn::abi::Ctx&, const sfn_loc&, Out&, Args...), sfn_ctx* c
 }  // namespace
 
 // The std fns: sfn_std_<module>_<name>.
-#define SFN_STD_FNS(X)                                                                          \
+// clang-format off
+#define SFN_STD_FNS(X)                                                                              \
   X(strings, join) X(strings, repeat) X(strings, pad_left) X(strings, pad_right) X(strings, to_int) \
   X(strings, to_float) X(strings, index_of) X(strings, last_index_of) X(strings, char_count)        \
-  X(strings, reverse) X(strings, count)                                                          \
-  X(math, sqrt) X(math, pow) X(math, floor) X(math, ceil) X(math, round) X(math, trunc)          \
-  X(math, clamp) X(math, hash) X(math, exp) X(math, ln) X(math, log10) X(math, pi) X(math, is_nan) \
-  X(math, is_finite)                                                                             \
-  X(time, format) X(time, parse) X(time, start_of_day) X(time, add_days) X(time, weekday)        \
+  X(strings, reverse) X(strings, count)                                                             \
+  X(math, sqrt) X(math, pow) X(math, floor) X(math, ceil) X(math, round) X(math, trunc)             \
+  X(math, clamp) X(math, hash) X(math, exp) X(math, ln) X(math, log10) X(math, pi) X(math, is_nan)  \
+  X(math, is_finite)                                                                                \
+  X(time, format) X(time, parse) X(time, start_of_day) X(time, add_days) X(time, weekday)           \
   X(time, year) X(time, month) X(time, day) X(time, days_between)
+// clang-format on
 
 extern "C" {
 
@@ -96,7 +100,8 @@ int sfn_rt_raise_text(sfn_ctx* ctx, const char* text, const sfn_loc* loc) {
 int sfn_rt_float_to_int(sfn_ctx* ctx, double x, int64_t* out, const sfn_loc* loc) {
   // In range: -2^63 <= x < 2^63 (both bounds exact doubles); truncates toward zero.
   if (!(x >= -9223372036854775808.0 && x < 9223372036854775808.0))
-    return raise(ctx, "invalid conversion: float " + format_value(&sfn::abi::kFloat, &x) + " out of range for int", loc);
+    return raise(ctx, "invalid conversion: float " + format_value(&sfn::abi::kFloat, &x) + " out of range for int",
+                 loc);
   *out = static_cast<int64_t>(x);
   return SFN_OK;
 }
@@ -130,9 +135,12 @@ void sfn_rt_interpolate(sfn_str* dst, const sfn_rt_piece* pieces, uint64_t count
   uint64_t n = 0;
   for (uint64_t i = 0; i < count; ++i) {
     const sfn_rt_piece& p = pieces[i];
-    if (!p.type) parts[i] = std::string_view(p.text, p.len);
-    else if (p.type->kind == SFN_STRING) parts[i] = sfn::abi::view(*static_cast<const sfn_str*>(p.value));
-    else parts[i] = formatted[i] = format_value(p.type, p.value);
+    if (!p.type)
+      parts[i] = std::string_view(p.text, p.len);
+    else if (p.type->kind == SFN_STRING)
+      parts[i] = sfn::abi::view(*static_cast<const sfn_str*>(p.value));
+    else
+      parts[i] = formatted[i] = format_value(p.type, p.value);
     n += parts[i].size();
   }
   sfn::stdlib::Built b(n);
@@ -145,9 +153,9 @@ void sfn_rt_interpolate(sfn_str* dst, const sfn_rt_piece* pieces, uint64_t count
   b.into(*dst);
 }
 
-#define SFN_STD_DEFINE(mod, name)                                                                   \
-  int sfn_std_##mod##_##name(sfn_ctx* ctx, const sfn_loc* loc, void* out, void* const* args) {     \
-    return call_std(sfn::stdlib::mod##_##name, ctx, loc, out, args);                               \
+#define SFN_STD_DEFINE(mod, name)                                                              \
+  int sfn_std_##mod##_##name(sfn_ctx* ctx, const sfn_loc* loc, void* out, void* const* args) { \
+    return call_std(sfn::stdlib::mod##_##name, ctx, loc, out, args);                           \
   }
 SFN_STD_FNS(SFN_STD_DEFINE)
 #undef SFN_STD_DEFINE
@@ -171,10 +179,9 @@ const sfn_rt_symbol* sfn_rt_symbols(uint64_t* count) {
 #define SFN_STD_SYMBOL(mod, name) SFN_RT_SYMBOL(sfn_std_##mod##_##name)
   static const sfn_rt_symbol symbols[] = {
       SFN_RT_SYMBOL(sfn_rt_init) SFN_RT_SYMBOL(sfn_rt_raise_index) SFN_RT_SYMBOL(sfn_rt_raise_insert_index)
-      SFN_RT_SYMBOL(sfn_rt_raise_missing_key) SFN_RT_SYMBOL(sfn_rt_raise_text) SFN_RT_SYMBOL(sfn_rt_raise_depth)
-      SFN_RT_SYMBOL(sfn_rt_float_to_int) SFN_RT_SYMBOL(sfn_rt_min_float) SFN_RT_SYMBOL(sfn_rt_max_float)
-      SFN_RT_SYMBOL(sfn_rt_wrap_message) SFN_RT_SYMBOL(sfn_rt_interpolate)
-      SFN_STD_FNS(SFN_STD_SYMBOL)};
+          SFN_RT_SYMBOL(sfn_rt_raise_missing_key) SFN_RT_SYMBOL(sfn_rt_raise_text) SFN_RT_SYMBOL(sfn_rt_raise_depth)
+              SFN_RT_SYMBOL(sfn_rt_float_to_int) SFN_RT_SYMBOL(sfn_rt_min_float) SFN_RT_SYMBOL(sfn_rt_max_float)
+                  SFN_RT_SYMBOL(sfn_rt_wrap_message) SFN_RT_SYMBOL(sfn_rt_interpolate) SFN_STD_FNS(SFN_STD_SYMBOL)};
 #undef SFN_STD_SYMBOL
 #undef SFN_RT_SYMBOL
   *count = sizeof symbols / sizeof symbols[0];

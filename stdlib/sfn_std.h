@@ -37,7 +37,7 @@ struct Owner {
 // `SFN_LOCAL(sfn_str, text, kString);` declares a zeroed local and its owner.
 #define SFN_LOCAL(CT, name, type) \
   CT name{};                      \
-  ::sfn::gen::Owner name##_owner_{type, &name}
+  ::sfn::gen::Owner name##_owner_ { type, &name }
 
 // A map entry as abi.h lays it out (a C struct of key then value has exactly that layout).
 template <class K, class V>
@@ -50,7 +50,9 @@ struct MapEntry {
 inline sfn_str lit(const char* text, std::uint64_t len) { return sfn_str{const_cast<char*>(text), len}; }
 // Address of a value (also of a temporary, valid until the end of the full expression).
 template <class T>
-const T* ptr(const T& x) { return &x; }
+const T* ptr(const T& x) {
+  return &x;
+}
 inline void set(sfn_str& dst, const char* text, std::uint64_t len) { svc().str_assign(&dst, text, len); }
 
 // dst = copy of src (deep; safe when src lives inside dst).
@@ -77,9 +79,13 @@ void init(const sfn_type& t, T& dst) {
   svc().value_init(&t, &dst);
 }
 template <class T>
-bool equal(const sfn_type& t, const T& a, const T& b) { return svc().value_equal(&t, &a, &b) != 0; }
+bool equal(const sfn_type& t, const T& a, const T& b) {
+  return svc().value_equal(&t, &a, &b) != 0;
+}
 template <class T>
-int compare(const sfn_type& t, const T& a, const T& b) { return svc().value_compare(&t, &a, &b); }
+int compare(const sfn_type& t, const T& a, const T& b) {
+  return svc().value_compare(&t, &a, &b);
+}
 
 // ---- checked integer arithmetic (int, duration, time)
 inline std::int64_t add(Ctx& c, std::int64_t a, std::int64_t b, const sfn_loc& l) {
@@ -171,9 +177,13 @@ inline std::int64_t floor_div(std::int64_t a, std::int64_t b) {
 
 // ---- optionals: Optional<T> for non-message T, M* for messages
 template <class T>
-bool present(const abi::Optional<T>& o) { return o.present != 0; }
+bool present(const abi::Optional<T>& o) {
+  return o.present != 0;
+}
 template <class T>
-bool present(const T* const& o) { return o != nullptr; }
+bool present(const T* const& o) {
+  return o != nullptr;
+}
 template <class T>
 void wrap(const sfn_type& inner, abi::Optional<T>& dst, const std::type_identity_t<T>& src) {
   T tmp{};
@@ -187,9 +197,13 @@ void wrap(const sfn_type& inner, M*& dst, const M& src) {
   sfn_rt_wrap_message(&inner, reinterpret_cast<void**>(&dst), &src);
 }
 template <class T>
-void get(const sfn_type& inner, T& dst, const abi::Optional<T>& src) { copy(inner, dst, src.value); }
+void get(const sfn_type& inner, T& dst, const abi::Optional<T>& src) {
+  copy(inner, dst, src.value);
+}
 template <class M>
-void get(const sfn_type& inner, M& dst, const M* const& src) { copy(inner, dst, *src); }
+void get(const sfn_type& inner, M& dst, const M* const& src) {
+  copy(inner, dst, *src);
+}
 template <class O, class T>
 void unwrap(Ctx& c, const sfn_type& inner, T& dst, const O& src, const sfn_loc& l) {
   if (!present(src)) c.raise("unwrap of none", l);
@@ -241,13 +255,17 @@ void insert(Ctx& c, const sfn_type& list_type, sfn_list& list, std::int64_t i, c
 // copied as it is when the element is optional already (`T??` is `T?`).
 template <class T>
 void wrap_element(const sfn_type& elem, abi::Optional<T>& dst, const void* src) {
-  if (elem.kind == SFN_OPTIONAL) copy(elem, dst, *static_cast<const abi::Optional<T>*>(src));
-  else wrap(elem, dst, *static_cast<const T*>(src));
+  if (elem.kind == SFN_OPTIONAL)
+    copy(elem, dst, *static_cast<const abi::Optional<T>*>(src));
+  else
+    wrap(elem, dst, *static_cast<const T*>(src));
 }
 template <class M>
 void wrap_element(const sfn_type& elem, M*& dst, const void* src) {
-  if (elem.kind == SFN_OPTIONAL) copy(elem, dst, *static_cast<M* const*>(src));
-  else wrap(elem, dst, *static_cast<const M*>(src));
+  if (elem.kind == SFN_OPTIONAL)
+    copy(elem, dst, *static_cast<M* const*>(src));
+  else
+    wrap(elem, dst, *static_cast<const M*>(src));
 }
 template <class O>
 void first(const sfn_type& list_type, const sfn_list& list, O& dst, bool last) {
@@ -280,7 +298,8 @@ inline void interpolate(sfn_str& dst, std::initializer_list<Piece> pieces) {
   std::vector<sfn_rt_piece> parts;
   parts.reserve(pieces.size());
   for (const Piece& p : pieces)
-    parts.push_back(p.type ? sfn_rt_piece{nullptr, 0, p.type, p.value} : sfn_rt_piece{p.text.data(), p.text.size(), nullptr, nullptr});
+    parts.push_back(p.type ? sfn_rt_piece{nullptr, 0, p.type, p.value}
+                           : sfn_rt_piece{p.text.data(), p.text.size(), nullptr, nullptr});
   sfn_rt_interpolate(&dst, parts.data(), parts.size());
 }
 inline void format(const sfn_type& t, const void* value, sfn_str& dst) { svc().value_format(&t, value, &dst); }
@@ -328,8 +347,10 @@ inline constexpr const char* kOverBudget = "invocation memory budget exhausted";
 // std.strings
 [[nodiscard]] int strings_join(Ctx& c, const sfn_loc& l, sfn_str& out, const sfn_list& xs, const sfn_str& sep);
 [[nodiscard]] int strings_repeat(Ctx& c, const sfn_loc& l, sfn_str& out, const sfn_str& s, std::int64_t n);
-[[nodiscard]] int strings_pad_left(Ctx& c, const sfn_loc& l, sfn_str& out, const sfn_str& s, std::int64_t width, const sfn_str& fill);
-[[nodiscard]] int strings_pad_right(Ctx& c, const sfn_loc& l, sfn_str& out, const sfn_str& s, std::int64_t width, const sfn_str& fill);
+[[nodiscard]] int strings_pad_left(Ctx& c, const sfn_loc& l, sfn_str& out, const sfn_str& s, std::int64_t width,
+                                   const sfn_str& fill);
+[[nodiscard]] int strings_pad_right(Ctx& c, const sfn_loc& l, sfn_str& out, const sfn_str& s, std::int64_t width,
+                                    const sfn_str& fill);
 [[nodiscard]] int strings_to_int(Ctx& c, const sfn_loc& l, IntOpt& out, const sfn_str& s);
 [[nodiscard]] int strings_to_float(Ctx& c, const sfn_loc& l, FloatOpt& out, const sfn_str& s);
 [[nodiscard]] int strings_index_of(Ctx& c, const sfn_loc& l, IntOpt& out, const sfn_str& s, const sfn_str& needle);

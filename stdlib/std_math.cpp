@@ -1,8 +1,8 @@
 // std.math (stdlib/std/math.sfn): IEEE 754 / C library float functions and a stable string hash.
 #include <cmath>
 
-#include "sfn_std.h"
 #include "common/bits.h"
+#include "sfn_std.h"
 
 namespace sfn::stdlib {
 

@@ -86,7 +86,8 @@ int strings_join(Ctx& c, const sfn_loc& l, sfn_str& out, const sfn_list& xs, con
 
 int strings_repeat(Ctx& c, const sfn_loc& l, sfn_str& out, const sfn_str& s, std::int64_t n) {
   if (n <= 0 || s.len == 0) return put(out, "");
-  if (too_large(static_cast<double>(s.len) * static_cast<double>(n))) return c.raised("strings.repeat: result too large", l);
+  if (too_large(static_cast<double>(s.len) * static_cast<double>(n)))
+    return c.raised("strings.repeat: result too large", l);
   const std::uint64_t size = s.len * static_cast<std::uint64_t>(n);
   Built b(size);
   if (!b.ok()) return hand_over(c, l, b, out);
@@ -96,10 +97,12 @@ int strings_repeat(Ctx& c, const sfn_loc& l, sfn_str& out, const sfn_str& s, std
   return hand_over(c, l, b, out);
 }
 
-int strings_pad_left(Ctx& c, const sfn_loc& l, sfn_str& out, const sfn_str& s, std::int64_t width, const sfn_str& fill) {
+int strings_pad_left(Ctx& c, const sfn_loc& l, sfn_str& out, const sfn_str& s, std::int64_t width,
+                     const sfn_str& fill) {
   return pad(c, l, out, s, width, fill, true);
 }
-int strings_pad_right(Ctx& c, const sfn_loc& l, sfn_str& out, const sfn_str& s, std::int64_t width, const sfn_str& fill) {
+int strings_pad_right(Ctx& c, const sfn_loc& l, sfn_str& out, const sfn_str& s, std::int64_t width,
+                      const sfn_str& fill) {
   return pad(c, l, out, s, width, fill, false);
 }
 

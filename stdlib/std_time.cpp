@@ -11,8 +11,8 @@ namespace {
 constexpr std::int64_t kNsPerSec = 1000000000;
 constexpr std::int64_t kNsPerDay = 86400 * kNsPerSec;
 const char* const kDays[] = {"Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"};
-const char* const kMonths[] = {"January", "February", "March", "April", "May", "June", "July",
-                               "August", "September", "October", "November", "December"};
+const char* const kMonths[] = {"January", "February", "March",     "April",   "May",      "June",
+                               "July",    "August",   "September", "October", "November", "December"};
 
 std::int64_t floor_div(std::int64_t a, std::int64_t b) {
   std::int64_t q = a / b;
@@ -26,7 +26,10 @@ std::int64_t days_from_civil(std::int64_t y, unsigned m, unsigned d) {
   const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
   return era * 146097 + static_cast<std::int64_t>(doe) - 719468;
 }
-struct Civil { std::int64_t y; unsigned m, d; };
+struct Civil {
+  std::int64_t y;
+  unsigned m, d;
+};
 Civil civil_from_days(std::int64_t z) {
   z += 719468;
   const std::int64_t era = (z >= 0 ? z : z - 146096) / 146097;
@@ -65,32 +68,78 @@ int time_format(Ctx& c, const sfn_loc& l, sfn_str& out, std::int64_t t, const sf
   std::string r;
   auto p = abi::view(pattern);
   for (std::size_t i = 0; i < p.size(); ++i) {
-    if (p[i] != '%') { r += p[i]; continue; }
+    if (p[i] != '%') {
+      r += p[i];
+      continue;
+    }
     if (i + 1 >= p.size()) return bad_directive(c, l, 0);
     char d = p[++i];
     switch (d) {
-      case 'Y': r += pad(cv.y, 4); break;
-      case 'm': r += pad(cv.m, 2); break;
-      case 'd': r += pad(cv.d, 2); break;
-      case 'j': r += pad(days - days_from_civil(cv.y, 1, 1) + 1, 3); break;
-      case 'H': r += pad(secs / 3600, 2); break;
-      case 'M': r += pad(secs / 60 % 60, 2); break;
-      case 'S': r += pad(secs % 60, 2); break;
-      case 'L': r += pad(frac / 1000000, 3); break;
-      case 'f': r += pad(frac / 1000, 6); break;
-      case 'N': r += pad(frac, 9); break;
-      case 'a': r += std::string(kDays[wd]).substr(0, 3); break;
-      case 'A': r += kDays[wd]; break;
-      case 'b': r += std::string(kMonths[cv.m - 1]).substr(0, 3); break;
-      case 'B': r += kMonths[cv.m - 1]; break;
-      case 'u': r += std::to_string(wd + 1); break;
-      case 's': r += std::to_string(floor_div(t, kNsPerSec)); break;
-      case 'z': r += "+0000"; break;
-      case 'Z': r += "UTC"; break;
-      case 'F': r += pad(cv.y, 4) + "-" + pad(cv.m, 2) + "-" + pad(cv.d, 2); break;
-      case 'T': r += pad(secs / 3600, 2) + ":" + pad(secs / 60 % 60, 2) + ":" + pad(secs % 60, 2); break;
-      case '%': r += '%'; break;
-      default: return bad_directive(c, l, d);
+      case 'Y':
+        r += pad(cv.y, 4);
+        break;
+      case 'm':
+        r += pad(cv.m, 2);
+        break;
+      case 'd':
+        r += pad(cv.d, 2);
+        break;
+      case 'j':
+        r += pad(days - days_from_civil(cv.y, 1, 1) + 1, 3);
+        break;
+      case 'H':
+        r += pad(secs / 3600, 2);
+        break;
+      case 'M':
+        r += pad(secs / 60 % 60, 2);
+        break;
+      case 'S':
+        r += pad(secs % 60, 2);
+        break;
+      case 'L':
+        r += pad(frac / 1000000, 3);
+        break;
+      case 'f':
+        r += pad(frac / 1000, 6);
+        break;
+      case 'N':
+        r += pad(frac, 9);
+        break;
+      case 'a':
+        r += std::string(kDays[wd]).substr(0, 3);
+        break;
+      case 'A':
+        r += kDays[wd];
+        break;
+      case 'b':
+        r += std::string(kMonths[cv.m - 1]).substr(0, 3);
+        break;
+      case 'B':
+        r += kMonths[cv.m - 1];
+        break;
+      case 'u':
+        r += std::to_string(wd + 1);
+        break;
+      case 's':
+        r += std::to_string(floor_div(t, kNsPerSec));
+        break;
+      case 'z':
+        r += "+0000";
+        break;
+      case 'Z':
+        r += "UTC";
+        break;
+      case 'F':
+        r += pad(cv.y, 4) + "-" + pad(cv.m, 2) + "-" + pad(cv.d, 2);
+        break;
+      case 'T':
+        r += pad(secs / 3600, 2) + ":" + pad(secs / 60 % 60, 2) + ":" + pad(secs % 60, 2);
+        break;
+      case '%':
+        r += '%';
+        break;
+      default:
+        return bad_directive(c, l, d);
     }
   }
   abi::svc().str_assign(&out, r.data(), r.size());
@@ -120,14 +169,22 @@ struct TimeParser {
       if (text.size() - pos >= n.size()) {
         bool eq = true;
         for (std::size_t j = 0; j < n.size(); ++j)
-          if (std::tolower(static_cast<unsigned char>(text[pos + j])) != std::tolower(static_cast<unsigned char>(n[j]))) eq = false;
-        if (eq) { v = static_cast<std::int64_t>(k); pos += n.size(); return; }
+          if (std::tolower(static_cast<unsigned char>(text[pos + j])) != std::tolower(static_cast<unsigned char>(n[j])))
+            eq = false;
+        if (eq) {
+          v = static_cast<std::int64_t>(k);
+          pos += n.size();
+          return;
+        }
       }
     }
     ok = false;
   }
   void lit(std::string_view lt) {
-    if (text.substr(pos, lt.size()) == lt) pos += lt.size(); else ok = false;
+    if (text.substr(pos, lt.size()) == lt)
+      pos += lt.size();
+    else
+      ok = false;
   }
   void epoch_seconds() {
     bool neg = pos < text.size() && text[pos] == '-';
@@ -137,41 +194,100 @@ struct TimeParser {
     has_epoch = true;
   }
   void zone() {
-    if (pos < text.size() && text[pos] == 'Z') { ++pos; offset = 0; }
-    else if (pos < text.size() && (text[pos] == '+' || text[pos] == '-')) {
+    if (pos < text.size() && text[pos] == 'Z') {
+      ++pos;
+      offset = 0;
+    } else if (pos < text.size() && (text[pos] == '+' || text[pos] == '-')) {
       bool neg = text[pos++] == '-';
       std::int64_t hh = 0, mm = 0;
       num(2, 2, hh);
       num(2, 2, mm);
       offset = (hh * 60 + mm) * 60 * (neg ? -1 : 1);
-    } else ok = false;
+    } else
+      ok = false;
   }
   // Reads directive `%dch`; false when it is not a directive.
   bool directive(char dch) {
     std::int64_t v = 0;
     switch (dch) {
-      case 'Y': num(4, 9, y); break;
-      case 'm': num(2, 2, mo); break;
-      case 'd': num(2, 2, d); break;
-      case 'j': num(3, 3, v); break;
-      case 'H': num(2, 2, h); break;
-      case 'M': num(2, 2, mi); break;
-      case 'S': num(2, 2, se); break;
-      case 'L': num(3, 3, v); ns = v * 1000000; break;
-      case 'f': num(6, 6, v); ns = v * 1000; break;
-      case 'N': num(9, 9, ns); break;
-      case 'a': name(kDays, 7, true, wday); break;
-      case 'A': name(kDays, 7, false, wday); break;
-      case 'b': name(kMonths, 12, true, v); mo = v + 1; break;
-      case 'B': name(kMonths, 12, false, v); mo = v + 1; break;
-      case 'u': num(1, 1, v); wday = v - 1; break;
-      case 's': epoch_seconds(); break;
-      case 'z': zone(); break;
-      case 'Z': lit("UTC"); break;
-      case 'F': num(4, 9, y); lit("-"); num(2, 2, mo); lit("-"); num(2, 2, d); break;
-      case 'T': num(2, 2, h); lit(":"); num(2, 2, mi); lit(":"); num(2, 2, se); break;
-      case '%': lit("%"); break;
-      default: return false;
+      case 'Y':
+        num(4, 9, y);
+        break;
+      case 'm':
+        num(2, 2, mo);
+        break;
+      case 'd':
+        num(2, 2, d);
+        break;
+      case 'j':
+        num(3, 3, v);
+        break;
+      case 'H':
+        num(2, 2, h);
+        break;
+      case 'M':
+        num(2, 2, mi);
+        break;
+      case 'S':
+        num(2, 2, se);
+        break;
+      case 'L':
+        num(3, 3, v);
+        ns = v * 1000000;
+        break;
+      case 'f':
+        num(6, 6, v);
+        ns = v * 1000;
+        break;
+      case 'N':
+        num(9, 9, ns);
+        break;
+      case 'a':
+        name(kDays, 7, true, wday);
+        break;
+      case 'A':
+        name(kDays, 7, false, wday);
+        break;
+      case 'b':
+        name(kMonths, 12, true, v);
+        mo = v + 1;
+        break;
+      case 'B':
+        name(kMonths, 12, false, v);
+        mo = v + 1;
+        break;
+      case 'u':
+        num(1, 1, v);
+        wday = v - 1;
+        break;
+      case 's':
+        epoch_seconds();
+        break;
+      case 'z':
+        zone();
+        break;
+      case 'Z':
+        lit("UTC");
+        break;
+      case 'F':
+        num(4, 9, y);
+        lit("-");
+        num(2, 2, mo);
+        lit("-");
+        num(2, 2, d);
+        break;
+      case 'T':
+        num(2, 2, h);
+        lit(":");
+        num(2, 2, mi);
+        lit(":");
+        num(2, 2, se);
+        break;
+      case '%':
+        lit("%");
+        break;
+      default:
+        return false;
     }
     return true;
   }
@@ -205,13 +321,19 @@ int time_parse(Ctx& c, const sfn_loc& l, IntOpt& out, const sfn_str& s, const sf
   tp.text = abi::view(s);
   for (std::size_t i = 0; i < p.size(); ++i) {
     if (p[i] != '%') {
-      if (tp.ok) { if (tp.pos < tp.text.size() && tp.text[tp.pos] == p[i]) ++tp.pos; else tp.ok = false; }
+      if (tp.ok) {
+        if (tp.pos < tp.text.size() && tp.text[tp.pos] == p[i])
+          ++tp.pos;
+        else
+          tp.ok = false;
+      }
       continue;
     }
     if (i + 1 >= p.size()) return bad_directive(c, l, 0);
     char dch = p[++i];
     if (!tp.ok) {
-      if (std::string_view("YmdjHMSLfNaAbBuszZFT%").find(dch) == std::string_view::npos) return bad_directive(c, l, dch);
+      if (std::string_view("YmdjHMSLfNaAbBuszZFT%").find(dch) == std::string_view::npos)
+        return bad_directive(c, l, dch);
       continue;
     }
     if (!tp.directive(dch)) return bad_directive(c, l, dch);
@@ -222,13 +344,15 @@ int time_parse(Ctx& c, const sfn_loc& l, IntOpt& out, const sfn_str& s, const sf
 
 int time_start_of_day(Ctx& c, const sfn_loc& l, std::int64_t& out, std::int64_t t) {
   std::int64_t r;
-  if (__builtin_mul_overflow(floor_div(t, kNsPerDay), kNsPerDay, &r)) return c.raised("time.start_of_day: out of range", l);
+  if (__builtin_mul_overflow(floor_div(t, kNsPerDay), kNsPerDay, &r))
+    return c.raised("time.start_of_day: out of range", l);
   out = r;
   return SFN_OK;
 }
 int time_add_days(Ctx& c, const sfn_loc& l, std::int64_t& out, std::int64_t t, std::int64_t days) {
   std::int64_t d;
-  if (__builtin_mul_overflow(days, kNsPerDay, &d) || __builtin_add_overflow(t, d, &out)) return c.raised("integer overflow", l);
+  if (__builtin_mul_overflow(days, kNsPerDay, &d) || __builtin_add_overflow(t, d, &out))
+    return c.raised("integer overflow", l);
   return SFN_OK;
 }
 int time_weekday(Ctx&, const sfn_loc&, std::int64_t& out, std::int64_t t) {

@@ -17,32 +17,55 @@ using ir::kNone;
 
 std::string Generator::ctype(TypeId t) const {
   switch (t->kind) {
-    case TypeKind::Int: case TypeKind::Time: case TypeKind::Duration: return "int64_t";
-    case TypeKind::Float: return "double";
-    case TypeKind::Bool: return "uint8_t";
-    case TypeKind::Enum: return "int32_t";
-    case TypeKind::String: case TypeKind::Bytes: case TypeKind::Ref: case TypeKind::Timer: return "sfn_str";
-    case TypeKind::List: return "sfn_list";
-    case TypeKind::Map: return "sfn_map";
+    case TypeKind::Int:
+    case TypeKind::Time:
+    case TypeKind::Duration:
+      return "int64_t";
+    case TypeKind::Float:
+      return "double";
+    case TypeKind::Bool:
+      return "uint8_t";
+    case TypeKind::Enum:
+      return "int32_t";
+    case TypeKind::String:
+    case TypeKind::Bytes:
+    case TypeKind::Ref:
+    case TypeKind::Timer:
+      return "sfn_str";
+    case TypeKind::List:
+      return "sfn_list";
+    case TypeKind::Map:
+      return "sfn_map";
     case TypeKind::Optional:
       if (t->elem->kind == TypeKind::Message) return ctype(t->elem) + "*";
       return "sfn::abi::Optional<" + ctype(t->elem) + ">";
-    case TypeKind::Message: return msg(t->decl);
-    case TypeKind::Void: return "void";
-    default: ice("no C++ type for " + ir::type_name(m_, t));
+    case TypeKind::Message:
+      return msg(t->decl);
+    case TypeKind::Void:
+      return "void";
+    default:
+      ice("no C++ type for " + ir::type_name(m_, t));
   }
 }
 
 std::string Generator::tdesc(TypeId t) const {
   switch (t->kind) {
-    case TypeKind::Int: return "sfn::abi::kInt";
-    case TypeKind::Float: return "sfn::abi::kFloat";
-    case TypeKind::Bool: return "sfn::abi::kBool";
-    case TypeKind::String: return "sfn::abi::kString";
-    case TypeKind::Bytes: return "sfn::abi::kBytes";
-    case TypeKind::Time: return "sfn::abi::kTime";
-    case TypeKind::Duration: return "sfn::abi::kDuration";
-    case TypeKind::Timer: return "sfn::abi::kTimer";
+    case TypeKind::Int:
+      return "sfn::abi::kInt";
+    case TypeKind::Float:
+      return "sfn::abi::kFloat";
+    case TypeKind::Bool:
+      return "sfn::abi::kBool";
+    case TypeKind::String:
+      return "sfn::abi::kString";
+    case TypeKind::Bytes:
+      return "sfn::abi::kBytes";
+    case TypeKind::Time:
+      return "sfn::abi::kTime";
+    case TypeKind::Duration:
+      return "sfn::abi::kDuration";
+    case TypeKind::Timer:
+      return "sfn::abi::kTimer";
     default: {
       auto it = tnames_.find(t);
       if (it == tnames_.end()) ice("no type descriptor for " + ir::type_name(m_, t));
@@ -57,10 +80,15 @@ std::string Generator::str_literal(const std::string& s) const {
   bool last_hex = false;
   for (unsigned char ch : s) {
     bool hex_digit = std::isxdigit(ch);
-    if (ch == '"' || ch == '\\') { out += '\\'; out += static_cast<char>(ch); }
-    else if (ch == '\n') out += "\\n";
-    else if (ch == '\t') out += "\\t";
-    else if (ch == '\r') out += "\\r";
+    if (ch == '"' || ch == '\\') {
+      out += '\\';
+      out += static_cast<char>(ch);
+    } else if (ch == '\n')
+      out += "\\n";
+    else if (ch == '\t')
+      out += "\\t";
+    else if (ch == '\r')
+      out += "\\r";
     else if (ch < 0x20 || ch >= 0x7f) {
       std::snprintf(buf, sizeof buf, "\\x%02x", ch);
       out += buf;
@@ -78,7 +106,9 @@ std::string Generator::str_literal(const std::string& s) const {
 std::string Generator::const_expr(const ir::ConstValue& v, TypeId t) const {
   using K = ir::ConstValue::Kind;
   switch (v.kind) {
-    case K::Int: case K::Duration: case K::Time:
+    case K::Int:
+    case K::Duration:
+    case K::Time:
       if (v.i == INT64_MIN) return "INT64_MIN";
       return "int64_t{" + std::to_string(v.i) + "}";
     case K::Float: {
@@ -90,23 +120,28 @@ std::string Generator::const_expr(const ir::ConstValue& v, TypeId t) const {
       if (s.find_first_of(".en") == std::string::npos) s += ".0";
       return s;
     }
-    case K::Bool: return v.b ? "uint8_t{1}" : "uint8_t{0}";
+    case K::Bool:
+      return v.b ? "uint8_t{1}" : "uint8_t{0}";
     case K::Enum:
       if (v.decl < m_.enums.size() && v.i >= 0 && v.i < static_cast<std::int64_t>(m_.enums[v.decl].values.size()))
         return "int32_t{" + enm(v.decl) + "::" + user('v', m_.enums[v.decl].values[v.i]) + "}";
       return "int32_t{" + std::to_string(v.i) + "}";
-    case K::String: case K::Bytes:
+    case K::String:
+    case K::Bytes:
       return "sfn::gen::lit(" + str_literal(v.s) + ", " + std::to_string(v.s.size()) + ")";
-    default: ice("unsupported constant of type " + ir::type_name(m_, t));
+    default:
+      ice("unsupported constant of type " + ir::type_name(m_, t));
   }
 }
 
-void Generator::const_into(std::ostringstream& o, const std::string& ind, const ir::ConstValue& v,
-                           TypeId t, const std::string& dst, int& counter) const {
+void Generator::const_into(std::ostringstream& o, const std::string& ind, const ir::ConstValue& v, TypeId t,
+                           const std::string& dst, int& counter) const {
   using K = ir::ConstValue::Kind;
   if (v.kind == K::None) return;
   switch (t->kind) {
-    case TypeKind::String: case TypeKind::Bytes: case TypeKind::Ref:
+    case TypeKind::String:
+    case TypeKind::Bytes:
+    case TypeKind::Ref:
       o << ind << "sfn::gen::set(" << dst << ", " << str_literal(v.s) << ", " << v.s.size() << ");\n";
       return;
     case TypeKind::Optional: {
@@ -155,13 +190,20 @@ void Generator::const_into(std::ostringstream& o, const std::string& ind, const 
 namespace {
 const char* kind_name(TypeKind k) {
   switch (k) {
-    case TypeKind::List: return "SFN_LIST";
-    case TypeKind::Map: return "SFN_MAP";
-    case TypeKind::Optional: return "SFN_OPTIONAL";
-    case TypeKind::Message: return "SFN_MESSAGE";
-    case TypeKind::Enum: return "SFN_ENUM";
-    case TypeKind::Ref: return "SFN_REF";
-    default: return nullptr;
+    case TypeKind::List:
+      return "SFN_LIST";
+    case TypeKind::Map:
+      return "SFN_MAP";
+    case TypeKind::Optional:
+      return "SFN_OPTIONAL";
+    case TypeKind::Message:
+      return "SFN_MESSAGE";
+    case TypeKind::Enum:
+      return "SFN_ENUM";
+    case TypeKind::Ref:
+      return "SFN_REF";
+    default:
+      return nullptr;
   }
 }
 
@@ -212,7 +254,6 @@ std::string Generator::run() {
   return o.str();
 }
 
-
 // Each enum: a namespace holding its values.
 void Generator::emit_enums(std::ostringstream& o) {
   for (std::size_t i = 0; i < m_.enums.size(); ++i) {
@@ -257,11 +298,18 @@ void Generator::emit_type_table(std::ostringstream& o) {
   int tcount = 0;
   for (TypeId t : m_.types) {
     switch (t->kind) {
-      case TypeKind::Message: tnames_[t] = "kType_" + msg(t->decl); break;
-      case TypeKind::List: case TypeKind::Map: case TypeKind::Optional: case TypeKind::Enum: case TypeKind::Ref:
+      case TypeKind::Message:
+        tnames_[t] = "kType_" + msg(t->decl);
+        break;
+      case TypeKind::List:
+      case TypeKind::Map:
+      case TypeKind::Optional:
+      case TypeKind::Enum:
+      case TypeKind::Ref:
         tnames_[t] = "kT" + std::to_string(tcount++);
         break;
-      default: continue;
+      default:
+        continue;
     }
     where_ = "the type table";
     if (!kind_name(t->kind)) ice("no type descriptor kind for " + ir::type_name(m_, t));
@@ -332,7 +380,8 @@ void Generator::emit_tables(std::ostringstream& o) {
   }
   o << "\n// Source locations of runtime errors.\nconst sfn_loc kLoc[] = {\n";
   for (std::size_t i = 0; i < m_.locs.size(); ++i)
-    o << "    {" << str_literal(m_.locs[i].file) << ", " << m_.locs[i].line << ", " << m_.locs[i].col << "},  // " << i << "\n";
+    o << "    {" << str_literal(m_.locs[i].file) << ", " << m_.locs[i].line << ", " << m_.locs[i].col << "},  // " << i
+      << "\n";
   if (m_.locs.empty()) o << "    {\"\", 0, 0},\n";
   o << "};\n\n";
 }
@@ -353,7 +402,8 @@ void Generator::emit_function_types(std::ostringstream& o) {
       const auto& st = fn.states[i];
       if (!st.nonzero_init) continue;
       where_ = "the initializer of state `" + st.name + "` of `" + fn.name + "`";
-      o << "  static void init_" << state(fi, i) << "(void* slot) {\n    auto& s = *static_cast<" << ctype(st.type) << "*>(slot);\n";
+      o << "  static void init_" << state(fi, i) << "(void* slot) {\n    auto& s = *static_cast<" << ctype(st.type)
+        << "*>(slot);\n";
       int counter = 0;
       if (st.type->kind == TypeKind::Message) o << "    sfn::gen::init(" << tdesc(st.type) << ", s);\n";
       const_into(o, "    ", st.init, st.type, "s", counter);
@@ -377,10 +427,12 @@ void Generator::module_descriptors(std::ostringstream& o) const {
       o << "const sfn_state_desc kStates_" << n << "[] = {\n";
       for (std::size_t si = 0; si < fn.states.size(); ++si) {
         const auto& st = fn.states[si];
-        const char* exp = st.expiry == ir::State::Expiry::None ? "SFN_EXPIRE_NONE"
-                          : st.expiry == ir::State::Expiry::AfterWrite ? "SFN_EXPIRE_AFTER_WRITE" : "SFN_EXPIRE_AFTER_CALL";
+        const char* exp = st.expiry == ir::State::Expiry::None         ? "SFN_EXPIRE_NONE"
+                          : st.expiry == ir::State::Expiry::AfterWrite ? "SFN_EXPIRE_AFTER_WRITE"
+                                                                       : "SFN_EXPIRE_AFTER_CALL";
         o << "    {" << str_literal(st.name) << ", &" << tdesc(st.type) << ", "
-          << (st.nonzero_init ? n + "::init_" + state(fi, si) : "nullptr") << ", " << exp << ", " << st.expiry_ns << "},\n";
+          << (st.nonzero_init ? n + "::init_" + state(fi, si) : "nullptr") << ", " << exp << ", " << st.expiry_ns
+          << "},\n";
       }
       o << "};\n";
     }
@@ -396,9 +448,9 @@ void Generator::module_descriptors(std::ostringstream& o) const {
   o << "const sfn_function_desc kFunctions[] = {\n";
   for (std::size_t fi = 0; fi < m_.functions.size(); ++fi) {
     const auto& fn = m_.functions[fi];
-    o << "    {" << str_literal(fn.type_name) << ", " << (fn.int_key ? "SFN_INT" : "SFN_STRING") << ", " << fn.states.size()
-      << ", " << (fn.states.empty() ? "nullptr" : "kStates_" + fty(fi)) << ", " << fn.handlers.size() << ", "
-      << (fn.handlers.empty() ? "nullptr" : "kHandlers_" + fty(fi)) << "},\n";
+    o << "    {" << str_literal(fn.type_name) << ", " << (fn.int_key ? "SFN_INT" : "SFN_STRING") << ", "
+      << fn.states.size() << ", " << (fn.states.empty() ? "nullptr" : "kStates_" + fty(fi)) << ", "
+      << fn.handlers.size() << ", " << (fn.handlers.empty() ? "nullptr" : "kHandlers_" + fty(fi)) << "},\n";
   }
   if (m_.functions.empty()) o << "    {\"\", SFN_STRING, 0, nullptr, 0, nullptr},\n";
   o << "};\nconst sfn_ingress_desc kIngresses[] = {\n";
@@ -413,8 +465,8 @@ void Generator::module_descriptors(std::ostringstream& o) const {
 }
 
 void Generator::ice(const std::string& what) const {
-  throw InternalError{"internal compiler error: the C++ backend cannot compile " + m_.source_file + ": " + what + " (in " +
-                      where_ + ")"};
+  throw InternalError{"internal compiler error: the C++ backend cannot compile " + m_.source_file + ": " + what +
+                      " (in " + where_ + ")"};
 }
 
 bool generate(const ir::Module& module, const Options& options, std::string& out, std::string& error) {

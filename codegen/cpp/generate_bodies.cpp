@@ -12,17 +12,19 @@
 namespace sfn::codegen::cpp {
 
 using check::TypeKind;
+using ir::kNone;
 using ir::Operand;
 using ir::Place;
 using ir::Rvalue;
 using ir::Step;
 using ir::Stmt;
 using ir::Var;
-using ir::kNone;
 
 std::string Generator::body_signature(const ir::Body& b, bool in_class) const {
   std::string s;
-  auto param_name = [&](std::size_t i) { return names_.empty() ? user('l', b.vars[b.params[i]].name) : names_[b.params[i]]; };
+  auto param_name = [&](std::size_t i) {
+    return names_.empty() ? user('l', b.vars[b.params[i]].name) : names_[b.params[i]];
+  };
   switch (b.kind) {
     case ir::Body::Kind::Handler: {
       s = (in_class ? "on_" + msg(b.message) : b.name) + "(sfn::abi::Ctx& ctx, const " + msg(b.message) + "& " +
@@ -65,7 +67,9 @@ void Generator::body(std::ostringstream& o, const ir::Body& b, bool in_class) {
     names_[i] = n;
   }
   std::string ind = in_class ? "  " : "";
-  const char* kind = b.kind == ir::Body::Kind::Handler ? "handler" : b.kind == ir::Body::Kind::Fn ? "fn" : "ingress route";
+  const char* kind = b.kind == ir::Body::Kind::Handler ? "handler"
+                     : b.kind == ir::Body::Kind::Fn    ? "fn"
+                                                       : "ingress route";
   // Paths are written as escaped string literals, here and in line_mark: a file name is user
   // text and must not end the comment or splice the next line into it.
   o << ind << "// " << kind << " at " << str_literal(b.file) << ":" << b.line << "\n";
@@ -88,8 +92,7 @@ void Generator::body(std::ostringstream& o, const ir::Body& b, bool in_class) {
 void Generator::line_mark(std::uint32_t line, const std::string& ind) {
   if (line == 0 || line == last_line_) return;
   last_line_ = line;
-  if (opts_.line_directives)
-    *o_ << "#line " << line << " " << str_literal(b_->file) << "\n";
+  if (opts_.line_directives) *o_ << "#line " << line << " " << str_literal(b_->file) << "\n";
   *o_ << ind << "// " << str_literal(b_->file.substr(b_->file.find_last_of('/') + 1)) << ":" << line << "\n";
 }
 
@@ -154,10 +157,12 @@ bool Generator::movable(const Operand& op) const {
 
 void Generator::put(TypeId t, const std::string& dst, const Operand& src, bool may_move, const std::string& ind) {
   std::ostringstream& o = *o_;
-  if (is_scalar(t)) o << ind << dst << " = " << operand(src) << ";\n";
+  if (is_scalar(t))
+    o << ind << dst << " = " << operand(src) << ";\n";
   else if (may_move && movable(src))
     o << ind << "sfn::gen::move_into(" << tdesc(t) << ", " << dst << ", " << operand(src) << ");\n";
-  else o << ind << "sfn::gen::copy(" << tdesc(t) << ", " << dst << ", " << operand(src) << ");\n";
+  else
+    o << ind << "sfn::gen::copy(" << tdesc(t) << ", " << dst << ", " << operand(src) << ");\n";
 }
 
 void Generator::stmt(const Stmt& s, ir::stmt_kind::Def, const std::string& ind, int) {
@@ -165,7 +170,8 @@ void Generator::stmt(const Stmt& s, ir::stmt_kind::Def, const std::string& ind, 
   const Var& v = b_->vars[s.var];
   std::string e;
   if (is_scalar(v.type) && rvalue_expr(s.value, e)) {
-    o << ind << (v.is_mutable || v.kind == Var::Kind::Temp ? "" : "const ") << ctype(v.type) << " " << var(s.var) << " = " << e << ";\n";
+    o << ind << (v.is_mutable || v.kind == Var::Kind::Temp ? "" : "const ") << ctype(v.type) << " " << var(s.var)
+      << " = " << e << ";\n";
     return;
   }
   if (ir::is_plain_data(m_, v.type))
@@ -179,9 +185,7 @@ void Generator::stmt(const Stmt& s, ir::stmt_kind::Assign, const std::string& in
   put(s.place.type, place(s.place), s.src, s.move, ind);
 }
 
-void Generator::stmt(const Stmt& s, ir::stmt_kind::Eval, const std::string& ind, int) {
-  rvalue_into(s.value, "", ind);
-}
+void Generator::stmt(const Stmt& s, ir::stmt_kind::Eval, const std::string& ind, int) { rvalue_into(s.value, "", ind); }
 
 void Generator::stmt(const Stmt& s, ir::stmt_kind::If, const std::string& ind, int depth) {
   std::ostringstream& o = *o_;
@@ -234,13 +238,9 @@ void Generator::stmt(const Stmt& s, ir::stmt_kind::ForMap, const std::string& in
   loop_body(s, ind, depth);
 }
 
-void Generator::stmt(const Stmt&, ir::stmt_kind::Break, const std::string& ind, int) {
-  *o_ << ind << "break;\n";
-}
+void Generator::stmt(const Stmt&, ir::stmt_kind::Break, const std::string& ind, int) { *o_ << ind << "break;\n"; }
 
-void Generator::stmt(const Stmt&, ir::stmt_kind::Continue, const std::string& ind, int) {
-  *o_ << ind << "continue;\n";
-}
+void Generator::stmt(const Stmt&, ir::stmt_kind::Continue, const std::string& ind, int) { *o_ << ind << "continue;\n"; }
 
 void Generator::stmt(const Stmt& s, ir::stmt_kind::Return, const std::string& ind, int) {
   if (!s.args.empty() && b_->kind != ir::Body::Kind::Handler) put(b_->return_type, "out", s.args[0], true, ind);
@@ -266,8 +266,10 @@ void Generator::stmt(const Stmt& s, ir::stmt_kind::Cancel, const std::string& in
 }
 
 void Generator::stmt(const Stmt& s, ir::stmt_kind::Clear, const std::string& ind, int) {
-  if (s.index == kNone) *o_ << ind << "ctx.clear_all();\n";
-  else *o_ << ind << "ctx.clear(" << fty(b_->function) << "::" << state(b_->function, s.index) << ");\n";
+  if (s.index == kNone)
+    *o_ << ind << "ctx.clear_all();\n";
+  else
+    *o_ << ind << "ctx.clear(" << fty(b_->function) << "::" << state(b_->function, s.index) << ");\n";
 }
 
 void Generator::stmt(const Stmt& s, ir::stmt_kind::Fail, const std::string& ind, int) {

@@ -19,23 +19,41 @@ bool Generator::rvalue_expr(const Rvalue& r, std::string& e) {
   if (!is_scalar(r.type)) return false;
   auto a = [&](std::size_t i) { return operand(r.args[i]); };
   switch (r.kind) {
-    case Rvalue::Kind::Use: e = a(0); return true;
-    case Rvalue::Kind::Zero: e = ctype(r.type) + "{}"; return true;
-    case Rvalue::Kind::Const: e = const_expr(r.value, r.type); return true;
-    case Rvalue::Kind::Binary: e = binary_expr(r); return true;
-    case Rvalue::Kind::Unary:
-      if (r.un == ir::UnOp::Not) e = "!" + a(0);
-      else if (is_int64(r.type)) e = "sfn::gen::neg(ctx, " + a(0) + ", " + loc(r.loc) + ")";
-      else e = "-" + a(0);
+    case Rvalue::Kind::Use:
+      e = a(0);
       return true;
-    case Rvalue::Kind::IsPresent: e = "sfn::gen::present(" + a(0) + ")"; return true;
+    case Rvalue::Kind::Zero:
+      e = ctype(r.type) + "{}";
+      return true;
+    case Rvalue::Kind::Const:
+      e = const_expr(r.value, r.type);
+      return true;
+    case Rvalue::Kind::Binary:
+      e = binary_expr(r);
+      return true;
+    case Rvalue::Kind::Unary:
+      if (r.un == ir::UnOp::Not)
+        e = "!" + a(0);
+      else if (is_int64(r.type))
+        e = "sfn::gen::neg(ctx, " + a(0) + ", " + loc(r.loc) + ")";
+      else
+        e = "-" + a(0);
+      return true;
+    case Rvalue::Kind::IsPresent:
+      e = "sfn::gen::present(" + a(0) + ")";
+      return true;
     case Rvalue::Kind::GetUnchecked:
       e = r.args[0].type->elem->kind == TypeKind::Message ? "*" + a(0) : a(0) + ".value";
       return true;
-    case Rvalue::Kind::Now: e = "ctx.now()"; return true;
-    case Rvalue::Kind::Builtin: return builtin_expr(r, e);
-    case Rvalue::Kind::Method: return method_expr(r, e);
-    default: return false;
+    case Rvalue::Kind::Now:
+      e = "ctx.now()";
+      return true;
+    case Rvalue::Kind::Builtin:
+      return builtin_expr(r, e);
+    case Rvalue::Kind::Method:
+      return method_expr(r, e);
+    default:
+      return false;
   }
 }
 
@@ -47,7 +65,8 @@ std::string Generator::binary_expr(const Rvalue& r) {
   if (r.bin >= ir::BinOp::Eq && r.bin <= ir::BinOp::Ge) {
     if (is_scalar(lt)) return a(0) + " " + cmp[bi] + " " + a(1);
     if (r.bin == ir::BinOp::Eq || r.bin == ir::BinOp::Ne)
-      return std::string(r.bin == ir::BinOp::Ne ? "!" : "") + "sfn::gen::equal(" + tdesc(lt) + ", " + a(0) + ", " + a(1) + ")";
+      return std::string(r.bin == ir::BinOp::Ne ? "!" : "") + "sfn::gen::equal(" + tdesc(lt) + ", " + a(0) + ", " +
+             a(1) + ")";
     return "sfn::gen::compare(" + tdesc(lt) + ", " + a(0) + ", " + a(1) + ") " + cmp[bi] + " 0";
   }
   static const char* fn[] = {"add", "sub", "mul", "div", "rem"};
@@ -65,7 +84,8 @@ std::string Generator::binary_expr(const Rvalue& r) {
 bool Generator::builtin_expr(const Rvalue& r, std::string& e) {
   auto a = [&](std::size_t i) { return operand(r.args[i]); };
   switch (r.builtin) {
-    case Builtin::Min: case Builtin::Max: {
+    case Builtin::Min:
+    case Builtin::Max: {
       const bool fl = r.type->kind == TypeKind::Float;  // NaN and signed zeros: sfn_rt's definition
       const bool min = r.builtin == Builtin::Min;
       e = std::string(fl ? (min ? "sfn_rt_min_float(" : "sfn_rt_max_float(") : (min ? "std::min(" : "std::max(")) +
@@ -79,11 +99,14 @@ bool Generator::builtin_expr(const Rvalue& r, std::string& e) {
       e = r.args[0].type->kind == TypeKind::Float ? "sfn::gen::to_int(ctx, " + a(0) + ", " + loc(r.loc) + ")"
                                                   : "int64_t(" + a(0) + ")";
       return true;
-    case Builtin::ToFloat: e = "static_cast<double>(" + a(0) + ")"; return true;
+    case Builtin::ToFloat:
+      e = "static_cast<double>(" + a(0) + ")";
+      return true;
     case Builtin::TimeFromUnixMillis:
       e = "sfn::gen::mul(ctx, " + a(0) + ", 1000000, " + loc(r.loc) + ")";
       return true;
-    default: return false;
+    default:
+      return false;
   }
 }
 
@@ -91,22 +114,42 @@ bool Generator::method_expr(const Rvalue& r, std::string& e) {
   auto a = [&](std::size_t i) { return operand(r.args[i]); };
   auto p = [&](std::size_t i) { return addr(r.args[i]); };
   switch (r.method) {
-    case Method::StrLen: case Method::ListLen: case Method::MapLen:
-      e = "static_cast<int64_t>(" + a(0) + ".len)"; return true;
-    case Method::ListIsEmpty: case Method::MapIsEmpty: e = "(" + a(0) + ".len == 0)"; return true;
-    case Method::StrContains: e = "sfn::abi::svc().str_contains(" + p(0) + ", " + p(1) + ")"; return true;
-    case Method::StrStartsWith: e = "sfn::abi::svc().str_starts_with(" + p(0) + ", " + p(1) + ")"; return true;
-    case Method::StrEndsWith: e = "sfn::abi::svc().str_ends_with(" + p(0) + ", " + p(1) + ")"; return true;
+    case Method::StrLen:
+    case Method::ListLen:
+    case Method::MapLen:
+      e = "static_cast<int64_t>(" + a(0) + ".len)";
+      return true;
+    case Method::ListIsEmpty:
+    case Method::MapIsEmpty:
+      e = "(" + a(0) + ".len == 0)";
+      return true;
+    case Method::StrContains:
+      e = "sfn::abi::svc().str_contains(" + p(0) + ", " + p(1) + ")";
+      return true;
+    case Method::StrStartsWith:
+      e = "sfn::abi::svc().str_starts_with(" + p(0) + ", " + p(1) + ")";
+      return true;
+    case Method::StrEndsWith:
+      e = "sfn::abi::svc().str_ends_with(" + p(0) + ", " + p(1) + ")";
+      return true;
     case Method::ListContains:
-      e = "sfn::abi::svc().list_contains(&" + tdesc(r.args[0].type) + ", " + p(0) + ", " + p(1) + ")"; return true;
+      e = "sfn::abi::svc().list_contains(&" + tdesc(r.args[0].type) + ", " + p(0) + ", " + p(1) + ")";
+      return true;
     case Method::MapContains:
       e = "(sfn::abi::svc().map_find(&" + tdesc(r.args[0].type) + ", const_cast<sfn_map*>(&" + a(0) + "), " + p(1) +
           ") != nullptr)";
       return true;
-    case Method::TimeUnixMillis: e = "sfn::gen::floor_div(" + a(0) + ", 1000000)"; return true;
-    case Method::DurationMillis: e = "(" + a(0) + " / 1000000)"; return true;
-    case Method::DurationSeconds: e = "(static_cast<double>(" + a(0) + ") / 1e9)"; return true;
-    default: return false;
+    case Method::TimeUnixMillis:
+      e = "sfn::gen::floor_div(" + a(0) + ", 1000000)";
+      return true;
+    case Method::DurationMillis:
+      e = "(" + a(0) + " / 1000000)";
+      return true;
+    case Method::DurationSeconds:
+      e = "(static_cast<double>(" + a(0) + ") / 1e9)";
+      return true;
+    default:
+      return false;
   }
 }
 
@@ -114,18 +157,20 @@ bool Generator::method_expr(const Rvalue& r, std::string& e) {
 
 void Generator::rvalue_into(const Rvalue& r, const std::string& d, const std::string& ind) {
   // One handler per kind of compiler/ir/rvalue_kinds.def.
-  ir::visit_kind(
-      r.kind, [&](auto kind) { rvalue_into(r, kind, d, ind); }, [&] { expr_into(r, d, ind); });
+  ir::visit_kind(r.kind, [&](auto kind) { rvalue_into(r, kind, d, ind); }, [&] { expr_into(r, d, ind); });
 }
 
 void Generator::expr_into(const Rvalue& r, const std::string& d, const std::string& ind) {
   std::string e;
   if (rvalue_expr(r, e)) {
-    if (d.empty()) *o_ << ind << "(void)(" << e << ");\n";
-    else *o_ << ind << d << " = " << e << ";\n";
+    if (d.empty())
+      *o_ << ind << "(void)(" << e << ");\n";
+    else
+      *o_ << ind << d << " = " << e << ";\n";
     return;
   }
-  ice("unsupported operation (rvalue kind " + std::to_string(static_cast<int>(r.kind)) + ") of type " + ir::type_name(m_, r.type));
+  ice("unsupported operation (rvalue kind " + std::to_string(static_cast<int>(r.kind)) + ") of type " +
+      ir::type_name(m_, r.type));
 }
 
 void Generator::rvalue_into(const Rvalue& r, ir::rvalue_kind::Use, const std::string& d, const std::string& ind) {
@@ -193,7 +238,9 @@ void Generator::rvalue_into(const Rvalue& r, ir::rvalue_kind::Format, const std:
 void Generator::rvalue_into(const Rvalue& r, ir::rvalue_kind::Builtin, const std::string& d, const std::string& ind) {
   std::ostringstream& o = *o_;
   switch (r.builtin) {
-    case Builtin::Log: o << ind << "ctx.log(sfn::abi::view(" << operand(r.args[0]) << "));\n"; return;
+    case Builtin::Log:
+      o << ind << "ctx.log(sfn::abi::view(" << operand(r.args[0]) << "));\n";
+      return;
     case Builtin::ToString:
       if (r.args[0].type->kind == TypeKind::Bytes)
         o << ind << "sfn::gen::from_bytes(ctx, " << operand(r.args[0]) << ", " << d << ", " << loc(r.loc) << ");\n";
@@ -205,7 +252,8 @@ void Generator::rvalue_into(const Rvalue& r, ir::rvalue_kind::Builtin, const std
     case Builtin::ToBytes:
       o << ind << "sfn::gen::copy(sfn::abi::kString, " << d << ", " << operand(r.args[0]) << ");\n";
       return;
-    default: return expr_into(r, d, ind);
+    default:
+      return expr_into(r, d, ind);
   }
 }
 
@@ -222,10 +270,18 @@ bool Generator::method_into(const Rvalue& r, const std::string& d, const std::st
   const std::string svc = "sfn::abi::svc().";
   const std::string td = tdesc(r.args[0].type);
   switch (r.method) {
-    case Method::StrSplit: o << ind << svc << "str_split(&" << a(0) << ", " << p(1) << ", &" << d << ");\n"; return true;
-    case Method::StrTrim: o << ind << svc << "str_trim(&" << a(0) << ", &" << d << ");\n"; return true;
-    case Method::StrUpper: o << ind << svc << "str_upper(&" << a(0) << ", &" << d << ");\n"; return true;
-    case Method::StrLower: o << ind << svc << "str_lower(&" << a(0) << ", &" << d << ");\n"; return true;
+    case Method::StrSplit:
+      o << ind << svc << "str_split(&" << a(0) << ", " << p(1) << ", &" << d << ");\n";
+      return true;
+    case Method::StrTrim:
+      o << ind << svc << "str_trim(&" << a(0) << ", &" << d << ");\n";
+      return true;
+    case Method::StrUpper:
+      o << ind << svc << "str_upper(&" << a(0) << ", &" << d << ");\n";
+      return true;
+    case Method::StrLower:
+      o << ind << svc << "str_lower(&" << a(0) << ", &" << d << ");\n";
+      return true;
     case Method::StrReplace:
       o << ind << svc << "str_replace(&" << a(0) << ", " << p(1) << ", " << p(2) << ", &" << d << ");\n";
       return true;
@@ -233,8 +289,12 @@ bool Generator::method_into(const Rvalue& r, const std::string& d, const std::st
       o << ind << "ctx.check(" << svc << "str_substring(&" << a(0) << ", " << a(1) << ", " << a(2) << ", &" << d
         << "), " << loc(r.loc) << ");\n";
       return true;
-    case Method::ListPush: o << ind << "sfn::gen::push(" << td << ", " << a(0) << ", " << a(1) << ");\n"; return true;
-    case Method::ListPop: o << ind << svc << "list_pop(&" << td << ", " << p(0) << ", &" << d << ");\n"; return true;
+    case Method::ListPush:
+      o << ind << "sfn::gen::push(" << td << ", " << a(0) << ", " << a(1) << ");\n";
+      return true;
+    case Method::ListPop:
+      o << ind << svc << "list_pop(&" << td << ", " << p(0) << ", &" << d << ");\n";
+      return true;
     case Method::ListInsert:
       o << ind << "sfn::gen::insert(ctx, " << td << ", " << a(0) << ", " << a(1) << ", " << a(2) << ", " << loc(r.loc)
         << ");\n";
@@ -242,17 +302,32 @@ bool Generator::method_into(const Rvalue& r, const std::string& d, const std::st
     case Method::ListRemoveAt:
       o << ind << "sfn::gen::remove_at(ctx, " << td << ", " << a(0) << ", " << a(1) << ", " << loc(r.loc) << ");\n";
       return true;
-    case Method::ListClear: o << ind << svc << "list_clear(&" << td << ", " << p(0) << ");\n"; return true;
-    case Method::ListFirst: o << ind << "sfn::gen::first(" << td << ", " << a(0) << ", " << d << ", false);\n"; return true;
-    case Method::ListLast: o << ind << "sfn::gen::first(" << td << ", " << a(0) << ", " << d << ", true);\n"; return true;
+    case Method::ListClear:
+      o << ind << svc << "list_clear(&" << td << ", " << p(0) << ");\n";
+      return true;
+    case Method::ListFirst:
+      o << ind << "sfn::gen::first(" << td << ", " << a(0) << ", " << d << ", false);\n";
+      return true;
+    case Method::ListLast:
+      o << ind << "sfn::gen::first(" << td << ", " << a(0) << ", " << d << ", true);\n";
+      return true;
     case Method::MapGet:
       o << ind << "sfn::gen::map_get_opt(" << td << ", " << a(0) << ", " << a(1) << ", " << d << ");\n";
       return true;
-    case Method::MapRemove: o << ind << svc << "map_remove(&" << td << ", " << p(0) << ", " << p(1) << ");\n"; return true;
-    case Method::MapKeys: o << ind << svc << "map_keys(&" << td << ", " << p(0) << ", &" << d << ");\n"; return true;
-    case Method::MapValues: o << ind << svc << "map_values(&" << td << ", " << p(0) << ", &" << d << ");\n"; return true;
-    case Method::MapClear: o << ind << svc << "map_clear(&" << td << ", " << p(0) << ");\n"; return true;
-    default: return false;
+    case Method::MapRemove:
+      o << ind << svc << "map_remove(&" << td << ", " << p(0) << ", " << p(1) << ");\n";
+      return true;
+    case Method::MapKeys:
+      o << ind << svc << "map_keys(&" << td << ", " << p(0) << ", &" << d << ");\n";
+      return true;
+    case Method::MapValues:
+      o << ind << svc << "map_values(&" << td << ", " << p(0) << ", &" << d << ");\n";
+      return true;
+    case Method::MapClear:
+      o << ind << svc << "map_clear(&" << td << ", " << p(0) << ");\n";
+      return true;
+    default:
+      return false;
   }
 }
 

@@ -17,8 +17,7 @@ using ir::TypeId;
 inline bool is_scalar(TypeId t) { return ir::is_trivial(t); }
 // int, time and duration: int64_t with checked arithmetic.
 inline bool is_int64(TypeId t) {
-  return t->kind == check::TypeKind::Int || t->kind == check::TypeKind::Time ||
-         t->kind == check::TypeKind::Duration;
+  return t->kind == check::TypeKind::Int || t->kind == check::TypeKind::Time || t->kind == check::TypeKind::Duration;
 }
 
 // Thrown by Generator::ice and caught by generate(): the message names the construct and where.
@@ -40,8 +39,8 @@ class Generator {
   void module_descriptors(std::ostringstream& o) const;
 
   // ---- types (generate.cpp)
-  std::string ctype(TypeId t) const;        // C++ type of a slot
-  std::string tdesc(TypeId t) const;        // name of the sfn_type descriptor
+  std::string ctype(TypeId t) const;  // C++ type of a slot
+  std::string tdesc(TypeId t) const;  // name of the sfn_type descriptor
   // ---- names. Every SFN name becomes "<kind letter>_<name>" (m_ message, e_ enum, v_ enum
   // value, f_ field, t_ function type, s_ state, l_ local or parameter; fns are fn_<name>,
   // handlers on_<message>, routes route_<ingress>). Generated names never have the shape
@@ -53,11 +52,11 @@ class Generator {
   std::string fty(std::uint32_t i) const { return user('t', m_.functions[i].name); }
   std::string state(std::uint32_t fi, std::uint32_t si) const { return user('s', m_.functions[fi].states[si].name); }
   static std::string field(const ir::Field& f) { return user('f', f.name); }
-  std::string str_literal(const std::string& s) const;  // "..." with escapes
+  std::string str_literal(const std::string& s) const;              // "..." with escapes
   std::string const_expr(const ir::ConstValue& v, TypeId t) const;  // scalar constant
   // Statements writing constant `v` of type `t` into the (zeroed) lvalue `dst`.
-  void const_into(std::ostringstream& o, const std::string& ind, const ir::ConstValue& v,
-                  TypeId t, const std::string& dst, int& counter) const;
+  void const_into(std::ostringstream& o, const std::string& ind, const ir::ConstValue& v, TypeId t,
+                  const std::string& dst, int& counter) const;
   std::string loc(std::uint32_t id) const { return "kLoc[" + std::to_string(id) + "]"; }
   // The location of a loop or fn where the invocation budget counts (an ICE when the IR has none).
   std::string budget_loc(std::uint32_t id) const {

@@ -16,10 +16,10 @@ using check::CheckedProgram;
 using check::RouteEdge;
 
 struct Node {
-  std::string id;     // stable, unique: "ingress:greets", "function:Greeter", "egress:greetings"
-  std::string kind;   // "ingress" | "function" | "egress"
+  std::string id;    // stable, unique: "ingress:greets", "function:Greeter", "egress:greetings"
+  std::string kind;  // "ingress" | "function" | "egress"
   std::string name;
-  std::string detail; // ingress/egress message type, function type name
+  std::string detail;  // ingress/egress message type, function type name
 };
 
 struct Edge {
@@ -37,10 +37,14 @@ std::string egress_id(const std::string& name) { return "egress:" + name; }
 
 std::string kind_name(RouteEdge::Kind kind) {
   switch (kind) {
-    case RouteEdge::Kind::Send: return "send";
-    case RouteEdge::Kind::DelayedSend: return "delayed_send";
-    case RouteEdge::Kind::Emit: return "emit";
-    case RouteEdge::Kind::Ingress: return "ingress";
+    case RouteEdge::Kind::Send:
+      return "send";
+    case RouteEdge::Kind::DelayedSend:
+      return "delayed_send";
+    case RouteEdge::Kind::Emit:
+      return "emit";
+    case RouteEdge::Kind::Ingress:
+      return "ingress";
   }
   return "send";
 }
@@ -108,8 +112,10 @@ std::string edge_label(const Edge& e) {
 std::string dot_escape(const std::string& s) {
   std::string out;
   for (char c : s) {
-    if (c == '"') out += "\\\"";
-    else out += c;
+    if (c == '"')
+      out += "\\\"";
+    else
+      out += c;
   }
   return out;
 }
@@ -139,9 +145,12 @@ std::string render_mermaid(const Graph& g) {
   std::string out = "flowchart LR\n";
   for (const auto& n : g.nodes) {
     std::string id = mermaid_id(n.id);
-    if (n.kind == "function") out += fmt::format("  {}[\"{}\"]\n", id, n.name);
-    else if (n.kind == "ingress") out += fmt::format("  {}([\"ingress {}: {}\"])\n", id, n.name, n.detail);
-    else out += fmt::format("  {}[/\"egress {}: {}\"/]\n", id, n.name, n.detail);
+    if (n.kind == "function")
+      out += fmt::format("  {}[\"{}\"]\n", id, n.name);
+    else if (n.kind == "ingress")
+      out += fmt::format("  {}([\"ingress {}: {}\"])\n", id, n.name, n.detail);
+    else
+      out += fmt::format("  {}[/\"egress {}: {}\"/]\n", id, n.name, n.detail);
   }
   for (const auto& e : g.edges) {
     std::string label = e.message;
@@ -162,8 +171,10 @@ std::string render_json(const Graph& g, const std::string& package, const source
     node["id"] = n.id;
     node["kind"] = n.kind;
     node["name"] = n.name;
-    if (n.kind == "function") node["type_name"] = n.detail;
-    else node["message"] = n.detail;
+    if (n.kind == "function")
+      node["type_name"] = n.detail;
+    else
+      node["message"] = n.detail;
     j["nodes"].push_back(node);
   }
   j["edges"] = nlohmann::json::array();
@@ -188,13 +199,15 @@ std::string render_json(const Graph& g, const std::string& package, const source
 
 }  // namespace
 
-std::string render_graph(const CheckedProgram& program, const source::SourceManager& sources,
-                         Format format) {
+std::string render_graph(const CheckedProgram& program, const source::SourceManager& sources, Format format) {
   Graph g = build(program);
   switch (format) {
-    case Format::Dot: return render_dot(g, program.package);
-    case Format::Mermaid: return render_mermaid(g);
-    case Format::Json: return render_json(g, program.package, sources);
+    case Format::Dot:
+      return render_dot(g, program.package);
+    case Format::Mermaid:
+      return render_mermaid(g);
+    case Format::Json:
+      return render_json(g, program.package, sources);
   }
   return {};
 }

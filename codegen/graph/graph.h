@@ -15,7 +15,6 @@ enum class Format { Dot, Mermaid, Json };
 
 // Renders the graph of a program that checked without errors. The JSON form carries source
 // locations of edges (file, line, column), so it needs the SourceManager.
-std::string render_graph(const check::CheckedProgram& program, const source::SourceManager& sources,
-                         Format format);
+std::string render_graph(const check::CheckedProgram& program, const source::SourceManager& sources, Format format);
 
 }  // namespace sfn::codegen::graph

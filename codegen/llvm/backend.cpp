@@ -23,8 +23,9 @@ std::unique_ptr<llvm::TargetMachine> host_target_machine(std::string& error) {
   const llvm::Target* target = llvm::TargetRegistry::lookupTarget(triple, error);
   if (!target) return nullptr;
   llvm::TargetOptions options;
-  std::unique_ptr<llvm::TargetMachine> tm(target->createTargetMachine(
-      triple, llvm::sys::getHostCPUName(), "", options, llvm::Reloc::PIC_, std::nullopt, llvm::CodeGenOptLevel::Default));
+  std::unique_ptr<llvm::TargetMachine> tm(target->createTargetMachine(triple, llvm::sys::getHostCPUName(), "", options,
+                                                                      llvm::Reloc::PIC_, std::nullopt,
+                                                                      llvm::CodeGenOptLevel::Default));
   if (!tm) error = "cannot create a target machine for " + triple;
   return tm;
 }

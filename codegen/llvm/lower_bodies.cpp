@@ -33,7 +33,9 @@ void BodyEmitter::setup_vars() {
   for (std::uint32_t v = 0; v < vars.size(); ++v) {
     TypeId t = vars[v].type;
     switch (vars[v].kind) {
-      case Var::Kind::MessageParam: ref_to(v, arg(1)); break;
+      case Var::Kind::MessageParam:
+        ref_to(v, arg(1));
+        break;
       case Var::Kind::Param: {
         unsigned pos = 0;
         while (pos < b_->params.size() && b_->params[pos] != v) ++pos;
@@ -54,8 +56,10 @@ void BodyEmitter::setup_vars() {
           ref_to(v, svc(SVC(key_str), L.ptr, {ctx()}));
         }
         break;
-      case Var::Kind::ForVar: break;  // bound by its loop
-      case Var::Kind::Local: case Var::Kind::Temp:
+      case Var::Kind::ForVar:
+        break;  // bound by its loop
+      case Var::Kind::Local:
+      case Var::Kind::Temp:
         if (t && t->kind != TypeKind::Void) {
           llvm::IRBuilderBase::InsertPointGuard g(B);
           B.SetInsertPoint(entry_.GetInsertBlock());
@@ -118,8 +122,10 @@ void BodyEmitter::finish() {
         destroy(var.type, slots_[v]);
     }
   }
-  if (fn_->getReturnType()->isVoidTy()) B.CreateRetVoid();
-  else B.CreateRet(B.CreateLoad(L.i32, status_));
+  if (fn_->getReturnType()->isVoidTy())
+    B.CreateRetVoid();
+  else
+    B.CreateRet(B.CreateLoad(L.i32, status_));
   entry_.CreateBr(start_);
 }
 
@@ -149,9 +155,7 @@ void BodyEmitter::stmt(const Stmt& s, ir::stmt_kind::Emit) {
   svc(SVC(emit), L.void_ty, {ctx(), llvm::ConstantInt::get(L.i32, s.index), var_addr(s.var)});
 }
 
-void BodyEmitter::stmt(const Stmt& s, ir::stmt_kind::Cancel) {
-  svc(SVC(cancel), L.void_ty, {ctx(), addr(s.args[0])});
-}
+void BodyEmitter::stmt(const Stmt& s, ir::stmt_kind::Cancel) { svc(SVC(cancel), L.void_ty, {ctx(), addr(s.args[0])}); }
 
 void BodyEmitter::stmt(const Stmt& s, ir::stmt_kind::Clear) {
   svc(SVC(state_clear), L.void_ty, {ctx(), llvm::ConstantInt::get(L.i32, s.index == kNone ? UINT32_MAX : s.index)});
@@ -167,8 +171,10 @@ void BodyEmitter::stmt(const Stmt& s, ir::stmt_kind::Def) {
   const Var& v = b_->vars[s.var];
   llvm::Value* slot = slots_[s.var];
   if (!ir::is_trivial(v.type) && loop_depth_ > 0) {  // the previous iteration's value
-    if (L.plain(v.type)) memzero(slot, L.slot(v.type).size);
-    else destroy(v.type, slot);
+    if (L.plain(v.type))
+      memzero(slot, L.slot(v.type).size);
+    else
+      destroy(v.type, slot);
   }
   rvalue_into(s.value, slot);
 }
@@ -182,8 +188,10 @@ void BodyEmitter::stmt(const Stmt& s, ir::stmt_kind::Assign) {
   }
   llvm::Value* src = addr(s.src);
   llvm::Value* dst = place(s.place);
-  if (s.move && movable(s.src)) move(t, dst, src);
-  else copy(t, dst, src);
+  if (s.move && movable(s.src))
+    move(t, dst, src);
+  else
+    copy(t, dst, src);
 }
 
 void BodyEmitter::stmt(const Stmt& s, ir::stmt_kind::Eval) {
@@ -274,7 +282,8 @@ void BodyEmitter::for_collection(const Stmt& s) {
   llvm::Value* index = B.CreateLoad(L.i64, i);
   B.CreateCondBr(B.CreateICmpULT(index, B.CreateLoad(L.i64, gep(coll, 8))), body, after);
   B.SetInsertPoint(body);
-  llvm::Value* entry = B.CreateInBoundsGEP(L.i8, B.CreateLoad(L.ptr, coll), B.CreateMul(index, llvm::ConstantInt::get(L.i64, stride)));
+  llvm::Value* entry =
+      B.CreateInBoundsGEP(L.i8, B.CreateLoad(L.ptr, coll), B.CreateMul(index, llvm::ConstantInt::get(L.i64, stride)));
   B.CreateStore(entry, refs_[s.var]);
   if (map) {
     if (!refs_[s.var2]) refs_[s.var2] = entry_.CreateAlloca(L.ptr);

@@ -21,21 +21,36 @@ std::uint64_t align_up(std::uint64_t n, std::uint64_t a) { return (n + a - 1) / 
 namespace {
 std::uint32_t abi_kind(TypeKind k) {
   switch (k) {
-    case TypeKind::Int: return SFN_INT;
-    case TypeKind::Float: return SFN_FLOAT;
-    case TypeKind::Bool: return SFN_BOOL;
-    case TypeKind::String: return SFN_STRING;
-    case TypeKind::Bytes: return SFN_BYTES;
-    case TypeKind::Time: return SFN_TIME;
-    case TypeKind::Duration: return SFN_DURATION;
-    case TypeKind::Timer: return SFN_TIMER;
-    case TypeKind::List: return SFN_LIST;
-    case TypeKind::Map: return SFN_MAP;
-    case TypeKind::Optional: return SFN_OPTIONAL;
-    case TypeKind::Message: return SFN_MESSAGE;
-    case TypeKind::Enum: return SFN_ENUM;
-    case TypeKind::Ref: return SFN_REF;
-    default: return 0;
+    case TypeKind::Int:
+      return SFN_INT;
+    case TypeKind::Float:
+      return SFN_FLOAT;
+    case TypeKind::Bool:
+      return SFN_BOOL;
+    case TypeKind::String:
+      return SFN_STRING;
+    case TypeKind::Bytes:
+      return SFN_BYTES;
+    case TypeKind::Time:
+      return SFN_TIME;
+    case TypeKind::Duration:
+      return SFN_DURATION;
+    case TypeKind::Timer:
+      return SFN_TIMER;
+    case TypeKind::List:
+      return SFN_LIST;
+    case TypeKind::Map:
+      return SFN_MAP;
+    case TypeKind::Optional:
+      return SFN_OPTIONAL;
+    case TypeKind::Message:
+      return SFN_MESSAGE;
+    case TypeKind::Enum:
+      return SFN_ENUM;
+    case TypeKind::Ref:
+      return SFN_REF;
+    default:
+      return 0;
   }
 }
 
@@ -53,7 +68,9 @@ ModuleLowering::ModuleLowering(const ir::Module& m, llvm::Module& out) : m_(m), 
   f64 = llvm::Type::getDoubleTy(C);
   ptr = llvm::PointerType::get(C, 0);
   void_ty = llvm::Type::getVoidTy(C);
-  auto st = [&](const char* name, std::vector<llvm::Type*> fields) { return llvm::StructType::create(C, fields, name); };
+  auto st = [&](const char* name, std::vector<llvm::Type*> fields) {
+    return llvm::StructType::create(C, fields, name);
+  };
   type_ty = st("sfn_type", {i32, ptr, ptr, ptr, ptr, ptr});
   field_ty = st("sfn_field_desc", {ptr, i32, i32, ptr, i32});
   msg_ty = st("sfn_message_desc", {ptr, ptr, i32, i32, i32, ptr, ptr});
@@ -97,11 +114,19 @@ llvm::Constant* ModuleLowering::str_const(const std::string& s) {
 
 llvm::Type* ModuleLowering::scalar_type(TypeId t) {
   switch (t->kind) {
-    case TypeKind::Int: case TypeKind::Time: case TypeKind::Duration: return i64;
-    case TypeKind::Float: return f64;
-    case TypeKind::Bool: return i8;
-    case TypeKind::Enum: return i32;
-    default: fail("not a scalar type: " + ir::type_name(m_, t)); return i64;
+    case TypeKind::Int:
+    case TypeKind::Time:
+    case TypeKind::Duration:
+      return i64;
+    case TypeKind::Float:
+      return f64;
+    case TypeKind::Bool:
+      return i8;
+    case TypeKind::Enum:
+      return i32;
+    default:
+      fail("not a scalar type: " + ir::type_name(m_, t));
+      return i64;
   }
 }
 
@@ -134,8 +159,10 @@ llvm::GlobalVariable* ModuleLowering::tdesc(TypeId t) {
       for (const auto& v : en.values) names.push_back(cstr(v));
       auto* arr_ty = llvm::ArrayType::get(ptr, names.size());
       auto* values = global(arr_ty, llvm::ConstantArray::get(arr_ty, names), "enum.values");
-      e = global(enum_ty, llvm::ConstantStruct::get(enum_ty, {cstr(en.name), llvm::ConstantInt::get(i32, en.values.size()), values}),
-                 "enum." + en.name);
+      e = global(
+          enum_ty,
+          llvm::ConstantStruct::get(enum_ty, {cstr(en.name), llvm::ConstantInt::get(i32, en.values.size()), values}),
+          "enum." + en.name);
     }
     enum_c = e;
   }
@@ -154,8 +181,8 @@ llvm::GlobalVariable* ModuleLowering::msg_desc(std::uint32_t mi) {
   std::vector<llvm::Constant*> fields;
   for (const auto& f : msg.fields)
     fields.push_back(llvm::ConstantStruct::get(
-        field_ty, {cstr(f.name), llvm::ConstantInt::get(i32, f.number), llvm::ConstantInt::get(i32, f.offset), tdesc(f.type),
-                   llvm::ConstantInt::get(i32, field_flags(f))}));
+        field_ty, {cstr(f.name), llvm::ConstantInt::get(i32, f.number), llvm::ConstantInt::get(i32, f.offset),
+                   tdesc(f.type), llvm::ConstantInt::get(i32, field_flags(f))}));
   llvm::Constant* null = llvm::ConstantPointerNull::get(llvm::PointerType::get(C, 0));
   llvm::Constant* fields_c = null;
   if (!fields.empty()) {
@@ -164,8 +191,9 @@ llvm::GlobalVariable* ModuleLowering::msg_desc(std::uint32_t mi) {
   }
   llvm::Constant* init = msg.has_nonzero_defaults ? static_cast<llvm::Constant*>(message_init(mi)) : null;
   g->setInitializer(llvm::ConstantStruct::get(
-      msg_ty, {cstr(msg.name), cstr(msg.full_name), llvm::ConstantInt::get(i32, msg.size), llvm::ConstantInt::get(i32, msg.align),
-               llvm::ConstantInt::get(i32, msg.fields.size()), fields_c, init}));
+      msg_ty,
+      {cstr(msg.name), cstr(msg.full_name), llvm::ConstantInt::get(i32, msg.size),
+       llvm::ConstantInt::get(i32, msg.align), llvm::ConstantInt::get(i32, msg.fields.size()), fields_c, init}));
   return g;
 }
 
@@ -180,7 +208,8 @@ llvm::Constant* ModuleLowering::loc(std::uint32_t id) {
     locs_ = global(arr_ty, llvm::ConstantArray::get(arr_ty, items), "locs");
   }
   return llvm::ConstantExpr::getInBoundsGetElementPtr(
-      locs_->getValueType(), locs_, llvm::ArrayRef<llvm::Constant*>{llvm::ConstantInt::get(i64, 0), llvm::ConstantInt::get(i64, id)});
+      locs_->getValueType(), locs_,
+      llvm::ArrayRef<llvm::Constant*>{llvm::ConstantInt::get(i64, 0), llvm::ConstantInt::get(i64, id)});
 }
 
 llvm::Function* ModuleLowering::message_init(std::uint32_t mi) {
@@ -252,20 +281,24 @@ llvm::Constant* ModuleLowering::function_descs() {
                           : st.expiry == ir::State::Expiry::AfterWrite ? SFN_EXPIRE_AFTER_WRITE
                                                                        : SFN_EXPIRE_AFTER_CALL;
       llvm::Constant* init = st.nonzero_init ? static_cast<llvm::Constant*>(state_init(fi, si)) : null;
-      states.push_back(llvm::ConstantStruct::get(
-          state_ty, {cstr(st.name), tdesc(st.type), init, llvm::ConstantInt::get(i32, exp), llvm::ConstantInt::get(i64, st.expiry_ns)}));
+      states.push_back(
+          llvm::ConstantStruct::get(state_ty, {cstr(st.name), tdesc(st.type), init, llvm::ConstantInt::get(i32, exp),
+                                               llvm::ConstantInt::get(i64, st.expiry_ns)}));
     }
     for (auto h : fn.handlers)
-      handlers.push_back(llvm::ConstantStruct::get(handler_ty, {llvm::ConstantInt::get(i32, m_.bodies[h].message), body_fns[h]}));
-    auto array = [&](llvm::StructType* t, const std::vector<llvm::Constant*>& items, const std::string& name) -> llvm::Constant* {
+      handlers.push_back(
+          llvm::ConstantStruct::get(handler_ty, {llvm::ConstantInt::get(i32, m_.bodies[h].message), body_fns[h]}));
+    auto array = [&](llvm::StructType* t, const std::vector<llvm::Constant*>& items,
+                     const std::string& name) -> llvm::Constant* {
       if (items.empty()) return null;
       auto* arr_ty = llvm::ArrayType::get(t, items.size());
       return global(arr_ty, llvm::ConstantArray::get(arr_ty, items), name);
     };
     fns.push_back(llvm::ConstantStruct::get(
-        function_ty, {cstr(fn.type_name), llvm::ConstantInt::get(i32, fn.int_key ? SFN_INT : SFN_STRING),
-                      llvm::ConstantInt::get(i32, states.size()), array(state_ty, states, "states." + fn.name),
-                      llvm::ConstantInt::get(i32, handlers.size()), array(handler_ty, handlers, "handlers." + fn.name)}));
+        function_ty,
+        {cstr(fn.type_name), llvm::ConstantInt::get(i32, fn.int_key ? SFN_INT : SFN_STRING),
+         llvm::ConstantInt::get(i32, states.size()), array(state_ty, states, "states." + fn.name),
+         llvm::ConstantInt::get(i32, handlers.size()), array(handler_ty, handlers, "handlers." + fn.name)}));
   }
   if (fns.empty()) return null;
   auto* arr_ty = llvm::ArrayType::get(function_ty, fns.size());
@@ -298,10 +331,10 @@ llvm::Constant* ModuleLowering::module_desc() {
     egresses.push_back(llvm::ConstantStruct::get(egress_ty, {cstr(e.name), llvm::ConstantInt::get(i32, e.message)}));
   auto n = [&](std::size_t k) { return llvm::ConstantInt::get(i32, k); };
   auto* init = llvm::ConstantStruct::get(
-      module_ty, {n(SFN_ABI_VERSION), cstr(m_.package), cstr(m_.version_hash), n(msgs.size()), array(ptr, msgs, "messages"),
-                  n(enums.size()), array(ptr, enums, "enums"), n(m_.functions.size()), function_descs(),
-                  n(ingresses.size()), array(ingress_ty, ingresses, "ingresses"), n(egresses.size()),
-                  array(egress_ty, egresses, "egresses")});
+      module_ty,
+      {n(SFN_ABI_VERSION), cstr(m_.package), cstr(m_.version_hash), n(msgs.size()), array(ptr, msgs, "messages"),
+       n(enums.size()), array(ptr, enums, "enums"), n(m_.functions.size()), function_descs(), n(ingresses.size()),
+       array(ingress_ty, ingresses, "ingresses"), n(egresses.size()), array(egress_ty, egresses, "egresses")});
   return global(module_ty, init, "module");
 }
 

@@ -96,8 +96,10 @@ void BodyEmitter::rvalue_into(const Rvalue& r, ir::rvalue_kind::CallFn, llvm::Va
 
 void BodyEmitter::rvalue_into(const Rvalue& r, ir::rvalue_kind::Address, llvm::Value* dst) {
   const auto& fn = L.m_.functions[r.index];
-  if (fn.int_key) svc(SVC(ref_int), L.void_ty, {L.cstr(fn.type_name), scalar(r.args[0]), dst});
-  else svc(SVC(ref_str), L.void_ty, {L.cstr(fn.type_name), addr(r.args[0]), dst});
+  if (fn.int_key)
+    svc(SVC(ref_int), L.void_ty, {L.cstr(fn.type_name), scalar(r.args[0]), dst});
+  else
+    svc(SVC(ref_str), L.void_ty, {L.cstr(fn.type_name), addr(r.args[0]), dst});
 }
 
 void BodyEmitter::rvalue_into(const Rvalue& r, ir::rvalue_kind::Self, llvm::Value* dst) {
@@ -129,23 +131,32 @@ void BodyEmitter::rvalue_into(const Rvalue& r, ir::rvalue_kind::MakeMap, llvm::V
 llvm::Value* BodyEmitter::scalar_rvalue(const Rvalue& r) {
   auto zext = [&](llvm::Value* c) { return B.CreateZExt(c, L.i8); };
   switch (r.kind) {
-    case Rvalue::Kind::Use: return scalar(r.args[0]);
-    case Rvalue::Kind::Zero: return llvm::Constant::getNullValue(L.scalar_type(r.type));
-    case Rvalue::Kind::Const: return const_scalar(r.value, r.type);
-    case Rvalue::Kind::Binary: return binary(r);
+    case Rvalue::Kind::Use:
+      return scalar(r.args[0]);
+    case Rvalue::Kind::Zero:
+      return llvm::Constant::getNullValue(L.scalar_type(r.type));
+    case Rvalue::Kind::Const:
+      return const_scalar(r.value, r.type);
+    case Rvalue::Kind::Binary:
+      return binary(r);
     case Rvalue::Kind::Unary: {
       llvm::Value* a = scalar(r.args[0]);
       if (r.un == ir::UnOp::Not) return zext(B.CreateICmpEQ(a, llvm::ConstantInt::get(a->getType(), 0)));
       if (is_int64(r.type)) return checked_neg(a, r.loc);
       return B.CreateFNeg(a);
     }
-    case Rvalue::Kind::IsPresent: return zext(present(r.args[0].type, addr(r.args[0])));
+    case Rvalue::Kind::IsPresent:
+      return zext(present(r.args[0].type, addr(r.args[0])));
     case Rvalue::Kind::GetUnchecked:
       return B.CreateLoad(L.scalar_type(r.type), inner(r.args[0].type, addr(r.args[0])));
-    case Rvalue::Kind::Now: return svc(SVC(now), L.i64, {ctx()});
-    case Rvalue::Kind::Builtin: return builtin_scalar(r);
-    case Rvalue::Kind::Method: return method_scalar(r);
-    default: return nullptr;
+    case Rvalue::Kind::Now:
+      return svc(SVC(now), L.i64, {ctx()});
+    case Rvalue::Kind::Builtin:
+      return builtin_scalar(r);
+    case Rvalue::Kind::Method:
+      return method_scalar(r);
+    default:
+      return nullptr;
   }
 }
 
@@ -161,8 +172,10 @@ llvm::Value* BodyEmitter::binary(const Rvalue& r) {
     if (ir::is_trivial(lt)) {
       llvm::Value* a = scalar(r.args[0]);
       llvm::Value* b = scalar(r.args[1]);
-      if (lt->kind == TypeKind::Float) c = B.CreateFCmp(fp[k], a, b);
-      else c = B.CreateICmp(lt->kind == TypeKind::Bool ? up[k] : sp[k], a, b);
+      if (lt->kind == TypeKind::Float)
+        c = B.CreateFCmp(fp[k], a, b);
+      else
+        c = B.CreateICmp(lt->kind == TypeKind::Bool ? up[k] : sp[k], a, b);
     } else if (r.bin == BinOp::Eq || r.bin == BinOp::Ne) {
       llvm::Value* eq = svc(SVC(value_equal), L.i32, {L.tdesc(lt), addr(r.args[0]), addr(r.args[1])});
       c = B.CreateICmp(r.bin == BinOp::Eq ? P::ICMP_NE : P::ICMP_EQ, eq, llvm::ConstantInt::get(L.i32, 0));
@@ -176,12 +189,18 @@ llvm::Value* BodyEmitter::binary(const Rvalue& r) {
   llvm::Value* b = scalar(r.args[1]);
   if (r.type->kind == TypeKind::Float) {
     switch (r.bin) {
-      case BinOp::Add: return B.CreateFAdd(a, b);
-      case BinOp::Sub: return B.CreateFSub(a, b);
-      case BinOp::Mul: return B.CreateFMul(a, b);
-      case BinOp::Div: return B.CreateFDiv(a, b);
-      case BinOp::Rem: return B.CreateFRem(a, b);
-      default: break;
+      case BinOp::Add:
+        return B.CreateFAdd(a, b);
+      case BinOp::Sub:
+        return B.CreateFSub(a, b);
+      case BinOp::Mul:
+        return B.CreateFMul(a, b);
+      case BinOp::Div:
+        return B.CreateFDiv(a, b);
+      case BinOp::Rem:
+        return B.CreateFRem(a, b);
+      default:
+        break;
     }
   }
   if (!a->getType()->isIntegerTy(64) || !b->getType()->isIntegerTy(64)) {
@@ -200,13 +219,17 @@ llvm::Value* BodyEmitter::checked_int(BinOp op, llvm::Value* a, llvm::Value* b, 
     return B.CreateExtractValue(pair, 0);
   };
   switch (op) {
-    case BinOp::Add: return overflow_op(llvm::Intrinsic::sadd_with_overflow);
-    case BinOp::Sub: return overflow_op(llvm::Intrinsic::ssub_with_overflow);
-    case BinOp::Mul: return overflow_op(llvm::Intrinsic::smul_with_overflow);
+    case BinOp::Add:
+      return overflow_op(llvm::Intrinsic::sadd_with_overflow);
+    case BinOp::Sub:
+      return overflow_op(llvm::Intrinsic::ssub_with_overflow);
+    case BinOp::Mul:
+      return overflow_op(llvm::Intrinsic::smul_with_overflow);
     case BinOp::Div:
       guard(B.CreateICmpEQ(b, zero), [&] { raise("division by zero", loc); });
-      guard(B.CreateAnd(B.CreateICmpEQ(a, llvm::ConstantInt::get(L.i64, INT64_MIN, true)), B.CreateICmpEQ(b, minus_one)),
-            [&] { raise("integer overflow", loc); });
+      guard(
+          B.CreateAnd(B.CreateICmpEQ(a, llvm::ConstantInt::get(L.i64, INT64_MIN, true)), B.CreateICmpEQ(b, minus_one)),
+          [&] { raise("integer overflow", loc); });
       return B.CreateSDiv(a, b);
     case BinOp::Rem: {
       guard(B.CreateICmpEQ(b, zero), [&] { raise("remainder by zero", loc); });
@@ -227,7 +250,8 @@ llvm::Value* BodyEmitter::checked_neg(llvm::Value* a, std::uint32_t loc) {
 
 llvm::Value* BodyEmitter::builtin_scalar(const Rvalue& r) {
   switch (r.builtin) {
-    case Builtin::Min: case Builtin::Max: {
+    case Builtin::Min:
+    case Builtin::Max: {
       llvm::Value* a = scalar(r.args[0]);
       llvm::Value* b = scalar(r.args[1]);
       if (a->getType()->isDoubleTy())  // NaN and signed zeros: one definition in sfn_rt
@@ -260,21 +284,31 @@ llvm::Value* BodyEmitter::builtin_scalar(const Rvalue& r) {
     }
     case Builtin::TimeFromUnixMillis:
       return checked_int(BinOp::Mul, scalar(r.args[0]), llvm::ConstantInt::get(L.i64, 1000000), r.loc);
-    default: return nullptr;
+    default:
+      return nullptr;
   }
 }
 
 llvm::Value* BodyEmitter::method_scalar(const Rvalue& r) {
   auto len = [&] { return B.CreateLoad(L.i64, gep(addr(r.args[0]), 8)); };
-  auto flag = [&](llvm::Value* v) { return B.CreateZExt(B.CreateICmpNE(v, llvm::ConstantInt::get(v->getType(), 0)), L.i8); };
+  auto flag = [&](llvm::Value* v) {
+    return B.CreateZExt(B.CreateICmpNE(v, llvm::ConstantInt::get(v->getType(), 0)), L.i8);
+  };
   auto mega = llvm::ConstantInt::get(L.i64, 1000000);
   switch (r.method) {
-    case Method::StrLen: case Method::ListLen: case Method::MapLen: return len();
-    case Method::ListIsEmpty: case Method::MapIsEmpty:
+    case Method::StrLen:
+    case Method::ListLen:
+    case Method::MapLen:
+      return len();
+    case Method::ListIsEmpty:
+    case Method::MapIsEmpty:
       return B.CreateZExt(B.CreateICmpEQ(len(), llvm::ConstantInt::get(L.i64, 0)), L.i8);
-    case Method::StrContains: return flag(svc(SVC(str_contains), L.i32, {addr(r.args[0]), addr(r.args[1])}));
-    case Method::StrStartsWith: return flag(svc(SVC(str_starts_with), L.i32, {addr(r.args[0]), addr(r.args[1])}));
-    case Method::StrEndsWith: return flag(svc(SVC(str_ends_with), L.i32, {addr(r.args[0]), addr(r.args[1])}));
+    case Method::StrContains:
+      return flag(svc(SVC(str_contains), L.i32, {addr(r.args[0]), addr(r.args[1])}));
+    case Method::StrStartsWith:
+      return flag(svc(SVC(str_starts_with), L.i32, {addr(r.args[0]), addr(r.args[1])}));
+    case Method::StrEndsWith:
+      return flag(svc(SVC(str_ends_with), L.i32, {addr(r.args[0]), addr(r.args[1])}));
     case Method::ListContains:
       return flag(svc(SVC(list_contains), L.i32, {L.tdesc(r.args[0].type), addr(r.args[0]), addr(r.args[1])}));
     case Method::MapContains: {
@@ -288,10 +322,12 @@ llvm::Value* BodyEmitter::method_scalar(const Rvalue& r) {
                                         B.CreateICmpSLT(a, llvm::ConstantInt::get(L.i64, 0)));
       return B.CreateSub(q, B.CreateZExt(adjust, L.i64));
     }
-    case Method::DurationMillis: return B.CreateSDiv(scalar(r.args[0]), mega);
+    case Method::DurationMillis:
+      return B.CreateSDiv(scalar(r.args[0]), mega);
     case Method::DurationSeconds:
       return B.CreateFDiv(B.CreateSIToFP(scalar(r.args[0]), L.f64), llvm::ConstantFP::get(L.f64, 1e9));
-    default: return nullptr;
+    default:
+      return nullptr;
   }
 }
 
@@ -314,8 +350,11 @@ bool BodyEmitter::builtin_into(const Rvalue& r, llvm::Value* dst) {
       }
       return true;
     }
-    case Builtin::ToBytes: copy(r.type, dst, addr(r.args[0])); return true;
-    default: return false;
+    case Builtin::ToBytes:
+      copy(r.type, dst, addr(r.args[0]));
+      return true;
+    default:
+      return false;
   }
 }
 
@@ -324,16 +363,30 @@ bool BodyEmitter::method_into(const Rvalue& r, llvm::Value* dst) {
   auto a = [&](std::size_t i) { return addr(r.args[i]); };
   auto td = [&] { return L.tdesc(rt_type); };
   switch (r.method) {
-    case Method::StrSplit: svc(SVC(str_split), L.void_ty, {a(0), a(1), dst}); return true;
-    case Method::StrTrim: svc(SVC(str_trim), L.void_ty, {a(0), dst}); return true;
-    case Method::StrUpper: svc(SVC(str_upper), L.void_ty, {a(0), dst}); return true;
-    case Method::StrLower: svc(SVC(str_lower), L.void_ty, {a(0), dst}); return true;
-    case Method::StrReplace: svc(SVC(str_replace), L.void_ty, {a(0), a(1), a(2), dst}); return true;
+    case Method::StrSplit:
+      svc(SVC(str_split), L.void_ty, {a(0), a(1), dst});
+      return true;
+    case Method::StrTrim:
+      svc(SVC(str_trim), L.void_ty, {a(0), dst});
+      return true;
+    case Method::StrUpper:
+      svc(SVC(str_upper), L.void_ty, {a(0), dst});
+      return true;
+    case Method::StrLower:
+      svc(SVC(str_lower), L.void_ty, {a(0), dst});
+      return true;
+    case Method::StrReplace:
+      svc(SVC(str_replace), L.void_ty, {a(0), a(1), a(2), dst});
+      return true;
     case Method::StrSubstring:
       check_error_text(svc(SVC(str_substring), L.ptr, {a(0), scalar(r.args[1]), scalar(r.args[2]), dst}), r.loc);
       return true;
-    case Method::ListPush: push(rt_type, a(0), r.args[1]); return true;
-    case Method::ListPop: svc(SVC(list_pop), L.void_ty, {td(), a(0), dst}); return true;
+    case Method::ListPush:
+      push(rt_type, a(0), r.args[1]);
+      return true;
+    case Method::ListPop:
+      svc(SVC(list_pop), L.void_ty, {td(), a(0), dst});
+      return true;
     case Method::ListInsert: {
       llvm::Value* lst = a(0);
       llvm::Value* i = scalar(r.args[1]);
@@ -356,8 +409,11 @@ bool BodyEmitter::method_into(const Rvalue& r, llvm::Value* dst) {
       check_error_text(svc(SVC(list_remove_at), L.ptr, {td(), lst, i}), r.loc);
       return true;
     }
-    case Method::ListClear: svc(SVC(list_clear), L.void_ty, {td(), a(0)}); return true;
-    case Method::ListFirst: case Method::ListLast: {
+    case Method::ListClear:
+      svc(SVC(list_clear), L.void_ty, {td(), a(0)});
+      return true;
+    case Method::ListFirst:
+    case Method::ListLast: {
       llvm::Value* lst = a(0);
       llvm::Value* len = B.CreateLoad(L.i64, gep(lst, 8));
       auto* some = block("nonempty");
@@ -367,7 +423,8 @@ bool BodyEmitter::method_into(const Rvalue& r, llvm::Value* dst) {
       llvm::Value* index = r.method == Method::ListLast ? B.CreateSub(len, llvm::ConstantInt::get(L.i64, 1))
                                                         : llvm::ConstantInt::get(L.i64, 0);
       llvm::Value* data = B.CreateLoad(L.ptr, lst);
-      wrap(rt_type->elem, dst, B.CreateInBoundsGEP(L.i8, data, B.CreateMul(index, llvm::ConstantInt::get(L.i64, L.stride(rt_type->elem)))));
+      wrap(rt_type->elem, dst,
+           B.CreateInBoundsGEP(L.i8, data, B.CreateMul(index, llvm::ConstantInt::get(L.i64, L.stride(rt_type->elem)))));
       B.CreateBr(done);
       B.SetInsertPoint(done);
       return true;
@@ -383,11 +440,20 @@ bool BodyEmitter::method_into(const Rvalue& r, llvm::Value* dst) {
       B.SetInsertPoint(done);
       return true;
     }
-    case Method::MapRemove: svc(SVC(map_remove), L.i32, {td(), a(0), a(1)}); return true;
-    case Method::MapKeys: svc(SVC(map_keys), L.void_ty, {td(), a(0), dst}); return true;
-    case Method::MapValues: svc(SVC(map_values), L.void_ty, {td(), a(0), dst}); return true;
-    case Method::MapClear: svc(SVC(map_clear), L.void_ty, {td(), a(0)}); return true;
-    default: return false;
+    case Method::MapRemove:
+      svc(SVC(map_remove), L.i32, {td(), a(0), a(1)});
+      return true;
+    case Method::MapKeys:
+      svc(SVC(map_keys), L.void_ty, {td(), a(0), dst});
+      return true;
+    case Method::MapValues:
+      svc(SVC(map_values), L.void_ty, {td(), a(0), dst});
+      return true;
+    case Method::MapClear:
+      svc(SVC(map_clear), L.void_ty, {td(), a(0)});
+      return true;
+    default:
+      return false;
   }
 }
 
@@ -407,7 +473,8 @@ void BodyEmitter::call_into(const Rvalue& r, llvm::Value* dst) {
     L.fail("extern fn `" + ex.module + "." + ex.name + "` has no implementation in stdlib/sfn_rt.h");
     return;
   }
-  llvm::Value* argv = entry_.CreateAlloca(L.ptr, llvm::ConstantInt::get(L.i64, std::max<std::size_t>(r.args.size(), 1)));
+  llvm::Value* argv =
+      entry_.CreateAlloca(L.ptr, llvm::ConstantInt::get(L.i64, std::max<std::size_t>(r.args.size(), 1)));
   for (std::size_t i = 0; i < r.args.size(); ++i)
     B.CreateStore(addr(r.args[i]), B.CreateConstInBoundsGEP1_64(L.ptr, argv, i));
   llvm::Value* out = has_out ? dst : llvm::ConstantPointerNull::get(llvm::PointerType::get(C, 0));

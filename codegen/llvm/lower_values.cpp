@@ -148,16 +148,20 @@ llvm::Value* BodyEmitter::inner(TypeId opt, llvm::Value* a) {
 llvm::Value* BodyEmitter::const_scalar(const ir::ConstValue& v, TypeId t) {
   using K = ir::ConstValue::Kind;
   const bool number = v.kind == K::Int || v.kind == K::Duration || v.kind == K::Time;
-  const bool fits = t->kind == TypeKind::Float ? number || v.kind == K::Float
+  const bool fits = t->kind == TypeKind::Float  ? number || v.kind == K::Float
                     : t->kind == TypeKind::Bool ? v.kind == K::Bool
                     : t->kind == TypeKind::Enum ? v.kind == K::Enum
                                                 : number;
   if (!fits) L.fail("unsupported constant of type " + ir::type_name(L.m_, t));
   switch (t->kind) {
-    case TypeKind::Float: return llvm::ConstantFP::get(L.f64, v.kind == K::Float ? v.f : static_cast<double>(v.i));
-    case TypeKind::Bool: return llvm::ConstantInt::get(L.i8, v.b ? 1 : 0);
-    case TypeKind::Enum: return llvm::ConstantInt::get(L.i32, v.i, true);
-    default: return llvm::ConstantInt::get(L.scalar_type(t), v.i, true);
+    case TypeKind::Float:
+      return llvm::ConstantFP::get(L.f64, v.kind == K::Float ? v.f : static_cast<double>(v.i));
+    case TypeKind::Bool:
+      return llvm::ConstantInt::get(L.i8, v.b ? 1 : 0);
+    case TypeKind::Enum:
+      return llvm::ConstantInt::get(L.i32, v.i, true);
+    default:
+      return llvm::ConstantInt::get(L.scalar_type(t), v.i, true);
   }
 }
 
@@ -166,7 +170,9 @@ void BodyEmitter::const_into(const ir::ConstValue& v, TypeId t, llvm::Value* dst
   using K = ir::ConstValue::Kind;
   if (v.kind == K::None) return;
   switch (t->kind) {
-    case TypeKind::String: case TypeKind::Bytes: case TypeKind::Ref:
+    case TypeKind::String:
+    case TypeKind::Bytes:
+    case TypeKind::Ref:
       svc(SVC(str_assign), L.void_ty, {dst, L.cstr(v.s), llvm::ConstantInt::get(L.i64, v.s.size())});
       return;
     case TypeKind::Optional:
@@ -237,13 +243,16 @@ llvm::Value* BodyEmitter::place(const Place& p) {
 
 llvm::Value* BodyEmitter::step(const Step& st, TypeId cur, llvm::Value* a, bool write) {
   switch (st.kind) {
-    case Step::Kind::Field: return gep(a, L.field_offset(cur, st.field));
-    case Step::Kind::ListIndex: return element(cur, a, scalar(*st.index), st.loc);
+    case Step::Kind::Field:
+      return gep(a, L.field_offset(cur, st.field));
+    case Step::Kind::ListIndex:
+      return element(cur, a, scalar(*st.index), st.loc);
     case Step::Kind::MapKey: {
       llvm::Value* key = addr(*st.index);
       if (write) return svc(SVC(map_slot), L.ptr, {L.tdesc(cur), a, key});
       llvm::Value* found = svc(SVC(map_find), L.ptr, {L.tdesc(cur), a, key});
-      guard(B.CreateIsNull(found), [&] { rt("sfn_rt_raise_missing_key", L.i32, {ctx(), L.tdesc(cur), key, L.loc(st.loc)}); });
+      guard(B.CreateIsNull(found),
+            [&] { rt("sfn_rt_raise_missing_key", L.i32, {ctx(), L.tdesc(cur), key, L.loc(st.loc)}); });
       return found;
     }
   }
@@ -282,15 +291,20 @@ bool BodyEmitter::movable(const Operand& op) const {
 }
 
 void BodyEmitter::put(TypeId t, llvm::Value* dst, const Operand& src, bool allow_move) {
-  if (ir::is_trivial(t)) B.CreateStore(scalar(src), dst);
-  else if (allow_move && movable(src)) move(t, dst, addr(src));
-  else copy(t, dst, addr(src));
+  if (ir::is_trivial(t))
+    B.CreateStore(scalar(src), dst);
+  else if (allow_move && movable(src))
+    move(t, dst, addr(src));
+  else
+    copy(t, dst, addr(src));
 }
 
 void BodyEmitter::push(TypeId list, llvm::Value* lst, const Operand& x) {
   llvm::Value* tmp = temp(list->elem);
-  if (ir::is_trivial(list->elem)) B.CreateStore(scalar(x), tmp);
-  else svc(SVC(value_copy), L.void_ty, {L.tdesc(list->elem), tmp, addr(x)});
+  if (ir::is_trivial(list->elem))
+    B.CreateStore(scalar(x), tmp);
+  else
+    svc(SVC(value_copy), L.void_ty, {L.tdesc(list->elem), tmp, addr(x)});
   svc(SVC(list_push), L.void_ty, {L.tdesc(list), lst, tmp});
 }
 

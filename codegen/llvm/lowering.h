@@ -39,10 +39,10 @@ class ModuleLowering {
   llvm::Constant* loc(std::uint32_t id);            // pointer to sfn_loc `id`, or null for kNone
   llvm::Type* scalar_type(TypeId t);                // i64 / double / i8 / i32
   ir::Slot slot(TypeId t) const { return ir::slot_of(m_, t); }
-  std::uint64_t stride(TypeId t) const;             // list element stride
+  std::uint64_t stride(TypeId t) const;  // list element stride
   std::uint32_t field_offset(TypeId message, std::uint32_t field) const;
   bool plain(TypeId t) const { return ir::is_plain_data(m_, t); }
-  void fail(const std::string& message);            // records the first unsupported construct, at `where`
+  void fail(const std::string& message);  // records the first unsupported construct, at `where`
   bool failed() const { return !error_.empty(); }
 
   const ir::Module& m_;
@@ -51,8 +51,8 @@ class ModuleLowering {
   llvm::Type *i8, *i32, *i64, *f64, *ptr, *void_ty;
   llvm::StructType *type_ty, *field_ty, *msg_ty, *enum_ty, *state_ty, *handler_ty, *function_ty, *ingress_ty,
       *egress_ty, *loc_ty, *module_ty, *str_ty, *piece_ty;
-  llvm::GlobalVariable* svc_global = nullptr;   // the service table, set by the module entry
-  std::vector<llvm::Function*> body_fns;        // by body index
+  llvm::GlobalVariable* svc_global = nullptr;  // the service table, set by the module entry
+  std::vector<llvm::Function*> body_fns;       // by body index
   std::string error_;
   std::string where;  // what is being lowered, for fail(): "file.sfn:LINE, `on_Greet`", "message `M`"
 
@@ -77,8 +77,8 @@ class ModuleLowering {
 class BodyEmitter {
  public:
   BodyEmitter(ModuleLowering& L, llvm::Function* fn, const ir::Body* body);
-  void emit_body();                     // the whole body of `body`
-  void finish();                        // closes the function (exit block) for init functions
+  void emit_body();  // the whole body of `body`
+  void finish();     // closes the function (exit block) for init functions
   llvm::Value* arg(unsigned i) { return fn_->getArg(i); }
 
   // ---- values (lower_values.cpp)
@@ -91,8 +91,8 @@ class BodyEmitter {
   llvm::Value* present(TypeId opt, llvm::Value* addr);          // i1
   llvm::Value* inner(TypeId opt, llvm::Value* addr);            // address of the value
   llvm::Value* const_scalar(const ir::ConstValue& v, TypeId t);
-  llvm::Value* temp(TypeId t, bool zero = true);                // an entry-block slot of t
-  llvm::Value* gep(llvm::Value* p, std::uint64_t offset);       // p + offset bytes
+  llvm::Value* temp(TypeId t, bool zero = true);           // an entry-block slot of t
+  llvm::Value* gep(llvm::Value* p, std::uint64_t offset);  // p + offset bytes
 
  private:
   // ---- places, operands, checks (lower_values.cpp)
@@ -141,7 +141,7 @@ class BodyEmitter {
   void rvalue_into(const ir::Rvalue& r, ir::rvalue_kind::MakeMap, llvm::Value* dst);
   // An internal error: r has no form this backend can write into a slot.
   void unsupported(const ir::Rvalue& r);
-  llvm::Value* scalar_rvalue(const ir::Rvalue& r);   // null when the kind is not a scalar expression
+  llvm::Value* scalar_rvalue(const ir::Rvalue& r);  // null when the kind is not a scalar expression
   llvm::Value* binary(const ir::Rvalue& r);
   llvm::Value* checked_int(ir::BinOp op, llvm::Value* a, llvm::Value* b, std::uint32_t loc);
   llvm::Value* checked_neg(llvm::Value* a, std::uint32_t loc);
@@ -188,10 +188,10 @@ class BodyEmitter {
   const ir::Body* b_;
   llvm::IRBuilder<> B, entry_;
   llvm::BasicBlock *start_ = nullptr, *exit_ = nullptr, *fail_ = nullptr;
-  llvm::Value* svc_ = nullptr;       // the service table
+  llvm::Value* svc_ = nullptr;  // the service table
   llvm::AllocaInst* status_ = nullptr;
-  std::vector<llvm::Value*> slots_;        // owned slot per var (or null)
-  std::vector<llvm::AllocaInst*> refs_;    // for borrowed vars: a slot holding the pointer
+  std::vector<llvm::Value*> slots_;      // owned slot per var (or null)
+  std::vector<llvm::AllocaInst*> refs_;  // for borrowed vars: a slot holding the pointer
   struct LoopTargets {
     llvm::BasicBlock *brk, *cont;
   };

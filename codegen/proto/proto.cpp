@@ -72,24 +72,32 @@ class Emitter {
   // scalars as proto3 `optional`, lists, maps and optionals inside their wrapper message.
   std::string explicit_field_decl(TypeId t, const std::string& name) {
     switch (t->kind) {
-      case TypeKind::List: case TypeKind::Map: case TypeKind::Optional: return wrapper(t) + " " + name;
-      case TypeKind::Message: return field_decl(t, name);
-      default: return "optional " + scalar(t) + " " + name;
+      case TypeKind::List:
+      case TypeKind::Map:
+      case TypeKind::Optional:
+        return wrapper(t) + " " + name;
+      case TypeKind::Message:
+        return field_decl(t, name);
+      default:
+        return "optional " + scalar(t) + " " + name;
     }
   }
 
   // A field declaration without the number: "repeated int64 xs", "optional string s".
   std::string field_decl(TypeId t, const std::string& name) {
     switch (t->kind) {
-      case TypeKind::List: return "repeated " + element_type(t->elem) + " " + name;
-      case TypeKind::Map: return fmt::format("map<{}, {}> {}", scalar(t->elem), element_type(t->value), name);
+      case TypeKind::List:
+        return "repeated " + element_type(t->elem) + " " + name;
+      case TypeKind::Map:
+        return fmt::format("map<{}, {}> {}", scalar(t->elem), element_type(t->value), name);
       case TypeKind::Optional: {
         TypeId inner = t->elem;
         if (inner->kind == TypeKind::Message) return message_name(inner) + " " + name;
         if (inner->kind == TypeKind::List || inner->kind == TypeKind::Map) return wrapper(inner) + " " + name;
         return "optional " + scalar(inner) + " " + name;
       }
-      default: return scalar(t) + " " + name;
+      default:
+        return scalar(t) + " " + name;
     }
   }
 
@@ -103,34 +111,61 @@ class Emitter {
 
   std::string scalar(TypeId t) {
     switch (t->kind) {
-      case TypeKind::Int: case TypeKind::Time: case TypeKind::Duration: return "int64";
-      case TypeKind::Float: return "double";
-      case TypeKind::Bool: return "bool";
-      case TypeKind::String: case TypeKind::Ref: case TypeKind::Timer: return "string";
-      case TypeKind::Bytes: return "bytes";
-      case TypeKind::Enum: return p_.enums[t->decl].name;
-      case TypeKind::Message: return message_name(t);
-      default: return element_type(t);
+      case TypeKind::Int:
+      case TypeKind::Time:
+      case TypeKind::Duration:
+        return "int64";
+      case TypeKind::Float:
+        return "double";
+      case TypeKind::Bool:
+        return "bool";
+      case TypeKind::String:
+      case TypeKind::Ref:
+      case TypeKind::Timer:
+        return "string";
+      case TypeKind::Bytes:
+        return "bytes";
+      case TypeKind::Enum:
+        return p_.enums[t->decl].name;
+      case TypeKind::Message:
+        return message_name(t);
+      default:
+        return element_type(t);
     }
   }
 
   std::string shape_name(TypeId t) {
     switch (t->kind) {
-      case TypeKind::Int: return "Int";
-      case TypeKind::Float: return "Float";
-      case TypeKind::Bool: return "Bool";
-      case TypeKind::String: return "String";
-      case TypeKind::Bytes: return "Bytes";
-      case TypeKind::Time: return "Time";
-      case TypeKind::Duration: return "Duration";
-      case TypeKind::Timer: return "Timer";
-      case TypeKind::Ref: return "Ref" + p_.functions[t->decl].name;
-      case TypeKind::Enum: return p_.enums[t->decl].name;
-      case TypeKind::Message: return message_name(t);
-      case TypeKind::List: return "List" + shape_name(t->elem);
-      case TypeKind::Map: return "Map" + shape_name(t->elem) + shape_name(t->value);
-      case TypeKind::Optional: return "Optional" + shape_name(t->elem);
-      default: return "Unknown";
+      case TypeKind::Int:
+        return "Int";
+      case TypeKind::Float:
+        return "Float";
+      case TypeKind::Bool:
+        return "Bool";
+      case TypeKind::String:
+        return "String";
+      case TypeKind::Bytes:
+        return "Bytes";
+      case TypeKind::Time:
+        return "Time";
+      case TypeKind::Duration:
+        return "Duration";
+      case TypeKind::Timer:
+        return "Timer";
+      case TypeKind::Ref:
+        return "Ref" + p_.functions[t->decl].name;
+      case TypeKind::Enum:
+        return p_.enums[t->decl].name;
+      case TypeKind::Message:
+        return message_name(t);
+      case TypeKind::List:
+        return "List" + shape_name(t->elem);
+      case TypeKind::Map:
+        return "Map" + shape_name(t->elem) + shape_name(t->value);
+      case TypeKind::Optional:
+        return "Optional" + shape_name(t->elem);
+      default:
+        return "Unknown";
     }
   }
 
@@ -145,9 +180,12 @@ class Emitter {
     taken_.insert(name);
     wrapper_names_[t] = name;
     std::string field;
-    if (t->kind == TypeKind::List) field = field_decl(t, "items");
-    else if (t->kind == TypeKind::Map) field = field_decl(t, "entries");
-    else field = field_decl(t, "value");
+    if (t->kind == TypeKind::List)
+      field = field_decl(t, "items");
+    else if (t->kind == TypeKind::Map)
+      field = field_decl(t, "entries");
+    else
+      field = field_decl(t, "value");
     wrappers_[name] = fmt::format("// Wrapper for the SFN type `{}`.\nmessage {} {{\n  {} = 1;\n}}\n\n",
                                   p_.type_name(t), name, field);
     return name;

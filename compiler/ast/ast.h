@@ -49,11 +49,23 @@ struct TypeExpr {
 struct Expr;
 using ExprPtr = std::unique_ptr<Expr>;
 
-struct IntLit { std::int64_t value = 0; bool overflow = false; };  // overflow: literal > INT64_MAX
-struct FloatLit { double value = 0; };
+struct IntLit {
+  std::int64_t value = 0;
+  bool overflow = false;
+};  // overflow: literal > INT64_MAX
+struct FloatLit {
+  double value = 0;
+};
 enum class DurationUnit { Ns, Us, Ms, S, M, H, D };
-struct DurationLit { std::int64_t amount = 0; DurationUnit unit = DurationUnit::S; std::int64_t nanos = 0; bool overflow = false; };
-struct BoolLit { bool value = false; };
+struct DurationLit {
+  std::int64_t amount = 0;
+  DurationUnit unit = DurationUnit::S;
+  std::int64_t nanos = 0;
+  bool overflow = false;
+};
+struct BoolLit {
+  bool value = false;
+};
 struct NoneLit {};
 // A string literal: text pieces (escapes already decoded) and `${expr}` interpolations, in order.
 struct StringPart {
@@ -61,25 +73,70 @@ struct StringPart {
   ExprPtr expr;      // an interpolation
   Span span;
 };
-struct StringLit { std::vector<StringPart> parts; };
-struct ListLit { std::vector<ExprPtr> elements; };
-struct MapEntry { ExprPtr key; ExprPtr value; Span span; };
-struct MapLit { std::vector<MapEntry> entries; };  // `{}` is an empty MapLit
-struct FieldInit { Ident name; ExprPtr value; Span span; };
-struct MessageLit { Ident type; std::vector<FieldInit> fields; };  // `Name { f: e, ... }`
-struct Name { Ident ident; };      // a local, param, key, state, const, fn, function type, enum, module
+struct StringLit {
+  std::vector<StringPart> parts;
+};
+struct ListLit {
+  std::vector<ExprPtr> elements;
+};
+struct MapEntry {
+  ExprPtr key;
+  ExprPtr value;
+  Span span;
+};
+struct MapLit {
+  std::vector<MapEntry> entries;
+};  // `{}` is an empty MapLit
+struct FieldInit {
+  Ident name;
+  ExprPtr value;
+  Span span;
+};
+struct MessageLit {
+  Ident type;
+  std::vector<FieldInit> fields;
+};  // `Name { f: e, ... }`
+struct Name {
+  Ident ident;
+};  // a local, param, key, state, const, fn, function type, enum, module
 struct SelfExpr {};
-struct FieldAccess { ExprPtr object; Ident field; };  // also `E.V`, `module.fn`, `x.method`
-struct Index { ExprPtr object; ExprPtr index; };
-struct Call { ExprPtr callee; std::vector<ExprPtr> args; };  // `f(x)`, `x.m(y)`, `F(key)`, `int(x)`
-struct Unwrap { ExprPtr operand; };                           // postfix `x!`
+struct FieldAccess {
+  ExprPtr object;
+  Ident field;
+};  // also `E.V`, `module.fn`, `x.method`
+struct Index {
+  ExprPtr object;
+  ExprPtr index;
+};
+struct Call {
+  ExprPtr callee;
+  std::vector<ExprPtr> args;
+};  // `f(x)`, `x.m(y)`, `F(key)`, `int(x)`
+struct Unwrap {
+  ExprPtr operand;
+};  // postfix `x!`
 enum class UnaryOp { Neg, Not };
-struct Unary { UnaryOp op; ExprPtr operand; };
+struct Unary {
+  UnaryOp op;
+  ExprPtr operand;
+};
 enum class BinaryOp { Coalesce, Or, And, Eq, Ne, Lt, Le, Gt, Ge, Add, Sub, Mul, Div, Rem };
-struct Binary { BinaryOp op; ExprPtr lhs; ExprPtr rhs; Span op_span; };
-struct Range { ExprPtr begin; ExprPtr end; };  // `a..b`, only valid as a `for` iterable
+struct Binary {
+  BinaryOp op;
+  ExprPtr lhs;
+  ExprPtr rhs;
+  Span op_span;
+};
+struct Range {
+  ExprPtr begin;
+  ExprPtr end;
+};  // `a..b`, only valid as a `for` iterable
 // `send m to a` (delay null: only valid as a statement) or `send m to a after d` (a `timer`).
-struct Send { ExprPtr message; ExprPtr target; ExprPtr delay; };
+struct Send {
+  ExprPtr message;
+  ExprPtr target;
+  ExprPtr delay;
+};
 // Stands in for an expression that failed to parse; the parser already reported E0001.
 struct ErrorExpr {};
 
@@ -112,24 +169,60 @@ struct Block {
 
 // `let x: T = e;` / `var x: T = e;` / `var x: T;` (type and value each optional, not both absent
 // unless the parser already reported an error).
-struct LetStmt { bool is_var = false; Ident name; TypePtr type; ExprPtr value; };
+struct LetStmt {
+  bool is_var = false;
+  Ident name;
+  TypePtr type;
+  ExprPtr value;
+};
 enum class AssignOp { Set, Add, Sub, Mul, Div, Rem };
-struct AssignStmt { AssignOp op = AssignOp::Set; ExprPtr target; ExprPtr value; Span op_span; };
+struct AssignStmt {
+  AssignOp op = AssignOp::Set;
+  ExprPtr target;
+  ExprPtr value;
+  Span op_span;
+};
 // `if (c) {} else if (c2) {} else {}`: an `else if` is an else_block holding one IfStmt.
-struct IfStmt { ExprPtr cond; Block then_block; std::optional<Block> else_block; };
-struct WhileStmt { ExprPtr cond; Block body; };
+struct IfStmt {
+  ExprPtr cond;
+  Block then_block;
+  std::optional<Block> else_block;
+};
+struct WhileStmt {
+  ExprPtr cond;
+  Block body;
+};
 // `for (x in e)`, `for (k, v in e)`; e may be a Range.
-struct ForStmt { Ident var; std::optional<Ident> value_var; ExprPtr iterable; Block body; };
+struct ForStmt {
+  Ident var;
+  std::optional<Ident> value_var;
+  ExprPtr iterable;
+  Block body;
+};
 struct BreakStmt {};
 struct ContinueStmt {};
-struct ReturnStmt { ExprPtr value; };  // value may be null
-struct EmitStmt { ExprPtr message; Ident egress; };
-struct CancelStmt { ExprPtr timer; };
+struct ReturnStmt {
+  ExprPtr value;
+};  // value may be null
+struct EmitStmt {
+  ExprPtr message;
+  Ident egress;
+};
+struct CancelStmt {
+  ExprPtr timer;
+};
 // `clear name;` (target set) or `clear self;` (target empty).
-struct ClearStmt { std::optional<Ident> target; };
-struct FailStmt { ExprPtr reason; };
-struct ExprStmt { ExprPtr expr; };  // calls and `send` statements
-struct ErrorStmt {};                // failed to parse; E0001 already reported
+struct ClearStmt {
+  std::optional<Ident> target;
+};
+struct FailStmt {
+  ExprPtr reason;
+};
+// Calls and `send` statements.
+struct ExprStmt {
+  ExprPtr expr;
+};
+struct ErrorStmt {};  // failed to parse; E0001 already reported
 
 // One alternative per line of stmt_kinds.def, in its order.
 #define SFN_STMT_KIND(Name) , Name
@@ -147,12 +240,41 @@ struct Stmt {
 // `///` doc comment lines attached to the next declaration, without the slashes, joined by '\n'.
 using Doc = std::string;
 
-struct Field { Ident name; TypePtr type; ExprPtr default_value; Doc doc; Span span; };
-struct MessageDecl { Ident name; std::vector<Field> fields; Doc doc; Span span; };
-struct EnumValue { Ident name; Doc doc; };
-struct EnumDecl { Ident name; std::vector<EnumValue> values; Doc doc; Span span; };
-struct ConstDecl { Ident name; TypePtr type; ExprPtr value; Doc doc; Span span; };
-struct Param { Ident name; TypePtr type; Span span; };
+struct Field {
+  Ident name;
+  TypePtr type;
+  ExprPtr default_value;
+  Doc doc;
+  Span span;
+};
+struct MessageDecl {
+  Ident name;
+  std::vector<Field> fields;
+  Doc doc;
+  Span span;
+};
+struct EnumValue {
+  Ident name;
+  Doc doc;
+};
+struct EnumDecl {
+  Ident name;
+  std::vector<EnumValue> values;
+  Doc doc;
+  Span span;
+};
+struct ConstDecl {
+  Ident name;
+  TypePtr type;
+  ExprPtr value;
+  Doc doc;
+  Span span;
+};
+struct Param {
+  Ident name;
+  TypePtr type;
+  Span span;
+};
 // `fn` (body set) and `extern fn` (no body). return_type null: returns nothing.
 struct FnDecl {
   Ident name;
@@ -164,40 +286,81 @@ struct FnDecl {
   Span span;
 };
 enum class ExpiryMode { AfterWrite, AfterCall };
-struct Expiry { ExprPtr duration; ExpiryMode mode = ExpiryMode::AfterWrite; Span span; };
-struct StateDecl { Ident name; TypePtr type; ExprPtr init; std::optional<Expiry> expires; Doc doc; Span span; };
+struct Expiry {
+  ExprPtr duration;
+  ExpiryMode mode = ExpiryMode::AfterWrite;
+  Span span;
+};
+struct StateDecl {
+  Ident name;
+  TypePtr type;
+  ExprPtr init;
+  std::optional<Expiry> expires;
+  Doc doc;
+  Span span;
+};
 // `on M(p) { }` or `on M { }`.
-struct Handler { Ident message_type; std::optional<Ident> param; Block body; Doc doc; Span span; };
+struct Handler {
+  Ident message_type;
+  std::optional<Ident> param;
+  Block body;
+  Doc doc;
+  Span span;
+};
 struct FunctionDecl {
   Ident name;
   Param key;
-  std::vector<StateDecl> states;    // in source order
-  std::vector<Handler> handlers;    // in source order
+  std::vector<StateDecl> states;  // in source order
+  std::vector<Handler> handlers;  // in source order
   Doc doc;
   Span span;
 };
 // `ingress name(p: M) -> route;`
-struct IngressDecl { Ident name; Param param; ExprPtr route; Doc doc; Span span; };
-struct EgressDecl { Ident name; TypePtr type; Doc doc; Span span; };
+struct IngressDecl {
+  Ident name;
+  Param param;
+  ExprPtr route;
+  Doc doc;
+  Span span;
+};
+struct EgressDecl {
+  Ident name;
+  TypePtr type;
+  Doc doc;
+  Span span;
+};
 
-using Decl = std::variant<MessageDecl, EnumDecl, ConstDecl, FnDecl, FunctionDecl, IngressDecl,
-                          EgressDecl>;
+using Decl = std::variant<MessageDecl, EnumDecl, ConstDecl, FnDecl, FunctionDecl, IngressDecl, EgressDecl>;
 
 // ---------------------------------------------------------------------------------- tests
 
 // The statements of a `test "name" { ... }` block (docs/decisions/140-sfn-test.md). Their
 // values are constant expressions; the checker resolves them into check::TestInfo.
 // `send m to ingress;` or `send m to F(key);`
-struct TestSend { ExprPtr message; ExprPtr target; };
+struct TestSend {
+  ExprPtr message;
+  ExprPtr target;
+};
 // `advance d;`
-struct TestAdvance { ExprPtr duration; };
+struct TestAdvance {
+  ExprPtr duration;
+};
 // `expect F(key).state == value;`
-struct TestExpectState { ExprPtr condition; };
+struct TestExpectState {
+  ExprPtr condition;
+};
 // `expect emitted egress [r1, r2];` (exactly these; `[]`: nothing), `expect emitted egress r;`
 // (exactly this one) or `expect emitted egress contains [r1, r2];` (at least these).
-struct TestExpectEmitted { Ident egress; bool contains = false; ExprPtr records; };
+struct TestExpectEmitted {
+  Ident egress;
+  bool contains = false;
+  ExprPtr records;
+};
 // `expect failed F(key) "error text";`
-struct TestExpectFailed { ExprPtr address; ExprPtr error; };
+struct TestExpectFailed {
+  ExprPtr address;
+  ExprPtr error;
+};
 struct TestStmt {
   Span span;
   std::variant<TestSend, TestAdvance, TestExpectState, TestExpectEmitted, TestExpectFailed, ErrorStmt> node;

@@ -6,8 +6,8 @@
 
 #include <cstdio>
 #include <cstdlib>
-#include <type_traits>
 #include <string>
+#include <type_traits>
 
 namespace sfn::ast {
 
@@ -17,11 +17,21 @@ std::string quote(std::string_view s) {
   std::string out = "\"";
   for (char c : s) {
     switch (c) {
-      case '\n': out += "\\n"; break;
-      case '\t': out += "\\t"; break;
-      case '\r': out += "\\r"; break;
-      case '\\': out += "\\\\"; break;
-      case '"': out += "\\\""; break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '"':
+        out += "\\\"";
+        break;
       default:
         if (static_cast<unsigned char>(c) < 0x20) {
           char buf[8];
@@ -37,45 +47,72 @@ std::string quote(std::string_view s) {
 
 const char* binary_op(BinaryOp op) {
   switch (op) {
-    case BinaryOp::Coalesce: return "??";
-    case BinaryOp::Or: return "||";
-    case BinaryOp::And: return "&&";
-    case BinaryOp::Eq: return "==";
-    case BinaryOp::Ne: return "!=";
-    case BinaryOp::Lt: return "<";
-    case BinaryOp::Le: return "<=";
-    case BinaryOp::Gt: return ">";
-    case BinaryOp::Ge: return ">=";
-    case BinaryOp::Add: return "+";
-    case BinaryOp::Sub: return "-";
-    case BinaryOp::Mul: return "*";
-    case BinaryOp::Div: return "/";
-    case BinaryOp::Rem: return "%";
+    case BinaryOp::Coalesce:
+      return "??";
+    case BinaryOp::Or:
+      return "||";
+    case BinaryOp::And:
+      return "&&";
+    case BinaryOp::Eq:
+      return "==";
+    case BinaryOp::Ne:
+      return "!=";
+    case BinaryOp::Lt:
+      return "<";
+    case BinaryOp::Le:
+      return "<=";
+    case BinaryOp::Gt:
+      return ">";
+    case BinaryOp::Ge:
+      return ">=";
+    case BinaryOp::Add:
+      return "+";
+    case BinaryOp::Sub:
+      return "-";
+    case BinaryOp::Mul:
+      return "*";
+    case BinaryOp::Div:
+      return "/";
+    case BinaryOp::Rem:
+      return "%";
   }
   return "?";
 }
 
 const char* assign_op(AssignOp op) {
   switch (op) {
-    case AssignOp::Set: return "=";
-    case AssignOp::Add: return "+=";
-    case AssignOp::Sub: return "-=";
-    case AssignOp::Mul: return "*=";
-    case AssignOp::Div: return "/=";
-    case AssignOp::Rem: return "%=";
+    case AssignOp::Set:
+      return "=";
+    case AssignOp::Add:
+      return "+=";
+    case AssignOp::Sub:
+      return "-=";
+    case AssignOp::Mul:
+      return "*=";
+    case AssignOp::Div:
+      return "/=";
+    case AssignOp::Rem:
+      return "%=";
   }
   return "?";
 }
 
 const char* unit_name(DurationUnit unit) {
   switch (unit) {
-    case DurationUnit::Ns: return "ns";
-    case DurationUnit::Us: return "us";
-    case DurationUnit::Ms: return "ms";
-    case DurationUnit::S: return "s";
-    case DurationUnit::M: return "m";
-    case DurationUnit::H: return "h";
-    case DurationUnit::D: return "d";
+    case DurationUnit::Ns:
+      return "ns";
+    case DurationUnit::Us:
+      return "us";
+    case DurationUnit::Ms:
+      return "ms";
+    case DurationUnit::S:
+      return "s";
+    case DurationUnit::M:
+      return "m";
+    case DurationUnit::H:
+      return "h";
+    case DurationUnit::D:
+      return "d";
   }
   return "?";
 }
@@ -116,14 +153,12 @@ class Printer {
   static std::string doc_suffix(const Doc& doc) { return doc.empty() ? "" : " doc=" + quote(doc); }
 
   void file(const File& f, int d) {
-    std::string path = f.file != source::kNoFile && f.file <= sources_.size()
-                           ? sources_.file(f.file).path()
-                           : std::string("?");
+    std::string path =
+        f.file != source::kNoFile && f.file <= sources_.size() ? sources_.file(f.file).path() : std::string("?");
     line(d, "File " + path);
     if (f.package) line(d + 1, "Package " + f.package->joined() + " " + at(f.package->span));
     for (const Import& i : f.imports) {
-      line(d + 1, "Import " + (i.path ? quote(*i.path) : i.module ? i.module->joined() : "?") + " " +
-                      at(i.span));
+      line(d + 1, "Import " + (i.path ? quote(*i.path) : i.module ? i.module->joined() : "?") + " " + at(i.span));
     }
     for (const Decl& decl : f.decls) declaration(decl, d + 1);
   }
@@ -156,32 +191,30 @@ class Printer {
       params += p.name.name + ": " + typed(p.type);
     }
     line(d, std::string(f.is_extern ? "ExternFn " : "Fn ") + f.name.name + "(" + params + ")" +
-                (f.return_type ? " -> " + type_to_string(*f.return_type) : "") + " " + at(f.span) +
-                doc_suffix(f.doc));
+                (f.return_type ? " -> " + type_to_string(*f.return_type) : "") + " " + at(f.span) + doc_suffix(f.doc));
     if (f.body) block(*f.body, d + 1, "");
   }
   void decl(const FunctionDecl& f, int d) {
-    line(d, "Function " + f.name.name + "(" + f.key.name.name + ": " + typed(f.key.type) + ") " +
-                at(f.span) + doc_suffix(f.doc));
+    line(d, "Function " + f.name.name + "(" + f.key.name.name + ": " + typed(f.key.type) + ") " + at(f.span) +
+                doc_suffix(f.doc));
     for (const StateDecl& s : f.states) {
       line(d + 1, "State " + s.name.name + ": " + typed(s.type) + " " + at(s.span) + doc_suffix(s.doc));
       if (s.init) expr(*s.init, d + 2, "init: ");
       if (s.expires) {
-        line(d + 2, std::string("Expires after ") +
-                        (s.expires->mode == ExpiryMode::AfterCall ? "call" : "write") + " " +
-                        at(s.expires->span));
+        line(d + 2, std::string("Expires after ") + (s.expires->mode == ExpiryMode::AfterCall ? "call" : "write") +
+                        " " + at(s.expires->span));
         if (s.expires->duration) expr(*s.expires->duration, d + 3, "");
       }
     }
     for (const Handler& h : f.handlers) {
-      line(d + 1, "Handler on " + h.message_type.name + (h.param ? "(" + h.param->name + ")" : "") +
-                      " " + at(h.span) + doc_suffix(h.doc));
+      line(d + 1, "Handler on " + h.message_type.name + (h.param ? "(" + h.param->name + ")" : "") + " " + at(h.span) +
+                      doc_suffix(h.doc));
       block(h.body, d + 2, "");
     }
   }
   void decl(const IngressDecl& i, int d) {
-    line(d, "Ingress " + i.name.name + "(" + i.param.name.name + ": " + typed(i.param.type) + ") " +
-                at(i.span) + doc_suffix(i.doc));
+    line(d, "Ingress " + i.name.name + "(" + i.param.name.name + ": " + typed(i.param.type) + ") " + at(i.span) +
+                doc_suffix(i.doc));
     if (i.route) expr(*i.route, d + 1, "route: ");
   }
   void decl(const EgressDecl& e, int d) {
@@ -196,8 +229,10 @@ class Printer {
   }
 
   void opt_expr(const ExprPtr& e, int d, const std::string& role) {
-    if (e) expr(*e, d, role);
-    else line(d, role + "<missing>");
+    if (e)
+      expr(*e, d, role);
+    else
+      line(d, role + "<missing>");
   }
 
   void stmt(const Stmt& s, int d) {
@@ -207,8 +242,8 @@ class Printer {
   }
 
   void print(const LetStmt& n, int d, const std::string& pos) {
-    line(d, std::string(n.is_var ? "Var " : "Let ") + n.name.name +
-                (n.type ? ": " + type_to_string(*n.type) : "") + pos);
+    line(d,
+         std::string(n.is_var ? "Var " : "Let ") + n.name.name + (n.type ? ": " + type_to_string(*n.type) : "") + pos);
     if (n.value) expr(*n.value, d + 1, "");
   }
 
@@ -237,13 +272,9 @@ class Printer {
     block(n.body, d + 1, "");
   }
 
-  void print(const BreakStmt&, int d, const std::string& pos) {
-    line(d, "Break" + pos);
-  }
+  void print(const BreakStmt&, int d, const std::string& pos) { line(d, "Break" + pos); }
 
-  void print(const ContinueStmt&, int d, const std::string& pos) {
-    line(d, "Continue" + pos);
-  }
+  void print(const ContinueStmt&, int d, const std::string& pos) { line(d, "Continue" + pos); }
 
   void print(const ReturnStmt& n, int d, const std::string& pos) {
     line(d, "Return" + pos);
@@ -274,9 +305,7 @@ class Printer {
     opt_expr(n.expr, d + 1, "");
   }
 
-  void print(const ErrorStmt&, int d, const std::string& pos) {
-    line(d, "ErrorStmt" + pos);
-  }
+  void print(const ErrorStmt&, int d, const std::string& pos) { line(d, "ErrorStmt" + pos); }
 
   void expr(const Expr& e, int d, const std::string& role) {
     const std::string pos = " " + at(e.span);
@@ -293,23 +322,23 @@ class Printer {
   }
 
   void print(const DurationLit& n, int d, const std::string& role, const std::string& pos) {
-    line(d, role + "Duration " + std::to_string(n.amount) + unit_name(n.unit) + " = " +
-                std::to_string(n.nanos) + "ns" + (n.overflow ? " (overflow)" : "") + pos);
+    line(d, role + "Duration " + std::to_string(n.amount) + unit_name(n.unit) + " = " + std::to_string(n.nanos) + "ns" +
+                (n.overflow ? " (overflow)" : "") + pos);
   }
 
   void print(const BoolLit& n, int d, const std::string& role, const std::string& pos) {
     line(d, role + "Bool " + (n.value ? "true" : "false") + pos);
   }
 
-  void print(const NoneLit&, int d, const std::string& role, const std::string& pos) {
-    line(d, role + "None" + pos);
-  }
+  void print(const NoneLit&, int d, const std::string& role, const std::string& pos) { line(d, role + "None" + pos); }
 
   void print(const StringLit& n, int d, const std::string& role, const std::string& pos) {
     line(d, role + "String" + pos);
     for (const StringPart& p : n.parts) {
-      if (p.expr) expr(*p.expr, d + 1, "interp: ");
-      else line(d + 1, "text: " + quote(p.text) + " " + at(p.span));
+      if (p.expr)
+        expr(*p.expr, d + 1, "interp: ");
+      else
+        line(d + 1, "text: " + quote(p.text) + " " + at(p.span));
     }
   }
 
@@ -336,9 +365,7 @@ class Printer {
     line(d, role + "Name " + n.ident.name + pos);
   }
 
-  void print(const SelfExpr&, int d, const std::string& role, const std::string& pos) {
-    line(d, role + "Self" + pos);
-  }
+  void print(const SelfExpr&, int d, const std::string& role, const std::string& pos) { line(d, role + "Self" + pos); }
 
   void print(const FieldAccess& n, int d, const std::string& role, const std::string& pos) {
     line(d, role + "Field ." + n.field.name + pos);
@@ -401,11 +428,16 @@ std::string type_to_string(const TypeExpr& type) {
     return i < type.args.size() && type.args[i] ? type_to_string(*type.args[i]) : std::string("?");
   };
   switch (type.kind) {
-    case TypeExpr::Kind::Named: return type.name.name.empty() ? "<missing>" : type.name.name;
-    case TypeExpr::Kind::List: return "list<" + arg(0) + ">";
-    case TypeExpr::Kind::Map: return "map<" + arg(0) + ", " + arg(1) + ">";
-    case TypeExpr::Kind::Ref: return "ref<" + type.name.name + ">";
-    case TypeExpr::Kind::Optional: return arg(0) + "?";
+    case TypeExpr::Kind::Named:
+      return type.name.name.empty() ? "<missing>" : type.name.name;
+    case TypeExpr::Kind::List:
+      return "list<" + arg(0) + ">";
+    case TypeExpr::Kind::Map:
+      return "map<" + arg(0) + ", " + arg(1) + ">";
+    case TypeExpr::Kind::Ref:
+      return "ref<" + type.name.name + ">";
+    case TypeExpr::Kind::Optional:
+      return arg(0) + "?";
   }
   return "?";
 }

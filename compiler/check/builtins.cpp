@@ -34,32 +34,28 @@ void Checker::resolve_builtin(const ast::Expr& e, const ast::Call& call, Builtin
   resolve(e, make_res(Resolution::Kind::Builtin, kNone, kNone, b));
 }
 
-bool Checker::require_arity(const ast::Expr& e, const ast::Call& call, std::string_view name,
-                            std::size_t n) {
+bool Checker::require_arity(const ast::Expr& e, const ast::Call& call, std::string_view name, std::size_t n) {
   if (call.args.size() == n) return true;
   check_args_after_error(call);
   report(Kind::E0202, e.span,
-         "`" + std::string(name) + "` takes " + std::to_string(n) +
-             (n == 1 ? " argument" : " arguments") + ", but " + std::to_string(call.args.size()) +
-             (call.args.size() == 1 ? " was" : " were") + " given");
+         "`" + std::string(name) + "` takes " + std::to_string(n) + (n == 1 ? " argument" : " arguments") + ", but " +
+             std::to_string(call.args.size()) + (call.args.size() == 1 ? " was" : " were") + " given");
   return false;
 }
 
-TypeId Checker::check_now_call(const ast::Expr& e, const ast::Call& call, const BuiltinInfo& info,
-                               TypeId) {
+TypeId Checker::check_now_call(const ast::Expr& e, const ast::Call& call, const BuiltinInfo& info, TypeId) {
   bool ok = require_handler(e.span, "`now()`");
   require_arity(e, call, info.name, 0);
   return ok ? types_.time_type() : types_.error();
 }
 
-TypeId Checker::check_log_call(const ast::Expr& e, const ast::Call& call, const BuiltinInfo& info,
-                               TypeId) {
+TypeId Checker::check_log_call(const ast::Expr& e, const ast::Call& call, const BuiltinInfo& info, TypeId) {
   if (require_arity(e, call, info.name, 1)) check_ptr_as(call.args[0], types_.string_type());
   return types_.void_type();
 }
 
-TypeId Checker::check_min_max_call(const ast::Expr& e, const ast::Call& call,
-                                   const BuiltinInfo& info, TypeId expected) {
+TypeId Checker::check_min_max_call(const ast::Expr& e, const ast::Call& call, const BuiltinInfo& info,
+                                   TypeId expected) {
   if (!require_arity(e, call, info.name, 2)) return types_.error();
   TypeId a = check_ptr(call.args[0], expected);
   TypeId b = check_ptr(call.args[1], a);
@@ -75,8 +71,7 @@ TypeId Checker::check_min_max_call(const ast::Expr& e, const ast::Call& call,
   return a;
 }
 
-TypeId Checker::check_abs_call(const ast::Expr& e, const ast::Call& call, const BuiltinInfo& info,
-                               TypeId expected) {
+TypeId Checker::check_abs_call(const ast::Expr& e, const ast::Call& call, const BuiltinInfo& info, TypeId expected) {
   if (!require_arity(e, call, info.name, 1)) return types_.error();
   TypeId a = check_ptr(call.args[0], expected);
   if (a->is_error()) return a;
@@ -88,8 +83,7 @@ TypeId Checker::check_abs_call(const ast::Expr& e, const ast::Call& call, const 
 }
 
 // `int(x)`, `float(x)`, `string(x)`, `bytes(x)`: the built-in is named like its result type.
-TypeId Checker::check_conversion_call(const ast::Expr& e, const ast::Call& call,
-                                      const BuiltinInfo& info, TypeId) {
+TypeId Checker::check_conversion_call(const ast::Expr& e, const ast::Call& call, const BuiltinInfo& info, TypeId) {
   const std::string name(info.name);
   const Builtin b = info.builtin;
   TypeId target = types_.scalar_by_name(name);
@@ -99,23 +93,31 @@ TypeId Checker::check_conversion_call(const ast::Expr& e, const ast::Call& call,
   bool ok = false;
   switch (b) {
     case Builtin::ToInt:
-    case Builtin::ToFloat: ok = a->is_numeric(); break;
-    case Builtin::ToString: ok = !a->is(TypeKind::Void); break;
-    default: ok = a->is(TypeKind::String) || a->is(TypeKind::Bytes); break;
+    case Builtin::ToFloat:
+      ok = a->is_numeric();
+      break;
+    case Builtin::ToString:
+      ok = !a->is(TypeKind::Void);
+      break;
+    default:
+      ok = a->is(TypeKind::String) || a->is(TypeKind::Bytes);
+      break;
   }
   if (!ok) {
-    auto& d = report(Kind::E0201, call.args[0]->span,
-                     "cannot convert `" + tn(a) + "` to `" + name + "`");
+    auto& d = report(Kind::E0201, call.args[0]->span, "cannot convert `" + tn(a) + "` to `" + name + "`");
     if (a->is(TypeKind::String) && (b == Builtin::ToInt || b == Builtin::ToFloat)) {
-      d.fixes.push_back({"parse text with `strings.to_" + name + "(...)` (import std.strings), "
-                         "which gives `" + name + "?`", {}});
+      d.fixes.push_back({"parse text with `strings.to_" + name +
+                             "(...)` (import std.strings), "
+                             "which gives `" +
+                             name + "?`",
+                         {}});
     }
   }
   return target;
 }
 
-TypeId Checker::check_from_unix_millis_call(const ast::Expr& e, const ast::Call& call,
-                                            const BuiltinInfo& info, TypeId) {
+TypeId Checker::check_from_unix_millis_call(const ast::Expr& e, const ast::Call& call, const BuiltinInfo& info,
+                                            TypeId) {
   check_args(e, call, {types_.int_type()}, "`" + std::string(info.name) + "`");
   return types_.time_type();
 }

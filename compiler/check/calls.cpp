@@ -49,8 +49,8 @@ const MethodEntry kMethods[] = {
 };
 
 bool is_mutating_name(const std::string& name) {
-  return name == "push" || name == "pop" || name == "insert" || name == "remove_at" ||
-         name == "clear" || name == "remove";
+  return name == "push" || name == "pop" || name == "insert" || name == "remove_at" || name == "clear" ||
+         name == "remove";
 }
 
 }  // namespace
@@ -62,23 +62,22 @@ std::optional<Method> Checker::method_lookup(TypeId receiver, const std::string&
   return std::nullopt;
 }
 
-Diagnostic* Checker::check_args(const ast::Expr& e, const ast::Call& call,
-                                const std::vector<TypeId>& params, std::string_view what) {
+Diagnostic* Checker::check_args(const ast::Expr& e, const ast::Call& call, const std::vector<TypeId>& params,
+                                std::string_view what) {
   if (call.args.size() != params.size()) {
     for (const auto& a : call.args) check_ptr(a, nullptr);
     return &report(Kind::E0202, e.span,
-           std::string(what) + " takes " + std::to_string(params.size()) +
-               (params.size() == 1 ? " argument" : " arguments") + ", but " +
-               std::to_string(call.args.size()) + (call.args.size() == 1 ? " was" : " were") +
-               " given");
+                   std::string(what) + " takes " + std::to_string(params.size()) +
+                       (params.size() == 1 ? " argument" : " arguments") + ", but " + std::to_string(call.args.size()) +
+                       (call.args.size() == 1 ? " was" : " were") + " given");
   }
   for (std::size_t i = 0; i < params.size(); ++i) check_ptr_as(call.args[i], params[i]);
   return nullptr;
 }
 
 // A fn call: `f(..)` or `module.f(..)`.
-static TypeId check_fn_call(Checker& c, const ast::Expr& e, const ast::Call& call,
-                            std::uint32_t fi, const std::string& shown) {
+static TypeId check_fn_call(Checker& c, const ast::Expr& e, const ast::Call& call, std::uint32_t fi,
+                            const std::string& shown) {
   const FnInfo& fn = c.out_.fns[fi];
   std::vector<TypeId> params;
   for (const auto& p : fn.params) params.push_back(p.type);
@@ -124,13 +123,11 @@ TypeId Checker::check_call_inner(const ast::Expr& e, const ast::Call& call, Type
   return types_.error();
 }
 
-TypeId Checker::check_named_call(const ast::Expr& e, const ast::Call& call, const ast::Name& n,
-                                 TypeId expected) {
+TypeId Checker::check_named_call(const ast::Expr& e, const ast::Call& call, const ast::Name& n, TypeId expected) {
   const ast::Expr& callee = *call.callee;
   const std::string& name = n.ident.name;
   if (name.empty()) return check_args_after_error(call);
-  if (lookup_local(name) != kNone ||
-      (in_handler() && out_.functions[ctx_.function].state_index.count(name))) {
+  if (lookup_local(name) != kNone || (in_handler() && out_.functions[ctx_.function].state_index.count(name))) {
     TypeId t = check_expr(callee, nullptr);
     check_args_after_error(call);
     if (!t->is_error()) report(Kind::E0201, callee.span, "`" + name + "` of type `" + tn(t) + "` is not a function");
@@ -165,11 +162,10 @@ TypeId Checker::check_address(const ast::Expr& e, const ast::Call& call, std::ui
   resolve(e, make_res(Resolution::Kind::Address, fi));
   if (call.args.size() != 1) {
     check_args_after_error(call);
-    auto& d = report(Kind::E0202, e.span,
-                     "an address `" + name + "(key)` takes 1 argument, but " +
-                         std::to_string(call.args.size()) + " were given");
-    d.notes.push_back({"`" + name + "` is keyed by `" + f.key_name + ": " + tn(f.key_type) + "`",
-                       f.decl->key.span});
+    auto& d = report(
+        Kind::E0202, e.span,
+        "an address `" + name + "(key)` takes 1 argument, but " + std::to_string(call.args.size()) + " were given");
+    d.notes.push_back({"`" + name + "` is keyed by `" + f.key_name + ": " + tn(f.key_type) + "`", f.decl->key.span});
     return types_.ref(fi);
   }
   TypeId kt = check_ptr(call.args[0], f.key_type);
@@ -195,8 +191,7 @@ TypeId Checker::check_unknown_call(const ast::Expr& e, const ast::Call& call, co
   // A std module function called without its module: suggest the qualified name.
   for (const auto& [module, fns] : out_.modules) {
     if (fns.count(name) && module_visible(module)) {
-      d.fixes.push_back({"std module functions are called qualified: did you mean `" + module +
-                             "." + name + "`?",
+      d.fixes.push_back({"std module functions are called qualified: did you mean `" + module + "." + name + "`?",
                          {{n.ident.span, module + "." + name}}});
       return types_.error();
     }
@@ -210,26 +205,24 @@ TypeId Checker::check_unknown_call(const ast::Expr& e, const ast::Call& call, co
   return types_.error();
 }
 
-TypeId Checker::check_member_call(const ast::Expr& e, const ast::Call& call,
-                                  const ast::FieldAccess& fa) {
+TypeId Checker::check_member_call(const ast::Expr& e, const ast::Call& call, const ast::FieldAccess& fa) {
   if (!fa.object) return check_args_after_error(call);
   if (const auto* obj = std::get_if<ast::Name>(&fa.object->node)) {
     if (std::optional<TypeId> t = check_module_call(e, call, fa, *obj)) return *t;
   }
   // A method call on a value.
   const std::string& member = fa.field.name;
-  TypeId recv = is_mutating_name(member) ? (writing_place_ = true, check_ptr(fa.object, nullptr))
-                                         : check_ptr(fa.object, nullptr);
+  TypeId recv =
+      is_mutating_name(member) ? (writing_place_ = true, check_ptr(fa.object, nullptr)) : check_ptr(fa.object, nullptr);
   return check_method_call(e, call, fa, recv);
 }
 
-std::optional<TypeId> Checker::check_module_call(const ast::Expr& e, const ast::Call& call,
-                                                 const ast::FieldAccess& fa, const ast::Name& obj) {
+std::optional<TypeId> Checker::check_module_call(const ast::Expr& e, const ast::Call& call, const ast::FieldAccess& fa,
+                                                 const ast::Name& obj) {
   const std::string& member = fa.field.name;
   const std::string& oname = obj.ident.name;
   bool shadowed = lookup_local(oname) != kNone ||
-                  (in_handler() && out_.functions[ctx_.function].state_index.count(oname)) ||
-                  out_.globals.count(oname);
+                  (in_handler() && out_.functions[ctx_.function].state_index.count(oname)) || out_.globals.count(oname);
   if (shadowed) return std::nullopt;
   const BuiltinInfo* builtin = find_builtin(oname + "." + member);
   if (builtin && builtin->shape == BuiltinShape::Qualified) {
@@ -245,8 +238,7 @@ std::optional<TypeId> Checker::check_module_call(const ast::Expr& e, const ast::
     if (fn != mod->second.end()) return check_fn_call(*this, e, call, fn->second, oname + "." + member);
     check_args_after_error(call);
     if (member.empty()) return types_.error();
-    auto& d = report(Kind::E0101, fa.field.span,
-                     "module `" + oname + "` has no function `" + member + "`");
+    auto& d = report(Kind::E0101, fa.field.span, "module `" + oname + "` has no function `" + member + "`");
     Candidates c;
     for (const auto& [fname, _] : mod->second) c.push_back(fname);
     for (auto& name : builtin_names(BuiltinShape::Qualified, oname + ".")) c.push_back(name);
@@ -263,8 +255,7 @@ std::optional<TypeId> Checker::check_module_call(const ast::Expr& e, const ast::
   return std::nullopt;
 }
 
-TypeId Checker::check_method_call(const ast::Expr& e, const ast::Call& call,
-                                  const ast::FieldAccess& fa, TypeId recv) {
+TypeId Checker::check_method_call(const ast::Expr& e, const ast::Call& call, const ast::FieldAccess& fa, TypeId recv) {
   const std::string& name = fa.field.name;
   auto fail = [&]() {
     for (const auto& a : call.args) check_ptr(a, nullptr);
@@ -274,8 +265,7 @@ TypeId Checker::check_method_call(const ast::Expr& e, const ast::Call& call,
   std::optional<Method> m = method_lookup(recv, name);
   if (!m) {
     fail();
-    auto& d = report(Kind::E0101, fa.field.span,
-                     "type `" + tn(recv) + "` has no method `" + name + "`");
+    auto& d = report(Kind::E0101, fa.field.span, "type `" + tn(recv) + "` has no method `" + name + "`");
     if (recv->is(TypeKind::Optional) && method_lookup(recv->elem, name)) {
       d.fixes.push_back({"unwrap the optional first with `!`, or give a default with `??`", {}});
     } else {
@@ -300,37 +290,96 @@ TypeId Checker::check_method_call(const ast::Expr& e, const ast::Call& call,
   std::vector<TypeId> params;
   TypeId result = V;
   switch (*m) {
-    case Method::StrLen: result = I; break;
+    case Method::StrLen:
+      result = I;
+      break;
     case Method::StrContains:
     case Method::StrStartsWith:
-    case Method::StrEndsWith: params = {S}; result = B; break;
-    case Method::StrSplit: params = {S}; result = types_.list(S); break;
+    case Method::StrEndsWith:
+      params = {S};
+      result = B;
+      break;
+    case Method::StrSplit:
+      params = {S};
+      result = types_.list(S);
+      break;
     case Method::StrTrim:
     case Method::StrUpper:
-    case Method::StrLower: result = S; break;
-    case Method::StrReplace: params = {S, S}; result = S; break;
-    case Method::StrSubstring: params = {I, I}; result = S; break;
-    case Method::ListLen: result = I; break;
-    case Method::ListPush: params = {elem}; break;
-    case Method::ListPop: result = types_.optional(elem); break;
-    case Method::ListContains: params = {elem}; result = B; break;
-    case Method::ListInsert: params = {I, elem}; break;
-    case Method::ListRemoveAt: params = {I}; result = elem; break;
-    case Method::ListClear: break;
-    case Method::ListIsEmpty: result = B; break;
+    case Method::StrLower:
+      result = S;
+      break;
+    case Method::StrReplace:
+      params = {S, S};
+      result = S;
+      break;
+    case Method::StrSubstring:
+      params = {I, I};
+      result = S;
+      break;
+    case Method::ListLen:
+      result = I;
+      break;
+    case Method::ListPush:
+      params = {elem};
+      break;
+    case Method::ListPop:
+      result = types_.optional(elem);
+      break;
+    case Method::ListContains:
+      params = {elem};
+      result = B;
+      break;
+    case Method::ListInsert:
+      params = {I, elem};
+      break;
+    case Method::ListRemoveAt:
+      params = {I};
+      result = elem;
+      break;
+    case Method::ListClear:
+      break;
+    case Method::ListIsEmpty:
+      result = B;
+      break;
     case Method::ListFirst:
-    case Method::ListLast: result = types_.optional(elem); break;
-    case Method::MapLen: result = I; break;
-    case Method::MapGet: params = {elem}; result = types_.optional(value); break;
-    case Method::MapContains: params = {elem}; result = B; break;
-    case Method::MapRemove: params = {elem}; result = types_.optional(value); break;
-    case Method::MapKeys: result = types_.list(elem); break;
-    case Method::MapValues: result = types_.list(value); break;
-    case Method::MapClear: break;
-    case Method::MapIsEmpty: result = B; break;
-    case Method::TimeUnixMillis: result = I; break;
-    case Method::DurationMillis: result = I; break;
-    case Method::DurationSeconds: result = types_.float_type(); break;
+    case Method::ListLast:
+      result = types_.optional(elem);
+      break;
+    case Method::MapLen:
+      result = I;
+      break;
+    case Method::MapGet:
+      params = {elem};
+      result = types_.optional(value);
+      break;
+    case Method::MapContains:
+      params = {elem};
+      result = B;
+      break;
+    case Method::MapRemove:
+      params = {elem};
+      result = types_.optional(value);
+      break;
+    case Method::MapKeys:
+      result = types_.list(elem);
+      break;
+    case Method::MapValues:
+      result = types_.list(value);
+      break;
+    case Method::MapClear:
+      break;
+    case Method::MapIsEmpty:
+      result = B;
+      break;
+    case Method::TimeUnixMillis:
+      result = I;
+      break;
+    case Method::DurationMillis:
+      result = I;
+      break;
+    case Method::DurationSeconds:
+      result = types_.float_type();
+      break;
   }
   check_args(e, call, params, "`" + name + "`");
   return result;

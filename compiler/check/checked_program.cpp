@@ -23,37 +23,68 @@ bool is_mutating(Method m) {
 
 const char* method_name(Method m) {
   switch (m) {
-    case Method::StrLen: return "len";
-    case Method::StrContains: return "contains";
-    case Method::StrStartsWith: return "starts_with";
-    case Method::StrEndsWith: return "ends_with";
-    case Method::StrSplit: return "split";
-    case Method::StrTrim: return "trim";
-    case Method::StrUpper: return "upper";
-    case Method::StrLower: return "lower";
-    case Method::StrReplace: return "replace";
-    case Method::StrSubstring: return "substring";
-    case Method::ListLen: return "len";
-    case Method::ListPush: return "push";
-    case Method::ListPop: return "pop";
-    case Method::ListContains: return "contains";
-    case Method::ListInsert: return "insert";
-    case Method::ListRemoveAt: return "remove_at";
-    case Method::ListClear: return "clear";
-    case Method::ListIsEmpty: return "is_empty";
-    case Method::ListFirst: return "first";
-    case Method::ListLast: return "last";
-    case Method::MapLen: return "len";
-    case Method::MapGet: return "get";
-    case Method::MapContains: return "contains";
-    case Method::MapRemove: return "remove";
-    case Method::MapKeys: return "keys";
-    case Method::MapValues: return "values";
-    case Method::MapClear: return "clear";
-    case Method::MapIsEmpty: return "is_empty";
-    case Method::TimeUnixMillis: return "unix_millis";
-    case Method::DurationMillis: return "millis";
-    case Method::DurationSeconds: return "seconds";
+    case Method::StrLen:
+      return "len";
+    case Method::StrContains:
+      return "contains";
+    case Method::StrStartsWith:
+      return "starts_with";
+    case Method::StrEndsWith:
+      return "ends_with";
+    case Method::StrSplit:
+      return "split";
+    case Method::StrTrim:
+      return "trim";
+    case Method::StrUpper:
+      return "upper";
+    case Method::StrLower:
+      return "lower";
+    case Method::StrReplace:
+      return "replace";
+    case Method::StrSubstring:
+      return "substring";
+    case Method::ListLen:
+      return "len";
+    case Method::ListPush:
+      return "push";
+    case Method::ListPop:
+      return "pop";
+    case Method::ListContains:
+      return "contains";
+    case Method::ListInsert:
+      return "insert";
+    case Method::ListRemoveAt:
+      return "remove_at";
+    case Method::ListClear:
+      return "clear";
+    case Method::ListIsEmpty:
+      return "is_empty";
+    case Method::ListFirst:
+      return "first";
+    case Method::ListLast:
+      return "last";
+    case Method::MapLen:
+      return "len";
+    case Method::MapGet:
+      return "get";
+    case Method::MapContains:
+      return "contains";
+    case Method::MapRemove:
+      return "remove";
+    case Method::MapKeys:
+      return "keys";
+    case Method::MapValues:
+      return "values";
+    case Method::MapClear:
+      return "clear";
+    case Method::MapIsEmpty:
+      return "is_empty";
+    case Method::TimeUnixMillis:
+      return "unix_millis";
+    case Method::DurationMillis:
+      return "millis";
+    case Method::DurationSeconds:
+      return "seconds";
   }
   return "?";
 }
@@ -68,8 +99,7 @@ const Resolution* CheckedProgram::resolution_of(const ast::Expr* e) const {
   return it == resolutions.end() ? nullptr : &it->second;
 }
 
-static std::uint32_t find_global(const CheckedProgram& p, const std::string& name,
-                                 GlobalRef::Kind kind) {
+static std::uint32_t find_global(const CheckedProgram& p, const std::string& name, GlobalRef::Kind kind) {
   auto it = p.globals.find(name);
   if (it == p.globals.end() || it->second.kind != kind) return kNone;
   return it->second.index;
@@ -101,12 +131,23 @@ bool same_const(const ConstValue& a, const ConstValue& b) {
 bool CheckedProgram::is_natural(const ConstValue& v) const {
   using K = ConstValue::Kind;
   switch (v.kind) {
-    case K::None: return true;
-    case K::Int: case K::Duration: case K::Time: case K::Enum: return v.i == 0;
-    case K::Float: return v.f == 0 && !std::signbit(v.f);
-    case K::Bool: return !v.b;
-    case K::String: case K::Bytes: return v.s.empty();
-    case K::List: case K::Map: return v.items.empty();
+    case K::None:
+      return true;
+    case K::Int:
+    case K::Duration:
+    case K::Time:
+    case K::Enum:
+      return v.i == 0;
+    case K::Float:
+      return v.f == 0 && !std::signbit(v.f);
+    case K::Bool:
+      return !v.b;
+    case K::String:
+    case K::Bytes:
+      return v.s.empty();
+    case K::List:
+    case K::Map:
+      return v.items.empty();
     case K::Message: {
       const auto& fields = messages[v.decl].fields;
       for (std::size_t i = 0; i < v.items.size() && i < fields.size(); ++i) {

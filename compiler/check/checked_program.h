@@ -32,13 +32,12 @@ inline constexpr std::uint32_t kNone = 0xFFFFFFFFu;  // "no index"
 
 // A compile-time value (const, message field default, state initializer, expiry duration).
 struct ConstValue {
-  enum class Kind : std::uint8_t {
-    None, Int, Float, Bool, String, Bytes, Duration, Time, Enum, List, Map, Message };
+  enum class Kind : std::uint8_t { None, Int, Float, Bool, String, Bytes, Duration, Time, Enum, List, Map, Message };
   Kind kind = Kind::None;
-  std::int64_t i = 0;     // Int; Duration and Time in nanoseconds; Enum: value index
-  double f = 0;           // Float
-  bool b = false;         // Bool
-  std::string s;          // String, Bytes
+  std::int64_t i = 0;             // Int; Duration and Time in nanoseconds; Enum: value index
+  double f = 0;                   // Float
+  bool b = false;                 // Bool
+  std::string s;                  // String, Bytes
   std::uint32_t decl = kNone;     // Enum: enum index; Message: message index
   std::vector<ConstValue> items;  // List: elements; Map: key0, value0, key1, value1, ... in key
                                   // order; Message: one value per field in declaration order
@@ -50,7 +49,7 @@ struct ConstValue {
 struct FieldInfo {
   std::string name;
   TypeId type = nullptr;
-  std::uint32_t number = 0;            // protobuf field number: declaration order from 1
+  std::uint32_t number = 0;  // protobuf field number: declaration order from 1
   // The field's value when a literal omits it: the explicit default, else the implicit one
   // (none / [] / {}); absent when the field is required.
   std::optional<ConstValue> default_value;
@@ -62,10 +61,10 @@ struct FieldInfo {
 
 struct MessageInfo {
   std::string name;
-  std::vector<FieldInfo> fields;                        // declaration order
+  std::vector<FieldInfo> fields;  // declaration order
   std::unordered_map<std::string, std::uint32_t> field_index;
   const ast::MessageDecl* decl = nullptr;
-  bool is_std = false;                                  // declared in a std module file
+  bool is_std = false;  // declared in a std module file
   // Derived from the routing graph and literals: constructed somewhere, or an ingress type.
   bool constructed = false;
 };
@@ -78,7 +77,7 @@ struct EnumValueInfo {
 
 struct EnumInfo {
   std::string name;
-  std::vector<EnumValueInfo> values;                    // the first is the default
+  std::vector<EnumValueInfo> values;  // the first is the default
   std::unordered_map<std::string, std::uint32_t> value_index;
   const ast::EnumDecl* decl = nullptr;
 };
@@ -86,14 +85,14 @@ struct EnumInfo {
 struct ConstInfo {
   std::string name;
   TypeId type = nullptr;
-  std::optional<ConstValue> value;                      // absent after an error
+  std::optional<ConstValue> value;  // absent after an error
   const ast::ConstDecl* decl = nullptr;
 };
 
 struct ParamInfo {
   std::string name;
   TypeId type = nullptr;
-  std::uint32_t local = kNone;                          // its LocalInfo (body fns only)
+  std::uint32_t local = kNone;  // its LocalInfo (body fns only)
   Span span;
 };
 
@@ -101,7 +100,7 @@ struct ParamInfo {
 struct FnInfo {
   std::string name;
   std::vector<ParamInfo> params;
-  TypeId return_type = nullptr;                         // Void when none is written
+  TypeId return_type = nullptr;  // Void when none is written
   bool is_extern = false;
   // The std module ("strings", "math", "time") for functions declared in a `std.<module>` file;
   // empty for the program's own fns. Module functions are called qualified: `strings.join(..)`.
@@ -118,7 +117,7 @@ struct ExpiryInfo {
 struct StateInfo {
   std::string name;
   TypeId type = nullptr;
-  ConstValue init;                                      // explicit initializer or type default
+  ConstValue init;  // explicit initializer or type default
   bool has_explicit_init = false;
   std::optional<ExpiryInfo> expires;
   const ast::StateDecl* decl = nullptr;
@@ -128,37 +127,37 @@ struct HandlerInfo {
   // The handled message; kNone when the type is unknown or the handler duplicates another one
   // (E0306): such a handler is checked but never receives anything.
   std::uint32_t message = kNone;
-  std::uint32_t param_local = kNone;                    // LocalInfo of `p` in `on M(p)`, if any
+  std::uint32_t param_local = kNone;  // LocalInfo of `p` in `on M(p)`, if any
   const ast::Handler* decl = nullptr;
 };
 
 // A `function` declaration: a function type.
 struct FunctionInfo {
   std::string name;
-  std::string type_name;                                // "<package>/<Name>"
+  std::string type_name;  // "<package>/<Name>"
   std::string key_name;
-  TypeId key_type = nullptr;                            // int or string (Error after an error)
+  TypeId key_type = nullptr;  // int or string (Error after an error)
   std::uint32_t key_local = kNone;
-  std::vector<StateInfo> states;                        // source order
+  std::vector<StateInfo> states;  // source order
   std::unordered_map<std::string, std::uint32_t> state_index;
-  std::vector<HandlerInfo> handlers;                    // source order
+  std::vector<HandlerInfo> handlers;                                     // source order
   std::unordered_map<std::uint32_t, std::uint32_t> handler_for_message;  // message -> handler
   const ast::FunctionDecl* decl = nullptr;
 };
 
 struct IngressInfo {
   std::string name;
-  std::uint32_t message = kNone;                        // the record's message type
-  std::uint32_t target = kNone;                         // function type of the route's ref<F>
+  std::uint32_t message = kNone;  // the record's message type
+  std::uint32_t target = kNone;   // function type of the route's ref<F>
   std::uint32_t param_local = kNone;
   const ast::IngressDecl* decl = nullptr;
 };
 
 struct EgressInfo {
   std::string name;
-  std::uint32_t message = kNone;                        // kNone for dead_letters
-  bool builtin = false;                                 // the built-in `dead_letters`
-  const ast::EgressDecl* decl = nullptr;                // null for dead_letters
+  std::uint32_t message = kNone;          // kNone for dead_letters
+  bool builtin = false;                   // the built-in `dead_letters`
+  const ast::EgressDecl* decl = nullptr;  // null for dead_letters
 };
 
 // ---------------------------------------------------------------------------------- bodies
@@ -169,8 +168,8 @@ struct LocalInfo {
   Kind kind = Kind::Let;
   std::string name;
   TypeId type = nullptr;
-  bool is_mutable = false;                              // only Var
-  const ast::Ident* ident = nullptr;                    // the declaring identifier
+  bool is_mutable = false;            // only Var
+  const ast::Ident* ident = nullptr;  // the declaring identifier
 };
 
 // Global functions and conversions (Resolution::Kind::Builtin), one per line of builtins.def.
@@ -181,12 +180,37 @@ enum class Builtin : std::uint8_t {
 
 // Methods on built-in types (Resolution::Kind::Method); the receiver is FieldAccess::object.
 enum class Method : std::uint8_t {
-  StrLen, StrContains, StrStartsWith, StrEndsWith, StrSplit, StrTrim, StrUpper, StrLower,
-  StrReplace, StrSubstring,
-  ListLen, ListPush, ListPop, ListContains, ListInsert, ListRemoveAt, ListClear, ListIsEmpty,
-  ListFirst, ListLast,
-  MapLen, MapGet, MapContains, MapRemove, MapKeys, MapValues, MapClear, MapIsEmpty,
-  TimeUnixMillis, DurationMillis, DurationSeconds,
+  StrLen,
+  StrContains,
+  StrStartsWith,
+  StrEndsWith,
+  StrSplit,
+  StrTrim,
+  StrUpper,
+  StrLower,
+  StrReplace,
+  StrSubstring,
+  ListLen,
+  ListPush,
+  ListPop,
+  ListContains,
+  ListInsert,
+  ListRemoveAt,
+  ListClear,
+  ListIsEmpty,
+  ListFirst,
+  ListLast,
+  MapLen,
+  MapGet,
+  MapContains,
+  MapRemove,
+  MapKeys,
+  MapValues,
+  MapClear,
+  MapIsEmpty,
+  TimeUnixMillis,
+  DurationMillis,
+  DurationSeconds,
 };
 // True for methods that modify their receiver (allowed only on places).
 bool is_mutating(Method m);
@@ -204,17 +228,29 @@ const char* method_name(Method m);
 //  - MessageLit: Message.
 struct Resolution {
   enum class Kind : std::uint8_t {
-    Local, State, Const, Fn, FunctionType, Enum, Module, Builtin, Method, Address, EnumValue,
-    Field, Message };
+    Local,
+    State,
+    Const,
+    Fn,
+    FunctionType,
+    Enum,
+    Module,
+    Builtin,
+    Method,
+    Address,
+    EnumValue,
+    Field,
+    Message
+  };
   Kind kind = Kind::Local;
   // Local: local id; State: state index in `function`; Const/Fn/Enum/Message: table index;
   // FunctionType/Address: function index; EnumValue: enum index; Field: message index.
   std::uint32_t index = kNone;
   // EnumValue: value index; Field: field index; State: function index.
   std::uint32_t sub = kNone;
-  Builtin builtin = Builtin::Now;                       // Builtin
-  Method method = Method::StrLen;                       // Method
-  std::string module;                                   // Module: "strings"
+  Builtin builtin = Builtin::Now;  // Builtin
+  Method method = Method::StrLen;  // Method
+  std::string module;              // Module: "strings"
 };
 
 // ---------------------------------------------------------------------------------- routing
@@ -227,14 +263,14 @@ struct RouteEdge {
   enum class From : std::uint8_t { Ingress, Handler };
   enum class Kind : std::uint8_t { Send, DelayedSend, Emit, Ingress };
   From from = From::Handler;
-  std::uint32_t from_ingress = kNone;                   // From::Ingress
-  std::uint32_t from_function = kNone;                  // From::Handler
-  std::uint32_t from_handler = kNone;                   // handler index in from_function
+  std::uint32_t from_ingress = kNone;   // From::Ingress
+  std::uint32_t from_function = kNone;  // From::Handler
+  std::uint32_t from_handler = kNone;   // handler index in from_function
   std::uint32_t message = kNone;
   Kind kind = Kind::Send;
-  std::uint32_t to_function = kNone;                    // Send, DelayedSend, Ingress
-  std::uint32_t to_egress = kNone;                      // Emit
-  Span span;                                            // the send / emit / ingress route
+  std::uint32_t to_function = kNone;  // Send, DelayedSend, Ingress
+  std::uint32_t to_egress = kNone;    // Emit
+  Span span;                          // the send / emit / ingress route
 };
 
 // ---------------------------------------------------------------------------------- tests
@@ -276,17 +312,17 @@ struct GlobalRef {
 
 struct CheckedProgram : TypeNamer {
   const ast::Program* ast = nullptr;
-  std::string package;                                  // the root file's package
+  std::string package;  // the root file's package
   std::unique_ptr<TypeTable> types = std::make_unique<TypeTable>();
 
   std::vector<MessageInfo> messages;
   std::vector<EnumInfo> enums;
   std::vector<ConstInfo> consts;
-  std::vector<FnInfo> fns;                              // user fns and std module functions
+  std::vector<FnInfo> fns;  // user fns and std module functions
   std::vector<FunctionInfo> functions;
   std::vector<IngressInfo> ingresses;
-  std::vector<EgressInfo> egresses;                     // includes dead_letters (builtin)
-  std::unordered_map<std::string, GlobalRef> globals;   // the one program namespace
+  std::vector<EgressInfo> egresses;                    // includes dead_letters (builtin)
+  std::unordered_map<std::string, GlobalRef> globals;  // the one program namespace
   // std module name ("strings") -> function name -> fn index.
   std::unordered_map<std::string, std::unordered_map<std::string, std::uint32_t>> modules;
 
@@ -301,9 +337,9 @@ struct CheckedProgram : TypeNamer {
   std::unordered_map<const ast::Expr*, Resolution> resolutions;
 
   std::vector<RouteEdge> routes;
-  std::vector<TestInfo> tests;                          // the root file's, in source order
+  std::vector<TestInfo> tests;  // the root file's, in source order
 
-  bool has_errors = false;                              // errors were reported while checking
+  bool has_errors = false;  // errors were reported while checking
 
   // Lookups; nullptr / kNone when absent.
   TypeId type_of(const ast::Expr* e) const;

@@ -58,8 +58,7 @@ struct BuiltinInfo {
   std::string_view name;  // as called: "min", "time.from_unix_millis"
   BuiltinShape shape;
   // Checks the arguments of a call to it and gives the call's type.
-  TypeId (Checker::*check)(const ast::Expr& e, const ast::Call& call, const BuiltinInfo& info,
-                           TypeId expected);
+  TypeId (Checker::*check)(const ast::Expr& e, const ast::Call& call, const BuiltinInfo& info, TypeId expected);
 };
 
 // The built-in called `name` ("min", "time.from_unix_millis"), or null.
@@ -73,8 +72,8 @@ Candidates builtin_names(BuiltinShape shape, std::string_view prefix = {});
 TypeId arithmetic_result(TypeTable& types, ast::BinaryOp op, TypeId a, TypeId b);
 
 // A Resolution with the given fields (the others defaulted).
-inline Resolution make_res(Resolution::Kind kind, std::uint32_t index = kNone,
-                           std::uint32_t sub = kNone, Builtin builtin = Builtin::Now) {
+inline Resolution make_res(Resolution::Kind kind, std::uint32_t index = kNone, std::uint32_t sub = kNone,
+                           Builtin builtin = Builtin::Now) {
   Resolution r;
   r.kind = kind;
   r.index = index;
@@ -85,8 +84,8 @@ inline Resolution make_res(Resolution::Kind kind, std::uint32_t index = kNone,
 
 class Checker {
  public:
-  Checker(const ast::Program& program, const source::SourceManager& sources,
-          diagnostics::DiagnosticSink& sink, CheckedProgram& out);
+  Checker(const ast::Program& program, const source::SourceManager& sources, diagnostics::DiagnosticSink& sink,
+          CheckedProgram& out);
   void run();
 
   // ------------------------------------------------------------------ declarations.cpp
@@ -119,7 +118,10 @@ class Checker {
   // ------------------------------------------------------------------ message_graph.cpp
   void check_message_recursion();  // E0207
   void check_value_depth();        // E0208
-  struct FieldStep { std::uint32_t message; std::uint32_t field; };  // a field followed
+  struct FieldStep {
+    std::uint32_t message;
+    std::uint32_t field;
+  };  // a field followed
   // Reports the cycle closed by the last field of `path` back to message `closed` (E0207).
   void report_recursion(const std::vector<FieldStep>& path, std::uint32_t closed);
 
@@ -153,8 +155,8 @@ class Checker {
   std::optional<ConstValue> eval_node(const ast::Expr& e, const ast::Send& n, TypeId t);
   std::optional<ConstValue> eval_node(const ast::Expr& e, const ast::ErrorExpr& n, TypeId t);
   // + - * / % on two evaluated constants of e's type `t` (not `??`, `&&`, `||`, comparisons).
-  std::optional<ConstValue> eval_arithmetic(const ast::Expr& e, ast::BinaryOp op,
-                                            const ConstValue& a, const ConstValue& b, TypeId t);
+  std::optional<ConstValue> eval_arithmetic(const ast::Expr& e, ast::BinaryOp op, const ConstValue& a,
+                                            const ConstValue& b, TypeId t);
   // E0206 "`what` is not allowed in a constant expression" at e.
   std::optional<ConstValue> not_const(const ast::Expr& e, const std::string& what);
   // E0206 "constant evaluation failed: `what`" at e.
@@ -167,23 +169,16 @@ class Checker {
   // Checks `e`, with `expected` as a hint for literals (may be null); records its type.
   TypeId check_expr(const ast::Expr& e, TypeId expected);
   // check_expr on an optional child: a missing one (only after a syntax error) is Error.
-  TypeId check_ptr(const ast::ExprPtr& e, TypeId expected) {
-    return e ? check_expr(*e, expected) : types_.error();
-  }
+  TypeId check_ptr(const ast::ExprPtr& e, TypeId expected) { return e ? check_expr(*e, expected) : types_.error(); }
   TypeId check_ptr_as(const ast::ExprPtr& e, TypeId expected, Kind kind = Kind::E0201) {
     return e ? check_expr_as(*e, expected, kind) : types_.error();
   }
-  std::optional<ConstValue> eval_ptr(const ast::ExprPtr& e) {
-    return e ? eval(*e) : std::nullopt;
-  }
-  TypeId check_place_inner_ptr(const ast::ExprPtr& e) {
-    return e ? check_place_inner(*e) : types_.error();
-  }
+  std::optional<ConstValue> eval_ptr(const ast::ExprPtr& e) { return e ? eval(*e) : std::nullopt; }
+  TypeId check_place_inner_ptr(const ast::ExprPtr& e) { return e ? check_place_inner(*e) : types_.error(); }
   // check_expr, then E0201 if the type is not assignable to `expected`. Returns the found type.
   TypeId check_expr_as(const ast::Expr& e, TypeId expected, Kind kind = Kind::E0201);
   // Reports E0201-like mismatch at `span` unless either side is poisoned.
-  bool require(TypeId found, TypeId expected, Span span, Kind kind = Kind::E0201,
-               std::string_view prefix = {});
+  bool require(TypeId found, TypeId expected, Span span, Kind kind = Kind::E0201, std::string_view prefix = {});
   // Like require, returning the reported diagnostic (null when the types fit).
   Diagnostic* require_diag(TypeId found, TypeId expected, Span span, Kind kind = Kind::E0201,
                            std::string_view prefix = {});
@@ -222,15 +217,14 @@ class Checker {
   // ------------------------------------------------------------------ calls.cpp
   TypeId check_call_inner(const ast::Expr& e, const ast::Call& call, TypeId expected);
   // `name(...)`: a fn, an address `F(key)`, a built-in or an error.
-  TypeId check_named_call(const ast::Expr& e, const ast::Call& call, const ast::Name& callee,
-                          TypeId expected);
+  TypeId check_named_call(const ast::Expr& e, const ast::Call& call, const ast::Name& callee, TypeId expected);
   TypeId check_address(const ast::Expr& e, const ast::Call& call, std::uint32_t function);
   TypeId check_unknown_call(const ast::Expr& e, const ast::Call& call, const ast::Name& callee);
   // `x.m(...)`: a std module function, `time.from_unix_millis` or a method call.
   TypeId check_member_call(const ast::Expr& e, const ast::Call& call, const ast::FieldAccess& fa);
   // `module.f(...)` when `module` names no local, state or global; null when it is no module.
-  std::optional<TypeId> check_module_call(const ast::Expr& e, const ast::Call& call,
-                                          const ast::FieldAccess& fa, const ast::Name& module);
+  std::optional<TypeId> check_module_call(const ast::Expr& e, const ast::Call& call, const ast::FieldAccess& fa,
+                                          const ast::Name& module);
   // Checks every argument with no expected type (after an error) and gives Error.
   TypeId check_args_after_error(const ast::Call& call);
   // Resolves e and its callee to the built-in.
@@ -242,17 +236,15 @@ class Checker {
   TypeId check_log_call(const ast::Expr& e, const ast::Call& call, const BuiltinInfo& info, TypeId expected);
   TypeId check_min_max_call(const ast::Expr& e, const ast::Call& call, const BuiltinInfo& info, TypeId expected);
   TypeId check_abs_call(const ast::Expr& e, const ast::Call& call, const BuiltinInfo& info, TypeId expected);
-  TypeId check_conversion_call(const ast::Expr& e, const ast::Call& call, const BuiltinInfo& info,
-                               TypeId expected);
+  TypeId check_conversion_call(const ast::Expr& e, const ast::Call& call, const BuiltinInfo& info, TypeId expected);
   TypeId check_from_unix_millis_call(const ast::Expr& e, const ast::Call& call, const BuiltinInfo& info,
                                      TypeId expected);
-  TypeId check_method_call(const ast::Expr& e, const ast::Call& call, const ast::FieldAccess& fa,
-                           TypeId receiver);
+  TypeId check_method_call(const ast::Expr& e, const ast::Call& call, const ast::FieldAccess& fa, TypeId receiver);
   // The built-in method `name` of `receiver`'s type, if any.
   std::optional<Method> method_lookup(TypeId receiver, const std::string& name) const;
   // Checks a call's arguments against `params`; returns the E0202 arity diagnostic, if any.
-  Diagnostic* check_args(const ast::Expr& e, const ast::Call& call,
-                         const std::vector<TypeId>& params, std::string_view what);
+  Diagnostic* check_args(const ast::Expr& e, const ast::Call& call, const std::vector<TypeId>& params,
+                         std::string_view what);
 
   // ------------------------------------------------------------------ statements.cpp
   // Checks a block in a new scope; returns true if it always diverges (return/fail/...).
@@ -297,8 +289,7 @@ class Checker {
 
   // ------------------------------------------------------------------ routing.cpp
   // A send of `message_type` to `target` (already typed): E0303/E0301 and the routing edge.
-  void check_send(const ast::Expr& e, const ast::Send& send, TypeId message_type,
-                  TypeId target_type, bool delayed);
+  void check_send(const ast::Expr& e, const ast::Send& send, TypeId message_type, TypeId target_type, bool delayed);
   void check_ingress(std::uint32_t index);
   // Adds "`F` is declared here; it handles ..." and the "add a handler" help.
   void explain_missing_handler(Diagnostic& d, std::uint32_t function, std::uint32_t message);
@@ -346,15 +337,15 @@ class Checker {
   enum class ConstState : std::uint8_t { Unvisited, InProgress, Done };
   std::vector<ConstState> const_state_;
   std::vector<std::vector<ConstState>> field_state_;  // [message][field]
-  std::vector<Span> message_literal_seen_;        // unused; reserved
-  std::size_t errors_ = 0;                         // errors reported by this checker
+  std::vector<Span> message_literal_seen_;            // unused; reserved
+  std::size_t errors_ = 0;                            // errors reported by this checker
   // Errors reported before checking (syntax, imports), sorted by file and offset: a body that
   // contains one gets no W0503/W0504, a program with any gets no W0501/W0502.
   std::vector<Span> prior_errors_;
   bool prior_error_within(Span s) const;
-  Span current_body_;                             // the body whose locals are being checked
-  bool routing_incomplete_ = false;               // a send/route was skipped after an error
-  std::vector<bool> function_had_errors_;         // per function type, for W0504
+  Span current_body_;                      // the body whose locals are being checked
+  bool routing_incomplete_ = false;        // a send/route was skipped after an error
+  std::vector<bool> function_had_errors_;  // per function type, for W0504
   // Std modules imported by each file (`import std.strings;` -> "strings"); a module name is
   // usable only in the files that import it.
   std::unordered_map<source::FileId, std::vector<std::string>> file_modules_;

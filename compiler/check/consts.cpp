@@ -31,15 +31,14 @@ void Checker::ensure_field_default(std::uint32_t message, std::uint32_t field) {
     f.has_explicit_default = true;
     f.default_value = check_const_expr(*f.decl->default_value, f.type, Kind::E0201);
     if (!f.default_value) f.default_value = default_value(f.type);  // after an error
-  } else if (f.type->is(TypeKind::Optional) || f.type->is(TypeKind::List) ||
-             f.type->is(TypeKind::Map)) {
+  } else if (f.type->is(TypeKind::Optional) || f.type->is(TypeKind::List) || f.type->is(TypeKind::Map)) {
     f.default_value = default_value(f.type);
   }
   field_state_[message][field] = ConstState::Done;
 }
 
-std::optional<ConstValue> Checker::check_const_expr(const ast::Expr& e, TypeId expected,
-                                                    Kind mismatch, std::string_view prefix) {
+std::optional<ConstValue> Checker::check_const_expr(const ast::Expr& e, TypeId expected, Kind mismatch,
+                                                    std::string_view prefix) {
   BodyContext saved = ctx_;
   auto saved_scopes = std::move(scopes_);
   scopes_.clear();
@@ -56,15 +55,33 @@ std::optional<ConstValue> Checker::check_const_expr(const ast::Expr& e, TypeId e
 ConstValue Checker::default_value(TypeId t, int depth) {
   ConstValue v;
   switch (t->kind) {
-    case TypeKind::Int: v.kind = ConstValue::Kind::Int; break;
-    case TypeKind::Float: v.kind = ConstValue::Kind::Float; break;
-    case TypeKind::Bool: v.kind = ConstValue::Kind::Bool; break;
-    case TypeKind::String: v.kind = ConstValue::Kind::String; break;
-    case TypeKind::Bytes: v.kind = ConstValue::Kind::Bytes; break;
-    case TypeKind::Time: v.kind = ConstValue::Kind::Time; break;
-    case TypeKind::Duration: v.kind = ConstValue::Kind::Duration; break;
-    case TypeKind::List: v.kind = ConstValue::Kind::List; break;
-    case TypeKind::Map: v.kind = ConstValue::Kind::Map; break;
+    case TypeKind::Int:
+      v.kind = ConstValue::Kind::Int;
+      break;
+    case TypeKind::Float:
+      v.kind = ConstValue::Kind::Float;
+      break;
+    case TypeKind::Bool:
+      v.kind = ConstValue::Kind::Bool;
+      break;
+    case TypeKind::String:
+      v.kind = ConstValue::Kind::String;
+      break;
+    case TypeKind::Bytes:
+      v.kind = ConstValue::Kind::Bytes;
+      break;
+    case TypeKind::Time:
+      v.kind = ConstValue::Kind::Time;
+      break;
+    case TypeKind::Duration:
+      v.kind = ConstValue::Kind::Duration;
+      break;
+    case TypeKind::List:
+      v.kind = ConstValue::Kind::List;
+      break;
+    case TypeKind::Map:
+      v.kind = ConstValue::Kind::Map;
+      break;
     case TypeKind::Enum:
       v.kind = ConstValue::Kind::Enum;
       v.decl = t->decl;
@@ -114,11 +131,15 @@ ConstValue make_bool(bool b) {
 // Orders two constants of one ordered (or map key) type.
 int compare(const ConstValue& a, const ConstValue& b) {
   switch (a.kind) {
-    case ConstValue::Kind::Float: return a.f < b.f ? -1 : a.f > b.f ? 1 : 0;
+    case ConstValue::Kind::Float:
+      return a.f < b.f ? -1 : a.f > b.f ? 1 : 0;
     case ConstValue::Kind::String:
-    case ConstValue::Kind::Bytes: return a.s.compare(b.s) < 0 ? -1 : a.s == b.s ? 0 : 1;
-    case ConstValue::Kind::Bool: return int(a.b) - int(b.b);
-    default: return a.i < b.i ? -1 : a.i > b.i ? 1 : 0;
+    case ConstValue::Kind::Bytes:
+      return a.s.compare(b.s) < 0 ? -1 : a.s == b.s ? 0 : 1;
+    case ConstValue::Kind::Bool:
+      return int(a.b) - int(b.b);
+    default:
+      return a.i < b.i ? -1 : a.i > b.i ? 1 : 0;
   }
 }
 
@@ -157,9 +178,7 @@ std::optional<ConstValue> Checker::eval_node(const ast::Expr&, const ast::BoolLi
   return make_bool(n.value);
 }
 
-std::optional<ConstValue> Checker::eval_node(const ast::Expr&, const ast::NoneLit&, TypeId) {
-  return ConstValue{};
-}
+std::optional<ConstValue> Checker::eval_node(const ast::Expr&, const ast::NoneLit&, TypeId) { return ConstValue{}; }
 
 std::optional<ConstValue> Checker::eval_node(const ast::Expr& e, const ast::StringLit& n, TypeId) {
   ConstValue v;
@@ -191,9 +210,8 @@ std::optional<ConstValue> Checker::eval_node(const ast::Expr&, const ast::MapLit
     entries.emplace_back(std::move(*k), std::move(*val));
   }
   // Key order; a later entry with an equal key replaces the earlier one.
-  std::stable_sort(entries.begin(), entries.end(), [](const auto& a, const auto& b) {
-    return compare(a.first, b.first) < 0;
-  });
+  std::stable_sort(entries.begin(), entries.end(),
+                   [](const auto& a, const auto& b) { return compare(a.first, b.first) < 0; });
   ConstValue v;
   v.kind = ConstValue::Kind::Map;
   for (std::size_t i = 0; i < entries.size(); ++i) {
@@ -235,8 +253,7 @@ std::optional<ConstValue> Checker::eval_node(const ast::Expr& e, const ast::Name
   if (r && r->kind == Resolution::Kind::Const) {
     if (const_state_[r->index] == ConstState::InProgress) {
       auto& d = report(Kind::E0206, e.span, "constant `" + n.ident.name + "` depends on itself");
-      d.notes.push_back({"`" + n.ident.name + "` is declared here",
-                         out_.consts[r->index].decl->name.span});
+      d.notes.push_back({"`" + n.ident.name + "` is declared here", out_.consts[r->index].decl->name.span});
       return std::nullopt;
     }
     ensure_const(r->index);
@@ -297,29 +314,42 @@ std::optional<ConstValue> Checker::eval_node(const ast::Expr& e, const ast::Bina
   if (!b) return std::nullopt;
   switch (n.op) {
     case Op::And:
-    case Op::Or: return make_bool(b->b);
-    case Op::Eq: return make_bool(*a == *b);
-    case Op::Ne: return make_bool(!(*a == *b));
-    case Op::Lt: return make_bool(compare(*a, *b) < 0);
-    case Op::Le: return make_bool(compare(*a, *b) <= 0);
-    case Op::Gt: return make_bool(compare(*a, *b) > 0);
-    case Op::Ge: return make_bool(compare(*a, *b) >= 0);
-    default: return eval_arithmetic(e, n.op, *a, *b, t);
+    case Op::Or:
+      return make_bool(b->b);
+    case Op::Eq:
+      return make_bool(*a == *b);
+    case Op::Ne:
+      return make_bool(!(*a == *b));
+    case Op::Lt:
+      return make_bool(compare(*a, *b) < 0);
+    case Op::Le:
+      return make_bool(compare(*a, *b) <= 0);
+    case Op::Gt:
+      return make_bool(compare(*a, *b) > 0);
+    case Op::Ge:
+      return make_bool(compare(*a, *b) >= 0);
+    default:
+      return eval_arithmetic(e, n.op, *a, *b, t);
   }
 }
 
-std::optional<ConstValue> Checker::eval_arithmetic(const ast::Expr& e, ast::BinaryOp op,
-                                                   const ConstValue& a, const ConstValue& b,
-                                                   TypeId t) {
+std::optional<ConstValue> Checker::eval_arithmetic(const ast::Expr& e, ast::BinaryOp op, const ConstValue& a,
+                                                   const ConstValue& b, TypeId t) {
   using Op = ast::BinaryOp;
   if (a.kind == ConstValue::Kind::Float) {
     switch (op) {
-      case Op::Add: return make_float(a.f + b.f);
-      case Op::Sub: return make_float(a.f - b.f);
-      case Op::Mul: return make_float(a.f * b.f);
-      case Op::Div: return make_float(a.f / b.f);
-      case Op::Rem: return make_float(std::fmod(a.f, b.f));
-      default: return std::nullopt;
+      case Op::Add:
+        return make_float(a.f + b.f);
+      case Op::Sub:
+        return make_float(a.f - b.f);
+      case Op::Mul:
+        return make_float(a.f * b.f);
+      case Op::Div:
+        return make_float(a.f / b.f);
+      case Op::Rem:
+        return make_float(std::fmod(a.f, b.f));
+      default:
+        return std::nullopt;
     }
   }
   if (a.kind == ConstValue::Kind::String && op == Op::Add) {
@@ -339,9 +369,15 @@ std::optional<ConstValue> Checker::eval_arithmetic(const ast::Expr& e, ast::Bina
   std::int64_t r = 0;
   bool overflow = false;
   switch (op) {
-    case Op::Add: overflow = __builtin_add_overflow(a.i, b.i, &r); break;
-    case Op::Sub: overflow = __builtin_sub_overflow(a.i, b.i, &r); break;
-    case Op::Mul: overflow = __builtin_mul_overflow(a.i, b.i, &r); break;
+    case Op::Add:
+      overflow = __builtin_add_overflow(a.i, b.i, &r);
+      break;
+    case Op::Sub:
+      overflow = __builtin_sub_overflow(a.i, b.i, &r);
+      break;
+    case Op::Mul:
+      overflow = __builtin_mul_overflow(a.i, b.i, &r);
+      break;
     case Op::Div:
     case Op::Rem:
       if (b.i == 0) return const_failed(e, op == Op::Div ? "division by zero" : "remainder by zero");
@@ -352,7 +388,8 @@ std::optional<ConstValue> Checker::eval_arithmetic(const ast::Expr& e, ast::Bina
         r = op == Op::Div ? a.i / b.i : a.i % b.i;
       }
       break;
-    default: return std::nullopt;
+    default:
+      return std::nullopt;
   }
   if (overflow) return const_failed(e, "integer overflow");
   return make_int(kind, r);

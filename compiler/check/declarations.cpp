@@ -9,8 +9,8 @@
 
 namespace sfn::check {
 
-Checker::Checker(const ast::Program& program, const source::SourceManager& sources,
-                 diagnostics::DiagnosticSink& sink, CheckedProgram& out)
+Checker::Checker(const ast::Program& program, const source::SourceManager& sources, diagnostics::DiagnosticSink& sink,
+                 CheckedProgram& out)
     : program_(program), sources_(sources), sink_(sink), out_(out), types_(*out.types) {}
 
 Diagnostic& Checker::report(Kind kind, Span span, std::string message) {
@@ -22,18 +22,16 @@ Diagnostic& Checker::report(Kind kind, Span span, std::string message) {
   return d;
 }
 
-void Checker::suggest(Diagnostic& d, const std::string& name, Span span,
-                      const Candidates& candidates) {
+void Checker::suggest(Diagnostic& d, const std::string& name, Span span, const Candidates& candidates) {
   if (auto best = best_suggestion(name, candidates)) {
     d.fixes.push_back({"did you mean `" + *best + "`?", {{span, *best}}});
   }
 }
 
 bool Checker::prior_error_within(Span s) const {
-  auto it = std::lower_bound(prior_errors_.begin(), prior_errors_.end(), s,
-                             [](const Span& a, const Span& b) {
-                               return a.file != b.file ? a.file < b.file : a.begin < b.begin;
-                             });
+  auto it = std::lower_bound(prior_errors_.begin(), prior_errors_.end(), s, [](const Span& a, const Span& b) {
+    return a.file != b.file ? a.file < b.file : a.begin < b.begin;
+  });
   return it != prior_errors_.end() && it->file == s.file && it->begin < s.end;
 }
 
@@ -41,9 +39,8 @@ void Checker::run() {
   for (const auto& d : sink_.diagnostics()) {
     if (d.severity == diagnostics::Severity::Error) prior_errors_.push_back(d.span);
   }
-  std::sort(prior_errors_.begin(), prior_errors_.end(), [](const Span& a, const Span& b) {
-    return a.file != b.file ? a.file < b.file : a.begin < b.begin;
-  });
+  std::sort(prior_errors_.begin(), prior_errors_.end(),
+            [](const Span& a, const Span& b) { return a.file != b.file ? a.file < b.file : a.begin < b.begin; });
   out_.ast = &program_;
   if (!program_.files.empty() && program_.files[0].package) {
     out_.package = program_.files[0].package->joined();
@@ -208,10 +205,9 @@ TypeId Checker::resolve_type(const ast::TypeExpr* t, bool in_message_field) {
         if (it->second.kind == GlobalRef::Kind::Message) return types_.message(it->second.index);
         if (it->second.kind == GlobalRef::Kind::Enum) return types_.enumeration(it->second.index);
         if (it->second.kind == GlobalRef::Kind::Function) {
-          auto& d = report(Kind::E0101, t->name.span,
-                           "`" + name + "` is a function type, not a value type");
-          d.fixes.push_back({"use `ref<" + name + ">` for an address of a `" + name + "`",
-                             {{t->span, "ref<" + name + ">"}}});
+          auto& d = report(Kind::E0101, t->name.span, "`" + name + "` is a function type, not a value type");
+          d.fixes.push_back(
+              {"use `ref<" + name + ">` for an address of a `" + name + "`", {{t->span, "ref<" + name + ">"}}});
           return types_.error();
         }
       }
@@ -225,8 +221,7 @@ TypeId Checker::resolve_type(const ast::TypeExpr* t, bool in_message_field) {
       TypeId k = arg(0);
       TypeId v = arg(1);
       if (!k->is_error() && !is_map_key(k)) {
-        report(Kind::E0201, t->args[0]->span,
-               "map keys must be `int`, `string` or `bool`, found `" + tn(k) + "`");
+        report(Kind::E0201, t->args[0]->span, "map keys must be `int`, `string` or `bool`, found `" + tn(k) + "`");
         return types_.error();
       }
       return types_.map(k, v);
@@ -271,8 +266,7 @@ void Checker::resolve_signatures() {
     if (t->is(TypeKind::Message)) {
       in.message = t->decl;
     } else if (!t->is_error()) {
-      report(Kind::E0201, in.decl->param.type->span,
-             "an ingress record must be a message type, found `" + tn(t) + "`");
+      report(Kind::E0201, in.decl->param.type->span, "an ingress record must be a message type, found `" + tn(t) + "`");
     }
   }
   for (auto& eg : out_.egresses) {
@@ -281,8 +275,7 @@ void Checker::resolve_signatures() {
     if (t->is(TypeKind::Message)) {
       eg.message = t->decl;
     } else if (!t->is_error()) {
-      report(Kind::E0201, eg.decl->type->span,
-             "an egress carries a message type, found `" + tn(t) + "`");
+      report(Kind::E0201, eg.decl->type->span, "an egress carries a message type, found `" + tn(t) + "`");
     }
   }
 }
@@ -306,13 +299,12 @@ namespace {
 // Indexes member `name` of `owner` as the next entry of `members` (fields, states); false after
 // reporting E0102 ("`what` `name` is declared more than once in `owner`") for a duplicate.
 template <class Members>
-bool index_member(Checker& c, std::unordered_map<std::string, std::uint32_t>& index,
-                  const Members& members, const ast::Ident& name, const std::string& what,
-                  const std::string& owner) {
+bool index_member(Checker& c, std::unordered_map<std::string, std::uint32_t>& index, const Members& members,
+                  const ast::Ident& name, const std::string& what, const std::string& owner) {
   auto [it, inserted] = index.emplace(name.name, static_cast<std::uint32_t>(members.size()));
   if (inserted) return true;
-  auto& d = c.report(Kind::E0102, name.span,
-                     what + " `" + name.name + "` is declared more than once in `" + owner + "`");
+  auto& d =
+      c.report(Kind::E0102, name.span, what + " `" + name.name + "` is declared more than once in `" + owner + "`");
   d.notes.push_back({"first declared here", members[it->second].decl->name.span});
   return false;
 }
@@ -341,22 +333,19 @@ void Checker::resolve_fn_signature(FnInfo& fn) {
     if (!p.name.name.empty() && !fn.decl->body) {
       auto [it, inserted] = seen.emplace(p.name.name, p.name.span);
       if (!inserted) {
-        auto& d = report(Kind::E0102, p.name.span,
-                         "parameter `" + p.name.name + "` is declared more than once");
+        auto& d = report(Kind::E0102, p.name.span, "parameter `" + p.name.name + "` is declared more than once");
         d.notes.push_back({"first declared here", it->second});
       }
     }
     fn.params.push_back({p.name.name, resolve_type(p.type.get()), kNone, p.span});
   }
-  fn.return_type = fn.decl->return_type ? resolve_type(fn.decl->return_type.get())
-                                        : types_.void_type();
+  fn.return_type = fn.decl->return_type ? resolve_type(fn.decl->return_type.get()) : types_.void_type();
 }
 
 void Checker::resolve_key(FunctionInfo& f) {
   const ast::FunctionDecl& decl = *f.decl;
   f.key_type = resolve_type(decl.key.type.get());
-  if (!f.key_type->is_error() && !f.key_type->is(TypeKind::Int) &&
-      !f.key_type->is(TypeKind::String)) {
+  if (!f.key_type->is_error() && !f.key_type->is(TypeKind::Int) && !f.key_type->is(TypeKind::String)) {
     report(Kind::E0201, decl.key.type->span,
            "a function key must be `string` or `int`, found `" + tn(f.key_type) + "`");
     f.key_type = types_.error();
@@ -366,8 +355,8 @@ void Checker::resolve_key(FunctionInfo& f) {
 void Checker::resolve_state(FunctionInfo& f, const ast::StateDecl& s) {
   if (s.name.name.empty()) return;
   if (s.name.name == f.key_name) {
-    auto& d = report(Kind::E0102, s.name.span,
-                     "state `" + s.name.name + "` has the name of the key of `" + f.name + "`");
+    auto& d =
+        report(Kind::E0102, s.name.span, "state `" + s.name.name + "` has the name of the key of `" + f.name + "`");
     d.notes.push_back({"key declared here", f.decl->key.name.span});
     return;
   }
@@ -401,8 +390,7 @@ void Checker::resolve_handler(FunctionInfo& f, const ast::Handler& h) {
     if (!inserted) {
       auto& d = report(Kind::E0306, h.message_type.span,
                        "function `" + f.name + "` has two handlers for message `" + mname + "`");
-      d.notes.push_back({"first handler for `" + mname + "` is here",
-                         f.handlers[it->second].decl->message_type.span});
+      d.notes.push_back({"first handler for `" + mname + "` is here", f.handlers[it->second].decl->message_type.span});
       m = kNone;  // the duplicate is checked but routes to nothing
     }
   }
@@ -437,8 +425,7 @@ void Checker::check_bodies() {
     current_file_ = f.decl->span.file;
     for (auto& s : f.states) check_state_constants(s);
     for (std::uint32_t hi = 0; hi < f.handlers.size(); ++hi) check_handler_body(fi, hi);
-    function_had_errors_[fi] =
-        errors_ != function_errors_before || prior_error_within(f.decl->span);
+    function_had_errors_[fi] = errors_ != function_errors_before || prior_error_within(f.decl->span);
   }
 
   for (std::uint32_t ii = 0; ii < out_.ingresses.size(); ++ii) check_ingress(ii);
@@ -455,19 +442,16 @@ void Checker::check_fn_body(std::uint32_t fi) {
   ctx_.return_type = fn.return_type;
   push_scope();
   for (std::size_t pi = 0; pi < fn.params.size(); ++pi) {
-    fn.params[pi].local =
-        declare_local(LocalInfo::Kind::Param, fn.decl->params[pi].name, fn.params[pi].type);
+    fn.params[pi].local = declare_local(LocalInfo::Kind::Param, fn.decl->params[pi].name, fn.params[pi].type);
   }
   bool diverges = check_block(*fn.decl->body);
   pop_scope();
   if (!diverges && !fn.return_type->is(TypeKind::Void) && !fn.return_type->is_error()) {
     const Span& body = fn.decl->body->span;
-    auto& d = report(Kind::E0205, fn.decl->name.span,
-                     "fn `" + fn.name + "` does not return a value on every path");
-    d.notes.push_back({"it declares the return type `" + tn(fn.return_type) + "`",
-                       fn.decl->return_type->span});
-    d.notes.push_back({"execution can reach the end of the body here",
-                       Span{body.file, body.end > 0 ? body.end - 1 : 0, body.end}});
+    auto& d = report(Kind::E0205, fn.decl->name.span, "fn `" + fn.name + "` does not return a value on every path");
+    d.notes.push_back({"it declares the return type `" + tn(fn.return_type) + "`", fn.decl->return_type->span});
+    d.notes.push_back(
+        {"execution can reach the end of the body here", Span{body.file, body.end > 0 ? body.end - 1 : 0, body.end}});
   }
   check_unused_locals(first_local, errors_before);
 }

@@ -16,8 +16,7 @@ TypeId Checker::record(const ast::Expr& e, TypeId t) {
 
 void Checker::resolve(const ast::Expr& e, Resolution r) { out_.resolutions[&e] = std::move(r); }
 
-Diagnostic* Checker::require_diag(TypeId found, TypeId expected, Span span, Kind kind,
-                                  std::string_view prefix) {
+Diagnostic* Checker::require_diag(TypeId found, TypeId expected, Span span, Kind kind, std::string_view prefix) {
   if (expected == nullptr || found == nullptr) return nullptr;
   if (contains_error(found) || contains_error(expected)) return nullptr;
   if (is_assignable(found, expected)) return nullptr;
@@ -30,8 +29,7 @@ Diagnostic* Checker::require_diag(TypeId found, TypeId expected, Span span, Kind
   return &report(kind, span, msg);
 }
 
-bool Checker::require(TypeId found, TypeId expected, Span span, Kind kind,
-                      std::string_view prefix) {
+bool Checker::require(TypeId found, TypeId expected, Span span, Kind kind, std::string_view prefix) {
   return require_diag(found, expected, span, kind, prefix) == nullptr;
 }
 
@@ -55,28 +53,41 @@ bool Checker::require_handler(Span span, std::string_view what) {
                                                                 : "a constant expression";
   auto& d = report(Kind::E0307, span, std::string(what) + " is only allowed in a handler, not in " + where);
   if (ctx_.kind == BodyContext::Kind::Fn) {
-    d.notes.push_back({"`fn`s are pure: pass the values they need as parameters",
-                       out_.fns[ctx_.fn].decl->name.span});
+    d.notes.push_back({"`fn`s are pure: pass the values they need as parameters", out_.fns[ctx_.fn].decl->name.span});
   }
   return false;
 }
 
 static const char* op_text(ast::BinaryOp op) {
   switch (op) {
-    case ast::BinaryOp::Coalesce: return "??";
-    case ast::BinaryOp::Or: return "||";
-    case ast::BinaryOp::And: return "&&";
-    case ast::BinaryOp::Eq: return "==";
-    case ast::BinaryOp::Ne: return "!=";
-    case ast::BinaryOp::Lt: return "<";
-    case ast::BinaryOp::Le: return "<=";
-    case ast::BinaryOp::Gt: return ">";
-    case ast::BinaryOp::Ge: return ">=";
-    case ast::BinaryOp::Add: return "+";
-    case ast::BinaryOp::Sub: return "-";
-    case ast::BinaryOp::Mul: return "*";
-    case ast::BinaryOp::Div: return "/";
-    case ast::BinaryOp::Rem: return "%";
+    case ast::BinaryOp::Coalesce:
+      return "??";
+    case ast::BinaryOp::Or:
+      return "||";
+    case ast::BinaryOp::And:
+      return "&&";
+    case ast::BinaryOp::Eq:
+      return "==";
+    case ast::BinaryOp::Ne:
+      return "!=";
+    case ast::BinaryOp::Lt:
+      return "<";
+    case ast::BinaryOp::Le:
+      return "<=";
+    case ast::BinaryOp::Gt:
+      return ">";
+    case ast::BinaryOp::Ge:
+      return ">=";
+    case ast::BinaryOp::Add:
+      return "+";
+    case ast::BinaryOp::Sub:
+      return "-";
+    case ast::BinaryOp::Mul:
+      return "*";
+    case ast::BinaryOp::Div:
+      return "/";
+    case ast::BinaryOp::Rem:
+      return "%";
   }
   return "?";
 }
@@ -157,8 +168,7 @@ TypeId Checker::check_node(const ast::Expr& e, const ast::Name& n, ExprHint hint
         report(Kind::E0201, e.span, "`" + name + "` is a fn; call it: `" + name + "(...)`");
         return types_.error();
       case GlobalRef::Kind::Function: {
-        auto& d = report(Kind::E0201, e.span,
-                         "`" + name + "` is a function type, not a value");
+        auto& d = report(Kind::E0201, e.span, "`" + name + "` is a function type, not a value");
         d.fixes.push_back({"address an instance with `" + name + "(key)`", {}});
         return types_.error();
       }
@@ -168,14 +178,13 @@ TypeId Checker::check_node(const ast::Expr& e, const ast::Name& n, ExprHint hint
         return types_.error();
       }
       case GlobalRef::Kind::Enum:
-        report(Kind::E0201, e.span,
-               "`" + name + "` is an enum type; name one of its values: `" + name + ".VALUE`");
+        report(Kind::E0201, e.span, "`" + name + "` is an enum type; name one of its values: `" + name + ".VALUE`");
         return types_.error();
       case GlobalRef::Kind::Ingress:
       case GlobalRef::Kind::Egress:
-        report(Kind::E0201, e.span, "`" + name + "` is an " +
-                                        (it->second.kind == GlobalRef::Kind::Egress ? "egress" : "ingress") +
-                                        ", not a value");
+        report(Kind::E0201, e.span,
+               "`" + name + "` is an " + (it->second.kind == GlobalRef::Kind::Egress ? "egress" : "ingress") +
+                   ", not a value");
         return types_.error();
     }
   }
@@ -188,10 +197,8 @@ TypeId Checker::check_node(const ast::Expr& e, const ast::Name& n, ExprHint hint
     // A state named outside any handler (only on this error path, so the scan is fine).
     for (const auto& f : out_.functions) {
       if (!f.state_index.count(name)) continue;
-      auto& d = report(Kind::E0307, e.span,
-                       "state `" + name + "` of `" + f.name + "` is only visible in its handlers");
-      d.notes.push_back({"`" + name + "` is declared here",
-                         f.states[f.state_index.at(name)].decl->name.span});
+      auto& d = report(Kind::E0307, e.span, "state `" + name + "` of `" + f.name + "` is only visible in its handlers");
+      d.notes.push_back({"`" + name + "` is declared here", f.states[f.state_index.at(name)].decl->name.span});
       return types_.error();
     }
   }
@@ -206,8 +213,8 @@ TypeId Checker::check_node(const ast::Expr& e, const ast::FieldAccess& fa, ExprH
   // `E.V`: an enum value (unless a local or state shadows the enum's name).
   if (const auto* obj = std::get_if<ast::Name>(&fa.object->node)) {
     const std::string& oname = obj->ident.name;
-    bool shadowed = lookup_local(oname) != kNone ||
-                    (in_handler() && out_.functions[ctx_.function].state_index.count(oname));
+    bool shadowed =
+        lookup_local(oname) != kNone || (in_handler() && out_.functions[ctx_.function].state_index.count(oname));
     if (!shadowed) {
       auto g = out_.globals.find(oname);
       if (g != out_.globals.end() && g->second.kind == GlobalRef::Kind::Enum) {
@@ -217,8 +224,7 @@ TypeId Checker::check_node(const ast::Expr& e, const ast::FieldAccess& fa, ExprH
         auto v = en.value_index.find(field);
         if (v == en.value_index.end()) {
           if (field.empty()) return types_.error();
-          auto& d = report(Kind::E0101, fa.field.span,
-                           "enum `" + en.name + "` has no value `" + field + "`");
+          auto& d = report(Kind::E0101, fa.field.span, "enum `" + en.name + "` has no value `" + field + "`");
           suggest(d, field, fa.field.span, names_of(en.values));
           d.notes.push_back({"`" + en.name + "` is declared here", en.decl->name.span});
           return types_.error();
@@ -239,8 +245,7 @@ TypeId Checker::check_node(const ast::Expr& e, const ast::FieldAccess& fa, ExprH
     const auto& m = out_.messages[obj->decl];
     auto it = m.field_index.find(field);
     if (it == m.field_index.end()) {
-      auto& d = report(Kind::E0101, fa.field.span,
-                       "message `" + m.name + "` has no field `" + field + "`");
+      auto& d = report(Kind::E0101, fa.field.span, "message `" + m.name + "` has no field `" + field + "`");
       suggest(d, field, fa.field.span, names_of(m.fields));
       d.notes.push_back({"`" + m.name + "` is declared here", m.decl->name.span});
       return types_.error();
@@ -249,14 +254,12 @@ TypeId Checker::check_node(const ast::Expr& e, const ast::FieldAccess& fa, ExprH
     return m.fields[it->second].type;
   }
   if (obj->is(TypeKind::Optional) && obj->elem->is(TypeKind::Message)) {
-    auto& d = report(Kind::E0101, fa.field.span,
-                     "no field `" + field + "` on the optional type `" + tn(obj) + "`");
+    auto& d = report(Kind::E0101, fa.field.span, "no field `" + field + "` on the optional type `" + tn(obj) + "`");
     d.fixes.push_back({"unwrap the optional first with `!`, or give a default with `??`", {}});
     return types_.error();
   }
   if (method_lookup(obj, field)) {
-    report(Kind::E0201, fa.field.span,
-           "`" + field + "` is a method of `" + tn(obj) + "`; call it: `" + field + "()`");
+    report(Kind::E0201, fa.field.span, "`" + field + "` is a method of `" + tn(obj) + "`; call it: `" + field + "()`");
     return types_.error();
   }
   report(Kind::E0101, fa.field.span, "type `" + tn(obj) + "` has no field `" + field + "`");
@@ -304,8 +307,7 @@ TypeId Checker::check_node(const ast::Expr& e, const ast::MessageLit& lit, ExprH
     if (it == m.field_index.end()) {
       if (f.value) check_ptr(f.value, nullptr);
       if (f.name.name.empty()) continue;
-      auto& d = report(Kind::E0202, f.name.span,
-                       "message `" + m.name + "` has no field `" + f.name.name + "`");
+      auto& d = report(Kind::E0202, f.name.span, "message `" + m.name + "` has no field `" + f.name.name + "`");
       suggest(d, f.name.name, f.name.span, names_of(m.fields));
       d.notes.push_back({"`" + m.name + "` is declared here", m.decl->name.span});
       continue;
@@ -323,9 +325,8 @@ TypeId Checker::check_node(const ast::Expr& e, const ast::MessageLit& lit, ExprH
   for (std::uint32_t i = 0; i < m.fields.size(); ++i) {
     if (given[i]) continue;
     const auto& f = m.fields[i];
-    bool implicit = f.decl->default_value || f.type->is(TypeKind::Optional) ||
-                    f.type->is(TypeKind::List) || f.type->is(TypeKind::Map) ||
-                    f.type->is_error();
+    bool implicit = f.decl->default_value || f.type->is(TypeKind::Optional) || f.type->is(TypeKind::List) ||
+                    f.type->is(TypeKind::Map) || f.type->is_error();
     if (!implicit) missing.push_back(f.name);
   }
   if (!missing.empty()) {
@@ -335,8 +336,8 @@ TypeId Checker::check_node(const ast::Expr& e, const ast::MessageLit& lit, ExprH
       list += "`" + missing[i] + "`";
     }
     auto& d = report(Kind::E0202, lit.type.span,
-                     std::string(missing.size() == 1 ? "missing field " : "missing fields ") +
-                         list + " in a literal of message `" + m.name + "`");
+                     std::string(missing.size() == 1 ? "missing field " : "missing fields ") + list +
+                         " in a literal of message `" + m.name + "`");
     d.notes.push_back({"`" + m.name + "` is declared here", m.decl->name.span});
   }
   return types_.message(mi);
@@ -347,11 +348,10 @@ TypeId Checker::check_node(const ast::Expr& e, const ast::Binary& b, ExprHint hi
   using Op = ast::BinaryOp;
   auto undefined = [&](TypeId l, TypeId r) {
     if (contains_error(l) || contains_error(r)) return types_.error();
-    auto& d = report(Kind::E0203, b.op_span,
-                     std::string("operator `") + op_text(b.op) + "` is not defined for `" + tn(l) +
-                         "` and `" + tn(r) + "`");
-    if ((l->is(TypeKind::Int) && r->is(TypeKind::Float)) ||
-        (l->is(TypeKind::Float) && r->is(TypeKind::Int))) {
+    auto& d =
+        report(Kind::E0203, b.op_span,
+               std::string("operator `") + op_text(b.op) + "` is not defined for `" + tn(l) + "` and `" + tn(r) + "`");
+    if ((l->is(TypeKind::Int) && r->is(TypeKind::Float)) || (l->is(TypeKind::Float) && r->is(TypeKind::Int))) {
       d.fixes.push_back({"convert one side with `float(...)` or `int(...)`", {}});
     }
     return types_.error();
@@ -371,8 +371,7 @@ TypeId Checker::check_node(const ast::Expr& e, const ast::Binary& b, ExprHint hi
       }
       if (!l->is(TypeKind::Optional)) {
         check_ptr(b.rhs, l);
-        report(Kind::E0203, b.op_span,
-               "`??` needs an optional on its left, found `" + tn(l) + "`");
+        report(Kind::E0203, b.op_span, "`??` needs an optional on its left, found `" + tn(l) + "`");
         return types_.error();
       }
       TypeId inner = l->elem;
@@ -392,8 +391,8 @@ TypeId Checker::check_node(const ast::Expr& e, const ast::Binary& b, ExprHint hi
       TypeId j = join(types_, l, r);
       // Every optional compares with the literal `none`, whatever its `T` (`pending != none`
       // on a `timer?`): that asks whether it holds a value.
-      const bool with_none = std::holds_alternative<ast::NoneLit>(b.lhs->node) ||
-                             std::holds_alternative<ast::NoneLit>(b.rhs->node);
+      const bool with_none =
+          std::holds_alternative<ast::NoneLit>(b.lhs->node) || std::holds_alternative<ast::NoneLit>(b.rhs->node);
       if (j != nullptr && with_none && j->is(TypeKind::Optional)) return types_.bool_type();
       if (j == nullptr || !is_equatable(j)) return undefined(l, r), types_.bool_type();
       return types_.bool_type();

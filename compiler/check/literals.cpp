@@ -10,18 +10,14 @@ TypeId Checker::check_node(const ast::Expr&, const ast::IntLit& n, ExprHint) {
   return types_.int_type();
 }
 
-TypeId Checker::check_node(const ast::Expr&, const ast::FloatLit&, ExprHint) {
-  return types_.float_type();
-}
+TypeId Checker::check_node(const ast::Expr&, const ast::FloatLit&, ExprHint) { return types_.float_type(); }
 
 TypeId Checker::check_node(const ast::Expr&, const ast::DurationLit& n, ExprHint) {
   if (n.overflow) return types_.error();  // the parser reported it
   return types_.duration_type();
 }
 
-TypeId Checker::check_node(const ast::Expr&, const ast::BoolLit&, ExprHint) {
-  return types_.bool_type();
-}
+TypeId Checker::check_node(const ast::Expr&, const ast::BoolLit&, ExprHint) { return types_.bool_type(); }
 
 TypeId Checker::check_node(const ast::Expr&, const ast::NoneLit&, ExprHint hint) {
   if (hint.expected && hint.expected->is(TypeKind::Optional)) return hint.expected;
@@ -76,8 +72,7 @@ TypeId Checker::check_node(const ast::Expr&, const ast::MapLit& n, ExprHint hint
       if (j == nullptr) {
         report(Kind::E0201, en.key->span, "expected `" + tn(k) + "`, found `" + tn(kt) + "`");
       } else if (!is_map_key(j)) {
-        report(Kind::E0201, en.key->span,
-               "map keys must be `int`, `string` or `bool`, found `" + tn(kt) + "`");
+        report(Kind::E0201, en.key->span, "map keys must be `int`, `string` or `bool`, found `" + tn(kt) + "`");
       } else {
         k = j;
       }

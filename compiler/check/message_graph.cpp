@@ -41,7 +41,7 @@ std::uint32_t held_message(TypeId t) {
 // of its fields holds (Tarjan's algorithm, iterative). `order` lists the messages component by
 // component, each component after every component it reaches.
 struct Components {
-  std::vector<std::uint32_t> of;     // message -> component
+  std::vector<std::uint32_t> of;  // message -> component
   std::vector<std::uint32_t> order;
 };
 
@@ -50,7 +50,10 @@ Components message_components(const std::vector<MessageInfo>& messages) {
   Components c{std::vector<std::uint32_t>(n, kNone), {}};
   std::vector<std::uint32_t> index(n, kNone), low(n, 0), open;
   std::vector<bool> on_open(n, false);
-  struct Frame { std::uint32_t message; std::uint32_t field; };
+  struct Frame {
+    std::uint32_t message;
+    std::uint32_t field;
+  };
   std::vector<Frame> frames;
   std::uint32_t next_index = 0, next_component = 0;
   auto enter = [&](std::uint32_t m) {
@@ -68,8 +71,10 @@ Components message_components(const std::vector<MessageInfo>& messages) {
       if (f.field < messages[v].fields.size()) {
         const std::uint32_t w = held_message(messages[v].fields[f.field++].type);
         if (w == kNone) continue;
-        if (index[w] == kNone) enter(w);
-        else if (on_open[w]) low[v] = std::min(low[v], index[w]);
+        if (index[w] == kNone)
+          enter(w);
+        else if (on_open[w])
+          low[v] = std::min(low[v], index[w]);
         continue;
       }
       if (low[v] == index[v]) {
@@ -96,7 +101,7 @@ Components message_components(const std::vector<MessageInfo>& messages) {
 // the runtime's decoders refuse the ones deeper than common::kMaxValueDepth.
 struct Depths {
   Components components;
-  std::vector<int> of;                // message -> depth
+  std::vector<int> of;                 // message -> depth
   std::vector<std::uint32_t> deepest;  // message -> field index, kNone when no field nests
 
   // The depth a value of type `t` adds inside a message of `component` (kNone: outside any).
@@ -143,8 +148,8 @@ std::string deepest_path(const std::vector<MessageInfo>& messages, const Depths&
 }
 
 std::string too_deep_message(const std::string& what, int depth, const std::string& path) {
-  return what + " is nested " + std::to_string(depth) + " levels deep (through `" + path +
-         "`), more than the " + std::to_string(common::kMaxValueDepth) + " levels the runtime loads";
+  return what + " is nested " + std::to_string(depth) + " levels deep (through `" + path + "`), more than the " +
+         std::to_string(common::kMaxValueDepth) + " levels the runtime loads";
 }
 
 const char* const kFlattenAdvice =
@@ -194,14 +199,13 @@ void Checker::report_recursion(const std::vector<FieldStep>& path, std::uint32_t
   for (std::size_t i = start; i < path.size(); ++i) {
     const auto& pm = out_.messages[path[i].message];
     const auto& pf = pm.fields[path[i].field];
-    d.notes.push_back({"`" + pm.name + "` contains `" + tn(pf.type) + "` in field `" + pf.name + "`",
-                       pf.decl->name.span});
+    d.notes.push_back(
+        {"`" + pm.name + "` contains `" + tn(pf.type) + "` in field `" + pf.name + "`", pf.decl->name.span});
   }
   if (closing.decl->type) {
-    d.fixes.push_back({"add indirection by making the field optional: `" + tn(closing.type) + "?`",
-                       {{Span{closing.decl->type->span.file, closing.decl->type->span.end,
-                              closing.decl->type->span.end},
-                         "?"}}});
+    d.fixes.push_back(
+        {"add indirection by making the field optional: `" + tn(closing.type) + "?`",
+         {{Span{closing.decl->type->span.file, closing.decl->type->span.end, closing.decl->type->span.end}, "?"}}});
   }
 }
 
@@ -217,8 +221,7 @@ void Checker::check_value_depth() {
     const FieldInfo& first = info.fields[d.deepest[m]];
     auto& diag = report(Kind::E0208, info.decl->name.span,
                         too_deep_message("message `" + info.name + "`", d.of[m], deepest_path(out_.messages, d, m)));
-    diag.notes.push_back({"field `" + first.name + "` holds values " + std::to_string(d.of[m] - 1) +
-                              " levels deep",
+    diag.notes.push_back({"field `" + first.name + "` holds values " + std::to_string(d.of[m] - 1) + " levels deep",
                           first.decl ? first.decl->name.span : Span{}});
     diag.fixes.push_back({kFlattenAdvice, {}});
   }

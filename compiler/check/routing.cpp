@@ -13,8 +13,7 @@ Span Checker::function_head_span(std::uint32_t function) const {
   return Span{decl.span.file, decl.span.begin, decl.name.span.end};
 }
 
-void Checker::explain_missing_handler(Diagnostic& d, std::uint32_t function,
-                                      std::uint32_t message) {
+void Checker::explain_missing_handler(Diagnostic& d, std::uint32_t function, std::uint32_t message) {
   const auto& f = out_.functions[function];
   const std::string& m = out_.messages[message].name;
   std::string handles;
@@ -23,22 +22,20 @@ void Checker::explain_missing_handler(Diagnostic& d, std::uint32_t function,
     if (!handles.empty()) handles += ", ";
     handles += "`" + out_.messages[h.message].name + "`";
   }
-  d.notes.push_back({"`" + f.name + "` is declared here; it handles " +
-                         (handles.empty() ? std::string("no messages") : handles),
-                     function_head_span(function)});
+  d.notes.push_back(
+      {"`" + f.name + "` is declared here; it handles " + (handles.empty() ? std::string("no messages") : handles),
+       function_head_span(function)});
   std::string param(1, static_cast<char>(std::tolower(static_cast<unsigned char>(m[0]))));
   const Span& fs = f.decl->span;
   std::vector<diagnostics::TextEdit> edits;
   if (fs.valid() && fs.end > fs.begin) {
-    edits.push_back({Span{fs.file, fs.end - 1, fs.end - 1},
-                     "  on " + m + "(" + param + ") {\n  }\n"});
+    edits.push_back({Span{fs.file, fs.end - 1, fs.end - 1}, "  on " + m + "(" + param + ") {\n  }\n"});
   }
-  d.fixes.push_back({"add a handler `on " + m + "(" + param + ") { ... }` to `" + f.name + "`",
-                     std::move(edits)});
+  d.fixes.push_back({"add a handler `on " + m + "(" + param + ") { ... }` to `" + f.name + "`", std::move(edits)});
 }
 
-void Checker::check_send(const ast::Expr& e, const ast::Send& send, TypeId message_type,
-                         TypeId target_type, bool delayed) {
+void Checker::check_send(const ast::Expr& e, const ast::Send& send, TypeId message_type, TypeId target_type,
+                         bool delayed) {
   if (target_type->is_error()) {
     routing_incomplete_ = true;
     return;
@@ -62,8 +59,7 @@ void Checker::check_send(const ast::Expr& e, const ast::Send& send, TypeId messa
   const auto& fi = out_.functions[f];
   if (!fi.handler_for_message.count(m)) {
     auto& d = report(Kind::E0301, e.span,
-                     "function `" + fi.name + "` has no handler for message `" +
-                         out_.messages[m].name + "`");
+                     "function `" + fi.name + "` has no handler for message `" + out_.messages[m].name + "`");
     explain_missing_handler(d, f, m);
     return;
   }
@@ -91,8 +87,7 @@ bool Checker::check_node(const ast::Stmt& s, const ast::EmitStmt& emit) {
   auto g = out_.globals.find(name);
   if (g == out_.globals.end() || g->second.kind != GlobalRef::Kind::Egress) {
     auto& d = report(Kind::E0304, emit.egress.span,
-                     g == out_.globals.end() ? "unknown egress `" + name + "`"
-                                             : "`" + name + "` is not an egress");
+                     g == out_.globals.end() ? "unknown egress `" + name + "`" : "`" + name + "` is not an egress");
     Candidates c;
     for (const auto& eg : out_.egresses) {
       if (!eg.builtin) c.push_back(eg.name);
@@ -102,17 +97,19 @@ bool Checker::check_node(const ast::Stmt& s, const ast::EmitStmt& emit) {
   }
   const auto& eg = out_.egresses[g->second.index];
   if (eg.builtin) {
-    auto& d = report(Kind::E0304, emit.egress.span,
-                     "`dead_letters` is written by the runtime only; it cannot be emitted to");
-    d.fixes.push_back({"use `fail \"reason\";` to abort the invocation and record it in "
-                       "`dead_letters`", {}});
+    auto& d =
+        report(Kind::E0304, emit.egress.span, "`dead_letters` is written by the runtime only; it cannot be emitted to");
+    d.fixes.push_back(
+        {"use `fail \"reason\";` to abort the invocation and record it in "
+         "`dead_letters`",
+         {}});
     return false;
   }
   if (mt->is_error() || eg.message == kNone) return false;
   if (eg.message != mt->decl) {
     auto& d = report(Kind::E0304, emit.message->span,
-                     "egress `" + name + "` carries `" + out_.messages[eg.message].name +
-                         "`, not `" + out_.messages[mt->decl].name + "`");
+                     "egress `" + name + "` carries `" + out_.messages[eg.message].name + "`, not `" +
+                         out_.messages[mt->decl].name + "`");
     d.notes.push_back({"`" + name + "` is declared here", eg.decl->name.span});
     return false;
   }
@@ -153,9 +150,8 @@ void Checker::check_ingress(std::uint32_t index) {
         routing_incomplete_ = true;
       } else if (!out_.functions[t->decl].handler_for_message.count(in.message)) {
         auto& d = report(Kind::E0305, in.decl->route->span,
-                         "function `" + out_.functions[t->decl].name +
-                             "` has no handler for message `" + out_.messages[in.message].name +
-                             "`, the record type of ingress `" + in.name + "`");
+                         "function `" + out_.functions[t->decl].name + "` has no handler for message `" +
+                             out_.messages[in.message].name + "`, the record type of ingress `" + in.name + "`");
         explain_missing_handler(d, t->decl, in.message);
       } else {
         RouteEdge edge;
@@ -187,11 +183,10 @@ void Checker::check_unreached_handlers() {
       if (h.message == kNone) continue;
       if (reached.count((std::uint64_t(fi) << 32) | h.message)) continue;
       const std::string& m = out_.messages[h.message].name;
-      auto& d = report(Kind::W0501, h.decl->message_type.span,
-                       "handler `on " + m + "` of `" + f.name + "` is never reached");
-      d.notes.push_back({"no `send`, address or ingress in the program delivers `" + m + "` to `" +
-                             f.name + "`",
-                         Span{}});
+      auto& d =
+          report(Kind::W0501, h.decl->message_type.span, "handler `on " + m + "` of `" + f.name + "` is never reached");
+      d.notes.push_back(
+          {"no `send`, address or ingress in the program delivers `" + m + "` to `" + f.name + "`", Span{}});
     }
   }
 }

@@ -1,7 +1,7 @@
-// Statement checking, one handler per kind of compiler/ast/stmt_kinds.def: blocks and scopes (E0102 for a local declared twice in one scope), let/var
-// with inferred or declared types, assignments to places (E0204 for immutable ones), control
-// flow (conditions, loops, `for` over ranges, lists and maps), `return` (E0205), `cancel`
-// (E0308), `clear`, `fail`, and unreachable code after a diverging statement (W0505).
+// Statement checking, one handler per kind of compiler/ast/stmt_kinds.def: blocks and scopes (E0102 for a local
+// declared twice in one scope), let/var with inferred or declared types, assignments to places (E0204 for immutable
+// ones), control flow (conditions, loops, `for` over ranges, lists and maps), `return` (E0205), `cancel` (E0308),
+// `clear`, `fail`, and unreachable code after a diverging statement (W0505).
 #include "compiler/check/checker.h"
 
 namespace sfn::check {
@@ -72,13 +72,26 @@ void Checker::check_mutable_root(const ast::Expr& e, const std::string& verb) {
     if (l.is_mutable) return;
     const char* what = "";
     switch (l.kind) {
-      case LocalInfo::Kind::Let: what = "a `let` binding"; break;
-      case LocalInfo::Kind::Param: what = "a fn parameter"; break;
-      case LocalInfo::Kind::HandlerParam: what = "a handler parameter (the received message)"; break;
-      case LocalInfo::Kind::IngressParam: what = "an ingress parameter"; break;
-      case LocalInfo::Kind::Key: what = "the key of this function"; break;
-      case LocalInfo::Kind::ForVar: what = "a loop variable"; break;
-      case LocalInfo::Kind::Var: break;
+      case LocalInfo::Kind::Let:
+        what = "a `let` binding";
+        break;
+      case LocalInfo::Kind::Param:
+        what = "a fn parameter";
+        break;
+      case LocalInfo::Kind::HandlerParam:
+        what = "a handler parameter (the received message)";
+        break;
+      case LocalInfo::Kind::IngressParam:
+        what = "an ingress parameter";
+        break;
+      case LocalInfo::Kind::Key:
+        what = "the key of this function";
+        break;
+      case LocalInfo::Kind::ForVar:
+        what = "a loop variable";
+        break;
+      case LocalInfo::Kind::Var:
+        break;
     }
     auto& d = report(Kind::E0204, e.span, "cannot " + verb + " `" + l.name + "`: it is " + what);
     d.notes.push_back({"`" + l.name + "` is declared here", l.ident->span});
@@ -94,8 +107,9 @@ void Checker::check_mutable_root(const ast::Expr& e, const std::string& verb) {
     return;
   }
   report(Kind::E0204, e.span,
-         "cannot " + verb + " this expression: only a `var`, a `state`, or a field or element of "
-         "one can be modified");
+         "cannot " + verb +
+             " this expression: only a `var`, a `state`, or a field or element of "
+             "one can be modified");
 }
 
 TypeId Checker::check_place(const ast::Expr& e, std::string_view verb) {
@@ -107,22 +121,33 @@ TypeId Checker::check_place(const ast::Expr& e, std::string_view verb) {
 
 static ast::BinaryOp binary_of(ast::AssignOp op) {
   switch (op) {
-    case ast::AssignOp::Add: return ast::BinaryOp::Add;
-    case ast::AssignOp::Sub: return ast::BinaryOp::Sub;
-    case ast::AssignOp::Mul: return ast::BinaryOp::Mul;
-    case ast::AssignOp::Div: return ast::BinaryOp::Div;
-    default: return ast::BinaryOp::Rem;
+    case ast::AssignOp::Add:
+      return ast::BinaryOp::Add;
+    case ast::AssignOp::Sub:
+      return ast::BinaryOp::Sub;
+    case ast::AssignOp::Mul:
+      return ast::BinaryOp::Mul;
+    case ast::AssignOp::Div:
+      return ast::BinaryOp::Div;
+    default:
+      return ast::BinaryOp::Rem;
   }
 }
 
 static const char* assign_text(ast::AssignOp op) {
   switch (op) {
-    case ast::AssignOp::Set: return "=";
-    case ast::AssignOp::Add: return "+=";
-    case ast::AssignOp::Sub: return "-=";
-    case ast::AssignOp::Mul: return "*=";
-    case ast::AssignOp::Div: return "/=";
-    case ast::AssignOp::Rem: return "%=";
+    case ast::AssignOp::Set:
+      return "=";
+    case ast::AssignOp::Add:
+      return "+=";
+    case ast::AssignOp::Sub:
+      return "-=";
+    case ast::AssignOp::Mul:
+      return "*=";
+    case ast::AssignOp::Div:
+      return "/=";
+    case ast::AssignOp::Rem:
+      return "%=";
   }
   return "=";
 }
@@ -142,9 +167,9 @@ bool Checker::check_node(const ast::Stmt& s, const ast::AssignStmt& a) {
   if (contains_error(tt) || contains_error(vt)) return false;
   TypeId r = arithmetic_result(types_, binary_of(a.op), tt, vt);
   if (r == nullptr || !is_assignable(r, tt)) {
-    report(Kind::E0203, a.op_span.valid() ? a.op_span : s.span,
-           std::string("operator `") + assign_text(a.op) + "` is not defined for `" + tn(tt) +
-               "` and `" + tn(vt) + "`");
+    report(
+        Kind::E0203, a.op_span.valid() ? a.op_span : s.span,
+        std::string("operator `") + assign_text(a.op) + "` is not defined for `" + tn(tt) + "` and `" + tn(vt) + "`");
   }
   return false;
 }
@@ -183,24 +208,21 @@ bool Checker::check_node(const ast::Stmt&, const ast::LetStmt& n) {
     TypeId v = check_ptr(n.value, declared);
     if (declared) {
       if (Diagnostic* d = require_diag(v, declared, n.value->span)) {
-        d->notes.push_back({"`" + n.name.name + "` is declared with type `" + tn(declared) + "`",
-                            n.type->span});
+        d->notes.push_back({"`" + n.name.name + "` is declared with type `" + tn(declared) + "`", n.type->span});
       }
     } else if (v->is(TypeKind::Void)) {
-      report(Kind::E0201, n.value->span,
-             "`" + n.name.name + "` cannot be bound to an expression with no value");
+      report(Kind::E0201, n.value->span, "`" + n.name.name + "` cannot be bound to an expression with no value");
     } else if (contains_bottom(v)) {
-      auto& d = report(Kind::E0201, n.value->span,
-                       "cannot infer the type of `" + n.name.name + "` from `" + tn(v) + "`");
-      d.fixes.push_back({"add a type annotation: `" + std::string(n.is_var ? "var " : "let ") +
-                             n.name.name + ": T = ...`", {}});
+      auto& d =
+          report(Kind::E0201, n.value->span, "cannot infer the type of `" + n.name.name + "` from `" + tn(v) + "`");
+      d.fixes.push_back(
+          {"add a type annotation: `" + std::string(n.is_var ? "var " : "let ") + n.name.name + ": T = ...`", {}});
     } else {
       t = v;
     }
   } else if (declared && (declared->is(TypeKind::Ref) || declared->is(TypeKind::Timer))) {
     report(Kind::E0201, n.type->span,
-           "`" + tn(declared) + "` has no default value; give `" + n.name.name +
-               "` an initial value");
+           "`" + tn(declared) + "` has no default value; give `" + n.name.name + "` an initial value");
   }
   declare_local(n.is_var ? LocalInfo::Kind::Var : LocalInfo::Kind::Let, n.name, t);
   return false;
@@ -284,18 +306,15 @@ void Checker::check_fn_return(const ast::Stmt& s, const ast::ReturnStmt& n) {
     TypeId vt = check_ptr(n.value, rt->is(TypeKind::Void) ? nullptr : rt);
     if (rt->is(TypeKind::Void)) {
       if (!vt->is_error()) {
-        auto& d = report(Kind::E0205, n.value->span,
-                         "fn `" + fn.name + "` has no return type, but returns a value");
+        auto& d = report(Kind::E0205, n.value->span, "fn `" + fn.name + "` has no return type, but returns a value");
         d.fixes.push_back({"declare the return type: `-> " + tn(vt) + "`", {}});
       }
     } else if (Diagnostic* d = require_diag(vt, rt, n.value->span, Kind::E0205)) {
-      d->notes.push_back({"the return type of `" + fn.name + "` is declared here",
-                          fn.decl->return_type->span});
+      d->notes.push_back({"the return type of `" + fn.name + "` is declared here", fn.decl->return_type->span});
     }
   } else if (!rt->is(TypeKind::Void) && !rt->is_error()) {
     auto& d = report(Kind::E0205, s.span, "`return` needs a value of type `" + tn(rt) + "`");
-    d.notes.push_back({"the return type of `" + fn.name + "` is declared here",
-                       fn.decl->return_type->span});
+    d.notes.push_back({"the return type of `" + fn.name + "` is declared here", fn.decl->return_type->span});
   }
 }
 
@@ -328,8 +347,7 @@ bool Checker::check_node(const ast::Stmt& s, const ast::ClearStmt& n) {
   auto it = f.state_index.find(name);
   if (it == f.state_index.end()) {
     if (name.empty()) return false;
-    auto& d = report(Kind::E0101, n.target->span,
-                     "function `" + f.name + "` has no state `" + name + "`");
+    auto& d = report(Kind::E0101, n.target->span, "function `" + f.name + "` has no state `" + name + "`");
     suggest(d, name, n.target->span, names_of(f.states));
     return false;
   }

@@ -54,7 +54,8 @@ bool Checker::check_test_value(const ast::Expr& e, TypeId type, TestStep& step) 
     const auto* lit = std::get_if<ast::MessageLit>(&e.node);
     const std::uint32_t m = lit ? out_.find_message(lit->type.name) : kNone;
     if (m == kNone) {
-      report(Kind::E0701, e.span, "a record sent to an instance must be a message literal `M { ... }` of a declared message type");
+      report(Kind::E0701, e.span,
+             "a record sent to an instance must be a message literal `M { ... }` of a declared message type");
       return false;
     }
     type = types_.message(m);

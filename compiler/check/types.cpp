@@ -167,27 +167,42 @@ TypeId join(TypeTable& types, TypeId a, TypeId b) {
 std::string type_to_string(TypeId t, const TypeNamer& names) {
   if (t == nullptr) return "{error}";
   switch (t->kind) {
-    case TypeKind::Error: return "{error}";
-    case TypeKind::Void: return "()";
-    case TypeKind::Bottom: return "_";
-    case TypeKind::Int: return "int";
-    case TypeKind::Float: return "float";
-    case TypeKind::Bool: return "bool";
-    case TypeKind::String: return "string";
-    case TypeKind::Bytes: return "bytes";
-    case TypeKind::Time: return "time";
-    case TypeKind::Duration: return "duration";
-    case TypeKind::Timer: return "timer";
-    case TypeKind::List: return "list<" + type_to_string(t->elem, names) + ">";
+    case TypeKind::Error:
+      return "{error}";
+    case TypeKind::Void:
+      return "()";
+    case TypeKind::Bottom:
+      return "_";
+    case TypeKind::Int:
+      return "int";
+    case TypeKind::Float:
+      return "float";
+    case TypeKind::Bool:
+      return "bool";
+    case TypeKind::String:
+      return "string";
+    case TypeKind::Bytes:
+      return "bytes";
+    case TypeKind::Time:
+      return "time";
+    case TypeKind::Duration:
+      return "duration";
+    case TypeKind::Timer:
+      return "timer";
+    case TypeKind::List:
+      return "list<" + type_to_string(t->elem, names) + ">";
     case TypeKind::Map:
       return "map<" + type_to_string(t->elem, names) + ", " + type_to_string(t->value, names) + ">";
     case TypeKind::Optional: {
       if (t->elem->kind == TypeKind::Bottom) return "none";
       return type_to_string(t->elem, names) + "?";
     }
-    case TypeKind::Message: return names.message_name(t->decl);
-    case TypeKind::Enum: return names.enum_name(t->decl);
-    case TypeKind::Ref: return "ref<" + names.function_name(t->decl) + ">";
+    case TypeKind::Message:
+      return names.message_name(t->decl);
+    case TypeKind::Enum:
+      return names.enum_name(t->decl);
+    case TypeKind::Ref:
+      return "ref<" + names.function_name(t->decl) + ">";
   }
   return "{error}";
 }

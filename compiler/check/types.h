@@ -14,11 +14,18 @@ namespace sfn::check {
 
 // The shape of a semantic type.
 enum class TypeKind : std::uint8_t {
-  Error,     // poison: the result of an expression that already got a diagnostic
-  Void,      // "no value": a call to a fn without return type, log(), mutating methods
-  Bottom,    // internal: element type of `[]` / `{}` and inner type of `none` when nothing is
-             // expected; assignable to every type. Never the declared type of anything.
-  Int, Float, Bool, String, Bytes, Time, Duration, Timer,
+  Error,   // poison: the result of an expression that already got a diagnostic
+  Void,    // "no value": a call to a fn without return type, log(), mutating methods
+  Bottom,  // internal: element type of `[]` / `{}` and inner type of `none` when nothing is
+           // expected; assignable to every type. Never the declared type of anything.
+  Int,
+  Float,
+  Bool,
+  String,
+  Bytes,
+  Time,
+  Duration,
+  Timer,
   List,      // elem
   Map,       // key, value
   Optional,  // elem (never Optional itself: `T??` is rejected by the checker)

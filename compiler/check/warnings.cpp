@@ -17,8 +17,8 @@ void Checker::check_unused_locals(std::uint32_t first_local, std::size_t errors_
                  l.kind == LocalInfo::Kind::IngressParam;
     auto& d = report(Kind::W0503, l.ident->span,
                      std::string(param ? "unused parameter `" : "unused variable `") + l.name + "`");
-    d.fixes.push_back({"if this is intentional, prefix it with an underscore: `_" + l.name + "`",
-                       {{l.ident->span, "_" + l.name}}});
+    d.fixes.push_back(
+        {"if this is intentional, prefix it with an underscore: `_" + l.name + "`", {{l.ident->span, "_" + l.name}}});
   }
 }
 
@@ -57,8 +57,7 @@ void Checker::check_unconstructed_messages() {
     auto& info = out_.messages[m];
     if (from_outside[m]) info.constructed = true;
     if (info.constructed || info.is_std) continue;
-    auto& d = report(Kind::W0502, info.decl->name.span,
-                     "message `" + info.name + "` is never constructed");
+    auto& d = report(Kind::W0502, info.decl->name.span, "message `" + info.name + "` is never constructed");
     d.notes.push_back({"no literal `" + info.name + " { ... }` and no ingress produces it", Span{}});
   }
 }
@@ -71,8 +70,7 @@ void Checker::check_state_usage() {
       const StateUse& use = state_use_[fi][si];
       if (!use.written || use.read) continue;
       const auto& s = f.states[si];
-      auto& d = report(Kind::W0504, s.decl->name.span,
-                       "state `" + s.name + "` is written but never read");
+      auto& d = report(Kind::W0504, s.decl->name.span, "state `" + s.name + "` is written but never read");
       d.notes.push_back({"written here", use.first_write});
     }
   }

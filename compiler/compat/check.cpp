@@ -13,8 +13,9 @@ using diagnostics::Kind;
 using source::Span;
 
 // Where persisted or in-flight values of a message type live, for the messages of E0601.
-constexpr const char* kWhereValues = "values stored in state or in flight (timers, recorded in-flight messages, "
-                                     "ingress logs)";
+constexpr const char* kWhereValues =
+    "values stored in state or in flight (timers, recorded in-flight messages, "
+    "ingress logs)";
 
 std::string quoted(const std::string& s) { return "`" + s + "`"; }
 
@@ -23,7 +24,9 @@ void collect_names(const CheckedProgram& p, check::TypeId t, std::set<std::strin
   if (!t) return;
   switch (t->kind) {
     case check::TypeKind::List:
-    case check::TypeKind::Optional: collect_names(p, t->elem, out); break;
+    case check::TypeKind::Optional:
+      collect_names(p, t->elem, out);
+      break;
     case check::TypeKind::Map:
       collect_names(p, t->elem, out);
       collect_names(p, t->value, out);
@@ -32,8 +35,11 @@ void collect_names(const CheckedProgram& p, check::TypeId t, std::set<std::strin
       if (out.insert(p.messages[t->decl].name).second)
         for (const auto& f : p.messages[t->decl].fields) collect_names(p, f.type, out);
       break;
-    case check::TypeKind::Enum: out.insert(p.enums[t->decl].name); break;
-    default: break;
+    case check::TypeKind::Enum:
+      out.insert(p.enums[t->decl].name);
+      break;
+    default:
+      break;
   }
 }
 
@@ -84,7 +90,8 @@ class Comparer {
         std::set<std::string> names;
         collect_names(now_, s.type, names);
         if (names.count(type_name))
-          d.notes.push_back({"state `" + f.name + "." + s.name + "` holds " + quoted(type_name) + " values", s.decl->type->span});
+          d.notes.push_back(
+              {"state `" + f.name + "." + s.name + "` holds " + quoted(type_name) + " values", s.decl->type->span});
       }
     }
   }
@@ -100,7 +107,8 @@ class Comparer {
     if (!now) {
       // Removed: nothing stores it any more (a state of its type would not compile); messages of
       // it still in flight go to dead_letters at restart (decision 015).
-      if (const check::EnumInfo* e = find_enum(name)) kind_changed(name, "a message type", "an enum", e->decl->name.span);
+      if (const check::EnumInfo* e = find_enum(name))
+        kind_changed(name, "a message type", "an enum", e->decl->name.span);
       return;
     }
     const std::size_t common = std::min(old.size(), now->fields.size());
@@ -121,10 +129,10 @@ class Comparer {
     const std::string what = "field `" + message + "." + old.name + "`";
     const std::string type = now_.type_name(now.type);
     if (old.type != type) {
-      Diagnostic& d = error(now.decl->type->span, what + " changed type from " + quoted(old.type) + " to " +
-                                                      quoted(type) + ": " + quoted(message) + " " + kWhereValues +
-                                                      " hold " + quoted(old.type) + " values there, which cannot be read as " +
-                                                      quoted(type) + "; they would be lost");
+      Diagnostic& d = error(now.decl->type->span,
+                            what + " changed type from " + quoted(old.type) + " to " + quoted(type) + ": " +
+                                quoted(message) + " " + kWhereValues + " hold " + quoted(old.type) +
+                                " values there, which cannot be read as " + quoted(type) + "; they would be lost");
       add_holders(d, message);
       return;
     }
@@ -140,12 +148,12 @@ class Comparer {
 
   void added_field(const std::string& message, const check::FieldInfo& now) {
     if (now.default_value) return;  // old values decode to the default (decision 014)
-    Diagnostic& d = error(now.span, "field `" + message + "." + now.name + "` was added without a default: " +
-                                        quoted(message) + " " + kWhereValues +
-                                        " were written by the old version and have no value for it");
-    d.fixes.push_back({"give it a default, e.g. `" + now.name + ": " + now_.type_name(now.type) +
-                           " = ...`, or make it optional",
-                       {}});
+    Diagnostic& d =
+        error(now.span, "field `" + message + "." + now.name + "` was added without a default: " + quoted(message) +
+                            " " + kWhereValues + " were written by the old version and have no value for it");
+    d.fixes.push_back(
+        {"give it a default, e.g. `" + now.name + ": " + now_.type_name(now.type) + " = ...`, or make it optional",
+         {}});
     add_holders(d, message);
   }
 
@@ -164,8 +172,8 @@ class Comparer {
       d = &error(now.decl->name.span, "field `" + name + "." + was + "` (number " + number + ") was removed" + why +
                                           "; `" + was + "` values would be lost");
     } else if (in_old == old.end()) {
-      d = &error(now.fields[i].span, "field `" + name + "." + is + "` was inserted as number " + number +
-                                         ", before `" + was + "`" + why + "; add new fields at the end");
+      d = &error(now.fields[i].span, "field `" + name + "." + is + "` was inserted as number " + number + ", before `" +
+                                         was + "`" + why + "; add new fields at the end");
     } else {
       d = &error(now.fields[i].span, "fields of " + quoted(name) + " were reordered: `" + is + "` is now number " +
                                          number + ", was number " + std::to_string(in_old - old.begin() + 1) + why);
@@ -176,7 +184,8 @@ class Comparer {
   void enumeration(const std::string& name, const std::vector<std::string>& old) {
     const check::EnumInfo* now = find_enum(name);
     if (!now) {
-      if (const check::MessageInfo* m = find_message(name)) kind_changed(name, "an enum", "a message type", m->decl->name.span);
+      if (const check::MessageInfo* m = find_message(name))
+        kind_changed(name, "an enum", "a message type", m->decl->name.span);
       return;
     }
     const std::string why = ": " + quoted(name) + " " + kWhereValues + " are numbers in declaration order";
@@ -189,10 +198,10 @@ class Comparer {
                                              ") was removed" + why + "; `" + old[i] + "` values would be lost" +
                                              (i + 1 < old.size() ? " and the values after it renumbered" : ""));
       } else {
-        d = &error(now->values[moved->second].span, "value `" + name + "." + old[i] + "` is now number " +
-                                                        std::to_string(moved->second) + ", was number " +
-                                                        std::to_string(i) + why +
-                                                        ", so they would be read as other values; add new values at the end");
+        d = &error(now->values[moved->second].span,
+                   "value `" + name + "." + old[i] + "` is now number " + std::to_string(moved->second) +
+                       ", was number " + std::to_string(i) + why +
+                       ", so they would be read as other values; add new values at the end");
       }
       add_holders(*d, name);
       return;  // the values after it are shifted: one diagnostic per enum
@@ -213,7 +222,8 @@ class Comparer {
     const std::string key = now_.type_name(now.key_type);
     if (old.key != key) {
       error(now.decl->key.type->span, "function type " + quoted(name) + ": key type changed from " + quoted(old.key) +
-                                          " to " + quoted(key) + ": its instances are stored and addressed by key, so " +
+                                          " to " + quoted(key) +
+                                          ": its instances are stored and addressed by key, so " +
                                           "every stored instance and every message in flight to one would be lost");
     }
     for (const auto& [state, type] : old.states) {
@@ -236,15 +246,18 @@ class Comparer {
     auto it = std::find_if(now_.ingresses.begin(), now_.ingresses.end(),
                            [&](const check::IngressInfo& i) { return i.name == name; });
     if (it == now_.ingresses.end()) {
-      warn(package_span(), "ingress " + quoted(name) + " was removed: records in its log that were not processed yet "
-                                                       "are not read");
+      warn(package_span(), "ingress " + quoted(name) +
+                               " was removed: records in its log that were not processed yet "
+                               "are not read");
       return;
     }
     const std::string type = now_.messages[it->message].name;
     if (type != old_type) {
-      error(it->decl->param.type->span, "ingress " + quoted(name) + " changed its record type from " + quoted(old_type) +
-                                            " to " + quoted(type) + ": records in its log that were not processed yet "
-                                            "are " + quoted(old_type) + " and would be read as " + quoted(type));
+      error(it->decl->param.type->span, "ingress " + quoted(name) + " changed its record type from " +
+                                            quoted(old_type) + " to " + quoted(type) +
+                                            ": records in its log that were not processed yet "
+                                            "are " +
+                                            quoted(old_type) + " and would be read as " + quoted(type));
     }
   }
 
@@ -260,11 +273,14 @@ std::size_t check_compatible(const Schema& old_schema, const CheckedProgram& now
   return Comparer(old_schema, now, sink).run();
 }
 
-Verdict check_compatible(std::string_view old_schema_text, const CheckedProgram& now, diagnostics::DiagnosticSink& sink) {
+Verdict check_compatible(std::string_view old_schema_text, const CheckedProgram& now,
+                         diagnostics::DiagnosticSink& sink) {
   Verdict v;
   ParsedSchema old = parse_schema(old_schema_text);
-  if (!old) v.unreadable = old.error;
-  else v.errors = check_compatible(*old.schema, now, sink);
+  if (!old)
+    v.unreadable = old.error;
+  else
+    v.errors = check_compatible(*old.schema, now, sink);
   return v;
 }
 

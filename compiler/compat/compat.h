@@ -50,11 +50,11 @@ struct FunctionSchema {
 
 struct Schema {
   std::string package;
-  std::map<std::string, std::vector<FieldSchema>> messages;   // fields in declaration order
-  std::map<std::string, std::vector<std::string>> enums;      // values in declaration order
+  std::map<std::string, std::vector<FieldSchema>> messages;  // fields in declaration order
+  std::map<std::string, std::vector<std::string>> enums;     // values in declaration order
   std::map<std::string, FunctionSchema> functions;
-  std::map<std::string, std::string> ingresses;               // ingress -> message type
-  std::map<std::string, std::string> egresses;                // egress -> message type (no dead_letters)
+  std::map<std::string, std::string> ingresses;  // ingress -> message type
+  std::map<std::string, std::string> egresses;   // egress -> message type (no dead_letters)
   bool operator==(const Schema&) const = default;
 };
 

@@ -13,9 +13,12 @@ constexpr int kFormat = 1;
 
 const char* default_name(DefaultKind k) {
   switch (k) {
-    case DefaultKind::Required: return "required";
-    case DefaultKind::Natural: return "natural";
-    case DefaultKind::Explicit: return "explicit";
+    case DefaultKind::Required:
+      return "required";
+    case DefaultKind::Natural:
+      return "natural";
+    case DefaultKind::Explicit:
+      return "explicit";
   }
   return "required";
 }
@@ -42,7 +45,8 @@ FunctionSchema function_schema(const check::CheckedProgram& p, const check::Func
 
 json fields_json(const std::vector<FieldSchema>& fields) {
   json out = json::array();
-  for (const auto& f : fields) out.push_back({{"name", f.name}, {"type", f.type}, {"default", default_name(f.default_kind)}});
+  for (const auto& f : fields)
+    out.push_back({{"name", f.name}, {"type", f.type}, {"default", default_name(f.default_kind)}});
   return out;
 }
 
@@ -90,9 +94,8 @@ std::string to_json(const Schema& s) {
   for (const auto& [name, fields] : s.messages) messages[name] = fields_json(fields);
   for (const auto& [name, f] : s.functions)
     functions[name] = {{"key", f.key}, {"states", f.states}, {"handlers", f.handlers}};
-  json j = {{"format", kFormat},     {"package", s.package},     {"messages", messages},
-            {"enums", s.enums},      {"functions", functions},   {"ingresses", s.ingresses},
-            {"egresses", s.egresses}};
+  json j = {{"format", kFormat},      {"package", s.package},     {"messages", messages},  {"enums", s.enums},
+            {"functions", functions}, {"ingresses", s.ingresses}, {"egresses", s.egresses}};
   return j.dump();  // nlohmann::json keeps object keys sorted: one text per schema
 }
 

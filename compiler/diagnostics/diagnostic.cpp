@@ -34,9 +34,7 @@ std::size_t DiagnosticSink::error_count() const {
                        [](const Diagnostic& d) { return d.severity == Severity::Error; });
 }
 
-std::size_t DiagnosticSink::warning_count() const {
-  return diagnostics_.size() - error_count();
-}
+std::size_t DiagnosticSink::warning_count() const { return diagnostics_.size() - error_count(); }
 
 void DiagnosticSink::deny_warnings() {
   deny_warnings_ = true;
@@ -44,11 +42,10 @@ void DiagnosticSink::deny_warnings() {
 }
 
 void DiagnosticSink::sort_by_location() {
-  std::stable_sort(diagnostics_.begin(), diagnostics_.end(),
-                   [](const Diagnostic& a, const Diagnostic& b) {
-                     if (a.span.file != b.span.file) return a.span.file < b.span.file;
-                     return a.span.begin < b.span.begin;
-                   });
+  std::stable_sort(diagnostics_.begin(), diagnostics_.end(), [](const Diagnostic& a, const Diagnostic& b) {
+    if (a.span.file != b.span.file) return a.span.file < b.span.file;
+    return a.span.begin < b.span.begin;
+  });
 }
 
 }  // namespace sfn::diagnostics

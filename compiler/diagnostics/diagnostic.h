@@ -57,10 +57,10 @@ struct Fix {
 
 struct Diagnostic {
   Kind kind;
-  Severity severity;     // filled from the kind by the sink; promoted by --deny-warnings
-  std::string message;   // the headline after `error[E0301]: `
-  Span span;             // the primary location (underlined)
-  std::string label;     // optional text printed under the underline
+  Severity severity;    // filled from the kind by the sink; promoted by --deny-warnings
+  std::string message;  // the headline after `error[E0301]: `
+  Span span;            // the primary location (underlined)
+  std::string label;    // optional text printed under the underline
   std::vector<Note> notes;
   std::vector<Fix> fixes;
 };

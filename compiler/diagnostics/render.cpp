@@ -25,8 +25,7 @@ constexpr std::string_view kBold = "1";
 
 // Counts code points of a byte range of a line, for underline widths.
 std::size_t code_points(std::string_view s) {
-  return std::count_if(s.begin(), s.end(),
-                       [](char c) { return (static_cast<unsigned char>(c) & 0xC0) != 0x80; });
+  return std::count_if(s.begin(), s.end(), [](char c) { return (static_cast<unsigned char>(c) & 0xC0) != 0x80; });
 }
 
 // Byte offset of code point `n` of `s` (s.size() when it has fewer).
@@ -64,8 +63,7 @@ std::string location(const Span& span, const source::SourceManager& sources) {
   return fmt::format("{}:{}:{}", file.path(), pos.line, pos.column);
 }
 
-nlohmann::json position_json(const Span& span, const source::SourceManager& sources,
-                             bool with_end) {
+nlohmann::json position_json(const Span& span, const source::SourceManager& sources, bool with_end) {
   nlohmann::json j;
   if (!span.valid()) return j;
   const auto& file = sources.file(span.file);
@@ -87,8 +85,8 @@ std::string render_text(const Diagnostic& d, const source::SourceManager& source
   Style style{color};
   const auto& kind = info(d.kind);
   bool is_error = d.severity == Severity::Error;
-  std::string out = style.paint(is_error ? kBoldRed : kBoldYellow,
-                                fmt::format("{}[{}]", is_error ? "error" : "warning", kind.code));
+  std::string out =
+      style.paint(is_error ? kBoldRed : kBoldYellow, fmt::format("{}[{}]", is_error ? "error" : "warning", kind.code));
   out += style.paint(kBold, fmt::format(": {}", d.message));
   out += '\n';
   if (d.span.valid()) {
@@ -182,9 +180,7 @@ std::string render_summary(const DiagnosticSink& sink, const std::string& root_p
   Style style{color};
   std::size_t errors = sink.error_count();
   std::size_t warnings = sink.warning_count();
-  auto plural = [](std::size_t n, std::string_view word) {
-    return fmt::format("{} {}{}", n, word, n == 1 ? "" : "s");
-  };
+  auto plural = [](std::size_t n, std::string_view word) { return fmt::format("{} {}{}", n, word, n == 1 ? "" : "s"); };
   if (errors > 0) {
     std::string text = fmt::format("could not compile `{}` due to {}", root_path, plural(errors, "error"));
     if (warnings > 0) text += fmt::format("; {} emitted", plural(warnings, "warning"));

@@ -33,7 +33,8 @@ void setup_build(CLI::App& app, int& exit_code) {
     options.output = output;
     options.flags = flags;
     options.verbose = verbose;
-    if (verbose || isatty(STDERR_FILENO)) options.progress = [](const std::string& line) { std::cerr << "sfn build: " << line << "\n"; };
+    if (verbose || isatty(STDERR_FILENO))
+      options.progress = [](const std::string& line) { std::cerr << "sfn build: " << line << "\n"; };
     CompileResult r = compile_module(file, options);
     if (!r.ok) {
       if (!r.error.empty()) std::cerr << "error: " << r.error << "\n";

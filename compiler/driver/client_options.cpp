@@ -18,10 +18,14 @@ std::optional<std::chrono::milliseconds> parse_timeout(const std::string& text) 
   }
   std::string unit = text.substr(used);
   double ms = 0;
-  if (unit == "ms") ms = value;
-  else if (unit == "s" || unit.empty()) ms = value * 1000;
-  else if (unit == "m") ms = value * 60000;
-  else return std::nullopt;
+  if (unit == "ms")
+    ms = value;
+  else if (unit == "s" || unit.empty())
+    ms = value * 1000;
+  else if (unit == "m")
+    ms = value * 60000;
+  else
+    return std::nullopt;
   if (!(ms >= 1) || ms > 24 * 3600 * 1000.0) return std::nullopt;
   return std::chrono::milliseconds(static_cast<long long>(ms));
 }
@@ -32,7 +36,8 @@ void add_connection_options(CLI::App* cmd, std::string& timeout, CurveArgs& curv
                   "This client's CurveZMQ secret key file (sfn keygen OUT writes OUT.key), for a server run "
                   "with --curve-key; its OUT.pub must be in the server's --curve-peers")
       ->envname("SFN_CURVE_KEY");
-  cmd->add_option("--server-key", curve.server_key, "The server's CurveZMQ public key file (the .pub of its --curve-key)")
+  cmd->add_option("--server-key", curve.server_key,
+                  "The server's CurveZMQ public key file (the .pub of its --curve-key)")
       ->envname("SFN_SERVER_KEY");
 }
 
@@ -57,10 +62,13 @@ std::optional<Connection> resolve_connection(const std::string& endpoint, const 
 int report(const Error& error) {
   std::cerr << "error: " << error.message << "\n";
   switch (error.code) {
-    case ErrorCode::invalid_argument: return 2;
+    case ErrorCode::invalid_argument:
+      return 2;
     case ErrorCode::rejected:
-    case ErrorCode::too_large: return 3;
-    default: return 1;
+    case ErrorCode::too_large:
+      return 3;
+    default:
+      return 1;
   }
 }
 

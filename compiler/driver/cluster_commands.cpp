@@ -10,13 +10,13 @@
 #include <sstream>
 #include <string>
 
+#include "compiler/driver/client_options.h"
 #include "compiler/driver/command.h"
 #include "compiler/driver/pipeline.h"
 #include "compiler/driver/reload.h"
 #include "compiler/driver/versions.h"
 #include "sfn/cluster.h"
 #include "sfn/run_options.h"
-#include "compiler/driver/client_options.h"
 
 namespace sfn::driver {
 namespace {
@@ -64,7 +64,8 @@ int coordinator(CoordinatorArgs& a) {
     return std::cerr << "error: --workers N and --state-dir DIR are required in cluster mode\n", 2;
   if (!a.run.options.input_path.empty() || a.run.clock != "real")
     return std::cerr << "error: cluster mode serves records sent to --ingress on the real clock (--input and --clock "
-                        "virtual are embedded-mode features: use sfn run)\n", 2;
+                        "virtual are embedded-mode features: use sfn run)\n",
+           2;
   runtime::cluster::CoordinatorOptions co;
   if (!parse_heartbeat_timeout(a.heartbeat, &co.heartbeat_timeout)) return 2;
   LoadOptions options;
@@ -94,15 +95,18 @@ int coordinator(CoordinatorArgs& a) {
     runtime::cluster::add_version(*host, read_sources(files), std::filesystem::absolute(path, error).string(), module);
   };
   a.run.options.version_label = reloader.label();
-  a.run.options.reload = [&reloader](const std::string& path, std::string* label) { return reloader.reload(path, label); };
+  a.run.options.reload = [&reloader](const std::string& path, std::string* label) {
+    return reloader.reload(path, label);
+  };
   return runtime::run_parsed(loaded.module, a.run, "sfn coordinator");
 }
 
 void setup_coordinator(CLI::App& app, int& exit_code) {
   static CoordinatorArgs a;
   CLI::App* cmd = app.add_subcommand(
-      "coordinator", "Run a program as a cluster: this process holds the logs, snapshots and endpoints; `sfn worker` "
-                     "processes run its instances");
+      "coordinator",
+      "Run a program as a cluster: this process holds the logs, snapshots and endpoints; `sfn worker` "
+      "processes run its instances");
   cmd->add_option("file", a.file, "The program (.sfn)")->required()->check(CLI::ExistingFile);
   cmd->add_option("--listen", a.listen, "The endpoint workers connect to, e.g. tcp://127.0.0.1:7200")->required();
   cmd->add_option("--heartbeat-timeout", a.heartbeat,
@@ -129,7 +133,8 @@ int worker(const WorkerArgs& a) {
   o.progress = progress_to_stderr("sfn worker");
   o.compile = [](const std::string& main) -> Result<runtime::ModulePtr> {
     LoadResult loaded = load_program(main, LoadOptions{});
-    if (!loaded.module) return Error(ErrorCode::failed, loaded.error.empty() ? "it has errors (see above)" : loaded.error);
+    if (!loaded.module)
+      return Error(ErrorCode::failed, loaded.error.empty() ? "it has errors (see above)" : loaded.error);
     return loaded.module;
   };
   return runtime::cluster::run_worker(o);
@@ -156,7 +161,8 @@ void setup_worker(CLI::App& app, int& exit_code) {
                   "Directory of the public keys (*.pub) allowed to send to this worker: the coordinator's and the "
                   "other workers'")
       ->check(CLI::ExistingDirectory);
-  cmd->add_option("--server-key", a.server_key, "The coordinator's CurveZMQ public key file (the .pub of its --curve-key)")
+  cmd->add_option("--server-key", a.server_key,
+                  "The coordinator's CurveZMQ public key file (the .pub of its --curve-key)")
       ->check(CLI::ExistingFile);
   cmd->add_flag("--insecure", a.security.insecure,
                 "Allow a non-loopback --listen without CurveZMQ keys (unauthenticated, unencrypted)");

@@ -23,12 +23,9 @@ void setup_emit_ast(CLI::App& app, int& exit_code) {
   ast_cmd->callback([&exit_code] {
     source::SourceManager sources;
     diagnostics::DiagnosticSink sink;
-    parse::StdModuleProvider provider = [](std::string_view name) {
-      return stdlib::std_module_source(name);
-    };
+    parse::StdModuleProvider provider = [](std::string_view name) { return stdlib::std_module_source(name); };
     std::string read_error;
-    ast::Program program =
-        parse::load_program(sources, file, provider, sink, stdlib::std_module_names(), &read_error);
+    ast::Program program = parse::load_program(sources, file, provider, sink, stdlib::std_module_names(), &read_error);
     if (program.files.empty()) {
       std::cerr << "error: cannot read `" << file << "`: " << read_error << "\n";
       exit_code = 2;

@@ -82,8 +82,7 @@ void setup_emit_cpp(CLI::App& app, int& exit_code) {
       exit_code = 2;
       return;
     }
-    if (!write_output(output, cpp) ||
-        (!depfile.empty() && !write_output(depfile, depfile_text(output, files)))) {
+    if (!write_output(output, cpp) || (!depfile.empty() && !write_output(depfile, depfile_text(output, files)))) {
       exit_code = 2;
       return;
     }

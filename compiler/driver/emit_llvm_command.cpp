@@ -31,7 +31,9 @@ void setup(CLI::App& app, int& exit_code) {
   static unsigned opt_level = 2;
   auto* cmd = emit_command(app)->add_subcommand("llvm", "Print the LLVM IR of the LLVM backend (the JIT's input)");
   cmd->add_option("file", file, "The program's root .sfn file")->required();
-  cmd->add_option("-O", opt_level, "Optimisation level: -O0 or -O2")->check(CLI::IsMember({0u, 2u}))->capture_default_str();
+  cmd->add_option("-O", opt_level, "Optimisation level: -O0 or -O2")
+      ->check(CLI::IsMember({0u, 2u}))
+      ->capture_default_str();
   cmd->callback([&exit_code] { exit_code = emit_llvm(file, opt_level); });
 }
 

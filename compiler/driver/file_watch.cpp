@@ -45,7 +45,7 @@ struct FileWatch::Impl {
   std::function<void()> changed;
   std::chrono::milliseconds debounce{100};
   std::mutex mu;
-  std::vector<fs::path> files;                 // as given
+  std::vector<fs::path> files;                  // as given
   std::set<std::pair<int, std::string>> names;  // (watch descriptor of a directory, file name)
   std::thread thread;
 
@@ -66,8 +66,10 @@ struct FileWatch::Impl {
         const fs::path dir = name.parent_path();
         // A directory already watched gets its descriptor again.
         const int wd = ::inotify_add_watch(inotify, dir.c_str(), IN_CLOSE_WRITE | IN_MOVED_TO | IN_CREATE | IN_DELETE);
-        if (wd >= 0) names.emplace(wd, name.filename().string());
-        else if (problem.empty()) problem = "cannot watch " + dir.string() + ": " + std::strerror(errno);
+        if (wd >= 0)
+          names.emplace(wd, name.filename().string());
+        else if (problem.empty())
+          problem = "cannot watch " + dir.string() + ": " + std::strerror(errno);
       }
     }
     return problem;

@@ -77,9 +77,10 @@ int format_one(const std::string& name, bool check) {
 void setup_fmt(CLI::App& app, int& exit_code) {
   static FmtArgs args;
   auto* cmd = app.add_subcommand("fmt", "Format .sfn files in the canonical layout")
-                  ->footer("`-` reads stdin and writes stdout. A file with syntax errors is left "
-                           "untouched.\nExit status: 0 done (with --check: nothing to change), 1 "
-                           "files to change or syntax errors, 2 unreadable file.");
+                  ->footer(
+                      "`-` reads stdin and writes stdout. A file with syntax errors is left "
+                      "untouched.\nExit status: 0 done (with --check: nothing to change), 1 "
+                      "files to change or syntax errors, 2 unreadable file.");
   cmd->add_option("files", args.files, "The files to format, or - for stdin")->required();
   cmd->add_flag("--check", args.check, "Only list the files that would change (exit 1 if any)");
   cmd->callback([&exit_code] {

@@ -14,7 +14,8 @@
 namespace sfn::driver {
 
 void add_diagnostic_options(CLI::App* command, DiagnosticOptions& options) {
-  command->add_option("--format", options.format, "Diagnostic format: text (stderr) or json (one object per line, stdout)")
+  command
+      ->add_option("--format", options.format, "Diagnostic format: text (stderr) or json (one object per line, stdout)")
       ->check(CLI::IsMember({"text", "json"}))
       ->capture_default_str();
   command->add_option("--color", options.color, "Colour text diagnostics: auto, always or never")

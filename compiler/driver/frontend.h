@@ -11,16 +11,16 @@
 
 #include "compiler/ast/ast.h"
 #include "compiler/check/checked_program.h"
-#include "compiler/ir/ir.h"
 #include "compiler/diagnostics/diagnostic.h"
+#include "compiler/ir/ir.h"
 #include "compiler/source/source.h"
 
 namespace sfn::driver {
 
 // How diagnostics are shown; bound to command-line options by add_diagnostic_options.
 struct DiagnosticOptions {
-  std::string format = "text";   // text | json
-  std::string color = "auto";    // auto | always | never
+  std::string format = "text";  // text | json
+  std::string color = "auto";   // auto | always | never
   bool deny_warnings = false;
 };
 
@@ -33,7 +33,7 @@ struct Frontend {
   diagnostics::DiagnosticSink sink;
   ast::Program program;
   std::optional<check::CheckedProgram> checked;  // absent when the root could not be read
-  std::string read_error;                         // set when the root could not be read
+  std::string read_error;                        // set when the root could not be read
 };
 
 // Loads `path` and its imports (std modules from the embedded stdlib), parses and checks them.
@@ -63,7 +63,7 @@ struct Lowered {
 Lowered lower_file(const std::string& path, std::string& error, int& exit_code,
                    std::vector<std::string>* files = nullptr);
 // The same for a front end already run on `path`.
-Lowered lower_frontend(std::unique_ptr<Frontend> frontend, const std::string& path, std::string& error,
-                       int& exit_code, std::vector<std::string>* files = nullptr);
+Lowered lower_frontend(std::unique_ptr<Frontend> frontend, const std::string& path, std::string& error, int& exit_code,
+                       std::vector<std::string>* files = nullptr);
 
 }  // namespace sfn::driver

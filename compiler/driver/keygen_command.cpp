@@ -13,12 +13,13 @@ void setup_keygen(CLI::App& app, int& exit_code) {
   static std::string out;
   static bool force = false;
   auto* cmd = app.add_subcommand("keygen", "Write a CurveZMQ key pair: OUT.key (secret) and OUT.pub (public)")
-                  ->footer("OUT.key holds the secret key (mode 0600: give it to no one; a server uses it with\n"
-                           "sfn run --curve-key, a client with --curve-key). OUT.pub holds the public key: put\n"
-                           "a client's .pub in the server's --curve-peers directory, and give the server's .pub\n"
-                           "to its clients (--server-key). Both are Z85 text after a comment line.\n"
-                           "Exit status: 0 written, 1 the files could not be written, 2 usage error or a file\n"
-                           "exists (without --force).");
+                  ->footer(
+                      "OUT.key holds the secret key (mode 0600: give it to no one; a server uses it with\n"
+                      "sfn run --curve-key, a client with --curve-key). OUT.pub holds the public key: put\n"
+                      "a client's .pub in the server's --curve-peers directory, and give the server's .pub\n"
+                      "to its clients (--server-key). Both are Z85 text after a comment line.\n"
+                      "Exit status: 0 written, 1 the files could not be written, 2 usage error or a file\n"
+                      "exists (without --force).");
   cmd->add_option("out", out, "Path and base name of the two files, e.g. keys/server")->required();
   cmd->add_flag("--force", force, "Replace existing OUT.key and OUT.pub");
   cmd->callback([&exit_code] {

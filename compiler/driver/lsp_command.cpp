@@ -14,7 +14,9 @@ void setup_lsp(CLI::App& app, int&) {
   static bool stdio = false;
   static int debounce_ms = 30;
   auto* cmd = app.add_subcommand("lsp", "Run the language server (LSP 3.17 over stdin/stdout)")
-                  ->footer("Editors start it; see docs/editor.md.\nExit status: 0 after shutdown and exit, 1 when the input ends without them.");
+                  ->footer(
+                      "Editors start it; see docs/editor.md.\nExit status: 0 after shutdown and exit, 1 when the input "
+                      "ends without them.");
   cmd->add_flag("--stdio", stdio, "Talk over stdin/stdout (the default and only transport)");
   cmd->add_option("--debounce-ms", debounce_ms, "Quiet time after an edit before diagnostics are recomputed")
       ->capture_default_str();

@@ -18,9 +18,7 @@ std::vector<std::pair<int, CommandSetup>>& registry() {
 
 }  // namespace
 
-CommandRegistrar::CommandRegistrar(int order, CommandSetup setup) {
-  registry().emplace_back(order, setup);
-}
+CommandRegistrar::CommandRegistrar(int order, CommandSetup setup) { registry().emplace_back(order, setup); }
 
 CLI::App* emit_command(CLI::App& app) {
   for (auto* sub : app.get_subcommands({})) {
@@ -42,8 +40,7 @@ int main(int argc, char** argv) {
 
   int exit_code = 0;
   auto& commands = registry();
-  std::stable_sort(commands.begin(), commands.end(),
-                   [](const auto& a, const auto& b) { return a.first < b.first; });
+  std::stable_sort(commands.begin(), commands.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
   for (auto& [order, setup] : commands) setup(app, exit_code);
 
   // `sfn help` and `sfn help COMMAND` print the same text as `--help`.

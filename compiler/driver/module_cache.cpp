@@ -2,29 +2,30 @@
 // executables, `c++ -c` -> <cache>/<stem>-<key>.o, linked with sfn_main, the runtime and the
 // stdlib archives into the output. The key is a hash of the generated C++ text, the compiler
 // command and the sizes and mtimes of the headers (and, for modules, of the stdlib archive linked
-// in), so any change of a source file, of the backend or of the runtime gives a new entry. Compiles into a temporary name and renames, so concurrent runs never see a partial
-// object. Errors are returned as text; compiler output is kept in <hash>.log.
+// in), so any change of a source file, of the backend or of the runtime gives a new entry. Compiles into a temporary
+// name and renames, so concurrent runs never see a partial object. Errors are returned as text; compiler output is kept
+// in <hash>.log.
 #include "compiler/driver/module_cache.h"
 
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
-#include <algorithm>
-#include <chrono>
+#include <iostream>
 #include <map>
 #include <regex>
-#include <iostream>
 #include <sstream>
 #include <vector>
 
 #include "codegen/cpp/cpp_backend.h"
-#include "compiler/driver/frontend.h"
 #include "common/bits.h"
+#include "compiler/driver/frontend.h"
 
 namespace sfn::driver {
 
@@ -85,10 +86,11 @@ bool find_toolchain(Toolchain& tc, std::string& error) {
   candidates.push_back(in_prefix(SFN_INSTALL_PREFIX));
 #endif
   for (const Layout& l : candidates) {
-    if (!fs::exists(l.include + "/sfn/abi.h") || !fs::exists(l.std_include + "/sfn_std.h") ||
-        !fs::exists(l.stdlib) || !fs::exists(l.runtime) || !fs::exists(l.main))
+    if (!fs::exists(l.include + "/sfn/abi.h") || !fs::exists(l.std_include + "/sfn_std.h") || !fs::exists(l.stdlib) ||
+        !fs::exists(l.runtime) || !fs::exists(l.main))
       continue;
-    tc.include_flags = "-I" + shell_quote(l.include) + (l.std_include != l.include ? " -I" + shell_quote(l.std_include) : "");
+    tc.include_flags =
+        "-I" + shell_quote(l.include) + (l.std_include != l.include ? " -I" + shell_quote(l.std_include) : "");
     tc.stdlib_archive = l.stdlib;
     tc.runtime_archive = l.runtime;
     tc.main_archive = l.main;
@@ -99,8 +101,9 @@ bool find_toolchain(Toolchain& tc, std::string& error) {
     tc.abi_header = l.include + "/sfn/abi.h";
     return true;
   }
-  error = "cannot find the SFN runtime headers and libraries (sfn/abi.h, sfn_std.h, libsfn_stdlib.a, "
-          "libsfn_runtime.a, libsfn_main.a) next to this sfn; set SFN_INCLUDE_DIR and SFN_LIB_DIR";
+  error =
+      "cannot find the SFN runtime headers and libraries (sfn/abi.h, sfn_std.h, libsfn_stdlib.a, "
+      "libsfn_runtime.a, libsfn_main.a) next to this sfn; set SFN_INCLUDE_DIR and SFN_LIB_DIR";
   return false;
 }
 
@@ -109,7 +112,7 @@ namespace {
 // Size and mtime of each file (missing files count too), for cache keys.
 std::string stamp(const std::vector<std::string>& files) {
   std::string out;
-  struct stat st {};
+  struct stat st{};
   for (const std::string& f : files) {
     out += f + ":";
     if (::stat(f.c_str(), &st) == 0) out += std::to_string(st.st_size) + ":" + std::to_string(st.st_mtime);
@@ -243,7 +246,8 @@ std::size_t max_cache_entries() {
 
 }  // namespace
 
-CompileResult compile_module(const std::string& sfn_path, const CompileOptions& options, std::unique_ptr<Frontend> frontend) {
+CompileResult compile_module(const std::string& sfn_path, const CompileOptions& options,
+                             std::unique_ptr<Frontend> frontend) {
   CompileResult r;
   if (!options.output.empty()) {
     // Refuse an output that cannot be written before compiling anything.
@@ -289,8 +293,8 @@ CompileResult compile_module(const std::string& sfn_path, const CompileOptions& 
   // Modules are cached whole (small: the program and the stdlib). Executables carry the whole
   // runtime (~20 MB), so only their object file is cached and each build links it again.
   const bool exe = options.kind == OutputKind::executable;
-  const std::string compile = cxx + " -std=c++20 " + options.flags + (exe ? " -c" : " -shared -fPIC") + " " +
-                              tc.include_flags;
+  const std::string compile =
+      cxx + " -std=c++20 " + options.flags + (exe ? " -c" : " -shared -fPIC") + " " + tc.include_flags;
   const std::string key =
       hex_hash(cpp + "\n" + compile + "\n" + stamp(headers(tc)) + (exe ? "" : stamp({tc.stdlib_archive})));
   const std::string base = dir + "/" + fs::path(sfn_path).stem().string() + "-" + key;
@@ -299,7 +303,8 @@ CompileResult compile_module(const std::string& sfn_path, const CompileOptions& 
   const std::string sum = base + ".sum";
   r.cpp_path = base + ".cpp";
   r.cached = fs::exists(cached) && sealed(cached, sum);
-  if (!r.cached && fs::exists(cached) && options.progress) options.progress("damaged in the cache, compiling again: " + cached);
+  if (!r.cached && fs::exists(cached) && options.progress)
+    options.progress("damaged in the cache, compiling again: " + cached);
   if (r.cached) {
     if (options.verbose && options.progress) options.progress("up to date: " + cached);
     fs::last_write_time(cached, fs::file_time_type::clock::now(), ec);  // most recently used
@@ -332,7 +337,8 @@ CompileResult compile_module(const std::string& sfn_path, const CompileOptions& 
     for (const std::string& input : {tc.main_archive, tc.runtime_archive, tc.stdlib_archive})
       cmd += " " + shell_quote(input);
     cmd += " " + tc.system_libs;
-    if (options.progress && !options.verbose) options.progress("linking " + fs::path(options.output).filename().string() + "…");
+    if (options.progress && !options.verbose)
+      options.progress("linking " + fs::path(options.output).filename().string() + "…");
     if (!run_compiler(cmd, log, "linking " + options.output, cxx, options, r) ||
         !rename_onto(tmp, options.output, r.error)) {
       if (r.exit_code == 0) r.exit_code = 2;

@@ -25,8 +25,8 @@ LoadResult load_with_llvm(const std::string& path, const LoadOptions& options, s
   int exit_code = 0;
   if (options.progress) options.progress("compiling " + path + " (LLVM JIT)");
   std::vector<std::string> files;
-  Lowered lowered = fe ? lower_frontend(std::move(fe), path, error, exit_code, &files)
-                       : lower_file(path, error, exit_code, &files);
+  Lowered lowered =
+      fe ? lower_frontend(std::move(fe), path, error, exit_code, &files) : lower_file(path, error, exit_code, &files);
   if (!lowered) return failure(error, exit_code);
   const auto t0 = Clock::now();
   codegen::llvm_backend::jit::Compiled compiled;
@@ -63,9 +63,12 @@ LoadResult load_with_cpp(const std::string& path, const LoadOptions& options, st
 }  // namespace
 
 bool parse_backend(const std::string& name, Backend& out) {
-  if (name == "llvm") out = Backend::llvm;
-  else if (name == "cpp") out = Backend::cpp;
-  else return false;
+  if (name == "llvm")
+    out = Backend::llvm;
+  else if (name == "cpp")
+    out = Backend::cpp;
+  else
+    return false;
   return true;
 }
 

@@ -32,8 +32,7 @@ Reloader::Reloader(const std::string& path, const LoadResult& loaded, LoadOption
   if (files_.empty()) files_.push_back(path);
 }
 
-Status Reloader::prepare(const std::string& path, runtime::ProgramVersion* version,
-                                  std::vector<std::string>* files) {
+Status Reloader::prepare(const std::string& path, runtime::ProgramVersion* version, std::vector<std::string>* files) {
   std::unique_ptr<Frontend> fe = run_frontend(path, DiagnosticOptions{});
   if (!fe->read_error.empty()) return Error(ErrorCode::failed, read_error_text(path, fe->read_error) + "\n");
   if (fe->sink.has_errors() || !fe->checked) return Error(ErrorCode::failed, render_all(fe->sink, fe->sources));
@@ -47,7 +46,8 @@ Status Reloader::prepare(const std::string& path, runtime::ProgramVersion* versi
     if (!sink.diagnostics().empty()) std::cerr << render_all(sink, fe->sources);  // warnings (W0602)
   }
   LoadResult loaded = load_checked(std::move(fe), path, options_);
-  if (!loaded.module) return Error(ErrorCode::failed, loaded.error.empty() ? "the program does not compile" : loaded.error);
+  if (!loaded.module)
+    return Error(ErrorCode::failed, loaded.error.empty() ? "the program does not compile" : loaded.error);
   runtime::RunOptions o;
   if (loaded.frontend) attach_versions(o, loaded.frontend, path);
   *version = runtime::ProgramVersion{loaded.module, version_label(path, loaded.module), o.state_schema, o.check_schema};

@@ -1,12 +1,12 @@
 // `sfn reload FILE`: hot reload of a running program (decision 093, docs/cli.md).
 #include "compiler/driver/client_options.h"
 
-#include <filesystem>
-#include <thread>
 #include <chrono>
 #include <cstdint>
+#include <filesystem>
 #include <iostream>
 #include <string>
+#include <thread>
 
 #include "compiler/driver/command.h"
 #include "sfn/client.h"
@@ -51,12 +51,14 @@ void setup_reload(CLI::App& app, int& exit_code) {
   };
   static Args args;
   auto* cmd = app.add_subcommand("reload", "Hot-reload a running program with a new version of its source")
-                  ->footer("The running program (sfn run FILE.sfn) compiles FILE, checks it against the running\n"
-                           "version (E0601) and switches to it between two epochs, keeping every instance's state.\n"
-                           "Exit 0 once the new version runs; 1 when it was refused (its diagnostics on stderr;\n"
-                           "the running version goes on) or did not start.");
+                  ->footer(
+                      "The running program (sfn run FILE.sfn) compiles FILE, checks it against the running\n"
+                      "version (E0601) and switches to it between two epochs, keeping every instance's state.\n"
+                      "Exit 0 once the new version runs; 1 when it was refused (its diagnostics on stderr;\n"
+                      "the running version goes on) or did not start.");
   cmd->add_option("file", args.file, "The new version's root .sfn file")->required();
-  cmd->add_option("--control,--endpoint", args.endpoint, "The running program's control endpoint")->capture_default_str();
+  cmd->add_option("--control,--endpoint", args.endpoint, "The running program's control endpoint")
+      ->capture_default_str();
   add_connection_options(cmd, args.timeout, args.curve);
   cmd->callback([&exit_code] {
     auto connection = resolve_connection(args.endpoint, args.timeout, args.curve, exit_code);

@@ -25,15 +25,18 @@ namespace {
 std::unique_ptr<FileWatch> watch(const std::string& file, Reloader& reloader) {
   std::string error;
   const std::vector<std::string> files = reloader.files();
-  auto w = FileWatch::start(std::vector<std::filesystem::path>(files.begin(), files.end()),
-                            [&reloader, file] {
-                              std::string label;
-                              Status s = reloader.reload(file, &label);
-                              if (!s) std::cerr << "sfn run: the saved version was refused; " << reloader.label()
-                                                << " goes on:\n" << s.error().message;
-                              else std::cerr << "sfn run: switching to " << label << "\n";
-                            },
-                            &error);
+  auto w = FileWatch::start(
+      std::vector<std::filesystem::path>(files.begin(), files.end()),
+      [&reloader, file] {
+        std::string label;
+        Status s = reloader.reload(file, &label);
+        if (!s)
+          std::cerr << "sfn run: the saved version was refused; " << reloader.label() << " goes on:\n"
+                    << s.error().message;
+        else
+          std::cerr << "sfn run: switching to " << label << "\n";
+      },
+      &error);
   if (!w) std::cerr << "error: --watch: " << error << "\n";
   return w;
 }
@@ -41,7 +44,8 @@ std::unique_ptr<FileWatch> watch(const std::string& file, Reloader& reloader) {
 int run(const std::string& file, const std::string& backend_name, bool watching, runtime::RunCommandLine& args) {
   LoadOptions options;
   parse_backend(backend_name, options.backend);
-  if (isatty(STDERR_FILENO)) options.progress = [](const std::string& line) { std::cerr << "sfn run: " << line << std::endl; };
+  if (isatty(STDERR_FILENO))
+    options.progress = [](const std::string& line) { std::cerr << "sfn run: " << line << std::endl; };
   LoadResult loaded = load_program_or_module(file, options);
   if (!loaded.module) {
     if (!loaded.error.empty()) std::cerr << "error: " << loaded.error << "\n";
@@ -57,7 +61,9 @@ int run(const std::string& file, const std::string& backend_name, bool watching,
   options.progress = nullptr;
   Reloader reloader(file, loaded, options);
   args.options.version_label = reloader.label();
-  args.options.reload = [&reloader](const std::string& path, std::string* label) { return reloader.reload(path, label); };
+  args.options.reload = [&reloader](const std::string& path, std::string* label) {
+    return reloader.reload(path, label);
+  };
   std::unique_ptr<FileWatch> watcher;
   if (watching && !(watcher = watch(file, reloader))) return 2;
   return runtime::run_parsed(loaded.module, args, "sfn run");
@@ -69,16 +75,17 @@ void setup(CLI::App& app, int& exit_code) {
   static bool watching = false;
   static runtime::RunCommandLine args;
   CLI::App* cmd = app.add_subcommand("run", "Run a program in embedded mode (one process, W worker threads)");
-  cmd->add_option("file", file, "The program: an .sfn source (compiled by --backend) or a compiled module (.so)")->required();
+  cmd->add_option("file", file, "The program: an .sfn source (compiled by --backend) or a compiled module (.so)")
+      ->required();
   cmd->add_option("--backend", backend,
                   "How an .sfn source is compiled: llvm (JIT in process, the default) or cpp (the system C++ "
                   "compiler, cached)")
       ->check(CLI::IsMember({"llvm", "cpp"}))
       ->capture_default_str();
   cmd->add_flag("--watch", watching,
-                 "Hot reload: when the program or a file it imports is saved, check the new version (E0601) and "
-                 "switch to it between two epochs, keeping state; a refused version is reported and the running "
-                 "one goes on");
+                "Hot reload: when the program or a file it imports is saved, check the new version (E0601) and "
+                "switch to it between two epochs, keeping state; a refused version is reported and the running "
+                "one goes on");
   runtime::add_run_options(*cmd, args);
   cmd->callback([&exit_code] { exit_code = run(file, backend, watching, args); });
 }

@@ -11,10 +11,10 @@
 #include <cstring>
 #include <thread>
 
-#include <nlohmann/json.hpp>
 #include <chrono>
 #include <cstdint>
 #include <iostream>
+#include <nlohmann/json.hpp>
 #include <string>
 
 #include "compiler/driver/command.h"
@@ -37,8 +37,7 @@ int send_one(const SendArgs& args, const io::ServerEndpoint& server, std::chrono
     std::cerr << "error: the record is not valid JSON: " << args.json << "\n";
     return 2;
   }
-  auto ack = io::send_ingress(server, args.ingress, io::PayloadFormat::json, args.json,
-                              args.key, timeout);
+  auto ack = io::send_ingress(server, args.ingress, io::PayloadFormat::json, args.json, args.key, timeout);
   if (!ack) return report(ack.error());
   if (ack->duplicate)
     std::cout << "duplicate of " << args.ingress << " offset " << ack->offset
@@ -58,10 +57,10 @@ class ImportProgress {
     if (now - last_ < std::chrono::milliseconds(100)) return;
     last_ = now;
     double secs = std::chrono::duration<double>(now - start_).count();
-    std::cerr << "\r\033[K" << ingress_ << ": " << c.records << " records read, "
-              << c.appended + c.duplicates << " acknowledged, " << c.refused << " refused ("
-              << static_cast<long long>(secs > 0 ? (c.appended + c.duplicates) / secs : 0)
-              << " records/s)" << std::flush;
+    std::cerr << "\r\033[K" << ingress_ << ": " << c.records << " records read, " << c.appended + c.duplicates
+              << " acknowledged, " << c.refused << " refused ("
+              << static_cast<long long>(secs > 0 ? (c.appended + c.duplicates) / secs : 0) << " records/s)"
+              << std::flush;
   }
   // Clears the line so that other messages start at the left edge.
   void clear() {
@@ -75,8 +74,7 @@ class ImportProgress {
 };
 
 // Prints the summary of an import and returns the exit status it deserves.
-int summarize(const SendArgs& args, const io::ImportReport& r,
-              const std::set<std::uint64_t>& refused_lines) {
+int summarize(const SendArgs& args, const io::ImportReport& r, const std::set<std::uint64_t>& refused_lines) {
   const io::ImportCounts& c = r.counts;
   if (r.stopped && r.stopped->code == ErrorCode::invalid_argument && c.lines == 0)
     return report(*r.stopped);  // e.g. a malformed --endpoint: nothing was read
@@ -84,8 +82,8 @@ int summarize(const SendArgs& args, const io::ImportReport& r,
   std::uint64_t acked = c.appended + c.duplicates;
   char timing[64];
   std::snprintf(timing, sizeof timing, "%.2f s (%.0f records/s)", secs, secs > 0 ? acked / secs : 0.0);
-  std::cout << args.ingress << ": " << c.records << " records in " << timing << ": " << c.appended
-            << " appended, " << c.duplicates << " duplicates, " << c.refused << " refused\n";
+  std::cout << args.ingress << ": " << c.records << " records in " << timing << ": " << c.appended << " appended, "
+            << c.duplicates << " duplicates, " << c.refused << " refused\n";
   if (c.refused > 0) {
     std::cerr << "error: " << c.refused << (c.refused == 1 ? " line" : " lines") << " refused:";
     const char* sep = " ";
@@ -95,12 +93,11 @@ int summarize(const SendArgs& args, const io::ImportReport& r,
   }
   if (r.stopped) {
     std::cerr << "error: " << r.stopped->message << "\n"
-              << "error: the import stopped after line " << c.lines << "; "
-              << c.records - acked - c.refused << " records read were not acknowledged; "
-              << (args.key_prefix.empty()
-                      ? "running it again would append the acknowledged records twice (use "
-                        "--key-prefix to make re-runs safe)\n"
-                      : "run the same command again to send what is missing\n");
+              << "error: the import stopped after line " << c.lines << "; " << c.records - acked - c.refused
+              << " records read were not acknowledged; "
+              << (args.key_prefix.empty() ? "running it again would append the acknowledged records twice (use "
+                                            "--key-prefix to make re-runs safe)\n"
+                                          : "run the same command again to send what is missing\n");
     return 1;
   }
   if (c.server_errors > 0) return 1;
@@ -136,28 +133,27 @@ int send_file(const SendArgs& args, const io::ServerEndpoint& server, std::chron
 void setup_send(CLI::App& app, int& exit_code) {
   static SendArgs args;
   auto* cmd = app.add_subcommand("send", "Send records to a running program's ingress")
-                  ->footer("A record is JSON of the ingress message type (LANGUAGE.md §10). It "
-                           "is acknowledged\nonce it is durably in the ingress log; with --key, a "
-                           "key seen before is\nacknowledged without appending again.\n"
-                           "With --file F.jsonl (or - for stdin) every non-blank line is one "
-                           "record, sent in\nbatches with many requests in flight; a summary "
-                           "follows (records, duplicates,\nrefused lines with their numbers and "
-                           "reasons, records/s), and a progress line\non a terminal. "
-                           "--key-prefix P gives line N the key P:N, so running the same\n"
-                           "import again after an interruption appends only what is missing.\n"
-                           "Exit status: 0 acknowledged, 1 no answer, unknown ingress or server "
-                           "error, 2 usage\nerror, 3 a record does not decode as the ingress "
-                           "message type or is larger than the\nserver accepts (sfn run "
-                           "--max-record-bytes; with --file: some lines were refused,\nthe others "
-                           "were sent).");
+                  ->footer(
+                      "A record is JSON of the ingress message type (LANGUAGE.md §10). It "
+                      "is acknowledged\nonce it is durably in the ingress log; with --key, a "
+                      "key seen before is\nacknowledged without appending again.\n"
+                      "With --file F.jsonl (or - for stdin) every non-blank line is one "
+                      "record, sent in\nbatches with many requests in flight; a summary "
+                      "follows (records, duplicates,\nrefused lines with their numbers and "
+                      "reasons, records/s), and a progress line\non a terminal. "
+                      "--key-prefix P gives line N the key P:N, so running the same\n"
+                      "import again after an interruption appends only what is missing.\n"
+                      "Exit status: 0 acknowledged, 1 no answer, unknown ingress or server "
+                      "error, 2 usage\nerror, 3 a record does not decode as the ingress "
+                      "message type or is larger than the\nserver accepts (sfn run "
+                      "--max-record-bytes; with --file: some lines were refused,\nthe others "
+                      "were sent).");
   cmd->add_option("ingress", args.ingress, "The ingress name")->required();
   cmd->add_option("json", args.json, "The record as JSON text, e.g. '{\"name\": \"Ada\"}'");
-  cmd->add_option("--file", args.file,
-                  "Send every line of this JSON-lines file instead (- reads stdin)");
+  cmd->add_option("--file", args.file, "Send every line of this JSON-lines file instead (- reads stdin)");
   cmd->add_option("--key-prefix", args.key_prefix,
                   "With --file: line N gets the idempotency key PREFIX:N (safe re-runs)");
-  cmd->add_option("--endpoint", args.endpoint, "The ingress endpoint")
-      ->capture_default_str();
+  cmd->add_option("--endpoint", args.endpoint, "The ingress endpoint")->capture_default_str();
   cmd->add_option("--key", args.key, "Idempotency key: resending with the same key is safe");
   add_connection_options(cmd, args.timeout, args.curve);
   cmd->callback([&exit_code] {

@@ -2,12 +2,12 @@
 // from a committed snapshot with no program running (--state-dir, docs/cli.md).
 #include "compiler/driver/client_options.h"
 
-#include "compiler/driver/pipeline.h"
-#include "sfn/runtime.h"
 #include <chrono>
 #include <cstdint>
 #include <iostream>
 #include <string>
+#include "compiler/driver/pipeline.h"
+#include "sfn/runtime.h"
 
 #include "compiler/driver/command.h"
 #include "sfn/client.h"
@@ -48,9 +48,10 @@ void setup_state(CLI::App& app, int& exit_code) {
   };
   static Args args;
   auto* cmd = app.add_subcommand("state", "Print an instance's state as JSON")
-                  ->footer("ADDRESS is pkg/Type/key, e.g. shop/Cart/alice. The state comes from the running\n"
-                           "program at the control endpoint, or with --state-dir from a committed snapshot\n"
-                           "of a state directory, read with no program running (nothing in it changes).");
+                  ->footer(
+                      "ADDRESS is pkg/Type/key, e.g. shop/Cart/alice. The state comes from the running\n"
+                      "program at the control endpoint, or with --state-dir from a committed snapshot\n"
+                      "of a state directory, read with no program running (nothing in it changes).");
   cmd->add_option("address", args.address, "The instance address, pkg/Type/key")->required();
   cmd->add_option("--endpoint", args.endpoint, "The control endpoint")->capture_default_str();
   auto* dir = cmd->add_option("--state-dir", args.state_dir, "Read a snapshot of this state directory instead");

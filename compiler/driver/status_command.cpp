@@ -2,12 +2,12 @@
 // (docs/cli.md).
 #include "compiler/driver/client_options.h"
 
-#include <cstdio>
-#include <ctime>
-#include <nlohmann/json.hpp>
 #include <chrono>
 #include <cstdint>
+#include <cstdio>
+#include <ctime>
 #include <iostream>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <utility>
 
@@ -69,13 +69,11 @@ nlohmann::json status_json(const io::StatusReport& s) {
   j["curve"] = s.curve;
   j["refused_clients"] = s.refused_clients;
   j["workers"] = nlohmann::json::array();
-  for (const auto& w : s.workers)
-  {
-    nlohmann::json worker = {{"id", w.id}, {"key_groups", w.key_groups}, {"queue_depth", w.queue_depth},
-                             {"invocations", w.invocations}};
-    worker["cache"] = {{"bytes", w.cache.bytes},   {"instances", w.cache.instances},
-                       {"limit_bytes", w.cache.limit_bytes}, {"hits", w.cache.hits},
-                       {"misses", w.cache.misses}, {"evictions", w.cache.evictions}};
+  for (const auto& w : s.workers) {
+    nlohmann::json worker = {
+        {"id", w.id}, {"key_groups", w.key_groups}, {"queue_depth", w.queue_depth}, {"invocations", w.invocations}};
+    worker["cache"] = {{"bytes", w.cache.bytes}, {"instances", w.cache.instances}, {"limit_bytes", w.cache.limit_bytes},
+                       {"hits", w.cache.hits},   {"misses", w.cache.misses},       {"evictions", w.cache.evictions}};
     if (w.heartbeat_age_ms >= 0) {
       worker["endpoint"] = w.endpoint;
       worker["heartbeat_age_ms"] = w.heartbeat_age_ms;
@@ -98,10 +96,10 @@ void print_status(const io::StatusReport& s) {
     std::cout << s.last_committed_epoch;
   std::cout << ")\n";
   std::cout << "snapshot:   "
-            << (s.last_snapshot_time ? format_time(*s.last_snapshot_time) + " (" +
-                                           std::to_string(s.last_snapshot_duration_ms) + " ms, " +
-                                           std::to_string(s.last_snapshot_bytes) + " bytes)"
-                                     : std::string("never"))
+            << (s.last_snapshot_time
+                    ? format_time(*s.last_snapshot_time) + " (" + std::to_string(s.last_snapshot_duration_ms) +
+                          " ms, " + std::to_string(s.last_snapshot_bytes) + " bytes)"
+                    : std::string("never"))
             << "\n";
   std::cout << "recovery:   " << (s.recovery.empty() ? std::string("none (started empty)") : s.recovery) << "\n";
   if (!s.version.empty()) {
@@ -116,8 +114,8 @@ void print_status(const io::StatusReport& s) {
   std::cout << "key groups: " << s.key_groups << "\n";
   std::cout << "workers:    " << s.workers.size() << "\n";
   for (const auto& w : s.workers) {
-    std::cout << "  worker " << w.id << ": " << w.key_groups << " key groups, queue depth "
-              << w.queue_depth << ", " << w.invocations << " invocations";
+    std::cout << "  worker " << w.id << ": " << w.key_groups << " key groups, queue depth " << w.queue_depth << ", "
+              << w.invocations << " invocations";
     if (w.heartbeat_age_ms >= 0)
       std::cout << ", at " << w.endpoint << ", heard from " << w.heartbeat_age_ms << " ms ago, last snapshot part "
                 << w.last_snapshot_shipped_bytes << " bytes shipped";
@@ -125,11 +123,9 @@ void print_status(const io::StatusReport& s) {
     print_cache(w.cache);
   }
   for (const auto& l : s.ingresses)
-    std::cout << "ingress " << l.name << ": offsets " << l.start_offset << ".." << l.end_offset
-              << "\n";
+    std::cout << "ingress " << l.name << ": offsets " << l.start_offset << ".." << l.end_offset << "\n";
   for (const auto& l : s.egresses)
-    std::cout << "egress " << l.name << ": offsets " << l.start_offset << ".." << l.end_offset
-              << "\n";
+    std::cout << "egress " << l.name << ": offsets " << l.start_offset << ".." << l.end_offset << "\n";
 }
 
 void setup_status(CLI::App& app, int& exit_code) {
@@ -140,10 +136,11 @@ void setup_status(CLI::App& app, int& exit_code) {
   };
   static Args args;
   auto* cmd = app.add_subcommand("status", "Show a running program's epochs, workers and queues")
-                  ->footer("Shows the current and last committed snapshot epochs, the last "
-                           "snapshot time, the\nkey groups and, per worker, its key groups, "
-                           "queue depth and invocations, and the\noffsets of every ingress and "
-                           "egress log.");
+                  ->footer(
+                      "Shows the current and last committed snapshot epochs, the last "
+                      "snapshot time, the\nkey groups and, per worker, its key groups, "
+                      "queue depth and invocations, and the\noffsets of every ingress and "
+                      "egress log.");
   cmd->add_option("--endpoint", args.endpoint, "The control endpoint")->capture_default_str();
   cmd->add_flag("--json", args.json, "Print the status as one JSON object");
   add_connection_options(cmd, args.timeout, args.curve);
@@ -158,8 +155,10 @@ void setup_status(CLI::App& app, int& exit_code) {
     }
     exit_code = 0;
     const io::StatusReport& s = status.value();
-    if (args.json) std::cout << status_json(s).dump() << "\n";
-    else print_status(s);
+    if (args.json)
+      std::cout << status_json(s).dump() << "\n";
+    else
+      print_status(s);
   });
 }
 

@@ -2,12 +2,12 @@
 // commit, each exactly once in offset order (docs/cli.md).
 #include "compiler/driver/client_options.h"
 
-#include <thread>
-#include <nlohmann/json.hpp>
 #include <chrono>
 #include <cstdint>
 #include <iostream>
+#include <nlohmann/json.hpp>
 #include <string>
+#include <thread>
 
 #include "compiler/driver/command.h"
 #include "sfn/client.h"
@@ -19,8 +19,7 @@ namespace io = sfn::runtime::io;
 
 void setup_tail(CLI::App& app, int& exit_code) {
   struct Args {
-    std::string egress, endpoint = io::kDefaultEgressEndpoint,
-                        control = io::kDefaultControlEndpoint, timeout = "5s";
+    std::string egress, endpoint = io::kDefaultEgressEndpoint, control = io::kDefaultControlEndpoint, timeout = "5s";
     std::uint64_t from = 0;
     std::uint64_t limit = 0;
     bool no_follow = false;
@@ -29,16 +28,16 @@ void setup_tail(CLI::App& app, int& exit_code) {
   };
   static Args args;
   auto* cmd = app.add_subcommand("tail", "Print committed egress records as JSON lines, following")
-                  ->footer("Reads the egress log from --from (history comes from the control "
-                           "endpoint), then\nfollows new records published on the egress "
-                           "endpoint. Records are printed once each,\nin offset order. Stops "
-                           "with Ctrl-C, after --limit records, or with --no-follow\nonce the "
-                           "history is printed.");
+                  ->footer(
+                      "Reads the egress log from --from (history comes from the control "
+                      "endpoint), then\nfollows new records published on the egress "
+                      "endpoint. Records are printed once each,\nin offset order. Stops "
+                      "with Ctrl-C, after --limit records, or with --no-follow\nonce the "
+                      "history is printed.");
   cmd->add_option("egress", args.egress, "The egress name (e.g. dead_letters)")->required();
   cmd->add_option("--from", args.from, "First offset to print (default 0: everything committed)");
   cmd->add_option("--endpoint", args.endpoint, "The egress PUB endpoint")->capture_default_str();
-  cmd->add_option("--control", args.control, "The control endpoint (serves the history)")
-      ->capture_default_str();
+  cmd->add_option("--control", args.control, "The control endpoint (serves the history)")->capture_default_str();
   cmd->add_option("--limit", args.limit, "Exit after printing this many records");
   cmd->add_flag("--no-follow", args.no_follow, "Print the committed history and exit");
   cmd->add_flag("--offsets", args.offsets, "Prefix each line with the record's offset and a tab");

@@ -46,8 +46,10 @@ bool find_files(const std::vector<std::string>& paths, std::vector<std::string>&
     for (auto it = fs::recursive_directory_iterator(p, fs::directory_options::skip_permission_denied, ec);
          !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
       const std::string name = it->path().filename().string();
-      if (it->is_directory() && !name.empty() && name[0] == '.') it.disable_recursion_pending();
-      else if (it->is_regular_file() && it->path().extension() == ".sfn") found.push_back(it->path().string());
+      if (it->is_directory() && !name.empty() && name[0] == '.')
+        it.disable_recursion_pending();
+      else if (it->is_regular_file() && it->path().extension() == ".sfn")
+        found.push_back(it->path().string());
     }
     std::sort(found.begin(), found.end());
     out.insert(out.end(), found.begin(), found.end());
@@ -59,7 +61,7 @@ bool find_files(const std::vector<std::string>& paths, std::vector<std::string>&
 std::string make_scratch() {
   std::error_code ec;
   fs::path base = fs::is_directory("/dev/shm", ec) && access("/dev/shm", W_OK) == 0 ? fs::path("/dev/shm")
-                                                                                     : fs::temp_directory_path(ec);
+                                                                                    : fs::temp_directory_path(ec);
   std::string templ = (base / "sfn-test-XXXXXX").string();
   if (!mkdtemp(templ.data())) return "";
   return templ;
@@ -131,7 +133,7 @@ int run(const Args& args) {
     return 2;
   }
   const unsigned threads = std::max(1u, std::min<unsigned>(args.jobs ? args.jobs : std::thread::hardware_concurrency(),
-                                                          static_cast<unsigned>(jobs.size())));
+                                                           static_cast<unsigned>(jobs.size())));
   const auto t0 = std::chrono::steady_clock::now();
   watch_signals();
   summary.outcomes = run_all(jobs, threads, scratch);
@@ -166,8 +168,7 @@ void setup(CLI::App& app, int& exit_code) {
   cmd->add_option("--backend", args.backend, "How programs are compiled: llvm (JIT, the default) or cpp")
       ->check(CLI::IsMember({"llvm", "cpp"}))
       ->capture_default_str();
-  cmd->add_option("--format", args.format,
-                  "Results as text, or json (one object per test on stdout, for editors)")
+  cmd->add_option("--format", args.format, "Results as text, or json (one object per test on stdout, for editors)")
       ->check(CLI::IsMember({"text", "json"}))
       ->capture_default_str();
   cmd->add_option("--jobs,-j", args.jobs, "Tests run at once (default: the number of cores)");

@@ -27,7 +27,7 @@ nlohmann::json outcome_json(const TestOutcome& t) {
   nlohmann::json failures = nlohmann::json::array();
   for (const TestFailure& f : t.failures)
     failures.push_back({{"line", f.line}, {"column", f.column}, {"statement", f.statement}, {"message", f.message}});
-  return {{"file", t.file}, {"name", t.name}, {"line", t.line}, {"passed", t.passed},
+  return {{"file", t.file}, {"name", t.name}, {"line", t.line},      {"passed", t.passed},
           {"ms", t.ms},     {"runs", t.runs}, {"failures", failures}};
 }
 
@@ -35,13 +35,23 @@ std::string xml_escaped(const std::string& s) {
   std::string out;
   for (char c : s) {
     switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
       default:
-        if (static_cast<unsigned char>(c) < 0x20 && c != '\n' && c != '\t') out += ' ';
-        else out += c;
+        if (static_cast<unsigned char>(c) < 0x20 && c != '\n' && c != '\t')
+          out += ' ';
+        else
+          out += c;
     }
   }
   return out;

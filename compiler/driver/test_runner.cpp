@@ -46,10 +46,10 @@ class TestRun {
   const check::TestInfo& test_;
   fs::path dir_;
   const std::atomic<bool>& cancel_;
-  int64_t now_ = 0;       // the test's virtual time (ns since the Unix epoch)
-  int64_t settled_ = -1;  // the runtime ran up to (not including) this time
-  std::vector<std::string> pending_;  // input lines not run yet
-  std::mutex mu_;                     // egress_ and dead_ are filled by the runtime's threads
+  int64_t now_ = 0;                                           // the test's virtual time (ns since the Unix epoch)
+  int64_t settled_ = -1;                                      // the runtime ran up to (not including) this time
+  std::vector<std::string> pending_;                          // input lines not run yet
+  std::mutex mu_;                                             // egress_ and dead_ are filled by the runtime's threads
   std::map<std::string, std::vector<EmittedRecord>> egress_;  // not yet expected, per egress
   std::vector<Json> dead_;                                    // dead letters not yet expected
   std::vector<TestFailure> failures_;
@@ -57,9 +57,9 @@ class TestRun {
   std::uint32_t runs_ = 0;
 };
 
-const TestRun::Handler TestRun::kHandlers[] = {
-    &TestRun::send, &TestRun::send, &TestRun::advance, &TestRun::expect_state, &TestRun::expect_emitted,
-    &TestRun::expect_failed};
+const TestRun::Handler TestRun::kHandlers[] = {&TestRun::send,           &TestRun::send,
+                                               &TestRun::advance,        &TestRun::expect_state,
+                                               &TestRun::expect_emitted, &TestRun::expect_failed};
 
 void TestRun::run(TestOutcome& out) {
   for (const TestStep& s : test_.steps) {
@@ -123,8 +123,10 @@ bool TestRun::settle(int64_t until, const TestStep& s) {
   o.egress_sink = [this](const runtime::EgressRecord& r) {
     std::lock_guard<std::mutex> lock(mu_);
     Json value = Json::parse(r.json, nullptr, false);
-    if (r.egress == "dead_letters") dead_.push_back(std::move(value));
-    else egress_[r.egress].push_back({r.source, std::move(value)});
+    if (r.egress == "dead_letters")
+      dead_.push_back(std::move(value));
+    else
+      egress_[r.egress].push_back({r.source, std::move(value)});
   };
   ++runs_;
   runtime::RunResult result = runtime::run_embedded(program_.module, o);
@@ -141,9 +143,12 @@ void TestRun::expect_state(const TestStep& s) {
   const check::StateInfo& state = p_.functions[s.function].states[s.state];
   Json actual;
   auto read = runtime::read_instance_state(program_.module, (dir_ / "state").string(), address(s));
-  if (read) actual = Json::parse(read.value(), nullptr, false).value(state.name, Json());
-  else if (read.error().message.find("never stored state") != std::string::npos) actual = value_json(p_, state.init);
-  else return fail(s, "cannot read the state of " + address(s) + ": " + read.error().message);
+  if (read)
+    actual = Json::parse(read.value(), nullptr, false).value(state.name, Json());
+  else if (read.error().message.find("never stored state") != std::string::npos)
+    actual = value_json(p_, state.init);
+  else
+    return fail(s, "cannot read the state of " + address(s) + ": " + read.error().message);
   const Json expected = value_json(p_, s.values[0]);
   if (actual == expected) return;
   fail(s, "expected: " + expected.dump() + "\nactual:   " + actual.dump());
@@ -191,7 +196,8 @@ void TestRun::expect_failed(const TestStep& s) {
     }
   }
   std::string report = "no dead letter of " + address(s) + " with an error containing \"" + want + "\"\n";
-  report += dead_.empty() ? "there were no dead letters" : "dead letters:\n" + diff_lines(dumps(dead_), dumps(dead_), "");
+  report +=
+      dead_.empty() ? "there were no dead letters" : "dead letters:\n" + diff_lines(dumps(dead_), dumps(dead_), "");
   fail(s, report);
 }
 

@@ -23,8 +23,8 @@ namespace sfn::driver {
 // One program file with tests, compiled for testing.
 struct TestProgram {
   std::string path;
-  std::unique_ptr<Frontend> checked;          // the file as written (its tests, their spans)
-  std::shared_ptr<const Frontend> compiled;   // the program compiled (with the test ingresses)
+  std::unique_ptr<Frontend> checked;         // the file as written (its tests, their spans)
+  std::shared_ptr<const Frontend> compiled;  // the program compiled (with the test ingresses)
   runtime::ModulePtr module;
   // The test-only ingress of each (function, key, message) a test sends to directly.
   std::map<std::tuple<std::uint32_t, std::string, std::uint32_t>, std::string> direct_ingress;
@@ -47,7 +47,7 @@ struct TestOutcome {
   std::string file;
   std::string name;
   std::uint32_t line = 0;  // of the test block
-  bool ran = false;     // false: not started (the run was interrupted first)
+  bool ran = false;        // false: not started (the run was interrupted first)
   bool passed = false;
   std::vector<TestFailure> failures;  // empty when passed
   double ms = 0;                      // wall time of the test

@@ -40,18 +40,29 @@ Json container_json(const check::CheckedProgram& p, const ConstValue& v) {
 
 Json value_json(const check::CheckedProgram& p, const ConstValue& v) {
   switch (v.kind) {
-    case ConstValue::Kind::None: return nullptr;
-    case ConstValue::Kind::Int: return v.i;
-    case ConstValue::Kind::Float: return v.f;
-    case ConstValue::Kind::Bool: return v.b;
-    case ConstValue::Kind::String: return v.s;
-    case ConstValue::Kind::Bytes: return runtime::base64_text(v.s);
-    case ConstValue::Kind::Duration: return runtime::duration_text(v.i);
-    case ConstValue::Kind::Time: return runtime::time_text(v.i);
-    case ConstValue::Kind::Enum: return p.enums[v.decl].values[static_cast<std::size_t>(v.i)].name;
+    case ConstValue::Kind::None:
+      return nullptr;
+    case ConstValue::Kind::Int:
+      return v.i;
+    case ConstValue::Kind::Float:
+      return v.f;
+    case ConstValue::Kind::Bool:
+      return v.b;
+    case ConstValue::Kind::String:
+      return v.s;
+    case ConstValue::Kind::Bytes:
+      return runtime::base64_text(v.s);
+    case ConstValue::Kind::Duration:
+      return runtime::duration_text(v.i);
+    case ConstValue::Kind::Time:
+      return runtime::time_text(v.i);
+    case ConstValue::Kind::Enum:
+      return p.enums[v.decl].values[static_cast<std::size_t>(v.i)].name;
     case ConstValue::Kind::List:
-    case ConstValue::Kind::Map: return container_json(p, v);
-    case ConstValue::Kind::Message: return message_json(p, v);
+    case ConstValue::Kind::Map:
+      return container_json(p, v);
+    case ConstValue::Kind::Message:
+      return message_json(p, v);
   }
   return nullptr;
 }
@@ -89,7 +100,8 @@ std::vector<Json> missing_records(const std::vector<Json>& expected, const std::
   return missing;
 }
 
-std::string diff_lines(const std::vector<std::string>& a, const std::vector<std::string>& b, const std::string& indent) {
+std::string diff_lines(const std::vector<std::string>& a, const std::vector<std::string>& b,
+                       const std::string& indent) {
   // Longest common subsequence, then a walk that prints it with the lines only one side has.
   std::vector<std::vector<std::size_t>> lcs(a.size() + 1, std::vector<std::size_t>(b.size() + 1, 0));
   for (std::size_t i = a.size(); i-- > 0;)

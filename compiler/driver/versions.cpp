@@ -70,9 +70,10 @@ void attach_versions(runtime::RunOptions& options, std::shared_ptr<const Fronten
     const bool color = isatty(STDERR_FILENO);
     for (const auto& d : sink.diagnostics()) std::cerr << diagnostics::render_text(d, fe->sources, color) << "\n";
     if (verdict.accepted()) return ok_status();
-    return Error(ErrorCode::failed, "`" + path + "` is not compatible with it (" + std::to_string(verdict.errors) +
-                                  " error" + (verdict.errors == 1 ? "" : "s") + " E0601 above); nothing was " +
-                                  "changed: run the old version, make the change compatible, or use another --state-dir");
+    return Error(ErrorCode::failed,
+                 "`" + path + "` is not compatible with it (" + std::to_string(verdict.errors) + " error" +
+                     (verdict.errors == 1 ? "" : "s") + " E0601 above); nothing was " +
+                     "changed: run the old version, make the change compatible, or use another --state-dir");
   };
 }
 

@@ -25,8 +25,8 @@ Gap scan_gap(std::string_view text) {
         end = close == std::string_view::npos ? text.size() : close + 2;
       }
       comment.text = std::string(text.substr(i, end - i));
-      while (!comment.text.empty() && (comment.text.back() == '\r' || comment.text.back() == ' ' ||
-                                       comment.text.back() == '\t')) {
+      while (!comment.text.empty() &&
+             (comment.text.back() == '\r' || comment.text.back() == ' ' || comment.text.back() == '\t')) {
         comment.text.pop_back();
       }
       comment.multi_line = comment.text.find('\n') != std::string::npos;

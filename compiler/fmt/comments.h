@@ -9,7 +9,7 @@
 namespace sfn::formatter {
 
 struct Comment {
-  std::string text;       // verbatim, without the line break after a `//` comment
+  std::string text;         // verbatim, without the line break after a `//` comment
   int newlines_before = 0;  // line breaks between the previous token/comment and this one
   bool line_comment = false;
   bool multi_line = false;

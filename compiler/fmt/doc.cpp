@@ -65,9 +65,8 @@ void finish(Doc& doc) {
 namespace {
 
 int columns(const std::string& s) {
-  return static_cast<int>(std::count_if(s.begin(), s.end(), [](char c) {
-    return (static_cast<unsigned char>(c) & 0xC0) != 0x80;
-  }));
+  return static_cast<int>(
+      std::count_if(s.begin(), s.end(), [](char c) { return (static_cast<unsigned char>(c) & 0xC0) != 0x80; }));
 }
 
 enum class Mode : std::uint8_t { Flat, Broken };
@@ -98,7 +97,9 @@ class Printer {
   void step(const Command& c) {
     const Doc& d = *c.doc;
     switch (d.kind) {
-      case Doc::Kind::Text: write(d.text, c.indent); break;
+      case Doc::Kind::Text:
+        write(d.text, c.indent);
+        break;
       case Doc::Kind::IfBroken:
         if (c.mode == Mode::Broken) write(d.text, c.indent);
         break;
@@ -110,15 +111,27 @@ class Printer {
           write(" ", c.indent);
         }
         break;
-      case Doc::Kind::HardLine: newline(c.indent, false); break;
-      case Doc::Kind::BlankLine: newline(c.indent, true); break;
-      case Doc::Kind::Comment: comment(d, c.indent); break;
-      case Doc::Kind::Concat: push_parts(d, c.indent, c.mode); break;
-      case Doc::Kind::Nest: push_parts(d, c.indent + step_, c.mode); break;
+      case Doc::Kind::HardLine:
+        newline(c.indent, false);
+        break;
+      case Doc::Kind::BlankLine:
+        newline(c.indent, true);
+        break;
+      case Doc::Kind::Comment:
+        comment(d, c.indent);
+        break;
+      case Doc::Kind::Concat:
+        push_parts(d, c.indent, c.mode);
+        break;
+      case Doc::Kind::Nest:
+        push_parts(d, c.indent + step_, c.mode);
+        break;
       case Doc::Kind::Group: {
         Mode mode = c.mode;
-        if (mode == Mode::Broken && (d.forced || !fits(d, c.indent))) mode = Mode::Broken;
-        else mode = Mode::Flat;
+        if (mode == Mode::Broken && (d.forced || !fits(d, c.indent)))
+          mode = Mode::Broken;
+        else
+          mode = Mode::Flat;
         push_parts(d, c.indent, mode);
         break;
       }
@@ -145,7 +158,9 @@ class Printer {
       auto [mode, d] = work.back();
       work.pop_back();
       switch (d->kind) {
-        case Doc::Kind::Text: remaining -= columns(d->text); break;
+        case Doc::Kind::Text:
+          remaining -= columns(d->text);
+          break;
         case Doc::Kind::IfBroken:
           if (mode == Mode::Broken) remaining -= columns(d->text);
           break;
@@ -155,7 +170,8 @@ class Printer {
           if (d->kind == Doc::Kind::Line) remaining -= 1;
           break;
         case Doc::Kind::HardLine:
-        case Doc::Kind::BlankLine: return true;
+        case Doc::Kind::BlankLine:
+          return true;
         case Doc::Kind::Comment:
           if (d->own_line || d->needs_line_after) return true;
           break;
@@ -202,8 +218,10 @@ class Printer {
   void comment(const Doc& d, int indent) {
     const bool own = d.own_line || pending_ > 0;
     if (d.own_line) {
-      if (!at_line_start_ || pending_ > 0) newline(indent, d.blank_before || pending_ > 1);
-      else if (d.blank_before) newline(indent, true);
+      if (!at_line_start_ || pending_ > 0)
+        newline(indent, d.blank_before || pending_ > 1);
+      else if (d.blank_before)
+        newline(indent, true);
     } else if (pending_ == 0 && !at_line_start_) {
       out_ += ' ';
       ++column_;

@@ -12,16 +12,16 @@ namespace sfn::formatter {
 
 struct Doc {
   enum class Kind : std::uint8_t {
-    Text,      // `text`, never containing a line break
-    Line,      // a space when flat, a line break when broken
-    SoftLine,  // nothing when flat, a line break when broken
-    HardLine,  // always a line break (forces every enclosing group to break)
-    BlankLine, // a line break leaving one empty line (never more than one in a row)
-    Concat,    // `parts` in order
-    Nest,      // `parts`, lines inside indented by one more level
-    Group,     // `parts` flat if they fit and contain nothing forced, else broken
-    IfBroken,  // `text` only when the enclosing group is broken (a trailing comma)
-    Comment,   // a source comment; see the fields below
+    Text,       // `text`, never containing a line break
+    Line,       // a space when flat, a line break when broken
+    SoftLine,   // nothing when flat, a line break when broken
+    HardLine,   // always a line break (forces every enclosing group to break)
+    BlankLine,  // a line break leaving one empty line (never more than one in a row)
+    Concat,     // `parts` in order
+    Nest,       // `parts`, lines inside indented by one more level
+    Group,      // `parts` flat if they fit and contain nothing forced, else broken
+    IfBroken,   // `text` only when the enclosing group is broken (a trailing comma)
+    Comment,    // a source comment; see the fields below
   };
   Kind kind = Kind::Concat;
   std::string text;

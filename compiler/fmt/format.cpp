@@ -14,9 +14,7 @@ namespace {
 // across a comma, so the two lists are compared separately). Equal token sequences parse
 // alike, so comparing them is enough to know that only the layout changed.
 std::vector<std::string> fingerprint(std::string_view text, const std::vector<source::Span>& tokens) {
-  auto token_text = [&](std::size_t i) {
-    return text.substr(tokens[i].begin, tokens[i].end - tokens[i].begin);
-  };
+  auto token_text = [&](std::size_t i) { return text.substr(tokens[i].begin, tokens[i].end - tokens[i].begin); };
   std::vector<std::string> out;
   std::vector<std::string> comments;
   std::uint32_t prev = 0;
@@ -41,8 +39,7 @@ void collect_spans(const parse::SyntaxNode& n, std::vector<source::Span>& out) {
 }
 
 bool has_off_marker(std::string_view text) {
-  for (std::size_t at = text.find(kOffMarker); at != std::string_view::npos;
-       at = text.find(kOffMarker, at + 1)) {
+  for (std::size_t at = text.find(kOffMarker); at != std::string_view::npos; at = text.find(kOffMarker, at + 1)) {
     std::size_t end = at + kOffMarker.size();
     if ((at == 0 || text[at - 1] == '\n') && (end == text.size() || text[end] == '\n' || text[end] == '\r')) {
       return true;
@@ -53,8 +50,7 @@ bool has_off_marker(std::string_view text) {
 
 }  // namespace
 
-FormatResult format_file(const source::SourceManager& sources, source::FileId file,
-                         diagnostics::DiagnosticSink& sink) {
+FormatResult format_file(const source::SourceManager& sources, source::FileId file, diagnostics::DiagnosticSink& sink) {
   FormatResult result;
   std::optional<parse::SyntaxNode> tree = parse::parse_syntax_tree(sources, file, sink);
   if (!tree) return result;
@@ -69,8 +65,7 @@ FormatResult format_file(const source::SourceManager& sources, source::FileId fi
   source::FileId check_id = check_sources.add(sources.file(file).path(), formatted);
   std::vector<source::Span> input_tokens;
   collect_spans(*tree, input_tokens);
-  if (fingerprint(text, input_tokens) !=
-      fingerprint(formatted, parse::token_spans(check_sources, check_id))) {
+  if (fingerprint(text, input_tokens) != fingerprint(formatted, parse::token_spans(check_sources, check_id))) {
     result.internal_error = "the formatter would change the meaning of this file (a bug in sfn fmt)";
     return result;
   }

@@ -25,8 +25,7 @@ bool is(const SyntaxNode& n, std::string_view token) { return n.is_token() && n.
 
 // Declarations that are usually one line and may stay together without a blank line.
 bool is_one_liner(std::string_view rule) {
-  return rule == "ingressDecl" || rule == "egressDecl" || rule == "constDecl" ||
-         rule == "externFnDecl";
+  return rule == "ingressDecl" || rule == "egressDecl" || rule == "constDecl" || rule == "externFnDecl";
 }
 
 class Layout {
@@ -102,9 +101,8 @@ class Layout {
       const Comment& c = gap.comments[k];
       own = own || starts_line(gap, k);
       if (!own) continue;
-      parts.push_back(comment(c, true, k + 1 < gap.comments.size()
-                                           ? gap.comments[k + 1].newlines_before
-                                           : gap.newlines_after));
+      parts.push_back(
+          comment(c, true, k + 1 < gap.comments.size() ? gap.comments[k + 1].newlines_before : gap.newlines_after));
     }
     return Doc::concat(std::move(parts));
   }
@@ -224,14 +222,12 @@ class Layout {
       return Doc::concat({token(n.children[open]), token(close)});
     }
     inner.push_back(std::move(close_comments));
-    return Doc::concat({token(n.children[open]), Doc::nest(std::move(inner)),
-                        Doc::of(Kind::HardLine), token(close, false)});
+    return Doc::concat(
+        {token(n.children[open]), Doc::nest(std::move(inner)), Doc::of(Kind::HardLine), token(close, false)});
   }
 
   // `expr ( args )`
-  Doc call(const SyntaxNode& n) {
-    return Doc::concat({node(n.children[0]), list(n, 1, n.children.size() - 1, false)});
-  }
+  Doc call(const SyntaxNode& n) { return Doc::concat({node(n.children[0]), list(n, 1, n.children.size() - 1, false)}); }
 
   Doc fn_decl(const SyntaxNode& n) {
     std::size_t open = 0;
@@ -247,9 +243,7 @@ class Layout {
     return Doc::concat(std::move(parts));
   }
 
-  Doc enum_decl(const SyntaxNode& n) {
-    return concat_of(n, 0, 2, list(n, 2, n.children.size() - 1, true));
-  }
+  Doc enum_decl(const SyntaxNode& n) { return concat_of(n, 0, 2, list(n, 2, n.children.size() - 1, true)); }
 
   // A bracketed list: children `open` and `close` of `n` are the brackets; between them the
   // elements and commas, possibly wrapped in one list rule (argList, paramList).
@@ -345,7 +339,7 @@ class Layout {
     if (r == "type" || r == "unwrapExpr" || r == "fieldExpr" || r == "indexExpr") return false;
     if (r == "unaryExpr" && k == 1) return false;
     static const std::set<std::string_view> no_space_before{"RPAREN", "RBRACK", "COMMA", "SEMI",
-                                                            "COLON", "DOT", "DOTDOT"};
+                                                            "COLON",  "DOT",    "DOTDOT"};
     if (no_space_before.count(right.token)) return false;
     if (is(left, "LPAREN") || is(left, "LBRACK") || is(left, "DOTDOT") || is(left, "DOT")) return false;
     if (is(right, "LPAREN")) {

@@ -25,8 +25,8 @@
 namespace sfn::ir {
 
 using check::ConstValue;
-using check::TypeId;
 using check::kNone;
+using check::TypeId;
 
 // A source location for runtime errors: file as the user wrote it, 1-based line and column.
 struct Loc {
@@ -41,17 +41,17 @@ struct Loc {
 struct Field {
   std::string name;
   TypeId type = nullptr;
-  std::uint32_t number = 0;     // protobuf field number
-  std::uint32_t offset = 0;     // byte offset in the message
-  bool required = false;        // no default: JSON input must give it
+  std::uint32_t number = 0;  // protobuf field number
+  std::uint32_t offset = 0;  // byte offset in the message
+  bool required = false;     // no default: JSON input must give it
   // The default when it is not the type's natural value (CheckedProgram::is_natural): applied
   // by the message's init, and the field has explicit presence on the wire (decision 014).
   std::optional<ConstValue> default_value;
 };
 
 struct Message {
-  std::string name;             // "Greet"
-  std::string full_name;        // "example.greeter.Greet"
+  std::string name;       // "Greet"
+  std::string full_name;  // "example.greeter.Greet"
   std::uint32_t size = 0, align = 1;
   std::vector<Field> fields;
   bool has_nonzero_defaults = false;  // needs an init function
@@ -66,7 +66,7 @@ struct State {
   std::string name;
   TypeId type = nullptr;
   ConstValue init;
-  bool nonzero_init = false;    // needs an init function
+  bool nonzero_init = false;  // needs an init function
   enum class Expiry : std::uint8_t { None, AfterWrite, AfterCall } expiry = Expiry::None;
   std::int64_t expiry_ns = 0;
 };
@@ -77,7 +77,7 @@ struct State {
 struct Var {
   enum class Kind : std::uint8_t { Local, Temp, Param, MessageParam, Key, ForVar };
   Kind kind = Kind::Temp;
-  std::string name;             // source name ("" for temporaries)
+  std::string name;  // source name ("" for temporaries)
   TypeId type = nullptr;
   bool is_mutable = false;
 };
@@ -88,10 +88,10 @@ struct Operand;
 struct Step {
   enum class Kind : std::uint8_t { Field, ListIndex, MapKey };
   Kind kind = Kind::Field;
-  std::uint32_t field = 0;              // Field: field index in the message
-  std::shared_ptr<Operand> index;       // ListIndex (int) / MapKey (key type)
-  std::uint32_t loc = kNone;            // ListIndex / MapKey: error location
-  TypeId type = nullptr;                // the type after this step
+  std::uint32_t field = 0;         // Field: field index in the message
+  std::shared_ptr<Operand> index;  // ListIndex (int) / MapKey (key type)
+  std::uint32_t loc = kNone;       // ListIndex / MapKey: error location
+  TypeId type = nullptr;           // the type after this step
 };
 
 // A memory location: a variable or a state of the current function type, then steps.
@@ -100,9 +100,9 @@ struct Step {
 struct Place {
   enum class Root : std::uint8_t { Var, State };
   Root root = Root::Var;
-  std::uint32_t index = 0;      // Var id or state index
+  std::uint32_t index = 0;  // Var id or state index
   std::vector<Step> steps;
-  TypeId type = nullptr;        // type of the whole place
+  TypeId type = nullptr;  // type of the whole place
   bool write = false;
 };
 
@@ -111,14 +111,23 @@ struct Operand {
   enum class Kind : std::uint8_t { Const, Place };
   Kind kind = Kind::Const;
   TypeId type = nullptr;
-  ConstValue value;             // Const: Int/Float/Bool/String/Bytes/Duration/Time/Enum
-  Place place;                  // Place
+  ConstValue value;  // Const: Int/Float/Bool/String/Bytes/Duration/Time/Enum
+  Place place;       // Place
 };
 
 enum class BinOp : std::uint8_t {
-  Add, Sub, Mul, Div, Rem,      // checked for ints (overflow, by zero)
-  Eq, Ne, Lt, Le, Gt, Ge,
-  Concat,                       // string + string, list + list
+  Add,
+  Sub,
+  Mul,
+  Div,
+  Rem,  // checked for ints (overflow, by zero)
+  Eq,
+  Ne,
+  Lt,
+  Le,
+  Gt,
+  Ge,
+  Concat,  // string + string, list + list
 };
 enum class UnOp : std::uint8_t { Neg, Not };
 
@@ -129,17 +138,17 @@ struct Rvalue {
 #include "compiler/ir/rvalue_kinds.def"
   };
   Kind kind = Kind::Use;
-  TypeId type = nullptr;        // result type (Void for calls without value)
+  TypeId type = nullptr;  // result type (Void for calls without value)
   std::vector<Operand> args;
   BinOp bin = BinOp::Add;
   UnOp un = UnOp::Neg;
   check::Builtin builtin = check::Builtin::Now;
   check::Method method = check::Method::StrLen;
   std::uint32_t index = kNone;
-  std::vector<std::uint32_t> fields;   // MakeMessage: field index per arg
-  std::vector<std::string> pieces;     // Format: literal text pieces
-  std::vector<std::int32_t> piece_arg; // Format: per piece, arg index or -1 for text
-  ConstValue value;                    // Const
+  std::vector<std::uint32_t> fields;    // MakeMessage: field index per arg
+  std::vector<std::string> pieces;      // Format: literal text pieces
+  std::vector<std::int32_t> piece_arg;  // Format: per piece, arg index or -1 for text
+  ConstValue value;                     // Const
   std::uint32_t loc = kNone;
 };
 
@@ -152,28 +161,30 @@ struct Stmt {
 #include "compiler/ir/stmt_kinds.def"
   };
   Kind kind = Kind::Eval;
-  std::uint32_t line = 0;       // source line (for comments / debug info)
-  std::uint32_t var = kNone;    // Def, For*, Send, Emit
-  std::uint32_t var2 = kNone;   // ForMap value variable
-  Rvalue value;                 // Def, Eval
-  Place place;                  // Assign target; Send timer target (when has_place)
+  std::uint32_t line = 0;      // source line (for comments / debug info)
+  std::uint32_t var = kNone;   // Def, For*, Send, Emit
+  std::uint32_t var2 = kNone;  // ForMap value variable
+  Rvalue value;                // Def, Eval
+  Place place;                 // Assign target; Send timer target (when has_place)
   bool has_place = false;
-  Operand src;                  // Assign source; If condition
+  Operand src;  // Assign source; If condition
   bool move = false;
   std::vector<Operand> args;
-  std::uint32_t index = kNone;  // Emit egress, Clear state, Send message type
+  std::uint32_t index = kNone;   // Emit egress, Clear state, Send message type
   std::uint32_t loc = kNone;     // Send/Fail: the statement; Loop/For*: where iterations are counted
-  Block then_block, else_block; // If; Loop/For body is then_block
+  Block then_block, else_block;  // If; Loop/For body is then_block
 };
 
 // Tag types, one per rvalue and statement kind (rvalue_kinds.def, stmt_kinds.def): a backend
 // overloads one handler per kind on them, e.g. `emit(const Rvalue&, rvalue_kind::Binary)`.
 namespace rvalue_kind {
-#define SFN_IR_RVALUE_KIND(Name) struct Name {};
+#define SFN_IR_RVALUE_KIND(Name) \
+  struct Name {};
 #include "compiler/ir/rvalue_kinds.def"
 }  // namespace rvalue_kind
 namespace stmt_kind {
-#define SFN_IR_STMT_KIND(Name) struct Name {};
+#define SFN_IR_STMT_KIND(Name) \
+  struct Name {};
 #include "compiler/ir/stmt_kinds.def"
 }  // namespace stmt_kind
 
@@ -183,7 +194,8 @@ template <class F, class Unknown>
 decltype(auto) visit_kind(Rvalue::Kind kind, F&& f, Unknown&& unknown) {
   switch (kind) {
 #define SFN_IR_RVALUE_KIND(Name) \
-  case Rvalue::Kind::Name: return f(rvalue_kind::Name{});
+  case Rvalue::Kind::Name:       \
+    return f(rvalue_kind::Name{});
 #include "compiler/ir/rvalue_kinds.def"
   }
   return unknown();
@@ -195,7 +207,8 @@ template <class F, class Unknown>
 decltype(auto) visit_kind(Stmt::Kind kind, F&& f, Unknown&& unknown) {
   switch (kind) {
 #define SFN_IR_STMT_KIND(Name) \
-  case Stmt::Kind::Name: return f(stmt_kind::Name{});
+  case Stmt::Kind::Name:       \
+    return f(stmt_kind::Name{});
 #include "compiler/ir/stmt_kinds.def"
   }
   return unknown();
@@ -205,21 +218,21 @@ decltype(auto) visit_kind(Stmt::Kind kind, F&& f, Unknown&& unknown) {
 struct Body {
   enum class Kind : std::uint8_t { Handler, Fn, Route };
   Kind kind = Kind::Fn;
-  std::string name;             // fn name, "on_<Message>" or "route_<ingress>"
+  std::string name;  // fn name, "on_<Message>" or "route_<ingress>"
   std::vector<Var> vars;
   std::vector<std::uint32_t> params;  // Fn: parameter vars in order; Handler/Route: [message param]
-  TypeId return_type = nullptr; // Fn: return type (Void when none); Route: the ref type
+  TypeId return_type = nullptr;       // Fn: return type (Void when none); Route: the ref type
   std::uint32_t function = kNone;     // Handler: function type
   std::uint32_t message = kNone;      // Handler/Route: message type of the parameter
   std::uint32_t line = 0;
-  std::string file;             // the file declaring the body, as the user named it
-  std::uint32_t loc = kNone;    // Fn: its declaration, where calls are counted (invocation budget)
+  std::string file;           // the file declaring the body, as the user named it
+  std::uint32_t loc = kNone;  // Fn: its declaration, where calls are counted (invocation budget)
   Block body;
 };
 
 struct Function {
-  std::string name;             // "Greeter"
-  std::string type_name;        // "example.greeter/Greeter"
+  std::string name;       // "Greeter"
+  std::string type_name;  // "example.greeter/Greeter"
   bool int_key = false;
   std::string key_name;
   std::vector<State> states;
@@ -238,29 +251,29 @@ struct Egress {
 };
 
 struct ExternFn {
-  std::string module;           // "strings"
-  std::string name;             // "join"
+  std::string module;  // "strings"
+  std::string name;    // "join"
   std::vector<TypeId> params;
   TypeId return_type = nullptr;
 };
 
 struct Module {
   std::string package;
-  std::string source_file;      // the root file as the user named it
-  std::string root_dir;         // its directory with a trailing '/', or "" 
-  std::string version_hash;     // hash of every source file's text
+  std::string source_file;                         // the root file as the user named it
+  std::string root_dir;                            // its directory with a trailing '/', or ""
+  std::string version_hash;                        // hash of every source file's text
   const check::CheckedProgram* checked = nullptr;  // for type names
-  std::vector<Message> messages;       // same indices as CheckedProgram::messages
+  std::vector<Message> messages;                   // same indices as CheckedProgram::messages
   std::vector<Enum> enums;
-  std::vector<Function> functions;     // same indices as CheckedProgram::functions
+  std::vector<Function> functions;  // same indices as CheckedProgram::functions
   std::vector<Ingress> ingresses;
-  std::vector<Egress> egresses;        // without dead_letters; see egress_index
+  std::vector<Egress> egresses;             // without dead_letters; see egress_index
   std::vector<std::uint32_t> egress_index;  // checked egress index -> Module::egresses index
   std::vector<Body> bodies;
   std::vector<std::uint32_t> fn_body;  // checked fn index -> body index (kNone for externs)
   std::vector<ExternFn> externs;       // by checked fn index (empty name for non-externs)
   std::vector<Loc> locs;
-  std::vector<TypeId> types;           // every value type used, containers after their parts
+  std::vector<TypeId> types;  // every value type used, containers after their parts
 };
 
 // ABI slot of a type (abi.h "Value layout").

@@ -2,8 +2,8 @@
 // enums, function types and states, ingresses, egresses), the bodies' skeletons and every
 // statement (one handler per kind of compiler/ast/stmt_kinds.def). Expressions are in
 // lower_exprs.cpp.
-#include <cctype>
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <cstdio>
 #include <cstring>
@@ -27,8 +27,13 @@ std::string basename(const std::string& path) {
 
 bool is_trivial(TypeId t) {
   switch (t->kind) {
-    case TypeKind::Int: case TypeKind::Float: case TypeKind::Bool: case TypeKind::Time:
-    case TypeKind::Duration: case TypeKind::Enum: case TypeKind::Void:
+    case TypeKind::Int:
+    case TypeKind::Float:
+    case TypeKind::Bool:
+    case TypeKind::Time:
+    case TypeKind::Duration:
+    case TypeKind::Enum:
+    case TypeKind::Void:
       return true;
     default:
       return false;
@@ -45,13 +50,23 @@ bool is_plain_data(const Module& module, TypeId t) {
 
 Slot slot_of(const Module& module, TypeId t) {
   switch (t->kind) {
-    case TypeKind::Int: case TypeKind::Float: case TypeKind::Time: case TypeKind::Duration:
+    case TypeKind::Int:
+    case TypeKind::Float:
+    case TypeKind::Time:
+    case TypeKind::Duration:
       return {8, 8};
-    case TypeKind::Bool: return {1, 1};
-    case TypeKind::Enum: return {4, 4};
-    case TypeKind::String: case TypeKind::Bytes: case TypeKind::Ref: case TypeKind::Timer:
+    case TypeKind::Bool:
+      return {1, 1};
+    case TypeKind::Enum:
+      return {4, 4};
+    case TypeKind::String:
+    case TypeKind::Bytes:
+    case TypeKind::Ref:
+    case TypeKind::Timer:
       return {16, 8};
-    case TypeKind::List: case TypeKind::Map: return {24, 8};
+    case TypeKind::List:
+    case TypeKind::Map:
+      return {24, 8};
     case TypeKind::Optional: {
       if (t->elem->kind == TypeKind::Message) return {8, 8};
       Slot inner = slot_of(module, t->elem);
@@ -134,8 +149,10 @@ std::uint32_t BodyLowerer::loc(const source::Span& span) {
     auto lc = file.line_col(span.begin);
     // Paths relative to the root file's directory (`lib/keys.sfn`), else the file name.
     std::string path = file.path();
-    if (!root_dir_.empty() && path.rfind(root_dir_, 0) == 0) path = path.substr(root_dir_.size());
-    else if (!root_dir_.empty() || path.empty() || path[0] == '/' || path.rfind("..", 0) == 0) path = basename(path);
+    if (!root_dir_.empty() && path.rfind(root_dir_, 0) == 0)
+      path = path.substr(root_dir_.size());
+    else if (!root_dir_.empty() || path.empty() || path[0] == '/' || path.rfind("..", 0) == 0)
+      path = basename(path);
     l = Loc{path, lc.line, lc.column};
   }
   m_.locs.push_back(l);
@@ -181,13 +198,13 @@ void BodyLowerer::lower_block(const ast::Block& block, Block& out) {
 
 namespace {
 bool is_temp_def(const Block& out, const Operand& op, const Body& body) {
-  return op.kind == Operand::Kind::Place && op.place.root == Place::Root::Var &&
-         op.place.steps.empty() && body.vars[op.place.index].kind == Var::Kind::Temp &&
-         !out.empty() && out.back().kind == Stmt::Kind::Def && out.back().var == op.place.index;
+  return op.kind == Operand::Kind::Place && op.place.root == Place::Root::Var && op.place.steps.empty() &&
+         body.vars[op.place.index].kind == Var::Kind::Temp && !out.empty() && out.back().kind == Stmt::Kind::Def &&
+         out.back().var == op.place.index;
 }
 bool is_temp(const Operand& op, const Body& body) {
-  return op.kind == Operand::Kind::Place && op.place.root == Place::Root::Var &&
-         op.place.steps.empty() && body.vars[op.place.index].kind == Var::Kind::Temp;
+  return op.kind == Operand::Kind::Place && op.place.root == Place::Root::Var && op.place.steps.empty() &&
+         body.vars[op.place.index].kind == Var::Kind::Temp;
 }
 }  // namespace
 
@@ -332,12 +349,23 @@ void BodyLowerer::lower_node(const ast::Stmt& s, const ast::AssignStmt& a, Block
     rv.type = target.type;
     bool concat = target.type->kind == TypeKind::String || target.type->kind == TypeKind::List;
     switch (a.op) {
-      case ast::AssignOp::Add: rv.bin = concat ? BinOp::Concat : BinOp::Add; break;
-      case ast::AssignOp::Sub: rv.bin = BinOp::Sub; break;
-      case ast::AssignOp::Mul: rv.bin = BinOp::Mul; break;
-      case ast::AssignOp::Div: rv.bin = BinOp::Div; break;
-      case ast::AssignOp::Rem: rv.bin = BinOp::Rem; break;
-      default: break;
+      case ast::AssignOp::Add:
+        rv.bin = concat ? BinOp::Concat : BinOp::Add;
+        break;
+      case ast::AssignOp::Sub:
+        rv.bin = BinOp::Sub;
+        break;
+      case ast::AssignOp::Mul:
+        rv.bin = BinOp::Mul;
+        break;
+      case ast::AssignOp::Div:
+        rv.bin = BinOp::Div;
+        break;
+      case ast::AssignOp::Rem:
+        rv.bin = BinOp::Rem;
+        break;
+      default:
+        break;
     }
     Operand cur;
     cur.kind = Operand::Kind::Place;
@@ -536,8 +564,7 @@ State lower_state(Module& m, const check::CheckedProgram& p, const check::StateI
   st.init = s.init;
   st.nonzero_init = !p.is_natural(s.init);
   if (s.expires) {
-    st.expiry = s.expires->mode == ast::ExpiryMode::AfterWrite ? State::Expiry::AfterWrite
-                                                               : State::Expiry::AfterCall;
+    st.expiry = s.expires->mode == ast::ExpiryMode::AfterWrite ? State::Expiry::AfterWrite : State::Expiry::AfterCall;
     st.expiry_ns = s.expires->nanos;
   }
   note_type(m, s.type);
@@ -545,9 +572,8 @@ State lower_state(Module& m, const check::CheckedProgram& p, const check::StateI
 }
 
 // The body of handler `h` of function type `fi`; its index in Module::bodies.
-std::uint32_t lower_handler(Module& m, const check::CheckedProgram& p,
-                            const source::SourceManager& sources, std::uint32_t fi,
-                            const check::HandlerInfo& h) {
+std::uint32_t lower_handler(Module& m, const check::CheckedProgram& p, const source::SourceManager& sources,
+                            std::uint32_t fi, const check::HandlerInfo& h) {
   const auto& info = p.functions[fi];
   const auto index = static_cast<std::uint32_t>(m.bodies.size());
   m.bodies.emplace_back();
@@ -608,8 +634,8 @@ void lower_ingresses(Module& m, const check::CheckedProgram& p, const source::So
 
 }  // namespace
 
-std::unique_ptr<Module> lower_program(const check::CheckedProgram& p,
-                                      const source::SourceManager& sources, std::string* error) {
+std::unique_ptr<Module> lower_program(const check::CheckedProgram& p, const source::SourceManager& sources,
+                                      std::string* error) {
   auto m = std::make_unique<Module>();
   m->package = p.package;
   m->checked = &p;
@@ -619,8 +645,7 @@ std::unique_ptr<Module> lower_program(const check::CheckedProgram& p,
     lower_schema(*m, p);
     for (const auto& msg : p.messages)
       for (const auto& f : msg.fields) note_type(*m, f.type);
-    for (std::size_t i = 0; i < p.messages.size(); ++i)
-      note_type(*m, p.types->message(static_cast<std::uint32_t>(i)));
+    for (std::size_t i = 0; i < p.messages.size(); ++i) note_type(*m, p.types->message(static_cast<std::uint32_t>(i)));
     lower_fns(*m, p, sources);
     lower_functions(*m, p, sources);
     lower_ingresses(*m, p, sources);

@@ -14,8 +14,8 @@ namespace sfn::ir {
 // Lowers `program` (which must have no errors) to the IR. `sources` gives file names and
 // line/column numbers for runtime error locations. Returns null and sets `error` for
 // constructs the lowering does not support (never for a valid program, by contract).
-std::unique_ptr<Module> lower_program(const check::CheckedProgram& program,
-                                      const source::SourceManager& sources, std::string* error);
+std::unique_ptr<Module> lower_program(const check::CheckedProgram& program, const source::SourceManager& sources,
+                                      std::string* error);
 
 // A readable, stable text dump of a module (schema, then every body).
 std::string print_module(const Module& module);

@@ -11,8 +11,7 @@ using check::TypeKind;
 
 TypeId BodyLowerer::resolve(TypeId t, TypeId expected) {
   if (!contains_bottom(t) || !expected || contains_bottom(expected)) return t;
-  if (expected->kind == TypeKind::Optional && t->kind != TypeKind::Optional &&
-      t->kind != TypeKind::Bottom)
+  if (expected->kind == TypeKind::Optional && t->kind != TypeKind::Optional && t->kind != TypeKind::Bottom)
     return resolve(t, expected->elem);
   return expected;
 }
@@ -51,11 +50,16 @@ Operand BodyLowerer::materialize(Operand op, Block& out) {
 
 TypeId BodyLowerer::concrete(TypeId t) {
   switch (t->kind) {
-    case TypeKind::Bottom: return p_.types->int_type();
-    case TypeKind::List: return p_.types->list(concrete(t->elem));
-    case TypeKind::Map: return p_.types->map(concrete(t->elem), concrete(t->value));
-    case TypeKind::Optional: return p_.types->optional(concrete(t->elem));
-    default: return t;
+    case TypeKind::Bottom:
+      return p_.types->int_type();
+    case TypeKind::List:
+      return p_.types->list(concrete(t->elem));
+    case TypeKind::Map:
+      return p_.types->map(concrete(t->elem), concrete(t->value));
+    case TypeKind::Optional:
+      return p_.types->optional(concrete(t->elem));
+    default:
+      return t;
   }
 }
 
@@ -68,8 +72,14 @@ Operand BodyLowerer::lower_expr(const ast::Expr* e, Block& out, TypeId expected)
 namespace {
 bool scalar_const(TypeId t) {
   switch (t->kind) {
-    case TypeKind::Int: case TypeKind::Float: case TypeKind::Bool: case TypeKind::Time:
-    case TypeKind::Duration: case TypeKind::Enum: case TypeKind::String: case TypeKind::Bytes:
+    case TypeKind::Int:
+    case TypeKind::Float:
+    case TypeKind::Bool:
+    case TypeKind::Time:
+    case TypeKind::Duration:
+    case TypeKind::Enum:
+    case TypeKind::String:
+    case TypeKind::Bytes:
       return true;
     default:
       return false;
@@ -377,8 +387,8 @@ Operand BodyLowerer::lower_node(const ast::Expr& e, const ast::Call& call, Block
       rv.index = res->index;
       rv.type = fn.return_type;
       for (std::size_t i = 0; i < call.args.size(); ++i)
-        rv.args.push_back(materialize(
-            lower_expr(call.args[i].get(), out, i < fn.params.size() ? fn.params[i].type : nullptr), out));
+        rv.args.push_back(
+            materialize(lower_expr(call.args[i].get(), out, i < fn.params.size() ? fn.params[i].type : nullptr), out));
       break;
     }
     case Resolution::Kind::Address: {
@@ -389,8 +399,12 @@ Operand BodyLowerer::lower_node(const ast::Expr& e, const ast::Call& call, Block
       rv.args.push_back(materialize(lower_expr(call.args[0].get(), out, p_.functions[res->index].key_type), out));
       break;
     }
-    case Resolution::Kind::Builtin: lower_builtin_call(call, res->builtin, rv, out); break;
-    case Resolution::Kind::Method: lower_method_call(call, res->method, rv, out); break;
+    case Resolution::Kind::Builtin:
+      lower_builtin_call(call, res->builtin, rv, out);
+      break;
+    case Resolution::Kind::Method:
+      lower_method_call(call, res->method, rv, out);
+      break;
     default:
       throw LowerError{"call of something that is not callable"};
   }
@@ -412,15 +426,15 @@ enum class BuiltinLowering : std::uint8_t { Now, Call, CallAtResultType };
 BuiltinLowering lowering_of(check::Builtin builtin) {
   switch (builtin) {
 #define SFN_BUILTIN(Name, Spelling, Shape, Check, Lowering) \
-  case check::Builtin::Name: return BuiltinLowering::Lowering;
+  case check::Builtin::Name:                                \
+    return BuiltinLowering::Lowering;
 #include "compiler/check/builtins.def"
   }
   return BuiltinLowering::Call;
 }
 }  // namespace
 
-void BodyLowerer::lower_builtin_call(const ast::Call& call, check::Builtin builtin, Rvalue& rv,
-                                     Block& out) {
+void BodyLowerer::lower_builtin_call(const ast::Call& call, check::Builtin builtin, Rvalue& rv, Block& out) {
   rv.builtin = builtin;
   const BuiltinLowering lowering = lowering_of(builtin);
   if (lowering == BuiltinLowering::Now) {
@@ -433,8 +447,7 @@ void BodyLowerer::lower_builtin_call(const ast::Call& call, check::Builtin built
   for (const auto& a : call.args) rv.args.push_back(materialize(lower_expr(a.get(), out, argt), out));
 }
 
-void BodyLowerer::lower_method_call(const ast::Call& call, check::Method method, Rvalue& rv,
-                                    Block& out) {
+void BodyLowerer::lower_method_call(const ast::Call& call, check::Method method, Rvalue& rv, Block& out) {
   const auto* fa = std::get_if<ast::FieldAccess>(&call.callee->node);
   if (!fa) throw LowerError{"method call without a receiver"};
   rv.kind = Rvalue::Kind::Method;
@@ -453,10 +466,20 @@ void BodyLowerer::lower_method_call(const ast::Call& call, check::Method method,
   for (std::size_t i = 0; i < call.args.size(); ++i) {
     TypeId want = nullptr;
     switch (method) {
-      case M::ListPush: case M::ListContains: want = rt->elem; break;
-      case M::ListInsert: want = i == 0 ? p_.types->int_type() : rt->elem; break;
-      case M::MapGet: case M::MapContains: case M::MapRemove: want = rt->elem; break;
-      default: break;
+      case M::ListPush:
+      case M::ListContains:
+        want = rt->elem;
+        break;
+      case M::ListInsert:
+        want = i == 0 ? p_.types->int_type() : rt->elem;
+        break;
+      case M::MapGet:
+      case M::MapContains:
+      case M::MapRemove:
+        want = rt->elem;
+        break;
+      default:
+        break;
     }
     rv.args.push_back(materialize(lower_expr(call.args[i].get(), out, want), out));
   }
@@ -485,8 +508,8 @@ void BodyLowerer::assign_var(Block& blk, std::uint32_t var, Operand src, std::ui
   st.place = var_operand(var).place;
   st.place.write = true;
   st.has_place = true;
-  st.move = src.kind == Operand::Kind::Place && src.place.steps.empty() &&
-            src.place.root == Place::Root::Var && body_.vars[src.place.index].kind == Var::Kind::Temp;
+  st.move = src.kind == Operand::Kind::Place && src.place.steps.empty() && src.place.root == Place::Root::Var &&
+            body_.vars[src.place.index].kind == Var::Kind::Temp;
   st.src = src;
   blk.push_back(std::move(st));
 }
@@ -561,19 +584,38 @@ Operand BodyLowerer::lower_node(const ast::Expr& e, const ast::Binary& b, Block&
   rv.type = type;
   rv.loc = loc(e.span);  // runtime errors point at the start of the whole expression
   switch (b.op) {
-    case ast::BinaryOp::Eq: case ast::BinaryOp::Ne: return lower_equality(e, b, out, std::move(rv));
-    case ast::BinaryOp::Lt: rv.bin = BinOp::Lt; break;
-    case ast::BinaryOp::Le: rv.bin = BinOp::Le; break;
-    case ast::BinaryOp::Gt: rv.bin = BinOp::Gt; break;
-    case ast::BinaryOp::Ge: rv.bin = BinOp::Ge; break;
+    case ast::BinaryOp::Eq:
+    case ast::BinaryOp::Ne:
+      return lower_equality(e, b, out, std::move(rv));
+    case ast::BinaryOp::Lt:
+      rv.bin = BinOp::Lt;
+      break;
+    case ast::BinaryOp::Le:
+      rv.bin = BinOp::Le;
+      break;
+    case ast::BinaryOp::Gt:
+      rv.bin = BinOp::Gt;
+      break;
+    case ast::BinaryOp::Ge:
+      rv.bin = BinOp::Ge;
+      break;
     case ast::BinaryOp::Add:
       rv.bin = (type->kind == TypeKind::String || type->kind == TypeKind::List) ? BinOp::Concat : BinOp::Add;
       break;
-    case ast::BinaryOp::Sub: rv.bin = BinOp::Sub; break;
-    case ast::BinaryOp::Mul: rv.bin = BinOp::Mul; break;
-    case ast::BinaryOp::Div: rv.bin = BinOp::Div; break;
-    case ast::BinaryOp::Rem: rv.bin = BinOp::Rem; break;
-    default: throw LowerError{"unsupported operator"};
+    case ast::BinaryOp::Sub:
+      rv.bin = BinOp::Sub;
+      break;
+    case ast::BinaryOp::Mul:
+      rv.bin = BinOp::Mul;
+      break;
+    case ast::BinaryOp::Div:
+      rv.bin = BinOp::Div;
+      break;
+    case ast::BinaryOp::Rem:
+      rv.bin = BinOp::Rem;
+      break;
+    default:
+      throw LowerError{"unsupported operator"};
   }
   TypeId want_l = rv.bin == BinOp::Concat ? type : nullptr;
   rv.args.push_back(lower_expr(b.lhs.get(), out, want_l));

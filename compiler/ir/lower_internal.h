@@ -18,10 +18,9 @@ struct LowerError {
 
 class BodyLowerer {
  public:
-  BodyLowerer(Module& module, const check::CheckedProgram& program,
-              const source::SourceManager& sources, Body& body, std::uint32_t function)
-      : m_(module), p_(program), sources_(sources), body_(body), function_(function),
-        root_dir_(module.root_dir) {}
+  BodyLowerer(Module& module, const check::CheckedProgram& program, const source::SourceManager& sources, Body& body,
+              std::uint32_t function)
+      : m_(module), p_(program), sources_(sources), body_(body), function_(function), root_dir_(module.root_dir) {}
 
   // Declares the variable of checked local `local` (parameters, key, let/var, for vars).
   std::uint32_t bind_local(std::uint32_t local, Var::Kind kind);
@@ -86,22 +85,22 @@ class BodyLowerer {
  public:
   // Helpers shared by both files.
   std::uint32_t new_temp(TypeId type);
-  Operand def(Block& out, Rvalue rv);             // defines a temp holding rv
+  Operand def(Block& out, Rvalue rv);  // defines a temp holding rv
   Operand var_operand(std::uint32_t var);
   Operand coerce(Operand op, TypeId to, Block& out);
-  Operand materialize(Operand op, Block& out);    // ensure a place (for non-scalar consts)
-  Rvalue zero_of(TypeId type);                    // the default value of `type`
-  Operand place_operand(Place place);             // a read of `place`
+  Operand materialize(Operand op, Block& out);  // ensure a place (for non-scalar consts)
+  Rvalue zero_of(TypeId type);                  // the default value of `type`
+  Operand place_operand(Place place);           // a read of `place`
   // `op` when it is a temporary, else a new temporary of `type` holding a copy (what Send and
   // Emit move).
   Operand own_temp(Operand op, TypeId type, Block& out);
-  Operand is_present(Operand opt, Block& out);    // a bool temp: whether `opt` holds a value
+  Operand is_present(Operand opt, Block& out);  // a bool temp: whether `opt` holds a value
   std::uint32_t loc(const source::Span& span);
   std::uint32_t line(const source::Span& span);
   // Sets the body's line, file and (for a fn) the location of its entry checks.
   void declared_at(const source::Span& span);
   TypeId type_of(const ast::Expr* e) const;
-  TypeId resolve(TypeId t, TypeId expected);       // fill Bottom from expected
+  TypeId resolve(TypeId t, TypeId expected);  // fill Bottom from expected
   // `t` with every Bottom part made `int`: the type an untyped `none`, `[]` or `{}` takes where
   // nothing is expected (`"${none}"`, `string([])`, `[].len()`, `[none] == []`). Such a value
   // holds no value of the stand-in type, so which type stands in is never seen.

@@ -34,8 +34,8 @@ class Indexer {
 
  private:
   // ------------------------------------------------------------------ recording
-  void define(const ast::Ident& id, std::string key, SK kind, std::string detail,
-              const std::string& doc = {}, const std::string& container = {}) {
+  void define(const ast::Ident& id, std::string key, SK kind, std::string detail, const std::string& doc = {},
+              const std::string& container = {}) {
     if (id.name.empty() || !id.span.valid()) return;
     Symbol& s = a_.symbols[key];
     s.kind = kind;
@@ -47,8 +47,7 @@ class Indexer {
     s.is_std = std_;
     use(id.span, key, true);
   }
-  void use(const source::Span& span, const std::string& key, bool definition = false,
-           std::string type = {}) {
+  void use(const source::Span& span, const std::string& key, bool definition = false, std::string type = {}) {
     if (!span.valid() || span.begin == span.end) return;
     a_.occurrences[span.file].push_back({span, key, definition, std::move(type)});
   }
@@ -73,8 +72,8 @@ class Indexer {
   void declaration(const ast::EnumDecl& d) {
     define(d.name, "enum:" + d.name.name, SK::Enum, "enum " + d.name.name, d.doc);
     for (const ast::EnumValue& v : d.values) {
-      define(v.name, "enumvalue:" + d.name.name + "." + v.name.name, SK::EnumValue,
-             d.name.name + "." + v.name.name, v.doc, d.name.name);
+      define(v.name, "enumvalue:" + d.name.name + "." + v.name.name, SK::EnumValue, d.name.name + "." + v.name.name,
+             v.doc, d.name.name);
     }
   }
   void declaration(const ast::ConstDecl& d) {
@@ -109,8 +108,8 @@ class Indexer {
     std::uint32_t f = c_.find_function(d.name.name);
     for (const ast::StateDecl& s : d.states) {
       std::string type = type_text(s.type.get());
-      define(s.name, "state:" + d.name.name + "." + s.name.name, SK::State,
-             "state " + s.name.name + ": " + type, s.doc, d.name.name);
+      define(s.name, "state:" + d.name.name + "." + s.name.name, SK::State, "state " + s.name.name + ": " + type, s.doc,
+             d.name.name);
       type_expr(s.type.get());
       expr(s.init.get());
       if (s.expires) expr(s.expires->duration.get());
@@ -133,7 +132,8 @@ class Indexer {
     scope_.clear();
   }
   void declaration(const ast::EgressDecl& d) {
-    define(d.name, "egress:" + d.name.name, SK::Egress, "egress " + d.name.name + ": " + type_text(d.type.get()), d.doc);
+    define(d.name, "egress:" + d.name.name, SK::Egress, "egress " + d.name.name + ": " + type_text(d.type.get()),
+           d.doc);
     type_expr(d.type.get());
   }
 
@@ -150,18 +150,26 @@ class Indexer {
     auto it = c_.local_of.find(&id);
     if (it == c_.local_of.end()) return;
     const check::LocalInfo& info = c_.locals[it->second];
-    const char* what = info.kind == check::LocalInfo::Kind::Var ? "var " : info.kind == check::LocalInfo::Kind::Let ? "let " : "param ";
-    define(id, "local:" + std::to_string(it->second), SK::Local, what + info.name + ": " + type_name(info.type), {}, scope_);
+    const char* what = info.kind == check::LocalInfo::Kind::Var   ? "var "
+                       : info.kind == check::LocalInfo::Kind::Let ? "let "
+                                                                  : "param ";
+    define(id, "local:" + std::to_string(it->second), SK::Local, what + info.name + ": " + type_name(info.type), {},
+           scope_);
   }
 
   std::string type_text(const ast::TypeExpr* t) const {
     if (!t) return "?";
     switch (t->kind) {
-      case ast::TypeExpr::Kind::Named: return t->name.name;
-      case ast::TypeExpr::Kind::List: return "list<" + type_text(t->args[0].get()) + ">";
-      case ast::TypeExpr::Kind::Map: return "map<" + type_text(t->args[0].get()) + ", " + type_text(t->args[1].get()) + ">";
-      case ast::TypeExpr::Kind::Ref: return "ref<" + t->name.name + ">";
-      case ast::TypeExpr::Kind::Optional: return type_text(t->args[0].get()) + "?";
+      case ast::TypeExpr::Kind::Named:
+        return t->name.name;
+      case ast::TypeExpr::Kind::List:
+        return "list<" + type_text(t->args[0].get()) + ">";
+      case ast::TypeExpr::Kind::Map:
+        return "map<" + type_text(t->args[0].get()) + ", " + type_text(t->args[1].get()) + ">";
+      case ast::TypeExpr::Kind::Ref:
+        return "ref<" + t->name.name + ">";
+      case ast::TypeExpr::Kind::Optional:
+        return type_text(t->args[0].get()) + "?";
     }
     return "?";
   }
@@ -170,8 +178,10 @@ class Indexer {
     if (!t) return;
     if (t->kind == ast::TypeExpr::Kind::Named) {
       auto g = c_.globals.find(t->name.name);
-      if (g != c_.globals.end() && g->second.kind == check::GlobalRef::Kind::Message) use(t->name.span, "message:" + t->name.name);
-      if (g != c_.globals.end() && g->second.kind == check::GlobalRef::Kind::Enum) use(t->name.span, "enum:" + t->name.name);
+      if (g != c_.globals.end() && g->second.kind == check::GlobalRef::Kind::Message)
+        use(t->name.span, "message:" + t->name.name);
+      if (g != c_.globals.end() && g->second.kind == check::GlobalRef::Kind::Enum)
+        use(t->name.span, "enum:" + t->name.name);
     } else if (t->kind == ast::TypeExpr::Kind::Ref) {
       use(t->name.span, "function:" + t->name.name);
     }
@@ -190,13 +200,19 @@ class Indexer {
     expr(s.value.get());
     local(s.name);
   }
-  void stmt(const ast::AssignStmt& s) { expr(s.target.get()); expr(s.value.get()); }
+  void stmt(const ast::AssignStmt& s) {
+    expr(s.target.get());
+    expr(s.value.get());
+  }
   void stmt(const ast::IfStmt& s) {
     expr(s.cond.get());
     block(s.then_block);
     if (s.else_block) block(*s.else_block);
   }
-  void stmt(const ast::WhileStmt& s) { expr(s.cond.get()); block(s.body); }
+  void stmt(const ast::WhileStmt& s) {
+    expr(s.cond.get());
+    block(s.body);
+  }
   void stmt(const ast::ForStmt& s) {
     expr(s.iterable.get());
     local(s.var);
@@ -264,20 +280,27 @@ class Indexer {
   }
   std::string key_of(const Resolution& r) const {
     switch (r.kind) {
-      case Resolution::Kind::Local: return "local:" + std::to_string(r.index);
+      case Resolution::Kind::Local:
+        return "local:" + std::to_string(r.index);
       case Resolution::Kind::State:
         return "state:" + c_.functions[r.sub].name + "." + c_.functions[r.sub].states[r.index].name;
-      case Resolution::Kind::Const: return "const:" + c_.consts[r.index].name;
-      case Resolution::Kind::Fn: return fn_key(c_.fns[r.index].module, c_.fns[r.index].name);
+      case Resolution::Kind::Const:
+        return "const:" + c_.consts[r.index].name;
+      case Resolution::Kind::Fn:
+        return fn_key(c_.fns[r.index].module, c_.fns[r.index].name);
       case Resolution::Kind::FunctionType:
-      case Resolution::Kind::Address: return "function:" + c_.functions[r.index].name;
-      case Resolution::Kind::Enum: return "enum:" + c_.enums[r.index].name;
+      case Resolution::Kind::Address:
+        return "function:" + c_.functions[r.index].name;
+      case Resolution::Kind::Enum:
+        return "enum:" + c_.enums[r.index].name;
       case Resolution::Kind::EnumValue:
         return "enumvalue:" + c_.enums[r.index].name + "." + c_.enums[r.index].values[r.sub].name;
       case Resolution::Kind::Field:
         return "field:" + c_.messages[r.index].name + "." + c_.messages[r.index].fields[r.sub].name;
-      case Resolution::Kind::Message: return "message:" + c_.messages[r.index].name;
-      default: return {};
+      case Resolution::Kind::Message:
+        return "message:" + c_.messages[r.index].name;
+      default:
+        return {};
     }
   }
   std::string expr_type(const ast::Expr& e) const {
@@ -310,17 +333,29 @@ class Indexer {
     for (const auto& x : n.elements) expr(x.get());
   }
   void node(const ast::Expr&, const ast::MapLit& n) {
-    for (const auto& x : n.entries) { expr(x.key.get()); expr(x.value.get()); }
+    for (const auto& x : n.entries) {
+      expr(x.key.get());
+      expr(x.value.get());
+    }
   }
-  void node(const ast::Expr&, const ast::Index& n) { expr(n.object.get()); expr(n.index.get()); }
+  void node(const ast::Expr&, const ast::Index& n) {
+    expr(n.object.get());
+    expr(n.index.get());
+  }
   void node(const ast::Expr&, const ast::Call& n) {
     expr(n.callee.get());
     for (const auto& x : n.args) expr(x.get());
   }
   void node(const ast::Expr&, const ast::Unwrap& n) { expr(n.operand.get()); }
   void node(const ast::Expr&, const ast::Unary& n) { expr(n.operand.get()); }
-  void node(const ast::Expr&, const ast::Binary& n) { expr(n.lhs.get()); expr(n.rhs.get()); }
-  void node(const ast::Expr&, const ast::Range& n) { expr(n.begin.get()); expr(n.end.get()); }
+  void node(const ast::Expr&, const ast::Binary& n) {
+    expr(n.lhs.get());
+    expr(n.rhs.get());
+  }
+  void node(const ast::Expr&, const ast::Range& n) {
+    expr(n.begin.get());
+    expr(n.end.get());
+  }
   void node(const ast::Expr&, const ast::Send& n) {
     expr(n.message.get());
     expr(n.target.get());

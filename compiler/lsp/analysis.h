@@ -32,14 +32,14 @@ struct Symbol {
   std::string doc;        // `///` documentation
   std::string container;  // the message / enum / function type it belongs to; a local's fn, function type or ingress
   source::Span definition;
-  bool is_std = false;    // declared in a std module: never renamed
+  bool is_std = false;  // declared in a std module: never renamed
 };
 
 struct Occurrence {
   source::Span span;
   std::string symbol;  // key into Analysis::symbols
   bool is_definition = false;
-  std::string type;    // the type of the expression at this name, when it has one
+  std::string type;  // the type of the expression at this name, when it has one
 };
 
 struct Analysis {

@@ -12,20 +12,31 @@ namespace {
 using SK = Symbol::Kind;
 
 // LSP CompletionItemKind
-constexpr int kKeyword = 14, kStruct = 22, kField = 5, kFunction = 3, kClass = 7, kEnum = 13,
-              kEnumMember = 20, kConstant = 21, kVariable = 6, kEvent = 23, kModule = 9, kMethod = 2;
+constexpr int kKeyword = 14, kStruct = 22, kField = 5, kFunction = 3, kClass = 7, kEnum = 13, kEnumMember = 20,
+              kConstant = 21, kVariable = 6, kEvent = 23, kModule = 9, kMethod = 2;
 
 int item_kind(SK kind) {
   switch (kind) {
-    case SK::Message: return kStruct;
-    case SK::Field: case SK::State: return kField;
-    case SK::Enum: return kEnum;
-    case SK::EnumValue: return kEnumMember;
-    case SK::Const: return kConstant;
-    case SK::Fn: return kFunction;
-    case SK::Function: return kClass;
-    case SK::Ingress: case SK::Egress: return kEvent;
-    default: return kVariable;
+    case SK::Message:
+      return kStruct;
+    case SK::Field:
+    case SK::State:
+      return kField;
+    case SK::Enum:
+      return kEnum;
+    case SK::EnumValue:
+      return kEnumMember;
+    case SK::Const:
+      return kConstant;
+    case SK::Fn:
+      return kFunction;
+    case SK::Function:
+      return kClass;
+    case SK::Ingress:
+    case SK::Egress:
+      return kEvent;
+    default:
+      return kVariable;
   }
 }
 
@@ -35,7 +46,7 @@ struct Context {
   std::string_view before;  // the file's text up to the cursor
   std::size_t word_start;   // where the identifier being typed starts
   std::string previous_word;
-  char previous_char = 0;   // the non-blank character before the word
+  char previous_char = 0;  // the non-blank character before the word
 };
 
 Context context_at(std::string_view text, std::uint32_t offset) {
@@ -105,13 +116,19 @@ class Completer {
   void methods(const std::string& type) {
     using M = check::Method;
     auto range = [&](M from, M to) {
-      for (int m = static_cast<int>(from); m <= static_cast<int>(to); ++m) add(check::method_name(static_cast<M>(m)), kMethod, type);
+      for (int m = static_cast<int>(from); m <= static_cast<int>(to); ++m)
+        add(check::method_name(static_cast<M>(m)), kMethod, type);
     };
-    if (type == "string") range(M::StrLen, M::StrSubstring);
-    else if (type.rfind("list<", 0) == 0) range(M::ListLen, M::ListLast);
-    else if (type.rfind("map<", 0) == 0) range(M::MapLen, M::MapIsEmpty);
-    else if (type == "time") range(M::TimeUnixMillis, M::TimeUnixMillis);
-    else if (type == "duration") range(M::DurationMillis, M::DurationSeconds);
+    if (type == "string")
+      range(M::StrLen, M::StrSubstring);
+    else if (type.rfind("list<", 0) == 0)
+      range(M::ListLen, M::ListLast);
+    else if (type.rfind("map<", 0) == 0)
+      range(M::MapLen, M::MapIsEmpty);
+    else if (type == "time")
+      range(M::TimeUnixMillis, M::TimeUnixMillis);
+    else if (type == "duration")
+      range(M::DurationMillis, M::DurationSeconds);
   }
 
   const Analysis& a_;
@@ -168,8 +185,10 @@ Json completion(const Analysis& a, source::FileId file, std::uint32_t offset) {
   } else if (c.previous_word == "to") {
     bool emit = c.before.rfind("emit") != std::string_view::npos &&
                 (c.before.rfind("send") == std::string_view::npos || c.before.rfind("emit") > c.before.rfind("send"));
-    if (emit) out.symbols({SK::Egress});
-    else out.symbols({SK::Function, SK::Local, SK::State});
+    if (emit)
+      out.symbols({SK::Egress});
+    else
+      out.symbols({SK::Function, SK::Local, SK::State});
   } else {
     out.keywords();
     out.symbols({SK::Message, SK::Enum, SK::Const, SK::Fn, SK::Function, SK::Local});

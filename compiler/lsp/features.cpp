@@ -22,33 +22,53 @@ Json location_of(const Analysis& a, const source::Span& span) {
 
 int symbol_kind(SK kind) {  // LSP SymbolKind
   switch (kind) {
-    case SK::Message: return 23;    // Struct
-    case SK::Field: return 8;       // Field
-    case SK::Enum: return 10;       // Enum
-    case SK::EnumValue: return 22;  // EnumMember
-    case SK::Const: return 14;      // Constant
-    case SK::Fn: return 12;         // Function
-    case SK::Function: return 5;    // Class
-    case SK::State: return 7;       // Property
+    case SK::Message:
+      return 23;  // Struct
+    case SK::Field:
+      return 8;  // Field
+    case SK::Enum:
+      return 10;  // Enum
+    case SK::EnumValue:
+      return 22;  // EnumMember
+    case SK::Const:
+      return 14;  // Constant
+    case SK::Fn:
+      return 12;  // Function
+    case SK::Function:
+      return 5;  // Class
+    case SK::State:
+      return 7;  // Property
     case SK::Ingress:
-    case SK::Egress: return 24;     // Event
-    default: return 13;             // Variable
+    case SK::Egress:
+      return 24;  // Event
+    default:
+      return 13;  // Variable
   }
 }
 
 int semantic_type(SK kind) {  // index into semantic_token_legend()
   switch (kind) {
-    case SK::Message: return 0;
-    case SK::Field: return 1;
-    case SK::Enum: return 2;
-    case SK::EnumValue: return 3;
-    case SK::Const: return 4;
-    case SK::Fn: return 5;
-    case SK::Function: return 6;
-    case SK::State: return 7;
+    case SK::Message:
+      return 0;
+    case SK::Field:
+      return 1;
+    case SK::Enum:
+      return 2;
+    case SK::EnumValue:
+      return 3;
+    case SK::Const:
+      return 4;
+    case SK::Fn:
+      return 5;
+    case SK::Function:
+      return 6;
+    case SK::State:
+      return 7;
     case SK::Ingress:
-    case SK::Egress: return 8;
-    default: return 9;
+    case SK::Egress:
+      return 8;
+    default:
+      return 9;
   }
 }
 
@@ -68,9 +88,10 @@ Json range_of(const Analysis& a, const source::Span& span) {
 }
 
 Json semantic_token_legend() {
-  return {{"tokenTypes", {"struct", "property", "enum", "enumMember", "variable", "function", "class",
-                          "property", "event", "variable"}},
-          {"tokenModifiers", {"declaration", "readonly"}}};
+  return {
+      {"tokenTypes",
+       {"struct", "property", "enum", "enumMember", "variable", "function", "class", "property", "event", "variable"}},
+      {"tokenModifiers", {"declaration", "readonly"}}};
 }
 
 Json diagnostics_of(const Analysis& a, source::FileId file) {
@@ -84,7 +105,8 @@ Json diagnostics_of(const Analysis& a, source::FileId file) {
                  {"message", d.message}};
     Json related = Json::array();
     for (const diagnostics::Note& n : d.notes) {
-      if (n.span.valid() && !a.is_std(n.span.file)) related.push_back({{"location", location_of(a, n.span)}, {"message", n.message}});
+      if (n.span.valid() && !a.is_std(n.span.file))
+        related.push_back({{"location", location_of(a, n.span)}, {"message", n.message}});
     }
     if (!related.empty()) diag["relatedInformation"] = related;
     if (d.kind == diagnostics::Kind::W0503 || d.kind == diagnostics::Kind::W0501) diag["tags"] = {1};  // Unnecessary
@@ -130,19 +152,29 @@ Json document_symbols(const Analysis& a, source::FileId file) {
       continue;
     }
     parents[s.name] = out.size();
-    out.push_back({{"name", s.name}, {"detail", s.detail}, {"kind", symbol_kind(s.kind)},
-                   {"range", range_of(a, s.definition)}, {"selectionRange", range_of(a, s.definition)},
+    out.push_back({{"name", s.name},
+                   {"detail", s.detail},
+                   {"kind", symbol_kind(s.kind)},
+                   {"range", range_of(a, s.definition)},
+                   {"selectionRange", range_of(a, s.definition)},
                    {"children", Json::array()}});
   }
   for (const Symbol* s : members) {
-    Json child = {{"name", s->name}, {"detail", s->detail}, {"kind", symbol_kind(s->kind)},
-                  {"range", range_of(a, s->definition)}, {"selectionRange", range_of(a, s->definition)}};
+    Json child = {{"name", s->name},
+                  {"detail", s->detail},
+                  {"kind", symbol_kind(s->kind)},
+                  {"range", range_of(a, s->definition)},
+                  {"selectionRange", range_of(a, s->definition)}};
     auto p = parents.find(s->container);
     if (p != parents.end()) out[p->second]["children"].push_back(std::move(child));
   }
-  auto start = [](const Json& j) { return std::make_pair(j["range"]["start"]["line"].get<int>(), j["range"]["start"]["character"].get<int>()); };
+  auto start = [](const Json& j) {
+    return std::make_pair(j["range"]["start"]["line"].get<int>(), j["range"]["start"]["character"].get<int>());
+  };
   std::sort(out.begin(), out.end(), [&](const Json& x, const Json& y) { return start(x) < start(y); });
-  for (Json& p : out) std::sort(p["children"].begin(), p["children"].end(), [&](const Json& x, const Json& y) { return start(x) < start(y); });
+  for (Json& p : out)
+    std::sort(p["children"].begin(), p["children"].end(),
+              [&](const Json& x, const Json& y) { return start(x) < start(y); });
   return out;
 }
 
@@ -172,7 +204,8 @@ Json semantic_tokens(const Analysis& a, source::FileId file) {
     std::uint32_t delta_line = start.line - prev.line;
     std::uint32_t delta_start = delta_line == 0 ? start.character - prev.character : start.character;
     int modifiers = (o.is_definition ? 1 : 0) | (s->second.kind == SK::Const ? 2 : 0);
-    data.insert(data.end(), {delta_line, delta_start, end.character - start.character, semantic_type(s->second.kind), modifiers});
+    data.insert(data.end(),
+                {delta_line, delta_start, end.character - start.character, semantic_type(s->second.kind), modifiers});
     prev = start;
   }
   return {{"data", data}};
@@ -208,10 +241,15 @@ Json code_actions(const Analysis& a, source::FileId file, std::uint32_t begin, s
         changes[path_to_uri(a.sources.file(e.span.file).path())].push_back(
             {{"range", range_of(a, e.span)}, {"newText", e.replacement}});
       }
-      Json diag = {{"range", range_of(a, d.span)}, {"code", std::string(diagnostics::info(d.kind).code)},
-                   {"message", d.message}, {"severity", d.severity == diagnostics::Severity::Error ? 1 : 2}};
-      out.push_back({{"title", fix.message}, {"kind", "quickfix"}, {"isPreferred", true},
-                     {"diagnostics", {diag}}, {"edit", {{"changes", changes}}}});
+      Json diag = {{"range", range_of(a, d.span)},
+                   {"code", std::string(diagnostics::info(d.kind).code)},
+                   {"message", d.message},
+                   {"severity", d.severity == diagnostics::Severity::Error ? 1 : 2}};
+      out.push_back({{"title", fix.message},
+                     {"kind", "quickfix"},
+                     {"isPreferred", true},
+                     {"diagnostics", {diag}},
+                     {"edit", {{"changes", changes}}}});
     }
   }
   return out;
@@ -224,7 +262,8 @@ Json formatting(const Analysis& a, source::FileId file) {
   const std::string& text = a.sources.file(file).text();
   if (*result.text == text) return Json::array();
   LineIndex index(text);
-  Json range = {{"start", position_json({0, 0})}, {"end", position_json(index.position(static_cast<std::uint32_t>(text.size())))}};
+  Json range = {{"start", position_json({0, 0})},
+                {"end", position_json(index.position(static_cast<std::uint32_t>(text.size())))}};
   return Json::array({{{"range", range}, {"newText", *result.text}}});
 }
 

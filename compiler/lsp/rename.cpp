@@ -20,7 +20,8 @@ using SK = Symbol::Kind;
 
 bool is_identifier(const std::string& name) {
   if (name.empty() || !(std::isalpha(static_cast<unsigned char>(name[0])) || name[0] == '_')) return false;
-  return std::all_of(name.begin(), name.end(), [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; });
+  return std::all_of(name.begin(), name.end(),
+                     [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; });
 }
 
 // Whether renaming `s` to `name` would clash with another declaration of the same namespace
@@ -28,13 +29,22 @@ bool is_identifier(const std::string& name) {
 bool clashes(const Analysis& a, const Symbol& s, const std::string& name) {
   const check::CheckedProgram& c = *a.checked;
   switch (s.kind) {
-    case SK::Message: case SK::Enum: case SK::Const: case SK::Fn: case SK::Function:
-    case SK::Ingress: case SK::Egress:
+    case SK::Message:
+    case SK::Enum:
+    case SK::Const:
+    case SK::Fn:
+    case SK::Function:
+    case SK::Ingress:
+    case SK::Egress:
       return c.globals.count(name) > 0 || c.modules.count(name) > 0;
-    case SK::Field: return a.symbols.count("field:" + s.container + "." + name) > 0;
-    case SK::EnumValue: return a.symbols.count("enumvalue:" + s.container + "." + name) > 0;
-    case SK::State: return a.symbols.count("state:" + s.container + "." + name) > 0;
-    default: return false;
+    case SK::Field:
+      return a.symbols.count("field:" + s.container + "." + name) > 0;
+    case SK::EnumValue:
+      return a.symbols.count("enumvalue:" + s.container + "." + name) > 0;
+    case SK::State:
+      return a.symbols.count("state:" + s.container + "." + name) > 0;
+    default:
+      return false;
   }
 }
 
@@ -128,8 +138,8 @@ std::string new_binding(const Analysis& a, const Analysis& b, const Renamed& r) 
   std::map<std::string, std::string> counterpart, original;  // a's symbol -> b's, and back
   auto at = [&](const Place& p) {
     std::optional<source::FileId> file = b.sources.find(std::get<0>(p));
-    return file ? "`" + b.sources.file(*file).text().substr(std::get<1>(p), std::get<2>(p) - std::get<1>(p)) +
-                      "` at " + where(b, *file, std::get<1>(p))
+    return file ? "`" + b.sources.file(*file).text().substr(std::get<1>(p), std::get<2>(p) - std::get<1>(p)) + "` at " +
+                      where(b, *file, std::get<1>(p))
                 : std::get<0>(p);
   };
   for (const auto& [place, symbol] : after) {
@@ -175,7 +185,8 @@ Json rename(const Analysis& a, source::FileId file, std::uint32_t offset, const 
     std::unique_ptr<Analysis> b = renamed.analyze_it();
     std::string why = new_diagnostic(a, *b, renamed);
     if (why.empty()) why = new_binding(a, *b, renamed);
-    if (!why.empty()) throw RequestError(kRequestFailed, "cannot rename `" + s->name + "` to `" + new_name + "`: " + why);
+    if (!why.empty())
+      throw RequestError(kRequestFailed, "cannot rename `" + s->name + "` to `" + new_name + "`: " + why);
   }
   Json changes = Json::object();
   std::set<std::pair<source::FileId, std::uint32_t>> done;

@@ -45,7 +45,8 @@ struct DocumentRequest {
 Json yes() { return true; }
 
 const DocumentRequest kDocumentRequests[] = {
-    {"textDocument/hover", "hoverProvider", yes, [](const DocumentCall& c) { return hover(c.a, c.file, c.position()); }},
+    {"textDocument/hover", "hoverProvider", yes,
+     [](const DocumentCall& c) { return hover(c.a, c.file, c.position()); }},
     {"textDocument/definition", "definitionProvider", yes,
      [](const DocumentCall& c) { return definition(c.a, c.file, c.position()); }},
     {"textDocument/references", "referencesProvider", yes,
@@ -59,8 +60,7 @@ const DocumentRequest kDocumentRequests[] = {
      [](const DocumentCall& c) {
        return rename(c.a, c.file, c.position(), field(c.params, "newName").get<std::string>());
      }},
-    {"textDocument/completion", "completionProvider",
-     [] { return Json{{"triggerCharacters", {".", " ", "{", ","}}}; },
+    {"textDocument/completion", "completionProvider", [] { return Json{{"triggerCharacters", {".", " ", "{", ","}}}; },
      [](const DocumentCall& c) { return completion(c.a, c.file, c.position()); }},
     {"textDocument/documentSymbol", "documentSymbolProvider", yes,
      [](const DocumentCall& c) { return document_symbols(c.a, c.file); }},
@@ -106,8 +106,10 @@ int Server::run() {
   for (;;) {
     std::unique_lock lock(mutex_);
     auto has_work = [this] { return !inbox_.empty() || input_closed_; };
-    if (deadline_) ready_.wait_until(lock, *deadline_, has_work);
-    else ready_.wait(lock, has_work);
+    if (deadline_)
+      ready_.wait_until(lock, *deadline_, has_work);
+    else
+      ready_.wait(lock, has_work);
     if (inbox_.empty()) {
       if (input_closed_) return exit_code_.value_or(shutdown_ ? 0 : 1);
       lock.unlock();
@@ -171,7 +173,8 @@ void Server::dispatch(const Json& message) {
   try {
     if (!initialized_ && method != "initialize" && method != "exit") {
       // LSP: before `initialize`, requests get ServerNotInitialized and notifications are dropped.
-      if (is_request) respond_error(id, kServerNotInitialized, "the server is not initialized: send `initialize` first");
+      if (is_request)
+        respond_error(id, kServerNotInitialized, "the server is not initialized: send `initialize` first");
       return;
     }
     if (!is_request) return notification(method, params);
@@ -211,16 +214,21 @@ Json Server::request(const std::string& method, const Json& params) {
   if (!handler) throw RequestError(kMethodNotFound, "unknown method `" + method + "`");
   Document& doc = document(params);
   const Analysis& a = *doc.analysis;
-  const source::FileId file = a.sources.find(uri_to_path(field(field(params, "textDocument"), "uri").get<std::string>())).value_or(a.root);
+  const source::FileId file =
+      a.sources.find(uri_to_path(field(field(params, "textDocument"), "uri").get<std::string>())).value_or(a.root);
   return handler->handle(DocumentCall{a, file, a.line_index(file), params});
 }
 
 void Server::notification(const std::string& method, const Json& params) {
   try {
-    if (method == "exit") exit_code_ = shutdown_ ? 0 : 1;
-    else if (method == "textDocument/didOpen") did_open(params);
-    else if (method == "textDocument/didChange") did_change(params);
-    else if (method == "textDocument/didClose") did_close(params);
+    if (method == "exit")
+      exit_code_ = shutdown_ ? 0 : 1;
+    else if (method == "textDocument/didOpen")
+      did_open(params);
+    else if (method == "textDocument/didChange")
+      did_change(params);
+    else if (method == "textDocument/didClose")
+      did_close(params);
   } catch (const std::exception&) {
     // A notification has no response; a malformed one is ignored.
   }
@@ -262,7 +270,8 @@ void Server::did_change(const Json& params) {
 void Server::did_close(const Json& params) {
   std::string uri = field(params, "textDocument").at("uri").get<std::string>();
   if (documents_.erase(uri) == 0) return;
-  send({{"jsonrpc", "2.0"}, {"method", "textDocument/publishDiagnostics"},
+  send({{"jsonrpc", "2.0"},
+        {"method", "textDocument/publishDiagnostics"},
         {"params", {{"uri", uri}, {"diagnostics", Json::array()}}}});
   for (auto& [u, d] : documents_) d.dirty = true;
 }
@@ -292,7 +301,8 @@ void Server::publish(const std::string& uri, const Document& doc) {
   Json list = a.root == source::kNoFile ? Json::array() : diagnostics_of(a, a.root);
   if (auto failures = test_failures_.find(uri); failures != test_failures_.end())
     for (const Json& d : failures->second) list.push_back(d);
-  send({{"jsonrpc", "2.0"}, {"method", "textDocument/publishDiagnostics"},
+  send({{"jsonrpc", "2.0"},
+        {"method", "textDocument/publishDiagnostics"},
         {"params", {{"uri", uri}, {"version", doc.version}, {"diagnostics", list}}}});
 }
 
@@ -316,7 +326,8 @@ Document& Server::document(const Json& params) {
   auto it = documents_.find(uri);
   if (it == documents_.end()) throw RequestError(kInvalidParams, "document `" + uri + "` is not open");
   if (it->second.dirty) refresh();
-  if (it->second.analysis->root == source::kNoFile) throw RequestError(kRequestFailed, "the document cannot be analysed");
+  if (it->second.analysis->root == source::kNoFile)
+    throw RequestError(kRequestFailed, "the document cannot be analysed");
   return it->second;
 }
 

@@ -67,7 +67,7 @@ class Server {
   std::map<std::string, Json> test_failures_;
   std::optional<std::chrono::steady_clock::time_point> deadline_;
   std::chrono::steady_clock::time_point last_refresh_;  // when analyses last ran
-  bool initialized_ = false;  // `initialize` was answered
+  bool initialized_ = false;                            // `initialize` was answered
   bool shutdown_ = false;
   std::optional<int> exit_code_;
 

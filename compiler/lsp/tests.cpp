@@ -53,10 +53,11 @@ int run_child(const std::vector<std::string>& argv, std::string& out, std::strin
 Json failure_diagnostic(const Json& test, const Json& f) {
   const int line = std::max(0, f.value("line", 1) - 1);
   const int column = std::max(0, f.value("column", 1) - 1);
-  return {{"range", {{"start", {{"line", line}, {"character", column}}}, {"end", {{"line", line + 1}, {"character", 0}}}}},
-          {"severity", 1},
-          {"source", "sfn test"},
-          {"message", "test \"" + test.value("name", "") + "\" failed: " + f.value("message", "")}};
+  return {
+      {"range", {{"start", {{"line", line}, {"character", column}}}, {"end", {{"line", line + 1}, {"character", 0}}}}},
+      {"severity", 1},
+      {"source", "sfn test"},
+      {"message", "test \"" + test.value("name", "") + "\" failed: " + f.value("message", "")}};
 }
 
 }  // namespace

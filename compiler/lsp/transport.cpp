@@ -12,8 +12,8 @@ namespace {
 
 constexpr std::string_view kLength = "content-length:";
 constexpr long long kMaxLength = 1LL << 30;
-constexpr long long kNoLength = -1;    // the line has no Content-Length header
-constexpr long long kBadLength = -2;   // it has one whose value is not a usable length
+constexpr long long kNoLength = -1;   // the line has no Content-Length header
+constexpr long long kBadLength = -2;  // it has one whose value is not a usable length
 
 // The value of a `Content-Length:` header in `line`, wherever it starts: the bytes before it
 // are the rest of a message whose length was understated (and got a parse error).
@@ -121,9 +121,9 @@ std::optional<Framed> Transport::read_body(std::size_t length) {
     std::size_t end = json_value_end(available);
     std::size_t next = end == std::string_view::npos ? end : available.find_first_not_of(" \t\r\n", end);
     if (next != std::string_view::npos) {
-      Framed cut{std::string(available.substr(0, end)),
-                 "Content-Length " + std::to_string(length) + " overstates the body: the JSON value ends after " +
-                     std::to_string(end) + " bytes and more follows"};
+      Framed cut{std::string(available.substr(0, end)), "Content-Length " + std::to_string(length) +
+                                                            " overstates the body: the JSON value ends after " +
+                                                            std::to_string(end) + " bytes and more follows"};
       pos_ += next;
       return cut;
     }

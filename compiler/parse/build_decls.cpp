@@ -20,8 +20,8 @@ source::Span Builder::span(ParserRuleContext* ctx) const {
   Token* start = ctx->getStart();
   Token* stop = ctx->getStop();
   source::Span s = span(start);
-  if (stop != nullptr && stop->getTokenIndex() != INVALID_INDEX &&
-      stop->getTokenIndex() >= start->getTokenIndex() && stop->getType() != Token::EOF) {
+  if (stop != nullptr && stop->getTokenIndex() != INVALID_INDEX && stop->getTokenIndex() >= start->getTokenIndex() &&
+      stop->getType() != Token::EOF) {
     s.end = std::max(s.begin, span(stop).end);
   } else {
     s.end = s.begin;
@@ -30,9 +30,8 @@ source::Span Builder::span(ParserRuleContext* ctx) const {
 }
 
 ast::Ident Builder::ident(antlr4::tree::TerminalNode* node, const source::Span& fallback) const {
-  if (node == nullptr || dynamic_cast<antlr4::tree::ErrorNode*>(node) != nullptr ||
-      node->getSymbol() == nullptr || node->getSymbol()->getTokenIndex() == INVALID_INDEX ||
-      node->getSymbol()->getType() == Token::EOF) {
+  if (node == nullptr || dynamic_cast<antlr4::tree::ErrorNode*>(node) != nullptr || node->getSymbol() == nullptr ||
+      node->getSymbol()->getTokenIndex() == INVALID_INDEX || node->getSymbol()->getType() == Token::EOF) {
     return ast::Ident{"", source::Span{fallback.file, fallback.begin, fallback.begin}};
   }
   return ast::Ident{text(node->getSymbol()), span(node->getSymbol())};
@@ -139,8 +138,10 @@ ast::File Builder::build_file(SfnParser::FileContext* ctx) {
 }
 
 void Builder::build_top_level(SfnParser::DeclarationContext* ctx, ast::File& file) {
-  if (ctx != nullptr && ctx->testDecl() != nullptr) build_test(ctx->testDecl(), doc_before(ctx), file.tests);
-  else build_declaration(ctx, file.decls);
+  if (ctx != nullptr && ctx->testDecl() != nullptr)
+    build_test(ctx->testDecl(), doc_before(ctx), file.tests);
+  else
+    build_declaration(ctx, file.decls);
 }
 
 // ------------------------------------------------------------------------------- types
@@ -213,14 +214,22 @@ void Builder::build_declaration(SfnParser::DeclarationContext* ctx, std::vector<
   ast::Doc doc = doc_before(ctx);
   // One builder per alternative of the `declaration` rule.
   std::optional<ast::Decl> decl;
-  if (auto* m = ctx->messageDecl()) decl = build_decl(m, whole);
-  else if (auto* e = ctx->enumDecl()) decl = build_decl(e, whole);
-  else if (auto* c = ctx->constDecl()) decl = build_decl(c, whole);
-  else if (auto* f = ctx->fnDecl()) decl = build_decl(f, whole);
-  else if (auto* x = ctx->externFnDecl()) decl = build_decl(x, whole);
-  else if (auto* fn = ctx->functionDecl()) decl = build_decl(fn, whole);
-  else if (auto* in = ctx->ingressDecl()) decl = build_decl(in, whole);
-  else if (auto* eg = ctx->egressDecl()) decl = build_decl(eg, whole);
+  if (auto* m = ctx->messageDecl())
+    decl = build_decl(m, whole);
+  else if (auto* e = ctx->enumDecl())
+    decl = build_decl(e, whole);
+  else if (auto* c = ctx->constDecl())
+    decl = build_decl(c, whole);
+  else if (auto* f = ctx->fnDecl())
+    decl = build_decl(f, whole);
+  else if (auto* x = ctx->externFnDecl())
+    decl = build_decl(x, whole);
+  else if (auto* fn = ctx->functionDecl())
+    decl = build_decl(fn, whole);
+  else if (auto* in = ctx->ingressDecl())
+    decl = build_decl(in, whole);
+  else if (auto* eg = ctx->egressDecl())
+    decl = build_decl(eg, whole);
   if (!decl || ast::name_of(*decl).name.empty()) return;
   std::visit(
       [&](auto& d) {
@@ -241,8 +250,10 @@ ast::Decl Builder::build_decl(SfnParser::MessageDeclContext* m, const source::Sp
     if (field.name.name.empty()) continue;
     field.doc = doc_before(f);
     field.type = build_type(f->type());
-    if (f->expr() != nullptr) field.default_value = build_expr(f->expr(), f);
-    else if (f->ASSIGN() != nullptr) field.default_value = error_expr(field.span);
+    if (f->expr() != nullptr)
+      field.default_value = build_expr(f->expr(), f);
+    else if (f->ASSIGN() != nullptr)
+      field.default_value = error_expr(field.span);
     decl.fields.push_back(std::move(field));
   }
   return decl;
@@ -311,16 +322,17 @@ ast::Decl Builder::build_decl(SfnParser::FunctionDeclContext* fn, const source::
   return decl;
 }
 
-std::optional<ast::StateDecl> Builder::build_state(SfnParser::StateDeclContext* s,
-                                                   SfnParser::MemberContext* member) {
+std::optional<ast::StateDecl> Builder::build_state(SfnParser::StateDeclContext* s, SfnParser::MemberContext* member) {
   ast::StateDecl state;
   state.span = span(s);
   state.name = ident(s->IDENT(), state.span);
   if (state.name.name.empty()) return std::nullopt;
   state.doc = doc_before(member);
   state.type = build_type(s->type());
-  if (s->expr() != nullptr) state.init = build_expr(s->expr(), s);
-  else if (s->ASSIGN() != nullptr) state.init = error_expr(state.span);
+  if (s->expr() != nullptr)
+    state.init = build_expr(s->expr(), s);
+  else if (s->ASSIGN() != nullptr)
+    state.init = error_expr(state.span);
   if (auto* ex = s->expiry()) {
     ast::Expiry expiry;
     expiry.span = span(ex);
@@ -331,8 +343,7 @@ std::optional<ast::StateDecl> Builder::build_state(SfnParser::StateDeclContext* 
   return state;
 }
 
-std::optional<ast::Handler> Builder::build_handler(SfnParser::HandlerContext* h,
-                                                   SfnParser::MemberContext* member) {
+std::optional<ast::Handler> Builder::build_handler(SfnParser::HandlerContext* h, SfnParser::MemberContext* member) {
   ast::Handler handler;
   handler.span = span(h);
   auto idents = h->IDENT();

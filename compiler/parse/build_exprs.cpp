@@ -48,7 +48,7 @@ bool parse_magnitude(std::string_view text, std::uint64_t& value) {
   if (digits.empty()) return false;
   value = 0;
   for (char c : digits) {
-    unsigned d = (c >= '0' && c <= '9') ? c - '0'
+    unsigned d = (c >= '0' && c <= '9')   ? c - '0'
                  : (c >= 'a' && c <= 'f') ? c - 'a' + 10
                  : (c >= 'A' && c <= 'F') ? c - 'A' + 10
                                           : 99;
@@ -115,8 +115,7 @@ ast::ExprPtr Builder::build_expr_inner(SfnParser::ExprContext* ctx) {
     ast::ExprPtr object = build_expr(f->expr(), f);
     auto* name = f->anyName();
     if (name == nullptr || name->getStart() == nullptr || name->exception != nullptr ||
-        name->getStart()->getType() == Token::EOF ||
-        (name->IDENT() == nullptr && name->keyword() == nullptr)) {
+        name->getStart()->getType() == Token::EOF || (name->IDENT() == nullptr && name->keyword() == nullptr)) {
       return error_expr(whole);
     }
     Token* tok = name->getStart();
@@ -164,21 +163,50 @@ ast::ExprPtr Builder::build_expr_inner(SfnParser::ExprContext* ctx) {
     if (b->op == nullptr) return error_expr(whole);
     ast::BinaryOp op = ast::BinaryOp::Add;
     switch (b->op->getType()) {
-      case SfnLexer::QQ: op = ast::BinaryOp::Coalesce; break;
-      case SfnLexer::OROR: op = ast::BinaryOp::Or; break;
-      case SfnLexer::ANDAND: op = ast::BinaryOp::And; break;
-      case SfnLexer::EQEQ: op = ast::BinaryOp::Eq; break;
-      case SfnLexer::NEQ: op = ast::BinaryOp::Ne; break;
-      case SfnLexer::LT: op = ast::BinaryOp::Lt; break;
-      case SfnLexer::LE: op = ast::BinaryOp::Le; break;
-      case SfnLexer::GT: op = ast::BinaryOp::Gt; break;
-      case SfnLexer::GE: op = ast::BinaryOp::Ge; break;
-      case SfnLexer::PLUS: op = ast::BinaryOp::Add; break;
-      case SfnLexer::MINUS: op = ast::BinaryOp::Sub; break;
-      case SfnLexer::STAR: op = ast::BinaryOp::Mul; break;
-      case SfnLexer::SLASH: op = ast::BinaryOp::Div; break;
-      case SfnLexer::PERCENT: op = ast::BinaryOp::Rem; break;
-      default: return error_expr(whole);
+      case SfnLexer::QQ:
+        op = ast::BinaryOp::Coalesce;
+        break;
+      case SfnLexer::OROR:
+        op = ast::BinaryOp::Or;
+        break;
+      case SfnLexer::ANDAND:
+        op = ast::BinaryOp::And;
+        break;
+      case SfnLexer::EQEQ:
+        op = ast::BinaryOp::Eq;
+        break;
+      case SfnLexer::NEQ:
+        op = ast::BinaryOp::Ne;
+        break;
+      case SfnLexer::LT:
+        op = ast::BinaryOp::Lt;
+        break;
+      case SfnLexer::LE:
+        op = ast::BinaryOp::Le;
+        break;
+      case SfnLexer::GT:
+        op = ast::BinaryOp::Gt;
+        break;
+      case SfnLexer::GE:
+        op = ast::BinaryOp::Ge;
+        break;
+      case SfnLexer::PLUS:
+        op = ast::BinaryOp::Add;
+        break;
+      case SfnLexer::MINUS:
+        op = ast::BinaryOp::Sub;
+        break;
+      case SfnLexer::STAR:
+        op = ast::BinaryOp::Mul;
+        break;
+      case SfnLexer::SLASH:
+        op = ast::BinaryOp::Div;
+        break;
+      case SfnLexer::PERCENT:
+        op = ast::BinaryOp::Rem;
+        break;
+      default:
+        return error_expr(whole);
     }
     ast::ExprPtr lhs = build_expr(b->expr(0), b);
     ast::ExprPtr rhs = build_expr(b->expr(1), b);
@@ -191,11 +219,9 @@ ast::ExprPtr Builder::build_int(Token* tok, bool negated, const source::Span& wh
   std::uint64_t magnitude = 0;
   const std::string literal = text(tok);
   const bool fits = parse_magnitude(literal, magnitude);
-  const std::uint64_t limit = static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max()) +
-                              (negated ? 1 : 0);
+  const std::uint64_t limit = static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max()) + (negated ? 1 : 0);
   if (!fits || magnitude > limit) {
-    error(where, "integer literal `" + literal +
-                     "` is too large for `int` (the maximum is 9223372036854775807)");
+    error(where, "integer literal `" + literal + "` is too large for `int` (the maximum is 9223372036854775807)");
     return make(where, ast::IntLit{0, true});
   }
   return make(where, ast::IntLit{static_cast<std::int64_t>(magnitude), false});
@@ -205,8 +231,7 @@ ast::ExprPtr Builder::build_primary(SfnParser::PrimaryContext* ctx) {
   if (ctx == nullptr) return error_expr(source::Span{id_, 0, 0});
   const source::Span whole = span(ctx);
   if (ctx->exception != nullptr && exactly<SfnParser::ParenExprContext>(ctx) == nullptr &&
-      exactly<SfnParser::ListLitContext>(ctx) == nullptr &&
-      exactly<SfnParser::MapLitContext>(ctx) == nullptr &&
+      exactly<SfnParser::ListLitContext>(ctx) == nullptr && exactly<SfnParser::MapLitContext>(ctx) == nullptr &&
       exactly<SfnParser::MessageLitContext>(ctx) == nullptr) {
     return error_expr(whole);
   }
@@ -271,26 +296,40 @@ ast::ExprPtr Builder::build_float(Token* start, const source::Span& whole) {
 ast::ExprPtr Builder::build_duration(Token* start, const source::Span& whole) {
   const std::string literal = text(start);
   std::size_t unit_at = 0;
-  while (unit_at < literal.size() && (std::isdigit(static_cast<unsigned char>(literal[unit_at])) ||
-                                      literal[unit_at] == '_')) {
+  while (unit_at < literal.size() &&
+         (std::isdigit(static_cast<unsigned char>(literal[unit_at])) || literal[unit_at] == '_')) {
     ++unit_at;
   }
   const std::string unit = literal.substr(unit_at);
   ast::DurationLit d;
   std::int64_t scale = 1;
-  if (unit == "ns") { d.unit = ast::DurationUnit::Ns; scale = 1; }
-  else if (unit == "us") { d.unit = ast::DurationUnit::Us; scale = 1'000; }
-  else if (unit == "ms") { d.unit = ast::DurationUnit::Ms; scale = 1'000'000; }
-  else if (unit == "s") { d.unit = ast::DurationUnit::S; scale = 1'000'000'000; }
-  else if (unit == "m") { d.unit = ast::DurationUnit::M; scale = 60'000'000'000; }
-  else if (unit == "h") { d.unit = ast::DurationUnit::H; scale = 3'600'000'000'000; }
-  else { d.unit = ast::DurationUnit::D; scale = 86'400'000'000'000; }
+  if (unit == "ns") {
+    d.unit = ast::DurationUnit::Ns;
+    scale = 1;
+  } else if (unit == "us") {
+    d.unit = ast::DurationUnit::Us;
+    scale = 1'000;
+  } else if (unit == "ms") {
+    d.unit = ast::DurationUnit::Ms;
+    scale = 1'000'000;
+  } else if (unit == "s") {
+    d.unit = ast::DurationUnit::S;
+    scale = 1'000'000'000;
+  } else if (unit == "m") {
+    d.unit = ast::DurationUnit::M;
+    scale = 60'000'000'000;
+  } else if (unit == "h") {
+    d.unit = ast::DurationUnit::H;
+    scale = 3'600'000'000'000;
+  } else {
+    d.unit = ast::DurationUnit::D;
+    scale = 86'400'000'000'000;
+  }
   std::uint64_t magnitude = 0;
   if (!parse_magnitude(literal.substr(0, unit_at), magnitude) ||
       magnitude > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max()) ||
       __builtin_mul_overflow(static_cast<std::int64_t>(magnitude), scale, &d.nanos)) {
-    error(whole, "duration literal `" + literal +
-                     "` is out of range (a duration holds at most about 292 years)");
+    error(whole, "duration literal `" + literal + "` is out of range (a duration holds at most about 292 years)");
     d.overflow = true;
     d.nanos = 0;
     d.amount = 0;
@@ -345,21 +384,36 @@ ast::ExprPtr Builder::build_string(SfnParser::StringLitContext* ctx) {
     if (tok == nullptr) continue;
     const std::string raw = text(tok);
     ast::StringPart& p = text_part();
-    if (p.text.empty() && !p.span.valid()) p.span = ps;
-    else p.span = source::Span::cover(p.span, ps);
+    if (p.text.empty() && !p.span.valid())
+      p.span = ps;
+    else
+      p.span = source::Span::cover(p.span, ps);
     if (dynamic_cast<SfnParser::StrTextContext*>(part) != nullptr ||
         dynamic_cast<SfnParser::StrDollarContext*>(part) != nullptr) {
       p.text += raw;
     } else if (dynamic_cast<SfnParser::StrEscapeContext*>(part) != nullptr) {
       if (raw.size() == 2) {
         switch (raw[1]) {
-          case 'n': p.text += '\n'; break;
-          case 't': p.text += '\t'; break;
-          case 'r': p.text += '\r'; break;
-          case '\\': p.text += '\\'; break;
-          case '"': p.text += '"'; break;
-          case '$': p.text += '$'; break;
-          default: break;  // reported by the lexing pass
+          case 'n':
+            p.text += '\n';
+            break;
+          case 't':
+            p.text += '\t';
+            break;
+          case 'r':
+            p.text += '\r';
+            break;
+          case '\\':
+            p.text += '\\';
+            break;
+          case '"':
+            p.text += '"';
+            break;
+          case '$':
+            p.text += '$';
+            break;
+          default:
+            break;  // reported by the lexing pass
         }
       }
     } else if (dynamic_cast<SfnParser::StrUnicodeContext*>(part) != nullptr) {
@@ -367,10 +421,11 @@ ast::ExprPtr Builder::build_string(SfnParser::StringLitContext* ctx) {
       std::uint32_t cp = 0;
       bool ok = !digits.empty() && digits.size() <= 6;
       for (char c : digits) {
-        if (!std::isxdigit(static_cast<unsigned char>(c))) ok = false;
-        else cp = cp * 16 + static_cast<std::uint32_t>(std::isdigit(static_cast<unsigned char>(c))
-                                                          ? c - '0'
-                                                          : (std::tolower(c) - 'a' + 10));
+        if (!std::isxdigit(static_cast<unsigned char>(c)))
+          ok = false;
+        else
+          cp = cp * 16 + static_cast<std::uint32_t>(
+                             std::isdigit(static_cast<unsigned char>(c)) ? c - '0' : (std::tolower(c) - 'a' + 10));
       }
       if (ok && cp <= 0x10FFFF && !(cp >= 0xD800 && cp <= 0xDFFF)) append_utf8(p.text, cp);
     }

@@ -50,8 +50,8 @@ ast::StmtPtr Builder::build_statement(SfnParser::StatementContext* ctx) {
   }
   if (failed(inner)) return stmt;
   switch (rule) {
-#define SFN_STATEMENT_RULE(Name)                                                      \
-  case SfnParser::Rule##Name##Stmt:                                                   \
+#define SFN_STATEMENT_RULE(Name)                                                       \
+  case SfnParser::Rule##Name##Stmt:                                                    \
     stmt->node = build_stmt(static_cast<SfnParser::Name##StmtContext*>(inner), whole); \
     break;
     SFN_STATEMENT_RULE(Let)
@@ -68,7 +68,8 @@ ast::StmtPtr Builder::build_statement(SfnParser::StatementContext* ctx) {
     SFN_STATEMENT_RULE(Send)
     SFN_STATEMENT_RULE(Expr)
 #undef SFN_STATEMENT_RULE
-    default: break;
+    default:
+      break;
   }
   return stmt;
 }
@@ -79,8 +80,7 @@ void Builder::stray_block(SfnParser::BlockContext* blk) {
   for (const auto& d : sink_.diagnostics()) {
     if (d.kind == diagnostics::Kind::E0001 && d.span.file == id_) return;
   }
-  error(span(blk->LBRACE()->getSymbol()),
-        "expected a statement, found `{`: a block cannot stand alone as a statement");
+  error(span(blk->LBRACE()->getSymbol()), "expected a statement, found `{`: a block cannot stand alone as a statement");
 }
 
 ast::StmtNode Builder::build_stmt(SfnParser::LetStmtContext* l, const source::Span& whole) {
@@ -89,14 +89,14 @@ ast::StmtNode Builder::build_stmt(SfnParser::LetStmtContext* l, const source::Sp
   let.name = ident(l->IDENT(), whole);
   if (let.name.name.empty()) return ast::ErrorStmt{};
   if (l->type() != nullptr) let.type = build_type(l->type());
-  if (l->rhs() != nullptr) let.value = build_rhs(l->rhs(), l);
-  else if (l->ASSIGN() != nullptr) let.value = error_expr(whole);
+  if (l->rhs() != nullptr)
+    let.value = build_rhs(l->rhs(), l);
+  else if (l->ASSIGN() != nullptr)
+    let.value = error_expr(whole);
   if (!let.value && (!let.is_var || !let.type)) {
-    error(let.name.span, let.is_var
-                             ? "`var " + let.name.name + "` needs a type or a value: `var " +
-                                   let.name.name + ": T;` or `var " + let.name.name + " = ...;`"
-                             : "`let " + let.name.name + "` needs a value: `let " +
-                                   let.name.name + " = ...;`");
+    error(let.name.span, let.is_var ? "`var " + let.name.name + "` needs a type or a value: `var " + let.name.name +
+                                          ": T;` or `var " + let.name.name + " = ...;`"
+                                    : "`let " + let.name.name + "` needs a value: `let " + let.name.name + " = ...;`");
     return ast::ErrorStmt{};
   }
   return let;
@@ -105,8 +105,8 @@ ast::StmtNode Builder::build_stmt(SfnParser::LetStmtContext* l, const source::Sp
 ast::StmtNode Builder::build_stmt(SfnParser::IfStmtContext* i, const source::Span& whole) {
   auto else_ifs = i->elseIf();
   if (else_ifs.size() > static_cast<std::size_t>(kMaxNesting)) {
-    error(span(else_ifs[kMaxNesting]), "nesting too deep: more than " +
-                                           std::to_string(kMaxNesting) + " `else if` branches");
+    error(span(else_ifs[kMaxNesting]),
+          "nesting too deep: more than " + std::to_string(kMaxNesting) + " `else if` branches");
     return ast::ErrorStmt{};
   }
   // Build the chain from its end: `else {}` is innermost, each `else if` wraps the rest.
@@ -164,13 +164,9 @@ ast::StmtNode Builder::build_stmt(SfnParser::ForStmtContext* f, const source::Sp
   return loop;
 }
 
-ast::StmtNode Builder::build_stmt(SfnParser::BreakStmtContext*, const source::Span&) {
-  return ast::BreakStmt{};
-}
+ast::StmtNode Builder::build_stmt(SfnParser::BreakStmtContext*, const source::Span&) { return ast::BreakStmt{}; }
 
-ast::StmtNode Builder::build_stmt(SfnParser::ContinueStmtContext*, const source::Span&) {
-  return ast::ContinueStmt{};
-}
+ast::StmtNode Builder::build_stmt(SfnParser::ContinueStmtContext*, const source::Span&) { return ast::ContinueStmt{}; }
 
 ast::StmtNode Builder::build_stmt(SfnParser::ReturnStmtContext* r, const source::Span&) {
   ast::ReturnStmt ret;
@@ -221,12 +217,18 @@ ast::StmtNode Builder::build_stmt(SfnParser::ExprStmtContext* x, const source::S
   ast::AssignStmt assign;
   assign.target = std::move(target);
   assign.op_span = span(op);
-  if (op->PLUS_ASSIGN() != nullptr) assign.op = ast::AssignOp::Add;
-  else if (op->MINUS_ASSIGN() != nullptr) assign.op = ast::AssignOp::Sub;
-  else if (op->STAR_ASSIGN() != nullptr) assign.op = ast::AssignOp::Mul;
-  else if (op->SLASH_ASSIGN() != nullptr) assign.op = ast::AssignOp::Div;
-  else if (op->PERCENT_ASSIGN() != nullptr) assign.op = ast::AssignOp::Rem;
-  else assign.op = ast::AssignOp::Set;
+  if (op->PLUS_ASSIGN() != nullptr)
+    assign.op = ast::AssignOp::Add;
+  else if (op->MINUS_ASSIGN() != nullptr)
+    assign.op = ast::AssignOp::Sub;
+  else if (op->STAR_ASSIGN() != nullptr)
+    assign.op = ast::AssignOp::Mul;
+  else if (op->SLASH_ASSIGN() != nullptr)
+    assign.op = ast::AssignOp::Div;
+  else if (op->PERCENT_ASSIGN() != nullptr)
+    assign.op = ast::AssignOp::Rem;
+  else
+    assign.op = ast::AssignOp::Set;
   assign.value = x->rhs() != nullptr ? build_rhs(x->rhs(), x) : error_expr(assign.op_span);
   return assign;
 }

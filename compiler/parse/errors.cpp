@@ -28,9 +28,16 @@ bool is_type_keyword(size_t type) { return type >= SfnLexer::INT_T && type <= Sf
 // Keywords that can only start a declaration (or an import/package line).
 bool is_declaration_keyword(size_t type) {
   switch (type) {
-    case SfnLexer::MESSAGE: case SfnLexer::ENUM: case SfnLexer::CONST: case SfnLexer::FN:
-    case SfnLexer::EXTERN: case SfnLexer::FUNCTION: case SfnLexer::INGRESS:
-    case SfnLexer::EGRESS: case SfnLexer::IMPORT: case SfnLexer::PACKAGE:
+    case SfnLexer::MESSAGE:
+    case SfnLexer::ENUM:
+    case SfnLexer::CONST:
+    case SfnLexer::FN:
+    case SfnLexer::EXTERN:
+    case SfnLexer::FUNCTION:
+    case SfnLexer::INGRESS:
+    case SfnLexer::EGRESS:
+    case SfnLexer::IMPORT:
+    case SfnLexer::PACKAGE:
       return true;
     default:
       return false;
@@ -39,9 +46,18 @@ bool is_declaration_keyword(size_t type) {
 
 bool is_statement_keyword(size_t type) {
   switch (type) {
-    case SfnLexer::LET: case SfnLexer::VAR: case SfnLexer::IF: case SfnLexer::WHILE:
-    case SfnLexer::FOR: case SfnLexer::BREAK: case SfnLexer::CONTINUE: case SfnLexer::RETURN:
-    case SfnLexer::EMIT: case SfnLexer::CANCEL: case SfnLexer::CLEAR: case SfnLexer::FAIL:
+    case SfnLexer::LET:
+    case SfnLexer::VAR:
+    case SfnLexer::IF:
+    case SfnLexer::WHILE:
+    case SfnLexer::FOR:
+    case SfnLexer::BREAK:
+    case SfnLexer::CONTINUE:
+    case SfnLexer::RETURN:
+    case SfnLexer::EMIT:
+    case SfnLexer::CANCEL:
+    case SfnLexer::CLEAR:
+    case SfnLexer::FAIL:
     case SfnLexer::SEND:
       return true;
     default:
@@ -51,11 +67,23 @@ bool is_statement_keyword(size_t type) {
 
 bool is_expression_start(size_t type) {
   switch (type) {
-    case SfnLexer::INT_LIT: case SfnLexer::HEX_LIT: case SfnLexer::FLOAT_LIT:
-    case SfnLexer::DURATION_LIT: case SfnLexer::BAD_NUMBER: case SfnLexer::TRUE:
-    case SfnLexer::FALSE: case SfnLexer::NONE: case SfnLexer::SELF: case SfnLexer::STR_START:
-    case SfnLexer::LBRACK: case SfnLexer::LBRACE: case SfnLexer::IDENT: case SfnLexer::LPAREN:
-    case SfnLexer::MINUS: case SfnLexer::BANG: case SfnLexer::SEND:
+    case SfnLexer::INT_LIT:
+    case SfnLexer::HEX_LIT:
+    case SfnLexer::FLOAT_LIT:
+    case SfnLexer::DURATION_LIT:
+    case SfnLexer::BAD_NUMBER:
+    case SfnLexer::TRUE:
+    case SfnLexer::FALSE:
+    case SfnLexer::NONE:
+    case SfnLexer::SELF:
+    case SfnLexer::STR_START:
+    case SfnLexer::LBRACK:
+    case SfnLexer::LBRACE:
+    case SfnLexer::IDENT:
+    case SfnLexer::LPAREN:
+    case SfnLexer::MINUS:
+    case SfnLexer::BANG:
+    case SfnLexer::SEND:
       return true;
     default:
       return is_type_keyword(type);
@@ -65,12 +93,29 @@ bool is_expression_start(size_t type) {
 // Tokens that continue an expression already complete (binary/postfix operators, assignment).
 bool is_continuation(size_t type) {
   switch (type) {
-    case SfnLexer::DOT: case SfnLexer::LBRACK: case SfnLexer::LPAREN: case SfnLexer::BANG:
-    case SfnLexer::STAR: case SfnLexer::SLASH: case SfnLexer::PERCENT: case SfnLexer::PLUS:
-    case SfnLexer::MINUS: case SfnLexer::LT: case SfnLexer::LE: case SfnLexer::GT:
-    case SfnLexer::GE: case SfnLexer::EQEQ: case SfnLexer::NEQ: case SfnLexer::ANDAND:
-    case SfnLexer::OROR: case SfnLexer::QQ: case SfnLexer::ASSIGN: case SfnLexer::PLUS_ASSIGN:
-    case SfnLexer::MINUS_ASSIGN: case SfnLexer::STAR_ASSIGN: case SfnLexer::SLASH_ASSIGN:
+    case SfnLexer::DOT:
+    case SfnLexer::LBRACK:
+    case SfnLexer::LPAREN:
+    case SfnLexer::BANG:
+    case SfnLexer::STAR:
+    case SfnLexer::SLASH:
+    case SfnLexer::PERCENT:
+    case SfnLexer::PLUS:
+    case SfnLexer::MINUS:
+    case SfnLexer::LT:
+    case SfnLexer::LE:
+    case SfnLexer::GT:
+    case SfnLexer::GE:
+    case SfnLexer::EQEQ:
+    case SfnLexer::NEQ:
+    case SfnLexer::ANDAND:
+    case SfnLexer::OROR:
+    case SfnLexer::QQ:
+    case SfnLexer::ASSIGN:
+    case SfnLexer::PLUS_ASSIGN:
+    case SfnLexer::MINUS_ASSIGN:
+    case SfnLexer::STAR_ASSIGN:
+    case SfnLexer::SLASH_ASSIGN:
     case SfnLexer::PERCENT_ASSIGN:
       return true;
     default:
@@ -81,8 +126,12 @@ bool is_continuation(size_t type) {
 // Rules that are units of recovery: one report per instance of these.
 bool is_recovery_unit(size_t rule) {
   switch (rule) {
-    case SfnParser::RuleStatement: case SfnParser::RuleFieldDecl: case SfnParser::RuleEnumValue:
-    case SfnParser::RuleMember: case SfnParser::RuleDeclaration: case SfnParser::RuleImportDecl:
+    case SfnParser::RuleStatement:
+    case SfnParser::RuleFieldDecl:
+    case SfnParser::RuleEnumValue:
+    case SfnParser::RuleMember:
+    case SfnParser::RuleDeclaration:
+    case SfnParser::RuleImportDecl:
     case SfnParser::RulePackageDecl:
       return true;
     default:
@@ -92,16 +141,27 @@ bool is_recovery_unit(size_t rule) {
 
 std::string token_name(size_t type, const antlr4::dfa::Vocabulary& vocabulary) {
   switch (type) {
-    case Token::EOF: return "end of file";
-    case SfnLexer::IDENT: return "an identifier";
-    case SfnLexer::INT_LIT: case SfnLexer::HEX_LIT: return "an integer";
-    case SfnLexer::FLOAT_LIT: return "a float";
-    case SfnLexer::DURATION_LIT: return "a duration";
-    case SfnLexer::STR_START: return "a string";
-    case SfnLexer::STR_END: return "`\"`";
-    case SfnLexer::STR_NEWLINE: return "end of line";
-    case SfnLexer::STR_TEXT: return "string text";
-    default: break;
+    case Token::EOF:
+      return "end of file";
+    case SfnLexer::IDENT:
+      return "an identifier";
+    case SfnLexer::INT_LIT:
+    case SfnLexer::HEX_LIT:
+      return "an integer";
+    case SfnLexer::FLOAT_LIT:
+      return "a float";
+    case SfnLexer::DURATION_LIT:
+      return "a duration";
+    case SfnLexer::STR_START:
+      return "a string";
+    case SfnLexer::STR_END:
+      return "`\"`";
+    case SfnLexer::STR_NEWLINE:
+      return "end of line";
+    case SfnLexer::STR_TEXT:
+      return "string text";
+    default:
+      break;
   }
   std::string literal = vocabulary.getLiteralName(type);
   if (literal.size() >= 2 && literal.front() == '\'') literal = literal.substr(1, literal.size() - 2);
@@ -111,17 +171,33 @@ std::string token_name(size_t type, const antlr4::dfa::Vocabulary& vocabulary) {
 
 std::string rule_description(size_t rule) {
   switch (rule) {
-    case SfnParser::RuleExpr: case SfnParser::RulePrimary: case SfnParser::RuleArgList:
-    case SfnParser::RuleRhs: case SfnParser::RuleMapEntry:
+    case SfnParser::RuleExpr:
+    case SfnParser::RulePrimary:
+    case SfnParser::RuleArgList:
+    case SfnParser::RuleRhs:
+    case SfnParser::RuleMapEntry:
       return "an expression";
-    case SfnParser::RuleType: case SfnParser::RuleTypeAtom: return "a type";
-    case SfnParser::RuleBlock: case SfnParser::RuleStatement: return "a statement";
-    case SfnParser::RuleFile: case SfnParser::RuleDeclaration: return "a declaration";
-    case SfnParser::RuleMember: return "`state` or `on`";
-    case SfnParser::RuleFieldDecl: return "a field";
-    case SfnParser::RuleParam: case SfnParser::RuleParamList: return "a parameter";
-    case SfnParser::RuleQualifiedName: case SfnParser::RuleAnyName: return "a name";
-    default: return "valid syntax";
+    case SfnParser::RuleType:
+    case SfnParser::RuleTypeAtom:
+      return "a type";
+    case SfnParser::RuleBlock:
+    case SfnParser::RuleStatement:
+      return "a statement";
+    case SfnParser::RuleFile:
+    case SfnParser::RuleDeclaration:
+      return "a declaration";
+    case SfnParser::RuleMember:
+      return "`state` or `on`";
+    case SfnParser::RuleFieldDecl:
+      return "a field";
+    case SfnParser::RuleParam:
+    case SfnParser::RuleParamList:
+      return "a parameter";
+    case SfnParser::RuleQualifiedName:
+    case SfnParser::RuleAnyName:
+      return "a name";
+    default:
+      return "valid syntax";
   }
 }
 
@@ -140,8 +216,10 @@ std::string describe_expected(const IntervalSet& expected, size_t rule_index,
                               const antlr4::dfa::Vocabulary& vocabulary) {
   std::vector<size_t> types;
   for (ssize_t t : expected.toList()) {
-    if (t == -1) types.push_back(Token::EOF);
-    else if (t > 0) types.push_back(static_cast<size_t>(t));
+    if (t == -1)
+      types.push_back(Token::EOF);
+    else if (t > 0)
+      types.push_back(static_cast<size_t>(t));
   }
   auto has = [&](size_t t) { return std::find(types.begin(), types.end(), t) != types.end(); };
   auto drop = [&](auto pred) { types.erase(std::remove_if(types.begin(), types.end(), pred), types.end()); };
@@ -187,8 +265,7 @@ std::string describe_expected(const IntervalSet& expected, size_t rule_index,
   return join_alternatives(items);
 }
 
-std::string describe_token(const Token* token, std::string_view source_text,
-                           const CodePointStream& input) {
+std::string describe_token(const Token* token, std::string_view source_text, const CodePointStream& input) {
   if (token == nullptr || token->getType() == Token::EOF) return "end of file";
   source::Span span = token_span(input, source::FileId{1}, token);
   std::string text(source_text.substr(span.begin, span.end - span.begin));
@@ -209,8 +286,7 @@ ErrorStrategy::ErrorStrategy(std::string_view text, source::FileId file, const L
     Token* t = stream_.get(i);
     if (t->getChannel() != Token::DEFAULT_CHANNEL) continue;
     source::Span span = token_span(input_, file_, t);
-    while (next != lexed.error_offsets.end() &&
-           (*next < span.end || t->getType() == Token::EOF)) {
+    while (next != lexed.error_offsets.end() && (*next < span.end || t->getType() == Token::EOF)) {
       regions_.emplace_back(i, region_end(i));
       ++next;
     }
@@ -227,11 +303,14 @@ std::size_t ErrorStrategy::region_end(std::size_t index) const {
     if (type == Token::EOF) return j;
     if (j > index && is_declaration_keyword(type)) return j - 1;
     switch (type) {
-      case SfnLexer::LPAREN: case SfnLexer::LBRACK: case SfnLexer::LBRACE:
+      case SfnLexer::LPAREN:
+      case SfnLexer::LBRACK:
+      case SfnLexer::LBRACE:
       case SfnLexer::INTERP_START:
         ++depth;
         break;
-      case SfnLexer::RPAREN: case SfnLexer::RBRACK:
+      case SfnLexer::RPAREN:
+      case SfnLexer::RBRACK:
         if (depth > 0) --depth;
         break;
       case SfnLexer::RBRACE:
@@ -241,9 +320,8 @@ std::size_t ErrorStrategy::region_end(std::size_t index) const {
           // (`} else`, `} to x;`, `}.f`): then keep going to the `;`.
           Token* after = stream_.get(std::min(j + 1, stream_.size() - 1));
           size_t next = after->getType();
-          if (next != SfnLexer::ELSE && next != SfnLexer::TO && next != SfnLexer::DOT &&
-              next != SfnLexer::SEMI && next != SfnLexer::COMMA && next != SfnLexer::RPAREN &&
-              !is_continuation(next)) {
+          if (next != SfnLexer::ELSE && next != SfnLexer::TO && next != SfnLexer::DOT && next != SfnLexer::SEMI &&
+              next != SfnLexer::COMMA && next != SfnLexer::RPAREN && !is_continuation(next)) {
             return j;
           }
         }
@@ -258,8 +336,7 @@ std::size_t ErrorStrategy::region_end(std::size_t index) const {
   return limit == 0 ? 0 : limit - 1;
 }
 
-void ErrorStrategy::report(Parser* recognizer, Token* at, const std::string& message,
-                           bool exact) {
+void ErrorStrategy::report(Parser* recognizer, Token* at, const std::string& message, bool exact) {
   if (at == nullptr) at = recognizer->getCurrentToken();
   if (at->getType() == Token::EOF && lexed_.eof_error) return;
   std::size_t index = at->getTokenIndex();
@@ -280,8 +357,8 @@ void ErrorStrategy::report(Parser* recognizer, Token* at, const std::string& mes
   if (exact && index != INVALID_INDEX && index > 0) {
     const source::Span here = token_span(input_, file_, at);
     const source::Span before = token_span(input_, file_, stream_.get(index - 1));
-    exact = text_.substr(before.end, here.begin - std::min(here.begin, before.end)).find('\n') !=
-            std::string_view::npos;
+    exact =
+        text_.substr(before.end, here.begin - std::min(here.begin, before.end)).find('\n') != std::string_view::npos;
   }
   regions_.emplace_back(index, exact ? index : region_end(index));
   for (ParserRuleContext* c = ctx; c != nullptr; c = dynamic_cast<ParserRuleContext*>(c->parent)) {
@@ -316,9 +393,8 @@ void ErrorStrategy::sync(Parser* recognizer) {
   // conjured, instead of skipping the whole next declaration.
   const size_t la = recognizer->getInputStream()->LA(1);
   ParserRuleContext* ctx = recognizer->getContext();
-  const bool closing = is_declaration_keyword(la) ||
-                       ((la == SfnLexer::STATE || la == SfnLexer::ON) &&
-                        ctx->getRuleIndex() != SfnParser::RuleFunctionDecl);
+  const bool closing = is_declaration_keyword(la) || ((la == SfnLexer::STATE || la == SfnLexer::ON) &&
+                                                      ctx->getRuleIndex() != SfnParser::RuleFunctionDecl);
   if (closing && ctx->getRuleIndex() != SfnParser::RuleFile) {
     const auto& atn = recognizer->getInterpreter<antlr4::atn::ParserATNSimulator>()->atn;
     if (!atn.nextTokens(atn.states[recognizer->getState()]).contains(la)) return;
@@ -328,8 +404,7 @@ void ErrorStrategy::sync(Parser* recognizer) {
   in_sync_ = false;
 }
 
-void ErrorStrategy::reportNoViableAlternative(Parser* recognizer,
-                                              const antlr4::NoViableAltException& e) {
+void ErrorStrategy::reportNoViableAlternative(Parser* recognizer, const antlr4::NoViableAltException& e) {
   Token* found = e.getOffendingToken();
   ParserRuleContext* ctx = recognizer->getContext();
   std::string message;
@@ -343,20 +418,17 @@ void ErrorStrategy::reportNoViableAlternative(Parser* recognizer,
   report(recognizer, found, message);
 }
 
-void ErrorStrategy::reportInputMismatch(Parser* recognizer,
-                                        const antlr4::InputMismatchException& e) {
+void ErrorStrategy::reportInputMismatch(Parser* recognizer, const antlr4::InputMismatchException& e) {
   Token* found = e.getOffendingToken();
   ParserRuleContext* ctx = recognizer->getContext();
   report(recognizer, found,
-         "expected " + describe_expected(e.getExpectedTokens(), ctx->getRuleIndex(), recognizer->getVocabulary()) + ", found " +
-             describe_token(found, text_, input_));
+         "expected " + describe_expected(e.getExpectedTokens(), ctx->getRuleIndex(), recognizer->getVocabulary()) +
+             ", found " + describe_token(found, text_, input_));
 }
 
-void ErrorStrategy::reportFailedPredicate(Parser* recognizer,
-                                          const antlr4::FailedPredicateException& e) {
+void ErrorStrategy::reportFailedPredicate(Parser* recognizer, const antlr4::FailedPredicateException& e) {
   Token* found = e.getOffendingToken();
-  report(recognizer, found,
-         "unexpected " + describe_token(found, text_, input_));
+  report(recognizer, found, "unexpected " + describe_token(found, text_, input_));
 }
 
 void ErrorStrategy::reportUnwantedToken(Parser* recognizer) {
@@ -365,7 +437,8 @@ void ErrorStrategy::reportUnwantedToken(Parser* recognizer) {
   Token* found = recognizer->getCurrentToken();
   ParserRuleContext* ctx = recognizer->getContext();
   report(recognizer, found,
-         "expected " + describe_expected(getExpectedTokens(recognizer), ctx->getRuleIndex(), recognizer->getVocabulary()) +
+         "expected " +
+             describe_expected(getExpectedTokens(recognizer), ctx->getRuleIndex(), recognizer->getVocabulary()) +
              ", found " + describe_token(found, text_, input_),
          !in_sync_);
 }
@@ -376,7 +449,8 @@ void ErrorStrategy::reportMissingToken(Parser* recognizer) {
   Token* found = recognizer->getCurrentToken();
   ParserRuleContext* ctx = recognizer->getContext();
   report(recognizer, found,
-         "expected " + describe_expected(getExpectedTokens(recognizer), ctx->getRuleIndex(), recognizer->getVocabulary()) +
+         "expected " +
+             describe_expected(getExpectedTokens(recognizer), ctx->getRuleIndex(), recognizer->getVocabulary()) +
              ", found " + describe_token(found, text_, input_),
          true);
 }

@@ -49,9 +49,7 @@ class CodePointStream : public antlr4::ANTLRInputStream {
     return index < offsets_.size() ? offsets_[index] : offsets_.back();
   }
   // Byte ranges of invalid UTF-8 sequences.
-  const std::vector<std::pair<std::uint32_t, std::uint32_t>>& invalid_utf8() const {
-    return invalid_;
-  }
+  const std::vector<std::pair<std::uint32_t, std::uint32_t>>& invalid_utf8() const { return invalid_; }
 
  private:
   std::vector<std::uint32_t> offsets_;
@@ -80,8 +78,7 @@ struct LexedFile {
 };
 
 // Lexes a file and reports lexical errors (E0001) to `sink`.
-LexedFile lex_file(const source::SourceFile& file, source::FileId id,
-                   diagnostics::DiagnosticSink& sink);
+LexedFile lex_file(const source::SourceFile& file, source::FileId id, diagnostics::DiagnosticSink& sink);
 
 // Byte span of a token; conjured (missing) tokens get an empty span at `fallback`.
 source::Span token_span(const CodePointStream& input, source::FileId file, const antlr4::Token* t);
@@ -94,26 +91,22 @@ source::Span token_span(const CodePointStream& input, source::FileId file, const
 class ErrorStrategy : public antlr4::DefaultErrorStrategy {
  public:
   // `stream` must already be filled.
-  ErrorStrategy(std::string_view text, source::FileId file, const LexedFile& lexed,
-                antlr4::BufferedTokenStream& stream, diagnostics::DiagnosticSink& sink);
+  ErrorStrategy(std::string_view text, source::FileId file, const LexedFile& lexed, antlr4::BufferedTokenStream& stream,
+                diagnostics::DiagnosticSink& sink);
 
   void sync(antlr4::Parser* recognizer) override;
 
  protected:
-  void reportNoViableAlternative(antlr4::Parser* recognizer,
-                                 const antlr4::NoViableAltException& e) override;
-  void reportInputMismatch(antlr4::Parser* recognizer,
-                           const antlr4::InputMismatchException& e) override;
-  void reportFailedPredicate(antlr4::Parser* recognizer,
-                             const antlr4::FailedPredicateException& e) override;
+  void reportNoViableAlternative(antlr4::Parser* recognizer, const antlr4::NoViableAltException& e) override;
+  void reportInputMismatch(antlr4::Parser* recognizer, const antlr4::InputMismatchException& e) override;
+  void reportFailedPredicate(antlr4::Parser* recognizer, const antlr4::FailedPredicateException& e) override;
   void reportUnwantedToken(antlr4::Parser* recognizer) override;
   void reportMissingToken(antlr4::Parser* recognizer) override;
 
  private:
   // `exact`: the parser repaired the input by inserting or deleting exactly this token, so the
   // error region is the token alone; otherwise it runs to the end of the statement.
-  void report(antlr4::Parser* recognizer, antlr4::Token* at, const std::string& message,
-              bool exact = false);
+  void report(antlr4::Parser* recognizer, antlr4::Token* at, const std::string& message, bool exact = false);
   bool in_poisoned_unit(antlr4::ParserRuleContext* ctx) const;
   // Index of the last token of the statement containing token `index` (see class comment).
   std::size_t region_end(std::size_t index) const;
@@ -133,8 +126,7 @@ class ErrorStrategy : public antlr4::DefaultErrorStrategy {
 };
 
 // How a token is named in messages: "`;`", "keyword `let`", "end of file", "`foo`".
-std::string describe_token(const antlr4::Token* token, std::string_view source_text,
-                           const CodePointStream& input);
+std::string describe_token(const antlr4::Token* token, std::string_view source_text, const CodePointStream& input);
 // The names of an expected-token set: "`;`", "an expression", "`)` or `,`".
 std::string describe_expected(const antlr4::misc::IntervalSet& expected, size_t rule_index,
                               const antlr4::dfa::Vocabulary& vocabulary);

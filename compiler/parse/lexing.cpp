@@ -41,8 +41,10 @@ CodePointStream::CodePointStream(std::string_view bytes) {
     }
     bool ok = len > 0 && i + len <= n;
     for (std::size_t k = 1; ok && k < len; ++k) {
-      if ((s[i + k] & 0xC0) != 0x80) ok = false;
-      else cp = (cp << 6) | (s[i + k] & 0x3F);
+      if ((s[i + k] & 0xC0) != 0x80)
+        ok = false;
+      else
+        cp = (cp << 6) | (s[i + k] & 0x3F);
     }
     // Reject overlong forms, surrogates and values past U+10FFFF.
     if (ok && ((len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
@@ -51,8 +53,10 @@ CodePointStream::CodePointStream(std::string_view bytes) {
     }
     if (!ok) {
       std::uint32_t at = static_cast<std::uint32_t>(i);
-      if (!invalid_.empty() && invalid_.back().second == at) invalid_.back().second = at + 1;
-      else invalid_.emplace_back(at, at + 1);
+      if (!invalid_.empty() && invalid_.back().second == at)
+        invalid_.back().second = at + 1;
+      else
+        invalid_.emplace_back(at, at + 1);
       _data.push_back(0xFFFD);
       i += 1;
       continue;
@@ -77,9 +81,7 @@ source::Span token_span(const CodePointStream& input, source::FileId file, const
 
 namespace {
 
-bool is_hex(char c) {
-  return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
-}
+bool is_hex(char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'); }
 
 // Validates the escape token `text` (`\x` or `\u{...}`); returns an error message or "".
 std::string escape_problem(std::string_view text) {
@@ -94,8 +96,7 @@ std::string escape_problem(std::string_view text) {
     std::uint32_t cp = 0;
     for (char c : digits) {
       if (!is_hex(c)) {
-        return "invalid unicode escape `" + std::string(text) + "`: `" + std::string(1, c) +
-               "` is not a hex digit";
+        return "invalid unicode escape `" + std::string(text) + "`: `" + std::string(1, c) + "` is not a hex digit";
       }
       cp = cp * 16 + static_cast<std::uint32_t>(std::stoul(std::string(1, c), nullptr, 16));
     }
@@ -106,21 +107,26 @@ std::string escape_problem(std::string_view text) {
   }
   if (text.size() == 2) {
     switch (text[1]) {
-      case 'n': case 't': case 'r': case '\\': case '"': case '$': return "";
-      default: break;
+      case 'n':
+      case 't':
+      case 'r':
+      case '\\':
+      case '"':
+      case '$':
+        return "";
+      default:
+        break;
     }
   }
-  return "unknown escape `" + std::string(text) +
-         "` (valid escapes: \\n \\t \\r \\\\ \\\" \\$ \\u{...})";
+  return "unknown escape `" + std::string(text) + "` (valid escapes: \\n \\t \\r \\\\ \\\" \\$ \\u{...})";
 }
 
 // A zero-width token at code point `at`. It names its source like lexed tokens do, because
 // ANTLR's recovery builds conjured tokens from a neighbour's source.
-std::unique_ptr<Token> synthetic(LexedFile& lexed, size_t type, std::size_t at,
-                                 const std::string& text) {
+std::unique_ptr<Token> synthetic(LexedFile& lexed, size_t type, std::size_t at, const std::string& text) {
   auto t = std::make_unique<antlr4::CommonToken>(
-      std::pair<antlr4::TokenSource*, antlr4::CharStream*>{lexed.lexer.get(), lexed.input.get()},
-      type, antlr4::Token::DEFAULT_CHANNEL, at, at - 1);  // at - 1 may wrap: still empty
+      std::pair<antlr4::TokenSource*, antlr4::CharStream*>{lexed.lexer.get(), lexed.input.get()}, type,
+      antlr4::Token::DEFAULT_CHANNEL, at, at - 1);  // at - 1 may wrap: still empty
   t->setText(text);
   return t;
 }
@@ -175,12 +181,11 @@ class Lexing {
   // base is marked so the matching `>` closes it and a closing bracket drops unclosed ones.
   int depth_ = 0;
   std::vector<int> bases_;
-  std::vector<bool> angle_;  // per entry of `bases_`: opened by a type's `<`
+  std::vector<bool> angle_;   // per entry of `bases_`: opened by a type's `<`
   std::size_t previous_ = 0;  // the previous token's type
 };
 
-Lexing::Lexing(const source::SourceFile& file, source::FileId id)
-    : file_(file), text_(file.text()), id_(id) {
+Lexing::Lexing(const source::SourceFile& file, source::FileId id) : file_(file), text_(file.text()), id_(id) {
   out_.input = std::make_unique<CodePointStream>(text_);
   out_.lexer = std::make_unique<TotalLexer>(out_.input.get());
   out_.lexer->removeErrorListeners();  // the lexer is total: every input lexes
@@ -209,11 +214,11 @@ void Lexing::flush_bad_run() {
   if (!bad_run_.valid()) return;
   if (!is_invalid_utf8(bad_run_.begin)) {
     std::string chars = text_.substr(bad_run_.begin, bad_run_.end - bad_run_.begin);
-    report(bad_run_, (bad_run_.end - bad_run_.begin > 1 && chars.size() > 1 &&
-                              (static_cast<unsigned char>(chars[0]) < 0x80)
-                          ? "unexpected characters `"
-                          : "unexpected character `") +
-                         chars + "`");
+    report(bad_run_,
+           (bad_run_.end - bad_run_.begin > 1 && chars.size() > 1 && (static_cast<unsigned char>(chars[0]) < 0x80)
+                ? "unexpected characters `"
+                : "unexpected character `") +
+               chars + "`");
   }
   bad_run_ = {};
 }
@@ -284,8 +289,7 @@ void Lexing::token(size_t type, const source::Span& sp, const Token& t) {
       open(sp, false);
       break;
     case SfnLexer::LT:
-      if (previous_ == SfnLexer::LIST_T || previous_ == SfnLexer::MAP_T || previous_ == SfnLexer::REF_T)
-        open(sp, true);
+      if (previous_ == SfnLexer::LIST_T || previous_ == SfnLexer::MAP_T || previous_ == SfnLexer::REF_T) open(sp, true);
       break;
     case SfnLexer::GT:
       if (!angle_.empty() && angle_.back()) close(true);
@@ -323,9 +327,9 @@ void Lexing::token(size_t type, const source::Span& sp, const Token& t) {
       break;
     default:
       if (type == SfnLexer::IDENT || type == SfnLexer::INT_LIT || type == SfnLexer::HEX_LIT ||
-          type == SfnLexer::FLOAT_LIT || type == SfnLexer::DURATION_LIT ||
-          type == SfnLexer::TRUE || type == SfnLexer::FALSE || type == SfnLexer::NONE ||
-          type == SfnLexer::SELF || (type >= SfnLexer::INT_T && type <= SfnLexer::REF_T)) {
+          type == SfnLexer::FLOAT_LIT || type == SfnLexer::DURATION_LIT || type == SfnLexer::TRUE ||
+          type == SfnLexer::FALSE || type == SfnLexer::NONE || type == SfnLexer::SELF ||
+          (type >= SfnLexer::INT_T && type <= SfnLexer::REF_T)) {
         reset_depth();
       }
       break;
@@ -342,8 +346,8 @@ void Lexing::close_strings_at_eof(const Token& eof) {
   while (std::find(modes_.begin(), modes_.end(), 'S') != modes_.end()) {
     char m = modes_.back();
     modes_.pop_back();
-    out_.tokens.push_back(synthetic(out_, m == 'S' ? SfnLexer::STR_END : SfnLexer::RBRACE,
-                                    eof_index, m == 'S' ? "\"" : "}"));
+    out_.tokens.push_back(
+        synthetic(out_, m == 'S' ? SfnLexer::STR_END : SfnLexer::RBRACE, eof_index, m == 'S' ? "\"" : "}"));
   }
 }
 
@@ -358,8 +362,7 @@ void Lexing::flush_reports(diagnostics::DiagnosticSink& sink) {
   std::size_t reported = 0;
   for (Pending& p : pending_) {
     if (reported == kMaxLexicalErrors) {
-      sink.report(Kind::E0001, p.span,
-                  "too many lexical errors; no further ones are reported for this file");
+      sink.report(Kind::E0001, p.span, "too many lexical errors; no further ones are reported for this file");
       break;
     }
     const std::uint32_t line = file_.line_col(p.span.begin).line;
@@ -399,8 +402,7 @@ LexedFile Lexing::run(diagnostics::DiagnosticSink& sink) {
 
 }  // namespace
 
-LexedFile lex_file(const source::SourceFile& file, source::FileId id,
-                   diagnostics::DiagnosticSink& sink) {
+LexedFile lex_file(const source::SourceFile& file, source::FileId id, diagnostics::DiagnosticSink& sink) {
   return Lexing(file, id).run(sink);
 }
 

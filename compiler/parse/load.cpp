@@ -51,8 +51,8 @@ std::string canonical_key(const std::string& path) {
 // queue of files still to parse.
 class Loader {
  public:
-  Loader(source::SourceManager& sources, const StdModuleProvider& std_modules,
-         diagnostics::DiagnosticSink& sink, const std::vector<std::string>& std_module_names)
+  Loader(source::SourceManager& sources, const StdModuleProvider& std_modules, diagnostics::DiagnosticSink& sink,
+         const std::vector<std::string>& std_module_names)
       : sources_(sources), std_modules_(std_modules), sink_(sink), std_module_names_(std_module_names) {}
 
   ast::Program run(const std::string& root_path, source::FileId root) {
@@ -64,8 +64,10 @@ class Loader {
       queue_.pop_front();
       ast::File file = parse_file(sources_, id, sink_);
       for (const ast::Import& import : file.imports) {
-        if (import.path) import_file(import, id);
-        else if (import.module) import_module(import);
+        if (import.path)
+          import_file(import, id);
+        else if (import.module)
+          import_module(import);
       }
       program.files.push_back(std::move(file));
     }
@@ -89,8 +91,8 @@ class Loader {
       std::string reason;
       if (!readable(path, reason) || !(imported = sources_.load(path, &reason))) {
         sink_.report(Kind::E0103, import.span,
-                     "cannot read imported file `" + *import.path + "` (" + path + "): " +
-                         (reason.empty() ? "cannot read the file" : reason));
+                     "cannot read imported file `" + *import.path + "` (" + path +
+                         "): " + (reason.empty() ? "cannot read the file" : reason));
         return;
       }
     }
@@ -128,8 +130,8 @@ class Loader {
       }
     }
     if (!best.empty() && best_distance <= std::max<std::size_t>(2, name.size() / 3)) {
-      d.fixes.push_back(diagnostics::Fix{"did you mean `" + best + "`?",
-                                         {diagnostics::TextEdit{import.module->span, best}}});
+      d.fixes.push_back(
+          diagnostics::Fix{"did you mean `" + best + "`?", {diagnostics::TextEdit{import.module->span, best}}});
     } else if (!std_module_names_.empty()) {
       std::string all;
       for (const std::string& candidate : std_module_names_) {
@@ -151,8 +153,7 @@ class Loader {
 
 ast::Program load_program(source::SourceManager& sources, const std::string& root_path,
                           const StdModuleProvider& std_modules, diagnostics::DiagnosticSink& sink,
-                          const std::vector<std::string>& std_module_names,
-                          std::string* root_error) {
+                          const std::vector<std::string>& std_module_names, std::string* root_error) {
   std::optional<source::FileId> root = sources.find(root_path);
   if (!root) {
     std::string reason;

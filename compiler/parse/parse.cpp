@@ -14,13 +14,11 @@ namespace {
 // piece at a time and each piece's parse tree is freed as soon as its AST is built, which keeps
 // memory proportional to the largest declaration rather than to the file. Diagnostics of the
 // builder (literal errors) are buffered: they are kept only if the whole stage succeeds.
-std::optional<ast::File> parse_fast(SfnParser& parser, const source::SourceFile& file,
-                                    source::FileId id, const CodePointStream& input,
-                                    antlr4::CommonTokenStream& stream,
+std::optional<ast::File> parse_fast(SfnParser& parser, const source::SourceFile& file, source::FileId id,
+                                    const CodePointStream& input, antlr4::CommonTokenStream& stream,
                                     diagnostics::DiagnosticSink& buffered) {
   parser.setErrorHandler(std::make_shared<antlr4::BailErrorStrategy>());
-  parser.getInterpreter<antlr4::atn::ParserATNSimulator>()->setPredictionMode(
-      antlr4::atn::PredictionMode::SLL);
+  parser.getInterpreter<antlr4::atn::ParserATNSimulator>()->setPredictionMode(antlr4::atn::PredictionMode::SLL);
   Builder builder(file, id, input, stream, buffered);
   ast::File out;
   out.file = id;
@@ -40,8 +38,7 @@ std::optional<ast::File> parse_fast(SfnParser& parser, const source::SourceFile&
 
 }  // namespace
 
-ast::File parse_file(const source::SourceManager& sources, source::FileId id,
-                     diagnostics::DiagnosticSink& sink) {
+ast::File parse_file(const source::SourceManager& sources, source::FileId id, diagnostics::DiagnosticSink& sink) {
   const source::SourceFile& file = sources.file(id);
   ast::File empty;
   empty.file = id;
@@ -67,8 +64,7 @@ ast::File parse_file(const source::SourceManager& sources, source::FileId id,
     parser.reset();
     parser.getTreeTracker().reset();
     parser.setErrorHandler(std::make_shared<ErrorStrategy>(file.text(), id, lexed, stream, sink));
-    parser.getInterpreter<antlr4::atn::ParserATNSimulator>()->setPredictionMode(
-        antlr4::atn::PredictionMode::LL);
+    parser.getInterpreter<antlr4::atn::ParserATNSimulator>()->setPredictionMode(antlr4::atn::PredictionMode::LL);
     SfnParser::FileContext* tree = parser.file();
     Builder builder(file, id, *lexed.input, stream, sink);
     return builder.build_file(tree);

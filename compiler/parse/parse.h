@@ -32,8 +32,7 @@ namespace sfn::parse {
 
 // Parses one file of `sources`. Always returns a File (possibly partial); reports every syntax
 // error of the file to `sink`. Never throws, never crashes, whatever the input.
-ast::File parse_file(const source::SourceManager& sources, source::FileId file,
-                     diagnostics::DiagnosticSink& sink);
+ast::File parse_file(const source::SourceManager& sources, source::FileId file, diagnostics::DiagnosticSink& sink);
 
 // Source text of a standard-library module given its full name ("std.strings"), or nullopt if
 // no such module exists.
@@ -50,10 +49,8 @@ using StdModuleProvider = std::function<std::optional<std::string>(std::string_v
 // files, and `root_error` (if given) receives the reason (e.g. "No such file or directory") so
 // that the driver can print "error: cannot read `x.sfn`: <reason>" and exit with status 2.
 ast::Program load_program(source::SourceManager& sources, const std::string& root_path,
-                          const StdModuleProvider& std_modules,
-                          diagnostics::DiagnosticSink& sink,
-                          const std::vector<std::string>& std_module_names = {},
-                          std::string* root_error = nullptr);
+                          const StdModuleProvider& std_modules, diagnostics::DiagnosticSink& sink,
+                          const std::vector<std::string>& std_module_names = {}, std::string* root_error = nullptr);
 
 // The spans of every token the parser sees (default channel, without EOF and without tokens
 // the lexer reported as invalid characters), in order. Used by robustness tests that truncate

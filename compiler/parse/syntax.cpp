@@ -15,8 +15,7 @@ namespace {
 std::string_view alternative_label(antlr4::ParserRuleContext* ctx) {
   using P = SfnParser;
   std::size_t rule = ctx->getRuleIndex();
-  if (rule != P::RuleExpr && rule != P::RulePrimary && rule != P::RuleStringPart &&
-      rule != P::RuleTypeAtom) {
+  if (rule != P::RuleExpr && rule != P::RulePrimary && rule != P::RuleStringPart && rule != P::RuleTypeAtom) {
     return {};
   }
   if (dynamic_cast<P::MessageLitContext*>(ctx)) return "messageLit";
@@ -40,8 +39,7 @@ std::string_view alternative_label(antlr4::ParserRuleContext* ctx) {
 class TreeBuilder {
  public:
   TreeBuilder(const SfnParser& parser, const CodePointStream& input, source::FileId file)
-      : rule_names_(parser.getRuleNames()), vocabulary_(parser.getVocabulary()), input_(input),
-        file_(file) {}
+      : rule_names_(parser.getRuleNames()), vocabulary_(parser.getVocabulary()), input_(input), file_(file) {}
 
   SyntaxNode build(antlr4::tree::ParseTree* tree) {
     SyntaxNode node;
@@ -88,7 +86,6 @@ class TreeBuilder {
   }
 
  private:
-
   const std::vector<std::string>& rule_names_;
   const antlr4::dfa::Vocabulary& vocabulary_;
   const CodePointStream& input_;
@@ -99,8 +96,7 @@ class TreeBuilder {
 
 }  // namespace
 
-std::optional<SyntaxNode> parse_syntax_tree(const source::SourceManager& sources,
-                                            source::FileId id,
+std::optional<SyntaxNode> parse_syntax_tree(const source::SourceManager& sources, source::FileId id,
                                             diagnostics::DiagnosticSink& sink) {
   // One lexing pass, one SLL parse that bails out on the first error, and the AST builder for
   // the literal errors it reports; any error means a second, reporting parse by parse_file.
@@ -115,8 +111,7 @@ std::optional<SyntaxNode> parse_syntax_tree(const source::SourceManager& sources
       SfnParser parser(&stream);
       parser.removeErrorListeners();
       parser.setErrorHandler(std::make_shared<antlr4::BailErrorStrategy>());
-      parser.getInterpreter<antlr4::atn::ParserATNSimulator>()->setPredictionMode(
-          antlr4::atn::PredictionMode::SLL);
+      parser.getInterpreter<antlr4::atn::ParserATNSimulator>()->setPredictionMode(antlr4::atn::PredictionMode::SLL);
       SfnParser::FileContext* tree = parser.file();
       Builder(file, id, *lexed.input, stream, own).build_file(tree);
       if (!own.has_errors()) return TreeBuilder(parser, *lexed.input, id).build(tree);
@@ -127,8 +122,7 @@ std::optional<SyntaxNode> parse_syntax_tree(const source::SourceManager& sources
   diagnostics::DiagnosticSink reported;
   (void)parse_file(sources, id, reported);
   if (!reported.has_errors()) {
-    reported.report(diagnostics::Kind::E0001, source::Span{id, 0, 0},
-                    "the parser could not process this file");
+    reported.report(diagnostics::Kind::E0001, source::Span{id, 0, 0}, "the parser could not process this file");
   }
   for (const auto& d : reported.diagnostics()) sink.report(d.kind, d.span, d.message);
   return std::nullopt;

@@ -27,8 +27,7 @@ struct SyntaxNode {
 
 // Parses `file` and returns its syntax tree, or nullopt when the file has any syntax or lexical
 // error (all of them reported to `sink`, exactly as parse_file reports them).
-std::optional<SyntaxNode> parse_syntax_tree(const source::SourceManager& sources,
-                                            source::FileId file,
+std::optional<SyntaxNode> parse_syntax_tree(const source::SourceManager& sources, source::FileId file,
                                             diagnostics::DiagnosticSink& sink);
 
 }  // namespace sfn::parse

@@ -12,8 +12,7 @@ Span Span::cover(const Span& a, const Span& b) {
   return Span{a.file, std::min(a.begin, b.begin), std::max(a.end, b.end)};
 }
 
-SourceFile::SourceFile(std::string path, std::string text)
-    : path_(std::move(path)), text_(std::move(text)) {
+SourceFile::SourceFile(std::string path, std::string text) : path_(std::move(path)), text_(std::move(text)) {
   line_starts_.push_back(0);
   for (std::uint32_t i = 0; i < text_.size(); ++i) {
     if (text_[i] == '\n') line_starts_.push_back(i + 1);
@@ -80,8 +79,10 @@ bool read_source(std::istream& in, std::string& text, std::string& error) {
 std::optional<FileId> SourceManager::load(const std::string& path, std::string* error) {
   std::ifstream in(path, std::ios::binary);
   std::string text, why;
-  if (!in) why = "cannot open the file";
-  else if (read_source(in, text, why)) return add(path, std::move(text));
+  if (!in)
+    why = "cannot open the file";
+  else if (read_source(in, text, why))
+    return add(path, std::move(text));
   if (error) *error = why;
   return std::nullopt;
 }

@@ -67,10 +67,11 @@ Status FileReceiver::add(const proto::cluster::FileChunk& c) {
   if (!c.last()) return transport::ok_status();
   const Open done = o;
   open_.erase(it);
-  Status s = done.size == c.size() && done.crc == c.crc32c()
-                 ? transport::ok_status()
-                 : Status(Error{ErrorCode::corrupt, "file " + c.path() + " arrived damaged (" + std::to_string(done.size) +
-                                                        " bytes, expected " + std::to_string(c.size()) + ")"});
+  Status s =
+      done.size == c.size() && done.crc == c.crc32c()
+          ? transport::ok_status()
+          : Status(Error{ErrorCode::corrupt, "file " + c.path() + " arrived damaged (" + std::to_string(done.size) +
+                                                 " bytes, expected " + std::to_string(c.size()) + ")"});
   if (s && ::fsync(done.fd) != 0) s = io::sys_error("syncing", tmp);
   ::close(done.fd);
   if (s && ::rename(tmp.c_str(), target.c_str()) != 0) s = io::sys_error("renaming to", target);

@@ -14,11 +14,11 @@
 #include <thread>
 
 #include "cluster.pb.h"
-#include "sfn/cluster.h"
 #include "runtime/cluster/files.h"
 #include "runtime/embedded/worker_set.h"
 #include "runtime/io/control_socket.h"
 #include "runtime/io/durable_file.h"
+#include "sfn/cluster.h"
 
 namespace sfn::runtime::cluster {
 namespace fs = std::filesystem;
@@ -33,9 +33,12 @@ struct Program {
 
 class ClusterHost {
  public:
-  ClusterHost(CoordinatorOptions options, transport::SecurityOptions security, std::unique_ptr<io::ControlSocket> socket,
-              uint32_t generation)
-      : options_(std::move(options)), security_(std::move(security)), socket_(std::move(socket)), generation_(generation) {
+  ClusterHost(CoordinatorOptions options, transport::SecurityOptions security,
+              std::unique_ptr<io::ControlSocket> socket, uint32_t generation)
+      : options_(std::move(options)),
+        security_(std::move(security)),
+        socket_(std::move(socket)),
+        generation_(generation) {
     thread_ = std::thread([this] { loop(); });
   }
   ~ClusterHost() {
@@ -91,16 +94,16 @@ class ClusterHost {
   mutable std::mutex mu_;
   std::condition_variable cv_;
   uint32_t generation_;
-  std::map<std::string, Peer> peers_;     // by control identity
-  worker::Hub* hub_ = nullptr;             // of the generation running; null between them
+  std::map<std::string, Peer> peers_;  // by control identity
+  worker::Hub* hub_ = nullptr;         // of the generation running; null between them
   snapshot::SnapshotStore* store_ = nullptr;
   std::unique_ptr<snapshot::SnapshotStore> own_store_;
-  std::vector<std::string> assigned_;     // peer id by worker index
+  std::vector<std::string> assigned_;  // peer id by worker index
   std::set<unsigned> prepared_, ready_;
   std::map<std::pair<uint64_t, unsigned>, std::unique_ptr<FileReceiver>> receiving_;  // (epoch, worker)
   std::map<std::pair<uint64_t, unsigned>, std::string> shipping_error_;
   std::map<uint64_t, std::pair<bool, std::string>> replies_;
-  uint64_t listed_epoch_ = UINT64_MAX;                   // stored_copy()'s MANIFEST
+  uint64_t listed_epoch_ = UINT64_MAX;  // stored_copy()'s MANIFEST
   std::map<std::string, snapshot::FileSum> listed_;
   uint64_t next_query_ = 1;
   std::vector<std::string> fatal_;
@@ -135,8 +138,10 @@ void ClusterHost::loop() {
     if (auto msg = socket_->poll(std::chrono::milliseconds(10))) {
       pc::ToCoordinator m;
       if (!m.ParseFromString(msg->body)) continue;
-      if (m.has_hello()) on_hello(msg->peer, m.hello(), msg->public_key);
-      else on_message(msg->peer, m);
+      if (m.has_hello())
+        on_hello(msg->peer, m.hello(), msg->public_key);
+      else
+        on_message(msg->peer, m);
     }
     if (Clock::now() - last_ping >= std::chrono::milliseconds(200)) {
       last_ping = Clock::now();
@@ -202,7 +207,8 @@ void ClusterHost::on_hello(const std::string& peer, const pc::Hello& hello, cons
   // A restarted worker process connects anew (a new identity) on the endpoint it had.
   for (auto old = peers_.begin(); fresh && old != peers_.end(); ++old) {
     if (old == it || old->second.listen != hello.listen()) continue;
-    if (old->second.index >= 0) fail("worker " + std::to_string(old->second.index) + " (" + old->second.listen + ") restarted");
+    if (old->second.index >= 0)
+      fail("worker " + std::to_string(old->second.index) + " (" + old->second.listen + ") restarted");
     peers_.erase(old);
     break;
   }
@@ -374,7 +380,8 @@ std::string ClusterHost::assign(unsigned w, const std::string& peer, worker::Hub
 // setup deadline passed; "" or why not.
 std::string ClusterHost::wait_all(std::unique_lock<std::mutex>& lock, const std::set<unsigned>& set, unsigned n,
                                   Clock::time_point deadline, const char* what) {
-  while (set.size() < n && !hub_->failed.load() && Clock::now() < deadline) cv_.wait_for(lock, std::chrono::milliseconds(50));
+  while (set.size() < n && !hub_->failed.load() && Clock::now() < deadline)
+    cv_.wait_for(lock, std::chrono::milliseconds(50));
   if (set.size() == n && !hub_->failed.load()) return "";
   return fatal_.empty() ? std::string("the workers were not ") + what + " in time" : fatal_.back();
 }
@@ -431,8 +438,10 @@ void ClusterHost::end(bool failed) {
   std::lock_guard<std::mutex> lock(mu_);
   pc::ToWorker m;
   m.set_generation(generation_);
-  if (failed) m.mutable_abort()->set_why("a worker failed");
-  else m.mutable_stop();
+  if (failed)
+    m.mutable_abort()->set_why("a worker failed");
+  else
+    m.mutable_stop();
   for (const auto& id : assigned_) {
     send(id, m);
     if (auto it = peers_.find(id); it != peers_.end()) {
@@ -475,7 +484,8 @@ std::vector<io::WorkerStatus> ClusterHost::status() const {
     for (uint32_t g = 0; hub_ && g < hub_->key_groups; ++g) groups += hub_->owner(g) == w;
     const Peer& p = it->second;
     const auto age = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - p.seen).count();
-    out.push_back(io::WorkerStatus{w, groups, p.queue_depth, p.invocations, p.listen, age, p.last_shipped, p.shipped, {}});
+    out.push_back(
+        io::WorkerStatus{w, groups, p.queue_depth, p.invocations, p.listen, age, p.last_shipped, p.shipped, {}});
   }
   return out;
 }

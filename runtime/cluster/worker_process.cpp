@@ -12,12 +12,12 @@
 #include <thread>
 
 #include "cluster.pb.h"
-#include "sfn/cluster.h"
 #include "runtime/cluster/files.h"
 #include "runtime/io/control_socket.h"
 #include "runtime/io/durable_file.h"
 #include "runtime/snapshot/store.h"
 #include "runtime/worker/worker.h"
+#include "sfn/cluster.h"
 
 namespace sfn::runtime::cluster {
 namespace fs = std::filesystem;
@@ -34,8 +34,13 @@ class Session {
  public:
   Session(const WorkerOptions& options, const transport::SecurityOptions& security, io::ControlSocket& socket,
           uint32_t generation, const pc::Assign& a)
-      : options_(options), security_(security), socket_(socket), generation_(generation), assign_(a),
-        store_(options.state_dir), committed_(a.restore_epoch()) {}
+      : options_(options),
+        security_(security),
+        socket_(socket),
+        generation_(generation),
+        assign_(a),
+        store_(options.state_dir),
+        committed_(a.restore_epoch()) {}
   ~Session() { stop(); }
 
   uint32_t generation() const { return generation_; }
@@ -162,7 +167,8 @@ uint64_t Session::ship_files(uint64_t epoch) {
   };
   uint64_t bytes = 0;
   std::error_code ec;
-  for (fs::directory_iterator it(store_.worker_db(epoch, assign_.index()), ec), end; !ec && it != end; it.increment(ec)) {
+  for (fs::directory_iterator it(store_.worker_db(epoch, assign_.index()), ec), end; !ec && it != end;
+       it.increment(ec)) {
     const std::string rel = self + "/" + it->path().filename().string();
     const bool sst = it->path().extension() == ".sst";
     if (sst && shipped_.count(rel) && shipped_[rel] <= committed_.load()) {
@@ -176,7 +182,8 @@ uint64_t Session::ship_files(uint64_t epoch) {
     if (sent.ok()) bytes += sent.value();
     if (sent.ok() && sst && !shipped_.count(rel)) shipped_[rel] = epoch;
   }
-  if (auto sent = send_file(store_.worker_file(epoch, assign_.index()), self + ".snap", emit); sent.ok()) bytes += sent.value();
+  if (auto sent = send_file(store_.worker_file(epoch, assign_.index()), self + ".snap", emit); sent.ok())
+    bytes += sent.value();
   return bytes;
 }
 
@@ -299,9 +306,12 @@ void WorkerProcess::handle(const pc::ToWorker& m) {
   heard_ = Clock::now();
   if (m.has_assign()) {
     drop("a new generation");
-    session_ = std::make_unique<Session>(options_, security_, *socket_, static_cast<uint32_t>(m.generation()), m.assign());
-    if (Status s = session_->prepare(); !s) refuse(static_cast<uint32_t>(m.generation()), s.error().message);
-    else session_->prepared();
+    session_ =
+        std::make_unique<Session>(options_, security_, *socket_, static_cast<uint32_t>(m.generation()), m.assign());
+    if (Status s = session_->prepare(); !s)
+      refuse(static_cast<uint32_t>(m.generation()), s.error().message);
+    else
+      session_->prepared();
     return;
   }
   if (m.has_ping()) {
@@ -312,8 +322,10 @@ void WorkerProcess::handle(const pc::ToWorker& m) {
   if (m.has_restore_file()) {
     if (auto s = session_->restore_file(m.restore_file()); !s) refuse(session_->generation(), s.error().message);
   } else if (m.has_start()) {
-    if (Status s = session_->start(); !s) refuse(session_->generation(), s.error().message);
-    else if (options_.progress) options_.progress("generation " + std::to_string(m.generation()) + ": running");
+    if (Status s = session_->start(); !s)
+      refuse(session_->generation(), s.error().message);
+    else if (options_.progress)
+      options_.progress("generation " + std::to_string(m.generation()) + ": running");
   } else if (m.has_stop()) {
     drop("the run stopped");
   } else if (m.has_abort()) {

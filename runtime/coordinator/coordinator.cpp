@@ -38,7 +38,8 @@ class RouteInvocation final : public core::Invocation {
     if (!raised) {
       raised = true;
       error.assign(message);
-      if (loc && loc->file) location = std::string(loc->file) + ":" + std::to_string(loc->line) + ":" + std::to_string(loc->col);
+      if (loc && loc->file)
+        location = std::string(loc->file) + ":" + std::to_string(loc->line) + ":" + std::to_string(loc->col);
     }
     return SFN_RAISED;
   }
@@ -86,8 +87,9 @@ bool route_record(const core::Module& module, int64_t now, uint32_t ingress, std
       }
     }
   }
-  if (!ok) *dead_letter = worker::make_dead_letter(module, ok ? *address : core::str_view(out), in.message_type, msg,
-                                                   *error, location, 0);
+  if (!ok)
+    *dead_letter = worker::make_dead_letter(module, ok ? *address : core::str_view(out), in.message_type, msg, *error,
+                                            location, 0);
   core::str_free(&out);
   core::message_delete(d, msg);
   return ok;
@@ -99,7 +101,7 @@ Coordinator::~Coordinator() = default;
 Status Coordinator::connect() {
   for (unsigned w = 0; w < hub_.workers; ++w) {
     auto s = transport::Sender::connect(hub_.transport, hub_.sender_id(hub_.workers), hub_.endpoint_of(w),
-                                             hub_.sender_options(w));
+                                        hub_.sender_options(w));
     if (!s) return Error(ErrorCode::failed, "coordinator: " + s.error().message);
     senders_.push_back(std::move(s.value()));
   }
@@ -147,15 +149,17 @@ void Coordinator::feed(const std::vector<InputRecord>& records, std::unique_lock
       continue;
     }
     unsigned owner = hub_.owner(core::key_group_of(address, hub_.key_groups));
-    worker::encode_record(record_buf_, worker::RecordKind::message, m.desc().ingresses[r.ingress].message_type,
-                          address, r.payload);
+    worker::encode_record(record_buf_, worker::RecordKind::message, m.desc().ingresses[r.ingress].message_type, address,
+                          r.payload);
     routed.emplace_back(owner, record_buf_);
   }
   if (!dead.empty()) {
     hub_.dead_letters.fetch_add(dead.size(), std::memory_order_relaxed);
     for (auto& d : dead) d.epoch = epochs_ ? epochs_->epoch() : worker::kFirstEpoch;
-    if (epochs_) egress_.insert(egress_.end(), std::make_move_iterator(dead.begin()), std::make_move_iterator(dead.end()));
-    else hub_.publish(dead);
+    if (epochs_)
+      egress_.insert(egress_.end(), std::make_move_iterator(dead.begin()), std::make_move_iterator(dead.end()));
+    else
+      hub_.publish(dead);
   }
   lock.lock();
   for (auto& [owner, rec] : routed) hub_.progress[owner].idle = false;

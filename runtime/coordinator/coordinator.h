@@ -21,8 +21,8 @@ namespace sfn::runtime::coordinator {
 // One ingress record ready to deliver.
 struct InputRecord {
   uint32_t ingress = 0;
-  int64_t at_ns = 0;       // delivery time (see Coordinator::run; 0: at once)
-  std::string payload;     // canonical Protobuf of the ingress message type
+  int64_t at_ns = 0;    // delivery time (see Coordinator::run; 0: at once)
+  std::string payload;  // canonical Protobuf of the ingress message type
 };
 
 // Where the coordinator's records come from: in `sfn run` the ingress logs (every record, from

@@ -63,19 +63,21 @@ bool Epochs::poll() {
   std::string error;
   for (const auto& a : acks)
     if (!a.error.empty() && error.empty()) error = a.error;
-  if (error.empty()) commit(acks);
-  else abandon(error, acks);
+  if (error.empty())
+    commit(acks);
+  else
+    abandon(error, acks);
   current_ = 0;
   return true;
 }
 
 void Epochs::commit(std::vector<worker::Hub::SnapshotAck>& acks) {
   const auto now = std::chrono::steady_clock::now();
-  pending_.created_unix_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                                 std::chrono::system_clock::now().time_since_epoch()).count();
+  pending_.created_unix_ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+          .count();
   pending_.duration_ms = std::chrono::duration_cast<std::chrono::milliseconds>(now - began_).count();
-  if (auto s = store_.commit(pending_, &checksums_); !s)
-    return abandon(s.error().message, acks);
+  if (auto s = store_.commit(pending_, &checksums_); !s) return abandon(s.error().message, acks);
   std::vector<EgressRecord> out = std::move(carried_);
   carried_.clear();
   out.insert(out.end(), coordinator_egress_.begin(), coordinator_egress_.end());

@@ -42,13 +42,13 @@ struct SnapshotStats {
   uint64_t committed_epoch = 0;  // last committed, 0: none
   int64_t last_duration_ms = 0;
   uint64_t last_bytes = 0;
-  uint64_t last_bytes_new = 0;   // of last_bytes, copied into the store by it (MANIFEST bytes_new)
-  int64_t last_max_sync_us = 0;  // longest stop of processing in a worker for the last one
+  uint64_t last_bytes_new = 0;          // of last_bytes, copied into the store by it (MANIFEST bytes_new)
+  int64_t last_max_sync_us = 0;         // longest stop of processing in a worker for the last one
   std::vector<int64_t> recent_sync_us;  // the same for each of the last kRecentSnapshots
   // The same in the worker thread's CPU time (without the time the OS ran other threads during
   // the stop; 0 for workers of other processes).
   std::vector<int64_t> recent_sync_cpu_us;
-  uint64_t committed = 0;               // snapshots committed by this run
+  uint64_t committed = 0;  // snapshots committed by this run
   std::optional<std::chrono::system_clock::time_point> last_time;
   uint64_t failed = 0;
 };
@@ -94,9 +94,9 @@ class Epochs {
   snapshot::SnapshotStore::Cache checksums_;
   uint64_t next_;
   uint64_t current_ = 0;
-  snapshot::Manifest pending_;                  // the current epoch's manifest, files not summed yet
+  snapshot::Manifest pending_;                    // the current epoch's manifest, files not summed yet
   std::vector<EgressRecord> coordinator_egress_;  // of the current epoch
-  std::vector<EgressRecord> carried_;           // egress of failed epochs, published with the next
+  std::vector<EgressRecord> carried_;             // egress of failed epochs, published with the next
   std::chrono::steady_clock::time_point last_begin_ = std::chrono::steady_clock::now();
   std::chrono::steady_clock::time_point began_;
   std::map<uint64_t, std::map<std::string, uint64_t>> retained_offsets_;  // committed epoch -> offsets

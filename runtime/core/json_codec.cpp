@@ -71,7 +71,8 @@ Status decode_fields(const sfn_message_desc* d, const json& j, void* msg, const 
   for (uint32_t i = 0; i < d->field_count; ++i) {
     const sfn_field_desc& f = d->fields[i];
     if ((f.flags & SFN_FIELD_REQUIRED) && !j.contains(f.name)) {
-      return Error(ErrorCode::invalid_argument, "missing field `" + (path.empty() ? std::string(f.name) : path + "." + f.name) + "`");
+      return Error(ErrorCode::invalid_argument,
+                   "missing field `" + (path.empty() ? std::string(f.name) : path + "." + f.name) + "`");
     }
   }
   return ok_status();
@@ -79,35 +80,45 @@ Status decode_fields(const sfn_message_desc* d, const json& j, void* msg, const 
 
 Status decode_map_key(const sfn_type* kt, const std::string& key, void* slot, const std::string& path) {
   switch (kt->kind) {
-    case SFN_STRING: str_set(static_cast<sfn_str*>(slot), key); return ok_status();
+    case SFN_STRING:
+      str_set(static_cast<sfn_str*>(slot), key);
+      return ok_status();
     case SFN_INT:
       if (!parse_int_text(key, static_cast<int64_t*>(slot)))
         return Error(ErrorCode::invalid_argument, where(path) + ": map key `" + key + "` is not an integer");
       return ok_status();
     case SFN_BOOL:
-      if (key == "true") *static_cast<uint8_t*>(slot) = 1;
-      else if (key == "false") *static_cast<uint8_t*>(slot) = 0;
-      else return Error(ErrorCode::invalid_argument, where(path) + ": map key `" + key + "` is not true or false");
+      if (key == "true")
+        *static_cast<uint8_t*>(slot) = 1;
+      else if (key == "false")
+        *static_cast<uint8_t*>(slot) = 0;
+      else
+        return Error(ErrorCode::invalid_argument, where(path) + ": map key `" + key + "` is not true or false");
       return ok_status();
-    default: return Error(ErrorCode::invalid_argument, where(path) + ": unsupported map key type");
+    default:
+      return Error(ErrorCode::invalid_argument, where(path) + ": unsupported map key type");
   }
 }
 
 // Decodes a value of type `t` inside a value `depth` levels deep; a message, list, map or
 // optional opens level depth + 1 (common/limits.h).
 Status decode_value(const sfn_type* t, const json& j, void* slot, const std::string& path, int depth) {
-  if (opens_level(t) && depth >= kMaxValueDepth) return Error(ErrorCode::invalid_argument, where(path) + ": " + nesting_too_deep());
+  if (opens_level(t) && depth >= kMaxValueDepth)
+    return Error(ErrorCode::invalid_argument, where(path) + ": " + nesting_too_deep());
   switch (t->kind) {
     case SFN_INT: {
       int64_t v;
-      if (j.is_number_integer() && !j.is_number_unsigned()) v = j.get<int64_t>();
+      if (j.is_number_integer() && !j.is_number_unsigned())
+        v = j.get<int64_t>();
       else if (j.is_number_unsigned()) {
         uint64_t u = j.get<uint64_t>();
-        if (u > static_cast<uint64_t>(INT64_MAX)) return Error(ErrorCode::invalid_argument, where(path) + ": integer out of range");
+        if (u > static_cast<uint64_t>(INT64_MAX))
+          return Error(ErrorCode::invalid_argument, where(path) + ": integer out of range");
         v = static_cast<int64_t>(u);
       } else if (j.is_string()) {
         if (!parse_int_text(j.get_ref<const std::string&>(), &v))
-          return Error(ErrorCode::invalid_argument, where(path) + ": expected an integer, found \"" + j.get<std::string>() + "\"");
+          return Error(ErrorCode::invalid_argument,
+                       where(path) + ": expected an integer, found \"" + j.get<std::string>() + "\"");
       } else {
         return type_error(path, "an integer", j);
       }
@@ -116,11 +127,16 @@ Status decode_value(const sfn_type* t, const json& j, void* slot, const std::str
     }
     case SFN_FLOAT: {
       double v;
-      if (j.is_number()) v = j.get<double>();
-      else if (j.is_string() && j == "NaN") v = std::nan("");
-      else if (j.is_string() && j == "Infinity") v = HUGE_VAL;
-      else if (j.is_string() && j == "-Infinity") v = -HUGE_VAL;
-      else return type_error(path, "a number", j);
+      if (j.is_number())
+        v = j.get<double>();
+      else if (j.is_string() && j == "NaN")
+        v = std::nan("");
+      else if (j.is_string() && j == "Infinity")
+        v = HUGE_VAL;
+      else if (j.is_string() && j == "-Infinity")
+        v = -HUGE_VAL;
+      else
+        return type_error(path, "a number", j);
       *static_cast<double*>(slot) = v;
       return ok_status();
     }
@@ -128,7 +144,8 @@ Status decode_value(const sfn_type* t, const json& j, void* slot, const std::str
       if (!j.is_boolean()) return type_error(path, "true or false", j);
       *static_cast<uint8_t*>(slot) = j.get<bool>() ? 1 : 0;
       return ok_status();
-    case SFN_STRING: case SFN_TIMER:
+    case SFN_STRING:
+    case SFN_TIMER:
       if (!j.is_string()) return type_error(path, "a string", j);
       str_set(static_cast<sfn_str*>(slot), j.get_ref<const std::string&>());
       return ok_status();
@@ -149,12 +166,14 @@ Status decode_value(const sfn_type* t, const json& j, void* slot, const std::str
     }
     case SFN_TIME: {
       if (!j.is_string() || !parse_time(j.get_ref<const std::string&>(), static_cast<int64_t*>(slot)))
-        return Error(ErrorCode::invalid_argument, where(path) + ": expected an RFC 3339 time like \"2026-11-23T19:30:00Z\"");
+        return Error(ErrorCode::invalid_argument,
+                     where(path) + ": expected an RFC 3339 time like \"2026-11-23T19:30:00Z\"");
       return ok_status();
     }
     case SFN_DURATION: {
       if (!j.is_string() || !parse_duration(j.get_ref<const std::string&>(), static_cast<int64_t*>(slot)))
-        return Error(ErrorCode::invalid_argument, where(path) + ": expected a duration like \"1h30m\", \"1.5s\" or \"250ms\"");
+        return Error(ErrorCode::invalid_argument,
+                     where(path) + ": expected a duration like \"1h30m\", \"1.5s\" or \"250ms\"");
       return ok_status();
     }
     case SFN_ENUM: {
@@ -207,8 +226,10 @@ Status decode_value(const sfn_type* t, const json& j, void* slot, const std::str
       *static_cast<uint8_t*>(slot) = 1;
       return decode_value(t->elem, j, static_cast<char*>(slot) + optional_value_offset(t->elem), path, depth + 1);
     }
-    case SFN_MESSAGE: return decode_fields(t->message, j, slot, path, depth + 1);
-    default: return Error(ErrorCode::invalid_argument, where(path) + ": unsupported type");
+    case SFN_MESSAGE:
+      return decode_fields(t->message, j, slot, path, depth + 1);
+    default:
+      return Error(ErrorCode::invalid_argument, where(path) + ": unsupported type");
   }
 }
 
@@ -218,12 +239,17 @@ void append_json_value(std::string& out, const sfn_type* t, const void* v) {
   switch (t->kind) {
     case SFN_FLOAT: {
       double x = *static_cast<const double*>(v);
-      if (std::isnan(x)) out += "\"NaN\"";
-      else if (std::isinf(x)) out += x < 0 ? "\"-Infinity\"" : "\"Infinity\"";
-      else append_float(out, x);
+      if (std::isnan(x))
+        out += "\"NaN\"";
+      else if (std::isinf(x))
+        out += x < 0 ? "\"-Infinity\"" : "\"Infinity\"";
+      else
+        append_float(out, x);
       return;
     }
-    case SFN_STRING: case SFN_REF: case SFN_TIMER:
+    case SFN_STRING:
+    case SFN_REF:
+    case SFN_TIMER:
       append_json_string(out, str_view(*static_cast<const sfn_str*>(v)));
       return;
     case SFN_BYTES: {
@@ -232,7 +258,8 @@ void append_json_value(std::string& out, const sfn_type* t, const void* v) {
       append_json_string(out, b);
       return;
     }
-    case SFN_TIME: case SFN_DURATION: {
+    case SFN_TIME:
+    case SFN_DURATION: {
       std::string s;
       append_formatted(s, t, v, false);
       append_json_string(out, s);
@@ -274,8 +301,10 @@ void append_json_value(std::string& out, const sfn_type* t, const void* v) {
     case SFN_OPTIONAL:
       if (t->elem->kind == SFN_MESSAGE) {
         const void* p = *static_cast<void* const*>(v);
-        if (p) encode_json(t->elem->message, p, out);
-        else out += "null";
+        if (p)
+          encode_json(t->elem->message, p, out);
+        else
+          out += "null";
         return;
       }
       if (*static_cast<const uint8_t*>(v))
@@ -283,8 +312,12 @@ void append_json_value(std::string& out, const sfn_type* t, const void* v) {
       else
         out += "null";
       return;
-    case SFN_MESSAGE: encode_json(t->message, v, out); return;
-    default: append_formatted(out, t, v, false); return;  // int, bool
+    case SFN_MESSAGE:
+      encode_json(t->message, v, out);
+      return;
+    default:
+      append_formatted(out, t, v, false);
+      return;  // int, bool
   }
 }
 
@@ -314,8 +347,10 @@ bool json_nesting_within(std::string_view text, int max_depth) {
   for (size_t i = 0; i < text.size(); ++i) {
     const char c = text[i];
     if (in_string) {
-      if (c == '\\') ++i;
-      else if (c == '"') in_string = false;
+      if (c == '\\')
+        ++i;
+      else if (c == '"')
+        in_string = false;
     } else if (c == '"') {
       in_string = true;
     } else if (c == '{' || c == '[') {
@@ -329,14 +364,16 @@ bool json_nesting_within(std::string_view text, int max_depth) {
 
 Status decode_json(const sfn_message_desc* d, std::string_view text, void* msg) {
   if (!json_nesting_within(text, kMaxJsonDepth))
-    return Error(ErrorCode::invalid_argument, "invalid JSON: nested deeper than " + std::to_string(kMaxValueDepth) + " levels");
+    return Error(ErrorCode::invalid_argument,
+                 "invalid JSON: nested deeper than " + std::to_string(kMaxValueDepth) + " levels");
   json j;
   try {
     j = json::parse(text.begin(), text.end());
   } catch (const json::exception& e) {
     std::string what = e.what();
     size_t p = what.find("] ");
-    return Error(ErrorCode::invalid_argument, "invalid JSON: " + valid_utf8(p == std::string::npos ? what : what.substr(p + 2)));
+    return Error(ErrorCode::invalid_argument,
+                 "invalid JSON: " + valid_utf8(p == std::string::npos ? what : what.substr(p + 2)));
   }
   message_destroy(d, msg);
   message_init(d, msg);

@@ -11,11 +11,11 @@
 #include <cstring>
 #include <set>
 
+#include "common/bits.h"
 #include "runtime/core/codec.h"
 #include "runtime/core/text.h"
 #include "runtime/core/unicode.h"
 #include "runtime/core/value.h"
-#include "common/bits.h"
 
 namespace sfn::runtime::core {
 namespace {
@@ -30,17 +30,29 @@ bool validate_type(const sfn_type* t, std::string* error, const std::string& whe
   if (!t) return bad("missing type");
   if (opens_level(t) && depth >= common::kMaxValueDepth) return bad("type " + nesting_too_deep());
   switch (t->kind) {
-    case SFN_INT: case SFN_FLOAT: case SFN_BOOL: case SFN_STRING: case SFN_BYTES: case SFN_TIME:
-    case SFN_DURATION: case SFN_REF: case SFN_TIMER:
+    case SFN_INT:
+    case SFN_FLOAT:
+    case SFN_BOOL:
+    case SFN_STRING:
+    case SFN_BYTES:
+    case SFN_TIME:
+    case SFN_DURATION:
+    case SFN_REF:
+    case SFN_TIMER:
       return true;
-    case SFN_ENUM: return t->enumeration && t->enumeration->value_count > 0 ? true : bad("enum without values");
-    case SFN_MESSAGE: return t->message ? true : bad("message type without descriptor");
-    case SFN_LIST: case SFN_OPTIONAL: return validate_type(t->elem, error, where, depth + 1);
+    case SFN_ENUM:
+      return t->enumeration && t->enumeration->value_count > 0 ? true : bad("enum without values");
+    case SFN_MESSAGE:
+      return t->message ? true : bad("message type without descriptor");
+    case SFN_LIST:
+    case SFN_OPTIONAL:
+      return validate_type(t->elem, error, where, depth + 1);
     case SFN_MAP:
       if (!t->key || (t->key->kind != SFN_INT && t->key->kind != SFN_STRING && t->key->kind != SFN_BOOL))
         return bad("map key must be int, string or bool");
       return validate_type(t->elem, error, where, depth + 1);
-    default: return bad("unknown type kind " + std::to_string(t->kind));
+    default:
+      return bad("unknown type kind " + std::to_string(t->kind));
   }
 }
 
@@ -224,16 +236,31 @@ const char* svc_float_to_int(double x, int64_t* out) {
 }
 
 const sfn_services kServices = {
-    SFN_ABI_VERSION, svc_self, svc_key_int, svc_key_str, svc_state_get, svc_state_mut, svc_state_clear,
-    svc_send, svc_send_after, svc_cancel, svc_emit, svc_now, svc_log, svc_raise,
-    svc_value_init, svc_value_destroy, svc_value_copy, svc_value_equal, svc_value_compare, svc_value_format,
-    svc_ref_int, svc_ref_str,
-    svc_str_assign, svc_str_concat, svc_str_contains, svc_str_starts_with, svc_str_ends_with, svc_str_split,
-    svc_str_trim, svc_str_upper, svc_str_lower, svc_str_replace, svc_str_substring, svc_str_from_bytes,
-    svc_float_to_int,
-    list_push, list_pop, list_insert, list_remove_at, list_clear, list_at, list_contains, list_concat,
-    map_find, map_slot, map_remove, map_clear, map_keys, map_values,
-    svc_refuel,
+    SFN_ABI_VERSION,   svc_self,
+    svc_key_int,       svc_key_str,
+    svc_state_get,     svc_state_mut,
+    svc_state_clear,   svc_send,
+    svc_send_after,    svc_cancel,
+    svc_emit,          svc_now,
+    svc_log,           svc_raise,
+    svc_value_init,    svc_value_destroy,
+    svc_value_copy,    svc_value_equal,
+    svc_value_compare, svc_value_format,
+    svc_ref_int,       svc_ref_str,
+    svc_str_assign,    svc_str_concat,
+    svc_str_contains,  svc_str_starts_with,
+    svc_str_ends_with, svc_str_split,
+    svc_str_trim,      svc_str_upper,
+    svc_str_lower,     svc_str_replace,
+    svc_str_substring, svc_str_from_bytes,
+    svc_float_to_int,  list_push,
+    list_pop,          list_insert,
+    list_remove_at,    list_clear,
+    list_at,           list_contains,
+    list_concat,       map_find,
+    map_slot,          map_remove,
+    map_clear,         map_keys,
+    map_values,        svc_refuel,
 };
 
 // ---- the dead-letter message ----
@@ -248,8 +275,8 @@ const sfn_type kIntType{SFN_INT, nullptr, nullptr, nullptr, nullptr, nullptr};
 const sfn_field_desc kDeadLetterEpoch{"epoch", 6, offsetof(DeadLetter, epoch), &kIntType, 0};
 const sfn_field_desc kDeadLetterAll[] = {kDeadLetterFields[0], kDeadLetterFields[1], kDeadLetterFields[2],
                                          kDeadLetterFields[3], kDeadLetterFields[4], kDeadLetterEpoch};
-const sfn_message_desc kDeadLetterDesc{"DeadLetter", "sfn.runtime.DeadLetter", sizeof(DeadLetter),
-                                       alignof(DeadLetter), 6, kDeadLetterAll, nullptr};
+const sfn_message_desc kDeadLetterDesc{
+    "DeadLetter", "sfn.runtime.DeadLetter", sizeof(DeadLetter), alignof(DeadLetter), 6, kDeadLetterAll, nullptr};
 
 }  // namespace
 
@@ -484,7 +511,8 @@ Result<ModulePtr> load_module_file(const std::string& path) {
   std::shared_ptr<void> keep(handle, [](void* h) { dlclose(h); });
   auto entry = reinterpret_cast<sfn_module_entry_fn>(dlsym(handle, SFN_MODULE_ENTRY_SYMBOL));
   if (!entry) {
-    return Error(ErrorCode::incompatible, path + " is not an SFN module: it has no `" SFN_MODULE_ENTRY_SYMBOL "` symbol");
+    return Error(ErrorCode::incompatible,
+                 path + " is not an SFN module: it has no `" SFN_MODULE_ENTRY_SYMBOL "` symbol");
   }
   auto m = load_module_linked(entry, keep);
   if (!m) return Error(m.error().code, path + ": " + m.error().message);

@@ -19,10 +19,10 @@ namespace sfn::runtime::core {
 
 // A parsed address. `type_name` and `key` view into the text it was parsed from.
 struct Address {
-  uint32_t function = 0;      // index into sfn_module.functions
-  std::string_view type_name; // "pkg/Name"
-  std::string_view key;       // the key text ("Ann", "42")
-  int64_t int_key = 0;        // for int-keyed function types
+  uint32_t function = 0;       // index into sfn_module.functions
+  std::string_view type_name;  // "pkg/Name"
+  std::string_view key;        // the key text ("Ann", "42")
+  int64_t int_key = 0;         // for int-keyed function types
 };
 
 // Stable 64-bit hash of an address text: FNV-1a followed by the splitmix64 finalizer. Never
@@ -42,7 +42,7 @@ const sfn_message_desc* dead_letter_desc();
 struct DeadLetter {
   sfn_str address;
   sfn_str message_type;
-  sfn_str message;   // JSON text of the failed message
+  sfn_str message;  // JSON text of the failed message
   sfn_str error;
   sfn_str location;  // "file:line:col"
   int64_t epoch;
@@ -98,8 +98,8 @@ class Module {
 // the Invocation behind the ctx).
 const sfn_services* services();
 
-// The budget of one invocation (decision 110). Fuel is handed to generated code in slices of kFuelSlice, so a run that is stopping is
-// noticed between two slices (about a millisecond of a tight loop).
+// The budget of one invocation (decision 110). Fuel is handed to generated code in slices of kFuelSlice, so a run that
+// is stopping is noticed between two slices (about a millisecond of a tight loop).
 using Budget = InvocationBudget;  // sfn/runtime.h
 inline constexpr int64_t kFuelSlice = int64_t{1} << 20;
 inline constexpr uint32_t kMaxDepthLimit = 100'000;  // more overflows a worker thread's stack
@@ -147,8 +147,8 @@ class Invocation : public sfn_ctx {
   virtual const void* state_get(uint32_t index) = 0;
   virtual void* state_mut(uint32_t index) = 0;
   virtual void state_clear(uint32_t index) = 0;
-  virtual int send(const sfn_str* address, uint32_t message_type, void* msg, int64_t delay_ns,
-                   sfn_str* out_timer, const sfn_loc* loc) = 0;
+  virtual int send(const sfn_str* address, uint32_t message_type, void* msg, int64_t delay_ns, sfn_str* out_timer,
+                   const sfn_loc* loc) = 0;
   virtual void cancel(const sfn_str* timer) = 0;
   virtual void emit(uint32_t egress, void* msg) = 0;
   virtual int64_t now() = 0;

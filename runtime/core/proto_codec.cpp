@@ -15,22 +15,27 @@
 namespace sfn::runtime::core {
 namespace {
 
+using google::protobuf::internal::WireFormatLite;
 using google::protobuf::io::CodedInputStream;
 using google::protobuf::io::CodedOutputStream;
 using google::protobuf::io::StringOutputStream;
-using google::protobuf::internal::WireFormatLite;
 
 using common::kMaxValueDepth;
 enum Wire : uint32_t { kVarint = 0, kFixed64 = 1, kLen = 2, kFixed32 = 5 };
 
-bool needs_wrapper(const sfn_type* t) {
-  return t->kind == SFN_LIST || t->kind == SFN_MAP || t->kind == SFN_OPTIONAL;
-}
+bool needs_wrapper(const sfn_type* t) { return t->kind == SFN_LIST || t->kind == SFN_MAP || t->kind == SFN_OPTIONAL; }
 
 bool is_packable(const sfn_type* t) {
   switch (t->kind) {
-    case SFN_INT: case SFN_TIME: case SFN_DURATION: case SFN_FLOAT: case SFN_BOOL: case SFN_ENUM: return true;
-    default: return false;
+    case SFN_INT:
+    case SFN_TIME:
+    case SFN_DURATION:
+    case SFN_FLOAT:
+    case SFN_BOOL:
+    case SFN_ENUM:
+      return true;
+    default:
+      return false;
   }
 }
 
@@ -57,25 +62,34 @@ std::string wrapped(const sfn_type* t, const void* v) {
 
 void write_scalar(CodedOutputStream& os, const sfn_type* t, const void* v) {
   switch (t->kind) {
-    case SFN_INT: case SFN_TIME: case SFN_DURATION:
+    case SFN_INT:
+    case SFN_TIME:
+    case SFN_DURATION:
       os.WriteVarint64(static_cast<uint64_t>(*static_cast<const int64_t*>(v)));
       return;
-    case SFN_ENUM: os.WriteVarint64(static_cast<uint64_t>(static_cast<int64_t>(*static_cast<const int32_t*>(v)))); return;
-    case SFN_BOOL: os.WriteVarint32(*static_cast<const uint8_t*>(v) ? 1 : 0); return;
+    case SFN_ENUM:
+      os.WriteVarint64(static_cast<uint64_t>(static_cast<int64_t>(*static_cast<const int32_t*>(v))));
+      return;
+    case SFN_BOOL:
+      os.WriteVarint32(*static_cast<const uint8_t*>(v) ? 1 : 0);
+      return;
     case SFN_FLOAT: {
       uint64_t bits;
       std::memcpy(&bits, v, 8);
       os.WriteLittleEndian64(bits);
       return;
     }
-    default: return;
+    default:
+      return;
   }
 }
 
 bool scalar_is_zero(const sfn_type* t, const void* v) {
   switch (t->kind) {
-    case SFN_BOOL: return *static_cast<const uint8_t*>(v) == 0;
-    case SFN_ENUM: return *static_cast<const int32_t*>(v) == 0;
+    case SFN_BOOL:
+      return *static_cast<const uint8_t*>(v) == 0;
+    case SFN_ENUM:
+      return *static_cast<const int32_t*>(v) == 0;
     default: {
       uint64_t bits;
       std::memcpy(&bits, v, 8);
@@ -86,12 +100,20 @@ bool scalar_is_zero(const sfn_type* t, const void* v) {
 
 void encode_field(CodedOutputStream& os, uint32_t num, const sfn_type* t, const void* v, bool presence) {
   switch (t->kind) {
-    case SFN_INT: case SFN_TIME: case SFN_DURATION: case SFN_ENUM: case SFN_BOOL: case SFN_FLOAT:
+    case SFN_INT:
+    case SFN_TIME:
+    case SFN_DURATION:
+    case SFN_ENUM:
+    case SFN_BOOL:
+    case SFN_FLOAT:
       if (!presence && scalar_is_zero(t, v)) return;
       os.WriteTag(tag(num, t->kind == SFN_FLOAT ? kFixed64 : kVarint));
       write_scalar(os, t, v);
       return;
-    case SFN_STRING: case SFN_BYTES: case SFN_REF: case SFN_TIMER: {
+    case SFN_STRING:
+    case SFN_BYTES:
+    case SFN_REF:
+    case SFN_TIMER: {
       std::string_view s = str_view(*static_cast<const sfn_str*>(v));
       if (!presence && s.empty()) return;
       os.WriteTag(tag(num, kLen));
@@ -115,8 +137,10 @@ void encode_field(CodedOutputStream& os, uint32_t num, const sfn_type* t, const 
         return;
       }
       for (uint64_t i = 0; i < l->len; ++i) {
-        if (needs_wrapper(t->elem)) write_len(os, num, wrapped(t->elem, data + i * stride));
-        else encode_field(os, num, t->elem, data + i * stride, true);
+        if (needs_wrapper(t->elem))
+          write_len(os, num, wrapped(t->elem, data + i * stride));
+        else
+          encode_field(os, num, t->elem, data + i * stride, true);
       }
       return;
     }
@@ -130,8 +154,10 @@ void encode_field(CodedOutputStream& os, uint32_t num, const sfn_type* t, const 
           StringOutputStream sos(&body);
           CodedOutputStream inner(&sos);
           encode_field(inner, 1, t->key, e, true);
-          if (needs_wrapper(t->elem)) write_len(inner, 2, wrapped(t->elem, e + el.value_offset));
-          else encode_field(inner, 2, t->elem, e + el.value_offset, true);
+          if (needs_wrapper(t->elem))
+            write_len(inner, 2, wrapped(t->elem, e + el.value_offset));
+          else
+            encode_field(inner, 2, t->elem, e + el.value_offset, true);
         }
         write_len(os, num, body);
       }
@@ -145,8 +171,10 @@ void encode_field(CodedOutputStream& os, uint32_t num, const sfn_type* t, const 
       }
       if (!*static_cast<const uint8_t*>(v)) return;
       const void* inner = static_cast<const char*>(v) + optional_value_offset(t->elem);
-      if (needs_wrapper(t->elem)) write_len(os, num, wrapped(t->elem, inner));
-      else encode_field(os, num, t->elem, inner, true);
+      if (needs_wrapper(t->elem))
+        write_len(os, num, wrapped(t->elem, inner));
+      else
+        encode_field(os, num, t->elem, inner, true);
       return;
     }
     case SFN_MESSAGE: {
@@ -156,7 +184,8 @@ void encode_field(CodedOutputStream& os, uint32_t num, const sfn_type* t, const 
       write_len(os, num, body);
       return;
     }
-    default: return;
+    default:
+      return;
   }
 }
 
@@ -198,14 +227,18 @@ struct Decoder {
     uint64_t x;
     if (!is.ReadVarint64(&x)) return fail(std::string("field `") + name + "`: malformed varint");
     switch (t->kind) {
-      case SFN_BOOL: *static_cast<uint8_t*>(slot) = x != 0; return true;
+      case SFN_BOOL:
+        *static_cast<uint8_t*>(slot) = x != 0;
+        return true;
       case SFN_ENUM:
         if (x >= t->enumeration->value_count)
           return fail(std::string("field `") + name + "`: value " + std::to_string(static_cast<int64_t>(x)) +
                       " is not a value of enum " + t->enumeration->name);
         *static_cast<int32_t*>(slot) = static_cast<int32_t>(x);
         return true;
-      default: *static_cast<int64_t*>(slot) = static_cast<int64_t>(x); return true;
+      default:
+        *static_cast<int64_t*>(slot) = static_cast<int64_t>(x);
+        return true;
     }
   }
 
@@ -250,9 +283,17 @@ struct Decoder {
     if (opens_level(t) && depth >= kMaxValueDepth)
       return fail(std::string("field `") + name + "`: " + nesting_too_deep());
     switch (t->kind) {
-      case SFN_INT: case SFN_TIME: case SFN_DURATION: case SFN_FLOAT: case SFN_BOOL: case SFN_ENUM:
+      case SFN_INT:
+      case SFN_TIME:
+      case SFN_DURATION:
+      case SFN_FLOAT:
+      case SFN_BOOL:
+      case SFN_ENUM:
         return read_scalar(t, w, slot, name);
-      case SFN_STRING: case SFN_BYTES: case SFN_REF: case SFN_TIMER: {
+      case SFN_STRING:
+      case SFN_BYTES:
+      case SFN_REF:
+      case SFN_TIMER: {
         if (w != kLen) return fail(std::string("field `") + name + "`: wrong wire type for a string");
         uint32_t len;
         if (!is.ReadVarint32(&len)) return fail(std::string("field `") + name + "`: malformed length");
@@ -300,12 +341,15 @@ struct Decoder {
         while (ok && is.BytesUntilLimit() > 0) {
           uint32_t tg = is.ReadTag();
           Wire ew = static_cast<Wire>(tg & 7);
-          if (tg == 0) ok = fail(std::string("field `") + name + "`: invalid tag in map entry");
-          else if ((tg >> 3) == 1) ok = read_field(t->key, ew, key, name, depth + 1);
+          if (tg == 0)
+            ok = fail(std::string("field `") + name + "`: invalid tag in map entry");
+          else if ((tg >> 3) == 1)
+            ok = read_field(t->key, ew, key, name, depth + 1);
           else if ((tg >> 3) == 2)
             ok = needs_wrapper(t->elem) ? read_wrapped(t->elem, ew, val, name, depth + 1)
                                         : read_field(t->elem, ew, val, name, depth + 1);
-          else if (!WireFormatLite::SkipField(&is, tg)) ok = fail(std::string("field `") + name + "`: malformed");
+          else if (!WireFormatLite::SkipField(&is, tg))
+            ok = fail(std::string("field `") + name + "`: malformed");
         }
         if (ok) {
           is.PopLimit(limit);
@@ -337,7 +381,8 @@ struct Decoder {
         is.PopLimit(limit);
         return true;
       }
-      default: return fail(std::string("field `") + name + "`: unsupported type");
+      default:
+        return fail(std::string("field `") + name + "`: unsupported type");
     }
   }
 
@@ -422,13 +467,21 @@ void encode_value(const sfn_type* t, const void* v, std::string& out) {
   // Scalars (most state values, encoded for every write-back and snapshot) without a stream:
   // the same bytes as encode_field writes, the tag of field 1 and the varint.
   switch (t->kind) {
-    case SFN_INT: case SFN_TIME: case SFN_DURATION: case SFN_ENUM: case SFN_BOOL:
+    case SFN_INT:
+    case SFN_TIME:
+    case SFN_DURATION:
+    case SFN_ENUM:
+    case SFN_BOOL:
       out.push_back(static_cast<char>(tag(1, kVarint)));
-      if (t->kind == SFN_BOOL) append_varint(out, *static_cast<const uint8_t*>(v) ? 1 : 0);
-      else if (t->kind == SFN_ENUM) append_varint(out, static_cast<uint64_t>(static_cast<int64_t>(*static_cast<const int32_t*>(v))));
-      else append_varint(out, static_cast<uint64_t>(*static_cast<const int64_t*>(v)));
+      if (t->kind == SFN_BOOL)
+        append_varint(out, *static_cast<const uint8_t*>(v) ? 1 : 0);
+      else if (t->kind == SFN_ENUM)
+        append_varint(out, static_cast<uint64_t>(static_cast<int64_t>(*static_cast<const int32_t*>(v))));
+      else
+        append_varint(out, static_cast<uint64_t>(*static_cast<const int64_t*>(v)));
       return;
-    default: break;
+    default:
+      break;
   }
   StringOutputStream sos(&out);
   CodedOutputStream os(&sos);
@@ -445,9 +498,12 @@ Status decode_value(const sfn_type* t, std::string_view bytes, void* v) {
   bool ok = true;
   while (ok && is.BytesUntilLimit() > 0) {
     uint32_t tg = is.ReadTag();
-    if (tg == 0) ok = dec.fail("invalid tag");
-    else if ((tg >> 3) == 1) ok = dec.read_field(t, static_cast<Wire>(tg & 7), v, "value", 0);
-    else if (!WireFormatLite::SkipField(&is, tg)) ok = dec.fail("malformed field");
+    if (tg == 0)
+      ok = dec.fail("invalid tag");
+    else if ((tg >> 3) == 1)
+      ok = dec.read_field(t, static_cast<Wire>(tg & 7), v, "value", 0);
+    else if (!WireFormatLite::SkipField(&is, tg))
+      ok = dec.fail("malformed field");
   }
   is.PopLimit(top);
   if (!ok) {

@@ -147,12 +147,12 @@ void append_time(std::string& out, int64_t t) {
 bool parse_time(std::string_view s, int64_t* out) {
   size_t i = 0;
   int y, mo, d, h, mi, se;
-  if (!read_digits(s, i, 4, &y) || !expect(s, i, '-') || !read_digits(s, i, 2, &mo) ||
-      !expect(s, i, '-') || !read_digits(s, i, 2, &d))
+  if (!read_digits(s, i, 4, &y) || !expect(s, i, '-') || !read_digits(s, i, 2, &mo) || !expect(s, i, '-') ||
+      !read_digits(s, i, 2, &d))
     return false;
   if (!(expect(s, i, 'T') || expect(s, i, 't') || expect(s, i, ' '))) return false;
-  if (!read_digits(s, i, 2, &h) || !expect(s, i, ':') || !read_digits(s, i, 2, &mi) ||
-      !expect(s, i, ':') || !read_digits(s, i, 2, &se))
+  if (!read_digits(s, i, 2, &h) || !expect(s, i, ':') || !read_digits(s, i, 2, &mi) || !expect(s, i, ':') ||
+      !read_digits(s, i, 2, &se))
     return false;
   static const int kDays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
   if (mo < 1 || mo > 12 || d < 1 || d > kDays[mo - 1] || h > 23 || mi > 59 || se > 59) return false;
@@ -264,15 +264,24 @@ bool parse_duration(std::string_view s, int64_t* out) {
     if (!any) return false;
     int64_t unit;
     std::string_view rest = s.substr(i);
-    if (rest.starts_with("ns")) unit = 1, i += 2;
-    else if (rest.starts_with("us")) unit = 1000, i += 2;
-    else if (rest.starts_with("\xC2\xB5s")) unit = 1000, i += 3;
-    else if (rest.starts_with("ms")) unit = 1'000'000, i += 2;
-    else if (rest.starts_with("s")) unit = kNsPerSec, i += 1;
-    else if (rest.starts_with("m")) unit = 60 * kNsPerSec, i += 1;
-    else if (rest.starts_with("h")) unit = 3600 * kNsPerSec, i += 1;
-    else if (rest.starts_with("d")) unit = 86400 * kNsPerSec, i += 1;
-    else return false;
+    if (rest.starts_with("ns"))
+      unit = 1, i += 2;
+    else if (rest.starts_with("us"))
+      unit = 1000, i += 2;
+    else if (rest.starts_with("\xC2\xB5s"))
+      unit = 1000, i += 3;
+    else if (rest.starts_with("ms"))
+      unit = 1'000'000, i += 2;
+    else if (rest.starts_with("s"))
+      unit = kNsPerSec, i += 1;
+    else if (rest.starts_with("m"))
+      unit = 60 * kNsPerSec, i += 1;
+    else if (rest.starts_with("h"))
+      unit = 3600 * kNsPerSec, i += 1;
+    else if (rest.starts_with("d"))
+      unit = 86400 * kNsPerSec, i += 1;
+    else
+      return false;
     total += whole * unit + frac * unit / scale;
     // A negative duration reaches INT64_MIN (what append_duration prints for it reads back).
     if (total > static_cast<__int128>(INT64_MAX) + (neg ? 1 : 0)) return false;
@@ -341,13 +350,27 @@ void append_json_string(std::string& out, std::string_view s) {
   out.push_back('"');
   for (char c : s) {
     switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\t': out += "\\t"; break;
-      case '\r': out += "\\r"; break;
-      case '\b': out += "\\b"; break;
-      case '\f': out += "\\f"; break;
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\b':
+        out += "\\b";
+        break;
+      case '\f':
+        out += "\\f";
+        break;
       default:
         if (static_cast<unsigned char>(c) < 0x20) {
           static const char hex[] = "0123456789abcdef";
@@ -369,10 +392,14 @@ size_t utf8_sequence(std::string_view s, size_t i) {
   if (c < 0x80) return 1;
   size_t len;
   uint32_t cp;
-  if ((c & 0xE0) == 0xC0) len = 2, cp = c & 0x1F;
-  else if ((c & 0xF0) == 0xE0) len = 3, cp = c & 0x0F;
-  else if ((c & 0xF8) == 0xF0) len = 4, cp = c & 0x07;
-  else return 0;
+  if ((c & 0xE0) == 0xC0)
+    len = 2, cp = c & 0x1F;
+  else if ((c & 0xF0) == 0xE0)
+    len = 3, cp = c & 0x0F;
+  else if ((c & 0xF8) == 0xF0)
+    len = 4, cp = c & 0x07;
+  else
+    return 0;
   if (i + len > s.size()) return 0;
   for (size_t k = 1; k < len; ++k) {
     unsigned char cc = s[i + k];
@@ -417,32 +444,51 @@ bool is_address_text(std::string_view s) {
 
 void append_formatted(std::string& out, const sfn_type* t, const void* v, bool nested) {
   switch (t->kind) {
-    case SFN_INT: append_int(out, *static_cast<const int64_t*>(v)); return;
-    case SFN_FLOAT: append_float(out, *static_cast<const double*>(v)); return;
-    case SFN_BOOL: out += *static_cast<const uint8_t*>(v) ? "true" : "false"; return;
+    case SFN_INT:
+      append_int(out, *static_cast<const int64_t*>(v));
+      return;
+    case SFN_FLOAT:
+      append_float(out, *static_cast<const double*>(v));
+      return;
+    case SFN_BOOL:
+      out += *static_cast<const uint8_t*>(v) ? "true" : "false";
+      return;
     case SFN_STRING: {
       std::string_view s = str_view(*static_cast<const sfn_str*>(v));
-      if (nested) append_json_string(out, s);
-      else out += s;
+      if (nested)
+        append_json_string(out, s);
+      else
+        out += s;
       return;
     }
     case SFN_BYTES: {
       std::string b64;
       append_base64(b64, str_view(*static_cast<const sfn_str*>(v)));
-      if (nested) append_json_string(out, b64);
-      else out += b64;
+      if (nested)
+        append_json_string(out, b64);
+      else
+        out += b64;
       return;
     }
-    case SFN_REF: case SFN_TIMER: out += str_view(*static_cast<const sfn_str*>(v)); return;
-    case SFN_TIME: append_time(out, *static_cast<const int64_t*>(v)); return;
-    case SFN_DURATION: append_duration(out, *static_cast<const int64_t*>(v)); return;
+    case SFN_REF:
+    case SFN_TIMER:
+      out += str_view(*static_cast<const sfn_str*>(v));
+      return;
+    case SFN_TIME:
+      append_time(out, *static_cast<const int64_t*>(v));
+      return;
+    case SFN_DURATION:
+      append_duration(out, *static_cast<const int64_t*>(v));
+      return;
     case SFN_ENUM: {
       int32_t i = *static_cast<const int32_t*>(v);
       const sfn_enum_desc* e = t->enumeration;
       out += e->name;
       out.push_back('.');
-      if (i >= 0 && static_cast<uint32_t>(i) < e->value_count) out += e->values[i];
-      else append_int(out, i);
+      if (i >= 0 && static_cast<uint32_t>(i) < e->value_count)
+        out += e->values[i];
+      else
+        append_int(out, i);
       return;
     }
     case SFN_LIST: {
@@ -473,12 +519,16 @@ void append_formatted(std::string& out, const sfn_type* t, const void* v, bool n
     case SFN_OPTIONAL: {
       if (t->elem->kind == SFN_MESSAGE) {
         const void* p = *static_cast<void* const*>(v);
-        if (!p) out += "none";
-        else append_formatted(out, t->elem, p, nested);
+        if (!p)
+          out += "none";
+        else
+          append_formatted(out, t->elem, p, nested);
         return;
       }
-      if (!*static_cast<const uint8_t*>(v)) out += "none";
-      else append_formatted(out, t->elem, static_cast<const char*>(v) + optional_value_offset(t->elem), nested);
+      if (!*static_cast<const uint8_t*>(v))
+        out += "none";
+      else
+        append_formatted(out, t->elem, static_cast<const char*>(v) + optional_value_offset(t->elem), nested);
       return;
     }
     case SFN_MESSAGE: {
@@ -494,7 +544,9 @@ void append_formatted(std::string& out, const sfn_type* t, const void* v, bool n
       out.push_back('}');
       return;
     }
-    default: out += "?"; return;
+    default:
+      out += "?";
+      return;
   }
 }
 

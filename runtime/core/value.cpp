@@ -68,9 +68,7 @@ struct Scratch {
 };
 thread_local Scratch t_scratch;
 
-bool is_message_optional(const sfn_type* t) {
-  return t->kind == SFN_OPTIONAL && t->elem->kind == SFN_MESSAGE;
-}
+bool is_message_optional(const sfn_type* t) { return t->kind == SFN_OPTIONAL && t->elem->kind == SFN_MESSAGE; }
 
 // Grows `data`/`cap` of a list or map so that `need` elements of `stride` fit; false when the
 // running meter refuses the room (the list or map is unchanged).
@@ -101,15 +99,19 @@ uint64_t map_lower_bound(const sfn_type* mt, const sfn_map* m, const void* key, 
   uint64_t lo = 0, hi = m->len;
   while (lo < hi) {
     uint64_t mid = (lo + hi) / 2;
-    if (value_compare(mt->key, elem_ptr(m->data, mid, stride), key) < 0) lo = mid + 1;
-    else hi = mid;
+    if (value_compare(mt->key, elem_ptr(m->data, mid, stride), key) < 0)
+      lo = mid + 1;
+    else
+      hi = mid;
   }
   *found = lo < m->len && value_compare(mt->key, elem_ptr(m->data, lo, stride), key) == 0;
   return lo;
 }
 
 template <class T>
-int cmp3(T a, T b) { return a < b ? -1 : (b < a ? 1 : 0); }
+int cmp3(T a, T b) {
+  return a < b ? -1 : (b < a ? 1 : 0);
+}
 
 }  // namespace
 
@@ -158,19 +160,33 @@ const sfn_type kStringType{SFN_STRING, nullptr, nullptr, nullptr, nullptr, nullp
 
 SlotLayout slot_layout(const sfn_type* t) {
   switch (t->kind) {
-    case SFN_INT: case SFN_TIME: case SFN_DURATION: case SFN_FLOAT: return {8, 8};
-    case SFN_BOOL: return {1, 1};
-    case SFN_ENUM: return {4, 4};
-    case SFN_STRING: case SFN_BYTES: case SFN_REF: case SFN_TIMER: return {16, 8};
-    case SFN_LIST: case SFN_MAP: return {24, 8};
+    case SFN_INT:
+    case SFN_TIME:
+    case SFN_DURATION:
+    case SFN_FLOAT:
+      return {8, 8};
+    case SFN_BOOL:
+      return {1, 1};
+    case SFN_ENUM:
+      return {4, 4};
+    case SFN_STRING:
+    case SFN_BYTES:
+    case SFN_REF:
+    case SFN_TIMER:
+      return {16, 8};
+    case SFN_LIST:
+    case SFN_MAP:
+      return {24, 8};
     case SFN_OPTIONAL: {
       if (t->elem->kind == SFN_MESSAGE) return {8, 8};
       SlotLayout in = slot_layout(t->elem);
       uint32_t off = align_up(1, in.align);
       return {align_up(off + in.size, in.align), in.align};
     }
-    case SFN_MESSAGE: return {t->message->size, t->message->align};
-    default: return {8, 8};
+    case SFN_MESSAGE:
+      return {t->message->size, t->message->align};
+    default:
+      return {8, 8};
   }
 }
 
@@ -189,14 +205,21 @@ uint32_t optional_value_offset(const sfn_type* inner) { return align_up(1, slot_
 
 bool is_trivial(const sfn_type* t) {
   switch (t->kind) {
-    case SFN_INT: case SFN_TIME: case SFN_DURATION: case SFN_FLOAT: case SFN_BOOL: case SFN_ENUM:
+    case SFN_INT:
+    case SFN_TIME:
+    case SFN_DURATION:
+    case SFN_FLOAT:
+    case SFN_BOOL:
+    case SFN_ENUM:
       return true;
-    case SFN_OPTIONAL: return t->elem->kind != SFN_MESSAGE && is_trivial(t->elem);
+    case SFN_OPTIONAL:
+      return t->elem->kind != SFN_MESSAGE && is_trivial(t->elem);
     case SFN_MESSAGE:
       for (uint32_t i = 0; i < t->message->field_count; ++i)
         if (!is_trivial(t->message->fields[i].type)) return false;
       return true;
-    default: return false;
+    default:
+      return false;
   }
 }
 
@@ -224,7 +247,10 @@ void message_destroy(const sfn_message_desc* d, void* msg) {
 
 void value_destroy(const sfn_type* t, void* slot) {
   switch (t->kind) {
-    case SFN_STRING: case SFN_BYTES: case SFN_REF: case SFN_TIMER:
+    case SFN_STRING:
+    case SFN_BYTES:
+    case SFN_REF:
+    case SFN_TIMER:
       str_free(static_cast<sfn_str*>(slot));
       return;
     case SFN_LIST: {
@@ -260,8 +286,12 @@ void value_destroy(const sfn_type* t, void* slot) {
         value_destroy(t->elem, static_cast<char*>(slot) + optional_value_offset(t->elem));
       std::memset(slot, 0, slot_layout(t).size);
       return;
-    case SFN_MESSAGE: message_destroy(t->message, slot); return;
-    default: std::memset(slot, 0, slot_layout(t).size); return;
+    case SFN_MESSAGE:
+      message_destroy(t->message, slot);
+      return;
+    default:
+      std::memset(slot, 0, slot_layout(t).size);
+      return;
   }
 }
 
@@ -279,7 +309,10 @@ void message_delete(const sfn_message_desc* d, void* msg) {
 
 void value_clone_into(const sfn_type* t, void* dst, const void* src) {
   switch (t->kind) {
-    case SFN_STRING: case SFN_BYTES: case SFN_REF: case SFN_TIMER: {
+    case SFN_STRING:
+    case SFN_BYTES:
+    case SFN_REF:
+    case SFN_TIMER: {
       auto* d = static_cast<sfn_str*>(dst);
       *d = sfn_str{};
       str_set(d, str_view(*static_cast<const sfn_str*>(src)));
@@ -346,12 +379,13 @@ void value_clone_into(const sfn_type* t, void* dst, const void* src) {
       std::memset(dst, 0, d->size);
       for (uint32_t i = 0; i < d->field_count; ++i) {
         const sfn_field_desc& f = d->fields[i];
-        value_clone_into(f.type, static_cast<char*>(dst) + f.offset,
-                         static_cast<const char*>(src) + f.offset);
+        value_clone_into(f.type, static_cast<char*>(dst) + f.offset, static_cast<const char*>(src) + f.offset);
       }
       return;
     }
-    default: std::memcpy(dst, src, slot_layout(t).size); return;
+    default:
+      std::memcpy(dst, src, slot_layout(t).size);
+      return;
   }
 }
 
@@ -367,12 +401,20 @@ void value_copy(const sfn_type* t, void* dst, const void* src) {
 
 int value_compare(const sfn_type* t, const void* a, const void* b) {
   switch (t->kind) {
-    case SFN_INT: case SFN_TIME: case SFN_DURATION:
+    case SFN_INT:
+    case SFN_TIME:
+    case SFN_DURATION:
       return cmp3(*static_cast<const int64_t*>(a), *static_cast<const int64_t*>(b));
-    case SFN_FLOAT: return cmp3(*static_cast<const double*>(a), *static_cast<const double*>(b));
-    case SFN_BOOL: return cmp3(*static_cast<const uint8_t*>(a), *static_cast<const uint8_t*>(b));
-    case SFN_ENUM: return cmp3(*static_cast<const int32_t*>(a), *static_cast<const int32_t*>(b));
-    case SFN_STRING: case SFN_BYTES: case SFN_REF: case SFN_TIMER: {
+    case SFN_FLOAT:
+      return cmp3(*static_cast<const double*>(a), *static_cast<const double*>(b));
+    case SFN_BOOL:
+      return cmp3(*static_cast<const uint8_t*>(a), *static_cast<const uint8_t*>(b));
+    case SFN_ENUM:
+      return cmp3(*static_cast<const int32_t*>(a), *static_cast<const int32_t*>(b));
+    case SFN_STRING:
+    case SFN_BYTES:
+    case SFN_REF:
+    case SFN_TIMER: {
       int c = str_view(*static_cast<const sfn_str*>(a)).compare(str_view(*static_cast<const sfn_str*>(b)));
       return c < 0 ? -1 : (c > 0 ? 1 : 0);
     }
@@ -412,13 +454,14 @@ int value_compare(const sfn_type* t, const void* a, const void* b) {
       const sfn_message_desc* d = t->message;
       for (uint32_t i = 0; i < d->field_count; ++i) {
         const sfn_field_desc& f = d->fields[i];
-        if (int c = value_compare(f.type, static_cast<const char*>(a) + f.offset,
-                                  static_cast<const char*>(b) + f.offset))
+        if (int c =
+                value_compare(f.type, static_cast<const char*>(a) + f.offset, static_cast<const char*>(b) + f.offset))
           return c;
       }
       return 0;
     }
-    default: return 0;
+    default:
+      return 0;
   }
 }
 
@@ -427,7 +470,8 @@ int value_compare(const sfn_type* t, const void* a, const void* b) {
 bool value_equal(const sfn_type* t, const void* a, const void* b) {
   auto at = [](const void* p, uint64_t off) { return static_cast<const char*>(p) + off; };
   switch (t->kind) {
-    case SFN_FLOAT: return *static_cast<const double*>(a) == *static_cast<const double*>(b);
+    case SFN_FLOAT:
+      return *static_cast<const double*>(a) == *static_cast<const double*>(b);
     case SFN_LIST: {
       const auto* x = static_cast<const sfn_list*>(a);
       const auto* y = static_cast<const sfn_list*>(b);
@@ -467,7 +511,8 @@ bool value_equal(const sfn_type* t, const void* a, const void* b) {
         if (!value_equal(f.type, at(a, f.offset), at(b, f.offset))) return false;
       }
       return true;
-    default: return value_compare(t, a, b) == 0;
+    default:
+      return value_compare(t, a, b) == 0;
   }
 }
 

@@ -5,12 +5,12 @@
 // the key groups must match on restart, another number of workers rescales (rescale.h).
 #include <algorithm>
 #include <atomic>
+#include <cerrno>
 #include <charconv>
 #include <condition_variable>
-#include <cerrno>
 #include <csignal>
-#include <cstring>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <future>
@@ -38,15 +38,15 @@
 #include "runtime/embedded/run_metrics.h"
 #include "runtime/embedded/worker_set.h"
 #include "runtime/io/durable_file.h"
-#include "runtime/state/dir_lock.h"
 #include "runtime/io/io_server.h"
+#include "runtime/state/dir_lock.h"
 
 namespace sfn::runtime {
 namespace {
 
 std::atomic<double> g_last_reload_pause_ms{0};  // the last hot reload: offer to the new version running
-std::atomic<bool> g_stop{false};       // SIGINT/SIGTERM or request_stop(): end the run
-std::atomic<bool> g_interrupt{false};  // the coordinator's stop flag: a stop or a pending reload
+std::atomic<bool> g_stop{false};                // SIGINT/SIGTERM or request_stop(): end the run
+std::atomic<bool> g_interrupt{false};           // the coordinator's stop flag: a stop or a pending reload
 
 extern "C" void on_signal(int) {
   g_stop.store(true);
@@ -72,7 +72,8 @@ io::IngressValidator make_validator(const core::Module& m) {
               std::string_view data) -> std::variant<std::string, io::IngressRejection> {
     int i = m.ingress_index(ingress);
     if (i < 0)
-      return io::IngressRejection{io::IngressRejection::Code::unknown_ingress, "unknown ingress `" + std::string(ingress) + "`"};
+      return io::IngressRejection{io::IngressRejection::Code::unknown_ingress,
+                                  "unknown ingress `" + std::string(ingress) + "`"};
     std::string payload;
     Status s = ok_status();
     if (format == io::PayloadFormat::json) {
@@ -175,8 +176,14 @@ class EmbeddedRun {
   // runs once the workers are about to start; `metrics` (optional) reads the run while it runs.
   EmbeddedRun(const ModulePtr& module, const RunOptions& options, RunResult& result, int attempt, uint64_t reloads,
               std::function<void()> started, RunMetricsSource* metrics)
-      : module_(module), m_(*module), options_(options), result_(result), attempt_(attempt), reloads_(reloads),
-        started_(std::move(started)), metrics_(metrics) {}
+      : module_(module),
+        m_(*module),
+        options_(options),
+        result_(result),
+        attempt_(attempt),
+        reloads_(reloads),
+        started_(std::move(started)),
+        metrics_(metrics) {}
 
   // Runs to the end; returns the error that made the run unusable ("" when none).
   std::string run();
@@ -286,7 +293,8 @@ RunNumbers EmbeddedRun::numbers() const {
   RunNumbers n;
   for (const io::WorkerStatus& w : ws_->status()) {
     n.m.workers.push_back({w.id, w.invocations, w.queue_depth, w.key_groups, std::nullopt, w.snapshot_shipped_bytes});
-    if (w.heartbeat_age_ms >= 0) n.m.workers.back().heartbeat_age_seconds = static_cast<double>(w.heartbeat_age_ms) / 1000;
+    if (w.heartbeat_age_ms >= 0)
+      n.m.workers.back().heartbeat_age_seconds = static_cast<double>(w.heartbeat_age_ms) / 1000;
     n.m.cache.bytes += w.cache.bytes;
     n.m.cache.instances += w.cache.instances;
     n.m.cache.limit_bytes += w.cache.limit_bytes;
@@ -367,7 +375,8 @@ std::string EmbeddedRun::check_logs(const Recovered& rec) {
     if (!log || log->end_offset() >= need) return "";
     return "the snapshot of epoch " + std::to_string(rec.epoch) + " needs the " + kind + " log of `" + name +
            "` up to offset " + std::to_string(need) + ", but " + log->dir().string() + " ends at " +
-           std::to_string(log->end_offset()) + ": the log lost records; restore the state directory from a backup, "
+           std::to_string(log->end_offset()) +
+           ": the log lost records; restore the state directory from a backup, "
            "or start with another --state-dir";
   };
   for (const auto& [name, need] : rec.ingress_offsets)
@@ -393,9 +402,9 @@ std::string EmbeddedRun::check_republish(const Recovered& rec) const {
     if (pos.first <= rec.epoch) continue;
     std::string why = rec.epoch == 0 ? "there is no valid snapshot to recover"
                                      : "the newest valid snapshot is of epoch " + std::to_string(rec.epoch);
-    why += ", but the egress log " + server_->egress_log(name)->dir().string() + " holds records committed up to epoch " +
-           std::to_string(pos.first) + ": running " + (rec.epoch == 0 ? "from empty state" : "from that snapshot") +
-           " would publish them again.";
+    why += ", but the egress log " + server_->egress_log(name)->dir().string() +
+           " holds records committed up to epoch " + std::to_string(pos.first) + ": running " +
+           (rec.epoch == 0 ? "from empty state" : "from that snapshot") + " would publish them again.";
     for (const std::string& d : rec.damaged) why += "\n  damaged: " + d;
     if (rec.damaged.empty()) why += "\n  the snapshots of the later epochs are gone from " + store_->root().string();
     return why + "\n  Restore " + store_->root().string() +
@@ -416,8 +425,8 @@ std::string EmbeddedRun::open_source(const Recovered& rec) {
     auto it = rec.ingress_offsets.find(names.back());
     offsets.push_back(it == rec.ingress_offsets.end() ? 0 : it->second);
   }
-  const bool endless = !(options_.ingress_endpoint.empty() && options_.egress_endpoint.empty() &&
-                         options_.control_endpoint.empty());
+  const bool endless =
+      !(options_.ingress_endpoint.empty() && options_.egress_endpoint.empty() && options_.control_endpoint.empty());
   source_ = std::make_unique<IngressSource>(*server_, names, offsets, endless);
   coord_->set_source(source_.get());
   return "";
@@ -429,7 +438,7 @@ void EmbeddedRun::install_sinks() {
   hub_->egress_sink = [this](std::vector<EgressRecord>& records) {
     std::lock_guard<std::mutex> lock(out_mu_);
     if (!egress_error_.empty()) return;  // the run is stopping: nothing after a failed append
-    if (server_) {  // sinks see only what is in the logs: what a later run will not publish again
+    if (server_) {                       // sinks see only what is in the logs: what a later run will not publish again
       std::string error;
       records.resize(commit_to_logs(*server_, records, &error));
       if (!error.empty()) {
@@ -457,8 +466,8 @@ void EmbeddedRun::install_sinks() {
     errno = 0;
     out << lines << std::flush;
     if (!out && output_error_.empty()) {  // e.g. a full disk: the records are not delivered
-      output_error_ = "cannot write egress to " + (options_.output_path.empty() ? std::string("stdout")
-                                                                                : options_.output_path) +
+      output_error_ = "cannot write egress to " +
+                      (options_.output_path.empty() ? std::string("stdout") : options_.output_path) +
                       (errno ? std::string(": ") + std::strerror(errno) : std::string());
     }
   };
@@ -546,7 +555,8 @@ std::string EmbeddedRun::run() {
   if (auto e = read_input_file(); !e.empty()) return e;
   if (auto e = open_output(); !e.empty()) return e;
   static std::atomic<unsigned> runtime_counter{0};
-  hub_ = std::make_unique<worker::Hub>(module_, workers_, groups_, options_.clock, "rt" + std::to_string(runtime_counter++));
+  hub_ = std::make_unique<worker::Hub>(module_, workers_, groups_, options_.clock,
+                                       "rt" + std::to_string(runtime_counter++));
   store_ = std::make_unique<snapshot::SnapshotStore>(dir_);
   hub_->snapshots = store_.get();
   hub_->budget = options_.budget;
@@ -582,13 +592,15 @@ std::string EmbeddedRun::run() {
   hooks.egress_offsets = [this] {
     std::map<std::string, uint64_t> out;
     for (uint32_t i = 0; i <= m_.desc().egress_count; ++i)
-      if (const io::RecordLog* log = server_->egress_log(m_.egress_name(i))) out[std::string(m_.egress_name(i))] = log->end_offset();
+      if (const io::RecordLog* log = server_->egress_log(m_.egress_name(i)))
+        out[std::string(m_.egress_name(i))] = log->end_offset();
     return out;
   };
   hooks.truncate = [this](const std::map<std::string, uint64_t>& before) {
     for (const auto& [name, offset] : before)
       if (io::RecordLog* log = server_->ingress_log(name))
-        if (auto s = log->truncate_before(offset); !s) std::cerr << "sfn run: ingress log " << name << ": " << s.error().message << "\n";
+        if (auto s = log->truncate_before(offset); !s)
+          std::cerr << "sfn run: ingress log " << name << ": " << s.error().message << "\n";
   };
   epochs_ = std::make_unique<coordinator::Epochs>(*hub_, *store_, so, hooks, next + 1, rec->epoch);
   coord_->set_snapshots(epochs_.get());
@@ -626,7 +638,8 @@ std::string EmbeddedRun::run() {
     result_.error = why;
   }
   if (!egress_error_.empty()) {
-    std::cerr << "sfn run: " << egress_error_ << "\nsfn run: stopped; the committed egress its log lacks is "
+    std::cerr << "sfn run: " << egress_error_
+              << "\nsfn run: stopped; the committed egress its log lacks is "
                  "published when the run starts again (with room to write it)\n";
     result_.exit_code = 1;
     result_.error = egress_error_;
@@ -706,7 +719,8 @@ struct ReloadSlot {
   // The new version's workers run: the pause of the switch is over.
   void started() {
     std::lock_guard<std::mutex> lock(mu);
-    g_last_reload_pause_ms.store(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - asked).count());
+    g_last_reload_pause_ms.store(
+        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - asked).count());
     switching = false;
   }
   // Answers a pending offer that will not run (the run ended) and closes the slot.
@@ -730,7 +744,8 @@ ReloadSlot g_reload;
 class Supervisor {
  public:
   Supervisor(const ModulePtr& module, const RunOptions& options, RunMetricsSource* metrics)
-      : options_(options), metrics_(metrics),
+      : options_(options),
+        metrics_(metrics),
         version_{module, options.version_label, options.state_schema, options.check_schema} {}
   RunResult run();
 
@@ -753,13 +768,16 @@ std::string Supervisor::run_once(RunResult& result, int attempt, bool* failed, b
   o.state_schema = version_.state_schema;
   o.check_schema = version_.check_schema;
   o.version_label = version_.label;
-  EmbeddedRun run(version_.module, o, result, attempt, reloads_ + (starting_ ? 1 : 0), [this] {
-    if (!starting_) return;
-    ++reloads_;
-    g_reload.started();
-    starting_->finish(ok_status());
-    starting_.reset();
-  }, metrics_);
+  EmbeddedRun run(
+      version_.module, o, result, attempt, reloads_ + (starting_ ? 1 : 0),
+      [this] {
+        if (!starting_) return;
+        ++reloads_;
+        g_reload.started();
+        starting_->finish(ok_status());
+        starting_.reset();
+      },
+      metrics_);
   std::string error = run.run();
   // Neither a full disk nor a program over its bounds is fixed by recovering.
   *failed = run.worker_failed() && !run.egress_failed() && !run.overloaded();

@@ -32,8 +32,10 @@ void IngressSource::annotate(uint32_t ingress, uint64_t offset, int64_t at_ns, u
   }
   auto it = std::lower_bound(notes.begin(), notes.end(), offset,
                              [](const std::pair<uint64_t, Note>& n, uint64_t o) { return n.first < o; });
-  if (it != notes.end() && it->first == offset) it->second = Note{at_ns, seq};
-  else notes.insert(it, {offset, Note{at_ns, seq}});
+  if (it != notes.end() && it->first == offset)
+    it->second = Note{at_ns, seq};
+  else
+    notes.insert(it, {offset, Note{at_ns, seq}});
 }
 
 void IngressSource::set_refill(std::function<bool()> refill, std::size_t low) {

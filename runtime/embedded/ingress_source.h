@@ -64,7 +64,7 @@ class IngressSource final : public coordinator::RecordSource {
     uint64_t fed = 0;   // next offset to feed
     std::deque<Buffered> buffer;
     std::deque<std::pair<uint64_t, Note>> notes;  // by offset
-    bool failed = false;  // a read error was reported; the log is not read again
+    bool failed = false;                          // a read error was reported; the log is not read again
   };
   void fill(uint32_t ingress, Log& log);
   // Refills when few annotated records wait and fills the buffers of the logs running low; with
@@ -75,7 +75,7 @@ class IngressSource final : public coordinator::RecordSource {
   std::vector<Log> logs_;
   bool endless_;
   std::string error_;
-  int head_ = -1;  // the log whose first buffered record is next; -1: to be found
+  int head_ = -1;                 // the log whose first buffered record is next; -1: to be found
   std::function<bool()> refill_;  // empty once done
   std::size_t low_ = 0;
 };

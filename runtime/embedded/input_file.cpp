@@ -171,7 +171,6 @@ void report_late_lines(const InputFile& input) {
 
 namespace {
 
-
 // The file recording, per input file hash, how many runs of it completed:
 // `<state-dir>/io/inputs`, lines "<hash hex> <runs>".
 std::filesystem::path runs_file(const std::filesystem::path& state_dir) { return state_dir / "io" / "inputs"; }
@@ -188,7 +187,8 @@ transport::Result<std::map<std::string, uint64_t>> read_runs(const std::filesyst
   uint64_t n = 0;
   while (in >> hash >> n) runs[hash] = n;
   if (!in.eof())
-    return transport::Error{io::ErrorCode::corrupt, runs_file(state_dir).string() + " is not a list of \"HASH RUNS\" lines"};
+    return transport::Error{io::ErrorCode::corrupt,
+                            runs_file(state_dir).string() + " is not a list of \"HASH RUNS\" lines"};
   return runs;
 }
 
@@ -267,15 +267,20 @@ bool InputFeeder::feed() {
       continue;
     }
     const io::AppendResult& a = results[i].value();
-    if (!a.duplicate) ++counts_.appended;
-    else if (a.offset < source_.fed(l.ingress)) ++counts_.done;
+    if (!a.duplicate)
+      ++counts_.appended;
+    else if (a.offset < source_.fed(l.ingress))
+      ++counts_.done;
     source_.annotate(l.ingress, a.offset, l.at_ns, seq_);
   }
   if (lines.size() < kInputBatchLines) {
     done_ = true;
-    if (input_.held) std::vector<InputLine>().swap(input_.lines);
-    else if (file_.bad()) fail("cannot read input file " + input_.path + ": " + std::strerror(errno));
-    else if (hash_ != input_.hash) fail("input file " + input_.path + " changed while the run read it");
+    if (input_.held)
+      std::vector<InputLine>().swap(input_.lines);
+    else if (file_.bad())
+      fail("cannot read input file " + input_.path + ": " + std::strerror(errno));
+    else if (hash_ != input_.hash)
+      fail("input file " + input_.path + " changed while the run read it");
   }
   return !done_;
 }

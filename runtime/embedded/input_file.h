@@ -41,13 +41,13 @@ struct InputLine {
 
 struct InputFile {
   std::string path;
-  uint64_t hash = 0;      // of the whole text (the lines' idempotency keys)
-  uint64_t bad = 0;       // lines reported as skipped
-  uint64_t good = 0;      // lines to run
-  uint64_t late = 0;      // good lines due at or after --until
-  bool in_order = true;   // no line's `at` is earlier than a line before it
-  bool held = false;      // `lines` holds the good lines (else they are read again)
-  bool changed = false;   // the file changed between two readings (the run refuses it)
+  uint64_t hash = 0;             // of the whole text (the lines' idempotency keys)
+  uint64_t bad = 0;              // lines reported as skipped
+  uint64_t good = 0;             // lines to run
+  uint64_t late = 0;             // good lines due at or after --until
+  bool in_order = true;          // no line's `at` is earlier than a line before it
+  bool held = false;             // `lines` holds the good lines (else they are read again)
+  bool changed = false;          // the file changed between two readings (the run refuses it)
   std::vector<InputLine> lines;  // when held: the good lines, in delivery order (by `at`, stable)
 };
 
@@ -96,12 +96,12 @@ class InputFeeder {
   InputFile& input_;
   IngressSource& source_;
   uint64_t run_ = 0;
-  std::ifstream file_;       // the second reading (lines not held)
-  uint64_t hash_ = 0;        // of the text read again, checked against the first reading's
-  std::size_t number_ = 0;   // line number of the second reading
-  int64_t at_ns_ = 0;        // the time of the line before (second reading)
+  std::ifstream file_;      // the second reading (lines not held)
+  uint64_t hash_ = 0;       // of the text read again, checked against the first reading's
+  std::size_t number_ = 0;  // line number of the second reading
+  int64_t at_ns_ = 0;       // the time of the line before (second reading)
   std::size_t next_held_ = 0;
-  uint64_t seq_ = 0;         // lines given so far (their position in delivery order)
+  uint64_t seq_ = 0;  // lines given so far (their position in delivery order)
   bool done_ = false;
   IngestCounts counts_;
   std::string error_;

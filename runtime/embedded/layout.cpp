@@ -35,9 +35,10 @@ transport::Result<std::optional<Layout>> read_layout(const fs::path& dir) {
   Layout l;
   if (!(in >> w >> l.workers >> g >> l.key_groups) || w != "workers" || g != "key_groups" || (in >> rest) ||
       l.workers == 0 || l.key_groups == 0 || l.workers > l.key_groups)
-    return Error{ErrorCode::corrupt, file.string() + " is damaged (it must hold the lines \"workers W\" and "
-                                     "\"key_groups G\" the state directory was created with): restore it from a "
-                                     "backup, or use another --state-dir"};
+    return Error{ErrorCode::corrupt, file.string() +
+                                         " is damaged (it must hold the lines \"workers W\" and "
+                                         "\"key_groups G\" the state directory was created with): restore it from a "
+                                         "backup, or use another --state-dir"};
   return std::optional<Layout>{l};
 }
 
@@ -45,8 +46,9 @@ transport::Status check_layout(const fs::path& dir, const std::optional<Layout>&
   if (!recorded) return io::write_file_durably(dir / "layout", text_of(want));
   if (recorded->key_groups != want.key_groups)
     return Error{ErrorCode::invalid_argument,
-                 "state directory " + dir.string() + " was created with " + describe(*recorded) + " (now: " +
-                     describe(want) + "); its number of key groups never changes (rescaling moves whole key groups "
+                 "state directory " + dir.string() + " was created with " + describe(*recorded) +
+                     " (now: " + describe(want) +
+                     "); its number of key groups never changes (rescaling moves whole key groups "
                      "between workers): use another --state-dir"};
   return transport::ok_status();
 }

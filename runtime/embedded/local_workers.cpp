@@ -62,8 +62,9 @@ class LocalWorkers final : public WorkerSet {
     std::vector<io::WorkerStatus> out;
     for (const auto& w : ws_) {
       const state::CacheStats c = w->cache_stats();
-      out.push_back(io::WorkerStatus{w->index(), w->owned_key_groups(), w->queue_depth(), w->invocations(), "", -1, 0, 0,
-                                     io::CacheStatus{c.bytes, c.instances, w->cache_limit(), c.hits, c.misses, c.evictions}});
+      out.push_back(
+          io::WorkerStatus{w->index(), w->owned_key_groups(), w->queue_depth(), w->invocations(), "", -1, 0, 0,
+                           io::CacheStatus{c.bytes, c.instances, w->cache_limit(), c.hits, c.misses, c.evictions}});
     }
     return out;
   }

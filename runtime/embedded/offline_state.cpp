@@ -5,10 +5,10 @@
 
 #include "sfn/runtime.h"
 
+#include <unistd.h>
 #include <algorithm>
 #include <chrono>
 #include <vector>
-#include <unistd.h>
 
 #include "runtime/core/module.h"
 #include "runtime/core/text.h"
@@ -27,8 +27,9 @@ Result<snapshot::Manifest> choose_snapshot(const snapshot::SnapshotStore& store,
   if (epoch && std::find(all.begin(), all.end(), epoch) == all.end()) {
     std::string have;
     for (uint64_t e : all) have += (have.empty() ? "" : ", ") + std::to_string(e);
-    return Error{ErrorCode::not_found, "no snapshot of epoch " + std::to_string(epoch) + " in " + store.root().string() +
-                                           " (there are: " + (have.empty() ? "none" : have) + ")"};
+    return Error{ErrorCode::not_found, "no snapshot of epoch " + std::to_string(epoch) + " in " +
+                                           store.root().string() + " (there are: " + (have.empty() ? "none" : have) +
+                                           ")"};
   }
   if (epoch) return store.verified(epoch);
   std::vector<std::pair<uint64_t, std::string>> broken;
@@ -41,9 +42,9 @@ Result<snapshot::Manifest> choose_snapshot(const snapshot::SnapshotStore& store,
 
 // A scratch directory removed when it goes out of scope.
 struct Scratch {
-  fs::path path = fs::temp_directory_path() /
-                  ("sfn-state-" + std::to_string(::getpid()) + "-" +
-                   std::to_string(std::chrono::steady_clock::now().time_since_epoch().count()));
+  fs::path path =
+      fs::temp_directory_path() / ("sfn-state-" + std::to_string(::getpid()) + "-" +
+                                   std::to_string(std::chrono::steady_clock::now().time_since_epoch().count()));
   ~Scratch() {
     std::error_code ec;
     fs::remove_all(path, ec);
@@ -69,11 +70,13 @@ Result<std::string> read_instance_state(const ModulePtr& module, const std::stri
   auto backend = state::StateBackend::open(scratch.path.string(), module, &error);
   if (!backend) return Error{ErrorCode::io_error, error};
   // Expiry as of the snapshot: its virtual clock, or (real clock) the time it was taken.
-  const int64_t now = manifest->virtual_clock_ns > 0 ? manifest->virtual_clock_ns
-                                                     : manifest->created_unix_ms * 1'000'000;
+  const int64_t now =
+      manifest->virtual_clock_ns > 0 ? manifest->virtual_clock_ns : manifest->created_unix_ms * 1'000'000;
   std::string json;
   Status s = backend->instance_json(address, manifest->key_groups, now, &json);
-  if (!s) return Error{ErrorCode::not_found, s.error().message + " in the snapshot of epoch " + std::to_string(manifest->epoch)};
+  if (!s)
+    return Error{ErrorCode::not_found,
+                 s.error().message + " in the snapshot of epoch " + std::to_string(manifest->epoch)};
   return json;
 }
 

@@ -124,9 +124,7 @@ Result<std::vector<std::pair<fs::path, std::string>>> restore_files(const Recove
   return out;
 }
 
-std::string egress_key(uint64_t epoch, uint64_t index) {
-  return std::to_string(epoch) + ":" + std::to_string(index);
-}
+std::string egress_key(uint64_t epoch, uint64_t index) { return std::to_string(epoch) + ":" + std::to_string(index); }
 
 bool parse_egress_key(std::string_view key, uint64_t* epoch, uint64_t* index) {
   size_t colon = key.find(':');

@@ -73,8 +73,10 @@ std::vector<std::vector<std::string>> reroute_records(const std::vector<std::vec
       unsigned to = static_cast<unsigned>(i % workers);
       if (decode_record(r, &kind, &type, &target, &payload)) {
         uint32_t kg = 0;
-        if (kind == worker::RecordKind::message) kg = core::key_group_of(target, key_groups);
-        else std::from_chars(target.data(), target.data() + target.size(), kg);  // "<key group>.<worker>.<seq>"
+        if (kind == worker::RecordKind::message)
+          kg = core::key_group_of(target, key_groups);
+        else
+          std::from_chars(target.data(), target.data() + target.size(), kg);  // "<key group>.<worker>.<seq>"
         if (kg < key_groups) to = core::worker_of(kg, workers);
       }
       out[to].push_back(r);
@@ -87,7 +89,8 @@ transport::Status remove_other_workers(const fs::path& dir, unsigned workers) {
   std::vector<fs::path> stale;
   for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
     unsigned i = 0;
-    if (it->is_directory() && worker_index(it->path().filename().string(), &i) && i >= workers) stale.push_back(it->path());
+    if (it->is_directory() && worker_index(it->path().filename().string(), &i) && i >= workers)
+      stale.push_back(it->path());
   }
   if (ec) return io::fs_error("listing", dir, ec);
   for (const fs::path& p : stale)

@@ -45,7 +45,7 @@ class RunMetricsSource {
 
   std::mutex mu_;
   std::function<RunNumbers()> numbers_;  // the run in progress; null between runs
-  RunNumbers idle_;                       // between runs: the last run's gauges, its counts carried
+  RunNumbers idle_;                      // between runs: the last run's gauges, its counts carried
   Carried carried_;
 };
 

@@ -19,31 +19,38 @@ namespace sfn::runtime {
 
 void add_run_options(CLI::App& app, RunCommandLine& args) {
   RunOptions& o = args.options;
-  app.add_option("--workers", o.workers, "Worker threads (default: as the state directory was created; else 1 with --input, for deterministic output; else one per core)")->check(CLI::Range(1u, 1024u));
+  app.add_option("--workers", o.workers,
+                 "Worker threads (default: as the state directory was created; else 1 with --input, for deterministic "
+                 "output; else one per core)")
+      ->check(CLI::Range(1u, 1024u));
   app.add_option("--state-dir", o.state_dir, "Where state and logs live (default .sfn/<package>)");
   app.add_option("--input", o.input_path,
                  "Batch input: JSON lines {\"ingress\":NAME,\"value\":{...},\"at\":\"5m\"?}; exit when done")
       ->check(CLI::ExistingFile);
-  app.add_option("--output", o.output_path, "Write egress lines {\"egress\":NAME,\"value\":{...}} here (default stdout)");
+  app.add_option("--output", o.output_path,
+                 "Write egress lines {\"egress\":NAME,\"value\":{...}} here (default stdout)");
   app.add_flag("--egress-sources", o.egress_sources,
                "Egress lines name the instance that emitted them: {\"egress\":NAME,\"from\":ADDRESS,\"value\":{...}}");
   app.add_option("--clock", args.clock, "real, or virtual: time jumps to the next timer or input when idle")
       ->check(CLI::IsMember({"real", "virtual"}));
-  app.add_option("--checkpoint-interval", args.checkpoint_interval,
-                 "Time between barrier snapshots (20ms .. 1h, default 1s); egress becomes visible when a snapshot commits");
+  app.add_option(
+      "--checkpoint-interval", args.checkpoint_interval,
+      "Time between barrier snapshots (20ms .. 1h, default 1s); egress becomes visible when a snapshot commits");
   app.add_option("--retain", o.retain, "Committed snapshots to keep (default 3)")->check(CLI::Range(1, 1000));
   app.add_flag("--allow-republish", o.allow_republish,
                "Recover from the newest valid snapshot (or from nothing) even though the egress logs hold records "
                "committed after it (its newer snapshots were lost or damaged): the effects since run again and their "
                "egress is published again");
-  app.add_option("--max-fuel", o.budget.fuel,
-                 "Loop iterations plus fn calls one invocation may run before it becomes a dead letter (default 100000000)")
+  app.add_option(
+         "--max-fuel", o.budget.fuel,
+         "Loop iterations plus fn calls one invocation may run before it becomes a dead letter (default 100000000)")
       ->check(CLI::Range(int64_t{1}, INT64_MAX));
   app.add_option("--max-depth", o.budget.max_depth, "Nested fn calls one invocation may make (default 1000)")
       ->check(CLI::Range(1u, core::kMaxDepthLimit));
   app.add_option("--max-invocation-memory", o.budget.max_memory,
                  "Memory the values of one invocation may allocate before it becomes a dead letter, e.g. 256MiB, "
-                 "64KiB (default " + core::size_text(InvocationBudget{}.max_memory) + ")")
+                 "64KiB (default " +
+                     core::size_text(InvocationBudget{}.max_memory) + ")")
       ->transform(CLI::AsSizeValue(false))
       ->check(CLI::Range(core::kMinInvocationMemory, core::kMaxInvocationMemory));
   app.add_option("--max-invocation-effects", o.budget.max_effects,
@@ -53,7 +60,8 @@ void add_run_options(CLI::App& app, RunCommandLine& args) {
   app.add_option("--cache-size", o.cache_bytes,
                  "Memory the workers' cached instance state may take, e.g. 256MB, 64KB; idle instances beyond it are "
                  "evicted (written back first) and read again on their next message (default: a quarter of physical "
-                 "memory, here " + core::size_text(default_cache_bytes()) + ")")
+                 "memory, here " +
+                     core::size_text(default_cache_bytes()) + ")")
       ->transform(CLI::AsSizeValue(false))
       ->check(CLI::Range(uint64_t{1024}, UINT64_MAX));
   app.add_option("--max-in-flight", o.max_in_flight,
@@ -70,8 +78,9 @@ void add_run_options(CLI::App& app, RunCommandLine& args) {
                  "Control endpoint for `sfn state/status/tail` (default tcp://127.0.0.1:7102 with --ingress)");
   app.add_flag("--insecure", o.insecure,
                "Allow endpoints on non-loopback addresses without authentication (otherwise refused)");
-  app.add_option("--metrics", o.metrics_address,
-                 "Serve Prometheus metrics at http://HOST:PORT/metrics, e.g. 127.0.0.1:9464 (loopback unless --insecure)");
+  app.add_option(
+      "--metrics", o.metrics_address,
+      "Serve Prometheus metrics at http://HOST:PORT/metrics, e.g. 127.0.0.1:9464 (loopback unless --insecure)");
   app.add_option("--max-record-bytes", o.max_record_bytes,
                  "Largest record the ingress endpoint accepts, e.g. 4MiB, 512KiB (default " +
                      std::to_string(io::kDefaultMaxRecordBytes >> 20) + "MiB; --input lines are not limited by it)")
@@ -138,8 +147,9 @@ int program_main(int argc, char** argv, sfn_module_entry_fn entry) {
   }
   const ModulePtr module = std::move(loaded.value());
   const char* hash = module->desc().version_hash ? module->desc().version_hash : "";
-  CLI::App app("The SFN program `" + module->package() + "` (built with `sfn build`), in embedded mode: one process, "
-               "W worker threads. Options as for `sfn run`.",
+  CLI::App app("The SFN program `" + module->package() +
+                   "` (built with `sfn build`), in embedded mode: one process, "
+                   "W worker threads. Options as for `sfn run`.",
                name);
   app.set_version_flag("--version", name + ": SFN program " + module->package() + ", source version " + hash);
   RunCommandLine args;

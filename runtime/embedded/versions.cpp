@@ -16,11 +16,15 @@ transport::Status accept_snapshot(const snapshot::Manifest& m, const fs::path& s
                             ") was written by program version " + m.program_version;
   const std::string instead = "; run that version on it, or use another --state-dir";
   if (m.state_schema.empty())
-    return Error{ErrorCode::invalid_argument, where + ", which recorded no schema, so its compatibility with this "
-                                              "version (" + version + ") cannot be checked" + instead};
+    return Error{ErrorCode::invalid_argument, where +
+                                                  ", which recorded no schema, so its compatibility with this "
+                                                  "version (" +
+                                                  version + ") cannot be checked" + instead};
   if (options.state_schema.empty() || !options.check_schema)
-    return Error{ErrorCode::invalid_argument, where + "; this module (version " + version + ") carries no schema to "
-                                              "check compatibility with: run it from source (`sfn run FILE.sfn`)" + instead};
+    return Error{ErrorCode::invalid_argument, where + "; this module (version " + version +
+                                                  ") carries no schema to "
+                                                  "check compatibility with: run it from source (`sfn run FILE.sfn`)" +
+                                                  instead};
   Status s = options.check_schema(m.state_schema);
   if (!s) return Error{ErrorCode::invalid_argument, where + ": " + s.error().message};
   return transport::ok_status();
@@ -28,13 +32,14 @@ transport::Status accept_snapshot(const snapshot::Manifest& m, const fs::path& s
 
 Status read_recorded_program(const std::string& state_dir, RecordedProgram* out) {
   std::error_code ec;
-  if (!fs::is_directory(state_dir, ec)) return Error(ErrorCode::failed, "state directory " + state_dir + " does not exist");
+  if (!fs::is_directory(state_dir, ec))
+    return Error(ErrorCode::failed, "state directory " + state_dir + " does not exist");
   snapshot::SnapshotStore store(state_dir);
   std::vector<std::pair<std::uint64_t, std::string>> broken;
   std::optional<snapshot::Manifest> m = store.find_newest_valid(&broken);
   if (!m) {
-    std::string why = "state directory " + state_dir + " has no committed snapshot (no " +
-                      store.root().string() + "/<epoch>/MANIFEST that verifies)";
+    std::string why = "state directory " + state_dir + " has no committed snapshot (no " + store.root().string() +
+                      "/<epoch>/MANIFEST that verifies)";
     for (const auto& [epoch, problem] : broken) why += "; " + problem;
     return Error(ErrorCode::failed, why);
   }

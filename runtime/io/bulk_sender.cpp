@@ -48,18 +48,17 @@ struct BulkSender::Impl {
     if (reply.request_id() != in_flight.front().request_id) {
       for (const auto& later : in_flight)
         if (later.request_id == reply.request_id())
-          return fail(Error{ErrorCode::io_error,
-                            "requests to " + endpoint + " went unanswered while later ones were "
-                            "answered (did the server restart?); " +
-                                std::to_string(unacknowledged) + " records not acknowledged"});
+          return fail(Error{ErrorCode::io_error, "requests to " + endpoint +
+                                                     " went unanswered while later ones were "
+                                                     "answered (did the server restart?); " +
+                                                     std::to_string(unacknowledged) + " records not acknowledged"});
       return fail(detail::bad_reply(endpoint));
     }
     if (reply.max_record_bytes() != 0) max_record_bytes = reply.max_record_bytes();
     if (reply.has_error()) return fail(detail::from_proto(reply.error(), endpoint));
     Outstanding done = std::move(in_flight.front());
     in_flight.pop_front();
-    if (static_cast<std::size_t>(reply.results_size()) != done.tags.size())
-      return fail(detail::bad_reply(endpoint));
+    if (static_cast<std::size_t>(reply.results_size()) != done.tags.size()) return fail(detail::bad_reply(endpoint));
     unacknowledged -= done.tags.size();
     for (std::size_t i = 0; i < done.tags.size(); ++i) {
       const auto& r = reply.results(static_cast<int>(i));
@@ -176,16 +175,15 @@ struct BulkSender::Impl {
 BulkSender::BulkSender(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 BulkSender::~BulkSender() = default;
 
-Result<std::unique_ptr<BulkSender>> BulkSender::connect(const ServerEndpoint& server,
-                                                        std::string ingress, BulkOptions options,
-                                                        BulkResultHandler on_result) {
+Result<std::unique_ptr<BulkSender>> BulkSender::connect(const ServerEndpoint& server, std::string ingress,
+                                                        BulkOptions options, BulkResultHandler on_result) {
   if (auto s = detail::check_endpoint(server.address); !s) return s.error();
   if (options.records_per_request == 0 || options.max_requests_in_flight == 0)
     return Error{ErrorCode::invalid_argument,
                  "a bulk sender needs at least one record per request and one request in flight"};
   if (options.max_request_bytes > kMaxBatchRequestBytes)
-    return Error{ErrorCode::invalid_argument, "a batch request holds at most " +
-                                                  std::to_string(kMaxBatchRequestBytes) + " bytes of records"};
+    return Error{ErrorCode::invalid_argument,
+                 "a batch request holds at most " + std::to_string(kMaxBatchRequestBytes) + " bytes of records"};
   auto impl = std::make_unique<Impl>();
   impl->server = server;
   impl->endpoint = server.address;
@@ -199,8 +197,7 @@ Result<std::unique_ptr<BulkSender>> BulkSender::connect(const ServerEndpoint& se
   return std::unique_ptr<BulkSender>(new BulkSender(std::move(impl)));
 }
 
-Status BulkSender::add(std::string_view data, std::string_view idempotency_key,
-                       std::uint64_t tag) {
+Status BulkSender::add(std::string_view data, std::string_view idempotency_key, std::uint64_t tag) {
   Impl& m = *impl_;
   if (m.failed) return *m.failed;
   const std::size_t bytes = data.size() + idempotency_key.size() + kRecordFramingBytes;
@@ -208,8 +205,7 @@ Status BulkSender::add(std::string_view data, std::string_view idempotency_key,
   if (m.building_bytes + bytes > m.options.max_request_bytes)  // keeps every request within it
     if (auto s = m.send_building(); !s) return s;
   m.append(data, idempotency_key, tag, bytes);
-  if (m.building_tags.size() < m.options.records_per_request &&
-      m.building_bytes < m.options.max_request_bytes)
+  if (m.building_tags.size() < m.options.records_per_request && m.building_bytes < m.options.max_request_bytes)
     return transport::ok_status();
   if (auto s = m.send_building(); !s) return s;
   return m.drain();

@@ -28,17 +28,15 @@ using namespace std::chrono_literals;
 // name for the record (e.g. its line number). Errors: rejected (the record does not decode;
 // the server's message), too_large (larger than the server accepts), not_found, invalid_argument,
 // io_error (the server failed to append).
-using BulkResultHandler =
-    std::function<void(std::uint64_t tag, const Result<AppendResult>& result)>;
+using BulkResultHandler = std::function<void(std::uint64_t tag, const Result<AppendResult>& result)>;
 
 class BulkSender {
  public:
   // Connects a DEALER to the ingress ROUTER at `server`; fails only on a malformed endpoint or
   // key (a server that is not there shows as a timeout later, one refusing this client's key as
   // an io_error saying so).
-  static Result<std::unique_ptr<BulkSender>> connect(const ServerEndpoint& server,
-                                                     std::string ingress, BulkOptions options,
-                                                     BulkResultHandler on_result);
+  static Result<std::unique_ptr<BulkSender>> connect(const ServerEndpoint& server, std::string ingress,
+                                                     BulkOptions options, BulkResultHandler on_result);
   ~BulkSender();
   BulkSender(const BulkSender&) = delete;
   BulkSender& operator=(const BulkSender&) = delete;
@@ -47,8 +45,7 @@ class BulkSender {
   // waits for replies (handing their results over). An error ends the stream: timeout (no
   // reply within options.timeout), or the server refusing a whole request (not_found: unknown
   // ingress; invalid_argument: a malformed request, or a server that predates batches).
-  [[nodiscard]] Status add(std::string_view data, std::string_view idempotency_key,
-                           std::uint64_t tag);
+  [[nodiscard]] Status add(std::string_view data, std::string_view idempotency_key, std::uint64_t tag);
   // Sends the records gathered so far without waiting for the request to fill (e.g. before
   // the input would block), and hands over the results that have arrived.
   [[nodiscard]] Status flush();

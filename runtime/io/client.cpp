@@ -55,9 +55,8 @@ Status check_record_size(const ServerEndpoint& endpoint, std::string_view ingres
 
 }  // namespace
 
-Result<AppendResult> send_ingress(const ServerEndpoint& endpoint, std::string_view ingress,
-                                  PayloadFormat format, std::string_view data,
-                                  std::string_view idempotency_key,
+Result<AppendResult> send_ingress(const ServerEndpoint& endpoint, std::string_view ingress, PayloadFormat format,
+                                  std::string_view data, std::string_view idempotency_key,
                                   std::chrono::milliseconds timeout) {
   if (auto s = check_record_size(endpoint, ingress, data.size(), timeout); !s) return s.error();
   proto::IngressRequest request;
@@ -102,9 +101,8 @@ Result<std::string> request_reload(const ServerEndpoint& endpoint, const std::st
   return std::move(*reply->mutable_reload()->mutable_version());
 }
 
-Result<EgressPage> read_egress(const ServerEndpoint& control_endpoint, std::string_view egress,
-                               std::uint64_t from, std::uint32_t max_records,
-                               std::chrono::milliseconds timeout) {
+Result<EgressPage> read_egress(const ServerEndpoint& control_endpoint, std::string_view egress, std::uint64_t from,
+                               std::uint32_t max_records, std::chrono::milliseconds timeout) {
   proto::ControlRequest request;
   auto* read = request.mutable_egress_read();
   read->set_egress(std::string(egress));
@@ -170,10 +168,8 @@ EgressFollower::EgressFollower(std::unique_ptr<Impl> impl) : impl_(std::move(imp
 EgressFollower::~EgressFollower() = default;
 
 Result<std::unique_ptr<EgressFollower>> EgressFollower::open(const ServerEndpoint& egress_endpoint,
-                                                             const ServerEndpoint& control_endpoint,
-                                                             std::string egress,
-                                                             std::uint64_t from,
-                                                             std::chrono::milliseconds timeout) {
+                                                             const ServerEndpoint& control_endpoint, std::string egress,
+                                                             std::uint64_t from, std::chrono::milliseconds timeout) {
   if (auto s = detail::check_endpoint(control_endpoint.address); !s) return s.error();
   auto impl = std::make_unique<Impl>();
   impl->egress_ep = egress_endpoint;

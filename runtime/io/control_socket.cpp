@@ -24,7 +24,8 @@ struct ControlSocket::Impl {
   std::mutex mu;
   std::deque<std::pair<std::string, std::string>> outbox;  // guarded by mu
 
-  Impl(zmq::socket_type type, std::string ep) : socket(context.impl().context, type), router(type == zmq::socket_type::router), endpoint(std::move(ep)) {
+  Impl(zmq::socket_type type, std::string ep)
+      : socket(context.impl().context, type), router(type == zmq::socket_type::router), endpoint(std::move(ep)) {
     socket.set(zmq::sockopt::linger, 0);
     socket.set(zmq::sockopt::sndhwm, 100000);
     socket.set(zmq::sockopt::rcvhwm, 100000);

@@ -41,11 +41,14 @@ Result<FileDigest> read_file_chunks(const fs::path& path, std::size_t chunk_byte
     return sys_error("opening", path, errno);
   }
   FileDigest d;
-  Status s = read_chunks(fd, path, [&](std::string_view bytes) {
-    d.crc = crc32c(bytes, d.crc);
-    d.size += bytes.size();
-    return chunk(bytes);
-  }, chunk_bytes);
+  Status s = read_chunks(
+      fd, path,
+      [&](std::string_view bytes) {
+        d.crc = crc32c(bytes, d.crc);
+        d.size += bytes.size();
+        return chunk(bytes);
+      },
+      chunk_bytes);
   ::close(fd);
   if (!s) return s.error();
   return d;

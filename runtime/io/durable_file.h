@@ -28,7 +28,7 @@ namespace sfn::runtime::io {
 
 // The io_error for a failed filesystem operation: "<what> <path>: <system message>".
 [[nodiscard]] transport::Error fs_error(const std::string& what, const std::filesystem::path& path,
-                                       const std::error_code& ec);
+                                        const std::error_code& ec);
 
 // The size and CRC-32C of a file's bytes.
 struct FileDigest {
@@ -49,8 +49,8 @@ struct FileDigest {
 // directory fsynced when `sync_directory`), and returns the digest of the bytes copied. A full
 // disk is an io_error naming `to`; `to` is then left as it was.
 [[nodiscard]] transport::Result<FileDigest> copy_file_durably(const std::filesystem::path& from,
-                                                             const std::filesystem::path& to,
-                                                             bool sync_directory = true);
+                                                              const std::filesystem::path& to,
+                                                              bool sync_directory = true);
 
 // Empties directory `dir` (created when missing), keeping the directory itself: it may be a
 // mount point, or a link the operator made to another disk.

@@ -31,8 +31,8 @@ std::optional<Frame> decode_frame(std::string_view bytes) {
   if (crc32c(body) != crc) return std::nullopt;
   std::size_t key_len = get_le(body.data() + 8, 2);
   if (key_len > len - kFrameBodyFixed) return std::nullopt;
-  return Frame{get_le(body.data(), 8), body.substr(kFrameBodyFixed, key_len),
-               body.substr(kFrameBodyFixed + key_len), kFrameHeader + len};
+  return Frame{get_le(body.data(), 8), body.substr(kFrameBodyFixed, key_len), body.substr(kFrameBodyFixed + key_len),
+               kFrameHeader + len};
 }
 
 }  // namespace sfn::runtime::io

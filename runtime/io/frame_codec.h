@@ -10,7 +10,7 @@
 
 namespace sfn::runtime::io {
 
-inline constexpr std::size_t kFrameHeader = 8;       // length + crc
+inline constexpr std::size_t kFrameHeader = 8;         // length + crc
 inline constexpr std::size_t kFrameBodyFixed = 8 + 2;  // number + key length
 inline constexpr std::uint32_t kMaxFrameBody = 1u << 30;
 inline constexpr std::size_t kMaxFrameKey = 0xffff;

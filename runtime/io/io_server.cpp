@@ -27,10 +27,10 @@ namespace sfn::runtime::io {
 
 namespace {
 
-constexpr std::size_t kMaxIngressPerRound = 512;         // requests drained per group commit
-constexpr std::size_t kMaxIngressRecordsPerRound = 65536;  // records drained per group commit
+constexpr std::size_t kMaxIngressPerRound = 512;             // requests drained per group commit
+constexpr std::size_t kMaxIngressRecordsPerRound = 65536;    // records drained per group commit
 constexpr std::size_t kMaxIngressBytesPerRound = 64u << 20;  // request bytes drained per round
-constexpr int kMaxBatchRecords = 65536;                    // records in one batch request
+constexpr int kMaxBatchRecords = 65536;                      // records in one batch request
 constexpr std::size_t kMaxControlPerRound = 64;
 constexpr int kSendHighWaterMark = 100000;  // messages queued per peer before ZeroMQ drops
 // Requests ZeroMQ reads ahead from one peer before it stops reading that connection (TCP then
@@ -43,8 +43,7 @@ constexpr std::size_t kMaxEgressReadBytes = 4u << 20;
 bool valid_name(const std::string& name) {
   if (name.empty() || name == "." || name == "..") return false;
   for (char c : name)
-    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '.' || c == '-'))
-      return false;
+    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '.' || c == '-')) return false;
   return true;
 }
 
@@ -66,11 +65,16 @@ proto::ErrorReply make_error(proto::ErrorKind kind, std::string message) {
 // The wire form of an ingress record's failure (the client maps it back: protocol_convert.h).
 proto::ErrorReply ingress_error(const Error& error) {
   switch (error.code) {
-    case ErrorCode::not_found: return make_error(proto::ERROR_UNKNOWN_INGRESS, error.message);
-    case ErrorCode::rejected: return make_error(proto::ERROR_UNDECODABLE, error.message);
-    case ErrorCode::too_large: return make_error(proto::ERROR_TOO_LARGE, error.message);
-    case ErrorCode::invalid_argument: return make_error(proto::ERROR_BAD_REQUEST, error.message);
-    default: return make_error(proto::ERROR_INTERNAL, error.message);
+    case ErrorCode::not_found:
+      return make_error(proto::ERROR_UNKNOWN_INGRESS, error.message);
+    case ErrorCode::rejected:
+      return make_error(proto::ERROR_UNDECODABLE, error.message);
+    case ErrorCode::too_large:
+      return make_error(proto::ERROR_TOO_LARGE, error.message);
+    case ErrorCode::invalid_argument:
+      return make_error(proto::ERROR_BAD_REQUEST, error.message);
+    default:
+      return make_error(proto::ERROR_INTERNAL, error.message);
   }
 }
 
@@ -139,15 +143,14 @@ struct IoServer::Impl {
   // Runs the validator; returns the bytes to store, or why the record is refused: not_found
   // (unknown ingress), rejected (does not decode), io_error (the validator failed).
   Result<std::string> validate(std::string_view name, PayloadFormat format, std::string_view data) {
-    if (ingress.find(name) == ingress.end())
-      return Error{ErrorCode::not_found, unknown_log(ingress, "ingress", name)};
+    if (ingress.find(name) == ingress.end()) return Error{ErrorCode::not_found, unknown_log(ingress, "ingress", name)};
     try {
       auto verdict = options.validator(name, format, data);
       if (auto* bytes = std::get_if<std::string>(&verdict)) return std::move(*bytes);
       auto& rejection = std::get<IngressRejection>(verdict);
-      return Error{rejection.code == IngressRejection::Code::unknown_ingress ? ErrorCode::not_found
-                                                                             : ErrorCode::rejected,
-                   std::move(rejection.message)};
+      return Error{
+          rejection.code == IngressRejection::Code::unknown_ingress ? ErrorCode::not_found : ErrorCode::rejected,
+          std::move(rejection.message)};
     } catch (const std::exception& e) {
       return Error{ErrorCode::io_error, std::string("ingress validator failed: ") + e.what()};
     }
@@ -186,8 +189,8 @@ struct IoServer::Impl {
       auto appended = log->append_batch(appends);
       for (std::size_t k = 0; k < appended.size(); ++k) {
         if (!appended[k])
-          appended[k] = Error{appended[k].error().code, "appending to ingress `" + name +
-                                                            "` failed: " + appended[k].error().message};
+          appended[k] = Error{appended[k].error().code,
+                              "appending to ingress `" + name + "` failed: " + appended[k].error().message};
         results[owners[k]].emplace(std::move(appended[k]));
       }
     }
@@ -197,12 +200,10 @@ struct IoServer::Impl {
     return out;
   }
 
-  void report(const transport::Error& e) {
-    std::fprintf(stderr, "sfn: I/O server: %s\n", e.message.c_str());
-  }
+  void report(const transport::Error& e) { std::fprintf(stderr, "sfn: I/O server: %s\n", e.message.c_str()); }
 
-  void reply(zmq::socket_t& socket, std::vector<zmq::message_t>& envelope,
-             const google::protobuf::Message& message, const std::string& endpoint) {
+  void reply(zmq::socket_t& socket, std::vector<zmq::message_t>& envelope, const google::protobuf::Message& message,
+             const std::string& endpoint) {
     envelope.emplace_back(message.SerializeAsString());
     if (auto s = detail::send_multipart(socket, envelope, endpoint); !s) report(s.error());
   }
@@ -231,20 +232,16 @@ struct IoServer::Impl {
     if (call.limits_only) return;
     call.batch = call.request.records_size() > 0;
     bool single = call.request.data_case() != proto::IngressRequest::DATA_NOT_SET;
-    if (call.batch && single)
-      return refuse(proto::ERROR_BAD_REQUEST, "the request carries both a record and a batch");
-    if (!call.batch && !single)
-      return refuse(proto::ERROR_BAD_REQUEST, "the request carries no record data");
+    if (call.batch && single) return refuse(proto::ERROR_BAD_REQUEST, "the request carries both a record and a batch");
+    if (!call.batch && !single) return refuse(proto::ERROR_BAD_REQUEST, "the request carries no record data");
     if (!call.batch) return;
     if (call.request.records_size() > kMaxBatchRecords)
-      return refuse(proto::ERROR_BAD_REQUEST,
-                    "a batch holds at most " + std::to_string(kMaxBatchRecords) + " records");
+      return refuse(proto::ERROR_BAD_REQUEST, "a batch holds at most " + std::to_string(kMaxBatchRecords) + " records");
     if (ingress.find(call.request.ingress()) == ingress.end())
       return refuse(proto::ERROR_UNKNOWN_INGRESS, unknown_log(ingress, "ingress", call.request.ingress()));
     for (int i = 0; i < call.request.records_size(); ++i)
       if (call.request.records(i).data_case() == proto::IngressRecord::DATA_NOT_SET)
-        return refuse(proto::ERROR_BAD_REQUEST,
-                      "record " + std::to_string(i) + " of the batch carries no data");
+        return refuse(proto::ERROR_BAD_REQUEST, "record " + std::to_string(i) + " of the batch carries no data");
   }
 
   // Receives the requests waiting on the ingress ROUTER, up to a round's limits.
@@ -260,9 +257,10 @@ struct IoServer::Impl {
       }
       if (parts->empty()) break;
       if (parts->size() < 2) continue;  // no routing identity: nobody to answer
-      IngressCall& call = calls.emplace_back(IngressCall{
-          {}, *google::protobuf::Arena::CreateMessage<proto::IngressRequest>(&arena),
-          *google::protobuf::Arena::CreateMessage<proto::IngressReply>(&arena)});
+      IngressCall& call =
+          calls.emplace_back(IngressCall{{},
+                                         *google::protobuf::Arena::CreateMessage<proto::IngressRequest>(&arena),
+                                         *google::protobuf::Arena::CreateMessage<proto::IngressReply>(&arena)});
       parse_call(call, parts->back());
       bytes += parts->back().size();
       parts->pop_back();
@@ -324,8 +322,7 @@ struct IoServer::Impl {
       if (!call.refused && !call.batch) set_result(results[next++], call.reply);
       if (!call.refused && call.batch) {
         call.reply.mutable_results()->Reserve(call.request.records_size());
-        for (int i = 0; i < call.request.records_size(); ++i)
-          set_result(results[next++], *call.reply.add_results());
+        for (int i = 0; i < call.request.records_size(); ++i) set_result(results[next++], *call.reply.add_results());
       }
       reply(*ingress_socket, call.envelope, call.reply, ingress_ep);
     }
@@ -334,10 +331,8 @@ struct IoServer::Impl {
   void fill_logs(StatusReport& report) {
     report.ingresses.clear();
     report.egresses.clear();
-    for (auto& [name, log] : ingress)
-      report.ingresses.push_back({name, log->start_offset(), log->end_offset()});
-    for (auto& [name, log] : egress)
-      report.egresses.push_back({name, log->start_offset(), log->end_offset()});
+    for (auto& [name, log] : ingress) report.ingresses.push_back({name, log->start_offset(), log->end_offset()});
+    for (auto& [name, log] : egress) report.egresses.push_back({name, log->start_offset(), log->end_offset()});
   }
 
   void answer_control(const proto::ControlRequest& request, proto::ControlReply& reply) {
@@ -353,8 +348,7 @@ struct IoServer::Impl {
         }
         case proto::ControlRequest::kState: {
           if (!options.state) {
-            *reply.mutable_error() = make_error(proto::ERROR_UNAVAILABLE,
-                                                "this runtime does not serve instance state");
+            *reply.mutable_error() = make_error(proto::ERROR_UNAVAILABLE, "this runtime does not serve instance state");
             return;
           }
           auto state = options.state(request.state().address());
@@ -379,15 +373,15 @@ struct IoServer::Impl {
           max = std::min(max, kMaxEgressReadRecords);
           auto* out = reply.mutable_egress_read();
           std::size_t bytes = 0;
-          auto visited = it->second->read(
-              read.from_offset(), max, [&](std::uint64_t offset, std::string_view payload, std::string_view) {
-                auto* r = out->add_records();
-                r->set_egress(read.egress());
-                r->set_offset(offset);
-                r->set_json(std::string(payload));
-                bytes += payload.size();
-                return bytes < kMaxEgressReadBytes;
-              });
+          auto visited = it->second->read(read.from_offset(), max,
+                                          [&](std::uint64_t offset, std::string_view payload, std::string_view) {
+                                            auto* r = out->add_records();
+                                            r->set_egress(read.egress());
+                                            r->set_offset(offset);
+                                            r->set_json(std::string(payload));
+                                            bytes += payload.size();
+                                            return bytes < kMaxEgressReadBytes;
+                                          });
           if (!visited) {
             reply.clear_egress_read();
             *reply.mutable_error() = make_error(proto::ERROR_INTERNAL, visited.error().message);
@@ -398,11 +392,14 @@ struct IoServer::Impl {
           return;
         }
         case proto::ControlRequest::kReload: {
-          auto label = options.reload ? options.reload(request.reload().path())
-                                      : Result<std::string>(Error{ErrorCode::invalid_argument,
-                                                                  "this run cannot be reloaded (start it with sfn run FILE.sfn)"});
-          if (label) reply.mutable_reload()->set_version(std::move(label.value()));
-          else *reply.mutable_error() = ingress_error(label.error());  // rejected: the version was refused
+          auto label = options.reload
+                           ? options.reload(request.reload().path())
+                           : Result<std::string>(Error{ErrorCode::invalid_argument,
+                                                       "this run cannot be reloaded (start it with sfn run FILE.sfn)"});
+          if (label)
+            reply.mutable_reload()->set_version(std::move(label.value()));
+          else
+            *reply.mutable_error() = ingress_error(label.error());  // rejected: the version was refused
           return;
         }
         case proto::ControlRequest::REQUEST_NOT_SET:
@@ -427,8 +424,7 @@ struct IoServer::Impl {
       proto::ControlRequest request;
       proto::ControlReply reply;
       if (!request.ParseFromArray(parts->back().data(), static_cast<int>(parts->back().size()))) {
-        *reply.mutable_error() =
-            make_error(proto::ERROR_BAD_REQUEST, "the request is not a ControlRequest message");
+        *reply.mutable_error() = make_error(proto::ERROR_BAD_REQUEST, "the request is not a ControlRequest message");
       } else {
         reply.set_request_id(request.request_id());
         answer_control(request, reply);
@@ -488,8 +484,7 @@ struct IoServer::Impl {
         [this] {
           std::uint64_t count;
           if (::read(wake_fd, &count, sizeof count) < 0 && errno != EAGAIN && errno != EINTR)
-            report(Error{ErrorCode::io_error, std::string("reading the I/O wake-up: ") +
-                                                  std::strerror(errno)});
+            report(Error{ErrorCode::io_error, std::string("reading the I/O wake-up: ") + std::strerror(errno)});
           publish_pending();
         });
   }
@@ -498,8 +493,8 @@ struct IoServer::Impl {
     poll_loop(control_socket, stop_fd, [this] { serve_control(); }, [] {});
   }
 
-  Status bind(std::optional<zmq::socket_t>& socket, zmq::socket_type type,
-              const std::string& endpoint, std::string& resolved, const char* role) {
+  Status bind(std::optional<zmq::socket_t>& socket, zmq::socket_type type, const std::string& endpoint,
+              std::string& resolved, const char* role) {
     if (endpoint.empty()) return transport::ok_status();
     if (auto s = detail::check_endpoint(endpoint); !s) return s;
     try {
@@ -523,8 +518,8 @@ struct IoServer::Impl {
       resolved = socket->get(zmq::sockopt::last_endpoint);
     } catch (const zmq::error_t& e) {
       socket.reset();
-      return Error{ErrorCode::io_error, std::string("cannot bind the ") + role + " endpoint " +
-                                            endpoint + ": " + e.what()};
+      return Error{ErrorCode::io_error,
+                   std::string("cannot bind the ") + role + " endpoint " + endpoint + ": " + e.what()};
     }
     return transport::ok_status();
   }
@@ -532,25 +527,21 @@ struct IoServer::Impl {
 
 IoServer::IoServer(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 
-IoServer::~IoServer() {
-  impl_->stop();
-}
+IoServer::~IoServer() { impl_->stop(); }
 
 Result<std::unique_ptr<IoServer>> IoServer::start(IoServerOptions options) {
-  if (!options.validator)
-    return Error{ErrorCode::invalid_argument, "the I/O server needs an ingress validator"};
+  if (!options.validator) return Error{ErrorCode::invalid_argument, "the I/O server needs an ingress validator"};
   if (options.max_record_bytes < kMinMaxRecordBytes || options.max_record_bytes > kMaxMaxRecordBytes)
-    return Error{ErrorCode::invalid_argument, "the largest ingress record must be from " +
-                                                  std::to_string(kMinMaxRecordBytes) + " to " +
-                                                  std::to_string(kMaxMaxRecordBytes) + " bytes, not " +
-                                                  std::to_string(options.max_record_bytes)};
+    return Error{ErrorCode::invalid_argument,
+                 "the largest ingress record must be from " + std::to_string(kMinMaxRecordBytes) + " to " +
+                     std::to_string(kMaxMaxRecordBytes) + " bytes, not " + std::to_string(options.max_record_bytes)};
   auto impl = std::make_unique<Impl>();
-  auto open_logs = [&](const std::vector<std::string>& names, const char* kind,
-                       const LogOptions& log_options, LogMap& into) -> Status {
+  auto open_logs = [&](const std::vector<std::string>& names, const char* kind, const LogOptions& log_options,
+                       LogMap& into) -> Status {
     for (const auto& name : names) {
       if (!valid_name(name))
-        return Error{ErrorCode::invalid_argument, std::string(kind) + " name `" + name +
-                                                      "` is not usable as a log name"};
+        return Error{ErrorCode::invalid_argument,
+                     std::string(kind) + " name `" + name + "` is not usable as a log name"};
       if (into.count(name)) continue;
       auto log = RecordLog::open(options.log_dir / kind / name, log_options);
       if (!log) return log.error();
@@ -568,25 +559,26 @@ Result<std::unique_ptr<IoServer>> IoServer::start(IoServerOptions options) {
     return Error{ErrorCode::io_error, std::string("eventfd: ") + std::strerror(errno)};
   if (auto s = impl->context.secure(options.security); !s) return s.error();
   impl->options.max_record_bytes = options.max_record_bytes;
-  if (auto s = impl->bind(impl->ingress_socket, zmq::socket_type::router, options.ingress_endpoint,
-                          impl->ingress_ep, "ingress"); !s)
+  if (auto s = impl->bind(impl->ingress_socket, zmq::socket_type::router, options.ingress_endpoint, impl->ingress_ep,
+                          "ingress");
+      !s)
     return s.error();
-  if (auto s = impl->bind(impl->pub_socket, zmq::socket_type::pub, options.egress_endpoint,
-                          impl->egress_ep, "egress"); !s)
+  if (auto s = impl->bind(impl->pub_socket, zmq::socket_type::pub, options.egress_endpoint, impl->egress_ep, "egress");
+      !s)
     return s.error();
-  if (auto s = impl->bind(impl->control_socket, zmq::socket_type::router, options.control_endpoint,
-                          impl->control_ep, "control"); !s)
+  if (auto s = impl->bind(impl->control_socket, zmq::socket_type::router, options.control_endpoint, impl->control_ep,
+                          "control");
+      !s)
     return s.error();
   impl->options = std::move(options);
   Impl* raw = impl.get();
-  if (impl->ingress_socket || impl->pub_socket)
-    impl->thread = std::thread([raw] { raw->run(); });
+  if (impl->ingress_socket || impl->pub_socket) impl->thread = std::thread([raw] { raw->run(); });
   if (impl->control_socket) impl->control_thread = std::thread([raw] { raw->run_control(); });
   return std::unique_ptr<IoServer>(new IoServer(std::move(impl)));
 }
 
-Result<AppendResult> IoServer::ingest(std::string_view ingress, PayloadFormat format,
-                                      std::string_view data, std::string_view idempotency_key) {
+Result<AppendResult> IoServer::ingest(std::string_view ingress, PayloadFormat format, std::string_view data,
+                                      std::string_view idempotency_key) {
   IngestRequest request{ingress, format, data, idempotency_key};
   return std::move(impl_->ingest(std::span<const IngestRequest>(&request, 1), 0).front());
 }
@@ -608,8 +600,7 @@ RecordLog* IoServer::egress_log(std::string_view name) const {
 Result<std::uint64_t> IoServer::commit_egress(std::string_view egress, std::span<const std::string> json,
                                               std::span<const std::string> keys) {
   auto it = impl_->egress.find(egress);
-  if (it == impl_->egress.end())
-    return Error{ErrorCode::not_found, "unknown egress `" + std::string(egress) + "`"};
+  if (it == impl_->egress.end()) return Error{ErrorCode::not_found, "unknown egress `" + std::string(egress) + "`"};
   std::lock_guard commit(impl_->commit_mu);
   std::vector<AppendRequest> requests;
   requests.reserve(json.size());

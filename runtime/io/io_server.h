@@ -67,8 +67,8 @@ class IoServer {
   // Validates and durably appends one ingress record, exactly as a client request would (used
   // for `sfn run --input`). Thread-safe. Errors: not_found (unknown ingress), rejected
   // (validator refused; the message is the validator's), io_error.
-  Result<AppendResult> ingest(std::string_view ingress, PayloadFormat format,
-                              std::string_view data, std::string_view idempotency_key = {});
+  Result<AppendResult> ingest(std::string_view ingress, PayloadFormat format, std::string_view data,
+                              std::string_view idempotency_key = {});
 
   // One record for ingest_batch().
   struct IngestRequest {

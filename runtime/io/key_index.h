@@ -62,8 +62,8 @@ class KeyIndex {
 
  private:
   struct Slot {
-    std::uint64_t hash = 0;      // 0: empty (real hashes are never 0)
-    std::uint64_t where = 0;     // position of the key's bytes << 16 | length
+    std::uint64_t hash = 0;   // 0: empty (real hashes are never 0)
+    std::uint64_t where = 0;  // position of the key's bytes << 16 | length
     std::uint64_t offset = 0;
   };
   struct Run {

@@ -25,8 +25,8 @@ namespace sfn::runtime::io {
 // The in-process path (IoServer::ingest, `sfn run --input`) has no such limit.
 inline constexpr std::size_t kDefaultMaxRecordBytes = 4u << 20;  // `sfn run --max-record-bytes`
 inline constexpr std::size_t kMinMaxRecordBytes = 1u << 10;
-inline constexpr std::size_t kMaxMaxRecordBytes = 1u << 30;      // what one log record can hold
-inline constexpr std::size_t kRecordFramingBytes = 16;  // Protobuf tags and lengths of one record
+inline constexpr std::size_t kMaxMaxRecordBytes = 1u << 30;  // what one log record can hold
+inline constexpr std::size_t kRecordFramingBytes = 16;       // Protobuf tags and lengths of one record
 // Room in a request for all but its record data: the ingress name, a single record's key (at
 // most 64 KiB), the request id and framing.
 inline constexpr std::size_t kRequestEnvelopeBytes = 128u << 10;
@@ -35,8 +35,7 @@ inline constexpr std::size_t kRequestEnvelopeBytes = 128u << 10;
 // one full batch, with its envelope. ZeroMQ drops the connection of a peer that sends more,
 // reading only the frame's header, so no such request is ever held in memory.
 constexpr std::size_t max_request_bytes(std::size_t max_record_bytes) {
-  return (max_record_bytes > kMaxBatchRequestBytes ? max_record_bytes : kMaxBatchRequestBytes) +
-         kRequestEnvelopeBytes;
+  return (max_record_bytes > kMaxBatchRequestBytes ? max_record_bytes : kMaxBatchRequestBytes) + kRequestEnvelopeBytes;
 }
 
 // The refusal of a record over the limit, the same from the server and from a client that knows
@@ -73,6 +72,5 @@ using StateProvider = std::function<transport::Result<std::string>(std::string_v
 // Called on the control thread; must not wait for the switch itself (the control endpoint is
 // restarted by it). Thread-safe.
 using ReloadHandler = std::function<transport::Result<std::string>(const std::string& path)>;
-
 
 }  // namespace sfn::runtime::io

@@ -4,8 +4,7 @@
 namespace sfn::runtime::io::detail {
 
 namespace {
-void logs_to_proto(const std::vector<LogStatus>& logs,
-                   google::protobuf::RepeatedPtrField<proto::LogStatus>* out) {
+void logs_to_proto(const std::vector<LogStatus>& logs, google::protobuf::RepeatedPtrField<proto::LogStatus>* out) {
   for (const auto& l : logs) {
     auto* p = out->Add();
     p->set_name(l.name);
@@ -13,8 +12,7 @@ void logs_to_proto(const std::vector<LogStatus>& logs,
     p->set_end_offset(l.end_offset);
   }
 }
-std::vector<LogStatus> logs_from_proto(
-    const google::protobuf::RepeatedPtrField<proto::LogStatus>& in) {
+std::vector<LogStatus> logs_from_proto(const google::protobuf::RepeatedPtrField<proto::LogStatus>& in) {
   std::vector<LogStatus> out;
   for (const auto& p : in) out.push_back({p.name(), p.start_offset(), p.end_offset()});
   return out;
@@ -25,9 +23,8 @@ void to_proto(const StatusReport& report, proto::StatusReply& out) {
   out.set_current_epoch(report.current_epoch);
   out.set_last_committed_epoch(report.last_committed_epoch);
   if (report.last_snapshot_time)
-    out.set_last_snapshot_unix_ms(std::chrono::duration_cast<std::chrono::milliseconds>(
-                                      report.last_snapshot_time->time_since_epoch())
-                                      .count());
+    out.set_last_snapshot_unix_ms(
+        std::chrono::duration_cast<std::chrono::milliseconds>(report.last_snapshot_time->time_since_epoch()).count());
   out.set_last_snapshot_duration_ms(report.last_snapshot_duration_ms);
   out.set_last_snapshot_bytes(report.last_snapshot_bytes);
   out.set_recovery(report.recovery);
@@ -63,8 +60,8 @@ StatusReport from_proto(const proto::StatusReply& reply) {
   r.current_epoch = reply.current_epoch();
   r.last_committed_epoch = reply.last_committed_epoch();
   if (reply.last_snapshot_unix_ms() != 0)
-    r.last_snapshot_time = std::chrono::system_clock::time_point(
-        std::chrono::milliseconds(reply.last_snapshot_unix_ms()));
+    r.last_snapshot_time =
+        std::chrono::system_clock::time_point(std::chrono::milliseconds(reply.last_snapshot_unix_ms()));
   r.last_snapshot_duration_ms = reply.last_snapshot_duration_ms();
   r.last_snapshot_bytes = reply.last_snapshot_bytes();
   r.recovery = reply.recovery();
@@ -89,12 +86,24 @@ transport::Error from_proto(const proto::ErrorReply& error, const std::string& e
   ErrorCode code = ErrorCode::io_error;
   switch (error.kind()) {
     case proto::ERROR_UNKNOWN_INGRESS:
-    case proto::ERROR_NOT_FOUND: code = ErrorCode::not_found; break;
-    case proto::ERROR_UNDECODABLE: code = ErrorCode::rejected; break;
-    case proto::ERROR_TOO_LARGE: code = ErrorCode::too_large; break;
-    case proto::ERROR_BAD_REQUEST: code = ErrorCode::invalid_argument; break;
-    case proto::ERROR_UNAVAILABLE: code = ErrorCode::closed; break;
-    default: code = ErrorCode::io_error; break;
+    case proto::ERROR_NOT_FOUND:
+      code = ErrorCode::not_found;
+      break;
+    case proto::ERROR_UNDECODABLE:
+      code = ErrorCode::rejected;
+      break;
+    case proto::ERROR_TOO_LARGE:
+      code = ErrorCode::too_large;
+      break;
+    case proto::ERROR_BAD_REQUEST:
+      code = ErrorCode::invalid_argument;
+      break;
+    case proto::ERROR_UNAVAILABLE:
+      code = ErrorCode::closed;
+      break;
+    default:
+      code = ErrorCode::io_error;
+      break;
   }
   return {code, error.message()};
 }

@@ -5,10 +5,10 @@
 // during a sync pile up behind it and share the next one (group commit).
 #include "runtime/io/record_log.h"
 
+#include "common/bits.h"
 #include "runtime/io/durable_file.h"
 #include "runtime/io/frame_codec.h"
 #include "runtime/io/key_index.h"
-#include "common/bits.h"
 
 #include <fcntl.h>
 #include <sys/file.h>
@@ -16,8 +16,8 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <charconv>
 #include <cerrno>
+#include <charconv>
 #include <condition_variable>
 #include <cstring>
 #include <mutex>
@@ -28,7 +28,7 @@ namespace fs = std::filesystem;
 
 namespace {
 
-constexpr std::uint64_t kIndexStride = 64;   // sparse index: one position per 64 records
+constexpr std::uint64_t kIndexStride = 64;  // sparse index: one position per 64 records
 
 using bits::get_le;
 
@@ -74,8 +74,8 @@ struct Segment {
   std::uint64_t first_offset = 0;
   fs::path path;
   int fd = -1;
-  std::uint64_t size = 0;        // bytes written
-  std::uint64_t end_offset = 0;  // one past the last written record
+  std::uint64_t size = 0;            // bytes written
+  std::uint64_t end_offset = 0;      // one past the last written record
   std::vector<std::uint64_t> index;  // index[i] = position of record first_offset + i*stride
   ~Segment() {
     if (fd >= 0) ::close(fd);
@@ -91,10 +91,10 @@ struct RecordLog::Impl {
   int lock_fd = -1;
 
   mutable std::mutex mu;
-  mutable std::condition_variable cv;  // durable_end advanced, a sync finished, or broken
+  mutable std::condition_variable cv;              // durable_end advanced, a sync finished, or broken
   std::vector<std::shared_ptr<Segment>> segments;  // oldest first; back() is active
-  std::uint64_t next_offset = 0;   // one past the last written record
-  std::uint64_t durable_end = 0;   // one past the last synced record
+  std::uint64_t next_offset = 0;                   // one past the last written record
+  std::uint64_t durable_end = 0;                   // one past the last synced record
   bool syncing = false;
   std::uint64_t syncs = 0;
   std::optional<Error> broken;
@@ -124,8 +124,7 @@ struct RecordLog::Impl {
     struct stat st;
     if (::fstat(seg.fd, &st) != 0) return sys_error("inspecting", seg.path);
     std::string data;
-    if (auto s = read_at(seg.fd, data, static_cast<std::size_t>(st.st_size), 0, seg.path); !s)
-      return s;
+    if (auto s = read_at(seg.fd, data, static_cast<std::size_t>(st.st_size), 0, seg.path); !s) return s;
     std::string_view rest = data;
     std::uint64_t pos = 0;
     std::uint64_t offset = seg.first_offset;
@@ -133,19 +132,16 @@ struct RecordLog::Impl {
       auto frame = decode_frame(rest);
       if (!frame || frame->number != offset) break;
       index_record(seg, offset, pos);
-      if (options.idempotency_keys && !frame->key.empty())
-        keys.assign(frame->key, offset);
+      if (options.idempotency_keys && !frame->key.empty()) keys.assign(frame->key, offset);
       ++offset;
       pos += frame->size;
       rest.remove_prefix(frame->size);
     }
     if (!rest.empty()) {
       if (!last)
-        return Error{ErrorCode::corrupt, "log segment " + seg.path.string() +
-                                             " is corrupt at byte " + std::to_string(pos) +
-                                             " (not at the tail of the log)"};
-      if (::ftruncate(seg.fd, static_cast<off_t>(pos)) != 0)
-        return sys_error("truncating the torn tail of", seg.path);
+        return Error{ErrorCode::corrupt, "log segment " + seg.path.string() + " is corrupt at byte " +
+                                             std::to_string(pos) + " (not at the tail of the log)"};
+      if (::ftruncate(seg.fd, static_cast<off_t>(pos)) != 0) return sys_error("truncating the torn tail of", seg.path);
       if (::fsync(seg.fd) != 0) return sys_error("syncing", seg.path);
       recovery.torn_bytes_truncated += rest.size();
     }
@@ -165,15 +161,13 @@ struct RecordLog::Impl {
     }
     struct stat st;
     std::string data;
-    Status s = ::fstat(fd, &st) == 0 ? read_at(fd, data, st.st_size, 0, path)
-                                      : Status(sys_error("inspecting", path));
+    Status s = ::fstat(fd, &st) == 0 ? read_at(fd, data, st.st_size, 0, path) : Status(sys_error("inspecting", path));
     ::close(fd);
     if (!s) return s;
     std::string_view rest = data;
     while (!rest.empty()) {
       auto frame = decode_frame(rest);
-      if (!frame) return Error{ErrorCode::corrupt, "idempotency key file " + path.string() +
-                                                       " is corrupt"};
+      if (!frame) return Error{ErrorCode::corrupt, "idempotency key file " + path.string() + " is corrupt"};
       // A frame with a payload is a run of numbered keys (key_index.h): the payload is its count.
       std::uint64_t count = 1;
       if (!frame->payload.empty()) {
@@ -254,8 +248,7 @@ Result<std::unique_ptr<RecordLog>> RecordLog::open(const fs::path& dir, const Lo
   impl->options = options;
   std::error_code ec;
   fs::create_directories(dir, ec);
-  if (ec) return Error{ErrorCode::io_error, "creating log directory " + dir.string() + ": " +
-                                                ec.message()};
+  if (ec) return Error{ErrorCode::io_error, "creating log directory " + dir.string() + ": " + ec.message()};
   fs::path lock_path = dir / "LOCK";
   impl->lock_fd = ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
   if (impl->lock_fd < 0) return sys_error("opening", lock_path);
@@ -271,12 +264,10 @@ Result<std::unique_ptr<RecordLog>> RecordLog::open(const fs::path& dir, const Lo
   std::vector<std::uint64_t> firsts;
   for (const auto& entry : fs::directory_iterator(dir, ec)) {
     std::string name = entry.path().filename().string();
-    if (name.size() == 24 && name.ends_with(".seg") &&
-        name.find_first_not_of("0123456789") == 20)
+    if (name.size() == 24 && name.ends_with(".seg") && name.find_first_not_of("0123456789") == 20)
       firsts.push_back(std::stoull(name.substr(0, 20)));
   }
-  if (ec) return Error{ErrorCode::io_error, "listing log directory " + dir.string() + ": " +
-                                                ec.message()};
+  if (ec) return Error{ErrorCode::io_error, "listing log directory " + dir.string() + ": " + ec.message()};
   std::sort(firsts.begin(), firsts.end());
   for (std::size_t i = 0; i < firsts.size(); ++i) {
     auto seg = std::make_shared<Segment>();
@@ -285,8 +276,8 @@ Result<std::unique_ptr<RecordLog>> RecordLog::open(const fs::path& dir, const Lo
     seg->fd = ::open(seg->path.c_str(), O_RDWR | O_CLOEXEC);
     if (seg->fd < 0) return sys_error("opening log segment", seg->path);
     if (i > 0 && impl->segments.back()->end_offset != seg->first_offset)
-      return Error{ErrorCode::corrupt, "log " + dir.string() + " has a gap before segment " +
-                                           seg->path.filename().string()};
+      return Error{ErrorCode::corrupt,
+                   "log " + dir.string() + " has a gap before segment " + seg->path.filename().string()};
     if (auto s = impl->recover_segment(*seg, i + 1 == firsts.size()); !s) return s.error();
     impl->segments.push_back(std::move(seg));
   }
@@ -335,8 +326,7 @@ std::vector<Result<AppendResult>> RecordLog::append_batch(std::span<const Append
   std::uint64_t wait_for = 0;
   for (const auto& r : requests) {
     if (r.idempotency_key.size() > kMaxFrameKey) {
-      results.emplace_back(Error{ErrorCode::invalid_argument,
-                                 "idempotency key longer than 65535 bytes"});
+      results.emplace_back(Error{ErrorCode::invalid_argument, "idempotency key longer than 65535 bytes"});
       continue;
     }
     if (r.payload.size() + r.idempotency_key.size() > kMaxFrameBody - kFrameBodyFixed) {
@@ -352,8 +342,7 @@ std::vector<Result<AppendResult>> RecordLog::append_batch(std::span<const Append
       }
       inserted_keys.push_back(r.idempotency_key);
     }
-    if ((offset - seg.first_offset) % kIndexStride == 0)
-      index_points.emplace_back(offset, seg.size + buf.size());
+    if ((offset - seg.first_offset) % kIndexStride == 0) index_points.emplace_back(offset, seg.size + buf.size());
     encode_frame(buf, offset, r.idempotency_key, r.payload);  // stored even when not deduplicated
     results.emplace_back(AppendResult{offset, false});
     wait_for = offset + 1;
@@ -375,8 +364,7 @@ std::vector<Result<AppendResult>> RecordLog::append_batch(std::span<const Append
   return results;
 }
 
-Result<std::size_t> RecordLog::read(std::uint64_t from, std::size_t max_records,
-                                    const RecordVisitor& visitor) const {
+Result<std::size_t> RecordLog::read(std::uint64_t from, std::size_t max_records, const RecordVisitor& visitor) const {
   struct Part {
     std::shared_ptr<Segment> seg;
     std::uint64_t end;
@@ -412,25 +400,23 @@ Result<std::size_t> RecordLog::read(std::uint64_t from, std::size_t max_records,
       if (!frame) {
         // Refill: at least the next frame's header, then the whole frame.
         std::size_t want = 64 * 1024;
-        if (view.size() >= kFrameHeader)
-          want = std::max<std::size_t>(want, kFrameHeader + get_le(view.data(), 4));
+        if (view.size() >= kFrameHeader) want = std::max<std::size_t>(want, kFrameHeader + get_le(view.data(), 4));
         std::size_t had = buf.size() - (pos - buf_at);
         if (auto s = read_at(seg.fd, buf, want, pos, seg.path); !s) return s.error();
         buf_at = pos;
         if (buf.size() <= had)
-          return Error{ErrorCode::corrupt, "log segment " + seg.path.string() +
-                                               " has a bad record at byte " + std::to_string(pos)};
+          return Error{ErrorCode::corrupt,
+                       "log segment " + seg.path.string() + " has a bad record at byte " + std::to_string(pos)};
         continue;
       }
       if (frame->number != cur)
         return Error{ErrorCode::corrupt, "log segment " + seg.path.string() + " holds offset " +
-                                             std::to_string(frame->number) + " where " +
-                                             std::to_string(cur) + " was expected"};
+                                             std::to_string(frame->number) + " where " + std::to_string(cur) +
+                                             " was expected"};
       pos += frame->size;
       if (cur++ < from) continue;
       ++visited;
-      if (!visitor(frame->number, frame->payload, frame->key) || visited == max_records)
-        return visited;
+      if (!visitor(frame->number, frame->payload, frame->key) || visited == max_records) return visited;
     }
   }
   return visited;
@@ -438,8 +424,7 @@ Result<std::size_t> RecordLog::read(std::uint64_t from, std::size_t max_records,
 
 bool RecordLog::wait_beyond(std::uint64_t offset, std::chrono::milliseconds timeout) const {
   std::unique_lock lk(impl_->mu);
-  return impl_->cv.wait_for(lk, timeout,
-                            [&] { return impl_->durable_end > offset || impl_->broken; }) &&
+  return impl_->cv.wait_for(lk, timeout, [&] { return impl_->durable_end > offset || impl_->broken; }) &&
          impl_->durable_end > offset;
 }
 

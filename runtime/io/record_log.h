@@ -13,8 +13,8 @@
 #include <cstdint>
 #include <filesystem>
 #include <functional>
-#include <optional>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -51,16 +51,14 @@ struct RecoveryInfo {
 
 // Called by read() for each record; the views are valid only during the call. Return false to
 // stop reading early.
-using RecordVisitor =
-    std::function<bool(std::uint64_t offset, std::string_view payload, std::string_view key)>;
+using RecordVisitor = std::function<bool(std::uint64_t offset, std::string_view payload, std::string_view key)>;
 
 class RecordLog {
  public:
   // Opens (creating if needed) the log in `dir`. Verifies every record; a bad or incomplete
   // record at the tail of the last segment (a torn write) is truncated away; corruption anywhere
   // else is an error (corrupt), never silently skipped.
-  static Result<std::unique_ptr<RecordLog>> open(const std::filesystem::path& dir,
-                                                 const LogOptions& options = {});
+  static Result<std::unique_ptr<RecordLog>> open(const std::filesystem::path& dir, const LogOptions& options = {});
   ~RecordLog();
   RecordLog(const RecordLog&) = delete;
   RecordLog& operator=(const RecordLog&) = delete;
@@ -77,8 +75,7 @@ class RecordLog {
   // Calls `visitor` for durable records from `from` (clamped up to start_offset()) in order,
   // stopping after `max_records` or at end_offset(). Returns the number of records visited.
   // Thread-safe with appends and truncation.
-  Result<std::size_t> read(std::uint64_t from, std::size_t max_records,
-                           const RecordVisitor& visitor) const;
+  Result<std::size_t> read(std::uint64_t from, std::size_t max_records, const RecordVisitor& visitor) const;
 
   // Waits until end_offset() > offset or `timeout` passes; returns whether it is.
   bool wait_beyond(std::uint64_t offset, std::chrono::milliseconds timeout) const;

@@ -10,8 +10,7 @@ Error zmq_error(const std::string& what, const std::string& endpoint, const zmq:
   return Error{ErrorCode::io_error, what + " (" + endpoint + ") failed: " + e.what()};
 }
 
-Result<std::vector<zmq::message_t>> recv_multipart_nowait(zmq::socket_t& socket,
-                                                          const std::string& endpoint) {
+Result<std::vector<zmq::message_t>> recv_multipart_nowait(zmq::socket_t& socket, const std::string& endpoint) {
   std::vector<zmq::message_t> parts;
   try {
     zmq::message_t part;
@@ -32,8 +31,7 @@ Result<std::vector<zmq::message_t>> recv_multipart_nowait(zmq::socket_t& socket,
   return parts;
 }
 
-Status send_multipart(zmq::socket_t& socket, std::vector<zmq::message_t>& parts,
-                      const std::string& endpoint) {
+Status send_multipart(zmq::socket_t& socket, std::vector<zmq::message_t>& parts, const std::string& endpoint) {
   try {
     for (std::size_t i = 0; i < parts.size(); ++i) {
       auto flags = i + 1 < parts.size() ? zmq::send_flags::sndmore : zmq::send_flags::none;
@@ -68,9 +66,8 @@ Status check_endpoint(const std::string& endpoint) {
 ClientSocket::ClientSocket(zmq::context_t& context, zmq::socket_type type, const ServerEndpoint& server)
     : server_(server), socket_(context, type), monitor_(context, zmq::socket_type::pair) {}
 
-Result<ClientSocket> ClientSocket::connect(zmq::context_t& context, zmq::socket_type type,
-                                           const ServerEndpoint& server, std::string_view what,
-                                           const std::function<void(zmq::socket_t&)>& setup) {
+Result<ClientSocket> ClientSocket::connect(zmq::context_t& context, zmq::socket_type type, const ServerEndpoint& server,
+                                           std::string_view what, const std::function<void(zmq::socket_t&)>& setup) {
   static std::atomic<std::uint64_t> counter{0};
   if (auto s = check_endpoint(server.address); !s) return s.error();
   try {
@@ -115,7 +112,8 @@ std::optional<Error> ClientSocket::refusal() {
   if (event == ZMQ_EVENT_HANDSHAKE_FAILED_AUTH)
     return Error{ErrorCode::io_error, "the server at " + server_.address + " refused this client's CurveZMQ key " +
                                           (server_.curve ? server_.curve->keys.public_key : "") + " (ZAP status " +
-                                          std::to_string(value) + "): add the client's .pub to the server's --curve-peers"};
+                                          std::to_string(value) +
+                                          "): add the client's .pub to the server's --curve-peers"};
   if (value != ZMQ_PROTOCOL_ERROR_ZMTP_MECHANISM_MISMATCH) return std::nullopt;
   return Error{ErrorCode::io_error,
                "the server at " + server_.address +
@@ -125,16 +123,14 @@ std::optional<Error> ClientSocket::refusal() {
 
 Error no_answer(const ServerEndpoint& server, std::string_view what, std::chrono::milliseconds timeout,
                 std::string_view detail) {
-  return Error{ErrorCode::timeout,
-               "no answer from " + server.address + " (" + std::string(what) + ") within " +
-                   std::to_string(timeout.count()) + " ms" + std::string(detail) +
-                   "; is an `sfn run` with that endpoint running" +
-                   (server.curve ? ", and is --server-key its public key?" : "?")};
+  return Error{ErrorCode::timeout, "no answer from " + server.address + " (" + std::string(what) + ") within " +
+                                       std::to_string(timeout.count()) + " ms" + std::string(detail) +
+                                       "; is an `sfn run` with that endpoint running" +
+                                       (server.curve ? ", and is --server-key its public key?" : "?")};
 }
 
-Result<std::string> request_reply(zmq::context_t& context, const ServerEndpoint& server,
-                                  std::string_view request, std::chrono::milliseconds timeout,
-                                  std::string_view what) {
+Result<std::string> request_reply(zmq::context_t& context, const ServerEndpoint& server, std::string_view request,
+                                  std::chrono::milliseconds timeout, std::string_view what) {
   auto client = ClientSocket::connect(context, zmq::socket_type::dealer, server, what);
   if (!client) return client.error();
   std::vector<zmq::message_t> parts;

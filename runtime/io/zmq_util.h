@@ -25,12 +25,10 @@ using transport::Status;
 Error zmq_error(const std::string& what, const std::string& endpoint, const zmq::error_t& e);
 
 // Receives one whole multipart message without waiting; an empty vector means none was ready.
-Result<std::vector<zmq::message_t>> recv_multipart_nowait(zmq::socket_t& socket,
-                                                          const std::string& endpoint);
+Result<std::vector<zmq::message_t>> recv_multipart_nowait(zmq::socket_t& socket, const std::string& endpoint);
 
 // Sends the parts as one multipart message (blocking only as ZeroMQ's own queue requires).
-Status send_multipart(zmq::socket_t& socket, std::vector<zmq::message_t>& parts,
-                      const std::string& endpoint);
+Status send_multipart(zmq::socket_t& socket, std::vector<zmq::message_t>& parts, const std::string& endpoint);
 
 // A client's socket connected to a server, with a ZeroMQ monitor on its handshakes: a server
 // refusing this client's CURVE key, or speaking another security mechanism, ends a wait at once
@@ -39,9 +37,8 @@ class ClientSocket {
  public:
   // A socket of `type` (linger 0, then `setup`) connected to `server`; a CURVE client when it
   // has keys. `what` names the endpoint in errors ("ingress endpoint").
-  static Result<ClientSocket> connect(zmq::context_t& context, zmq::socket_type type,
-                                      const ServerEndpoint& server, std::string_view what,
-                                      const std::function<void(zmq::socket_t&)>& setup = {});
+  static Result<ClientSocket> connect(zmq::context_t& context, zmq::socket_type type, const ServerEndpoint& server,
+                                      std::string_view what, const std::function<void(zmq::socket_t&)>& setup = {});
   zmq::socket_t& socket() { return socket_; }
   // Waits up to `wait` for `events` (ZMQ_POLLIN, ZMQ_POLLOUT) on the socket; returns those
   // that happened (0 after the wait), or why the server refused this client.
@@ -64,9 +61,8 @@ Error no_answer(const ServerEndpoint& server, std::string_view what, std::chrono
 // Connects a DEALER to `server`, sends [empty, request] and waits up to `timeout` for the
 // reply's last frame. A timeout error says that nothing answered at the endpoint; a refused
 // handshake (ClientSocket) is an io_error saying why.
-Result<std::string> request_reply(zmq::context_t& context, const ServerEndpoint& server,
-                                  std::string_view request, std::chrono::milliseconds timeout,
-                                  std::string_view what);
+Result<std::string> request_reply(zmq::context_t& context, const ServerEndpoint& server, std::string_view request,
+                                  std::chrono::milliseconds timeout, std::string_view what);
 
 // A process-wide unique request id (1, 2, ...), echoed by the server in its reply.
 std::uint64_t next_request_id();

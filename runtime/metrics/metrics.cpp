@@ -13,10 +13,14 @@ namespace {
 // Escapes `text` as the format wants: in HELP lines \\ and \n, in label values also \".
 void append_escaped(std::string& out, std::string_view text, bool quotes) {
   for (char c : text) {
-    if (c == '\\') out += "\\\\";
-    else if (c == '\n') out += "\\n";
-    else if (c == '"' && quotes) out += "\\\"";
-    else out += c;
+    if (c == '\\')
+      out += "\\\\";
+    else if (c == '\n')
+      out += "\\n";
+    else if (c == '"' && quotes)
+      out += "\\\"";
+    else
+      out += c;
   }
 }
 

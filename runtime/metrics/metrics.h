@@ -45,9 +45,9 @@ struct CacheMetrics {
 struct RunMetrics {
   std::vector<WorkerMetrics> workers;  // sfn_invocations_total is the sum of theirs
   CacheMetrics cache;
-  std::uint64_t dead_letters = 0;      // since the process started
-  std::uint64_t current_epoch = 0;     // the snapshot being taken (0: none)
-  std::uint64_t committed_epoch = 0;   // the last committed snapshot (0: none)
+  std::uint64_t dead_letters = 0;             // since the process started
+  std::uint64_t current_epoch = 0;            // the snapshot being taken (0: none)
+  std::uint64_t committed_epoch = 0;          // the last committed snapshot (0: none)
   double last_snapshot_duration_seconds = 0;  // barrier start to commit
   std::uint64_t last_snapshot_bytes = 0;      // size of its files
   std::uint64_t last_snapshot_new_bytes = 0;  // of which it copied into the store (MANIFEST bytes_new)
@@ -55,9 +55,9 @@ struct RunMetrics {
   std::uint64_t snapshots_failed = 0;
   // Since the last snapshot this process committed; none before its first.
   std::optional<double> seconds_since_last_snapshot;
-  std::vector<LogMetrics> ingresses;  // records appended
-  std::vector<LogMetrics> egresses;   // committed records (dead_letters among them)
-  std::uint64_t reloads = 0;          // hot reloads since the process started
+  std::vector<LogMetrics> ingresses;     // records appended
+  std::vector<LogMetrics> egresses;      // committed records (dead_letters among them)
+  std::uint64_t reloads = 0;             // hot reloads since the process started
   double last_reload_pause_seconds = 0;  // the last reload's switch (0: none)
   std::uint64_t resident_memory_bytes = 0;
 };

@@ -76,8 +76,8 @@ struct MetricsServer::Impl {
 transport::Result<std::unique_ptr<MetricsServer>> MetricsServer::start(MetricsServerOptions options) {
   const auto hp = split_address(options.address);
   if (!hp)
-    return Error{ErrorCode::invalid_argument, "--metrics `" + options.address +
-                                                  "` is not HOST:PORT (like 127.0.0.1:9464 or [::1]:9464)"};
+    return Error{ErrorCode::invalid_argument,
+                 "--metrics `" + options.address + "` is not HOST:PORT (like 127.0.0.1:9464 or [::1]:9464)"};
   if (!options.allow_non_loopback && !transport::is_loopback_host(hp->host))
     return Error{ErrorCode::invalid_argument,
                  "refusing to serve metrics on " + options.address +
@@ -96,8 +96,8 @@ transport::Result<std::unique_ptr<MetricsServer>> MetricsServer::start(MetricsSe
   });
   errno = 0;
   int port = hp->port;
-  const bool bound = port == 0 ? (port = impl->http.bind_to_any_port(hp->host)) > 0
-                               : impl->http.bind_to_port(hp->host, port);
+  const bool bound =
+      port == 0 ? (port = impl->http.bind_to_any_port(hp->host)) > 0 : impl->http.bind_to_port(hp->host, port);
   if (!bound)
     return Error{ErrorCode::io_error, "cannot serve metrics on " + options.address +
                                           (errno ? std::string(": ") + std::strerror(errno) : std::string())};

@@ -38,10 +38,10 @@ class BackgroundJob {
   std::function<void()> on_done_;
   mutable std::mutex mu_;
   std::condition_variable cv_;
-  std::function<Status()> job_;         // guarded by mu_: the job to run, until the thread takes it
-  std::optional<Status> result_;        // guarded by mu_
-  bool started_ = false;                // guarded by mu_: a job whose result is not taken yet
-  bool quit_ = false;                   // guarded by mu_
+  std::function<Status()> job_;   // guarded by mu_: the job to run, until the thread takes it
+  std::optional<Status> result_;  // guarded by mu_
+  bool started_ = false;          // guarded by mu_: a job whose result is not taken yet
+  bool quit_ = false;             // guarded by mu_
   std::thread thread_;
 };
 

@@ -20,10 +20,10 @@ class BarrierAlignment {
 
   // What a barrier did.
   enum class Step {
-    ignored,       // stale (an epoch already taken) or a second barrier on the same channel
-    started,       // the first barrier of its epoch: take the local snapshot now
-    waiting,       // one more channel aligned; others still missing
-    complete,      // the last missing barrier: the local part is complete
+    ignored,               // stale (an epoch already taken) or a second barrier on the same channel
+    started,               // the first barrier of its epoch: take the local snapshot now
+    waiting,               // one more channel aligned; others still missing
+    complete,              // the last missing barrier: the local part is complete
     started_and_complete,  // both at once (a single incoming channel)
   };
   Step on_barrier(unsigned from, uint64_t epoch);
@@ -36,8 +36,8 @@ class BarrierAlignment {
 
  private:
   unsigned senders_, self_;
-  uint64_t epoch_ = 0;       // being taken
-  uint64_t last_done_ = 0;   // the last epoch completed
+  uint64_t epoch_ = 0;      // being taken
+  uint64_t last_done_ = 0;  // the last epoch completed
   std::vector<uint8_t> awaiting_;
   unsigned missing_ = 0;
 };

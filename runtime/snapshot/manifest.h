@@ -32,7 +32,7 @@ struct Manifest {
   std::string state_schema;     // the program's state schema (compatibility checks)
   unsigned workers = 0;
   std::uint32_t key_groups = 0;
-  std::int64_t virtual_clock_ns = 0;                 // the virtual clock at the barrier
+  std::int64_t virtual_clock_ns = 0;                     // the virtual clock at the barrier
   std::map<std::string, std::uint64_t> ingress_offsets;  // next offset to read, per ingress
   // Per egress: the end of its log when the epoch began (every earlier epoch's egress is in it
   // by then), so a log that lost committed records is recognised at recovery.

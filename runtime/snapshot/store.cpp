@@ -35,8 +35,8 @@ constexpr const char* kSharedDir = "files";
 
 // A linked file's identity for the commit cache: inode, size and modification time.
 std::uint64_t stamp_of(const struct stat& st) {
-  const std::uint64_t mtime = static_cast<std::uint64_t>(st.st_mtim.tv_sec) * 1'000'000'000ull +
-                              static_cast<std::uint64_t>(st.st_mtim.tv_nsec);
+  const std::uint64_t mtime =
+      static_cast<std::uint64_t>(st.st_mtim.tv_sec) * 1'000'000'000ull + static_cast<std::uint64_t>(st.st_mtim.tv_nsec);
   return (static_cast<std::uint64_t>(st.st_ino) * 1000003u) ^ (static_cast<std::uint64_t>(st.st_size) * 7919u) ^ mtime;
 }
 
@@ -96,11 +96,13 @@ std::vector<std::uint64_t> SnapshotStore::epochs() const {
 Result<Manifest> SnapshotStore::verified(std::uint64_t e) const {
   auto m = read_manifest(dir_of(e), true);
   if (m.ok() && m->epoch != e)
-    return Error{ErrorCode::corrupt, "snapshot " + dir_of(e).string() + ": MANIFEST names epoch " + std::to_string(m->epoch)};
+    return Error{ErrorCode::corrupt,
+                 "snapshot " + dir_of(e).string() + ": MANIFEST names epoch " + std::to_string(m->epoch)};
   return m;
 }
 
-std::optional<Manifest> SnapshotStore::find_newest_valid(std::vector<std::pair<std::uint64_t, std::string>>* broken) const {
+std::optional<Manifest> SnapshotStore::find_newest_valid(
+    std::vector<std::pair<std::uint64_t, std::string>>* broken) const {
   for (std::uint64_t e : epochs()) {
     auto m = verified(e);
     if (m.ok()) return std::move(m.value());
@@ -138,7 +140,8 @@ Result<FileSum> SnapshotStore::seal_file(std::uint64_t e, const std::string& rel
   FileSum sum;
   auto hit = cache ? cache->find(rel) : Cache::iterator{};
   std::error_code ec;
-  if (cache && hit != cache->end() && hit->second.stamp == stamp_of(st) && fs::exists(root_ / hit->second.sum.stored, ec)) {
+  if (cache && hit != cache->end() && hit->second.stamp == stamp_of(st) &&
+      fs::exists(root_ / hit->second.sum.stored, ec)) {
     sum = hit->second.sum;
   } else {
     std::string flat = rel;

@@ -26,7 +26,7 @@ Status DirLock::acquire(const std::filesystem::path& dir) {
     if (err != EWOULDBLOCK) return Error(ErrorCode::io_error, "cannot lock " + path + ": " + std::strerror(err));
     std::string holder = n > 0 ? std::string(pid, static_cast<size_t>(n)) : std::string("unknown");
     return Error(ErrorCode::io_error, "state directory " + dir.string() + " is in use by pid " + holder +
-                         " (another run; stop it or use another --state-dir)");
+                                          " (another run; stop it or use another --state-dir)");
   }
   const std::string mine = std::to_string(::getpid());
   if (::ftruncate(fd, 0) != 0 || ::pwrite(fd, mine.data(), mine.size(), 0) != static_cast<ssize_t>(mine.size())) {

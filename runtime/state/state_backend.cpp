@@ -24,10 +24,10 @@
 #include <rocksdb/utilities/checkpoint.h>
 #include <rocksdb/write_batch.h>
 
+#include "common/bits.h"
 #include "runtime/core/codec.h"
 #include "runtime/core/text.h"
 #include "runtime/core/value.h"
-#include "common/bits.h"
 
 namespace sfn::runtime::state {
 
@@ -90,7 +90,8 @@ std::string message_type_names(const sfn_module& m) {
 
 std::vector<std::string> split_lines(const std::string& text) {
   std::vector<std::string> out;
-  for (size_t at = 0, nl; (nl = text.find('\n', at)) != std::string::npos; at = nl + 1) out.push_back(text.substr(at, nl - at));
+  for (size_t at = 0, nl; (nl = text.find('\n', at)) != std::string::npos; at = nl + 1)
+    out.push_back(text.substr(at, nl - at));
   return out;
 }
 
@@ -286,7 +287,8 @@ Status StateBackend::drop_removed_states() {
     const size_t slash = address.find('/', address.find('/') + 1);
     const int f = slash == std::string_view::npos ? -1 : module_->function_index(address.substr(0, slash));
     bool keep = f >= 0 && state.empty();  // an instance's last-call time
-    for (uint32_t i = 0; f >= 0 && !keep && i < m.functions[f].state_count; ++i) keep = state == m.functions[f].states[i].name;
+    for (uint32_t i = 0; f >= 0 && !keep && i < m.functions[f].state_count; ++i)
+      keep = state == m.functions[f].states[i].name;
     if (!keep) db_->pending.Delete(it->key());
   }
   if (!it->status().ok()) return rocks_error("scan states", it->status());
@@ -334,7 +336,8 @@ StateSlots& StateSlots::operator=(StateSlots&& o) noexcept {
 
 void StateSlots::destroy() {
   if (!mem_) return;
-  for (uint32_t i = 0; i < fn_->state_count; ++i) core::value_destroy(fn_->states[i].type, mem_.get() + layout_->offsets[i]);
+  for (uint32_t i = 0; i < fn_->state_count; ++i)
+    core::value_destroy(fn_->states[i].type, mem_.get() + layout_->offsets[i]);
   mem_.reset();
 }
 
@@ -431,8 +434,8 @@ Instance* StateBackend::load(std::string_view address, const core::Address& pars
       void* slot = inst->block.get() + fl.offsets[i];
       Status d = core::decode_value(fn.states[i].type, std::string_view(v).substr(8), slot);
       if (!d) {
-        *error = Error(ErrorCode::io_error, "stored state " + std::string(fn.states[i].name) + " of " + std::string(address) +
-                               " cannot be read: " + d.error().message);
+        *error = Error(ErrorCode::io_error, "stored state " + std::string(fn.states[i].name) + " of " +
+                                                std::string(address) + " cannot be read: " + d.error().message);
         return nullptr;
       }
       inst->written_at[i] = static_cast<int64_t>(get_le64(v.data()));
@@ -458,8 +461,10 @@ void StateBackend::expire(Instance* inst, int64_t now) {
   for (uint32_t i = 0; i < fn.state_count; ++i) {
     const sfn_state_desc& st = fn.states[i];
     bool reset = false;
-    if (st.expiry == SFN_EXPIRE_AFTER_WRITE) reset = inst->present[i] && inst->written_at[i] + st.expiry_ns <= now;
-    else if (st.expiry == SFN_EXPIRE_AFTER_CALL) reset = call_expired && inst->last_call + st.expiry_ns <= now;
+    if (st.expiry == SFN_EXPIRE_AFTER_WRITE)
+      reset = inst->present[i] && inst->written_at[i] + st.expiry_ns <= now;
+    else if (st.expiry == SFN_EXPIRE_AFTER_CALL)
+      reset = call_expired && inst->last_call + st.expiry_ns <= now;
     if (!reset || !inst->present[i]) continue;
     preserve(inst);
     void* slot = inst->block.get() + fl.offsets[i];
@@ -488,7 +493,8 @@ int64_t thread_cpu_us() {
 // `inst` is frozen (`queued` was the frozen generation) or being encoded by the background
 // encoder (kEncoding): claim and encode it, or wait until the encoder is done with it.
 void StateBackend::preserve_frozen(Instance* inst, uint32_t queued) {
-  if (queued == frozen_gen_ && inst->queued.compare_exchange_strong(queued, Instance::kEncoding, std::memory_order_acquire)) {
+  if (queued == frozen_gen_ &&
+      inst->queued.compare_exchange_strong(queued, Instance::kEncoding, std::memory_order_acquire)) {
     encode_instance(inst, Into::frozen);
     return;
   }
@@ -497,7 +503,8 @@ void StateBackend::preserve_frozen(Instance* inst, uint32_t queued) {
   const int64_t cpu0 = thread_cpu_us();
   for (int spins = 0; inst->queued.load(std::memory_order_acquire) == Instance::kEncoding; ++spins)
     if (spins >= 64) std::this_thread::yield();  // the encoder's thread may be waiting for this core
-  const int64_t us = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - t0).count();
+  const int64_t us =
+      std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - t0).count();
   if (us < frozen_wait_us_) return;
   frozen_wait_us_ = us;
   frozen_wait_cpu_us_ = thread_cpu_us() - cpu0;
@@ -532,8 +539,10 @@ void StateBackend::encode_instance(Instance* inst, Into into) {
   if (encoded > 0) {  // values that grew make the instance count for more (never less until reloaded)
     const uint32_t est = instance_bytes(*inst, fn.state_count, fl.block_size, encoded);
     if (est > inst->bytes) {  // the background encoder's growth is counted at thaw()
-      if (background) frozen_grown_bytes_ += est - inst->bytes;
-      else cache_bytes_ += est - inst->bytes;
+      if (background)
+        frozen_grown_bytes_ += est - inst->bytes;
+      else
+        cache_bytes_ += est - inst->bytes;
       inst->bytes = est;
     }
   }
@@ -808,7 +817,8 @@ Status StateBackend::checkpoint(const std::string& dir) {
 }
 
 uint64_t StateBackend::db_bytes_written() const {
-  return db_->stats->getTickerCount(rocksdb::FLUSH_WRITE_BYTES) + db_->stats->getTickerCount(rocksdb::COMPACT_WRITE_BYTES);
+  return db_->stats->getTickerCount(rocksdb::FLUSH_WRITE_BYTES) +
+         db_->stats->getTickerCount(rocksdb::COMPACT_WRITE_BYTES);
 }
 
 // ---- Rescaling (rebuild_for_workers) ----
@@ -829,7 +839,7 @@ Status open_read_only(const std::string& dir, DbPtr* out) {
 
 rocksdb::ReadOptions scan_options() {
   rocksdb::ReadOptions ro;
-  ro.fill_cache = false;           // one sequential pass: nothing is read twice
+  ro.fill_cache = false;  // one sequential pass: nothing is read twice
   ro.readahead_size = 4u << 20;
   return ro;
 }
@@ -848,7 +858,8 @@ Status merged_metadata(const std::vector<DbPtr>& from, std::map<std::string, std
         uint64_t seq = 0;
         auto r = std::from_chars(value.data(), value.data() + value.size(), seq);
         if (r.ec != std::errc() || r.ptr != value.data() + value.size())
-          return Error(ErrorCode::io_error, "state store " + std::to_string(i) + ": corrupt timer counter \"" + value + "\"");
+          return Error(ErrorCode::io_error,
+                       "state store " + std::to_string(i) + ": corrupt timer counter \"" + value + "\"");
         max_seq = std::max(max_seq, seq);
         any_seq = true;
         continue;
@@ -856,7 +867,7 @@ Status merged_metadata(const std::vector<DbPtr>& from, std::map<std::string, std
       auto [at, inserted] = out->emplace(it->key().ToString(), value);
       if (!inserted && at->second != value)
         return Error(ErrorCode::io_error, "the workers' state stores disagree on their metadata \"" + name +
-                             "\": they were not written by one run of one program");
+                                              "\": they were not written by one run of one program");
     }
     if (!it->status().ok()) return rocks_error("scan metadata", it->status());
   }
@@ -994,8 +1005,10 @@ void Txn::clear(uint32_t index) {
   for (uint32_t i = (index == UINT32_MAX ? 0 : index); i < n && (index == UINT32_MAX || i == index); ++i) {
     const sfn_type* t = backend_->module().desc().functions[inst_->function].states[i].type;
     void* s = shadow(i);
-    if (shadowed_[i]) core::value_destroy(t, s);
-    else touched_.push_back(i);
+    if (shadowed_[i])
+      core::value_destroy(t, s);
+    else
+      touched_.push_back(i);
     backend_->init_state(inst_->function, i, s);
     shadowed_[i] = 1;
     cleared_[i] = 1;

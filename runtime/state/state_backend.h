@@ -65,16 +65,16 @@ class StateSlots {
 struct Instance {
   uint32_t function = 0;
   uint32_t key_group = 0;
-  std::string address;   // "pkg/Type/key"
-  sfn_str self{};        // views `address` (never freed through the ABI)
-  sfn_str key_str{};     // views the key part of `address`
+  std::string address;  // "pkg/Type/key"
+  sfn_str self{};       // views `address` (never freed through the ABI)
+  sfn_str key_str{};    // views the key part of `address`
   int64_t int_key = 0;
-  StateSlots block;      // the state slots
+  StateSlots block;                 // the state slots
   std::vector<int64_t> written_at;  // per state: last write time (valid when present)
   std::vector<uint8_t> present;     // per state: holds a written value (not the initializer)
   std::vector<uint8_t> dirty;       // per state: changed since the last write-back
   int64_t last_call = 0;
-  bool called = false;              // last_call is valid
+  bool called = false;  // last_call is valid
   bool last_call_dirty = false;
   // The generation of the backend's dirty list this instance is in (0: none). A generation
   // that was frozen for a snapshot holds values the snapshot must get (StateBackend::freeze);
@@ -89,18 +89,18 @@ struct Instance {
 
 // The cache's numbers (for status and tests).
 struct CacheStats {
-  uint64_t bytes = 0;      // estimated memory of the cached instances
+  uint64_t bytes = 0;  // estimated memory of the cached instances
   uint64_t instances = 0;
-  uint64_t hits = 0;       // lookups of a message's instance found in memory
-  uint64_t misses = 0;     // ... read from the database (or new)
+  uint64_t hits = 0;    // lookups of a message's instance found in memory
+  uint64_t misses = 0;  // ... read from the database (or new)
   uint64_t evictions = 0;
 };
 
 // A scheduled delayed message, as persisted.
 struct TimerRecord {
-  std::string handle;   // "<key group>.<worker>.<seq>"
-  int64_t due = 0;      // ns on the runtime clock
-  std::string target;   // address
+  std::string handle;  // "<key group>.<worker>.<seq>"
+  int64_t due = 0;     // ns on the runtime clock
+  std::string target;  // address
   uint32_t message_type = 0;
   std::string payload;  // Protobuf of the message
 };
@@ -215,8 +215,7 @@ class StateBackend {
   Status renumber_message_types();
   Status renumber_timers();
   Status drop_removed_states();
-  Instance* load(std::string_view address, const core::Address& parsed, uint32_t key_group, bool create,
-                 Status* error);
+  Instance* load(std::string_view address, const core::Address& parsed, uint32_t key_group, bool create, Status* error);
   // Where encode_instance puts an instance's values: the pending batch (write_back), the
   // owner's frozen batches, or the background encoder's (encode_frozen_rest).
   enum class Into { pending, frozen, frozen_background };
@@ -250,7 +249,7 @@ class StateBackend {
   std::atomic<uint64_t> frozen_grown_bytes_{0};  // cache bytes the background encoder found
   uint64_t batch_bytes_ = 0;
   std::string key_buf_, value_buf_;
-  std::string bg_key_buf_, bg_value_buf_;  // the background encoder's
+  std::string bg_key_buf_, bg_value_buf_;   // the background encoder's
   std::vector<std::string> written_types_;  // the writing version's message types, when they differ
   std::vector<uint32_t> renumbering_;       // written number -> number here (kUnknownMessageType)
   std::vector<TimerRecord> orphaned_timers_;
@@ -302,8 +301,8 @@ class Txn {
   int64_t now_ = 0;
   std::vector<char> shadow_block_;  // same layout as the instance block
   char* shadow_base_ = nullptr;
-  std::vector<uint8_t> shadowed_;   // per state: shadow holds the working value
-  std::vector<uint8_t> cleared_;    // per state: reset to initializer in this txn
+  std::vector<uint8_t> shadowed_;  // per state: shadow holds the working value
+  std::vector<uint8_t> cleared_;   // per state: reset to initializer in this txn
   std::vector<uint32_t> touched_;
 };
 

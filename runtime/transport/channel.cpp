@@ -58,8 +58,9 @@ Status secure_sender(const SecurityOptions& security, zmq::socket_t& socket, con
                      const std::string& server_key) {
   if (!security.keys || !uses_curve(endpoint)) return ok_status();
   if (server_key.empty())
-    return Error{ErrorCode::invalid_argument, "the channel to " + endpoint +
-                                                  " needs the receiver's CurveZMQ public key (ChannelOptions::server_key)"};
+    return Error{
+        ErrorCode::invalid_argument,
+        "the channel to " + endpoint + " needs the receiver's CurveZMQ public key (ChannelOptions::server_key)"};
   return secure_client_socket(socket.handle(), endpoint, CurveClientKeys{*security.keys, server_key});
 }
 
@@ -137,8 +138,7 @@ struct Sender::Impl {
 Sender::Sender(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Sender::~Sender() = default;
 
-Result<std::unique_ptr<Sender>> Sender::connect(TransportContext& context, SenderId self,
-                                                const std::string& endpoint,
+Result<std::unique_ptr<Sender>> Sender::connect(TransportContext& context, SenderId self, const std::string& endpoint,
                                                 const ChannelOptions& options) {
   std::unique_ptr<Impl> impl;
   try {
@@ -170,8 +170,7 @@ Status Sender::append(std::string_view payload) {
     if (auto s = impl_->drain(); !s) return s;
     if (impl_->backlog_bytes > impl_->options.max_backlog_bytes)
       return Error{ErrorCode::would_block,
-                   "channel to " + impl_->endpoint + " has " +
-                       std::to_string(impl_->backlog_bytes) + " bytes waiting"};
+                   "channel to " + impl_->endpoint + " has " + std::to_string(impl_->backlog_bytes) + " bytes waiting"};
   }
   impl_->open.add(RecordKind::data, 0, payload);
   if (impl_->open.records() >= impl_->options.max_batch_records ||
@@ -210,8 +209,7 @@ Status Sender::flush_blocking(std::chrono::milliseconds timeout) {
     if (left.value() == 0) return ok_status();
     auto now = std::chrono::steady_clock::now();
     if (now >= deadline)
-      return Error{ErrorCode::timeout, "channel to " + impl_->endpoint + " still has " +
-                                           std::to_string(left.value()) +
+      return Error{ErrorCode::timeout, "channel to " + impl_->endpoint + " still has " + std::to_string(left.value()) +
                                            " batches waiting after the timeout"};
     auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - now);
     zmq::pollitem_t item{impl_->socket.handle(), 0, ZMQ_POLLOUT, 0};
@@ -251,8 +249,7 @@ struct Receiver::Impl {
 Receiver::Receiver(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Receiver::~Receiver() = default;
 
-Result<std::unique_ptr<Receiver>> Receiver::bind(TransportContext& context,
-                                                 const std::string& endpoint,
+Result<std::unique_ptr<Receiver>> Receiver::bind(TransportContext& context, const std::string& endpoint,
                                                  const ChannelOptions& options) {
   std::unique_ptr<Impl> impl;
   try {
@@ -266,8 +263,7 @@ Result<std::unique_ptr<Receiver>> Receiver::bind(TransportContext& context,
   impl->wake = std::make_shared<Waker::Impl>();
   impl->wake->fd = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
   if (impl->wake->fd < 0)
-    return Error{ErrorCode::io_error,
-                 std::string("eventfd for receiver ") + endpoint + ": " + std::strerror(errno)};
+    return Error{ErrorCode::io_error, std::string("eventfd for receiver ") + endpoint + ": " + std::strerror(errno)};
   try {
     impl->socket.set(zmq::sockopt::rcvhwm, options.high_water_mark);
     impl->socket.set(zmq::sockopt::linger, 0);
@@ -280,10 +276,9 @@ Result<std::unique_ptr<Receiver>> Receiver::bind(TransportContext& context,
   return std::unique_ptr<Receiver>(new Receiver(std::move(impl)));
 }
 
-Result<std::size_t> Receiver::receive(std::chrono::milliseconds timeout,
-                                      const RecordHandler& handler, std::size_t max_batches) {
-  zmq::pollitem_t items[2] = {{impl_->socket.handle(), 0, ZMQ_POLLIN, 0},
-                              {nullptr, impl_->wake->fd, ZMQ_POLLIN, 0}};
+Result<std::size_t> Receiver::receive(std::chrono::milliseconds timeout, const RecordHandler& handler,
+                                      std::size_t max_batches) {
+  zmq::pollitem_t items[2] = {{impl_->socket.handle(), 0, ZMQ_POLLIN, 0}, {nullptr, impl_->wake->fd, ZMQ_POLLIN, 0}};
   try {
     zmq::poll(items, 2, timeout);
   } catch (const zmq::error_t& e) {
@@ -293,8 +288,8 @@ Result<std::size_t> Receiver::receive(std::chrono::milliseconds timeout,
   if (items[1].revents & ZMQ_POLLIN) {
     std::uint64_t count;
     if (::read(impl_->wake->fd, &count, sizeof count) < 0 && errno != EAGAIN && errno != EINTR)
-      return Error{ErrorCode::io_error, std::string("reading the wake-up of ") + impl_->endpoint +
-                                            ": " + std::strerror(errno)};
+      return Error{ErrorCode::io_error,
+                   std::string("reading the wake-up of ") + impl_->endpoint + ": " + std::strerror(errno)};
   }
   std::size_t delivered = 0;
   zmq::message_t msg;
@@ -310,10 +305,9 @@ Result<std::size_t> Receiver::receive(std::chrono::milliseconds timeout,
     if (impl_->fence && (peeked->sender >> 16) != impl_->generation) continue;  // fenced off
     auto [it, fresh] = impl_->next_seq.try_emplace(peeked->sender, 0);
     if (peeked->seq != it->second && peeked->seq != 0)
-      return Error{ErrorCode::corrupt, "channel from sender " + std::to_string(peeked->sender) +
-                                           " to " + impl_->endpoint + " skipped from batch " +
-                                           std::to_string(it->second) + " to " +
-                                           std::to_string(peeked->seq)};
+      return Error{ErrorCode::corrupt, "channel from sender " + std::to_string(peeked->sender) + " to " +
+                                           impl_->endpoint + " skipped from batch " + std::to_string(it->second) +
+                                           " to " + std::to_string(peeked->seq)};
     std::size_t in_batch = 0;
     auto counting = [&](const RecordView& r) {
       ++in_batch;

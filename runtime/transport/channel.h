@@ -55,9 +55,9 @@ using RecordHandler = std::function<void(const RecordView&)>;
 
 // Tuning of one channel; the defaults suit the embedded mode.
 struct ChannelOptions {
-  std::size_t max_batch_bytes = 64 * 1024;  // a batch is closed when its payload reaches this
-  std::size_t max_batch_records = 1024;     // ... or when it holds this many records
-  int high_water_mark = 64;                 // batches ZeroMQ queues per channel (send+receive side)
+  std::size_t max_batch_bytes = 64 * 1024;    // a batch is closed when its payload reaches this
+  std::size_t max_batch_records = 1024;       // ... or when it holds this many records
+  int high_water_mark = 64;                   // batches ZeroMQ queues per channel (send+receive side)
   std::size_t max_backlog_bytes = 64u << 20;  // above this, Sender::append reports would_block
   // Receiving side, cluster mode: batches from senders whose id's upper 16 bits are not
   // `generation` are dropped unread (a cut-off sender of another generation; decision 113).
@@ -123,8 +123,7 @@ class Sender {
  public:
   // Connects a new channel from `self` to the Receiver bound at `endpoint`. Connecting before
   // the receiver binds is allowed: records queue until it does.
-  static Result<std::unique_ptr<Sender>> connect(TransportContext& context, SenderId self,
-                                                 const std::string& endpoint,
+  static Result<std::unique_ptr<Sender>> connect(TransportContext& context, SenderId self, const std::string& endpoint,
                                                  const ChannelOptions& options = {});
   ~Sender();
   Sender(const Sender&) = delete;
@@ -167,8 +166,7 @@ class Receiver {
  public:
   // Binds `endpoint` (e.g. inproc_worker_endpoint(...), or tcp://host:port; tcp://host:*
   // picks a free port, which endpoint() then reports).
-  static Result<std::unique_ptr<Receiver>> bind(TransportContext& context,
-                                                const std::string& endpoint,
+  static Result<std::unique_ptr<Receiver>> bind(TransportContext& context, const std::string& endpoint,
                                                 const ChannelOptions& options = {});
   ~Receiver();
   Receiver(const Receiver&) = delete;

@@ -18,8 +18,7 @@ void put(std::string& buf, T v) {
 template <typename T>
 T get(const char* p) {
   T v = 0;
-  for (std::size_t i = 0; i < sizeof(T); ++i)
-    v |= static_cast<T>(static_cast<unsigned char>(p[i])) << (8 * i);
+  for (std::size_t i = 0; i < sizeof(T); ++i) v |= static_cast<T>(static_cast<unsigned char>(p[i])) << (8 * i);
   return v;
 }
 
@@ -47,15 +46,13 @@ void BatchWriter::add(RecordKind kind, std::uint64_t epoch, std::string_view pay
 }
 
 std::string_view BatchWriter::finish() {
-  for (std::size_t i = 0; i < 4; ++i)
-    buf_[16 + i] = static_cast<char>((count_ >> (8 * i)) & 0xff);
+  for (std::size_t i = 0; i < 4; ++i) buf_[16 + i] = static_cast<char>((count_ >> (8 * i)) & 0xff);
   return buf_;
 }
 
 Result<BatchHeader> peek_batch_header(std::string_view bytes) {
   if (bytes.size() < kBatchHeaderBytes || get<std::uint32_t>(bytes.data()) != kBatchMagic)
-    return Error{ErrorCode::corrupt, "channel batch has no valid header (" +
-                                         std::to_string(bytes.size()) + " bytes)"};
+    return Error{ErrorCode::corrupt, "channel batch has no valid header (" + std::to_string(bytes.size()) + " bytes)"};
   BatchHeader h;
   h.sender = get<std::uint32_t>(bytes.data() + 4);
   h.seq = get<std::uint64_t>(bytes.data() + 8);
@@ -70,24 +67,20 @@ Result<BatchHeader> decode_batch(std::string_view bytes, const RecordHandler& ha
   // Pass 1: validate every record boundary.
   std::size_t pos = kBatchHeaderBytes;
   for (std::uint32_t i = 0; i < h.count; ++i) {
-    if (bytes.size() - pos < 5)
-      return Error{ErrorCode::corrupt, "channel batch truncated in record header"};
+    if (bytes.size() - pos < 5) return Error{ErrorCode::corrupt, "channel batch truncated in record header"};
     auto kind = static_cast<std::uint8_t>(bytes[pos]);
     if (!valid_kind(kind))
-      return Error{ErrorCode::corrupt, "channel batch has unknown record kind " +
-                                           std::to_string(kind)};
+      return Error{ErrorCode::corrupt, "channel batch has unknown record kind " + std::to_string(kind)};
     std::uint64_t len = get<std::uint32_t>(bytes.data() + pos + 1);
     pos += 5;
     if (kind != static_cast<std::uint8_t>(RecordKind::data)) {
       if (bytes.size() - pos < 8) return Error{ErrorCode::corrupt, "channel batch truncated in marker"};
       pos += 8;
     }
-    if (bytes.size() - pos < len)
-      return Error{ErrorCode::corrupt, "channel batch truncated in record payload"};
+    if (bytes.size() - pos < len) return Error{ErrorCode::corrupt, "channel batch truncated in record payload"};
     pos += len;
   }
-  if (pos != bytes.size())
-    return Error{ErrorCode::corrupt, "channel batch has trailing bytes after its records"};
+  if (pos != bytes.size()) return Error{ErrorCode::corrupt, "channel batch has trailing bytes after its records"};
   // Pass 2: deliver.
   pos = kBatchHeaderBytes;
   RecordView view{RecordKind::data, h.sender, 0, {}};

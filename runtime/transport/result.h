@@ -7,8 +7,8 @@
 namespace sfn::runtime::transport {
 
 using sfn::Error;
-using sfn::ErrorCode;
 using sfn::error_code_name;
+using sfn::ErrorCode;
 using sfn::ok_status;
 using sfn::Result;
 using sfn::Status;

@@ -104,7 +104,7 @@ Result<KeyFile> read_key_file(const std::string& path) {
     return Error{e == ENOENT ? ErrorCode::not_found : ErrorCode::io_error,
                  "cannot read key file " + path + ": " + system_error(e)};
   }
-  struct stat st {};
+  struct stat st{};
   std::string text(kMaxKeyFileBytes + 1, '\0');
   ssize_t got = ::fstat(fd, &st) == 0 && S_ISREG(st.st_mode) ? ::read(fd, text.data(), text.size()) : -1;
   int e = errno;
@@ -129,16 +129,17 @@ Status write_key_file(const std::string& path, const std::string& text, mode_t m
   if (ok) ok = overwrite ? ::rename(tmp.c_str(), path.c_str()) == 0 : ::link(tmp.c_str(), path.c_str()) == 0;
   if (!ok) e = errno;
   ::unlink(tmp.c_str());
-  if (!ok) return Error{e == EEXIST ? ErrorCode::invalid_argument : ErrorCode::io_error,
-                        "cannot write " + path + ": " + system_error(e)};
+  if (!ok)
+    return Error{e == EEXIST ? ErrorCode::invalid_argument : ErrorCode::io_error,
+                 "cannot write " + path + ": " + system_error(e)};
   return ok_status();
 }
 
 Status set_option(void* socket, int option, const void* value, std::size_t size, const char* what,
                   const std::string& endpoint) {
   if (zmq_setsockopt(socket, option, value, size) == 0) return ok_status();
-  return Error{ErrorCode::io_error, std::string("setting ") + what + " for " + endpoint + " failed: " +
-                                        zmq_strerror(zmq_errno())};
+  return Error{ErrorCode::io_error,
+               std::string("setting ") + what + " for " + endpoint + " failed: " + zmq_strerror(zmq_errno())};
 }
 
 }  // namespace
@@ -156,8 +157,9 @@ Status write_curve_keys(const std::string& base, const CurveKeyPair& keys, bool 
   if (!overwrite)
     for (const auto& f : {key_file, pub_file})
       if (std::error_code ec; std::filesystem::exists(std::filesystem::symlink_status(f, ec)))
-        return invalid(f + " exists; pass --force to replace it (servers and clients that use the old key "
-                           "must be given the new one)");
+        return invalid(f +
+                       " exists; pass --force to replace it (servers and clients that use the old key "
+                       "must be given the new one)");
   std::string secret = std::string(kSecretHeader) + ": keep it private; its public key is in " + name + ".pub\n" +
                        keys.secret_key + "\n";
   std::string pub = std::string(kPublicHeader) + " (its secret key is in " + name + ".key)\n" + keys.public_key + "\n";
@@ -173,8 +175,8 @@ Result<CurveKeyPair> load_curve_secret_key(const std::string& path) {
   if (file->mode & 077) {  // like ssh: a secret key others can read or replace is not used
     char mode[16];
     std::snprintf(mode, sizeof mode, "%04o", static_cast<unsigned>(file->mode));
-    return invalid("secret key file " + path + " is open to other users (mode " + mode + "); run `chmod 600 " +
-                   path + "`");
+    return invalid("secret key file " + path + " is open to other users (mode " + mode + "); run `chmod 600 " + path +
+                   "`");
   }
   char pub[kCurveKeyTextSize + 1];
   if (zmq_curve_public(pub, secret->c_str()) != 0)
@@ -194,8 +196,7 @@ Result<std::vector<std::string>> load_curve_peers(const std::string& dir) {
   for (std::filesystem::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec))
     if (it->path().extension() == ".pub") files.push_back(it->path());
   if (ec) return Error{ErrorCode::io_error, "cannot read the peer key directory " + dir + ": " + ec.message()};
-  if (files.empty())
-    return invalid("the peer key directory " + dir + " holds no *.pub file: no client could connect");
+  if (files.empty()) return invalid("the peer key directory " + dir + " holds no *.pub file: no client could connect");
   std::sort(files.begin(), files.end());
   std::vector<std::string> keys;
   for (const auto& f : files) {
@@ -207,8 +208,7 @@ Result<std::vector<std::string>> load_curve_peers(const std::string& dir) {
   return keys;
 }
 
-Result<SecurityOptions> load_server_security(const std::string& key_file, const std::string& peers_dir,
-                                             bool insecure) {
+Result<SecurityOptions> load_server_security(const std::string& key_file, const std::string& peers_dir, bool insecure) {
   SecurityOptions options;
   options.insecure = insecure;
   if (key_file.empty() != peers_dir.empty())
@@ -246,15 +246,13 @@ bool is_local_endpoint(std::string_view endpoint) {
 }
 
 bool is_network_endpoint(std::string_view endpoint) {
-  for (std::string_view scheme : {"tcp://", "udp://", "pgm://", "epgm://", "norm://", "ws://", "wss://", "tipc://",
-                                  "vmci://"})
+  for (std::string_view scheme :
+       {"tcp://", "udp://", "pgm://", "epgm://", "norm://", "ws://", "wss://", "tipc://", "vmci://"})
     if (endpoint.starts_with(scheme)) return true;
   return false;
 }
 
-bool uses_curve(std::string_view endpoint) {
-  return endpoint.starts_with("tcp://") || endpoint.starts_with("ipc://");
-}
+bool uses_curve(std::string_view endpoint) { return endpoint.starts_with("tcp://") || endpoint.starts_with("ipc://"); }
 
 Status check_bind(const std::string& endpoint, const SecurityOptions& options, std::string_view role) {
   const bool curve = options.keys && uses_curve(endpoint);
@@ -287,8 +285,7 @@ Status secure_client_socket(void* socket, const std::string& endpoint, const std
   if (!secret) return secret.error();
   if (auto s = set_option(socket, ZMQ_CURVE_SERVERKEY, server->data(), 32, "the CURVE server key", endpoint); !s)
     return s;
-  if (auto s = set_option(socket, ZMQ_CURVE_PUBLICKEY, pub->data(), 32, "the CURVE public key", endpoint); !s)
-    return s;
+  if (auto s = set_option(socket, ZMQ_CURVE_PUBLICKEY, pub->data(), 32, "the CURVE public key", endpoint); !s) return s;
   return set_option(socket, ZMQ_CURVE_SECRETKEY, secret->data(), 32, "the CURVE secret key", endpoint);
 }
 
@@ -320,8 +317,8 @@ struct ZapHandler::Impl {
     }
     if (logged.size() >= kMaxLoggedKeys || !logged.insert(key).second) return;
     log("refused a CURVE client from " + std::string(address) + ": its public key " +
-        encode_key(reinterpret_cast<const std::uint8_t*>(key.data())) + " is not among the allowed peers (" +
-        source + ")");
+        encode_key(reinterpret_cast<const std::uint8_t*>(key.data())) + " is not among the allowed peers (" + source +
+        ")");
   }
 
   // The reply to one request (RFC 27): version, request id, status code and text, user id,
@@ -335,8 +332,8 @@ struct ZapHandler::Impl {
     std::string key = request.size() == 7 && request[6].size() == 32 ? request[6].to_string() : "";
     if (mechanism == "CURVE" && allowed.count(key)) {
       ++accepted;
-      return {"1.0", request[1].to_string(), "200", "OK",
-              encode_key(reinterpret_cast<const std::uint8_t*>(key.data())), ""};
+      return {"1.0", request[1].to_string(), "200", "OK", encode_key(reinterpret_cast<const std::uint8_t*>(key.data())),
+              ""};
     }
     ++refused;
     log_refusal(key, request[3].to_string_view(), mechanism);

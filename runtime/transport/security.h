@@ -65,8 +65,7 @@ struct SecurityOptions {
 
 // `sfn run --curve-key KEY --curve-peers DIR [--insecure]` as SecurityOptions: both files or
 // neither (invalid_argument naming the missing one). Errors of the loaders above.
-Result<SecurityOptions> load_server_security(const std::string& key_file, const std::string& peers_dir,
-                                             bool insecure);
+Result<SecurityOptions> load_server_security(const std::string& key_file, const std::string& peers_dir, bool insecure);
 
 // Whether binding `endpoint` stays on this machine: inproc://, ipc://, and tcp:// on 127.0.0.0/8,
 // [::1] or localhost. Anything else (0.0.0.0, *, an interface name, another address) is not.
@@ -96,8 +95,7 @@ Status secure_server_socket(void* socket, const std::string& endpoint, const Sec
 // Prepares `socket` (libzmq handle, not connected yet) to connect to `endpoint`: with `keys`
 // and a tcp/ipc endpoint, a CURVE client proving `keys.keys` and expecting the server to hold
 // the secret key of `keys.server_key`. Without keys, nothing changes.
-Status secure_client_socket(void* socket, const std::string& endpoint,
-                            const std::optional<CurveClientKeys>& keys);
+Status secure_client_socket(void* socket, const std::string& endpoint, const std::optional<CurveClientKeys>& keys);
 
 // The ZAP handler (ZeroMQ RFC 27) of one ZeroMQ context: a thread answering the authentication
 // requests of the context's CURVE servers at inproc://zeromq.zap.01. A CURVE client whose public

@@ -28,8 +28,9 @@ Status reserve_open_files(unsigned workers) {
   const uint64_t sockets = channel_sockets(workers);
   if (sockets > static_cast<uint64_t>(transport::TransportContext::socket_limit()))
     return Error(ErrorCode::failed, std::to_string(workers) + " workers need " + std::to_string(sockets) +
-                         " ZeroMQ sockets, more than this system allows (" +
-                         std::to_string(transport::TransportContext::socket_limit()) + "): use fewer workers");
+                                        " ZeroMQ sockets, more than this system allows (" +
+                                        std::to_string(transport::TransportContext::socket_limit()) +
+                                        "): use fewer workers");
   const uint64_t needed = sockets + uint64_t{workers} * kFilesPerWorker + kFilesPerProcess;
   rlimit limit{};
   if (::getrlimit(RLIMIT_NOFILE, &limit) != 0) return ok_status();  // nothing to learn or raise
@@ -39,8 +40,8 @@ Status reserve_open_files(unsigned workers) {
   }
   if (limit.rlim_cur != RLIM_INFINITY && limit.rlim_cur < needed)
     return Error(ErrorCode::failed, std::to_string(workers) + " workers need about " + std::to_string(needed) +
-                         " open files, but the limit is " + std::to_string(limit.rlim_cur) +
-                         " (ulimit -n): use fewer workers or raise the limit");
+                                        " open files, but the limit is " + std::to_string(limit.rlim_cur) +
+                                        " (ulimit -n): use fewer workers or raise the limit");
   return ok_status();
 }
 
@@ -84,7 +85,8 @@ void Hub::report_idle(unsigned p, uint64_t created, uint64_t consumed, int64_t n
 
 void Hub::report_busy(unsigned p) {
   std::lock_guard<std::mutex> lock(mu);
-  if (progress[p].idle && link.progress) link.progress(p, Progress{false, progress[p].created, progress[p].consumed, progress[p].next_timer});
+  if (progress[p].idle && link.progress)
+    link.progress(p, Progress{false, progress[p].created, progress[p].consumed, progress[p].next_timer});
   progress[p].idle = false;
 }
 

@@ -86,8 +86,8 @@ class Hub {
   // ---- coordination (participants 0..workers-1 are workers; `workers` is the feeder) ----
   std::mutex mu;
   std::condition_variable cv;
-  std::vector<Progress> progress;  // guarded by mu
-  bool stop = false;               // guarded by mu
+  std::vector<Progress> progress;        // guarded by mu
+  bool stop = false;                     // guarded by mu
   std::vector<transport::Waker> wakers;  // set before the threads start
   void report_idle(unsigned participant, uint64_t created, uint64_t consumed, int64_t next_timer);
   void report_busy(unsigned participant);
@@ -138,7 +138,7 @@ class Hub {
     unsigned worker = 0;
     std::vector<EgressRecord> egress;
     std::string error;
-    int64_t sync_us = 0;  // how long processing stopped for the local snapshot (longest stop)
+    int64_t sync_us = 0;      // how long processing stopped for the local snapshot (longest stop)
     int64_t sync_cpu_us = 0;  // the worker thread's CPU time in that stop (not shipped in a cluster)
   };
   std::vector<SnapshotAck> acks;  // guarded by mu

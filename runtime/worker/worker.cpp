@@ -10,10 +10,10 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "common/bits.h"
 #include "runtime/core/codec.h"
 #include "runtime/core/text.h"
 #include "runtime/core/value.h"
-#include "common/bits.h"
 
 namespace sfn::runtime::worker {
 namespace {
@@ -183,8 +183,8 @@ class WorkerInvocation final : public core::Invocation {
     if (out_timer) {
       o.delayed = true;
       o.due = now_ + delay;
-      o.handle = std::to_string(inst_->key_group) + "." + std::to_string(w_.index_) + "." +
-                 std::to_string(++w_.timer_seq_);
+      o.handle =
+          std::to_string(inst_->key_group) + "." + std::to_string(w_.index_) + "." + std::to_string(++w_.timer_seq_);
       w_.timer_seq_dirty_ = true;
       core::str_set(out_timer, o.handle);
     }
@@ -218,7 +218,8 @@ class WorkerInvocation final : public core::Invocation {
     if (!raised_) {
       raised_ = true;
       error_.assign(message);
-      if (loc && loc->file) location_ = std::string(loc->file) + ":" + std::to_string(loc->line) + ":" + std::to_string(loc->col);
+      if (loc && loc->file)
+        location_ = std::string(loc->file) + ":" + std::to_string(loc->line) + ":" + std::to_string(loc->col);
     }
     return SFN_RAISED;
   }
@@ -270,8 +271,8 @@ Status Worker::connect() {
   overflow_.resize(hub_.workers);
   for (unsigned w = 0; w < hub_.workers; ++w) {
     if (w == index_) continue;
-    auto s = transport::Sender::connect(hub_.transport, hub_.sender_id(index_), hub_.endpoint_of(w),
-                                             hub_.sender_options(w));
+    auto s =
+        transport::Sender::connect(hub_.transport, hub_.sender_id(index_), hub_.endpoint_of(w), hub_.sender_options(w));
     if (!s) return Error(ErrorCode::failed, "worker " + std::to_string(index_) + ": " + s.error().message);
     senders_[w] = std::move(s.value());
   }
@@ -480,8 +481,7 @@ void Worker::note_in_flight(uint64_t sent) {
     const int64_t total = hub_.messages_in_flight();
     crowded_ = total > static_cast<int64_t>(hub_.max_in_flight / 2);
     if (crowded_) crowded_sends_.add(last_sends_);
-    if (sent > 0 && total > static_cast<int64_t>(hub_.max_in_flight) && !hub_.overloaded.load())
-      hub_.report_overload();
+    if (sent > 0 && total > static_cast<int64_t>(hub_.max_in_flight) && !hub_.overloaded.load()) hub_.report_overload();
   }
   last_sends_.clear();
 }
@@ -534,7 +534,8 @@ void Worker::process(const Pending& p) {
   const uint64_t sent_before = sent_;
   if (!inv_->finish(rc)) dead_letter(addr, p.message_type(), p.message(), inv_->error(), inv_->location());
   note_in_flight(sent_ - sent_before);
-  if (hub_.faults && hub_.faults->fail_worker(index_, n)) fail("worker " + std::to_string(index_) + ": injected failure");
+  if (hub_.faults && hub_.faults->fail_worker(index_, n))
+    fail("worker " + std::to_string(index_) + ": injected failure");
 }
 
 // The run stopped during this invocation: its effects are discarded, it is no dead letter, and
@@ -543,8 +544,10 @@ void Worker::interrupted(std::string_view address) {
   inv_->finish(SFN_RAISED);
   hub_.interrupted.store(true);
   hub_.cv.notify_all();
-  std::fprintf(stderr, "sfn run: stopped during an invocation of %.*s at %s; it runs again from the last snapshot "
-               "when the run restarts\n", static_cast<int>(address.size()), address.data(), inv_->location().c_str());
+  std::fprintf(stderr,
+               "sfn run: stopped during an invocation of %.*s at %s; it runs again from the last snapshot "
+               "when the run restarts\n",
+               static_cast<int>(address.size()), address.data(), inv_->location().c_str());
 }
 
 void Worker::end_batch(bool force) {
@@ -638,7 +641,8 @@ void Worker::publish_cache_stats() {
 }
 
 state::CacheStats Worker::cache_stats() const {
-  return state::CacheStats{cache_.bytes.load(std::memory_order_relaxed), cache_.instances.load(std::memory_order_relaxed),
+  return state::CacheStats{cache_.bytes.load(std::memory_order_relaxed),
+                           cache_.instances.load(std::memory_order_relaxed),
                            cache_.hits.load(std::memory_order_relaxed), cache_.misses.load(std::memory_order_relaxed),
                            cache_.evictions.load(std::memory_order_relaxed)};
 }

@@ -120,7 +120,7 @@ void Worker::record_queued(const Pending& p) {
 void Worker::advance_snapshot() {
   if (snap_.epoch == 0) return;
   if (!snap_.encoded) {
-    if (!writer_->take()) return;  // the background encoding runs
+    if (!writer_->take()) return;                // the background encoding runs
     snap_.encoded = backend_->encode_frozen(0);  // nothing is left
     // A change of a frozen instance the encoder was encoding waited for it: a stop too.
     const auto [wait_us, wait_cpu_us] = backend_->frozen_wait();
@@ -165,8 +165,8 @@ void Worker::finish_snapshot() {
     auto w = snapshot::write_worker_snapshot(hub_.snapshots->worker_file(snap_.epoch, index_), snap_.queued);
     if (!w.ok()) snap_.error = "worker " + std::to_string(index_) + ": " + w.error().message;
   }
-  Hub::SnapshotAck ack{snap_.epoch, index_, std::move(snap_.egress), std::move(snap_.error), snap_.sync_us,
-                       snap_.sync_cpu_us};
+  Hub::SnapshotAck ack{snap_.epoch,   index_,           std::move(snap_.egress), std::move(snap_.error),
+                       snap_.sync_us, snap_.sync_cpu_us};
   snap_.reset();
   hub_.ack_snapshot(std::move(ack));
 }

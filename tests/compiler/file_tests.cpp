@@ -48,8 +48,7 @@ std::vector<FileCase> discover() {
       }
     }
   }
-  std::sort(cases.begin(), cases.end(),
-            [](const FileCase& a, const FileCase& b) { return a.path < b.path; });
+  std::sort(cases.begin(), cases.end(), [](const FileCase& a, const FileCase& b) { return a.path < b.path; });
   return cases;
 }
 
@@ -146,9 +145,8 @@ TEST_P(FileTest, MatchesExpectedDiagnostics) {
     return;
   }
   EXPECT_FALSE(expected.empty()) << "a fail_* test must list its expected diagnostics";
-  bool has_error = std::any_of(expected.begin(), expected.end(), [](const std::string& l) {
-    return l.find(": E") != std::string::npos;
-  });
+  bool has_error = std::any_of(expected.begin(), expected.end(),
+                               [](const std::string& l) { return l.find(": E") != std::string::npos; });
   EXPECT_EQ(r.status, has_error ? 1 : 0) << r.err;
   EXPECT_EQ(actual, expected) << "stderr: " << r.err;
 }

@@ -4,12 +4,12 @@
 // Also: the .proto emitted for every golden program and every example compiles with protoc.
 #include <gtest/gtest.h>
 
+#include <unistd.h>
 #include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
-#include <unistd.h>
 
 #include "tests/compiler/test_support.h"
 

@@ -41,8 +41,7 @@ int temp_fd() {
 
 }  // namespace
 
-CommandResult run_command(const std::vector<std::string>& argv, const std::string& input,
-                          const std::string& cwd) {
+CommandResult run_command(const std::vector<std::string>& argv, const std::string& input, const std::string& cwd) {
   int in_fd = temp_fd(), out_fd = temp_fd(), err_fd = temp_fd();
   if (write(in_fd, input.data(), input.size()) != static_cast<ssize_t>(input.size())) {
     throw std::runtime_error("cannot write child input");
@@ -142,8 +141,8 @@ int stop_process(pid_t pid, int signal) {
   return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
 }
 
-ServerProcess::ServerProcess(std::string sfn, std::vector<std::string> run_args,
-                             std::filesystem::path stderr_path, std::filesystem::path stdout_path)
+ServerProcess::ServerProcess(std::string sfn, std::vector<std::string> run_args, std::filesystem::path stderr_path,
+                             std::filesystem::path stdout_path)
     : sfn_(std::move(sfn)),
       args_(std::move(run_args)),
       stderr_path_(std::move(stderr_path)),
@@ -205,7 +204,8 @@ std::string ServerProcess::launch(std::chrono::seconds limit) {
     if (::waitpid(pid_, &st, WNOHANG) == pid_) {
       pid_ = -1;
       return "sfn " + command_ + " exited at start (" +
-             (WIFSIGNALED(st) ? "signal " + std::to_string(WTERMSIG(st)) : "status " + std::to_string(WEXITSTATUS(st))) +
+             (WIFSIGNALED(st) ? "signal " + std::to_string(WTERMSIG(st))
+                              : "status " + std::to_string(WEXITSTATUS(st))) +
              "):\n" + stderr_text().substr(stderr_before);
     }
   }
@@ -234,7 +234,8 @@ long ServerProcess::memory_kb(const std::string& field) const {
 std::string ServerProcess::stderr_text() const { return read_file(stderr_path_); }
 
 std::vector<std::string> ServerProcess::committed(const std::string& egress) const {
-  auto r = run_command({sfn_, "tail", egress, "--no-follow", "--control", control_, "--endpoint", egress_, "--timeout", "2s"});
+  auto r = run_command(
+      {sfn_, "tail", egress, "--no-follow", "--control", control_, "--endpoint", egress_, "--timeout", "2s"});
   std::vector<std::string> lines;
   std::istringstream in(r.out);
   for (std::string l; std::getline(in, l);)

@@ -11,9 +11,9 @@
 namespace sfn::testing {
 
 struct CommandResult {
-  int status = -1;   // exit status, or 128+signal when killed by a signal
-  std::string out;   // everything written to stdout
-  std::string err;   // everything written to stderr
+  int status = -1;  // exit status, or 128+signal when killed by a signal
+  std::string out;  // everything written to stdout
+  std::string err;  // everything written to stderr
 };
 
 // Runs argv[0] with the arguments (no shell), feeding `input` on stdin, in directory `cwd`

@@ -2,8 +2,8 @@
 // program without errors further through the IR and the C++ backend. A crash, a hang, a
 // diagnostic outside the text or an internal compiler error is a finding.
 #include <cstdint>
-#include <cstdlib>
 #include <cstdio>
+#include <cstdlib>
 #include <string>
 
 #include "codegen/cpp/cpp_backend.h"

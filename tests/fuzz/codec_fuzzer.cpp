@@ -8,7 +8,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   sfn::fuzz::OwnedMessage m(sfn::fuzz::pick_message(data[0]));
   std::string_view bytes(reinterpret_cast<const char*>(data) + 1, size - 1);
   sfn::Status s = SFN_FUZZ_JSON ? sfn::runtime::core::decode_json(m.desc, bytes, m.msg)
-                                         : sfn::runtime::core::decode_proto(m.desc, bytes, m.msg);
+                                : sfn::runtime::core::decode_proto(m.desc, bytes, m.msg);
   if (s) sfn::fuzz::check_round_trips(m);
   return 0;
 }

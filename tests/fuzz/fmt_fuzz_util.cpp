@@ -37,7 +37,8 @@ std::vector<std::string> comments_of(const std::string& text) {
   std::vector<source::Span> tokens = parse::token_spans(sources, id);
   tokens.push_back({id, static_cast<std::uint32_t>(text.size()), static_cast<std::uint32_t>(text.size())});
   for (const source::Span& t : tokens) {
-    for (const formatter::Comment& c : formatter::scan_gap(std::string_view(text).substr(prev, t.begin - prev)).comments) {
+    for (const formatter::Comment& c :
+         formatter::scan_gap(std::string_view(text).substr(prev, t.begin - prev)).comments) {
       out.push_back(c.text);
     }
     prev = t.end;
@@ -122,12 +123,14 @@ std::vector<CommentSites> example_programs(const std::filesystem::path& source_d
 }
 
 std::string with_comments(const CommentSites& sites, std::string_view choices) {
-  static const char* const kKinds[] = {" /* %s */ ", " // %s\n", "\n// %s\n", "\n/* %s */\n", " /* %s\n   more */ ",
-                                       "\n/* %s\n */", "/*%s*/", "\n\n// %s\n\n", " /// %s\n", "\n/// %s\n"};
+  static const char* const kKinds[] = {" /* %s */ ",          " // %s\n",     "\n// %s\n", "\n/* %s */\n",
+                                       " /* %s\n   more */ ", "\n/* %s\n */", "/*%s*/",    "\n\n// %s\n\n",
+                                       " /// %s\n",           "\n/// %s\n"};
   constexpr std::size_t kinds = std::size(kKinds);
   std::vector<std::pair<std::uint32_t, std::string>> inserts;  // (place, text), in choice order
   for (std::size_t i = 0; i + 3 <= choices.size() && !sites.places.empty(); i += 3) {
-    std::size_t site = (static_cast<std::uint8_t>(choices[i]) | static_cast<std::uint8_t>(choices[i + 1]) << 8) % sites.places.size();
+    std::size_t site =
+        (static_cast<std::uint8_t>(choices[i]) | static_cast<std::uint8_t>(choices[i + 1]) << 8) % sites.places.size();
     std::string kind = kKinds[static_cast<std::uint8_t>(choices[i + 2]) % kinds];
     kind.replace(kind.find("%s"), 2, "c" + std::to_string(inserts.size()));
     inserts.emplace_back(sites.places[site], std::move(kind));
@@ -165,8 +168,10 @@ namespace sfn::fuzz {
 std::string minimize(const CommentSites& sites, std::string choices) {
   for (std::size_t i = 0; i + 3 <= choices.size();) {
     std::string fewer = choices.substr(0, i) + choices.substr(i + 3);
-    if (!fmt_property_failure(with_comments(sites, fewer)).empty()) choices = std::move(fewer);
-    else i += 3;
+    if (!fmt_property_failure(with_comments(sites, fewer)).empty())
+      choices = std::move(fewer);
+    else
+      i += 3;
   }
   return choices;
 }

@@ -2,6 +2,7 @@
 // when the first byte is even, else the control endpoint), over a real loopback socket. Every
 // request must get a reply that parses as the endpoint's reply type, carrying the request id
 // when the request itself parsed; the server must neither crash nor stop answering.
+#include <unistd.h>
 #include <cerrno>
 #include <chrono>
 #include <cstdint>
@@ -9,7 +10,6 @@
 #include <filesystem>
 #include <memory>
 #include <string>
-#include <unistd.h>
 #include <zmq.hpp>
 
 #include "client.pb.h"
@@ -26,7 +26,7 @@ std::variant<std::string, io::IngressRejection> validate(std::string_view ingres
   if (ingress != "all") return io::IngressRejection{io::IngressRejection::Code::unknown_ingress, "unknown ingress"};
   sfn::fuzz::OwnedMessage m(&sfn::test::kAllDesc);
   sfn::Status s = format == io::PayloadFormat::json ? core::decode_json(m.desc, data, m.msg)
-                                               : core::decode_proto(m.desc, data, m.msg);
+                                                    : core::decode_proto(m.desc, data, m.msg);
   if (!s) return io::IngressRejection{io::IngressRejection::Code::undecodable, s.error().message};
   std::string stored;
   core::encode_proto(m.desc, m.msg, stored);
@@ -94,7 +94,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (size == 0) return 0;
   std::string_view bytes(reinterpret_cast<const char*>(data) + 1, size - 1);
   namespace proto = sfn::runtime::proto;
-  if (data[0] % 2 == 0) exchange<proto::IngressRequest, proto::IngressReply>(h, h.ingress, bytes);
-  else exchange<proto::ControlRequest, proto::ControlReply>(h, h.control, bytes);
+  if (data[0] % 2 == 0)
+    exchange<proto::IngressRequest, proto::IngressReply>(h, h.ingress, bytes);
+  else
+    exchange<proto::ControlRequest, proto::ControlReply>(h, h.control, bytes);
   return 0;
 }

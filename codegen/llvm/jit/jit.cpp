@@ -52,7 +52,8 @@ class Jit {
     auto jd = jit_->getExecutionSession().createJITDylib(out.dylib);
     if (!jd) return fail(jd.takeError(), error);
     if (auto e = jd->define(helper_symbols())) return fail(std::move(e), error);
-    auto process = llvm::orc::DynamicLibrarySearchGenerator::GetForCurrentProcess(jit_->getDataLayout().getGlobalPrefix());
+    auto process =
+        llvm::orc::DynamicLibrarySearchGenerator::GetForCurrentProcess(jit_->getDataLayout().getGlobalPrefix());
     if (!process) return fail(process.takeError(), error);
     jd->addGenerator(std::move(*process));
     auto tracker = jd->createResourceTracker();
@@ -90,7 +91,7 @@ class Jit {
     const sfn_rt_symbol* table = sfn_rt_symbols(&count);
     for (std::uint64_t i = 0; i < count; ++i)
       symbols[jit_->mangleAndIntern(table[i].name)] = {llvm::orc::ExecutorAddr::fromPtr(table[i].address),
-                                                      llvm::JITSymbolFlags::Exported | llvm::JITSymbolFlags::Callable};
+                                                       llvm::JITSymbolFlags::Exported | llvm::JITSymbolFlags::Callable};
     return llvm::orc::absoluteSymbols(std::move(symbols));
   }
 

@@ -14,9 +14,9 @@
 namespace sfn::codegen::llvm_backend::jit {
 
 struct Compiled {
-  sfn_module_entry_fn entry = nullptr;  // `sfn_module_v1` of the compiled program
-  std::shared_ptr<void> keep_alive;     // owns the code: the JITDylib goes with the last copy
-  std::string dylib;                    // the JITDylib's name, e.g. "sfn.v3"
+  sfn_module_entry_fn entry = nullptr;                   // `sfn_module_v1` of the compiled program
+  std::shared_ptr<void> keep_alive;                      // owns the code: the JITDylib goes with the last copy
+  std::string dylib;                                     // the JITDylib's name, e.g. "sfn.v3"
   double lower_ms = 0, optimize_ms = 0, codegen_ms = 0;  // where the compile time went
 };
 

@@ -61,14 +61,36 @@ extern "C" {
 #define SFN_RAISED 1
 
 /* ---- value representations ---- */
-typedef struct sfn_str { char* data; uint64_t len; } sfn_str;
-typedef struct sfn_list { void* data; uint64_t len; uint64_t cap; } sfn_list;
-typedef struct sfn_map { void* data; uint64_t len; uint64_t cap; } sfn_map;
+typedef struct sfn_str {
+  char* data;
+  uint64_t len;
+} sfn_str;
+typedef struct sfn_list {
+  void* data;
+  uint64_t len;
+  uint64_t cap;
+} sfn_list;
+typedef struct sfn_map {
+  void* data;
+  uint64_t len;
+  uint64_t cap;
+} sfn_map;
 
 typedef enum sfn_kind {
-  SFN_INT = 1, SFN_FLOAT = 2, SFN_BOOL = 3, SFN_STRING = 4, SFN_BYTES = 5, SFN_TIME = 6,
-  SFN_DURATION = 7, SFN_LIST = 8, SFN_MAP = 9, SFN_OPTIONAL = 10, SFN_MESSAGE = 11,
-  SFN_ENUM = 12, SFN_REF = 13, SFN_TIMER = 14
+  SFN_INT = 1,
+  SFN_FLOAT = 2,
+  SFN_BOOL = 3,
+  SFN_STRING = 4,
+  SFN_BYTES = 5,
+  SFN_TIME = 6,
+  SFN_DURATION = 7,
+  SFN_LIST = 8,
+  SFN_MAP = 9,
+  SFN_OPTIONAL = 10,
+  SFN_MESSAGE = 11,
+  SFN_ENUM = 12,
+  SFN_REF = 13,
+  SFN_TIMER = 14
 } sfn_kind;
 
 struct sfn_message_desc;
@@ -94,18 +116,18 @@ typedef struct sfn_type {
 #define SFN_FIELD_EXPLICIT 2u
 
 typedef struct sfn_field_desc {
-  const char* name;       /* as declared */
-  uint32_t proto_number;  /* protobuf field number, >= 1, unique in the message */
-  uint32_t offset;        /* byte offset of the field's slot in the message */
+  const char* name;      /* as declared */
+  uint32_t proto_number; /* protobuf field number, >= 1, unique in the message */
+  uint32_t offset;       /* byte offset of the field's slot in the message */
   const sfn_type* type;
-  uint32_t flags;         /* SFN_FIELD_* */
+  uint32_t flags; /* SFN_FIELD_* */
 } sfn_field_desc;
 
 typedef struct sfn_message_desc {
-  const char* name;       /* declared name, e.g. "Greet" (used by formatting and dead letters) */
-  const char* full_name;  /* protobuf full name, e.g. "example.greeter.Greet" */
-  uint32_t size;          /* slot size in bytes */
-  uint32_t align;         /* slot alignment, a power of two <= 16 */
+  const char* name;      /* declared name, e.g. "Greet" (used by formatting and dead letters) */
+  const char* full_name; /* protobuf full name, e.g. "example.greeter.Greet" */
+  uint32_t size;         /* slot size in bytes */
+  uint32_t align;        /* slot alignment, a power of two <= 16 */
   uint32_t field_count;
   const sfn_field_desc* fields; /* declaration order */
   /* Applies non-zero field defaults to a zeroed message (nested messages are initialised by
@@ -127,8 +149,8 @@ typedef struct sfn_state_desc {
   /* Writes the initializer into a zeroed slot; NULL means the type's default (zero). Must be
    * deterministic and must not call invocation services. */
   void (*init)(void* slot);
-  uint32_t expiry;       /* sfn_expiry */
-  int64_t expiry_ns;     /* > 0 when expiry != SFN_EXPIRE_NONE */
+  uint32_t expiry;   /* sfn_expiry */
+  int64_t expiry_ns; /* > 0 when expiry != SFN_EXPIRE_NONE */
 } sfn_state_desc;
 
 typedef struct sfn_ctx sfn_ctx;
@@ -144,8 +166,8 @@ typedef struct sfn_handler_desc {
 } sfn_handler_desc;
 
 typedef struct sfn_function_desc {
-  const char* type_name;  /* "pkg/Name", e.g. "example.greeter/Greeter" */
-  uint32_t key_kind;      /* SFN_STRING or SFN_INT */
+  const char* type_name; /* "pkg/Name", e.g. "example.greeter/Greeter" */
+  uint32_t key_kind;     /* SFN_STRING or SFN_INT */
   uint32_t state_count;
   const sfn_state_desc* states;
   uint32_t handler_count;
@@ -163,22 +185,31 @@ typedef struct sfn_ingress_desc {
 } sfn_ingress_desc;
 
 typedef struct sfn_egress_desc {
-  const char* name;      /* never "dead_letters": the runtime adds that egress itself */
+  const char* name; /* never "dead_letters": the runtime adds that egress itself */
   uint32_t message_type;
 } sfn_egress_desc;
 
 /* A source location for runtime errors; `file` as the user wrote it, line/column from 1. */
-typedef struct sfn_loc { const char* file; uint32_t line; uint32_t col; } sfn_loc;
+typedef struct sfn_loc {
+  const char* file;
+  uint32_t line;
+  uint32_t col;
+} sfn_loc;
 
 typedef struct sfn_module {
-  uint32_t abi_version;   /* SFN_ABI_VERSION */
-  const char* package;    /* "example.greeter" */
+  uint32_t abi_version;     /* SFN_ABI_VERSION */
+  const char* package;      /* "example.greeter" */
   const char* version_hash; /* hash of the program's source (hex); compared on restart */
-  uint32_t message_count; const sfn_message_desc* const* messages;
-  uint32_t enum_count; const sfn_enum_desc* const* enums;
-  uint32_t function_count; const sfn_function_desc* functions;
-  uint32_t ingress_count; const sfn_ingress_desc* ingresses;
-  uint32_t egress_count; const sfn_egress_desc* egresses;
+  uint32_t message_count;
+  const sfn_message_desc* const* messages;
+  uint32_t enum_count;
+  const sfn_enum_desc* const* enums;
+  uint32_t function_count;
+  const sfn_function_desc* functions;
+  uint32_t ingress_count;
+  const sfn_ingress_desc* ingresses;
+  uint32_t egress_count;
+  const sfn_egress_desc* egresses;
 } sfn_module;
 
 #include "sfn/abi_services.h"

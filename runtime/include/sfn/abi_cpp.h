@@ -77,9 +77,13 @@ class Ctx {
   std::string_view key_str() const { return view(*ctx_->svc->key_str(ctx_)); }
 
   template <class T>
-  const T& get(uint32_t state) const { return *static_cast<const T*>(ctx_->svc->state_get(ctx_, state)); }
+  const T& get(uint32_t state) const {
+    return *static_cast<const T*>(ctx_->svc->state_get(ctx_, state));
+  }
   template <class T>
-  T& mut(uint32_t state) { return *static_cast<T*>(ctx_->svc->state_mut(ctx_, state)); }
+  T& mut(uint32_t state) {
+    return *static_cast<T*>(ctx_->svc->state_mut(ctx_, state));
+  }
   void clear(uint32_t state) { ctx_->svc->state_clear(ctx_, state); }
   void clear_all() { ctx_->svc->state_clear(ctx_, UINT32_MAX); }
 
@@ -89,14 +93,15 @@ class Ctx {
     if (ctx_->svc->send(ctx_, &address, message_type, &msg, loc) != SFN_OK) throw Raised{};
   }
   template <class M>
-  void send_after(const sfn_str& address, uint32_t message_type, M& msg, int64_t delay_ns,
-                  sfn_str& out_timer, const sfn_loc* loc = nullptr) {
-    if (ctx_->svc->send_after(ctx_, &address, message_type, &msg, delay_ns, &out_timer, loc) != SFN_OK)
-      throw Raised{};
+  void send_after(const sfn_str& address, uint32_t message_type, M& msg, int64_t delay_ns, sfn_str& out_timer,
+                  const sfn_loc* loc = nullptr) {
+    if (ctx_->svc->send_after(ctx_, &address, message_type, &msg, delay_ns, &out_timer, loc) != SFN_OK) throw Raised{};
   }
   void cancel(const sfn_str& timer) { ctx_->svc->cancel(ctx_, &timer); }
   template <class M>
-  void emit(uint32_t egress, M& msg) { ctx_->svc->emit(ctx_, egress, &msg); }
+  void emit(uint32_t egress, M& msg) {
+    ctx_->svc->emit(ctx_, egress, &msg);
+  }
   int64_t now() const { return ctx_->svc->now(ctx_); }
   void log(std::string_view text) { ctx_->svc->log(ctx_, text.data(), text.size()); }
 
@@ -146,9 +151,8 @@ int route_entry(sfn_ctx* ctx, const void* msg, sfn_str* out) {
 }  // namespace sfn::abi
 
 // Defines the exported entry `sfn_module_v1` returning `descriptor` (an sfn_module object).
-#define SFN_DEFINE_MODULE_ENTRY(descriptor)                                            \
-  extern "C" __attribute__((visibility("default"))) const sfn_module* sfn_module_v1( \
-      const sfn_services* services) {                                                  \
-    ::sfn::abi::g_services = services;                                                 \
-    return &(descriptor);                                                              \
+#define SFN_DEFINE_MODULE_ENTRY(descriptor)                                                                         \
+  extern "C" __attribute__((visibility("default"))) const sfn_module* sfn_module_v1(const sfn_services* services) { \
+    ::sfn::abi::g_services = services;                                                                              \
+    return &(descriptor);                                                                                           \
   }

@@ -53,8 +53,8 @@ typedef struct sfn_services {
   /* Delayed send: like `send`, delivered no sooner than `delay_ns` (clamped at 0) after now().
    * Writes a fresh timer handle into `out_timer` (replacing its previous content). The timer
    * is registered iff the invocation succeeds; it is durable (persisted with the state). */
-  int (*send_after)(sfn_ctx* ctx, const sfn_str* address, uint32_t message_type, void* msg,
-                    int64_t delay_ns, sfn_str* out_timer, const sfn_loc* loc);
+  int (*send_after)(sfn_ctx* ctx, const sfn_str* address, uint32_t message_type, void* msg, int64_t delay_ns,
+                    sfn_str* out_timer, const sfn_loc* loc);
   /* `cancel t`: the delayed message of `timer` will not be delivered, if it has not been yet
    * (takes effect iff the invocation succeeds). Unknown or delivered timers are a no-op. */
   void (*cancel)(sfn_ctx* ctx, const sfn_str* timer);
@@ -106,8 +106,8 @@ typedef struct sfn_services {
   int (*str_starts_with)(const sfn_str* s, const sfn_str* prefix);
   int (*str_ends_with)(const sfn_str* s, const sfn_str* suffix);
   void (*str_split)(const sfn_str* s, const sfn_str* sep, sfn_list* out); /* list<string> */
-  void (*str_trim)(const sfn_str* s, sfn_str* out);  /* ASCII whitespace at both ends */
-  void (*str_upper)(const sfn_str* s, sfn_str* out); /* ASCII letters only */
+  void (*str_trim)(const sfn_str* s, sfn_str* out);                       /* ASCII whitespace at both ends */
+  void (*str_upper)(const sfn_str* s, sfn_str* out);                      /* ASCII letters only */
   void (*str_lower)(const sfn_str* s, sfn_str* out);
   void (*str_replace)(const sfn_str* s, const sfn_str* from, const sfn_str* to, sfn_str* out);
   /* Byte offsets; error when start < 0, len < 0 or start + len > s->len. */
@@ -118,8 +118,9 @@ typedef struct sfn_services {
   const char* (*float_to_int)(double x, int64_t* out);
 
   /* Lists; `list_type` is the list<T> type. Elements are moved in where noted. */
-  void (*list_push)(const sfn_type* list_type, sfn_list* list, void* elem);        /* moves */
-  void (*list_pop)(const sfn_type* list_type, sfn_list* list, void* out_optional); /* T? (T itself when T is optional: T?? is T?) */
+  void (*list_push)(const sfn_type* list_type, sfn_list* list, void* elem); /* moves */
+  void (*list_pop)(const sfn_type* list_type, sfn_list* list,
+                   void* out_optional); /* T? (T itself when T is optional: T?? is T?) */
   const char* (*list_insert)(const sfn_type* list_type, sfn_list* list, int64_t index,
                              void* elem); /* moves; 0 <= index <= len */
   const char* (*list_remove_at)(const sfn_type* list_type, sfn_list* list, int64_t index);
@@ -128,8 +129,7 @@ typedef struct sfn_services {
   const char* (*list_at)(const sfn_type* list_type, sfn_list* list, int64_t index, void** out);
   int (*list_contains)(const sfn_type* list_type, const sfn_list* list, const void* elem);
   /* out = a + b (copies). */
-  void (*list_concat)(const sfn_type* list_type, sfn_list* out, const sfn_list* a,
-                      const sfn_list* b);
+  void (*list_concat)(const sfn_type* list_type, sfn_list* out, const sfn_list* a, const sfn_list* b);
 
   /* Maps; `map_type` is the map<K,V> type. */
   /* The value slot for `key`, or NULL when absent (read, or write in place). */

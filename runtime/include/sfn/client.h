@@ -3,8 +3,8 @@
 // to a running program. Everything else under runtime/io is private to the runtime.
 //
 // Every call has a deadline: when nothing answers at the endpoint, it returns a timeout error
-// naming the endpoint instead of hanging; a server that refuses this client's CurveZMQ key (or wants keys the client lacks)
-// gives an io_error saying so at once. ZeroMQ and Protobuf stay inside runtime/io.
+// naming the endpoint instead of hanging; a server that refuses this client's CurveZMQ key (or wants keys the client
+// lacks) gives an io_error saying so at once. ZeroMQ and Protobuf stay inside runtime/io.
 //
 // Bulk import, the engine of `sfn send INGRESS --file F.jsonl` (docs/cli.md): reads JSON lines
 // from a file descriptor, one line at a time (memory stays bounded whatever the file's size), and streams
@@ -43,7 +43,7 @@ inline constexpr const char* kDefaultControlEndpoint = "tcp://127.0.0.1:7102";
 struct ServerEndpoint {
   ServerEndpoint() = default;
   ServerEndpoint(std::string address_) : address(std::move(address_)) {}  // NOLINT: implicit by design
-  ServerEndpoint(const char* address_) : address(address_) {}            // NOLINT: implicit by design
+  ServerEndpoint(const char* address_) : address(address_) {}             // NOLINT: implicit by design
   ServerEndpoint(std::string address_, std::optional<transport::CurveClientKeys> curve_)
       : address(std::move(address_)), curve(std::move(curve_)) {}
   std::string address;
@@ -76,9 +76,9 @@ struct CacheStatus {
 // One worker's line in `sfn status`.
 struct WorkerStatus {
   std::uint32_t id = 0;
-  std::uint32_t key_groups = 0;       // number of key groups it owns
-  std::uint64_t queue_depth = 0;      // records waiting (inbox + outgoing backlog)
-  std::uint64_t invocations = 0;      // handler invocations so far
+  std::uint32_t key_groups = 0;   // number of key groups it owns
+  std::uint64_t queue_depth = 0;  // records waiting (inbox + outgoing backlog)
+  std::uint64_t invocations = 0;  // handler invocations so far
   // Cluster mode (a worker process): its channel endpoint, how long ago the coordinator last
   // heard from it (-1: a worker thread of this process), and the bytes of its part of the last
   // snapshot it shipped to the coordinator and of all it shipped (SSTs stored before are named,
@@ -99,8 +99,8 @@ struct LogStatus {
 
 // The answer to `sfn status`. The core fills the runtime part; IoServer adds the logs.
 struct StatusReport {
-  std::uint64_t current_epoch = 0;          // the epoch being taken (0: none yet)
-  std::uint64_t last_committed_epoch = 0;   // 0: no snapshot committed yet
+  std::uint64_t current_epoch = 0;         // the epoch being taken (0: none yet)
+  std::uint64_t last_committed_epoch = 0;  // 0: no snapshot committed yet
   std::optional<std::chrono::system_clock::time_point> last_snapshot_time;
   std::int64_t last_snapshot_duration_ms = 0;  // barrier start to commit
   std::uint64_t last_snapshot_bytes = 0;       // size of its files
@@ -109,9 +109,9 @@ struct StatusReport {
   std::uint64_t reloads = 0;                   // hot reloads since the start
   // The last reload's switch: from the request to the new version's workers running (0: none).
   double last_reload_pause_ms = 0;
-  bool curve = false;                   // the endpoints use CurveZMQ keys (filled by the IoServer)
-  std::uint64_t refused_clients = 0;    // clients its ZAP handler refused (filled by the IoServer)
-  std::uint32_t key_groups = 0;             // G
+  bool curve = false;                 // the endpoints use CurveZMQ keys (filled by the IoServer)
+  std::uint64_t refused_clients = 0;  // clients its ZAP handler refused (filled by the IoServer)
+  std::uint32_t key_groups = 0;       // G
   std::vector<WorkerStatus> workers;
   std::vector<LogStatus> ingresses;
   std::vector<LogStatus> egresses;
@@ -135,14 +135,12 @@ struct AppendResult {
 // larger than a batch request (kMaxBatchRequestBytes) is checked against the server's limit first
 // (one more round trip). Errors: timeout, not_found (unknown ingress), rejected (undecodable
 // record; the server's message), too_large (over the server's --max-record-bytes).
-Result<AppendResult> send_ingress(const ServerEndpoint& endpoint, std::string_view ingress,
-                                  PayloadFormat format, std::string_view data,
-                                  std::string_view idempotency_key,
+Result<AppendResult> send_ingress(const ServerEndpoint& endpoint, std::string_view ingress, PayloadFormat format,
+                                  std::string_view data, std::string_view idempotency_key,
                                   std::chrono::milliseconds timeout = 5s);
 
 // Asks the control endpoint for the runtime's status.
-Result<StatusReport> query_status(const ServerEndpoint& endpoint,
-                                  std::chrono::milliseconds timeout = 5s);
+Result<StatusReport> query_status(const ServerEndpoint& endpoint, std::chrono::milliseconds timeout = 5s);
 
 // Asks the control endpoint for the state of the instance at `address` as JSON text.
 Result<std::string> query_state(const ServerEndpoint& endpoint, std::string_view address,
@@ -161,9 +159,8 @@ struct EgressPage {
   std::uint64_t start_offset = 0;  // first offset still in the log
   std::uint64_t end_offset = 0;
 };
-Result<EgressPage> read_egress(const ServerEndpoint& control_endpoint, std::string_view egress,
-                               std::uint64_t from, std::uint32_t max_records,
-                               std::chrono::milliseconds timeout = 5s);
+Result<EgressPage> read_egress(const ServerEndpoint& control_endpoint, std::string_view egress, std::uint64_t from,
+                               std::uint32_t max_records, std::chrono::milliseconds timeout = 5s);
 
 // Follows an egress: first the committed history from `from` (read over the control endpoint),
 // then new records as they are published on the PUB endpoint. Gaps (a slow subscriber whose
@@ -172,9 +169,8 @@ Result<EgressPage> read_egress(const ServerEndpoint& control_endpoint, std::stri
 class EgressFollower {
  public:
   static Result<std::unique_ptr<EgressFollower>> open(const ServerEndpoint& egress_endpoint,
-                                                      const ServerEndpoint& control_endpoint,
-                                                      std::string egress, std::uint64_t from,
-                                                      std::chrono::milliseconds timeout = 5s);
+                                                      const ServerEndpoint& control_endpoint, std::string egress,
+                                                      std::uint64_t from, std::chrono::milliseconds timeout = 5s);
   ~EgressFollower();
   // Returns the next records (possibly none after `wait` passes without news). Errors when the
   // control endpoint stops answering or the egress is unknown.
@@ -190,12 +186,12 @@ class EgressFollower {
 // Bulk import: how `sfn send --file` streams records (decision 033).
 struct BulkOptions {
   PayloadFormat format = PayloadFormat::json;
-  std::size_t records_per_request = 1024;        // a request is sent once it holds this many
+  std::size_t records_per_request = 1024;  // a request is sent once it holds this many
   // ... or before it would hold more than this many bytes of records (data, key and
   // kRecordFramingBytes each; at most kMaxBatchRequestBytes, which every server receives)
   std::size_t max_request_bytes = kMaxBatchRequestBytes;
-  std::size_t max_requests_in_flight = 8;        // the window
-  std::chrono::milliseconds timeout = 5s;        // the longest wait for a reply
+  std::size_t max_requests_in_flight = 8;  // the window
+  std::chrono::milliseconds timeout = 5s;  // the longest wait for a reply
 };
 
 struct ImportOptions {
@@ -208,8 +204,8 @@ struct ImportOptions {
 // What an import did so far. Every non-blank line is one record, and ends up appended,
 // duplicate, refused, or (when the import stopped early) unacknowledged.
 struct ImportCounts {
-  std::uint64_t lines = 0;          // lines read, blank ones included
-  std::uint64_t records = 0;        // non-blank lines
+  std::uint64_t lines = 0;    // lines read, blank ones included
+  std::uint64_t records = 0;  // non-blank lines
   std::uint64_t appended = 0;
   std::uint64_t duplicates = 0;     // acknowledged with the offset of an earlier record
   std::uint64_t refused = 0;        // not JSON, does not decode, too large, or the server failed

@@ -18,8 +18,8 @@ namespace sfn::runtime {
 // What the run options parse into; `clock` is kept as text until run_parsed converts it.
 struct RunCommandLine {
   RunOptions options;
-  std::string clock = "real";  // real | virtual
-  std::string until;           // --until DURATION, parsed by run_parsed
+  std::string clock = "real";              // real | virtual
+  std::string until;                       // --until DURATION, parsed by run_parsed
   std::string checkpoint_interval = "1s";  // --checkpoint-interval, parsed by run_parsed
 };
 

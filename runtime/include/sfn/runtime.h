@@ -31,7 +31,8 @@ using ModulePtr = std::shared_ptr<const core::Module>;
 // Wraps a module linked into the process (the C++ backend's standalone executables, tests), or
 // code whose lifetime `keep_alive` owns (the LLVM JIT's code of one program): the module holds it
 // until the last user of the module lets go.
-[[nodiscard]] Result<ModulePtr> load_module_linked(sfn_module_entry_fn entry, std::shared_ptr<void> keep_alive = nullptr);
+[[nodiscard]] Result<ModulePtr> load_module_linked(sfn_module_entry_fn entry,
+                                                   std::shared_ptr<void> keep_alive = nullptr);
 // The module's version hash (of its program's source text; sfn_module.version_hash), "" when the
 // module carries none.
 std::string module_version_hash(const ModulePtr& module);
@@ -91,33 +92,33 @@ class FaultInjector {
 };
 
 struct RunOptions {
-  unsigned workers = 0;               // 0: as recorded in state_dir, else 1 with input_path, else cores
-  std::string state_dir;              // default ".sfn/<package>"
-  std::string input_path;             // --input: JSON lines; empty: none
-  std::string program_path;           // the program run (recorded in <state-dir>/program); may be empty
-  std::string output_path;            // --output: egress lines go there instead of stdout
-  bool egress_sources = false;        // --egress-sources: egress lines name the emitting instance
+  unsigned workers = 0;         // 0: as recorded in state_dir, else 1 with input_path, else cores
+  std::string state_dir;        // default ".sfn/<package>"
+  std::string input_path;       // --input: JSON lines; empty: none
+  std::string program_path;     // the program run (recorded in <state-dir>/program); may be empty
+  std::string output_path;      // --output: egress lines go there instead of stdout
+  bool egress_sources = false;  // --egress-sources: egress lines name the emitting instance
   ClockMode clock = ClockMode::real;
-  int64_t until_ns = -1;              // --until: virtual time (ns since the epoch) to stop at; -1: none
+  int64_t until_ns = -1;  // --until: virtual time (ns since the epoch) to stop at; -1: none
   // Where the virtual clock stands after a stop at until_ns (-1: at until_ns). `sfn test` stops
   // just past an instant (until = t + 1 ns, so everything due at t runs) and keeps the clock at t.
   int64_t until_clock_ns = -1;
   int64_t checkpoint_interval_ns = 1'000'000'000;  // --checkpoint-interval (20ms .. 1h)
-  size_t retain = 3;                  // --retain: committed snapshots kept
-  bool allow_republish = false;       // --allow-republish: recover although the egress logs hold later epochs
+  size_t retain = 3;                               // --retain: committed snapshots kept
+  bool allow_republish = false;  // --allow-republish: recover although the egress logs hold later epochs
   // Cluster mode (`sfn coordinator`, runtime/cluster): makes the workers of each run (one
   // generation) — worker processes; empty: worker threads of this process.
   std::function<std::unique_ptr<WorkerSet>()> worker_set;
-  std::string ingress_endpoint;       // --ingress: ZeroMQ ROUTER endpoint (runtime/io); empty: none
-  std::string egress_endpoint;        // --egress: ZeroMQ PUB endpoint (runtime/io); empty: none
-  std::string control_endpoint;       // status/state endpoint for `sfn status/state`; empty: none
-  bool insecure = false;              // --insecure: endpoints may bind non-loopback addresses without authentication
-  std::string metrics_address;        // --metrics HOST:PORT: Prometheus text at GET /metrics; empty: none
-  size_t max_record_bytes = 0;        // --max-record-bytes: largest ingress record over the network; 0: runtime/io's default
-  std::string curve_key;              // --curve-key: the endpoints' CurveZMQ secret key file; empty: no keys
-  std::string curve_peers;            // --curve-peers: directory of the allowed clients' *.pub files
+  std::string ingress_endpoint;  // --ingress: ZeroMQ ROUTER endpoint (runtime/io); empty: none
+  std::string egress_endpoint;   // --egress: ZeroMQ PUB endpoint (runtime/io); empty: none
+  std::string control_endpoint;  // status/state endpoint for `sfn status/state`; empty: none
+  bool insecure = false;         // --insecure: endpoints may bind non-loopback addresses without authentication
+  std::string metrics_address;   // --metrics HOST:PORT: Prometheus text at GET /metrics; empty: none
+  size_t max_record_bytes = 0;   // --max-record-bytes: largest ingress record over the network; 0: runtime/io's default
+  std::string curve_key;         // --curve-key: the endpoints' CurveZMQ secret key file; empty: no keys
+  std::string curve_peers;       // --curve-peers: directory of the allowed clients' *.pub files
   uint32_t key_groups = 128;
-  InvocationBudget budget;            // --max-fuel, --max-depth, --max-invocation-memory, --max-invocation-effects
+  InvocationBudget budget;  // --max-fuel, --max-depth, --max-invocation-memory, --max-invocation-effects
   uint64_t max_in_flight = kDefaultMaxInFlight;  // --max-in-flight: past it the run stops with exit 1
   // --cache-size: bound on the memory of cached instance state, shared evenly by the workers;
   // 0: a quarter of the machine's physical memory (default_cache_bytes).

@@ -18,7 +18,8 @@ namespace {
 std::string generate_program(int units) {
   std::string s = "package bench.generated;\n\nmessage Start { id: string; }\nmessage Out { text: string; }\n";
   s += "ingress starts(s: Start) -> Entry(s.id);\negress out: Out;\n\n";
-  s += "function Entry(id: string) {\n  on Start(s) {\n    send Req0 { id: s.id, amount: 1, tags: [\"a\"] } to Svc0(id);\n  }\n}\n\n";
+  s += "function Entry(id: string) {\n  on Start(s) {\n    send Req0 { id: s.id, amount: 1, tags: [\"a\"] } to "
+       "Svc0(id);\n  }\n}\n\n";
   for (int i = 0; i < units; ++i) {
     int next = (i + 1) % units;
     s += fmt::format(R"(/// Request number {0}.
@@ -86,8 +87,8 @@ void BM_Frontend(benchmark::State& state) {
   if (diagnostics != 0) state.SkipWithError("the generated program has diagnostics");
   int lines = count_lines(text);
   state.counters["lines"] = lines;
-  state.counters["lines/s"] = benchmark::Counter(static_cast<double>(lines) * state.iterations(),
-                                                  benchmark::Counter::kIsRate);
+  state.counters["lines/s"] =
+      benchmark::Counter(static_cast<double>(lines) * state.iterations(), benchmark::Counter::kIsRate);
 }
 // 30, 100 and 340 units: ~1,000, ~3,300 and ~11,000 lines.
 BENCHMARK(BM_Frontend)->Arg(30)->Arg(100)->Arg(340)->Unit(benchmark::kMillisecond);

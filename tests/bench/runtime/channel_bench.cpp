@@ -27,7 +27,8 @@ double one_round(bool curve, std::size_t records, std::size_t size) {
   ChannelOptions options;
   if (curve) {
     CurveKeyPair server = generate_curve_keys().value(), client = generate_curve_keys().value();
-    if (!server_ctx.secure({server, {client.public_key}, "bench", false}) || !client_ctx.secure({client, {}, "", false}))
+    if (!server_ctx.secure({server, {client.public_key}, "bench", false}) ||
+        !client_ctx.secure({client, {}, "", false}))
       std::abort();
     options.server_key = server.public_key;
   }
@@ -65,9 +66,12 @@ int main(int argc, char** argv) {
   int rounds = 5;
   std::vector<std::size_t> sizes;
   for (int i = 1; i + 1 < argc; i += 2) {
-    if (!std::strcmp(argv[i], "--records")) records = std::strtoull(argv[i + 1], nullptr, 10);
-    else if (!std::strcmp(argv[i], "--rounds")) rounds = std::atoi(argv[i + 1]);
-    else if (!std::strcmp(argv[i], "--size")) sizes.push_back(std::strtoull(argv[i + 1], nullptr, 10));
+    if (!std::strcmp(argv[i], "--records"))
+      records = std::strtoull(argv[i + 1], nullptr, 10);
+    else if (!std::strcmp(argv[i], "--rounds"))
+      rounds = std::atoi(argv[i + 1]);
+    else if (!std::strcmp(argv[i], "--size"))
+      sizes.push_back(std::strtoull(argv[i + 1], nullptr, 10));
   }
   if (sizes.empty()) sizes = {32, 256};
   std::printf("channel over tcp://127.0.0.1, %zu records per round, %d rounds per mode (alternating)\n", records,
@@ -78,8 +82,8 @@ int main(int argc, char** argv) {
       for (int curve = 0; curve < 2; ++curve) {
         double secs = one_round(curve == 1, records, size);
         rate[curve].push_back(records / secs);
-        std::printf("  %4zu B %-6s round %d: %6.2f M records/s, %7.1f MB/s\n", size, curve ? "curve" : "plain",
-                    r + 1, records / secs / 1e6, records * size / secs / 1e6);
+        std::printf("  %4zu B %-6s round %d: %6.2f M records/s, %7.1f MB/s\n", size, curve ? "curve" : "plain", r + 1,
+                    records / secs / 1e6, records * size / secs / 1e6);
       }
     const double plain = median(rate[0]), curve = median(rate[1]);
     std::printf("%4zu B records: plain %.2f M/s (%.0f MB/s), curve %.2f M/s (%.0f MB/s), curve/plain %.2f\n", size,

@@ -46,7 +46,8 @@ struct Inc {
   int64_t id;
   int64_t hops;
 };
-const sfn_field_desc kIncFields[] = {{"id", 1, offsetof(Inc, id), &kInt, 0}, {"hops", 2, offsetof(Inc, hops), &kInt, 0}};
+const sfn_field_desc kIncFields[] = {{"id", 1, offsetof(Inc, id), &kInt, 0},
+                                     {"hops", 2, offsetof(Inc, hops), &kInt, 0}};
 const sfn_message_desc kIncDesc{"Inc", "bench.Inc", sizeof(Inc), alignof(Inc), 2, kIncFields, nullptr};
 const sfn_message_desc* const kMessages[] = {&kIncDesc};
 
@@ -65,7 +66,8 @@ const sfn_state_desc kStates[] = {{"count", &kInt, nullptr, SFN_EXPIRE_NONE, 0}}
 const sfn_handler_desc kHandlers[] = {{0, handler_entry<Inc, on_inc>}};
 const sfn_function_desc kFunctions[] = {{"bench/Counter", SFN_INT, 1, kStates, 1, kHandlers}};
 const sfn_ingress_desc kIngresses[] = {{"incs", 0, route_entry<Inc, route_inc>}};
-const sfn_module kModule{SFN_ABI_VERSION, "bench", "bench-1", 1, kMessages, 0, nullptr, 1, kFunctions, 1, kIngresses, 0, nullptr};
+const sfn_module kModule{SFN_ABI_VERSION, "bench", "bench-1",  1, kMessages, 0, nullptr, 1,
+                         kFunctions,      1,       kIngresses, 0, nullptr};
 const sfn_module* entry(const sfn_services* s) {
   g_services = s;
   return &kModule;
@@ -78,7 +80,8 @@ struct Result {
   uint64_t file_bytes = 0;
 };
 
-Result run_embedded_counter(const sfn::runtime::ModulePtr& module, unsigned workers, int64_t hops, const fs::path& dir) {
+Result run_embedded_counter(const sfn::runtime::ModulePtr& module, unsigned workers, int64_t hops,
+                            const fs::path& dir) {
   using namespace sfn::runtime;
   fs::remove_all(dir);
   worker::Hub hub(module, workers, 128, ClockMode::real, "bench" + std::to_string(workers));
@@ -142,8 +145,7 @@ Result run_baseline(uint64_t puts, const fs::path& dir) {
   auto start = std::chrono::steady_clock::now();
   for (uint64_t i = 0; i < puts; ++i) {
     std::string address = "bench/Counter/" + std::to_string(key);
-    std::string k = sfn::runtime::state::state_key(
-        sfn::runtime::core::key_group_of(address, 128), address, "count");
+    std::string k = sfn::runtime::state::state_key(sfn::runtime::core::key_group_of(address, 128), address, "count");
     int64_t v = ++counts[key];
     value.assign(8, '\0');
     std::memcpy(value.data(), &v, 8);
@@ -208,10 +210,11 @@ sfn::runtime::ModulePtr jit_or_exit(const char* sfn_path) {
 
 int main(int argc, char** argv) {
   if (argc > 1 && (std::string(argv[1]) == "--help" || std::string(argv[1]) == "-h")) {
-    std::printf("usage: runtime_counter_bench [HOPS [WORKERS]]\n"
-                "  HOPS     sends after each ingress record (default 9: 1,000,000 invocations)\n"
-                "  WORKERS  run only the embedded run with this many workers (for profiling)\n"
-                "SFN_BENCH_VERBOSE=1 prints each run of the hand-written/counter.sfn comparison.\n");
+    std::printf(
+        "usage: runtime_counter_bench [HOPS [WORKERS]]\n"
+        "  HOPS     sends after each ingress record (default 9: 1,000,000 invocations)\n"
+        "  WORKERS  run only the embedded run with this many workers (for profiling)\n"
+        "SFN_BENCH_VERBOSE=1 prints each run of the hand-written/counter.sfn comparison.\n");
     return 0;
   }
   int64_t hops = argc > 1 ? std::atoll(argv[1]) : 9;
@@ -224,8 +227,7 @@ int main(int argc, char** argv) {
   const sfn::runtime::ModulePtr module = std::move(loaded.value());
   std::setvbuf(stdout, nullptr, _IOLBF, 0);
   std::printf("counter benchmark: %lld keys, %lld hops each (%lld invocations per run)\n",
-              static_cast<long long>(kKeys), static_cast<long long>(hops),
-              static_cast<long long>(kKeys * (hops + 1)));
+              static_cast<long long>(kKeys), static_cast<long long>(hops), static_cast<long long>(kKeys * (hops + 1)));
   // `counter_bench HOPS WORKERS` runs only the embedded run with WORKERS (for profiling).
   unsigned only = argc > 2 ? static_cast<unsigned>(std::atoi(argv[2])) : 0;
   Result base = only ? Result{1, 1, 0, 0} : run_baseline(static_cast<uint64_t>(kKeys * (hops + 1)), dir / "baseline");
@@ -235,11 +237,11 @@ int main(int argc, char** argv) {
     if (only && w != only) continue;
     Result r = run_embedded_counter(module, w, hops, dir / ("w" + std::to_string(w)));
     double rate = r.invocations / r.seconds;
-    std::printf("embedded, %u worker%s: %.0f invocations/s (%llu in %.3f s) = %.2fx baseline; "
-                "RocksDB: %.1f batch bytes/invocation, %.1f file bytes/invocation (flush+compaction)\n",
-                w, w == 1 ? " " : "s", rate, static_cast<unsigned long long>(r.invocations), r.seconds,
-                rate / base_rate, static_cast<double>(r.batch_bytes) / r.invocations,
-                static_cast<double>(r.file_bytes) / r.invocations);
+    std::printf(
+        "embedded, %u worker%s: %.0f invocations/s (%llu in %.3f s) = %.2fx baseline; "
+        "RocksDB: %.1f batch bytes/invocation, %.1f file bytes/invocation (flush+compaction)\n",
+        w, w == 1 ? " " : "s", rate, static_cast<unsigned long long>(r.invocations), r.seconds, rate / base_rate,
+        static_cast<double>(r.batch_bytes) / r.invocations, static_cast<double>(r.file_bytes) / r.invocations);
   }
 #ifdef SFN_COUNTER_SO
   // The same program written in SFN (counter.sfn) and compiled by the C++ backend.
@@ -247,9 +249,10 @@ int main(int argc, char** argv) {
   for (unsigned w : {1u, 2u}) {
     if (only && w != only) continue;
     auto [hand_rate, sfn_rate] = abba(module, compiled, w, hops, dir, "hand", "sfn");
-    std::printf("counter.sfn (C++ backend), %u worker%s: %.0f invocations/s vs hand-written %.0f in the same run "
-                "(ABBA BAAB, 4 runs each) = %.2fx of hand-written\n",
-                w, w == 1 ? " " : "s", sfn_rate, hand_rate, sfn_rate / hand_rate);
+    std::printf(
+        "counter.sfn (C++ backend), %u worker%s: %.0f invocations/s vs hand-written %.0f in the same run "
+        "(ABBA BAAB, 4 runs each) = %.2fx of hand-written\n",
+        w, w == 1 ? " " : "s", sfn_rate, hand_rate, sfn_rate / hand_rate);
   }
 #endif
 #ifdef SFN_COUNTER_LOOP_SO
@@ -257,9 +260,10 @@ int main(int argc, char** argv) {
   auto budget = load_or_exit(SFN_COUNTER_LOOP_SO), unchecked = load_or_exit(SFN_COUNTER_LOOP_NOBUDGET_SO);
   if (!only || only == 1) {
     auto [with, without] = abba(budget, unchecked, 1, hops, dir, "budget", "nobudget");
-    std::printf("counter_loop.sfn (200 loop iterations + fn calls per invocation), 1 worker: %.0f invocations/s with "
-                "the budget vs %.0f without (ABBA BAAB) = %.3fx; %.2f ns per unit of fuel\n",
-                with, without, with / without, (1e9 / with - 1e9 / without) / 200);
+    std::printf(
+        "counter_loop.sfn (200 loop iterations + fn calls per invocation), 1 worker: %.0f invocations/s with "
+        "the budget vs %.0f without (ABBA BAAB) = %.3fx; %.2f ns per unit of fuel\n",
+        with, without, with / without, (1e9 / with - 1e9 / without) / 200);
   }
 #endif
 #if defined(SFN_COUNTER_SFN) && defined(SFN_COUNTER_SO) && defined(SFN_COUNTER_LOOP_SO)

@@ -48,8 +48,10 @@ std::unique_ptr<io::IoServer> start_server(const fs::path& dir) {
   o.log_dir = dir;
   o.ingress_names = {"bench"};
   o.ingress_endpoint = "tcp://127.0.0.1:*";
-  o.validator = [](std::string_view, io::PayloadFormat, std::string_view data)
-      -> std::variant<std::string, io::IngressRejection> { return std::string(data); };
+  o.validator = [](std::string_view, io::PayloadFormat,
+                   std::string_view data) -> std::variant<std::string, io::IngressRejection> {
+    return std::string(data);
+  };
   auto server = io::IoServer::start(o);
   if (!server) {
     std::fprintf(stderr, "ingest_bench: %s\n", server.error().message.c_str());
@@ -136,8 +138,8 @@ Measurement run_single(const fs::path& dir, std::uint64_t n, std::size_t window)
 }
 
 void print(const char* what, std::uint64_t n, const Measurement& m) {
-  std::printf("%-34s %9llu %12.0f %9.2f %9.2f %8llu\n", what, static_cast<unsigned long long>(n),
-              m.records_per_s, m.p50_ms, m.p99_ms, static_cast<unsigned long long>(m.syncs));
+  std::printf("%-34s %9llu %12.0f %9.2f %9.2f %8llu\n", what, static_cast<unsigned long long>(n), m.records_per_s,
+              m.p50_ms, m.p99_ms, static_cast<unsigned long long>(m.syncs));
   std::fflush(stdout);
 }
 
@@ -148,14 +150,17 @@ int main(int argc, char** argv) {
   fs::path dir = ".";
   std::size_t only_batch = 0, only_window = 8;
   for (int i = 1; i + 1 < argc; i += 2) {
-    if (std::strcmp(argv[i], "--records") == 0) n = std::stoull(argv[i + 1]);
-    else if (std::strcmp(argv[i], "--dir") == 0) dir = argv[i + 1];
-    else if (std::strcmp(argv[i], "--batch") == 0) only_batch = std::stoul(argv[i + 1]);
-    else if (std::strcmp(argv[i], "--window") == 0) only_window = std::stoul(argv[i + 1]);
+    if (std::strcmp(argv[i], "--records") == 0)
+      n = std::stoull(argv[i + 1]);
+    else if (std::strcmp(argv[i], "--dir") == 0)
+      dir = argv[i + 1];
+    else if (std::strcmp(argv[i], "--batch") == 0)
+      only_batch = std::stoul(argv[i + 1]);
+    else if (std::strcmp(argv[i], "--window") == 0)
+      only_window = std::stoul(argv[i + 1]);
   }
   dir /= "ingest_bench.tmp";
-  std::printf("%-34s %9s %12s %9s %9s %8s\n", "client", "records", "records/s", "p50 ms", "p99 ms",
-              "fsyncs");
+  std::printf("%-34s %9s %12s %9s %9s %8s\n", "client", "records", "records/s", "p50 ms", "p99 ms", "fsyncs");
   if (only_batch > 0) {  // one configuration, e.g. for perf
     print("batches (--batch, --window)", n, run_bulk(dir, n, only_batch, only_window));
     fs::remove_all(dir);
@@ -166,8 +171,8 @@ int main(int argc, char** argv) {
   struct Config {
     std::size_t per_request, window;
   };
-  for (Config c : {Config{64, 8}, Config{256, 8}, Config{1024, 4}, Config{1024, 8},
-                   Config{1024, 32}, Config{4096, 8}}) {
+  for (Config c :
+       {Config{64, 8}, Config{256, 8}, Config{1024, 4}, Config{1024, 8}, Config{1024, 32}, Config{4096, 8}}) {
     char what[64];
     std::snprintf(what, sizeof what, "batches of %zu, %zu in flight", c.per_request, c.window);
     print(what, n, run_bulk(dir, n, c.per_request, c.window));

@@ -90,7 +90,8 @@ void overhead(const ModulePtr& counter, const fs::path& dir, int64_t keys, int64
   const fs::path input = write_input(dir / "counter.jsonl", "incs", keys, [&](int64_t i) {
     return "{\"id\":" + std::to_string(i) + ",\"hops\":" + std::to_string(hops) + "}";
   });
-  const std::pair<const char*, int64_t> kinds[] = {{"none", 3600'000'000'000}, {"1s", 1'000'000'000}, {"100ms", 100'000'000}};
+  const std::pair<const char*, int64_t> kinds[] = {
+      {"none", 3600'000'000'000}, {"1s", 1'000'000'000}, {"100ms", 100'000'000}};
   double seconds[3] = {0, 0, 0}, invocations[3] = {0, 0, 0}, cpu[3] = {0, 0, 0};
   uint64_t snapshots[3] = {0, 0, 0};
   int round = 0;
@@ -110,17 +111,17 @@ void overhead(const ModulePtr& counter, const fs::path& dir, int64_t keys, int64
   const double base = invocations[0] / seconds[0], base_cpu = cpu[0] / invocations[0];
   for (int k = 0; k < 3; ++k) {
     const double rate = invocations[k] / seconds[k], per = cpu[k] / invocations[k];
-    std::printf("overhead: snapshots %-5s: %.0f invocations/s (4 runs, %llu snapshots) = %+.1f%% vs none; CPU %.3f us "
-                "per invocation = %+.1f%% vs none\n",
-                kinds[k].first, rate, static_cast<unsigned long long>(snapshots[k]), (base / rate - 1) * 100, per * 1e6,
-                (per / base_cpu - 1) * 100);
+    std::printf(
+        "overhead: snapshots %-5s: %.0f invocations/s (4 runs, %llu snapshots) = %+.1f%% vs none; CPU %.3f us "
+        "per invocation = %+.1f%% vs none\n",
+        kinds[k].first, rate, static_cast<unsigned long long>(snapshots[k]), (base / rate - 1) * 100, per * 1e6,
+        (per / base_cpu - 1) * 100);
   }
 }
 
 void million_instances(const ModulePtr& counter, const fs::path& dir, int64_t instances) {
-  const fs::path input = write_input(dir / "million.jsonl", "incs", instances, [](int64_t i) {
-    return "{\"id\":" + std::to_string(i) + ",\"hops\":0}";
-  });
+  const fs::path input = write_input(dir / "million.jsonl", "incs", instances,
+                                     [](int64_t i) { return "{\"id\":" + std::to_string(i) + ",\"hops\":0}"; });
   RunOptions o;
   o.workers = 2;
   o.input_path = input.string();
@@ -129,24 +130,27 @@ void million_instances(const ModulePtr& counter, const fs::path& dir, int64_t in
   Timed t = run(counter, o);
   const auto& s = t.result.snapshot_sync_us;
   const auto& c = t.result.snapshot_sync_cpu_us;
-  std::printf("%lld instances, snapshots every 100ms: %llu snapshots, sync pause p50 %.1f ms, p99 %.1f ms, max %.1f ms "
-              "(the worker thread's CPU time in it: p50 %.2f ms, p99 %.2f ms, max %.2f ms) (run %.2f s)\n",
-              static_cast<long long>(instances), static_cast<unsigned long long>(t.result.snapshots),
-              percentile(s, 0.5) / 1000, percentile(s, 0.99) / 1000, percentile(s, 1.0) / 1000, percentile(c, 0.5) / 1000,
-              percentile(c, 0.99) / 1000, percentile(c, 1.0) / 1000, t.seconds);
+  std::printf(
+      "%lld instances, snapshots every 100ms: %llu snapshots, sync pause p50 %.1f ms, p99 %.1f ms, max %.1f ms "
+      "(the worker thread's CPU time in it: p50 %.2f ms, p99 %.2f ms, max %.2f ms) (run %.2f s)\n",
+      static_cast<long long>(instances), static_cast<unsigned long long>(t.result.snapshots), percentile(s, 0.5) / 1000,
+      percentile(s, 0.99) / 1000, percentile(s, 1.0) / 1000, percentile(c, 0.5) / 1000, percentile(c, 0.99) / 1000,
+      percentile(c, 1.0) / 1000, t.seconds);
   o.input_path.clear();
   const fs::path empty = dir / "empty.jsonl";
   std::ofstream(empty).flush();
   o.input_path = empty.string();
   Timed r = run(counter, o);
-  std::printf("recovery of that state: %lld ms (restore of the snapshot); the whole second run (recovery, open, "
-              "a last snapshot, stop): %.2f s\n",
-              static_cast<long long>(r.result.recovery_ms), r.seconds);
+  std::printf(
+      "recovery of that state: %lld ms (restore of the snapshot); the whole second run (recovery, open, "
+      "a last snapshot, stop): %.2f s\n",
+      static_cast<long long>(r.result.recovery_ms), r.seconds);
   o.workers = 3;  // rescaling (decision 114): the databases of 3 workers built from the snapshot of 2
   Timed scaled = run(counter, o);
-  std::printf("rescaling of that state from 2 to 3 workers: %lld ms (recovery with the rebuild); the whole third run: "
-              "%.2f s\n",
-              static_cast<long long>(scaled.result.recovery_ms), scaled.seconds);
+  std::printf(
+      "rescaling of that state from 2 to 3 workers: %lld ms (recovery with the rebuild); the whole third run: "
+      "%.2f s\n",
+      static_cast<long long>(scaled.result.recovery_ms), scaled.seconds);
 }
 
 void latency(const ModulePtr& echo, const fs::path& dir, int64_t records) {
@@ -162,8 +166,9 @@ void latency(const ModulePtr& echo, const fs::path& dir, int64_t records) {
   o.state_dir = (dir / "latency").string();
   o.checkpoint_interval_ns = 20'000'000;
   o.egress_sink = [&](const EgressRecord& r) {
-    const int64_t now = std::chrono::duration_cast<std::chrono::nanoseconds>(
-                            std::chrono::system_clock::now().time_since_epoch()).count();
+    const int64_t now =
+        std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch())
+            .count();
     auto j = nlohmann::json::parse(r.json, nullptr, false);
     int64_t at = 0;
     if (!j.is_object() || !j.contains("at") || !core::parse_time(j["at"].get<std::string>(), &at)) return;
@@ -171,10 +176,11 @@ void latency(const ModulePtr& echo, const fs::path& dir, int64_t records) {
     latencies.push_back((now - at) / 1000);
   };
   Timed t = run(echo, o);
-  std::printf("committed-egress latency, snapshots every 20ms, %zu records over %.1f s: p50 %.1f ms, p99 %.1f ms, "
-              "max %.1f ms\n",
-              latencies.size(), t.seconds, percentile(latencies, 0.5) / 1000, percentile(latencies, 0.99) / 1000,
-              percentile(latencies, 1.0) / 1000);
+  std::printf(
+      "committed-egress latency, snapshots every 20ms, %zu records over %.1f s: p50 %.1f ms, p99 %.1f ms, "
+      "max %.1f ms\n",
+      latencies.size(), t.seconds, percentile(latencies, 0.5) / 1000, percentile(latencies, 0.99) / 1000,
+      percentile(latencies, 1.0) / 1000);
 }
 
 }  // namespace
@@ -186,10 +192,11 @@ int main(int argc, char** argv) {
     int k = 0;
     while (k < 3 && std::strcmp(argv[i], names[k]) != 0) ++k;
     if (k == 3) {
-      std::printf("usage: runtime_snapshot_bench [overhead] [pause] [latency]\n"
-                  "  Prints snapshot overhead (1s/100ms vs none), the synchronous pause and recovery with\n"
-                  "  1,000,000 instances, and committed-egress latency at a 20ms interval (all three by default).\n"
-                  "  SFN_BENCH_INSTANCES (default 1000000), SFN_BENCH_HOPS (default 29) scale it down.\n");
+      std::printf(
+          "usage: runtime_snapshot_bench [overhead] [pause] [latency]\n"
+          "  Prints snapshot overhead (1s/100ms vs none), the synchronous pause and recovery with\n"
+          "  1,000,000 instances, and committed-egress latency at a 20ms interval (all three by default).\n"
+          "  SFN_BENCH_INSTANCES (default 1000000), SFN_BENCH_HOPS (default 29) scale it down.\n");
       return 0;
     }
     parts[k] = true;

@@ -52,17 +52,19 @@ TEST(HostilePath, IsEscapedInGeneratedCode) {
   const fs::path dir = work / "evil\n*/ int injected = (__builtin_printf(\"INJECTED\\n\"), 0); /*\n// \\";
   fs::create_directories(dir);
   std::ofstream(dir / "lib.sfn") << "package hostile.lib;\n\nfn twice(x: int) -> int {\n  return x * 2;\n}\n";
-  std::ofstream(dir / "main.sfn") << "package hostile;\n\nimport \"lib.sfn\";\n\nmessage In { k: int; }\n"
-                                  << "message Out { v: int; }\ningress ins(m: In) -> F(m.k);\negress outs: Out;\n\n"
-                                  << "function F(k: int) {\n  on In(m) {\n    emit Out { v: twice(m.k) } to outs;\n  }\n}\n";
+  std::ofstream(dir / "main.sfn")
+      << "package hostile;\n\nimport \"lib.sfn\";\n\nmessage In { k: int; }\n"
+      << "message Out { v: int; }\ningress ins(m: In) -> F(m.k);\negress outs: Out;\n\n"
+      << "function F(k: int) {\n  on In(m) {\n    emit Out { v: twice(m.k) } to outs;\n  }\n}\n";
   std::ofstream(work / "in.jsonl") << "{\"ingress\":\"ins\",\"value\":{\"k\":21}}\n";
-  const auto run = sfn::testing::run_command({SFN_BIN, "run", (dir / "main.sfn").string(), "--backend", "cpp", "--input",
-                                              (work / "in.jsonl").string(), "--clock", "virtual", "--workers", "1",
-                                              "--state-dir", (work / "state").string()});
+  const auto run = sfn::testing::run_command({SFN_BIN, "run", (dir / "main.sfn").string(), "--backend", "cpp",
+                                              "--input", (work / "in.jsonl").string(), "--clock", "virtual",
+                                              "--workers", "1", "--state-dir", (work / "state").string()});
   EXPECT_EQ(run.status, 0) << run.err;
   EXPECT_EQ(run.out, "{\"egress\":\"outs\",\"value\":{\"v\":42}}\n");
   EXPECT_EQ(run.err.find("INJECTED"), std::string::npos) << run.err;
-  const auto emit = sfn::testing::run_command({SFN_BIN, "emit", "cpp", "--line-directives", (dir / "main.sfn").string()});
+  const auto emit =
+      sfn::testing::run_command({SFN_BIN, "emit", "cpp", "--line-directives", (dir / "main.sfn").string()});
   ASSERT_EQ(emit.status, 0) << emit.err;
   EXPECT_NE(emit.out.find("#line 12 \"" + work.string() + "/evil\\n*/ int injected"), std::string::npos) << emit.out;
   EXPECT_NE(emit.out.find("/lib.sfn\"\n"), std::string::npos) << "the fn's #line names lib.sfn:\n" << emit.out;

@@ -10,8 +10,8 @@
 //    egress shows up as a repeated or extra line), and no dead letters.
 // SFN_CHAOS_CYCLES (default 12) sets the number of kills, SFN_CHAOS_SEED the random seed;
 // tests/chaos/run_chaos.sh runs many cycles by hand.
-#include <gtest/gtest.h>
 #include <fcntl.h>
+#include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/mount.h>
 #include <sys/wait.h>
@@ -40,12 +40,11 @@ namespace {
 namespace fs = std::filesystem;
 using sfn::testing::run_command;
 using Clock = std::chrono::steady_clock;
-using sfn::testing::chaos::Expected;
 using sfn::testing::chaos::converged;
 using sfn::testing::chaos::expect_exactly_once;
+using sfn::testing::chaos::Expected;
 using sfn::testing::chaos::kCounters;
 using sfn::testing::chaos::write_records;
-
 
 uint64_t env_or(const char* name, uint64_t fallback) {
   const char* v = std::getenv(name);
@@ -137,7 +136,8 @@ void killed_and_restarted_server_has_exactly_once_effects(const std::vector<std:
   fs::remove_all(dir);
   fs::create_directories(dir);
   const fs::path module = dir / "chaos.so";
-  auto built = run_command({SFN_BIN, "build", "--shared", std::string(SFN_CHAOS_DIR) + "/chaos.sfn", "-o", module.string()});
+  auto built =
+      run_command({SFN_BIN, "build", "--shared", std::string(SFN_CHAOS_DIR) + "/chaos.sfn", "-o", module.string()});
   ASSERT_EQ(built.status, 0) << built.err;
 
   Server server(module, dir / "state", run_options);
@@ -208,7 +208,8 @@ TEST(Chaos, DiskFullAndDamagedLiveStateKeepExactlyOnce) {
     fs::path at;
     ~Unmount() { ::umount2(at.c_str(), MNT_DETACH); }
   } unmount{state};
-  auto built = run_command({SFN_BIN, "build", "--shared", std::string(SFN_CHAOS_DIR) + "/chaos.sfn", "-o", module.string()});
+  auto built =
+      run_command({SFN_BIN, "build", "--shared", std::string(SFN_CHAOS_DIR) + "/chaos.sfn", "-o", module.string()});
   ASSERT_EQ(built.status, 0) << built.err;
   Server server(module, state / "run");
   server.start();
@@ -219,7 +220,8 @@ TEST(Chaos, DiskFullAndDamagedLiveStateKeepExactlyOnce) {
     const std::string json = R"({"key":")" + key + R"(","n":)" + std::to_string(i) + "}";
     int attempts = 0;
     while (!server.send(json, "r" + std::to_string(i))) {
-      ASSERT_LT(++attempts, 20) << "record " << i << " was never acknowledged (seed " << seed << ")\n" << server.stderr_text();
+      ASSERT_LT(++attempts, 20) << "record " << i << " was never acknowledged (seed " << seed << ")\n"
+                                << server.stderr_text();
       server.kill9();
       server.start();
     }
@@ -276,7 +278,8 @@ uint64_t newest_committed(const fs::path& state) {
   uint64_t newest = 0;
   std::error_code ec;
   for (fs::directory_iterator it(state / "snapshots", ec), end; !ec && it != end; it.increment(ec))
-    if (fs::exists(it->path() / "MANIFEST")) newest = std::max<uint64_t>(newest, std::strtoull(it->path().filename().c_str(), nullptr, 10));
+    if (fs::exists(it->path() / "MANIFEST"))
+      newest = std::max<uint64_t>(newest, std::strtoull(it->path().filename().c_str(), nullptr, 10));
   return newest;
 }
 
@@ -288,11 +291,13 @@ TEST(Chaos, KilledBatchRunResumesItsInputExactlyOnce) {
   fs::remove_all(dir);
   fs::create_directories(dir);
   const fs::path module = dir / "chaos.so", input = dir / "input.jsonl", state = dir / "state";
-  auto built = run_command({SFN_BIN, "build", "--shared", std::string(SFN_CHAOS_DIR) + "/chaos.sfn", "-o", module.string()});
+  auto built =
+      run_command({SFN_BIN, "build", "--shared", std::string(SFN_CHAOS_DIR) + "/chaos.sfn", "-o", module.string()});
   ASSERT_EQ(built.status, 0) << built.err;
   const std::map<std::string, Expected> want = write_records(input, 3000);
-  const std::vector<std::string> argv = {SFN_BIN, "run", module.string(), "--input", input.string(), "--workers", "2",
-                                         "--checkpoint-interval", "30ms", "--state-dir", state.string()};
+  const std::vector<std::string> argv = {SFN_BIN,       "run", module.string(),         "--input", input.string(),
+                                         "--workers",   "2",   "--checkpoint-interval", "30ms",    "--state-dir",
+                                         state.string()};
   int killed_midway = 0;
   for (int kill = 0; kill < 3; ++kill) {
     const uint64_t before = newest_committed(state);
@@ -338,12 +343,13 @@ TEST(Chaos, KilledBatchRunResumesItsInputExactlyOnce) {
 class WorkerFailure : public ::testing::TestWithParam<const char*> {};
 
 TEST_P(WorkerFailure, IsRecoveredInProcessWithExactlyOnceEffects) {
-  const fs::path dir = fs::temp_directory_path() /
-                       ("sfn_worker_failure_" + std::to_string(::getpid()) + "_" + sfn::testing::identifier(GetParam()));
+  const fs::path dir = fs::temp_directory_path() / ("sfn_worker_failure_" + std::to_string(::getpid()) + "_" +
+                                                    sfn::testing::identifier(GetParam()));
   fs::remove_all(dir);
   fs::create_directories(dir);
   const fs::path module = dir / "chaos.so", input = dir / "input.jsonl", state = dir / "state";
-  auto built = run_command({SFN_BIN, "build", "--shared", std::string(SFN_CHAOS_DIR) + "/chaos.sfn", "-o", module.string()});
+  auto built =
+      run_command({SFN_BIN, "build", "--shared", std::string(SFN_CHAOS_DIR) + "/chaos.sfn", "-o", module.string()});
   ASSERT_EQ(built.status, 0) << built.err;
   const std::map<std::string, Expected> want = write_records(input, 300);
   auto r = run_command({SFN_FAULT_RUN, GetParam(), module.string(), "--input", input.string(), "--workers", "2",

@@ -37,7 +37,8 @@ struct Part {
 class DiskFull : public ::testing::TestWithParam<Part> {
  protected:
   void SetUp() override {
-    dir_ = fs::temp_directory_path() / ("sfn_disk_full_" + std::string(GetParam().name) + "_" + std::to_string(::getpid()));
+    dir_ = fs::temp_directory_path() /
+           ("sfn_disk_full_" + std::string(GetParam().name) + "_" + std::to_string(::getpid()));
     fs::remove_all(dir_);
     mount_ = dir_ / "state" / GetParam().path;
     fs::create_directories(mount_);

@@ -70,7 +70,6 @@ void expect_exactly_once(const Server& server, const std::map<std::string, Expec
   EXPECT_TRUE(server.committed("dead_letters").empty());
 }
 
-
 // Record `i` of a test: the JSON of a chaos.sfn Record for counter c<i mod kCounters>.
 inline std::string record_json(int i) {
   return R"({"key":"c)" + std::to_string(i % kCounters) + R"(","n":)" + std::to_string(i) + "}";
@@ -93,6 +92,5 @@ inline std::map<std::string, Expected> write_records(const std::filesystem::path
   }
   return want;
 }
-
 
 }  // namespace sfn::testing::chaos

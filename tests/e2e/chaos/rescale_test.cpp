@@ -114,7 +114,8 @@ long rerouted(const std::string& log) {
 TEST(Rescaling, TwoThenThreeThenOneWorkersKeepExactlyOnce) {
   sfn::testing::ScratchDir dir("sfn_rescale");
   const fs::path module = dir.path / "chaos.so", state = dir.path / "state";
-  auto built = run_command({SFN_BIN, "build", "--shared", std::string(SFN_CHAOS_DIR) + "/chaos.sfn", "-o", module.string()});
+  auto built =
+      run_command({SFN_BIN, "build", "--shared", std::string(SFN_CHAOS_DIR) + "/chaos.sfn", "-o", module.string()});
   ASSERT_EQ(built.status, 0) << built.err;
   const fs::path stderr_path = state.string() + ".stderr";
   std::map<std::string, Expected> want;

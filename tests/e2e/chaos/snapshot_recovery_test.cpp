@@ -58,15 +58,20 @@ const Damage kDamages[] = {
 class DamagedSnapshot : public ::testing::TestWithParam<Damage> {};
 
 TEST_P(DamagedSnapshot, NextRunReportsItAndUsesThePreviousOne) {
-  const fs::path dir = fs::temp_directory_path() / ("sfn_damaged_" + std::string(GetParam().name) + "_" +
-                                                    std::to_string(::getpid()));
+  const fs::path dir =
+      fs::temp_directory_path() / ("sfn_damaged_" + std::string(GetParam().name) + "_" + std::to_string(::getpid()));
   fs::remove_all(dir);
   fs::create_directories(dir);
   const fs::path input = dir / "in.jsonl";
   std::ofstream(input) << R"({"ingress":"greets","value":{"name":"Ann"}})" << "\n";
   auto greet = [&](std::vector<std::string> more = {}) {
-    std::vector<std::string> argv = {SFN_BIN, "run", std::string(SFN_EXAMPLES_DIR) + "/greeter/greeter.sfn",
-                                     "--input", input.string(), "--state-dir", (dir / "state").string()};
+    std::vector<std::string> argv = {SFN_BIN,
+                                     "run",
+                                     std::string(SFN_EXAMPLES_DIR) + "/greeter/greeter.sfn",
+                                     "--input",
+                                     input.string(),
+                                     "--state-dir",
+                                     (dir / "state").string()};
     argv.insert(argv.end(), more.begin(), more.end());
     return run_command(argv);
   };
@@ -104,9 +109,10 @@ INSTANTIATE_TEST_SUITE_P(Kinds, DamagedSnapshot, ::testing::ValuesIn(kDamages),
 class StateDirNeverLies : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = fs::temp_directory_path() / ("sfn_never_lies_" + sfn::testing::identifier(
-                                                              ::testing::UnitTest::GetInstance()->current_test_info()->name()) +
-                                        "_" + std::to_string(::getpid()));
+    dir_ =
+        fs::temp_directory_path() /
+        ("sfn_never_lies_" + sfn::testing::identifier(::testing::UnitTest::GetInstance()->current_test_info()->name()) +
+         "_" + std::to_string(::getpid()));
     fs::remove_all(dir_);
     fs::create_directories(dir_);
     std::ofstream(dir_ / "in.jsonl") << R"({"ingress":"greets","value":{"name":"Ann"}})" << "\n"
@@ -204,9 +210,9 @@ TEST_F(StateDirNeverLies, DeletedSnapshotsAreRefusedNotAFreshStart) {
 // Issue 23: --retain 1 and one flipped bit in the only MANIFEST.
 TEST_F(StateDirNeverLies, TheOnlySnapshotDamagedIsRefused) {
   for (int i = 0; i < 2; ++i) {
-    auto r = run_command({SFN_BIN, "run", std::string(SFN_EXAMPLES_DIR) + "/greeter/greeter.sfn", "--input",
-                          (dir_ / "in.jsonl").string(), "--workers", "2", "--retain", "1", "--state-dir",
-                          state().string()});
+    auto r =
+        run_command({SFN_BIN, "run", std::string(SFN_EXAMPLES_DIR) + "/greeter/greeter.sfn", "--input",
+                     (dir_ / "in.jsonl").string(), "--workers", "2", "--retain", "1", "--state-dir", state().string()});
     ASSERT_EQ(r.status, 0) << r.err;
   }
   const fs::path only = state() / "snapshots/00000000000000000002";
@@ -233,7 +239,7 @@ TEST_F(StateDirNeverLies, AnEditedKeyGroupCountIsRefused) {
   two_runs();
   std::ofstream(state() / "layout") << "workers 2\nkey_groups 64\n";
   auto r = run_command({SFN_BIN, "run", std::string(SFN_EXAMPLES_DIR) + "/greeter/greeter.sfn", "--input",
-                   (dir_ / "in.jsonl").string(), "--state-dir", state().string()});
+                        (dir_ / "in.jsonl").string(), "--state-dir", state().string()});
   EXPECT_EQ(r.status, 2) << r.out << r.err;
   EXPECT_NE(r.err.find("was created with 2 workers and 64 key groups (now: 2 workers and 128 key groups); its "
                        "number of key groups never changes"),
@@ -247,7 +253,7 @@ TEST_F(StateDirNeverLies, AnEditedWorkerCountRescales) {
   two_runs();
   std::ofstream(state() / "layout") << "workers 3\nkey_groups 128\n";
   auto r = run_command({SFN_BIN, "run", std::string(SFN_EXAMPLES_DIR) + "/greeter/greeter.sfn", "--input",
-                   (dir_ / "in.jsonl").string(), "--state-dir", state().string()});
+                        (dir_ / "in.jsonl").string(), "--state-dir", state().string()});
   EXPECT_EQ(r.status, 0) << r.out << r.err;
   EXPECT_NE(r.err.find("from 2 to 3 workers"), std::string::npos) << r.err;
   EXPECT_NE(r.out.find("Hello Ann, you are visitor #3!"), std::string::npos) << r.out << r.err;

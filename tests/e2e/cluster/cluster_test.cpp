@@ -15,10 +15,10 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
-#include <thread>
 #include <optional>
 #include <random>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -55,19 +55,18 @@ class Cluster {
   // The coordinator started next runs with `--workers n` on the same state directory.
   void set_workers(int n) {
     coordinator_.emplace(SFN_BIN,
-                         std::vector<std::string>{program_.string(), "--listen", listen_,
-                                                  "--workers", std::to_string(n), "--state-dir",
-                                                  (dir_ / "coordinator").string(), "--checkpoint-interval", "50ms",
-                                                  "--heartbeat-timeout", "1s"},
+                         std::vector<std::string>{program_.string(), "--listen", listen_, "--workers",
+                                                  std::to_string(n), "--state-dir", (dir_ / "coordinator").string(),
+                                                  "--checkpoint-interval", "50ms", "--heartbeat-timeout", "1s"},
                          dir_ / "coordinator.stderr");
     coordinator_->set_command("coordinator");
   }
 
   void start_worker(int w) {
-    workers_[w] = sfn::testing::spawn({SFN_BIN, "worker", "--coordinator", listen_, "--listen", worker_listen_[w],
-                                       "--state-dir", (dir_ / ("worker-" + std::to_string(w))).string(),
-                                       "--heartbeat-timeout", "1s"},
-                                      dir_ / ("worker-" + std::to_string(w) + ".stderr"));
+    workers_[w] =
+        sfn::testing::spawn({SFN_BIN, "worker", "--coordinator", listen_, "--listen", worker_listen_[w], "--state-dir",
+                             (dir_ / ("worker-" + std::to_string(w))).string(), "--heartbeat-timeout", "1s"},
+                            dir_ / ("worker-" + std::to_string(w) + ".stderr"));
   }
   void kill_worker(int w) {
     if (workers_[w] <= 0) return;
@@ -86,8 +85,8 @@ class Cluster {
 
   // Sends record `i` (record_json) with its idempotency key r<i>; true once acknowledged.
   bool send(int i) const {
-    return run_command({SFN_BIN, "send", "records", record_json(i), "--key", "r" + std::to_string(i), "--endpoint", coordinator_->ingress(),
-                        "--timeout", "1s"})
+    return run_command({SFN_BIN, "send", "records", record_json(i), "--key", "r" + std::to_string(i), "--endpoint",
+                        coordinator_->ingress(), "--timeout", "1s"})
                .status == 0;
   }
   nlohmann::json state(const std::string& address) const {
@@ -109,7 +108,8 @@ class Cluster {
   std::string logs() const {
     std::string out = "--- coordinator\n" + sfn::testing::read_file(dir_ / "coordinator.stderr");
     for (int w = 0; w < kMaxWorkers; ++w)
-      out += "--- worker " + std::to_string(w) + "\n" + sfn::testing::read_file(dir_ / ("worker-" + std::to_string(w) + ".stderr"));
+      out += "--- worker " + std::to_string(w) + "\n" +
+             sfn::testing::read_file(dir_ / ("worker-" + std::to_string(w) + ".stderr"));
     return out;
   }
 
@@ -150,7 +150,9 @@ TEST(Cluster, ReloadSwitchesEveryWorkerToTheNewVersion) {
   sfn::testing::ScratchDir dir("cluster_reload");
   const fs::path program = dir.path / "chaos.sfn";
   const std::string v1 = sfn::testing::read_file(fs::path(SFN_CHAOS_DIR) / "chaos.sfn");
-  { std::ofstream(program) << v1; }
+  {
+    std::ofstream(program) << v1;
+  }
   Cluster cluster(dir.path, program);
   cluster.start_worker(0);
   cluster.start_worker(1);
@@ -164,15 +166,16 @@ TEST(Cluster, ReloadSwitchesEveryWorkerToTheNewVersion) {
   const std::string version1 = cluster.status()["version"];
   std::string v2 = v1;
   v2.replace(v2.find("left: 2000"), 10, "left: 500");
-  { std::ofstream(program) << v2; }
+  {
+    std::ofstream(program) << v2;
+  }
   std::thread reloading([&] {
     auto r = cluster.reload(program);
     EXPECT_EQ(r.status, 0) << r.out << r.err << cluster.logs();
   });
   for (int i = 6; i < 12; ++i) {
     int attempts = 0;
-    while (!cluster.send(i))
-      ASSERT_LT(++attempts, 60) << cluster.logs();
+    while (!cluster.send(i)) ASSERT_LT(++attempts, 60) << cluster.logs();
     count_record(want, i);
   }
   reloading.join();
@@ -186,7 +189,9 @@ TEST(Cluster, ReloadSwitchesEveryWorkerToTheNewVersion) {
   // A field without a default added to a message that pending timers hold: E0601.
   v3.replace(v3.find("message Tick {\n  n: int;"), 24, "message Tick {\n  n: int;\n  extra: int;");
   v3.replace(v3.find("send Tick { n: r.n }"), 20, "send Tick { n: r.n, extra: 1 }");
-  { std::ofstream(program) << v3; }
+  {
+    std::ofstream(program) << v3;
+  }
   auto refused = cluster.reload(program);
   EXPECT_EQ(refused.status, 1) << refused.out << refused.err;
   EXPECT_NE(refused.err.find("E0601"), std::string::npos) << refused.err;
@@ -209,7 +214,8 @@ TEST(Cluster, KillsOfWorkersAndTheCoordinatorKeepExactlyOnce) {
   for (int i = 0; i < records; ++i) {
     int attempts = 0;
     while (!cluster.send(i))
-      ASSERT_LT(++attempts, 60) << "record " << i << " was never acknowledged (seed " << seed << ")\n" << cluster.logs();
+      ASSERT_LT(++attempts, 60) << "record " << i << " was never acknowledged (seed " << seed << ")\n"
+                                << cluster.logs();
     count_record(want, i);
     if ((i + 1) % (records / static_cast<int>(kills + 1)) != 0 || done["total"] >= static_cast<int>(kills)) continue;
     ++done["total"];

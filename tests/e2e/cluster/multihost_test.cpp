@@ -83,7 +83,8 @@ class Netns {
     const std::string ns = prefix_ + name, br = prefix_ + "br", port = "v" + name;
     nodes_[name] = ns;
     return ok({kIp, "netns", "add", ns}) &&
-           ok({kIp, "netns", "exec", br, kIp, "link", "add", port, "type", "veth", "peer", "name", "eth0", "netns", ns}) &&
+           ok({kIp, "netns", "exec", br, kIp, "link", "add", port, "type", "veth", "peer", "name", "eth0", "netns",
+               ns}) &&
            ok({kIp, "netns", "exec", br, kIp, "link", "set", port, "master", "br0", "up"}) &&
            ok({kIp, "netns", "exec", ns, kIp, "addr", "add", address + "/24", "dev", "eth0"}) &&
            ok({kIp, "netns", "exec", ns, kIp, "link", "set", "eth0", "up"}) &&
@@ -118,13 +119,30 @@ class NetCluster {
       if (p > 0) ::kill(p, SIGKILL), ::waitpid(p, nullptr, 0);
   }
   void start_coordinator() {
-    pids_[0] = sfn::testing::spawn(
-        net_.in("c", {SFN_BIN, "coordinator", std::string(SFN_CHAOS_DIR) + "/chaos.sfn", "--listen",
-                      "tcp://192.0.2.1:7200", "--workers", "2", "--state-dir", (dir_ / "coordinator").string(),
-                      "--ingress", "tcp://127.0.0.1:7100", "--egress", "tcp://127.0.0.1:7101", "--control",
-                      "tcp://127.0.0.1:7102", "--checkpoint-interval", "50ms", "--heartbeat-timeout", "1s",
-                      "--curve-key", key("coordinator.key"), "--curve-peers", key("peers")}),
-        dir_ / "coordinator.stderr");
+    pids_[0] = sfn::testing::spawn(net_.in("c", {SFN_BIN,
+                                                 "coordinator",
+                                                 std::string(SFN_CHAOS_DIR) + "/chaos.sfn",
+                                                 "--listen",
+                                                 "tcp://192.0.2.1:7200",
+                                                 "--workers",
+                                                 "2",
+                                                 "--state-dir",
+                                                 (dir_ / "coordinator").string(),
+                                                 "--ingress",
+                                                 "tcp://127.0.0.1:7100",
+                                                 "--egress",
+                                                 "tcp://127.0.0.1:7101",
+                                                 "--control",
+                                                 "tcp://127.0.0.1:7102",
+                                                 "--checkpoint-interval",
+                                                 "50ms",
+                                                 "--heartbeat-timeout",
+                                                 "1s",
+                                                 "--curve-key",
+                                                 key("coordinator.key"),
+                                                 "--curve-peers",
+                                                 key("peers")}),
+                                   dir_ / "coordinator.stderr");
   }
   void start_worker(int w) {
     const std::string n = "w" + std::to_string(w);
@@ -144,7 +162,8 @@ class NetCluster {
   }
   // Sends record `i` (record_json) with its idempotency key r<i>; true once acknowledged.
   bool send(int i) const {
-    return client({"send", "records", record_json(i), "--key", "r" + std::to_string(i), "--endpoint", "tcp://127.0.0.1:7100", "--timeout", "1s"})
+    return client({"send", "records", record_json(i), "--key", "r" + std::to_string(i), "--endpoint",
+                   "tcp://127.0.0.1:7100", "--timeout", "1s"})
                .status == 0;
   }
   nlohmann::json state(const std::string& address) const {
@@ -203,11 +222,14 @@ TEST(MultiHost, APartitionedWorkerIsFencedAndRejoinsWithEveryRecordOnce) {
   send_records(cluster, 0, 15, want);
   ASSERT_TRUE(net.set_link("w1", false));
   // The coordinator misses w1's heartbeats and ends the generation; w1 hears nothing and drops it.
-  EXPECT_TRUE(wait_for_text(cluster.log("coordinator"), "sent no heartbeat", std::chrono::seconds(30))) << cluster.logs();
-  EXPECT_TRUE(wait_for_text(cluster.log("w1"), "the coordinator went silent", std::chrono::seconds(30))) << cluster.logs();
+  EXPECT_TRUE(wait_for_text(cluster.log("coordinator"), "sent no heartbeat", std::chrono::seconds(30)))
+      << cluster.logs();
+  EXPECT_TRUE(wait_for_text(cluster.log("w1"), "the coordinator went silent", std::chrono::seconds(30)))
+      << cluster.logs();
   // While a worker is missing the coordinator's endpoints are closed (its run waits for workers):
   // a client gets no answer and retries later with the same key (docs/runtime.md).
-  EXPECT_TRUE(wait_for_text_after(cluster.log("coordinator"), "sent no heartbeat", "(1 connected)", std::chrono::seconds(30)))
+  EXPECT_TRUE(
+      wait_for_text_after(cluster.log("coordinator"), "sent no heartbeat", "(1 connected)", std::chrono::seconds(30)))
       << cluster.logs();
   EXPECT_FALSE(cluster.send(15)) << "acknowledged while the cluster waits for a worker";
   ASSERT_TRUE(net.set_link("w1", true));
@@ -230,17 +252,18 @@ TEST(ClusterSecurity, AWorkerWithAnUnknownKeyIsRefused) {
   const int port = sfn::testing::free_loopback_ports(4);
   const std::string listen = "tcp://127.0.0.1:" + std::to_string(port);
   auto worker = [&](const std::string& name, int n) {
-    return sfn::testing::spawn({SFN_BIN, "worker", "--coordinator", listen, "--listen",
-                                "tcp://127.0.0.1:" + std::to_string(port + n), "--state-dir", (dir.path / name).string(),
-                                "--curve-key", (keys / (name + ".key")).string(), "--curve-peers", (keys / "peers").string(),
-                                "--server-key", (keys / "coordinator.pub").string()},
-                               dir.path / (name + ".stderr"));
+    return sfn::testing::spawn(
+        {SFN_BIN, "worker", "--coordinator", listen, "--listen", "tcp://127.0.0.1:" + std::to_string(port + n),
+         "--state-dir", (dir.path / name).string(), "--curve-key", (keys / (name + ".key")).string(), "--curve-peers",
+         (keys / "peers").string(), "--server-key", (keys / "coordinator.pub").string()},
+        dir.path / (name + ".stderr"));
   };
   const pid_t rogue = worker("rogue", 3);
   sfn::testing::ServerProcess coordinator(
-      SFN_BIN, {std::string(SFN_CHAOS_DIR) + "/chaos.sfn", "--listen", listen, "--workers", "2", "--state-dir",
-                (dir.path / "coordinator").string(), "--checkpoint-interval", "50ms", "--curve-key",
-                (keys / "coordinator.key").string(), "--curve-peers", (keys / "peers").string()},
+      SFN_BIN,
+      {std::string(SFN_CHAOS_DIR) + "/chaos.sfn", "--listen", listen, "--workers", "2", "--state-dir",
+       (dir.path / "coordinator").string(), "--checkpoint-interval", "50ms", "--curve-key",
+       (keys / "coordinator.key").string(), "--curve-peers", (keys / "peers").string()},
       dir.path / "coordinator.stderr");
   coordinator.set_command("coordinator");
   std::string started;
@@ -266,8 +289,10 @@ TEST(ClusterSecurity, AWorkerWithAnUnknownKeyIsRefused) {
 TEST(ClusterSecurity, ANonLoopbackBindNeedsKeysOrInsecure) {
   sfn::testing::ScratchDir dir("cluster_insecure");
   const int port = sfn::testing::free_loopback_ports(3);
-  const std::string any = "tcp://0.0.0.0:" + std::to_string(port), coord = "tcp://127.0.0.1:" + std::to_string(port + 1);
-  auto r = run_command({SFN_BIN, "worker", "--coordinator", coord, "--listen", any, "--state-dir", (dir.path / "w").string()});
+  const std::string any = "tcp://0.0.0.0:" + std::to_string(port),
+                    coord = "tcp://127.0.0.1:" + std::to_string(port + 1);
+  auto r = run_command(
+      {SFN_BIN, "worker", "--coordinator", coord, "--listen", any, "--state-dir", (dir.path / "w").string()});
   EXPECT_EQ(r.status, 2);
   EXPECT_NE(r.err.find("refusing to bind the worker channel endpoint " + any), std::string::npos) << r.err;
   EXPECT_NE(r.err.find("--insecure"), std::string::npos) << r.err;
@@ -282,8 +307,8 @@ TEST(ClusterSecurity, ANonLoopbackBindNeedsKeysOrInsecure) {
       {"--curve-key", (keys / "w.key").string(), "--curve-peers", (keys / "peers").string(), "--server-key",
        (keys / "coordinator.pub").string()}};
   for (const auto& extra : allowed) {
-    std::vector<std::string> argv{SFN_BIN, "worker", "--coordinator", coord, "--listen", any, "--state-dir",
-                                  (dir.path / "w").string()};
+    std::vector<std::string> argv{SFN_BIN,    "worker", "--coordinator", coord,
+                                  "--listen", any,      "--state-dir",   (dir.path / "w").string()};
     argv.insert(argv.end(), extra.begin(), extra.end());
     const fs::path log = dir.path / ("w" + std::to_string(extra.size()) + ".stderr");
     const pid_t p = sfn::testing::spawn(argv, log);

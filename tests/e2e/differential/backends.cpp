@@ -20,13 +20,20 @@ namespace {
 std::string type_text(const sfn_type* t) {
   if (!t) return "?";
   switch (t->kind) {
-    case SFN_LIST: return "list<" + type_text(t->elem) + ">";
-    case SFN_MAP: return "map<" + type_text(t->key) + "," + type_text(t->elem) + ">";
-    case SFN_OPTIONAL: return type_text(t->elem) + "?";
-    case SFN_MESSAGE: return std::string("msg ") + t->message->name;
-    case SFN_ENUM: return std::string("enum ") + t->enumeration->name;
-    case SFN_REF: return std::string("ref ") + (t->ref_function ? t->ref_function : "");
-    default: return "kind " + std::to_string(t->kind);
+    case SFN_LIST:
+      return "list<" + type_text(t->elem) + ">";
+    case SFN_MAP:
+      return "map<" + type_text(t->key) + "," + type_text(t->elem) + ">";
+    case SFN_OPTIONAL:
+      return type_text(t->elem) + "?";
+    case SFN_MESSAGE:
+      return std::string("msg ") + t->message->name;
+    case SFN_ENUM:
+      return std::string("enum ") + t->enumeration->name;
+    case SFN_REF:
+      return std::string("ref ") + (t->ref_function ? t->ref_function : "");
+    default:
+      return "kind " + std::to_string(t->kind);
   }
 }
 
@@ -36,8 +43,10 @@ std::string initial_value(const sfn_type* t, void (*init)(void*)) {
   std::vector<std::max_align_t> buf(layout.size / sizeof(std::max_align_t) + 1);
   std::memset(buf.data(), 0, buf.size() * sizeof(std::max_align_t));
   const sfn_services* svc = runtime::core::services();
-  if (init) init(buf.data());
-  else svc->value_init(t, buf.data());
+  if (init)
+    init(buf.data());
+  else
+    svc->value_init(t, buf.data());
   sfn_str out{};
   svc->value_format(t, buf.data(), &out);
   std::string text(out.data ? out.data : "", out.len);

@@ -24,12 +24,14 @@ namespace fs = std::filesystem;
 
 // Names the C++ backend generates or includes, and what mangled user names look like.
 const std::vector<std::string> kClashes = {
-    "Module", "Messages", "Functions", "Ingresses", "Egresses", "Enums", "Loc", "T0", "State", "SFN_OK",
-    "SFN_RAISED", "int64_t", "uint8_t", "int32_t", "uint32_t", "size_t", "kLoc", "kT0", "kModule", "ctx", "out",
-    "slot", "tmp0", "tmp1", "c0", "it0", "std", "sfn", "main", "NULL", "errno", "assert", "stdin", "INT64_MIN",
-    "offsetof", "class", "struct", "namespace", "operator", "delete", "new", "this", "auto", "register", "u_char",
-    "h_addr", "sa_handler", "st_atime", "m_A", "l_x", "f_x", "s_x", "t_F", "e_E", "v_x", "fn_f", "on_A", "route_i",
-    "kId_m_A", "kDesc_m_A", "kType_m_A", "init_s_x", "Optional", "abi", "gen", "Ctx", "Raised", "sfn_str"};
+    "Module",  "Messages",   "Functions", "Ingresses", "Egresses", "Enums",     "Loc",       "T0",       "State",
+    "SFN_OK",  "SFN_RAISED", "int64_t",   "uint8_t",   "int32_t",  "uint32_t",  "size_t",    "kLoc",     "kT0",
+    "kModule", "ctx",        "out",       "slot",      "tmp0",     "tmp1",      "c0",        "it0",      "std",
+    "sfn",     "main",       "NULL",      "errno",     "assert",   "stdin",     "INT64_MIN", "offsetof", "class",
+    "struct",  "namespace",  "operator",  "delete",    "new",      "this",      "auto",      "register", "u_char",
+    "h_addr",  "sa_handler", "st_atime",  "m_A",       "l_x",      "f_x",       "s_x",       "t_F",      "e_E",
+    "v_x",     "fn_f",       "on_A",      "route_i",   "kId_m_A",  "kDesc_m_A", "kType_m_A", "init_s_x", "Optional",
+    "abi",     "gen",        "Ctx",       "Raised",    "sfn_str"};
 
 struct Names {
   std::string pkg_enum, v0, v1, in, out, a, f, s_extra, field_k, field_x, field_e, field_v, local, loop;
@@ -66,9 +68,9 @@ ClashProgram program(const Names& n) {
   ClashProgram p;
   p.source = s.str();
   // Two messages to one instance: on_In is 2 + 5 after the first (x = 4) and 2 + 5 + 10 after the second (x = 9).
-  p.input = "{\"ingress\":\"i\",\"value\":{\"" + n.field_k + "\":1,\"" + n.field_x + "\":4,\"" + n.field_e + "\":\"" + n.v1 +
-            "\"}}\n{\"ingress\":\"i\",\"value\":{\"" + n.field_k + "\":1,\"" + n.field_x + "\":9,\"" + n.field_e +
-            "\":\"" + n.v0 + "\"}}\n";
+  p.input = "{\"ingress\":\"i\",\"value\":{\"" + n.field_k + "\":1,\"" + n.field_x + "\":4,\"" + n.field_e + "\":\"" +
+            n.v1 + "\"}}\n{\"ingress\":\"i\",\"value\":{\"" + n.field_k + "\":1,\"" + n.field_x + "\":9,\"" +
+            n.field_e + "\":\"" + n.v0 + "\"}}\n";
   const int rest = 3 + 5 + 7 + 11 + 5;
   p.expected = "{\"egress\":\"outs\",\"value\":{\"" + n.field_v + "\":" + std::to_string(7 + rest + 100) + "}}\n" +
                "{\"egress\":\"outs\",\"value\":{\"" + n.field_v + "\":" + std::to_string(17 + rest) + "}}\n";
@@ -78,8 +80,8 @@ ClashProgram program(const Names& n) {
 // Program 0: the clashes of issue 11 in their roles; others: the clash list dealt at random.
 Names names(unsigned index) {
   if (index == 0)
-    return {"int64_t", "uint8_t", "int32_t", "Module", "SFN_OK", "A", "F", "uint32_t", "Loc", "T0", "State", "Messages",
-            "Module", "Functions"};
+    return {"int64_t",  "uint8_t", "int32_t", "Module", "SFN_OK",   "A",      "F",
+            "uint32_t", "Loc",     "T0",      "State",  "Messages", "Module", "Functions"};
   std::vector<std::string> pool = kClashes;
   std::mt19937_64 rng(index);
   std::shuffle(pool.begin(), pool.end(), rng);
@@ -112,7 +114,8 @@ class ClashNames : public ::testing::TestWithParam<unsigned> {};
 
 TEST_P(ClashNames, BothBackendsCompileAndPrintTheExpectedEgress) {
   const ClashProgram p = program(names(GetParam()));
-  const fs::path dir = fs::temp_directory_path() / ("sfn_clash_" + std::to_string(GetParam()) + "_" + std::to_string(::getpid()));
+  const fs::path dir =
+      fs::temp_directory_path() / ("sfn_clash_" + std::to_string(GetParam()) + "_" + std::to_string(::getpid()));
   fs::create_directories(dir);
   std::ofstream(dir / "clash.sfn") << p.source;
   std::ofstream(dir / "input.jsonl") << p.input;

@@ -24,7 +24,8 @@ int main(int argc, char** argv) {
       }
       std::printf("%-45s %-4s %8.1f ms", argv[i], backend == sfn::driver::Backend::llvm ? "llvm" : "cpp", r.compile_ms);
       if (backend == sfn::driver::Backend::llvm)
-        std::printf("  (lower %.1f, -O%u %.1f, codegen %.1f)", r.lower_ms, options.opt_level, r.optimize_ms, r.codegen_ms);
+        std::printf("  (lower %.1f, -O%u %.1f, codegen %.1f)", r.lower_ms, options.opt_level, r.optimize_ms,
+                    r.codegen_ms);
       std::printf("\n");
     }
   }

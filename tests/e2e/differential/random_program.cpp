@@ -26,23 +26,26 @@ class Gen {
       << "message Ping {\n  n: int;\n  tag: string;\n  box: Inner;\n}\n\n"
       << "message Line {\n  text: string;\n}\n\n"
       << "ingress ins(i: In) -> G(\"g\");\negress out: Line;\n\n"
-      << "fn helper(x: int, y: int) -> int {\n" << fn_body() << "}\n\n"
+      << "fn helper(x: int, y: int) -> int {\n"
+      << fn_body() << "}\n\n"
       << "fn peek(x: Inner?, d: int) -> int {\n  if (x == none) {\n    return d;\n  }\n"
       << "  return x!.v + (x!.w ?? d);\n}\n\n"
       << "function G(id: string) {\n"
       << "  state total: int = 0;\n  state names: list<string> = [];\n  state hist: map<string, int> = {};\n"
       << "  state pending: timer?;\n  state seen: list<int?> = [];\n\n"
-      << "  on In(m) {\n" << handler_body(true) << "  }\n\n"
-      << "  on Ping(p) {\n" << handler_body(false) << "  }\n}\n";
+      << "  on In(m) {\n"
+      << handler_body(true) << "  }\n\n"
+      << "  on Ping(p) {\n"
+      << handler_body(false) << "  }\n}\n";
     return o.str();
   }
 
   std::string input() {
     std::ostringstream o;
     for (int i = 0; i < 6; ++i)
-      o << "{\"ingress\":\"ins\",\"value\":{\"a\":" << small() << ",\"b\":" << small() << ",\"f\":" << pick<std::string>({"0.5", "-3.25", "0", "1e300", "7"})
-        << ",\"s\":\"" << pick<std::string>({"", "ab", "Zed", " x y "}) << "\""
-        << pick<std::string>({"", ",\"o\":4", ",\"o\":null"})
+      o << "{\"ingress\":\"ins\",\"value\":{\"a\":" << small() << ",\"b\":" << small()
+        << ",\"f\":" << pick<std::string>({"0.5", "-3.25", "0", "1e300", "7"}) << ",\"s\":\""
+        << pick<std::string>({"", "ab", "Zed", " x y "}) << "\"" << pick<std::string>({"", ",\"o\":4", ",\"o\":null"})
         << pick<std::string>({"", ",\"inner\":{\"v\":2}", ",\"inner\":{\"v\":-1,\"w\":5}"}) << "},\"at\":\"" << i + 1
         << "s\"}\n";
     return o.str();
@@ -57,7 +60,9 @@ class Gen {
   }
   int below(int n) { return static_cast<int>(next() % static_cast<std::uint64_t>(n)); }
   template <class X>
-  X pick(std::vector<X> xs) { return xs[below(static_cast<int>(xs.size()))]; }
+  X pick(std::vector<X> xs) {
+    return xs[below(static_cast<int>(xs.size()))];
+  }
   std::string small() { return std::to_string(below(21) - 10); }
 
   struct Var {
@@ -80,15 +85,24 @@ class Gen {
 
   std::string expr(T t, int depth) {
     switch (t) {
-      case T::Int: return int_expr(depth);
-      case T::Float: return float_expr(depth);
-      case T::Str: return str_expr(depth);
-      case T::Bool: return bool_expr(depth);
-      case T::List: return "[" + int_expr(depth) + ", " + int_expr(depth) + "]";
-      case T::Map: return "{\"a\": " + int_expr(depth) + ", \"b\": " + int_expr(depth) + "}";
-      case T::Opt: return opt_expr(depth);
-      case T::OptList: return "[" + opt_expr(depth) + ", " + opt_expr(depth) + "]";
-      case T::OptMap: return "{\"a\": " + opt_expr(depth) + ", \"b\": none}";
+      case T::Int:
+        return int_expr(depth);
+      case T::Float:
+        return float_expr(depth);
+      case T::Str:
+        return str_expr(depth);
+      case T::Bool:
+        return bool_expr(depth);
+      case T::List:
+        return "[" + int_expr(depth) + ", " + int_expr(depth) + "]";
+      case T::Map:
+        return "{\"a\": " + int_expr(depth) + ", \"b\": " + int_expr(depth) + "}";
+      case T::Opt:
+        return opt_expr(depth);
+      case T::OptList:
+        return "[" + opt_expr(depth) + ", " + opt_expr(depth) + "]";
+      case T::OptMap:
+        return "{\"a\": " + opt_expr(depth) + ", \"b\": none}";
     }
     return "0";
   }
@@ -102,21 +116,46 @@ class Gen {
   std::string int_expr(int d) {
     if (d <= 0 || below(10) < 3)
       return leaf(T::Int, {"0", "1", "2", "3", "7", "(-5)", "100", "9223372036854775807", "(-9223372036854775807)",
-                           fn_ ? "x" : in_msg_ ? "m.a" : "p.n", fn_ ? "y" : in_msg_ ? "m.b" : "total"});
+                           fn_       ? "x"
+                           : in_msg_ ? "m.a"
+                                     : "p.n",
+                           fn_       ? "y"
+                           : in_msg_ ? "m.b"
+                                     : "total"});
     switch (below(15)) {
-      case 0: case 1: case 2: case 3:
+      case 0:
+      case 1:
+      case 2:
+      case 3:
         return "(" + int_expr(d - 1) + " " + pick<std::string>({"+", "-", "*", "/", "%"}) + " " + int_expr(d - 1) + ")";
-      case 4: return "(-" + int_expr(d - 1) + ")";
-      case 5: return "abs(" + int_expr(d - 1) + ")";
-      case 6: return pick<std::string>({"min", "max"}) + "(" + int_expr(d - 1) + ", " + int_expr(d - 1) + ")";
-      case 7: return "int(" + float_expr(d - 1) + ")";
-      case 8: return str_expr(d - 1) + ".len()";
-      case 9: if (auto ls = of(T::List); !ls.empty()) return pick(ls) + (below(2) ? ".len()" : "[" + int_expr(d - 1) + "]"); break;
-      case 10: if (auto ms = of(T::Map); !ms.empty()) return pick(ms) + "[\"" + pick<std::string>({"a", "b", "c"}) + "\"]"; break;
-      case 11: if (auto os = of(T::Opt); !os.empty()) return below(3) ? pick(os) + "!" : "(" + pick(os) + " ?? " + int_expr(d - 1) + ")"; break;
-      case 12: if (!fn_) return "helper(" + int_expr(d - 1) + ", " + int_expr(d - 1) + ")"; break;
-      case 13: if (!fn_) return "peek(" + msg_opt() + ", " + int_expr(d - 1) + ")"; break;
-      default: break;
+      case 4:
+        return "(-" + int_expr(d - 1) + ")";
+      case 5:
+        return "abs(" + int_expr(d - 1) + ")";
+      case 6:
+        return pick<std::string>({"min", "max"}) + "(" + int_expr(d - 1) + ", " + int_expr(d - 1) + ")";
+      case 7:
+        return "int(" + float_expr(d - 1) + ")";
+      case 8:
+        return str_expr(d - 1) + ".len()";
+      case 9:
+        if (auto ls = of(T::List); !ls.empty()) return pick(ls) + (below(2) ? ".len()" : "[" + int_expr(d - 1) + "]");
+        break;
+      case 10:
+        if (auto ms = of(T::Map); !ms.empty()) return pick(ms) + "[\"" + pick<std::string>({"a", "b", "c"}) + "\"]";
+        break;
+      case 11:
+        if (auto os = of(T::Opt); !os.empty())
+          return below(3) ? pick(os) + "!" : "(" + pick(os) + " ?? " + int_expr(d - 1) + ")";
+        break;
+      case 12:
+        if (!fn_) return "helper(" + int_expr(d - 1) + ", " + int_expr(d - 1) + ")";
+        break;
+      case 13:
+        if (!fn_) return "peek(" + msg_opt() + ", " + int_expr(d - 1) + ")";
+        break;
+      default:
+        break;
     }
     return leaf(T::Int, {"4", "(-1)"});
   }
@@ -125,40 +164,69 @@ class Gen {
     if (d <= 0 || below(10) < 4)
       return leaf(T::Float, {"1.5", "0.0", "(-2.25)", "1e300", "(0.0 / 0.0)", fn_ || !in_msg_ ? "0.1" : "m.f"});
     switch (below(4)) {
-      case 3: return pick<std::string>({"min", "max"}) + "(" + float_expr(d - 1) + ", " + float_expr(d - 1) + ")";
-      case 0: return "(" + float_expr(d - 1) + " " + pick<std::string>({"+", "-", "*", "/"}) + " " + float_expr(d - 1) + ")";
-      case 1: return "float(" + int_expr(d - 1) + ")";
-      default: return "(-" + float_expr(d - 1) + ")";
+      case 3:
+        return pick<std::string>({"min", "max"}) + "(" + float_expr(d - 1) + ", " + float_expr(d - 1) + ")";
+      case 0:
+        return "(" + float_expr(d - 1) + " " + pick<std::string>({"+", "-", "*", "/"}) + " " + float_expr(d - 1) + ")";
+      case 1:
+        return "float(" + int_expr(d - 1) + ")";
+      default:
+        return "(-" + float_expr(d - 1) + ")";
     }
   }
 
   std::string str_expr(int d) {
     if (d <= 0 || below(10) < 3)
-      return leaf(T::Str, {"\"\"", "\"q\"", "\"a b\"", fn_ ? "\"f\"" : in_msg_ ? "m.s" : "p.tag", fn_ ? "\"g\"" : "id"});
+      return leaf(T::Str, {"\"\"", "\"q\"", "\"a b\"",
+                           fn_       ? "\"f\""
+                           : in_msg_ ? "m.s"
+                                     : "p.tag",
+                           fn_ ? "\"g\"" : "id"});
     switch (below(8)) {
-      case 6: return "\"${" + opt_expr(d - 1) + "}|${none}|${" + (fn_ || below(2) ? "[none]" : "seen") + "}\"";
-      case 7: return "string(" + pick<std::string>({"none", opt_expr(d - 1)}) + ")";
-      case 0: return "\"<${" + int_expr(d - 1) + "}|${" + float_expr(d - 1) + "}|${" + str_expr(d - 1) + "}>\"";
-      case 1: return "(" + str_expr(d - 1) + " + " + str_expr(d - 1) + ")";
-      case 2: return "string(" + int_expr(d - 1) + ")";
-      case 3: return str_expr(d - 1) + "." + pick<std::string>({"upper()", "trim()", "lower()"});
-      case 4: if (auto ls = of(T::List); !ls.empty()) return "\"${" + pick(ls) + "}\""; break;
-      case 5: if (auto ms = of(T::Map); !ms.empty()) return "\"${" + pick(ms) + "}\""; break;
-      default: break;
+      case 6:
+        return "\"${" + opt_expr(d - 1) + "}|${none}|${" + (fn_ || below(2) ? "[none]" : "seen") + "}\"";
+      case 7:
+        return "string(" + pick<std::string>({"none", opt_expr(d - 1)}) + ")";
+      case 0:
+        return "\"<${" + int_expr(d - 1) + "}|${" + float_expr(d - 1) + "}|${" + str_expr(d - 1) + "}>\"";
+      case 1:
+        return "(" + str_expr(d - 1) + " + " + str_expr(d - 1) + ")";
+      case 2:
+        return "string(" + int_expr(d - 1) + ")";
+      case 3:
+        return str_expr(d - 1) + "." + pick<std::string>({"upper()", "trim()", "lower()"});
+      case 4:
+        if (auto ls = of(T::List); !ls.empty()) return "\"${" + pick(ls) + "}\"";
+        break;
+      case 5:
+        if (auto ms = of(T::Map); !ms.empty()) return "\"${" + pick(ms) + "}\"";
+        break;
+      default:
+        break;
     }
     return "\"k\"";
   }
 
   std::string bool_expr(int d) {
     switch (below(7)) {
-      case 0: return "(" + int_expr(d - 1) + " " + pick<std::string>({"<", "<=", "==", "!=", ">", ">="}) + " " + int_expr(d - 1) + ")";
-      case 1: return "(" + float_expr(d - 1) + " " + pick<std::string>({"<", "==", "!="}) + " " + float_expr(d - 1) + ")";
-      case 2: return "(" + str_expr(d - 1) + " " + pick<std::string>({"==", "<", "!="}) + " " + str_expr(d - 1) + ")";
-      case 3: if (auto ls = of(T::List); !ls.empty()) return pick(ls) + ".contains(" + int_expr(d - 1) + ")"; break;
-      case 4: if (auto ms = of(T::Map); !ms.empty()) return pick(ms) + ".contains(" + str_expr(d - 1) + ")"; break;
-      case 5: return "(" + opt_expr(d - 1) + " " + pick<std::string>({"==", "!="}) + " " +
-                     pick<std::string>({"none", int_expr(d - 1), opt_expr(d - 1)}) + ")";
-      default: return "!(" + int_expr(d - 1) + " > 0)";
+      case 0:
+        return "(" + int_expr(d - 1) + " " + pick<std::string>({"<", "<=", "==", "!=", ">", ">="}) + " " +
+               int_expr(d - 1) + ")";
+      case 1:
+        return "(" + float_expr(d - 1) + " " + pick<std::string>({"<", "==", "!="}) + " " + float_expr(d - 1) + ")";
+      case 2:
+        return "(" + str_expr(d - 1) + " " + pick<std::string>({"==", "<", "!="}) + " " + str_expr(d - 1) + ")";
+      case 3:
+        if (auto ls = of(T::List); !ls.empty()) return pick(ls) + ".contains(" + int_expr(d - 1) + ")";
+        break;
+      case 4:
+        if (auto ms = of(T::Map); !ms.empty()) return pick(ms) + ".contains(" + str_expr(d - 1) + ")";
+        break;
+      case 5:
+        return "(" + opt_expr(d - 1) + " " + pick<std::string>({"==", "!="}) + " " +
+               pick<std::string>({"none", int_expr(d - 1), opt_expr(d - 1)}) + ")";
+      default:
+        return "!(" + int_expr(d - 1) + " > 0)";
     }
     return "true";
   }
@@ -167,14 +235,29 @@ class Gen {
   // `map<string, int?>` (first, last, pop, get), which give the element as it is.
   std::string opt_expr(int d) {
     switch (below(8)) {
-      case 0: return "none";
-      case 1: if (!fn_ && in_msg_) return "m.o"; break;
-      case 2: if (auto ls = of(T::OptList); !ls.empty()) return pick(ls) + "." + pick<std::string>({"first()", "last()"}); break;
-      case 3: if (auto ls = of(T::OptList, true); !ls.empty()) return pick(ls) + ".pop()"; break;
-      case 4: if (auto ms = of(T::OptMap); !ms.empty()) return pick(ms) + ".get(\"" + pick<std::string>({"a", "b", "c"}) + "\")"; break;
-      case 5: if (auto os = of(T::Opt); !os.empty()) return "(" + pick(os) + " ?? " + opt_expr(d - 1) + ")"; break;
-      case 6: if (!fn_) return pick<std::string>({"seen.first()", "seen.last()"}); break;
-      default: break;
+      case 0:
+        return "none";
+      case 1:
+        if (!fn_ && in_msg_) return "m.o";
+        break;
+      case 2:
+        if (auto ls = of(T::OptList); !ls.empty()) return pick(ls) + "." + pick<std::string>({"first()", "last()"});
+        break;
+      case 3:
+        if (auto ls = of(T::OptList, true); !ls.empty()) return pick(ls) + ".pop()";
+        break;
+      case 4:
+        if (auto ms = of(T::OptMap); !ms.empty())
+          return pick(ms) + ".get(\"" + pick<std::string>({"a", "b", "c"}) + "\")";
+        break;
+      case 5:
+        if (auto os = of(T::Opt); !os.empty()) return "(" + pick(os) + " ?? " + opt_expr(d - 1) + ")";
+        break;
+      case 6:
+        if (!fn_) return pick<std::string>({"seen.first()", "seen.last()"});
+        break;
+      default:
+        break;
     }
     return d > 0 ? int_expr(d - 1) : "5";
   }
@@ -200,8 +283,8 @@ class Gen {
     const int roll = below(depth > 1 ? 10 : 16);
     if (roll < 3) {
       T t = pick<T>({T::Int, T::Int, T::Float, T::Str, T::List, T::Map, T::Opt, T::OptList, T::OptMap});
-      static const char* names[] = {"int", "float", "string", "bool", "list<int>", "map<string, int>", "int?",
-                                    "list<int?>", "map<string, int?>"};
+      static const char* names[] = {"int",  "float",      "string",           "bool", "list<int>", "map<string, int>",
+                                    "int?", "list<int?>", "map<string, int?>"};
       std::string e = expr(t, 2);
       o << ind << "var " << fresh(t) << ": " << names[static_cast<int>(t)] << " = " << e << ";\n";
     } else if (roll < 5) {
@@ -219,12 +302,13 @@ class Gen {
     } else if (roll < 7) {
       o << ind << "emit Line { text: " << str_expr(3) << " } to out;\n";
     } else if (roll < 8) {
-      o << ind << pick<std::string>({"total += " + int_expr(2), "names.push(" + str_expr(2) + ")",
-                                     "hist[" + str_expr(1) + "] = " + int_expr(2)}) << ";\n";
+      o << ind
+        << pick<std::string>({"total += " + int_expr(2), "names.push(" + str_expr(2) + ")",
+                              "hist[" + str_expr(1) + "] = " + int_expr(2)})
+        << ";\n";
     } else if (roll < 9 && in_msg_) {
       o << ind << "send Ping { n: " << int_expr(2) << ", tag: " << str_expr(1) << ", box: Inner { v: " << int_expr(1)
-        << " } } to G("
-        << pick<std::string>({"\"g\"", "\"h\"", "m.s"}) << ");\n";
+        << " } } to G(" << pick<std::string>({"\"g\"", "\"h\"", "m.s"}) << ");\n";
     } else if (roll < 10) {
       o << ind << "if (" << bool_expr(2) << ") {\n";
       nested(o, ind, depth, 2);
@@ -242,13 +326,16 @@ class Gen {
       o << ind << "}\n";
     } else if (roll < 13) {
       std::string c = "c" + std::to_string(counter_++);
-      o << ind << "var " << c << " = 0;\n" << ind << "while (" << c << " < " << below(4) << ") {\n"
+      o << ind << "var " << c << " = 0;\n"
+        << ind << "while (" << c << " < " << below(4) << ") {\n"
         << ind << "  " << c << " += 1;\n";
       nested(o, ind, depth, 2);
       o << ind << "  if (" << bool_expr(1) << ") {\n" << ind << "    break;\n" << ind << "  }\n" << ind << "}\n";
     } else if (roll < 14) {
-      o << ind << "if (" << bool_expr(2) << ") {\n" << ind << "  emit Line { text: \"early\" } to out;\n"
-        << ind << "  return;\n" << ind << "}\n";
+      o << ind << "if (" << bool_expr(2) << ") {\n"
+        << ind << "  emit Line { text: \"early\" } to out;\n"
+        << ind << "  return;\n"
+        << ind << "}\n";
     } else if (roll < 15) {
       auto ls = of(T::List);
       if (ls.empty()) return stmt(o, ind, depth);
@@ -259,7 +346,9 @@ class Gen {
       vars_.pop_back();
       o << ind << "}\n";
     } else {
-      o << ind << "if (" << bool_expr(1) << ") {\n" << ind << "  fail \"failed \" + " << str_expr(1) << ";\n" << ind << "}\n";
+      o << ind << "if (" << bool_expr(1) << ") {\n"
+        << ind << "  fail \"failed \" + " << str_expr(1) << ";\n"
+        << ind << "}\n";
     }
   }
 

@@ -35,13 +35,15 @@ class RandomProgram : public ::testing::TestWithParam<std::uint64_t> {};
 TEST_P(RandomProgram, BothBackendsAgree) {
   const std::uint64_t seed = GetParam();
   const auto program = sfn::testing::random_program(seed);
-  const fs::path dir = fs::temp_directory_path() / ("sfn_random_" + std::to_string(seed) + "_" + std::to_string(::getpid()));
+  const fs::path dir =
+      fs::temp_directory_path() / ("sfn_random_" + std::to_string(seed) + "_" + std::to_string(::getpid()));
   fs::create_directories(dir);
   const fs::path source = dir / ("gen" + std::to_string(seed) + ".sfn");
   std::ofstream(source) << program.source;
   std::ofstream(dir / "input.jsonl") << program.input;
   const auto both = sfn::testing::run_both(source, dir / "input.jsonl");
-  const std::string context = "seed " + std::to_string(seed) + "; program:\n" + program.source + "input:\n" + program.input;
+  const std::string context =
+      "seed " + std::to_string(seed) + "; program:\n" + program.source + "input:\n" + program.input;
   fs::remove_all(dir);
   ASSERT_EQ(both.error, "") << context;
   EXPECT_EQ(both.llvm_descriptor, both.cpp_descriptor) << context;

@@ -25,8 +25,8 @@ TEST_P(GoldenCpp, MatchesGolden) {
   fs::path src = dir / (GetParam() + ".sfn"), golden = dir / (GetParam() + ".cpp");
   fs::path out = fs::temp_directory_path() / ("sfn_golden_cpp_" + GetParam() + std::to_string(::getpid()));
   // Run from the golden directory so the generated header names the file as `<name>.sfn`.
-  std::string cmd = "cd " + dir.string() + " && " + SFN_BIN + " emit cpp " + src.filename().string() + " > " +
-                    out.string() + " 2>&1";
+  std::string cmd =
+      "cd " + dir.string() + " && " + SFN_BIN + " emit cpp " + src.filename().string() + " > " + out.string() + " 2>&1";
   int rc = std::system(cmd.c_str());
   std::string actual = read_file(out);
   fs::remove(out);

@@ -49,8 +49,8 @@ TEST_P(Example, RunsAndMatchesExpectedOutput) {
                " --clock virtual --workers 1" + options + " --state-dir " + state.string() + " > " +
                (work / "out").string() + " 2> " + (work / "err").string());
     EXPECT_EQ(rc, 0) << options << ": " << read_file(work / "err");
-    EXPECT_EQ(read_file(work / "out"), read_file(dir / "expected.jsonl"))
-        << "options:" << options << "\nstderr:\n" << read_file(work / "err");
+    EXPECT_EQ(read_file(work / "out"), read_file(dir / "expected.jsonl")) << "options:" << options << "\nstderr:\n"
+                                                                          << read_file(work / "err");
   }
   fs::remove_all(work);
 }
@@ -63,7 +63,9 @@ std::vector<std::string> examples() {
   return names;
 }
 
-std::string test_name(const ::testing::TestParamInfo<std::string>& info) { return sfn::testing::identifier(info.param); }
+std::string test_name(const ::testing::TestParamInfo<std::string>& info) {
+  return sfn::testing::identifier(info.param);
+}
 
 INSTANTIATE_TEST_SUITE_P(Examples, Example, ::testing::ValuesIn(examples()), test_name);
 
@@ -97,8 +99,8 @@ TEST(GreeterDefaults, RestartWithoutWorkersKeepsTheLayoutAndTheState) {
   auto first = sfn::testing::run_command({SFN_BIN, "run", (dir / "greeter.sfn").string(), "--input",
                                           (dir / "input.jsonl").string(), "--workers", "2", "--state-dir", state});
   ASSERT_EQ(first.status, 0) << first.err;
-  auto second = sfn::testing::run_command(
-      {SFN_BIN, "run", (dir / "greeter.sfn").string(), "--input", (dir / "input.jsonl").string(), "--state-dir", state});
+  auto second = sfn::testing::run_command({SFN_BIN, "run", (dir / "greeter.sfn").string(), "--input",
+                                           (dir / "input.jsonl").string(), "--state-dir", state});
   ASSERT_EQ(second.status, 0) << second.err;
   EXPECT_NE(second.out.find("Hello Ann, you are visitor #6!"), std::string::npos) << second.out;
   EXPECT_NE(second.out.find("Hello Bob, you are visitor #2!"), std::string::npos) << second.out;

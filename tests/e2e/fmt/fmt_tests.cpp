@@ -42,8 +42,7 @@ std::string fmt_stdin(const std::string& text, int expected_status = 0) {
 std::vector<fs::path> repository_files() {
   const fs::path root = SFN_SOURCE_DIR;
   std::vector<fs::path> files;
-  for (const auto& f : sfn::testing::sfn_files_under(
-           {root / "examples", root / "stdlib", root / "tests"})) {
+  for (const auto& f : sfn::testing::sfn_files_under({root / "examples", root / "stdlib", root / "tests"})) {
     const std::string p = f.string();
     if (p.find("fail_syntax") == std::string::npos && p.find(".in.sfn") == std::string::npos) {
       files.push_back(f);
@@ -112,8 +111,7 @@ TEST(FmtRepository, KeepsCommentsInsertedEverywhere) {
 // second comment lands at the start of a line, so it is formatted as a comment of its own line
 // in the first pass already (the second pass sees it there).
 TEST(FmtComments, AMultiLineBlockCommentAndAnotherBeforeABraceAreIdempotent) {
-  const std::string want =
-      "package a;\n\nfn f(a: int) -> int /* one\n  two */\n/* three */\n{\n  return a;\n}\n";
+  const std::string want = "package a;\n\nfn f(a: int) -> int /* one\n  two */\n/* three */\n{\n  return a;\n}\n";
   EXPECT_EQ(fmt_stdin("package a;\n\nfn f(a: int) -> int /* one\n  two */ /* three */ {\n  return a;\n}\n"), want);
   EXPECT_EQ(fmt_stdin(want), want);
 }
@@ -122,8 +120,9 @@ TEST(FmtComments, AMultiLineBlockCommentAndAnotherBeforeABraceAreIdempotent) {
 // swapped, and the file refused); a `///` before a comma stays there (after the comma it
 // would document the next enum value).
 TEST(FmtComments, CommentsOnBothSidesOfACommaKeepTheirOrder) {
-  EXPECT_EQ(fmt_stdin("package a;\n\nfn f(a: int /* x */, /* y */ b: int) -> int {\n  return f(a /* p */, /* q */ b);\n}\n"),
-            "package a;\n\nfn f(a: int, /* x */ /* y */ b: int) -> int {\n  return f(a, /* p */ /* q */ b);\n}\n");
+  EXPECT_EQ(
+      fmt_stdin("package a;\n\nfn f(a: int /* x */, /* y */ b: int) -> int {\n  return f(a /* p */, /* q */ b);\n}\n"),
+      "package a;\n\nfn f(a: int, /* x */ /* y */ b: int) -> int {\n  return f(a, /* p */ /* q */ b);\n}\n");
   const std::string doc = "package a;\n\nenum E {\n  A /// not B's doc\n  ,\n  B,\n}\n";
   EXPECT_EQ(fmt_stdin("package a;\n\nenum E { A /// not B's doc\n, B }\n"), doc);
   EXPECT_EQ(fmt_stdin(doc), doc);
@@ -199,15 +198,16 @@ TEST_P(RunProgramFormatted, KeepsEgress) {
   const fs::path work = dir.path / name;
   // The run tests' module cache: the formatted program is the same C++, so usually a cache hit.
   ::setenv("SFN_CACHE_DIR", SFN_RUN_CACHE_DIR, 1);
-  auto r = run_command({SFN_BINARY, "run", name + ".sfn", "--input", "input.jsonl", "--clock", "virtual",
-                        "--workers", "1", "--state-dir", (dir.path / "state").string()},
+  auto r = run_command({SFN_BINARY, "run", name + ".sfn", "--input", "input.jsonl", "--clock", "virtual", "--workers",
+                        "1", "--state-dir", (dir.path / "state").string()},
                        "", work.string());
   EXPECT_EQ(r.status, 0) << r.err;
   EXPECT_EQ(non_empty_lines(r.out), non_empty_lines(read_file(work / "expected.jsonl")));
 }
 
 INSTANTIATE_TEST_SUITE_P(Fmt, RunProgramFormatted,
-                         ::testing::ValuesIn(sfn::testing::subdirectory_names(fs::path(SFN_SOURCE_DIR) / "tests/compiler/run")),
+                         ::testing::ValuesIn(sfn::testing::subdirectory_names(fs::path(SFN_SOURCE_DIR) /
+                                                                              "tests/compiler/run")),
                          [](const auto& info) { return sfn::testing::identifier(info.param); });
 
 }  // namespace

@@ -41,17 +41,17 @@ class Installed : public ::testing::Test {
 
 TEST_F(Installed, InstalledSfnBuildsAStandaloneExecutable) {
   const fs::path lib = prefix / SFN_INSTALL_LIBDIR;
-  for (const fs::path& p : {prefix / "bin/sfn", prefix / "include/sfn/abi.h", prefix / "include/sfn/abi_cpp.h",
-                            prefix / "include/sfn/runtime.h", prefix / "include/sfn/run_options.h",
-                            prefix / "include/sfn_std.h", lib / "libsfn_runtime.a", lib / "libsfn_stdlib.a",
-                            lib / "libsfn_main.a", lib / "cmake/sfn/sfnConfig.cmake",
-                            lib / "cmake/sfn/sfnConfigVersion.cmake"})
+  for (const fs::path& p :
+       {prefix / "bin/sfn", prefix / "include/sfn/abi.h", prefix / "include/sfn/abi_cpp.h",
+        prefix / "include/sfn/runtime.h", prefix / "include/sfn/run_options.h", prefix / "include/sfn_std.h",
+        lib / "libsfn_runtime.a", lib / "libsfn_stdlib.a", lib / "libsfn_main.a", lib / "cmake/sfn/sfnConfig.cmake",
+        lib / "cmake/sfn/sfnConfigVersion.cmake"})
     EXPECT_TRUE(fs::exists(p)) << p << " was not installed";
 
   const fs::path greeter_dir = fs::path(SFN_EXAMPLES_DIR) / "greeter";
   const std::string exe = (work / "greeter").string();
-  const auto build = run_command({(prefix / "bin/sfn").string(), "build", "--verbose",
-                                  (greeter_dir / "greeter.sfn").string(), "-o", exe});
+  const auto build = run_command(
+      {(prefix / "bin/sfn").string(), "build", "--verbose", (greeter_dir / "greeter.sfn").string(), "-o", exe});
   ASSERT_EQ(build.status, 0) << build.err;
   // It linked the installed runtime, not the build tree's.
   EXPECT_NE(build.err.find((lib / "libsfn_runtime.a").string()), std::string::npos) << build.err;
@@ -79,7 +79,13 @@ TEST_P(UserProject, BuildsWithSfnAddProgram) {
   const fs::path src = work / "project";
   fs::copy(SFN_USER_PROJECT_DIR, src, fs::copy_options::recursive);
   const fs::path bin = work / "project-build";
-  std::vector<std::string> configure_args = {SFN_CMAKE, "-S", src.string(), "-B", bin.string(), "-G", GetParam(),
+  std::vector<std::string> configure_args = {SFN_CMAKE,
+                                             "-S",
+                                             src.string(),
+                                             "-B",
+                                             bin.string(),
+                                             "-G",
+                                             GetParam(),
                                              "-DCMAKE_CXX_COMPILER=" + std::string(SFN_CXX_COMPILER),
                                              "-DCMAKE_PREFIX_PATH=" + prefix.string()};
   if (GetParam() == "Ninja") configure_args.push_back("-DCMAKE_MAKE_PROGRAM=" + std::string(SFN_MAKE_PROGRAM));

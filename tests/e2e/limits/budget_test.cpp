@@ -43,8 +43,8 @@ CommandResult run_program(const fs::path& dir, const std::string& program, const
   for (const auto& l : lines) in << l << "\n";
   in.close();
   fs::remove_all(dir / "state");
-  std::vector<std::string> args = {"run", "prog.sfn", "--input", "in.jsonl", "--clock", "virtual", "--state-dir",
-                                   (dir / "state").string()};
+  std::vector<std::string> args = {"run",     "prog.sfn", "--input",     "in.jsonl",
+                                   "--clock", "virtual",  "--state-dir", (dir / "state").string()};
   args.insert(args.end(), options.begin(), options.end());
   return run_sfn(dir, args);
 }
@@ -60,8 +60,8 @@ long children_peak_kb() {
 std::string dead_letter(const std::string& address, const std::string& type, const std::string& message,
                         const std::string& error, const std::string& location) {
   return R"({"egress":"dead_letters","value":{"address":")" + address + R"(","message_type":")" + type +
-         R"(","message":)" + message + R"(,"error":")" + error + R"(","location":")" + location +
-         R"(","epoch":1}})" + "\n";
+         R"(","message":)" + message + R"(,"error":")" + error + R"(","location":")" + location + R"(","epoch":1}})" +
+         "\n";
 }
 
 std::string line(const std::string& text) { return R"({"egress":"lines","value":{"text":")" + text + "\"}}\n"; }
@@ -204,8 +204,8 @@ function Armer(id: int) {
 )";
 
 std::string arm(int id, long n, bool emits, const std::string& at) {
-  return R"({"ingress":"arms","value":{"id":)" + std::to_string(id) + R"(,"n":)" + std::to_string(n) +
-         R"(,"emits":)" + (emits ? "true" : "false") + R"(},"at":")" + at + "\"}";
+  return R"({"ingress":"arms","value":{"id":)" + std::to_string(id) + R"(,"n":)" + std::to_string(n) + R"(,"emits":)" +
+         (emits ? "true" : "false") + R"(},"at":")" + at + "\"}";
 }
 
 std::string effects_exhausted(const std::string& limit) {
@@ -221,24 +221,23 @@ TEST(EffectsBudget, AnInvocationPastItsEffectsBudgetIsADeadLetter) {
   for (const std::string& backend : kBackends) {
     SCOPED_TRACE(backend);
     ScratchDir dir("effects_budget_" + backend);
-    auto r = run_program(dir.path, kArmProgram,
-                         {arm(1, 9, false, "1s"), arm(2, 11, false, "2s"), arm(3, 10, false, "3s"),
-                          R"({"ingress":"probes","value":{"id":1},"at":"3h"})",
-                          R"({"ingress":"probes","value":{"id":2},"at":"3h"})", arm(4, 9, true, "4h"),
-                          arm(5, 10, true, "5h"), arm(6, 11, true, "6h")},
-                         {"--backend", backend, "--max-invocation-effects", "10"});
+    auto r = run_program(
+        dir.path, kArmProgram,
+        {arm(1, 9, false, "1s"), arm(2, 11, false, "2s"), arm(3, 10, false, "3s"),
+         R"({"ingress":"probes","value":{"id":1},"at":"3h"})", R"({"ingress":"probes","value":{"id":2},"at":"3h"})",
+         arm(4, 9, true, "4h"), arm(5, 10, true, "5h"), arm(6, 11, true, "6h")},
+        {"--backend", backend, "--max-invocation-effects", "10"});
     EXPECT_EQ(r.status, 0) << r.err;
     std::string lines;
     for (int i = 0; i < 9; ++i) lines += line("line " + std::to_string(i));
     const std::string effects = effects_exhausted("10");
-    EXPECT_EQ(r.out, line("armed 9") +
-                         dead_letter("arm/Armer/2", "arm.Arm", R"({"id":2,"n":11,"emits":false})", effects,
-                                     "prog.sfn:34:9") +
-                         dead_letter("arm/Armer/3", "arm.Arm", R"({"id":3,"n":10,"emits":false})", effects, "") +
-                         line("fired 9") + line("fired 0") + lines + line("armed 9") +
-                         dead_letter("arm/Armer/5", "arm.Arm", R"({"id":5,"n":10,"emits":true})", effects, "") +
-                         dead_letter("arm/Armer/6", "arm.Arm", R"({"id":6,"n":11,"emits":true})", effects,
-                                     "prog.sfn:30:5"))
+    EXPECT_EQ(r.out,
+              line("armed 9") +
+                  dead_letter("arm/Armer/2", "arm.Arm", R"({"id":2,"n":11,"emits":false})", effects, "prog.sfn:34:9") +
+                  dead_letter("arm/Armer/3", "arm.Arm", R"({"id":3,"n":10,"emits":false})", effects, "") +
+                  line("fired 9") + line("fired 0") + lines + line("armed 9") +
+                  dead_letter("arm/Armer/5", "arm.Arm", R"({"id":5,"n":10,"emits":true})", effects, "") +
+                  dead_letter("arm/Armer/6", "arm.Arm", R"({"id":6,"n":11,"emits":true})", effects, "prog.sfn:30:5"))
         << r.err;
   }
 }
@@ -394,14 +393,15 @@ TEST(InFlight, ChainsFanOutsAndTimerBurstsWithinTheBoundRun) {
   for (int id = 1; id <= 3; ++id) in.push_back(go(id, 2000, 0, 0, "1s"));
   in.push_back(go(4, 0, 90, 0, "2s"));
   for (int id = 5; id <= 7; ++id) in.push_back(go(id, 0, 0, 100, "3s"));
-  for (int id = 4; id <= 7; ++id) in.push_back(R"({"ingress":"probes","value":{"id":)" + std::to_string(id) + R"(},"at":"1m"})");
+  for (int id = 4; id <= 7; ++id)
+    in.push_back(R"({"ingress":"probes","value":{"id":)" + std::to_string(id) + R"(},"at":"1m"})");
   auto r = run_program(dir.path, kFanProgram, in, {"--workers", "2", "--max-in-flight", "100"});
   EXPECT_EQ(r.status, 0) << r.err;
   std::vector<std::string> got = lines_of(r.out);  // two workers publish in worker order
   std::sort(got.begin(), got.end());
-  EXPECT_EQ(got, lines_of(line("chain 11999 done") + line("chain 21999 done") + line("chain 31999 done") +
-                          line("sink 4 got 90") + line("sink 5 got 100") + line("sink 6 got 100") +
-                          line("sink 7 got 100")))
+  EXPECT_EQ(got,
+            lines_of(line("chain 11999 done") + line("chain 21999 done") + line("chain 31999 done") +
+                     line("sink 4 got 90") + line("sink 5 got 100") + line("sink 6 got 100") + line("sink 7 got 100")))
       << r.err;
 
   r = run_program(dir.path, kFanProgram, {go(8, 0, 500, 0, "1s")}, {"--workers", "2", "--max-in-flight", "100"});

@@ -89,8 +89,8 @@ Served serve(const fs::path& dir, const std::string& program, const std::vector<
              std::size_t processed) {
   std::ofstream(dir / "nest.sfn") << program;
   fs::remove_all(dir / "state");
-  ServerProcess server(SFN_BIN, {(dir / "nest.sfn").string(), "--state-dir", (dir / "state").string()},
-                       dir / "run.err", dir / "run.out");
+  ServerProcess server(SFN_BIN, {(dir / "nest.sfn").string(), "--state-dir", (dir / "state").string()}, dir / "run.err",
+                       dir / "run.out");
   const std::string problem = server.start();
   EXPECT_TRUE(problem.empty()) << problem;
   Served out;
@@ -178,8 +178,9 @@ TEST(RecordSize, ABigRecordIsRefusedAndTheServerStaysSmall) {
                        dir.path / "run.err", dir.path / "run.out");
   const std::string problem = server.start();
   ASSERT_TRUE(problem.empty()) << problem;
-  auto sent = run_command({SFN_BIN, "send", "blobs", "--file", "big.jsonl", "--endpoint", server.ingress(),
-                           "--timeout", "60s"}, "", dir.path.string());
+  auto sent =
+      run_command({SFN_BIN, "send", "blobs", "--file", "big.jsonl", "--endpoint", server.ingress(), "--timeout", "60s"},
+                  "", dir.path.string());
   EXPECT_EQ(sent.status, 3) << sent.err;
   for (const auto& [line, bytes] : {std::pair{1, kHuge}, std::pair{4, kLimit + 1}})
     EXPECT_NE(sent.err.find("big.jsonl:" + std::to_string(line) + ": " +
@@ -196,8 +197,9 @@ TEST(RecordSize, ABigRecordIsRefusedAndTheServerStaysSmall) {
   EXPECT_LT(peak_kb, 256 * 1024) << "a 100 MB record once took 1.9 GB";
 
   std::ofstream(dir.path / "in.jsonl") << R"({"ingress":"blobs","value":)" << blob_of(2 * kLimit) << "}\n";
-  auto input = run_command({SFN_BIN, "run", "blobs.sfn", "--input", "in.jsonl", "--state-dir",
-                            (dir.path / "input_state").string()}, "", dir.path.string());
+  auto input = run_command(
+      {SFN_BIN, "run", "blobs.sfn", "--input", "in.jsonl", "--state-dir", (dir.path / "input_state").string()}, "",
+      dir.path.string());
   EXPECT_EQ(input.status, 0) << input.err;
   EXPECT_EQ(input.out, "{\"egress\":\"sizes\",\"value\":{\"n\":" + std::to_string(2 * kLimit - 20) + "}}\n");
 }
@@ -211,9 +213,10 @@ TEST(RecordSize, SfnSendPrintsTheRefusalAndExitsNonZero) {
                          dir.path.string());
   EXPECT_EQ(bad.status, 2) << bad.err;
   EXPECT_NE(bad.err.find("--max-record-bytes"), std::string::npos) << bad.err;
-  ServerProcess server(SFN_BIN, {(dir.path / "blobs.sfn").string(), "--state-dir", (dir.path / "state").string(),
-                                 "--max-record-bytes", "2KiB"},
-                       dir.path / "run.err");
+  ServerProcess server(
+      SFN_BIN,
+      {(dir.path / "blobs.sfn").string(), "--state-dir", (dir.path / "state").string(), "--max-record-bytes", "2KiB"},
+      dir.path / "run.err");
   const std::string problem = server.start();
   ASSERT_TRUE(problem.empty()) << problem;
   auto over = run_command({SFN_BIN, "send", "blobs", blob_of(2049), "--endpoint", server.ingress()});

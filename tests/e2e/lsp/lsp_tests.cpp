@@ -15,8 +15,9 @@ using sfn::testing::Json;
 using sfn::testing::LspClient;
 
 struct Workspace {
-  Workspace() : dir(fs::temp_directory_path() / ("sfn_lsp_" + std::to_string(::getpid()) + "_" +
-                                                 ::testing::UnitTest::GetInstance()->current_test_info()->name())) {
+  Workspace()
+      : dir(fs::temp_directory_path() / ("sfn_lsp_" + std::to_string(::getpid()) + "_" +
+                                         ::testing::UnitTest::GetInstance()->current_test_info()->name())) {
     fs::remove_all(dir);
     fs::create_directories(dir);
   }
@@ -49,9 +50,7 @@ Json doc(const std::string& uri) { return {{"uri", uri}}; }
 Json at(const std::string& uri, int line, int character) {
   return {{"textDocument", doc(uri)}, {"position", pos(line, character)}};
 }
-Json at(const std::string& uri, const Json& position) {
-  return {{"textDocument", doc(uri)}, {"position", position}};
-}
+Json at(const std::string& uri, const Json& position) { return {{"textDocument", doc(uri)}, {"position", position}}; }
 Json change(const std::string& uri, int version, const Json& range, const std::string& text) {
   return {{"textDocument", {{"uri", uri}, {"version", version}}},
           {"contentChanges", {{{"range", range}, {"text", text}}}}};
@@ -85,7 +84,8 @@ function Cart(user: string) {
 )";
 
 void initialize(LspClient& lsp) {
-  Json init = lsp.request("initialize", {{"processId", nullptr}, {"rootUri", nullptr}, {"capabilities", Json::object()}});
+  Json init =
+      lsp.request("initialize", {{"processId", nullptr}, {"rootUri", nullptr}, {"capabilities", Json::object()}});
   ASSERT_TRUE(init.contains("result")) << init.dump();
   const Json& caps = init["result"]["capabilities"];
   EXPECT_EQ(caps["textDocumentSync"]["change"], 2);  // incremental
@@ -105,7 +105,8 @@ TEST(Lsp, ScriptedSession) {
   const std::string uri = ws.write("shop.sfn", kShop);
   LspClient lsp(SFN_BINARY);
   initialize(lsp);
-  lsp.notify("textDocument/didOpen", {{"textDocument", {{"uri", uri}, {"languageId", "sfn"}, {"version", 1}, {"text", kShop}}}});
+  lsp.notify("textDocument/didOpen",
+             {{"textDocument", {{"uri", uri}, {"languageId", "sfn"}, {"version", 1}, {"text", kShop}}}});
   auto diags = lsp.diagnostics_for(uri);
   ASSERT_TRUE(diags);
   EXPECT_EQ((*diags)["params"]["diagnostics"], Json::array()) << diags->dump();
@@ -123,8 +124,9 @@ TEST(Lsp, ScriptedSession) {
   EXPECT_EQ((*diags)["params"]["version"], 2);
 
   // quick fix: "did you mean `Order`?" puts the name back
-  Json actions = lsp.request("textDocument/codeAction", {{"textDocument", doc(uri)}, {"range", range(handler_type, 5)},
-                                                         {"context", {{"diagnostics", list}}}});
+  Json actions = lsp.request(
+      "textDocument/codeAction",
+      {{"textDocument", doc(uri)}, {"range", range(handler_type, 5)}, {"context", {{"diagnostics", list}}}});
   ASSERT_FALSE(actions["result"].empty()) << actions.dump();
   EXPECT_EQ(actions["result"][0]["kind"], "quickfix");
   EXPECT_EQ(actions["result"][0]["edit"]["changes"][uri][0]["newText"], "Order");
@@ -139,30 +141,36 @@ TEST(Lsp, ScriptedSession) {
   EXPECT_NE(text.find("field Order.user: string"), std::string::npos) << text;
   EXPECT_NE(text.find("Who ordered."), std::string::npos) << text;
   hover = lsp.request("textDocument/hover", at(uri, locate(shop, "count +=", 0, 1)));
-  EXPECT_NE(hover["result"]["contents"]["value"].get<std::string>().find("state count: int"), std::string::npos) << hover.dump();
+  EXPECT_NE(hover["result"]["contents"]["value"].get<std::string>().find("state count: int"), std::string::npos)
+      << hover.dump();
 
   // definition and references of `Order`
   Json def = lsp.request("textDocument/definition", at(uri, shifted(handler_type, 1)));
   EXPECT_EQ(def["result"]["uri"], uri);
   EXPECT_EQ(def["result"]["range"]["start"], locate(shop, "Order {"));
-  Json refs = lsp.request("textDocument/references", {{"textDocument", doc(uri)}, {"position", locate(shop, "Order {", 0, 1)},
+  Json refs = lsp.request("textDocument/references", {{"textDocument", doc(uri)},
+                                                      {"position", locate(shop, "Order {", 0, 1)},
                                                       {"context", {{"includeDeclaration", true}}}});
   EXPECT_EQ(refs["result"].size(), 3u) << refs.dump();  // declaration, ingress parameter type, handler
 
   // rename: a clash and a keyword are refused; a fresh name edits every occurrence
   const Json order = locate(shop, "Order {", 0, 1);
-  Json clash = lsp.request("textDocument/rename", {{"textDocument", doc(uri)}, {"position", order}, {"newName", "Receipt"}});
+  Json clash =
+      lsp.request("textDocument/rename", {{"textDocument", doc(uri)}, {"position", order}, {"newName", "Receipt"}});
   EXPECT_TRUE(clash.contains("error")) << clash.dump();
-  Json keyword = lsp.request("textDocument/rename", {{"textDocument", doc(uri)}, {"position", order}, {"newName", "state"}});
+  Json keyword =
+      lsp.request("textDocument/rename", {{"textDocument", doc(uri)}, {"position", order}, {"newName", "state"}});
   EXPECT_TRUE(keyword.contains("error")) << keyword.dump();
-  Json renamed = lsp.request("textDocument/rename", {{"textDocument", doc(uri)}, {"position", order}, {"newName", "Purchase"}});
+  Json renamed =
+      lsp.request("textDocument/rename", {{"textDocument", doc(uri)}, {"position", order}, {"newName", "Purchase"}});
   EXPECT_EQ(renamed["result"]["changes"][uri].size(), 3u) << renamed.dump();
   // a rename after which the program would not check (a state named like the key) is refused
   // with the reason (issue 23, item 11)
-  Json capture = lsp.request("textDocument/rename", {{"textDocument", doc(uri)}, {"position", locate(shop, "count +=")},
-                                                     {"newName", "user"}});
+  Json capture = lsp.request("textDocument/rename",
+                             {{"textDocument", doc(uri)}, {"position", locate(shop, "count +=")}, {"newName", "user"}});
   ASSERT_TRUE(capture.contains("error")) << capture.dump();
-  EXPECT_NE(capture["error"]["message"].get<std::string>().find("would not check"), std::string::npos) << capture.dump();
+  EXPECT_NE(capture["error"]["message"].get<std::string>().find("would not check"), std::string::npos)
+      << capture.dump();
 
   // completion: message types after `emit `, egresses after `to `, keywords and states elsewhere
   const Json line_end = locate(shop, "to receipts;", 0, 12);
@@ -174,10 +182,13 @@ TEST(Lsp, ScriptedSession) {
     for (const Json& i : response["result"]["items"]) out.push_back(i["label"]);
     return out;
   };
-  auto has = [](const std::vector<std::string>& v, const char* s) { return std::find(v.begin(), v.end(), s) != v.end(); };
+  auto has = [](const std::vector<std::string>& v, const char* s) {
+    return std::find(v.begin(), v.end(), s) != v.end();
+  };
   EXPECT_TRUE(has(labels(typed, 9), "Receipt"));
   EXPECT_FALSE(has(labels(typed, 9), "while"));
-  lsp.notify("textDocument/didChange", change(uri, 5, range(pos(typed, 9), 0), "Receipt { user: o.user, total: 1 } to "));
+  lsp.notify("textDocument/didChange",
+             change(uri, 5, range(pos(typed, 9), 0), "Receipt { user: o.user, total: 1 } to "));
   EXPECT_TRUE(has(labels(typed, 47), "receipts"));
   EXPECT_TRUE(has(labels(typed, 4), "while"));
   EXPECT_TRUE(has(labels(typed, 4), "count"));
@@ -231,13 +242,16 @@ TEST(Lsp, MalformedInputGetsErrorResponsesAndTheServerLivesOn) {
   EXPECT_EQ(lsp.request("textDocument/hover", {{"textDocument", 5}, {"position", "x"}})["error"]["code"], -32602);
   // malformed notifications are ignored; a crash-worthy document is just diagnostics
   lsp.notify("textDocument/didOpen", {{"textDocument", 42}});
-  lsp.notify("textDocument/didChange", {{"textDocument", {{"uri", "file:///never-opened.sfn"}}}, {"contentChanges", 1}});
+  lsp.notify("textDocument/didChange",
+             {{"textDocument", {{"uri", "file:///never-opened.sfn"}}}, {"contentChanges", 1}});
   const std::string uri = "file:///tmp/sfn_lsp_garbage.sfn";
-  lsp.send_body(R"({"jsonrpc":"2.0","id":99,"method":"textDocument/hover","params":{"x":")" + std::string("\xff\xfe") + R"("}})");
+  lsp.send_body(R"({"jsonrpc":"2.0","id":99,"method":"textDocument/hover","params":{"x":")" + std::string("\xff\xfe") +
+                R"("}})");
   e = lsp.wait_for([](const Json& m) { return m.contains("error"); });
   ASSERT_TRUE(e);
   EXPECT_EQ((*e)["error"]["code"], -32700);
-  lsp.notify("textDocument/didOpen", {{"textDocument", {{"uri", uri}, {"version", 1}, {"text", std::string(300, '(') + "\x01 }}} \"${"}}}});
+  lsp.notify("textDocument/didOpen",
+             {{"textDocument", {{"uri", uri}, {"version", 1}, {"text", std::string(300, '(') + "\x01 }}} \"${"}}}});
   auto diags = lsp.diagnostics_for(uri);
   ASSERT_TRUE(diags);
   EXPECT_FALSE((*diags)["params"]["diagnostics"].empty());
@@ -250,7 +264,8 @@ TEST(Lsp, RequestsBeforeInitializeGetServerNotInitialized) {
   LspClient lsp(SFN_BINARY);
   EXPECT_EQ(lsp.request("textDocument/hover", at("file:///nowhere.sfn", 0, 0))["error"]["code"], -32002);
   EXPECT_EQ(lsp.request("shutdown", nullptr)["error"]["code"], -32002);
-  lsp.notify("textDocument/didOpen", {{"textDocument", {{"uri", "file:///tmp/early.sfn"}, {"version", 1}, {"text", "x"}}}});
+  lsp.notify("textDocument/didOpen",
+             {{"textDocument", {{"uri", "file:///tmp/early.sfn"}, {"version", 1}, {"text", "x"}}}});
   initialize(lsp);
   EXPECT_EQ(lsp.request("initialize", Json::object())["error"]["code"], -32600);
   // the didOpen before `initialize` was dropped: the document is not open
@@ -278,7 +293,8 @@ TEST(Lsp, BrokenFramingGetsAnErrorAndLaterRequestsAreAnswered) {
   for (std::size_t overstated : {hover.size() + 1, std::size_t{1} << 20}) {
     lsp.send_raw("Content-Length: " + std::to_string(overstated) + "\r\n\r\n" + hover);
     EXPECT_EQ(lsp.request("no/such/method", Json::object())["error"]["code"], -32601) << overstated;
-    auto cut = std::find_if(lsp.seen.begin(), lsp.seen.end(), [](const Json& m) { return m.value("id", Json()) == 70; });
+    auto cut =
+        std::find_if(lsp.seen.begin(), lsp.seen.end(), [](const Json& m) { return m.value("id", Json()) == 70; });
     ASSERT_NE(cut, lsp.seen.end()) << overstated;
     EXPECT_EQ((*cut)["error"]["code"], -32700);
     EXPECT_NE((*cut)["error"]["message"].get<std::string>().find("overstates"), std::string::npos) << cut->dump();
@@ -304,12 +320,15 @@ TEST(Lsp, ProgramOfSeveralFilesIsCheckedAsAWhole) {
   EXPECT_EQ(def["result"]["uri"], "file://" + (ws.dir / "lib.sfn").string()) << def.dump();
   Json hover = lsp.request("textDocument/hover", at(uri, 8, 11));
   EXPECT_NE(hover["result"]["contents"]["value"].get<std::string>().find("field Ping.id: string"), std::string::npos);
-  Json renamed = lsp.request("textDocument/rename", {{"textDocument", doc(uri)}, {"position", pos(4, 18)}, {"newName", "Pong"}});
+  Json renamed =
+      lsp.request("textDocument/rename", {{"textDocument", doc(uri)}, {"position", pos(4, 18)}, {"newName", "Pong"}});
   EXPECT_EQ(renamed["result"]["changes"].size(), 2u) << renamed.dump();  // both files
 
   // an unsaved edit of the imported file (open in the editor) is what the importer sees
   const std::string lib_uri = "file://" + (ws.dir / "lib.sfn").string();
-  lsp.notify("textDocument/didOpen", {{"textDocument", {{"uri", lib_uri}, {"version", 1}, {"text", "package app;\n\nmessage Pong {\n  id: string;\n}\n"}}}});
+  lsp.notify("textDocument/didOpen",
+             {{"textDocument",
+               {{"uri", lib_uri}, {"version", 1}, {"text", "package app;\n\nmessage Pong {\n  id: string;\n}\n"}}}});
   diags = lsp.wait_for([&](const Json& m) {
     return m.value("method", "") == "textDocument/publishDiagnostics" && m["params"]["uri"] == uri &&
            !m["params"]["diagnostics"].empty();
@@ -329,7 +348,8 @@ TEST(Lsp, TestCodeLensesRunTestsAndPublishFailures) {
                            "  expect Cart(\"a\").count == 3;\n}\n";
   const std::string uri = ws.write("shop.sfn", text);
   LspClient lsp(SFN_BINARY);
-  Json init = lsp.request("initialize", {{"processId", nullptr}, {"rootUri", nullptr}, {"capabilities", Json::object()}});
+  Json init =
+      lsp.request("initialize", {{"processId", nullptr}, {"rootUri", nullptr}, {"capabilities", Json::object()}});
   EXPECT_EQ(init["result"]["capabilities"]["executeCommandProvider"]["commands"], Json::array({"sfn.runTest"}));
   lsp.notify("initialized", Json::object());
   lsp.notify("textDocument/didOpen", {{"textDocument", {{"uri", uri}, {"version", 1}, {"text", text}}}});
@@ -343,7 +363,8 @@ TEST(Lsp, TestCodeLensesRunTestsAndPublishFailures) {
   EXPECT_EQ(lenses[2]["range"]["start"], locate(text, "test \"miscounts\""));
 
   lsp.seen.clear();
-  Json ran = lsp.request("workspace/executeCommand", {{"command", "sfn.runTest"}, {"arguments", lenses[0]["command"]["arguments"]}});
+  Json ran = lsp.request("workspace/executeCommand",
+                         {{"command", "sfn.runTest"}, {"arguments", lenses[0]["command"]["arguments"]}});
   ASSERT_TRUE(ran.contains("result")) << ran.dump();
   ASSERT_EQ(ran["result"].size(), 2u) << ran.dump();
   EXPECT_EQ(ran["result"][0]["passed"], true);
@@ -384,8 +405,9 @@ TEST(Lsp, DiagnosticsOfALargeProgramAfterAnEdit) {
   lsp.notify("textDocument/didOpen", {{"textDocument", {{"uri", uri}, {"version", 1}, {"text", text.str()}}}});
   ASSERT_TRUE(lsp.diagnostics_for(uri));
   auto start = std::chrono::steady_clock::now();
-  lsp.notify("textDocument/didChange", {{"textDocument", {{"uri", uri}, {"version", 2}}},
-                                        {"contentChanges", {{{"range", {{"start", pos(11, 13)}, {"end", pos(11, 14)}}}, {"text", "m"}}}}});
+  lsp.notify("textDocument/didChange",
+             {{"textDocument", {{"uri", uri}, {"version", 2}}},
+              {"contentChanges", {{{"range", {{"start", pos(11, 13)}, {"end", pos(11, 14)}}}, {"text", "m"}}}}});
   auto diags = lsp.diagnostics_for(uri);
   auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start).count();
   ASSERT_TRUE(diags);

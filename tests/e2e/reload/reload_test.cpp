@@ -112,7 +112,8 @@ class Reload : public ::testing::Test {
     const std::string json = R"({"key":"k)" + std::to_string(i % 4) + R"("})";
     for (int attempt = 0; attempt < 200; ++attempt)
       if (run_command({SFN_BIN, "send", "hits", json, "--key", "r" + std::to_string(i), "--endpoint", ingress_,
-                       "--timeout", "1s"}).status == 0)
+                       "--timeout", "1s"})
+              .status == 0)
         return;
     ADD_FAILURE() << "record " << i << " was never acknowledged";
   }
@@ -140,7 +141,10 @@ TEST_F(Reload, ACompatibleChangeUnderAStreamOfRecordsSwitchesOnceAndLosesNothing
   });
   ASSERT_TRUE(wait_for([&] { return sent >= 40; }));
   save(dir_ / "lib.sfn", lib("v2"));  // a change in an imported file
-  ASSERT_TRUE(wait_for([&] { auto v = version(); return !v.empty() && v != v1; })) << stderr_text();
+  ASSERT_TRUE(wait_for([&] {
+    auto v = version();
+    return !v.empty() && v != v1;
+  })) << stderr_text();
   client.join();
   std::vector<nlohmann::json> counts;
   ASSERT_TRUE(wait_for([&] { return (counts = committed()).size() >= 120; })) << counts.size();
@@ -252,8 +256,8 @@ TEST_F(Reload, AHundredReloadsDoNotGrowMemory) {
   ASSERT_TRUE(wait_for([&] { return !(counts = committed()).empty(); }));
   EXPECT_EQ(counts.back()["note"], "v101");
   // 90 further versions, each compiled, loaded and freed: the process may not keep them.
-  EXPECT_LT(after_hundred - after_ten, 60 * 1024) << "RSS after 10 reloads " << after_ten << " kB, after 100 "
-                                                  << after_hundred << " kB";
+  EXPECT_LT(after_hundred - after_ten, 60 * 1024)
+      << "RSS after 10 reloads " << after_ten << " kB, after 100 " << after_hundred << " kB";
   RecordProperty("rss_after_10_kb", std::to_string(after_ten));
   RecordProperty("rss_after_100_kb", std::to_string(after_hundred));
   std::fprintf(stderr, "RSS after 10 reloads: %ld kB, after 100: %ld kB\n", after_ten, after_hundred);

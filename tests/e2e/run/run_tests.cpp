@@ -103,7 +103,8 @@ void expect_expected_egress(const std::string& name, const std::string& what,
   const auto got = lines_of(result.out);
   EXPECT_EQ(result.status, 0) << what << " exited with " << result.status << "\nstderr:\n" << result.err;
   EXPECT_TRUE(want == got) << "egress of " << what << " differs from expected.jsonl (- expected, + actual):\n"
-                           << diff(want, got) << "stderr:\n" << result.err;
+                           << diff(want, got) << "stderr:\n"
+                           << result.err;
 }
 
 class RunProgram : public ::testing::TestWithParam<std::string> {};
@@ -114,10 +115,9 @@ TEST_P(RunProgram, MatchesExpectedEgress) {
   ASSERT_TRUE(fs::exists(dir / "input.jsonl")) << dir << " has no input.jsonl";
   ASSERT_TRUE(fs::exists(dir / "expected.jsonl")) << dir << " has no expected.jsonl";
   ScratchDir state(name);
-  const auto result = sfn::testing::run_command(
-      {SFN_BINARY, "run", name + ".sfn", "--input", "input.jsonl", "--clock", "virtual", "--workers", "1",
-       "--state-dir", state.path.string()},
-      "", dir.string());
+  const auto result = sfn::testing::run_command({SFN_BINARY, "run", name + ".sfn", "--input", "input.jsonl", "--clock",
+                                                 "virtual", "--workers", "1", "--state-dir", state.path.string()},
+                                                "", dir.string());
   expect_expected_egress(name, "sfn run " + name + ".sfn", result);
 }
 
@@ -127,10 +127,10 @@ TEST_P(RunProgram, ATinyCacheGivesTheSameEgress) {
   const std::string name = GetParam();
   const fs::path dir = fs::path(SFN_RUN_TESTS_DIR) / name;
   ScratchDir state(name);
-  const auto result = sfn::testing::run_command(
-      {SFN_BINARY, "run", name + ".sfn", "--input", "input.jsonl", "--clock", "virtual", "--workers", "1",
-       "--cache-size", "1KB", "--state-dir", state.path.string()},
-      "", dir.string());
+  const auto result =
+      sfn::testing::run_command({SFN_BINARY, "run", name + ".sfn", "--input", "input.jsonl", "--clock", "virtual",
+                                 "--workers", "1", "--cache-size", "1KB", "--state-dir", state.path.string()},
+                                "", dir.string());
   expect_expected_egress(name, "sfn run " + name + ".sfn --cache-size 1KB", result);
 }
 
@@ -176,8 +176,17 @@ TEST_P(RunProgram, RestartHalfwayGivesTheSameEgress) {
     std::ofstream f(part);
     for (std::size_t i = from; i < to; ++i) f << input[i] << "\n";
     f.close();
-    std::vector<std::string> argv = {SFN_BINARY, "run", name + ".sfn", "--input", part.string(), "--clock",
-                                     "virtual", "--workers", "1", "--state-dir", (state.path / "s").string()};
+    std::vector<std::string> argv = {SFN_BINARY,
+                                     "run",
+                                     name + ".sfn",
+                                     "--input",
+                                     part.string(),
+                                     "--clock",
+                                     "virtual",
+                                     "--workers",
+                                     "1",
+                                     "--state-dir",
+                                     (state.path / "s").string()};
     if (from == 0 && !until.empty()) argv.insert(argv.end(), {"--until", until});
     const auto r = sfn::testing::run_command(argv, "", dir.string());
     ASSERT_EQ(r.status, 0) << name << " (input lines " << from + 1 << ".." << to << "):\n" << r.err;
@@ -186,7 +195,8 @@ TEST_P(RunProgram, RestartHalfwayGivesTheSameEgress) {
   const auto want = without_epochs(lines_of(slurp(dir / "expected.jsonl")));
   const auto got = without_epochs(lines_of(out));
   EXPECT_TRUE(want == got) << name << ": two runs (restart before line " << half + 1 << ", at " << until
-                           << ") differ from expected.jsonl (- expected, + actual):\n" << diff(want, got);
+                           << ") differ from expected.jsonl (- expected, + actual):\n"
+                           << diff(want, got);
 }
 
 // `--until T` on the whole input (issue 20): every good line goes to the ingress log, the run
@@ -200,8 +210,17 @@ TEST_P(RunProgram, UntilLeavesLaterLinesForTheNextRunOfTheFile) {
   ScratchDir state(name + "_until");
   std::string out;
   for (bool first : {true, false}) {
-    std::vector<std::string> argv = {SFN_BINARY, "run", name + ".sfn", "--input", "input.jsonl", "--clock", "virtual",
-                                     "--workers", "1", "--state-dir", (state.path / "s").string()};
+    std::vector<std::string> argv = {SFN_BINARY,
+                                     "run",
+                                     name + ".sfn",
+                                     "--input",
+                                     "input.jsonl",
+                                     "--clock",
+                                     "virtual",
+                                     "--workers",
+                                     "1",
+                                     "--state-dir",
+                                     (state.path / "s").string()};
     if (first) argv.insert(argv.end(), {"--until", until});
     const auto r = sfn::testing::run_command(argv, "", dir.string());
     ASSERT_EQ(r.status, 0) << name << (first ? " (--until " + until + ")" : " (the rest)") << ":\n" << r.err;
@@ -228,10 +247,9 @@ TEST_P(BuiltProgram, MatchesExpectedEgress) {
   const auto build = sfn::testing::run_command({SFN_BINARY, "build", name + ".sfn", "-o", exe}, "", dir.string());
   ASSERT_EQ(build.status, 0) << "sfn build " << name << ".sfn failed:\n" << build.err;
   ASSERT_TRUE(fs::exists(exe));
-  const auto result = sfn::testing::run_command(
-      {exe, "--input", "input.jsonl", "--clock", "virtual", "--workers", "1", "--state-dir",
-       (work.path / "state").string()},
-      "", dir.string());
+  const auto result = sfn::testing::run_command({exe, "--input", "input.jsonl", "--clock", "virtual", "--workers", "1",
+                                                 "--state-dir", (work.path / "state").string()},
+                                                "", dir.string());
   expect_expected_egress(name, "./" + name + " (from sfn build)", result);
 }
 
@@ -240,7 +258,8 @@ TEST_P(BuiltProgram, MatchesExpectedEgress) {
 TEST(SfnBuild, ReportsUnusableOutputsAndProgramErrors) {
   const fs::path dir = fs::path(SFN_RUN_TESTS_DIR) / "ping_pong";
   ScratchDir work("build_errors");
-  auto r = sfn::testing::run_command({SFN_BINARY, "build", "ping_pong.sfn", "-o", work.path.string()}, "", dir.string());
+  auto r =
+      sfn::testing::run_command({SFN_BINARY, "build", "ping_pong.sfn", "-o", work.path.string()}, "", dir.string());
   EXPECT_EQ(r.status, 2);
   EXPECT_NE(r.err.find("is a directory"), std::string::npos) << r.err;
   r = sfn::testing::run_command({SFN_BINARY, "build", "ping_pong.sfn", "-o", (work.path / "no/such/dir/app").string()},
@@ -265,8 +284,8 @@ TEST(SfnBuild, ReportsUnusableOutputsAndProgramErrors) {
 TEST(SfnRun, AnUnwritableOutputIsAnError) {
   const fs::path dir = fs::path(SFN_RUN_TESTS_DIR) / "ping_pong";
   ScratchDir state("dev_full");
-  auto r = sfn::testing::run_command({SFN_BINARY, "run", "ping_pong.sfn", "--input", "input.jsonl", "--clock", "virtual",
-                                      "--output", "/dev/full", "--state-dir", state.path.string()},
+  auto r = sfn::testing::run_command({SFN_BINARY, "run", "ping_pong.sfn", "--input", "input.jsonl", "--clock",
+                                      "virtual", "--output", "/dev/full", "--state-dir", state.path.string()},
                                      "", dir.string());
   EXPECT_EQ(r.status, 1) << r.err;
   EXPECT_NE(r.err.find("cannot write egress to /dev/full: No space left on device"), std::string::npos) << r.err;
@@ -316,8 +335,10 @@ class ScopedEnv {
     ::setenv(name, value.c_str(), 1);
   }
   ~ScopedEnv() {
-    if (old_) ::setenv(name_, old_->c_str(), 1);
-    else ::unsetenv(name_);
+    if (old_)
+      ::setenv(name_, old_->c_str(), 1);
+    else
+      ::unsetenv(name_);
   }
 
  private:
@@ -347,8 +368,8 @@ TEST(ModuleCache, RemovesLeastRecentlyUsedEntriesOverTheLimit) {
   const fs::path dir = fs::path(SFN_RUN_TESTS_DIR) / "ping_pong";
   auto r = [&] {
     ScopedEnv limit("SFN_CACHE_MAX_ENTRIES", "8");
-    return sfn::testing::run_command({SFN_BINARY, "build", "--shared", "ping_pong.sfn", "-o",
-                                      (out.path / "m.so").string()}, "", dir.string());
+    return sfn::testing::run_command(
+        {SFN_BINARY, "build", "--shared", "ping_pong.sfn", "-o", (out.path / "m.so").string()}, "", dir.string());
   }();
   ASSERT_EQ(r.status, 0) << r.err;
 
@@ -357,8 +378,10 @@ TEST(ModuleCache, RemovesLeastRecentlyUsedEntriesOverTheLimit) {
   for (const auto& e : fs::directory_iterator(cache.path)) {
     const std::string name = e.path().filename().string();
     if (e.path().extension() == ".so") {
-      if (name.rfind("old", 0) == 0) left.push_back(name.substr(0, name.find('-')));
-      else fresh = e.path();
+      if (name.rfind("old", 0) == 0)
+        left.push_back(name.substr(0, name.find('-')));
+      else
+        fresh = e.path();
     }
   }
   std::sort(left.begin(), left.end());
@@ -370,8 +393,8 @@ TEST(ModuleCache, RemovesLeastRecentlyUsedEntriesOverTheLimit) {
 
   // A hit refreshes the entry's time.
   fs::last_write_time(fresh, day_ago);
-  r = sfn::testing::run_command({SFN_BINARY, "build", "--shared", "ping_pong.sfn", "-o",
-                                 (out.path / "m2.so").string()}, "", dir.string());
+  r = sfn::testing::run_command({SFN_BINARY, "build", "--shared", "ping_pong.sfn", "-o", (out.path / "m2.so").string()},
+                                "", dir.string());
   ASSERT_EQ(r.status, 0) << r.err;
   EXPECT_GT(fs::last_write_time(fresh), fs::file_time_type::clock::now() - std::chrono::minutes(5));
 }
@@ -435,10 +458,10 @@ TEST_P(WorkerCount, EgressPerInstanceDoesNotDependOnTheWorkerCount) {
   std::map<std::string, std::vector<std::string>> first;
   for (const char* workers : {"1", "2", "4"}) {
     ScratchDir state(name + "_w" + workers);
-    const auto r = sfn::testing::run_command(
-        {SFN_BINARY, "run", name + ".sfn", "--input", "input.jsonl", "--clock", "virtual", "--workers", workers,
-         "--egress-sources", "--state-dir", state.path.string()},
-        "", dir.string());
+    const auto r =
+        sfn::testing::run_command({SFN_BINARY, "run", name + ".sfn", "--input", "input.jsonl", "--clock", "virtual",
+                                   "--workers", workers, "--egress-sources", "--state-dir", state.path.string()},
+                                  "", dir.string());
     ASSERT_EQ(r.status, 0) << name << " with " << workers << " workers:\n" << r.err;
     auto per = egress_per_source(r.out);
     if (std::string(workers) == "1") {
@@ -446,7 +469,8 @@ TEST_P(WorkerCount, EgressPerInstanceDoesNotDependOnTheWorkerCount) {
       first = std::move(per);
     } else {
       EXPECT_TRUE(per == first) << name << ": egress per instance with " << workers << " workers:\n"
-                                << describe(per) << "with 1 worker:\n" << describe(first);
+                                << describe(per) << "with 1 worker:\n"
+                                << describe(first);
     }
   }
 }

@@ -24,10 +24,11 @@ struct Greeting {
 };
 
 const sfn_field_desc kGreetFields[] = {{"name", 1, offsetof(Greet, name), &kString, SFN_FIELD_REQUIRED}};
-const sfn_message_desc kGreet{"Greet", "example.greeter.Greet", sizeof(Greet), alignof(Greet), 1, kGreetFields, nullptr};
+const sfn_message_desc kGreet{"Greet", "example.greeter.Greet", sizeof(Greet), alignof(Greet), 1, kGreetFields,
+                              nullptr};
 const sfn_field_desc kGreetingFields[] = {{"text", 1, offsetof(Greeting, text), &kString, SFN_FIELD_REQUIRED}};
-const sfn_message_desc kGreeting{"Greeting", "example.greeter.Greeting", sizeof(Greeting), alignof(Greeting), 1,
-                                 kGreetingFields, nullptr};
+const sfn_message_desc kGreeting{
+    "Greeting", "example.greeter.Greeting", sizeof(Greeting), alignof(Greeting), 1, kGreetingFields, nullptr};
 const sfn_message_desc* const kMessages[] = {&kGreet, &kGreeting};
 constexpr sfn_type kGreetingType = message_type(&kGreeting);
 
@@ -49,8 +50,9 @@ const sfn_handler_desc kHandlers[] = {{0, handler_entry<Greet, on_greet>}};
 const sfn_function_desc kFunctions[] = {{"example.greeter/Greeter", SFN_STRING, 1, kStates, 1, kHandlers}};
 const sfn_ingress_desc kIngresses[] = {{"greets", 0, route_entry<Greet, route_greets>}};
 const sfn_egress_desc kEgresses[] = {{"greetings", 1}};
-const sfn_module kModule{SFN_ABI_VERSION, "example.greeter", "greeter-1", 2, kMessages, 0, nullptr,
-                         1, kFunctions, 1, kIngresses, 1, kEgresses};
+const sfn_module kModule{
+    SFN_ABI_VERSION, "example.greeter", "greeter-1", 2, kMessages, 0, nullptr, 1, kFunctions, 1, kIngresses, 1,
+    kEgresses};
 
 }  // namespace
 

@@ -48,8 +48,18 @@ std::unique_ptr<ServerProcess> greeter_run(const ScratchDir& dir, std::vector<st
 // is committed: every invocation has run and its snapshot is in.
 void send_and_wait(const ScratchDir& dir, const ServerProcess& server) {
   const fs::path file = dir.path / "greets.jsonl";
-  std::ofstream(file) << R"({"name":"Ada"})" "\n" R"({"name":"Bob"})" "\n" R"({"name":"Cy"})" "\n"
-                      << R"({"name":"Ada"})" "\n" R"({"name":"Dee"})" "\n" R"({"name":"Eve"})" "\n";
+  std::ofstream(file) << R"({"name":"Ada"})"
+                         "\n"
+                         R"({"name":"Bob"})"
+                         "\n"
+                         R"({"name":"Cy"})"
+                         "\n"
+                      << R"({"name":"Ada"})"
+                         "\n"
+                         R"({"name":"Dee"})"
+                         "\n"
+                         R"({"name":"Eve"})"
+                         "\n";
   auto sent = sfn::testing::run_command(
       {SFN_BINARY, "send", "greets", "--file", file.string(), "--endpoint", server.ingress()});
   ASSERT_EQ(sent.status, 0) << sent.out << sent.err;
@@ -137,7 +147,8 @@ std::string find_prometheus() {
   const char* path = std::getenv("PATH");
   std::istringstream dirs(path ? path : "/usr/bin");
   for (std::string d; std::getline(dirs, d, ':');)
-    if (!d.empty() && ::access((fs::path(d) / "prometheus").c_str(), X_OK) == 0) return (fs::path(d) / "prometheus").string();
+    if (!d.empty() && ::access((fs::path(d) / "prometheus").c_str(), X_OK) == 0)
+      return (fs::path(d) / "prometheus").string();
   return "";
 }
 
@@ -149,7 +160,8 @@ class Prometheus {
       : log_(dir / "prometheus.log"), port_(port) {
     std::ofstream(dir / "prometheus.yml") << "global:\n  scrape_interval: 1s\n  scrape_timeout: 1s\n"
                                              "scrape_configs:\n  - job_name: sfn\n    static_configs:\n"
-                                             "      - targets: ['" << target << "']\n";
+                                             "      - targets: ['"
+                                          << target << "']\n";
     pid_ = sfn::testing::spawn(
         {binary, "--config.file=" + (dir / "prometheus.yml").string(), "--storage.tsdb.path=" + (dir / "tsdb").string(),
          "--web.listen-address=127.0.0.1:" + std::to_string(port)},
@@ -237,10 +249,10 @@ TEST(MetricsPrometheus, PrometheusScrapesACluster) {
   coordinator.set_command("coordinator");
   pid_t workers[2];
   for (int w = 0; w < 2; ++w)
-    workers[w] = sfn::testing::spawn({SFN_BINARY, "worker", "--coordinator", control, "--listen",
-                                      "tcp://127.0.0.1:" + std::to_string(port + 3 + w), "--state-dir",
-                                      (dir.path / ("w" + std::to_string(w))).string()},
-                                     dir.path / ("w" + std::to_string(w) + ".err"));
+    workers[w] = sfn::testing::spawn(
+        {SFN_BINARY, "worker", "--coordinator", control, "--listen", "tcp://127.0.0.1:" + std::to_string(port + 3 + w),
+         "--state-dir", (dir.path / ("w" + std::to_string(w))).string()},
+        dir.path / ("w" + std::to_string(w) + ".err"));
   ASSERT_EQ(coordinator.start(std::chrono::seconds(60)), "");
   send_and_wait(dir, coordinator);
   Prometheus prometheus(binary, dir.path, port + 1, target);

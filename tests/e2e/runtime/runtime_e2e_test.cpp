@@ -1,19 +1,19 @@
 // End-to-end: runs the real `sfn run` binary on hand-written modules with --input files and
 // compares stdout line by line, plus exit status and stderr for bad input.
 #include <gtest/gtest.h>
-#include "tests/compiler/test_support.h"
 #include <sys/wait.h>
 #include <unistd.h>
+#include "tests/compiler/test_support.h"
 
 #include <algorithm>
-#include <csignal>
 #include <chrono>
-#include <thread>
+#include <csignal>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 namespace {
@@ -74,24 +74,22 @@ const char* kGreets =
 TEST_F(RuntimeE2E, GreeterMatchesTheLanguageGuide) {
   RunOutput r = run(GREETER_SO, kGreets, "--workers 1 --clock virtual");
   EXPECT_EQ(r.status, 0) << r.err;
-  EXPECT_EQ(r.lines(), (std::vector<std::string>{
-                           R"({"egress":"greetings","value":{"text":"Hello Ann, you are visitor #1!"}})",
-                           R"({"egress":"greetings","value":{"text":"Hello Ann, you are visitor #2!"}})"}));
+  EXPECT_EQ(r.lines(),
+            (std::vector<std::string>{R"({"egress":"greetings","value":{"text":"Hello Ann, you are visitor #1!"}})",
+                                      R"({"egress":"greetings","value":{"text":"Hello Ann, you are visitor #2!"}})"}));
 }
 
 TEST_F(RuntimeE2E, StateSurvivesARestart) {
   ASSERT_EQ(run(GREETER_SO, kGreets, "--workers 1").status, 0);
   RunOutput r = run(GREETER_SO, "{\"ingress\":\"greets\",\"value\":{\"name\":\"Ann\"}}\n", "--workers 1");
   EXPECT_EQ(r.status, 0) << r.err;
-  EXPECT_EQ(r.lines(), (std::vector<std::string>{
-                           R"({"egress":"greetings","value":{"text":"Hello Ann, you are visitor #3!"}})"}));
+  EXPECT_EQ(r.lines(),
+            (std::vector<std::string>{R"({"egress":"greetings","value":{"text":"Hello Ann, you are visitor #3!"}})"}));
 }
 
 TEST_F(RuntimeE2E, BadInputLinesAreReportedSkippedAndExitThree) {
-  std::string input = std::string("{\"ingress\":\"greets\",\"value\":{\"name\":\"Ann\"}}\n") +
-                      "not json\n" +
-                      "{\"ingress\":\"nope\",\"value\":{}}\n" +
-                      "{\"ingress\":\"greets\",\"value\":{\"name\":42}}\n" +
+  std::string input = std::string("{\"ingress\":\"greets\",\"value\":{\"name\":\"Ann\"}}\n") + "not json\n" +
+                      "{\"ingress\":\"nope\",\"value\":{}}\n" + "{\"ingress\":\"greets\",\"value\":{\"name\":42}}\n" +
                       "{\"ingress\":\"greets\",\"value\":{}}\n" +
                       "{\"ingress\":\"greets\",\"value\":{\"name\":\"Bob\"}}\n";
   RunOutput r = run(GREETER_SO, input, "--workers 1 --clock virtual");
@@ -100,9 +98,9 @@ TEST_F(RuntimeE2E, BadInputLinesAreReportedSkippedAndExitThree) {
   EXPECT_NE(r.err.find("in.jsonl:3: unknown ingress `nope`"), std::string::npos) << r.err;
   EXPECT_NE(r.err.find("in.jsonl:4: ingress `greets`: field `name`: expected a string"), std::string::npos) << r.err;
   EXPECT_NE(r.err.find("in.jsonl:5: ingress `greets`: missing field `name`"), std::string::npos) << r.err;
-  EXPECT_EQ(r.lines(), (std::vector<std::string>{
-                           R"({"egress":"greetings","value":{"text":"Hello Ann, you are visitor #1!"}})",
-                           R"({"egress":"greetings","value":{"text":"Hello Bob, you are visitor #1!"}})"}));
+  EXPECT_EQ(r.lines(),
+            (std::vector<std::string>{R"({"egress":"greetings","value":{"text":"Hello Ann, you are visitor #1!"}})",
+                                      R"({"egress":"greetings","value":{"text":"Hello Bob, you are visitor #1!"}})"}));
 }
 
 const char* kAsks =
@@ -149,12 +147,16 @@ TEST_F(RuntimeE2E, TwoWorkersExchangeMessages) {
   std::vector<int> served_max(3, 0);
   for (int n = 0; n < 60; ++n) {
     std::string square = "\"n\":" + std::to_string(n) + ",\"square\":" + std::to_string(n * n) + ",";
-    EXPECT_EQ(std::count_if(lines.begin(), lines.end(), [&](const std::string& l) { return l.find(square) != std::string::npos; }), 1)
+    EXPECT_EQ(std::count_if(lines.begin(), lines.end(),
+                            [&](const std::string& l) { return l.find(square) != std::string::npos; }),
+              1)
         << "missing result for n=" << n;
   }
   for (int s = 1; s <= 20; ++s) {
     std::string served = "\"served\":" + std::to_string(s) + "}";
-    EXPECT_EQ(std::count_if(lines.begin(), lines.end(), [&](const std::string& l) { return l.find(served) != std::string::npos; }), 3)
+    EXPECT_EQ(std::count_if(lines.begin(), lines.end(),
+                            [&](const std::string& l) { return l.find(served) != std::string::npos; }),
+              3)
         << "served=" << s;
   }
 }
@@ -241,8 +243,8 @@ TEST_F(RuntimeE2E, SigtermStopsAnEndlessHandler) {
   EXPECT_NE(err.find("stopped during an invocation of spin/Spin/1 at spin.sfn:10:5"), std::string::npos) << err;
   // The same input file again: the recovered run knows its line was taken, so only the replay of
   // the aborted invocation can make the one dead letter.
-  RunOutput again = run(src.string(), "{\"ingress\":\"go\",\"value\":{\"k\":1}}\n",
-                        "--clock virtual --workers 1 --max-fuel 1000");
+  RunOutput again =
+      run(src.string(), "{\"ingress\":\"go\",\"value\":{\"k\":1}}\n", "--clock virtual --workers 1 --max-fuel 1000");
   EXPECT_EQ(again.status, 0) << again.err;
   EXPECT_EQ(std::count(again.out.begin(), again.out.end(), '\n'), 1) << again.out;
   EXPECT_NE(again.out.find("\"error\":\"invocation budget exhausted (1000 loop iterations and fn calls)\","

@@ -24,10 +24,25 @@ namespace {
 
 using namespace sfn::abi;
 
-struct Ask { int64_t n; int64_t delay; };
-struct Request { int64_t n; sfn_str reply_to; };
-struct Reply { int64_t n; int64_t square; int64_t served; };
-struct Result { sfn_str client; int64_t n; int64_t square; int64_t served; };
+struct Ask {
+  int64_t n;
+  int64_t delay;
+};
+struct Request {
+  int64_t n;
+  sfn_str reply_to;
+};
+struct Reply {
+  int64_t n;
+  int64_t square;
+  int64_t served;
+};
+struct Result {
+  sfn_str client;
+  int64_t n;
+  int64_t square;
+  int64_t served;
+};
 
 const sfn_type kClientRef{SFN_REF, nullptr, nullptr, nullptr, nullptr, "example.squares/Client"};
 
@@ -43,9 +58,10 @@ const sfn_field_desc kResultFields[] = {{"client", 1, offsetof(Result, client), 
                                         {"square", 3, offsetof(Result, square), &kInt, SFN_FIELD_REQUIRED},
                                         {"served", 4, offsetof(Result, served), &kInt, SFN_FIELD_REQUIRED}};
 const sfn_message_desc kAsk{"Ask", "example.squares.Ask", sizeof(Ask), alignof(Ask), 2, kAskFields, nullptr};
-const sfn_message_desc kRequest{"Request", "example.squares.Request", sizeof(Request), alignof(Request), 2,
-                                kRequestFields, nullptr};
-const sfn_message_desc kReply{"Reply", "example.squares.Reply", sizeof(Reply), alignof(Reply), 3, kReplyFields, nullptr};
+const sfn_message_desc kRequest{
+    "Request", "example.squares.Request", sizeof(Request), alignof(Request), 2, kRequestFields, nullptr};
+const sfn_message_desc kReply{"Reply", "example.squares.Reply", sizeof(Reply), alignof(Reply), 3, kReplyFields,
+                              nullptr};
 const sfn_message_desc kResult{"Result", "example.squares.Result", sizeof(Result), alignof(Result), 4, kResultFields,
                                nullptr};
 const sfn_message_desc* const kMessages[] = {&kAsk, &kRequest, &kReply, &kResult};
@@ -103,13 +119,13 @@ const sfn_handler_desc kClientHandlers[] = {{kAskId, handler_entry<Ask, client_o
                                             {kReplyId, handler_entry<Reply, client_on_reply>}};
 const sfn_state_desc kServerStates[] = {{"served", &kInt, nullptr, SFN_EXPIRE_NONE, 0}};
 const sfn_handler_desc kServerHandlers[] = {{kRequestId, handler_entry<Request, server_on_request>}};
-const sfn_function_desc kFunctions[] = {
-    {"example.squares/Client", SFN_STRING, 0, nullptr, 2, kClientHandlers},
-    {"example.squares/Server", SFN_INT, 1, kServerStates, 1, kServerHandlers}};
+const sfn_function_desc kFunctions[] = {{"example.squares/Client", SFN_STRING, 0, nullptr, 2, kClientHandlers},
+                                        {"example.squares/Server", SFN_INT, 1, kServerStates, 1, kServerHandlers}};
 const sfn_ingress_desc kIngresses[] = {{"asks", kAskId, route_entry<Ask, route_asks>}};
 const sfn_egress_desc kEgresses[] = {{"results", kResultId}};
-const sfn_module kModule{SFN_ABI_VERSION, "example.squares", "squares-1", 4, kMessages, 0, nullptr,
-                         2, kFunctions, 1, kIngresses, 1, kEgresses};
+const sfn_module kModule{
+    SFN_ABI_VERSION, "example.squares", "squares-1", 4, kMessages, 0, nullptr, 2, kFunctions, 1, kIngresses, 1,
+    kEgresses};
 
 }  // namespace
 

@@ -32,9 +32,10 @@ const fs::path kDir = SFN_VERSIONS_DIR;
 class Versions : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = fs::temp_directory_path() /
-           ("sfn_versions_" + sfn::testing::identifier(::testing::UnitTest::GetInstance()->current_test_info()->name()) +
-            "_" + std::to_string(::getpid()));
+    dir_ =
+        fs::temp_directory_path() /
+        ("sfn_versions_" + sfn::testing::identifier(::testing::UnitTest::GetInstance()->current_test_info()->name()) +
+         "_" + std::to_string(::getpid()));
     fs::remove_all(dir_);
     fs::create_directories(dir_);
   }
@@ -47,8 +48,9 @@ class Versions : public ::testing::Test {
     std::ofstream out(input, std::ios::trunc);
     for (const auto& l : lines) out << l << "\n";
     out.close();
-    std::vector<std::string> argv = {SFN_BIN, "run", program.string(), "--state-dir", state().string(),
-                                     "--input", input.string(), "--clock", "virtual", "--workers", "1"};
+    std::vector<std::string> argv = {SFN_BIN,   "run",          program.string(), "--state-dir", state().string(),
+                                     "--input", input.string(), "--clock",        "virtual",     "--workers",
+                                     "1"};
     if (!until.empty()) argv.insert(argv.end(), {"--until", until});
     return run_command(argv);
   }
@@ -76,7 +78,7 @@ std::map<std::string, std::string> fingerprint(const fs::path& root) {
   std::map<std::string, std::string> out;
   for (const auto& e : fs::recursive_directory_iterator(root)) {
     if (e.path() == root / "lock") continue;
-    struct stat st {};
+    struct stat st{};
     ::lstat(e.path().c_str(), &st);
     std::string entry = std::to_string(st.st_mode) + " " + std::to_string(st.st_size) + " " +
                         std::to_string(st.st_mtim.tv_sec) + "." + std::to_string(st.st_mtim.tv_nsec);

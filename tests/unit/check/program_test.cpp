@@ -122,20 +122,33 @@ TEST(CheckProgram, ResolutionsAndTypes) {
   int locals = 0, states = 0, consts = 0, addresses = 0, methods = 0, fields = 0;
   for (const auto& [expr, r] : c.out.resolutions) {
     switch (r.kind) {
-      case Resolution::Kind::Local: ++locals; break;
-      case Resolution::Kind::State: ++states; break;
-      case Resolution::Kind::Const: ++consts; break;
-      case Resolution::Kind::Address: ++addresses; break;
-      case Resolution::Kind::Method: ++methods; break;
-      case Resolution::Kind::Field: ++fields; break;
-      default: break;
+      case Resolution::Kind::Local:
+        ++locals;
+        break;
+      case Resolution::Kind::State:
+        ++states;
+        break;
+      case Resolution::Kind::Const:
+        ++consts;
+        break;
+      case Resolution::Kind::Address:
+        ++addresses;
+        break;
+      case Resolution::Kind::Method:
+        ++methods;
+        break;
+      case Resolution::Kind::Field:
+        ++fields;
+        break;
+      default:
+        break;
     }
     EXPECT_NE(c.out.type_of(expr), nullptr);
   }
   EXPECT_GT(locals, 0);
-  EXPECT_EQ(states, 3);      // items.push, items.len() twice
+  EXPECT_EQ(states, 3);  // items.push, items.len() twice
   EXPECT_EQ(consts, 1);
-  EXPECT_EQ(addresses, 2);   // Cart(a.user), Stock(a.sku)
+  EXPECT_EQ(addresses, 2);  // Cart(a.user), Stock(a.sku)
   EXPECT_GE(methods, 3);
   EXPECT_GE(fields, 4);
   for (const auto& [expr, t] : c.out.expr_types) EXPECT_FALSE(t->is_error());
@@ -156,8 +169,7 @@ function Cart(user: string) {
   const auto& d = c.sink.diagnostics()[0];
   EXPECT_EQ(d.message, "function `Cart` has no handler for message `Checkout`");
   ASSERT_EQ(d.notes.size(), 1u);
-  EXPECT_EQ(d.notes[0].message,
-            "`Cart` is declared here; it handles `AddToCart`, `ItemAvailability`");
+  EXPECT_EQ(d.notes[0].message, "`Cart` is declared here; it handles `AddToCart`, `ItemAvailability`");
   ASSERT_EQ(d.fixes.size(), 1u);
   EXPECT_EQ(d.fixes[0].message, "add a handler `on Checkout(c) { ... }` to `Cart`");
   EXPECT_TRUE(c.out.has_errors);
@@ -315,8 +327,7 @@ fn f(xs: list<string>) -> string {
 )");
   ASSERT_EQ(c.codes(), std::vector<std::string>{"E0101"});
   ASSERT_EQ(c.sink.diagnostics()[0].fixes.size(), 1u);
-  EXPECT_EQ(c.sink.diagnostics()[0].fixes[0].message,
-            "add `import std.strings;` after the package line");
+  EXPECT_EQ(c.sink.diagnostics()[0].fixes[0].message, "add `import std.strings;` after the package line");
 }
 
 // The built-ins come from compiler/check/builtins.def: calls resolve to them, a bare name is

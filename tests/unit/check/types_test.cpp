@@ -18,8 +18,7 @@ TEST(TypeTable, InternsStructurally) {
   TypeTable t;
   EXPECT_EQ(t.list(t.int_type()), t.list(t.int_type()));
   EXPECT_NE(t.list(t.int_type()), t.list(t.float_type()));
-  EXPECT_EQ(t.map(t.string_type(), t.list(t.int_type())),
-            t.map(t.string_type(), t.list(t.int_type())));
+  EXPECT_EQ(t.map(t.string_type(), t.list(t.int_type())), t.map(t.string_type(), t.list(t.int_type())));
   EXPECT_EQ(t.message(3), t.message(3));
   EXPECT_NE(t.message(3), t.enumeration(3));
   EXPECT_EQ(t.ref(1), t.ref(1));
@@ -47,13 +46,13 @@ TEST(Assignability, StrictWithOneImplicitWrap) {
   EXPECT_TRUE(is_assignable(i, i));
   EXPECT_FALSE(is_assignable(i, f));  // no numeric widening
   EXPECT_FALSE(is_assignable(f, i));
-  EXPECT_TRUE(is_assignable(i, t.optional(i)));             // T -> T?
-  EXPECT_FALSE(is_assignable(t.optional(i), i));            // no implicit unwrap
+  EXPECT_TRUE(is_assignable(i, t.optional(i)));                                     // T -> T?
+  EXPECT_FALSE(is_assignable(t.optional(i), i));                                    // no implicit unwrap
   EXPECT_TRUE(is_assignable(t.optional(t.bottom()), t.optional(t.string_type())));  // none
   EXPECT_FALSE(is_assignable(t.optional(t.bottom()), t.string_type()));
-  EXPECT_TRUE(is_assignable(t.list(t.bottom()), t.list(t.message(0))));            // []
+  EXPECT_TRUE(is_assignable(t.list(t.bottom()), t.list(t.message(0))));               // []
   EXPECT_TRUE(is_assignable(t.map(t.bottom(), t.bottom()), t.map(t.int_type(), i)));  // {}
-  EXPECT_FALSE(is_assignable(t.list(i), t.list(t.optional(i))));  // the wrap is top-level only
+  EXPECT_FALSE(is_assignable(t.list(i), t.list(t.optional(i))));                      // the wrap is top-level only
   EXPECT_FALSE(is_assignable(t.ref(0), t.ref(1)));
   EXPECT_TRUE(is_assignable(t.ref(0), t.optional(t.ref(0))));
   // Poison is accepted silently both ways.
@@ -87,8 +86,8 @@ TEST(Relations, EqualityAndOrdering) {
 TEST(Suggest, EditDistance) {
   EXPECT_EQ(edit_distance("kitten", "sitting"), 3u);
   EXPECT_EQ(edit_distance("", "abc"), 3u);
-  EXPECT_EQ(edit_distance("lgo", "log"), 1u);     // adjacent swap
-  EXPECT_EQ(edit_distance("cart", "Cart"), 0u);   // case-only differences are free
+  EXPECT_EQ(edit_distance("lgo", "log"), 1u);    // adjacent swap
+  EXPECT_EQ(edit_distance("cart", "Cart"), 0u);  // case-only differences are free
 }
 
 TEST(Suggest, BestCandidate) {

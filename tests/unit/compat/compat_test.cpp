@@ -151,10 +151,12 @@ TEST(Compatible, AFieldWithoutADefaultComesWithAFix) {
 }
 
 TEST(Compatible, AMessageThatBecomesAnEnumIsAnError) {
-  const char* old = "package p;\nmessage M { x: int; }\ningress i(m: M) -> F(\"k\");\n"
-                    "function F(k: string) { on M(m) { log(string(m.x)); } }\n";
-  const char* now_text = "package p;\nenum M { A }\nmessage N { m: M; }\ningress i(n: N) -> F(\"k\");\n"
-                         "function F(k: string) { on N(n) { log(string(n.m)); } }\n";
+  const char* old =
+      "package p;\nmessage M { x: int; }\ningress i(m: M) -> F(\"k\");\n"
+      "function F(k: string) { on M(m) { log(string(m.x)); } }\n";
+  const char* now_text =
+      "package p;\nenum M { A }\nmessage N { m: M; }\ningress i(n: N) -> F(\"k\");\n"
+      "function F(k: string) { on N(n) { log(string(n.m)); } }\n";
   Checked now(now_text);
   EXPECT_EQ(compare(old, now), 2u);  // the kind, and the ingress's record type
   ASSERT_EQ(now.compat.diagnostics().size(), 2u);

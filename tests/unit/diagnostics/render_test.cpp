@@ -63,8 +63,8 @@ TEST(RenderText, LongLinesAreEchoedAroundTheSpan) {
   EXPECT_EQ(shown, "error[E0001]: found it\n --> shop.sfn:2:1001\n  |\n2 | " + echo + "\n  | " + carets + "\n");
   // Short lines are echoed whole.
   Fixture g("package p;\nlet needle;\n");
-  std::string whole = diagnostics::render_text(g.sink.report(diagnostics::Kind::E0001, g.span("needle"), "x"),
-                                               g.sources, false);
+  std::string whole =
+      diagnostics::render_text(g.sink.report(diagnostics::Kind::E0001, g.span("needle"), "x"), g.sources, false);
   EXPECT_NE(whole.find("2 | let needle;\n  |     ^^^^^^\n"), std::string::npos) << whole;
 }
 

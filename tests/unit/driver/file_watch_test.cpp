@@ -32,11 +32,14 @@ class Watched : public ::testing::Test {
   void start(const std::vector<fs::path>& files) {
     watch_.reset();
     std::string error;
-    watch_ = sfn::driver::FileWatch::start(files, [this] {
-      std::lock_guard<std::mutex> lock(mu_);
-      ++calls_;
-      cv_.notify_all();
-    }, &error, std::chrono::milliseconds(50));
+    watch_ = sfn::driver::FileWatch::start(
+        files,
+        [this] {
+          std::lock_guard<std::mutex> lock(mu_);
+          ++calls_;
+          cv_.notify_all();
+        },
+        &error, std::chrono::milliseconds(50));
     ASSERT_TRUE(watch_) << error;
   }
   void TearDown() override {

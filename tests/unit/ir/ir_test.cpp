@@ -177,8 +177,8 @@ TEST(IrPrograms, EveryExampleLowers) {
       if (f.path().extension() != ".sfn") continue;
       source::SourceManager sources;
       diagnostics::DiagnosticSink sink;
-      auto program = parse::load_program(sources, f.path().string(), stdlib::std_module_source, sink,
-                                         stdlib::std_module_names());
+      auto program =
+          parse::load_program(sources, f.path().string(), stdlib::std_module_source, sink, stdlib::std_module_names());
       auto checked = check::check_program(program, sources, sink);
       ASSERT_FALSE(checked.has_errors) << f.path();
       std::string error;

@@ -41,15 +41,15 @@ TEST(Analysis, ResolvesEveryKindOfName) {
     const Occurrence* o = a->occurrence_at(a->root, offset_of(text, needle, nth) + 1);
     return o ? o->symbol : "";
   };
-  EXPECT_EQ(symbol_at("Ping", 1), "message:Ping");        // the ingress parameter's type
-  EXPECT_EQ(symbol_at("Pinger", 0), "function:Pinger");   // the route
-  EXPECT_EQ(symbol_at("id", 1), "field:Ping.id");         // p.id in the route
+  EXPECT_EQ(symbol_at("Ping", 1), "message:Ping");       // the ingress parameter's type
+  EXPECT_EQ(symbol_at("Pinger", 0), "function:Pinger");  // the route
+  EXPECT_EQ(symbol_at("id", 1), "field:Ping.id");        // p.id in the route
   EXPECT_EQ(symbol_at("seen", 1), "state:Pinger.seen");
   EXPECT_EQ(symbol_at("repeat", 0), "fn:strings.repeat");
   const std::string local = symbol_at("name", 1);
   EXPECT_EQ(local.rfind("local:", 0), 0u);
   EXPECT_EQ(a->symbols.at(local).detail, "let name: string");
-  EXPECT_EQ(a->references("message:Ping").size(), 3u);    // declaration, parameter type, handler
+  EXPECT_EQ(a->references("message:Ping").size(), 3u);  // declaration, parameter type, handler
   EXPECT_TRUE(a->symbols.at("fn:strings.repeat").is_std);
 }
 

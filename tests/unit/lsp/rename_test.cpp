@@ -29,7 +29,9 @@ Overlays renamed_texts(const Analysis& a, const Json& edit) {
     const Json& list = edit["changes"].value(path_to_uri(path), Json::array());
     std::vector<std::pair<std::uint32_t, std::uint32_t>> spans;
     LineIndex index(a.sources.file(f.file).text());
-    auto offset = [&](const Json& p) { return index.offset({p["line"].get<std::uint32_t>(), p["character"].get<std::uint32_t>()}); };
+    auto offset = [&](const Json& p) {
+      return index.offset({p["line"].get<std::uint32_t>(), p["character"].get<std::uint32_t>()});
+    };
     for (const Json& e : list) spans.emplace_back(offset(e["range"]["start"]), offset(e["range"]["end"]));
     std::sort(spans.rbegin(), spans.rend());
     for (const auto& [begin, end] : spans) text.replace(begin, end - begin, list[0]["newText"].get<std::string>());

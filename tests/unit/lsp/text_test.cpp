@@ -22,7 +22,7 @@ TEST(LineIndex, ConvertsBytesToUtf16AndBack) {
   EXPECT_EQ(at(10), std::make_pair(1u, 4u));  // after the emoji
   EXPECT_EQ(index.offset({1, 4}), 10u);
   EXPECT_EQ(index.offset({1, 1}), 5u);
-  EXPECT_EQ(index.offset({1, 99}), 11u);      // clamped to the end of the line
+  EXPECT_EQ(index.offset({1, 99}), 11u);  // clamped to the end of the line
   EXPECT_EQ(index.offset({9, 0}), text.size());
   EXPECT_EQ(at(999), std::make_pair(2u, 4u));
 }

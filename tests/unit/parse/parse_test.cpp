@@ -155,8 +155,9 @@ TEST(Declarations, FunctionStateHandlersIngressEgress) {
 }
 
 TEST(Statements, LetVarAssign) {
-  Body b("let a = 1;\nlet b: int = 2;\nvar c: string;\nvar d = 3;\nc = \"x\";\n"
-         "d += 1; d -= 1; d *= 2; d /= 2; d %= 2;\nitems[0] = 5;\nm.f = 1;\nlog(\"x\");");
+  Body b(
+      "let a = 1;\nlet b: int = 2;\nvar c: string;\nvar d = 3;\nc = \"x\";\n"
+      "d += 1; d -= 1; d *= 2; d /= 2; d %= 2;\nitems[0] = 5;\nm.f = 1;\nlog(\"x\");");
   EXPECT_EQ(b.diagnostics(), "");
   const auto& a = std::get<ast::LetStmt>(b.stmt(0).node);
   EXPECT_FALSE(a.is_var);
@@ -169,8 +170,8 @@ TEST(Statements, LetVarAssign) {
   const auto& set = std::get<ast::AssignStmt>(b.stmt(4).node);
   EXPECT_EQ(set.op, ast::AssignOp::Set);
   EXPECT_EQ(b.text(set.op_span), "=");
-  ast::AssignOp ops[] = {ast::AssignOp::Add, ast::AssignOp::Sub, ast::AssignOp::Mul,
-                         ast::AssignOp::Div, ast::AssignOp::Rem};
+  ast::AssignOp ops[] = {ast::AssignOp::Add, ast::AssignOp::Sub, ast::AssignOp::Mul, ast::AssignOp::Div,
+                         ast::AssignOp::Rem};
   for (int i = 0; i < 5; ++i) EXPECT_EQ(std::get<ast::AssignStmt>(b.stmt(5 + i).node).op, ops[i]);
   EXPECT_TRUE(std::holds_alternative<ast::Index>(std::get<ast::AssignStmt>(b.stmt(10).node).target->node));
   EXPECT_TRUE(std::holds_alternative<ast::FieldAccess>(std::get<ast::AssignStmt>(b.stmt(11).node).target->node));
@@ -178,9 +179,10 @@ TEST(Statements, LetVarAssign) {
 }
 
 TEST(Statements, ControlFlow) {
-  Body b("if (a) { x(); } else if (b) { y(); } else if (c) { } else { z(); }\n"
-         "while (i < 10) { i += 1; break; continue; }\n"
-         "for (x in xs) { }\nfor (k, v in m) { }\nfor (i in 0..n) { }\nreturn;\nreturn 1 + 2;");
+  Body b(
+      "if (a) { x(); } else if (b) { y(); } else if (c) { } else { z(); }\n"
+      "while (i < 10) { i += 1; break; continue; }\n"
+      "for (x in xs) { }\nfor (k, v in m) { }\nfor (i in 0..n) { }\nreturn;\nreturn 1 + 2;");
   EXPECT_EQ(b.diagnostics(), "");
   const auto& i = std::get<ast::IfStmt>(b.stmt(0).node);
   ASSERT_TRUE(i.else_block);
@@ -208,10 +210,11 @@ TEST(Statements, ControlFlow) {
 }
 
 TEST(Statements, SendEmitCancelClearFail) {
-  Body b("send Ping {} to Other(k);\n"
-         "let t = send Ping {} to self after 30s;\n"
-         "pending = send Ping { n: 1 } to self after 5m;\n"
-         "emit Out { x: 1 } to outs;\ncancel t;\nclear basket;\nclear self;\nfail \"no\";");
+  Body b(
+      "send Ping {} to Other(k);\n"
+      "let t = send Ping {} to self after 30s;\n"
+      "pending = send Ping { n: 1 } to self after 5m;\n"
+      "emit Out { x: 1 } to outs;\ncancel t;\nclear basket;\nclear self;\nfail \"no\";");
   EXPECT_EQ(b.diagnostics(), "");
   const auto& s = std::get<ast::Send>(std::get<ast::ExprStmt>(b.stmt(0).node).expr->node);
   EXPECT_FALSE(s.delay);
@@ -245,10 +248,10 @@ TEST(Expressions, Precedence) {
 }
 
 TEST(Expressions, TypeKeywordsAsNames) {
-  EXPECT_EQ(ExprOf("int(x) + int(string(y))").shape(),
-            "Binary +;Call;callee: Name int;arg: Name x;Call;callee: Name int;arg: Call;callee: Name string;arg: Name y;");
-  EXPECT_EQ(ExprOf("time.from_unix_millis(5)").shape(),
-            "Call;callee: Field .from_unix_millis;Name time;arg: Int 5;");
+  EXPECT_EQ(
+      ExprOf("int(x) + int(string(y))").shape(),
+      "Binary +;Call;callee: Name int;arg: Name x;Call;callee: Name int;arg: Call;callee: Name string;arg: Name y;");
+  EXPECT_EQ(ExprOf("time.from_unix_millis(5)").shape(), "Call;callee: Field .from_unix_millis;Name time;arg: Int 5;");
   EXPECT_EQ(ExprOf("time.format(t, \"%Y\")").shape(),
             "Call;callee: Field .format;Name time;arg: Name t;arg: String;text: \"%Y\";");
   EXPECT_EQ(ExprOf("xs.clear()").shape(), "Call;callee: Field .clear;Name xs;");
@@ -266,8 +269,9 @@ TEST(Literals, Numbers) {
   EXPECT_EQ(std::get<ast::IntLit>(min.expr().node).value, std::numeric_limits<std::int64_t>::min());
   EXPECT_EQ(min.text(min.expr().span), "-9223372036854775808");
   ExprOf too_big("9223372036854775808");
-  EXPECT_EQ(too_big.diagnostics(),
-            "2:16: integer literal `9223372036854775808` is too large for `int` (the maximum is 9223372036854775807)\n");
+  EXPECT_EQ(
+      too_big.diagnostics(),
+      "2:16: integer literal `9223372036854775808` is too large for `int` (the maximum is 9223372036854775807)\n");
   EXPECT_TRUE(std::get<ast::IntLit>(too_big.expr().node).overflow);
   EXPECT_EQ(too_big.text(too_big.sink.diagnostics()[0].span), "9223372036854775808");
   ExprOf neg_too_big("-9223372036854775809");
@@ -335,8 +339,7 @@ TEST(Literals, StringsEscapesAndInterpolation) {
 
 TEST(Literals, StringErrors) {
   ExprOf bad(R"("a\qb")");
-  EXPECT_EQ(bad.diagnostics(),
-            "2:18: unknown escape `\\q` (valid escapes: \\n \\t \\r \\\\ \\\" \\$ \\u{...})\n");
+  EXPECT_EQ(bad.diagnostics(), "2:18: unknown escape `\\q` (valid escapes: \\n \\t \\r \\\\ \\\" \\$ \\u{...})\n");
   EXPECT_EQ(bad.text(bad.sink.diagnostics()[0].span), "\\q");
   EXPECT_EQ(std::get<ast::StringLit>(bad.expr().node).parts[0].text, "ab");
   ExprOf uni(R"("\u{110000}")");
@@ -353,8 +356,7 @@ TEST(Literals, Collections) {
   EXPECT_EQ(ExprOf("[]").shape(), "List;");
   EXPECT_EQ(ExprOf("{}").shape(), "Map;");
   EXPECT_EQ(ExprOf("{\"k\": v}").shape(), "Map;Entry;key: String;text: \"k\";value: Name v;");
-  EXPECT_EQ(ExprOf("Item { sku: \"a\", qty: 2 }").shape(),
-            "MessageLit Item;sku: String;text: \"a\";qty: Int 2;");
+  EXPECT_EQ(ExprOf("Item { sku: \"a\", qty: 2 }").shape(), "MessageLit Item;sku: String;text: \"a\";qty: Int 2;");
   EXPECT_EQ(ExprOf("Item {}").shape(), "MessageLit Item;");
   EXPECT_EQ(ExprOf("[true, false, none, self]").shape(), "List;Bool true;Bool false;None;Self;");
 }
@@ -374,10 +376,11 @@ TEST(Spans, NonAscii) {
 }
 
 TEST(Printer, GreeterIsReadableAndDeterministic) {
-  Parsed p("package example.greeter;\n"
-           "/// A request.\nmessage Greet { name: string; }\n"
-           "function Greeter(name: string) {\n  state seen: int = 0;\n"
-           "  on Greet(g) { seen += 1; emit Greeting { text: \"Hello ${name}!\" } to greetings; }\n}\n");
+  Parsed p(
+      "package example.greeter;\n"
+      "/// A request.\nmessage Greet { name: string; }\n"
+      "function Greeter(name: string) {\n  state seen: int = 0;\n"
+      "  on Greet(g) { seen += 1; emit Greeting { text: \"Hello ${name}!\" } to greetings; }\n}\n");
   EXPECT_EQ(p.printed(),
             "Program\n"
             "  File test.sfn\n"

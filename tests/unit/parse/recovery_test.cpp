@@ -15,9 +15,7 @@ namespace {
 
 constexpr std::size_t kMaxErrorsForTest = 101;
 
-std::string body(const std::string& statements) {
-  return "package t;\nfn f() {\n" + statements + "\n}\n";
-}
+std::string body(const std::string& statements) { return "package t;\nfn f() {\n" + statements + "\n}\n"; }
 
 TEST(Errors, MissingSemicolon) {
   Parsed p(body("let x = 1\nlet y = 2;"));
@@ -31,8 +29,7 @@ TEST(Errors, MissingSemicolonAfterAssignment) {
   EXPECT_EQ(p.diagnostics(), "4:1: expected `;`, found keyword `emit`\n");
   // The repair is exact (one `;` inserted), so a mistake in the next statement is reported too.
   Parsed two(body("x = 2\nemit M {} to;"));
-  EXPECT_EQ(two.diagnostics(),
-            "4:1: expected `;`, found keyword `emit`\n4:13: expected an identifier, found `;`\n");
+  EXPECT_EQ(two.diagnostics(), "4:1: expected `;`, found keyword `emit`\n4:13: expected an identifier, found `;`\n");
 }
 
 TEST(Errors, TypicalMistakes) {
@@ -44,8 +41,7 @@ TEST(Errors, TypicalMistakes) {
   EXPECT_EQ(Parsed(body("for x in xs { }")).diagnostics(), "3:5: expected `(`, found `x`\n");
   EXPECT_EQ(Parsed(body("if (a) { } else { } else { }")).diagnostics(),
             "3:21: expected a statement or `}`, found keyword `else`\n");
-  EXPECT_EQ(Parsed("package t;\nfunction F(k: string) {\n  state s: int = 0 expires 5m after read;\n}\n")
-                .diagnostics(),
+  EXPECT_EQ(Parsed("package t;\nfunction F(k: string) {\n  state s: int = 0 expires 5m after read;\n}\n").diagnostics(),
             "3:37: expected `write` or `call`, found `read`\n");
   EXPECT_EQ(Parsed(body("let s = \"a${}b\";")).diagnostics(), "3:13: expected an expression, found `}`\n");
 }
@@ -77,19 +73,20 @@ TEST(Errors, MissingPackage) {
 }
 
 TEST(Errors, ManyErrorsInOneFileEachReportedOnce) {
-  Parsed p("package t;\n"
-           "message M { a int; b: int; }\n"        // 2:15 missing `:`
-           "fn f() {\n"
-           "  let x = (1 + ;\n"                      // 4:16
-           "  let y = 2;\n"
-           "  y = = 3;\n"                            // 6:7
-           "  if x > 1 { }\n"                        // 7:6
-           "}\n"
-           "function F(k: string) {\n"
-           "  state s: int = ;\n"                    // 10:18
-           "  on M(m) { send m to; }\n"              // 11:22
-           "}\n"
-           "egress e Out;\n");                       // 13:10
+  Parsed p(
+      "package t;\n"
+      "message M { a int; b: int; }\n"  // 2:15 missing `:`
+      "fn f() {\n"
+      "  let x = (1 + ;\n"  // 4:16
+      "  let y = 2;\n"
+      "  y = = 3;\n"      // 6:7
+      "  if x > 1 { }\n"  // 7:6
+      "}\n"
+      "function F(k: string) {\n"
+      "  state s: int = ;\n"        // 10:18
+      "  on M(m) { send m to; }\n"  // 11:22
+      "}\n"
+      "egress e Out;\n");  // 13:10
   EXPECT_EQ(p.diagnostics(),
             "2:15: expected `:`, found keyword `int`\n"
             "4:16: expected an expression, found `;`\n"
@@ -103,9 +100,8 @@ TEST(Errors, ManyErrorsInOneFileEachReportedOnce) {
 }
 
 TEST(Errors, OneMistakeOneDiagnostic) {
-  for (const char* src : {"let x = foo(1, (2 + 3;", "let = 5;", "x = [1, 2;", "if (a { b(); }",
-                          "for (x xs) { }", "emit M {} to ;", "send to x;",
-                          "let s = \"abc", "let m = M { a: 1, b };", "return 1 2 3;",
+  for (const char* src : {"let x = foo(1, (2 + 3;", "let = 5;", "x = [1, 2;", "if (a { b(); }", "for (x xs) { }",
+                          "emit M {} to ;", "send to x;", "let s = \"abc", "let m = M { a: 1, b };", "return 1 2 3;",
                           "x.;", "let x = 1 +* 2;", "while () { }", "clear 5;"}) {
     Parsed p(body(src));
     EXPECT_EQ(p.sink.diagnostics().size(), 1u) << src << "\n" << p.diagnostics();
@@ -114,12 +110,10 @@ TEST(Errors, OneMistakeOneDiagnostic) {
 
 TEST(Errors, LexicalErrors) {
   Parsed chars(body("let x = 1 # 2;\nlet y = @@;"));
-  EXPECT_EQ(chars.diagnostics(),
-            "3:11: unexpected character `#`\n4:9: unexpected characters `@@`\n");
+  EXPECT_EQ(chars.diagnostics(), "3:11: unexpected character `#`\n4:9: unexpected characters `@@`\n");
 
   Parsed str(body("let s = \"abc\nlet t = 1;"));
-  EXPECT_EQ(str.diagnostics(),
-            "3:9: unterminated string literal: missing closing `\"` before the end of the line\n");
+  EXPECT_EQ(str.diagnostics(), "3:9: unterminated string literal: missing closing `\"` before the end of the line\n");
   EXPECT_EQ(str.text(str.sink.diagnostics()[0].span), "\"abc");
 
   Parsed eof("package t;\nconst S: string = \"abc ${x");
@@ -136,8 +130,7 @@ TEST(Errors, InvalidUtf8) {
 }
 
 TEST(Robustness, DeepNestingIsAnErrorNotACrash) {
-  std::string deep = "package t;\nconst X: int = " + std::string(100000, '(') + "1" +
-                     std::string(100000, ')') + ";\n";
+  std::string deep = "package t;\nconst X: int = " + std::string(100000, '(') + "1" + std::string(100000, ')') + ";\n";
   Parsed p(deep);
   ASSERT_EQ(p.sink.diagnostics().size(), 1u);
   EXPECT_NE(p.sink.diagnostics()[0].message.find("nesting too deep"), std::string::npos);
@@ -168,12 +161,14 @@ TEST(Robustness, DeeplyNestedTypesAreAnErrorNotACrash) {
   type += "int" + std::string(20000, '>');
   Parsed p("package t;\nmessage M { xs: " + type + "; }\n");
   ASSERT_EQ(p.sink.diagnostics().size(), 1u) << p.diagnostics().substr(0, 500);
-  EXPECT_EQ(p.diagnostics(), "2:1016: nesting too deep: more than 200 levels of brackets, type arguments, strings "
-                             "or prefix operators\n");
+  EXPECT_EQ(p.diagnostics(),
+            "2:1016: nesting too deep: more than 200 levels of brackets, type arguments, strings "
+            "or prefix operators\n");
   // 200 levels are fine, and the `<` of a comparison is no type argument.
   std::string ok;
   for (int i = 0; i < 199; ++i) ok += "list<";
-  Parsed fine("package t;\nmessage M { xs: " + ok + "int" + std::string(199, '>') + "; }\nconst B: bool = 1 < 2;\n"
+  Parsed fine("package t;\nmessage M { xs: " + ok + "int" + std::string(199, '>') +
+              "; }\nconst B: bool = 1 < 2;\n"
               "fn f(a: list<map<string, list<int>>>) -> bool { return 1 < 2 && 3 > 2; }\n");
   EXPECT_EQ(fine.diagnostics(), "");
 }
@@ -247,8 +242,8 @@ TEST(Robustness, SingleTokenDeletions) {
     const bool quote = text[span.begin] == '"';
     if (p.sink.diagnostics().size() > (quote ? 6u : 2u)) {
       ++many;
-      ADD_FAILURE() << "deleting `" << text.substr(span.begin, span.end - span.begin) << "` at "
-                    << span.begin << ":\n" << p.diagnostics();
+      ADD_FAILURE() << "deleting `" << text.substr(span.begin, span.end - span.begin) << "` at " << span.begin << ":\n"
+                    << p.diagnostics();
     }
   }
   EXPECT_EQ(many, 0u);
@@ -284,8 +279,8 @@ class LoadTest : public ::testing::Test {
  protected:
   void SetUp() override {
     dir_ = std::filesystem::temp_directory_path() /
-           ("sfn_parse_test_" + std::to_string(::testing::UnitTest::GetInstance()->random_seed()) +
-            "_" + ::testing::UnitTest::GetInstance()->current_test_info()->name());
+           ("sfn_parse_test_" + std::to_string(::testing::UnitTest::GetInstance()->random_seed()) + "_" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
     std::filesystem::create_directories(dir_ / "lib");
   }
   void TearDown() override { std::filesystem::remove_all(dir_); }
@@ -294,7 +289,8 @@ class LoadTest : public ::testing::Test {
     return (dir_ / name).string();
   }
   static std::optional<std::string> std_provider(std::string_view name) {
-    if (name == "std.strings") return std::string("package std.strings;\nextern fn join(xs: list<string>, sep: string) -> string;\n");
+    if (name == "std.strings")
+      return std::string("package std.strings;\nextern fn join(xs: list<string>, sep: string) -> string;\n");
     return std::nullopt;
   }
   std::filesystem::path dir_;
@@ -316,7 +312,8 @@ TEST_F(LoadTest, ImportsTransitivelyOnceEvenInCycles) {
 }
 
 TEST_F(LoadTest, UnreadableImportAndUnknownStdModule) {
-  std::string root = write("main.sfn", "package app;\nimport \"missing.sfn\";\nimport std.strngs;\nimport std.nothing_like_it;\n");
+  std::string root =
+      write("main.sfn", "package app;\nimport \"missing.sfn\";\nimport std.strngs;\nimport std.nothing_like_it;\n");
   source::SourceManager sources;
   diagnostics::DiagnosticSink sink;
   ast::Program program = load_program(sources, root, std_provider, sink, {"std.math", "std.strings"});

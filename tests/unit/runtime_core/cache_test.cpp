@@ -8,8 +8,8 @@
 #include <functional>
 #include <string>
 
-#include "sfn/runtime.h"
 #include "module_fixture.h"
+#include "sfn/runtime.h"
 
 namespace sfn::runtime {
 namespace {
@@ -92,7 +92,7 @@ TEST_F(CacheTest, AMillionInputLinesKeepPeakMemoryBounded) {
 // --until half-way (some of its lines appended, some not) and run again: every line runs exactly
 // once over the two runs, and the second run ends the file.
 TEST_F(CacheTest, AStreamedFileStoppedHalfWayResumesExactlyOnce) {
-  constexpr int kLines = 40'000;  // more than two batches (kInputBatchLines)
+  constexpr int kLines = 40'000;                                            // more than two batches (kInputBatchLines)
   RunOptions o = input_run(ClockMode::virtual_time, 0, kLines, [](int i) {  // line i is due at i ms
     return R"({"ingress":"set","value":{"key":)" + std::to_string(i % 100) + R"(,"v":)" + std::to_string(i) +
            R"(},"at":")" + std::to_string(i) + "ms\"}";

@@ -3,8 +3,8 @@
 #include <gtest/gtest.h>
 
 #include <random>
-#include <vector>
 #include <string>
+#include <vector>
 
 #include "common/limits.h"
 #include "runtime/core/codec.h"
@@ -60,7 +60,7 @@ class CodecTest : public ::testing::Test {
     auto* inner = static_cast<sfn_list*>(list_emplace_back(&test::kListInt, &m.ll));
     *static_cast<int64_t*>(list_emplace_back(&abi::kInt, inner)) = 4;
     list_emplace_back(&test::kListInt, &m.ll);  // an empty inner list
-    m.os.present = 1;  // present empty string
+    m.os.present = 1;                           // present empty string
     int64_t key = 3;
     sfn_type map_int_bool{SFN_MAP, &abi::kBool, &abi::kInt, nullptr, nullptr, nullptr};
     *static_cast<uint8_t*>(map_slot(&map_int_bool, &m.mb, &key)) = 1;
@@ -195,8 +195,8 @@ TEST(TextTest, TimesAreRfc3339Utc) {
 }
 
 TEST(TextTest, Base64RoundTripAndRejectsGarbage) {
-  for (std::string raw : {std::string(""), std::string("f"), std::string("fo"), std::string("foo"),
-                          std::string("\x00\xFF\x7F\x80", 4)}) {
+  for (std::string raw :
+       {std::string(""), std::string("f"), std::string("fo"), std::string("foo"), std::string("\x00\xFF\x7F\x80", 4)}) {
     std::string enc, dec;
     append_base64(enc, raw);
     ASSERT_TRUE(parse_base64(enc, &dec));
@@ -214,13 +214,16 @@ TEST_F(CodecTest, MalformedProtobufIsAnErrorNotACrash) {
     const char* expect;
   };
   std::vector<Case> cases = {
-      {std::string("\x08", 1), "malformed varint"},                  // truncated varint
-      {std::string("\x22\x05" "ab", 4), "exceeds the input"},        // string longer than input
-      {std::string("\x09\x01", 2), "wrong wire type"},               // i as fixed64
-      {std::string("\x22\x02\xC3\x28", 4), "invalid UTF-8"},         // bad UTF-8 in a string
-      {std::string("\x70\x07", 2), "not a value of enum Color"},     // enum out of range
-      {std::string("\x6A\x03\x08", 3), "exceeds the input"},         // nested message truncated
-      {std::string("\x00", 1), "invalid"},                           // field number 0
+      {std::string("\x08", 1), "malformed varint"},  // truncated varint
+      {std::string("\x22\x05"
+                   "ab",
+                   4),
+       "exceeds the input"},                                      // string longer than input
+      {std::string("\x09\x01", 2), "wrong wire type"},            // i as fixed64
+      {std::string("\x22\x02\xC3\x28", 4), "invalid UTF-8"},      // bad UTF-8 in a string
+      {std::string("\x70\x07", 2), "not a value of enum Color"},  // enum out of range
+      {std::string("\x6A\x03\x08", 3), "exceeds the input"},      // nested message truncated
+      {std::string("\x00", 1), "invalid"},                        // field number 0
   };
   for (const Case& c : cases) {
     Status s = decode_proto(&test::kAllDesc, c.bytes, &b_);
@@ -254,9 +257,11 @@ TEST_F(CodecTest, StoredInvalidUtf8IsRepairedAndOutsideInputRefused) {
 // encode_value writes scalars without a stream (the hot path of write-backs and snapshots): the
 // wrapper message {1: value} byte for byte, and decode_value reads it back.
 TEST_F(CodecTest, ScalarStateValuesAreTheWrapperMessage) {
-  const std::pair<int64_t, std::string> ints[] = {
-      {0, std::string("\x08\x00", 2)}, {1, "\x08\x01"}, {300, "\x08\xAC\x02"},
-      {-1, "\x08" + std::string(9, '\xFF') + "\x01"}, {INT64_MIN, "\x08" + std::string(9, '\x80') + "\x01"}};
+  const std::pair<int64_t, std::string> ints[] = {{0, std::string("\x08\x00", 2)},
+                                                  {1, "\x08\x01"},
+                                                  {300, "\x08\xAC\x02"},
+                                                  {-1, "\x08" + std::string(9, '\xFF') + "\x01"},
+                                                  {INT64_MIN, "\x08" + std::string(9, '\x80') + "\x01"}};
   for (const auto& [v, bytes] : ints) {
     std::string out = "prefix";
     encode_value(&abi::kInt, &v, out);

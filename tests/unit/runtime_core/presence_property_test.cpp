@@ -63,9 +63,15 @@ const InitFn kInits[kMaxMessages] = {init_message<0>, init_message<1>, init_mess
 // Bit-exact equality (floats by bits), unlike value_equal.
 bool same(const sfn_type* t, const void* a, const void* b) {
   switch (t->kind) {
-    case SFN_INT: case SFN_TIME: case SFN_DURATION: case SFN_FLOAT: return std::memcmp(a, b, 8) == 0;
-    case SFN_BOOL: return *static_cast<const uint8_t*>(a) == *static_cast<const uint8_t*>(b);
-    case SFN_ENUM: return *static_cast<const int32_t*>(a) == *static_cast<const int32_t*>(b);
+    case SFN_INT:
+    case SFN_TIME:
+    case SFN_DURATION:
+    case SFN_FLOAT:
+      return std::memcmp(a, b, 8) == 0;
+    case SFN_BOOL:
+      return *static_cast<const uint8_t*>(a) == *static_cast<const uint8_t*>(b);
+    case SFN_ENUM:
+      return *static_cast<const int32_t*>(a) == *static_cast<const int32_t*>(b);
     case SFN_LIST: {
       auto* x = static_cast<const sfn_list*>(a);
       auto* y = static_cast<const sfn_list*>(b);
@@ -105,7 +111,8 @@ bool same(const sfn_type* t, const void* a, const void* b) {
       }
       return true;
     }
-    default: return str_view(*static_cast<const sfn_str*>(a)) == str_view(*static_cast<const sfn_str*>(b));
+    default:
+      return str_view(*static_cast<const sfn_str*>(a)) == str_view(*static_cast<const sfn_str*>(b));
   }
 }
 
@@ -130,14 +137,19 @@ bool is_natural(const sfn_type* t, const void* v) {
 // natural value would hold an unset ref (a ref, or a message with such a field).
 bool has_ref(const sfn_type* t, bool deep) {
   switch (t->kind) {
-    case SFN_REF: return true;
+    case SFN_REF:
+      return true;
     case SFN_MESSAGE:
       for (uint32_t i = 0; i < t->message->field_count; ++i)
         if (has_ref(t->message->fields[i].type, deep)) return true;
       return false;
-    case SFN_LIST: case SFN_OPTIONAL: return deep && has_ref(t->elem, deep);
-    case SFN_MAP: return deep && has_ref(t->elem, deep);
-    default: return false;
+    case SFN_LIST:
+    case SFN_OPTIONAL:
+      return deep && has_ref(t->elem, deep);
+    case SFN_MAP:
+      return deep && has_ref(t->elem, deep);
+    default:
+      return false;
   }
 }
 
@@ -156,9 +168,14 @@ class Generator {
 
   // A random field type; `messages` earlier messages may be nested (no recursion).
   const sfn_type* type(Schema& s, int messages, int depth) {
-    static const sfn_type kScalars[] = {ty(SFN_INT),    ty(SFN_FLOAT), ty(SFN_BOOL),
-                                        ty(SFN_STRING), ty(SFN_BYTES), ty(SFN_TIME),
-                                        ty(SFN_DURATION), ty(SFN_REF, nullptr, nullptr, nullptr, nullptr, "p/F"),
+    static const sfn_type kScalars[] = {ty(SFN_INT),
+                                        ty(SFN_FLOAT),
+                                        ty(SFN_BOOL),
+                                        ty(SFN_STRING),
+                                        ty(SFN_BYTES),
+                                        ty(SFN_TIME),
+                                        ty(SFN_DURATION),
+                                        ty(SFN_REF, nullptr, nullptr, nullptr, nullptr, "p/F"),
                                         ty(SFN_ENUM, nullptr, nullptr, nullptr, &kEnum)};
     int k = pick(depth >= 2 ? 10 : 15);
     if (k < 9) return &kScalars[k];
@@ -183,12 +200,26 @@ class Generator {
     }
     if (t->kind != SFN_MESSAGE && pick(4) == 0) return;  // the natural value (messages: per field)
     switch (t->kind) {
-      case SFN_INT: case SFN_TIME: case SFN_DURATION: *static_cast<int64_t*>(v) = integer(); return;
-      case SFN_FLOAT: *static_cast<double*>(v) = real(); return;
-      case SFN_BOOL: *static_cast<uint8_t*>(v) = static_cast<uint8_t>(pick(2)); return;
-      case SFN_ENUM: *static_cast<int32_t*>(v) = pick(3); return;
-      case SFN_STRING: str_set(static_cast<sfn_str*>(v), text()); return;
-      case SFN_BYTES: str_set(static_cast<sfn_str*>(v), raw()); return;
+      case SFN_INT:
+      case SFN_TIME:
+      case SFN_DURATION:
+        *static_cast<int64_t*>(v) = integer();
+        return;
+      case SFN_FLOAT:
+        *static_cast<double*>(v) = real();
+        return;
+      case SFN_BOOL:
+        *static_cast<uint8_t*>(v) = static_cast<uint8_t>(pick(2));
+        return;
+      case SFN_ENUM:
+        *static_cast<int32_t*>(v) = pick(3);
+        return;
+      case SFN_STRING:
+        str_set(static_cast<sfn_str*>(v), text());
+        return;
+      case SFN_BYTES:
+        str_set(static_cast<sfn_str*>(v), raw());
+        return;
       case SFN_LIST: {
         for (int i = pick(4); i > 0 && depth < 4; --i) {
           void* e = list_emplace_back(t->elem, static_cast<sfn_list*>(v));
@@ -224,7 +255,8 @@ class Generator {
         }
         return;
       }
-      default: return;
+      default:
+        return;
     }
   }
 
@@ -239,20 +271,27 @@ class Generator {
 
  private:
   int64_t integer() {
-    static const int64_t kInts[] = {0, 1, -1, 7, std::numeric_limits<int64_t>::max(),
-                                    std::numeric_limits<int64_t>::min() + 1, 1'500'000'000};
+    static const int64_t kInts[] = {
+        0, 1, -1, 7, std::numeric_limits<int64_t>::max(), std::numeric_limits<int64_t>::min() + 1, 1'500'000'000};
     if (pick(3)) return kInts[pick(7)];
     return std::uniform_int_distribution<int64_t>(-(int64_t(1) << 62), int64_t(1) << 62)(rng_);
   }
   double real() {
-    static const double kReals[] = {0.0, -0.0, 1.5, -2.25, 1e300, 5e-324, std::numeric_limits<double>::infinity(),
-                                    -std::numeric_limits<double>::infinity(), std::numeric_limits<double>::quiet_NaN()};
+    static const double kReals[] = {0.0,
+                                    -0.0,
+                                    1.5,
+                                    -2.25,
+                                    1e300,
+                                    5e-324,
+                                    std::numeric_limits<double>::infinity(),
+                                    -std::numeric_limits<double>::infinity(),
+                                    std::numeric_limits<double>::quiet_NaN()};
     if (pick(3)) return kReals[pick(9)];
     return std::uniform_real_distribution<double>(-1e6, 1e6)(rng_);
   }
   std::string text() {
-    static const char* const kPieces[] = {"a", "Z", " ", "\"", "\\", "\n", "\x01", "\xC3\xA9", "\xE2\x82\xAC",
-                                          "\xF0\x9F\x98\x80", "${x}", "{}"};
+    static const char* const kPieces[] = {
+        "a", "Z", " ", "\"", "\\", "\n", "\x01", "\xC3\xA9", "\xE2\x82\xAC", "\xF0\x9F\x98\x80", "${x}", "{}"};
     std::string s;
     for (int n = pick(5); n > 0; --n) s += kPieces[pick(12)];
     return s;
@@ -279,7 +318,9 @@ void build_schema(Schema& s, Generator& g) {
       SlotLayout l = slot_layout(t);
       off = (off + l.align - 1) / l.align * l.align;
       // Constants cannot be refs, so a field holding refs never has an explicit default.
-      uint32_t flags = g.pick(2) && !has_ref(t, true) ? SFN_FIELD_EXPLICIT : (t->kind != SFN_OPTIONAL && g.pick(3) == 0 ? SFN_FIELD_REQUIRED : 0);
+      uint32_t flags = g.pick(2) && !has_ref(t, true)
+                           ? SFN_FIELD_EXPLICIT
+                           : (t->kind != SFN_OPTIONAL && g.pick(3) == 0 ? SFN_FIELD_REQUIRED : 0);
       fields.push_back({s.name("f" + std::to_string(i)), static_cast<uint32_t>(i + 1), off, t, flags});
       off += l.size;
       align = std::max(align, l.align);
@@ -298,20 +339,34 @@ void build_schema(Schema& s, Generator& g) {
 
 std::string describe(const sfn_type* t) {
   switch (t->kind) {
-    case SFN_INT: return "int";
-    case SFN_FLOAT: return "float";
-    case SFN_BOOL: return "bool";
-    case SFN_STRING: return "string";
-    case SFN_BYTES: return "bytes";
-    case SFN_TIME: return "time";
-    case SFN_DURATION: return "duration";
-    case SFN_ENUM: return "E";
-    case SFN_REF: return "ref<F>";
-    case SFN_LIST: return "list<" + describe(t->elem) + ">";
-    case SFN_MAP: return "map<" + describe(t->key) + ", " + describe(t->elem) + ">";
-    case SFN_OPTIONAL: return describe(t->elem) + "?";
-    case SFN_MESSAGE: return t->message->name;
-    default: return "?";
+    case SFN_INT:
+      return "int";
+    case SFN_FLOAT:
+      return "float";
+    case SFN_BOOL:
+      return "bool";
+    case SFN_STRING:
+      return "string";
+    case SFN_BYTES:
+      return "bytes";
+    case SFN_TIME:
+      return "time";
+    case SFN_DURATION:
+      return "duration";
+    case SFN_ENUM:
+      return "E";
+    case SFN_REF:
+      return "ref<F>";
+    case SFN_LIST:
+      return "list<" + describe(t->elem) + ">";
+    case SFN_MAP:
+      return "map<" + describe(t->key) + ", " + describe(t->elem) + ">";
+    case SFN_OPTIONAL:
+      return describe(t->elem) + "?";
+    case SFN_MESSAGE:
+      return t->message->name;
+    default:
+      return "?";
   }
 }
 
@@ -352,7 +407,8 @@ std::string check_paths(const sfn_type* t, void* value) {
   std::string text;
   encode_json(d, value, text);
   Slot from_json(t);
-  if (Status st = decode_json(d, text, from_json.get()); !st) return "JSON decode of " + text + " failed: " + st.error().message;
+  if (Status st = decode_json(d, text, from_json.get()); !st)
+    return "JSON decode of " + text + " failed: " + st.error().message;
   if (!same(t, value, from_json.get())) return "JSON round trip of " + text + " gives " + json_of(t, from_json.get());
 
   std::string state;
@@ -367,8 +423,10 @@ std::string check_paths(const sfn_type* t, void* value) {
   list_emplace_back(t, static_cast<sfn_list*>(list.get()));  // and a default one
   std::string list_bytes;
   encode_value(&list_type, list.get(), list_bytes);
-  if (Status st = decode_value(&list_type, list_bytes, list_back.get()); !st) return "list decode failed: " + st.error().message;
-  if (!same(&list_type, list.get(), list_back.get())) return "list<M> round trip gives " + json_of(&list_type, list_back.get());
+  if (Status st = decode_value(&list_type, list_bytes, list_back.get()); !st)
+    return "list decode failed: " + st.error().message;
+  if (!same(&list_type, list.get(), list_back.get()))
+    return "list<M> round trip gives " + json_of(&list_type, list_back.get());
   return "";
 }
 
@@ -391,8 +449,8 @@ TEST(PresenceProperty, RandomSchemasAndValuesRoundTripBitExactlyOnEveryPath) {
       g.value(top, v.get());
       std::string problem = check_paths(top, v.get());
       ASSERT_EQ(problem, "") << "seed " << seed << " (rerun: SFN_PROPERTY_SEED=" << seed
-                             << " SFN_PROPERTY_SCHEMAS=1), value " << i << "\nschema:\n" << describe(s)
-                             << "value: " << json_of(top, v.get());
+                             << " SFN_PROPERTY_SCHEMAS=1), value " << i << "\nschema:\n"
+                             << describe(s) << "value: " << json_of(top, v.get());
     }
     g_schema = nullptr;
   }

@@ -8,13 +8,13 @@
 #include <map>
 #include <set>
 
+#include "module_fixture.h"
 #include "runtime/core/module.h"
 #include "runtime/core/value.h"
 #include "runtime/embedded/layout.h"
 #include "runtime/embedded/rescale.h"
 #include "runtime/state/state_backend.h"
 #include "runtime/worker/hub.h"
-#include "module_fixture.h"
 
 namespace sfn::runtime {
 namespace {
@@ -73,7 +73,7 @@ class RescaleTest : public test::ModuleFixture {
         if (core::worker_of(group_of(id), 2) != w) continue;
         txn.begin(counter(*b, id, true), id * kMinute);
         *static_cast<int64_t*>(txn.mut(0)) = id;
-        *static_cast<int64_t*>(txn.mut(2)) = 100 + id;  // `fresh`: expires 10 minutes after its write
+        *static_cast<int64_t*>(txn.mut(2)) = 100 + id;                // `fresh`: expires 10 minutes after its write
         core::str_set(static_cast<sfn_str*>(txn.mut(3)), "touched");  // `last`: 60 minutes after the call
         txn.commit();
         const std::string handle = std::to_string(group_of(id)) + "." + std::to_string(w) + "." + std::to_string(++seq);
@@ -133,7 +133,8 @@ TEST_F(RescaleTest, KeyGroupsMoveWithStateTimersAndMetadata) {
 
 TEST_F(RescaleTest, SplittingIsTheSameBackAndForth) {
   const std::vector<std::string> from = write_two_workers();
-  const std::vector<std::string> one = {(dir_ / "one").string()}, two = {(dir_ / "two-0").string(), (dir_ / "two-1").string()};
+  const std::vector<std::string> one = {(dir_ / "one").string()},
+                                 two = {(dir_ / "two-0").string(), (dir_ / "two-1").string()};
   state::RescaleStats stats;
   ASSERT_TRUE(state::rebuild_for_workers(from, one, kGroups, &stats));
   ASSERT_TRUE(state::rebuild_for_workers(one, two, kGroups, &stats));

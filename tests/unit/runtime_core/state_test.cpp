@@ -9,11 +9,11 @@
 
 #include <rocksdb/db.h>
 
+#include "module_fixture.h"
 #include "runtime/core/module.h"
 #include "runtime/core/value.h"
 #include "runtime/state/dir_lock.h"
 #include "runtime/state/state_backend.h"
-#include "module_fixture.h"
 
 namespace sfn::runtime::state {
 namespace {
@@ -103,8 +103,8 @@ TEST_F(StateTest, UndecodableStoredStateIsAnErrorNotAReset) {
   ASSERT_TRUE(backend_->write_back());
   backend_.reset();
   const std::string address = "test.rt/Counter/7";
-  const std::string key = state_key(core::key_group_of(address, 128), address,
-                                    module_->desc().functions[1].states[0].name);
+  const std::string key =
+      state_key(core::key_group_of(address, 128), address, module_->desc().functions[1].states[0].name);
   {
     rocksdb::DB* raw = nullptr;
     ASSERT_TRUE(rocksdb::DB::Open(rocksdb::Options(), (dir_ / "db").string(), &raw).ok());
@@ -167,8 +167,8 @@ TEST_F(StateTest, ExpiryAfterWriteAndAfterCall) {
   Txn txn(backend_.get());
   Instance* i = counter(9);
   txn.begin(i, 0);
-  *static_cast<int64_t*>(txn.mut(2)) = 77;                       // fresh: 10m after write
-  core::str_set(static_cast<sfn_str*>(txn.mut(3)), "touched");   // last: 60m after call
+  *static_cast<int64_t*>(txn.mut(2)) = 77;                      // fresh: 10m after write
+  core::str_set(static_cast<sfn_str*>(txn.mut(3)), "touched");  // last: 60m after call
   txn.commit();
   auto fresh = [&] { return *reinterpret_cast<int64_t*>(i->block.get() + backend_->layout(1).offsets[2]); };
   auto last = [&] {
@@ -237,7 +237,8 @@ TEST_F(StateTest, ValuesOfUndeclaredStatesAreDeletedAtOpen) {
     rocksdb::DB* raw = nullptr;
     ASSERT_TRUE(rocksdb::DB::Open(rocksdb::Options(), (dir_ / "db").string(), &raw).ok());
     std::unique_ptr<rocksdb::DB> db(raw);
-    for (const auto& key : {stale, orphan}) ASSERT_TRUE(db->Put(rocksdb::WriteOptions(), key, std::string(9, '\1')).ok());
+    for (const auto& key : {stale, orphan})
+      ASSERT_TRUE(db->Put(rocksdb::WriteOptions(), key, std::string(9, '\1')).ok());
     // What the other version recorded as its states.
     ASSERT_TRUE(db->Put(rocksdb::WriteOptions(), std::string("\xFF\xFF\xFF\xFFMstates", 11), "older\n").ok());
   }
@@ -290,14 +291,14 @@ TEST_F(StateTest, AFrozenSnapshotHoldsTheStateAtTheFreeze) {
   txn.commit();
   backend_->put_timer(5, TimerRecord{"5.0.1", 123, "test.rt/Clock/a", test::kMsgTick, "a"});
   backend_->freeze();
-  set_count(1, 11, 2);  // changed after the freeze: its frozen value is kept first
-  set_count(5, 50, 2);  // new after the freeze
+  set_count(1, 11, 2);                         // changed after the freeze: its frozen value is kept first
+  set_count(5, 50, 2);                         // new after the freeze
   backend_->expire(counter(9), 10 * kMinute);  // expired after the freeze
   backend_->put_timer(5, TimerRecord{"5.0.2", 456, "test.rt/Clock/b", test::kMsgTick, "b"});
   const uint64_t bytes = backend_->batch_bytes();
   ASSERT_TRUE(backend_->write_back());
   EXPECT_EQ(backend_->batch_bytes(), bytes);  // nothing is written while frozen
-  EXPECT_FALSE(backend_->encode_frozen(1));  // counter 2 and 9 are left (1 was kept at its change)
+  EXPECT_FALSE(backend_->encode_frozen(1));   // counter 2 and 9 are left (1 was kept at its change)
   EXPECT_TRUE(backend_->encode_frozen(8));
   Status written = ok_status();
   std::thread writer([&] { written = backend_->write_frozen((dir_ / "cp").string()); });

@@ -60,9 +60,20 @@ class Strings : public ::testing::Test {
   void SetUp() override { sfn_rt_init(services()); }
 
   std::string random_text(int max_chars) {
-    static const std::vector<std::string> kChars = {"a", "Z", " ", "\t", "\xC3\xA9", "\xC3\x9F", "\xCE\xA3", "\xC2\xA0",
-                                                    "\xE2\x80\x83", "\xE3\x80\x80", "\xE6\x97\xA5", "\xF0\x9F\x98\x80",
-                                                    "\xC7\x85", ","};
+    static const std::vector<std::string> kChars = {"a",
+                                                    "Z",
+                                                    " ",
+                                                    "\t",
+                                                    "\xC3\xA9",
+                                                    "\xC3\x9F",
+                                                    "\xCE\xA3",
+                                                    "\xC2\xA0",
+                                                    "\xE2\x80\x83",
+                                                    "\xE3\x80\x80",
+                                                    "\xE6\x97\xA5",
+                                                    "\xF0\x9F\x98\x80",
+                                                    "\xC7\x85",
+                                                    ","};
     std::string out;
     for (int n = static_cast<int>(rng_() % static_cast<unsigned>(max_chars + 1)); n > 0; --n)
       out += kChars[rng_() % kChars.size()];

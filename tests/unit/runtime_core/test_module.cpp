@@ -21,25 +21,40 @@ const sfn_type kListListInt{SFN_LIST, &kListInt, nullptr, nullptr, nullptr, null
 const sfn_type kMapIntBool{SFN_MAP, &kBool, &kInt, nullptr, nullptr, nullptr};
 const sfn_type kOptTimer{SFN_OPTIONAL, &kTimer, nullptr, nullptr, nullptr, nullptr};
 
-const sfn_field_desc kInnerFields[] = {{"x", 1, offsetof(Inner, x), &kInt, 0}, {"s", 2, offsetof(Inner, s), &kString, 0}};
+const sfn_field_desc kInnerFields[] = {{"x", 1, offsetof(Inner, x), &kInt, 0},
+                                       {"s", 2, offsetof(Inner, s), &kString, 0}};
 
 const sfn_field_desc kAllFields[] = {
-    {"i", 1, offsetof(All, i), &kInt, 0},           {"f", 2, offsetof(All, f), &kFloat, 0},
-    {"b", 3, offsetof(All, b), &kBool, 0},          {"s", 4, offsetof(All, s), &kString, 0},
-    {"by", 5, offsetof(All, by), &kBytes, 0},       {"t", 6, offsetof(All, t), &kTime, 0},
-    {"d", 7, offsetof(All, d), &kDuration, 0},      {"li", 8, offsetof(All, li), &kListInt, 0},
-    {"ls", 9, offsetof(All, ls), &kListStr, 0},     {"m", 10, offsetof(All, m), &kMapStrInt, 0},
-    {"oi", 11, offsetof(All, oi), &kOptInt, 0},     {"om", 12, offsetof(All, om), &kOptInner, 0},
-    {"in", 13, offsetof(All, in), &kInnerType, 0},  {"e", 14, offsetof(All, e), &kColorType, 0},
-    {"r", 15, offsetof(All, r), &kRef, 0},          {"ll", 16, offsetof(All, ll), &kListListInt, 0},
-    {"os", 17, offsetof(All, os), &kOptStr, 0},     {"mb", 18, offsetof(All, mb), &kMapIntBool, 0}};
+    {"i", 1, offsetof(All, i), &kInt, 0},          {"f", 2, offsetof(All, f), &kFloat, 0},
+    {"b", 3, offsetof(All, b), &kBool, 0},         {"s", 4, offsetof(All, s), &kString, 0},
+    {"by", 5, offsetof(All, by), &kBytes, 0},      {"t", 6, offsetof(All, t), &kTime, 0},
+    {"d", 7, offsetof(All, d), &kDuration, 0},     {"li", 8, offsetof(All, li), &kListInt, 0},
+    {"ls", 9, offsetof(All, ls), &kListStr, 0},    {"m", 10, offsetof(All, m), &kMapStrInt, 0},
+    {"oi", 11, offsetof(All, oi), &kOptInt, 0},    {"om", 12, offsetof(All, om), &kOptInner, 0},
+    {"in", 13, offsetof(All, in), &kInnerType, 0}, {"e", 14, offsetof(All, e), &kColorType, 0},
+    {"r", 15, offsetof(All, r), &kRef, 0},         {"ll", 16, offsetof(All, ll), &kListListInt, 0},
+    {"os", 17, offsetof(All, os), &kOptStr, 0},    {"mb", 18, offsetof(All, mb), &kMapIntBool, 0}};
 
-struct Start { sfn_str key; int64_t delay; };
-struct Stop { sfn_str key; };
-struct Tick { int64_t unused; };
-struct Set { int64_t key; int64_t v; };
-struct Get { int64_t key; };
-struct Out { sfn_str text; };
+struct Start {
+  sfn_str key;
+  int64_t delay;
+};
+struct Stop {
+  sfn_str key;
+};
+struct Tick {
+  int64_t unused;
+};
+struct Set {
+  int64_t key;
+  int64_t v;
+};
+struct Get {
+  int64_t key;
+};
+struct Out {
+  sfn_str text;
+};
 
 const sfn_field_desc kStartFields[] = {{"key", 1, offsetof(Start, key), &kString, SFN_FIELD_REQUIRED},
                                        {"delay", 2, offsetof(Start, delay), &kDuration, SFN_FIELD_REQUIRED}};
@@ -57,8 +72,8 @@ const sfn_message_desc kGetDesc{"Get", "test.rt.Get", sizeof(Get), alignof(Get),
 const sfn_message_desc kOutDesc{"Out", "test.rt.Out", sizeof(Out), alignof(Out), 1, kOutFields, nullptr};
 constexpr sfn_type kOutType = message_type(&kOutDesc);
 
-const sfn_message_desc* const kMessages[] = {&kAllDesc, &kInnerDesc, &kStartDesc, &kStopDesc,
-                                             &kTickDesc, &kSetDesc, &kGetDesc, &kOutDesc};
+const sfn_message_desc* const kMessages[] = {&kAllDesc,  &kInnerDesc, &kStartDesc, &kStopDesc,
+                                             &kTickDesc, &kSetDesc,   &kGetDesc,   &kOutDesc};
 
 void emit_text(Ctx& c, const std::string& text) {
   Out o{};
@@ -120,8 +135,8 @@ const sfn_ingress_desc kIngresses[] = {{"start", kMsgStart, route_entry<Start, r
                                        {"get", kMsgGet, route_entry<Get, route_get>}};
 const sfn_egress_desc kEgresses[] = {{"out", kMsgOut}};
 const sfn_enum_desc* const kEnums[] = {&kColor};
-const sfn_module kModule{SFN_ABI_VERSION, "test.rt", "test-1", 8, kMessages, 1, kEnums,
-                         2, kFunctions, 4, kIngresses, 1, kEgresses};
+const sfn_module kModule{SFN_ABI_VERSION, "test.rt", "test-1",   8, kMessages, 1, kEnums, 2,
+                         kFunctions,      4,         kIngresses, 1, kEgresses};
 
 }  // namespace
 

@@ -22,17 +22,17 @@ struct All {
   sfn_str by;
   int64_t t;
   int64_t d;
-  sfn_list li;      // list<int>
-  sfn_list ls;      // list<string>
-  sfn_map m;        // map<string, int>
+  sfn_list li;  // list<int>
+  sfn_list ls;  // list<string>
+  sfn_map m;    // map<string, int>
   abi::Optional<int64_t> oi;
-  Inner* om;        // Inner?
+  Inner* om;  // Inner?
   Inner in;
-  int32_t e;        // enum Color { RED, GREEN, BLUE }
-  sfn_str r;        // ref<Counter>
-  sfn_list ll;      // list<list<int>>
+  int32_t e;    // enum Color { RED, GREEN, BLUE }
+  sfn_str r;    // ref<Counter>
+  sfn_list ll;  // list<list<int>>
   abi::Optional<sfn_str> os;
-  sfn_map mb;       // map<int, bool>
+  sfn_map mb;  // map<int, bool>
 };
 
 extern const sfn_message_desc kInnerDesc;

@@ -10,12 +10,12 @@
 #include <mutex>
 #include <thread>
 
+#include "module_fixture.h"
 #include "runtime/snapshot/store.h"
 #include "runtime/snapshot/worker_file.h"
 #include "runtime/state/state_backend.h"
 #include "runtime/worker/hub.h"
 #include "sfn/runtime.h"
-#include "module_fixture.h"
 
 namespace sfn::runtime {
 namespace {
@@ -46,53 +46,67 @@ class TimerTest : public test::ModuleFixture {
     if (result) *result = r;
     return out;
   }
-
 };
 
 TEST_F(TimerTest, VirtualClockRunsHoursInMilliseconds) {
   auto start = std::chrono::steady_clock::now();
-  auto out = run(R"({"ingress":"start","value":{"key":"a","delay":"3h"}})" "\n");
+  auto out = run(R"({"ingress":"start","value":{"key":"a","delay":"3h"}})"
+                 "\n");
   EXPECT_EQ(out, (std::vector<std::string>{R"(out: {"text":"tick a at 1970-01-01T03:00:00Z"})"}));
   EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(5));
 }
 
 TEST_F(TimerTest, CancelPreventsDelivery) {
-  auto out = run(R"({"ingress":"start","value":{"key":"a","delay":"1h"}})" "\n"
-                 R"({"ingress":"start","value":{"key":"b","delay":"1h"}})" "\n"
-                 R"({"ingress":"stop","value":{"key":"a"},"at":"30m"})" "\n");
+  auto out = run(R"({"ingress":"start","value":{"key":"a","delay":"1h"}})"
+                 "\n"
+                 R"({"ingress":"start","value":{"key":"b","delay":"1h"}})"
+                 "\n"
+                 R"({"ingress":"stop","value":{"key":"a"},"at":"30m"})"
+                 "\n");
   EXPECT_EQ(out, (std::vector<std::string>{R"(out: {"text":"tick b at 1970-01-01T01:00:00Z"})"}));
 }
 
 TEST_F(TimerTest, CancelAfterDeliveryIsANoOp) {
-  auto out = run(R"({"ingress":"start","value":{"key":"a","delay":"1m"}})" "\n"
-                 R"({"ingress":"stop","value":{"key":"a"},"at":"2m"})" "\n");
+  auto out = run(R"({"ingress":"start","value":{"key":"a","delay":"1m"}})"
+                 "\n"
+                 R"({"ingress":"stop","value":{"key":"a"},"at":"2m"})"
+                 "\n");
   EXPECT_EQ(out, (std::vector<std::string>{R"(out: {"text":"tick a at 1970-01-01T00:01:00Z"})"}));
 }
 
 TEST_F(TimerTest, InputAtAndTimersInterleaveByTime) {
-  auto out = run(R"({"ingress":"start","value":{"key":"late","delay":"2h"}})" "\n"
-                 R"({"ingress":"start","value":{"key":"early","delay":"30m"},"at":"1h"})" "\n");
+  auto out = run(R"({"ingress":"start","value":{"key":"late","delay":"2h"}})"
+                 "\n"
+                 R"({"ingress":"start","value":{"key":"early","delay":"30m"},"at":"1h"})"
+                 "\n");
   EXPECT_EQ(out, (std::vector<std::string>{R"(out: {"text":"tick early at 1970-01-01T01:30:00Z"})",
                                            R"(out: {"text":"tick late at 1970-01-01T02:00:00Z"})"}));
 }
 
 TEST_F(TimerTest, ExpiryAfterWriteAndAfterCall) {
-  auto out = run(R"({"ingress":"set","value":{"key":1,"v":5}})" "\n"
-                 R"({"ingress":"get","value":{"key":1},"at":"5m"})" "\n"
-                 R"({"ingress":"get","value":{"key":1},"at":"15m"})" "\n"
-                 R"({"ingress":"get","value":{"key":1},"at":"1h10m"})" "\n"
-                 R"({"ingress":"get","value":{"key":1},"at":"2h20m"})" "\n");
-  EXPECT_EQ(out, (std::vector<std::string>{R"(out: {"text":"count=5 fresh=5 last=touched"})",
-                                           R"(out: {"text":"count=5 fresh=0 last=touched"})",
-                                           R"(out: {"text":"count=5 fresh=0 last=touched"})",
-                                           R"(out: {"text":"count=5 fresh=0 last="})"}));
+  auto out = run(R"({"ingress":"set","value":{"key":1,"v":5}})"
+                 "\n"
+                 R"({"ingress":"get","value":{"key":1},"at":"5m"})"
+                 "\n"
+                 R"({"ingress":"get","value":{"key":1},"at":"15m"})"
+                 "\n"
+                 R"({"ingress":"get","value":{"key":1},"at":"1h10m"})"
+                 "\n"
+                 R"({"ingress":"get","value":{"key":1},"at":"2h20m"})"
+                 "\n");
+  EXPECT_EQ(out,
+            (std::vector<std::string>{
+                R"(out: {"text":"count=5 fresh=5 last=touched"})", R"(out: {"text":"count=5 fresh=0 last=touched"})",
+                R"(out: {"text":"count=5 fresh=0 last=touched"})", R"(out: {"text":"count=5 fresh=0 last="})"}));
 }
 
 TEST_F(TimerTest, OneWorkerRunsAreDeterministic) {
   std::string input;
   for (int i = 0; i < 30; ++i)
     input += R"({"ingress":"start","value":{"key":"k)" + std::to_string(i % 7) + R"(","delay":")" +
-             std::to_string(i % 5) + R"(m"}})" "\n";
+             std::to_string(i % 5) +
+             R"(m"}})"
+             "\n";
   auto a = run(input, ClockMode::virtual_time, 1, "s1");
   auto b = run(input, ClockMode::virtual_time, 1, "s2");
   EXPECT_EQ(a.size(), 30u);
@@ -107,7 +121,8 @@ TEST_F(TimerTest, EvictedInstancesComeBackWithTheirStateTimersAndExpiry) {
   const int n = 200;
   std::string input;
   auto line = [&](const char* ingress, const std::string& value, const char* at) {
-    input += std::string(R"({"ingress":")") + ingress + R"(","value":)" + value + (at ? std::string(R"(,"at":")") + at + "\"" : "") + "}\n";
+    input += std::string(R"({"ingress":")") + ingress + R"(","value":)" + value +
+             (at ? std::string(R"(,"at":")") + at + "\"" : "") + "}\n";
   };
   for (int i = 0; i < n; ++i) {
     line("start", R"({"key":"c)" + std::to_string(i) + R"(","delay":")" + std::to_string(i % 3 + 1) + "h\"}", nullptr);
@@ -142,7 +157,8 @@ TEST_F(TimerTest, TimersSurviveARestart) {
   o.until_ns = 30 * 60 * 1'000'000'000LL;
   o.state_dir = (dir_ / "state").string();
   o.input_path = (dir_ / "in.jsonl").string();
-  std::ofstream(o.input_path) << R"({"ingress":"start","value":{"key":"a","delay":"1h"}})" "\n";
+  std::ofstream(o.input_path) << R"({"ingress":"start","value":{"key":"a","delay":"1h"}})"
+                                 "\n";
   std::vector<std::string> first;
   o.egress_sink = [&](const EgressRecord& r) { first.push_back(r.json); };
   RunResult r = run_embedded(module_, o);

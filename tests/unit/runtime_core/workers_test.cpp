@@ -53,7 +53,6 @@ TEST_F(WorkersTest, SocketsAndFilesGrowWithTheSquareOfWorkers) {
   EXPECT_TRUE(worker::reserve_open_files(64));
 }
 
-
 // In a child process (the limit cannot be raised again): 64 workers are refused with both
 // numbers, and the state directory is not even created.
 TEST_F(WorkersTest, TooFewOpenFilesIsRefusedBeforeTheStateDirIsWritten) {

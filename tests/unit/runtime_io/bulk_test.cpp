@@ -3,8 +3,8 @@
 // duplicates, refusals, window, durability of every ack, timeouts), single-record requests
 // mixed with batches, import_json_lines reading a pipe, and the record and request size limits
 // (decision 110).
-#include <unistd.h>
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <iterator>
 #include <set>
@@ -13,10 +13,9 @@
 #include <zmq.hpp>
 
 #include "client.pb.h"
-#include "sfn/client.h"
 #include "runtime/io/bulk_sender.h"
-#include "sfn/client.h"
 #include "runtime/io/io_server.h"
+#include "sfn/client.h"
 #include "test_util.h"
 
 namespace sfn::runtime::io {
@@ -50,10 +49,12 @@ struct Stored {
 };
 std::vector<Stored> read_log(const RecordLog& log) {
   std::vector<Stored> out;
-  EXPECT_TRUE(log.read(0, 1'000'000, [&](std::uint64_t o, std::string_view p, std::string_view k) {
-                   out.push_back({o, std::string(k), std::string(p)});
-                   return true;
-                 }).ok());
+  EXPECT_TRUE(log.read(0, 1'000'000,
+                       [&](std::uint64_t o, std::string_view p, std::string_view k) {
+                         out.push_back({o, std::string(k), std::string(p)});
+                         return true;
+                       })
+                  .ok());
   return out;
 }
 
@@ -225,8 +226,7 @@ TEST(BulkSender, UnknownIngressAndSilenceEndTheStream) {
   EXPECT_NE(timeout.error().message.find("no answer from " + dead), std::string::npos);
   EXPECT_NE(timeout.error().message.find("1 records not acknowledged"), std::string::npos);
   EXPECT_LT(std::chrono::steady_clock::now() - start, 3s);
-  EXPECT_EQ(BulkSender::connect("127.0.0.1:1", "orders", {}, ignore).error().code,
-            ErrorCode::invalid_argument);
+  EXPECT_EQ(BulkSender::connect("127.0.0.1:1", "orders", {}, ignore).error().code, ErrorCode::invalid_argument);
 }
 
 // A server that answers a later request but not an earlier one (it restarted in between): the
@@ -240,10 +240,9 @@ TEST(BulkSender, AnUnansweredEarlierRequestEndsTheStream) {
   BulkOptions options;
   options.records_per_request = 1;
   std::vector<std::uint64_t> delivered;
-  auto sender = BulkSender::connect(endpoint, "orders", options,
-                                    [&](std::uint64_t tag, const Result<AppendResult>&) {
-                                      delivered.push_back(tag);
-                                    }).value();
+  auto sender = BulkSender::connect(endpoint, "orders", options, [&](std::uint64_t tag, const Result<AppendResult>&) {
+                  delivered.push_back(tag);
+                }).value();
   ASSERT_TRUE(sender->add("{}", "", 1).ok());
   ASSERT_TRUE(sender->add("{}", "", 2).ok());
   std::vector<zmq::message_t> second;
@@ -282,8 +281,7 @@ TEST(BulkSender, MixesWithSingleRecordRequests) {
         EXPECT_TRUE(offsets.insert(r->offset).second);
       };
       auto sender = BulkSender::connect(server->ingress_endpoint(), "orders", {}, keep).value();
-      for (int i = 0; i < 3000; ++i)
-        ASSERT_TRUE(sender->add("{\"t\":" + std::to_string(t) + "}", "", i).ok());
+      for (int i = 0; i < 3000; ++i) ASSERT_TRUE(sender->add("{\"t\":" + std::to_string(t) + "}", "", i).ok());
       ASSERT_TRUE(sender->finish().ok());
     });
   for (int t = 0; t < 2; ++t)
@@ -362,8 +360,9 @@ TEST(RecordSize, TheServerRefusesRecordsOverItsLimitNamingBothSizes) {
   auto over = send_ingress(server->ingress_endpoint(), "orders", PayloadFormat::json, record_of(kLimit + 1), "");
   ASSERT_FALSE(over.ok());
   EXPECT_EQ(over.error().code, ErrorCode::too_large);
-  EXPECT_EQ(over.error().message, "the record is 2049 bytes, more than the 2048 bytes the ingress endpoint accepts "
-                                  "(sfn run --max-record-bytes)");
+  EXPECT_EQ(over.error().message,
+            "the record is 2049 bytes, more than the 2048 bytes the ingress endpoint accepts "
+            "(sfn run --max-record-bytes)");
   proto::IngressRequest batch;
   batch.set_ingress("orders");
   for (std::size_t bytes : {std::size_t{10}, kLimit + 1, kLimit}) batch.add_records()->set_json(record_of(bytes));

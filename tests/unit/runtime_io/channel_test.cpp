@@ -1,8 +1,8 @@
 // Tests of runtime/transport channels over real ZeroMQ sockets: ordering, batching, markers in
 // order with data, backpressure without drops, multiple senders, wake-ups, a worker cycle that
 // must not deadlock, tcp, and rejection of malformed batches.
-#include <unistd.h>
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <map>
@@ -27,14 +27,12 @@ struct Received {
 };
 
 // Receives until `count` records arrived or `deadline` passes.
-std::vector<Received> receive_n(Receiver& receiver, std::size_t count,
-                                std::chrono::milliseconds deadline = 10s) {
+std::vector<Received> receive_n(Receiver& receiver, std::size_t count, std::chrono::milliseconds deadline = 10s) {
   std::vector<Received> out;
   auto until = std::chrono::steady_clock::now() + deadline;
   while (out.size() < count && std::chrono::steady_clock::now() < until) {
-    auto r = receiver.receive(50ms, [&](const RecordView& v) {
-      out.push_back({v.kind, v.sender, v.epoch, std::string(v.payload)});
-    });
+    auto r = receiver.receive(
+        50ms, [&](const RecordView& v) { out.push_back({v.kind, v.sender, v.epoch, std::string(v.payload)}); });
     EXPECT_TRUE(r.ok()) << (r.ok() ? "" : r.error().message);
     if (!r.ok()) break;
   }
@@ -141,9 +139,8 @@ TEST(Channel, BackpressureKeepsEverythingWithSlowReceiver) {
   std::vector<Received> got;
   std::thread slow([&] {
     while (got.size() < kCount) {
-      auto r = receiver->receive(10ms, [&](const RecordView& v) {
-        got.push_back({v.kind, v.sender, v.epoch, std::string(v.payload)});
-      }, 1);
+      auto r = receiver->receive(
+          10ms, [&](const RecordView& v) { got.push_back({v.kind, v.sender, v.epoch, std::string(v.payload)}); }, 1);
       if (!r.ok()) return;
     }
   });
@@ -254,8 +251,7 @@ TEST(Channel, CycleOfWorkersDoesNotDeadlock) {
   options.max_batch_records = 4;
   constexpr int kTokens = 200, kHops = 50;
   std::unique_ptr<Receiver> receivers[2];
-  for (int w = 0; w < 2; ++w)
-    receivers[w] = Receiver::bind(ctx, inproc_worker_endpoint("cycle", w), options).value();
+  for (int w = 0; w < 2; ++w) receivers[w] = Receiver::bind(ctx, inproc_worker_endpoint("cycle", w), options).value();
   std::atomic<int> finished{0};
   std::vector<std::thread> workers;
   for (int w = 0; w < 2; ++w) {

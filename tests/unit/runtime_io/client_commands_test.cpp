@@ -1,11 +1,11 @@
 // Tests of `sfn send`, `sfn tail`, `sfn status` and `sfn state`: runs the real `sfn` binary
 // against an I/O server hosted by this test process on loopback tcp, and checks output and
 // exit status, including the errors when nothing answers.
+#include <gtest/gtest.h>
 #include <pty.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
-#include <gtest/gtest.h>
 
 #include <cstdio>
 #include <fstream>
@@ -42,10 +42,9 @@ class ClientCommands : public ::testing::Test {
     o.ingress_names = {"orders"};
     o.egress_names = {"out", "dead_letters"};
     o.ingress_endpoint = o.egress_endpoint = o.control_endpoint = "tcp://127.0.0.1:*";
-    o.validator = [](std::string_view, PayloadFormat, std::string_view data)
-        -> std::variant<std::string, IngressRejection> {
-      if (data.front() != '{')
-        return IngressRejection{IngressRejection::Code::undecodable, "expected an Order object"};
+    o.validator = [](std::string_view, PayloadFormat,
+                     std::string_view data) -> std::variant<std::string, IngressRejection> {
+      if (data.front() != '{') return IngressRejection{IngressRejection::Code::undecodable, "expected an Order object"};
       return std::string(data);
     };
     o.status = [] {
@@ -98,16 +97,16 @@ TEST_F(ClientCommands, NothingAnsweringIsAnErrorNamingTheEndpoint) {
     IoServerOptions o;
     o.log_dir = other.path();
     o.control_endpoint = "tcp://127.0.0.1:*";
-    o.validator = [](std::string_view, PayloadFormat, std::string_view d)
-        -> std::variant<std::string, IngressRejection> { return std::string(d); };
+    o.validator = [](std::string_view, PayloadFormat,
+                     std::string_view d) -> std::variant<std::string, IngressRejection> { return std::string(d); };
     dead = IoServer::start(o).value()->control_endpoint();
   }
   auto start = std::chrono::steady_clock::now();
-  for (auto args : std::vector<std::vector<std::string>>{
-           {"send", "orders", "{}", "--endpoint", dead, "--timeout", "300ms"},
-           {"status", "--endpoint", dead, "--timeout", "300ms"},
-           {"state", "a/B/c", "--endpoint", dead, "--timeout", "300ms"},
-           {"tail", "out", "--control", dead, "--timeout", "300ms"}}) {
+  for (auto args :
+       std::vector<std::vector<std::string>>{{"send", "orders", "{}", "--endpoint", dead, "--timeout", "300ms"},
+                                             {"status", "--endpoint", dead, "--timeout", "300ms"},
+                                             {"state", "a/B/c", "--endpoint", dead, "--timeout", "300ms"},
+                                             {"tail", "out", "--control", dead, "--timeout", "300ms"}}) {
     auto r = run_sfn(args);
     EXPECT_EQ(r.status, 1) << args[0] << ": " << r.output;
     EXPECT_NE(r.output.find("no answer from " + dead), std::string::npos) << r.output;
@@ -124,8 +123,8 @@ TEST_F(ClientCommands, TailPrintsHistoryAndFollows) {
   auto history = run_sfn({"tail", "out", "--no-follow", "--control", server_->control_endpoint()});
   EXPECT_EQ(history.status, 0) << history.output;
   EXPECT_EQ(history.output, "{\"n\":0}\n{\"n\":1}\n{\"n\":2}\n");
-  auto from = run_sfn({"tail", "out", "--no-follow", "--from", "2", "--offsets", "--control",
-                       server_->control_endpoint()});
+  auto from =
+      run_sfn({"tail", "out", "--no-follow", "--from", "2", "--offsets", "--control", server_->control_endpoint()});
   EXPECT_EQ(from.output, "2\t{\"n\":2}\n");
 
   // Follows: commits 3..5 once `sfn tail` has printed the history (it subscribed before it
@@ -168,8 +167,7 @@ TEST_F(ClientCommands, StatusAndState) {
   EXPECT_EQ(status.status, 0) << status.output;
   EXPECT_NE(status.output.find("epoch:      3 (last committed: 2)"), std::string::npos) << status.output;
   EXPECT_NE(status.output.find("key groups: 128"), std::string::npos);
-  EXPECT_NE(status.output.find("worker 0: 128 key groups, queue depth 5, 42 invocations"),
-            std::string::npos);
+  EXPECT_NE(status.output.find("worker 0: 128 key groups, queue depth 5, 42 invocations"), std::string::npos);
   EXPECT_NE(status.output.find("    cache: 4 KiB in 3 instances (bound 1 MiB), 40 hits, 3 misses, 1 evictions\n"),
             std::string::npos)
       << status.output;
@@ -195,14 +193,15 @@ TEST_F(ClientCommands, SendFileSummarizesAndReportsRefusedLines) {
   auto file = dir_.path() / "orders.jsonl";
   {
     std::ofstream out(file);
-    for (int i = 1; i <= 300; ++i) out << (i == 7 ? "[7]" : i == 9 ? "{oops" : "{\"id\":" + std::to_string(i) + "}") << "\n";
+    for (int i = 1; i <= 300; ++i)
+      out << (i == 7 ? "[7]" : i == 9 ? "{oops" : "{\"id\":" + std::to_string(i) + "}") << "\n";
   }
   auto first = run_sfn({"send", "orders", "--file", file.string(), "--endpoint", ep, "--key-prefix", "o"});
   EXPECT_EQ(first.status, 3) << first.output;
   EXPECT_NE(first.output.find("orders: 300 records in "), std::string::npos) << first.output;
   EXPECT_NE(first.output.find("298 appended, 0 duplicates, 2 refused"), std::string::npos) << first.output;
-  EXPECT_NE(first.output.find(file.string() + ":7: expected an Order object (line refused)"),
-            std::string::npos) << first.output;
+  EXPECT_NE(first.output.find(file.string() + ":7: expected an Order object (line refused)"), std::string::npos)
+      << first.output;
   EXPECT_NE(first.output.find(file.string() + ":9: invalid JSON"), std::string::npos) << first.output;
   EXPECT_NE(first.output.find("error: 2 lines refused: 7, 9"), std::string::npos) << first.output;
   EXPECT_EQ(first.output.find("\r"), std::string::npos);  // no progress line: not a terminal
@@ -276,8 +275,8 @@ TEST_F(ClientCommands, InterruptedImportResumesWithTheSameKeyPrefix) {
     ::dup2(in[0], 0);
     ::close(in[0]);
     ::close(in[1]);
-    ::execl(SFN_BINARY, SFN_BINARY, "send", "orders", "--file", "-", "--key-prefix", "run",
-            "--endpoint", ep.c_str(), static_cast<char*>(nullptr));
+    ::execl(SFN_BINARY, SFN_BINARY, "send", "orders", "--file", "-", "--key-prefix", "run", "--endpoint", ep.c_str(),
+            static_cast<char*>(nullptr));
     ::_exit(127);
   }
   ::close(in[0]);
@@ -297,13 +296,15 @@ TEST_F(ClientCommands, InterruptedImportResumesWithTheSameKeyPrefix) {
   EXPECT_NE(rerun.out.find("1000 records"), std::string::npos) << rerun.out;
   EXPECT_NE(rerun.out.find("500 appended, 500 duplicates, 0 refused"), std::string::npos) << rerun.out;
   std::map<std::string, std::string> by_key;
-  ASSERT_TRUE(server_->ingress_log("orders")->read(0, 2000, [&](std::uint64_t, std::string_view p, std::string_view k) {
-    EXPECT_TRUE(by_key.emplace(std::string(k), std::string(p)).second) << "twice: " << k;
-    return true;
-  }).ok());
+  ASSERT_TRUE(server_->ingress_log("orders")
+                  ->read(0, 2000,
+                         [&](std::uint64_t, std::string_view p, std::string_view k) {
+                           EXPECT_TRUE(by_key.emplace(std::string(k), std::string(p)).second) << "twice: " << k;
+                           return true;
+                         })
+                  .ok());
   ASSERT_EQ(by_key.size(), 1000u);
-  for (int i = 1; i <= 1000; ++i)
-    EXPECT_EQ(by_key["run:" + std::to_string(i)], "{\"id\":" + std::to_string(i) + "}");
+  for (int i = 1; i <= 1000; ++i) EXPECT_EQ(by_key["run:" + std::to_string(i)], "{\"id\":" + std::to_string(i) + "}");
 }
 
 TEST_F(ClientCommands, EveryCommandHasHelp) {

@@ -2,10 +2,10 @@
 // with ingress, egress and control endpoints on loopback, driven by the real `sfn send`,
 // `sfn tail`, `sfn status` and `sfn state`, across a restart of the running process.
 #include <fcntl.h>
+#include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
-#include <gtest/gtest.h>
 
 #include <algorithm>
 #include <cstdio>
@@ -39,9 +39,9 @@ class RunningProgram {
       ::dup2(devnull, 1);
       ::close(fds[0]);
       ::close(fds[1]);
-      ::execl(SFN_BINARY, SFN_BINARY, "run", GREETER_SO, "--workers", "2", "--state-dir",
-              state_dir.c_str(), "--ingress", "tcp://127.0.0.1:*", "--egress", "tcp://127.0.0.1:*",
-              "--control", "tcp://127.0.0.1:*", static_cast<char*>(nullptr));
+      ::execl(SFN_BINARY, SFN_BINARY, "run", GREETER_SO, "--workers", "2", "--state-dir", state_dir.c_str(),
+              "--ingress", "tcp://127.0.0.1:*", "--egress", "tcp://127.0.0.1:*", "--control", "tcp://127.0.0.1:*",
+              static_cast<char*>(nullptr));
       ::_exit(127);
     }
     ::close(fds[1]);
@@ -100,8 +100,8 @@ TEST(ClientE2E, SendTailStatusStateAgainstSfnRun) {
     EXPECT_EQ(bad.status, 3);
     EXPECT_NE(bad.output.find("name"), std::string::npos) << bad.output;
 
-    auto tail = run_sfn({"tail", "greetings", "--limit", "2", "--endpoint",
-                         program.endpoint("egress"), "--control", control});
+    auto tail =
+        run_sfn({"tail", "greetings", "--limit", "2", "--endpoint", program.endpoint("egress"), "--control", control});
     EXPECT_EQ(tail.status, 0) << tail.output;
     EXPECT_EQ(tail.output,
               "{\"text\":\"Hello Ada, you are visitor #1!\"}\n"
@@ -127,8 +127,8 @@ TEST(ClientE2E, SendTailStatusStateAgainstSfnRun) {
   // After a restart the ingress log, its idempotency keys and the egress log are still there.
   RunningProgram program(dir.path() / "state");
   ASSERT_TRUE(program.ready());
-  auto dup = run_sfn({"send", "greets", R"({"name": "Ada"})", "--endpoint",
-                      program.endpoint("ingress"), "--key", "a1"});
+  auto dup =
+      run_sfn({"send", "greets", R"({"name": "Ada"})", "--endpoint", program.endpoint("ingress"), "--key", "a1"});
   EXPECT_NE(dup.output.find("duplicate of greets offset 0"), std::string::npos) << dup.output;
   auto history = run_sfn({"tail", "greetings", "--no-follow", "--control", program.endpoint("control")});
   EXPECT_EQ(history.output,
@@ -167,8 +167,8 @@ TEST(ClientE2E, BulkSendFileToSfnRun) {
   EXPECT_NE(first.output.find("10000 appended, 0 duplicates, 0 refused"), std::string::npos) << first.output;
 
   // Every record affected the committed egress exactly once: each name has visitors #1..#100.
-  auto tail = run_sfn({"tail", "greetings", "--limit", "10000", "--endpoint", program.endpoint("egress"),
-                       "--control", program.endpoint("control")});
+  auto tail = run_sfn({"tail", "greetings", "--limit", "10000", "--endpoint", program.endpoint("egress"), "--control",
+                       program.endpoint("control")});
   ASSERT_EQ(tail.status, 0) << tail.output.substr(0, 500);
   auto visits = visits_by_name(tail.output);
   ASSERT_EQ(visits.size(), 100u);

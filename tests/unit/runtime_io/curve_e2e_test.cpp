@@ -2,9 +2,9 @@
 // `sfn run` of the hand-written greeter with --curve-key/--curve-peers answering `sfn send`,
 // `sfn tail` and `sfn status` with the right keys and refusing an unknown key and a client
 // without keys, and the rule that a bind to a non-loopback address needs keys or --insecure.
+#include <gtest/gtest.h>
 #include <stdlib.h>
 #include <sys/stat.h>
-#include <gtest/gtest.h>
 
 #include <filesystem>
 #include <nlohmann/json.hpp>
@@ -61,7 +61,7 @@ TEST(CurveE2E, KeygenWritesAKeyPairAndKeepsExistingOnes) {
   const std::string base = (dir.path() / "node").string();
   auto made = run_sfn({"keygen", base});
   ASSERT_EQ(made.status, 0) << made.output;
-  struct stat st {};
+  struct stat st{};
   ASSERT_EQ(::stat((base + ".key").c_str(), &st), 0);
   EXPECT_EQ(st.st_mode & 0777, 0600u);
   ASSERT_EQ(::stat((base + ".pub").c_str(), &st), 0);
@@ -90,8 +90,7 @@ TEST(CurveE2E, KeygenWritesAKeyPairAndKeepsExistingOnes) {
   auto open = run_sfn({"run", GREETER_SO, "--state-dir", (dir.path() / "s").string(), "--curve-key", base + ".key",
                        "--curve-peers", peers});
   EXPECT_EQ(open.status, 2);
-  EXPECT_NE(open.output.find("is open to other users (mode 0644); run `chmod 600 " + base + ".key`"),
-            std::string::npos)
+  EXPECT_NE(open.output.find("is open to other users (mode 0644); run `chmod 600 " + base + ".key`"), std::string::npos)
       << open.output;
 }
 
@@ -110,8 +109,8 @@ TEST(CurveE2E, SecuredRunAnswersKeyedClientsAndRefusesOthers) {
 
   auto sent = run_sfn({"send", "greets", R"({"name": "Ada"})", "--endpoint", server.ingress()});
   EXPECT_EQ(sent.output, "ok: greets offset 0\n");
-  auto tail = run_sfn({"tail", "greetings", "--limit", "1", "--endpoint", server.egress(), "--control",
-                       server.control()});
+  auto tail =
+      run_sfn({"tail", "greetings", "--limit", "1", "--endpoint", server.egress(), "--control", server.control()});
   EXPECT_EQ(tail.status, 0) << tail.output;
   EXPECT_EQ(tail.output, "{\"text\":\"Hello Ada, you are visitor #1!\"}\n");
   auto status = run_sfn({"status", "--endpoint", server.control()});
@@ -123,14 +122,13 @@ TEST(CurveE2E, SecuredRunAnswersKeyedClientsAndRefusesOthers) {
   auto refused = run_sfn({"send", "greets", R"({"name": "Eve"})", "--endpoint", server.ingress(), "--curve-key",
                           key("stranger") + ".key", "--server-key", key("server") + ".pub"});
   EXPECT_EQ(refused.status, 1);
-  EXPECT_NE(refused.output.find("refused this client's CurveZMQ key " + stranger), std::string::npos)
-      << refused.output;
-  auto refused_tail = run_sfn({"tail", "greetings", "--no-follow", "--control", server.control(), "--curve-key",
-                               key("stranger") + ".key"});
+  EXPECT_NE(refused.output.find("refused this client's CurveZMQ key " + stranger), std::string::npos) << refused.output;
+  auto refused_tail = run_sfn(
+      {"tail", "greetings", "--no-follow", "--control", server.control(), "--curve-key", key("stranger") + ".key"});
   EXPECT_EQ(refused_tail.status, 1) << refused_tail.output;
   EXPECT_EQ(count_lines_with(server.stderr_text(), stranger), 1u) << server.stderr_text();
-  EXPECT_EQ(count_lines_with(server.stderr_text(), "refused a CURVE client from 127.0.0.1: its public key " +
-                                                       stranger + " is not among the allowed peers"),
+  EXPECT_EQ(count_lines_with(server.stderr_text(), "refused a CURVE client from 127.0.0.1: its public key " + stranger +
+                                                       " is not among the allowed peers"),
             1u);
 
   // A client without keys: told that the server wants them; nothing reaches the ingress log.
@@ -140,8 +138,8 @@ TEST(CurveE2E, SecuredRunAnswersKeyedClientsAndRefusesOthers) {
   auto plain_status = run_sfn_without_keys({"status", "--endpoint", server.control(), "--timeout", "2s"});
   EXPECT_EQ(plain_status.status, 1);
   // A wrong server key: the server cannot read the handshake; the client times out saying so.
-  auto wrong = run_sfn({"status", "--endpoint", server.control(), "--server-key", key("stranger") + ".pub",
-                        "--timeout", "1s"});
+  auto wrong =
+      run_sfn({"status", "--endpoint", server.control(), "--server-key", key("stranger") + ".pub", "--timeout", "1s"});
   EXPECT_EQ(wrong.status, 1);
   EXPECT_NE(wrong.output.find("is --server-key its public key?"), std::string::npos) << wrong.output;
 

@@ -14,8 +14,8 @@
 #include <zmq.hpp>
 
 #include "client.pb.h"
-#include "sfn/client.h"
 #include "runtime/io/io_server.h"
+#include "sfn/client.h"
 #include "test_util.h"
 
 namespace sfn::runtime::io {
@@ -26,8 +26,7 @@ using testing::TempDir;
 
 // Accepts JSON objects and any Protobuf bytes; stores them tagged so tests can tell the
 // validator's output was stored. Rejects JSON that is not an object.
-std::variant<std::string, IngressRejection> test_validator(std::string_view ingress,
-                                                           PayloadFormat format,
+std::variant<std::string, IngressRejection> test_validator(std::string_view ingress, PayloadFormat format,
                                                            std::string_view data) {
   if (ingress == "legacy")
     return IngressRejection{IngressRejection::Code::unknown_ingress, "ingress `legacy` was removed"};
@@ -54,10 +53,12 @@ IoServerOptions loopback_options(const TempDir& dir) {
 
 std::vector<std::string> log_payloads(const RecordLog& log) {
   std::vector<std::string> out;
-  EXPECT_TRUE(log.read(0, 1000, [&](std::uint64_t, std::string_view p, std::string_view) {
-                   out.emplace_back(p);
-                   return true;
-                 }).ok());
+  EXPECT_TRUE(log.read(0, 1000,
+                       [&](std::uint64_t, std::string_view p, std::string_view) {
+                         out.emplace_back(p);
+                         return true;
+                       })
+                  .ok());
   return out;
 }
 
@@ -71,8 +72,9 @@ TEST(IoServer, UnknownNamesSuggestTheNearestFew) {
   auto server = IoServer::start(options).value();
   auto typo = send_ingress(server->ingress_endpoint(), "ordres_7", PayloadFormat::json, "{}", "");
   ASSERT_FALSE(typo.ok());
-  EXPECT_EQ(typo.error().message,
-            "unknown ingress `ordres_7` (this program has 40 ingresses; did you mean `orders_7`, `orders_0`, `orders_1`?)");
+  EXPECT_EQ(
+      typo.error().message,
+      "unknown ingress `ordres_7` (this program has 40 ingresses; did you mean `orders_7`, `orders_0`, `orders_1`?)");
   auto far = send_ingress(server->ingress_endpoint(), "payments", PayloadFormat::json, "{}", "");
   ASSERT_FALSE(far.ok());
   EXPECT_EQ(far.error().message, "unknown ingress `payments` (this program has 40 ingresses)");
@@ -426,7 +428,7 @@ TEST(IoServer, DeeplyPipelinedClientGetsEveryReply) {
   zmq::socket_t dealer(ctx, zmq::socket_type::dealer);
   dealer.set(zmq::sockopt::linger, 0);
   dealer.set(zmq::sockopt::rcvtimeo, 10000);
-  dealer.set(zmq::sockopt::rcvhwm, 1);      // replies pile up on the server's side
+  dealer.set(zmq::sockopt::rcvhwm, 1);  // replies pile up on the server's side
   dealer.set(zmq::sockopt::rcvbuf, 4096);
   dealer.connect(server->ingress_endpoint());
   constexpr int kRequests = 20000;

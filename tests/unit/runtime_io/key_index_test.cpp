@@ -73,10 +73,14 @@ TEST(KeyIndex, NumberedKeysBehaveLikeAMap) {
   behaves_like_a_map(index, model, [](std::uint64_t r) {
     const std::uint64_t n = r % 3000;
     switch (r / 3000 % 8) {
-      case 0: return "k:0" + std::to_string(n);
-      case 1: return "k:" + std::to_string(n) + "x";
-      case 2: return "input:ab:" + std::to_string(n) + std::string(18, '1');
-      default: return "s" + std::to_string(r / 3000 % 3) + ":" + std::to_string(n);
+      case 0:
+        return "k:0" + std::to_string(n);
+      case 1:
+        return "k:" + std::to_string(n) + "x";
+      case 2:
+        return "input:ab:" + std::to_string(n) + std::string(18, '1');
+      default:
+        return "s" + std::to_string(r / 3000 % 3) + ":" + std::to_string(n);
     }
   });
   std::size_t runs = 0;
@@ -105,9 +109,8 @@ TEST(KeyIndex, ALongBatchOfNumberedKeysIsOneRun) {
   EXPECT_EQ(index.runs(), 2u);
   // A run taken back from a keys file (assign_run) is the same.
   KeyIndex again;
-  index.for_each_run([&](std::string_view key, std::uint64_t offset, std::uint64_t count) {
-    again.assign_run(key, offset, count);
-  });
+  index.for_each_run(
+      [&](std::string_view key, std::uint64_t offset, std::uint64_t count) { again.assign_run(key, offset, count); });
   EXPECT_EQ(again.size(), index.size());
   EXPECT_EQ(again.runs(), 2u);
   EXPECT_EQ(again.find("input:0f:0:777"), std::optional<std::uint64_t>(782));

@@ -2,11 +2,11 @@
 // corruption, durability and idempotency across a real SIGKILLed process, group commit with
 // concurrent appenders, truncate-before, and exclusive opening.
 #include <fcntl.h>
+#include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
-#include <gtest/gtest.h>
 
 #include <atomic>
 #include <cstdio>
@@ -26,8 +26,7 @@ using namespace std::chrono_literals;
 using testing::TempDir;
 namespace fs = std::filesystem;
 
-std::vector<std::pair<std::uint64_t, std::string>> read_all(const RecordLog& log,
-                                                            std::uint64_t from = 0) {
+std::vector<std::pair<std::uint64_t, std::string>> read_all(const RecordLog& log, std::uint64_t from = 0) {
   std::vector<std::pair<std::uint64_t, std::string>> out;
   auto r = log.read(from, 1u << 30, [&](std::uint64_t off, std::string_view p, std::string_view) {
     out.emplace_back(off, std::string(p));
@@ -142,8 +141,8 @@ TEST(RecordLog, CorruptLastRecordIsCutButCorruptMiddleIsAnError) {
 
 // Starts the helper, lets it acknowledge at least `acks` appends, SIGKILLs it, and returns the
 // acknowledged (index, offset) pairs it printed.
-std::vector<std::pair<long, std::uint64_t>> run_and_kill_helper(const std::filesystem::path& dir,
-                                                                 long first, std::size_t acks) {
+std::vector<std::pair<long, std::uint64_t>> run_and_kill_helper(const std::filesystem::path& dir, long first,
+                                                                std::size_t acks) {
   int fds[2];
   EXPECT_EQ(::pipe(fds), 0);
   pid_t pid = ::fork();
@@ -152,8 +151,7 @@ std::vector<std::pair<long, std::uint64_t>> run_and_kill_helper(const std::files
     ::close(fds[0]);
     ::close(fds[1]);
     std::string first_s = std::to_string(first);
-    ::execl(SFN_LOG_APPEND_HELPER, SFN_LOG_APPEND_HELPER, dir.c_str(), first_s.c_str(),
-            static_cast<char*>(nullptr));
+    ::execl(SFN_LOG_APPEND_HELPER, SFN_LOG_APPEND_HELPER, dir.c_str(), first_s.c_str(), static_cast<char*>(nullptr));
     ::_exit(127);
   }
   ::close(fds[1]);
@@ -161,8 +159,7 @@ std::vector<std::pair<long, std::uint64_t>> run_and_kill_helper(const std::files
   FILE* in = ::fdopen(fds[0], "r");
   long index;
   unsigned long long offset;
-  while (acked.size() < acks && std::fscanf(in, "%ld %llu", &index, &offset) == 2)
-    acked.emplace_back(index, offset);
+  while (acked.size() < acks && std::fscanf(in, "%ld %llu", &index, &offset) == 2) acked.emplace_back(index, offset);
   ::kill(pid, SIGKILL);  // mid-stream: it is appending as fast as it can
   int status = 0;
   ::waitpid(pid, &status, 0);

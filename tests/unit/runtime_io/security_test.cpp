@@ -2,17 +2,17 @@
 // file), the bind rule, the ZAP handler against real CURVE sockets on loopback (an allowed key
 // passes, an unknown one is refused, counted and logged once, a client without keys never gets
 // in), and secured channels and I/O endpoints end to end in one process.
-#include <sys/stat.h>
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 
 #include <fstream>
 #include <mutex>
 #include <zmq.hpp>
 
-#include "sfn/client.h"
 #include "runtime/io/io_server.h"
 #include "runtime/transport/channel.h"
 #include "runtime/transport/security.h"
+#include "sfn/client.h"
 #include "test_util.h"
 
 namespace sfn::runtime::transport {
@@ -27,7 +27,7 @@ void write_text(const std::filesystem::path& path, const std::string& text, mode
 }
 
 mode_t mode_of(const std::filesystem::path& path) {
-  struct stat st {};
+  struct stat st{};
   EXPECT_EQ(::stat(path.c_str(), &st), 0) << path;
   return st.st_mode & 07777;
 }
@@ -133,7 +133,8 @@ TEST(CurveKeys, ServerAndClientOptionsComeInPairs) {
             "--curve-key needs --curve-peers DIR (the public keys of the allowed clients)");
   EXPECT_EQ(error_of(load_server_security("", "peers", false)),
             "--curve-peers needs --curve-key FILE (this server's secret key)");
-  EXPECT_EQ(error_of(load_client_keys("", "server.pub")), "--server-key needs --curve-key FILE (this client's secret key)");
+  EXPECT_EQ(error_of(load_client_keys("", "server.pub")),
+            "--server-key needs --curve-key FILE (this client's secret key)");
   EXPECT_EQ(error_of(load_client_keys("c.key", "")), "--curve-key needs --server-key FILE (the server's public key)");
   auto none = load_server_security("", "", true);
   ASSERT_TRUE(none.ok());
@@ -154,7 +155,8 @@ TEST(BindRule, OnlyLoopbackIsLocal) {
   auto refused = secure_server_socket(socket.handle(), "tcp://0.0.0.0:7100", {}, "ingress endpoint");
   ASSERT_FALSE(refused.ok());
   EXPECT_EQ(refused.error().code, ErrorCode::invalid_argument);
-  EXPECT_NE(refused.error().message.find("refusing to bind the ingress endpoint tcp://0.0.0.0:7100"), std::string::npos);
+  EXPECT_NE(refused.error().message.find("refusing to bind the ingress endpoint tcp://0.0.0.0:7100"),
+            std::string::npos);
   EXPECT_NE(refused.error().message.find("--insecure"), std::string::npos);
   EXPECT_TRUE(secure_server_socket(socket.handle(), "tcp://127.0.0.1:7100", {}, "ingress endpoint").ok());
   SecurityOptions insecure;
@@ -207,8 +209,9 @@ struct CurveServer {
 
 // A REQ client of `server` with `keys` (none: a plain client); returns the reply to "hi", or ""
 // when none came before `given_up` held or `wait` passed, the server serving all the while.
-std::string ask(CurveServer& server, const std::optional<CurveKeyPair>& keys, std::chrono::milliseconds wait,
-                const std::function<bool()>& given_up = [] { return false; }) {
+std::string ask(
+    CurveServer& server, const std::optional<CurveKeyPair>& keys, std::chrono::milliseconds wait,
+    const std::function<bool()>& given_up = [] { return false; }) {
   zmq::context_t context;
   zmq::socket_t client(context, zmq::socket_type::req);
   client.set(zmq::sockopt::linger, 0);

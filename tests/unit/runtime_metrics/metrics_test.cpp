@@ -123,8 +123,7 @@ TEST(PrometheusText, EscapesLabelValues) {
   RunMetrics m;
   m.egresses = {{"a\"b\\c\nd", 3}};
   const std::string text = prometheus_text(m);
-  EXPECT_NE(text.find("sfn_egress_records_committed_total{egress=\"a\\\"b\\\\c\\nd\"} 3\n"), std::string::npos)
-      << text;
+  EXPECT_NE(text.find("sfn_egress_records_committed_total{egress=\"a\\\"b\\\\c\\nd\"} 3\n"), std::string::npos) << text;
 }
 
 TEST(PrometheusText, NoSnapshotAgeBeforeTheFirstSnapshot) {
