@@ -18,12 +18,12 @@ struct m_Tick;
 struct m_Report;
 
 struct m_Ping {
-  sfn_str f_id;                        // string
-  int64_t f_n;                         // int
-  sfn_list f_tags;                     // list<string>
-  sfn_map f_extra;                     // map<string, int>
+  sfn_str f_id;  // string
+  int64_t f_n;  // int
+  sfn_list f_tags;  // list<string>
+  sfn_map f_extra;  // map<string, int>
   sfn::abi::Optional<sfn_str> f_note;  // string?
-  int32_t f_level;                     // Level
+  int32_t f_level;  // Level
 };
 static_assert(sizeof(m_Ping) == 104 && alignof(m_Ping) == 8);
 struct m_Tick {
@@ -31,9 +31,9 @@ struct m_Tick {
 };
 static_assert(sizeof(m_Tick) == 1 && alignof(m_Tick) == 1);
 struct m_Report {
-  sfn_str f_id;                        // string
-  int64_t f_total;                     // int
-  sfn_str f_words;                     // string
+  sfn_str f_id;  // string
+  int64_t f_total;  // int
+  sfn_str f_words;  // string
   sfn::abi::Optional<sfn_str> f_last;  // string?
 };
 static_assert(sizeof(m_Report) == 64 && alignof(m_Report) == 8);
@@ -42,15 +42,15 @@ extern const sfn_message_desc kDesc_m_Ping;
 extern const sfn_message_desc kDesc_m_Tick;
 extern const sfn_message_desc kDesc_m_Report;
 extern const sfn_enum_desc kEnum_e_Level;
-constexpr sfn_type kT0{SFN_LIST, &sfn::abi::kString, nullptr, nullptr, nullptr, nullptr};         // list<string>
+constexpr sfn_type kT0{SFN_LIST, &sfn::abi::kString, nullptr, nullptr, nullptr, nullptr};  // list<string>
 constexpr sfn_type kT1{SFN_MAP, &sfn::abi::kInt, &sfn::abi::kString, nullptr, nullptr, nullptr};  // map<string, int>
-constexpr sfn_type kT2{SFN_OPTIONAL, &sfn::abi::kString, nullptr, nullptr, nullptr, nullptr};     // string?
-constexpr sfn_type kT3{SFN_ENUM, nullptr, nullptr, nullptr, &kEnum_e_Level, nullptr};             // Level
+constexpr sfn_type kT2{SFN_OPTIONAL, &sfn::abi::kString, nullptr, nullptr, nullptr, nullptr};  // string?
+constexpr sfn_type kT3{SFN_ENUM, nullptr, nullptr, nullptr, &kEnum_e_Level, nullptr};  // Level
 constexpr sfn_type kType_m_Ping{SFN_MESSAGE, nullptr, nullptr, &kDesc_m_Ping, nullptr, nullptr};  // Ping
 constexpr sfn_type kType_m_Tick{SFN_MESSAGE, nullptr, nullptr, &kDesc_m_Tick, nullptr, nullptr};  // Tick
 constexpr sfn_type kType_m_Report{SFN_MESSAGE, nullptr, nullptr, &kDesc_m_Report, nullptr, nullptr};  // Report
-constexpr sfn_type kT4{SFN_OPTIONAL, &sfn::abi::kTimer, nullptr, nullptr, nullptr, nullptr};          // timer?
-constexpr sfn_type kT5{SFN_REF, nullptr, nullptr, nullptr, nullptr, "golden.features/Counter"};       // ref<Counter>
+constexpr sfn_type kT4{SFN_OPTIONAL, &sfn::abi::kTimer, nullptr, nullptr, nullptr, nullptr};  // timer?
+constexpr sfn_type kT5{SFN_REF, nullptr, nullptr, nullptr, nullptr, "golden.features/Counter"};  // ref<Counter>
 
 const char* const kValues_e_Level[] = {"LOW", "HIGH"};
 const sfn_enum_desc kEnum_e_Level{"Level", 2, kValues_e_Level};
@@ -66,44 +66,41 @@ void kInit_m_Ping(void* slot) {
   auto& m = *static_cast<m_Ping*>(slot);
   m.f_level = int32_t{e_Level::v_HIGH};
 }
-const sfn_message_desc kDesc_m_Ping{"Ping", "golden.features.Ping", sizeof(m_Ping), alignof(m_Ping),
-                                    6,      kFields_m_Ping,         kInit_m_Ping};
-const sfn_message_desc kDesc_m_Tick{"Tick", "golden.features.Tick", sizeof(m_Tick), alignof(m_Tick), 0, nullptr,
-                                    nullptr};
+const sfn_message_desc kDesc_m_Ping{"Ping", "golden.features.Ping", sizeof(m_Ping), alignof(m_Ping), 6, kFields_m_Ping, kInit_m_Ping};
+const sfn_message_desc kDesc_m_Tick{"Tick", "golden.features.Tick", sizeof(m_Tick), alignof(m_Tick), 0, nullptr, nullptr};
 const sfn_field_desc kFields_m_Report[] = {
     {"id", 1, offsetof(m_Report, f_id), &sfn::abi::kString, SFN_FIELD_REQUIRED},
     {"total", 2, offsetof(m_Report, f_total), &sfn::abi::kInt, SFN_FIELD_REQUIRED},
     {"words", 3, offsetof(m_Report, f_words), &sfn::abi::kString, SFN_FIELD_REQUIRED},
     {"last", 4, offsetof(m_Report, f_last), &kT2, 0},
 };
-const sfn_message_desc kDesc_m_Report{"Report", "golden.features.Report", sizeof(m_Report), alignof(m_Report),
-                                      4,        kFields_m_Report,         nullptr};
+const sfn_message_desc kDesc_m_Report{"Report", "golden.features.Report", sizeof(m_Report), alignof(m_Report), 4, kFields_m_Report, nullptr};
 const sfn_message_desc* const kMessages[] = {&kDesc_m_Ping, &kDesc_m_Tick, &kDesc_m_Report};
 enum : uint32_t { kId_m_Ping, kId_m_Tick, kId_m_Report };
 const sfn_enum_desc* const kEnums[] = {&kEnum_e_Level};
 
 // Source locations of runtime errors.
 const sfn_loc kLoc[] = {
-    {"features.sfn", 31, 1},   // 0
-    {"features.sfn", 32, 7},   // 1
+    {"features.sfn", 31, 1},  // 0
+    {"features.sfn", 32, 7},  // 1
     {"features.sfn", 35, 10},  // 2
-    {"features.sfn", 46, 5},   // 3
+    {"features.sfn", 46, 5},  // 3
     {"features.sfn", 47, 14},  // 4
-    {"features.sfn", 47, 7},   // 5
-    {"features.sfn", 49, 5},   // 6
-    {"features.sfn", 50, 7},   // 7
-    {"features.sfn", 50, 7},   // 8
-    {"features.sfn", 52, 5},   // 9
+    {"features.sfn", 47, 7},  // 5
+    {"features.sfn", 49, 5},  // 6
+    {"features.sfn", 50, 7},  // 7
+    {"features.sfn", 50, 7},  // 8
+    {"features.sfn", 52, 5},  // 9
     {"features.sfn", 53, 11},  // 10
     {"features.sfn", 53, 20},  // 11
     {"features.sfn", 56, 14},  // 12
-    {"features.sfn", 56, 7},   // 13
-    {"features.sfn", 58, 5},   // 14
-    {"features.sfn", 60, 9},   // 15
+    {"features.sfn", 56, 7},  // 13
+    {"features.sfn", 58, 5},  // 14
+    {"features.sfn", 60, 9},  // 15
     {"features.sfn", 61, 17},  // 16
     {"features.sfn", 64, 48},  // 17
-    {"features.sfn", 69, 9},   // 18
-    {"features.sfn", 70, 7},   // 19
+    {"features.sfn", 69, 9},  // 18
+    {"features.sfn", 70, 7},  // 19
     {"features.sfn", 28, 27},  // 20
 };
 
@@ -135,8 +132,7 @@ struct t_Counter {
     for (uint64_t it0 = 0; it0 < tmp7.len; ++it0) {
       const sfn_str& l_t = static_cast<const sfn_str*>(tmp7.data)[it0];
       sfn::gen::tick(ctx, kLoc[6]);
-      int64_t tmp9 = sfn::gen::add(ctx, sfn::gen::map_slot<int64_t>(kT1, ctx.mut<sfn_map>(t_Counter::s_seen), l_t),
-                                   int64_t{1}, kLoc[8]);
+      int64_t tmp9 = sfn::gen::add(ctx, sfn::gen::map_slot<int64_t>(kT1, ctx.mut<sfn_map>(t_Counter::s_seen), l_t), int64_t{1}, kLoc[8]);
       // "features.sfn":50
       sfn::gen::map_slot<int64_t>(kT1, ctx.mut<sfn_map>(t_Counter::s_seen), l_t) = tmp9;
     }
@@ -213,7 +209,7 @@ struct t_Counter {
   }
 
   // handler at "features.sfn":67
-  static void on_m_Tick(sfn::abi::Ctx& ctx, const m_Tick&) {
+  static void on_m_Tick(sfn::abi::Ctx& ctx, const m_Tick& ) {
     const sfn_str& l_id = *ctx.raw()->svc->key_str(ctx.raw());
     (void)l_id;
     // "features.sfn":68
@@ -277,9 +273,9 @@ const sfn_ingress_desc kIngresses[] = {
 const sfn_egress_desc kEgresses[] = {
     {"reports", kId_m_Report},
 };
-const sfn_module kModule{
-    SFN_ABI_VERSION, "golden.features", "07eae22d54995e74", 3, kMessages, 1, kEnums, 1, kFunctions, 1, kIngresses, 1,
-    kEgresses};
+const sfn_module kModule{SFN_ABI_VERSION, "golden.features", "07eae22d54995e74",
+                       3, kMessages, 1, kEnums,
+                       1, kFunctions, 1, kIngresses, 1, kEgresses};
 
 }  // namespace
 

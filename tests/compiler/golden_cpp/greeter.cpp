@@ -23,28 +23,27 @@ static_assert(sizeof(m_Greeting) == 16 && alignof(m_Greeting) == 8);
 
 extern const sfn_message_desc kDesc_m_Greet;
 extern const sfn_message_desc kDesc_m_Greeting;
-constexpr sfn_type kType_m_Greet{SFN_MESSAGE, nullptr, nullptr, &kDesc_m_Greet, nullptr, nullptr};        // Greet
+constexpr sfn_type kType_m_Greet{SFN_MESSAGE, nullptr, nullptr, &kDesc_m_Greet, nullptr, nullptr};  // Greet
 constexpr sfn_type kType_m_Greeting{SFN_MESSAGE, nullptr, nullptr, &kDesc_m_Greeting, nullptr, nullptr};  // Greeting
 constexpr sfn_type kT0{SFN_REF, nullptr, nullptr, nullptr, nullptr, "example.greeter/Greeter"};  // ref<Greeter>
 
 const sfn_field_desc kFields_m_Greet[] = {
     {"name", 1, offsetof(m_Greet, f_name), &sfn::abi::kString, SFN_FIELD_REQUIRED},
 };
-const sfn_message_desc kDesc_m_Greet{"Greet", "example.greeter.Greet", sizeof(m_Greet), alignof(m_Greet),
-                                     1,       kFields_m_Greet,         nullptr};
+const sfn_message_desc kDesc_m_Greet{"Greet", "example.greeter.Greet", sizeof(m_Greet), alignof(m_Greet), 1, kFields_m_Greet, nullptr};
 const sfn_field_desc kFields_m_Greeting[] = {
     {"text", 1, offsetof(m_Greeting, f_text), &sfn::abi::kString, SFN_FIELD_REQUIRED},
 };
-const sfn_message_desc kDesc_m_Greeting{
-    "Greeting", "example.greeter.Greeting", sizeof(m_Greeting), alignof(m_Greeting), 1, kFields_m_Greeting, nullptr};
+const sfn_message_desc kDesc_m_Greeting{"Greeting", "example.greeter.Greeting", sizeof(m_Greeting), alignof(m_Greeting), 1, kFields_m_Greeting, nullptr};
 const sfn_message_desc* const kMessages[] = {&kDesc_m_Greet, &kDesc_m_Greeting};
 enum : uint32_t { kId_m_Greet, kId_m_Greeting };
 
 // Source locations of runtime errors.
 const sfn_loc kLoc[] = {
-    {"greeter.sfn", 23, 5},   // 0
+    {"greeter.sfn", 23, 5},  // 0
     {"greeter.sfn", 14, 29},  // 1
 };
+
 
 // function Greeter(name: string), type name example.greeter/Greeter
 struct t_Greeter {
@@ -52,18 +51,14 @@ struct t_Greeter {
   enum State : uint32_t { s_seen };
 
   // handler at "greeter.sfn":22
-  static void on_m_Greet(sfn::abi::Ctx& ctx, const m_Greet&) {
+  static void on_m_Greet(sfn::abi::Ctx& ctx, const m_Greet& ) {
     const sfn_str& l_name = *ctx.raw()->svc->key_str(ctx.raw());
     (void)l_name;
     int64_t tmp1 = sfn::gen::add(ctx, ctx.mut<int64_t>(t_Greeter::s_seen), int64_t{1}, kLoc[0]);
     // "greeter.sfn":23
     ctx.mut<int64_t>(t_Greeter::s_seen) = tmp1;
     SFN_LOCAL(sfn_str, tmp2, sfn::abi::kString);
-    sfn::gen::interpolate(tmp2, {"Hello ",
-                                 {sfn::abi::kString, l_name},
-                                 ", you are visitor #",
-                                 {sfn::abi::kInt, ctx.get<int64_t>(t_Greeter::s_seen)},
-                                 "!"});
+    sfn::gen::interpolate(tmp2, {"Hello ", {sfn::abi::kString, l_name}, ", you are visitor #", {sfn::abi::kInt, ctx.get<int64_t>(t_Greeter::s_seen)}, "!"});
     SFN_LOCAL(m_Greeting, tmp3, kType_m_Greeting);
     sfn::gen::move_into(sfn::abi::kString, tmp3.f_text, tmp2);
     // "greeter.sfn":24
@@ -96,9 +91,9 @@ const sfn_ingress_desc kIngresses[] = {
 const sfn_egress_desc kEgresses[] = {
     {"greetings", kId_m_Greeting},
 };
-const sfn_module kModule{
-    SFN_ABI_VERSION, "example.greeter", "6ecd9ff7fa4b609e", 2, kMessages, 0, nullptr, 1, kFunctions, 1, kIngresses, 1,
-    kEgresses};
+const sfn_module kModule{SFN_ABI_VERSION, "example.greeter", "6ecd9ff7fa4b609e",
+                       2, kMessages, 0, nullptr,
+                       1, kFunctions, 1, kIngresses, 1, kEgresses};
 
 }  // namespace
 
