@@ -120,6 +120,7 @@ struct WorkerArgs {
   std::string coordinator, listen, state_dir, heartbeat = "3s";
   runtime::cluster::Security security;
   std::string server_key;
+  std::uint64_t cache_bytes = 0;
 };
 
 int worker(const WorkerArgs& a) {
@@ -129,6 +130,7 @@ int worker(const WorkerArgs& a) {
   o.state_dir = a.state_dir;
   o.security = a.security;
   o.server_key = a.server_key;
+  o.cache_bytes = a.cache_bytes;
   if (!parse_heartbeat_timeout(a.heartbeat, &o.heartbeat_timeout)) return 2;
   o.progress = progress_to_stderr("sfn worker");
   o.compile = [](const std::string& main) -> Result<runtime::ModulePtr> {
@@ -166,6 +168,12 @@ void setup_worker(CLI::App& app, int& exit_code) {
       ->check(CLI::ExistingFile);
   cmd->add_flag("--insecure", a.security.insecure,
                 "Allow a non-loopback --listen without CurveZMQ keys (unauthenticated, unencrypted)");
+  cmd->add_option("--cache-size", a.cache_bytes,
+                  "Memory this worker's cached instance state may take, e.g. 256MB; idle instances beyond it are "
+                  "evicted (written back first) and read again on their next message (default: a quarter of "
+                  "physical memory)")
+      ->transform(CLI::AsSizeValue(false))
+      ->check(CLI::Range(uint64_t{1024}, UINT64_MAX));
   cmd->callback([&exit_code] { exit_code = worker(a); });
 }
 

@@ -68,6 +68,7 @@ class ClusterHost {
     int index = -1;  // in the current generation
     uint64_t queue_depth = 0, invocations = 0;
     uint64_t last_shipped = 0, shipped = 0;  // snapshot bytes: its last part, all its parts
+    io::CacheStatus cache;                   // from its last heartbeat
   };
   void loop();
   void on_message(const std::string& peer, const pc::ToCoordinator& m);
@@ -235,6 +236,8 @@ void ClusterHost::on_message(const std::string& peer, const pc::ToCoordinator& m
   } else if (m.has_heartbeat()) {
     it->second.queue_depth = m.heartbeat().queue_depth();
     it->second.invocations = m.heartbeat().invocations();
+    const pc::CacheCounts& c = m.heartbeat().cache();
+    it->second.cache = {c.bytes(), c.instances(), c.limit_bytes(), c.hits(), c.misses(), c.evictions()};
   } else if (m.has_progress()) {
     const auto& p = m.progress();
     std::lock_guard<std::mutex> hub_lock(hub_->mu);
@@ -485,7 +488,7 @@ std::vector<io::WorkerStatus> ClusterHost::status() const {
     const Peer& p = it->second;
     const auto age = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - p.seen).count();
     out.push_back(
-        io::WorkerStatus{w, groups, p.queue_depth, p.invocations, p.listen, age, p.last_shipped, p.shipped, {}});
+        io::WorkerStatus{w, groups, p.queue_depth, p.invocations, p.listen, age, p.last_shipped, p.shipped, p.cache});
   }
   return out;
 }
@@ -522,6 +525,17 @@ class RemoteWorkers final : public WorkerSet {
   // A failed worker process is recovered from, not reported as the run's error.
   std::vector<std::string> fatal_errors() const override { return {}; }
   uint64_t invocations() const override { return host_->invocations(); }
+  state::CacheStats cache() const override {
+    state::CacheStats sum;
+    for (const io::WorkerStatus& w : host_->status()) {
+      sum.bytes += w.cache.bytes;
+      sum.instances += w.cache.instances;
+      sum.hits += w.cache.hits;
+      sum.misses += w.cache.misses;
+      sum.evictions += w.cache.evictions;
+    }
+    return sum;
+  }
 
  private:
   std::shared_ptr<ClusterHost> host_;

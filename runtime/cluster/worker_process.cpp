@@ -129,6 +129,7 @@ Status Session::prepare() {
   // A process counts only its own workers' messages (those it sends to other processes are
   // processed there), so it cannot see the run's total: the bound is not applied in a cluster.
   hub_->max_in_flight = 0;
+  hub_->cache_bytes = options_.cache_bytes ? options_.cache_bytes : default_cache_bytes();
   hub_->snapshots = &store_;
   link();
   if (auto s = io::empty_directory(db_dir(options_)); !s) return s;
@@ -249,6 +250,14 @@ void Session::heartbeat() {
   h->set_queue_depth(worker_->queue_depth());
   h->set_invocations(worker_->invocations());
   h->set_dead_letters(hub_->dead_letters.load());
+  const state::CacheStats c = worker_->cache_stats();
+  auto* cache = h->mutable_cache();
+  cache->set_bytes(c.bytes);
+  cache->set_instances(c.instances);
+  cache->set_limit_bytes(worker_->cache_limit());
+  cache->set_hits(c.hits);
+  cache->set_misses(c.misses);
+  cache->set_evictions(c.evictions);
   send(m);
 }
 

@@ -39,7 +39,7 @@ class WorkerSet {
   // for worker processes, which do not bound them (decision 110).
   virtual worker::SendCounts crowded_sends() const { return {}; }
   virtual uint64_t invocations() const = 0;
-  // The workers' instance caches, summed (none for worker processes: they report no cache).
+  // The workers' instance caches, summed.
   virtual state::CacheStats cache() const { return {}; }
 };
 

@@ -63,7 +63,7 @@ inline constexpr std::size_t kMaxBatchRequestBytes = 1u << 20;
 // One worker's instance cache (decision 131): the estimated bytes of its cached instances and
 // their number now, its bound (0: none), and since the run started the lookups of a message's
 // instance found in memory (hits), read from the database or new (misses), and the instances
-// evicted. Cluster worker processes do not report it yet (all zero).
+// evicted. A cluster's worker processes report it with their heartbeats.
 struct CacheStatus {
   std::uint64_t bytes = 0;
   std::uint64_t instances = 0;

@@ -55,8 +55,9 @@ struct WorkerOptions {
   std::string listen;       // this worker's channel endpoint (tcp://host:port)
   std::string state_dir;    // its database and local snapshot parts
   std::chrono::milliseconds heartbeat_timeout{3000};
-  Security security;       // its channel endpoint's keys and allowed peers
-  std::string server_key;  // with keys: the coordinator's public key file (its OUT.pub)
+  Security security;         // its channel endpoint's keys and allowed peers
+  std::string server_key;    // with keys: the coordinator's public key file (its OUT.pub)
+  uint64_t cache_bytes = 0;  // the bound of its instance cache; 0: default_cache_bytes()
   // Compiles the program whose main file is `main` (written below a temporary directory).
   std::function<Result<ModulePtr>(const std::string& main)> compile;
   std::function<void(const std::string&)> progress;

@@ -62,11 +62,19 @@ class Cluster {
     coordinator_->set_command("coordinator");
   }
 
-  void start_worker(int w) {
-    workers_[w] =
-        sfn::testing::spawn({SFN_BIN, "worker", "--coordinator", listen_, "--listen", worker_listen_[w], "--state-dir",
-                             (dir_ / ("worker-" + std::to_string(w))).string(), "--heartbeat-timeout", "1s"},
-                            dir_ / ("worker-" + std::to_string(w) + ".stderr"));
+  void start_worker(int w, const std::vector<std::string>& extra = {}) {
+    std::vector<std::string> argv{SFN_BIN,
+                                  "worker",
+                                  "--coordinator",
+                                  listen_,
+                                  "--listen",
+                                  worker_listen_[w],
+                                  "--state-dir",
+                                  (dir_ / ("worker-" + std::to_string(w))).string(),
+                                  "--heartbeat-timeout",
+                                  "1s"};
+    argv.insert(argv.end(), extra.begin(), extra.end());
+    workers_[w] = sfn::testing::spawn(argv, dir_ / ("worker-" + std::to_string(w) + ".stderr"));
   }
   void kill_worker(int w) {
     if (workers_[w] <= 0) return;
@@ -123,7 +131,7 @@ class Cluster {
 TEST(Cluster, RunsAcrossProcessesAndServesClients) {
   sfn::testing::ScratchDir dir("cluster_basic");
   Cluster cluster(dir.path);
-  cluster.start_worker(0);
+  cluster.start_worker(0, {"--cache-size", "1KB"});  // a tiny cache: instances are evicted and read again
   cluster.start_worker(1);
   cluster.start_coordinator();
   std::map<std::string, Expected> want;
@@ -141,6 +149,23 @@ TEST(Cluster, RunsAcrossProcessesAndServesClients) {
     invocations += w["invocations"].get<uint64_t>();
   }
   EXPECT_GT(invocations, 12u * 2000u) << "the chains ran on the workers";
+  // The worker processes' caches reach `sfn status` with their heartbeats: the bound each was
+  // given, and the tiny one evicting (which process got which index is the coordinator's choice).
+  auto cache_with = [&](bool tiny) {
+    for (const auto& w : st["workers"])
+      if (w.contains("cache") && (w["cache"]["limit_bytes"] == 1024u) == tiny) return w["cache"];
+    return nlohmann::json();
+  };
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  while (std::chrono::steady_clock::now() < deadline &&
+         !(cache_with(true).is_object() && cache_with(true)["evictions"].get<uint64_t>() > 0 &&
+           cache_with(false).is_object() && cache_with(false)["misses"].get<uint64_t>() > 0))
+    st = cluster.status();
+  ASSERT_TRUE(cache_with(true).is_object() && cache_with(false).is_object()) << st.dump();
+  EXPECT_GT(cache_with(true)["evictions"].get<uint64_t>(), 0u) << st.dump();
+  EXPECT_GT(cache_with(true)["misses"].get<uint64_t>(), 0u) << st.dump();
+  EXPECT_GT(cache_with(false)["limit_bytes"].get<uint64_t>(), 1024u) << st.dump();
+  EXPECT_GT(cache_with(false)["instances"].get<uint64_t>(), 0u) << st.dump();
 }
 
 // `sfn reload` against a cluster: the coordinator checks the new version once (E0601), the run
