@@ -24,9 +24,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (sink.has_errors() || checked.has_errors) return 0;
   auto module = ir::lower_program(checked, sources);
   if (!module) return 0;  // e.g. an import it cannot see: lowering reports, it does not crash
-  std::string cpp, error;
-  if (!codegen::cpp::generate(*module.value(), {}, cpp, error)) {
-    std::fprintf(stderr, "%s\n", error.c_str());
+  Result<std::string> cpp = codegen::cpp::generate(*module.value(), {});
+  if (!cpp) {
+    std::fprintf(stderr, "%s\n", cpp.error().message.c_str());
     std::abort();
   }
   return 0;
