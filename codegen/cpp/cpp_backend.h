@@ -8,6 +8,7 @@
 
 #include <string>
 
+#include "common/result.h"
 #include "compiler/ir/ir.h"
 
 namespace sfn::codegen::cpp {
@@ -18,9 +19,9 @@ struct Options {
   bool line_directives = false;
 };
 
-// The complete C++ source of `module` into `out`. False with `error` set ("internal compiler
-// error: ... at file.sfn:LINE") when the IR holds a construct the generator does not know: a
-// compiler bug, reported instead of writing code that would mean something else.
-bool generate(const ir::Module& module, const Options& options, std::string& out, std::string& error);
+// The complete C++ source of `module`. An error ("internal compiler error: ... at
+// file.sfn:LINE") when the IR holds a construct the generator does not know: a compiler bug,
+// reported instead of writing code that would mean something else.
+[[nodiscard]] Result<std::string> generate(const ir::Module& module, const Options& options);
 
 }  // namespace sfn::codegen::cpp

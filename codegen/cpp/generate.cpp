@@ -469,14 +469,12 @@ void Generator::ice(const std::string& what) const {
                       " (in " + where_ + ")"};
 }
 
-bool generate(const ir::Module& module, const Options& options, std::string& out, std::string& error) {
+Result<std::string> generate(const ir::Module& module, const Options& options) {
   Generator g(module, options);
   try {
-    out = g.run();
-    return true;
-  } catch (const InternalError& e) {
-    error = e.message;
-    return false;
+    return g.run();
+  } catch (const InternalError& e) {  // thrown by Generator::ice, deep in the generator
+    return Error(ErrorCode::failed, e.message);
   }
 }
 

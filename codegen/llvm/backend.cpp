@@ -13,38 +13,39 @@
 
 namespace sfn::codegen::llvm_backend {
 
-std::unique_ptr<llvm::TargetMachine> host_target_machine(std::string& error) {
+Result<std::unique_ptr<llvm::TargetMachine>> host_target_machine() {
   static std::once_flag once;
   std::call_once(once, [] {
     llvm::InitializeNativeTarget();
     llvm::InitializeNativeTargetAsmPrinter();
   });
   const std::string triple = llvm::sys::getProcessTriple();
+  std::string error;
   const llvm::Target* target = llvm::TargetRegistry::lookupTarget(triple, error);
-  if (!target) return nullptr;
+  if (!target) return Error(ErrorCode::failed, error);
   llvm::TargetOptions options;
   std::unique_ptr<llvm::TargetMachine> tm(target->createTargetMachine(triple, llvm::sys::getHostCPUName(), "", options,
                                                                       llvm::Reloc::PIC_, std::nullopt,
                                                                       llvm::CodeGenOptLevel::Default));
-  if (!tm) error = "cannot create a target machine for " + triple;
+  if (!tm) return Error(ErrorCode::failed, "cannot create a target machine for " + triple);
   return tm;
 }
 
-std::unique_ptr<llvm::Module> lower_to_llvm(const ir::Module& module, llvm::LLVMContext& context,
-                                            llvm::TargetMachine& tm, std::string& error) {
+Result<std::unique_ptr<llvm::Module>> lower_to_llvm(const ir::Module& module, llvm::LLVMContext& context,
+                                                    llvm::TargetMachine& tm) {
   auto out = std::make_unique<llvm::Module>(module.package.empty() ? "sfn" : module.package, context);
   out->setDataLayout(tm.createDataLayout());
   out->setTargetTriple(tm.getTargetTriple().str());
   ModuleLowering lowering(module, *out);
-  if (!lowering.run(error)) {
-    error = "internal compiler error: the LLVM backend cannot compile " + module.source_file + ": " + error;
-    return nullptr;
+  if (std::string error; !lowering.run(error)) {
+    return Error(ErrorCode::failed,
+                 "internal compiler error: the LLVM backend cannot compile " + module.source_file + ": " + error);
   }
   std::string problems;
   llvm::raw_string_ostream os(problems);
   if (llvm::verifyModule(*out, &os)) {
-    error = "internal error: the LLVM backend produced invalid IR for " + module.source_file + ": " + os.str();
-    return nullptr;
+    return Error(ErrorCode::failed,
+                 "internal error: the LLVM backend produced invalid IR for " + module.source_file + ": " + os.str());
   }
   return out;
 }
@@ -65,16 +66,18 @@ void optimize(llvm::Module& module, llvm::TargetMachine& tm, unsigned opt_level)
   mpm.run(module, mam);
 }
 
-bool emit_llvm_ir(const ir::Module& module, const Options& options, std::string& out, std::string& error) {
-  auto tm = host_target_machine(error);
-  if (!tm) return false;
+Result<std::string> emit_llvm_ir(const ir::Module& module, const Options& options) {
+  auto tm = host_target_machine();
+  if (!tm) return tm.error();
   llvm::LLVMContext context;
-  auto m = lower_to_llvm(module, context, *tm, error);
-  if (!m) return false;
-  optimize(*m, *tm, options.opt_level);
+  auto m = lower_to_llvm(module, context, *tm.value());
+  if (!m) return m.error();
+  optimize(*m.value(), *tm.value(), options.opt_level);
+  std::string out;
   llvm::raw_string_ostream os(out);
-  m->print(os, nullptr);
-  return true;
+  m.value()->print(os, nullptr);
+  os.flush();
+  return out;
 }
 
 }  // namespace sfn::codegen::llvm_backend

@@ -13,12 +13,12 @@
 
 namespace sfn::codegen::llvm_backend {
 
-// The host's target machine (native target initialised once); null with `error` set.
-std::unique_ptr<llvm::TargetMachine> host_target_machine(std::string& error);
+// The host's target machine (native target initialised once), or why LLVM cannot target it.
+Result<std::unique_ptr<llvm::TargetMachine>> host_target_machine();
 
-// Lowers `module` into a verified LLVM module for `tm`; null with `error` set.
-std::unique_ptr<llvm::Module> lower_to_llvm(const ir::Module& module, llvm::LLVMContext& context,
-                                            llvm::TargetMachine& tm, std::string& error);
+// Lowers `module` into a verified LLVM module for `tm`, or an internal error naming the file.
+Result<std::unique_ptr<llvm::Module>> lower_to_llvm(const ir::Module& module, llvm::LLVMContext& context,
+                                                    llvm::TargetMachine& tm);
 
 // Runs the O0 or O2 module pipeline of PassBuilder.
 void optimize(llvm::Module& module, llvm::TargetMachine& tm, unsigned opt_level);

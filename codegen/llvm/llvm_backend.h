@@ -7,6 +7,7 @@
 
 #include <string>
 
+#include "common/result.h"
 #include "compiler/ir/ir.h"
 
 namespace sfn::codegen::llvm_backend {
@@ -15,8 +16,8 @@ struct Options {
   unsigned opt_level = 2;  // 0: no optimisation; otherwise the -O2 pipeline of PassBuilder
 };
 
-// Lowers `module` for the host, optimises it and writes its textual LLVM IR (`sfn emit llvm`)
-// into `out`. False with `error` set for a construct the backend does not support yet.
-bool emit_llvm_ir(const ir::Module& module, const Options& options, std::string& out, std::string& error);
+// Lowers `module` for the host, optimises it and returns its textual LLVM IR (`sfn emit llvm`).
+// An error for a construct the backend does not support yet.
+[[nodiscard]] Result<std::string> emit_llvm_ir(const ir::Module& module, const Options& options);
 
 }  // namespace sfn::codegen::llvm_backend

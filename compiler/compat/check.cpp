@@ -276,11 +276,11 @@ std::size_t check_compatible(const Schema& old_schema, const CheckedProgram& now
 Verdict check_compatible(std::string_view old_schema_text, const CheckedProgram& now,
                          diagnostics::DiagnosticSink& sink) {
   Verdict v;
-  ParsedSchema old = parse_schema(old_schema_text);
+  Result<Schema> old = parse_schema(old_schema_text);
   if (!old)
-    v.unreadable = old.error;
+    v.unreadable = old.error().message;
   else
-    v.errors = check_compatible(*old.schema, now, sink);
+    v.errors = check_compatible(old.value(), now, sink);
   return v;
 }
 

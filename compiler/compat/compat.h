@@ -22,6 +22,7 @@
 #include <string_view>
 #include <vector>
 
+#include "common/result.h"
 #include "compiler/check/checked_program.h"
 #include "compiler/diagnostics/diagnostic.h"
 
@@ -66,13 +67,9 @@ std::string to_json(const Schema& schema);
 // extract_schema + to_json: what RunOptions::state_schema and the MANIFEST hold.
 std::string schema_text(const check::CheckedProgram& program);
 
-// A schema read back from its JSON text, or why it could not be read.
-struct [[nodiscard]] ParsedSchema {
-  std::optional<Schema> schema;  // absent on error
-  std::string error;             // "not a program schema: ..." when absent
-  explicit operator bool() const { return schema.has_value(); }
-};
-ParsedSchema parse_schema(std::string_view text);
+// A schema read back from its JSON text, or an `incompatible` error saying why it could not be
+// read ("not a program schema: ...").
+[[nodiscard]] Result<Schema> parse_schema(std::string_view text);
 
 // Compares the schema of the old version with the new checked program (which must have no
 // errors) and reports every incompatibility to `sink`: E0601 errors and W0602 warnings, located

@@ -101,14 +101,12 @@ std::string to_json(const Schema& s) {
 
 std::string schema_text(const check::CheckedProgram& program) { return to_json(extract_schema(program)); }
 
-ParsedSchema parse_schema(std::string_view text) {
-  ParsedSchema out;
+Result<Schema> parse_schema(std::string_view text) {
   try {
     json j = json::parse(text);
     if (j.at("format").get<int>() != kFormat) {
-      out.error = "not a program schema this sfn reads: format " + j.at("format").dump() + ", expected " +
-                  std::to_string(kFormat);
-      return out;
+      return Error(ErrorCode::incompatible, "not a program schema this sfn reads: format " + j.at("format").dump() +
+                                                ", expected " + std::to_string(kFormat));
     }
     Schema s;
     s.package = j.at("package").get<std::string>();
@@ -117,11 +115,10 @@ ParsedSchema parse_schema(std::string_view text) {
     for (const auto& [name, f] : j.at("functions").items()) s.functions[name] = function_from(f);
     s.ingresses = j.at("ingresses").get<std::map<std::string, std::string>>();
     s.egresses = j.at("egresses").get<std::map<std::string, std::string>>();
-    out.schema = std::move(s);
+    return s;
   } catch (const std::exception& e) {  // nlohmann's parse/type errors and unknown default kinds
-    out.error = std::string("not a program schema: ") + e.what();
+    return Error(ErrorCode::incompatible, std::string("not a program schema: ") + e.what());
   }
-  return out;
 }
 
 }  // namespace sfn::compat

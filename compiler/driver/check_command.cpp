@@ -23,12 +23,12 @@ int check(const Args& args) {
   auto frontend = run_frontend(args.file, args.diag);
   const bool usable = frontend->read_error.empty() && frontend->checked && !frontend->sink.has_errors();
   if (!args.compatible_with.empty() && usable) {
-    OldSchema old = load_old_schema(args.compatible_with);
-    if (!old.schema) {
-      std::cerr << "error: --compatible-with " << args.compatible_with << ": " << old.error << "\n";
-      return old.exit_code;
+    Result<OldSchema> old = load_old_schema(args.compatible_with);
+    if (!old) {
+      std::cerr << "error: --compatible-with " << args.compatible_with << ": " << old.error().message << "\n";
+      return old.error().code == ErrorCode::invalid_argument ? 1 : 2;
     }
-    (void)check_against(*frontend, *old.schema);  // the diagnostics are in the sink, reported below
+    (void)check_against(*frontend, old->schema);  // the diagnostics are in the sink, reported below
   }
   return report_diagnostics(*frontend, args.file, args.diag);
 }

@@ -24,14 +24,13 @@ void setup_emit_ast(CLI::App& app, int& exit_code) {
     source::SourceManager sources;
     diagnostics::DiagnosticSink sink;
     parse::StdModuleProvider provider = [](std::string_view name) { return stdlib::std_module_source(name); };
-    std::string read_error;
-    ast::Program program = parse::load_program(sources, file, provider, sink, stdlib::std_module_names(), &read_error);
-    if (program.files.empty()) {
-      std::cerr << "error: cannot read `" << file << "`: " << read_error << "\n";
+    Result<ast::Program> program = parse::load_program(sources, file, provider, sink, stdlib::std_module_names());
+    if (!program || program->files.empty()) {
+      std::cerr << "error: cannot read `" << file << "`: " << (program ? "" : program.error().message) << "\n";
       exit_code = 2;
       return;
     }
-    std::cout << ast::print_ast(program, sources);
+    std::cout << ast::print_ast(program.value(), sources);
     sink.sort_by_location();
     const bool color = isatty(STDERR_FILENO);
     for (const auto& d : sink.diagnostics()) {

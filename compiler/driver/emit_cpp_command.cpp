@@ -76,13 +76,14 @@ void setup_emit_cpp(CLI::App& app, int& exit_code) {
     }
     codegen::cpp::Options options;
     options.line_directives = line_directives;
-    std::string cpp;
-    if (!codegen::cpp::generate(*module.module, options, cpp, error)) {
-      std::cerr << "error: " << error << "\n";
+    Result<std::string> cpp = codegen::cpp::generate(*module.module, options);
+    if (!cpp) {
+      std::cerr << "error: " << cpp.error().message << "\n";
       exit_code = 2;
       return;
     }
-    if (!write_output(output, cpp) || (!depfile.empty() && !write_output(depfile, depfile_text(output, files)))) {
+    if (!write_output(output, cpp.value()) ||
+        (!depfile.empty() && !write_output(depfile, depfile_text(output, files)))) {
       exit_code = 2;
       return;
     }

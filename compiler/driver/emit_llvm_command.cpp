@@ -17,12 +17,12 @@ int emit_llvm(const std::string& file, unsigned opt_level) {
     if (!error.empty()) std::cerr << "error: " << error << "\n";
     return exit_code;
   }
-  std::string text;
-  if (!codegen::llvm_backend::emit_llvm_ir(*lowered.module, {opt_level}, text, error)) {
-    std::cerr << "error: " << error << "\n";
+  Result<std::string> text = codegen::llvm_backend::emit_llvm_ir(*lowered.module, {opt_level});
+  if (!text) {
+    std::cerr << "error: " << text.error().message << "\n";
     return 2;
   }
-  std::cout << text;
+  std::cout << text.value();
   return 0;
 }
 

@@ -56,11 +56,11 @@ struct FileWatch::Impl {
 
   // Watches the directories of `given` and of every name they lead to; the first directory that
   // cannot be watched is named in the result (empty when all are).
-  std::string watch(const std::vector<fs::path>& given) {
+  Status watch(const std::vector<fs::path>& given) {
     std::lock_guard<std::mutex> lock(mu);
     files = given;
     names.clear();
-    std::string problem;
+    Status problem = ok_status();
     for (const auto& f : files) {
       for (const fs::path& name : names_of(f)) {
         const fs::path dir = name.parent_path();
@@ -68,8 +68,8 @@ struct FileWatch::Impl {
         const int wd = ::inotify_add_watch(inotify, dir.c_str(), IN_CLOSE_WRITE | IN_MOVED_TO | IN_CREATE | IN_DELETE);
         if (wd >= 0)
           names.emplace(wd, name.filename().string());
-        else if (problem.empty())
-          problem = "cannot watch " + dir.string() + ": " + std::strerror(errno);
+        else if (problem)
+          problem = Error(ErrorCode::io_error, "cannot watch " + dir.string() + ": " + std::strerror(errno));
       }
     }
     return problem;
@@ -120,21 +120,16 @@ struct FileWatch::Impl {
   }
 };
 
-std::unique_ptr<FileWatch> FileWatch::start(const std::vector<fs::path>& files, std::function<void()> changed,
-                                            std::string* error, std::chrono::milliseconds debounce) {
+Result<std::unique_ptr<FileWatch>> FileWatch::start(const std::vector<fs::path>& files, std::function<void()> changed,
+                                                    std::chrono::milliseconds debounce) {
   auto impl = std::make_unique<Impl>();
   impl->inotify = ::inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
   impl->wake = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-  if (impl->inotify < 0 || impl->wake < 0) {
-    *error = std::string("cannot watch files: ") + std::strerror(errno);
-    return nullptr;
-  }
+  if (impl->inotify < 0 || impl->wake < 0)
+    return Error(ErrorCode::io_error, std::string("cannot watch files: ") + std::strerror(errno));
   impl->changed = std::move(changed);
   impl->debounce = debounce;
-  if (std::string problem = impl->watch(files); !problem.empty()) {
-    *error = problem;
-    return nullptr;
-  }
+  if (Status problem = impl->watch(files); !problem) return problem.error();
   Impl* raw = impl.get();
   impl->thread = std::thread([raw] { raw->loop(); });
   return std::unique_ptr<FileWatch>(new FileWatch(std::move(impl)));

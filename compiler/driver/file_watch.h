@@ -14,15 +14,17 @@
 #include <string>
 #include <vector>
 
+#include "common/result.h"
+
 namespace sfn::driver {
 
 class FileWatch {
  public:
-  // Starts a thread watching `files` (their directories); `changed` runs on that thread. Null
-  // with `error` set when inotify cannot be used or a directory cannot be watched.
-  static std::unique_ptr<FileWatch> start(const std::vector<std::filesystem::path>& files,
-                                          std::function<void()> changed, std::string* error,
-                                          std::chrono::milliseconds debounce = std::chrono::milliseconds(100));
+  // Starts a thread watching `files` (their directories); `changed` runs on that thread. An
+  // `io_error` when inotify cannot be used or a directory cannot be watched.
+  [[nodiscard]] static Result<std::unique_ptr<FileWatch>> start(
+      const std::vector<std::filesystem::path>& files, std::function<void()> changed,
+      std::chrono::milliseconds debounce = std::chrono::milliseconds(100));
   // Watches these files from now on (a new version may import other files). Thread-safe.
   void set_files(const std::vector<std::filesystem::path>& files);
   // Stops and joins the thread.

@@ -36,19 +36,27 @@ bool write_file(const std::string& path, const std::string& text) {
 
 // Formats one file (or stdin for "-"); returns its exit status (0, 1 changes/errors, 2 unreadable).
 int format_one(const std::string& name, bool check) {
-  std::string text, error;
+  std::string text;
   if (name == "-") {
-    if (!source::read_source(std::cin, text, error)) {
-      std::cerr << "error: cannot read stdin: " << error << "\n";
+    Result<std::string> read = source::read_source(std::cin);
+    if (!read) {
+      std::cerr << "error: cannot read stdin: " << read.error().message << "\n";
       return 2;
     }
+    text = std::move(read.value());
   } else {
     std::ifstream in(name, std::ios::binary);
     std::error_code ec;
-    if (!in || std::filesystem::is_directory(name, ec) || !source::read_source(in, text, error)) {
-      std::cerr << "error: cannot read `" << name << "`" << (error.empty() ? "" : ": " + error) << "\n";
+    if (!in || std::filesystem::is_directory(name, ec)) {
+      std::cerr << "error: cannot read `" << name << "`\n";
       return 2;
     }
+    Result<std::string> read = source::read_source(in);
+    if (!read) {
+      std::cerr << "error: cannot read `" << name << "`: " << read.error().message << "\n";
+      return 2;
+    }
+    text = std::move(read.value());
   }
   source::SourceManager sources;
   source::FileId id = sources.add(name == "-" ? "<stdin>" : name, text);

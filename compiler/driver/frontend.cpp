@@ -28,10 +28,14 @@ namespace {
 
 void load_and_check(Frontend& fe, const std::string& path) {
   parse::StdModuleProvider provider = [](std::string_view name) { return stdlib::std_module_source(name); };
-  std::string root_error;
-  fe.program = parse::load_program(fe.sources, path, provider, fe.sink, stdlib::std_module_names(), &root_error);
+  Result<ast::Program> program = parse::load_program(fe.sources, path, provider, fe.sink, stdlib::std_module_names());
+  if (!program) {
+    fe.read_error = program.error().message;
+    return;
+  }
+  fe.program = std::move(program.value());
   if (fe.program.files.empty()) {
-    fe.read_error = root_error.empty() ? "cannot be read" : root_error;
+    fe.read_error = "cannot be read";
     return;
   }
   fe.checked.emplace(check::check_program(fe.program, fe.sources, fe.sink));
@@ -93,13 +97,13 @@ Lowered lower_frontend(std::unique_ptr<Frontend> frontend, const std::string& pa
     error.clear();  // already reported with the diagnostics
     return out;
   }
-  std::string lower_error;
-  out.module = ir::lower_program(*fe->checked, fe->sources, &lower_error);
-  if (!out.module) {
+  auto lowered = ir::lower_program(*fe->checked, fe->sources);
+  if (!lowered) {
     exit_code = 2;
-    error = "internal error: cannot lower " + path + ": " + lower_error;
+    error = "internal error: cannot lower " + path + ": " + lowered.error().message;
     return out;
   }
+  out.module = std::move(lowered.value());
   if (files) {
     for (std::size_t i = 1; i <= fe->sources.size(); ++i) {
       const std::string& p = fe->sources.file(static_cast<source::FileId>(i)).path();

@@ -266,11 +266,13 @@ CompileResult compile_module(const std::string& sfn_path, const CompileOptions& 
   auto module = frontend ? lower_frontend(std::move(frontend), sfn_path, r.error, r.exit_code)
                          : lower_file(sfn_path, r.error, r.exit_code);
   if (!module) return r;
-  std::string cpp;
-  if (!codegen::cpp::generate(*module.module, {}, cpp, r.error)) {
+  Result<std::string> generated = codegen::cpp::generate(*module.module, {});
+  if (!generated) {
+    r.error = generated.error().message;
     r.exit_code = 2;
     return r;
   }
+  const std::string& cpp = generated.value();
   r.frontend = std::move(module.frontend);
   Toolchain tc;
   if (!find_toolchain(tc, r.error)) {

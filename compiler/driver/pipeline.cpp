@@ -29,9 +29,9 @@ LoadResult load_with_llvm(const std::string& path, const LoadOptions& options, s
       fe ? lower_frontend(std::move(fe), path, error, exit_code, &files) : lower_file(path, error, exit_code, &files);
   if (!lowered) return failure(error, exit_code);
   const auto t0 = Clock::now();
-  codegen::llvm_backend::jit::Compiled compiled;
-  if (!codegen::llvm_backend::jit::compile(*lowered.module, {options.opt_level}, compiled, error))
-    return failure(error, 2);
+  auto jitted = codegen::llvm_backend::jit::compile(*lowered.module, {options.opt_level});
+  if (!jitted) return failure(jitted.error().message, 2);
+  const codegen::llvm_backend::jit::Compiled& compiled = jitted.value();
   LoadResult r;
   r.compile_ms = ms_since(t0);
   r.lower_ms = compiled.lower_ms;

@@ -23,22 +23,20 @@ namespace {
 
 // `--watch`: a save of any of the program's files offers the new version (refusals on stderr).
 std::unique_ptr<FileWatch> watch(const std::string& file, Reloader& reloader) {
-  std::string error;
   const std::vector<std::string> files = reloader.files();
-  auto w = FileWatch::start(
-      std::vector<std::filesystem::path>(files.begin(), files.end()),
-      [&reloader, file] {
-        std::string label;
-        Status s = reloader.reload(file, &label);
-        if (!s)
-          std::cerr << "sfn run: the saved version was refused; " << reloader.label() << " goes on:\n"
-                    << s.error().message;
-        else
-          std::cerr << "sfn run: switching to " << label << "\n";
-      },
-      &error);
-  if (!w) std::cerr << "error: --watch: " << error << "\n";
-  return w;
+  auto w = FileWatch::start(std::vector<std::filesystem::path>(files.begin(), files.end()), [&reloader, file] {
+    std::string label;
+    Status s = reloader.reload(file, &label);
+    if (!s)
+      std::cerr << "sfn run: the saved version was refused; " << reloader.label() << " goes on:\n" << s.error().message;
+    else
+      std::cerr << "sfn run: switching to " << label << "\n";
+  });
+  if (!w) {
+    std::cerr << "error: --watch: " << w.error().message << "\n";
+    return nullptr;
+  }
+  return std::move(w.value());
 }
 
 int run(const std::string& file, const std::string& backend_name, bool watching, runtime::RunCommandLine& args) {

@@ -11,35 +11,29 @@
 namespace sfn::driver {
 namespace {
 
-OldSchema failed(std::string error, int exit_code) {
-  OldSchema out;
-  out.error = std::move(error);
-  out.exit_code = exit_code;
-  return out;
-}
-
-OldSchema from_state_dir(const std::string& dir) {
+Result<OldSchema> from_state_dir(const std::string& dir) {
   runtime::RecordedProgram recorded;
   if (Status s = runtime::read_recorded_program(dir, &recorded); !s)
-    return failed(s.error().message + ": nothing to compare with", 2);
+    return Error(ErrorCode::not_found, s.error().message + ": nothing to compare with");
   const std::string where = "state directory " + dir + " (snapshot epoch " + std::to_string(recorded.epoch) + ")";
   if (recorded.state_schema.empty())
-    return failed("snapshot " + recorded.snapshot + " records no program schema (written by program version " +
-                      recorded.program_version + " without one): its compatibility cannot be checked",
-                  2);
-  compat::ParsedSchema parsed = compat::parse_schema(recorded.state_schema);
-  if (!parsed) return failed("snapshot " + recorded.snapshot + ": " + parsed.error, 2);
+    return Error(ErrorCode::not_found,
+                 "snapshot " + recorded.snapshot + " records no program schema (written by program version " +
+                     recorded.program_version + " without one): its compatibility cannot be checked");
+  Result<compat::Schema> parsed = compat::parse_schema(recorded.state_schema);
+  if (!parsed) return Error(ErrorCode::incompatible, "snapshot " + recorded.snapshot + ": " + parsed.error().message);
   OldSchema out;
-  out.schema = std::move(parsed.schema);
+  out.schema = std::move(parsed.value());
   out.description = where;
   return out;
 }
 
-OldSchema from_program(const std::string& path) {
+Result<OldSchema> from_program(const std::string& path) {
   auto fe = run_frontend(path, {});
-  if (!fe->read_error.empty()) return failed("cannot read `" + path + "`: " + fe->read_error, 2);
+  if (!fe->read_error.empty()) return Error(ErrorCode::io_error, "cannot read `" + path + "`: " + fe->read_error);
   if (fe->sink.has_errors() || !fe->checked || fe->checked->has_errors)
-    return failed("the old program `" + path + "` has errors (`sfn check " + path + "` shows them)", 1);
+    return Error(ErrorCode::invalid_argument,
+                 "the old program `" + path + "` has errors (`sfn check " + path + "` shows them)");
   OldSchema out;
   out.schema = compat::extract_schema(*fe->checked);
   out.description = "`" + path + "`";
@@ -48,7 +42,7 @@ OldSchema from_program(const std::string& path) {
 
 }  // namespace
 
-OldSchema load_old_schema(const std::string& path) {
+Result<OldSchema> load_old_schema(const std::string& path) {
   std::error_code ec;
   return std::filesystem::is_directory(path, ec) ? from_state_dir(path) : from_program(path);
 }

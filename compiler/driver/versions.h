@@ -14,17 +14,17 @@
 
 namespace sfn::driver {
 
-// The old version's schema, or why there is none (text for the user, not yet printed).
+// The old version's schema and where it came from.
 struct OldSchema {
-  std::optional<compat::Schema> schema;
-  std::string error;
-  int exit_code = 0;        // on error: 1 when the old program has errors, else 2
+  compat::Schema schema;
   std::string description;  // "`old.sfn`" or "state directory DIR (snapshot epoch E)"
 };
 
 // Reads the schema of `path`: an .sfn program (checked; it must have no errors) or, for a
 // directory, the state directory of `sfn run`, whose newest committed snapshot records it.
-[[nodiscard]] OldSchema load_old_schema(const std::string& path);
+// When there is none, the error says why (text for the user, not yet printed); its code is
+// `invalid_argument` when the old program has errors (exit status 1), another one otherwise (2).
+[[nodiscard]] Result<OldSchema> load_old_schema(const std::string& path);
 
 // Adds the compatibility diagnostics of `fe`'s program against `old` to `fe.sink` (sorted) and
 // returns the number of E0601 errors. `fe` must hold a checked program without errors.

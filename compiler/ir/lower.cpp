@@ -142,6 +142,19 @@ Stmt BodyLowerer::stmt(Stmt::Kind kind, std::uint32_t line) {
   return s;
 }
 
+Operand BodyLowerer::fail(std::string why, TypeId type) {
+  failure_.record(std::move(why));
+  return placeholder(type);
+}
+
+Operand BodyLowerer::placeholder(TypeId type) { return const_operand(type ? type : p_.types->error(), ConstValue{}); }
+
+Place BodyLowerer::failed_place() {
+  Place place;
+  place.type = p_.types->error();
+  return place;
+}
+
 std::uint32_t BodyLowerer::loc(const source::Span& span) {
   Loc l;
   if (span.valid()) {
@@ -209,6 +222,7 @@ bool is_temp(const Operand& op, const Body& body) {
 }  // namespace
 
 void BodyLowerer::lower_stmt(const ast::Stmt& s, Block& out) {
+  if (failure_.failed()) return;  // lowering stops at its first failure
   // One handler per kind of compiler/ast/stmt_kinds.def.
   std::visit([&](const auto& n) { lower_node(s, n, out); }, s.node);
 }
@@ -216,7 +230,10 @@ void BodyLowerer::lower_stmt(const ast::Stmt& s, Block& out) {
 void BodyLowerer::lower_node(const ast::Stmt& s, const ast::LetStmt& let, Block& out) {
   std::uint32_t ln = line(s.span);
   auto it = p_.local_of.find(&let.name);
-  if (it == p_.local_of.end()) throw LowerError{"unresolved local `" + let.name.name + "`"};
+  if (it == p_.local_of.end()) {
+    fail("unresolved local `" + let.name.name + "`");
+    return;
+  }
   TypeId type = p_.locals[it->second].type;
   if (!let.value) {
     std::uint32_t v = bind_local(it->second, Var::Kind::Local);
@@ -283,7 +300,10 @@ void BodyLowerer::lower_node(const ast::Stmt& s, const ast::ReturnStmt& r, Block
 
 void BodyLowerer::lower_node(const ast::Stmt& s, const ast::EmitStmt& e, Block& out) {
   std::uint32_t egress = p_.find_egress(e.egress.name);
-  if (egress == kNone) throw LowerError{"unknown egress `" + e.egress.name + "`"};
+  if (egress == kNone) {
+    fail("unknown egress `" + e.egress.name + "`");
+    return;
+  }
   TypeId mt = p_.types->message(p_.egresses[egress].message);
   Operand msg = own_temp(lower_expr(e.message.get(), out, mt), mt, out);
   Stmt st = stmt(Stmt::Kind::Emit, line(s.span));
@@ -297,7 +317,10 @@ void BodyLowerer::lower_node(const ast::Stmt& s, const ast::ClearStmt& cl, Block
   if (cl.target) {
     const auto& fn = p_.functions[function_];
     auto it = fn.state_index.find(cl.target->name);
-    if (it == fn.state_index.end()) throw LowerError{"unknown state `" + cl.target->name + "`"};
+    if (it == fn.state_index.end()) {
+      fail("unknown state `" + cl.target->name + "`");
+      return;
+    }
     st.index = it->second;
   }
   out.push_back(std::move(st));
@@ -314,9 +337,7 @@ void BodyLowerer::lower_node(const ast::Stmt&, const ast::ExprStmt& es, Block& o
   if (es.expr) lower_expr(es.expr.get(), out);
 }
 
-void BodyLowerer::lower_node(const ast::Stmt&, const ast::ErrorStmt&, Block&) {
-  throw LowerError{"statement with a syntax error"};
-}
+void BodyLowerer::lower_node(const ast::Stmt&, const ast::ErrorStmt&, Block&) { fail("statement with a syntax error"); }
 
 // `cancel t`; on a `timer?` it cancels only a timer that is there (cancelling none does nothing).
 void BodyLowerer::lower_node(const ast::Stmt& s, const ast::CancelStmt& c, Block& out) {
@@ -386,11 +407,12 @@ void BodyLowerer::lower_node(const ast::Stmt& s, const ast::AssignStmt& a, Block
 
 void BodyLowerer::lower_node(const ast::Stmt& s, const ast::ForStmt& f, Block& out) {
   const std::uint32_t ln = line(s.span);
-  const std::uint32_t at = loc(s.span);  // where an iteration is counted (invocation budget)
-  auto local = [&](const ast::Ident& id) {
+  const std::uint32_t at = loc(s.span);     // where an iteration is counted (invocation budget)
+  auto local = [&](const ast::Ident& id) {  // kNone (after fail) when unresolved
     auto it = p_.local_of.find(&id);
-    if (it == p_.local_of.end()) throw LowerError{"unresolved loop variable `" + id.name + "`"};
-    return it->second;
+    if (it != p_.local_of.end()) return it->second;
+    fail("unresolved loop variable `" + id.name + "`");
+    return kNone;
   };
   auto snapshot = [&](Operand op) {
     if (is_temp(op, body_)) return op;
@@ -409,7 +431,9 @@ void BodyLowerer::lower_node(const ast::Stmt& s, const ast::ForStmt& f, Block& o
     Stmt st = stmt(Stmt::Kind::ForRange, ln);
     st.loc = at;
     st.args = {lo, hi};
-    st.var = bind_local(local(f.var), Var::Kind::ForVar);
+    const std::uint32_t var = local(f.var);
+    if (var == kNone) return;
+    st.var = bind_local(var, Var::Kind::ForVar);
     lower_block(f.body, st.then_block);
     out.push_back(std::move(st));
     return;
@@ -418,10 +442,18 @@ void BodyLowerer::lower_node(const ast::Stmt& s, const ast::ForStmt& f, Block& o
   Stmt st = stmt(coll.type->kind == TypeKind::Map ? Stmt::Kind::ForMap : Stmt::Kind::ForList, ln);
   st.loc = at;
   st.args = {coll};
-  st.var = bind_local(local(f.var), Var::Kind::ForVar);
-  if (f.value_var) st.var2 = bind_local(local(*f.value_var), Var::Kind::ForVar);
-  if (st.kind == Stmt::Kind::ForMap && st.var2 == kNone)
-    throw LowerError{"`for` over a map needs a key and a value variable"};
+  const std::uint32_t var = local(f.var);
+  if (var == kNone) return;
+  st.var = bind_local(var, Var::Kind::ForVar);
+  if (f.value_var) {
+    const std::uint32_t value_var = local(*f.value_var);
+    if (value_var == kNone) return;
+    st.var2 = bind_local(value_var, Var::Kind::ForVar);
+  }
+  if (st.kind == Stmt::Kind::ForMap && st.var2 == kNone) {
+    fail("`for` over a map needs a key and a value variable");
+    return;
+  }
   lower_block(f.body, st.then_block);
   out.push_back(std::move(st));
 }
@@ -525,7 +557,7 @@ void lower_identity(Module& m, const check::CheckedProgram& p, const source::Sou
 }
 
 // fns: user fns get bodies; externs are recorded for the backend's runtime library.
-void lower_fns(Module& m, const check::CheckedProgram& p, const source::SourceManager& sources) {
+void lower_fns(Module& m, const check::CheckedProgram& p, const source::SourceManager& sources, LowerFailure& failure) {
   m.fn_body.assign(p.fns.size(), kNone);
   m.externs.resize(p.fns.size());
   for (std::size_t i = 0; i < p.fns.size(); ++i) {
@@ -550,7 +582,7 @@ void lower_fns(Module& m, const check::CheckedProgram& p, const source::SourceMa
     body.name = fn.name;
     body.return_type = fn.return_type;
     note_type(m, fn.return_type);
-    BodyLowerer bl(m, p, sources, body, kNone);
+    BodyLowerer bl(m, p, sources, body, kNone, failure);
     bl.declared_at(fn.decl->span);
     for (const auto& prm : fn.params) body.params.push_back(bl.bind_local(prm.local, Var::Kind::Param));
     bl.lower_block(*fn.decl->body, body.body);
@@ -573,7 +605,7 @@ State lower_state(Module& m, const check::CheckedProgram& p, const check::StateI
 
 // The body of handler `h` of function type `fi`; its index in Module::bodies.
 std::uint32_t lower_handler(Module& m, const check::CheckedProgram& p, const source::SourceManager& sources,
-                            std::uint32_t fi, const check::HandlerInfo& h) {
+                            std::uint32_t fi, const check::HandlerInfo& h, LowerFailure& failure) {
   const auto& info = p.functions[fi];
   const auto index = static_cast<std::uint32_t>(m.bodies.size());
   m.bodies.emplace_back();
@@ -583,7 +615,7 @@ std::uint32_t lower_handler(Module& m, const check::CheckedProgram& p, const sou
   body.function = fi;
   body.message = h.message;
   body.return_type = p.types->void_type();
-  BodyLowerer bl(m, p, sources, body, fi);
+  BodyLowerer bl(m, p, sources, body, fi, failure);
   bl.declared_at(h.decl->span);
   if (info.key_local != kNone) bl.bind_local(info.key_local, Var::Kind::Key);
   if (h.param_local != kNone) body.params.push_back(bl.bind_local(h.param_local, Var::Kind::MessageParam));
@@ -592,7 +624,8 @@ std::uint32_t lower_handler(Module& m, const check::CheckedProgram& p, const sou
 }
 
 // Function types, their states and handlers.
-void lower_functions(Module& m, const check::CheckedProgram& p, const source::SourceManager& sources) {
+void lower_functions(Module& m, const check::CheckedProgram& p, const source::SourceManager& sources,
+                     LowerFailure& failure) {
   for (std::size_t fi = 0; fi < p.functions.size(); ++fi) {
     const auto& info = p.functions[fi];
     Function fn;
@@ -603,14 +636,15 @@ void lower_functions(Module& m, const check::CheckedProgram& p, const source::So
     for (const auto& s : info.states) fn.states.push_back(lower_state(m, p, s));
     for (const auto& h : info.handlers) {
       if (h.message == kNone || !h.decl) continue;
-      fn.handlers.push_back(lower_handler(m, p, sources, static_cast<std::uint32_t>(fi), h));
+      fn.handlers.push_back(lower_handler(m, p, sources, static_cast<std::uint32_t>(fi), h, failure));
     }
     m.functions.push_back(std::move(fn));
   }
 }
 
 // Each ingress with its route body.
-void lower_ingresses(Module& m, const check::CheckedProgram& p, const source::SourceManager& sources) {
+void lower_ingresses(Module& m, const check::CheckedProgram& p, const source::SourceManager& sources,
+                     LowerFailure& failure) {
   for (const auto& in : p.ingresses) {
     Ingress ing;
     ing.name = in.name;
@@ -622,7 +656,7 @@ void lower_ingresses(Module& m, const check::CheckedProgram& p, const source::So
     body.name = "route_" + in.name;
     body.message = in.message;
     body.return_type = in.target == kNone ? p.types->error() : p.types->ref(in.target);
-    BodyLowerer bl(m, p, sources, body, kNone);
+    BodyLowerer bl(m, p, sources, body, kNone, failure);
     bl.declared_at(in.decl->span);
     if (in.param_local != kNone) body.params.push_back(bl.bind_local(in.param_local, Var::Kind::MessageParam));
     Stmt ret = bl.stmt(Stmt::Kind::Return, body.line);
@@ -634,25 +668,21 @@ void lower_ingresses(Module& m, const check::CheckedProgram& p, const source::So
 
 }  // namespace
 
-std::unique_ptr<Module> lower_program(const check::CheckedProgram& p, const source::SourceManager& sources,
-                                      std::string* error) {
+Result<std::unique_ptr<Module>> lower_program(const check::CheckedProgram& p, const source::SourceManager& sources) {
+  if (p.has_errors) return Error(ErrorCode::invalid_argument, "the program has errors");
   auto m = std::make_unique<Module>();
   m->package = p.package;
   m->checked = &p;
-  try {
-    if (p.has_errors) throw LowerError{"the program has errors"};
-    lower_identity(*m, p, sources);
-    lower_schema(*m, p);
-    for (const auto& msg : p.messages)
-      for (const auto& f : msg.fields) note_type(*m, f.type);
-    for (std::size_t i = 0; i < p.messages.size(); ++i) note_type(*m, p.types->message(static_cast<std::uint32_t>(i)));
-    lower_fns(*m, p, sources);
-    lower_functions(*m, p, sources);
-    lower_ingresses(*m, p, sources);
-  } catch (const LowerError& e) {
-    if (error) *error = e.message;
-    return nullptr;
-  }
+  lower_identity(*m, p, sources);
+  lower_schema(*m, p);
+  for (const auto& msg : p.messages)
+    for (const auto& f : msg.fields) note_type(*m, f.type);
+  for (std::size_t i = 0; i < p.messages.size(); ++i) note_type(*m, p.types->message(static_cast<std::uint32_t>(i)));
+  LowerFailure failure;
+  lower_fns(*m, p, sources, failure);
+  if (!failure.failed()) lower_functions(*m, p, sources, failure);
+  if (!failure.failed()) lower_ingresses(*m, p, sources, failure);
+  if (failure.failed()) return Error(ErrorCode::failed, failure.message);
   return m;
 }
 

@@ -64,8 +64,10 @@ TypeId BodyLowerer::concrete(TypeId t) {
 }
 
 Operand BodyLowerer::lower_expr(const ast::Expr* e, Block& out, TypeId expected) {
+  if (failure_.failed()) return placeholder(expected);  // lowering stops at its first failure
   if (!expected && e && contains_bottom(type_of(e))) expected = concrete(type_of(e));
   Operand op = lower_expr_raw(e, out, expected);
+  if (failure_.failed()) return placeholder(expected);
   return expected ? coerce(op, expected, out) : op;
 }
 
@@ -94,7 +96,7 @@ ConstValue const_of_kind(ConstValue::Kind kind) {
 }  // namespace
 
 Operand BodyLowerer::lower_expr_raw(const ast::Expr* e, Block& out, TypeId expected) {
-  if (!e) throw LowerError{"missing expression"};
+  if (!e) return fail("missing expression", expected);
   TypeId type = resolve(type_of(e), expected);
   // One handler per kind of compiler/ast/expr_kinds.def.
   return std::visit([&](const auto& n) { return lower_node(*e, n, out, type); }, e->node);
@@ -164,7 +166,7 @@ Operand BodyLowerer::lower_node(const ast::Expr&, const ast::ListLit& n, Block& 
 }
 
 Operand BodyLowerer::lower_node(const ast::Expr&, const ast::MapLit& n, Block& out, TypeId type) {
-  if (type->kind != TypeKind::Map) throw LowerError{"map literal of unknown type"};
+  if (type->kind != TypeKind::Map) return fail("map literal of unknown type", type);
   Rvalue rv;
   rv.kind = Rvalue::Kind::MakeMap;
   rv.type = type;
@@ -177,7 +179,7 @@ Operand BodyLowerer::lower_node(const ast::Expr&, const ast::MapLit& n, Block& o
 
 Operand BodyLowerer::lower_node(const ast::Expr& e, const ast::MessageLit& n, Block& out, TypeId) {
   const Resolution* res = p_.resolution_of(&e);
-  if (!res) throw LowerError{"unresolved message literal"};
+  if (!res) return fail("unresolved message literal");
   const auto& info = p_.messages[res->index];
   Rvalue rv;
   rv.kind = Rvalue::Kind::MakeMessage;
@@ -185,7 +187,7 @@ Operand BodyLowerer::lower_node(const ast::Expr& e, const ast::MessageLit& n, Bl
   rv.index = res->index;
   for (const auto& fi : n.fields) {
     auto it = info.field_index.find(fi.name.name);
-    if (it == info.field_index.end()) throw LowerError{"unknown field `" + fi.name.name + "`"};
+    if (it == info.field_index.end()) return fail("unknown field `" + fi.name.name + "`", rv.type);
     rv.fields.push_back(it->second);
     rv.args.push_back(lower_expr(fi.value.get(), out, info.fields[it->second].type));
   }
@@ -194,11 +196,11 @@ Operand BodyLowerer::lower_node(const ast::Expr& e, const ast::MessageLit& n, Bl
 
 Operand BodyLowerer::lower_node(const ast::Expr& e, const ast::Name&, Block& out, TypeId) {
   const Resolution* res = p_.resolution_of(&e);
-  if (!res) throw LowerError{"unresolved name"};
+  if (!res) return fail("unresolved name");
   switch (res->kind) {
     case Resolution::Kind::Local: {
       auto it = var_of_local_.find(res->index);
-      if (it == var_of_local_.end()) throw LowerError{"local used outside its body"};
+      if (it == var_of_local_.end()) return fail("local used outside its body");
       return var_operand(it->second);
     }
     case Resolution::Kind::State: {
@@ -212,7 +214,7 @@ Operand BodyLowerer::lower_node(const ast::Expr& e, const ast::Name&, Block& out
     }
     case Resolution::Kind::Const: {
       const auto& c = p_.consts[res->index];
-      if (!c.value) throw LowerError{"constant without a value"};
+      if (!c.value) return fail("constant without a value", c.type);
       if (scalar_const(c.type)) return const_operand(c.type, *c.value);
       Rvalue rv;
       rv.kind = Rvalue::Kind::Const;
@@ -221,7 +223,7 @@ Operand BodyLowerer::lower_node(const ast::Expr& e, const ast::Name&, Block& out
       return def(out, std::move(rv));
     }
     default:
-      throw LowerError{"name is not a value"};
+      return fail("name is not a value");
   }
 }
 
@@ -287,12 +289,12 @@ Operand BodyLowerer::lower_node(const ast::Expr& e, const ast::Send& n, Block& o
   return result;
 }
 
-Operand BodyLowerer::lower_node(const ast::Expr&, const ast::Range&, Block&, TypeId) {
-  throw LowerError{"unsupported expression"};  // only a `for` iterable, lowered there
+Operand BodyLowerer::lower_node(const ast::Expr&, const ast::Range&, Block&, TypeId type) {
+  return fail("unsupported expression", type);  // only a `for` iterable, lowered there
 }
 
-Operand BodyLowerer::lower_node(const ast::Expr&, const ast::ErrorExpr&, Block&, TypeId) {
-  throw LowerError{"unsupported expression"};  // checked programs have none
+Operand BodyLowerer::lower_node(const ast::Expr&, const ast::ErrorExpr&, Block&, TypeId type) {
+  return fail("unsupported expression", type);  // checked programs have none
 }
 
 Operand BodyLowerer::own_temp(Operand op, TypeId type, Block& out) {
@@ -330,10 +332,12 @@ Operand BodyLowerer::place_operand(Place place) {
 }
 
 Place BodyLowerer::lower_place(const ast::Expr* e, Block& out, bool write) {
+  if (failure_.failed()) return failed_place();
   const Resolution* res = p_.resolution_of(e);
   if (std::holds_alternative<ast::Name>(e->node) && res &&
       (res->kind == Resolution::Kind::Local || res->kind == Resolution::Kind::State)) {
     Operand op = lower_expr_raw(e, out, nullptr);
+    if (failure_.failed()) return failed_place();
     op.place.write = write;
     return op.place;
   }
@@ -361,7 +365,8 @@ Place BodyLowerer::lower_place(const ast::Expr* e, Block& out, bool write) {
       st.index = std::make_shared<Operand>(lower_expr(ix->index.get(), out, p_.types->int_type()));
       st.type = base.type->elem;
     } else {
-      throw LowerError{"index of a value that is neither a list nor a map"};
+      fail("index of a value that is neither a list nor a map");
+      return failed_place();
     }
     st.loc = loc(e->span);
     base.steps.push_back(std::move(st));
@@ -376,7 +381,7 @@ Place BodyLowerer::lower_place(const ast::Expr* e, Block& out, bool write) {
 
 Operand BodyLowerer::lower_node(const ast::Expr& e, const ast::Call& call, Block& out, TypeId) {
   const Resolution* res = p_.resolution_of(&e);
-  if (!res) throw LowerError{"unresolved call"};
+  if (!res) return fail("unresolved call", type_of(&e));
   Rvalue rv;
   rv.type = type_of(&e);
   rv.loc = loc(e.span);
@@ -395,7 +400,7 @@ Operand BodyLowerer::lower_node(const ast::Expr& e, const ast::Call& call, Block
       rv.kind = Rvalue::Kind::Address;
       rv.index = res->index;
       rv.type = p_.types->ref(res->index);
-      if (call.args.size() != 1) throw LowerError{"address needs one key"};
+      if (call.args.size() != 1) return fail("address needs one key", rv.type);
       rv.args.push_back(materialize(lower_expr(call.args[0].get(), out, p_.functions[res->index].key_type), out));
       break;
     }
@@ -406,7 +411,7 @@ Operand BodyLowerer::lower_node(const ast::Expr& e, const ast::Call& call, Block
       lower_method_call(call, res->method, rv, out);
       break;
     default:
-      throw LowerError{"call of something that is not callable"};
+      return fail("call of something that is not callable", rv.type);
   }
   for (const auto& a : rv.args) note_type(m_, a.type);
   if (!rv.type || rv.type->kind == TypeKind::Void || rv.type->kind == TypeKind::Error) {
@@ -449,7 +454,10 @@ void BodyLowerer::lower_builtin_call(const ast::Call& call, check::Builtin built
 
 void BodyLowerer::lower_method_call(const ast::Call& call, check::Method method, Rvalue& rv, Block& out) {
   const auto* fa = std::get_if<ast::FieldAccess>(&call.callee->node);
-  if (!fa) throw LowerError{"method call without a receiver"};
+  if (!fa) {
+    fail("method call without a receiver");
+    return;
+  }
   rv.kind = Rvalue::Kind::Method;
   rv.method = method;
   Operand recv;
@@ -572,7 +580,7 @@ Operand BodyLowerer::lower_equality(const ast::Expr& e, const ast::Binary& b, Bl
     return compare_with_none(b, jt, out, e.span);
   rv.args.push_back(materialize(lower_expr(b.lhs.get(), out, jt), out));
   rv.args.push_back(materialize(lower_expr(b.rhs.get(), out, jt), out));
-  if (contains_bottom(rv.args[0].type)) throw LowerError{"comparison of untyped values"};
+  if (contains_bottom(rv.args[0].type)) return fail("comparison of untyped values", rv.type);
   return def(out, std::move(rv));
 }
 
@@ -615,7 +623,7 @@ Operand BodyLowerer::lower_node(const ast::Expr& e, const ast::Binary& b, Block&
       rv.bin = BinOp::Rem;
       break;
     default:
-      throw LowerError{"unsupported operator"};
+      return fail("unsupported operator", type);
   }
   TypeId want_l = rv.bin == BinOp::Concat ? type : nullptr;
   rv.args.push_back(lower_expr(b.lhs.get(), out, want_l));

@@ -10,17 +10,29 @@
 
 namespace sfn::ir {
 
-// Raised (as a C++ exception, caught by lower_program) for constructs the lowering cannot
-// handle; never escapes the library.
-struct LowerError {
-  std::string message;
+// The first construct the lowering could not handle (never one of a valid program, by
+// contract). BodyLowerer::fail records it and hands back a placeholder so that the recursion
+// unwinds normally (lowering stops at the next statement or expression); lower_program then
+// returns it as the error.
+struct LowerFailure {
+  std::string message;  // empty while nothing failed
+  bool failed() const { return !message.empty(); }
+  void record(std::string why) {
+    if (message.empty()) message = std::move(why);
+  }
 };
 
 class BodyLowerer {
  public:
   BodyLowerer(Module& module, const check::CheckedProgram& program, const source::SourceManager& sources, Body& body,
-              std::uint32_t function)
-      : m_(module), p_(program), sources_(sources), body_(body), function_(function), root_dir_(module.root_dir) {}
+              std::uint32_t function, LowerFailure& failure)
+      : m_(module),
+        p_(program),
+        sources_(sources),
+        body_(body),
+        function_(function),
+        failure_(failure),
+        root_dir_(module.root_dir) {}
 
   // Declares the variable of checked local `local` (parameters, key, let/var, for vars).
   std::uint32_t bind_local(std::uint32_t local, Var::Kind kind);
@@ -106,12 +118,20 @@ class BodyLowerer {
   // holds no value of the stand-in type, so which type stands in is never seen.
   TypeId concrete(TypeId t);
   Stmt stmt(Stmt::Kind kind, std::uint32_t line);
+  // Records `why` as the lowering's failure (the first one is kept) and returns a constant of
+  // `type` (the error type when null) for the caller to return instead of a lowered operand.
+  Operand fail(std::string why, TypeId type = nullptr);
+  // The constant fail returns; what lower_expr returns once lowering failed.
+  Operand placeholder(TypeId type);
+  // What lower_place returns once lowering failed: a place of the error type.
+  Place failed_place();
 
   Module& m_;
   const check::CheckedProgram& p_;
   const source::SourceManager& sources_;
   Body& body_;
   std::uint32_t function_;
+  LowerFailure& failure_;
   std::unordered_map<std::uint32_t, std::uint32_t> var_of_local_;
   std::string root_dir_;  // "dir/" of the root file, stripped from locations
 };

@@ -404,7 +404,10 @@ std::unique_ptr<Analysis> analyze(const std::string& root_path, const Overlays& 
   auto a = std::make_unique<Analysis>();
   for (const auto& [path, text] : overlays) a->sources.add(path, text);
   parse::StdModuleProvider provider = [](std::string_view name) { return stdlib::std_module_source(name); };
-  a->program = parse::load_program(a->sources, root_path, provider, a->sink, stdlib::std_module_names());
+  Result<ast::Program> program =
+      parse::load_program(a->sources, root_path, provider, a->sink, stdlib::std_module_names());
+  if (!program) return a;  // the root cannot be read: an analysis without files
+  a->program = std::move(program.value());
   if (a->program.files.empty()) return a;
   a->root = a->program.files.front().file;
   a->checked.emplace(check::check_program(a->program, a->sources, a->sink));

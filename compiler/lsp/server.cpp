@@ -314,11 +314,11 @@ Json Server::run_tests_command(const Json& params) {
     throw RequestError(kInvalidParams, "sfn.runTest takes [uri, test name?]");
   const std::string uri = args[0].get<std::string>();
   const std::string name = args.size() > 1 && args[1].is_string() ? args[1].get<std::string>() : "";
-  TestRun run = run_tests(uri_to_path(uri), name);
-  if (!run.error.empty()) throw RequestError(kRequestFailed, run.error);
-  test_failures_[uri] = run.diagnostics;
+  Result<TestRun> run = run_tests(uri_to_path(uri), name);
+  if (!run) throw RequestError(kRequestFailed, run.error().message);
+  test_failures_[uri] = run->diagnostics;
   if (auto it = documents_.find(uri); it != documents_.end() && it->second.analysis) publish(uri, it->second);
-  return run.results;
+  return run->results;
 }
 
 Document& Server::document(const Json& params) {

@@ -72,7 +72,7 @@ Json test_code_lenses(const Analysis& a, source::FileId file, const std::string&
   return out;
 }
 
-TestRun run_tests(const std::string& path, const std::string& name) {
+Result<TestRun> run_tests(const std::string& path, const std::string& name) {
   TestRun run;
   std::error_code ec;
   const std::string self = std::filesystem::read_symlink("/proc/self/exe", ec).string();
@@ -80,10 +80,8 @@ TestRun run_tests(const std::string& path, const std::string& name) {
   if (!name.empty()) argv.insert(argv.end(), {"--filter", name});
   std::string out, err;
   const int status = ec ? -1 : run_child(argv, out, err);
-  if (status < 0 || status > 1) {
-    run.error = "`sfn test` failed (exit status " + std::to_string(status) + "): " + err;
-    return run;
-  }
+  if (status < 0 || status > 1)
+    return Error(ErrorCode::failed, "`sfn test` failed (exit status " + std::to_string(status) + "): " + err);
   std::istringstream lines(out);
   for (std::string line; std::getline(lines, line);) {
     Json test = Json::parse(line, nullptr, false);
@@ -91,7 +89,7 @@ TestRun run_tests(const std::string& path, const std::string& name) {
     for (const Json& f : test.value("failures", Json::array())) run.diagnostics.push_back(failure_diagnostic(test, f));
     run.results.push_back(std::move(test));
   }
-  if (run.results.empty() && status != 0) run.error = "the tests did not run: " + err;
+  if (run.results.empty() && status != 0) return Error(ErrorCode::failed, "the tests did not run: " + err);
   return run;
 }
 

@@ -8,6 +8,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "common/result.h"
 #include "compiler/lsp/analysis.h"
 
 namespace sfn::lsp {
@@ -24,10 +25,10 @@ Json test_code_lenses(const Analysis& a, source::FileId file, const std::string&
 struct TestRun {
   Json results = Json::array();      // the objects `sfn test --format json` printed, one per test
   Json diagnostics = Json::array();  // LSP diagnostics of the failed expectations
-  std::string error;                 // the run itself failed (the file has errors, ...)
 };
 
-// Runs the tests of the file at `path` (as saved) whose name is `name` (all when empty).
-TestRun run_tests(const std::string& path, const std::string& name);
+// Runs the tests of the file at `path` (as saved) whose name is `name` (all when empty); an
+// error when the run itself failed (the file has errors, ...).
+[[nodiscard]] Result<TestRun> run_tests(const std::string& path, const std::string& name);
 
 }  // namespace sfn::lsp

@@ -19,25 +19,24 @@ using diagnostics::Kind;
 
 namespace {
 
-// Whether `path` can be read; otherwise `reason` says why, in the words of strerror.
-bool readable(const std::string& path, std::string& reason) {
+// Whether `path` can be read; otherwise an error saying why, in the words of strerror.
+Status readable(const std::string& path) {
   std::error_code ec;
   fs::file_status st = fs::status(path, ec);
-  if (ec || !fs::exists(st)) {
-    reason = std::strerror(ENOENT);
-    return false;
-  }
-  if (fs::is_directory(st)) {
-    reason = std::strerror(EISDIR);
-    return false;
-  }
+  if (ec || !fs::exists(st)) return Error(ErrorCode::not_found, std::strerror(ENOENT));
+  if (fs::is_directory(st)) return Error(ErrorCode::invalid_argument, std::strerror(EISDIR));
   std::FILE* f = std::fopen(path.c_str(), "rb");
-  if (f == nullptr) {
-    reason = std::strerror(errno);
-    return false;
-  }
+  if (f == nullptr) return Error(ErrorCode::io_error, std::strerror(errno));
   std::fclose(f);
-  return true;
+  return ok_status();
+}
+
+// `path` added to `sources`, or an error saying why it cannot be (never an empty sentence).
+Result<source::FileId> read_file(source::SourceManager& sources, const std::string& path) {
+  Status ok = readable(path);
+  Result<source::FileId> read = ok ? sources.load(path) : Result<source::FileId>(ok.error());
+  if (!read && read.error().message.empty()) return Error(read.error().code, "cannot read the file");
+  return read;
 }
 
 std::string canonical_key(const std::string& path) {
@@ -88,13 +87,13 @@ class Loader {
     if (loaded_.count(key) != 0) return;
     std::optional<source::FileId> imported = sources_.find(path);
     if (!imported) {
-      std::string reason;
-      if (!readable(path, reason) || !(imported = sources_.load(path, &reason))) {
+      Result<source::FileId> read = read_file(sources_, path);
+      if (!read) {
         sink_.report(Kind::E0103, import.span,
-                     "cannot read imported file `" + *import.path + "` (" + path +
-                         "): " + (reason.empty() ? "cannot read the file" : reason));
+                     "cannot read imported file `" + *import.path + "` (" + path + "): " + read.error().message);
         return;
       }
+      imported = read.value();
     }
     loaded_.emplace(key, *imported);
     queue_.push_back(*imported);
@@ -151,16 +150,14 @@ class Loader {
 
 }  // namespace
 
-ast::Program load_program(source::SourceManager& sources, const std::string& root_path,
-                          const StdModuleProvider& std_modules, diagnostics::DiagnosticSink& sink,
-                          const std::vector<std::string>& std_module_names, std::string* root_error) {
+Result<ast::Program> load_program(source::SourceManager& sources, const std::string& root_path,
+                                  const StdModuleProvider& std_modules, diagnostics::DiagnosticSink& sink,
+                                  const std::vector<std::string>& std_module_names) {
   std::optional<source::FileId> root = sources.find(root_path);
   if (!root) {
-    std::string reason;
-    if (!readable(root_path, reason) || !(root = sources.load(root_path, &reason))) {
-      if (root_error != nullptr) *root_error = reason.empty() ? "cannot read the file" : reason;
-      return ast::Program{};
-    }
+    Result<source::FileId> read = read_file(sources, root_path);
+    if (!read) return read.error();
+    root = read.value();
   }
   return Loader(sources, std_modules, sink, std_module_names).run(root_path, *root);
 }

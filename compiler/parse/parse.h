@@ -45,12 +45,12 @@ using StdModuleProvider = std::function<std::optional<std::string>(std::string_v
 // in import cycles. An unreadable file or unknown std module is E0103 at the import, with a "did
 // you mean" note when one of `std_module_names` is close.
 //
-// If the root itself cannot be read, nothing is reported to `sink`, the returned Program has no
-// files, and `root_error` (if given) receives the reason (e.g. "No such file or directory") so
-// that the driver can print "error: cannot read `x.sfn`: <reason>" and exit with status 2.
-ast::Program load_program(source::SourceManager& sources, const std::string& root_path,
-                          const StdModuleProvider& std_modules, diagnostics::DiagnosticSink& sink,
-                          const std::vector<std::string>& std_module_names = {}, std::string* root_error = nullptr);
+// If the root itself cannot be read, nothing is reported to `sink` and the result is an error
+// whose message is the reason (e.g. "No such file or directory") so that the driver can print
+// "error: cannot read `x.sfn`: <reason>" and exit with status 2.
+[[nodiscard]] Result<ast::Program> load_program(source::SourceManager& sources, const std::string& root_path,
+                                                const StdModuleProvider& std_modules, diagnostics::DiagnosticSink& sink,
+                                                const std::vector<std::string>& std_module_names = {});
 
 // The spans of every token the parser sees (default channel, without EOF and without tokens
 // the lexer reported as invalid characters), in order. Used by robustness tests that truncate

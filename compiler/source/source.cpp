@@ -58,33 +58,26 @@ FileId SourceManager::add(std::string path, std::string text) {
   return static_cast<FileId>(files_.size());
 }
 
-bool read_source(std::istream& in, std::string& text, std::string& error) {
-  text.clear();
+Result<std::string> read_source(std::istream& in) {
+  std::string text;
   char buffer[1 << 16];
   while (in.read(buffer, sizeof buffer) || in.gcount() > 0) {
     text.append(buffer, static_cast<std::size_t>(in.gcount()));
     if (text.size() > kMaxSourceBytes) {
-      error = "larger than the " + std::to_string(kMaxSourceBytes >> 20) + " MiB limit for source files";
-      text.clear();
-      return false;
+      return Error(ErrorCode::too_large,
+                   "larger than the " + std::to_string(kMaxSourceBytes >> 20) + " MiB limit for source files");
     }
   }
-  if (in.bad()) {
-    error = "read error";
-    return false;
-  }
-  return true;
+  if (in.bad()) return Error(ErrorCode::io_error, "read error");
+  return text;
 }
 
-std::optional<FileId> SourceManager::load(const std::string& path, std::string* error) {
+Result<FileId> SourceManager::load(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
-  std::string text, why;
-  if (!in)
-    why = "cannot open the file";
-  else if (read_source(in, text, why))
-    return add(path, std::move(text));
-  if (error) *error = why;
-  return std::nullopt;
+  if (!in) return Error(ErrorCode::io_error, "cannot open the file");
+  Result<std::string> text = read_source(in);
+  if (!text) return text.error();
+  return add(path, std::move(text.value()));
 }
 
 const SourceFile& SourceManager::file(FileId id) const { return *files_.at(id - 1); }

@@ -11,15 +11,17 @@
 #include <string_view>
 #include <vector>
 
+#include "common/result.h"
+
 namespace sfn::source {
 
 // Source files larger than this are refused, with an error naming the file (docs/language.md,
 // decision 110): `/dev/zero` or a binary imported by mistake must not be read without end.
 inline constexpr std::size_t kMaxSourceBytes = 8u << 20;
 
-// Reads all of `in` into `text`, at most kMaxSourceBytes; false with `error` set when it is
-// larger or cannot be read.
-bool read_source(std::istream& in, std::string& text, std::string& error);
+// All of `in`, at most kMaxSourceBytes; a `too_large` or `io_error` error saying why otherwise
+// (without the file's name: the caller names it).
+[[nodiscard]] Result<std::string> read_source(std::istream& in);
 
 // Identifies a file inside one SourceManager. 0 is "no file" (an invalid span).
 using FileId = std::uint32_t;
@@ -70,9 +72,9 @@ class SourceManager {
  public:
   // Adds a file with the given text (used for stdlib modules, editor buffers and tests).
   FileId add(std::string path, std::string text);
-  // Reads a file from disk; nullopt if it cannot be read or is larger than kMaxSourceBytes
-  // (then `error`, when given, says why; the caller reports it).
-  std::optional<FileId> load(const std::string& path, std::string* error = nullptr);
+  // Reads a file from disk and adds it; an error saying why (without the path: the caller reports
+  // it) when it cannot be read or is larger than kMaxSourceBytes.
+  [[nodiscard]] Result<FileId> load(const std::string& path);
   // The file with this id; id must be valid.
   const SourceFile& file(FileId id) const;
   // The id of an already added file with exactly this path, if any.

@@ -48,8 +48,8 @@ class ClusterHost {
 
   // The security of the coordinator's channels to the workers (its run's Hub).
   transport::Status secure(worker::Hub& hub) const { return hub.transport.secure(security_); }
-  std::string begin(worker::Hub& hub, const Recovered& rec, const fs::path& state_dir);
-  std::string try_begin(worker::Hub& hub, const Recovered& rec, const fs::path& state_dir);
+  Status begin(worker::Hub& hub, const Recovered& rec, const fs::path& state_dir);
+  Status try_begin(worker::Hub& hub, const Recovered& rec, const fs::path& state_dir);
   void end(bool failed);
   Status state_of(std::string_view address, std::string* json);
   std::vector<io::WorkerStatus> status() const;
@@ -80,9 +80,9 @@ class ClusterHost {
   void ping();
   void send(const std::string& peer, pc::ToWorker& m);
   std::vector<std::string> wait_for_workers(unsigned n);
-  std::string assign(unsigned w, const std::string& peer, worker::Hub& hub, const Recovered& rec);
-  std::string wait_all(std::unique_lock<std::mutex>& lock, const std::set<unsigned>& set, unsigned n,
-                       Clock::time_point deadline, const char* what);
+  Status assign(unsigned w, const std::string& peer, worker::Hub& hub, const Recovered& rec);
+  Status wait_all(std::unique_lock<std::mutex>& lock, const std::set<unsigned>& set, unsigned n,
+                  Clock::time_point deadline, const char* what);
   uint64_t committed_epoch() const;
   const snapshot::FileSum* stored_copy(const std::string& rel);
 
@@ -335,7 +335,7 @@ std::vector<std::string> ClusterHost::wait_for_workers(unsigned n) {
 }
 
 // Sends worker `w` its assignment, then its part of the recovered snapshot.
-std::string ClusterHost::assign(unsigned w, const std::string& peer, worker::Hub& hub, const Recovered& rec) {
+Status ClusterHost::assign(unsigned w, const std::string& peer, worker::Hub& hub, const Recovered& rec) {
   pc::ToWorker m;
   m.set_generation(generation_);
   pc::Assign* a = m.mutable_assign();
@@ -362,7 +362,8 @@ std::string ClusterHost::assign(unsigned w, const std::string& peer, worker::Hub
   a->set_max_invocation_effects(hub.budget.max_effects);
   send(peer, m);
   auto files = restore_files(rec, *store_, w);  // its part of the snapshot, or the database rescaling built
-  if (!files.ok()) return "restoring worker " + std::to_string(w) + ": " + files.error().message;
+  if (!files.ok())
+    return Error(files.error().code, "restoring worker " + std::to_string(w) + ": " + files.error().message);
   // Files of the snapshot are in the store under this worker's names (decision 112); a database
   // rescaling built is not: its SSTs are shipped with the worker's next snapshot.
   const bool stored = rec.databases.empty();
@@ -374,34 +375,37 @@ std::string ClusterHost::assign(unsigned w, const std::string& peer, worker::Hub
       *chunk.mutable_restore_file() = std::move(c);
       send(peer, chunk);
     });
-    if (!sent.ok()) return "restoring worker " + std::to_string(w) + ": " + sent.error().message;
+    if (!sent.ok())
+      return Error(sent.error().code, "restoring worker " + std::to_string(w) + ": " + sent.error().message);
   }
-  return "";
+  return ok_status();
 }
 
 // Waits until every worker answered `set` (Prepared or Ready), the generation failed, or its
-// setup deadline passed; "" or why not.
-std::string ClusterHost::wait_all(std::unique_lock<std::mutex>& lock, const std::set<unsigned>& set, unsigned n,
-                                  Clock::time_point deadline, const char* what) {
+// setup deadline passed; an error saying why not.
+Status ClusterHost::wait_all(std::unique_lock<std::mutex>& lock, const std::set<unsigned>& set, unsigned n,
+                             Clock::time_point deadline, const char* what) {
   while (set.size() < n && !hub_->failed.load() && Clock::now() < deadline)
     cv_.wait_for(lock, std::chrono::milliseconds(50));
-  if (set.size() == n && !hub_->failed.load()) return "";
-  return fatal_.empty() ? std::string("the workers were not ") + what + " in time" : fatal_.back();
+  if (set.size() == n && !hub_->failed.load()) return ok_status();
+  if (fatal_.empty()) return Error(ErrorCode::timeout, std::string("the workers were not ") + what + " in time");
+  return Error(ErrorCode::failed, fatal_.back());
 }
 
-std::string ClusterHost::begin(worker::Hub& hub, const Recovered& rec, const fs::path& state_dir) {
+Status ClusterHost::begin(worker::Hub& hub, const Recovered& rec, const fs::path& state_dir) {
   for (;;) {  // a worker lost while the generation is set up: the next one, with another worker
-    std::string e = try_begin(hub, rec, state_dir);
-    if (e.empty() || stop_requested()) return e;
-    if (options_.progress) options_.progress("generation " + std::to_string(generation_) + " did not start: " + e);
+    Status s = try_begin(hub, rec, state_dir);
+    if (s || stop_requested()) return s;
+    if (options_.progress)
+      options_.progress("generation " + std::to_string(generation_) + " did not start: " + s.error().message);
     end(true);
     hub.failed.store(false);
   }
 }
 
-std::string ClusterHost::try_begin(worker::Hub& hub, const Recovered& rec, const fs::path& state_dir) {
+Status ClusterHost::try_begin(worker::Hub& hub, const Recovered& rec, const fs::path& state_dir) {
   std::vector<std::string> ids = wait_for_workers(hub.workers);
-  if (ids.empty()) return "stopped while waiting for workers";
+  if (ids.empty()) return Error(ErrorCode::closed, "stopped while waiting for workers");
   std::unique_lock<std::mutex> lock(mu_);
   ++generation_;
   own_store_ = std::make_unique<snapshot::SnapshotStore>(state_dir);
@@ -410,7 +414,8 @@ std::string ClusterHost::try_begin(worker::Hub& hub, const Recovered& rec, const
   hub.endpoints.clear();
   hub.endpoint_keys.clear();
   for (unsigned w = 0; w < hub.workers; ++w) {
-    if (!peers_.count(ids[w])) return "worker " + std::to_string(w) + " went away before it was assigned";
+    if (!peers_.count(ids[w]))
+      return Error(ErrorCode::closed, "worker " + std::to_string(w) + " went away before it was assigned");
     peers_[ids[w]].index = static_cast<int>(w);
     hub.endpoints.push_back(peers_[ids[w]].listen);
     if (security_.keys) hub.endpoint_keys.push_back(peers_[ids[w]].public_key);
@@ -421,20 +426,20 @@ std::string ClusterHost::try_begin(worker::Hub& hub, const Recovered& rec, const
   hub_ = &hub;
   prepared_.clear();
   for (unsigned w = 0; w < hub.workers; ++w)
-    if (std::string e = assign(w, ids[w], hub, rec); !e.empty()) return e;
+    if (Status s = assign(w, ids[w], hub, rec); !s) return s;
   // Start only once every worker dropped the generation before: no record of the new one may
   // reach a channel endpoint an old one still holds.
   const auto deadline = Clock::now() + options_.heartbeat_timeout * 10;
-  if (std::string e = wait_all(lock, prepared_, hub.workers, deadline, "prepared"); !e.empty()) return e;
+  if (Status s = wait_all(lock, prepared_, hub.workers, deadline, "prepared"); !s) return s;
   pc::ToWorker start;
   start.set_generation(generation_);
   start.mutable_start();
   for (const auto& id : ids) send(id, start);
-  if (std::string e = wait_all(lock, ready_, hub.workers, deadline, "ready"); !e.empty()) return e;
+  if (Status s = wait_all(lock, ready_, hub.workers, deadline, "ready"); !s) return s;
   if (options_.progress)
     options_.progress("generation " + std::to_string(generation_) + ": " + std::to_string(hub.workers) +
                       " workers running from epoch " + std::to_string(rec.epoch));
-  return "";
+  return ok_status();
 }
 
 void ClusterHost::end(bool failed) {
@@ -513,9 +518,9 @@ class RemoteWorkers final : public WorkerSet {
  public:
   explicit RemoteWorkers(std::shared_ptr<ClusterHost> host) : host_(std::move(host)) {}
   bool restores_locally() const override { return false; }
-  std::string open(worker::Hub& hub, const Recovered& rec, const fs::path& dir) override {
+  Status open(worker::Hub& hub, const Recovered& rec, const fs::path& dir) override {
     hub_ = &hub;
-    if (auto s = host_->secure(hub); !s) return s.error().message;
+    if (auto s = host_->secure(hub); !s) return s;
     return host_->begin(hub, rec, dir);
   }
   void start() override {}

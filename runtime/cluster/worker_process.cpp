@@ -44,7 +44,7 @@ class Session {
   ~Session() { stop(); }
 
   uint32_t generation() const { return generation_; }
-  // Compiles the program and prepares the database directory; "" or why not.
+  // Compiles the program and prepares the database directory; an error saying why not.
   Status prepare();
   transport::Status restore_file(const pc::FileChunk& c) {
     // An SST the store holds under this worker's name is named, not shipped, by the next snapshot.
@@ -52,7 +52,7 @@ class Session {
       shipped_[self() + "/" + c.path()] = assign_.restore_epoch();
     return receiver_->add(c);
   }
-  // Opens the Worker on the restored database and starts its thread; "" or why not.
+  // Opens the Worker on the restored database and starts its thread; an error saying why not.
   Status start();
   void stop();
   void heartbeat();

@@ -55,44 +55,44 @@ class RouteInvocation final : public core::Invocation {
 
 }  // namespace
 
-bool route_record(const core::Module& module, int64_t now, uint32_t ingress, std::string_view payload,
-                  std::string* address, std::string* error, EgressRecord* dead_letter) {
+Result<std::string> route_record(const core::Module& module, int64_t now, uint32_t ingress, std::string_view payload,
+                                 EgressRecord* dead_letter) {
   const sfn_ingress_desc& in = module.desc().ingresses[ingress];
   const sfn_message_desc* d = module.message(in.message_type);
   void* msg = core::message_new(d);
   Status s = core::decode_proto(d, payload, msg, core::BadUtf8::repair);  // the ingress log
   bool ok = s.ok();
-  std::string location;
+  std::string address, error, location;
   sfn_str out{};
   if (!ok) {
-    *error = s.error().message;
+    error = s.error().message;
   } else {
     RouteInvocation inv(now);
     int rc = inv.run([&] { return in.route(static_cast<sfn_ctx*>(&inv), msg, &out); });
     if (rc != SFN_OK || inv.raised || !inv.overrun().empty()) {
       ok = false;
-      *error = !inv.overrun().empty() ? inv.overrun() : inv.error.empty() ? "the ingress route failed" : inv.error;
+      error = !inv.overrun().empty() ? inv.overrun() : inv.error.empty() ? "the ingress route failed" : inv.error;
       location = inv.location;
     } else {
-      address->assign(core::str_view(out));
-      core::Address parsed;
-      std::string perr;
-      if (!module.parse_address(*address, &parsed, &perr)) {
+      address.assign(core::str_view(out));
+      Result<core::Address> parsed = module.parse_address(address);
+      if (!parsed) {
         ok = false;
-        *error = "ingress " + std::string(in.name) + ": " + perr;
-      } else if (!module.handler(parsed.function, in.message_type)) {
+        error = "ingress " + std::string(in.name) + ": " + parsed.error().message;
+      } else if (!module.handler(parsed->function, in.message_type)) {
         ok = false;
-        *error = "ingress " + std::string(in.name) + ": `" + std::string(parsed.type_name) +
-                 "` has no handler for message " + d->name;
+        error = "ingress " + std::string(in.name) + ": `" + std::string(parsed->type_name) +
+                "` has no handler for message " + d->name;
       }
     }
   }
   if (!ok)
-    *dead_letter = worker::make_dead_letter(module, ok ? *address : core::str_view(out), in.message_type, msg, *error,
-                                            location, 0);
+    *dead_letter =
+        worker::make_dead_letter(module, ok ? address : core::str_view(out), in.message_type, msg, error, location, 0);
   core::str_free(&out);
   core::message_delete(d, msg);
-  return ok;
+  if (!ok) return Error(ErrorCode::rejected, error);
+  return address;
 }
 
 Coordinator::Coordinator(worker::Hub& hub) : hub_(hub) {}
@@ -142,12 +142,13 @@ void Coordinator::feed(const std::vector<InputRecord>& records, std::unique_lock
   std::vector<EgressRecord> dead;
   routed.reserve(records.size());
   for (const InputRecord& r : records) {
-    std::string address, error;
     EgressRecord dl;
-    if (!route_record(m, hub_.now(), r.ingress, r.payload, &address, &error, &dl)) {
+    Result<std::string> routed_to = route_record(m, hub_.now(), r.ingress, r.payload, &dl);
+    if (!routed_to) {
       dead.push_back(std::move(dl));
       continue;
     }
+    const std::string& address = routed_to.value();
     unsigned owner = hub_.owner(core::key_group_of(address, hub_.key_groups));
     worker::encode_record(record_buf_, worker::RecordKind::message, m.desc().ingresses[r.ingress].message_type, address,
                           r.payload);

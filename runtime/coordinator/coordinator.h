@@ -59,11 +59,11 @@ class MemorySource final : public RecordSource {
   size_t next_ = 0;
 };
 
-// Decodes `payload` as a record of `ingress` and runs its route: on success writes the target
-// address to `address` and returns true; otherwise writes the error (and the dead-letter
-// record to `dead_letter`) and returns false. Thread-compatible (no shared state).
-bool route_record(const core::Module& module, int64_t now, uint32_t ingress, std::string_view payload,
-                  std::string* address, std::string* error, EgressRecord* dead_letter);
+// Decodes `payload` as a record of `ingress` and runs its route: the target address, or a
+// `rejected` error (the text of the dead letter, which is written to `dead_letter`).
+// Thread-compatible (no shared state).
+Result<std::string> route_record(const core::Module& module, int64_t now, uint32_t ingress, std::string_view payload,
+                                 EgressRecord* dead_letter);
 
 class Coordinator {
  public:

@@ -20,13 +20,13 @@
 namespace sfn::runtime::core {
 namespace {
 
+// An invalid module descriptor: what Module::create and its checks return.
+Error incompatible(std::string message) { return Error(ErrorCode::incompatible, std::move(message)); }
+
 // Checks a type inside a value `depth` levels deep (a field: 1, a state: 0); a value of it must
 // not nest deeper than the decoders load (codec.h).
-bool validate_type(const sfn_type* t, std::string* error, const std::string& where, int depth) {
-  auto bad = [&](const std::string& why) {
-    *error = where + ": " + why;
-    return false;
-  };
+Status validate_type(const sfn_type* t, const std::string& where, int depth) {
+  auto bad = [&](const std::string& why) { return incompatible(where + ": " + why); };
   if (!t) return bad("missing type");
   if (opens_level(t) && depth >= common::kMaxValueDepth) return bad("type " + nesting_too_deep());
   switch (t->kind) {
@@ -39,54 +39,44 @@ bool validate_type(const sfn_type* t, std::string* error, const std::string& whe
     case SFN_DURATION:
     case SFN_REF:
     case SFN_TIMER:
-      return true;
+      return ok_status();
     case SFN_ENUM:
-      return t->enumeration && t->enumeration->value_count > 0 ? true : bad("enum without values");
+      return t->enumeration && t->enumeration->value_count > 0 ? ok_status() : bad("enum without values");
     case SFN_MESSAGE:
-      return t->message ? true : bad("message type without descriptor");
+      return t->message ? ok_status() : bad("message type without descriptor");
     case SFN_LIST:
     case SFN_OPTIONAL:
-      return validate_type(t->elem, error, where, depth + 1);
+      return validate_type(t->elem, where, depth + 1);
     case SFN_MAP:
       if (!t->key || (t->key->kind != SFN_INT && t->key->kind != SFN_STRING && t->key->kind != SFN_BOOL))
         return bad("map key must be int, string or bool");
-      return validate_type(t->elem, error, where, depth + 1);
+      return validate_type(t->elem, where, depth + 1);
     default:
       return bad("unknown type kind " + std::to_string(t->kind));
   }
 }
 
-bool validate_message(const sfn_message_desc* m, std::string* error) {
-  if (!m || !m->name) {
-    *error = "message descriptor without a name";
-    return false;
-  }
+Status validate_message(const sfn_message_desc* m) {
+  if (!m || !m->name) return incompatible("message descriptor without a name");
   std::string where = std::string("message ") + m->name;
-  if (m->align == 0 || (m->align & (m->align - 1)) || m->align > 16) {
-    *error = where + ": alignment must be a power of two <= 16";
-    return false;
-  }
+  if (m->align == 0 || (m->align & (m->align - 1)) || m->align > 16)
+    return incompatible(where + ": alignment must be a power of two <= 16");
   std::set<uint32_t> numbers;
   for (uint32_t i = 0; i < m->field_count; ++i) {
     const sfn_field_desc& f = m->fields[i];
-    std::string fw = where + ", field " + (f.name ? f.name : "?");
-    if (!f.name || !validate_type(f.type, error, fw, 1)) {
-      if (!f.name) *error = where + ": field without a name";
-      return false;
-    }
+    if (!f.name) return incompatible(where + ": field without a name");
+    std::string fw = where + ", field " + f.name;
+    if (Status s = validate_type(f.type, fw, 1); !s) return s;
     SlotLayout l = slot_layout(f.type);
     if (f.offset % l.align != 0 || f.offset + l.size > m->size) {
-      *error = fw + ": offset " + std::to_string(f.offset) + " does not fit the layout (slot " +
-               std::to_string(l.size) + " bytes, align " + std::to_string(l.align) + ", message " +
-               std::to_string(m->size) + " bytes)";
-      return false;
+      return incompatible(fw + ": offset " + std::to_string(f.offset) + " does not fit the layout (slot " +
+                          std::to_string(l.size) + " bytes, align " + std::to_string(l.align) + ", message " +
+                          std::to_string(m->size) + " bytes)");
     }
-    if (f.proto_number == 0 || f.proto_number > 536870911 || !numbers.insert(f.proto_number).second) {
-      *error = fw + ": invalid or duplicate protobuf field number";
-      return false;
-    }
+    if (f.proto_number == 0 || f.proto_number > 536870911 || !numbers.insert(f.proto_number).second)
+      return incompatible(fw + ": invalid or duplicate protobuf field number");
   }
-  return true;
+  return ok_status();
 }
 
 // ---- service table entries ----
@@ -342,88 +332,87 @@ uint64_t address_hash(std::string_view a) {
   return h ^ (h >> 31);
 }
 
-std::shared_ptr<const Module> Module::create(const sfn_module* d, std::shared_ptr<void> keep_alive,
-                                             std::string* error) {
-  if (!d) {
-    *error = "the module entry returned no descriptor";
-    return nullptr;
-  }
+namespace {
+
+// The descriptor itself: present, of this ABI version, with a package name.
+Status validate_header(const sfn_module* d) {
+  if (!d) return incompatible("the module entry returned no descriptor");
   if (d->abi_version != SFN_ABI_VERSION) {
-    *error = "module ABI version " + std::to_string(d->abi_version) + " is not supported (runtime has " +
-             std::to_string(SFN_ABI_VERSION) + ")";
-    return nullptr;
+    return incompatible("module ABI version " + std::to_string(d->abi_version) + " is not supported (runtime has " +
+                        std::to_string(SFN_ABI_VERSION) + ")");
   }
-  if (!d->package) {
-    *error = "module without a package name";
-    return nullptr;
+  if (!d->package) return incompatible("module without a package name");
+  return ok_status();
+}
+
+// A function type's name, key kind and states (its handlers are indexed by Module::add_function).
+Status validate_function(const sfn_function_desc& fn, const std::string& where) {
+  std::string_view tn = fn.type_name ? fn.type_name : "";
+  size_t slash = tn.find('/');
+  if (slash == std::string_view::npos || slash == 0 || slash + 1 == tn.size() ||
+      tn.find('/', slash + 1) != std::string_view::npos)
+    return incompatible(where + ": type name must be \"pkg/Name\"");
+  if (fn.key_kind != SFN_STRING && fn.key_kind != SFN_INT)
+    return incompatible(where + ": key type must be string or int");
+  for (uint32_t s = 0; s < fn.state_count; ++s) {
+    const sfn_state_desc& st = fn.states[s];
+    if (!st.name) return incompatible(where + ": state without a name");
+    if (Status ok = validate_type(st.type, where + ", state " + st.name, 0); !ok) return ok;
+    if (st.expiry != SFN_EXPIRE_NONE && st.expiry_ns <= 0)
+      return incompatible(where + ", state " + st.name + ": expiry needs a positive duration");
   }
+  return ok_status();
+}
+
+// The ingresses and egresses: named, of a known message type, ingresses with a route.
+Status validate_endpoints(const sfn_module* d) {
+  for (uint32_t i = 0; i < d->ingress_count; ++i) {
+    const sfn_ingress_desc& in = d->ingresses[i];
+    if (!in.name || in.message_type >= d->message_count || !in.route)
+      return incompatible("ingress " + std::to_string(i) + ": invalid name, message type or route");
+  }
+  for (uint32_t i = 0; i < d->egress_count; ++i) {
+    const sfn_egress_desc& eg = d->egresses[i];
+    if (!eg.name || eg.message_type >= d->message_count || std::string_view(eg.name) == "dead_letters")
+      return incompatible("egress " + std::to_string(i) + ": invalid name or message type");
+  }
+  return ok_status();
+}
+
+}  // namespace
+
+Status Module::add_function(uint32_t f) {
+  const sfn_module* d = desc_;
+  const sfn_function_desc& fn = d->functions[f];
+  std::string where = std::string("function type ") + (fn.type_name ? fn.type_name : "?");
+  if (Status s = validate_function(fn, where); !s) return s;
+  for (uint32_t h = 0; h < fn.handler_count; ++h) {
+    const sfn_handler_desc& hd = fn.handlers[h];
+    if (hd.message_type >= d->message_count || !hd.fn)
+      return incompatible(where + ": handler " + std::to_string(h) + " has an invalid message type or entry");
+    sfn_handler_fn& slot = handlers_[static_cast<size_t>(f) * d->message_count + hd.message_type];
+    if (slot) return incompatible(where + ": two handlers for message " + d->messages[hd.message_type]->name);
+    slot = hd.fn;
+  }
+  if (!functions_.emplace(std::string(fn.type_name), f).second) return incompatible(where + ": declared twice");
+  return ok_status();
+}
+
+Result<std::shared_ptr<const Module>> Module::create(const sfn_module* d, std::shared_ptr<void> keep_alive) {
+  if (Status s = validate_header(d); !s) return s.error();
   auto m = std::shared_ptr<Module>(new Module());
   m->desc_ = d;
   m->keep_alive_ = std::move(keep_alive);
   m->package_ = d->package;
   for (uint32_t i = 0; i < d->message_count; ++i) {
-    if (!validate_message(d->messages[i], error)) return nullptr;
+    if (Status s = validate_message(d->messages[i]); !s) return s.error();
     m->message_types_.push_back(sfn_type{SFN_MESSAGE, nullptr, nullptr, d->messages[i], nullptr, nullptr});
   }
   m->handlers_.assign(static_cast<size_t>(d->function_count) * d->message_count, nullptr);
-  for (uint32_t f = 0; f < d->function_count; ++f) {
-    const sfn_function_desc& fn = d->functions[f];
-    std::string where = std::string("function type ") + (fn.type_name ? fn.type_name : "?");
-    std::string_view tn = fn.type_name ? fn.type_name : "";
-    size_t slash = tn.find('/');
-    if (slash == std::string_view::npos || slash == 0 || slash + 1 == tn.size() ||
-        tn.find('/', slash + 1) != std::string_view::npos) {
-      *error = where + ": type name must be \"pkg/Name\"";
-      return nullptr;
-    }
-    if (fn.key_kind != SFN_STRING && fn.key_kind != SFN_INT) {
-      *error = where + ": key type must be string or int";
-      return nullptr;
-    }
-    for (uint32_t s = 0; s < fn.state_count; ++s) {
-      const sfn_state_desc& st = fn.states[s];
-      if (!st.name || !validate_type(st.type, error, where + ", state " + (st.name ? st.name : "?"), 0)) {
-        if (!st.name) *error = where + ": state without a name";
-        return nullptr;
-      }
-      if (st.expiry != SFN_EXPIRE_NONE && st.expiry_ns <= 0) {
-        *error = where + ", state " + st.name + ": expiry needs a positive duration";
-        return nullptr;
-      }
-    }
-    for (uint32_t h = 0; h < fn.handler_count; ++h) {
-      const sfn_handler_desc& hd = fn.handlers[h];
-      if (hd.message_type >= d->message_count || !hd.fn) {
-        *error = where + ": handler " + std::to_string(h) + " has an invalid message type or entry";
-        return nullptr;
-      }
-      sfn_handler_fn& slot = m->handlers_[static_cast<size_t>(f) * d->message_count + hd.message_type];
-      if (slot) {
-        *error = where + ": two handlers for message " + d->messages[hd.message_type]->name;
-        return nullptr;
-      }
-      slot = hd.fn;
-    }
-    if (!m->functions_.emplace(std::string(tn), f).second) {
-      *error = where + ": declared twice";
-      return nullptr;
-    }
-  }
-  for (uint32_t i = 0; i < d->ingress_count; ++i) {
-    const sfn_ingress_desc& in = d->ingresses[i];
-    if (!in.name || in.message_type >= d->message_count || !in.route) {
-      *error = "ingress " + std::to_string(i) + ": invalid name, message type or route";
-      return nullptr;
-    }
-  }
-  for (uint32_t i = 0; i < d->egress_count; ++i) {
-    const sfn_egress_desc& eg = d->egresses[i];
-    if (!eg.name || eg.message_type >= d->message_count || std::string_view(eg.name) == "dead_letters") {
-      *error = "egress " + std::to_string(i) + ": invalid name or message type";
-      return nullptr;
-    }
-  }
-  return m;
+  for (uint32_t f = 0; f < d->function_count; ++f)
+    if (Status s = m->add_function(f); !s) return s.error();
+  if (Status s = validate_endpoints(d); !s) return s.error();
+  return std::shared_ptr<const Module>(std::move(m));
 }
 
 int Module::function_index(std::string_view type_name) const {
@@ -458,30 +447,26 @@ int Module::message_index(const sfn_message_desc* d) const {
   return -1;
 }
 
-bool Module::parse_address(std::string_view text, Address* out, std::string* error) const {
+Result<Address> Module::parse_address(std::string_view text) const {
+  auto bad = [](std::string message) { return Error(ErrorCode::invalid_argument, std::move(message)); };
   size_t a = text.find('/');
   size_t b = a == std::string_view::npos ? a : text.find('/', a + 1);
-  if (a == std::string_view::npos || b == std::string_view::npos) {
-    *error = "\"" + std::string(text) + "\" is not an address \"pkg/Type/key\"";
-    return false;
-  }
+  if (a == std::string_view::npos || b == std::string_view::npos)
+    return bad("\"" + std::string(text) + "\" is not an address \"pkg/Type/key\"");
   std::string_view type_name = text.substr(0, b);
   int f = function_index(type_name);
-  if (f < 0) {
-    *error = "unknown function type `" + std::string(type_name) + "` in address \"" + std::string(text) + "\"";
-    return false;
-  }
-  out->function = static_cast<uint32_t>(f);
-  out->type_name = type_name;
-  out->key = text.substr(b + 1);
+  if (f < 0)
+    return bad("unknown function type `" + std::string(type_name) + "` in address \"" + std::string(text) + "\"");
+  Address out;
+  out.function = static_cast<uint32_t>(f);
+  out.type_name = type_name;
+  out.key = text.substr(b + 1);
   if (desc_->functions[f].key_kind == SFN_INT) {
-    auto r = std::from_chars(out->key.data(), out->key.data() + out->key.size(), out->int_key);
-    if (out->key.empty() || r.ec != std::errc() || r.ptr != out->key.data() + out->key.size()) {
-      *error = "address \"" + std::string(text) + "\": `" + std::string(type_name) + "` is keyed by int";
-      return false;
-    }
+    auto r = std::from_chars(out.key.data(), out.key.data() + out.key.size(), out.int_key);
+    if (out.key.empty() || r.ec != std::errc() || r.ptr != out.key.data() + out.key.size())
+      return bad("address \"" + std::string(text) + "\": `" + std::string(type_name) + "` is keyed by int");
   }
-  return true;
+  return out;
 }
 
 }  // namespace sfn::runtime::core
@@ -490,10 +475,7 @@ namespace sfn::runtime {
 
 Result<ModulePtr> load_module_linked(sfn_module_entry_fn entry, std::shared_ptr<void> keep_alive) {
   if (!entry) return Error(ErrorCode::invalid_argument, "no module entry");
-  std::string error;
-  ModulePtr m = core::Module::create(entry(core::services()), std::move(keep_alive), &error);
-  if (!m) return Error(ErrorCode::incompatible, error);
-  return m;
+  return core::Module::create(entry(core::services()), std::move(keep_alive));
 }
 
 std::string module_version_hash(const ModulePtr& module) {

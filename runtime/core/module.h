@@ -51,8 +51,8 @@ struct DeadLetter {
 class Module {
  public:
   // Validates `desc` and builds the indexes. `keep_alive` holds the dlopen handle, if any.
-  static std::shared_ptr<const Module> create(const sfn_module* desc, std::shared_ptr<void> keep_alive,
-                                              std::string* error);
+  // An invalid descriptor is an `incompatible` error naming the first problem.
+  static Result<std::shared_ptr<const Module>> create(const sfn_module* desc, std::shared_ptr<void> keep_alive);
 
   const sfn_module& desc() const { return *desc_; }
   const std::string& package() const { return package_; }
@@ -74,10 +74,14 @@ class Module {
   const sfn_type* message_type(uint32_t message_type) const { return &message_types_[message_type]; }
   int message_index(const sfn_message_desc* desc) const;
 
-  // Parses "pkg/Type/key" against this module; error text on failure.
-  bool parse_address(std::string_view text, Address* out, std::string* error) const;
+  // Parses "pkg/Type/key" against this module (the Address views into `text`); an
+  // `invalid_argument` error naming the address otherwise.
+  Result<Address> parse_address(std::string_view text) const;
 
  private:
+  // Validates function type `f` and indexes its handlers and name.
+  Status add_function(uint32_t f);
+
   const sfn_module* desc_ = nullptr;
   std::shared_ptr<void> keep_alive_;
   std::string package_;

@@ -91,9 +91,9 @@ io::IngressValidator make_validator(const core::Module& m) {
 }
 
 // Appends committed egress to the logs, keyed "<epoch>:<index>", one append per run of records
-// of the same egress. Returns how many records, from the first, are in their logs: all of them,
-// or those before the run whose append failed (`error` says why).
-size_t commit_to_logs(io::IoServer& srv, const std::vector<EgressRecord>& records, std::string* error) {
+// of the same egress. When an append fails, `records` keeps those before the run whose append
+// failed (the ones in their logs) and the error names the egress.
+Status commit_to_logs(io::IoServer& srv, std::vector<EgressRecord>& records) {
   for (size_t i = 0; i < records.size();) {
     size_t j = i;
     std::vector<std::string> json, keys;
@@ -103,12 +103,13 @@ size_t commit_to_logs(io::IoServer& srv, const std::vector<EgressRecord>& record
     }
     auto r = srv.commit_egress(records[i].egress, json, keys);
     if (!r.ok()) {
-      *error = "egress log of `" + records[i].egress + "`: " + r.error().message;
-      return i;
+      Error failed(r.error().code, "egress log of `" + records[i].egress + "`: " + r.error().message);
+      records.resize(i);
+      return failed;
     }
     i = j;
   }
-  return records.size();
+  return ok_status();
 }
 
 // Per egress, the (epoch, index) of the last record its log holds; (0, 0) for an empty log.
@@ -185,8 +186,8 @@ class EmbeddedRun {
         started_(std::move(started)),
         metrics_(metrics) {}
 
-  // Runs to the end; returns the error that made the run unusable ("" when none).
-  std::string run();
+  // Runs to the end; an error when the run could not be set up (unusable).
+  Status run();
   // A worker failed: the run stopped without a last snapshot.
   bool worker_failed() const { return hub_ && hub_->failed.load(); }
   // The messages in flight passed --max-in-flight: recovering in process would do the same again.
@@ -198,14 +199,14 @@ class EmbeddedRun {
   bool egress_failed() const { return !egress_error_.empty(); }
 
  private:
-  std::string prepare_dir();
-  std::string open_output();
-  std::string read_input_file();
-  std::string start_io(const Recovered& rec);
-  std::string open_source(const Recovered& rec);
-  std::string check_logs(const Recovered& rec);
-  std::string check_republish(const Recovered& rec) const;
-  std::string take_input();
+  Status prepare_dir();
+  Status open_output();
+  Status read_input_file();
+  Status start_io(const Recovered& rec);
+  Status open_source(const Recovered& rec);
+  Status check_logs(const Recovered& rec);
+  Status check_republish(const Recovered& rec) const;
+  Status take_input();
   void finish_input();
   void install_sinks();
   using Positions = std::map<std::string, std::pair<uint64_t, uint64_t>>;
@@ -243,30 +244,32 @@ class EmbeddedRun {
   std::map<std::string, std::pair<uint64_t, uint64_t>> published_;  // per egress log: its last (epoch, index)
 };
 
-std::string EmbeddedRun::prepare_dir() {
+Status EmbeddedRun::prepare_dir() {
   dir_ = options_.state_dir.empty() ? fs::path(".sfn") / m_.package() : fs::path(options_.state_dir);
   // Default worker count (docs/decisions/013-default-workers.md): the layout the state directory
   // was created with, else 1 for batch input (deterministic output), else one per core.
   auto recorded = read_layout(dir_);
-  if (!recorded.ok()) return recorded.error().message;
+  if (!recorded.ok()) return recorded.error();
   workers_ = options_.workers;
   if (!workers_ && recorded.value()) workers_ = recorded.value()->workers;
   if (!workers_) workers_ = options_.input_path.empty() ? std::max(1u, std::thread::hardware_concurrency()) : 1;
   groups_ = options_.key_groups ? options_.key_groups : recorded.value() ? recorded.value()->key_groups : 128;
-  if (workers_ > groups_) return "--workers must not exceed the number of key groups (" + std::to_string(groups_) + ")";
-  if (Status s = worker::reserve_open_files(workers_); !s) return s.error().message;
+  if (workers_ > groups_)
+    return Error(ErrorCode::invalid_argument,
+                 "--workers must not exceed the number of key groups (" + std::to_string(groups_) + ")");
+  if (Status s = worker::reserve_open_files(workers_); !s) return s;
   std::error_code ec;
   fs::create_directories(dir_, ec);
-  if (ec) return "cannot create state directory " + dir_.string() + ": " + ec.message();
-  if (Status s = lock_.acquire(dir_); !s) return s.error().message;
-  if (auto s = check_layout(dir_, recorded.value(), Layout{workers_, groups_}); !s) return s.error().message;
-  return "";
+  if (ec) return Error(ErrorCode::io_error, "cannot create state directory " + dir_.string() + ": " + ec.message());
+  if (Status s = lock_.acquire(dir_); !s) return s;
+  return check_layout(dir_, recorded.value(), Layout{workers_, groups_});
 }
 
-std::string EmbeddedRun::open_output() {
-  if (options_.output_path.empty()) return "";
+Status EmbeddedRun::open_output() {
+  if (options_.output_path.empty()) return ok_status();
   out_file_.open(options_.output_path, attempt_ > 0 ? std::ios::app : std::ios::trunc);
-  return out_file_ ? "" : "cannot write output file " + options_.output_path;
+  if (!out_file_) return Error(ErrorCode::io_error, "cannot write output file " + options_.output_path);
+  return ok_status();
 }
 
 io::StatusReport EmbeddedRun::status() const {
@@ -327,7 +330,7 @@ RunNumbers EmbeddedRun::numbers() const {
 
 // The ingress logs (always: `--input` records go through them too) and the endpoints; the
 // coordinator reads its records from the logs, from the recovered offsets.
-std::string EmbeddedRun::start_io(const Recovered& rec) {
+Status EmbeddedRun::start_io(const Recovered& rec) {
   io::IoServerOptions io_opts;
   io_opts.log_dir = dir_ / "io";
   for (uint32_t i = 0; i < m_.desc().ingress_count; ++i) io_opts.ingress_names.push_back(m_.desc().ingresses[i].name);
@@ -337,7 +340,7 @@ std::string EmbeddedRun::start_io(const Recovered& rec) {
   io_opts.control_endpoint = options_.control_endpoint;
   if (options_.max_record_bytes != 0) io_opts.max_record_bytes = options_.max_record_bytes;
   auto security = transport::load_server_security(options_.curve_key, options_.curve_peers, options_.insecure);
-  if (!security) return security.error().message;
+  if (!security) return security.error();
   io_opts.security = std::move(security.value());
   io_opts.validator = make_validator(m_);
   io_opts.status = [this] { return status(); };
@@ -355,49 +358,51 @@ std::string EmbeddedRun::start_io(const Recovered& rec) {
     return json;
   };
   auto started = io::IoServer::start(std::move(io_opts));
-  if (!started) return started.error().message;
+  if (!started) return started.error();
   server_ = std::move(started.value());
-  if (auto e = open_source(rec); !e.empty()) return e;
+  if (Status s = open_source(rec); !s) return s;
   if (options_.progress) {
     if (!server_->ingress_endpoint().empty()) options_.progress("ingress endpoint " + server_->ingress_endpoint());
     if (!server_->egress_endpoint().empty()) options_.progress("egress endpoint  " + server_->egress_endpoint());
     if (!server_->control_endpoint().empty()) options_.progress("control endpoint " + server_->control_endpoint());
   }
-  return "";
+  return ok_status();
 }
 
 // The logs must hold what the recovered snapshot depends on: every ingress record it has read
 // and every egress record committed before it. A log that lost such records (deleted or cut
 // segments) is refused with what to do, never skipped silently or refilled with new records
 // under reused offsets.
-std::string EmbeddedRun::check_logs(const Recovered& rec) {
-  auto check = [&](const char* kind, const std::string& name, const io::RecordLog* log, uint64_t need) -> std::string {
-    if (!log || log->end_offset() >= need) return "";
-    return "the snapshot of epoch " + std::to_string(rec.epoch) + " needs the " + kind + " log of `" + name +
-           "` up to offset " + std::to_string(need) + ", but " + log->dir().string() + " ends at " +
-           std::to_string(log->end_offset()) +
-           ": the log lost records; restore the state directory from a backup, "
-           "or start with another --state-dir";
+Status EmbeddedRun::check_logs(const Recovered& rec) {
+  auto check = [&](const char* kind, const std::string& name, const io::RecordLog* log, uint64_t need) -> Status {
+    if (!log || log->end_offset() >= need) return ok_status();
+    return Error(ErrorCode::corrupt, "the snapshot of epoch " + std::to_string(rec.epoch) + " needs the " + kind +
+                                         " log of `" + name + "` up to offset " + std::to_string(need) + ", but " +
+                                         log->dir().string() + " ends at " + std::to_string(log->end_offset()) +
+                                         ": the log lost records; restore the state directory from a backup, "
+                                         "or start with another --state-dir");
   };
   for (const auto& [name, need] : rec.ingress_offsets)
-    if (auto e = check("ingress", name, server_->ingress_log(name), need); !e.empty()) return e;
+    if (Status s = check("ingress", name, server_->ingress_log(name), need); !s) return s;
   if (rec.epoch == 0)  // no snapshot: every ingress record runs again from the start of its log
     for (uint32_t i = 0; i < m_.desc().ingress_count; ++i)
       if (const io::RecordLog* log = server_->ingress_log(m_.desc().ingresses[i].name); log && log->start_offset() > 0)
-        return "there is no valid snapshot to recover, and the ingress log " + log->dir().string() +
-               " no longer holds its records before offset " + std::to_string(log->start_offset()) +
-               " (they were dropped after a snapshot that is gone): restore the state directory from a backup, or "
-               "start with another --state-dir";
+        return Error(
+            ErrorCode::corrupt,
+            "there is no valid snapshot to recover, and the ingress log " + log->dir().string() +
+                " no longer holds its records before offset " + std::to_string(log->start_offset()) +
+                " (they were dropped after a snapshot that is gone): restore the state directory from a backup, or "
+                "start with another --state-dir");
   for (const auto& [name, need] : rec.egress_offsets)
-    if (auto e = check("egress", name, server_->egress_log(name), need); !e.empty()) return e;
+    if (Status s = check("egress", name, server_->egress_log(name), need); !s) return s;
   return check_republish(rec);
 }
 
 // Egress of an epoch after the recovered one is in a log: its snapshot was lost or damaged, and
 // running again from an older one (or from nothing) would publish those records again. Refused
 // unless --allow-republish says the user accepts that (decision 111).
-std::string EmbeddedRun::check_republish(const Recovered& rec) const {
-  if (options_.allow_republish) return "";
+Status EmbeddedRun::check_republish(const Recovered& rec) const {
+  if (options_.allow_republish) return ok_status();
   for (const auto& [name, pos] : published_) {
     if (pos.first <= rec.epoch) continue;
     std::string why = rec.epoch == 0 ? "there is no valid snapshot to recover"
@@ -407,17 +412,18 @@ std::string EmbeddedRun::check_republish(const Recovered& rec) const {
            (rec.epoch == 0 ? "from empty state" : "from that snapshot") + " would publish them again.";
     for (const std::string& d : rec.damaged) why += "\n  damaged: " + d;
     if (rec.damaged.empty()) why += "\n  the snapshots of the later epochs are gone from " + store_->root().string();
-    return why + "\n  Restore " + store_->root().string() +
-           " from a backup, or run again with --allow-republish to recover anyway (the effects since then run again "
-           "and their egress is published again)";
+    return Error(ErrorCode::incompatible,
+                 why + "\n  Restore " + store_->root().string() +
+                     " from a backup, or run again with --allow-republish to recover anyway (the effects since then "
+                     "run again and their egress is published again)");
   }
-  return "";
+  return ok_status();
 }
 
 // The coordinator's records: the ingress logs from the recovered offsets.
-std::string EmbeddedRun::open_source(const Recovered& rec) {
+Status EmbeddedRun::open_source(const Recovered& rec) {
   published_ = published_positions(*server_, m_);  // read each egress log's tail once
-  if (auto e = check_logs(rec); !e.empty()) return e;
+  if (Status s = check_logs(rec); !s) return s;
   std::vector<std::string> names;
   std::vector<uint64_t> offsets;
   for (uint32_t i = 0; i < m_.desc().ingress_count; ++i) {
@@ -429,7 +435,7 @@ std::string EmbeddedRun::open_source(const Recovered& rec) {
       !(options_.ingress_endpoint.empty() && options_.egress_endpoint.empty() && options_.control_endpoint.empty());
   source_ = std::make_unique<IngressSource>(*server_, names, offsets, endless);
   coord_->set_source(source_.get());
-  return "";
+  return ok_status();
 }
 
 // Committed egress: to the logs first (durable, `sfn tail`), then the caller's sink or JSON
@@ -439,10 +445,8 @@ void EmbeddedRun::install_sinks() {
     std::lock_guard<std::mutex> lock(out_mu_);
     if (!egress_error_.empty()) return;  // the run is stopping: nothing after a failed append
     if (server_) {                       // sinks see only what is in the logs: what a later run will not publish again
-      std::string error;
-      records.resize(commit_to_logs(*server_, records, &error));
-      if (!error.empty()) {
-        egress_error_ = error;
+      if (Status committed = commit_to_logs(*server_, records); !committed) {
+        egress_error_ = committed.error().message;
         hub_->report_failure();
       }
     }
@@ -486,29 +490,31 @@ void EmbeddedRun::republish(Recovered& rec, const Positions& done) {
   hub_->publish(missing);
 }
 
-std::string EmbeddedRun::read_input_file() {
-  if (options_.input_path.empty()) return "";
+Status EmbeddedRun::read_input_file() {
+  if (options_.input_path.empty()) return ok_status();
   std::ifstream in(options_.input_path, std::ios::binary);
-  if (!in) return "cannot read input file " + options_.input_path;
+  if (!in) return Error(ErrorCode::io_error, "cannot read input file " + options_.input_path);
   // A file read twice (decision 132) must be a regular file; a pipe is held in memory.
   std::error_code ec;
   const bool regular = fs::is_regular_file(options_.input_path, ec);
   input_ = read_input(m_, options_.input_path, in, !regular, options_.until_ns);
-  if (in.bad()) return "cannot read input file " + options_.input_path + ": " + std::strerror(errno);
-  if (input_.changed) return "input file " + options_.input_path + " changed while it was read";
+  if (in.bad())
+    return Error(ErrorCode::io_error, "cannot read input file " + options_.input_path + ": " + std::strerror(errno));
+  if (input_.changed)
+    return Error(ErrorCode::failed, "input file " + options_.input_path + " changed while it was read");
   report_late_lines(input_);
-  return "";
+  return ok_status();
 }
 
 // Appends the --input lines to the ingress logs; says when some were taken by an earlier run.
-std::string EmbeddedRun::take_input() {
-  if (options_.input_path.empty()) return "";
+Status EmbeddedRun::take_input() {
+  if (options_.input_path.empty()) return ok_status();
   feeder_ = std::make_unique<InputFeeder>(*server_, m_, input_, *source_);
-  if (auto s = feeder_->open(dir_); !s) return s.error().message;
+  if (Status s = feeder_->open(dir_); !s) return s;
   // The first batches; those an interrupted run of the file had taken entirely are skipped here.
   while (feeder_->feed() && feeder_->counts().done + feeder_->counts().refused == feeder_->given()) {
   }
-  if (!feeder_->error().empty()) return feeder_->error();
+  if (!feeder_->error().empty()) return Error(ErrorCode::failed, feeder_->error());
   if (!feeder_->done()) source_->set_refill([this] { return feeder_->feed(); }, kInputBatchLines);
   const IngestCounts* counts = &feeder_->counts();
   auto lines = [](uint64_t n) { return std::to_string(n) + (n == 1 ? " line" : " lines"); };
@@ -516,7 +522,7 @@ std::string EmbeddedRun::take_input() {
     std::cerr << options_.input_path << ": resuming an interrupted run of this file: " << lines(counts->done)
               << " had been taken (their effects are in the recovered state) and " << (counts->done == 1 ? "is" : "are")
               << " not taken again\n";
-  return "";
+  return ok_status();
 }
 
 // A run of the --input file that processed and committed every line completes it: the next run
@@ -550,10 +556,10 @@ void EmbeddedRun::run_threads() {
   std::signal(SIGTERM, old_term);
 }
 
-std::string EmbeddedRun::run() {
-  if (auto e = prepare_dir(); !e.empty()) return e;
-  if (auto e = read_input_file(); !e.empty()) return e;
-  if (auto e = open_output(); !e.empty()) return e;
+Status EmbeddedRun::run() {
+  if (Status s = prepare_dir(); !s) return s;
+  if (Status s = read_input_file(); !s) return s;
+  if (Status s = open_output(); !s) return s;
   static std::atomic<unsigned> runtime_counter{0};
   hub_ = std::make_unique<worker::Hub>(module_, workers_, groups_, options_.clock,
                                        "rt" + std::to_string(runtime_counter++));
@@ -566,20 +572,20 @@ std::string EmbeddedRun::run() {
   ws_ = options_.worker_set ? options_.worker_set() : make_local_workers();
   auto rec = recover(*store_, dir_, workers_, groups_, m_.desc().version_hash ? m_.desc().version_hash : "", options_,
                      ws_->restores_locally());
-  if (!rec.ok()) return rec.error().message;
-  if (auto s = record_layout(dir_, Layout{workers_, groups_}); !s) return s.error().message;
+  if (!rec.ok()) return rec.error();
+  if (Status s = record_layout(dir_, Layout{workers_, groups_}); !s) return s;
   recovery_summary_ = rec->summary;
   // The program, for tools that read the state with no program running (`sfn state --state-dir`);
   // written once the state directory is accepted (a refused version changes nothing).
   if (!options_.program_path.empty())
-    if (auto s = io::write_file_durably(dir_ / "program", options_.program_path + "\n"); !s) return s.error().message;
+    if (Status s = io::write_file_durably(dir_ / "program", options_.program_path + "\n"); !s) return s;
   result_.recovery_ms = rec->duration_ms;
   if (!rec->summary.empty() && options_.progress) options_.progress(rec->summary);
-  if (auto e = ws_->open(*hub_, rec.value(), dir_); !e.empty()) return e;
+  if (Status s = ws_->open(*hub_, rec.value(), dir_); !s) return s;
   if (options_.clock == ClockMode::virtual_time) hub_->virtual_now.store(rec->virtual_clock_ns);
   coord_ = std::make_unique<coordinator::Coordinator>(*hub_);
-  if (Status s = coord_->connect(); !s) return s.error().message;
-  if (auto e = start_io(rec.value()); !e.empty()) return e;
+  if (Status s = coord_->connect(); !s) return s;
+  if (Status s = start_io(rec.value()); !s) return s;
   install_sinks();
   uint64_t next = rec->epoch;
   for (auto& [name, pos] : published_) next = std::max(next, pos.first);
@@ -606,7 +612,7 @@ std::string EmbeddedRun::run() {
   coord_->set_snapshots(epochs_.get());
   republish(rec.value(), published_);
   if (options_.until_ns >= 0) coord_->set_until(options_.until_ns, options_.until_clock_ns);
-  if (auto e = take_input(); !e.empty()) return e;
+  if (Status s = take_input(); !s) return s;
   if (options_.progress) {
     options_.progress("running " + m_.package() + " with " + std::to_string(workers_) + " worker" +
                       (workers_ == 1 ? "" : "s") + ", " + std::to_string(groups_) + " key groups, " +
@@ -667,7 +673,7 @@ std::string EmbeddedRun::run() {
   result_.cache_misses = cache.misses;
   result_.cache_evictions = cache.evictions;
   result_.dead_letters = hub_->dead_letters.load();
-  return "";
+  return ok_status();
 }
 
 }  // namespace
@@ -751,7 +757,7 @@ class Supervisor {
 
  private:
   // One EmbeddedRun of the current version: its setup error, whether a worker failed.
-  std::string run_once(RunResult& result, int attempt, bool* failed, bool* interrupted);
+  Status run_once(RunResult& result, int attempt, bool* failed, bool* interrupted);
   // After a run that was interrupted: starts the offered version (true) or not.
   bool next_version();
 
@@ -763,7 +769,7 @@ class Supervisor {
   RunResult total_;
 };
 
-std::string Supervisor::run_once(RunResult& result, int attempt, bool* failed, bool* interrupted) {
+Status Supervisor::run_once(RunResult& result, int attempt, bool* failed, bool* interrupted) {
   RunOptions o = options_;
   o.state_schema = version_.state_schema;
   o.check_schema = version_.check_schema;
@@ -778,7 +784,7 @@ std::string Supervisor::run_once(RunResult& result, int attempt, bool* failed, b
         starting_.reset();
       },
       metrics_);
-  std::string error = run.run();
+  Status error = run.run();
   // Neither a full disk nor a program over its bounds is fixed by recovering.
   *failed = run.worker_failed() && !run.egress_failed() && !run.overloaded();
   *interrupted = run.interrupted();
@@ -804,19 +810,19 @@ RunResult Supervisor::run() {
   for (int attempt = 0;; ++attempt) {
     RunResult result;
     bool failed = false, interrupted = false;
-    const std::string error = run_once(result, attempt, &failed, &interrupted);
-    if (!error.empty() && starting_) {  // the new version could not start: back to the old one
-      std::cerr << "sfn run: version " << version_.label << " could not start: " << error << "\n";
+    const Status setup = run_once(result, attempt, &failed, &interrupted);
+    if (!setup && starting_) {  // the new version could not start: back to the old one
+      std::cerr << "sfn run: version " << version_.label << " could not start: " << setup.error().message << "\n";
       g_reload.switched();
-      starting_->finish(Error(ErrorCode::failed, error));
+      starting_->finish(Error(ErrorCode::failed, setup.error().message));
       starting_.reset();
       version_ = previous_;
       g_interrupt.store(false);
       continue;
     }
-    if (!error.empty()) {
+    if (!setup) {
       result.exit_code = 2;
-      result.error = error;
+      result.error = setup.error().message;
       return result;
     }
     if (!g_stop.load() && interrupted && !failed && next_version()) continue;

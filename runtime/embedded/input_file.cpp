@@ -58,36 +58,38 @@ std::string unknown_ingress(const core::Module& m, const std::string& name) {
   return out + (all ? ")" : ", of " + std::to_string(m.desc().ingress_count) + ")");
 }
 
-// Parses one non-blank line into `out` (its value's text only when `value`); returns the problem
-// ("" when none). `at_ns` holds the previous line's time and is updated by a line with `at`.
-std::string parse_line(const core::Module& m, const std::string& text, int64_t* at_ns, InputLine* out, bool value) {
+// Parses one non-blank line into `out` (its value's text only when `value`); an `invalid_argument`
+// error naming the problem otherwise. `at_ns` holds the previous line's time and is updated by a
+// line with `at`.
+Status parse_line(const core::Module& m, const std::string& text, int64_t* at_ns, InputLine* out, bool value) {
+  auto bad = [](std::string why) { return Error(ErrorCode::invalid_argument, std::move(why)); };
   if (!core::json_nesting_within(text, core::kMaxJsonDepth + 1))  // + the line's own object
-    return "nested deeper than " + std::to_string(common::kMaxValueDepth) + " levels";
+    return bad("nested deeper than " + std::to_string(common::kMaxValueDepth) + " levels");
   nlohmann::json j;
   try {
     j = nlohmann::json::parse(text);
   } catch (const nlohmann::json::exception& e) {
     std::string what = e.what();
     size_t p = what.find("] ");
-    return "invalid JSON: " + (p == std::string::npos ? what : what.substr(p + 2));
+    return bad("invalid JSON: " + (p == std::string::npos ? what : what.substr(p + 2)));
   }
   if (!j.is_object() || !j.contains("ingress") || !j["ingress"].is_string() || !j.contains("value"))
-    return "expected {\"ingress\": NAME, \"value\": {...}, \"at\": DURATION?}";
+    return bad("expected {\"ingress\": NAME, \"value\": {...}, \"at\": DURATION?}");
   for (auto it = j.begin(); it != j.end(); ++it)
-    if (it.key() != "ingress" && it.key() != "value" && it.key() != "at") return "unknown key `" + it.key() + "`";
+    if (it.key() != "ingress" && it.key() != "value" && it.key() != "at") return bad("unknown key `" + it.key() + "`");
   const std::string name = j["ingress"].get<std::string>();
   const int ingress = m.ingress_index(name);
-  if (ingress < 0) return unknown_ingress(m, name);
+  if (ingress < 0) return bad(unknown_ingress(m, name));
   if (j.contains("at")) {
     int64_t at = 0;
     if (!j["at"].is_string() || !core::parse_duration(j["at"].get<std::string>(), &at) || at < 0)
-      return "`at` must be a duration like \"5m\" or \"1.5s\"";
+      return bad("`at` must be a duration like \"5m\" or \"1.5s\"");
     *at_ns = at;
   }
   out->ingress = static_cast<uint32_t>(ingress);
   out->at_ns = *at_ns;
   if (value) out->value = j["value"].dump();
-  return "";
+  return ok_status();
 }
 
 }  // namespace
@@ -120,8 +122,8 @@ void read_lines(const core::Module& m, const std::string& path, std::istream& in
     if (text.find_first_not_of(" \t\r") == std::string::npos) continue;
     InputLine line;
     line.number = number;
-    if (std::string why = parse_line(m, text, &at_ns, &line, values); !why.empty()) {
-      skip(why);
+    if (Status parsed = parse_line(m, text, &at_ns, &line, values); !parsed) {
+      skip(parsed.error().message);
       continue;
     }
     take(std::move(line));
@@ -236,7 +238,7 @@ bool InputFeeder::next(InputLine& line) {
     hash_ = hash_ * 0x100000001b3ull ^ core::address_hash(text);
     if (endless) return false;
     if (too_long || text.find_first_not_of(" \t\r") == std::string::npos) continue;
-    if (parse_line(m_, text, &at_ns_, &line, true).empty()) return true;  // bad lines: reported by read_input
+    if (parse_line(m_, text, &at_ns_, &line, true)) return true;  // bad lines: reported by read_input
   }
 }
 

@@ -13,19 +13,19 @@ class LocalWorkers final : public WorkerSet {
  public:
   bool restores_locally() const override { return true; }
 
-  std::string open(worker::Hub& hub, const Recovered& rec, const std::filesystem::path& dir) override {
+  Status open(worker::Hub& hub, const Recovered& rec, const std::filesystem::path& dir) override {
     hub_ = &hub;
     for (unsigned w = 0; w < hub.workers; ++w) {
       ws_.push_back(std::make_unique<worker::Worker>(hub, w));
       Status s = ws_.back()->open(worker_dir(dir, w).string());
-      if (!s) return s.error().message;
+      if (!s) return s;
       hub.wakers.push_back(ws_.back()->waker());
     }
     for (unsigned w = 0; w < hub.workers; ++w) {
-      if (Status s = ws_[w]->connect(); !s) return s.error().message;
+      if (Status s = ws_[w]->connect(); !s) return s;
       ws_[w]->restore(rec.messages[w], rec.epoch + 1);
     }
-    return "";
+    return ok_status();
   }
 
   void start() override {
@@ -38,9 +38,8 @@ class LocalWorkers final : public WorkerSet {
   }
 
   Status state_of(std::string_view address, std::string* json) override {
-    core::Address parsed;
-    std::string err;
-    if (!hub_->module->parse_address(address, &parsed, &err)) return Error(ErrorCode::failed, err);
+    if (Result<core::Address> parsed = hub_->module->parse_address(address); !parsed)
+      return Error(ErrorCode::failed, parsed.error().message);
     unsigned owner = hub_->owner(core::key_group_of(address, hub_->key_groups));
     if (owner >= ws_.size()) return Error(ErrorCode::failed, "the workers are starting");
     auto promise = std::make_shared<std::promise<std::pair<Status, std::string>>>();

@@ -66,14 +66,13 @@ Result<std::string> read_instance_state(const ModulePtr& module, const std::stri
   const unsigned owner = core::worker_of(kg, manifest->workers);
   Scratch scratch;
   if (auto s = store.restore_worker_db(manifest.value(), owner, scratch.path); !s) return s.error();
-  std::string error;
-  auto backend = state::StateBackend::open(scratch.path.string(), module, &error);
-  if (!backend) return Error{ErrorCode::io_error, error};
+  auto backend = state::StateBackend::open(scratch.path.string(), module);
+  if (!backend) return Error{ErrorCode::io_error, backend.error().message};
   // Expiry as of the snapshot: its virtual clock, or (real clock) the time it was taken.
   const int64_t now =
       manifest->virtual_clock_ns > 0 ? manifest->virtual_clock_ns : manifest->created_unix_ms * 1'000'000;
   std::string json;
-  Status s = backend->instance_json(address, manifest->key_groups, now, &json);
+  Status s = backend.value()->instance_json(address, manifest->key_groups, now, &json);
   if (!s)
     return Error{ErrorCode::not_found,
                  s.error().message + " in the snapshot of epoch " + std::to_string(manifest->epoch)};

@@ -24,8 +24,8 @@ class WorkerSet {
   // Whether recover() restores the workers' databases into the state directory (threads of
   // this process) or the set ships them to its workers itself (a cluster).
   virtual bool restores_locally() const = 0;
-  // Opens the workers with their part of the recovered snapshot; "" or why not.
-  virtual std::string open(worker::Hub& hub, const Recovered& rec, const std::filesystem::path& state_dir) = 0;
+  // Opens the workers with their part of the recovered snapshot; an error saying why not.
+  virtual Status open(worker::Hub& hub, const Recovered& rec, const std::filesystem::path& state_dir) = 0;
   // The workers run (after the coordinator connected its channels).
   virtual void start() = 0;
   // After the coordinator's run returned (hub.stop set): waits for the workers to stop.

@@ -155,13 +155,10 @@ rocksdb::Options store_options() {
 
 }  // namespace
 
-std::unique_ptr<StateBackend> StateBackend::open(const std::string& dir, ModulePtr module, std::string* error) {
+Result<std::unique_ptr<StateBackend>> StateBackend::open(const std::string& dir, ModulePtr module) {
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);
-  if (ec) {
-    *error = "cannot create state directory " + dir + ": " + ec.message();
-    return nullptr;
-  }
+  if (ec) return Error(ErrorCode::io_error, "cannot create state directory " + dir + ": " + ec.message());
   std::unique_ptr<StateBackend> b(new StateBackend());
   b->module_ = std::move(module);
   b->db_ = std::make_unique<Db>();
@@ -170,10 +167,7 @@ std::unique_ptr<StateBackend> StateBackend::open(const std::string& dir, ModuleP
   b->db_->stats = options.statistics;
   rocksdb::DB* raw = nullptr;
   rocksdb::Status s = rocksdb::DB::Open(options, dir, &raw);
-  if (!s.ok()) {
-    *error = "cannot open state store " + dir + ": " + s.ToString();
-    return nullptr;
-  }
+  if (!s.ok()) return Error(ErrorCode::io_error, "cannot open state store " + dir + ": " + s.ToString());
   b->db_->db.reset(raw);
 
   // Which program versions may use this database is decided before it is opened, against the
@@ -182,10 +176,7 @@ std::unique_ptr<StateBackend> StateBackend::open(const std::string& dir, ModuleP
   // types are stored by number, renumbered here when the version numbers them differently.
   Status r = b->renumber_message_types();
   if (r) r = b->drop_removed_states();
-  if (!r) {
-    *error = "state store " + dir + ": " + r.error().message;
-    return nullptr;
-  }
+  if (!r) return Error(r.error().code, "state store " + dir + ": " + r.error().message);
   const sfn_module& m = b->module_->desc();
   for (uint32_t f = 0; f < m.function_count; ++f) {
     FunctionLayout fl;
@@ -349,28 +340,28 @@ void StateBackend::init_state(uint32_t function, uint32_t index, void* slot) con
   if (st.init) st.init(slot);
 }
 
-Instance* StateBackend::instance(std::string_view address, const core::Address& parsed, uint32_t kg, Status* error) {
+Result<Instance*> StateBackend::instance(std::string_view address, const core::Address& parsed, uint32_t kg) {
   if (Instance* inst = cache_.find(address)) {
     ++hits_;
     inst->referenced = true;
     return inst;
   }
   ++misses_;
-  return load(address, parsed, kg, true, error);
+  return load(address, parsed, kg, true);
 }
 
-Instance* StateBackend::find(std::string_view address, const core::Address& parsed, uint32_t kg, Status* error) {
+Result<Instance*> StateBackend::find(std::string_view address, const core::Address& parsed, uint32_t kg) {
   if (Instance* inst = cache_.find(address)) return inst;
-  return load(address, parsed, kg, false, error);
+  return load(address, parsed, kg, false);
 }
 
 Status StateBackend::instance_json(std::string_view address, uint32_t key_groups, int64_t now, std::string* out) {
-  core::Address parsed;
-  std::string err;
-  if (!module_->parse_address(address, &parsed, &err)) return Error(ErrorCode::io_error, err);
-  Status st = ok_status();
-  Instance* inst = find(address, parsed, core::key_group_of(address, key_groups), &st);
-  if (!st) return st;
+  Result<core::Address> parsed_address = module_->parse_address(address);
+  if (!parsed_address) return Error(ErrorCode::io_error, parsed_address.error().message);
+  const core::Address& parsed = parsed_address.value();
+  Result<Instance*> found = find(address, parsed, core::key_group_of(address, key_groups));
+  if (!found) return found.error();
+  Instance* inst = found.value();
   // docs/cli.md: no such instance is an error (exit 1), not a print of the initializers.
   if (!inst) return Error(ErrorCode::io_error, "no instance " + std::string(address) + " (it has never stored state)");
   const sfn_function_desc& fn = module_->desc().functions[parsed.function];
@@ -388,8 +379,7 @@ Status StateBackend::instance_json(std::string_view address, uint32_t key_groups
   return ok_status();
 }
 
-Instance* StateBackend::load(std::string_view address, const core::Address& parsed, uint32_t kg, bool create,
-                             Status* error) {
+Result<Instance*> StateBackend::load(std::string_view address, const core::Address& parsed, uint32_t kg, bool create) {
   const sfn_function_desc& fn = module_->desc().functions[parsed.function];
   const FunctionLayout& fl = layouts_[parsed.function];
   auto inst = std::make_unique<Instance>();  // freed with what it holds on every early return
@@ -415,17 +405,12 @@ Instance* StateBackend::load(std::string_view address, const core::Address& pars
     std::vector<rocksdb::Status> st = db_->db->MultiGet(rocksdb::ReadOptions(), slices, &values);
     for (size_t i = 0; i < keys.size(); ++i) {
       if (st[i].IsNotFound()) continue;
-      if (!st[i].ok()) {
-        *error = rocks_error("read", st[i]);
-        return nullptr;
-      }
+      if (!st[i].ok()) return rocks_error("read", st[i]).error();
       any = true;
       const std::string& v = values[i];
       stored_bytes += v.size();
-      if (v.size() < 8) {  // stored state that cannot be read is an error, never a silent reset
-        *error = Error(ErrorCode::io_error, "state store: corrupt record for " + std::string(address));
-        return nullptr;
-      }
+      if (v.size() < 8)  // stored state that cannot be read is an error, never a silent reset
+        return Error(ErrorCode::io_error, "state store: corrupt record for " + std::string(address));
       if (i == fn.state_count) {
         inst->last_call = static_cast<int64_t>(get_le64(v.data()));
         inst->called = true;
@@ -434,15 +419,14 @@ Instance* StateBackend::load(std::string_view address, const core::Address& pars
       void* slot = inst->block.get() + fl.offsets[i];
       Status d = core::decode_value(fn.states[i].type, std::string_view(v).substr(8), slot);
       if (!d) {
-        *error = Error(ErrorCode::io_error, "stored state " + std::string(fn.states[i].name) + " of " +
-                                                std::string(address) + " cannot be read: " + d.error().message);
-        return nullptr;
+        return Error(ErrorCode::io_error, "stored state " + std::string(fn.states[i].name) + " of " +
+                                              std::string(address) + " cannot be read: " + d.error().message);
       }
       inst->written_at[i] = static_cast<int64_t>(get_le64(v.data()));
       inst->present[i] = 1;
     }
   }
-  if (!create && !any) return nullptr;
+  if (!create && !any) return static_cast<Instance*>(nullptr);
   inst->bytes = instance_bytes(*inst, fn.state_count, fl.block_size, stored_bytes);
   cache_bytes_ += inst->bytes;
   inst->referenced = true;

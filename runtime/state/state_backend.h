@@ -111,18 +111,19 @@ class StateBackend {
   // version may resume the state is decided against the snapshot's schema before (versions.h).
   // The database records the states it was written with (metadata "states"); when this version
   // has other ones, the stored values of states and function types it does not declare are
-  // deleted, so a state declared again later starts from its initializer.
-  static std::unique_ptr<StateBackend> open(const std::string& dir, ModulePtr module, std::string* error);
+  // deleted, so a state declared again later starts from its initializer. An `io_error` naming
+  // `dir` when it cannot be created, opened or prepared.
+  static Result<std::unique_ptr<StateBackend>> open(const std::string& dir, ModulePtr module);
   ~StateBackend();
 
   const core::Module& module() const { return *module_; }
   const FunctionLayout& layout(uint32_t function) const { return layouts_[function]; }
 
   // The cached instance for `address` (already parsed), loading it from disk on first use.
-  // Returns null and sets `error` when stored data cannot be read.
-  Instance* instance(std::string_view address, const core::Address& parsed, uint32_t key_group, Status* error);
+  // An error when stored data cannot be read; never null otherwise.
+  Result<Instance*> instance(std::string_view address, const core::Address& parsed, uint32_t key_group);
   // An instance only if cached or stored (for `sfn state`); null when it never existed.
-  Instance* find(std::string_view address, const core::Address& parsed, uint32_t key_group, Status* error);
+  Result<Instance*> find(std::string_view address, const core::Address& parsed, uint32_t key_group);
   // The state of the instance at `address` as a JSON object (expiry applied at `now`); an error
   // for a malformed address, unreadable stored state, or an instance that never stored state.
   Status instance_json(std::string_view address, uint32_t key_groups, int64_t now, std::string* out);
@@ -215,7 +216,7 @@ class StateBackend {
   Status renumber_message_types();
   Status renumber_timers();
   Status drop_removed_states();
-  Instance* load(std::string_view address, const core::Address& parsed, uint32_t key_group, bool create, Status* error);
+  Result<Instance*> load(std::string_view address, const core::Address& parsed, uint32_t key_group, bool create);
   // Where encode_instance puts an instance's values: the pending batch (write_back), the
   // owner's frozen batches, or the background encoder's (encode_frozen_rest).
   enum class Into { pending, frozen, frozen_background };

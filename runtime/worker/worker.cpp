@@ -168,10 +168,10 @@ class WorkerInvocation final : public core::Invocation {
            const sfn_loc* loc) override {
     const core::Module& m = w_.module_;
     std::string_view addr = core::str_view(*address);
-    core::Address parsed;
-    std::string err;
     if (type >= m.desc().message_count) invariant_failed("send of an unknown message type");
-    if (!m.parse_address(addr, &parsed, &err)) return raise("send: " + err, loc);
+    Result<core::Address> parsed_address = m.parse_address(addr);
+    if (!parsed_address) return raise("send: " + parsed_address.error().message, loc);
+    const core::Address& parsed = parsed_address.value();
     if (!m.handler(parsed.function, type))
       return raise("send: function type `" + std::string(parsed.type_name) + "` has no handler for message " +
                        m.message(type)->name,
@@ -246,9 +246,9 @@ Worker::Worker(Hub& hub, unsigned index)
 Worker::~Worker() = default;
 
 Status Worker::open(const std::string& dir) {
-  std::string error;
-  backend_ = state::StateBackend::open(dir, hub_.module, &error);
-  if (!backend_) return Error(ErrorCode::failed, error);
+  auto backend = state::StateBackend::open(dir, hub_.module);
+  if (!backend) return Error(ErrorCode::failed, backend.error().message);
+  backend_ = std::move(backend.value());
   inv_ = std::make_unique<WorkerInvocation>(*this);
   auto r = transport::Receiver::bind(hub_.transport, hub_.endpoint_of(index_), hub_.channel_options());
   if (!r) return Error(ErrorCode::failed, "worker " + std::to_string(index_) + ": " + r.error().message);
@@ -514,9 +514,9 @@ void Worker::process(const Pending& p) {
   ++consumed_;
   taken_ += p.counted();
   std::string_view addr = p.address();
-  core::Address parsed;
-  std::string err;
-  if (!module_.parse_address(addr, &parsed, &err)) return dead_letter(addr, p.message_type(), p.message(), err, "");
+  Result<core::Address> parsed_address = module_.parse_address(addr);
+  if (!parsed_address) return dead_letter(addr, p.message_type(), p.message(), parsed_address.error().message, "");
+  const core::Address& parsed = parsed_address.value();
   sfn_handler_fn handler = module_.handler(parsed.function, p.message_type());
   if (!handler) {
     return dead_letter(addr, p.message_type(), p.message(),
@@ -524,9 +524,9 @@ void Worker::process(const Pending& p) {
                            std::string(parsed.type_name) + "`",
                        "");
   }
-  Status st = ok_status();
-  state::Instance* inst = backend_->instance(addr, parsed, core::key_group_of(addr, hub_.key_groups), &st);
-  if (!inst) return dead_letter(addr, p.message_type(), p.message(), st.error().message, "");
+  Result<state::Instance*> found = backend_->instance(addr, parsed, core::key_group_of(addr, hub_.key_groups));
+  if (!found) return dead_letter(addr, p.message_type(), p.message(), found.error().message, "");
+  state::Instance* inst = found.value();
   inv_->start(inst, hub_.now());
   int rc = inv_->run([&] { return handler(static_cast<sfn_ctx*>(inv_.get()), p.message()); });
   const uint64_t n = invocations_.fetch_add(1, std::memory_order_relaxed) + 1;

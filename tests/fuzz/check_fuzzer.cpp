@@ -22,12 +22,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   for (const auto& d : sink.diagnostics())
     if (d.span.file == id && (d.span.begin > d.span.end || d.span.end > text.size())) std::abort();
   if (sink.has_errors() || checked.has_errors) return 0;
-  std::string error;
-  auto module = ir::lower_program(checked, sources, &error);
+  auto module = ir::lower_program(checked, sources);
   if (!module) return 0;  // e.g. an import it cannot see: lowering reports, it does not crash
-  std::string cpp;
-  if (!codegen::cpp::generate(*module, {}, cpp, error)) {
-    std::fprintf(stderr, "%s\n", error.c_str());
+  Result<std::string> cpp = codegen::cpp::generate(*module.value(), {});
+  if (!cpp) {
+    std::fprintf(stderr, "%s\n", cpp.error().message.c_str());
     std::abort();
   }
   return 0;

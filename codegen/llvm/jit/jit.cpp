@@ -24,25 +24,28 @@ std::string text(llvm::Error e) { return llvm::toString(std::move(e)); }
 
 class Jit {
  public:
-  // The process's JIT, or null with `error` set when LLVM cannot target the host.
-  static Jit* get(std::string& error) {
+  // The process's JIT, or why LLVM cannot target the host.
+  static Result<Jit*> get() {
     static std::once_flag once;
     static Jit* jit = nullptr;  // never destroyed: code may run until the process exits
-    static std::string init_error;
+    static Status init = ok_status();
     std::call_once(once, [] {
       auto j = std::unique_ptr<Jit>(new Jit());
-      if (j->init(init_error)) jit = j.release();
+      init = j->init();
+      if (init) jit = j.release();
     });
-    error = init_error;
+    if (!init) return init.error();
     return jit;
   }
 
-  bool compile(const ir::Module& module, const Options& options, Compiled& out, std::string& error) {
+  Result<Compiled> compile(const ir::Module& module, const Options& options) {
     std::lock_guard<std::mutex> lock(mu_);
+    Compiled out;
     auto t0 = Clock::now();
     auto context = std::make_unique<llvm::LLVMContext>();
-    auto m = lower_to_llvm(module, *context, *tm_, error);
-    if (!m) return false;
+    auto lowered = lower_to_llvm(module, *context, *tm_);
+    if (!lowered) return lowered.error();
+    std::unique_ptr<llvm::Module> m = std::move(lowered.value());
     out.lower_ms = ms_since(t0);
     t0 = Clock::now();
     optimize(*m, *tm_, options.opt_level);
@@ -50,39 +53,40 @@ class Jit {
     t0 = Clock::now();
     out.dylib = "sfn.v" + std::to_string(next_version_++);
     auto jd = jit_->getExecutionSession().createJITDylib(out.dylib);
-    if (!jd) return fail(jd.takeError(), error);
-    if (auto e = jd->define(helper_symbols())) return fail(std::move(e), error);
+    if (!jd) return fail(jd.takeError());
+    if (auto e = jd->define(helper_symbols())) return fail(std::move(e));
     auto process =
         llvm::orc::DynamicLibrarySearchGenerator::GetForCurrentProcess(jit_->getDataLayout().getGlobalPrefix());
-    if (!process) return fail(process.takeError(), error);
+    if (!process) return fail(process.takeError());
     jd->addGenerator(std::move(*process));
     auto tracker = jd->createResourceTracker();
     if (auto e = jit_->addIRModule(tracker, llvm::orc::ThreadSafeModule(std::move(m), std::move(context))))
-      return fail(std::move(e), error);
+      return fail(std::move(e));
     auto entry = jit_->lookup(*jd, SFN_MODULE_ENTRY_SYMBOL);
-    if (!entry) return fail(entry.takeError(), error);
+    if (!entry) return fail(entry.takeError());
     out.codegen_ms = ms_since(t0);
     out.entry = entry->toPtr<sfn_module_entry_fn>();
     out.keep_alive = release_on_drop(&*jd, tracker);
-    return true;
+    return out;
   }
 
  private:
   Jit() = default;
 
-  bool init(std::string& error) {
-    tm_ = host_target_machine(error);
-    if (!tm_) return false;
+  Status init() {
+    auto tm = host_target_machine();
+    if (!tm) return tm.error();
+    tm_ = std::move(tm.value());
     auto jtmb = llvm::orc::JITTargetMachineBuilder::detectHost();
-    if (!jtmb) return fail(jtmb.takeError(), error);
+    if (!jtmb) return fail(jtmb.takeError());
     // The IR is already optimised (-O2 pipeline, backend.cpp); instruction selection and register
     // allocation run at their fast level: a quarter of the compile time for about 10% on a tight
     // loop and nothing measurable on the counter benchmark (decision 092, docs/PERFORMANCE.md).
     jtmb->setCodeGenOptLevel(llvm::CodeGenOptLevel::None);
     auto jit = llvm::orc::LLJITBuilder().setJITTargetMachineBuilder(std::move(*jtmb)).create();
-    if (!jit) return fail(jit.takeError(), error);
+    if (!jit) return fail(jit.takeError());
     jit_ = std::move(*jit);
-    return true;
+    return ok_status();
   }
 
   std::unique_ptr<llvm::orc::MaterializationUnit> helper_symbols() {
@@ -104,10 +108,7 @@ class Jit {
     });
   }
 
-  bool fail(llvm::Error e, std::string& error) {
-    error = "LLVM JIT: " + text(std::move(e));
-    return false;
-  }
+  static Error fail(llvm::Error e) { return Error(ErrorCode::failed, "LLVM JIT: " + text(std::move(e))); }
 
   std::mutex mu_;
   std::unique_ptr<llvm::TargetMachine> tm_;
@@ -117,9 +118,10 @@ class Jit {
 
 }  // namespace
 
-bool compile(const ir::Module& module, const Options& options, Compiled& out, std::string& error) {
-  Jit* jit = Jit::get(error);
-  return jit && jit->compile(module, options, out, error);
+Result<Compiled> compile(const ir::Module& module, const Options& options) {
+  Result<Jit*> jit = Jit::get();
+  if (!jit) return jit.error();
+  return jit.value()->compile(module, options);
 }
 
 }  // namespace sfn::codegen::llvm_backend::jit

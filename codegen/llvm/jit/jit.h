@@ -20,8 +20,8 @@ struct Compiled {
   double lower_ms = 0, optimize_ms = 0, codegen_ms = 0;  // where the compile time went
 };
 
-// Lowers, optimises and JIT-compiles `module`. False with `error` set when the backend does not
-// support a construct of the program or LLVM fails.
-bool compile(const ir::Module& module, const Options& options, Compiled& out, std::string& error);
+// Lowers, optimises and JIT-compiles `module`. An error when the backend does not support a
+// construct of the program or LLVM fails.
+[[nodiscard]] Result<Compiled> compile(const ir::Module& module, const Options& options);
 
 }  // namespace sfn::codegen::llvm_backend::jit

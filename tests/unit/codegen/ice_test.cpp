@@ -35,16 +35,15 @@ ir::Stmt& first_def(ir::Module& m) {
 }
 
 std::string cpp_error(const ir::Module& m) {
-  std::string out, error;
-  EXPECT_FALSE(cpp::generate(m, {}, out, error)) << out;
-  EXPECT_TRUE(out.empty());
-  return error;
+  Result<std::string> out = cpp::generate(m, {});
+  EXPECT_FALSE(out) << out.value();
+  return out ? std::string() : out.error().message;
 }
 
 std::string llvm_error(const ir::Module& m) {
-  std::string out, error;
-  EXPECT_FALSE(llvm_backend::emit_llvm_ir(m, {}, out, error));
-  return error;
+  Result<std::string> out = llvm_backend::emit_llvm_ir(m, {});
+  EXPECT_FALSE(out);
+  return out ? std::string() : out.error().message;
 }
 
 bool has(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
@@ -52,9 +51,10 @@ bool has(const std::string& text, const std::string& part) { return text.find(pa
 TEST(InternalCompilerError, TheProgramItselfCompiles) {
   Lowered l(kProgram);
   ASSERT_TRUE(l.module) << l.error;
-  std::string out, error;
-  EXPECT_TRUE(cpp::generate(*l.module, {}, out, error)) << error;
-  EXPECT_TRUE(llvm_backend::emit_llvm_ir(*l.module, {}, out, error)) << error;
+  Result<std::string> cpp = cpp::generate(*l.module, {});
+  EXPECT_TRUE(cpp) << cpp.error().message;
+  Result<std::string> ir = llvm_backend::emit_llvm_ir(*l.module, {});
+  EXPECT_TRUE(ir) << ir.error().message;
 }
 
 TEST(InternalCompilerError, UnknownOperationNamesItsLine) {

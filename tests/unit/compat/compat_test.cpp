@@ -92,22 +92,22 @@ TEST(Schema, IgnoresCommentsLayoutOrderInitializersAndHandlerCode) {
 TEST(Schema, TextRoundTrips) {
   Checked c(kShop);
   const std::string text = schema_text(c.out);
-  ParsedSchema parsed = parse_schema(text);
-  ASSERT_TRUE(parsed) << parsed.error;
-  EXPECT_EQ(*parsed.schema, extract_schema(c.out));
-  EXPECT_EQ(to_json(*parsed.schema), text);
+  Result<Schema> parsed = parse_schema(text);
+  ASSERT_TRUE(parsed) << parsed.error().message;
+  EXPECT_EQ(parsed.value(), extract_schema(c.out));
+  EXPECT_EQ(to_json(parsed.value()), text);
 }
 
 TEST(Schema, OtherTextsAreRefusedWithAReason) {
-  EXPECT_NE(parse_schema("not json").error.find("not a program schema"), std::string::npos);
-  EXPECT_NE(parse_schema("{}").error.find("format"), std::string::npos);
-  EXPECT_NE(parse_schema(R"({"format":2})").error.find("format 2, expected 1"), std::string::npos);
+  EXPECT_NE(parse_schema("not json").error().message.find("not a program schema"), std::string::npos);
+  EXPECT_NE(parse_schema("{}").error().message.find("format"), std::string::npos);
+  EXPECT_NE(parse_schema(R"({"format":2})").error().message.find("format 2, expected 1"), std::string::npos);
   Checked c(kShop);
   std::string text = schema_text(c.out);
   text.replace(text.find("\"explicit\""), 10, "\"sometimes\"");
-  ParsedSchema bad = parse_schema(text);
-  EXPECT_FALSE(bad);
-  EXPECT_NE(bad.error.find("sometimes"), std::string::npos) << bad.error;
+  Result<Schema> bad = parse_schema(text);
+  ASSERT_FALSE(bad);
+  EXPECT_NE(bad.error().message.find("sometimes"), std::string::npos) << bad.error().message;
 }
 
 // Reports `now` against the schema of `old`; returns the number of errors.

@@ -31,16 +31,16 @@ class Watched : public ::testing::Test {
   // (Re)starts the watch on `files`; events from before are not seen.
   void start(const std::vector<fs::path>& files) {
     watch_.reset();
-    std::string error;
-    watch_ = sfn::driver::FileWatch::start(
+    auto started = sfn::driver::FileWatch::start(
         files,
         [this] {
           std::lock_guard<std::mutex> lock(mu_);
           ++calls_;
           cv_.notify_all();
         },
-        &error, std::chrono::milliseconds(50));
-    ASSERT_TRUE(watch_) << error;
+        std::chrono::milliseconds(50));
+    ASSERT_TRUE(started) << started.error().message;
+    watch_ = std::move(started.value());
   }
   void TearDown() override {
     watch_.reset();

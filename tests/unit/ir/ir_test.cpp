@@ -16,6 +16,27 @@ using test::Lowered;
 
 bool contains(const std::string& hay, const std::string& needle) { return hay.find(needle) != std::string::npos; }
 
+// What the lowering cannot handle is an error value (decision 142), not an exception: a checked
+// program it cannot read (here: its locals' resolutions dropped) fails deep in a body and the
+// recursion unwinds normally; a program the checker found errors in is refused.
+TEST(IrLower, WhatItCannotLowerIsAnError) {
+  Lowered l(R"(package p;
+message M { n: int; }
+ingress ms(m: M) -> F("x");
+function F(k: string) { on M(m) { if m.n > 0 { while m.n > 1 { let a = m.n + 1; } } } }
+)");
+  ASSERT_TRUE(l.module) << l.error;
+  l.checked->local_of.clear();
+  auto failed = lower_program(*l.checked, l.sources);
+  ASSERT_FALSE(failed);
+  EXPECT_EQ(failed.error().code, ErrorCode::failed);
+  EXPECT_EQ(failed.error().message, "unresolved local `a`");
+  l.checked->has_errors = true;
+  auto refused = lower_program(*l.checked, l.sources);
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().message, "the program has errors");
+}
+
 TEST(IrLayout, FieldsFollowAbiSlots) {
   Lowered l(R"(package p;
 message M { flag: bool; n: int; name: string; e: E; opt: int?; xs: list<int>; b: bool; }
@@ -179,12 +200,12 @@ TEST(IrPrograms, EveryExampleLowers) {
       diagnostics::DiagnosticSink sink;
       auto program =
           parse::load_program(sources, f.path().string(), stdlib::std_module_source, sink, stdlib::std_module_names());
-      auto checked = check::check_program(program, sources, sink);
+      ASSERT_TRUE(program) << f.path() << ": " << program.error().message;
+      auto checked = check::check_program(program.value(), sources, sink);
       ASSERT_FALSE(checked.has_errors) << f.path();
-      std::string error;
-      auto module = lower_program(checked, sources, &error);
-      ASSERT_TRUE(module) << f.path() << ": " << error;
-      EXPECT_FALSE(print_module(*module).empty());
+      auto module = lower_program(checked, sources);
+      ASSERT_TRUE(module) << f.path() << ": " << module.error().message;
+      EXPECT_FALSE(print_module(*module.value()).empty());
       ++count;
     }
   }

@@ -22,7 +22,11 @@ struct Lowered {
     auto id = sources.add("t.sfn", text);
     program.files.push_back(parse::parse_file(sources, id, sink));
     checked.emplace(check::check_program(program, sources, sink));
-    module = lower_program(*checked, sources, &error);
+    auto lowered = lower_program(*checked, sources);
+    if (lowered)
+      module = std::move(lowered.value());
+    else
+      error = lowered.error().message;
   }
   std::string printed() const { return module ? print_module(*module) : "error: " + error; }
 };

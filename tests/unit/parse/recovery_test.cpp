@@ -302,8 +302,9 @@ TEST_F(LoadTest, ImportsTransitivelyOnceEvenInCycles) {
   write("lib/b.sfn", "package app;\nimport \"a.sfn\";\nimport std.strings;\nmessage B {}\n");
   source::SourceManager sources;
   diagnostics::DiagnosticSink sink;
-  std::string error;
-  ast::Program program = load_program(sources, root, std_provider, sink, {"std.math", "std.strings"}, &error);
+  Result<ast::Program> loaded = load_program(sources, root, std_provider, sink, {"std.math", "std.strings"});
+  ASSERT_TRUE(loaded) << loaded.error().message;
+  const ast::Program& program = loaded.value();
   EXPECT_EQ(sink.diagnostics().size(), 0u);
   ASSERT_EQ(program.files.size(), 4u);
   EXPECT_EQ(sources.file(program.files[0].file).path(), root);
@@ -316,7 +317,8 @@ TEST_F(LoadTest, UnreadableImportAndUnknownStdModule) {
       write("main.sfn", "package app;\nimport \"missing.sfn\";\nimport std.strngs;\nimport std.nothing_like_it;\n");
   source::SourceManager sources;
   diagnostics::DiagnosticSink sink;
-  ast::Program program = load_program(sources, root, std_provider, sink, {"std.math", "std.strings"});
+  Result<ast::Program> program = load_program(sources, root, std_provider, sink, {"std.math", "std.strings"});
+  ASSERT_TRUE(program);
   ASSERT_EQ(sink.diagnostics().size(), 3u);
   const auto& missing = sink.diagnostics()[0];
   EXPECT_EQ(missing.kind, diagnostics::Kind::E0103);
@@ -328,20 +330,19 @@ TEST_F(LoadTest, UnreadableImportAndUnknownStdModule) {
   ASSERT_EQ(typo.fixes.size(), 1u);
   EXPECT_EQ(typo.fixes[0].message, "did you mean `std.strings`?");
   EXPECT_EQ(sink.diagnostics()[2].fixes.size(), 0u);
-  EXPECT_EQ(program.files.size(), 1u);
+  EXPECT_EQ(program->files.size(), 1u);
 }
 
 TEST_F(LoadTest, UnreadableRootReportsNothing) {
   source::SourceManager sources;
   diagnostics::DiagnosticSink sink;
-  std::string error;
-  ast::Program program = load_program(sources, (dir_ / "nope.sfn").string(), std_provider, sink, {}, &error);
-  EXPECT_TRUE(program.files.empty());
+  Result<ast::Program> program = load_program(sources, (dir_ / "nope.sfn").string(), std_provider, sink, {});
+  ASSERT_FALSE(program);
   EXPECT_EQ(sink.diagnostics().size(), 0u);
-  EXPECT_EQ(error, "No such file or directory");
-  program = load_program(sources, dir_.string(), std_provider, sink, {}, &error);
-  EXPECT_TRUE(program.files.empty());
-  EXPECT_EQ(error, "Is a directory");
+  EXPECT_EQ(program.error().message, "No such file or directory");
+  Result<ast::Program> directory = load_program(sources, dir_.string(), std_provider, sink, {});
+  ASSERT_FALSE(directory);
+  EXPECT_EQ(directory.error().message, "Is a directory");
 }
 
 // Reading is bounded (kMaxSourceBytes): /dev/zero as the root or behind an import is refused
@@ -349,20 +350,20 @@ TEST_F(LoadTest, UnreadableRootReportsNothing) {
 TEST_F(LoadTest, HugeAndNonSfnFilesAreRefused) {
   source::SourceManager sources;
   diagnostics::DiagnosticSink sink;
-  std::string error;
-  ast::Program program = load_program(sources, "/dev/zero", std_provider, sink, {}, &error);
-  EXPECT_TRUE(program.files.empty());
-  EXPECT_EQ(error, "larger than the 8 MiB limit for source files");
+  Result<ast::Program> zero = load_program(sources, "/dev/zero", std_provider, sink, {});
+  ASSERT_FALSE(zero);
+  EXPECT_EQ(zero.error().message, "larger than the 8 MiB limit for source files");
   std::filesystem::create_symlink("/dev/zero", dir_ / "zero.sfn");
   std::string secret = write("secret.txt", "the first line is private\n");
   std::string root = write("main.sfn", "package app;\nimport \"zero.sfn\";\nimport \"" + secret + "\";\n");
-  program = load_program(sources, root, std_provider, sink, {}, &error);
+  Result<ast::Program> program = load_program(sources, root, std_provider, sink, {});
+  ASSERT_TRUE(program);
   ASSERT_EQ(sink.diagnostics().size(), 2u);
   EXPECT_EQ(sink.diagnostics()[0].message, "cannot read imported file `zero.sfn` (" + (dir_ / "zero.sfn").string() +
                                                "): larger than the 8 MiB limit for source files");
   EXPECT_EQ(sink.diagnostics()[1].message,
             "cannot import `" + secret + "`: an imported file's name must end in `.sfn`");
-  EXPECT_EQ(program.files.size(), 1u);
+  EXPECT_EQ(program->files.size(), 1u);
   EXPECT_EQ(sources.size(), 1u);  // neither was loaded
 }
 

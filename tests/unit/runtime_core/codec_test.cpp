@@ -418,18 +418,55 @@ TEST(AddressTest, KeyGroupsAreStableAndSpread) {
   }
 }
 
+// Module::create names the first problem of an invalid descriptor as an `incompatible` error.
+TEST_F(CodecTest, InvalidModuleDescriptorsAreRejectedWithTheirProblem) {
+  auto rejected = [](const sfn_module* desc) {
+    auto m = core::Module::create(desc, nullptr);
+    EXPECT_FALSE(m);
+    if (m) return std::string();
+    EXPECT_EQ(m.error().code, ErrorCode::incompatible);
+    return m.error().message;
+  };
+  EXPECT_EQ(rejected(nullptr), "the module entry returned no descriptor");
+  sfn_module other = module_->desc();
+  other.abi_version = SFN_ABI_VERSION + 1;
+  EXPECT_EQ(rejected(&other), "module ABI version " + std::to_string(SFN_ABI_VERSION + 1) +
+                                  " is not supported (runtime has " + std::to_string(SFN_ABI_VERSION) + ")");
+  other = module_->desc();
+  other.package = nullptr;
+  EXPECT_EQ(rejected(&other), "module without a package name");
+  other = module_->desc();
+  std::vector<sfn_function_desc> functions(other.functions, other.functions + other.function_count);
+  functions.push_back(functions[0]);
+  other.functions = functions.data();
+  ++other.function_count;
+  EXPECT_EQ(rejected(&other), "function type " + std::string(functions[0].type_name) + ": declared twice");
+  functions.pop_back();
+  functions[0].key_kind = SFN_BOOL;
+  other.function_count = static_cast<uint32_t>(functions.size());
+  EXPECT_EQ(rejected(&other),
+            "function type " + std::string(functions[0].type_name) + ": key type must be string or int");
+  auto ok = core::Module::create(&module_->desc(), nullptr);
+  EXPECT_TRUE(ok) << ok.error().message;
+}
+
 TEST_F(CodecTest, AddressesAreParsedAgainstTheModule) {
-  Address a;
-  std::string err;
-  ASSERT_TRUE(module_->parse_address("test.rt/Counter/42", &a, &err)) << err;
-  EXPECT_EQ(a.int_key, 42);
-  EXPECT_EQ(a.type_name, "test.rt/Counter");
-  EXPECT_FALSE(module_->parse_address("test.rt/Counter/x", &a, &err));
-  EXPECT_NE(err.find("keyed by int"), std::string::npos);
-  EXPECT_FALSE(module_->parse_address("test.rt/Nope/1", &a, &err));
-  EXPECT_FALSE(module_->parse_address("garbage", &a, &err));
-  ASSERT_TRUE(module_->parse_address("test.rt/Clock/a/b", &a, &err));
-  EXPECT_EQ(a.key, "a/b");
+  Result<Address> a = module_->parse_address("test.rt/Counter/42");
+  ASSERT_TRUE(a) << a.error().message;
+  EXPECT_EQ(a->int_key, 42);
+  EXPECT_EQ(a->type_name, "test.rt/Counter");
+  Result<Address> bad_key = module_->parse_address("test.rt/Counter/x");
+  ASSERT_FALSE(bad_key);
+  EXPECT_EQ(bad_key.error().message, "address \"test.rt/Counter/x\": `test.rt/Counter` is keyed by int");
+  Result<Address> unknown = module_->parse_address("test.rt/Nope/1");
+  ASSERT_FALSE(unknown);
+  EXPECT_EQ(unknown.error().message, "unknown function type `test.rt/Nope` in address \"test.rt/Nope/1\"");
+  Result<Address> garbage = module_->parse_address("garbage");
+  ASSERT_FALSE(garbage);
+  EXPECT_EQ(garbage.error().message, "\"garbage\" is not an address \"pkg/Type/key\"");
+  Result<Address> slash_key = module_->parse_address("test.rt/Clock/a/b");
+  ASSERT_TRUE(slash_key);
+  EXPECT_EQ(slash_key->key, "a/b");
 }
 
 }  // namespace

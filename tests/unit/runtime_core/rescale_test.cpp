@@ -35,20 +35,18 @@ class RescaleTest : public test::ModuleFixture {
   RescaleTest() : ModuleFixture("sfn_rescale") {}
 
   std::unique_ptr<StateBackend> open(const fs::path& dir) {
-    std::string error;
-    auto b = StateBackend::open(dir.string(), module_, &error);
-    EXPECT_TRUE(b) << error;
-    return b;
+    auto b = StateBackend::open(dir.string(), module_);
+    EXPECT_TRUE(b) << b.error().message;
+    return b ? std::move(b.value()) : nullptr;
   }
   Instance* counter(StateBackend& b, int id, bool create) {
-    core::Address parsed;
-    std::string err;
-    EXPECT_TRUE(module_->parse_address(counter_address(id), &parsed, &err)) << err;
-    Status st = ok_status();
-    Instance* i = create ? b.instance(counter_address(id), parsed, group_of(id), &st)
-                         : b.find(counter_address(id), parsed, group_of(id), &st);
-    EXPECT_TRUE(st) << st.error().message;
-    return i;
+    const std::string address = counter_address(id);
+    Result<core::Address> parsed = module_->parse_address(address);
+    EXPECT_TRUE(parsed) << parsed.error().message;
+    Result<Instance*> i =
+        create ? b.instance(address, parsed.value(), group_of(id)) : b.find(address, parsed.value(), group_of(id));
+    EXPECT_TRUE(i) << i.error().message;
+    return i ? i.value() : nullptr;
   }
   static int64_t count_of(StateBackend& b, Instance* i) {
     return *reinterpret_cast<int64_t*>(i->block.get() + b.layout(1).offsets[0]);

@@ -37,20 +37,19 @@ class StateTest : public test::ModuleFixture {
       ASSERT_TRUE(backend_->flush());
     }
     backend_.reset();
-    std::string error;
-    backend_ = StateBackend::open((dir_ / "db").string(), module_, &error);
-    ASSERT_TRUE(backend_) << error;
+    auto opened = StateBackend::open((dir_ / "db").string(), module_);
+    ASSERT_TRUE(opened) << opened.error().message;
+    backend_ = std::move(opened.value());
   }
   Instance* counter(int64_t id, bool create = true) {
     std::string address = "test.rt/Counter/" + std::to_string(id);
-    core::Address parsed;
-    std::string err;
-    EXPECT_TRUE(module_->parse_address(address, &parsed, &err));
-    Status st = ok_status();
+    Result<core::Address> parsed = module_->parse_address(address);
+    EXPECT_TRUE(parsed) << parsed.error().message;
     uint32_t kg = core::key_group_of(address, 128);
-    Instance* i = create ? backend_->instance(address, parsed, kg, &st) : backend_->find(address, parsed, kg, &st);
-    EXPECT_TRUE(st) << st.error().message;
-    return i;
+    Result<Instance*> i =
+        create ? backend_->instance(address, parsed.value(), kg) : backend_->find(address, parsed.value(), kg);
+    EXPECT_TRUE(i) << i.error().message;
+    return i ? i.value() : nullptr;
   }
   int64_t count_of(Instance* i) { return *reinterpret_cast<int64_t*>(i->block.get() + backend_->layout(1).offsets[0]); }
   std::string note_of(Instance* i) {
@@ -112,11 +111,9 @@ TEST_F(StateTest, UndecodableStoredStateIsAnErrorNotAReset) {
     ASSERT_TRUE(db->Put(rocksdb::WriteOptions(), key, std::string(8, '\0') + "\x0a\xff").ok());  // truncated field
   }
   reopen();
-  core::Address parsed;
-  std::string err;
-  ASSERT_TRUE(module_->parse_address(address, &parsed, &err));
-  Status st = ok_status();
-  EXPECT_EQ(backend_->instance(address, parsed, core::key_group_of(address, 128), &st), nullptr);
+  Result<core::Address> parsed = module_->parse_address(address);
+  ASSERT_TRUE(parsed);
+  Result<Instance*> st = backend_->instance(address, parsed.value(), core::key_group_of(address, 128));
   EXPECT_FALSE(st);
   EXPECT_NE(st.error().message.find("cannot be read"), std::string::npos) << st.error().message;
   EXPECT_NE(st.error().message.find(address), std::string::npos) << st.error().message;
@@ -203,12 +200,12 @@ TEST_F(StateTest, AnotherProgramVersionReadsTheStoredState) {
   backend_.reset();
   sfn_module other = module_->desc();
   other.version_hash = "test-2";
-  std::string error;
-  ModulePtr m2 = core::Module::create(&other, nullptr, &error);
-  ASSERT_TRUE(m2) << error;
-  module_ = m2;
-  backend_ = StateBackend::open((dir_ / "db").string(), m2, &error);
-  ASSERT_TRUE(backend_) << error;
+  auto m2 = core::Module::create(&other, nullptr);
+  ASSERT_TRUE(m2) << m2.error().message;
+  module_ = m2.value();
+  auto opened = StateBackend::open((dir_ / "db").string(), module_);
+  ASSERT_TRUE(opened) << opened.error().message;
+  backend_ = std::move(opened.value());
   EXPECT_EQ(count_of(counter(5)), 55);
 }
 
@@ -263,15 +260,14 @@ TEST_F(StateTest, CheckpointHoldsTheState) {
   *static_cast<int64_t*>(txn.mut(0)) = 45;
   txn.commit();
   ASSERT_TRUE(backend_->write_back());
-  std::string error;
-  auto cp = StateBackend::open((dir_ / "cp").string(), module_, &error);
-  ASSERT_TRUE(cp) << error;
-  core::Address parsed;
-  ASSERT_TRUE(module_->parse_address("test.rt/Counter/4", &parsed, &error));
-  Status st = ok_status();
-  Instance* i = cp->find("test.rt/Counter/4", parsed, core::key_group_of("test.rt/Counter/4", 128), &st);
-  ASSERT_NE(i, nullptr);
-  EXPECT_EQ(*reinterpret_cast<int64_t*>(i->block.get() + cp->layout(1).offsets[0]), 44);
+  auto cp = StateBackend::open((dir_ / "cp").string(), module_);
+  ASSERT_TRUE(cp) << cp.error().message;
+  Result<core::Address> parsed = module_->parse_address("test.rt/Counter/4");
+  ASSERT_TRUE(parsed);
+  auto i = cp.value()->find("test.rt/Counter/4", parsed.value(), core::key_group_of("test.rt/Counter/4", 128));
+  ASSERT_TRUE(i);
+  ASSERT_NE(i.value(), nullptr);
+  EXPECT_EQ(*reinterpret_cast<int64_t*>(i.value()->block.get() + cp.value()->layout(1).offsets[0]), 44);
 }
 
 // Asynchronous snapshots (decision 130): what a checkpoint written after freeze() holds is the
@@ -308,16 +304,15 @@ TEST_F(StateTest, AFrozenSnapshotHoldsTheStateAtTheFreeze) {
   ASSERT_TRUE(backend_->thaw());
   ASSERT_TRUE(backend_->write_back());
 
-  std::string error;
-  auto cp = StateBackend::open((dir_ / "cp").string(), module_, &error);
-  ASSERT_TRUE(cp) << error;
+  auto opened = StateBackend::open((dir_ / "cp").string(), module_);
+  ASSERT_TRUE(opened) << opened.error().message;
+  std::unique_ptr<StateBackend> cp = std::move(opened.value());
   auto stored = [&](StateBackend& b, int64_t id, uint32_t state) -> std::optional<int64_t> {
     const std::string address = "test.rt/Counter/" + std::to_string(id);
-    core::Address parsed;
-    std::string err;
-    EXPECT_TRUE(module_->parse_address(address, &parsed, &err));
-    Status st = ok_status();
-    Instance* i = b.find(address, parsed, core::key_group_of(address, 128), &st);
+    Result<core::Address> parsed = module_->parse_address(address);
+    EXPECT_TRUE(parsed);
+    Result<Instance*> found = b.find(address, parsed.value(), core::key_group_of(address, 128));
+    Instance* i = found ? found.value() : nullptr;
     if (!i) return std::nullopt;
     return *reinterpret_cast<int64_t*>(i->block.get() + b.layout(1).offsets[state]);
   };
@@ -362,15 +357,16 @@ TEST_F(StateTest, ABackgroundEncoderAndTheOwnerEachKeepTheValuesAtTheFreeze) {
   ASSERT_TRUE(backend_->thaw());
   ASSERT_TRUE(backend_->write_back());
 
-  std::string error;
-  auto cp = StateBackend::open((dir_ / "cp").string(), module_, &error);
-  ASSERT_TRUE(cp) << error;
+  auto opened = StateBackend::open((dir_ / "cp").string(), module_);
+  ASSERT_TRUE(opened) << opened.error().message;
+  std::unique_ptr<StateBackend> cp = std::move(opened.value());
   for (int64_t id = 0; id < kInstances; ++id) {
     const std::string address = "test.rt/Counter/" + std::to_string(id);
-    core::Address parsed;
-    ASSERT_TRUE(module_->parse_address(address, &parsed, &error));
-    Status st = ok_status();
-    Instance* i = cp->find(address, parsed, core::key_group_of(address, 128), &st);
+    Result<core::Address> parsed = module_->parse_address(address);
+    ASSERT_TRUE(parsed);
+    Result<Instance*> found = cp->find(address, parsed.value(), core::key_group_of(address, 128));
+    ASSERT_TRUE(found) << found.error().message;
+    Instance* i = found.value();
     ASSERT_NE(i, nullptr) << id;
     EXPECT_EQ(*reinterpret_cast<int64_t*>(i->block.get() + cp->layout(1).offsets[0]), id);
     EXPECT_EQ(core::str_view(*reinterpret_cast<sfn_str*>(i->block.get() + cp->layout(1).offsets[3])),

@@ -217,9 +217,9 @@ TEST_F(TimerTest, InFlightMessagesOfAnotherNumberingAreRenumberedByName) {
   fs::remove_all(store.worker_db(1, 0));
   fs::rename(snap / "whole", store.worker_db(1, 0));
   {
-    std::string error;
-    auto db = state::StateBackend::open(store.worker_db(1, 0).string(), module_, &error);
-    ASSERT_TRUE(db) << error;
+    auto opened = state::StateBackend::open(store.worker_db(1, 0).string(), module_);
+    ASSERT_TRUE(opened) << opened.error().message;
+    std::unique_ptr<state::StateBackend> db = std::move(opened.value());
     db->put_meta("message_types", names);
     ASSERT_TRUE(db->write_back());
     ASSERT_TRUE(db->flush());
