@@ -23,8 +23,6 @@ namespace sfn::codegen::llvm_backend {
 
 using ir::TypeId;
 
-std::uint64_t align_up(std::uint64_t n, std::uint64_t a);
-
 class ModuleLowering {
  public:
   ModuleLowering(const ir::Module& m, llvm::Module& out);

@@ -8,6 +8,7 @@
 #include <google/protobuf/io/zero_copy_stream_impl_lite.h>
 #include <google/protobuf/wire_format_lite.h>
 
+#include "common/bits.h"
 #include "runtime/core/codec.h"
 #include "runtime/core/text.h"
 #include "runtime/core/value.h"
@@ -331,7 +332,7 @@ struct Decoder {
     value_init(t->key, key);
     SlotLayout vl = slot_layout(t->elem);
     std::string vbuf(vl.size + 16, '\0');
-    void* val = reinterpret_cast<void*>((reinterpret_cast<uintptr_t>(vbuf.data()) + 15) & ~uintptr_t(15));
+    void* val = reinterpret_cast<void*>(bits::align_up(reinterpret_cast<uintptr_t>(vbuf.data()), 16));
     value_init(t->elem, val);
     bool ok = true;
     while (ok && is.BytesUntilLimit() > 0) {

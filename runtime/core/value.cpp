@@ -164,25 +164,22 @@ SlotLayout slot_layout(const sfn_type* t) {
     case SFN_TIME:
     case SFN_DURATION:
     case SFN_FLOAT:
-      return {8, 8};
+      return abi_layout::kWord;
     case SFN_BOOL:
-      return {1, 1};
+      return abi_layout::kBool;
     case SFN_ENUM:
-      return {4, 4};
+      return abi_layout::kEnum;
     case SFN_STRING:
     case SFN_BYTES:
     case SFN_REF:
     case SFN_TIMER:
-      return {16, 8};
+      return abi_layout::kString;
     case SFN_LIST:
     case SFN_MAP:
-      return {24, 8};
-    case SFN_OPTIONAL: {
-      if (t->elem->kind == SFN_MESSAGE) return {8, 8};
-      SlotLayout in = slot_layout(t->elem);
-      uint32_t off = align_up(1, in.align);
-      return {align_up(off + in.size, in.align), in.align};
-    }
+      return abi_layout::kCollection;
+    case SFN_OPTIONAL:
+      if (t->elem->kind == SFN_MESSAGE) return abi_layout::kMessagePointer;
+      return abi_layout::optional_slot(slot_layout(t->elem));
     case SFN_MESSAGE:
       return {t->message->size, t->message->align};
     default:
@@ -190,18 +187,13 @@ SlotLayout slot_layout(const sfn_type* t) {
   }
 }
 
-uint32_t list_stride(const sfn_type* elem) {
-  SlotLayout l = slot_layout(elem);
-  return align_up(l.size, l.align);
-}
+uint32_t list_stride(const sfn_type* elem) { return abi_layout::stride(slot_layout(elem)); }
 
 MapEntryLayout map_entry_layout(const sfn_type* key, const sfn_type* value) {
-  SlotLayout k = slot_layout(key), v = slot_layout(value);
-  uint32_t voff = align_up(k.size, v.align);
-  return {voff, align_up(voff + v.size, std::max(k.align, v.align))};
+  return abi_layout::map_entry(slot_layout(key), slot_layout(value));
 }
 
-uint32_t optional_value_offset(const sfn_type* inner) { return align_up(1, slot_layout(inner).align); }
+uint32_t optional_value_offset(const sfn_type* inner) { return abi_layout::optional_value_offset(slot_layout(inner)); }
 
 bool is_trivial(const sfn_type* t) {
   switch (t->kind) {
