@@ -23,6 +23,10 @@ constexpr std::uint64_t fnv1a(std::string_view bytes, std::uint64_t h = kFnvOffs
   return h;
 }
 
+// Folds the 64-bit value `v` into the running hash `h` (FNV's multiply, then xor: a hash of a
+// sequence of hashes, e.g. of a file's lines).
+constexpr std::uint64_t fnv_fold(std::uint64_t h, std::uint64_t v) { return h * kFnvPrime ^ v; }
+
 // `n` rounded up to a multiple of `a` (a > 0; both non-negative).
 template <std::integral T, std::integral U>
 constexpr std::common_type_t<T, U> align_up(T n, U a) {

@@ -24,6 +24,7 @@ PACKAGES=(
   heaptrack         # heap profiles of runs (docs/PERFORMANCE.md "Memory that does not grow")
   clang-19 libclang-rt-19-dev libfuzzer-19-dev  # the fuzzers (scripts/fuzz.sh, tests/fuzz)
   clang-format-19   # the code's format is checked (scripts/check_format.sh, .clang-format)
+  clang-tidy-19     # the bug-prone checks (scripts/check_tidy.sh, .clang-tidy; decision 144)
 )
 missing=()
 for p in "${PACKAGES[@]}"; do

@@ -59,12 +59,62 @@ int bad_directive(Ctx& c, const sfn_loc& l, char ch) {
 }
 }  // namespace
 
+namespace {
+// The fields of one time that time.format's directives print.
+struct TimeFields {
+  std::int64_t t, days;
+  Civil cv;
+  std::int64_t secs, frac, wd;  // the second of the day, its nanoseconds, the weekday (0 = Monday)
+};
+
+// The directives of time.format, one line each: a table, not a switch.
+struct FormatDirective {
+  char ch;
+  std::string (*format)(const TimeFields&);
+};
+const FormatDirective kFormatDirectives[] = {
+    {'Y', [](const TimeFields& f) { return pad(f.cv.y, 4); }},
+    {'m', [](const TimeFields& f) { return pad(f.cv.m, 2); }},
+    {'d', [](const TimeFields& f) { return pad(f.cv.d, 2); }},
+    {'j', [](const TimeFields& f) { return pad(f.days - days_from_civil(f.cv.y, 1, 1) + 1, 3); }},
+    {'H', [](const TimeFields& f) { return pad(f.secs / 3600, 2); }},
+    {'M', [](const TimeFields& f) { return pad(f.secs / 60 % 60, 2); }},
+    {'S', [](const TimeFields& f) { return pad(f.secs % 60, 2); }},
+    {'L', [](const TimeFields& f) { return pad(f.frac / 1000000, 3); }},
+    {'f', [](const TimeFields& f) { return pad(f.frac / 1000, 6); }},
+    {'N', [](const TimeFields& f) { return pad(f.frac, 9); }},
+    {'a', [](const TimeFields& f) { return std::string(kDays[f.wd]).substr(0, 3); }},
+    {'A', [](const TimeFields& f) { return std::string(kDays[f.wd]); }},
+    {'b', [](const TimeFields& f) { return std::string(kMonths[f.cv.m - 1]).substr(0, 3); }},
+    {'B', [](const TimeFields& f) { return std::string(kMonths[f.cv.m - 1]); }},
+    {'u', [](const TimeFields& f) { return std::to_string(f.wd + 1); }},
+    {'s', [](const TimeFields& f) { return std::to_string(floor_div(f.t, kNsPerSec)); }},
+    {'z', [](const TimeFields&) { return std::string("+0000"); }},
+    {'Z', [](const TimeFields&) { return std::string("UTC"); }},
+    {'F', [](const TimeFields& f) { return pad(f.cv.y, 4) + "-" + pad(f.cv.m, 2) + "-" + pad(f.cv.d, 2); }},
+    {'T',
+     [](const TimeFields& f) {
+       return pad(f.secs / 3600, 2) + ":" + pad(f.secs / 60 % 60, 2) + ":" + pad(f.secs % 60, 2);
+     }},
+    {'%', [](const TimeFields&) { return std::string("%"); }},
+};
+
+const FormatDirective* find_format_directive(char ch) {
+  for (const FormatDirective& d : kFormatDirectives)
+    if (d.ch == ch) return &d;
+  return nullptr;
+}
+}  // namespace
+
 int time_format(Ctx& c, const sfn_loc& l, sfn_str& out, std::int64_t t, const sfn_str& pattern) {
-  std::int64_t days = floor_div(t, kNsPerDay);
-  std::int64_t ns_of_day = t - days * kNsPerDay;
-  Civil cv = civil_from_days(days);
-  std::int64_t secs = ns_of_day / kNsPerSec, frac = ns_of_day % kNsPerSec;
-  std::int64_t wd = ((days % 7) + 7 + 3) % 7;  // 1970-01-01 was a Thursday (index 3 from Monday)
+  TimeFields f;
+  f.t = t;
+  f.days = floor_div(t, kNsPerDay);
+  std::int64_t ns_of_day = t - f.days * kNsPerDay;
+  f.cv = civil_from_days(f.days);
+  f.secs = ns_of_day / kNsPerSec;
+  f.frac = ns_of_day % kNsPerSec;
+  f.wd = ((f.days % 7) + 7 + 3) % 7;  // 1970-01-01 was a Thursday (index 3 from Monday)
   std::string r;
   auto p = abi::view(pattern);
   for (std::size_t i = 0; i < p.size(); ++i) {
@@ -74,73 +124,9 @@ int time_format(Ctx& c, const sfn_loc& l, sfn_str& out, std::int64_t t, const sf
     }
     if (i + 1 >= p.size()) return bad_directive(c, l, 0);
     char d = p[++i];
-    switch (d) {
-      case 'Y':
-        r += pad(cv.y, 4);
-        break;
-      case 'm':
-        r += pad(cv.m, 2);
-        break;
-      case 'd':
-        r += pad(cv.d, 2);
-        break;
-      case 'j':
-        r += pad(days - days_from_civil(cv.y, 1, 1) + 1, 3);
-        break;
-      case 'H':
-        r += pad(secs / 3600, 2);
-        break;
-      case 'M':
-        r += pad(secs / 60 % 60, 2);
-        break;
-      case 'S':
-        r += pad(secs % 60, 2);
-        break;
-      case 'L':
-        r += pad(frac / 1000000, 3);
-        break;
-      case 'f':
-        r += pad(frac / 1000, 6);
-        break;
-      case 'N':
-        r += pad(frac, 9);
-        break;
-      case 'a':
-        r += std::string(kDays[wd]).substr(0, 3);
-        break;
-      case 'A':
-        r += kDays[wd];
-        break;
-      case 'b':
-        r += std::string(kMonths[cv.m - 1]).substr(0, 3);
-        break;
-      case 'B':
-        r += kMonths[cv.m - 1];
-        break;
-      case 'u':
-        r += std::to_string(wd + 1);
-        break;
-      case 's':
-        r += std::to_string(floor_div(t, kNsPerSec));
-        break;
-      case 'z':
-        r += "+0000";
-        break;
-      case 'Z':
-        r += "UTC";
-        break;
-      case 'F':
-        r += pad(cv.y, 4) + "-" + pad(cv.m, 2) + "-" + pad(cv.d, 2);
-        break;
-      case 'T':
-        r += pad(secs / 3600, 2) + ":" + pad(secs / 60 % 60, 2) + ":" + pad(secs % 60, 2);
-        break;
-      case '%':
-        r += '%';
-        break;
-      default:
-        return bad_directive(c, l, d);
-    }
+    const FormatDirective* directive = find_format_directive(d);
+    if (!directive) return bad_directive(c, l, d);
+    r += directive->format(f);
   }
   abi::svc().str_assign(&out, r.data(), r.size());
   return SFN_OK;
@@ -155,6 +141,7 @@ struct TimeParser {
   bool ok = true;  // false once the text does not match the pattern
   std::int64_t y = 1970, mo = 1, d = 1, h = 0, mi = 0, se = 0, ns = 0, offset = 0, epoch = 0, wday = -1;
   bool has_epoch = false;
+  std::int64_t ignored = 0;  // %j: read, not used (the date comes from %Y %m %d)
 
   void num(std::size_t min_digits, std::size_t max_digits, std::int64_t& v) {
     std::size_t start = pos;
@@ -179,6 +166,31 @@ struct TimeParser {
       }
     }
     ok = false;
+  }
+  // %L, %f, %N: `digits` digits of the second, each worth `ns_per_unit` nanoseconds.
+  void fraction(std::size_t digits, std::int64_t ns_per_unit) {
+    std::int64_t v = 0;
+    num(digits, digits, v);
+    ns = v * ns_per_unit;
+  }
+  // %F, %T: `a_min` to `a_max` digits into `a`, `sep`, two digits into `b`, `sep`, two into `c`.
+  void triple(std::size_t a_min, std::size_t a_max, std::int64_t& a, std::string_view sep, std::int64_t& b,
+              std::int64_t& c) {
+    num(a_min, a_max, a);
+    lit(sep);
+    num(2, 2, b);
+    lit(sep);
+    num(2, 2, c);
+  }
+  void month_name(bool abbrev) {
+    std::int64_t v = 0;
+    name(kMonths, 12, abbrev, v);
+    mo = v + 1;
+  }
+  void weekday_number() {  // %u: 1 = Monday
+    std::int64_t v = 0;
+    num(1, 1, v);
+    wday = v - 1;
   }
   void lit(std::string_view lt) {
     if (text.substr(pos, lt.size()) == lt)
@@ -206,91 +218,6 @@ struct TimeParser {
     } else
       ok = false;
   }
-  // Reads directive `%dch`; false when it is not a directive.
-  bool directive(char dch) {
-    std::int64_t v = 0;
-    switch (dch) {
-      case 'Y':
-        num(4, 9, y);
-        break;
-      case 'm':
-        num(2, 2, mo);
-        break;
-      case 'd':
-        num(2, 2, d);
-        break;
-      case 'j':
-        num(3, 3, v);
-        break;
-      case 'H':
-        num(2, 2, h);
-        break;
-      case 'M':
-        num(2, 2, mi);
-        break;
-      case 'S':
-        num(2, 2, se);
-        break;
-      case 'L':
-        num(3, 3, v);
-        ns = v * 1000000;
-        break;
-      case 'f':
-        num(6, 6, v);
-        ns = v * 1000;
-        break;
-      case 'N':
-        num(9, 9, ns);
-        break;
-      case 'a':
-        name(kDays, 7, true, wday);
-        break;
-      case 'A':
-        name(kDays, 7, false, wday);
-        break;
-      case 'b':
-        name(kMonths, 12, true, v);
-        mo = v + 1;
-        break;
-      case 'B':
-        name(kMonths, 12, false, v);
-        mo = v + 1;
-        break;
-      case 'u':
-        num(1, 1, v);
-        wday = v - 1;
-        break;
-      case 's':
-        epoch_seconds();
-        break;
-      case 'z':
-        zone();
-        break;
-      case 'Z':
-        lit("UTC");
-        break;
-      case 'F':
-        num(4, 9, y);
-        lit("-");
-        num(2, 2, mo);
-        lit("-");
-        num(2, 2, d);
-        break;
-      case 'T':
-        num(2, 2, h);
-        lit(":");
-        num(2, 2, mi);
-        lit(":");
-        num(2, 2, se);
-        break;
-      case '%':
-        lit("%");
-        break;
-      default:
-        return false;
-    }
-    return true;
-  }
   // The parsed time in ns, or nothing when the text did not match or names no valid time.
   void result(IntOpt& out) const {
     if (!ok || pos != text.size()) return;
@@ -312,6 +239,41 @@ struct TimeParser {
   }
 };
 
+// The directives of time.parse, one line each: what each reads into the parser's fields.
+struct ParseDirective {
+  char ch;
+  void (*read)(TimeParser&);
+};
+const ParseDirective kParseDirectives[] = {
+    {'Y', [](TimeParser& p) { p.num(4, 9, p.y); }},
+    {'m', [](TimeParser& p) { p.num(2, 2, p.mo); }},
+    {'d', [](TimeParser& p) { p.num(2, 2, p.d); }},
+    {'j', [](TimeParser& p) { p.num(3, 3, p.ignored); }},
+    {'H', [](TimeParser& p) { p.num(2, 2, p.h); }},
+    {'M', [](TimeParser& p) { p.num(2, 2, p.mi); }},
+    {'S', [](TimeParser& p) { p.num(2, 2, p.se); }},
+    {'L', [](TimeParser& p) { p.fraction(3, 1000000); }},
+    {'f', [](TimeParser& p) { p.fraction(6, 1000); }},
+    {'N', [](TimeParser& p) { p.fraction(9, 1); }},
+    {'a', [](TimeParser& p) { p.name(kDays, 7, true, p.wday); }},
+    {'A', [](TimeParser& p) { p.name(kDays, 7, false, p.wday); }},
+    {'b', [](TimeParser& p) { p.month_name(true); }},
+    {'B', [](TimeParser& p) { p.month_name(false); }},
+    {'u', [](TimeParser& p) { p.weekday_number(); }},
+    {'s', [](TimeParser& p) { p.epoch_seconds(); }},
+    {'z', [](TimeParser& p) { p.zone(); }},
+    {'Z', [](TimeParser& p) { p.lit("UTC"); }},
+    {'F', [](TimeParser& p) { p.triple(4, 9, p.y, "-", p.mo, p.d); }},
+    {'T', [](TimeParser& p) { p.triple(2, 2, p.h, ":", p.mi, p.se); }},
+    {'%', [](TimeParser& p) { p.lit("%"); }},
+};
+
+const ParseDirective* find_parse_directive(char ch) {
+  for (const ParseDirective& d : kParseDirectives)
+    if (d.ch == ch) return &d;
+  return nullptr;
+}
+
 }  // namespace
 
 int time_parse(Ctx& c, const sfn_loc& l, IntOpt& out, const sfn_str& s, const sfn_str& pattern) {
@@ -331,12 +293,9 @@ int time_parse(Ctx& c, const sfn_loc& l, IntOpt& out, const sfn_str& s, const sf
     }
     if (i + 1 >= p.size()) return bad_directive(c, l, 0);
     char dch = p[++i];
-    if (!tp.ok) {
-      if (std::string_view("YmdjHMSLfNaAbBuszZFT%").find(dch) == std::string_view::npos)
-        return bad_directive(c, l, dch);
-      continue;
-    }
-    if (!tp.directive(dch)) return bad_directive(c, l, dch);
+    const ParseDirective* directive = find_parse_directive(dch);
+    if (!directive) return bad_directive(c, l, dch);
+    if (tp.ok) directive->read(tp);
   }
   tp.result(out);
   return SFN_OK;

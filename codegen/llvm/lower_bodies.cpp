@@ -266,9 +266,9 @@ void BodyEmitter::for_collection(const Stmt& s) {
   TypeId lt = s.args[0].type;
   const bool map = s.kind == Stmt::Kind::ForMap;
   ir::Slot ks = L.slot(lt->elem), vs = map ? L.slot(lt->value) : ks;
-  const std::uint64_t value_offset = align_up(ks.size, vs.align);  // abi.h map entry layout
-  const std::uint64_t stride =
-      map ? align_up(value_offset + vs.size, std::max(ks.align, vs.align)) : L.stride(lt->elem);
+  const abi_layout::MapEntry layout = abi_layout::map_entry(ks, vs);
+  const std::uint64_t value_offset = layout.value_offset;
+  const std::uint64_t stride = map ? layout.size : L.stride(lt->elem);
   if (!refs_[s.var]) refs_[s.var] = entry_.CreateAlloca(L.ptr);
   llvm::Value* coll = addr(s.args[0]);
   llvm::Value* i = entry_.CreateAlloca(L.i64);

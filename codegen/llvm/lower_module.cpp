@@ -16,8 +16,6 @@ namespace sfn::codegen::llvm_backend {
 using check::TypeKind;
 using ir::kNone;
 
-std::uint64_t align_up(std::uint64_t n, std::uint64_t a) { return (n + a - 1) / a * a; }
-
 namespace {
 std::uint32_t abi_kind(TypeKind k) {
   switch (k) {
@@ -130,10 +128,7 @@ llvm::Type* ModuleLowering::scalar_type(TypeId t) {
   }
 }
 
-std::uint64_t ModuleLowering::stride(TypeId t) const {
-  ir::Slot s = slot(t);
-  return align_up(s.size, s.align);
-}
+std::uint64_t ModuleLowering::stride(TypeId t) const { return abi_layout::stride(slot(t)); }
 
 std::uint32_t ModuleLowering::field_offset(TypeId message, std::uint32_t field) const {
   return m_.messages[message->decl].fields[field].offset;

@@ -358,6 +358,58 @@ bool BodyEmitter::builtin_into(const Rvalue& r, llvm::Value* dst) {
   }
 }
 
+void BodyEmitter::list_insert(const Rvalue& r) {
+  TypeId rt_type = r.args[0].type;
+  llvm::Value* lst = addr(r.args[0]);
+  llvm::Value* i = scalar(r.args[1]);
+  llvm::Value* len = B.CreateLoad(L.i64, gep(lst, 8));
+  guard(B.CreateICmpUGT(i, len), [&] { rt("sfn_rt_raise_insert_index", L.i32, {ctx(), i, len, L.loc(r.loc)}); });
+  llvm::Value* tmp = temp(rt_type->elem);
+  copy(rt_type->elem, tmp, addr(r.args[2]));
+  llvm::Value* err = svc(SVC(list_insert), L.ptr, {L.tdesc(rt_type), lst, i, tmp});
+  guard(B.CreateIsNotNull(err), [&] {
+    destroy(rt_type->elem, tmp);
+    rt("sfn_rt_raise_text", L.i32, {ctx(), err, L.loc(r.loc)});
+  });
+}
+
+void BodyEmitter::list_remove_at(const Rvalue& r) {
+  llvm::Value* lst = addr(r.args[0]);
+  llvm::Value* i = scalar(r.args[1]);
+  llvm::Value* len = B.CreateLoad(L.i64, gep(lst, 8));
+  guard(B.CreateICmpUGE(i, len), [&] { rt("sfn_rt_raise_index", L.i32, {ctx(), i, len, L.loc(r.loc)}); });
+  check_error_text(svc(SVC(list_remove_at), L.ptr, {L.tdesc(r.args[0].type), lst, i}), r.loc);
+}
+
+void BodyEmitter::list_end_into(const Rvalue& r, llvm::Value* dst) {
+  TypeId rt_type = r.args[0].type;
+  llvm::Value* lst = addr(r.args[0]);
+  llvm::Value* len = B.CreateLoad(L.i64, gep(lst, 8));
+  auto* some = block("nonempty");
+  auto* done = block("first.done");
+  B.CreateCondBr(B.CreateICmpNE(len, llvm::ConstantInt::get(L.i64, 0)), some, done);
+  B.SetInsertPoint(some);
+  llvm::Value* index = r.method == Method::ListLast ? B.CreateSub(len, llvm::ConstantInt::get(L.i64, 1))
+                                                    : llvm::ConstantInt::get(L.i64, 0);
+  llvm::Value* data = B.CreateLoad(L.ptr, lst);
+  wrap(rt_type->elem, dst,
+       B.CreateInBoundsGEP(L.i8, data, B.CreateMul(index, llvm::ConstantInt::get(L.i64, L.stride(rt_type->elem)))));
+  B.CreateBr(done);
+  B.SetInsertPoint(done);
+}
+
+void BodyEmitter::map_get_into(const Rvalue& r, llvm::Value* dst) {
+  TypeId rt_type = r.args[0].type;
+  llvm::Value* found = svc(SVC(map_find), L.ptr, {L.tdesc(rt_type), addr(r.args[0]), addr(r.args[1])});
+  auto* some = block("found");
+  auto* done = block("get.done");
+  B.CreateCondBr(B.CreateIsNotNull(found), some, done);
+  B.SetInsertPoint(some);
+  wrap(rt_type->value, dst, found);
+  B.CreateBr(done);
+  B.SetInsertPoint(done);
+}
+
 bool BodyEmitter::method_into(const Rvalue& r, llvm::Value* dst) {
   TypeId rt_type = r.args[0].type;
   auto a = [&](std::size_t i) { return addr(r.args[i]); };
@@ -387,59 +439,22 @@ bool BodyEmitter::method_into(const Rvalue& r, llvm::Value* dst) {
     case Method::ListPop:
       svc(SVC(list_pop), L.void_ty, {td(), a(0), dst});
       return true;
-    case Method::ListInsert: {
-      llvm::Value* lst = a(0);
-      llvm::Value* i = scalar(r.args[1]);
-      llvm::Value* len = B.CreateLoad(L.i64, gep(lst, 8));
-      guard(B.CreateICmpUGT(i, len), [&] { rt("sfn_rt_raise_insert_index", L.i32, {ctx(), i, len, L.loc(r.loc)}); });
-      llvm::Value* tmp = temp(rt_type->elem);
-      copy(rt_type->elem, tmp, a(2));
-      llvm::Value* err = svc(SVC(list_insert), L.ptr, {td(), lst, i, tmp});
-      guard(B.CreateIsNotNull(err), [&] {
-        destroy(rt_type->elem, tmp);
-        rt("sfn_rt_raise_text", L.i32, {ctx(), err, L.loc(r.loc)});
-      });
+    case Method::ListInsert:
+      list_insert(r);
       return true;
-    }
-    case Method::ListRemoveAt: {
-      llvm::Value* lst = a(0);
-      llvm::Value* i = scalar(r.args[1]);
-      llvm::Value* len = B.CreateLoad(L.i64, gep(lst, 8));
-      guard(B.CreateICmpUGE(i, len), [&] { rt("sfn_rt_raise_index", L.i32, {ctx(), i, len, L.loc(r.loc)}); });
-      check_error_text(svc(SVC(list_remove_at), L.ptr, {td(), lst, i}), r.loc);
+    case Method::ListRemoveAt:
+      list_remove_at(r);
       return true;
-    }
     case Method::ListClear:
       svc(SVC(list_clear), L.void_ty, {td(), a(0)});
       return true;
     case Method::ListFirst:
-    case Method::ListLast: {
-      llvm::Value* lst = a(0);
-      llvm::Value* len = B.CreateLoad(L.i64, gep(lst, 8));
-      auto* some = block("nonempty");
-      auto* done = block("first.done");
-      B.CreateCondBr(B.CreateICmpNE(len, llvm::ConstantInt::get(L.i64, 0)), some, done);
-      B.SetInsertPoint(some);
-      llvm::Value* index = r.method == Method::ListLast ? B.CreateSub(len, llvm::ConstantInt::get(L.i64, 1))
-                                                        : llvm::ConstantInt::get(L.i64, 0);
-      llvm::Value* data = B.CreateLoad(L.ptr, lst);
-      wrap(rt_type->elem, dst,
-           B.CreateInBoundsGEP(L.i8, data, B.CreateMul(index, llvm::ConstantInt::get(L.i64, L.stride(rt_type->elem)))));
-      B.CreateBr(done);
-      B.SetInsertPoint(done);
+    case Method::ListLast:
+      list_end_into(r, dst);
       return true;
-    }
-    case Method::MapGet: {
-      llvm::Value* found = svc(SVC(map_find), L.ptr, {td(), a(0), a(1)});
-      auto* some = block("found");
-      auto* done = block("get.done");
-      B.CreateCondBr(B.CreateIsNotNull(found), some, done);
-      B.SetInsertPoint(some);
-      wrap(rt_type->value, dst, found);
-      B.CreateBr(done);
-      B.SetInsertPoint(done);
+    case Method::MapGet:
+      map_get_into(r, dst);
       return true;
-    }
     case Method::MapRemove:
       svc(SVC(map_remove), L.i32, {td(), a(0), a(1)});
       return true;

@@ -23,8 +23,6 @@ namespace sfn::codegen::llvm_backend {
 
 using ir::TypeId;
 
-std::uint64_t align_up(std::uint64_t n, std::uint64_t a);
-
 class ModuleLowering {
  public:
   ModuleLowering(const ir::Module& m, llvm::Module& out);
@@ -149,6 +147,11 @@ class BodyEmitter {
   llvm::Value* method_scalar(const ir::Rvalue& r);
   bool builtin_into(const ir::Rvalue& r, llvm::Value* dst);
   bool method_into(const ir::Rvalue& r, llvm::Value* dst);
+  // The methods method_into emits inline (bounds checks, optionals), one each.
+  void list_insert(const ir::Rvalue& r);
+  void list_remove_at(const ir::Rvalue& r);
+  void list_end_into(const ir::Rvalue& r, llvm::Value* dst);  // first() / last()
+  void map_get_into(const ir::Rvalue& r, llvm::Value* dst);
   void call_into(const ir::Rvalue& r, llvm::Value* dst);
   void format_into(const ir::Rvalue& r, llvm::Value* dst);
   void push(TypeId list, llvm::Value* lst, const ir::Operand& x);

@@ -2,51 +2,114 @@
 // (builtins.def; their signature checks are in builtins.cpp), addresses
 // `F(key)` (E0302 for a key of the wrong type) and the methods of string, list, map, time and
 // duration (§6 table; mutating methods only on places, E0204).
+#include <array>
+#include <cstdlib>
+
 #include "compiler/check/checker.h"
 
 namespace sfn::check {
 
 namespace {
 
+// The types in a method's signature, in terms of its receiver: `Elem` is a list's element type
+// or a map's key type, `Value` a map's value type.
+enum class Sig : std::uint8_t {
+  None,  // no parameter
+  Void,
+  Int,
+  Float,
+  Bool,
+  String,
+  Elem,
+  Value,
+  ListOfString,
+  ListOfElem,
+  ListOfValue,
+  OptionalElem,
+  OptionalValue,
+};
+
+// The methods of the built-in types (§6), one line each: receiver, name, method, result type,
+// parameter types.
 struct MethodEntry {
   TypeKind receiver;
   const char* name;
   Method method;
+  Sig result;
+  std::array<Sig, 2> params;
 };
 
 const MethodEntry kMethods[] = {
-    {TypeKind::String, "len", Method::StrLen},
-    {TypeKind::String, "contains", Method::StrContains},
-    {TypeKind::String, "starts_with", Method::StrStartsWith},
-    {TypeKind::String, "ends_with", Method::StrEndsWith},
-    {TypeKind::String, "split", Method::StrSplit},
-    {TypeKind::String, "trim", Method::StrTrim},
-    {TypeKind::String, "upper", Method::StrUpper},
-    {TypeKind::String, "lower", Method::StrLower},
-    {TypeKind::String, "replace", Method::StrReplace},
-    {TypeKind::String, "substring", Method::StrSubstring},
-    {TypeKind::List, "len", Method::ListLen},
-    {TypeKind::List, "push", Method::ListPush},
-    {TypeKind::List, "pop", Method::ListPop},
-    {TypeKind::List, "contains", Method::ListContains},
-    {TypeKind::List, "insert", Method::ListInsert},
-    {TypeKind::List, "remove_at", Method::ListRemoveAt},
-    {TypeKind::List, "clear", Method::ListClear},
-    {TypeKind::List, "is_empty", Method::ListIsEmpty},
-    {TypeKind::List, "first", Method::ListFirst},
-    {TypeKind::List, "last", Method::ListLast},
-    {TypeKind::Map, "len", Method::MapLen},
-    {TypeKind::Map, "get", Method::MapGet},
-    {TypeKind::Map, "contains", Method::MapContains},
-    {TypeKind::Map, "remove", Method::MapRemove},
-    {TypeKind::Map, "keys", Method::MapKeys},
-    {TypeKind::Map, "values", Method::MapValues},
-    {TypeKind::Map, "clear", Method::MapClear},
-    {TypeKind::Map, "is_empty", Method::MapIsEmpty},
-    {TypeKind::Time, "unix_millis", Method::TimeUnixMillis},
-    {TypeKind::Duration, "millis", Method::DurationMillis},
-    {TypeKind::Duration, "seconds", Method::DurationSeconds},
+    {TypeKind::String, "len", Method::StrLen, Sig::Int, {}},
+    {TypeKind::String, "contains", Method::StrContains, Sig::Bool, {Sig::String}},
+    {TypeKind::String, "starts_with", Method::StrStartsWith, Sig::Bool, {Sig::String}},
+    {TypeKind::String, "ends_with", Method::StrEndsWith, Sig::Bool, {Sig::String}},
+    {TypeKind::String, "split", Method::StrSplit, Sig::ListOfString, {Sig::String}},
+    {TypeKind::String, "trim", Method::StrTrim, Sig::String, {}},
+    {TypeKind::String, "upper", Method::StrUpper, Sig::String, {}},
+    {TypeKind::String, "lower", Method::StrLower, Sig::String, {}},
+    {TypeKind::String, "replace", Method::StrReplace, Sig::String, {Sig::String, Sig::String}},
+    {TypeKind::String, "substring", Method::StrSubstring, Sig::String, {Sig::Int, Sig::Int}},
+    {TypeKind::List, "len", Method::ListLen, Sig::Int, {}},
+    {TypeKind::List, "push", Method::ListPush, Sig::Void, {Sig::Elem}},
+    {TypeKind::List, "pop", Method::ListPop, Sig::OptionalElem, {}},
+    {TypeKind::List, "contains", Method::ListContains, Sig::Bool, {Sig::Elem}},
+    {TypeKind::List, "insert", Method::ListInsert, Sig::Void, {Sig::Int, Sig::Elem}},
+    {TypeKind::List, "remove_at", Method::ListRemoveAt, Sig::Elem, {Sig::Int}},
+    {TypeKind::List, "clear", Method::ListClear, Sig::Void, {}},
+    {TypeKind::List, "is_empty", Method::ListIsEmpty, Sig::Bool, {}},
+    {TypeKind::List, "first", Method::ListFirst, Sig::OptionalElem, {}},
+    {TypeKind::List, "last", Method::ListLast, Sig::OptionalElem, {}},
+    {TypeKind::Map, "len", Method::MapLen, Sig::Int, {}},
+    {TypeKind::Map, "get", Method::MapGet, Sig::OptionalValue, {Sig::Elem}},
+    {TypeKind::Map, "contains", Method::MapContains, Sig::Bool, {Sig::Elem}},
+    {TypeKind::Map, "remove", Method::MapRemove, Sig::OptionalValue, {Sig::Elem}},
+    {TypeKind::Map, "keys", Method::MapKeys, Sig::ListOfElem, {}},
+    {TypeKind::Map, "values", Method::MapValues, Sig::ListOfValue, {}},
+    {TypeKind::Map, "clear", Method::MapClear, Sig::Void, {}},
+    {TypeKind::Map, "is_empty", Method::MapIsEmpty, Sig::Bool, {}},
+    {TypeKind::Time, "unix_millis", Method::TimeUnixMillis, Sig::Int, {}},
+    {TypeKind::Duration, "millis", Method::DurationMillis, Sig::Int, {}},
+    {TypeKind::Duration, "seconds", Method::DurationSeconds, Sig::Float, {}},
 };
+
+const MethodEntry& method_entry(Method m) {
+  for (const auto& e : kMethods)
+    if (e.method == m) return e;
+  std::abort();  // every Method has its line in kMethods
+}
+
+// The type `s` stands for in a method of `recv`.
+TypeId sig_type(TypeTable& types, Sig s, TypeId recv) {
+  switch (s) {
+    case Sig::Int:
+      return types.int_type();
+    case Sig::Float:
+      return types.float_type();
+    case Sig::Bool:
+      return types.bool_type();
+    case Sig::String:
+      return types.string_type();
+    case Sig::Elem:
+      return recv->elem;
+    case Sig::Value:
+      return recv->value;
+    case Sig::ListOfString:
+      return types.list(types.string_type());
+    case Sig::ListOfElem:
+      return types.list(recv->elem);
+    case Sig::ListOfValue:
+      return types.list(recv->value);
+    case Sig::OptionalElem:
+      return types.optional(recv->elem);
+    case Sig::OptionalValue:
+      return types.optional(recv->value);
+    case Sig::None:
+    case Sig::Void:
+      break;
+  }
+  return types.void_type();
+}
 
 bool is_mutating_name(const std::string& name) {
   return name == "push" || name == "pop" || name == "insert" || name == "remove_at" || name == "clear" ||
@@ -284,103 +347,11 @@ TypeId Checker::check_method_call(const ast::Expr& e, const ast::Call& call, con
   if (is_mutating(*m)) {
     check_mutable_root(*fa.object, "call the mutating method `" + name + "` on");
   }
-  TypeId I = types_.int_type(), S = types_.string_type(), B = types_.bool_type();
-  TypeId V = types_.void_type();
-  TypeId elem = recv->elem, value = recv->value;
+  const MethodEntry& entry = method_entry(*m);
   std::vector<TypeId> params;
-  TypeId result = V;
-  switch (*m) {
-    case Method::StrLen:
-      result = I;
-      break;
-    case Method::StrContains:
-    case Method::StrStartsWith:
-    case Method::StrEndsWith:
-      params = {S};
-      result = B;
-      break;
-    case Method::StrSplit:
-      params = {S};
-      result = types_.list(S);
-      break;
-    case Method::StrTrim:
-    case Method::StrUpper:
-    case Method::StrLower:
-      result = S;
-      break;
-    case Method::StrReplace:
-      params = {S, S};
-      result = S;
-      break;
-    case Method::StrSubstring:
-      params = {I, I};
-      result = S;
-      break;
-    case Method::ListLen:
-      result = I;
-      break;
-    case Method::ListPush:
-      params = {elem};
-      break;
-    case Method::ListPop:
-      result = types_.optional(elem);
-      break;
-    case Method::ListContains:
-      params = {elem};
-      result = B;
-      break;
-    case Method::ListInsert:
-      params = {I, elem};
-      break;
-    case Method::ListRemoveAt:
-      params = {I};
-      result = elem;
-      break;
-    case Method::ListClear:
-      break;
-    case Method::ListIsEmpty:
-      result = B;
-      break;
-    case Method::ListFirst:
-    case Method::ListLast:
-      result = types_.optional(elem);
-      break;
-    case Method::MapLen:
-      result = I;
-      break;
-    case Method::MapGet:
-      params = {elem};
-      result = types_.optional(value);
-      break;
-    case Method::MapContains:
-      params = {elem};
-      result = B;
-      break;
-    case Method::MapRemove:
-      params = {elem};
-      result = types_.optional(value);
-      break;
-    case Method::MapKeys:
-      result = types_.list(elem);
-      break;
-    case Method::MapValues:
-      result = types_.list(value);
-      break;
-    case Method::MapClear:
-      break;
-    case Method::MapIsEmpty:
-      result = B;
-      break;
-    case Method::TimeUnixMillis:
-      result = I;
-      break;
-    case Method::DurationMillis:
-      result = I;
-      break;
-    case Method::DurationSeconds:
-      result = types_.float_type();
-      break;
-  }
+  for (Sig p : entry.params)
+    if (p != Sig::None) params.push_back(sig_type(types_, p, recv));
+  TypeId result = sig_type(types_, entry.result, recv);
   check_args(e, call, params, "`" + name + "`");
   return result;
 }

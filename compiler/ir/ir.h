@@ -20,6 +20,7 @@
 #include <string>
 #include <vector>
 
+#include "common/abi_layout.h"
 #include "compiler/check/checked_program.h"
 
 namespace sfn::ir {
@@ -276,10 +277,8 @@ struct Module {
   std::vector<TypeId> types;  // every value type used, containers after their parts
 };
 
-// ABI slot of a type (abi.h "Value layout").
-struct Slot {
-  std::uint32_t size = 0, align = 1;
-};
+// ABI slot of a type (abi.h "Value layout"; common/abi_layout.h computes it).
+using Slot = abi_layout::Slot;
 Slot slot_of(const Module& module, TypeId type);
 // True for types whose values own no heap memory (int, float, bool, time, duration, enum).
 bool is_trivial(TypeId type);

@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <cstring>
 
+#include "common/bits.h"
 #include "compiler/ir/lower_internal.h"
 
 namespace sfn::ir {
@@ -15,8 +16,6 @@ namespace sfn::ir {
 using check::TypeKind;
 
 namespace {
-
-std::uint32_t align_up(std::uint32_t n, std::uint32_t a) { return (n + a - 1) / a * a; }
 
 std::string basename(const std::string& path) {
   auto slash = path.find_last_of('/');
@@ -54,25 +53,22 @@ Slot slot_of(const Module& module, TypeId t) {
     case TypeKind::Float:
     case TypeKind::Time:
     case TypeKind::Duration:
-      return {8, 8};
+      return abi_layout::kWord;
     case TypeKind::Bool:
-      return {1, 1};
+      return abi_layout::kBool;
     case TypeKind::Enum:
-      return {4, 4};
+      return abi_layout::kEnum;
     case TypeKind::String:
     case TypeKind::Bytes:
     case TypeKind::Ref:
     case TypeKind::Timer:
-      return {16, 8};
+      return abi_layout::kString;
     case TypeKind::List:
     case TypeKind::Map:
-      return {24, 8};
-    case TypeKind::Optional: {
-      if (t->elem->kind == TypeKind::Message) return {8, 8};
-      Slot inner = slot_of(module, t->elem);
-      std::uint32_t off = align_up(1, inner.align);
-      return {align_up(off + inner.size, inner.align), inner.align};
-    }
+      return abi_layout::kCollection;
+    case TypeKind::Optional:
+      if (t->elem->kind == TypeKind::Message) return abi_layout::kMessagePointer;
+      return abi_layout::optional_slot(slot_of(module, t->elem));
     case TypeKind::Message: {
       const Message& m = module.messages[t->decl];
       return {m.size, m.align};
@@ -492,14 +488,14 @@ void lower_schema(Module& m, const check::CheckedProgram& p) {
           msg.has_nonzero_defaults = true;
         }
         Slot s = slot_of(m, f.type);
-        off = align_up(off, s.align);
+        off = bits::align_up(off, s.align);
         field.offset = off;
         off += s.size;
         align = std::max(align, s.align);
         msg.fields.push_back(std::move(field));
       }
       if (msg.fields.empty()) off = 1;  // C++ structs are never empty
-      msg.size = align_up(off, align);
+      msg.size = bits::align_up(off, align);
       msg.align = align;
       done[i] = true;
     }
@@ -543,10 +539,10 @@ namespace {
 // The package, version hash (FNV-1a over every file's text without its tests, decision 140),
 // root file and its directory.
 void lower_identity(Module& m, const check::CheckedProgram& p, const source::SourceManager& sources) {
-  std::uint64_t h = 0xcbf29ce484222325ull;
+  std::uint64_t h = bits::kFnvOffset;
   for (const auto& f : p.ast->files) {
-    for (unsigned char ch : program_text(f, sources.file(f.file).text())) h = (h ^ ch) * 0x100000001b3ull;
-    h = (h ^ 0xff) * 0x100000001b3ull;
+    h = bits::fnv1a(program_text(f, sources.file(f.file).text()), h);
+    h = bits::fnv1a_byte(h, 0xff);
   }
   char hex[17];
   std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(h));

@@ -106,26 +106,74 @@ T* exactly(C* ctx) {
   return typeid(*ctx) == typeid(T) ? static_cast<T*>(ctx) : nullptr;
 }
 
+namespace {
+// The binary operators, by their token: a table, not a switch.
+struct BinaryToken {
+  std::size_t token;
+  ast::BinaryOp op;
+};
+const BinaryToken kBinaryTokens[] = {
+    {SfnLexer::QQ, ast::BinaryOp::Coalesce}, {SfnLexer::OROR, ast::BinaryOp::Or},
+    {SfnLexer::ANDAND, ast::BinaryOp::And},  {SfnLexer::EQEQ, ast::BinaryOp::Eq},
+    {SfnLexer::NEQ, ast::BinaryOp::Ne},      {SfnLexer::LT, ast::BinaryOp::Lt},
+    {SfnLexer::LE, ast::BinaryOp::Le},       {SfnLexer::GT, ast::BinaryOp::Gt},
+    {SfnLexer::GE, ast::BinaryOp::Ge},       {SfnLexer::PLUS, ast::BinaryOp::Add},
+    {SfnLexer::MINUS, ast::BinaryOp::Sub},   {SfnLexer::STAR, ast::BinaryOp::Mul},
+    {SfnLexer::SLASH, ast::BinaryOp::Div},   {SfnLexer::PERCENT, ast::BinaryOp::Rem},
+};
+}  // namespace
+
+ast::ExprPtr Builder::build_field(SfnParser::FieldExprContext* f, const source::Span& whole) {
+  ast::ExprPtr object = build_expr(f->expr(), f);
+  auto* name = f->anyName();
+  if (name == nullptr || name->getStart() == nullptr || name->exception != nullptr ||
+      name->getStart()->getType() == Token::EOF || (name->IDENT() == nullptr && name->keyword() == nullptr)) {
+    return error_expr(whole);
+  }
+  Token* tok = name->getStart();
+  if (name->IDENT() != nullptr) {
+    ast::Ident field = ident(name->IDENT(), whole);
+    if (field.name.empty()) return error_expr(whole);
+    return make(whole, ast::FieldAccess{std::move(object), std::move(field)});
+  }
+  return make(whole, ast::FieldAccess{std::move(object), ast::Ident{text(tok), span(tok)}});
+}
+
+ast::ExprPtr Builder::build_unary(SfnParser::UnaryExprContext* u, const source::Span& whole) {
+  const bool neg = u->op != nullptr && u->op->getType() == SfnLexer::MINUS;
+  // `-9223372036854775808` is the one literal whose magnitude exceeds INT64_MAX.
+  if (neg) {
+    if (auto* pe = exactly<SfnParser::PrimaryExprContext>(u->expr())) {
+      if (auto* lit = exactly<SfnParser::IntLitContext>(pe->primary())) {
+        std::uint64_t magnitude = 0;
+        if (lit->getStart() != nullptr && parse_magnitude(text(lit->getStart()), magnitude) &&
+            magnitude == (std::uint64_t{1} << 63)) {
+          return make(whole, ast::IntLit{std::numeric_limits<std::int64_t>::min(), false});
+        }
+      }
+    }
+  }
+  ast::Unary unary{neg ? ast::UnaryOp::Neg : ast::UnaryOp::Not, build_expr(u->expr(), u)};
+  return make(whole, std::move(unary));
+}
+
+ast::ExprPtr Builder::build_binary(SfnParser::BinaryExprContext* b, const source::Span& whole) {
+  if (b->op == nullptr) return error_expr(whole);
+  const BinaryToken* found = nullptr;
+  for (const BinaryToken& t : kBinaryTokens)
+    if (t.token == b->op->getType()) found = &t;
+  if (found == nullptr) return error_expr(whole);
+  ast::ExprPtr lhs = build_expr(b->expr(0), b);
+  ast::ExprPtr rhs = build_expr(b->expr(1), b);
+  return make(whole, ast::Binary{found->op, std::move(lhs), std::move(rhs), span(b->op)});
+}
+
 ast::ExprPtr Builder::build_expr_inner(SfnParser::ExprContext* ctx) {
   const source::Span whole = span(ctx);
   if (auto* p = exactly<SfnParser::PrimaryExprContext>(ctx)) {
     return build_primary(p->primary());
   }
-  if (auto* f = exactly<SfnParser::FieldExprContext>(ctx)) {
-    ast::ExprPtr object = build_expr(f->expr(), f);
-    auto* name = f->anyName();
-    if (name == nullptr || name->getStart() == nullptr || name->exception != nullptr ||
-        name->getStart()->getType() == Token::EOF || (name->IDENT() == nullptr && name->keyword() == nullptr)) {
-      return error_expr(whole);
-    }
-    Token* tok = name->getStart();
-    if (name->IDENT() != nullptr) {
-      ast::Ident field = ident(name->IDENT(), whole);
-      if (field.name.empty()) return error_expr(whole);
-      return make(whole, ast::FieldAccess{std::move(object), std::move(field)});
-    }
-    return make(whole, ast::FieldAccess{std::move(object), ast::Ident{text(tok), span(tok)}});
-  }
+  if (auto* f = exactly<SfnParser::FieldExprContext>(ctx)) return build_field(f, whole);
   if (auto* i = exactly<SfnParser::IndexExprContext>(ctx)) {
     ast::ExprPtr object = build_expr(i->expr(0), i);
     ast::ExprPtr index = build_expr(i->expr(1), i);
@@ -142,76 +190,8 @@ ast::ExprPtr Builder::build_expr_inner(SfnParser::ExprContext* ctx) {
   if (auto* u = exactly<SfnParser::UnwrapExprContext>(ctx)) {
     return make(whole, ast::Unwrap{build_expr(u->expr(), u)});
   }
-  if (auto* u = exactly<SfnParser::UnaryExprContext>(ctx)) {
-    const bool neg = u->op != nullptr && u->op->getType() == SfnLexer::MINUS;
-    // `-9223372036854775808` is the one literal whose magnitude exceeds INT64_MAX.
-    if (neg) {
-      if (auto* pe = exactly<SfnParser::PrimaryExprContext>(u->expr())) {
-        if (auto* lit = exactly<SfnParser::IntLitContext>(pe->primary())) {
-          std::uint64_t magnitude = 0;
-          if (lit->getStart() != nullptr && parse_magnitude(text(lit->getStart()), magnitude) &&
-              magnitude == (std::uint64_t{1} << 63)) {
-            return make(whole, ast::IntLit{std::numeric_limits<std::int64_t>::min(), false});
-          }
-        }
-      }
-    }
-    ast::Unary unary{neg ? ast::UnaryOp::Neg : ast::UnaryOp::Not, build_expr(u->expr(), u)};
-    return make(whole, std::move(unary));
-  }
-  if (auto* b = exactly<SfnParser::BinaryExprContext>(ctx)) {
-    if (b->op == nullptr) return error_expr(whole);
-    ast::BinaryOp op = ast::BinaryOp::Add;
-    switch (b->op->getType()) {
-      case SfnLexer::QQ:
-        op = ast::BinaryOp::Coalesce;
-        break;
-      case SfnLexer::OROR:
-        op = ast::BinaryOp::Or;
-        break;
-      case SfnLexer::ANDAND:
-        op = ast::BinaryOp::And;
-        break;
-      case SfnLexer::EQEQ:
-        op = ast::BinaryOp::Eq;
-        break;
-      case SfnLexer::NEQ:
-        op = ast::BinaryOp::Ne;
-        break;
-      case SfnLexer::LT:
-        op = ast::BinaryOp::Lt;
-        break;
-      case SfnLexer::LE:
-        op = ast::BinaryOp::Le;
-        break;
-      case SfnLexer::GT:
-        op = ast::BinaryOp::Gt;
-        break;
-      case SfnLexer::GE:
-        op = ast::BinaryOp::Ge;
-        break;
-      case SfnLexer::PLUS:
-        op = ast::BinaryOp::Add;
-        break;
-      case SfnLexer::MINUS:
-        op = ast::BinaryOp::Sub;
-        break;
-      case SfnLexer::STAR:
-        op = ast::BinaryOp::Mul;
-        break;
-      case SfnLexer::SLASH:
-        op = ast::BinaryOp::Div;
-        break;
-      case SfnLexer::PERCENT:
-        op = ast::BinaryOp::Rem;
-        break;
-      default:
-        return error_expr(whole);
-    }
-    ast::ExprPtr lhs = build_expr(b->expr(0), b);
-    ast::ExprPtr rhs = build_expr(b->expr(1), b);
-    return make(whole, ast::Binary{op, std::move(lhs), std::move(rhs), span(b->op)});
-  }
+  if (auto* u = exactly<SfnParser::UnaryExprContext>(ctx)) return build_unary(u, whole);
+  if (auto* b = exactly<SfnParser::BinaryExprContext>(ctx)) return build_binary(b, whole);
   return error_expr(whole);
 }
 

@@ -216,6 +216,10 @@ class Builder {
 
  private:
   ast::ExprPtr build_expr_inner(SfnParser::ExprContext* ctx);
+  // The operator expressions build_expr_inner dispatches to, one per labelled alternative.
+  ast::ExprPtr build_field(SfnParser::FieldExprContext* f, const source::Span& whole);
+  ast::ExprPtr build_unary(SfnParser::UnaryExprContext* u, const source::Span& whole);
+  ast::ExprPtr build_binary(SfnParser::BinaryExprContext* b, const source::Span& whole);
   ast::ExprPtr build_primary(SfnParser::PrimaryContext* ctx);
   ast::ExprPtr build_int(antlr4::Token* tok, bool negated, const source::Span& span);
   ast::ExprPtr build_float(antlr4::Token* tok, const source::Span& span);

@@ -100,55 +100,46 @@ Status decode_map_key(const sfn_type* kt, const std::string& key, void* slot, co
   }
 }
 
-// Decodes a value of type `t` inside a value `depth` levels deep; a message, list, map or
-// optional opens level depth + 1 (common/limits.h).
-Status decode_value(const sfn_type* t, const json& j, void* slot, const std::string& path, int depth) {
-  if (opens_level(t) && depth >= kMaxValueDepth)
-    return Error(ErrorCode::invalid_argument, where(path) + ": " + nesting_too_deep());
+// One decoder per kind of value (decode_value dispatches): each reads `j` into `slot`.
+Status decode_int(const json& j, void* slot, const std::string& path) {
+  int64_t v;
+  if (j.is_number_integer() && !j.is_number_unsigned())
+    v = j.get<int64_t>();
+  else if (j.is_number_unsigned()) {
+    uint64_t u = j.get<uint64_t>();
+    if (u > static_cast<uint64_t>(INT64_MAX))
+      return Error(ErrorCode::invalid_argument, where(path) + ": integer out of range");
+    v = static_cast<int64_t>(u);
+  } else if (j.is_string()) {
+    if (!parse_int_text(j.get_ref<const std::string&>(), &v))
+      return Error(ErrorCode::invalid_argument,
+                   where(path) + ": expected an integer, found \"" + j.get<std::string>() + "\"");
+  } else {
+    return type_error(path, "an integer", j);
+  }
+  *static_cast<int64_t*>(slot) = v;
+  return ok_status();
+}
+
+Status decode_float(const json& j, void* slot, const std::string& path) {
+  double v;
+  if (j.is_number())
+    v = j.get<double>();
+  else if (j.is_string() && j == "NaN")
+    v = std::nan("");
+  else if (j.is_string() && j == "Infinity")
+    v = HUGE_VAL;
+  else if (j.is_string() && j == "-Infinity")
+    v = -HUGE_VAL;
+  else
+    return type_error(path, "a number", j);
+  *static_cast<double*>(slot) = v;
+  return ok_status();
+}
+
+// The kinds written as a JSON string: string, timer, ref, bytes (base64), time and duration.
+Status decode_text(const sfn_type* t, const json& j, void* slot, const std::string& path) {
   switch (t->kind) {
-    case SFN_INT: {
-      int64_t v;
-      if (j.is_number_integer() && !j.is_number_unsigned())
-        v = j.get<int64_t>();
-      else if (j.is_number_unsigned()) {
-        uint64_t u = j.get<uint64_t>();
-        if (u > static_cast<uint64_t>(INT64_MAX))
-          return Error(ErrorCode::invalid_argument, where(path) + ": integer out of range");
-        v = static_cast<int64_t>(u);
-      } else if (j.is_string()) {
-        if (!parse_int_text(j.get_ref<const std::string&>(), &v))
-          return Error(ErrorCode::invalid_argument,
-                       where(path) + ": expected an integer, found \"" + j.get<std::string>() + "\"");
-      } else {
-        return type_error(path, "an integer", j);
-      }
-      *static_cast<int64_t*>(slot) = v;
-      return ok_status();
-    }
-    case SFN_FLOAT: {
-      double v;
-      if (j.is_number())
-        v = j.get<double>();
-      else if (j.is_string() && j == "NaN")
-        v = std::nan("");
-      else if (j.is_string() && j == "Infinity")
-        v = HUGE_VAL;
-      else if (j.is_string() && j == "-Infinity")
-        v = -HUGE_VAL;
-      else
-        return type_error(path, "a number", j);
-      *static_cast<double*>(slot) = v;
-      return ok_status();
-    }
-    case SFN_BOOL:
-      if (!j.is_boolean()) return type_error(path, "true or false", j);
-      *static_cast<uint8_t*>(slot) = j.get<bool>() ? 1 : 0;
-      return ok_status();
-    case SFN_STRING:
-    case SFN_TIMER:
-      if (!j.is_string()) return type_error(path, "a string", j);
-      str_set(static_cast<sfn_str*>(slot), j.get_ref<const std::string&>());
-      return ok_status();
     case SFN_REF: {
       if (!j.is_string()) return type_error(path, "an address string \"pkg/Type/key\"", j);
       const std::string& s = j.get_ref<const std::string&>();
@@ -164,68 +155,105 @@ Status decode_value(const sfn_type* t, const json& j, void* slot, const std::str
       str_set(static_cast<sfn_str*>(slot), raw);
       return ok_status();
     }
-    case SFN_TIME: {
+    case SFN_TIME:
       if (!j.is_string() || !parse_time(j.get_ref<const std::string&>(), static_cast<int64_t*>(slot)))
         return Error(ErrorCode::invalid_argument,
                      where(path) + ": expected an RFC 3339 time like \"2026-11-23T19:30:00Z\"");
       return ok_status();
-    }
-    case SFN_DURATION: {
+    case SFN_DURATION:
       if (!j.is_string() || !parse_duration(j.get_ref<const std::string&>(), static_cast<int64_t*>(slot)))
         return Error(ErrorCode::invalid_argument,
                      where(path) + ": expected a duration like \"1h30m\", \"1.5s\" or \"250ms\"");
       return ok_status();
-    }
-    case SFN_ENUM: {
-      const sfn_enum_desc* e = t->enumeration;
-      if (!j.is_string()) return type_error(path, (std::string("a value name of enum ") + e->name).c_str(), j);
-      const std::string& s = j.get_ref<const std::string&>();
-      for (uint32_t i = 0; i < e->value_count; ++i) {
-        if (s == e->values[i]) {
-          *static_cast<int32_t*>(slot) = static_cast<int32_t>(i);
-          return ok_status();
-        }
-      }
-      return Error(ErrorCode::invalid_argument, where(path) + ": `" + s + "` is not a value of enum " + e->name);
-    }
-    case SFN_LIST: {
-      if (!j.is_array()) return type_error(path, "an array", j);
-      auto* l = static_cast<sfn_list*>(slot);
-      size_t i = 0;
-      for (const json& e : j) {
-        void* p = list_emplace_back(t->elem, l);
-        Status s = decode_value(t->elem, e, p, path + "[" + std::to_string(i++) + "]", depth + 1);
-        if (!s) return s;
-      }
+    default:  // string, timer
+      if (!j.is_string()) return type_error(path, "a string", j);
+      str_set(static_cast<sfn_str*>(slot), j.get_ref<const std::string&>());
+      return ok_status();
+  }
+}
+
+Status decode_enum(const sfn_enum_desc* e, const json& j, void* slot, const std::string& path) {
+  if (!j.is_string()) return type_error(path, (std::string("a value name of enum ") + e->name).c_str(), j);
+  const std::string& s = j.get_ref<const std::string&>();
+  for (uint32_t i = 0; i < e->value_count; ++i) {
+    if (s == e->values[i]) {
+      *static_cast<int32_t*>(slot) = static_cast<int32_t>(i);
       return ok_status();
     }
-    case SFN_MAP: {
-      if (!j.is_object()) return type_error(path, "an object", j);
-      auto* m = static_cast<sfn_map*>(slot);
-      alignas(16) unsigned char key[32];
-      for (auto it = j.begin(); it != j.end(); ++it) {
-        value_init(t->key, key);
-        Status s = decode_map_key(t->key, it.key(), key, path);
-        if (s) {
-          void* v = map_slot(t, m, key);
-          s = decode_value(t->elem, it.value(), v, path + "[" + it.key() + "]", depth + 1);
-        }
-        value_destroy(t->key, key);
-        if (!s) return s;
-      }
+  }
+  return Error(ErrorCode::invalid_argument, where(path) + ": `" + s + "` is not a value of enum " + e->name);
+}
+
+Status decode_list(const sfn_type* t, const json& j, void* slot, const std::string& path, int depth) {
+  if (!j.is_array()) return type_error(path, "an array", j);
+  auto* l = static_cast<sfn_list*>(slot);
+  size_t i = 0;
+  for (const json& e : j) {
+    void* p = list_emplace_back(t->elem, l);
+    Status s = decode_value(t->elem, e, p, path + "[" + std::to_string(i++) + "]", depth + 1);
+    if (!s) return s;
+  }
+  return ok_status();
+}
+
+Status decode_map(const sfn_type* t, const json& j, void* slot, const std::string& path, int depth) {
+  if (!j.is_object()) return type_error(path, "an object", j);
+  auto* m = static_cast<sfn_map*>(slot);
+  alignas(16) unsigned char key[32];
+  for (auto it = j.begin(); it != j.end(); ++it) {
+    value_init(t->key, key);
+    Status s = decode_map_key(t->key, it.key(), key, path);
+    if (s) {
+      void* v = map_slot(t, m, key);
+      s = decode_value(t->elem, it.value(), v, path + "[" + it.key() + "]", depth + 1);
+    }
+    value_destroy(t->key, key);
+    if (!s) return s;
+  }
+  return ok_status();
+}
+
+Status decode_optional(const sfn_type* t, const json& j, void* slot, const std::string& path, int depth) {
+  value_destroy(t, slot);
+  if (j.is_null()) return ok_status();
+  if (t->elem->kind == SFN_MESSAGE) {
+    void* m = message_new(t->elem->message);
+    *static_cast<void**>(slot) = m;
+    return decode_fields(t->elem->message, j, m, path, depth + 2);  // the optional and its message
+  }
+  *static_cast<uint8_t*>(slot) = 1;
+  return decode_value(t->elem, j, static_cast<char*>(slot) + optional_value_offset(t->elem), path, depth + 1);
+}
+
+// Decodes a value of type `t` inside a value `depth` levels deep; a message, list, map or
+// optional opens level depth + 1 (common/limits.h).
+Status decode_value(const sfn_type* t, const json& j, void* slot, const std::string& path, int depth) {
+  if (opens_level(t) && depth >= kMaxValueDepth)
+    return Error(ErrorCode::invalid_argument, where(path) + ": " + nesting_too_deep());
+  switch (t->kind) {
+    case SFN_INT:
+      return decode_int(j, slot, path);
+    case SFN_FLOAT:
+      return decode_float(j, slot, path);
+    case SFN_BOOL:
+      if (!j.is_boolean()) return type_error(path, "true or false", j);
+      *static_cast<uint8_t*>(slot) = j.get<bool>() ? 1 : 0;
       return ok_status();
-    }
-    case SFN_OPTIONAL: {
-      value_destroy(t, slot);
-      if (j.is_null()) return ok_status();
-      if (t->elem->kind == SFN_MESSAGE) {
-        void* m = message_new(t->elem->message);
-        *static_cast<void**>(slot) = m;
-        return decode_fields(t->elem->message, j, m, path, depth + 2);  // the optional and its message
-      }
-      *static_cast<uint8_t*>(slot) = 1;
-      return decode_value(t->elem, j, static_cast<char*>(slot) + optional_value_offset(t->elem), path, depth + 1);
-    }
+    case SFN_STRING:
+    case SFN_TIMER:
+    case SFN_REF:
+    case SFN_BYTES:
+    case SFN_TIME:
+    case SFN_DURATION:
+      return decode_text(t, j, slot, path);
+    case SFN_ENUM:
+      return decode_enum(t->enumeration, j, slot, path);
+    case SFN_LIST:
+      return decode_list(t, j, slot, path, depth);
+    case SFN_MAP:
+      return decode_map(t, j, slot, path, depth);
+    case SFN_OPTIONAL:
+      return decode_optional(t, j, slot, path, depth);
     case SFN_MESSAGE:
       return decode_fields(t->message, j, slot, path, depth + 1);
     default:
@@ -233,20 +261,68 @@ Status decode_value(const sfn_type* t, const json& j, void* slot, const std::str
   }
 }
 
+// One encoder per kind of value that is not a plain JSON scalar (append_json_value dispatches).
+void append_json_float(std::string& out, double x) {
+  if (std::isnan(x))
+    out += "\"NaN\"";
+  else if (std::isinf(x))
+    out += x < 0 ? "\"-Infinity\"" : "\"Infinity\"";
+  else
+    append_float(out, x);
+}
+
+void append_json_enum(std::string& out, const sfn_enum_desc* e, int32_t i) {
+  if (i >= 0 && static_cast<uint32_t>(i) < e->value_count)
+    append_json_string(out, e->values[i]);
+  else
+    out += std::to_string(i);
+}
+
+void append_json_list(std::string& out, const sfn_type* t, const sfn_list* l) {
+  uint32_t stride = list_stride(t->elem);
+  out.push_back('[');
+  for (uint64_t i = 0; i < l->len; ++i) {
+    if (i) out.push_back(',');
+    append_json_value(out, t->elem, static_cast<const char*>(l->data) + i * stride);
+  }
+  out.push_back(']');
+}
+
+void append_json_map(std::string& out, const sfn_type* t, const sfn_map* m) {
+  MapEntryLayout el = map_entry_layout(t->key, t->elem);
+  out.push_back('{');
+  for (uint64_t i = 0; i < m->len; ++i) {
+    if (i) out.push_back(',');
+    const char* e = static_cast<const char*>(m->data) + i * el.size;
+    append_map_key(out, t->key, e);
+    out.push_back(':');
+    append_json_value(out, t->elem, e + el.value_offset);
+  }
+  out.push_back('}');
+}
+
+void append_json_optional(std::string& out, const sfn_type* t, const void* v) {
+  if (t->elem->kind == SFN_MESSAGE) {
+    const void* p = *static_cast<void* const*>(v);
+    if (p)
+      encode_json(t->elem->message, p, out);
+    else
+      out += "null";
+    return;
+  }
+  if (*static_cast<const uint8_t*>(v))
+    append_json_value(out, t->elem, static_cast<const char*>(v) + optional_value_offset(t->elem));
+  else
+    out += "null";
+}
+
 }  // namespace
 
 void append_json_value(std::string& out, const sfn_type* t, const void* v) {
   switch (t->kind) {
-    case SFN_FLOAT: {
-      double x = *static_cast<const double*>(v);
-      if (std::isnan(x))
-        out += "\"NaN\"";
-      else if (std::isinf(x))
-        out += x < 0 ? "\"-Infinity\"" : "\"Infinity\"";
-      else
-        append_float(out, x);
+    case SFN_FLOAT:
+      append_json_float(out, *static_cast<const double*>(v));
       return;
-    }
     case SFN_STRING:
     case SFN_REF:
     case SFN_TIMER:
@@ -265,52 +341,17 @@ void append_json_value(std::string& out, const sfn_type* t, const void* v) {
       append_json_string(out, s);
       return;
     }
-    case SFN_ENUM: {
-      int32_t i = *static_cast<const int32_t*>(v);
-      if (i >= 0 && static_cast<uint32_t>(i) < t->enumeration->value_count)
-        append_json_string(out, t->enumeration->values[i]);
-      else
-        out += std::to_string(i);
+    case SFN_ENUM:
+      append_json_enum(out, t->enumeration, *static_cast<const int32_t*>(v));
       return;
-    }
-    case SFN_LIST: {
-      const auto* l = static_cast<const sfn_list*>(v);
-      uint32_t stride = list_stride(t->elem);
-      out.push_back('[');
-      for (uint64_t i = 0; i < l->len; ++i) {
-        if (i) out.push_back(',');
-        append_json_value(out, t->elem, static_cast<const char*>(l->data) + i * stride);
-      }
-      out.push_back(']');
+    case SFN_LIST:
+      append_json_list(out, t, static_cast<const sfn_list*>(v));
       return;
-    }
-    case SFN_MAP: {
-      const auto* m = static_cast<const sfn_map*>(v);
-      MapEntryLayout el = map_entry_layout(t->key, t->elem);
-      out.push_back('{');
-      for (uint64_t i = 0; i < m->len; ++i) {
-        if (i) out.push_back(',');
-        const char* e = static_cast<const char*>(m->data) + i * el.size;
-        append_map_key(out, t->key, e);
-        out.push_back(':');
-        append_json_value(out, t->elem, e + el.value_offset);
-      }
-      out.push_back('}');
+    case SFN_MAP:
+      append_json_map(out, t, static_cast<const sfn_map*>(v));
       return;
-    }
     case SFN_OPTIONAL:
-      if (t->elem->kind == SFN_MESSAGE) {
-        const void* p = *static_cast<void* const*>(v);
-        if (p)
-          encode_json(t->elem->message, p, out);
-        else
-          out += "null";
-        return;
-      }
-      if (*static_cast<const uint8_t*>(v))
-        append_json_value(out, t->elem, static_cast<const char*>(v) + optional_value_offset(t->elem));
-      else
-        out += "null";
+      append_json_optional(out, t, v);
       return;
     case SFN_MESSAGE:
       encode_json(t->message, v, out);

@@ -8,6 +8,7 @@
 #include <google/protobuf/io/zero_copy_stream_impl_lite.h>
 #include <google/protobuf/wire_format_lite.h>
 
+#include "common/bits.h"
 #include "runtime/core/codec.h"
 #include "runtime/core/text.h"
 #include "runtime/core/value.h"
@@ -98,6 +99,61 @@ bool scalar_is_zero(const sfn_type* t, const void* v) {
   }
 }
 
+// One encoder per kind of composite field (encode_field dispatches).
+void encode_list_field(CodedOutputStream& os, uint32_t num, const sfn_type* t, const sfn_list* l) {
+  if (l->len == 0) return;
+  uint32_t stride = list_stride(t->elem);
+  const char* data = static_cast<const char*>(l->data);
+  if (is_packable(t->elem)) {
+    std::string body;
+    {
+      StringOutputStream sos(&body);
+      CodedOutputStream inner(&sos);
+      for (uint64_t i = 0; i < l->len; ++i) write_scalar(inner, t->elem, data + i * stride);
+    }
+    write_len(os, num, body);
+    return;
+  }
+  for (uint64_t i = 0; i < l->len; ++i) {
+    if (needs_wrapper(t->elem))
+      write_len(os, num, wrapped(t->elem, data + i * stride));
+    else
+      encode_field(os, num, t->elem, data + i * stride, true);
+  }
+}
+
+void encode_map_field(CodedOutputStream& os, uint32_t num, const sfn_type* t, const sfn_map* m) {
+  MapEntryLayout el = map_entry_layout(t->key, t->elem);
+  for (uint64_t i = 0; i < m->len; ++i) {
+    const char* e = static_cast<const char*>(m->data) + i * el.size;
+    std::string body;
+    {
+      StringOutputStream sos(&body);
+      CodedOutputStream inner(&sos);
+      encode_field(inner, 1, t->key, e, true);
+      if (needs_wrapper(t->elem))
+        write_len(inner, 2, wrapped(t->elem, e + el.value_offset));
+      else
+        encode_field(inner, 2, t->elem, e + el.value_offset, true);
+    }
+    write_len(os, num, body);
+  }
+}
+
+void encode_optional_field(CodedOutputStream& os, uint32_t num, const sfn_type* t, const void* v) {
+  if (t->elem->kind == SFN_MESSAGE) {
+    const void* p = *static_cast<void* const*>(v);
+    if (p) encode_field(os, num, t->elem, p, true);
+    return;
+  }
+  if (!*static_cast<const uint8_t*>(v)) return;
+  const void* inner = static_cast<const char*>(v) + optional_value_offset(t->elem);
+  if (needs_wrapper(t->elem))
+    write_len(os, num, wrapped(t->elem, inner));
+  else
+    encode_field(os, num, t->elem, inner, true);
+}
+
 void encode_field(CodedOutputStream& os, uint32_t num, const sfn_type* t, const void* v, bool presence) {
   switch (t->kind) {
     case SFN_INT:
@@ -121,62 +177,15 @@ void encode_field(CodedOutputStream& os, uint32_t num, const sfn_type* t, const 
       os.WriteRaw(s.data(), static_cast<int>(s.size()));
       return;
     }
-    case SFN_LIST: {
-      const auto* l = static_cast<const sfn_list*>(v);
-      if (l->len == 0) return;
-      uint32_t stride = list_stride(t->elem);
-      const char* data = static_cast<const char*>(l->data);
-      if (is_packable(t->elem)) {
-        std::string body;
-        {
-          StringOutputStream sos(&body);
-          CodedOutputStream inner(&sos);
-          for (uint64_t i = 0; i < l->len; ++i) write_scalar(inner, t->elem, data + i * stride);
-        }
-        write_len(os, num, body);
-        return;
-      }
-      for (uint64_t i = 0; i < l->len; ++i) {
-        if (needs_wrapper(t->elem))
-          write_len(os, num, wrapped(t->elem, data + i * stride));
-        else
-          encode_field(os, num, t->elem, data + i * stride, true);
-      }
+    case SFN_LIST:
+      encode_list_field(os, num, t, static_cast<const sfn_list*>(v));
       return;
-    }
-    case SFN_MAP: {
-      const auto* m = static_cast<const sfn_map*>(v);
-      MapEntryLayout el = map_entry_layout(t->key, t->elem);
-      for (uint64_t i = 0; i < m->len; ++i) {
-        const char* e = static_cast<const char*>(m->data) + i * el.size;
-        std::string body;
-        {
-          StringOutputStream sos(&body);
-          CodedOutputStream inner(&sos);
-          encode_field(inner, 1, t->key, e, true);
-          if (needs_wrapper(t->elem))
-            write_len(inner, 2, wrapped(t->elem, e + el.value_offset));
-          else
-            encode_field(inner, 2, t->elem, e + el.value_offset, true);
-        }
-        write_len(os, num, body);
-      }
+    case SFN_MAP:
+      encode_map_field(os, num, t, static_cast<const sfn_map*>(v));
       return;
-    }
-    case SFN_OPTIONAL: {
-      if (t->elem->kind == SFN_MESSAGE) {
-        const void* p = *static_cast<void* const*>(v);
-        if (p) encode_field(os, num, t->elem, p, true);
-        return;
-      }
-      if (!*static_cast<const uint8_t*>(v)) return;
-      const void* inner = static_cast<const char*>(v) + optional_value_offset(t->elem);
-      if (needs_wrapper(t->elem))
-        write_len(os, num, wrapped(t->elem, inner));
-      else
-        encode_field(os, num, t->elem, inner, true);
+    case SFN_OPTIONAL:
+      encode_optional_field(os, num, t, v);
       return;
-    }
     case SFN_MESSAGE: {
       std::string body;
       encode_proto(t->message, v, body);
@@ -277,6 +286,101 @@ struct Decoder {
     return true;
   }
 
+  // One reader per kind of field (read_field dispatches).
+  bool read_string(const sfn_type* t, Wire w, void* slot, const char* name) {
+    if (w != kLen) return fail(std::string("field `") + name + "`: wrong wire type for a string");
+    uint32_t len;
+    if (!is.ReadVarint32(&len)) return fail(std::string("field `") + name + "`: malformed length");
+    int left = is.BytesUntilLimit();
+    if (left >= 0 && static_cast<int64_t>(len) > left)
+      return fail(std::string("field `") + name + "`: length exceeds the input");
+    std::string s;
+    if (!is.ReadString(&s, static_cast<int>(len))) return fail(std::string("field `") + name + "`: truncated");
+    if (t->kind != SFN_BYTES && !is_valid_utf8(s)) {
+      if (bad_utf8 == BadUtf8::refuse) return fail(std::string("field `") + name + "`: invalid UTF-8");
+      s = valid_utf8(s);
+    }
+    if (t->kind == SFN_REF && !is_address_text(s))
+      return fail(std::string("field `") + name + "`: \"" + s + "\" is not an address \"pkg/Type/key\"");
+    str_set(static_cast<sfn_str*>(slot), s);
+    return true;
+  }
+
+  // One element, or a packed run of scalar elements.
+  bool read_list(const sfn_type* t, Wire w, sfn_list* l, const char* name, int depth) {
+    if (is_packable(t->elem) && w == kLen) {
+      CodedInputStream::Limit limit;
+      if (!push_len(&limit, name)) return false;
+      while (is.BytesUntilLimit() > 0) {
+        void* p = list_emplace_back(t->elem, l);
+        if (!read_scalar(t->elem, t->elem->kind == SFN_FLOAT ? kFixed64 : kVarint, p, name)) return false;
+      }
+      is.PopLimit(limit);
+      return true;
+    }
+    void* p = list_emplace_back(t->elem, l);
+    if (needs_wrapper(t->elem)) return read_wrapped(t->elem, w, p, name, depth + 1);
+    return read_field(t->elem, w, p, name, depth + 1);
+  }
+
+  // One map entry {1: key, 2: value}: its value replaces the one under the same key.
+  bool read_map_entry(const sfn_type* t, Wire w, sfn_map* m, const char* name, int depth) {
+    if (w != kLen) return fail(std::string("field `") + name + "`: wrong wire type for a map entry");
+    CodedInputStream::Limit limit;
+    if (!push_len(&limit, name)) return false;
+    alignas(16) unsigned char key[32];
+    value_init(t->key, key);
+    SlotLayout vl = slot_layout(t->elem);
+    std::string vbuf(vl.size + 16, '\0');
+    void* val = reinterpret_cast<void*>(bits::align_up(reinterpret_cast<uintptr_t>(vbuf.data()), 16));
+    value_init(t->elem, val);
+    bool ok = true;
+    while (ok && is.BytesUntilLimit() > 0) {
+      uint32_t tg = is.ReadTag();
+      Wire ew = static_cast<Wire>(tg & 7);
+      if (tg == 0)
+        ok = fail(std::string("field `") + name + "`: invalid tag in map entry");
+      else if ((tg >> 3) == 1)
+        ok = read_field(t->key, ew, key, name, depth + 1);
+      else if ((tg >> 3) == 2)
+        ok = needs_wrapper(t->elem) ? read_wrapped(t->elem, ew, val, name, depth + 1)
+                                    : read_field(t->elem, ew, val, name, depth + 1);
+      else if (!WireFormatLite::SkipField(&is, tg))
+        ok = fail(std::string("field `") + name + "`: malformed");
+    }
+    if (ok) {
+      is.PopLimit(limit);
+      void* dst = map_slot(t, m, key);
+      value_destroy(t->elem, dst);
+      std::memcpy(dst, val, vl.size);  // move
+    } else {
+      value_destroy(t->elem, val);
+    }
+    value_destroy(t->key, key);
+    return ok;
+  }
+
+  bool read_optional(const sfn_type* t, Wire w, void* slot, const char* name, int depth) {
+    if (t->elem->kind == SFN_MESSAGE) {
+      void** p = static_cast<void**>(slot);
+      if (!*p) *p = message_new(t->elem->message);
+      return read_field(t->elem, w, *p, name, depth + 1);
+    }
+    *static_cast<uint8_t*>(slot) = 1;
+    void* inner = static_cast<char*>(slot) + optional_value_offset(t->elem);
+    if (needs_wrapper(t->elem)) return read_wrapped(t->elem, w, inner, name, depth + 1);
+    return read_field(t->elem, w, inner, name, depth + 1);
+  }
+
+  bool read_message_field(const sfn_message_desc* d, Wire w, void* slot, const char* name, int depth) {
+    if (w != kLen) return fail(std::string("field `") + name + "`: wrong wire type for a message");
+    CodedInputStream::Limit limit;
+    if (!push_len(&limit, name)) return false;
+    if (!read_message(d, slot, depth + 1)) return false;
+    is.PopLimit(limit);
+    return true;
+  }
+
   // Decodes a value of type `t` inside a value `depth` levels deep; a message, list, map or
   // optional opens level depth + 1 (common/limits.h).
   bool read_field(const sfn_type* t, Wire w, void* slot, const char* name, int depth) {
@@ -293,94 +397,16 @@ struct Decoder {
       case SFN_STRING:
       case SFN_BYTES:
       case SFN_REF:
-      case SFN_TIMER: {
-        if (w != kLen) return fail(std::string("field `") + name + "`: wrong wire type for a string");
-        uint32_t len;
-        if (!is.ReadVarint32(&len)) return fail(std::string("field `") + name + "`: malformed length");
-        int left = is.BytesUntilLimit();
-        if (left >= 0 && static_cast<int64_t>(len) > left)
-          return fail(std::string("field `") + name + "`: length exceeds the input");
-        std::string s;
-        if (!is.ReadString(&s, static_cast<int>(len))) return fail(std::string("field `") + name + "`: truncated");
-        if (t->kind != SFN_BYTES && !is_valid_utf8(s)) {
-          if (bad_utf8 == BadUtf8::refuse) return fail(std::string("field `") + name + "`: invalid UTF-8");
-          s = valid_utf8(s);
-        }
-        if (t->kind == SFN_REF && !is_address_text(s))
-          return fail(std::string("field `") + name + "`: \"" + s + "\" is not an address \"pkg/Type/key\"");
-        str_set(static_cast<sfn_str*>(slot), s);
-        return true;
-      }
-      case SFN_LIST: {
-        auto* l = static_cast<sfn_list*>(slot);
-        if (is_packable(t->elem) && w == kLen) {
-          CodedInputStream::Limit limit;
-          if (!push_len(&limit, name)) return false;
-          while (is.BytesUntilLimit() > 0) {
-            void* p = list_emplace_back(t->elem, l);
-            if (!read_scalar(t->elem, t->elem->kind == SFN_FLOAT ? kFixed64 : kVarint, p, name)) return false;
-          }
-          is.PopLimit(limit);
-          return true;
-        }
-        void* p = list_emplace_back(t->elem, l);
-        if (needs_wrapper(t->elem)) return read_wrapped(t->elem, w, p, name, depth + 1);
-        return read_field(t->elem, w, p, name, depth + 1);
-      }
-      case SFN_MAP: {
-        if (w != kLen) return fail(std::string("field `") + name + "`: wrong wire type for a map entry");
-        CodedInputStream::Limit limit;
-        if (!push_len(&limit, name)) return false;
-        alignas(16) unsigned char key[32];
-        value_init(t->key, key);
-        SlotLayout vl = slot_layout(t->elem);
-        std::string vbuf(vl.size + 16, '\0');
-        void* val = reinterpret_cast<void*>((reinterpret_cast<uintptr_t>(vbuf.data()) + 15) & ~uintptr_t(15));
-        value_init(t->elem, val);
-        bool ok = true;
-        while (ok && is.BytesUntilLimit() > 0) {
-          uint32_t tg = is.ReadTag();
-          Wire ew = static_cast<Wire>(tg & 7);
-          if (tg == 0)
-            ok = fail(std::string("field `") + name + "`: invalid tag in map entry");
-          else if ((tg >> 3) == 1)
-            ok = read_field(t->key, ew, key, name, depth + 1);
-          else if ((tg >> 3) == 2)
-            ok = needs_wrapper(t->elem) ? read_wrapped(t->elem, ew, val, name, depth + 1)
-                                        : read_field(t->elem, ew, val, name, depth + 1);
-          else if (!WireFormatLite::SkipField(&is, tg))
-            ok = fail(std::string("field `") + name + "`: malformed");
-        }
-        if (ok) {
-          is.PopLimit(limit);
-          void* dst = map_slot(t, static_cast<sfn_map*>(slot), key);
-          value_destroy(t->elem, dst);
-          std::memcpy(dst, val, vl.size);  // move
-        } else {
-          value_destroy(t->elem, val);
-        }
-        value_destroy(t->key, key);
-        return ok;
-      }
-      case SFN_OPTIONAL: {
-        if (t->elem->kind == SFN_MESSAGE) {
-          void** p = static_cast<void**>(slot);
-          if (!*p) *p = message_new(t->elem->message);
-          return read_field(t->elem, w, *p, name, depth + 1);
-        }
-        *static_cast<uint8_t*>(slot) = 1;
-        void* inner = static_cast<char*>(slot) + optional_value_offset(t->elem);
-        if (needs_wrapper(t->elem)) return read_wrapped(t->elem, w, inner, name, depth + 1);
-        return read_field(t->elem, w, inner, name, depth + 1);
-      }
-      case SFN_MESSAGE: {
-        if (w != kLen) return fail(std::string("field `") + name + "`: wrong wire type for a message");
-        CodedInputStream::Limit limit;
-        if (!push_len(&limit, name)) return false;
-        if (!read_message(t->message, slot, depth + 1)) return false;
-        is.PopLimit(limit);
-        return true;
-      }
+      case SFN_TIMER:
+        return read_string(t, w, slot, name);
+      case SFN_LIST:
+        return read_list(t, w, static_cast<sfn_list*>(slot), name, depth);
+      case SFN_MAP:
+        return read_map_entry(t, w, static_cast<sfn_map*>(slot), name, depth);
+      case SFN_OPTIONAL:
+        return read_optional(t, w, slot, name, depth);
+      case SFN_MESSAGE:
+        return read_message_field(t->message, w, slot, name, depth);
       default:
         return fail(std::string("field `") + name + "`: unsupported type");
     }

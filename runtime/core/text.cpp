@@ -442,6 +442,76 @@ bool is_address_text(std::string_view s) {
   return a != 0 && b != std::string_view::npos && b != a + 1;
 }
 
+namespace {
+// One formatter per kind of composite value (append_formatted dispatches); `nested` values
+// inside them are quoted.
+void append_formatted_text(std::string& out, std::string_view s, bool nested) {
+  if (nested)
+    append_json_string(out, s);
+  else
+    out += s;
+}
+
+void append_formatted_enum(std::string& out, const sfn_enum_desc* e, int32_t i) {
+  out += e->name;
+  out.push_back('.');
+  if (i >= 0 && static_cast<uint32_t>(i) < e->value_count)
+    out += e->values[i];
+  else
+    append_int(out, i);
+}
+
+void append_formatted_list(std::string& out, const sfn_type* t, const sfn_list* l) {
+  uint32_t stride = list_stride(t->elem);
+  out.push_back('[');
+  for (uint64_t i = 0; i < l->len; ++i) {
+    if (i) out += ", ";
+    append_formatted(out, t->elem, static_cast<const char*>(l->data) + i * stride, true);
+  }
+  out.push_back(']');
+}
+
+void append_formatted_map(std::string& out, const sfn_type* t, const sfn_map* m) {
+  MapEntryLayout el = map_entry_layout(t->key, t->elem);
+  out.push_back('{');
+  for (uint64_t i = 0; i < m->len; ++i) {
+    if (i) out += ", ";
+    const char* e = static_cast<const char*>(m->data) + i * el.size;
+    append_formatted(out, t->key, e, true);
+    out += ": ";
+    append_formatted(out, t->elem, e + el.value_offset, true);
+  }
+  out.push_back('}');
+}
+
+void append_formatted_optional(std::string& out, const sfn_type* t, const void* v, bool nested) {
+  if (t->elem->kind == SFN_MESSAGE) {
+    const void* p = *static_cast<void* const*>(v);
+    if (!p)
+      out += "none";
+    else
+      append_formatted(out, t->elem, p, nested);
+    return;
+  }
+  if (!*static_cast<const uint8_t*>(v))
+    out += "none";
+  else
+    append_formatted(out, t->elem, static_cast<const char*>(v) + optional_value_offset(t->elem), nested);
+}
+
+void append_formatted_message(std::string& out, const sfn_message_desc* d, const void* v) {
+  out += d->name;
+  out.push_back('{');
+  for (uint32_t i = 0; i < d->field_count; ++i) {
+    if (i) out += ", ";
+    out += d->fields[i].name;
+    out += ": ";
+    append_formatted(out, d->fields[i].type, static_cast<const char*>(v) + d->fields[i].offset, true);
+  }
+  out.push_back('}');
+}
+}  // namespace
+
 void append_formatted(std::string& out, const sfn_type* t, const void* v, bool nested) {
   switch (t->kind) {
     case SFN_INT:
@@ -453,21 +523,13 @@ void append_formatted(std::string& out, const sfn_type* t, const void* v, bool n
     case SFN_BOOL:
       out += *static_cast<const uint8_t*>(v) ? "true" : "false";
       return;
-    case SFN_STRING: {
-      std::string_view s = str_view(*static_cast<const sfn_str*>(v));
-      if (nested)
-        append_json_string(out, s);
-      else
-        out += s;
+    case SFN_STRING:
+      append_formatted_text(out, str_view(*static_cast<const sfn_str*>(v)), nested);
       return;
-    }
     case SFN_BYTES: {
       std::string b64;
       append_base64(b64, str_view(*static_cast<const sfn_str*>(v)));
-      if (nested)
-        append_json_string(out, b64);
-      else
-        out += b64;
+      append_formatted_text(out, b64, nested);
       return;
     }
     case SFN_REF:
@@ -480,70 +542,21 @@ void append_formatted(std::string& out, const sfn_type* t, const void* v, bool n
     case SFN_DURATION:
       append_duration(out, *static_cast<const int64_t*>(v));
       return;
-    case SFN_ENUM: {
-      int32_t i = *static_cast<const int32_t*>(v);
-      const sfn_enum_desc* e = t->enumeration;
-      out += e->name;
-      out.push_back('.');
-      if (i >= 0 && static_cast<uint32_t>(i) < e->value_count)
-        out += e->values[i];
-      else
-        append_int(out, i);
+    case SFN_ENUM:
+      append_formatted_enum(out, t->enumeration, *static_cast<const int32_t*>(v));
       return;
-    }
-    case SFN_LIST: {
-      const auto* l = static_cast<const sfn_list*>(v);
-      uint32_t stride = list_stride(t->elem);
-      out.push_back('[');
-      for (uint64_t i = 0; i < l->len; ++i) {
-        if (i) out += ", ";
-        append_formatted(out, t->elem, static_cast<const char*>(l->data) + i * stride, true);
-      }
-      out.push_back(']');
+    case SFN_LIST:
+      append_formatted_list(out, t, static_cast<const sfn_list*>(v));
       return;
-    }
-    case SFN_MAP: {
-      const auto* m = static_cast<const sfn_map*>(v);
-      MapEntryLayout el = map_entry_layout(t->key, t->elem);
-      out.push_back('{');
-      for (uint64_t i = 0; i < m->len; ++i) {
-        if (i) out += ", ";
-        const char* e = static_cast<const char*>(m->data) + i * el.size;
-        append_formatted(out, t->key, e, true);
-        out += ": ";
-        append_formatted(out, t->elem, e + el.value_offset, true);
-      }
-      out.push_back('}');
+    case SFN_MAP:
+      append_formatted_map(out, t, static_cast<const sfn_map*>(v));
       return;
-    }
-    case SFN_OPTIONAL: {
-      if (t->elem->kind == SFN_MESSAGE) {
-        const void* p = *static_cast<void* const*>(v);
-        if (!p)
-          out += "none";
-        else
-          append_formatted(out, t->elem, p, nested);
-        return;
-      }
-      if (!*static_cast<const uint8_t*>(v))
-        out += "none";
-      else
-        append_formatted(out, t->elem, static_cast<const char*>(v) + optional_value_offset(t->elem), nested);
+    case SFN_OPTIONAL:
+      append_formatted_optional(out, t, v, nested);
       return;
-    }
-    case SFN_MESSAGE: {
-      const sfn_message_desc* d = t->message;
-      out += d->name;
-      out.push_back('{');
-      for (uint32_t i = 0; i < d->field_count; ++i) {
-        if (i) out += ", ";
-        out += d->fields[i].name;
-        out += ": ";
-        append_formatted(out, d->fields[i].type, static_cast<const char*>(v) + d->fields[i].offset, true);
-      }
-      out.push_back('}');
+    case SFN_MESSAGE:
+      append_formatted_message(out, t->message, v);
       return;
-    }
     default:
       out += "?";
       return;

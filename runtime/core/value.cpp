@@ -164,25 +164,22 @@ SlotLayout slot_layout(const sfn_type* t) {
     case SFN_TIME:
     case SFN_DURATION:
     case SFN_FLOAT:
-      return {8, 8};
+      return abi_layout::kWord;
     case SFN_BOOL:
-      return {1, 1};
+      return abi_layout::kBool;
     case SFN_ENUM:
-      return {4, 4};
+      return abi_layout::kEnum;
     case SFN_STRING:
     case SFN_BYTES:
     case SFN_REF:
     case SFN_TIMER:
-      return {16, 8};
+      return abi_layout::kString;
     case SFN_LIST:
     case SFN_MAP:
-      return {24, 8};
-    case SFN_OPTIONAL: {
-      if (t->elem->kind == SFN_MESSAGE) return {8, 8};
-      SlotLayout in = slot_layout(t->elem);
-      uint32_t off = align_up(1, in.align);
-      return {align_up(off + in.size, in.align), in.align};
-    }
+      return abi_layout::kCollection;
+    case SFN_OPTIONAL:
+      if (t->elem->kind == SFN_MESSAGE) return abi_layout::kMessagePointer;
+      return abi_layout::optional_slot(slot_layout(t->elem));
     case SFN_MESSAGE:
       return {t->message->size, t->message->align};
     default:
@@ -190,18 +187,13 @@ SlotLayout slot_layout(const sfn_type* t) {
   }
 }
 
-uint32_t list_stride(const sfn_type* elem) {
-  SlotLayout l = slot_layout(elem);
-  return align_up(l.size, l.align);
-}
+uint32_t list_stride(const sfn_type* elem) { return abi_layout::stride(slot_layout(elem)); }
 
 MapEntryLayout map_entry_layout(const sfn_type* key, const sfn_type* value) {
-  SlotLayout k = slot_layout(key), v = slot_layout(value);
-  uint32_t voff = align_up(k.size, v.align);
-  return {voff, align_up(voff + v.size, std::max(k.align, v.align))};
+  return abi_layout::map_entry(slot_layout(key), slot_layout(value));
 }
 
-uint32_t optional_value_offset(const sfn_type* inner) { return align_up(1, slot_layout(inner).align); }
+uint32_t optional_value_offset(const sfn_type* inner) { return abi_layout::optional_value_offset(slot_layout(inner)); }
 
 bool is_trivial(const sfn_type* t) {
   switch (t->kind) {
@@ -307,6 +299,70 @@ void message_delete(const sfn_message_desc* d, void* msg) {
   value_free(msg, d->size);
 }
 
+namespace {
+// One cloner per kind of composite value (value_clone_into dispatches); `dst` is uninitialised.
+void list_clone_into(const sfn_type* t, sfn_list* d, const sfn_list* s) {
+  *d = sfn_list{};
+  if (s->len == 0) return;
+  uint32_t stride = list_stride(t->elem);
+  d->data = value_alloc(s->len * stride);
+  if (!d->data) return;  // refused: the empty list
+  d->cap = s->len;
+  if (is_trivial(t->elem)) {
+    std::memcpy(d->data, s->data, s->len * stride);
+  } else {
+    std::memset(d->data, 0, s->len * stride);
+    for (uint64_t i = 0; i < s->len; ++i)
+      value_clone_into(t->elem, elem_ptr(d->data, i, stride), elem_ptr(s->data, i, stride));
+  }
+  d->len = s->len;
+}
+
+void map_clone_into(const sfn_type* t, sfn_map* d, const sfn_map* s) {
+  *d = sfn_map{};
+  if (s->len == 0) return;
+  MapEntryLayout el = map_entry_layout(t->key, t->elem);
+  d->data = value_alloc(s->len * el.size);
+  if (!d->data) return;  // refused: the empty map
+  std::memset(d->data, 0, s->len * el.size);
+  d->cap = s->len;
+  for (uint64_t i = 0; i < s->len; ++i) {
+    char* de = elem_ptr(d->data, i, el.size);
+    const char* se = elem_ptr(s->data, i, el.size);
+    value_clone_into(t->key, de, se);
+    value_clone_into(t->elem, de + el.value_offset, se + el.value_offset);
+  }
+  d->len = s->len;
+}
+
+void optional_clone_into(const sfn_type* t, void* dst, const void* src) {
+  if (is_message_optional(t)) {
+    const void* sp = *static_cast<void* const*>(src);
+    void* copy = nullptr;
+    if (sp) {
+      copy = value_alloc(t->elem->message->size, true);
+      value_clone_into(t->elem, copy, sp);
+    }
+    *static_cast<void**>(dst) = copy;
+    return;
+  }
+  std::memset(dst, 0, slot_layout(t).size);
+  if (*static_cast<const uint8_t*>(src)) {
+    uint32_t off = optional_value_offset(t->elem);
+    *static_cast<uint8_t*>(dst) = 1;
+    value_clone_into(t->elem, static_cast<char*>(dst) + off, static_cast<const char*>(src) + off);
+  }
+}
+
+void message_clone_into(const sfn_message_desc* d, void* dst, const void* src) {
+  std::memset(dst, 0, d->size);
+  for (uint32_t i = 0; i < d->field_count; ++i) {
+    const sfn_field_desc& f = d->fields[i];
+    value_clone_into(f.type, static_cast<char*>(dst) + f.offset, static_cast<const char*>(src) + f.offset);
+  }
+}
+}  // namespace
+
 void value_clone_into(const sfn_type* t, void* dst, const void* src) {
   switch (t->kind) {
     case SFN_STRING:
@@ -318,71 +374,18 @@ void value_clone_into(const sfn_type* t, void* dst, const void* src) {
       str_set(d, str_view(*static_cast<const sfn_str*>(src)));
       return;
     }
-    case SFN_LIST: {
-      auto* d = static_cast<sfn_list*>(dst);
-      const auto* s = static_cast<const sfn_list*>(src);
-      *d = sfn_list{};
-      if (s->len == 0) return;
-      uint32_t stride = list_stride(t->elem);
-      d->data = value_alloc(s->len * stride);
-      if (!d->data) return;  // refused: the empty list
-      d->cap = s->len;
-      if (is_trivial(t->elem)) {
-        std::memcpy(d->data, s->data, s->len * stride);
-      } else {
-        std::memset(d->data, 0, s->len * stride);
-        for (uint64_t i = 0; i < s->len; ++i)
-          value_clone_into(t->elem, elem_ptr(d->data, i, stride), elem_ptr(s->data, i, stride));
-      }
-      d->len = s->len;
+    case SFN_LIST:
+      list_clone_into(t, static_cast<sfn_list*>(dst), static_cast<const sfn_list*>(src));
       return;
-    }
-    case SFN_MAP: {
-      auto* d = static_cast<sfn_map*>(dst);
-      const auto* s = static_cast<const sfn_map*>(src);
-      *d = sfn_map{};
-      if (s->len == 0) return;
-      MapEntryLayout el = map_entry_layout(t->key, t->elem);
-      d->data = value_alloc(s->len * el.size);
-      if (!d->data) return;  // refused: the empty map
-      std::memset(d->data, 0, s->len * el.size);
-      d->cap = s->len;
-      for (uint64_t i = 0; i < s->len; ++i) {
-        char* de = elem_ptr(d->data, i, el.size);
-        const char* se = elem_ptr(s->data, i, el.size);
-        value_clone_into(t->key, de, se);
-        value_clone_into(t->elem, de + el.value_offset, se + el.value_offset);
-      }
-      d->len = s->len;
+    case SFN_MAP:
+      map_clone_into(t, static_cast<sfn_map*>(dst), static_cast<const sfn_map*>(src));
       return;
-    }
     case SFN_OPTIONAL:
-      if (is_message_optional(t)) {
-        const void* sp = *static_cast<void* const*>(src);
-        void* copy = nullptr;
-        if (sp) {
-          copy = value_alloc(t->elem->message->size, true);
-          value_clone_into(t->elem, copy, sp);
-        }
-        *static_cast<void**>(dst) = copy;
-        return;
-      }
-      std::memset(dst, 0, slot_layout(t).size);
-      if (*static_cast<const uint8_t*>(src)) {
-        uint32_t off = optional_value_offset(t->elem);
-        *static_cast<uint8_t*>(dst) = 1;
-        value_clone_into(t->elem, static_cast<char*>(dst) + off, static_cast<const char*>(src) + off);
-      }
+      optional_clone_into(t, dst, src);
       return;
-    case SFN_MESSAGE: {
-      const sfn_message_desc* d = t->message;
-      std::memset(dst, 0, d->size);
-      for (uint32_t i = 0; i < d->field_count; ++i) {
-        const sfn_field_desc& f = d->fields[i];
-        value_clone_into(f.type, static_cast<char*>(dst) + f.offset, static_cast<const char*>(src) + f.offset);
-      }
+    case SFN_MESSAGE:
+      message_clone_into(t->message, dst, src);
       return;
-    }
     default:
       std::memcpy(dst, src, slot_layout(t).size);
       return;

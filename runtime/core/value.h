@@ -9,25 +9,20 @@
 #include <string>
 #include <string_view>
 
+#include "common/abi_layout.h"
 #include "sfn/abi.h"
 
 namespace sfn::runtime::core {
 
-// Size and alignment of a slot of some type.
-struct SlotLayout {
-  uint32_t size;
-  uint32_t align;
-};
+// Size and alignment of a slot of some type (common/abi_layout.h computes them).
+using SlotLayout = abi_layout::Slot;
 
 // The slot layout of `type` per the rules in abi.h.
 SlotLayout slot_layout(const sfn_type* type);
 // Stride of one element of a list<elem>.
 uint32_t list_stride(const sfn_type* elem);
 // Layout of one map<K,V> entry: key at 0, value at `value_offset`, entries `size` apart.
-struct MapEntryLayout {
-  uint32_t value_offset;
-  uint32_t size;
-};
+using MapEntryLayout = abi_layout::MapEntry;
 MapEntryLayout map_entry_layout(const sfn_type* key, const sfn_type* value);
 // For T? where T is not a message: offset of the value after the presence byte.
 uint32_t optional_value_offset(const sfn_type* inner);

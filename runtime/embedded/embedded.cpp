@@ -214,6 +214,10 @@ class EmbeddedRun {
   io::StatusReport status() const;
   RunNumbers numbers() const;
   void run_threads();
+  void start_epochs(const Recovered& rec);
+  void fail(const std::string& error, bool print);
+  void report_errors();
+  void collect_results();
 
   ModulePtr module_;
   const core::Module& m_;
@@ -556,6 +560,81 @@ void EmbeddedRun::run_threads() {
   std::signal(SIGTERM, old_term);
 }
 
+// The snapshot epochs: every interval (and at the end) a snapshot of the workers' state with the
+// ingress offsets and egress log ends it covers; the ingress logs are truncated before the
+// offsets of a snapshot that no longer needs them.
+void EmbeddedRun::start_epochs(const Recovered& rec) {
+  uint64_t next = rec.epoch;
+  for (auto& [name, pos] : published_) next = std::max(next, pos.first);
+  coordinator::SnapshotOptions so;
+  so.interval = std::chrono::nanoseconds(options_.checkpoint_interval_ns);
+  so.retain = options_.retain;
+  so.state_schema = options_.state_schema;
+  coordinator::IngressHooks hooks;
+  hooks.offsets = [this] { return source_->offsets(); };
+  hooks.egress_offsets = [this] {
+    std::map<std::string, uint64_t> out;
+    for (uint32_t i = 0; i <= m_.desc().egress_count; ++i)
+      if (const io::RecordLog* log = server_->egress_log(m_.egress_name(i)))
+        out[std::string(m_.egress_name(i))] = log->end_offset();
+    return out;
+  };
+  hooks.truncate = [this](const std::map<std::string, uint64_t>& before) {
+    for (const auto& [name, offset] : before)
+      if (io::RecordLog* log = server_->ingress_log(name))
+        if (auto s = log->truncate_before(offset); !s)
+          std::cerr << "sfn run: ingress log " << name << ": " << s.error().message << "\n";
+  };
+  epochs_ = std::make_unique<coordinator::Epochs>(*hub_, *store_, so, hooks, next + 1, rec.epoch);
+  coord_->set_snapshots(epochs_.get());
+}
+
+// Makes the run a failure with `error` (the last one recorded wins); `print` also says it on stderr.
+void EmbeddedRun::fail(const std::string& error, bool print) {
+  if (print) std::cerr << "sfn run: " << error << "\n";
+  result_.exit_code = 1;
+  result_.error = error;
+}
+
+// After the threads stopped: what made the run fail, in the order a later one overrides an earlier.
+void EmbeddedRun::report_errors() {
+  if (overloaded()) fail(worker::in_flight_error(options_.max_in_flight, ws_->crowded_sends(), m_), true);
+  for (const std::string& e : ws_->fatal_errors()) fail(e, true);
+  if (!output_error_.empty()) fail(output_error_, true);
+  if (std::string why = epochs_->failure(false); !why.empty() && result_.exit_code == 0 && !worker_failed()) {
+    // Nothing acknowledged is lost (the ingress log holds it), but this run's last effects are
+    // not committed and its egress not published: not a success.
+    std::cerr << "sfn run: stopped without a committed snapshot of the last records (" << why
+              << "); they run again when the run starts again with room to write it\n";
+    fail(why, false);
+  }
+  if (!egress_error_.empty()) {
+    std::cerr << "sfn run: " << egress_error_
+              << "\nsfn run: stopped; the committed egress its log lacks is "
+                 "published when the run starts again (with room to write it)\n";
+    fail(egress_error_, false);
+  }
+  if (!source_->error().empty()) fail(source_->error(), false);
+  if (feeder_ && !feeder_->error().empty()) fail(feeder_->error(), true);  // the lines appended before it ran
+}
+
+// The run's numbers for RunResult.
+void EmbeddedRun::collect_results() {
+  result_.bad_input_lines = input_.bad;
+  const coordinator::SnapshotStats st = epochs_->stats();
+  result_.snapshots = st.committed;
+  result_.snapshot_sync_us = st.recent_sync_us;
+  result_.snapshot_sync_cpu_us = st.recent_sync_cpu_us;
+  result_.invocations += ws_->invocations();
+  const state::CacheStats cache = ws_->cache();
+  result_.cache_bytes = cache.bytes;
+  result_.cache_instances = cache.instances;
+  result_.cache_hits = cache.hits;
+  result_.cache_misses = cache.misses;
+  result_.cache_evictions = cache.evictions;
+  result_.dead_letters = hub_->dead_letters.load();
+}
+
 Status EmbeddedRun::run() {
   if (Status s = prepare_dir(); !s) return s;
   if (Status s = read_input_file(); !s) return s;
@@ -587,29 +666,7 @@ Status EmbeddedRun::run() {
   if (Status s = coord_->connect(); !s) return s;
   if (Status s = start_io(rec.value()); !s) return s;
   install_sinks();
-  uint64_t next = rec->epoch;
-  for (auto& [name, pos] : published_) next = std::max(next, pos.first);
-  coordinator::SnapshotOptions so;
-  so.interval = std::chrono::nanoseconds(options_.checkpoint_interval_ns);
-  so.retain = options_.retain;
-  so.state_schema = options_.state_schema;
-  coordinator::IngressHooks hooks;
-  hooks.offsets = [this] { return source_->offsets(); };
-  hooks.egress_offsets = [this] {
-    std::map<std::string, uint64_t> out;
-    for (uint32_t i = 0; i <= m_.desc().egress_count; ++i)
-      if (const io::RecordLog* log = server_->egress_log(m_.egress_name(i)))
-        out[std::string(m_.egress_name(i))] = log->end_offset();
-    return out;
-  };
-  hooks.truncate = [this](const std::map<std::string, uint64_t>& before) {
-    for (const auto& [name, offset] : before)
-      if (io::RecordLog* log = server_->ingress_log(name))
-        if (auto s = log->truncate_before(offset); !s)
-          std::cerr << "sfn run: ingress log " << name << ": " << s.error().message << "\n";
-  };
-  epochs_ = std::make_unique<coordinator::Epochs>(*hub_, *store_, so, hooks, next + 1, rec->epoch);
-  coord_->set_snapshots(epochs_.get());
+  start_epochs(rec.value());
   republish(rec.value(), published_);
   if (options_.until_ns >= 0) coord_->set_until(options_.until_ns, options_.until_clock_ns);
   if (Status s = take_input(); !s) return s;
@@ -620,59 +677,9 @@ Status EmbeddedRun::run() {
                       dir_.string());
   }
   run_threads();
-  if (overloaded()) {
-    result_.error = worker::in_flight_error(options_.max_in_flight, ws_->crowded_sends(), m_);
-    result_.exit_code = 1;
-    std::cerr << "sfn run: " << result_.error << "\n";
-  }
-  for (const std::string& e : ws_->fatal_errors()) {
-    std::cerr << "sfn run: " << e << "\n";
-    result_.exit_code = 1;
-    result_.error = e;
-  }
-  if (!output_error_.empty()) {
-    std::cerr << "sfn run: " << output_error_ << "\n";
-    result_.exit_code = 1;
-    result_.error = output_error_;
-  }
-  if (std::string why = epochs_->failure(false); !why.empty() && result_.exit_code == 0 && !worker_failed()) {
-    // Nothing acknowledged is lost (the ingress log holds it), but this run's last effects are
-    // not committed and its egress not published: not a success.
-    std::cerr << "sfn run: stopped without a committed snapshot of the last records (" << why
-              << "); they run again when the run starts again with room to write it\n";
-    result_.exit_code = 1;
-    result_.error = why;
-  }
-  if (!egress_error_.empty()) {
-    std::cerr << "sfn run: " << egress_error_
-              << "\nsfn run: stopped; the committed egress its log lacks is "
-                 "published when the run starts again (with room to write it)\n";
-    result_.exit_code = 1;
-    result_.error = egress_error_;
-  }
-  if (!source_->error().empty()) {
-    result_.exit_code = 1;
-    result_.error = source_->error();
-  }
-  if (feeder_ && !feeder_->error().empty()) {  // the lines appended before it ran
-    std::cerr << "sfn run: " << feeder_->error() << "\n";
-    result_.exit_code = 1;
-    result_.error = feeder_->error();
-  }
+  report_errors();
   finish_input();
-  result_.bad_input_lines = input_.bad;
-  const coordinator::SnapshotStats st = epochs_->stats();
-  result_.snapshots = st.committed;
-  result_.snapshot_sync_us = st.recent_sync_us;
-  result_.snapshot_sync_cpu_us = st.recent_sync_cpu_us;
-  result_.invocations += ws_->invocations();
-  const state::CacheStats cache = ws_->cache();
-  result_.cache_bytes = cache.bytes;
-  result_.cache_instances = cache.instances;
-  result_.cache_hits = cache.hits;
-  result_.cache_misses = cache.misses;
-  result_.cache_evictions = cache.evictions;
-  result_.dead_letters = hub_->dead_letters.load();
+  collect_results();
   return ok_status();
 }
 

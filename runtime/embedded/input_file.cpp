@@ -10,6 +10,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "common/bits.h"
 #include "common/edit_distance.h"
 #include "common/limits.h"
 #include "runtime/core/codec.h"
@@ -105,7 +106,7 @@ void read_lines(const core::Module& m, const std::string& path, std::istream& in
   bool too_long = false, endless = false;
   int64_t at_ns = 0;
   for (size_t number = 1; next_line(in, text, &too_long, &endless); ++number) {
-    *hash = *hash * 0x100000001b3ull ^ core::address_hash(text);
+    *hash = bits::fnv_fold(*hash, core::address_hash(text));
     auto skip = [&](const std::string& why) {
       if (report) std::cerr << path << ":" << number << ": " << why << " (line skipped)\n";
       ++*bad;
@@ -235,7 +236,7 @@ bool InputFeeder::next(InputLine& line) {
   for (;;) {
     if (!next_line(file_, text, &too_long, &endless)) return false;
     line.number = ++number_;
-    hash_ = hash_ * 0x100000001b3ull ^ core::address_hash(text);
+    hash_ = bits::fnv_fold(hash_, core::address_hash(text));
     if (endless) return false;
     if (too_long || text.find_first_not_of(" \t\r") == std::string::npos) continue;
     if (parse_line(m_, text, &at_ns_, &line, true)) return true;  // bad lines: reported by read_input

@@ -57,7 +57,7 @@ Result<std::vector<std::string>> files_below(const fs::path& dir) {
 
 }  // namespace
 
-SnapshotStore::SnapshotStore(fs::path state_dir) : root_(std::move(state_dir) / "snapshots") {}
+SnapshotStore::SnapshotStore(fs::path state_dir) : root_(state_dir / "snapshots") {}
 
 fs::path SnapshotStore::dir_of(std::uint64_t epoch) const {
   char name[21];
