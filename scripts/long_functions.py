@@ -4,7 +4,7 @@
     scripts/long_functions.py [--max N] [--all] [--allow NAME]... [paths...]
 
 Paths default to the code the 80-line rule covers (docs/decisions/141-one-handler-per-node-kind.md,
-144-guardrails.md): compiler/ (without compiler/driver/ and compiler/lsp/), codegen/, runtime/,
+144-guardrails.md): compiler/ (the driver and the language server too), codegen/, runtime/,
 stdlib/ and common/. Exits 1 when a function is over N lines (default 80), so a check can run it
 (scripts/test.sh does); --all lists every function. --allow NAME (the qualified name as listed)
 lets that one function be longer for now; an allowance no longer needed is reported, not failed.
@@ -17,7 +17,6 @@ import sys
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 DEFAULT_PATHS = ["compiler", "codegen", "runtime", "stdlib", "common"]
-EXCLUDED = ("compiler/driver/", "compiler/lsp/")
 
 
 def functions(paths):
@@ -29,8 +28,6 @@ def functions(paths):
     for line in out.splitlines():
         tag = json.loads(line)
         if tag.get("_type") != "tag" or "end" not in tag:
-            continue
-        if tag["path"].startswith(EXCLUDED):
             continue
         name = tag["name"]
         if tag.get("scope"):

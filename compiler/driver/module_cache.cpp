@@ -246,23 +246,110 @@ std::size_t max_cache_entries() {
 
 }  // namespace
 
+namespace {
+
+// Refuses an output that cannot be written before anything is compiled (exit 2).
+bool output_writable(const CompileOptions& options, CompileResult& r) {
+  if (options.output.empty()) return true;
+  const fs::path target(options.output);
+  if (fs::is_directory(target) || target.filename().empty())
+    r.error = "cannot write `" + options.output + "`: is a directory";
+  else if (!target.parent_path().empty() && !fs::is_directory(target.parent_path()))
+    r.error = "cannot write `" + options.output + "`: no directory " + target.parent_path().string();
+  else
+    return true;
+  r.exit_code = 2;
+  return false;
+}
+
+// One entry of the cache: the compile command and the files it keeps under one key.
+struct CacheEntry {
+  std::string cxx, compile;            // the compiler and the command that compiles the entry
+  std::string base, cached, log, sum;  // <dir>/<stem>-<key> and its artifact, log and seal
+  bool exe = false;                    // an object file for an executable, else a module (.so)
+};
+
+CacheEntry plan_entry(const std::string& sfn_path, const std::string& dir, const std::string& cpp, const Toolchain& tc,
+                      const CompileOptions& options) {
+  CacheEntry e;
+  e.cxx = options.cxx;
+  if (e.cxx.empty()) {
+    const char* env = std::getenv("CXX");
+    e.cxx = env && *env ? env : "c++";
+  }
+  // Modules are cached whole (small: the program and the stdlib). Executables carry the whole
+  // runtime (~20 MB), so only their object file is cached and each build links it again.
+  e.exe = options.kind == OutputKind::executable;
+  e.compile = e.cxx + " -std=c++20 " + options.flags + (e.exe ? " -c" : " -shared -fPIC") + " " + tc.include_flags;
+  const std::string key =
+      hex_hash(cpp + "\n" + e.compile + "\n" + stamp(headers(tc)) + (e.exe ? "" : stamp({tc.stdlib_archive})));
+  e.base = dir + "/" + fs::path(sfn_path).stem().string() + "-" + key;
+  e.cached = e.base + (e.exe ? ".o" : ".so");
+  e.log = e.base + ".log";
+  e.sum = e.base + ".sum";
+  return e;
+}
+
+// Compiles the generated C++ into the cache entry (written beside it, renamed into place, sealed).
+bool compile_into_cache(const CacheEntry& e, const std::string& sfn_path, const std::string& cpp, const Toolchain& tc,
+                        const CompileOptions& options, CompileResult& r) {
+  if (options.progress) options.progress("compiling " + fs::path(sfn_path).filename().string() + "…");
+  std::ofstream out(r.cpp_path, std::ios::binary);
+  out << cpp;
+  out.close();
+  if (!out) {
+    r.exit_code = 2;
+    r.error = "cannot write " + r.cpp_path;
+    return false;
+  }
+  const std::string tmp = e.base + ".tmp" + std::to_string(::getpid()) + (e.exe ? ".o" : ".so");
+  std::string cmd = e.compile + " -o " + shell_quote(tmp) + " " + shell_quote(r.cpp_path);
+  if (!e.exe) cmd += " " + shell_quote(tc.stdlib_archive);
+  if (run_compiler(cmd, e.log, "on " + r.cpp_path, e.cxx, options, r) && rename_onto(tmp, e.cached, r.error) &&
+      seal(e.cached, e.sum, r.error))
+    return true;
+  if (r.exit_code == 0) r.exit_code = 2;
+  std::error_code ec;
+  fs::remove(tmp, ec);
+  return false;
+}
+
+// Puts the cached artifact where --output says: an executable is linked next to it and renamed
+// into place, a module copied. Without --output the cached module is the result.
+bool place_output(const CacheEntry& e, const Toolchain& tc, const CompileOptions& options, CompileResult& r) {
+  r.path = e.cached;
+  if (e.exe) {
+    const std::string tmp = temp_beside(options.output);
+    std::string cmd = e.cxx + " " + options.flags + " -o " + shell_quote(tmp) + " " + shell_quote(e.cached);
+    for (const std::string& input : {tc.main_archive, tc.runtime_archive, tc.stdlib_archive})
+      cmd += " " + shell_quote(input);
+    cmd += " " + tc.system_libs;
+    if (options.progress && !options.verbose)
+      options.progress("linking " + fs::path(options.output).filename().string() + "…");
+    if (!run_compiler(cmd, e.log, "linking " + options.output, e.cxx, options, r) ||
+        !rename_onto(tmp, options.output, r.error)) {
+      if (r.exit_code == 0) r.exit_code = 2;
+      std::error_code ec;
+      fs::remove(tmp, ec);
+      return false;
+    }
+    r.path = options.output;
+  } else if (!options.output.empty()) {
+    if (!copy_onto(e.cached, options.output, r.error)) {
+      r.exit_code = 2;
+      return false;
+    }
+    r.path = options.output;
+  }
+  return true;
+}
+
+}  // namespace
+
 CompileResult compile_module(const std::string& sfn_path, const CompileOptions& options,
                              std::unique_ptr<Frontend> frontend) {
   CompileResult r;
-  if (!options.output.empty()) {
-    // Refuse an output that cannot be written before compiling anything.
-    const fs::path target(options.output);
-    if (fs::is_directory(target) || target.filename().empty()) {
-      r.exit_code = 2;
-      r.error = "cannot write `" + options.output + "`: is a directory";
-      return r;
-    }
-    if (!target.parent_path().empty() && !fs::is_directory(target.parent_path())) {
-      r.exit_code = 2;
-      r.error = "cannot write `" + options.output + "`: no directory " + target.parent_path().string();
-      return r;
-    }
-  }
+  if (!output_writable(options, r)) return r;
   auto module = frontend ? lower_frontend(std::move(frontend), sfn_path, r.error, r.exit_code)
                          : lower_file(sfn_path, r.error, r.exit_code);
   if (!module) return r;
@@ -279,12 +366,7 @@ CompileResult compile_module(const std::string& sfn_path, const CompileOptions& 
     r.exit_code = 2;
     return r;
   }
-  std::string cxx = options.cxx;
-  if (cxx.empty()) {
-    const char* env = std::getenv("CXX");
-    cxx = env && *env ? env : "c++";
-  }
-  std::string dir = options.cache_dir.empty() ? default_cache_dir() : options.cache_dir;
+  const std::string dir = options.cache_dir.empty() ? default_cache_dir() : options.cache_dir;
   std::error_code ec;
   fs::create_directories(dir, ec);
   if (ec) {
@@ -292,69 +374,19 @@ CompileResult compile_module(const std::string& sfn_path, const CompileOptions& 
     r.error = "cannot create the cache directory " + dir + ": " + ec.message();
     return r;
   }
-  // Modules are cached whole (small: the program and the stdlib). Executables carry the whole
-  // runtime (~20 MB), so only their object file is cached and each build links it again.
-  const bool exe = options.kind == OutputKind::executable;
-  const std::string compile =
-      cxx + " -std=c++20 " + options.flags + (exe ? " -c" : " -shared -fPIC") + " " + tc.include_flags;
-  const std::string key =
-      hex_hash(cpp + "\n" + compile + "\n" + stamp(headers(tc)) + (exe ? "" : stamp({tc.stdlib_archive})));
-  const std::string base = dir + "/" + fs::path(sfn_path).stem().string() + "-" + key;
-  const std::string cached = base + (exe ? ".o" : ".so");
-  const std::string log = base + ".log";
-  const std::string sum = base + ".sum";
-  r.cpp_path = base + ".cpp";
-  r.cached = fs::exists(cached) && sealed(cached, sum);
-  if (!r.cached && fs::exists(cached) && options.progress)
-    options.progress("damaged in the cache, compiling again: " + cached);
+  const CacheEntry entry = plan_entry(sfn_path, dir, cpp, tc, options);
+  r.cpp_path = entry.base + ".cpp";
+  r.cached = fs::exists(entry.cached) && sealed(entry.cached, entry.sum);
+  if (!r.cached && fs::exists(entry.cached) && options.progress)
+    options.progress("damaged in the cache, compiling again: " + entry.cached);
   if (r.cached) {
-    if (options.verbose && options.progress) options.progress("up to date: " + cached);
-    fs::last_write_time(cached, fs::file_time_type::clock::now(), ec);  // most recently used
+    if (options.verbose && options.progress) options.progress("up to date: " + entry.cached);
+    fs::last_write_time(entry.cached, fs::file_time_type::clock::now(), ec);  // most recently used
   } else {
     prune_cache(dir, max_cache_entries());
-    if (options.progress) options.progress("compiling " + fs::path(sfn_path).filename().string() + "…");
-    std::ofstream out(r.cpp_path, std::ios::binary);
-    out << cpp;
-    out.close();
-    if (!out) {
-      r.exit_code = 2;
-      r.error = "cannot write " + r.cpp_path;
-      return r;
-    }
-    const std::string tmp = base + ".tmp" + std::to_string(::getpid()) + (exe ? ".o" : ".so");
-    std::string cmd = compile + " -o " + shell_quote(tmp) + " " + shell_quote(r.cpp_path);
-    if (!exe) cmd += " " + shell_quote(tc.stdlib_archive);
-    if (!run_compiler(cmd, log, "on " + r.cpp_path, cxx, options, r) || !rename_onto(tmp, cached, r.error) ||
-        !seal(cached, sum, r.error)) {
-      if (r.exit_code == 0) r.exit_code = 2;
-      fs::remove(tmp, ec);
-      return r;
-    }
+    if (!compile_into_cache(entry, sfn_path, cpp, tc, options, r)) return r;
   }
-  r.path = cached;
-  if (exe) {
-    // Link next to the output and rename into place.
-    const std::string tmp = temp_beside(options.output);
-    std::string cmd = cxx + " " + options.flags + " -o " + shell_quote(tmp) + " " + shell_quote(cached);
-    for (const std::string& input : {tc.main_archive, tc.runtime_archive, tc.stdlib_archive})
-      cmd += " " + shell_quote(input);
-    cmd += " " + tc.system_libs;
-    if (options.progress && !options.verbose)
-      options.progress("linking " + fs::path(options.output).filename().string() + "…");
-    if (!run_compiler(cmd, log, "linking " + options.output, cxx, options, r) ||
-        !rename_onto(tmp, options.output, r.error)) {
-      if (r.exit_code == 0) r.exit_code = 2;
-      fs::remove(tmp, ec);
-      return r;
-    }
-    r.path = options.output;
-  } else if (!options.output.empty()) {
-    if (!copy_onto(cached, options.output, r.error)) {
-      r.exit_code = 2;
-      return r;
-    }
-    r.path = options.output;
-  }
+  if (!place_output(entry, tc, options, r)) return r;
   r.ok = true;
   return r;
 }
