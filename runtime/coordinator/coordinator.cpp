@@ -12,6 +12,8 @@
 namespace sfn::runtime::coordinator {
 namespace {
 
+constexpr size_t kFeedBatch = 4096;  // records fed per loop turn
+
 // The ctx of an ingress route: pure code, so only `raise`, `now` and value services work.
 class RouteInvocation final : public core::Invocation {
  public:
@@ -260,7 +262,9 @@ void Coordinator::run(const std::atomic<bool>& stop) {
     if (source_) source_->poll();
     lock.lock();
     int64_t now = hub_.now();
-    if (!gate) feed_due(start, now, 4096, lock);
+    // On both clocks every record due now is fed at once, in batches; under the virtual clock the
+    // workers hold them and take each when the work before it is done (worker.h, `held_`).
+    feed_due(start, now, kFeedBatch, lock);
     const int64_t next_input = next_due(start);
     bool all_idle = true;
     uint64_t created = 0, consumed = 0;
@@ -274,10 +278,7 @@ void Coordinator::run(const std::atomic<bool>& stop) {
     }
     bool quiescent = all_idle && created == consumed;
     if (quiescent) {
-      if (gate && next_input <= now) {
-        feed_due(start, now, 1, lock);
-        continue;
-      }
+      if (next_input <= now) continue;  // more than a batch was due
       int64_t next = std::min(next_timer, next_input);
       if (gate && until_ != INT64_MAX && next >= until_ && !endless) {
         hub_.virtual_now.store(std::max(now, until_clock_), std::memory_order_release);
@@ -301,7 +302,10 @@ void Coordinator::run(const std::atomic<bool>& stop) {
       continue;
     }
     int64_t wait_ns = 50'000'000;
-    if (!gate && next_input != INT64_MAX) wait_ns = std::clamp<int64_t>(next_input - now, 0, wait_ns);
+    if (next_input <= now)
+      wait_ns = 0;  // more records are due now
+    else if (!gate && next_input != INT64_MAX)
+      wait_ns = std::clamp<int64_t>(next_input - now, 0, wait_ns);
     if (endless) wait_ns = std::min<int64_t>(wait_ns, 10'000'000);
     hub_.cv.wait_for(lock, std::chrono::nanoseconds(wait_ns));
   }

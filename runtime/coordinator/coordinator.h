@@ -2,8 +2,12 @@
 // workers (running each ingress route to find the target instance), detects quiescence from the
 // workers' progress reports (worker/hub.h), moves virtual time to the next timer or input `at`
 // when nothing is runnable, and decides when a batch run is finished (source finished, no
-// message in flight, no timer pending). Under the virtual clock it releases input records one at a time, each only
-// once the previous one's work has completed, which makes `--workers 1` runs deterministic.
+// message in flight, no timer pending). On both clocks it feeds every record due now in batches;
+// under the virtual clock time moves in steps: everything runnable at the current virtual time
+// runs, and only once all is quiescent does the coordinator pick the next time (decision 133).
+// Each worker holds the ingress records it is fed under the virtual clock and takes the next only
+// once the work before it on that worker is done, which keeps `--workers 1` runs deterministic
+// and in the order of feeding one record at a time after quiescence.
 #pragma once
 
 #include <atomic>
