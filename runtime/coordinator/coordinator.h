@@ -100,6 +100,7 @@ class Coordinator {
 
  private:
   void feed(const std::vector<InputRecord>& records, std::unique_lock<std::mutex>& lock);
+  void send_routed();
   // When the source's next record is due (`start` + its `at`); INT64_MAX when none is buffered.
   int64_t next_due(int64_t start);
   // Takes up to `max` records due at `now` from the source and feeds them.
@@ -124,7 +125,15 @@ class Coordinator {
   int64_t until_clock_ = INT64_MAX;
   Epochs* epochs_ = nullptr;
   std::vector<EgressRecord> egress_;  // route failures (dead letters) of the current epoch
-  std::string record_buf_;
+  // Buffers of feed() that keep their memory between batches: the routed records framed one after
+  // another, and each one's worker and place.
+  struct Routed {
+    unsigned owner;
+    size_t offset, size;
+  };
+  std::vector<InputRecord> batch_;  // the records being fed
+  std::vector<Routed> routed_;
+  std::string routed_buf_, record_buf_;
 };
 
 }  // namespace sfn::runtime::coordinator
