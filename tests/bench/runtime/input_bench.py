@@ -4,7 +4,8 @@
 Generates RECORDS greeter lines over NAMES names (no `at`: every record is due at once), runs
 `sfn run examples/greeter/greeter.sfn --input FILE --output /dev/null --state-dir DIR` for each
 binary, worker count and clock (a fresh state directory each time), and prints the wall time,
-records/s and the virtual/real ratio. With several binaries (A/B in one run) the runs alternate
+records/s, the CPU time (user + system) and the virtual/real ratio of the wall times. On a
+machine whose cores are shared the CPU time is the steadier measure. With several binaries (A/B in one run) the runs alternate
 in ABBA order within each repetition so that machine load affects them alike; each cell is the
 median of the repetitions.
 
@@ -13,6 +14,7 @@ median of the repetitions.
 """
 import argparse
 import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -33,13 +35,16 @@ def run_once(sfn, program, input_path, workers, clock, scratch):
     state = tempfile.mkdtemp(dir=scratch)
     cmd = [sfn, "run", program, "--input", input_path, "--output", os.devnull, "--workers", str(workers),
            "--clock", clock, "--state-dir", state]
+    u0 = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.monotonic()
     r = subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     elapsed = time.monotonic() - t0
+    u1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (u1.ru_utime - u0.ru_utime) + (u1.ru_stime - u0.ru_stime)
     shutil.rmtree(state, ignore_errors=True)
     if r.returncode != 0:
         sys.exit("input_bench: %s exited %d: %s" % (" ".join(cmd), r.returncode, r.stderr[-2000:]))
-    return elapsed
+    return elapsed, cpu
 
 
 def main():
@@ -71,13 +76,15 @@ def main():
                             run_once(b, args.program, input_path, w, clock, scratch))
         print("records=%d names=%d reps=%d (median wall time of `sfn run --input`)" %
               (args.records, args.names, args.reps))
-        print("%-40s %7s %8s %9s %12s" % ("binary", "workers", "clock", "seconds", "records/s"))
+        print("%-40s %7s %8s %9s %12s %8s" % ("binary", "workers", "clock", "seconds", "records/s", "cpu s"))
         for b in binaries:
             for w in workers:
                 med = {}
                 for clock in clocks:
-                    med[clock] = statistics.median(times[(b, w, clock)])
-                    print("%-40s %7d %8s %9.3f %12.0f" % (b[-40:], w, clock, med[clock], args.records / med[clock]))
+                    med[clock] = statistics.median(t for t, _ in times[(b, w, clock)])
+                    cpu = statistics.median(c for _, c in times[(b, w, clock)])
+                    print("%-40s %7d %8s %9.3f %12.0f %8.2f" %
+                          (b[-40:], w, clock, med[clock], args.records / med[clock], cpu))
                 if "real" in med and "virtual" in med:
                     print("%-40s %7d %8s %9.2fx" % (b[-40:], w, "v/r", med["virtual"] / med["real"]))
     finally:
