@@ -12,6 +12,8 @@
 namespace sfn::runtime::coordinator {
 namespace {
 
+constexpr size_t kFeedBatch = 4096;  // records fed per loop turn
+
 // The ctx of an ingress route: pure code, so only `raise`, `now` and value services work.
 class RouteInvocation final : public core::Invocation {
  public:
@@ -119,12 +121,12 @@ int64_t Coordinator::next_due(int64_t start) {
 }
 
 void Coordinator::feed_due(int64_t start, int64_t now, size_t max, std::unique_lock<std::mutex>& lock) {
-  std::vector<InputRecord> batch;
-  while (batch.size() < max && next_due(start) <= now) {
-    batch.push_back(std::move(*source_->peek()));
+  batch_.clear();  // keeps its memory between batches
+  while (batch_.size() < max && next_due(start) <= now) {
+    batch_.push_back(std::move(*source_->peek()));
     source_->pop();
   }
-  feed(batch, lock);
+  feed(batch_, lock);
 }
 
 void Coordinator::wake_all() {
@@ -138,9 +140,11 @@ void Coordinator::feed(const std::vector<InputRecord>& records, std::unique_lock
   if (records.empty()) return;
   const core::Module& m = *hub_.module;
   lock.unlock();
-  std::vector<std::pair<unsigned, std::string>> routed;
+  // The routed records, framed one after another into one buffer that keeps its memory between
+  // calls: no allocation per record beyond the message the route decodes.
+  routed_.clear();
+  routed_buf_.clear();
   std::vector<EgressRecord> dead;
-  routed.reserve(records.size());
   for (const InputRecord& r : records) {
     EgressRecord dl;
     Result<std::string> routed_to = route_record(m, hub_.now(), r.ingress, r.payload, &dl);
@@ -152,7 +156,8 @@ void Coordinator::feed(const std::vector<InputRecord>& records, std::unique_lock
     unsigned owner = hub_.owner(core::key_group_of(address, hub_.key_groups));
     worker::encode_record(record_buf_, worker::RecordKind::message, m.desc().ingresses[r.ingress].message_type, address,
                           r.payload);
-    routed.emplace_back(owner, record_buf_);
+    routed_.push_back(Routed{owner, routed_buf_.size(), record_buf_.size()});
+    routed_buf_ += record_buf_;
   }
   if (!dead.empty()) {
     hub_.dead_letters.fetch_add(dead.size(), std::memory_order_relaxed);
@@ -163,18 +168,26 @@ void Coordinator::feed(const std::vector<InputRecord>& records, std::unique_lock
       hub_.publish(dead);
   }
   lock.lock();
-  for (auto& [owner, rec] : routed) hub_.progress[owner].idle = false;
-  created_ += routed.size();
-  fed_ += routed.size();
+  for (const Routed& r : routed_) hub_.progress[r.owner].idle = false;
+  created_ += routed_.size();
+  fed_ += routed_.size();
   hub_.progress[hub_.workers] = worker::Progress{true, created_, 0, INT64_MAX};
   lock.unlock();
-  for (auto& [owner, rec] : routed) {
-    transport::Sender& s = *senders_[owner];
+  send_routed();
+  lock.lock();
+}
+
+// Appends the routed records to their workers' channels (waiting for room when a channel is
+// full) and flushes until every batch is handed over.
+void Coordinator::send_routed() {
+  const std::string_view all = routed_buf_;
+  for (const Routed& r : routed_) {
+    transport::Sender& s = *senders_[r.owner];
     for (;;) {
-      auto a = s.append(rec);
+      auto a = s.append(all.substr(r.offset, r.size));
       if (a.ok()) break;
       if (a.error().code != transport::ErrorCode::would_block) {
-        std::fprintf(stderr, "sfn run: channel to worker %u: %s\n", owner, a.error().message.c_str());
+        std::fprintf(stderr, "sfn run: channel to worker %u: %s\n", r.owner, a.error().message.c_str());
         break;
       }
       (void)s.flush_blocking(std::chrono::milliseconds(100));  // backpressure: wait for room
@@ -190,7 +203,6 @@ void Coordinator::feed(const std::vector<InputRecord>& records, std::unique_lock
       }
     }
   }
-  lock.lock();
 }
 
 void Coordinator::start_epoch() {
@@ -260,7 +272,9 @@ void Coordinator::run(const std::atomic<bool>& stop) {
     if (source_) source_->poll();
     lock.lock();
     int64_t now = hub_.now();
-    if (!gate) feed_due(start, now, 4096, lock);
+    // On both clocks every record due now is fed at once, in batches; under the virtual clock the
+    // workers hold them and take each when the work before it is done (worker.h, `held_`).
+    feed_due(start, now, kFeedBatch, lock);
     const int64_t next_input = next_due(start);
     bool all_idle = true;
     uint64_t created = 0, consumed = 0;
@@ -274,10 +288,7 @@ void Coordinator::run(const std::atomic<bool>& stop) {
     }
     bool quiescent = all_idle && created == consumed;
     if (quiescent) {
-      if (gate && next_input <= now) {
-        feed_due(start, now, 1, lock);
-        continue;
-      }
+      if (next_input <= now) continue;  // more than a batch was due
       int64_t next = std::min(next_timer, next_input);
       if (gate && until_ != INT64_MAX && next >= until_ && !endless) {
         hub_.virtual_now.store(std::max(now, until_clock_), std::memory_order_release);
@@ -301,7 +312,10 @@ void Coordinator::run(const std::atomic<bool>& stop) {
       continue;
     }
     int64_t wait_ns = 50'000'000;
-    if (!gate && next_input != INT64_MAX) wait_ns = std::clamp<int64_t>(next_input - now, 0, wait_ns);
+    if (next_input <= now)
+      wait_ns = 0;  // more records are due now
+    else if (!gate && next_input != INT64_MAX)
+      wait_ns = std::clamp<int64_t>(next_input - now, 0, wait_ns);
     if (endless) wait_ns = std::min<int64_t>(wait_ns, 10'000'000);
     hub_.cv.wait_for(lock, std::chrono::nanoseconds(wait_ns));
   }

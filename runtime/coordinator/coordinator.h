@@ -2,8 +2,12 @@
 // workers (running each ingress route to find the target instance), detects quiescence from the
 // workers' progress reports (worker/hub.h), moves virtual time to the next timer or input `at`
 // when nothing is runnable, and decides when a batch run is finished (source finished, no
-// message in flight, no timer pending). Under the virtual clock it releases input records one at a time, each only
-// once the previous one's work has completed, which makes `--workers 1` runs deterministic.
+// message in flight, no timer pending). On both clocks it feeds every record due now in batches;
+// under the virtual clock time moves in steps: everything runnable at the current virtual time
+// runs, and only once all is quiescent does the coordinator pick the next time (decision 133).
+// Each worker holds the ingress records it is fed under the virtual clock and takes the next only
+// once the work before it on that worker is done, which keeps `--workers 1` runs deterministic
+// and in the order of feeding one record at a time after quiescence.
 #pragma once
 
 #include <atomic>
@@ -96,6 +100,7 @@ class Coordinator {
 
  private:
   void feed(const std::vector<InputRecord>& records, std::unique_lock<std::mutex>& lock);
+  void send_routed();
   // When the source's next record is due (`start` + its `at`); INT64_MAX when none is buffered.
   int64_t next_due(int64_t start);
   // Takes up to `max` records due at `now` from the source and feeds them.
@@ -120,7 +125,15 @@ class Coordinator {
   int64_t until_clock_ = INT64_MAX;
   Epochs* epochs_ = nullptr;
   std::vector<EgressRecord> egress_;  // route failures (dead letters) of the current epoch
-  std::string record_buf_;
+  // Buffers of feed() that keep their memory between batches: the routed records framed one after
+  // another, and each one's worker and place.
+  struct Routed {
+    unsigned owner;
+    size_t offset, size;
+  };
+  std::vector<InputRecord> batch_;  // the records being fed
+  std::vector<Routed> routed_;
+  std::string routed_buf_, record_buf_;
 };
 
 }  // namespace sfn::runtime::coordinator

@@ -325,7 +325,7 @@ void Worker::on_record(const transport::RecordView& rec) {
   // In flight for the snapshot being taken: sent before its sender's barrier, arrived after ours.
   if (align_.in_flight(from)) snapshot::append_message(snap_.in_flight, rec.payload);
   ++consumed_;  // the record itself; a message record is re-counted as created below
-  accept_record(rec.payload, rec.sender < hub_.workers);
+  accept_record(rec.payload, rec.sender < hub_.workers, from == hub_.workers && hub_.clock == ClockMode::virtual_time);
 }
 
 void Worker::restore(const std::vector<std::string>& records, uint64_t epoch) {
@@ -367,7 +367,7 @@ void Worker::dead_letter(std::string_view address, uint32_t type, const void* ms
   hub_.dead_letters.fetch_add(1, std::memory_order_relaxed);
 }
 
-void Worker::accept_record(std::string_view record, bool counted) {
+void Worker::accept_record(std::string_view record, bool counted, bool hold) {
   RecordKind kind;
   uint32_t type;
   std::string_view target, payload;
@@ -386,7 +386,14 @@ void Worker::accept_record(std::string_view record, bool counted) {
   if (!s) return dead_letter(target, type, p.message(), s.error().message, "");
   ++created_;
   p.set_counted(counted);
-  local_.push_back(std::move(p));
+  (hold ? held_ : local_).push_back(std::move(p));
+}
+
+bool Worker::release_held() {
+  if (held_.empty() || !local_.empty() || next_timer() <= hub_.now()) return false;
+  local_.push_back(std::move(held_.front()));
+  held_.pop_front();
+  return true;
 }
 
 void Worker::route(Pending&& p) {
@@ -569,7 +576,7 @@ void Worker::end_batch(bool force) {
     auto r = sender->flush();
     if (!r.ok()) fail("worker " + std::to_string(index_) + ": " + r.error().message);
   }
-  queue_depth_.store(local_.size(), std::memory_order_relaxed);
+  queue_depth_.store(local_.size() + held_.size(), std::memory_order_relaxed);
 }
 
 void Worker::run() {
@@ -582,7 +589,7 @@ void Worker::run() {
     bool backlog = drain_overflow();
     for (auto& sender : senders_)
       if (sender && (sender->backlog_batches() > 0 || sender->open_records() > 0)) backlog = true;
-    bool has_work = !local_.empty() || backlog || next_timer() <= hub_.now();
+    bool has_work = !local_.empty() || !held_.empty() || backlog || next_timer() <= hub_.now();
     std::chrono::milliseconds wait(0);
     if (!has_work) {
       end_batch(false);
@@ -615,8 +622,9 @@ void Worker::run() {
     }
     if (idle) continue;
     fire_due_timers();
-    for (size_t n = 0; n < kBatch && !local_.empty() && !hub_.interrupted.load(std::memory_order_relaxed) &&
-                       !hub_.failed.load(std::memory_order_relaxed);
+    for (size_t n = 0;
+         n < kBatch && (!local_.empty() || release_held()) && !hub_.interrupted.load(std::memory_order_relaxed) &&
+         !hub_.failed.load(std::memory_order_relaxed);
          ++n) {
       Pending p = std::move(local_.front());
       local_.pop_front();

@@ -114,8 +114,12 @@ class Worker {
 
   void on_record(const transport::RecordView& rec);
   // Decodes one channel record into the local queue (or applies a timer cancel); `counted`: a
-  // message a worker sent (not an ingress record, nor one recovered from a snapshot).
-  void accept_record(std::string_view record, bool counted);
+  // message a worker sent (not an ingress record, nor one recovered from a snapshot); `hold`: an
+  // ingress record under the virtual clock, queued in `held_` (see there).
+  void accept_record(std::string_view record, bool counted, bool hold = false);
+  // Moves the next held ingress record to the local queue when the work before it is done: the
+  // local queue is empty and no timer is due. False when none may go now.
+  bool release_held();
   // After an invocation that sent `sent` messages: publishes this worker's count of messages in
   // flight, checks the run's total now and then (always while it is crowded), notes what was sent
   // while crowded, and stops the run past the bound.
@@ -171,6 +175,11 @@ class Worker {
   };
   std::vector<std::deque<OutRecord>> overflow_;
   std::deque<Pending> local_;
+  // Under the virtual clock the coordinator feeds every record due at the current virtual time at
+  // once (decision 133); they wait here and each goes to `local_` only once the work of the ones
+  // before it on this worker is done (release_held), so a run with one worker processes them
+  // exactly as when they were fed one at a time after quiescence.
+  std::deque<Pending> held_;
   std::unique_ptr<WorkerInvocation> inv_;
   std::vector<EgressRecord> egress_;
   std::string record_buf_, payload_buf_;

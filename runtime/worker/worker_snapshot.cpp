@@ -10,9 +10,11 @@
 // recorded too (they were sent before the sender's snapshot, so no snapshot reflects them
 // otherwise). When every barrier is in and the checkpoint is written, the record file is written
 // and the coordinator is told; it commits the epoch when every worker has.
+#include <algorithm>
 #include <chrono>
 #include <ctime>
 #include <filesystem>
+#include <iterator>
 
 #include "runtime/core/codec.h"
 #include "runtime/worker/worker.h"
@@ -87,7 +89,10 @@ void Worker::begin_snapshot(uint64_t epoch) {
   backend_->freeze();
   last_write_back_ = t0;
   // Messages waiting in the local queue were sent before the barrier and are not processed yet:
-  // recorded as they are popped (record_queued), first in the record file.
+  // recorded as they are popped (record_queued), first in the record file. Held ingress records
+  // (virtual clock) join them, after the messages already queued.
+  std::move(held_.begin(), held_.end(), std::back_inserter(local_));
+  held_.clear();
   snap_.queued_left = local_.size();
   // The epoch's egress is closed: what is emitted from now on belongs to the next one.
   for (auto& r : egress_) r.epoch = epoch;
