@@ -318,9 +318,13 @@ struct Decoder {
       is.PopLimit(limit);
       return true;
     }
-    void* p = list_emplace_back(t->elem, l);
-    if (needs_wrapper(t->elem)) return read_wrapped(t->elem, w, p, name, depth + 1);
-    return read_field(t->elem, w, p, name, depth + 1);
+    return read_element(t->elem, w, list_emplace_back(t->elem, l), name, depth);
+  }
+
+  // An element of a list, map or optional at `depth`: wrapped when its type needs a wrapper.
+  bool read_element(const sfn_type* t, Wire w, void* slot, const char* name, int depth) {
+    if (needs_wrapper(t)) return read_wrapped(t, w, slot, name, depth + 1);
+    return read_field(t, w, slot, name, depth + 1);
   }
 
   // One map entry {1: key, 2: value}: its value replaces the one under the same key.
@@ -343,8 +347,7 @@ struct Decoder {
       else if ((tg >> 3) == 1)
         ok = read_field(t->key, ew, key, name, depth + 1);
       else if ((tg >> 3) == 2)
-        ok = needs_wrapper(t->elem) ? read_wrapped(t->elem, ew, val, name, depth + 1)
-                                    : read_field(t->elem, ew, val, name, depth + 1);
+        ok = read_element(t->elem, ew, val, name, depth);
       else if (!WireFormatLite::SkipField(&is, tg))
         ok = fail(std::string("field `") + name + "`: malformed");
     }
@@ -368,8 +371,7 @@ struct Decoder {
     }
     *static_cast<uint8_t*>(slot) = 1;
     void* inner = static_cast<char*>(slot) + optional_value_offset(t->elem);
-    if (needs_wrapper(t->elem)) return read_wrapped(t->elem, w, inner, name, depth + 1);
-    return read_field(t->elem, w, inner, name, depth + 1);
+    return read_element(t->elem, w, inner, name, depth);
   }
 
   bool read_message_field(const sfn_message_desc* d, Wire w, void* slot, const char* name, int depth) {
