@@ -530,17 +530,6 @@ class RemoteWorkers final : public WorkerSet {
   // A failed worker process is recovered from, not reported as the run's error.
   std::vector<std::string> fatal_errors() const override { return {}; }
   uint64_t invocations() const override { return host_->invocations(); }
-  state::CacheStats cache() const override {
-    state::CacheStats sum;
-    for (const io::WorkerStatus& w : host_->status()) {
-      sum.bytes += w.cache.bytes;
-      sum.instances += w.cache.instances;
-      sum.hits += w.cache.hits;
-      sum.misses += w.cache.misses;
-      sum.evictions += w.cache.evictions;
-    }
-    return sum;
-  }
 
  private:
   std::shared_ptr<ClusterHost> host_;

@@ -87,19 +87,6 @@ class LocalWorkers final : public WorkerSet {
     return n;
   }
 
-  state::CacheStats cache() const override {
-    state::CacheStats sum;
-    for (const auto& w : ws_) {
-      const state::CacheStats c = w->cache_stats();
-      sum.bytes += c.bytes;
-      sum.instances += c.instances;
-      sum.hits += c.hits;
-      sum.misses += c.misses;
-      sum.evictions += c.evictions;
-    }
-    return sum;
-  }
-
  private:
   worker::Hub* hub_ = nullptr;
   std::vector<std::unique_ptr<worker::Worker>> ws_;

@@ -39,8 +39,18 @@ class WorkerSet {
   // for worker processes, which do not bound them (decision 110).
   virtual worker::SendCounts crowded_sends() const { return {}; }
   virtual uint64_t invocations() const = 0;
-  // The workers' instance caches, summed.
-  virtual state::CacheStats cache() const { return {}; }
+  // The workers' instance caches, summed from status() (each worker's line carries its cache).
+  state::CacheStats cache() const {
+    state::CacheStats sum;
+    for (const io::WorkerStatus& w : status()) {
+      sum.bytes += w.cache.bytes;
+      sum.instances += w.cache.instances;
+      sum.hits += w.cache.hits;
+      sum.misses += w.cache.misses;
+      sum.evictions += w.cache.evictions;
+    }
+    return sum;
+  }
 };
 
 // Creates the worker set of a run whose options name no cluster: one thread per worker.
